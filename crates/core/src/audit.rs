@@ -1,0 +1,76 @@
+//! The audit log of privacy and key actions: append-only, each entry chained
+//! to the one before by SHA-256, so an edited or removed entry shows. Entries
+//! name actions and counts, never personal data or secrets.
+
+use chrono::{DateTime, Utc};
+use serde::Serialize;
+use sha2::{Digest, Sha256};
+use sqlx::SqliteConnection;
+
+use crate::error::Result;
+
+const GENESIS: &str = "0000000000000000000000000000000000000000000000000000000000000000";
+
+#[derive(Debug, Clone, Serialize, sqlx::FromRow)]
+pub struct AuditEntry {
+    pub seq: i64,
+    pub at: DateTime<Utc>,
+    pub action: String,
+    pub detail: String,
+    pub prev_hash: String,
+    pub hash: String,
+}
+
+fn entry_hash(prev: &str, at: &DateTime<Utc>, action: &str, detail: &str) -> String {
+    let mut h = Sha256::new();
+    for part in [prev, &crate::store::record::stored_time(at), action, detail] {
+        h.update((part.len() as u64).to_be_bytes());
+        h.update(part.as_bytes());
+    }
+    hex::encode(h.finalize())
+}
+
+pub(crate) async fn append(
+    conn: &mut SqliteConnection,
+    at: DateTime<Utc>,
+    action: &str,
+    detail: serde_json::Value,
+) -> Result<()> {
+    let prev: Option<String> =
+        sqlx::query_scalar("SELECT hash FROM audit_log ORDER BY seq DESC LIMIT 1").fetch_optional(&mut *conn).await?;
+    let prev = prev.unwrap_or_else(|| GENESIS.to_string());
+    let detail = detail.to_string();
+    let hash = entry_hash(&prev, &at, action, &detail);
+    sqlx::query("INSERT INTO audit_log (at, action, detail, prev_hash, hash) VALUES (?, ?, ?, ?, ?)")
+        .bind(at)
+        .bind(action)
+        .bind(&detail)
+        .bind(&prev)
+        .bind(&hash)
+        .execute(conn)
+        .await?;
+    Ok(())
+}
+
+/// The first entry whose chain is broken, if any.
+pub(crate) fn first_broken(entries: &[AuditEntry]) -> Option<i64> {
+    let mut prev = GENESIS.to_string();
+    for e in entries {
+        if e.prev_hash != prev || entry_hash(&e.prev_hash, &e.at, &e.action, &e.detail) != e.hash {
+            return Some(e.seq);
+        }
+        prev = e.hash.clone();
+    }
+    None
+}
+
+impl crate::Workspace {
+    pub async fn audit_log(&self) -> Result<Vec<AuditEntry>> {
+        Ok(sqlx::query_as("SELECT * FROM audit_log ORDER BY seq").fetch_all(&self.pool().await).await?)
+    }
+
+    /// `None` when every entry chains to the one before it.
+    pub async fn verify_audit_log(&self) -> Result<Option<i64>> {
+        Ok(first_broken(&self.audit_log().await?))
+    }
+}

@@ -1,0 +1,176 @@
+//! The one error shape of the core. Every failure has a stable [`ErrorCode`]
+//! the UI and scripts switch on, a user-facing message that never carries SQL
+//! text or secrets, and a flag saying whether trying again can help.
+
+use std::path::PathBuf;
+
+use serde::Serialize;
+
+use crate::domain::{BidStatus, EntityKind};
+use crate::vault::VaultError;
+
+/// Stable codes; renaming one is a breaking change for the UI and scripts.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum ErrorCode {
+    NotFound,
+    Validation,
+    InvalidTransition,
+    WorkspaceExists,
+    WorkspaceMissing,
+    KeyFileInvalid,
+    WrongPassphrase,
+    WrongRecoveryKey,
+    WrongUnlockMethod,
+    KeychainUnavailable,
+    KeychainEntryMissing,
+    KeychainMismatch,
+    NeedsPrimaryUnlock,
+    DatabaseCorrupt,
+    DatabaseBusy,
+    Database,
+    Io,
+    Internal,
+}
+
+/// What crosses a boundary (IPC, `--json`): `{ "code": …, "message": …, "transient": … }`.
+#[derive(Debug, Clone, Serialize)]
+pub struct ApiError {
+    pub code: ErrorCode,
+    pub message: String,
+    pub transient: bool,
+}
+
+#[derive(Debug, thiserror::Error)]
+pub enum Error {
+    #[error(transparent)]
+    Vault(#[from] VaultError),
+    #[error("{kind} {id} was not found")]
+    NotFound { kind: EntityKind, id: String },
+    #[error("{field}: {message}")]
+    Validation { field: String, message: String },
+    #[error("a bid cannot move from {from} to {to}")]
+    InvalidTransition { from: BidStatus, to: BidStatus },
+    #[error("a workspace already exists in {}", path.display())]
+    WorkspaceExists { path: PathBuf },
+    #[error("no workspace in {}: run `bidwell init` to create one", path.display())]
+    WorkspaceMissing { path: PathBuf },
+    #[error("{}", .0)]
+    Inconsistent(String),
+    #[error("the database could not be read although its key is right: the file is damaged ({})", path.display())]
+    DatabaseCorrupt { path: PathBuf },
+    #[error("the database is busy; try again")]
+    DatabaseBusy,
+    #[error("database error{}", code.as_deref().map(|c| format!(" (sqlite code {c})")).unwrap_or_default())]
+    Database { code: Option<String> },
+    #[error("migrating the database failed: {0}")]
+    Migration(String),
+    #[error("{}: {source}", path.display())]
+    Io { path: PathBuf, source: std::io::Error },
+}
+
+pub type Result<T, E = Error> = std::result::Result<T, E>;
+
+impl Error {
+    pub fn validation(field: impl Into<String>, message: impl Into<String>) -> Self {
+        Error::Validation { field: field.into(), message: message.into() }
+    }
+
+    pub fn not_found(kind: EntityKind, id: impl ToString) -> Self {
+        Error::NotFound { kind, id: id.to_string() }
+    }
+
+    pub fn code(&self) -> ErrorCode {
+        match self {
+            Error::Vault(v) => v.code(),
+            Error::NotFound { .. } => ErrorCode::NotFound,
+            Error::Validation { .. } => ErrorCode::Validation,
+            Error::InvalidTransition { .. } => ErrorCode::InvalidTransition,
+            Error::WorkspaceExists { .. } => ErrorCode::WorkspaceExists,
+            Error::WorkspaceMissing { .. } => ErrorCode::WorkspaceMissing,
+            Error::Inconsistent(_) => ErrorCode::KeyFileInvalid,
+            Error::DatabaseCorrupt { .. } => ErrorCode::DatabaseCorrupt,
+            Error::DatabaseBusy => ErrorCode::DatabaseBusy,
+            Error::Database { .. } | Error::Migration(_) => ErrorCode::Database,
+            Error::Io { .. } => ErrorCode::Io,
+        }
+    }
+
+    /// Whether the same call may succeed later without the user changing anything.
+    pub fn is_transient(&self) -> bool {
+        matches!(self, Error::DatabaseBusy)
+    }
+
+    pub fn to_api(&self) -> ApiError {
+        ApiError { code: self.code(), message: self.to_string(), transient: self.is_transient() }
+    }
+
+    pub(crate) fn io(path: impl Into<PathBuf>, source: std::io::Error) -> Self {
+        Error::Io { path: path.into(), source }
+    }
+}
+
+impl VaultError {
+    pub fn code(&self) -> ErrorCode {
+        match self {
+            VaultError::NoKeychain { .. } => ErrorCode::KeychainUnavailable,
+            VaultError::KeychainEntryMissing => ErrorCode::KeychainEntryMissing,
+            VaultError::Keychain { .. } => ErrorCode::KeychainUnavailable,
+            VaultError::WrongPassphrase => ErrorCode::WrongPassphrase,
+            VaultError::WrongRecoveryKey | VaultError::RecoveryKeyMalformed => ErrorCode::WrongRecoveryKey,
+            VaultError::KeychainKeyMismatch => ErrorCode::KeychainMismatch,
+            VaultError::WrongUnlockMethod { .. } => ErrorCode::WrongUnlockMethod,
+            VaultError::PassphraseTooShort { .. } | VaultError::InvalidKdfParams { .. } => ErrorCode::Validation,
+            VaultError::KeyFileMissing { .. }
+            | VaultError::KeyFileMalformed { .. }
+            | VaultError::KeyFileUnsupported { .. } => ErrorCode::KeyFileInvalid,
+            VaultError::NeedsPrimaryUnlock => ErrorCode::NeedsPrimaryUnlock,
+            VaultError::Io { .. } => ErrorCode::Io,
+            VaultError::Crypto => ErrorCode::Internal,
+        }
+    }
+}
+
+impl From<sqlx::Error> for Error {
+    fn from(err: sqlx::Error) -> Self {
+        // Keep the SQLite code, drop the text: it can quote schema or values.
+        match &err {
+            sqlx::Error::Database(db) => {
+                let code = db.code().map(|c| c.into_owned());
+                match code.as_deref() {
+                    // SQLITE_BUSY, SQLITE_LOCKED and their extended codes.
+                    Some(c)
+                        if c == "5" || c == "6" || c.parse::<i32>().is_ok_and(|n| n & 0xff == 5 || n & 0xff == 6) =>
+                    {
+                        Error::DatabaseBusy
+                    }
+                    _ => {
+                        tracing::warn!(sqlite_code = ?code, "database error");
+                        Error::Database { code }
+                    }
+                }
+            }
+            sqlx::Error::PoolTimedOut => Error::DatabaseBusy,
+            other => {
+                tracing::warn!(kind = %error_kind(other), "database error");
+                Error::Database { code: None }
+            }
+        }
+    }
+}
+
+fn error_kind(err: &sqlx::Error) -> &'static str {
+    match err {
+        sqlx::Error::ColumnDecode { .. } | sqlx::Error::Decode(_) => "decode",
+        sqlx::Error::RowNotFound => "row_not_found",
+        sqlx::Error::Io(_) => "io",
+        sqlx::Error::PoolClosed => "pool_closed",
+        _ => "other",
+    }
+}
+
+impl From<sqlx::migrate::MigrateError> for Error {
+    fn from(err: sqlx::migrate::MigrateError) -> Self {
+        Error::Migration(err.to_string())
+    }
+}

@@ -1,0 +1,28 @@
+//! bidwell-core: Bidwell's domain, its encrypted store, the vault that holds
+//! the keys, and search. No Tauri, no UI: the desktop shell and the CLI are
+//! thin layers over [`Workspace`].
+
+pub mod audit;
+pub mod clock;
+pub mod domain;
+pub mod error;
+pub mod id;
+pub mod money;
+pub mod search;
+pub mod secret;
+pub mod store;
+pub mod vault;
+pub mod workspace;
+
+pub use clock::{Clock, ManualClock, SystemClock};
+pub use domain::*;
+pub use error::{ApiError, Error, ErrorCode, Result};
+pub use id::Id;
+pub use money::Money;
+pub use search::SearchHit;
+pub use store::*;
+pub use workspace::{DoctorReport, Environment, Workspace, WorkspacePaths, WorkspaceState};
+
+pub use store::db::latest_schema_version;
+#[cfg(feature = "unencrypted-baseline")]
+pub use store::db::open_unencrypted_baseline;

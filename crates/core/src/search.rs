@@ -1,0 +1,64 @@
+//! Full-text search over every entity through the FTS5 index the triggers
+//! of migration 0003 keep in step. Each word the user types is a prefix.
+
+use serde::{Deserialize, Serialize};
+
+use crate::domain::EntityKind;
+use crate::error::{Error, Result};
+use crate::id::Id;
+use crate::Workspace;
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, sqlx::FromRow)]
+pub struct SearchHit {
+    pub kind: EntityKind,
+    pub id: Id,
+    pub title: String,
+    /// The matching words in context, marked with « ».
+    pub snippet: String,
+}
+
+/// `alice exa` → `"alice"* "exa"*`: every word must match as a prefix.
+/// Quoting each word keeps FTS5 operators typed by the user literal.
+fn to_fts_query(text: &str) -> Option<String> {
+    let words: Vec<String> = text
+        .split(|c: char| !c.is_alphanumeric())
+        .filter(|w| !w.is_empty())
+        .map(|w| format!("\"{}\"*", w.replace('"', "")))
+        .collect();
+    (!words.is_empty()).then(|| words.join(" "))
+}
+
+impl Workspace {
+    /// Best matches first, at most `limit` (1..=200).
+    pub async fn search(&self, text: &str, limit: u32) -> Result<Vec<SearchHit>> {
+        if !(1..=200).contains(&limit) {
+            return Err(Error::validation("limit", "must be between 1 and 200"));
+        }
+        let Some(query) = to_fts_query(text) else { return Ok(Vec::new()) };
+        let hits = sqlx::query_as::<_, SearchHit>(
+            "SELECT d.kind AS kind, d.entity_id AS id, search_fts.title AS title, \
+                    snippet(search_fts, -1, '«', '»', '…', 12) AS snippet \
+             FROM search_fts JOIN search_doc d ON d.doc_id = search_fts.rowid \
+             WHERE search_fts MATCH ? ORDER BY rank LIMIT ?",
+        )
+        .bind(query)
+        .bind(i64::from(limit))
+        .fetch_all(&self.pool().await)
+        .await?;
+        Ok(hits)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::to_fts_query;
+
+    #[test]
+    fn every_word_becomes_a_quoted_prefix() {
+        assert_eq!(to_fts_query("alice exa").as_deref(), Some("\"alice\"* \"exa\"*"));
+        assert_eq!(to_fts_query("a@b.com").as_deref(), Some("\"a\"* \"b\"* \"com\"*"));
+        assert_eq!(to_fts_query("NOT OR \"x").as_deref(), Some("\"NOT\"* \"OR\"* \"x\"*"));
+        assert_eq!(to_fts_query("José 東京").as_deref(), Some("\"José\"* \"東京\"*"));
+        assert_eq!(to_fts_query("  ** "), None);
+    }
+}

@@ -1,0 +1,180 @@
+//! Bids on jobs, and the moves between their statuses.
+
+use serde::{Deserialize, Serialize};
+
+use super::patch;
+use super::record::{self, Binds, Page, PageRequest, Record};
+use crate::domain::{check, Bid, BidStatus, EntityKind, Job, Meta, Origin, Project};
+use crate::error::{Error, Result};
+use crate::id::Id;
+use crate::money::normalize_currency;
+use crate::Workspace;
+
+#[derive(Debug, Clone, Default, Serialize, Deserialize)]
+pub struct NewBid {
+    pub job_id: Option<Id>,
+    pub project_id: Option<Id>,
+    pub amount_minor: i64,
+    pub currency: String,
+    pub delivery_days: i64,
+    #[serde(default)]
+    pub proposal: String,
+}
+
+#[derive(Debug, Clone, Default, Serialize, Deserialize)]
+pub struct BidPatch {
+    pub project_id: Option<Option<Id>>,
+    /// Amount and currency change together.
+    pub amount: Option<(i64, String)>,
+    pub delivery_days: Option<i64>,
+    pub proposal: Option<String>,
+}
+
+#[derive(Debug, Clone, Default, Serialize, Deserialize)]
+pub struct BidFilter {
+    pub job_id: Option<Id>,
+    pub status: Option<BidStatus>,
+}
+
+impl Record for Bid {
+    const TABLE: &'static str = "bids";
+    const KIND: EntityKind = EntityKind::Bid;
+    const LABEL: &'static str = "proposal";
+    const FIELDS: &'static [&'static str] = &[
+        "job_id",
+        "project_id",
+        "status",
+        "amount_minor",
+        "currency",
+        "delivery_days",
+        "proposal",
+        "submitted_at",
+        "server_version",
+        "source",
+        "external_id",
+    ];
+    const CHILDREN: &'static [(&'static str, &'static str)] = &[("milestones", "bid_id")];
+
+    fn meta(&self) -> &Meta {
+        &self.meta
+    }
+    fn label(&self) -> &str {
+        &self.proposal
+    }
+    fn bind_fields(&self, b: &mut Binds<'_, '_>) {
+        b.push_bind(self.job_id);
+        b.push_bind(self.project_id);
+        b.push_bind(self.status);
+        b.push_bind(self.amount_minor);
+        b.push_bind(self.currency.clone());
+        b.push_bind(self.delivery_days);
+        b.push_bind(self.proposal.clone());
+        b.push_bind(self.submitted_at);
+        b.push_bind(self.server_version);
+        b.push_bind(self.origin.source.clone());
+        b.push_bind(self.origin.external_id.clone());
+    }
+}
+
+impl Bid {
+    fn normalize(&mut self) -> Result<()> {
+        check::positive("amount", self.amount_minor)?;
+        self.currency = normalize_currency("currency", &self.currency)?;
+        if !(1..=3650).contains(&self.delivery_days) {
+            return Err(Error::validation("days", "must be between 1 and 3650"));
+        }
+        self.proposal = check::text("proposal", &self.proposal, check::MAX_TEXT)?;
+        Ok(())
+    }
+}
+
+impl Workspace {
+    pub async fn create_bid(&self, new: NewBid) -> Result<Bid> {
+        let job_id = new.job_id.ok_or_else(|| Error::validation("job", "is required"))?;
+        let mut bid = Bid {
+            meta: record::new_meta(self.now()),
+            job_id,
+            project_id: new.project_id,
+            status: BidStatus::Draft,
+            amount_minor: new.amount_minor,
+            currency: new.currency,
+            delivery_days: new.delivery_days,
+            proposal: new.proposal,
+            submitted_at: None,
+            server_version: None,
+            origin: Origin::default(),
+        };
+        bid.normalize()?;
+        let mut tx = self.pool().await.begin().await?;
+        record::ensure_live::<Job>(&mut tx, job_id).await?;
+        if let Some(project) = bid.project_id {
+            record::ensure_live::<Project>(&mut tx, project).await?;
+        }
+        record::insert(&mut tx, &bid).await?;
+        tx.commit().await?;
+        Ok(bid)
+    }
+
+    pub async fn bid(&self, id: Id) -> Result<Bid> {
+        record::fetch(&mut *self.pool().await.acquire().await?, id, true).await
+    }
+
+    pub async fn list_bids(&self, filter: &BidFilter, page: &PageRequest) -> Result<Page<Bid>> {
+        record::list(&mut *self.pool().await.acquire().await?, page, |qb| {
+            if let Some(job) = filter.job_id {
+                qb.push(" AND job_id = ").push_bind(job);
+            }
+            if let Some(status) = filter.status {
+                qb.push(" AND status = ").push_bind(status);
+            }
+        })
+        .await
+    }
+
+    /// Changes a bid's terms. Awarded, rejected and withdrawn bids are history and refuse.
+    pub async fn update_bid(&self, id: Id, change: BidPatch) -> Result<Bid> {
+        let mut tx = self.pool().await.begin().await?;
+        let mut bid: Bid = record::fetch(&mut tx, id, false).await?;
+        if bid.status.is_terminal() {
+            return Err(Error::validation(
+                "status",
+                format!("the bid is {}; its terms can no longer change", bid.status),
+            ));
+        }
+        if let Some(Some(project)) = change.project_id {
+            record::ensure_live::<Project>(&mut tx, project).await?;
+        }
+        patch(&mut bid.project_id, change.project_id);
+        if let Some((amount, currency)) = change.amount {
+            (bid.amount_minor, bid.currency) = (amount, currency);
+        }
+        patch(&mut bid.delivery_days, change.delivery_days);
+        patch(&mut bid.proposal, change.proposal);
+        bid.normalize()?;
+        bid.meta.updated_at = self.now();
+        record::update(&mut tx, &bid).await?;
+        tx.commit().await?;
+        Ok(bid)
+    }
+
+    /// Moves a bid to `to`, or refuses with `invalid_transition`. Staying put is not a move and succeeds.
+    pub async fn set_bid_status(&self, id: Id, to: BidStatus) -> Result<Bid> {
+        let now = self.now();
+        let mut tx = self.pool().await.begin().await?;
+        let mut bid: Bid = record::fetch(&mut tx, id, false).await?;
+        if bid.status == to {
+            return Ok(bid);
+        }
+        if !bid.status.can_move_to(to) {
+            return Err(Error::InvalidTransition { from: bid.status, to });
+        }
+        bid.status = to;
+        if to == BidStatus::Submitted && bid.submitted_at.is_none() {
+            bid.submitted_at = Some(now);
+        }
+        bid.meta.updated_at = now;
+        record::update(&mut tx, &bid).await?;
+        tx.commit().await?;
+        Ok(bid)
+    }
+}

@@ -1,0 +1,117 @@
+//! People at a client.
+
+use serde::{Deserialize, Serialize};
+
+use super::record::{self, Binds, Page, PageRequest, Record};
+use super::{patch, patch_opt};
+use crate::domain::{check, Client, Contact, EntityKind, Meta};
+use crate::error::Result;
+use crate::id::Id;
+use crate::Workspace;
+
+#[derive(Debug, Clone, Default, Serialize, Deserialize)]
+pub struct NewContact {
+    pub client_id: Option<Id>,
+    pub name: String,
+    pub email: Option<String>,
+    pub phone: Option<String>,
+    pub role: Option<String>,
+    #[serde(default)]
+    pub notes: String,
+}
+
+#[derive(Debug, Clone, Default, Serialize, Deserialize)]
+pub struct ContactPatch {
+    pub name: Option<String>,
+    pub email: Option<Option<String>>,
+    pub phone: Option<Option<String>>,
+    pub role: Option<Option<String>>,
+    pub notes: Option<String>,
+}
+
+#[derive(Debug, Clone, Default, Serialize, Deserialize)]
+pub struct ContactFilter {
+    pub client_id: Option<Id>,
+}
+
+impl Record for Contact {
+    const TABLE: &'static str = "contacts";
+    const KIND: EntityKind = EntityKind::Contact;
+    const LABEL: &'static str = "name";
+    const FIELDS: &'static [&'static str] = &["client_id", "name", "email", "phone", "role", "notes"];
+
+    fn meta(&self) -> &Meta {
+        &self.meta
+    }
+    fn label(&self) -> &str {
+        &self.name
+    }
+    fn bind_fields(&self, b: &mut Binds<'_, '_>) {
+        b.push_bind(self.client_id);
+        b.push_bind(self.name.clone());
+        b.push_bind(self.email.clone());
+        b.push_bind(self.phone.clone());
+        b.push_bind(self.role.clone());
+        b.push_bind(self.notes.clone());
+    }
+}
+
+impl Contact {
+    fn normalize(&mut self) -> Result<()> {
+        self.name = check::required("name", &self.name, check::MAX_NAME)?;
+        self.email = check::email("email", self.email.as_deref())?;
+        self.phone = check::phone("phone", self.phone.as_deref())?;
+        self.role = check::optional("role", self.role.as_deref(), check::MAX_NAME)?;
+        self.notes = check::text("notes", &self.notes, check::MAX_TEXT)?;
+        Ok(())
+    }
+}
+
+impl Workspace {
+    pub async fn create_contact(&self, new: NewContact) -> Result<Contact> {
+        let client_id = new.client_id.ok_or_else(|| crate::Error::validation("client", "is required"))?;
+        let mut contact = Contact {
+            meta: record::new_meta(self.now()),
+            client_id,
+            name: new.name,
+            email: new.email,
+            phone: new.phone,
+            role: new.role,
+            notes: new.notes,
+        };
+        contact.normalize()?;
+        let mut tx = self.pool().await.begin().await?;
+        record::ensure_live::<Client>(&mut tx, client_id).await?;
+        record::insert(&mut tx, &contact).await?;
+        tx.commit().await?;
+        Ok(contact)
+    }
+
+    pub async fn contact(&self, id: Id) -> Result<Contact> {
+        record::fetch(&mut *self.pool().await.acquire().await?, id, true).await
+    }
+
+    pub async fn list_contacts(&self, filter: &ContactFilter, page: &PageRequest) -> Result<Page<Contact>> {
+        record::list(&mut *self.pool().await.acquire().await?, page, |qb| {
+            if let Some(client) = filter.client_id {
+                qb.push(" AND client_id = ").push_bind(client);
+            }
+        })
+        .await
+    }
+
+    pub async fn update_contact(&self, id: Id, change: ContactPatch) -> Result<Contact> {
+        let mut tx = self.pool().await.begin().await?;
+        let mut contact: Contact = record::fetch(&mut tx, id, false).await?;
+        patch(&mut contact.name, change.name);
+        patch_opt(&mut contact.email, change.email);
+        patch_opt(&mut contact.phone, change.phone);
+        patch_opt(&mut contact.role, change.role);
+        patch(&mut contact.notes, change.notes);
+        contact.normalize()?;
+        contact.meta.updated_at = self.now();
+        record::update(&mut tx, &contact).await?;
+        tx.commit().await?;
+        Ok(contact)
+    }
+}

@@ -1,0 +1,89 @@
+//! Opening the SQLCipher database. The only way in is with a data key; the
+//! single exception is the benchmarks' unencrypted baseline, behind a feature
+//! the app never enables.
+
+use std::path::Path;
+use std::time::Duration;
+
+use sqlx::migrate::Migrator;
+use sqlx::sqlite::{SqliteConnectOptions, SqliteJournalMode, SqlitePool, SqlitePoolOptions, SqliteSynchronous};
+use sqlx::ConnectOptions;
+
+use crate::error::{Error, Result};
+use crate::secret::DataKey;
+
+pub(crate) static MIGRATOR: Migrator = sqlx::migrate!("../../migrations");
+
+/// SQLITE_NOTADB: with a key that unwrapped correctly this means damage.
+const SQLITE_NOTADB: &str = "26";
+
+fn base_options(path: &Path, create: bool) -> SqliteConnectOptions {
+    SqliteConnectOptions::new()
+        .filename(path)
+        .create_if_missing(create)
+        .journal_mode(SqliteJournalMode::Wal)
+        .synchronous(SqliteSynchronous::Normal)
+        .foreign_keys(true)
+        .busy_timeout(Duration::from_secs(5))
+        // Deleted content is overwritten, not left in free pages; temporary
+        // tables and indices never touch the disk.
+        .pragma("secure_delete", "ON")
+        .pragma("temp_store", "MEMORY")
+        .pragma("cache_size", "-32000")
+        // sqlx logs every statement, PRAGMA key included, unless told not to.
+        .disable_statement_logging()
+}
+
+/// Options for the encrypted database. sqlx sends `key` before any other pragma.
+pub(crate) fn encrypted_options(path: &Path, key: &DataKey, create: bool) -> SqliteConnectOptions {
+    base_options(path, create).pragma("key", key.sqlcipher_key_pragma().to_string())
+}
+
+pub(crate) async fn open_pool(options: SqliteConnectOptions, path: &Path) -> Result<SqlitePool> {
+    let pool = SqlitePoolOptions::new()
+        .max_connections(4)
+        .min_connections(1)
+        .connect_with(options)
+        .await
+        .map_err(|e| classify_open_error(e, path))?;
+    // The first read proves the key; do it before anything is written.
+    sqlx::query_scalar::<_, i64>("SELECT count(*) FROM sqlite_master")
+        .fetch_one(&pool)
+        .await
+        .map_err(|e| classify_open_error(e, path))?;
+    Ok(pool)
+}
+
+fn classify_open_error(err: sqlx::Error, path: &Path) -> Error {
+    if let sqlx::Error::Database(db) = &err {
+        if db.code().as_deref() == Some(SQLITE_NOTADB) {
+            return Error::DatabaseCorrupt { path: path.to_path_buf() };
+        }
+    }
+    Error::from(err)
+}
+
+pub(crate) async fn migrate(pool: &SqlitePool) -> Result<()> {
+    MIGRATOR.run(pool).await?;
+    Ok(())
+}
+
+/// The newest migration applied, which is the schema version users see.
+pub(crate) async fn schema_version(pool: &SqlitePool) -> Result<i64> {
+    let v: Option<i64> =
+        sqlx::query_scalar("SELECT max(version) FROM _sqlx_migrations WHERE success = 1").fetch_one(pool).await?;
+    Ok(v.unwrap_or(0))
+}
+
+/// The newest migration this build knows.
+pub fn latest_schema_version() -> i64 {
+    MIGRATOR.iter().map(|m| m.version).max().unwrap_or(0)
+}
+
+/// An unencrypted database, for measuring what encryption costs.
+#[cfg(feature = "unencrypted-baseline")]
+pub async fn open_unencrypted_baseline(path: &Path) -> Result<SqlitePool> {
+    let pool = open_pool(base_options(path, true), path).await?;
+    migrate(&pool).await?;
+    Ok(pool)
+}

@@ -1,0 +1,160 @@
+//! Milestones: payments of a project or an awarded bid, through escrow.
+
+use chrono::NaiveDate;
+use serde::{Deserialize, Serialize};
+
+use super::patch;
+use super::record::{self, Binds, Page, PageRequest, Record};
+use crate::domain::{check, Bid, EntityKind, Meta, Milestone, MilestoneStatus, Origin, Project};
+use crate::error::{Error, Result};
+use crate::id::Id;
+use crate::money::normalize_currency;
+use crate::Workspace;
+
+#[derive(Debug, Clone, Default, Serialize, Deserialize)]
+pub struct NewMilestone {
+    pub project_id: Option<Id>,
+    pub bid_id: Option<Id>,
+    pub title: String,
+    pub amount_minor: i64,
+    pub currency: String,
+    pub due_date: Option<NaiveDate>,
+}
+
+#[derive(Debug, Clone, Default, Serialize, Deserialize)]
+pub struct MilestonePatch {
+    pub title: Option<String>,
+    pub amount: Option<(i64, String)>,
+    pub due_date: Option<Option<NaiveDate>>,
+}
+
+#[derive(Debug, Clone, Default, Serialize, Deserialize)]
+pub struct MilestoneFilter {
+    pub project_id: Option<Id>,
+    pub bid_id: Option<Id>,
+    pub status: Option<MilestoneStatus>,
+}
+
+impl Record for Milestone {
+    const TABLE: &'static str = "milestones";
+    const KIND: EntityKind = EntityKind::Milestone;
+    const LABEL: &'static str = "title";
+    const FIELDS: &'static [&'static str] =
+        &["project_id", "bid_id", "title", "amount_minor", "currency", "status", "due_date", "source", "external_id"];
+
+    fn meta(&self) -> &Meta {
+        &self.meta
+    }
+    fn label(&self) -> &str {
+        &self.title
+    }
+    fn bind_fields(&self, b: &mut Binds<'_, '_>) {
+        b.push_bind(self.project_id);
+        b.push_bind(self.bid_id);
+        b.push_bind(self.title.clone());
+        b.push_bind(self.amount_minor);
+        b.push_bind(self.currency.clone());
+        b.push_bind(self.status);
+        b.push_bind(self.due_date);
+        b.push_bind(self.origin.source.clone());
+        b.push_bind(self.origin.external_id.clone());
+    }
+}
+
+impl Milestone {
+    fn normalize(&mut self) -> Result<()> {
+        self.title = check::required("title", &self.title, check::MAX_NAME)?;
+        check::positive("amount", self.amount_minor)?;
+        self.currency = normalize_currency("currency", &self.currency)?;
+        Ok(())
+    }
+}
+
+impl Workspace {
+    pub async fn create_milestone(&self, new: NewMilestone) -> Result<Milestone> {
+        if new.project_id.is_none() && new.bid_id.is_none() {
+            return Err(Error::validation("project", "a milestone belongs to a project or a bid"));
+        }
+        let mut milestone = Milestone {
+            meta: record::new_meta(self.now()),
+            project_id: new.project_id,
+            bid_id: new.bid_id,
+            title: new.title,
+            amount_minor: new.amount_minor,
+            currency: new.currency,
+            status: MilestoneStatus::Pending,
+            due_date: new.due_date,
+            origin: Origin::default(),
+        };
+        milestone.normalize()?;
+        let mut tx = self.pool().await.begin().await?;
+        if let Some(project) = milestone.project_id {
+            record::ensure_live::<Project>(&mut tx, project).await?;
+        }
+        if let Some(bid) = milestone.bid_id {
+            record::ensure_live::<Bid>(&mut tx, bid).await?;
+        }
+        record::insert(&mut tx, &milestone).await?;
+        tx.commit().await?;
+        Ok(milestone)
+    }
+
+    pub async fn milestone(&self, id: Id) -> Result<Milestone> {
+        record::fetch(&mut *self.pool().await.acquire().await?, id, true).await
+    }
+
+    pub async fn list_milestones(&self, filter: &MilestoneFilter, page: &PageRequest) -> Result<Page<Milestone>> {
+        record::list(&mut *self.pool().await.acquire().await?, page, |qb| {
+            if let Some(project) = filter.project_id {
+                qb.push(" AND project_id = ").push_bind(project);
+            }
+            if let Some(bid) = filter.bid_id {
+                qb.push(" AND bid_id = ").push_bind(bid);
+            }
+            if let Some(status) = filter.status {
+                qb.push(" AND status = ").push_bind(status);
+            }
+        })
+        .await
+    }
+
+    pub async fn update_milestone(&self, id: Id, change: MilestonePatch) -> Result<Milestone> {
+        let mut tx = self.pool().await.begin().await?;
+        let mut milestone: Milestone = record::fetch(&mut tx, id, false).await?;
+        if milestone.status != MilestoneStatus::Pending && change.amount.is_some() {
+            return Err(Error::validation(
+                "amount",
+                format!("the milestone is {}; its amount is fixed", milestone.status),
+            ));
+        }
+        patch(&mut milestone.title, change.title);
+        if let Some((amount, currency)) = change.amount {
+            (milestone.amount_minor, milestone.currency) = (amount, currency);
+        }
+        patch(&mut milestone.due_date, change.due_date);
+        milestone.normalize()?;
+        milestone.meta.updated_at = self.now();
+        record::update(&mut tx, &milestone).await?;
+        tx.commit().await?;
+        Ok(milestone)
+    }
+
+    pub async fn set_milestone_status(&self, id: Id, to: MilestoneStatus) -> Result<Milestone> {
+        let mut tx = self.pool().await.begin().await?;
+        let mut milestone: Milestone = record::fetch(&mut tx, id, false).await?;
+        if milestone.status == to {
+            return Ok(milestone);
+        }
+        if !milestone.status.can_move_to(to) {
+            return Err(Error::validation(
+                "status",
+                format!("a milestone cannot move from {} to {to}", milestone.status),
+            ));
+        }
+        milestone.status = to;
+        milestone.meta.updated_at = self.now();
+        record::update(&mut tx, &milestone).await?;
+        tx.commit().await?;
+        Ok(milestone)
+    }
+}

@@ -1,0 +1,87 @@
+//! Storage of every entity on top of the generic record layer: what a new
+//! record needs, which changes are allowed, and which filters each list has.
+
+pub(crate) mod db;
+pub mod record;
+
+mod activities;
+mod bids;
+mod clients;
+mod contacts;
+mod jobs;
+mod milestones;
+mod projects;
+mod tasks;
+
+pub use activities::{ActivityFilter, ActivityPatch, NewActivity};
+pub use bids::{BidFilter, BidPatch, NewBid};
+pub use clients::{ClientFilter, ClientPatch, NewClient};
+pub use contacts::{ContactFilter, ContactPatch, NewContact};
+pub use jobs::{JobFilter, JobPatch, NewJob};
+pub use milestones::{MilestoneFilter, MilestonePatch, NewMilestone};
+pub use projects::{NewProject, ProjectFilter, ProjectPatch};
+pub use record::{Page, PageRequest, Sort};
+pub use tasks::{NewTask, TaskFilter, TaskPatch};
+
+use sqlx::SqliteConnection;
+
+use crate::domain::{Activity, Bid, Client, Contact, EntityKind, Job, Milestone, Project, Subject, Task};
+use crate::error::Result;
+use crate::id::Id;
+use crate::Workspace;
+
+/// Runs a generic record function for the record type of an [`EntityKind`].
+macro_rules! by_kind {
+    ($kind:expr, $f:ident ( $($arg:expr),* )) => {
+        match $kind {
+            EntityKind::Client => record::$f::<Client>($($arg),*).await,
+            EntityKind::Contact => record::$f::<Contact>($($arg),*).await,
+            EntityKind::Project => record::$f::<Project>($($arg),*).await,
+            EntityKind::Job => record::$f::<Job>($($arg),*).await,
+            EntityKind::Bid => record::$f::<Bid>($($arg),*).await,
+            EntityKind::Milestone => record::$f::<Milestone>($($arg),*).await,
+            EntityKind::Activity => record::$f::<Activity>($($arg),*).await,
+            EntityKind::Task => record::$f::<Task>($($arg),*).await,
+        }
+    };
+}
+
+/// Fails with NotFound unless the record a note or task points at is live.
+pub(crate) async fn ensure_subject(conn: &mut SqliteConnection, subject: &Subject) -> Result<()> {
+    by_kind!(subject.kind, ensure_live(conn, subject.id))
+}
+
+impl Workspace {
+    /// Soft delete: the record (and the children it owns, e.g. a client's
+    /// contacts and projects) leaves every list and the search index until it
+    /// is restored. Purging for good is a separate, later step.
+    pub async fn delete(&self, kind: EntityKind, id: Id) -> Result<()> {
+        let now = self.now();
+        let mut tx = self.pool().await.begin().await?;
+        by_kind!(kind, soft_delete(&mut tx, id, now))?;
+        tx.commit().await?;
+        Ok(())
+    }
+
+    /// Undoes [`Workspace::delete`], children included.
+    pub async fn restore(&self, kind: EntityKind, id: Id) -> Result<()> {
+        let now = self.now();
+        let mut tx = self.pool().await.begin().await?;
+        by_kind!(kind, restore(&mut tx, id, now))?;
+        tx.commit().await?;
+        Ok(())
+    }
+}
+
+/// `Some(None)` clears a field, `Some(Some(v))` sets it, `None` leaves it.
+pub(crate) fn patch_opt(target: &mut Option<String>, patch: Option<Option<String>>) {
+    if let Some(v) = patch {
+        *target = v;
+    }
+}
+
+pub(crate) fn patch<T>(target: &mut T, patch: Option<T>) {
+    if let Some(v) = patch {
+        *target = v;
+    }
+}

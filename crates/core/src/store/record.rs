@@ -1,0 +1,259 @@
+//! What every stored record shares: insert, read, update, soft delete with
+//! undo, and keyset pages. Each entity declares its table, its writable
+//! columns and its children; the SQL here is written once.
+
+use base64::engine::general_purpose::URL_SAFE_NO_PAD;
+use base64::Engine;
+use chrono::{DateTime, SecondsFormat, Utc};
+use serde::{Deserialize, Serialize};
+use sqlx::query_builder::Separated;
+use sqlx::sqlite::SqliteRow;
+use sqlx::{FromRow, QueryBuilder, Sqlite, SqliteConnection};
+
+use crate::domain::{EntityKind, Meta};
+use crate::error::{Error, Result};
+use crate::id::Id;
+
+pub(crate) type Binds<'qb, 'args> = Separated<'qb, 'args, Sqlite, &'static str>;
+
+pub(crate) trait Record: for<'r> FromRow<'r, SqliteRow> + Send + Unpin {
+    const TABLE: &'static str;
+    const KIND: EntityKind;
+    /// The column `Sort::Name` orders by.
+    const LABEL: &'static str;
+    /// Writable columns, in the order `bind_fields` binds them.
+    const FIELDS: &'static [&'static str];
+    /// Tables whose rows are soft-deleted and restored with this one: (table, foreign key).
+    const CHILDREN: &'static [(&'static str, &'static str)] = &[];
+
+    fn meta(&self) -> &Meta;
+    fn label(&self) -> &str;
+    fn bind_fields(&self, binds: &mut Binds<'_, '_>);
+}
+
+/// The order of a list. Every order ends in the id, so pages never overlap.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Sort {
+    #[default]
+    Newest,
+    Oldest,
+    Name,
+    Updated,
+}
+
+impl std::str::FromStr for Sort {
+    type Err = Error;
+    fn from_str(s: &str) -> Result<Self> {
+        match s {
+            "newest" => Ok(Sort::Newest),
+            "oldest" => Ok(Sort::Oldest),
+            "name" => Ok(Sort::Name),
+            "updated" => Ok(Sort::Updated),
+            _ => Err(Error::validation("sort", format!("'{s}' is not one of: newest, oldest, name, updated"))),
+        }
+    }
+}
+
+pub const DEFAULT_PAGE: u32 = 50;
+pub const MAX_PAGE: u32 = 1000;
+
+#[derive(Debug, Clone, Default, Serialize, Deserialize)]
+pub struct PageRequest {
+    /// 1..=1000; 0 means the default of 50.
+    pub limit: u32,
+    /// The `next` of the previous page.
+    pub after: Option<String>,
+    pub sort: Sort,
+    /// Also list soft-deleted records (to restore them).
+    pub include_deleted: bool,
+}
+
+#[derive(Debug, Clone, Serialize, Deserialize)]
+pub struct Page<T> {
+    pub items: Vec<T>,
+    /// Pass as `after` for the next page; absent on the last page.
+    pub next: Option<String>,
+}
+
+#[derive(Serialize, Deserialize)]
+struct Cursor {
+    s: Sort,
+    k: Option<String>,
+    i: Id,
+}
+
+fn encode_cursor(c: &Cursor) -> String {
+    URL_SAFE_NO_PAD.encode(serde_json::to_vec(c).unwrap_or_default())
+}
+
+fn decode_cursor(text: &str, sort: Sort) -> Result<Cursor> {
+    let bad = || Error::validation("after", "is not a cursor from this list; start again without it");
+    let bytes = URL_SAFE_NO_PAD.decode(text.trim()).map_err(|_| bad())?;
+    let cursor: Cursor = serde_json::from_slice(&bytes).map_err(|_| bad())?;
+    if cursor.s != sort || (sort == Sort::Name || sort == Sort::Updated) != cursor.k.is_some() {
+        return Err(bad());
+    }
+    Ok(cursor)
+}
+
+/// Timestamps in the same text form sqlx stores, so keys compare as stored.
+pub(crate) fn stored_time(t: &DateTime<Utc>) -> String {
+    t.to_rfc3339_opts(SecondsFormat::AutoSi, false)
+}
+
+pub(crate) fn new_meta(now: DateTime<Utc>) -> Meta {
+    Meta { id: Id::new_at(now), created_at: now, updated_at: now, deleted_at: None }
+}
+
+pub(crate) async fn insert<R: Record>(conn: &mut SqliteConnection, record: &R) -> Result<()> {
+    let mut qb = QueryBuilder::<Sqlite>::new(format!(
+        "INSERT INTO {} (id, created_at, updated_at, deleted_at, {}) VALUES (",
+        R::TABLE,
+        R::FIELDS.join(", ")
+    ));
+    {
+        let meta = record.meta();
+        let mut binds = qb.separated(", ");
+        binds.push_bind(meta.id);
+        binds.push_bind(meta.created_at);
+        binds.push_bind(meta.updated_at);
+        binds.push_bind(meta.deleted_at);
+        record.bind_fields(&mut binds);
+    }
+    qb.push(")");
+    qb.build().execute(conn).await?;
+    Ok(())
+}
+
+pub(crate) async fn update<R: Record>(conn: &mut SqliteConnection, record: &R) -> Result<()> {
+    let mut qb =
+        QueryBuilder::<Sqlite>::new(format!("UPDATE {} SET (updated_at, {}) = (", R::TABLE, R::FIELDS.join(", ")));
+    {
+        let mut binds = qb.separated(", ");
+        binds.push_bind(record.meta().updated_at);
+        record.bind_fields(&mut binds);
+    }
+    qb.push(") WHERE id = ").push_bind(record.meta().id);
+    qb.build().execute(conn).await?;
+    Ok(())
+}
+
+pub(crate) async fn fetch<R: Record>(conn: &mut SqliteConnection, id: Id, include_deleted: bool) -> Result<R> {
+    let sql = format!(
+        "SELECT * FROM {} WHERE id = ?{}",
+        R::TABLE,
+        if include_deleted { "" } else { " AND deleted_at IS NULL" }
+    );
+    sqlx::query_as::<_, R>(&sql).bind(id).fetch_optional(conn).await?.ok_or_else(|| Error::not_found(R::KIND, id))
+}
+
+/// Fails with NotFound naming `R` unless a live record with this id exists.
+pub(crate) async fn ensure_live<R: Record>(conn: &mut SqliteConnection, id: Id) -> Result<()> {
+    let sql = format!("SELECT 1 FROM {} WHERE id = ? AND deleted_at IS NULL", R::TABLE);
+    match sqlx::query_scalar::<_, i64>(&sql).bind(id).fetch_optional(conn).await? {
+        Some(_) => Ok(()),
+        None => Err(Error::not_found(R::KIND, id)),
+    }
+}
+
+/// Soft delete, with the same stamp on the children it takes along, so that
+/// restore brings back exactly what this delete removed.
+pub(crate) async fn soft_delete<R: Record>(conn: &mut SqliteConnection, id: Id, now: DateTime<Utc>) -> Result<()> {
+    let done = sqlx::query(&format!(
+        "UPDATE {} SET deleted_at = ?, updated_at = ? WHERE id = ? AND deleted_at IS NULL",
+        R::TABLE
+    ))
+    .bind(now)
+    .bind(now)
+    .bind(id)
+    .execute(&mut *conn)
+    .await?;
+    if done.rows_affected() == 0 {
+        return Err(Error::not_found(R::KIND, id));
+    }
+    for (table, key) in R::CHILDREN {
+        sqlx::query(&format!(
+            "UPDATE {table} SET deleted_at = ?, updated_at = ? WHERE {key} = ? AND deleted_at IS NULL"
+        ))
+        .bind(now)
+        .bind(now)
+        .bind(id)
+        .execute(&mut *conn)
+        .await?;
+    }
+    Ok(())
+}
+
+pub(crate) async fn restore<R: Record>(conn: &mut SqliteConnection, id: Id, now: DateTime<Utc>) -> Result<()> {
+    let record: R = fetch(conn, id, true).await?;
+    let Some(stamp) = record.meta().deleted_at else {
+        return Err(Error::validation("id", format!("{} {id} is not deleted", R::KIND)));
+    };
+    sqlx::query(&format!("UPDATE {} SET deleted_at = NULL, updated_at = ? WHERE id = ?", R::TABLE))
+        .bind(now)
+        .bind(id)
+        .execute(&mut *conn)
+        .await?;
+    for (table, key) in R::CHILDREN {
+        sqlx::query(&format!(
+            "UPDATE {table} SET deleted_at = NULL, updated_at = ? WHERE {key} = ? AND deleted_at = ?"
+        ))
+        .bind(now)
+        .bind(id)
+        .bind(stamp)
+        .execute(&mut *conn)
+        .await?;
+    }
+    Ok(())
+}
+
+/// One keyset page. `filter` appends ` AND …` conditions.
+pub(crate) async fn list<R: Record>(
+    conn: &mut SqliteConnection,
+    page: &PageRequest,
+    filter: impl FnOnce(&mut QueryBuilder<'_, Sqlite>),
+) -> Result<Page<R>> {
+    let limit = match page.limit {
+        0 => DEFAULT_PAGE,
+        n if n > MAX_PAGE => return Err(Error::validation("limit", format!("is at most {MAX_PAGE}"))),
+        n => n,
+    };
+    let cursor = page.after.as_deref().map(|c| decode_cursor(c, page.sort)).transpose()?;
+    let mut qb = QueryBuilder::<Sqlite>::new(format!("SELECT * FROM {} WHERE 1 = 1", R::TABLE));
+    if !page.include_deleted {
+        qb.push(" AND deleted_at IS NULL");
+    }
+    filter(&mut qb);
+    let label = R::LABEL;
+    if let Some(c) = cursor {
+        match page.sort {
+            Sort::Newest => qb.push(" AND id < ").push_bind(c.i),
+            Sort::Oldest => qb.push(" AND id > ").push_bind(c.i),
+            Sort::Name => qb.push(format!(" AND ({label}, id) > (")).push_bind(c.k).push(", ").push_bind(c.i).push(")"),
+            Sort::Updated => qb.push(" AND (updated_at, id) < (").push_bind(c.k).push(", ").push_bind(c.i).push(")"),
+        };
+    }
+    qb.push(match page.sort {
+        Sort::Newest => " ORDER BY id DESC".to_string(),
+        Sort::Oldest => " ORDER BY id ASC".to_string(),
+        Sort::Name => format!(" ORDER BY {label}, id"),
+        Sort::Updated => " ORDER BY updated_at DESC, id DESC".to_string(),
+    });
+    qb.push(" LIMIT ").push_bind(i64::from(limit) + 1);
+    let mut items: Vec<R> = qb.build_query_as().fetch_all(conn).await?;
+    let next = if items.len() > limit as usize {
+        items.truncate(limit as usize);
+        items.last().map(|last| {
+            let k = match page.sort {
+                Sort::Name => Some(last.label().to_string()),
+                Sort::Updated => Some(stored_time(&last.meta().updated_at)),
+                Sort::Newest | Sort::Oldest => None,
+            };
+            encode_cursor(&Cursor { s: page.sort, k, i: last.meta().id })
+        })
+    } else {
+        None
+    };
+    Ok(Page { items, next })
+}

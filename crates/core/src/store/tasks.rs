@@ -1,0 +1,138 @@
+//! Tasks with due dates and reminders, optionally about a record.
+
+use chrono::{DateTime, Utc};
+use serde::{Deserialize, Serialize};
+
+use super::record::{self, Binds, Page, PageRequest, Record};
+use super::{ensure_subject, patch};
+use crate::domain::{check, EntityKind, Meta, Subject, Task};
+use crate::error::{Error, Result};
+use crate::id::Id;
+use crate::Workspace;
+
+#[derive(Debug, Clone, Default, Serialize, Deserialize)]
+pub struct NewTask {
+    pub title: String,
+    #[serde(default)]
+    pub notes: String,
+    pub due_at: Option<DateTime<Utc>>,
+    pub remind_at: Option<DateTime<Utc>>,
+    pub subject: Option<Subject>,
+}
+
+#[derive(Debug, Clone, Default, Serialize, Deserialize)]
+pub struct TaskPatch {
+    pub title: Option<String>,
+    pub notes: Option<String>,
+    pub due_at: Option<Option<DateTime<Utc>>>,
+    pub remind_at: Option<Option<DateTime<Utc>>>,
+    pub done: Option<bool>,
+}
+
+#[derive(Debug, Clone, Default, Serialize, Deserialize)]
+pub struct TaskFilter {
+    pub done: Option<bool>,
+    pub subject: Option<Subject>,
+    /// Open tasks due before this time (overdue / due today).
+    pub due_before: Option<DateTime<Utc>>,
+}
+
+impl Record for Task {
+    const TABLE: &'static str = "tasks";
+    const KIND: EntityKind = EntityKind::Task;
+    const LABEL: &'static str = "title";
+    const FIELDS: &'static [&'static str] =
+        &["title", "notes", "due_at", "remind_at", "done_at", "subject_kind", "subject_id"];
+
+    fn meta(&self) -> &Meta {
+        &self.meta
+    }
+    fn label(&self) -> &str {
+        &self.title
+    }
+    fn bind_fields(&self, b: &mut Binds<'_, '_>) {
+        b.push_bind(self.title.clone());
+        b.push_bind(self.notes.clone());
+        b.push_bind(self.due_at);
+        b.push_bind(self.remind_at);
+        b.push_bind(self.done_at);
+        b.push_bind(self.subject_kind);
+        b.push_bind(self.subject_id);
+    }
+}
+
+impl Task {
+    fn normalize(&mut self) -> Result<()> {
+        self.title = check::required("title", &self.title, check::MAX_NAME)?;
+        self.notes = check::text("notes", &self.notes, check::MAX_TEXT)?;
+        if let (Some(remind), Some(due)) = (self.remind_at, self.due_at) {
+            if remind > due {
+                return Err(Error::validation("remind_at", "is after the due time"));
+            }
+        }
+        Ok(())
+    }
+}
+
+impl Workspace {
+    pub async fn create_task(&self, new: NewTask) -> Result<Task> {
+        let mut task = Task {
+            meta: record::new_meta(self.now()),
+            title: new.title,
+            notes: new.notes,
+            due_at: new.due_at,
+            remind_at: new.remind_at,
+            done_at: None,
+            subject_kind: new.subject.map(|s| s.kind),
+            subject_id: new.subject.map(|s| s.id),
+        };
+        task.normalize()?;
+        let mut tx = self.pool().await.begin().await?;
+        if let Some(subject) = &new.subject {
+            ensure_subject(&mut tx, subject).await?;
+        }
+        record::insert(&mut tx, &task).await?;
+        tx.commit().await?;
+        Ok(task)
+    }
+
+    pub async fn task(&self, id: Id) -> Result<Task> {
+        record::fetch(&mut *self.pool().await.acquire().await?, id, true).await
+    }
+
+    pub async fn list_tasks(&self, filter: &TaskFilter, page: &PageRequest) -> Result<Page<Task>> {
+        record::list(&mut *self.pool().await.acquire().await?, page, |qb| {
+            if let Some(done) = filter.done {
+                qb.push(if done { " AND done_at IS NOT NULL" } else { " AND done_at IS NULL" });
+            }
+            if let Some(subject) = filter.subject {
+                qb.push(" AND subject_kind = ")
+                    .push_bind(subject.kind)
+                    .push(" AND subject_id = ")
+                    .push_bind(subject.id);
+            }
+            if let Some(before) = filter.due_before {
+                qb.push(" AND done_at IS NULL AND due_at < ").push_bind(before);
+            }
+        })
+        .await
+    }
+
+    pub async fn update_task(&self, id: Id, change: TaskPatch) -> Result<Task> {
+        let now = self.now();
+        let mut tx = self.pool().await.begin().await?;
+        let mut task: Task = record::fetch(&mut tx, id, false).await?;
+        patch(&mut task.title, change.title);
+        patch(&mut task.notes, change.notes);
+        patch(&mut task.due_at, change.due_at);
+        patch(&mut task.remind_at, change.remind_at);
+        if let Some(done) = change.done {
+            task.done_at = if done { task.done_at.or(Some(now)) } else { None };
+        }
+        task.normalize()?;
+        task.meta.updated_at = now;
+        record::update(&mut tx, &task).await?;
+        tx.commit().await?;
+        Ok(task)
+    }
+}

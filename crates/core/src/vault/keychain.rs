@@ -1,0 +1,263 @@
+//! Access to the OS keychain, where keychain-protected workspaces keep their
+//! wrapping key: the [`KeyStore`] trait and its real implementation
+//! [`OsKeychain`] over the `keyring` crate (macOS Keychain, Windows
+//! Credential Manager, Secret Service on Linux).
+
+use base64::engine::general_purpose::STANDARD as BASE64;
+use base64::Engine as _;
+use zeroize::Zeroizing;
+
+use super::VaultError;
+use crate::secret::WrappingKey;
+
+/// The keychain service name every Bidwell entry is filed under.
+pub const KEYCHAIN_SERVICE: &str = "Bidwell";
+
+/// The keychain account holding a workspace's wrapping key.
+pub fn keychain_account(profile_id: uuid::Uuid) -> String {
+    format!("workspace-{profile_id}")
+}
+
+/// Where wrapping keys are kept. Abstracted so the key file logic can be
+/// tested without a real keychain.
+pub trait KeyStore: Send + Sync {
+    /// Stable name of the backend, e.g. "secret-service", "macos-keychain",
+    /// "windows-credential-manager".
+    fn backend(&self) -> &'static str;
+
+    /// Ok if a usable keychain is present. Probes by reading a nonexistent
+    /// entry: `NoEntry` means usable; no storage access or a platform
+    /// failure means unavailable ([`VaultError::NoKeychain`]).
+    fn probe(&self) -> Result<(), VaultError>;
+
+    /// Stores (or replaces) the wrapping key for `account`.
+    fn store(&self, account: &str, key: &WrappingKey) -> Result<(), VaultError>;
+
+    /// [`VaultError::KeychainEntryMissing`] if there is no entry.
+    fn load(&self, account: &str) -> Result<WrappingKey, VaultError>;
+
+    /// Deleting an entry that does not exist is not an error.
+    fn delete(&self, account: &str) -> Result<(), VaultError>;
+}
+
+/// The operating system's keychain, through `keyring`.
+#[derive(Clone, Copy, Debug, Default)]
+pub struct OsKeychain;
+
+// Read by `probe`; never written, so its absence is the expected answer.
+const PROBE_ACCOUNT: &str = "keychain-probe";
+
+// `keyring` without a platform feature silently falls back to an in-memory
+// mock, which would lose the key at exit: only the platforms we build a real
+// backend for count as having a keychain.
+const SUPPORTED_PLATFORM: bool = cfg!(any(target_os = "linux", target_os = "macos", target_os = "windows"));
+
+impl OsKeychain {
+    fn entry(&self, account: &str) -> Result<keyring::Entry, VaultError> {
+        if !SUPPORTED_PLATFORM {
+            return Err(VaultError::NoKeychain {
+                backend: self.backend(),
+                reason: "Bidwell has no keychain support on this platform".to_owned(),
+            });
+        }
+        keyring::Entry::new(KEYCHAIN_SERVICE, account).map_err(|e| self.map_error(e))
+    }
+
+    fn map_error(&self, err: keyring::Error) -> VaultError {
+        match err {
+            keyring::Error::NoStorageAccess(e) => VaultError::NoKeychain {
+                backend: self.backend(),
+                reason: format!("access denied or keychain locked ({e})"),
+            },
+            keyring::Error::PlatformFailure(e) => {
+                VaultError::NoKeychain { backend: self.backend(), reason: e.to_string() }
+            }
+            keyring::Error::NoEntry => VaultError::KeychainEntryMissing,
+            keyring::Error::BadEncoding(_) => {
+                VaultError::Keychain { reason: "the stored entry is not a Bidwell key".to_owned() }
+            }
+            keyring::Error::Ambiguous(items) => VaultError::Keychain {
+                reason: format!("{} keychain entries match this workspace; remove the duplicates", items.len()),
+            },
+            other => VaultError::Keychain { reason: other.to_string() },
+        }
+    }
+}
+
+impl KeyStore for OsKeychain {
+    fn backend(&self) -> &'static str {
+        if cfg!(target_os = "macos") {
+            "macos-keychain"
+        } else if cfg!(target_os = "windows") {
+            "windows-credential-manager"
+        } else if cfg!(target_os = "linux") {
+            "secret-service"
+        } else {
+            "unsupported"
+        }
+    }
+
+    fn probe(&self) -> Result<(), VaultError> {
+        match self.entry(PROBE_ACCOUNT)?.get_password() {
+            Ok(value) => {
+                // Someone created it; the keychain works all the same.
+                drop(Zeroizing::new(value));
+                Ok(())
+            }
+            Err(keyring::Error::NoEntry) => Ok(()),
+            Err(e) => Err(self.map_error(e)),
+        }
+    }
+
+    fn store(&self, account: &str, key: &WrappingKey) -> Result<(), VaultError> {
+        let encoded = Zeroizing::new(BASE64.encode(key.as_bytes()));
+        self.entry(account)?.set_password(&encoded).map_err(|e| self.map_error(e))?;
+        tracing::debug!(backend = self.backend(), account, "stored wrapping key");
+        Ok(())
+    }
+
+    fn load(&self, account: &str) -> Result<WrappingKey, VaultError> {
+        let encoded = Zeroizing::new(self.entry(account)?.get_password().map_err(|e| self.map_error(e))?);
+        decode_wrapping_key(&encoded)
+    }
+
+    fn delete(&self, account: &str) -> Result<(), VaultError> {
+        match self.entry(account)?.delete_credential() {
+            Ok(()) => {
+                tracing::debug!(backend = self.backend(), account, "deleted wrapping key");
+                Ok(())
+            }
+            Err(keyring::Error::NoEntry) => Ok(()),
+            Err(e) => Err(self.map_error(e)),
+        }
+    }
+}
+
+fn decode_wrapping_key(encoded: &str) -> Result<WrappingKey, VaultError> {
+    let not_ours = || VaultError::Keychain { reason: "the stored entry is not a Bidwell key".to_owned() };
+    let mut bytes = Zeroizing::new([0u8; 32]);
+    let decoded = Zeroizing::new(BASE64.decode(encoded.trim()).map_err(|_| not_ours())?);
+    if decoded.len() != bytes.len() {
+        return Err(not_ours());
+    }
+    bytes.copy_from_slice(&decoded);
+    Ok(WrappingKey::from_bytes(*bytes))
+}
+
+#[cfg(test)]
+pub(crate) mod mock {
+    //! An in-memory [`KeyStore`] for tests: the real keychain is exercised by
+    //! the integration tests under gnome-keyring.
+
+    use std::collections::HashMap;
+    use std::sync::Mutex;
+
+    use super::*;
+
+    #[derive(Default)]
+    pub(crate) struct MemoryKeyStore {
+        entries: Mutex<HashMap<String, Zeroizing<String>>>,
+        /// When set, every call fails as if no keychain were present.
+        pub(crate) unavailable: bool,
+    }
+
+    impl MemoryKeyStore {
+        pub(crate) fn unavailable() -> Self {
+            MemoryKeyStore { unavailable: true, ..Default::default() }
+        }
+
+        pub(crate) fn contains(&self, account: &str) -> bool {
+            self.entries.lock().expect("lock").contains_key(account)
+        }
+
+        pub(crate) fn len(&self) -> usize {
+            self.entries.lock().expect("lock").len()
+        }
+
+        fn check(&self) -> Result<(), VaultError> {
+            if self.unavailable {
+                Err(VaultError::NoKeychain { backend: "memory", reason: "test keychain switched off".to_owned() })
+            } else {
+                Ok(())
+            }
+        }
+    }
+
+    impl KeyStore for MemoryKeyStore {
+        fn backend(&self) -> &'static str {
+            "memory"
+        }
+
+        fn probe(&self) -> Result<(), VaultError> {
+            self.check()
+        }
+
+        fn store(&self, account: &str, key: &WrappingKey) -> Result<(), VaultError> {
+            self.check()?;
+            self.entries
+                .lock()
+                .expect("lock")
+                .insert(account.to_owned(), Zeroizing::new(BASE64.encode(key.as_bytes())));
+            Ok(())
+        }
+
+        fn load(&self, account: &str) -> Result<WrappingKey, VaultError> {
+            self.check()?;
+            let entries = self.entries.lock().expect("lock");
+            let encoded = entries.get(account).ok_or(VaultError::KeychainEntryMissing)?;
+            decode_wrapping_key(encoded)
+        }
+
+        fn delete(&self, account: &str) -> Result<(), VaultError> {
+            self.check()?;
+            self.entries.lock().expect("lock").remove(account);
+            Ok(())
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::mock::MemoryKeyStore;
+    use super::*;
+
+    #[test]
+    fn account_name() {
+        let id = uuid::Uuid::nil();
+        assert_eq!(keychain_account(id), "workspace-00000000-0000-0000-0000-000000000000");
+    }
+
+    #[test]
+    fn decode_rejects_foreign_entries() {
+        assert!(matches!(decode_wrapping_key("not base64!"), Err(VaultError::Keychain { .. })));
+        assert!(matches!(decode_wrapping_key(&BASE64.encode([1u8; 16])), Err(VaultError::Keychain { .. })));
+        let key = decode_wrapping_key(&BASE64.encode([7u8; 32])).expect("valid");
+        assert_eq!(key.as_bytes(), &[7u8; 32]);
+    }
+
+    #[test]
+    fn memory_store_round_trip() {
+        let store = MemoryKeyStore::default();
+        store.probe().expect("probe");
+        let key = WrappingKey::generate();
+        store.store("a", &key).expect("store");
+        assert_eq!(store.load("a").expect("load").as_bytes(), key.as_bytes());
+        store.delete("a").expect("delete");
+        store.delete("a").expect("delete twice");
+        assert!(matches!(store.load("a"), Err(VaultError::KeychainEntryMissing)));
+    }
+
+    #[test]
+    fn os_keychain_backend_name() {
+        let expected = if cfg!(target_os = "linux") {
+            "secret-service"
+        } else if cfg!(target_os = "macos") {
+            "macos-keychain"
+        } else if cfg!(target_os = "windows") {
+            "windows-credential-manager"
+        } else {
+            "unsupported"
+        };
+        assert_eq!(OsKeychain.backend(), expected);
+    }
+}

@@ -1,0 +1,354 @@
+//! The [`Workspace`] handle: creating, unlocking and locking the encrypted
+//! database and its key file, and the key operations on them (passphrase
+//! change, data-key rotation, health report). Entity operations live in
+//! `store/*` as further `impl Workspace` blocks.
+
+use std::path::{Path, PathBuf};
+use std::sync::Arc;
+
+use chrono::{DateTime, Utc};
+use serde::Serialize;
+use sqlx::sqlite::SqlitePool;
+use sqlx::{Connection, SqliteConnection};
+use tokio::sync::{Mutex, RwLock};
+
+use crate::audit;
+use crate::clock::{Clock, SystemClock};
+use crate::error::{Error, Result};
+use crate::secret::{DataKey, Passphrase, RecoveryKey};
+use crate::store::db;
+use crate::vault::{KdfParams, KeyFile, KeyStore, OsKeychain, Protection, ProtectionKind, Unlock, UnlockedSlots};
+
+pub const DATABASE_FILE: &str = "bidwell.db";
+/// A key file written for a rotation that has not finished yet.
+const NEXT_KEY_FILE: &str = "bidwell.key.next";
+const SQLITE_HEADER: &[u8; 16] = b"SQLite format 3\0";
+
+/// What the core needs from outside: time, the keychain, and how hard to
+/// stretch passphrases. Tests inject their own.
+#[derive(Clone)]
+pub struct Environment {
+    pub clock: Arc<dyn Clock>,
+    pub keychain: Arc<dyn KeyStore>,
+    pub kdf: KdfParams,
+}
+
+impl Environment {
+    pub fn system() -> Self {
+        Environment { clock: Arc::new(SystemClock), keychain: Arc::new(OsKeychain), kdf: KdfParams::default() }
+    }
+}
+
+/// The files of one workspace.
+#[derive(Debug, Clone, Serialize)]
+pub struct WorkspacePaths {
+    pub dir: PathBuf,
+    pub database: PathBuf,
+    pub key_file: PathBuf,
+}
+
+impl WorkspacePaths {
+    pub fn new(dir: impl Into<PathBuf>) -> Self {
+        let dir = dir.into();
+        WorkspacePaths { database: dir.join(DATABASE_FILE), key_file: dir.join(KeyFile::FILE_NAME), dir }
+    }
+
+    fn next_key_file(&self) -> PathBuf {
+        self.dir.join(NEXT_KEY_FILE)
+    }
+
+    /// The database and the files SQLite keeps beside it.
+    pub fn database_files(&self) -> Vec<PathBuf> {
+        ["", "-wal", "-shm", "-journal"]
+            .iter()
+            .map(|suffix| PathBuf::from(format!("{}{suffix}", self.database.display())))
+            .collect()
+    }
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[serde(tag = "state", rename_all = "snake_case")]
+pub enum WorkspaceState {
+    Missing,
+    Locked { name: String, protection: ProtectionKind },
+}
+
+#[derive(Debug, Clone, Serialize)]
+pub struct DoctorReport {
+    pub paths: WorkspacePaths,
+    pub workspace_name: String,
+    /// The file does not start with SQLite's plaintext header and SQLCipher reports a cipher.
+    pub encrypted: bool,
+    pub cipher_version: String,
+    pub cipher_provider: String,
+    /// "ok", or what SQLite's integrity check and SQLCipher's page HMAC check found.
+    pub integrity: Vec<String>,
+    pub protection: ProtectionKind,
+    pub keychain_backend: &'static str,
+    /// Why no keychain can be used, if none can.
+    pub keychain_unavailable: Option<String>,
+    pub schema_version: i64,
+    pub latest_schema_version: i64,
+}
+
+pub struct Workspace {
+    pool: RwLock<SqlitePool>,
+    paths: WorkspacePaths,
+    env: Environment,
+    key_file: Mutex<KeyFile>,
+    data_key: Mutex<DataKey>,
+    unlocked: UnlockedSlots,
+}
+
+impl std::fmt::Debug for Workspace {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Workspace").field("dir", &self.paths.dir).finish_non_exhaustive()
+    }
+}
+
+impl Workspace {
+    /// Whether `dir` holds a workspace, without unlocking it.
+    pub fn state(dir: &Path) -> Result<WorkspaceState> {
+        let paths = WorkspacePaths::new(dir);
+        if !paths.key_file.exists() {
+            if paths.database.exists() {
+                return Err(Error::Inconsistent(format!(
+                    "{} exists but its key file {} is missing: restore the key file from a backup; \
+                     without it the database cannot be read",
+                    paths.database.display(),
+                    paths.key_file.display()
+                )));
+            }
+            return Ok(WorkspaceState::Missing);
+        }
+        let key_file = KeyFile::load(&paths.key_file)?;
+        Ok(WorkspaceState::Locked { name: key_file.workspace_name().to_string(), protection: key_file.protection() })
+    }
+
+    /// Creates a workspace in `dir`. The recovery key is returned once: show it to the user.
+    pub async fn create(
+        dir: &Path,
+        name: &str,
+        protection: Protection,
+        env: Environment,
+    ) -> Result<(Workspace, RecoveryKey)> {
+        let name = crate::domain::check::required("name", name, 100)?;
+        let paths = WorkspacePaths::new(dir);
+        if paths.key_file.exists() || paths.database.exists() {
+            return Err(Error::WorkspaceExists { path: paths.dir.clone() });
+        }
+        create_private_dir(&paths.dir)?;
+        let now = env.clock.now();
+        let profile_id = uuid::Uuid::new_v4();
+        let (key_file, data_key, recovery, unlocked) =
+            KeyFile::create(profile_id, &name, &now.to_rfc3339(), &protection, env.kdf, env.keychain.as_ref())?;
+
+        // The database first, the key file last: a workspace exists once its key file does.
+        let built = async {
+            let pool = db::open_pool(db::encrypted_options(&paths.database, &data_key, true), &paths.database).await?;
+            db::migrate(&pool).await?;
+            let mut conn = pool.acquire().await?;
+            audit::append(
+                &mut conn,
+                now,
+                "workspace.created",
+                serde_json::json!({ "protection": key_file.protection() }),
+            )
+            .await?;
+            drop(conn);
+            key_file.write_atomic(&paths.key_file)?;
+            Ok::<_, Error>(pool)
+        }
+        .await;
+        let pool = match built {
+            Ok(pool) => pool,
+            Err(err) => {
+                for file in paths.database_files() {
+                    let _ = std::fs::remove_file(file);
+                }
+                let _ = KeyFile::shred(&paths.key_file, env.keychain.as_ref());
+                return Err(err);
+            }
+        };
+        let workspace = Workspace {
+            pool: RwLock::new(pool),
+            paths,
+            env,
+            key_file: Mutex::new(key_file),
+            data_key: Mutex::new(data_key),
+            unlocked,
+        };
+        Ok((workspace, recovery))
+    }
+
+    /// Unlocks the workspace in `dir`. A wrong credential fails before the database is touched.
+    pub async fn open(dir: &Path, how: Unlock, env: Environment) -> Result<Workspace> {
+        let paths = WorkspacePaths::new(dir);
+        if let WorkspaceState::Missing = Workspace::state(dir)? {
+            return Err(Error::WorkspaceMissing { path: paths.dir.clone() });
+        }
+        if !paths.database.exists() {
+            return Err(Error::Inconsistent(format!(
+                "the key file is present but the database {} is missing",
+                paths.database.display()
+            )));
+        }
+        let mut key_file = KeyFile::load(&paths.key_file)?;
+        let (mut data_key, mut unlocked) = key_file.unlock(&how, env.keychain.as_ref())?;
+        let pool = match db::open_pool(db::encrypted_options(&paths.database, &data_key, false), &paths.database).await
+        {
+            Ok(pool) => pool,
+            Err(Error::DatabaseCorrupt { .. }) if paths.next_key_file().exists() => {
+                // A rotation stopped after re-keying the database and before
+                // its key file was promoted: the staged key file opens it.
+                let next = KeyFile::load(&paths.next_key_file())?;
+                let (next_key, next_unlocked) = next.unlock(&how, env.keychain.as_ref())?;
+                let pool =
+                    db::open_pool(db::encrypted_options(&paths.database, &next_key, false), &paths.database).await?;
+                rename(&paths.next_key_file(), &paths.key_file)?;
+                tracing::info!("finished an interrupted key rotation");
+                (key_file, data_key, unlocked) = (next, next_key, next_unlocked);
+                pool
+            }
+            Err(err) => return Err(err),
+        };
+        // A staged key file that the database does not need is from a rotation that never re-keyed.
+        let _ = std::fs::remove_file(paths.next_key_file());
+        db::migrate(&pool).await?;
+        Ok(Workspace {
+            pool: RwLock::new(pool),
+            paths,
+            env,
+            key_file: Mutex::new(key_file),
+            data_key: Mutex::new(data_key),
+            unlocked,
+        })
+    }
+
+    /// Closes the database; the keys are zeroized as the handle drops. The
+    /// WAL is folded into the database first so no recent page lingers there.
+    pub async fn lock(self) {
+        let pool = self.pool.read().await;
+        if let Err(err) = sqlx::query("PRAGMA wal_checkpoint(TRUNCATE)").execute(&*pool).await {
+            tracing::warn!(code = ?Error::from(err).code(), "checkpoint before locking failed");
+        }
+        pool.close().await;
+    }
+
+    pub fn paths(&self) -> &WorkspacePaths {
+        &self.paths
+    }
+
+    pub(crate) fn now(&self) -> DateTime<Utc> {
+        self.env.clock.now()
+    }
+
+    pub(crate) async fn pool(&self) -> SqlitePool {
+        self.pool.read().await.clone()
+    }
+
+    /// Re-wraps the data key under a new passphrase. Nothing is re-encrypted.
+    pub async fn change_passphrase(&self, new: &Passphrase) -> Result<()> {
+        let mut key_file = self.key_file.lock().await;
+        let mut changed = key_file.clone();
+        changed.change_passphrase(&*self.data_key.lock().await, new, self.env.kdf)?;
+        changed.write_atomic(&self.paths.key_file)?;
+        *key_file = changed;
+        let mut conn = self.pool().await.acquire().await?;
+        audit::append(&mut conn, self.now(), "key.passphrase_changed", serde_json::json!({})).await?;
+        Ok(())
+    }
+
+    /// Re-encrypts the database under a new data key (`PRAGMA rekey`) and
+    /// returns the new recovery key; the old one stops working.
+    ///
+    /// Crash safety: the new key file is staged before the re-key and
+    /// promoted after it, and `open` finishes a rotation that stopped between.
+    pub async fn rotate_key(&self) -> Result<RecoveryKey> {
+        let mut key_file = self.key_file.lock().await;
+        let mut data_key = self.data_key.lock().await;
+        let new_key = DataKey::generate();
+        let mut rotated = key_file.clone();
+        let recovery = rotated.rotate(&new_key, &self.unlocked, self.env.kdf)?;
+        rotated.write_atomic(&self.paths.next_key_file())?;
+
+        let mut pool = self.pool.write().await;
+        pool.close().await;
+        let rekeyed = async {
+            let mut conn =
+                SqliteConnection::connect_with(&db::encrypted_options(&self.paths.database, &data_key, false)).await?;
+            sqlx::query(&format!("PRAGMA rekey = {}", new_key.sqlcipher_key_pragma().as_str()))
+                .execute(&mut conn)
+                .await?;
+            conn.close().await?;
+            Ok::<_, Error>(())
+        }
+        .await;
+        if let Err(err) = rekeyed {
+            let _ = std::fs::remove_file(self.paths.next_key_file());
+            *pool = db::open_pool(db::encrypted_options(&self.paths.database, &data_key, false), &self.paths.database)
+                .await?;
+            return Err(err);
+        }
+        rename(&self.paths.next_key_file(), &self.paths.key_file)?;
+        *pool =
+            db::open_pool(db::encrypted_options(&self.paths.database, &new_key, false), &self.paths.database).await?;
+        *key_file = rotated;
+        *data_key = new_key;
+        let mut conn = pool.acquire().await?;
+        audit::append(&mut conn, self.now(), "key.rotated", serde_json::json!({})).await?;
+        Ok(recovery)
+    }
+
+    pub async fn doctor(&self) -> Result<DoctorReport> {
+        let pool = self.pool().await;
+        let cipher_version: Option<String> = sqlx::query_scalar("PRAGMA cipher_version").fetch_optional(&pool).await?;
+        let cipher_provider: Option<String> =
+            sqlx::query_scalar("PRAGMA cipher_provider").fetch_optional(&pool).await?;
+        let mut integrity: Vec<String> = sqlx::query_scalar("PRAGMA integrity_check").fetch_all(&pool).await?;
+        let page_errors: Vec<String> = sqlx::query_scalar("PRAGMA cipher_integrity_check").fetch_all(&pool).await?;
+        if !page_errors.is_empty() {
+            integrity.retain(|line| line != "ok");
+            integrity.extend(page_errors);
+        }
+        let header = read_header(&self.paths.database)?;
+        let key_file = self.key_file.lock().await;
+        let cipher_version = cipher_version.unwrap_or_default();
+        Ok(DoctorReport {
+            paths: self.paths.clone(),
+            workspace_name: key_file.workspace_name().to_string(),
+            encrypted: !cipher_version.is_empty() && &header != SQLITE_HEADER,
+            cipher_version,
+            cipher_provider: cipher_provider.unwrap_or_default(),
+            integrity,
+            protection: key_file.protection(),
+            keychain_backend: self.env.keychain.backend(),
+            keychain_unavailable: self.env.keychain.probe().err().map(|e| e.to_string()),
+            schema_version: db::schema_version(&pool).await?,
+            latest_schema_version: db::latest_schema_version(),
+        })
+    }
+}
+
+fn read_header(path: &Path) -> Result<[u8; 16]> {
+    use std::io::Read;
+    let mut header = [0u8; 16];
+    let mut file = std::fs::File::open(path).map_err(|e| Error::io(path, e))?;
+    file.read_exact(&mut header).map_err(|e| Error::io(path, e))?;
+    Ok(header)
+}
+
+fn rename(from: &Path, to: &Path) -> Result<()> {
+    std::fs::rename(from, to).map_err(|e| Error::io(to, e))
+}
+
+/// The data directory is readable by its owner only.
+fn create_private_dir(dir: &Path) -> Result<()> {
+    std::fs::create_dir_all(dir).map_err(|e| Error::io(dir, e))?;
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::PermissionsExt;
+        std::fs::set_permissions(dir, std::fs::Permissions::from_mode(0o700)).map_err(|e| Error::io(dir, e))?;
+    }
+    Ok(())
+}

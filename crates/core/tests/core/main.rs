@@ -1,0 +1,8 @@
+//! Integration tests of bidwell-core against real SQLCipher files in temp
+//! directories, and the real OS keychain where one is running.
+
+mod entities;
+mod migrations;
+mod search;
+mod support;
+mod vault;
