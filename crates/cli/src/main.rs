@@ -1,1 +1,536 @@
-fn main() {}
+//! `bidwell`: the command-line tool over bidwell-core. Each command parses
+//! its flags, calls one core operation, and prints the result; all rules
+//! live in the core.
+
+mod args;
+mod input;
+mod output;
+mod unlock;
+
+use std::path::PathBuf;
+use std::process::ExitCode;
+
+use args::*;
+use bidwell_core::vault::Protection;
+use bidwell_core::*;
+use clap::Parser;
+use input::{amount, clearable, date, id, opt_id, page, parsed, subject, time};
+use output::Output;
+use unlock::Credentials;
+
+fn main() -> ExitCode {
+    let cli = Cli::parse();
+    tracing_subscriber::fmt()
+        .with_writer(std::io::stderr)
+        .with_env_filter(tracing_subscriber::EnvFilter::try_from_env("BIDWELL_LOG").unwrap_or_else(|_| "warn".into()))
+        .without_time()
+        .init();
+    let out = Output { json: cli.json };
+    let runtime = match tokio::runtime::Builder::new_multi_thread().worker_threads(2).enable_all().build() {
+        Ok(rt) => rt,
+        Err(e) => {
+            eprintln!("error: could not start: {e}");
+            return ExitCode::FAILURE;
+        }
+    };
+    match runtime.block_on(run(cli, &out)) {
+        Ok(()) => ExitCode::SUCCESS,
+        Err(err) => {
+            out.error(&err);
+            ExitCode::FAILURE
+        }
+    }
+}
+
+fn data_dir(cli: &Cli) -> Result<PathBuf> {
+    if let Some(dir) = &cli.data_dir {
+        return Ok(dir.clone());
+    }
+    dirs::data_dir()
+        .map(|d| d.join("Bidwell"))
+        .ok_or_else(|| Error::validation("data-dir", "this system has no data directory; pass --data-dir"))
+}
+
+async fn run(cli: Cli, out: &Output) -> Result<()> {
+    let dir = data_dir(&cli)?;
+    let env = Environment::system();
+    let mut creds = Credentials { passphrase_stdin: cli.passphrase_stdin, stdin: input::StdinLines };
+    if let Command::Init(init) = &cli.command {
+        return init_workspace(&dir, init, &mut creds, env, out).await;
+    }
+    let ws = unlock::open(&dir, &mut creds, env).await?;
+    let result = dispatch(&ws, cli.command, &mut creds, out).await;
+    ws.lock().await;
+    result
+}
+
+async fn init_workspace(
+    dir: &std::path::Path,
+    init: &InitArgs,
+    creds: &mut Credentials,
+    env: Environment,
+    out: &Output,
+) -> Result<()> {
+    let protection = if init.keychain {
+        Protection::Keychain
+    } else {
+        Protection::Passphrase(creds.new_passphrase(creds.passphrase_stdin, "BIDWELL_PASSPHRASE")?)
+    };
+    let (ws, recovery) = Workspace::create(dir, &init.name, protection, env).await?;
+    let paths = ws.paths().clone();
+    ws.lock().await;
+    if out.json {
+        println!(
+            "{}",
+            serde_json::json!({
+                "data_dir": paths.dir,
+                "name": init.name,
+                "recovery_key": recovery.expose_for_display(),
+            })
+        );
+    } else {
+        println!("Created workspace \"{}\" in {}", init.name, paths.dir.display());
+        println!();
+        println!("Recovery key (shown once; write it down and keep it apart from this computer):");
+        println!();
+        println!("    {}", recovery.expose_for_display());
+        println!();
+        println!("It opens the workspace if the passphrase or keychain entry is ever lost.");
+    }
+    Ok(())
+}
+
+async fn dispatch(ws: &Workspace, command: Command, creds: &mut Credentials, out: &Output) -> Result<()> {
+    match command {
+        Command::Init(_) => unreachable!("handled before unlocking"),
+        Command::Doctor => out.record(&ws.doctor().await?),
+        Command::Client(cmd) => client(ws, cmd, out).await?,
+        Command::Contact(cmd) => contact(ws, cmd, out).await?,
+        Command::Project(cmd) => project(ws, cmd, out).await?,
+        Command::Job(cmd) => job(ws, cmd, out).await?,
+        Command::Bid(cmd) => bid(ws, cmd, out).await?,
+        Command::Milestone(cmd) => milestone(ws, cmd, out).await?,
+        Command::Note(cmd) => note(ws, cmd, out).await?,
+        Command::Task(cmd) => task(ws, cmd, out).await?,
+        Command::Search { query, limit } => out.hits(&ws.search(&query, limit).await?),
+        Command::Passphrase(PassphraseCmd::Change { new_passphrase_stdin }) => {
+            let new = creds.new_passphrase(new_passphrase_stdin, "BIDWELL_NEW_PASSPHRASE")?;
+            ws.change_passphrase(&new).await?;
+            if out.json {
+                println!("{}", serde_json::json!({ "status": "passphrase_changed" }));
+            } else {
+                println!("Passphrase changed.");
+            }
+        }
+        Command::Key(KeyCmd::Rotate) => {
+            let recovery = ws.rotate_key().await?;
+            if out.json {
+                println!(
+                    "{}",
+                    serde_json::json!({ "status": "key_rotated", "recovery_key": recovery.expose_for_display() })
+                );
+            } else {
+                println!("The database is now encrypted under a new key.");
+                println!("New recovery key (the old one no longer works):");
+                println!();
+                println!("    {}", recovery.expose_for_display());
+            }
+        }
+        Command::Dev(DevCmd::Seed { records, seed }) => {
+            let _ = (records, seed);
+            return Err(Error::validation("dev seed", "not available yet"));
+        }
+    }
+    Ok(())
+}
+
+/// `rm` and `restore` are the same for every kind of record.
+async fn remove(ws: &Workspace, kind: EntityKind, text: &str, out: &Output) -> Result<()> {
+    let id = id("id", text)?;
+    ws.delete(kind, id).await?;
+    out.done(kind, id, "deleted (undo with restore)");
+    Ok(())
+}
+
+async fn restore(ws: &Workspace, kind: EntityKind, text: &str, out: &Output) -> Result<()> {
+    let id = id("id", text)?;
+    ws.restore(kind, id).await?;
+    out.done(kind, id, "restored");
+    Ok(())
+}
+
+async fn client(ws: &Workspace, cmd: ClientCmd, out: &Output) -> Result<()> {
+    match cmd {
+        ClientCmd::Add { name, kind, email, phone, company, website, country, tags, note } => {
+            let new = NewClient {
+                kind: parsed(kind.as_deref())?,
+                name,
+                email,
+                phone,
+                company,
+                website,
+                country,
+                notes: note.unwrap_or_default(),
+                tags,
+            };
+            out.record(&ws.create_client(new).await?);
+        }
+        ClientCmd::List { list, tag, kind, archived, restricted } => {
+            let filter = ClientFilter {
+                tag,
+                kind: parsed(kind.as_deref())?,
+                archived: Some(archived),
+                restricted: restricted.then_some(true),
+            };
+            out.page(&ws.list_clients(&filter, &page(&list)?).await?);
+        }
+        ClientCmd::Show { id: text } => out.record(&ws.client(id("id", &text)?).await?),
+        ClientCmd::Edit {
+            id: text,
+            name,
+            kind,
+            email,
+            phone,
+            company,
+            website,
+            country,
+            note,
+            tags,
+            clear_tags,
+            restricted,
+            archived,
+        } => {
+            let change = ClientPatch {
+                kind: parsed(kind.as_deref())?,
+                name,
+                email: clearable(email),
+                phone: clearable(phone),
+                company: clearable(company),
+                website: clearable(website),
+                country: clearable(country),
+                notes: note,
+                restricted,
+                archived,
+                tags: if clear_tags { Some(Vec::new()) } else { (!tags.is_empty()).then_some(tags) },
+            };
+            out.record(&ws.update_client(id("id", &text)?, change).await?);
+        }
+        ClientCmd::Rm { id } => remove(ws, EntityKind::Client, &id, out).await?,
+        ClientCmd::Restore { id } => restore(ws, EntityKind::Client, &id, out).await?,
+    }
+    Ok(())
+}
+
+async fn contact(ws: &Workspace, cmd: ContactCmd, out: &Output) -> Result<()> {
+    match cmd {
+        ContactCmd::Add { client, name, email, phone, role, note } => {
+            let new = NewContact {
+                client_id: Some(id("client", &client)?),
+                name,
+                email,
+                phone,
+                role,
+                notes: note.unwrap_or_default(),
+            };
+            out.record(&ws.create_contact(new).await?);
+        }
+        ContactCmd::List { list, client } => {
+            let filter = ContactFilter { client_id: opt_id("client", client.as_deref())? };
+            out.page(&ws.list_contacts(&filter, &page(&list)?).await?);
+        }
+        ContactCmd::Show { id: text } => out.record(&ws.contact(id("id", &text)?).await?),
+        ContactCmd::Edit { id: text, name, email, phone, role, note } => {
+            let change = ContactPatch {
+                name,
+                email: clearable(email),
+                phone: clearable(phone),
+                role: clearable(role),
+                notes: note,
+            };
+            out.record(&ws.update_contact(id("id", &text)?, change).await?);
+        }
+        ContactCmd::Rm { id } => remove(ws, EntityKind::Contact, &id, out).await?,
+        ContactCmd::Restore { id } => restore(ws, EntityKind::Contact, &id, out).await?,
+    }
+    Ok(())
+}
+
+async fn project(ws: &Workspace, cmd: ProjectCmd, out: &Output) -> Result<()> {
+    match cmd {
+        ProjectCmd::Add { client, name, status, rate, budget, currency, start, due, description } => {
+            let budget_minor = match (&budget, &currency) {
+                (Some(b), Some(c)) => Some(amount("budget", b, c)?),
+                _ => None,
+            };
+            let new = NewProject {
+                client_id: Some(id("client", &client)?),
+                name,
+                status: parsed(status.as_deref())?,
+                rate_type: parsed(rate.as_deref())?,
+                budget_minor,
+                currency,
+                start_date: start.as_deref().map(|d| date("start", d)).transpose()?,
+                due_date: due.as_deref().map(|d| date("due", d)).transpose()?,
+                description: description.unwrap_or_default(),
+            };
+            out.record(&ws.create_project(new).await?);
+        }
+        ProjectCmd::List { list, client, status } => {
+            let filter =
+                ProjectFilter { client_id: opt_id("client", client.as_deref())?, status: parsed(status.as_deref())? };
+            out.page(&ws.list_projects(&filter, &page(&list)?).await?);
+        }
+        ProjectCmd::Show { id: text } => out.record(&ws.project(id("id", &text)?).await?),
+        ProjectCmd::Edit { id: text, name, status, rate, budget, currency, start, due, description } => {
+            let id = id("id", &text)?;
+            let budget = match clearable(budget) {
+                None => None,
+                Some(None) => Some(None),
+                Some(Some(b)) => {
+                    let currency = match currency {
+                        Some(c) => c,
+                        None => ws
+                            .project(id)
+                            .await?
+                            .currency
+                            .ok_or_else(|| Error::validation("currency", "is required with a budget"))?,
+                    };
+                    Some(Some((amount("budget", &b, &currency)?, currency)))
+                }
+            };
+            let change = ProjectPatch {
+                name,
+                status: parsed(status.as_deref())?,
+                rate_type: parsed(rate.as_deref())?,
+                budget,
+                start_date: clearable(start).map(|d| d.map(|d| date("start", &d)).transpose()).transpose()?,
+                due_date: clearable(due).map(|d| d.map(|d| date("due", &d)).transpose()).transpose()?,
+                description,
+            };
+            out.record(&ws.update_project(id, change).await?);
+        }
+        ProjectCmd::Rm { id } => remove(ws, EntityKind::Project, &id, out).await?,
+        ProjectCmd::Restore { id } => restore(ws, EntityKind::Project, &id, out).await?,
+    }
+    Ok(())
+}
+
+async fn job(ws: &Workspace, cmd: JobCmd, out: &Output) -> Result<()> {
+    match cmd {
+        JobCmd::Add {
+            title,
+            description,
+            url,
+            budget_kind,
+            budget_min,
+            budget_max,
+            currency,
+            skills,
+            employer,
+            client,
+        } => {
+            let in_currency = |field: &str, v: &Option<String>| -> Result<Option<i64>> {
+                match (v, &currency) {
+                    (Some(v), Some(c)) => Ok(Some(amount(field, v, c)?)),
+                    _ => Ok(None),
+                }
+            };
+            let new = NewJob {
+                client_id: opt_id("client", client.as_deref())?,
+                title,
+                description: description.unwrap_or_default(),
+                url,
+                budget_kind: parsed(budget_kind.as_deref())?,
+                budget_min_minor: in_currency("budget-min", &budget_min)?,
+                budget_max_minor: in_currency("budget-max", &budget_max)?,
+                currency,
+                skills,
+                employer_name: employer,
+                posted_at: None,
+            };
+            out.record(&ws.create_job(new).await?);
+        }
+        JobCmd::List { list, saved, hidden } => {
+            let filter = JobFilter { saved: saved.then_some(true), hidden: Some(hidden), client_id: None };
+            out.page(&ws.list_jobs(&filter, &page(&list)?).await?);
+        }
+        JobCmd::Show { id: text } => out.record(&ws.job(id("id", &text)?).await?),
+        JobCmd::Edit { id: text, title, description, url, skills, employer, client, saved, hidden, notes } => {
+            let change = JobPatch {
+                client_id: clearable(client).map(|c| c.map(|c| id("client", &c)).transpose()).transpose()?,
+                title,
+                description,
+                url: clearable(url),
+                skills: (!skills.is_empty()).then_some(skills),
+                employer_name: clearable(employer),
+                saved,
+                hidden,
+                my_notes: notes,
+            };
+            out.record(&ws.update_job(id("id", &text)?, change).await?);
+        }
+        JobCmd::Rm { id } => remove(ws, EntityKind::Job, &id, out).await?,
+        JobCmd::Restore { id } => restore(ws, EntityKind::Job, &id, out).await?,
+    }
+    Ok(())
+}
+
+async fn bid(ws: &Workspace, cmd: BidCmd, out: &Output) -> Result<()> {
+    match cmd {
+        BidCmd::Add { job, amount: value, currency, days, proposal, project } => {
+            let new = NewBid {
+                job_id: Some(id("job", &job)?),
+                project_id: opt_id("project", project.as_deref())?,
+                amount_minor: amount("amount", &value, &currency)?,
+                currency,
+                delivery_days: days,
+                proposal,
+            };
+            out.record(&ws.create_bid(new).await?);
+        }
+        BidCmd::List { list, job, status } => {
+            let filter = BidFilter { job_id: opt_id("job", job.as_deref())?, status: parsed(status.as_deref())? };
+            out.page(&ws.list_bids(&filter, &page(&list)?).await?);
+        }
+        BidCmd::Show { id: text } => out.record(&ws.bid(id("id", &text)?).await?),
+        BidCmd::Edit { id: text, amount: value, currency, days, proposal, project } => {
+            let money = match (value, currency) {
+                (Some(v), Some(c)) => Some((amount("amount", &v, &c)?, c)),
+                _ => None,
+            };
+            let change = BidPatch {
+                project_id: clearable(project).map(|p| p.map(|p| id("project", &p)).transpose()).transpose()?,
+                amount: money,
+                delivery_days: days,
+                proposal,
+            };
+            out.record(&ws.update_bid(id("id", &text)?, change).await?);
+        }
+        BidCmd::Status { id: text, status } => {
+            out.record(&ws.set_bid_status(id("id", &text)?, status.parse()?).await?);
+        }
+        BidCmd::Rm { id } => remove(ws, EntityKind::Bid, &id, out).await?,
+        BidCmd::Restore { id } => restore(ws, EntityKind::Bid, &id, out).await?,
+    }
+    Ok(())
+}
+
+async fn milestone(ws: &Workspace, cmd: MilestoneCmd, out: &Output) -> Result<()> {
+    match cmd {
+        MilestoneCmd::Add { project, bid, title, amount: value, currency, due } => {
+            let new = NewMilestone {
+                project_id: opt_id("project", project.as_deref())?,
+                bid_id: opt_id("bid", bid.as_deref())?,
+                title,
+                amount_minor: amount("amount", &value, &currency)?,
+                currency,
+                due_date: due.as_deref().map(|d| date("due", d)).transpose()?,
+            };
+            out.record(&ws.create_milestone(new).await?);
+        }
+        MilestoneCmd::List { list, project, bid, status } => {
+            let filter = MilestoneFilter {
+                project_id: opt_id("project", project.as_deref())?,
+                bid_id: opt_id("bid", bid.as_deref())?,
+                status: parsed(status.as_deref())?,
+            };
+            out.page(&ws.list_milestones(&filter, &page(&list)?).await?);
+        }
+        MilestoneCmd::Show { id: text } => out.record(&ws.milestone(id("id", &text)?).await?),
+        MilestoneCmd::Edit { id: text, title, amount: value, currency, due } => {
+            let money = match (value, currency) {
+                (Some(v), Some(c)) => Some((amount("amount", &v, &c)?, c)),
+                _ => None,
+            };
+            let change = MilestonePatch {
+                title,
+                amount: money,
+                due_date: clearable(due).map(|d| d.map(|d| date("due", &d)).transpose()).transpose()?,
+            };
+            out.record(&ws.update_milestone(id("id", &text)?, change).await?);
+        }
+        MilestoneCmd::Status { id: text, status } => {
+            out.record(&ws.set_milestone_status(id("id", &text)?, status.parse()?).await?);
+        }
+        MilestoneCmd::Rm { id } => remove(ws, EntityKind::Milestone, &id, out).await?,
+        MilestoneCmd::Restore { id } => restore(ws, EntityKind::Milestone, &id, out).await?,
+    }
+    Ok(())
+}
+
+async fn note(ws: &Workspace, cmd: NoteCmd, out: &Output) -> Result<()> {
+    match cmd {
+        NoteCmd::Add { on, body, kind, at } => {
+            let new = NewActivity {
+                subject: subject(&on)?,
+                kind: parsed(kind.as_deref())?,
+                body,
+                occurred_at: at.as_deref().map(|t| time("at", t)).transpose()?,
+            };
+            out.record(&ws.create_activity(new).await?);
+        }
+        NoteCmd::List { list, on, kind } => {
+            let filter =
+                ActivityFilter { subject: on.as_deref().map(subject).transpose()?, kind: parsed(kind.as_deref())? };
+            out.page(&ws.list_activities(&filter, &page(&list)?).await?);
+        }
+        NoteCmd::Show { id: text } => out.record(&ws.activity(id("id", &text)?).await?),
+        NoteCmd::Edit { id: text, body, kind, at } => {
+            let change = ActivityPatch {
+                kind: parsed(kind.as_deref())?,
+                body,
+                occurred_at: at.as_deref().map(|t| time("at", t)).transpose()?,
+            };
+            out.record(&ws.update_activity(id("id", &text)?, change).await?);
+        }
+        NoteCmd::Rm { id } => remove(ws, EntityKind::Activity, &id, out).await?,
+        NoteCmd::Restore { id } => restore(ws, EntityKind::Activity, &id, out).await?,
+    }
+    Ok(())
+}
+
+async fn task(ws: &Workspace, cmd: TaskCmd, out: &Output) -> Result<()> {
+    let opt_time = |field: &str, v: Option<Option<String>>| -> Result<Option<Option<chrono::DateTime<chrono::Utc>>>> {
+        v.map(|v| v.map(|t| time(field, &t)).transpose()).transpose()
+    };
+    match cmd {
+        TaskCmd::Add { title, notes, due, remind, on } => {
+            let new = NewTask {
+                title,
+                notes: notes.unwrap_or_default(),
+                due_at: due.as_deref().map(|t| time("due", t)).transpose()?,
+                remind_at: remind.as_deref().map(|t| time("remind", t)).transpose()?,
+                subject: on.as_deref().map(subject).transpose()?,
+            };
+            out.record(&ws.create_task(new).await?);
+        }
+        TaskCmd::List { list, open, done, on, due_before } => {
+            let filter = TaskFilter {
+                done: if open { Some(false) } else { done.then_some(true) },
+                subject: on.as_deref().map(subject).transpose()?,
+                due_before: due_before.as_deref().map(|t| time("due-before", t)).transpose()?,
+            };
+            out.page(&ws.list_tasks(&filter, &page(&list)?).await?);
+        }
+        TaskCmd::Show { id: text } => out.record(&ws.task(id("id", &text)?).await?),
+        TaskCmd::Edit { id: text, title, notes, due, remind } => {
+            let change = TaskPatch {
+                title,
+                notes,
+                due_at: opt_time("due", clearable(due))?,
+                remind_at: opt_time("remind", clearable(remind))?,
+                done: None,
+            };
+            out.record(&ws.update_task(id("id", &text)?, change).await?);
+        }
+        TaskCmd::Done { id: text } => {
+            out.record(&ws.update_task(id("id", &text)?, TaskPatch { done: Some(true), ..Default::default() }).await?)
+        }
+        TaskCmd::Reopen { id: text } => {
+            out.record(&ws.update_task(id("id", &text)?, TaskPatch { done: Some(false), ..Default::default() }).await?)
+        }
+        TaskCmd::Rm { id } => remove(ws, EntityKind::Task, &id, out).await?,
+        TaskCmd::Restore { id } => restore(ws, EntityKind::Task, &id, out).await?,
+    }
+    Ok(())
+}

@@ -1,0 +1,591 @@
+//! The command line, as clap types. Names here are a public interface:
+//! scripts and tests depend on them.
+
+use std::path::PathBuf;
+
+use clap::{Args, Parser, Subcommand};
+
+#[derive(Debug, Parser)]
+#[command(
+    name = "bidwell",
+    version,
+    about = "Bidwell: a private, encrypted CRM for freelancers",
+    propagate_version = true
+)]
+pub struct Cli {
+    /// Where the workspace lives (default: the OS data directory for Bidwell).
+    #[arg(long, global = true, env = "BIDWELL_DATA_DIR", value_name = "DIR")]
+    pub data_dir: Option<PathBuf>,
+    /// Print JSON instead of text; errors become one JSON line on stderr.
+    #[arg(long, global = true)]
+    pub json: bool,
+    /// Read the passphrase from the first line of standard input.
+    #[arg(long, global = true)]
+    pub passphrase_stdin: bool,
+    #[command(subcommand)]
+    pub command: Command,
+}
+
+#[derive(Debug, Subcommand)]
+pub enum Command {
+    /// Create a workspace and print its recovery key (shown once).
+    Init(InitArgs),
+    /// Check integrity and report encryption, keychain and schema status.
+    Doctor,
+    /// Clients: people and companies you work for.
+    #[command(subcommand)]
+    Client(ClientCmd),
+    /// People at a client.
+    #[command(subcommand)]
+    Contact(ContactCmd),
+    /// Projects for clients.
+    #[command(subcommand)]
+    Project(ProjectCmd),
+    /// Marketplace jobs (or jobs you enter yourself).
+    #[command(subcommand)]
+    Job(JobCmd),
+    /// Bids on jobs.
+    #[command(subcommand)]
+    Bid(BidCmd),
+    /// Payments of a project or a bid.
+    #[command(subcommand)]
+    Milestone(MilestoneCmd),
+    /// Notes, calls, emails, meetings and messages on any record.
+    #[command(subcommand)]
+    Note(NoteCmd),
+    /// Tasks with due dates.
+    #[command(subcommand)]
+    Task(TaskCmd),
+    /// Search everything by word prefixes.
+    Search {
+        query: String,
+        #[arg(long, default_value_t = 20)]
+        limit: u32,
+    },
+    /// Change the passphrase (the data is not re-encrypted).
+    #[command(subcommand)]
+    Passphrase(PassphraseCmd),
+    /// Re-encrypt the database under a new data key.
+    #[command(subcommand)]
+    Key(KeyCmd),
+    /// Developer tools.
+    #[command(subcommand)]
+    Dev(DevCmd),
+}
+
+#[derive(Debug, Args)]
+pub struct InitArgs {
+    /// The workspace's name (asked for again before wiping it).
+    #[arg(long, default_value = "Bidwell")]
+    pub name: String,
+    /// Keep the key in the OS keychain instead of behind a passphrase.
+    #[arg(long)]
+    pub keychain: bool,
+}
+
+#[derive(Debug, Subcommand)]
+pub enum PassphraseCmd {
+    /// New passphrase from BIDWELL_NEW_PASSPHRASE, the next stdin line, or a prompt.
+    Change {
+        #[arg(long)]
+        new_passphrase_stdin: bool,
+    },
+}
+
+#[derive(Debug, Subcommand)]
+pub enum KeyCmd {
+    /// New data key (PRAGMA rekey); prints the new recovery key.
+    Rotate,
+}
+
+#[derive(Debug, Subcommand)]
+pub enum DevCmd {
+    /// Fill the workspace with realistic generated records.
+    Seed {
+        #[arg(long, default_value_t = 1000)]
+        records: u64,
+        #[arg(long, default_value_t = 1)]
+        seed: u64,
+    },
+}
+
+/// Paging and order, the same for every list.
+#[derive(Debug, Args)]
+pub struct ListArgs {
+    #[arg(long, default_value_t = 50)]
+    pub limit: u32,
+    /// The `next` cursor printed by the previous page.
+    #[arg(long, value_name = "CURSOR")]
+    pub after: Option<String>,
+    /// newest, oldest, name or updated.
+    #[arg(long, default_value = "newest")]
+    pub sort: String,
+    /// Include deleted records (to restore them).
+    #[arg(long)]
+    pub deleted: bool,
+}
+
+// In every `edit`, `--flag ""` clears an optional field.
+
+#[derive(Debug, Subcommand)]
+pub enum ClientCmd {
+    Add {
+        #[arg(long)]
+        name: String,
+        /// person or company.
+        #[arg(long)]
+        kind: Option<String>,
+        #[arg(long)]
+        email: Option<String>,
+        #[arg(long)]
+        phone: Option<String>,
+        #[arg(long)]
+        company: Option<String>,
+        #[arg(long)]
+        website: Option<String>,
+        #[arg(long)]
+        country: Option<String>,
+        #[arg(long = "tag")]
+        tags: Vec<String>,
+        #[arg(long)]
+        note: Option<String>,
+    },
+    List {
+        #[command(flatten)]
+        list: ListArgs,
+        #[arg(long)]
+        tag: Option<String>,
+        #[arg(long)]
+        kind: Option<String>,
+        #[arg(long)]
+        archived: bool,
+        #[arg(long)]
+        restricted: bool,
+    },
+    Show {
+        id: String,
+    },
+    Edit {
+        id: String,
+        #[arg(long)]
+        name: Option<String>,
+        #[arg(long)]
+        kind: Option<String>,
+        #[arg(long)]
+        email: Option<String>,
+        #[arg(long)]
+        phone: Option<String>,
+        #[arg(long)]
+        company: Option<String>,
+        #[arg(long)]
+        website: Option<String>,
+        #[arg(long)]
+        country: Option<String>,
+        #[arg(long)]
+        note: Option<String>,
+        /// Replaces all tags; repeat for several, or pass --clear-tags.
+        #[arg(long = "tag")]
+        tags: Vec<String>,
+        #[arg(long, conflicts_with = "tags")]
+        clear_tags: bool,
+        #[arg(long)]
+        restricted: Option<bool>,
+        #[arg(long)]
+        archived: Option<bool>,
+    },
+    Rm {
+        id: String,
+    },
+    Restore {
+        id: String,
+    },
+}
+
+#[derive(Debug, Subcommand)]
+pub enum ContactCmd {
+    Add {
+        #[arg(long)]
+        client: String,
+        #[arg(long)]
+        name: String,
+        #[arg(long)]
+        email: Option<String>,
+        #[arg(long)]
+        phone: Option<String>,
+        #[arg(long)]
+        role: Option<String>,
+        #[arg(long)]
+        note: Option<String>,
+    },
+    List {
+        #[command(flatten)]
+        list: ListArgs,
+        #[arg(long)]
+        client: Option<String>,
+    },
+    Show {
+        id: String,
+    },
+    Edit {
+        id: String,
+        #[arg(long)]
+        name: Option<String>,
+        #[arg(long)]
+        email: Option<String>,
+        #[arg(long)]
+        phone: Option<String>,
+        #[arg(long)]
+        role: Option<String>,
+        #[arg(long)]
+        note: Option<String>,
+    },
+    Rm {
+        id: String,
+    },
+    Restore {
+        id: String,
+    },
+}
+
+#[derive(Debug, Subcommand)]
+pub enum ProjectCmd {
+    Add {
+        #[arg(long)]
+        client: String,
+        #[arg(long)]
+        name: String,
+        /// lead, active, on_hold, completed or cancelled.
+        #[arg(long)]
+        status: Option<String>,
+        /// fixed or hourly.
+        #[arg(long)]
+        rate: Option<String>,
+        /// A decimal amount, e.g. 1200.00 (needs --currency).
+        #[arg(long, requires = "currency")]
+        budget: Option<String>,
+        #[arg(long)]
+        currency: Option<String>,
+        /// YYYY-MM-DD.
+        #[arg(long)]
+        start: Option<String>,
+        /// YYYY-MM-DD.
+        #[arg(long)]
+        due: Option<String>,
+        #[arg(long)]
+        description: Option<String>,
+    },
+    List {
+        #[command(flatten)]
+        list: ListArgs,
+        #[arg(long)]
+        client: Option<String>,
+        #[arg(long)]
+        status: Option<String>,
+    },
+    Show {
+        id: String,
+    },
+    Edit {
+        id: String,
+        #[arg(long)]
+        name: Option<String>,
+        #[arg(long)]
+        status: Option<String>,
+        #[arg(long)]
+        rate: Option<String>,
+        /// Empty clears the budget.
+        #[arg(long)]
+        budget: Option<String>,
+        #[arg(long)]
+        currency: Option<String>,
+        #[arg(long)]
+        start: Option<String>,
+        #[arg(long)]
+        due: Option<String>,
+        #[arg(long)]
+        description: Option<String>,
+    },
+    Rm {
+        id: String,
+    },
+    Restore {
+        id: String,
+    },
+}
+
+#[derive(Debug, Subcommand)]
+pub enum JobCmd {
+    Add {
+        #[arg(long)]
+        title: String,
+        #[arg(long)]
+        description: Option<String>,
+        #[arg(long)]
+        url: Option<String>,
+        /// fixed or hourly.
+        #[arg(long)]
+        budget_kind: Option<String>,
+        #[arg(long, requires = "currency")]
+        budget_min: Option<String>,
+        #[arg(long, requires = "currency")]
+        budget_max: Option<String>,
+        #[arg(long)]
+        currency: Option<String>,
+        #[arg(long = "skill")]
+        skills: Vec<String>,
+        #[arg(long)]
+        employer: Option<String>,
+        /// The client posting the job, if you know them.
+        #[arg(long)]
+        client: Option<String>,
+    },
+    List {
+        #[command(flatten)]
+        list: ListArgs,
+        #[arg(long)]
+        saved: bool,
+        /// List hidden jobs instead of visible ones.
+        #[arg(long)]
+        hidden: bool,
+    },
+    Show {
+        id: String,
+    },
+    Edit {
+        id: String,
+        #[arg(long)]
+        title: Option<String>,
+        #[arg(long)]
+        description: Option<String>,
+        #[arg(long)]
+        url: Option<String>,
+        #[arg(long = "skill")]
+        skills: Vec<String>,
+        #[arg(long)]
+        employer: Option<String>,
+        #[arg(long)]
+        client: Option<String>,
+        #[arg(long)]
+        saved: Option<bool>,
+        #[arg(long)]
+        hidden: Option<bool>,
+        #[arg(long)]
+        notes: Option<String>,
+    },
+    Rm {
+        id: String,
+    },
+    Restore {
+        id: String,
+    },
+}
+
+#[derive(Debug, Subcommand)]
+pub enum BidCmd {
+    Add {
+        #[arg(long)]
+        job: String,
+        /// A decimal amount, e.g. 950.00.
+        #[arg(long)]
+        amount: String,
+        #[arg(long)]
+        currency: String,
+        /// Delivery time in days.
+        #[arg(long)]
+        days: i64,
+        #[arg(long, default_value = "")]
+        proposal: String,
+        #[arg(long)]
+        project: Option<String>,
+    },
+    List {
+        #[command(flatten)]
+        list: ListArgs,
+        #[arg(long)]
+        job: Option<String>,
+        #[arg(long)]
+        status: Option<String>,
+    },
+    Show {
+        id: String,
+    },
+    Edit {
+        id: String,
+        #[arg(long, requires = "currency")]
+        amount: Option<String>,
+        #[arg(long, requires = "amount")]
+        currency: Option<String>,
+        #[arg(long)]
+        days: Option<i64>,
+        #[arg(long)]
+        proposal: Option<String>,
+        #[arg(long)]
+        project: Option<String>,
+    },
+    /// Move a bid: draft, queued, submitted, shortlisted, awarded, rejected, withdrawn, failed.
+    Status {
+        id: String,
+        status: String,
+    },
+    Rm {
+        id: String,
+    },
+    Restore {
+        id: String,
+    },
+}
+
+#[derive(Debug, Subcommand)]
+pub enum MilestoneCmd {
+    Add {
+        #[arg(long, required_unless_present = "bid")]
+        project: Option<String>,
+        #[arg(long)]
+        bid: Option<String>,
+        #[arg(long)]
+        title: String,
+        #[arg(long)]
+        amount: String,
+        #[arg(long)]
+        currency: String,
+        /// YYYY-MM-DD.
+        #[arg(long)]
+        due: Option<String>,
+    },
+    List {
+        #[command(flatten)]
+        list: ListArgs,
+        #[arg(long)]
+        project: Option<String>,
+        #[arg(long)]
+        bid: Option<String>,
+        #[arg(long)]
+        status: Option<String>,
+    },
+    Show {
+        id: String,
+    },
+    Edit {
+        id: String,
+        #[arg(long)]
+        title: Option<String>,
+        #[arg(long, requires = "currency")]
+        amount: Option<String>,
+        #[arg(long, requires = "amount")]
+        currency: Option<String>,
+        #[arg(long)]
+        due: Option<String>,
+    },
+    /// pending, funded, released, refunded or disputed.
+    Status {
+        id: String,
+        status: String,
+    },
+    Rm {
+        id: String,
+    },
+    Restore {
+        id: String,
+    },
+}
+
+#[derive(Debug, Subcommand)]
+pub enum NoteCmd {
+    Add {
+        /// What the note is about: client:ID, contact:ID, project:ID, job:ID, bid:ID or milestone:ID.
+        #[arg(long)]
+        on: String,
+        #[arg(long)]
+        body: String,
+        /// note, call, email, meeting or message.
+        #[arg(long)]
+        kind: Option<String>,
+        /// When it happened (RFC 3339 or YYYY-MM-DD); default now.
+        #[arg(long)]
+        at: Option<String>,
+    },
+    List {
+        #[command(flatten)]
+        list: ListArgs,
+        #[arg(long)]
+        on: Option<String>,
+        #[arg(long)]
+        kind: Option<String>,
+    },
+    Show {
+        id: String,
+    },
+    Edit {
+        id: String,
+        #[arg(long)]
+        body: Option<String>,
+        #[arg(long)]
+        kind: Option<String>,
+        #[arg(long)]
+        at: Option<String>,
+    },
+    Rm {
+        id: String,
+    },
+    Restore {
+        id: String,
+    },
+}
+
+#[derive(Debug, Subcommand)]
+pub enum TaskCmd {
+    Add {
+        #[arg(long)]
+        title: String,
+        #[arg(long)]
+        notes: Option<String>,
+        /// RFC 3339, or YYYY-MM-DD (midnight local time).
+        #[arg(long)]
+        due: Option<String>,
+        #[arg(long)]
+        remind: Option<String>,
+        #[arg(long)]
+        on: Option<String>,
+    },
+    List {
+        #[command(flatten)]
+        list: ListArgs,
+        /// Only open tasks.
+        #[arg(long, conflicts_with = "done")]
+        open: bool,
+        /// Only done tasks.
+        #[arg(long)]
+        done: bool,
+        #[arg(long)]
+        on: Option<String>,
+        /// Open tasks due before this time.
+        #[arg(long)]
+        due_before: Option<String>,
+    },
+    Show {
+        id: String,
+    },
+    Edit {
+        id: String,
+        #[arg(long)]
+        title: Option<String>,
+        #[arg(long)]
+        notes: Option<String>,
+        #[arg(long)]
+        due: Option<String>,
+        #[arg(long)]
+        remind: Option<String>,
+    },
+    Done {
+        id: String,
+    },
+    Reopen {
+        id: String,
+    },
+    Rm {
+        id: String,
+    },
+    Restore {
+        id: String,
+    },
+}

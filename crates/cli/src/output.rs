@@ -1,0 +1,162 @@
+//! Printing results: compact JSON with `--json`, short readable text otherwise.
+
+use bidwell_core::*;
+use serde::Serialize;
+use serde_json::Value;
+
+pub struct Output {
+    pub json: bool,
+}
+
+/// One line per record in a list.
+pub trait Line {
+    fn line(&self) -> String;
+}
+
+fn money(amount: i64, currency: &str) -> String {
+    Money { amount_minor: amount, currency: currency.to_string() }.to_string()
+}
+
+fn deleted(meta: &Meta) -> &'static str {
+    if meta.deleted_at.is_some() {
+        "  [deleted]"
+    } else {
+        ""
+    }
+}
+
+fn first_line(text: &str) -> &str {
+    text.lines().next().unwrap_or("")
+}
+
+impl Line for Client {
+    fn line(&self) -> String {
+        let email = self.email.as_deref().unwrap_or("");
+        let tags = if self.tags.is_empty() { String::new() } else { format!("  #{}", self.tags.join(" #")) };
+        format!("{}  {}  {email}{tags}{}", self.meta.id, first_line(&self.name), deleted(&self.meta))
+    }
+}
+impl Line for Contact {
+    fn line(&self) -> String {
+        format!("{}  {}  {}{}", self.meta.id, self.name, self.email.as_deref().unwrap_or(""), deleted(&self.meta))
+    }
+}
+impl Line for Project {
+    fn line(&self) -> String {
+        let budget = match (self.budget_minor, &self.currency) {
+            (Some(a), Some(c)) => money(a, c),
+            _ => String::new(),
+        };
+        format!("{}  {}  {}  {budget}{}", self.meta.id, self.name, self.status, deleted(&self.meta))
+    }
+}
+impl Line for Job {
+    fn line(&self) -> String {
+        format!("{}  {}{}", self.meta.id, first_line(&self.title), deleted(&self.meta))
+    }
+}
+impl Line for Bid {
+    fn line(&self) -> String {
+        format!(
+            "{}  {}  {}  {} days{}",
+            self.meta.id,
+            self.status,
+            money(self.amount_minor, &self.currency),
+            self.delivery_days,
+            deleted(&self.meta)
+        )
+    }
+}
+impl Line for Milestone {
+    fn line(&self) -> String {
+        let amount = money(self.amount_minor, &self.currency);
+        format!("{}  {}  {}  {amount}{}", self.meta.id, self.title, self.status, deleted(&self.meta))
+    }
+}
+impl Line for Activity {
+    fn line(&self) -> String {
+        let at = self.occurred_at.format("%Y-%m-%d %H:%M");
+        format!("{}  {at}  {}  {}{}", self.meta.id, self.kind, first_line(&self.body), deleted(&self.meta))
+    }
+}
+impl Line for Task {
+    fn line(&self) -> String {
+        let mark = if self.done_at.is_some() { "[x]" } else { "[ ]" };
+        let due = self.due_at.map(|d| format!("  due {}", d.format("%Y-%m-%d %H:%M"))).unwrap_or_default();
+        format!("{}  {mark} {}{due}{}", self.meta.id, self.title, deleted(&self.meta))
+    }
+}
+impl Line for SearchHit {
+    fn line(&self) -> String {
+        format!("{:<9} {}  {}  {}", self.kind, self.id, first_line(&self.title), first_line(&self.snippet))
+    }
+}
+
+impl Output {
+    /// A single record or report: JSON, or `field: value` lines.
+    pub fn record<T: Serialize>(&self, value: &T) {
+        let value = serde_json::to_value(value).unwrap_or(Value::Null);
+        if self.json {
+            println!("{value}");
+            return;
+        }
+        if let Value::Object(map) = value {
+            for (key, v) in map {
+                match v {
+                    Value::Null => {}
+                    Value::String(s) => println!("{key}: {s}"),
+                    Value::Array(items) if items.is_empty() => {}
+                    other => println!("{key}: {other}"),
+                }
+            }
+        } else {
+            println!("{value}");
+        }
+    }
+
+    pub fn page<T: Serialize + Line>(&self, page: &Page<T>) {
+        if self.json {
+            println!("{}", serde_json::to_value(page).unwrap_or(Value::Null));
+            return;
+        }
+        if page.items.is_empty() {
+            println!("(none)");
+        }
+        for item in &page.items {
+            println!("{}", item.line());
+        }
+        if let Some(next) = &page.next {
+            println!("more: --after {next}");
+        }
+    }
+
+    pub fn hits(&self, hits: &[SearchHit]) {
+        if self.json {
+            println!("{}", serde_json::to_value(hits).unwrap_or(Value::Null));
+            return;
+        }
+        if hits.is_empty() {
+            println!("no matches");
+        }
+        for hit in hits {
+            println!("{}", hit.line());
+        }
+    }
+
+    /// The result of a command with no record to show.
+    pub fn done(&self, kind: EntityKind, id: Id, what: &str) {
+        if self.json {
+            println!("{}", serde_json::json!({ "id": id, "kind": kind, "status": what }));
+        } else {
+            println!("{kind} {id} {what}");
+        }
+    }
+
+    pub fn error(&self, err: &Error) {
+        if self.json {
+            eprintln!("{}", serde_json::to_string(&err.to_api()).unwrap_or_default());
+        } else {
+            eprintln!("error: {}", err.to_string().replace('\n', " "));
+        }
+    }
+}

@@ -1,0 +1,413 @@
+//! The `bidwell` binary as scripts use it: flags, `--json`, exit codes,
+//! one-line errors, and what ends up on disk.
+
+use std::path::{Path, PathBuf};
+use std::process::{Command, Output, Stdio};
+
+use serde_json::Value;
+
+const PASSPHRASE: &str = "a long enough passphrase";
+/// Accents, CJK, emoji, right-to-left, quotes, commas and newlines.
+const HOSTILE: &str = "Zoë «Ōsaka» 東京 🚀 مرحبا \"quoted\", 'single', a;b\nsecond line";
+
+struct Bidwell {
+    dir: tempfile::TempDir,
+    passphrase: String,
+}
+
+impl Bidwell {
+    fn init() -> Self {
+        let b = Bidwell { dir: tempfile::tempdir().unwrap(), passphrase: PASSPHRASE.into() };
+        let out = b.run(&["--json", "init", "--name", "Test"]);
+        assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+        b
+    }
+
+    fn data_dir(&self) -> &Path {
+        self.dir.path()
+    }
+
+    fn command(&self) -> Command {
+        let mut cmd = Command::new(env!("CARGO_BIN_EXE_bidwell"));
+        cmd.arg("--data-dir")
+            .arg(self.dir.path())
+            .env("BIDWELL_PASSPHRASE", &self.passphrase)
+            .env_remove("BIDWELL_LOG");
+        cmd.stdin(Stdio::null());
+        cmd
+    }
+
+    fn run(&self, args: &[&str]) -> Output {
+        self.command().args(args).output().unwrap()
+    }
+
+    /// Runs with --json and expects success.
+    fn json(&self, args: &[&str]) -> Value {
+        let out = self.command().arg("--json").args(args).output().unwrap();
+        assert!(out.status.success(), "{args:?} failed: {}", String::from_utf8_lossy(&out.stderr));
+        serde_json::from_slice(&out.stdout).unwrap_or_else(|e| panic!("{args:?}: not JSON ({e}): {:?}", out.stdout))
+    }
+
+    /// Runs with --json, expects failure, returns the error object.
+    fn fails(&self, args: &[&str]) -> Value {
+        let out = self.command().arg("--json").args(args).output().unwrap();
+        assert!(!out.status.success(), "{args:?} succeeded");
+        let stderr = String::from_utf8(out.stderr).unwrap();
+        assert_eq!(stderr.trim_end().lines().count(), 1, "the error is not one line: {stderr}");
+        serde_json::from_str(stderr.trim()).unwrap()
+    }
+
+    fn id(&self, args: &[&str]) -> String {
+        self.json(args)["id"].as_str().unwrap().to_string()
+    }
+}
+
+fn files_under(dir: &Path) -> Vec<PathBuf> {
+    let mut out = Vec::new();
+    for entry in std::fs::read_dir(dir).unwrap() {
+        let path = entry.unwrap().path();
+        if path.is_dir() {
+            out.extend(files_under(&path));
+        } else {
+            out.push(path);
+        }
+    }
+    out
+}
+
+fn contains(haystack: &[u8], needle: &[u8]) -> bool {
+    haystack.windows(needle.len()).any(|w| w == needle)
+}
+
+fn sha256_hex(path: &Path) -> String {
+    use sha2::Digest;
+    hex::encode(sha2::Sha256::digest(std::fs::read(path).unwrap_or_default()))
+}
+
+#[test]
+fn init_prints_a_recovery_key_once_and_refuses_a_second_init() {
+    let dir = tempfile::tempdir().unwrap();
+    let out = Command::new(env!("CARGO_BIN_EXE_bidwell"))
+        .args(["--data-dir"])
+        .arg(dir.path())
+        .args(["init", "--name", "Shop"])
+        .env("BIDWELL_PASSPHRASE", PASSPHRASE)
+        .output()
+        .unwrap();
+    assert!(out.status.success());
+    let text = String::from_utf8(out.stdout).unwrap();
+    assert!(text.contains("Recovery key"), "{text}");
+    let b = Bidwell { dir, passphrase: PASSPHRASE.into() };
+    let err = b.fails(&["init"]);
+    assert_eq!(err["code"], "workspace_exists");
+}
+
+#[test]
+fn nothing_typed_is_readable_in_the_data_dir() {
+    let b = Bidwell::init();
+    let marker = "mk-91c3e7-uniq";
+    let email = format!("{marker}@example.org");
+    let client = b.id(&[
+        "client",
+        "add",
+        "--name",
+        "Marker Client",
+        "--email",
+        &email,
+        "--note",
+        &format!("secret {marker} note"),
+    ]);
+    b.json(&["note", "add", "--on", &format!("client:{client}"), "--body", &format!("call about {marker}")]);
+    b.json(&["task", "add", "--title", &format!("follow up {marker}")]);
+    assert_eq!(b.json(&["search", marker]).as_array().unwrap().len(), 3, "the marker is stored and findable");
+    let files = files_under(b.data_dir());
+    assert!(files.len() >= 2, "{files:?}");
+    for file in files {
+        let bytes = std::fs::read(&file).unwrap();
+        assert!(!contains(&bytes, marker.as_bytes()), "the marker is readable in {}", file.display());
+        assert!(!contains(&bytes, b"Marker Client"), "the name is readable in {}", file.display());
+    }
+    let db = std::fs::read(b.data_dir().join("bidwell.db")).unwrap();
+    assert!(!db.starts_with(b"SQLite format 3"));
+}
+
+#[test]
+fn a_wrong_passphrase_fails_with_a_clear_line_and_changes_nothing() {
+    let mut b = Bidwell::init();
+    b.id(&["client", "add", "--name", "Ada"]);
+    let db = b.data_dir().join("bidwell.db");
+    let files = [db.clone(), b.data_dir().join("bidwell.key"), b.data_dir().join("bidwell.db-wal")];
+    let before: Vec<String> = files.iter().map(|f| sha256_hex(f)).collect();
+    b.passphrase = "definitely not it".into();
+    let out = b.run(&["client", "list"]);
+    assert!(!out.status.success());
+    let stderr = String::from_utf8(out.stderr).unwrap();
+    assert_eq!(stderr.lines().count(), 1, "{stderr}");
+    assert!(stderr.starts_with("error: wrong passphrase"), "{stderr}");
+    assert!(!stderr.contains("definitely not it"));
+    let err = b.fails(&["client", "list"]);
+    assert_eq!(err["code"], "wrong_passphrase");
+    let after: Vec<String> = files.iter().map(|f| sha256_hex(f)).collect();
+    assert_eq!(before, after, "a failed unlock changed a file");
+}
+
+#[test]
+fn passphrase_from_stdin_change_and_key_rotation_keep_the_data() {
+    let mut b = Bidwell::init();
+    let ada = b.id(&["client", "add", "--name", "Ada"]);
+    let run_stdin = |b: &Bidwell, input: &str, args: &[&str]| -> Output {
+        use std::io::Write;
+        let mut cmd = b.command();
+        cmd.env_remove("BIDWELL_PASSPHRASE")
+            .arg("--passphrase-stdin")
+            .args(args)
+            .stdin(Stdio::piped())
+            .stdout(Stdio::piped())
+            .stderr(Stdio::piped());
+        let mut child = cmd.spawn().unwrap();
+        child.stdin.take().unwrap().write_all(input.as_bytes()).unwrap();
+        child.wait_with_output().unwrap()
+    };
+    let out = run_stdin(&b, &format!("{PASSPHRASE}\n"), &["client", "show", &ada]);
+    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+    let out = run_stdin(
+        &b,
+        &format!("{PASSPHRASE}\nthe second passphrase\n"),
+        &["passphrase", "change", "--new-passphrase-stdin"],
+    );
+    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+    assert_eq!(b.fails(&["client", "show", &ada])["code"], "wrong_passphrase", "the old passphrase still works");
+    b.passphrase = "the second passphrase".into();
+    assert_eq!(b.json(&["client", "show", &ada])["name"], "Ada");
+
+    let rotated = b.json(&["key", "rotate"]);
+    assert!(rotated["recovery_key"].as_str().unwrap().len() >= 32);
+    assert_eq!(b.json(&["client", "show", &ada])["name"], "Ada");
+    assert_eq!(b.json(&["search", "ada"]).as_array().unwrap().len(), 1);
+}
+
+#[test]
+fn without_any_passphrase_source_the_error_says_what_to_do() {
+    let b = Bidwell::init();
+    let out = b.command().env_remove("BIDWELL_PASSPHRASE").args(["client", "list"]).output().unwrap();
+    assert!(!out.status.success());
+    let stderr = String::from_utf8(out.stderr).unwrap();
+    assert!(stderr.contains("BIDWELL_PASSPHRASE") && stderr.contains("--passphrase-stdin"), "{stderr}");
+}
+
+#[test]
+fn every_entity_round_trips_through_the_cli() {
+    let b = Bidwell::init();
+    let client = b.json(&[
+        "client",
+        "add",
+        "--name",
+        HOSTILE,
+        "--email",
+        "zoë@例え.jp",
+        "--company",
+        HOSTILE,
+        "--tag",
+        "VIP 🚀",
+        "--note",
+        HOSTILE,
+    ]);
+    let c = client["id"].as_str().unwrap();
+    let shown = b.json(&["client", "show", c]);
+    assert_eq!(shown, client);
+    assert_eq!(shown["notes"], HOSTILE);
+    assert_eq!(shown["tags"], serde_json::json!(["VIP 🚀"]));
+
+    let contact = b.json(&["contact", "add", "--client", c, "--name", HOSTILE, "--role", HOSTILE]);
+    assert_eq!(b.json(&["contact", "show", contact["id"].as_str().unwrap()]), contact);
+    let project = b.json(&[
+        "project",
+        "add",
+        "--client",
+        c,
+        "--name",
+        HOSTILE,
+        "--budget",
+        "1,250.50",
+        "--currency",
+        "eur",
+        "--due",
+        "2027-01-31",
+        "--description",
+        HOSTILE,
+    ]);
+    assert_eq!(project["budget_minor"], 125_050);
+    assert_eq!(project["currency"], "EUR");
+    let p = project["id"].as_str().unwrap();
+    assert_eq!(b.json(&["project", "show", p]), project);
+    let job = b.json(&[
+        "job",
+        "add",
+        "--title",
+        HOSTILE,
+        "--description",
+        HOSTILE,
+        "--skill",
+        "Rust",
+        "--skill",
+        "日本語",
+        "--budget-min",
+        "100",
+        "--budget-max",
+        "250.75",
+        "--currency",
+        "USD",
+    ]);
+    let j = job["id"].as_str().unwrap();
+    assert_eq!(b.json(&["job", "show", j]), job);
+    let bid = b.json(&[
+        "bid",
+        "add",
+        "--job",
+        j,
+        "--amount",
+        "950.00",
+        "--currency",
+        "USD",
+        "--days",
+        "7",
+        "--proposal",
+        HOSTILE,
+    ]);
+    assert_eq!((bid["amount_minor"].as_i64(), bid["status"].as_str()), (Some(95_000), Some("draft")));
+    assert_eq!(b.json(&["bid", "show", bid["id"].as_str().unwrap()]), bid);
+    let ms = b.json(&["milestone", "add", "--project", p, "--title", HOSTILE, "--amount", "500", "--currency", "EUR"]);
+    assert_eq!(b.json(&["milestone", "show", ms["id"].as_str().unwrap()]), ms);
+    let note = b.json(&["note", "add", "--on", &format!("project:{p}"), "--kind", "call", "--body", HOSTILE]);
+    assert_eq!(b.json(&["note", "show", note["id"].as_str().unwrap()]), note);
+    assert_eq!(note["body"], HOSTILE);
+    let task = b.json(&[
+        "task",
+        "add",
+        "--title",
+        HOSTILE,
+        "--notes",
+        HOSTILE,
+        "--due",
+        "2027-02-01T17:00:00Z",
+        "--on",
+        &format!("client:{c}"),
+    ]);
+    assert_eq!(b.json(&["task", "show", task["id"].as_str().unwrap()]), task);
+    assert_eq!(task["due_at"], "2027-02-01T17:00:00Z");
+
+    // Edits, including clearing a field with an empty value.
+    let edited = b.json(&["client", "edit", c, "--email", "", "--phone", "+1 555 0100"]);
+    assert!(edited["email"].is_null());
+    assert_eq!(edited["phone"], "+1 555 0100");
+    let done = b.json(&["task", "done", task["id"].as_str().unwrap()]);
+    assert!(done["done_at"].is_string());
+}
+
+#[test]
+fn bad_input_names_the_field_and_writes_nothing() {
+    let b = Bidwell::init();
+    let cases: &[(&[&str], &str)] = &[
+        (&["client", "add", "--name", "A", "--email", "nope"], "email:"),
+        (&["client", "add", "--name", " "], "name:"),
+        (&["client", "show", "not-an-id"], "id:"),
+        (&["client", "list", "--sort", "sideways"], "sort:"),
+        (&["project", "add", "--client", "0190a5f0-0000-7000-8000-000000000001", "--name", "P"], "client "),
+        (&["job", "add", "--title", "T", "--budget-min", "12.345", "--currency", "USD"], "budget-min:"),
+        (
+            &[
+                "bid",
+                "add",
+                "--job",
+                "0190a5f0-0000-7000-8000-000000000001",
+                "--amount",
+                "9",
+                "--currency",
+                "XXQ",
+                "--days",
+                "1",
+            ],
+            "amount:",
+        ),
+        (&["task", "add", "--title", "T", "--due", "tomorrow-ish"], "due:"),
+        (&["note", "add", "--on", "planet:1", "--body", "x"], "on:"),
+    ];
+    for (args, prefix) in cases {
+        let err = b.fails(args);
+        assert!(err["message"].as_str().unwrap().starts_with(prefix), "{args:?}: {err}");
+    }
+    assert_eq!(b.json(&["client", "list"])["items"], serde_json::json!([]));
+}
+
+#[test]
+fn impossible_bid_moves_exit_non_zero_with_a_stable_code() {
+    let b = Bidwell::init();
+    let job = b.id(&["job", "add", "--title", "Landing page"]);
+    let bid = b.id(&["bid", "add", "--job", &job, "--amount", "300", "--currency", "USD", "--days", "5"]);
+    let err = b.fails(&["bid", "status", &bid, "awarded"]);
+    assert_eq!(err["code"], "invalid_transition");
+    assert_eq!(err["transient"], false);
+    assert_eq!(b.json(&["bid", "show", &bid])["status"], "draft");
+    assert_eq!(b.json(&["bid", "status", &bid, "submitted"])["status"], "submitted");
+    assert_eq!(b.fails(&["bid", "status", &bid, "nonsense"])["code"], "validation");
+}
+
+#[test]
+fn lists_page_by_cursor_and_search_follows_delete_and_restore() {
+    let b = Bidwell::init();
+    for name in ["Delta Studio", "Alpha Works", "Charlie Co", "Bravo Ltd", "Echo Labs"] {
+        b.id(&["client", "add", "--name", name]);
+    }
+    let mut names = Vec::new();
+    let mut args: Vec<String> = ["client", "list", "--limit", "2", "--sort", "name"].map(String::from).to_vec();
+    loop {
+        let refs: Vec<&str> = args.iter().map(String::as_str).collect();
+        let page = b.json(&refs);
+        names.extend(page["items"].as_array().unwrap().iter().map(|c| c["name"].as_str().unwrap().to_string()));
+        match page["next"].as_str() {
+            Some(next) => {
+                args.truncate(6);
+                args.extend(["--after".to_string(), next.to_string()]);
+            }
+            None => break,
+        }
+    }
+    assert_eq!(names, ["Alpha Works", "Bravo Ltd", "Charlie Co", "Delta Studio", "Echo Labs"]);
+
+    let echo = b.json(&["search", "ech"])[0]["id"].as_str().unwrap().to_string();
+    b.json(&["client", "rm", &echo]);
+    assert_eq!(b.json(&["search", "ech"]), serde_json::json!([]));
+    assert_eq!(b.json(&["client", "list", "--deleted"])["items"].as_array().unwrap().len(), 5);
+    b.json(&["client", "restore", &echo]);
+    assert_eq!(b.json(&["search", "ech"])[0]["id"], echo.as_str());
+}
+
+#[test]
+fn doctor_reports_encryption_and_schema() {
+    let b = Bidwell::init();
+    let report = b.json(&["doctor"]);
+    assert_eq!(report["encrypted"], true);
+    assert_eq!(report["integrity"], serde_json::json!(["ok"]));
+    assert_eq!(report["protection"], "passphrase");
+    assert_eq!(report["schema_version"], report["latest_schema_version"]);
+    assert!(report["cipher_version"].as_str().unwrap().starts_with("4."));
+}
+
+#[test]
+fn a_keychain_workspace_needs_no_passphrase() {
+    let probe = {
+        use bidwell_core::vault::KeyStore;
+        bidwell_core::vault::OsKeychain.probe()
+    };
+    if let Err(e) = probe {
+        assert_ne!(std::env::var("BIDWELL_REQUIRE_KEYCHAIN").as_deref(), Ok("1"), "no keychain: {e}");
+        eprintln!("skipping: {e}");
+        return;
+    }
+    let b = Bidwell { dir: tempfile::tempdir().unwrap(), passphrase: String::new() };
+    let out = b.command().env_remove("BIDWELL_PASSPHRASE").args(["--json", "init", "--keychain"]).output().unwrap();
+    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+    let id = b.id(&["client", "add", "--name", "Keyed Client"]);
+    assert_eq!(b.json(&["client", "show", &id])["name"], "Keyed Client");
+    assert_eq!(b.json(&["doctor"])["protection"], "keychain");
+}
