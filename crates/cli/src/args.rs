@@ -62,6 +62,11 @@ pub enum Command {
         #[arg(long, default_value_t = 20)]
         limit: u32,
     },
+    /// Remove for good what was deleted more than N days ago (restore no longer possible).
+    Purge {
+        #[arg(long, value_name = "DAYS", default_value_t = 30)]
+        older_than_days: u32,
+    },
     /// Change the passphrase (the data is not re-encrypted).
     #[command(subcommand)]
     Passphrase(PassphraseCmd),
@@ -125,10 +130,22 @@ pub struct ListArgs {
     pub deleted: bool,
 }
 
+/// What every kind of record answers to.
+#[derive(Debug, Subcommand)]
+pub enum RecordCmd {
+    /// Show one record (deleted ones too).
+    Show { id: String },
+    /// Delete; `restore` undoes it until the record is purged.
+    Rm { id: String },
+    /// Bring back a deleted record, with what was deleted along with it.
+    Restore { id: String },
+}
+
 // In every `edit`, `--flag ""` clears an optional field.
 
 #[derive(Debug, Subcommand)]
 pub enum ClientCmd {
+    /// Add a client; prints it.
     Add {
         #[arg(long)]
         name: String,
@@ -150,6 +167,7 @@ pub enum ClientCmd {
         #[arg(long)]
         note: Option<String>,
     },
+    /// List clients, a page at a time.
     List {
         #[command(flatten)]
         list: ListArgs,
@@ -162,9 +180,7 @@ pub enum ClientCmd {
         #[arg(long)]
         restricted: bool,
     },
-    Show {
-        id: String,
-    },
+    /// Change some fields of a client; prints the result.
     Edit {
         id: String,
         #[arg(long)]
@@ -193,16 +209,13 @@ pub enum ClientCmd {
         #[arg(long)]
         archived: Option<bool>,
     },
-    Rm {
-        id: String,
-    },
-    Restore {
-        id: String,
-    },
+    #[command(flatten)]
+    Record(RecordCmd),
 }
 
 #[derive(Debug, Subcommand)]
 pub enum ContactCmd {
+    /// Add a contact; prints it.
     Add {
         #[arg(long)]
         client: String,
@@ -217,15 +230,14 @@ pub enum ContactCmd {
         #[arg(long)]
         note: Option<String>,
     },
+    /// List contacts, a page at a time.
     List {
         #[command(flatten)]
         list: ListArgs,
         #[arg(long)]
         client: Option<String>,
     },
-    Show {
-        id: String,
-    },
+    /// Change some fields of a contact; prints the result.
     Edit {
         id: String,
         #[arg(long)]
@@ -239,16 +251,13 @@ pub enum ContactCmd {
         #[arg(long)]
         note: Option<String>,
     },
-    Rm {
-        id: String,
-    },
-    Restore {
-        id: String,
-    },
+    #[command(flatten)]
+    Record(RecordCmd),
 }
 
 #[derive(Debug, Subcommand)]
 pub enum ProjectCmd {
+    /// Add a project; prints it.
     Add {
         #[arg(long)]
         client: String,
@@ -274,6 +283,7 @@ pub enum ProjectCmd {
         #[arg(long)]
         description: Option<String>,
     },
+    /// List projects, a page at a time.
     List {
         #[command(flatten)]
         list: ListArgs,
@@ -282,9 +292,7 @@ pub enum ProjectCmd {
         #[arg(long)]
         status: Option<String>,
     },
-    Show {
-        id: String,
-    },
+    /// Change some fields of a project; prints the result.
     Edit {
         id: String,
         #[arg(long)]
@@ -305,16 +313,13 @@ pub enum ProjectCmd {
         #[arg(long)]
         description: Option<String>,
     },
-    Rm {
-        id: String,
-    },
-    Restore {
-        id: String,
-    },
+    #[command(flatten)]
+    Record(RecordCmd),
 }
 
 #[derive(Debug, Subcommand)]
 pub enum JobCmd {
+    /// Add a job; prints it.
     Add {
         #[arg(long)]
         title: String,
@@ -339,6 +344,7 @@ pub enum JobCmd {
         #[arg(long)]
         client: Option<String>,
     },
+    /// List jobs, a page at a time.
     List {
         #[command(flatten)]
         list: ListArgs,
@@ -348,9 +354,7 @@ pub enum JobCmd {
         #[arg(long)]
         hidden: bool,
     },
-    Show {
-        id: String,
-    },
+    /// Change some fields of a job; prints the result.
     Edit {
         id: String,
         #[arg(long)]
@@ -372,16 +376,13 @@ pub enum JobCmd {
         #[arg(long)]
         notes: Option<String>,
     },
-    Rm {
-        id: String,
-    },
-    Restore {
-        id: String,
-    },
+    #[command(flatten)]
+    Record(RecordCmd),
 }
 
 #[derive(Debug, Subcommand)]
 pub enum BidCmd {
+    /// Add a bid; prints it.
     Add {
         #[arg(long)]
         job: String,
@@ -398,6 +399,7 @@ pub enum BidCmd {
         #[arg(long)]
         project: Option<String>,
     },
+    /// List bids, a page at a time.
     List {
         #[command(flatten)]
         list: ListArgs,
@@ -406,9 +408,7 @@ pub enum BidCmd {
         #[arg(long)]
         status: Option<String>,
     },
-    Show {
-        id: String,
-    },
+    /// Change some fields of a bid; prints the result.
     Edit {
         id: String,
         #[arg(long, requires = "currency")]
@@ -423,20 +423,14 @@ pub enum BidCmd {
         project: Option<String>,
     },
     /// Move a bid: draft, queued, submitted, shortlisted, awarded, rejected, withdrawn, failed.
-    Status {
-        id: String,
-        status: String,
-    },
-    Rm {
-        id: String,
-    },
-    Restore {
-        id: String,
-    },
+    Status { id: String, status: String },
+    #[command(flatten)]
+    Record(RecordCmd),
 }
 
 #[derive(Debug, Subcommand)]
 pub enum MilestoneCmd {
+    /// Add a milestone; prints it.
     Add {
         #[arg(long, required_unless_present = "bid")]
         project: Option<String>,
@@ -452,6 +446,7 @@ pub enum MilestoneCmd {
         #[arg(long)]
         due: Option<String>,
     },
+    /// List milestones, a page at a time.
     List {
         #[command(flatten)]
         list: ListArgs,
@@ -462,9 +457,7 @@ pub enum MilestoneCmd {
         #[arg(long)]
         status: Option<String>,
     },
-    Show {
-        id: String,
-    },
+    /// Change some fields of a milestone; prints the result.
     Edit {
         id: String,
         #[arg(long)]
@@ -477,20 +470,14 @@ pub enum MilestoneCmd {
         due: Option<String>,
     },
     /// pending, funded, released, refunded or disputed.
-    Status {
-        id: String,
-        status: String,
-    },
-    Rm {
-        id: String,
-    },
-    Restore {
-        id: String,
-    },
+    Status { id: String, status: String },
+    #[command(flatten)]
+    Record(RecordCmd),
 }
 
 #[derive(Debug, Subcommand)]
 pub enum NoteCmd {
+    /// Add a note; prints it.
     Add {
         /// What the note is about: client:ID, contact:ID, project:ID, job:ID, bid:ID or milestone:ID.
         #[arg(long)]
@@ -504,6 +491,7 @@ pub enum NoteCmd {
         #[arg(long)]
         at: Option<String>,
     },
+    /// List notes, a page at a time.
     List {
         #[command(flatten)]
         list: ListArgs,
@@ -512,9 +500,7 @@ pub enum NoteCmd {
         #[arg(long)]
         kind: Option<String>,
     },
-    Show {
-        id: String,
-    },
+    /// Change some fields of a note; prints the result.
     Edit {
         id: String,
         #[arg(long)]
@@ -524,16 +510,13 @@ pub enum NoteCmd {
         #[arg(long)]
         at: Option<String>,
     },
-    Rm {
-        id: String,
-    },
-    Restore {
-        id: String,
-    },
+    #[command(flatten)]
+    Record(RecordCmd),
 }
 
 #[derive(Debug, Subcommand)]
 pub enum TaskCmd {
+    /// Add a task; prints it.
     Add {
         #[arg(long)]
         title: String,
@@ -547,6 +530,7 @@ pub enum TaskCmd {
         #[arg(long)]
         on: Option<String>,
     },
+    /// List tasks, a page at a time.
     List {
         #[command(flatten)]
         list: ListArgs,
@@ -562,9 +546,7 @@ pub enum TaskCmd {
         #[arg(long)]
         due_before: Option<String>,
     },
-    Show {
-        id: String,
-    },
+    /// Change some fields of a task; prints the result.
     Edit {
         id: String,
         #[arg(long)]
@@ -582,10 +564,6 @@ pub enum TaskCmd {
     Reopen {
         id: String,
     },
-    Rm {
-        id: String,
-    },
-    Restore {
-        id: String,
-    },
+    #[command(flatten)]
+    Record(RecordCmd),
 }

@@ -7,7 +7,6 @@ mod input;
 mod output;
 mod unlock;
 
-use std::path::PathBuf;
 use std::process::ExitCode;
 
 use args::*;
@@ -42,17 +41,8 @@ fn main() -> ExitCode {
     }
 }
 
-fn data_dir(cli: &Cli) -> Result<PathBuf> {
-    if let Some(dir) = &cli.data_dir {
-        return Ok(dir.clone());
-    }
-    dirs::data_dir()
-        .map(|d| d.join("Bidwell"))
-        .ok_or_else(|| Error::validation("data-dir", "this system has no data directory; pass --data-dir"))
-}
-
 async fn run(cli: Cli, out: &Output) -> Result<()> {
-    let dir = data_dir(&cli)?;
+    let dir = bidwell_core::data_dir(cli.data_dir.clone())?;
     let env = Environment::system();
     let mut creds = Credentials { passphrase_stdin: cli.passphrase_stdin, stdin: input::StdinLines };
     if let Command::Init(init) = &cli.command {
@@ -113,6 +103,17 @@ async fn dispatch(ws: &Workspace, command: Command, creds: &mut Credentials, out
         Command::Note(cmd) => note(ws, cmd, out).await?,
         Command::Task(cmd) => task(ws, cmd, out).await?,
         Command::Search { query, limit } => out.hits(&ws.search(&query, limit).await?),
+        Command::Purge { older_than_days } => {
+            let report = ws.purge_deleted_older_than(chrono::Duration::days(older_than_days.into())).await?;
+            if out.json {
+                out.record(&report);
+            } else if report.total == 0 {
+                println!("Nothing was deleted more than {older_than_days} days ago.");
+            } else {
+                let parts: Vec<String> = report.removed.iter().map(|(kind, n)| format!("{n} {kind}")).collect();
+                println!("Removed for good: {}.", parts.join(", "));
+            }
+        }
         Command::Passphrase(PassphraseCmd::Change { new_passphrase_stdin }) => {
             let new = creds.new_passphrase(new_passphrase_stdin, "BIDWELL_NEW_PASSPHRASE")?;
             ws.change_passphrase(&new).await?;
@@ -144,19 +145,41 @@ async fn dispatch(ws: &Workspace, command: Command, creds: &mut Credentials, out
     Ok(())
 }
 
-/// `rm` and `restore` are the same for every kind of record.
-async fn remove(ws: &Workspace, kind: EntityKind, text: &str, out: &Output) -> Result<()> {
-    let id = id("id", text)?;
-    ws.delete(kind, id).await?;
-    out.done(kind, id, "deleted (undo with restore)");
+/// `show`, `rm` and `restore` work alike for every kind of record; `show`
+/// needs the kind's own getter for its typed result.
+async fn record<T, F>(
+    ws: &Workspace,
+    kind: EntityKind,
+    cmd: RecordCmd,
+    out: &Output,
+    show: impl FnOnce(Id) -> F,
+) -> Result<()>
+where
+    T: serde::Serialize,
+    F: std::future::Future<Output = Result<T>>,
+{
+    match cmd {
+        RecordCmd::Show { id: text } => out.record(&show(id("id", &text)?).await?),
+        RecordCmd::Rm { id: text } => {
+            let id = id("id", &text)?;
+            ws.delete(kind, id).await?;
+            out.done(kind, id, "deleted (undo with restore)");
+        }
+        RecordCmd::Restore { id: text } => {
+            let id = id("id", &text)?;
+            ws.restore(kind, id).await?;
+            out.done(kind, id, "restored");
+        }
+    }
     Ok(())
 }
 
-async fn restore(ws: &Workspace, kind: EntityKind, text: &str, out: &Output) -> Result<()> {
-    let id = id("id", text)?;
-    ws.restore(kind, id).await?;
-    out.done(kind, id, "restored");
-    Ok(())
+/// `--amount` with its `--currency` (clap makes each require the other).
+fn money_pair(value: Option<String>, currency: Option<String>) -> Result<Option<(i64, String)>> {
+    match (value, currency) {
+        (Some(v), Some(c)) => Ok(Some((amount("amount", &v, &c)?, c))),
+        _ => Ok(None),
+    }
 }
 
 async fn client(ws: &Workspace, cmd: ClientCmd, out: &Output) -> Result<()> {
@@ -184,7 +207,6 @@ async fn client(ws: &Workspace, cmd: ClientCmd, out: &Output) -> Result<()> {
             };
             out.page(&ws.list_clients(&filter, &page(&list)?).await?);
         }
-        ClientCmd::Show { id: text } => out.record(&ws.client(id("id", &text)?).await?),
         ClientCmd::Edit {
             id: text,
             name,
@@ -215,8 +237,7 @@ async fn client(ws: &Workspace, cmd: ClientCmd, out: &Output) -> Result<()> {
             };
             out.record(&ws.update_client(id("id", &text)?, change).await?);
         }
-        ClientCmd::Rm { id } => remove(ws, EntityKind::Client, &id, out).await?,
-        ClientCmd::Restore { id } => restore(ws, EntityKind::Client, &id, out).await?,
+        ClientCmd::Record(cmd) => record(ws, EntityKind::Client, cmd, out, |id| ws.client(id)).await?,
     }
     Ok(())
 }
@@ -238,7 +259,6 @@ async fn contact(ws: &Workspace, cmd: ContactCmd, out: &Output) -> Result<()> {
             let filter = ContactFilter { client_id: opt_id("client", client.as_deref())? };
             out.page(&ws.list_contacts(&filter, &page(&list)?).await?);
         }
-        ContactCmd::Show { id: text } => out.record(&ws.contact(id("id", &text)?).await?),
         ContactCmd::Edit { id: text, name, email, phone, role, note } => {
             let change = ContactPatch {
                 name,
@@ -249,8 +269,7 @@ async fn contact(ws: &Workspace, cmd: ContactCmd, out: &Output) -> Result<()> {
             };
             out.record(&ws.update_contact(id("id", &text)?, change).await?);
         }
-        ContactCmd::Rm { id } => remove(ws, EntityKind::Contact, &id, out).await?,
-        ContactCmd::Restore { id } => restore(ws, EntityKind::Contact, &id, out).await?,
+        ContactCmd::Record(cmd) => record(ws, EntityKind::Contact, cmd, out, |id| ws.contact(id)).await?,
     }
     Ok(())
 }
@@ -280,7 +299,6 @@ async fn project(ws: &Workspace, cmd: ProjectCmd, out: &Output) -> Result<()> {
                 ProjectFilter { client_id: opt_id("client", client.as_deref())?, status: parsed(status.as_deref())? };
             out.page(&ws.list_projects(&filter, &page(&list)?).await?);
         }
-        ProjectCmd::Show { id: text } => out.record(&ws.project(id("id", &text)?).await?),
         ProjectCmd::Edit { id: text, name, status, rate, budget, currency, start, due, description } => {
             let id = id("id", &text)?;
             let budget = match clearable(budget) {
@@ -309,8 +327,7 @@ async fn project(ws: &Workspace, cmd: ProjectCmd, out: &Output) -> Result<()> {
             };
             out.record(&ws.update_project(id, change).await?);
         }
-        ProjectCmd::Rm { id } => remove(ws, EntityKind::Project, &id, out).await?,
-        ProjectCmd::Restore { id } => restore(ws, EntityKind::Project, &id, out).await?,
+        ProjectCmd::Record(cmd) => record(ws, EntityKind::Project, cmd, out, |id| ws.project(id)).await?,
     }
     Ok(())
 }
@@ -354,7 +371,6 @@ async fn job(ws: &Workspace, cmd: JobCmd, out: &Output) -> Result<()> {
             let filter = JobFilter { saved: saved.then_some(true), hidden: Some(hidden), client_id: None };
             out.page(&ws.list_jobs(&filter, &page(&list)?).await?);
         }
-        JobCmd::Show { id: text } => out.record(&ws.job(id("id", &text)?).await?),
         JobCmd::Edit { id: text, title, description, url, skills, employer, client, saved, hidden, notes } => {
             let change = JobPatch {
                 client_id: clearable(client).map(|c| c.map(|c| id("client", &c)).transpose()).transpose()?,
@@ -369,8 +385,7 @@ async fn job(ws: &Workspace, cmd: JobCmd, out: &Output) -> Result<()> {
             };
             out.record(&ws.update_job(id("id", &text)?, change).await?);
         }
-        JobCmd::Rm { id } => remove(ws, EntityKind::Job, &id, out).await?,
-        JobCmd::Restore { id } => restore(ws, EntityKind::Job, &id, out).await?,
+        JobCmd::Record(cmd) => record(ws, EntityKind::Job, cmd, out, |id| ws.job(id)).await?,
     }
     Ok(())
 }
@@ -392,12 +407,8 @@ async fn bid(ws: &Workspace, cmd: BidCmd, out: &Output) -> Result<()> {
             let filter = BidFilter { job_id: opt_id("job", job.as_deref())?, status: parsed(status.as_deref())? };
             out.page(&ws.list_bids(&filter, &page(&list)?).await?);
         }
-        BidCmd::Show { id: text } => out.record(&ws.bid(id("id", &text)?).await?),
         BidCmd::Edit { id: text, amount: value, currency, days, proposal, project } => {
-            let money = match (value, currency) {
-                (Some(v), Some(c)) => Some((amount("amount", &v, &c)?, c)),
-                _ => None,
-            };
+            let money = money_pair(value, currency)?;
             let change = BidPatch {
                 project_id: clearable(project).map(|p| p.map(|p| id("project", &p)).transpose()).transpose()?,
                 amount: money,
@@ -409,8 +420,7 @@ async fn bid(ws: &Workspace, cmd: BidCmd, out: &Output) -> Result<()> {
         BidCmd::Status { id: text, status } => {
             out.record(&ws.set_bid_status(id("id", &text)?, status.parse()?).await?);
         }
-        BidCmd::Rm { id } => remove(ws, EntityKind::Bid, &id, out).await?,
-        BidCmd::Restore { id } => restore(ws, EntityKind::Bid, &id, out).await?,
+        BidCmd::Record(cmd) => record(ws, EntityKind::Bid, cmd, out, |id| ws.bid(id)).await?,
     }
     Ok(())
 }
@@ -436,12 +446,8 @@ async fn milestone(ws: &Workspace, cmd: MilestoneCmd, out: &Output) -> Result<()
             };
             out.page(&ws.list_milestones(&filter, &page(&list)?).await?);
         }
-        MilestoneCmd::Show { id: text } => out.record(&ws.milestone(id("id", &text)?).await?),
         MilestoneCmd::Edit { id: text, title, amount: value, currency, due } => {
-            let money = match (value, currency) {
-                (Some(v), Some(c)) => Some((amount("amount", &v, &c)?, c)),
-                _ => None,
-            };
+            let money = money_pair(value, currency)?;
             let change = MilestonePatch {
                 title,
                 amount: money,
@@ -452,8 +458,7 @@ async fn milestone(ws: &Workspace, cmd: MilestoneCmd, out: &Output) -> Result<()
         MilestoneCmd::Status { id: text, status } => {
             out.record(&ws.set_milestone_status(id("id", &text)?, status.parse()?).await?);
         }
-        MilestoneCmd::Rm { id } => remove(ws, EntityKind::Milestone, &id, out).await?,
-        MilestoneCmd::Restore { id } => restore(ws, EntityKind::Milestone, &id, out).await?,
+        MilestoneCmd::Record(cmd) => record(ws, EntityKind::Milestone, cmd, out, |id| ws.milestone(id)).await?,
     }
     Ok(())
 }
@@ -474,7 +479,6 @@ async fn note(ws: &Workspace, cmd: NoteCmd, out: &Output) -> Result<()> {
                 ActivityFilter { subject: on.as_deref().map(subject).transpose()?, kind: parsed(kind.as_deref())? };
             out.page(&ws.list_activities(&filter, &page(&list)?).await?);
         }
-        NoteCmd::Show { id: text } => out.record(&ws.activity(id("id", &text)?).await?),
         NoteCmd::Edit { id: text, body, kind, at } => {
             let change = ActivityPatch {
                 kind: parsed(kind.as_deref())?,
@@ -483,8 +487,7 @@ async fn note(ws: &Workspace, cmd: NoteCmd, out: &Output) -> Result<()> {
             };
             out.record(&ws.update_activity(id("id", &text)?, change).await?);
         }
-        NoteCmd::Rm { id } => remove(ws, EntityKind::Activity, &id, out).await?,
-        NoteCmd::Restore { id } => restore(ws, EntityKind::Activity, &id, out).await?,
+        NoteCmd::Record(cmd) => record(ws, EntityKind::Activity, cmd, out, |id| ws.activity(id)).await?,
     }
     Ok(())
 }
@@ -512,7 +515,6 @@ async fn task(ws: &Workspace, cmd: TaskCmd, out: &Output) -> Result<()> {
             };
             out.page(&ws.list_tasks(&filter, &page(&list)?).await?);
         }
-        TaskCmd::Show { id: text } => out.record(&ws.task(id("id", &text)?).await?),
         TaskCmd::Edit { id: text, title, notes, due, remind } => {
             let change = TaskPatch {
                 title,
@@ -529,8 +531,7 @@ async fn task(ws: &Workspace, cmd: TaskCmd, out: &Output) -> Result<()> {
         TaskCmd::Reopen { id: text } => {
             out.record(&ws.update_task(id("id", &text)?, TaskPatch { done: Some(false), ..Default::default() }).await?)
         }
-        TaskCmd::Rm { id } => remove(ws, EntityKind::Task, &id, out).await?,
-        TaskCmd::Restore { id } => restore(ws, EntityKind::Task, &id, out).await?,
+        TaskCmd::Record(cmd) => record(ws, EntityKind::Task, cmd, out, |id| ws.task(id)).await?,
     }
     Ok(())
 }

@@ -16,7 +16,7 @@ use crate::id::Id;
 macro_rules! text_enum {
     ($(#[$meta:meta])* $name:ident { $($variant:ident = $text:literal),+ $(,)? }) => {
         $(#[$meta])*
-        #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize, sqlx::Type)]
+        #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize, sqlx::Type)]
         #[serde(rename_all = "snake_case")]
         #[sqlx(type_name = "TEXT", rename_all = "snake_case")]
         pub enum $name { $($variant),+ }

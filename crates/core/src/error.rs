@@ -10,7 +10,7 @@ use crate::domain::{BidStatus, EntityKind};
 use crate::vault::VaultError;
 
 /// Stable codes; renaming one is a breaking change for the UI and scripts.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, ts_rs::TS)]
 #[serde(rename_all = "snake_case")]
 pub enum ErrorCode {
     NotFound,
@@ -18,6 +18,7 @@ pub enum ErrorCode {
     InvalidTransition,
     WorkspaceExists,
     WorkspaceMissing,
+    WorkspaceInconsistent,
     KeyFileInvalid,
     WrongPassphrase,
     WrongRecoveryKey,
@@ -34,7 +35,7 @@ pub enum ErrorCode {
 }
 
 /// What crosses a boundary (IPC, `--json`): `{ "code": …, "message": …, "transient": … }`.
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone, Serialize, ts_rs::TS)]
 pub struct ApiError {
     pub code: ErrorCode,
     pub message: String,
@@ -57,14 +58,18 @@ pub enum Error {
     WorkspaceMissing { path: PathBuf },
     #[error("{}", .0)]
     Inconsistent(String),
-    #[error("the database could not be read although its key is right: the file is damaged ({})", path.display())]
+    #[error(
+        "the database {} could not be read with this key file: the database is damaged, or the key file is \
+         older than it (restored from a backup made before a key rotation?)",
+        path.display()
+    )]
     DatabaseCorrupt { path: PathBuf },
     #[error("the database is busy; try again")]
     DatabaseBusy,
     #[error("database error{}", code.as_deref().map(|c| format!(" (sqlite code {c})")).unwrap_or_default())]
     Database { code: Option<String> },
-    #[error("migrating the database failed: {0}")]
-    Migration(String),
+    #[error("updating the database to this version of Bidwell failed{}; nothing was changed", .0.map(|v| format!(" at step {v}")).unwrap_or_default())]
+    Migration(Option<i64>),
     #[error("{}: {source}", path.display())]
     Io { path: PathBuf, source: std::io::Error },
 }
@@ -88,7 +93,7 @@ impl Error {
             Error::InvalidTransition { .. } => ErrorCode::InvalidTransition,
             Error::WorkspaceExists { .. } => ErrorCode::WorkspaceExists,
             Error::WorkspaceMissing { .. } => ErrorCode::WorkspaceMissing,
-            Error::Inconsistent(_) => ErrorCode::KeyFileInvalid,
+            Error::Inconsistent(_) => ErrorCode::WorkspaceInconsistent,
             Error::DatabaseCorrupt { .. } => ErrorCode::DatabaseCorrupt,
             Error::DatabaseBusy => ErrorCode::DatabaseBusy,
             Error::Database { .. } | Error::Migration(_) => ErrorCode::Database,
@@ -171,6 +176,13 @@ fn error_kind(err: &sqlx::Error) -> &'static str {
 
 impl From<sqlx::migrate::MigrateError> for Error {
     fn from(err: sqlx::migrate::MigrateError) -> Self {
-        Error::Migration(err.to_string())
+        use sqlx::migrate::MigrateError as M;
+        // SQLite's text can quote the schema; keep only which step failed.
+        let step = match &err {
+            M::ExecuteMigration(_, v) | M::VersionMismatch(v) | M::VersionMissing(v) => Some(*v),
+            _ => None,
+        };
+        tracing::warn!(step = ?step, "migration failed");
+        Error::Migration(step)
     }
 }

@@ -3,6 +3,7 @@
 //! thin layers over [`Workspace`].
 
 pub mod audit;
+pub mod bindings;
 pub mod clock;
 pub mod domain;
 pub mod error;
@@ -21,7 +22,7 @@ pub use id::Id;
 pub use money::Money;
 pub use search::SearchHit;
 pub use store::*;
-pub use workspace::{DoctorReport, Environment, Workspace, WorkspacePaths, WorkspaceState};
+pub use workspace::{data_dir, DoctorReport, Environment, Workspace, WorkspacePaths, WorkspaceState};
 
 pub use store::db::latest_schema_version;
 #[cfg(feature = "unencrypted-baseline")]

@@ -66,7 +66,7 @@ impl WorkspacePaths {
     }
 }
 
-#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, ts_rs::TS)]
 #[serde(tag = "state", rename_all = "snake_case")]
 pub enum WorkspaceState {
     Missing,
@@ -166,18 +166,14 @@ impl Workspace {
                 for file in paths.database_files() {
                     let _ = std::fs::remove_file(file);
                 }
-                let _ = KeyFile::shred(&paths.key_file, env.keychain.as_ref());
+                // The key file was never written, so remove its keychain entry by name.
+                if key_file.protection() == ProtectionKind::Keychain {
+                    let _ = env.keychain.delete(&crate::vault::keychain_account(profile_id));
+                }
                 return Err(err);
             }
         };
-        let workspace = Workspace {
-            pool: RwLock::new(pool),
-            paths,
-            env,
-            key_file: Mutex::new(key_file),
-            data_key: Mutex::new(data_key),
-            unlocked,
-        };
+        let workspace = Workspace::assemble(pool, paths, env, key_file, data_key, unlocked);
         Ok((workspace, recovery))
     }
 
@@ -215,14 +211,25 @@ impl Workspace {
         // A staged key file that the database does not need is from a rotation that never re-keyed.
         let _ = std::fs::remove_file(paths.next_key_file());
         db::migrate(&pool).await?;
-        Ok(Workspace {
+        Ok(Workspace::assemble(pool, paths, env, key_file, data_key, unlocked))
+    }
+
+    fn assemble(
+        pool: SqlitePool,
+        paths: WorkspacePaths,
+        env: Environment,
+        key_file: KeyFile,
+        data_key: DataKey,
+        unlocked: UnlockedSlots,
+    ) -> Workspace {
+        Workspace {
             pool: RwLock::new(pool),
             paths,
             env,
             key_file: Mutex::new(key_file),
             data_key: Mutex::new(data_key),
             unlocked,
-        })
+        }
     }
 
     /// Closes the database; the keys are zeroized as the handle drops. The
@@ -330,6 +337,23 @@ impl Workspace {
     }
 }
 
+#[cfg(feature = "unencrypted-baseline")]
+impl Workspace {
+    /// BENCHMARKS ONLY: a workspace over an unencrypted database in `dir`,
+    /// created if absent, so the same code measures what encryption costs.
+    /// No key file is written; the key material it holds is a throwaway.
+    pub async fn unencrypted_baseline(dir: &Path, env: Environment) -> Result<Workspace> {
+        let paths = WorkspacePaths::new(dir);
+        create_private_dir(&paths.dir)?;
+        let protection = Protection::Passphrase(Passphrase::new("unencrypted baseline".to_string()));
+        let now = env.clock.now().to_rfc3339();
+        let (key_file, data_key, _recovery, unlocked) =
+            KeyFile::create(uuid::Uuid::new_v4(), "baseline", &now, &protection, env.kdf, env.keychain.as_ref())?;
+        let pool = db::open_unencrypted_baseline(&paths.database).await?;
+        Ok(Workspace::assemble(pool, paths, env, key_file, data_key, unlocked))
+    }
+}
+
 fn read_header(path: &Path) -> Result<[u8; 16]> {
     use std::io::Read;
     let mut header = [0u8; 16];
@@ -351,4 +375,16 @@ fn create_private_dir(dir: &Path) -> Result<()> {
         std::fs::set_permissions(dir, std::fs::Permissions::from_mode(0o700)).map_err(|e| Error::io(dir, e))?;
     }
     Ok(())
+}
+
+/// Where the workspace lives: `explicit` (from `--data-dir` or
+/// BIDWELL_DATA_DIR) if given, else the OS data directory's `Bidwell`
+/// folder. The app and the CLI both resolve it here, so they agree.
+pub fn data_dir(explicit: Option<impl Into<PathBuf>>) -> Result<PathBuf> {
+    if let Some(dir) = explicit {
+        return Ok(dir.into());
+    }
+    dirs::data_dir()
+        .map(|d| d.join("Bidwell"))
+        .ok_or_else(|| Error::validation("data-dir", "this system has no data directory; pass --data-dir"))
 }

@@ -11,6 +11,7 @@ mod contacts;
 mod jobs;
 mod milestones;
 mod projects;
+mod purge;
 mod tasks;
 
 pub use activities::{ActivityFilter, ActivityPatch, NewActivity};
@@ -20,6 +21,7 @@ pub use contacts::{ContactFilter, ContactPatch, NewContact};
 pub use jobs::{JobFilter, JobPatch, NewJob};
 pub use milestones::{MilestoneFilter, MilestonePatch, NewMilestone};
 pub use projects::{NewProject, ProjectFilter, ProjectPatch};
+pub use purge::PurgeReport;
 pub use record::{Page, PageRequest, Sort};
 pub use tasks::{NewTask, TaskFilter, TaskPatch};
 

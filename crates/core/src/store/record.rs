@@ -106,22 +106,24 @@ pub(crate) fn new_meta(now: DateTime<Utc>) -> Meta {
     Meta { id: Id::new_at(now), created_at: now, updated_at: now, deleted_at: None }
 }
 
+/// `INSERT INTO table (columns) `, ready for `push_values`: one row or many.
+pub(crate) fn insert_head<R: Record>() -> String {
+    format!("INSERT INTO {} (id, created_at, updated_at, deleted_at, {}) ", R::TABLE, R::FIELDS.join(", "))
+}
+
+/// Binds one record's values in the order of [`insert_head`].
+pub(crate) fn bind_row<R: Record>(binds: &mut Binds<'_, '_>, record: &R) {
+    let meta = record.meta();
+    binds.push_bind(meta.id);
+    binds.push_bind(meta.created_at);
+    binds.push_bind(meta.updated_at);
+    binds.push_bind(meta.deleted_at);
+    record.bind_fields(binds);
+}
+
 pub(crate) async fn insert<R: Record>(conn: &mut SqliteConnection, record: &R) -> Result<()> {
-    let mut qb = QueryBuilder::<Sqlite>::new(format!(
-        "INSERT INTO {} (id, created_at, updated_at, deleted_at, {}) VALUES (",
-        R::TABLE,
-        R::FIELDS.join(", ")
-    ));
-    {
-        let meta = record.meta();
-        let mut binds = qb.separated(", ");
-        binds.push_bind(meta.id);
-        binds.push_bind(meta.created_at);
-        binds.push_bind(meta.updated_at);
-        binds.push_bind(meta.deleted_at);
-        record.bind_fields(&mut binds);
-    }
-    qb.push(")");
+    let mut qb = QueryBuilder::<Sqlite>::new(insert_head::<R>());
+    qb.push_values(std::iter::once(record), |mut binds, record| bind_row(&mut binds, record));
     qb.build().execute(conn).await?;
     Ok(())
 }

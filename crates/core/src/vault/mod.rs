@@ -51,7 +51,7 @@ pub enum Unlock {
 }
 
 /// Which kind of primary slot a workspace has.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize, ts_rs::TS)]
 #[serde(rename_all = "snake_case")]
 pub enum ProtectionKind {
     Keychain,

@@ -320,3 +320,46 @@ async fn milestones_and_tasks_follow_their_rules() {
         .items
         .is_empty());
 }
+
+#[tokio::test]
+async fn purge_removes_old_deletions_with_their_notes_and_keeps_everything_live() {
+    let (_dir, ws) = new_workspace().await;
+    let gone = ws.create_client(NewClient { name: "Gone Ltd".into(), ..Default::default() }).await.unwrap();
+    let on_gone = Subject { kind: EntityKind::Client, id: gone.meta.id };
+    ws.create_activity(NewActivity { subject: on_gone, kind: None, body: "about gone".into(), occurred_at: None })
+        .await
+        .unwrap();
+    ws.create_task(NewTask { title: "chase gone".into(), subject: Some(on_gone), ..Default::default() }).await.unwrap();
+    ws.create_contact(NewContact { client_id: Some(gone.meta.id), name: "Gone Person".into(), ..Default::default() })
+        .await
+        .unwrap();
+    // A deleted client whose contact was restored on its own must not take the contact with it.
+    let parent = ws.create_client(NewClient { name: "Parent Co".into(), ..Default::default() }).await.unwrap();
+    let child = ws
+        .create_contact(NewContact { client_id: Some(parent.meta.id), name: "Kept Child".into(), ..Default::default() })
+        .await
+        .unwrap();
+    let live = ws.create_client(NewClient { name: "Live Inc".into(), ..Default::default() }).await.unwrap();
+    ws.delete(EntityKind::Client, gone.meta.id).await.unwrap();
+    ws.delete(EntityKind::Client, parent.meta.id).await.unwrap();
+    ws.restore(EntityKind::Contact, child.meta.id).await.unwrap();
+
+    let report = ws.purge_deleted(chrono::Utc::now() + chrono::Duration::days(3650)).await.unwrap();
+    let counts = &report.removed;
+    assert_eq!(counts.get(&EntityKind::Client), Some(&1), "{report:?}");
+    assert_eq!(counts.get(&EntityKind::Contact), Some(&1), "{report:?}");
+    assert_eq!(counts.get(&EntityKind::Activity), Some(&1), "{report:?}");
+    assert_eq!(counts.get(&EntityKind::Task), Some(&1), "{report:?}");
+    assert_eq!(ws.client(gone.meta.id).await.unwrap_err().code(), ErrorCode::NotFound);
+    assert!(ws.search("gone", 10).await.unwrap().is_empty());
+    assert_eq!(ws.contact(child.meta.id).await.unwrap().meta.deleted_at, None, "a live contact was purged");
+    assert!(ws.client(parent.meta.id).await.unwrap().meta.deleted_at.is_some(), "its parent stays deleted");
+    assert_eq!(ws.client(live.meta.id).await.unwrap().name, "Live Inc");
+    assert_eq!(ws.audit_log().await.unwrap().last().unwrap().action, "records.purged");
+
+    // Nothing deleted after the cutoff is touched.
+    let recent = ws.create_client(NewClient { name: "Recent".into(), ..Default::default() }).await.unwrap();
+    ws.delete(EntityKind::Client, recent.meta.id).await.unwrap();
+    assert_eq!(ws.purge_deleted(chrono::DateTime::UNIX_EPOCH).await.unwrap().total, 0);
+    ws.restore(EntityKind::Client, recent.meta.id).await.unwrap();
+}

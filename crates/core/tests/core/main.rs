@@ -1,6 +1,7 @@
 //! Integration tests of bidwell-core against real SQLCipher files in temp
 //! directories, and the real OS keychain where one is running.
 
+mod bindings;
 mod entities;
 mod migrations;
 mod search;

@@ -1,5 +1,5 @@
 //! Migrations apply to an empty database (every other test does that) and to
-//! a workspace written by the previous migration set, kept as a fixture.
+//! workspaces written by earlier migration sets, kept as fixtures.
 //!
 //! To make a fixture for the set before a new migration, run (with the new
 //! migration not yet added, or with FIXTURE_MAX_VERSION set below it;
@@ -27,27 +27,35 @@ fn copy_dir(from: &Path, to: &Path) {
     }
 }
 
+/// Every committed fixture (one per earlier migration set) opens, upgrades
+/// to the latest schema, keeps its data and takes new writes.
 #[tokio::test]
-async fn a_schema_v2_workspace_upgrades_and_keeps_its_data() {
-    let fixture = Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/fixtures/schema-v2");
-    let dir = tempfile::tempdir().unwrap();
-    copy_dir(&fixture, dir.path());
-    let ws = Workspace::open(dir.path(), Unlock::Passphrase(Passphrase::new(FIXTURE_PASSPHRASE.into())), env())
-        .await
-        .unwrap();
-    let report = ws.doctor().await.unwrap();
-    assert_eq!(report.schema_version, latest_schema_version());
-    assert_eq!(report.integrity, vec!["ok".to_string()]);
-    let client = ws.client(FIXTURE_CLIENT.parse().unwrap()).await.unwrap();
-    assert_eq!(client.name, "Fixture Client Ünïcode");
-    assert_eq!(client.email.as_deref(), Some("fixture@example.org"));
-    // Migration 0003 indexes rows written before it existed.
-    let hits = ws.search("ünïc", 10).await.unwrap();
-    assert_eq!(hits.iter().map(|h| h.id).collect::<Vec<_>>(), vec![client.meta.id]);
-    assert_eq!(ws.search("fixtureproposal", 10).await.unwrap().len(), 1, "the fixture's bid is not indexed");
-    // And the upgraded database takes new writes.
-    ws.create_client(NewClient { name: "After upgrade".into(), ..Default::default() }).await.unwrap();
-    assert_eq!(ws.search("upgrade", 10).await.unwrap().len(), 1);
+async fn every_earlier_schema_upgrades_and_keeps_its_data() {
+    let root = Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/fixtures");
+    let mut fixtures: Vec<_> = std::fs::read_dir(&root).unwrap().map(|e| e.unwrap().path()).collect();
+    fixtures.sort();
+    assert!(fixtures.len() >= 2, "{fixtures:?}");
+    for fixture in fixtures {
+        let name = fixture.file_name().unwrap().to_string_lossy().to_string();
+        let dir = tempfile::tempdir().unwrap();
+        copy_dir(&fixture, dir.path());
+        let ws = Workspace::open(dir.path(), Unlock::Passphrase(Passphrase::new(FIXTURE_PASSPHRASE.into())), env())
+            .await
+            .unwrap_or_else(|e| panic!("{name}: {e}"));
+        let report = ws.doctor().await.unwrap();
+        assert_eq!(report.schema_version, latest_schema_version(), "{name}");
+        assert_eq!(report.integrity, vec!["ok".to_string()], "{name}");
+        let client = ws.client(FIXTURE_CLIENT.parse().unwrap()).await.unwrap();
+        assert_eq!(client.name, "Fixture Client Ünïcode", "{name}");
+        assert_eq!(client.email.as_deref(), Some("fixture@example.org"), "{name}");
+        // Migration 0003 indexes rows written before it existed.
+        let hits = ws.search("ünïc", 10).await.unwrap();
+        assert_eq!(hits.iter().map(|h| h.id).collect::<Vec<_>>(), vec![client.meta.id], "{name}");
+        assert_eq!(ws.search("fixtureproposal", 10).await.unwrap().len(), 1, "{name}: the bid is not indexed");
+        ws.create_client(NewClient { name: "After upgrade".into(), ..Default::default() }).await.unwrap();
+        assert_eq!(ws.search("upgrade", 10).await.unwrap().len(), 1, "{name}");
+        ws.lock().await;
+    }
 }
 
 #[tokio::test]

@@ -205,3 +205,29 @@ async fn a_database_without_its_key_file_is_not_replaced() {
     assert!(err.to_string().contains("key file"), "{err}");
     assert!(Workspace::create(dir.path(), "Again", Protection::Passphrase(passphrase()), env()).await.is_err());
 }
+
+#[tokio::test]
+async fn the_audit_log_refuses_edits_and_deletions_even_through_raw_sql() {
+    use sqlx::{ConnectOptions, Connection};
+    let (dir, ws) = new_workspace().await;
+    ws.change_passphrase(&Passphrase::new("another passphrase!".into())).await.unwrap();
+    ws.lock().await;
+    let key_file = bidwell_core::vault::KeyFile::load(&dir.path().join("bidwell.key")).unwrap();
+    let (data_key, _) =
+        key_file.unlock(&Unlock::Passphrase(Passphrase::new("another passphrase!".into())), &NoKeychain).unwrap();
+    let mut conn = sqlx::sqlite::SqliteConnectOptions::new()
+        .filename(dir.path().join("bidwell.db"))
+        .pragma("key", data_key.sqlcipher_key_pragma().to_string())
+        .disable_statement_logging()
+        .connect()
+        .await
+        .unwrap();
+    for tamper in
+        ["UPDATE audit_log SET action = 'x'", "DELETE FROM audit_log WHERE seq = (SELECT max(seq) FROM audit_log)"]
+    {
+        assert!(sqlx::query(tamper).execute(&mut conn).await.is_err(), "{tamper} was allowed");
+    }
+    let count: i64 = sqlx::query_scalar("SELECT count(*) FROM audit_log").fetch_one(&mut conn).await.unwrap();
+    assert_eq!(count, 2);
+    conn.close().await.unwrap();
+}

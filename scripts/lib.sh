@@ -1,0 +1,51 @@
+# Shared by the set-up commands: install what is missing, idempotently.
+# Sourced, not run.
+
+set -euo pipefail
+
+REPO_ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
+
+as_root() {
+    if [ "$(id -u)" -eq 0 ]; then "$@"; else sudo "$@"; fi
+}
+
+# Installs the Debian/Ubuntu packages that are not installed yet.
+ensure_apt_packages() {
+    local missing=()
+    for pkg in "$@"; do
+        dpkg-query -W -f='${Status}' "$pkg" 2>/dev/null | grep -q "install ok installed" || missing+=("$pkg")
+    done
+    if [ "${#missing[@]}" -gt 0 ]; then
+        echo "==> installing ${missing[*]}"
+        as_root apt-get update -qq
+        as_root env DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends "${missing[@]}"
+    fi
+}
+
+# Rust and Node come from their own installers; say how if they are missing.
+ensure_toolchains() {
+    if ! command -v cargo >/dev/null; then
+        echo "Rust is missing: install it with rustup (https://rustup.rs), then run this again." >&2
+        exit 1
+    fi
+    if ! command -v node >/dev/null || ! node -e 'const [a,b]=process.versions.node.split(".").map(Number); process.exit(a>20||(a===20&&b>=19)?0:1)'; then
+        echo "Node.js 20.19 or newer is needed (found: $(node --version 2>/dev/null || echo none))." >&2
+        echo "Install it from your distribution's nodejs backports or nodejs.org, then run this again." >&2
+        exit 1
+    fi
+}
+
+# What building the app and the core needs: a C toolchain for SQLCipher and
+# its vendored OpenSSL, D-Bus headers for the keychain, WebKitGTK for the window.
+BUILD_PACKAGES=(build-essential pkg-config perl libdbus-1-dev libwebkit2gtk-4.1-dev)
+# What the tests need besides: a real Secret Service keychain on a private bus.
+TEST_PACKAGES=(dbus gnome-keyring)
+
+ensure_ui_packages() {
+    # npm ci is exact but slow; skip it when node_modules matches the lock file.
+    local stamp="$REPO_ROOT/ui/node_modules/.package-lock.json"
+    if [ ! -f "$stamp" ] || ! cmp -s "$REPO_ROOT/ui/package-lock.json" "$stamp" 2>/dev/null; then
+        echo "==> installing the UI's npm packages"
+        (cd "$REPO_ROOT/ui" && npm ci --no-fund --no-audit)
+    fi
+}
