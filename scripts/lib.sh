@@ -42,10 +42,13 @@ BUILD_PACKAGES=(build-essential pkg-config perl libdbus-1-dev libwebkit2gtk-4.1-
 TEST_PACKAGES=(dbus gnome-keyring)
 
 ensure_ui_packages() {
-    # npm ci is exact but slow; skip it when node_modules matches the lock file.
-    local stamp="$REPO_ROOT/ui/node_modules/.package-lock.json"
-    if [ ! -f "$stamp" ] || ! cmp -s "$REPO_ROOT/ui/package-lock.json" "$stamp" 2>/dev/null; then
+    # npm ci is exact but slow; skip it when node_modules came from this lock file.
+    local stamp="$REPO_ROOT/ui/node_modules/.bidwell-lock.sha256"
+    local want
+    want="$(sha256sum "$REPO_ROOT/ui/package-lock.json" | cut -d' ' -f1)"
+    if [ ! -f "$stamp" ] || [ "$(cat "$stamp")" != "$want" ]; then
         echo "==> installing the UI's npm packages"
         (cd "$REPO_ROOT/ui" && npm ci --no-fund --no-audit)
+        echo "$want" > "$stamp"
     fi
 }
