@@ -40,6 +40,9 @@ ensure_toolchains() {
 BUILD_PACKAGES=(build-essential pkg-config perl libdbus-1-dev libwebkit2gtk-4.1-dev)
 # What the tests need besides: a real Secret Service keychain on a private bus.
 TEST_PACKAGES=(dbus gnome-keyring)
+# What the real-window tests need besides (scripts/e2e.sh): a virtual display,
+# WebKit's WebDriver, a font, xprop/xwininfo to read the window's title, a D-Bus session.
+E2E_PACKAGES=(xvfb xauth webkit2gtk-driver fonts-dejavu-core x11-utils dbus)
 
 ensure_ui_packages() {
     # npm ci is exact but slow; skip it when node_modules came from this lock file.

@@ -24,3 +24,6 @@ XDG_DATA_HOME="$keyring_home" BIDWELL_REQUIRE_KEYCHAIN=1 dbus-run-session -- bas
     echo -n "bidwell-test-keyring" | gnome-keyring-daemon --unlock --components=secrets >/dev/null
     cargo test --workspace --locked
 '
+
+echo "==> end-to-end tests (the real window, under Xvfb)"
+"$REPO_ROOT/scripts/e2e.sh"

@@ -1,6 +1,7 @@
 import { defineConfig } from "vite";
 
 // Tauri serves the built files itself; the dev server is only for `tauri dev`.
+// JSX compiles to Preact (tsconfig's jsxImportSource).
 export default defineConfig({
   clearScreen: false,
   server: { port: 5173, strictPort: true },

@@ -7,6 +7,7 @@ mod input;
 mod output;
 mod unlock;
 
+use std::io::IsTerminal;
 use std::process::ExitCode;
 
 use args::*;
@@ -138,8 +139,19 @@ async fn dispatch(ws: &Workspace, command: Command, creds: &mut Credentials, out
             }
         }
         Command::Dev(DevCmd::Seed { records, seed }) => {
-            let _ = (records, seed);
-            return Err(Error::validation("dev seed", "not available yet"));
+            let bar = if !out.json && std::io::stderr().is_terminal() {
+                indicatif::ProgressBar::new(records)
+            } else {
+                indicatif::ProgressBar::hidden()
+            };
+            let plan = bidwell_core::seed::SeedPlan { records, seed };
+            let summary = bidwell_core::seed::seed_workspace(ws, &plan, &mut |done, total| {
+                bar.set_length(total);
+                bar.set_position(done);
+            })
+            .await?;
+            bar.finish_and_clear();
+            out.record(&summary);
         }
     }
     Ok(())

@@ -411,3 +411,19 @@ fn a_keychain_workspace_needs_no_passphrase() {
     assert_eq!(b.json(&["client", "show", &id])["name"], "Keyed Client");
     assert_eq!(b.json(&["doctor"])["protection"], "keychain");
 }
+
+#[test]
+fn dev_seed_fills_the_workspace_with_the_asked_number_of_records() {
+    let b = Bidwell::init();
+    let summary = b.json(&["dev", "seed", "--records", "300", "--seed", "5"]);
+    let total: u64 = ["clients", "contacts", "projects", "jobs", "bids", "milestones", "activities", "tasks"]
+        .iter()
+        .map(|k| summary[k].as_u64().unwrap())
+        .sum();
+    assert_eq!(total, 300, "{summary}");
+    // Some generated clients are archived, and the default list leaves those out.
+    let count = |args: &[&str]| b.json(args)["items"].as_array().unwrap().len() as u64;
+    let listed =
+        count(&["client", "list", "--limit", "1000"]) + count(&["client", "list", "--limit", "1000", "--archived"]);
+    assert_eq!(listed, summary["clients"].as_u64().unwrap());
+}

@@ -11,7 +11,7 @@ use crate::error::Result;
 
 const GENESIS: &str = "0000000000000000000000000000000000000000000000000000000000000000";
 
-#[derive(Debug, Clone, Serialize, sqlx::FromRow)]
+#[derive(Debug, Clone, Serialize, sqlx::FromRow, ts_rs::TS)]
 pub struct AuditEntry {
     pub seq: i64,
     pub at: DateTime<Utc>,

@@ -5,9 +5,18 @@
 
 use ts_rs::{Config, TS};
 
+use crate::audit::AuditEntry;
+use crate::dashboard::{Dashboard, Earning, PipelineValue, TaskCounts, WinRate};
+use crate::domain::*;
 use crate::error::{ApiError, ErrorCode};
+use crate::id::Id;
+use crate::money::Money;
+use crate::preferences::{Preferences, Theme};
+use crate::search::SearchHit;
+use crate::session::SessionState;
+use crate::store::*;
 use crate::vault::ProtectionKind;
-use crate::workspace::WorkspaceState;
+use crate::workspace::{DoctorReport, WorkspacePaths, WorkspaceState};
 
 /// i64 money amounts and counts travel as JSON numbers; amounts stay far below 2^53.
 pub fn config() -> Config {
@@ -22,5 +31,71 @@ fn file<T: TS + 'static>(cfg: &Config) -> (String, String) {
 /// Every generated file: (file name, contents).
 pub fn files() -> Vec<(String, String)> {
     let cfg = config();
-    vec![file::<ApiError>(&cfg), file::<ErrorCode>(&cfg), file::<ProtectionKind>(&cfg), file::<WorkspaceState>(&cfg)]
+    // The generic Page<T> is exported once; the UI spells `Page<Client>` etc.
+    vec![
+        file::<ApiError>(&cfg),
+        file::<ErrorCode>(&cfg),
+        file::<ProtectionKind>(&cfg),
+        file::<WorkspaceState>(&cfg),
+        file::<WorkspacePaths>(&cfg),
+        file::<DoctorReport>(&cfg),
+        file::<AuditEntry>(&cfg),
+        file::<Id>(&cfg),
+        file::<Money>(&cfg),
+        file::<Meta>(&cfg),
+        file::<Origin>(&cfg),
+        file::<EntityKind>(&cfg),
+        file::<Subject>(&cfg),
+        file::<ClientKind>(&cfg),
+        file::<ProjectStatus>(&cfg),
+        file::<RateType>(&cfg),
+        file::<BidStatus>(&cfg),
+        file::<MilestoneStatus>(&cfg),
+        file::<ActivityKind>(&cfg),
+        file::<Client>(&cfg),
+        file::<Contact>(&cfg),
+        file::<Project>(&cfg),
+        file::<Job>(&cfg),
+        file::<Bid>(&cfg),
+        file::<Milestone>(&cfg),
+        file::<Activity>(&cfg),
+        file::<Task>(&cfg),
+        file::<NewClient>(&cfg),
+        file::<ClientPatch>(&cfg),
+        file::<ClientFilter>(&cfg),
+        file::<NewContact>(&cfg),
+        file::<ContactPatch>(&cfg),
+        file::<ContactFilter>(&cfg),
+        file::<NewProject>(&cfg),
+        file::<ProjectPatch>(&cfg),
+        file::<ProjectFilter>(&cfg),
+        file::<NewJob>(&cfg),
+        file::<JobPatch>(&cfg),
+        file::<JobFilter>(&cfg),
+        file::<NewBid>(&cfg),
+        file::<BidPatch>(&cfg),
+        file::<BidFilter>(&cfg),
+        file::<NewMilestone>(&cfg),
+        file::<MilestonePatch>(&cfg),
+        file::<MilestoneFilter>(&cfg),
+        file::<NewActivity>(&cfg),
+        file::<ActivityPatch>(&cfg),
+        file::<ActivityFilter>(&cfg),
+        file::<NewTask>(&cfg),
+        file::<TaskPatch>(&cfg),
+        file::<TaskFilter>(&cfg),
+        file::<Sort>(&cfg),
+        file::<PageRequest>(&cfg),
+        file::<Page<Client>>(&cfg),
+        file::<SearchHit>(&cfg),
+        file::<PurgeReport>(&cfg),
+        file::<SessionState>(&cfg),
+        file::<Preferences>(&cfg),
+        file::<Theme>(&cfg),
+        file::<PipelineValue>(&cfg),
+        file::<WinRate>(&cfg),
+        file::<Earning>(&cfg),
+        file::<TaskCounts>(&cfg),
+        file::<Dashboard>(&cfg),
+    ]
 }

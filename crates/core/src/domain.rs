@@ -16,7 +16,7 @@ use crate::id::Id;
 macro_rules! text_enum {
     ($(#[$meta:meta])* $name:ident { $($variant:ident = $text:literal),+ $(,)? }) => {
         $(#[$meta])*
-        #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize, sqlx::Type)]
+        #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize, sqlx::Type, ts_rs::TS)]
         #[serde(rename_all = "snake_case")]
         #[sqlx(type_name = "TEXT", rename_all = "snake_case")]
         pub enum $name { $($variant),+ }
@@ -101,7 +101,7 @@ impl MilestoneStatus {
 }
 
 /// A reference to any record: `client:0190…`.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, ts_rs::TS)]
 pub struct Subject {
     pub kind: EntityKind,
     pub id: Id,
@@ -129,7 +129,7 @@ impl fmt::Display for Subject {
 }
 
 /// Columns every user-visible record has.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, sqlx::FromRow)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, sqlx::FromRow, ts_rs::TS)]
 pub struct Meta {
     pub id: Id,
     pub created_at: DateTime<Utc>,
@@ -138,13 +138,13 @@ pub struct Meta {
 }
 
 /// Where a synced record came from; both `None` for local records.
-#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize, sqlx::FromRow)]
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize, sqlx::FromRow, ts_rs::TS)]
 pub struct Origin {
     pub source: Option<String>,
     pub external_id: Option<String>,
 }
 
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, sqlx::FromRow)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, sqlx::FromRow, ts_rs::TS)]
 pub struct Client {
     #[sqlx(flatten)]
     #[serde(flatten)]
@@ -166,7 +166,7 @@ pub struct Client {
     pub tags: Vec<String>,
 }
 
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, sqlx::FromRow)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, sqlx::FromRow, ts_rs::TS)]
 pub struct Contact {
     #[sqlx(flatten)]
     #[serde(flatten)]
@@ -179,7 +179,7 @@ pub struct Contact {
     pub notes: String,
 }
 
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, sqlx::FromRow)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, sqlx::FromRow, ts_rs::TS)]
 pub struct Project {
     #[sqlx(flatten)]
     #[serde(flatten)]
@@ -198,7 +198,7 @@ pub struct Project {
     pub origin: Origin,
 }
 
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, sqlx::FromRow)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, sqlx::FromRow, ts_rs::TS)]
 pub struct Job {
     #[sqlx(flatten)]
     #[serde(flatten)]
@@ -211,6 +211,7 @@ pub struct Job {
     pub budget_min_minor: Option<i64>,
     pub budget_max_minor: Option<i64>,
     pub currency: Option<String>,
+    #[ts(as = "Vec<String>")]
     pub skills: Json<Vec<String>>,
     pub employer_name: Option<String>,
     pub posted_at: Option<DateTime<Utc>>,
@@ -222,7 +223,7 @@ pub struct Job {
     pub origin: Origin,
 }
 
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, sqlx::FromRow)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, sqlx::FromRow, ts_rs::TS)]
 pub struct Bid {
     #[sqlx(flatten)]
     #[serde(flatten)]
@@ -241,7 +242,7 @@ pub struct Bid {
     pub origin: Origin,
 }
 
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, sqlx::FromRow)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, sqlx::FromRow, ts_rs::TS)]
 pub struct Milestone {
     #[sqlx(flatten)]
     #[serde(flatten)]
@@ -258,7 +259,7 @@ pub struct Milestone {
     pub origin: Origin,
 }
 
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, sqlx::FromRow)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, sqlx::FromRow, ts_rs::TS)]
 pub struct Activity {
     #[sqlx(flatten)]
     #[serde(flatten)]
@@ -270,7 +271,7 @@ pub struct Activity {
     pub occurred_at: DateTime<Utc>,
 }
 
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, sqlx::FromRow)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, sqlx::FromRow, ts_rs::TS)]
 pub struct Task {
     #[sqlx(flatten)]
     #[serde(flatten)]

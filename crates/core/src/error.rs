@@ -19,6 +19,7 @@ pub enum ErrorCode {
     WorkspaceExists,
     WorkspaceMissing,
     WorkspaceInconsistent,
+    Locked,
     KeyFileInvalid,
     WrongPassphrase,
     WrongRecoveryKey,
@@ -58,6 +59,8 @@ pub enum Error {
     WorkspaceMissing { path: PathBuf },
     #[error("{}", .0)]
     Inconsistent(String),
+    #[error("the workspace is locked; unlock it first")]
+    Locked,
     #[error(
         "the database {} could not be read with this key file: the database is damaged, or the key file is \
          older than it (restored from a backup made before a key rotation?)",
@@ -94,6 +97,7 @@ impl Error {
             Error::WorkspaceExists { .. } => ErrorCode::WorkspaceExists,
             Error::WorkspaceMissing { .. } => ErrorCode::WorkspaceMissing,
             Error::Inconsistent(_) => ErrorCode::WorkspaceInconsistent,
+            Error::Locked => ErrorCode::Locked,
             Error::DatabaseCorrupt { .. } => ErrorCode::DatabaseCorrupt,
             Error::DatabaseBusy => ErrorCode::DatabaseBusy,
             Error::Database { .. } | Error::Migration(_) => ErrorCode::Database,

@@ -5,12 +5,16 @@
 pub mod audit;
 pub mod bindings;
 pub mod clock;
+pub mod dashboard;
 pub mod domain;
 pub mod error;
 pub mod id;
 pub mod money;
+pub mod preferences;
 pub mod search;
 pub mod secret;
+pub mod seed;
+pub mod session;
 pub mod store;
 pub mod vault;
 pub mod workspace;
@@ -20,7 +24,9 @@ pub use domain::*;
 pub use error::{ApiError, Error, ErrorCode, Result};
 pub use id::Id;
 pub use money::Money;
+pub use preferences::{Preferences, Theme};
 pub use search::SearchHit;
+pub use session::{Session, SessionState};
 pub use store::*;
 pub use workspace::{data_dir, DoctorReport, Environment, Workspace, WorkspacePaths, WorkspaceState};
 

@@ -8,7 +8,7 @@ use crate::error::{Error, Result};
 use crate::id::Id;
 use crate::Workspace;
 
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, sqlx::FromRow)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, sqlx::FromRow, ts_rs::TS)]
 pub struct SearchHit {
     pub kind: EntityKind,
     pub id: Id,
@@ -28,22 +28,38 @@ fn to_fts_query(text: &str) -> Option<String> {
     (!words.is_empty()).then(|| words.join(" "))
 }
 
+/// Ranking scores every match, which is fine for a few thousand and slow for
+/// a word prefix that matches a fifth of a million-record workspace.
+const RANK_AT_MOST: i64 = 2000;
+
 impl Workspace {
-    /// Best matches first, at most `limit` (1..=200).
+    /// At most `limit` (1..=200) hits: best first when the query is selective,
+    /// else the most recently indexed matches (ranking all of them would take
+    /// too long to be worth it for a query that vague).
     pub async fn search(&self, text: &str, limit: u32) -> Result<Vec<SearchHit>> {
         if !(1..=200).contains(&limit) {
             return Err(Error::validation("limit", "must be between 1 and 200"));
         }
         let Some(query) = to_fts_query(text) else { return Ok(Vec::new()) };
-        let hits = sqlx::query_as::<_, SearchHit>(
+        let pool = self.pool().await;
+        // Counting stops at the cap, so this costs little even for vague queries.
+        let matches: i64 =
+            sqlx::query_scalar("SELECT count(*) FROM (SELECT 1 FROM search_fts WHERE search_fts MATCH ? LIMIT ?)")
+                .bind(&query)
+                .bind(RANK_AT_MOST + 1)
+                .fetch_one(&pool)
+                .await?;
+        // A match in the title (a name) counts five times one in the body (notes, email…).
+        let order = if matches <= RANK_AT_MOST { "bm25(search_fts, 5.0, 1.0)" } else { "search_fts.rowid DESC" };
+        let hits = sqlx::query_as::<_, SearchHit>(&format!(
             "SELECT d.kind AS kind, d.entity_id AS id, search_fts.title AS title, \
                     snippet(search_fts, -1, '«', '»', '…', 12) AS snippet \
              FROM search_fts JOIN search_doc d ON d.doc_id = search_fts.rowid \
-             WHERE search_fts MATCH ? ORDER BY rank LIMIT ?",
-        )
+             WHERE search_fts MATCH ? ORDER BY {order} LIMIT ?"
+        ))
         .bind(query)
         .bind(i64::from(limit))
-        .fetch_all(&self.pool().await)
+        .fetch_all(&pool)
         .await?;
         Ok(hits)
     }

@@ -40,7 +40,7 @@ impl Environment {
 }
 
 /// The files of one workspace.
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone, Serialize, ts_rs::TS)]
 pub struct WorkspacePaths {
     pub dir: PathBuf,
     pub database: PathBuf,
@@ -73,7 +73,7 @@ pub enum WorkspaceState {
     Locked { name: String, protection: ProtectionKind },
 }
 
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone, Serialize, ts_rs::TS)]
 pub struct DoctorReport {
     pub paths: WorkspacePaths,
     pub workspace_name: String,
@@ -252,6 +252,13 @@ impl Workspace {
 
     pub(crate) async fn pool(&self) -> SqlitePool {
         self.pool.read().await.clone()
+    }
+
+    /// Checks a credential against the key file without changing anything:
+    /// re-authentication before a sensitive action in an unlocked workspace.
+    pub async fn verify_unlock(&self, how: &Unlock) -> Result<()> {
+        self.key_file.lock().await.unlock(how, self.env.keychain.as_ref())?;
+        Ok(())
     }
 
     /// Re-wraps the data key under a new passphrase. Nothing is re-encrypted.

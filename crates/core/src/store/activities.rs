@@ -10,7 +10,8 @@ use crate::error::{Error, Result};
 use crate::id::Id;
 use crate::Workspace;
 
-#[derive(Debug, Clone, Serialize, Deserialize)]
+#[derive(Debug, Clone, Serialize, Deserialize, ts_rs::TS)]
+#[ts(optional_fields)]
 pub struct NewActivity {
     pub subject: Subject,
     pub kind: Option<ActivityKind>,
@@ -19,14 +20,17 @@ pub struct NewActivity {
     pub occurred_at: Option<DateTime<Utc>>,
 }
 
-#[derive(Debug, Clone, Default, Serialize, Deserialize)]
+#[derive(Debug, Clone, Default, Serialize, Deserialize, ts_rs::TS)]
+#[serde(default)]
+#[ts(optional_fields)]
 pub struct ActivityPatch {
     pub kind: Option<ActivityKind>,
     pub body: Option<String>,
     pub occurred_at: Option<DateTime<Utc>>,
 }
 
-#[derive(Debug, Clone, Default, Serialize, Deserialize)]
+#[derive(Debug, Clone, Default, Serialize, Deserialize, ts_rs::TS)]
+#[ts(optional_fields)]
 pub struct ActivityFilter {
     pub subject: Option<Subject>,
     pub kind: Option<ActivityKind>,

@@ -10,7 +10,8 @@ use crate::id::Id;
 use crate::money::normalize_currency;
 use crate::Workspace;
 
-#[derive(Debug, Clone, Default, Serialize, Deserialize)]
+#[derive(Debug, Clone, Default, Serialize, Deserialize, ts_rs::TS)]
+#[ts(optional_fields)]
 pub struct NewBid {
     pub job_id: Option<Id>,
     pub project_id: Option<Id>,
@@ -21,8 +22,12 @@ pub struct NewBid {
     pub proposal: String,
 }
 
-#[derive(Debug, Clone, Default, Serialize, Deserialize)]
+#[derive(Debug, Clone, Default, Serialize, Deserialize, ts_rs::TS)]
+#[serde(default)]
+#[ts(optional_fields)]
 pub struct BidPatch {
+    #[serde(default, deserialize_with = "super::absent_null_or")]
+    #[ts(optional)]
     pub project_id: Option<Option<Id>>,
     /// Amount and currency change together.
     pub amount: Option<(i64, String)>,
@@ -30,7 +35,8 @@ pub struct BidPatch {
     pub proposal: Option<String>,
 }
 
-#[derive(Debug, Clone, Default, Serialize, Deserialize)]
+#[derive(Debug, Clone, Default, Serialize, Deserialize, ts_rs::TS)]
+#[ts(optional_fields)]
 pub struct BidFilter {
     pub job_id: Option<Id>,
     pub status: Option<BidStatus>,

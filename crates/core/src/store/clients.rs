@@ -10,7 +10,8 @@ use crate::error::Result;
 use crate::id::Id;
 use crate::Workspace;
 
-#[derive(Debug, Clone, Default, Serialize, Deserialize)]
+#[derive(Debug, Clone, Default, Serialize, Deserialize, ts_rs::TS)]
+#[ts(optional_fields)]
 pub struct NewClient {
     pub kind: Option<ClientKind>,
     pub name: String,
@@ -25,14 +26,26 @@ pub struct NewClient {
     pub tags: Vec<String>,
 }
 
-#[derive(Debug, Clone, Default, Serialize, Deserialize)]
+#[derive(Debug, Clone, Default, Serialize, Deserialize, ts_rs::TS)]
+#[serde(default)]
+#[ts(optional_fields)]
 pub struct ClientPatch {
     pub kind: Option<ClientKind>,
     pub name: Option<String>,
+    #[serde(default, deserialize_with = "super::absent_null_or")]
+    #[ts(optional)]
     pub email: Option<Option<String>>,
+    #[serde(default, deserialize_with = "super::absent_null_or")]
+    #[ts(optional)]
     pub phone: Option<Option<String>>,
+    #[serde(default, deserialize_with = "super::absent_null_or")]
+    #[ts(optional)]
     pub company: Option<Option<String>>,
+    #[serde(default, deserialize_with = "super::absent_null_or")]
+    #[ts(optional)]
     pub website: Option<Option<String>>,
+    #[serde(default, deserialize_with = "super::absent_null_or")]
+    #[ts(optional)]
     pub country: Option<Option<String>>,
     pub notes: Option<String>,
     pub restricted: Option<bool>,
@@ -41,7 +54,8 @@ pub struct ClientPatch {
     pub tags: Option<Vec<String>>,
 }
 
-#[derive(Debug, Clone, Default, Serialize, Deserialize)]
+#[derive(Debug, Clone, Default, Serialize, Deserialize, ts_rs::TS)]
+#[ts(optional_fields)]
 pub struct ClientFilter {
     pub tag: Option<String>,
     pub kind: Option<ClientKind>,

@@ -9,7 +9,8 @@ use crate::error::Result;
 use crate::id::Id;
 use crate::Workspace;
 
-#[derive(Debug, Clone, Default, Serialize, Deserialize)]
+#[derive(Debug, Clone, Default, Serialize, Deserialize, ts_rs::TS)]
+#[ts(optional_fields)]
 pub struct NewContact {
     pub client_id: Option<Id>,
     pub name: String,
@@ -20,16 +21,25 @@ pub struct NewContact {
     pub notes: String,
 }
 
-#[derive(Debug, Clone, Default, Serialize, Deserialize)]
+#[derive(Debug, Clone, Default, Serialize, Deserialize, ts_rs::TS)]
+#[serde(default)]
+#[ts(optional_fields)]
 pub struct ContactPatch {
     pub name: Option<String>,
+    #[serde(default, deserialize_with = "super::absent_null_or")]
+    #[ts(optional)]
     pub email: Option<Option<String>>,
+    #[serde(default, deserialize_with = "super::absent_null_or")]
+    #[ts(optional)]
     pub phone: Option<Option<String>>,
+    #[serde(default, deserialize_with = "super::absent_null_or")]
+    #[ts(optional)]
     pub role: Option<Option<String>>,
     pub notes: Option<String>,
 }
 
-#[derive(Debug, Clone, Default, Serialize, Deserialize)]
+#[derive(Debug, Clone, Default, Serialize, Deserialize, ts_rs::TS)]
+#[ts(optional_fields)]
 pub struct ContactFilter {
     pub client_id: Option<Id>,
 }

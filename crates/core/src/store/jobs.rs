@@ -13,7 +13,8 @@ use crate::id::Id;
 use crate::money::normalize_currency;
 use crate::Workspace;
 
-#[derive(Debug, Clone, Default, Serialize, Deserialize)]
+#[derive(Debug, Clone, Default, Serialize, Deserialize, ts_rs::TS)]
+#[ts(optional_fields)]
 pub struct NewJob {
     pub client_id: Option<Id>,
     pub title: String,
@@ -30,20 +31,29 @@ pub struct NewJob {
     pub posted_at: Option<DateTime<Utc>>,
 }
 
-#[derive(Debug, Clone, Default, Serialize, Deserialize)]
+#[derive(Debug, Clone, Default, Serialize, Deserialize, ts_rs::TS)]
+#[serde(default)]
+#[ts(optional_fields)]
 pub struct JobPatch {
+    #[serde(default, deserialize_with = "super::absent_null_or")]
+    #[ts(optional)]
     pub client_id: Option<Option<Id>>,
     pub title: Option<String>,
     pub description: Option<String>,
+    #[serde(default, deserialize_with = "super::absent_null_or")]
+    #[ts(optional)]
     pub url: Option<Option<String>>,
     pub skills: Option<Vec<String>>,
+    #[serde(default, deserialize_with = "super::absent_null_or")]
+    #[ts(optional)]
     pub employer_name: Option<Option<String>>,
     pub saved: Option<bool>,
     pub hidden: Option<bool>,
     pub my_notes: Option<String>,
 }
 
-#[derive(Debug, Clone, Default, Serialize, Deserialize)]
+#[derive(Debug, Clone, Default, Serialize, Deserialize, ts_rs::TS)]
+#[ts(optional_fields)]
 pub struct JobFilter {
     pub saved: Option<bool>,
     /// Hidden jobs are left out unless asked for.

@@ -11,7 +11,8 @@ use crate::id::Id;
 use crate::money::normalize_currency;
 use crate::Workspace;
 
-#[derive(Debug, Clone, Default, Serialize, Deserialize)]
+#[derive(Debug, Clone, Default, Serialize, Deserialize, ts_rs::TS)]
+#[ts(optional_fields)]
 pub struct NewMilestone {
     pub project_id: Option<Id>,
     pub bid_id: Option<Id>,
@@ -21,14 +22,19 @@ pub struct NewMilestone {
     pub due_date: Option<NaiveDate>,
 }
 
-#[derive(Debug, Clone, Default, Serialize, Deserialize)]
+#[derive(Debug, Clone, Default, Serialize, Deserialize, ts_rs::TS)]
+#[serde(default)]
+#[ts(optional_fields)]
 pub struct MilestonePatch {
     pub title: Option<String>,
     pub amount: Option<(i64, String)>,
+    #[serde(default, deserialize_with = "super::absent_null_or")]
+    #[ts(optional)]
     pub due_date: Option<Option<NaiveDate>>,
 }
 
-#[derive(Debug, Clone, Default, Serialize, Deserialize)]
+#[derive(Debug, Clone, Default, Serialize, Deserialize, ts_rs::TS)]
+#[ts(optional_fields)]
 pub struct MilestoneFilter {
     pub project_id: Option<Id>,
     pub bid_id: Option<Id>,

@@ -1,6 +1,7 @@
 //! Storage of every entity on top of the generic record layer: what a new
 //! record needs, which changes are allowed, and which filters each list has.
 
+pub(crate) mod bulk;
 pub(crate) mod db;
 pub mod record;
 
@@ -73,6 +74,21 @@ impl Workspace {
         tx.commit().await?;
         Ok(())
     }
+}
+
+/// In every `*Patch`, an absent key leaves a field as it is. For fields that
+/// can be empty (`Option<Option<_>>`), `null` clears the field; for the others
+/// `null` is the same as absent.
+///
+/// Deserializes a patch field so that an absent key leaves the field alone
+/// (`None`, through `#[serde(default)]`), `null` clears it (`Some(None)`) and a
+/// value sets it; plain serde would read `null` as absent.
+pub(crate) fn absent_null_or<'de, D, T>(d: D) -> std::result::Result<Option<Option<T>>, D::Error>
+where
+    D: serde::Deserializer<'de>,
+    T: serde::Deserialize<'de>,
+{
+    serde::Deserialize::deserialize(d).map(Some)
 }
 
 /// `Some(None)` clears a field, `Some(Some(v))` sets it, `None` leaves it.

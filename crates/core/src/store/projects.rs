@@ -11,7 +11,8 @@ use crate::id::Id;
 use crate::money::normalize_currency;
 use crate::Workspace;
 
-#[derive(Debug, Clone, Default, Serialize, Deserialize)]
+#[derive(Debug, Clone, Default, Serialize, Deserialize, ts_rs::TS)]
+#[ts(optional_fields)]
 pub struct NewProject {
     pub client_id: Option<Id>,
     pub name: String,
@@ -25,19 +26,28 @@ pub struct NewProject {
     pub description: String,
 }
 
-#[derive(Debug, Clone, Default, Serialize, Deserialize)]
+#[derive(Debug, Clone, Default, Serialize, Deserialize, ts_rs::TS)]
+#[serde(default)]
+#[ts(optional_fields)]
 pub struct ProjectPatch {
     pub name: Option<String>,
     pub status: Option<ProjectStatus>,
     pub rate_type: Option<RateType>,
     /// Budget and currency change together.
+    #[serde(default, deserialize_with = "super::absent_null_or")]
+    #[ts(optional)]
     pub budget: Option<Option<(i64, String)>>,
+    #[serde(default, deserialize_with = "super::absent_null_or")]
+    #[ts(optional)]
     pub start_date: Option<Option<NaiveDate>>,
+    #[serde(default, deserialize_with = "super::absent_null_or")]
+    #[ts(optional)]
     pub due_date: Option<Option<NaiveDate>>,
     pub description: Option<String>,
 }
 
-#[derive(Debug, Clone, Default, Serialize, Deserialize)]
+#[derive(Debug, Clone, Default, Serialize, Deserialize, ts_rs::TS)]
+#[ts(optional_fields)]
 pub struct ProjectFilter {
     pub client_id: Option<Id>,
     pub status: Option<ProjectStatus>,

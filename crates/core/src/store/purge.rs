@@ -15,7 +15,7 @@ use crate::error::Result;
 use crate::Workspace;
 
 /// How many records of each kind a purge removed (kinds with none are left out).
-#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, ts_rs::TS)]
 pub struct PurgeReport {
     pub removed: BTreeMap<EntityKind, u64>,
     pub total: u64,

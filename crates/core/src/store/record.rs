@@ -32,7 +32,7 @@ pub(crate) trait Record: for<'r> FromRow<'r, SqliteRow> + Send + Unpin {
 }
 
 /// The order of a list. Every order ends in the id, so pages never overlap.
-#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize, Deserialize, ts_rs::TS)]
 #[serde(rename_all = "snake_case")]
 pub enum Sort {
     #[default]
@@ -58,7 +58,9 @@ impl std::str::FromStr for Sort {
 pub const DEFAULT_PAGE: u32 = 50;
 pub const MAX_PAGE: u32 = 1000;
 
-#[derive(Debug, Clone, Default, Serialize, Deserialize)]
+#[derive(Debug, Clone, Default, Serialize, Deserialize, ts_rs::TS)]
+#[serde(default)]
+#[ts(optional_fields)]
 pub struct PageRequest {
     /// 1..=1000; 0 means the default of 50.
     pub limit: u32,
@@ -69,7 +71,7 @@ pub struct PageRequest {
     pub include_deleted: bool,
 }
 
-#[derive(Debug, Clone, Serialize, Deserialize)]
+#[derive(Debug, Clone, Serialize, Deserialize, ts_rs::TS)]
 pub struct Page<T> {
     pub items: Vec<T>,
     /// Pass as `after` for the next page; absent on the last page.
@@ -105,6 +107,9 @@ pub(crate) fn stored_time(t: &DateTime<Utc>) -> String {
 pub(crate) fn new_meta(now: DateTime<Utc>) -> Meta {
     Meta { id: Id::new_at(now), created_at: now, updated_at: now, deleted_at: None }
 }
+
+/// Columns every record has before its `FIELDS`, bound by [`bind_row`].
+pub(crate) const META_COLUMNS: usize = 4;
 
 /// `INSERT INTO table (columns) `, ready for `push_values`: one row or many.
 pub(crate) fn insert_head<R: Record>() -> String {

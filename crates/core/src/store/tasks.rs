@@ -10,7 +10,8 @@ use crate::error::{Error, Result};
 use crate::id::Id;
 use crate::Workspace;
 
-#[derive(Debug, Clone, Default, Serialize, Deserialize)]
+#[derive(Debug, Clone, Default, Serialize, Deserialize, ts_rs::TS)]
+#[ts(optional_fields)]
 pub struct NewTask {
     pub title: String,
     #[serde(default)]
@@ -20,16 +21,23 @@ pub struct NewTask {
     pub subject: Option<Subject>,
 }
 
-#[derive(Debug, Clone, Default, Serialize, Deserialize)]
+#[derive(Debug, Clone, Default, Serialize, Deserialize, ts_rs::TS)]
+#[serde(default)]
+#[ts(optional_fields)]
 pub struct TaskPatch {
     pub title: Option<String>,
     pub notes: Option<String>,
+    #[serde(default, deserialize_with = "super::absent_null_or")]
+    #[ts(optional)]
     pub due_at: Option<Option<DateTime<Utc>>>,
+    #[serde(default, deserialize_with = "super::absent_null_or")]
+    #[ts(optional)]
     pub remind_at: Option<Option<DateTime<Utc>>>,
     pub done: Option<bool>,
 }
 
-#[derive(Debug, Clone, Default, Serialize, Deserialize)]
+#[derive(Debug, Clone, Default, Serialize, Deserialize, ts_rs::TS)]
+#[ts(optional_fields)]
 pub struct TaskFilter {
     pub done: Option<bool>,
     pub subject: Option<Subject>,

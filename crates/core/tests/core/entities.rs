@@ -363,3 +363,26 @@ async fn purge_removes_old_deletions_with_their_notes_and_keeps_everything_live(
     assert_eq!(ws.purge_deleted(chrono::DateTime::UNIX_EPOCH).await.unwrap().total, 0);
     ws.restore(EntityKind::Client, recent.meta.id).await.unwrap();
 }
+
+#[tokio::test]
+async fn a_json_patch_leaves_absent_fields_clears_null_ones_and_sets_values() {
+    let (_dir, ws) = new_workspace().await;
+    let c = ws
+        .create_client(NewClient {
+            name: "Ada".into(),
+            email: Some("ada@example.org".into()),
+            phone: Some("+44 20 7946 0000".into()),
+            ..Default::default()
+        })
+        .await
+        .unwrap();
+    // What the UI sends: only the changed keys; null empties a field.
+    let patch: ClientPatch = serde_json::from_str(r#"{"email": null, "company": "Engines Ltd"}"#).unwrap();
+    let updated = ws.update_client(c.meta.id, patch).await.unwrap();
+    assert_eq!(updated.email, None, "null did not clear the email");
+    assert_eq!(updated.phone.as_deref(), Some("+44 20 7946 0000"), "an absent key changed the phone");
+    assert_eq!(updated.company.as_deref(), Some("Engines Ltd"));
+    assert_eq!(updated.name, "Ada");
+    let nothing: ClientPatch = serde_json::from_str("{}").unwrap();
+    assert_eq!(ws.update_client(c.meta.id, nothing).await.unwrap().company.as_deref(), Some("Engines Ltd"));
+}

@@ -2,8 +2,11 @@
 //! directories, and the real OS keychain where one is running.
 
 mod bindings;
+mod dashboard;
 mod entities;
 mod migrations;
 mod search;
+mod seed;
+mod session;
 mod support;
 mod vault;

@@ -104,3 +104,28 @@ async fn hits_are_typed_across_entities() {
     // Operators typed by the user are words, not syntax.
     assert!(ws.search("oy OR NOT \"", 50).await.is_ok());
 }
+
+#[tokio::test]
+async fn a_vague_query_still_answers_with_recent_matches_and_a_precise_one_ranks() {
+    let (_dir, ws) = new_workspace().await;
+    // More matches than are ranked: the answer is the newest ones, in full.
+    let mut batch = Vec::new();
+    for i in 0..2100 {
+        batch.push(NewClient { name: format!("Prolific client {i}"), ..Default::default() });
+    }
+    let mut last = None;
+    for c in batch {
+        last = Some(ws.create_client(c).await.unwrap().meta.id);
+    }
+    let hits = ws.search("prol", 10).await.unwrap();
+    assert_eq!(hits.len(), 10);
+    assert_eq!(hits[0].id, last.unwrap(), "the newest match comes first when there are too many to rank");
+    // A selective query is ranked: the name match beats a mention in the notes.
+    ws.create_client(NewClient { name: "Other".into(), notes: "met quixotic people".into(), ..Default::default() })
+        .await
+        .unwrap();
+    let named = ws.create_client(NewClient { name: "Quixotic Ltd".into(), ..Default::default() }).await.unwrap();
+    let ranked = ws.search("quixotic", 10).await.unwrap();
+    assert_eq!(ranked.len(), 2);
+    assert_eq!(ranked[0].id, named.meta.id, "{ranked:?}");
+}

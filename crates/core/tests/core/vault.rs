@@ -231,3 +231,14 @@ async fn the_audit_log_refuses_edits_and_deletions_even_through_raw_sql() {
     assert_eq!(count, 2);
     conn.close().await.unwrap();
 }
+
+#[tokio::test]
+async fn re_authentication_checks_the_passphrase_without_changing_anything() {
+    let (dir, ws) = new_workspace().await;
+    let key = dir.path().join("bidwell.key");
+    let before = sha256(&key);
+    ws.verify_unlock(&Unlock::Passphrase(passphrase())).await.unwrap();
+    let err = ws.verify_unlock(&Unlock::Passphrase(Passphrase::new("not the passphrase".into()))).await.unwrap_err();
+    assert_eq!(err.code(), ErrorCode::WrongPassphrase);
+    assert_eq!(sha256(&key), before);
+}

@@ -1,0 +1,186 @@
+//! The dashboard's figures: pipeline value by bid status, win rate and
+//! earnings by month, and where the open tasks stand. Read-only, one SQL
+//! query per figure; "now" and "today" come from the workspace clock (UTC),
+//! never from the wall clock.
+
+use chrono::{DateTime, Datelike, Duration, NaiveDate, TimeZone, Utc};
+use serde::Serialize;
+
+use crate::domain::{BidStatus, Task};
+use crate::error::{Error, Result};
+use crate::store::record::stored_time;
+use crate::Workspace;
+
+/// Longest window the win-rate and earnings figures cover.
+pub const MAX_MONTHS: u32 = 120;
+
+/// The live (not deleted) bids in one status and currency.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, ts_rs::TS)]
+pub struct PipelineValue {
+    pub status: BidStatus,
+    pub currency: String,
+    pub count: i64,
+    pub amount_minor: i64,
+}
+
+/// Bids decided in one month (by the month of their last change).
+#[derive(Debug, Clone, PartialEq, Serialize, ts_rs::TS)]
+pub struct WinRate {
+    /// "YYYY-MM" (UTC).
+    pub month: String,
+    pub awarded: i64,
+    pub rejected: i64,
+    /// awarded / (awarded + rejected), absent when nothing was decided.
+    pub rate: Option<f64>,
+}
+
+/// Released milestones in one month and currency.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, ts_rs::TS)]
+pub struct Earning {
+    /// "YYYY-MM" (UTC).
+    pub month: String,
+    pub currency: String,
+    pub amount_minor: i64,
+}
+
+/// Open tasks by when they are due; "today" is the UTC day of the clock.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, ts_rs::TS)]
+pub struct TaskCounts {
+    pub overdue: i64,
+    pub due_today: i64,
+    pub upcoming: i64,
+    pub undated: i64,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, ts_rs::TS)]
+pub struct Dashboard {
+    pub now: DateTime<Utc>,
+    /// Ordered by status, then currency.
+    pub pipeline: Vec<PipelineValue>,
+    /// One entry per month of the window, oldest first, months without decisions included.
+    pub win_rate: Vec<WinRate>,
+    /// Months with releases only, oldest first.
+    pub earnings: Vec<Earning>,
+    pub tasks: TaskCounts,
+    /// The next five open tasks with a due time, earliest first (overdue ones lead).
+    pub upcoming: Vec<Task>,
+}
+
+fn first_of_month(year: i32, month: u32) -> DateTime<Utc> {
+    let day = NaiveDate::from_ymd_opt(year, month, 1).unwrap_or(NaiveDate::MIN);
+    Utc.from_utc_datetime(&day.and_hms_opt(0, 0, 0).unwrap_or_default())
+}
+
+/// The "YYYY-MM" labels of the `months` months ending with the one holding `now`.
+fn month_labels(now: DateTime<Utc>, months: u32) -> Vec<(i32, u32)> {
+    let mut index = now.year() * 12 + now.month0() as i32 - (months as i32 - 1);
+    (0..months)
+        .map(|_| {
+            let ym = (index.div_euclid(12), index.rem_euclid(12) as u32 + 1);
+            index += 1;
+            ym
+        })
+        .collect()
+}
+
+impl Workspace {
+    /// The dashboard over the last `months` months (1..=120), this one included.
+    pub async fn dashboard(&self, months: u32) -> Result<Dashboard> {
+        if months == 0 || months > MAX_MONTHS {
+            return Err(Error::validation("months", format!("is between 1 and {MAX_MONTHS}")));
+        }
+        let now = self.now();
+        let labels = month_labels(now, months);
+        let (y, m) = labels[0];
+        let since = stored_time(&first_of_month(y, m));
+        let today = Utc.from_utc_datetime(&now.date_naive().and_hms_opt(0, 0, 0).unwrap_or_default());
+        let tomorrow = stored_time(&(today + Duration::days(1)));
+        let now_text = stored_time(&now);
+        let pool = self.pool().await;
+
+        let pipeline = sqlx::query_as::<_, (BidStatus, String, i64, i64)>(
+            "SELECT status, currency, COUNT(*), SUM(amount_minor) FROM bids WHERE deleted_at IS NULL \
+             GROUP BY status, currency",
+        )
+        .fetch_all(&pool)
+        .await?;
+        let mut pipeline: Vec<PipelineValue> = pipeline
+            .into_iter()
+            .map(|(status, currency, count, amount_minor)| PipelineValue { status, currency, count, amount_minor })
+            .collect();
+        pipeline.sort_by(|a, b| (a.status, &a.currency).cmp(&(b.status, &b.currency)));
+
+        let decided = sqlx::query_as::<_, (String, i64, i64)>(
+            "SELECT substr(updated_at, 1, 7) AS month, \
+                    SUM(status = 'awarded'), SUM(status = 'rejected') \
+             FROM bids WHERE deleted_at IS NULL AND status IN ('awarded', 'rejected') AND updated_at >= ? \
+             GROUP BY month",
+        )
+        .bind(&since)
+        .fetch_all(&pool)
+        .await?;
+        let win_rate = labels
+            .iter()
+            .map(|(y, m)| {
+                let month = format!("{y:04}-{m:02}");
+                let (awarded, rejected) =
+                    decided.iter().find(|(at, _, _)| *at == month).map(|(_, a, r)| (*a, *r)).unwrap_or((0, 0));
+                let total = awarded + rejected;
+                let rate = (total > 0).then(|| awarded as f64 / total as f64);
+                WinRate { month, awarded, rejected, rate }
+            })
+            .collect();
+
+        let earnings = sqlx::query_as::<_, (String, String, i64)>(
+            "SELECT substr(updated_at, 1, 7) AS month, currency, SUM(amount_minor) FROM milestones \
+             WHERE deleted_at IS NULL AND status = 'released' AND updated_at >= ? \
+             GROUP BY month, currency ORDER BY month, currency",
+        )
+        .bind(&since)
+        .fetch_all(&pool)
+        .await?
+        .into_iter()
+        .map(|(month, currency, amount_minor)| Earning { month, currency, amount_minor })
+        .collect();
+
+        let (overdue, due_today, upcoming, undated) = sqlx::query_as::<_, (i64, i64, i64, i64)>(
+            "SELECT COALESCE(SUM(due_at < ?1), 0), \
+                    COALESCE(SUM(due_at >= ?1 AND due_at < ?2), 0), \
+                    COALESCE(SUM(due_at >= ?2), 0), \
+                    COALESCE(SUM(due_at IS NULL), 0) \
+             FROM tasks WHERE deleted_at IS NULL AND done_at IS NULL",
+        )
+        .bind(&now_text)
+        .bind(&tomorrow)
+        .fetch_one(&pool)
+        .await?;
+
+        let upcoming_tasks = sqlx::query_as::<_, Task>(
+            "SELECT * FROM tasks WHERE deleted_at IS NULL AND done_at IS NULL AND due_at IS NOT NULL \
+             ORDER BY due_at, id LIMIT 5",
+        )
+        .fetch_all(&pool)
+        .await?;
+
+        Ok(Dashboard {
+            now,
+            pipeline,
+            win_rate,
+            earnings,
+            tasks: TaskCounts { overdue, due_today, upcoming, undated },
+            upcoming: upcoming_tasks,
+        })
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn month_labels_cross_the_year() {
+        let now = Utc.with_ymd_and_hms(2026, 2, 10, 0, 0, 0).unwrap();
+        assert_eq!(month_labels(now, 3), vec![(2025, 12), (2026, 1), (2026, 2)]);
+        assert_eq!(month_labels(now, 1), vec![(2026, 2)]);
+    }
+}

@@ -1,0 +1,104 @@
+//! The desktop app's one workspace over time: whether it exists, unlocking
+//! and locking it, and locking it again after a while without use. The shell
+//! holds one [`Session`]; every command goes through [`Session::workspace`].
+
+use std::path::PathBuf;
+
+use chrono::{DateTime, Duration, Utc};
+use serde::Serialize;
+use tokio::sync::{Mutex, RwLock, RwLockReadGuard};
+
+use crate::error::{Error, Result};
+use crate::secret::RecoveryKey;
+use crate::vault::{Protection, Unlock};
+use crate::workspace::{Environment, Workspace, WorkspaceState};
+
+/// What the window needs to know to pick a screen.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, ts_rs::TS)]
+pub struct SessionState {
+    pub workspace: WorkspaceState,
+    pub unlocked: bool,
+    pub data_dir: String,
+}
+
+pub struct Session {
+    dir: PathBuf,
+    env: Environment,
+    open: RwLock<Option<Workspace>>,
+    last_used: Mutex<DateTime<Utc>>,
+}
+
+impl Session {
+    pub fn new(dir: PathBuf, env: Environment) -> Self {
+        let now = env.clock.now();
+        Session { dir, env, open: RwLock::new(None), last_used: Mutex::new(now) }
+    }
+
+    pub async fn state(&self) -> Result<SessionState> {
+        Ok(SessionState {
+            workspace: Workspace::state(&self.dir)?,
+            unlocked: self.open.read().await.is_some(),
+            data_dir: self.dir.display().to_string(),
+        })
+    }
+
+    /// Creates the workspace and leaves it unlocked. The recovery key is for
+    /// the user's eyes once.
+    pub async fn create(&self, name: &str, protection: Protection) -> Result<RecoveryKey> {
+        let mut open = self.open.write().await;
+        let (workspace, recovery) = Workspace::create(&self.dir, name, protection, self.env.clone()).await?;
+        *open = Some(workspace);
+        self.touch().await;
+        Ok(recovery)
+    }
+
+    pub async fn unlock(&self, how: Unlock) -> Result<()> {
+        let mut open = self.open.write().await;
+        if open.is_none() {
+            *open = Some(Workspace::open(&self.dir, how, self.env.clone()).await?);
+        }
+        self.touch().await;
+        Ok(())
+    }
+
+    /// Waits for running commands to finish, then closes the database.
+    pub async fn lock(&self) {
+        if let Some(workspace) = self.open.write().await.take() {
+            workspace.lock().await;
+        }
+    }
+
+    /// The open workspace, or `locked`. Counts as use for the idle timer.
+    pub async fn workspace(&self) -> Result<RwLockReadGuard<'_, Workspace>> {
+        let guard = RwLockReadGuard::try_map(self.open.read().await, Option::as_ref).map_err(|_| Error::Locked)?;
+        self.touch().await;
+        Ok(guard)
+    }
+
+    /// Locks when nothing used the workspace for `max_idle`; says whether it did.
+    pub async fn lock_if_idle(&self, max_idle: Duration) -> bool {
+        let idle = self.env.clock.now() - *self.last_used.lock().await;
+        if idle < max_idle || self.open.read().await.is_none() {
+            return false;
+        }
+        self.lock().await;
+        true
+    }
+
+    /// The shell's timer calls this: locks by the user's idle preference.
+    /// Reading the preference does not count as use.
+    pub async fn enforce_idle_lock(&self) -> Result<bool> {
+        let minutes = match self.open.read().await.as_ref() {
+            Some(workspace) => workspace.preferences().await?.idle_lock_minutes,
+            None => return Ok(false),
+        };
+        if minutes == 0 {
+            return Ok(false);
+        }
+        Ok(self.lock_if_idle(Duration::minutes(minutes.into())).await)
+    }
+
+    async fn touch(&self) {
+        *self.last_used.lock().await = self.env.clock.now();
+    }
+}

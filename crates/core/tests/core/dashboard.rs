@@ -1,0 +1,125 @@
+//! The dashboard's figures for a small hand-made data set on a manual clock.
+
+use std::sync::Arc;
+
+use bidwell_core::dashboard::TaskCounts;
+use bidwell_core::vault::{KdfParams, Protection};
+use bidwell_core::*;
+use chrono::{Duration, TimeZone, Utc};
+
+use crate::support::{passphrase, NoKeychain};
+
+async fn workspace_at(clock: Arc<ManualClock>) -> (tempfile::TempDir, Workspace) {
+    let dir = tempfile::tempdir().unwrap();
+    let env = Environment { clock, keychain: Arc::new(NoKeychain), kdf: KdfParams::light() };
+    let (ws, _) = Workspace::create(dir.path(), "Test", Protection::Passphrase(passphrase()), env).await.unwrap();
+    (dir, ws)
+}
+
+async fn bid(ws: &Workspace, job: Id, amount_minor: i64, currency: &str) -> Id {
+    let new =
+        NewBid { job_id: Some(job), amount_minor, currency: currency.into(), delivery_days: 5, ..Default::default() };
+    ws.create_bid(new).await.unwrap().meta.id
+}
+
+async fn moves(ws: &Workspace, id: Id, to: &[BidStatus]) {
+    for status in to {
+        ws.set_bid_status(id, *status).await.unwrap();
+    }
+}
+
+async fn released(ws: &Workspace, bid: Id, amount_minor: i64, currency: &str) {
+    let new = NewMilestone {
+        bid_id: Some(bid),
+        title: "Part".into(),
+        amount_minor,
+        currency: currency.into(),
+        ..Default::default()
+    };
+    let id = ws.create_milestone(new).await.unwrap().meta.id;
+    ws.set_milestone_status(id, MilestoneStatus::Funded).await.unwrap();
+    ws.set_milestone_status(id, MilestoneStatus::Released).await.unwrap();
+}
+
+async fn task(ws: &Workspace, title: &str, due_at: Option<chrono::DateTime<Utc>>) -> Id {
+    ws.create_task(NewTask { title: title.into(), due_at, ..Default::default() }).await.unwrap().meta.id
+}
+
+#[tokio::test]
+async fn dashboard_figures() {
+    use BidStatus::*;
+    let clock = Arc::new(ManualClock::new(Utc.with_ymd_and_hms(2026, 8, 20, 9, 0, 0).unwrap()));
+    let (_dir, ws) = workspace_at(clock.clone()).await;
+    let job = ws.create_job(NewJob { title: "Site".into(), ..Default::default() }).await.unwrap().meta.id;
+
+    // August: decided before the window, and a release outside it.
+    let old = bid(&ws, job, 9_999, "USD").await;
+    moves(&ws, old, &[Submitted, Rejected]).await;
+    released(&ws, old, 7_777, "USD").await;
+
+    // September: one award, one rejection.
+    clock.advance(Duration::days(20));
+    let won = bid(&ws, job, 200_000, "USD").await;
+    moves(&ws, won, &[Submitted, Awarded]).await;
+    let lost = bid(&ws, job, 50_000, "USD").await;
+    moves(&ws, lost, &[Queued, Submitted, Rejected]).await;
+
+    // October: nothing decided; one release.
+    clock.advance(Duration::days(30));
+    released(&ws, won, 50_000, "USD").await;
+
+    // November: a release in two currencies, live bids in the pipeline.
+    clock.advance(Duration::days(32)); // 2026-11-10 09:00
+    released(&ws, won, 25_000, "USD").await;
+    released(&ws, won, 10_000, "EUR").await;
+    let _draft = bid(&ws, job, 100_000, "USD").await;
+    let _draft_eur = bid(&ws, job, 30_000, "EUR").await;
+    let shortlisted = bid(&ws, job, 70_000, "USD").await;
+    moves(&ws, shortlisted, &[Submitted, Shortlisted]).await;
+
+    let at = |h: u32, d: u32| Utc.with_ymd_and_hms(2026, 11, d, h, 0, 0).unwrap();
+    let overdue = task(&ws, "Overdue", Some(at(8, 10))).await;
+    task(&ws, "Yesterday", Some(at(8, 9))).await;
+    task(&ws, "Today", Some(at(18, 10))).await;
+    task(&ws, "Upcoming", Some(at(10, 12))).await;
+    task(&ws, "Later", Some(at(10, 20))).await;
+    task(&ws, "Much later", Some(at(10, 25))).await;
+    task(&ws, "Someday", None).await;
+    let done = task(&ws, "Done", Some(at(7, 1))).await;
+    ws.update_task(done, TaskPatch { done: Some(true), ..Default::default() }).await.unwrap();
+
+    let d = ws.dashboard(3).await.unwrap();
+
+    let pipeline: Vec<_> =
+        d.pipeline.iter().map(|p| (p.status, p.currency.as_str(), p.count, p.amount_minor)).collect();
+    assert_eq!(
+        pipeline,
+        vec![
+            (Draft, "EUR", 1, 30_000),
+            (Draft, "USD", 1, 100_000),
+            (Shortlisted, "USD", 1, 70_000),
+            (Awarded, "USD", 1, 200_000),
+            (Rejected, "USD", 2, 59_999),
+        ]
+    );
+
+    let rates: Vec<_> = d.win_rate.iter().map(|w| (w.month.as_str(), w.awarded, w.rejected, w.rate)).collect();
+    assert_eq!(rates, vec![("2026-09", 1, 1, Some(0.5)), ("2026-10", 0, 0, None), ("2026-11", 0, 0, None)]);
+
+    let earnings: Vec<_> = d.earnings.iter().map(|e| (e.month.as_str(), e.currency.as_str(), e.amount_minor)).collect();
+    assert_eq!(earnings, vec![("2026-10", "USD", 50_000), ("2026-11", "EUR", 10_000), ("2026-11", "USD", 25_000)]);
+
+    assert_eq!(d.tasks, TaskCounts { overdue: 2, due_today: 1, upcoming: 3, undated: 1 });
+    let titles: Vec<_> = d.upcoming.iter().map(|t| t.title.as_str()).collect();
+    assert_eq!(titles, vec!["Yesterday", "Overdue", "Today", "Upcoming", "Later"]);
+
+    // Completing a task takes it out of every figure.
+    ws.update_task(overdue, TaskPatch { done: Some(true), ..Default::default() }).await.unwrap();
+    assert_eq!(ws.dashboard(3).await.unwrap().tasks.overdue, 1);
+    // The window reaches back to August when asked.
+    let d = ws.dashboard(4).await.unwrap();
+    assert_eq!((d.win_rate[0].month.as_str(), d.win_rate[0].rejected), ("2026-08", 1));
+    assert_eq!(d.earnings[0].amount_minor, 7_777);
+
+    assert_eq!(ws.dashboard(0).await.unwrap_err().code(), ErrorCode::Validation);
+}

@@ -1,0 +1,52 @@
+#!/usr/bin/env bash
+# Real-window end-to-end tests (e2e/): builds the app with its UI embedded and
+# the CLI, installs what the tests need (Xvfb, WebKitWebDriver, tauri-driver),
+# then runs them on a virtual X display. Each test starts its own tauri-driver
+# on a free 127.0.0.1 port, with its own BIDWELL_DATA_DIR (e2e/src/lib.rs).
+# Screenshots and driver logs land in target/e2e-screenshots/. Safe to run again.
+source "$(dirname "$0")/lib.sh"
+ensure_toolchains
+ensure_apt_packages "${BUILD_PACKAGES[@]}" "${E2E_PACKAGES[@]}"
+ensure_ui_packages
+cd "$REPO_ROOT"
+
+TAURI_DRIVER_VERSION=2.1.0
+export PATH="${CARGO_HOME:-$HOME/.cargo}/bin:$PATH"
+if ! command -v tauri-driver >/dev/null; then
+    echo "==> installing tauri-driver $TAURI_DRIVER_VERSION"
+    cargo install tauri-driver --version "$TAURI_DRIVER_VERSION" --locked
+fi
+
+echo "==> building the app (UI embedded) and the CLI for the end-to-end tests"
+npm --prefix ui run build
+cargo build --locked --bin bidwell-app --features tauri/custom-protocol
+cargo build --locked -p bidwell-cli --bin bidwell
+cargo test --locked -p bidwell-e2e --no-run
+
+target_dir="${CARGO_TARGET_DIR:-$REPO_ROOT/target}"
+export BIDWELL_E2E=1
+export BIDWELL_E2E_BIN_DIR="$target_dir/debug"
+export BIDWELL_E2E_SCREENSHOTS="$target_dir/e2e-screenshots"
+BIDWELL_E2E_TAURI_DRIVER="$(command -v tauri-driver)"
+export BIDWELL_E2E_TAURI_DRIVER
+rm -rf "$BIDWELL_E2E_SCREENSHOTS"
+mkdir -p "$BIDWELL_E2E_SCREENSHOTS"
+
+# Should a test process die before stopping its driver (the timeout below), its
+# process group (tauri-driver, WebKitWebDriver, the app) is still on record here.
+stop_leftover_drivers() {
+    local f
+    for f in "$BIDWELL_E2E_SCREENSHOTS"/logs/*.pgid; do
+        [ -f "$f" ] && kill -TERM -- "-$(cat "$f")" 2>/dev/null || true
+    done
+}
+trap stop_leftover_drivers EXIT
+
+echo "==> end-to-end tests (screenshots and logs: $BIDWELL_E2E_SCREENSHOTS)"
+# One test at a time: each runs a whole WebKit app, and the machine has 2 cores.
+# The outer timeout is a last resort; every wait inside the tests is bounded too.
+# A private D-Bus session too, so that the app does not autolaunch one per test.
+timeout --kill-after=30 600 \
+    xvfb-run -a -s "-screen 0 1280x800x24" \
+    dbus-run-session -- \
+    cargo test --locked --no-fail-fast -p bidwell-e2e -- --test-threads=1

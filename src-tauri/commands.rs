@@ -1,0 +1,246 @@
+//! The IPC commands. Each converts its arguments, makes one core call and
+//! returns the result or the core's `{code, message, transient}` error.
+//! Nothing here decides anything; see crates/core.
+
+use bidwell_core::secret::{Passphrase, RecoveryKey};
+use bidwell_core::vault::{Protection, Unlock};
+use bidwell_core::*;
+use tauri::State;
+
+type Reply<T> = std::result::Result<T, ApiError>;
+
+fn api(err: Error) -> ApiError {
+    err.to_api()
+}
+
+// Session: which screen, create, unlock, lock.
+
+#[tauri::command]
+pub async fn session_state(session: State<'_, Session>) -> Reply<SessionState> {
+    session.state().await.map_err(api)
+}
+
+/// Creates the workspace; with no passphrase the key goes to the OS keychain.
+/// Returns the recovery key, to be shown once.
+#[tauri::command]
+pub async fn create_workspace(session: State<'_, Session>, name: String, passphrase: Option<String>) -> Reply<String> {
+    let protection = match passphrase {
+        Some(p) => Protection::Passphrase(Passphrase::new(p)),
+        None => Protection::Keychain,
+    };
+    let recovery = session.create(&name, protection).await.map_err(api)?;
+    Ok(recovery.expose_for_display().to_string())
+}
+
+/// Unlocks with the passphrase, or with the keychain when none is given.
+#[tauri::command]
+pub async fn unlock(session: State<'_, Session>, passphrase: Option<String>) -> Reply<()> {
+    session.unlock(current(passphrase)).await.map_err(api)
+}
+
+#[tauri::command]
+pub async fn unlock_with_recovery_key(session: State<'_, Session>, recovery_key: String) -> Reply<()> {
+    let key = RecoveryKey::parse(&recovery_key).map_err(|e| api(e.into()))?;
+    session.unlock(Unlock::RecoveryKey(key)).await.map_err(api)
+}
+
+#[tauri::command]
+pub async fn lock(session: State<'_, Session>) -> Reply<()> {
+    session.lock().await;
+    Ok(())
+}
+
+// Security and preferences.
+
+/// The current passphrase, or the keychain when none is given.
+fn current(passphrase: Option<String>) -> Unlock {
+    passphrase.map(|p| Unlock::Passphrase(Passphrase::new(p))).unwrap_or(Unlock::Keychain)
+}
+
+/// Needs the current passphrase again, although the workspace is unlocked.
+#[tauri::command]
+pub async fn change_passphrase(
+    session: State<'_, Session>,
+    current_passphrase: String,
+    new_passphrase: String,
+) -> Reply<()> {
+    let workspace = session.workspace().await.map_err(api)?;
+    workspace.verify_unlock(&current(Some(current_passphrase))).await.map_err(api)?;
+    workspace.change_passphrase(&Passphrase::new(new_passphrase)).await.map_err(api)
+}
+
+/// Re-encrypts under a new key after re-authentication; returns the new
+/// recovery key (the old one stops working; it was never stored to show again).
+#[tauri::command]
+pub async fn rotate_key(session: State<'_, Session>, current_passphrase: Option<String>) -> Reply<String> {
+    let workspace = session.workspace().await.map_err(api)?;
+    workspace.verify_unlock(&current(current_passphrase)).await.map_err(api)?;
+    let recovery = workspace.rotate_key().await.map_err(api)?;
+    Ok(recovery.expose_for_display().to_string())
+}
+
+#[tauri::command]
+pub async fn doctor(session: State<'_, Session>) -> Reply<DoctorReport> {
+    session.workspace().await.map_err(api)?.doctor().await.map_err(api)
+}
+
+#[tauri::command]
+pub async fn preferences(session: State<'_, Session>) -> Reply<Preferences> {
+    session.workspace().await.map_err(api)?.preferences().await.map_err(api)
+}
+
+#[tauri::command]
+pub async fn set_preferences(session: State<'_, Session>, preferences: Preferences) -> Reply<Preferences> {
+    session.workspace().await.map_err(api)?.set_preferences(&preferences).await.map_err(api)
+}
+
+// Records. Delete and restore work for every kind.
+
+#[tauri::command]
+pub async fn delete_record(session: State<'_, Session>, kind: EntityKind, id: Id) -> Reply<()> {
+    session.workspace().await.map_err(api)?.delete(kind, id).await.map_err(api)
+}
+
+#[tauri::command]
+pub async fn restore_record(session: State<'_, Session>, kind: EntityKind, id: Id) -> Reply<()> {
+    session.workspace().await.map_err(api)?.restore(kind, id).await.map_err(api)
+}
+
+#[tauri::command]
+pub async fn search(session: State<'_, Session>, query: String, limit: u32) -> Reply<Vec<SearchHit>> {
+    session.workspace().await.map_err(api)?.search(&query, limit).await.map_err(api)
+}
+
+/// Create, get, list and update for one kind of record.
+macro_rules! record_commands {
+    ($create:ident, $get:ident, $list:ident, $update:ident, $ty:ty, $new:ty, $filter:ty, $patch:ty,
+     $core_create:ident, $core_get:ident, $core_list:ident, $core_update:ident) => {
+        #[tauri::command]
+        pub async fn $create(session: State<'_, Session>, new: $new) -> Reply<$ty> {
+            session.workspace().await.map_err(api)?.$core_create(new).await.map_err(api)
+        }
+
+        #[tauri::command]
+        pub async fn $get(session: State<'_, Session>, id: Id) -> Reply<$ty> {
+            session.workspace().await.map_err(api)?.$core_get(id).await.map_err(api)
+        }
+
+        #[tauri::command]
+        pub async fn $list(session: State<'_, Session>, filter: $filter, page: PageRequest) -> Reply<Page<$ty>> {
+            session.workspace().await.map_err(api)?.$core_list(&filter, &page).await.map_err(api)
+        }
+
+        #[tauri::command]
+        pub async fn $update(session: State<'_, Session>, id: Id, patch: $patch) -> Reply<$ty> {
+            session.workspace().await.map_err(api)?.$core_update(id, patch).await.map_err(api)
+        }
+    };
+}
+
+record_commands!(
+    create_client,
+    get_client,
+    list_clients,
+    update_client,
+    Client,
+    NewClient,
+    ClientFilter,
+    ClientPatch,
+    create_client,
+    client,
+    list_clients,
+    update_client
+);
+record_commands!(
+    create_contact,
+    get_contact,
+    list_contacts,
+    update_contact,
+    Contact,
+    NewContact,
+    ContactFilter,
+    ContactPatch,
+    create_contact,
+    contact,
+    list_contacts,
+    update_contact
+);
+record_commands!(
+    create_project,
+    get_project,
+    list_projects,
+    update_project,
+    Project,
+    NewProject,
+    ProjectFilter,
+    ProjectPatch,
+    create_project,
+    project,
+    list_projects,
+    update_project
+);
+record_commands!(
+    create_job, get_job, list_jobs, update_job, Job, NewJob, JobFilter, JobPatch, create_job, job, list_jobs,
+    update_job
+);
+record_commands!(
+    create_bid, get_bid, list_bids, update_bid, Bid, NewBid, BidFilter, BidPatch, create_bid, bid, list_bids,
+    update_bid
+);
+record_commands!(
+    create_milestone,
+    get_milestone,
+    list_milestones,
+    update_milestone,
+    Milestone,
+    NewMilestone,
+    MilestoneFilter,
+    MilestonePatch,
+    create_milestone,
+    milestone,
+    list_milestones,
+    update_milestone
+);
+record_commands!(
+    create_activity,
+    get_activity,
+    list_activities,
+    update_activity,
+    Activity,
+    NewActivity,
+    ActivityFilter,
+    ActivityPatch,
+    create_activity,
+    activity,
+    list_activities,
+    update_activity
+);
+record_commands!(
+    create_task,
+    get_task,
+    list_tasks,
+    update_task,
+    Task,
+    NewTask,
+    TaskFilter,
+    TaskPatch,
+    create_task,
+    task,
+    list_tasks,
+    update_task
+);
+
+#[tauri::command]
+pub async fn set_bid_status(session: State<'_, Session>, id: Id, status: BidStatus) -> Reply<Bid> {
+    session.workspace().await.map_err(api)?.set_bid_status(id, status).await.map_err(api)
+}
+
+#[tauri::command]
+pub async fn set_milestone_status(session: State<'_, Session>, id: Id, status: MilestoneStatus) -> Reply<Milestone> {
+    session.workspace().await.map_err(api)?.set_milestone_status(id, status).await.map_err(api)
+}
+
+#[tauri::command]
+pub async fn dashboard(session: State<'_, Session>, months: u32) -> Reply<bidwell_core::dashboard::Dashboard> {
+    session.workspace().await.map_err(api)?.dashboard(months).await.map_err(api)
+}

@@ -1,0 +1,114 @@
+// Typed calls into the Rust core. Every type comes from ./bindings (generated
+// from Rust); errors arrive as ApiError and callers switch on `code`.
+import { invoke } from "@tauri-apps/api/core";
+import type { ActivityFilter } from "./bindings/ActivityFilter";
+import type { ActivityPatch } from "./bindings/ActivityPatch";
+import type { Activity } from "./bindings/Activity";
+import type { ApiError } from "./bindings/ApiError";
+import type { BidFilter } from "./bindings/BidFilter";
+import type { BidPatch } from "./bindings/BidPatch";
+import type { BidStatus } from "./bindings/BidStatus";
+import type { Bid } from "./bindings/Bid";
+import type { ClientFilter } from "./bindings/ClientFilter";
+import type { ClientPatch } from "./bindings/ClientPatch";
+import type { Client } from "./bindings/Client";
+import type { ContactFilter } from "./bindings/ContactFilter";
+import type { ContactPatch } from "./bindings/ContactPatch";
+import type { Contact } from "./bindings/Contact";
+import type { DoctorReport } from "./bindings/DoctorReport";
+import type { EntityKind } from "./bindings/EntityKind";
+import type { Id } from "./bindings/Id";
+import type { JobFilter } from "./bindings/JobFilter";
+import type { JobPatch } from "./bindings/JobPatch";
+import type { Job } from "./bindings/Job";
+import type { MilestoneFilter } from "./bindings/MilestoneFilter";
+import type { MilestonePatch } from "./bindings/MilestonePatch";
+import type { MilestoneStatus } from "./bindings/MilestoneStatus";
+import type { Milestone } from "./bindings/Milestone";
+import type { NewActivity } from "./bindings/NewActivity";
+import type { NewBid } from "./bindings/NewBid";
+import type { NewClient } from "./bindings/NewClient";
+import type { NewContact } from "./bindings/NewContact";
+import type { NewJob } from "./bindings/NewJob";
+import type { NewMilestone } from "./bindings/NewMilestone";
+import type { NewProject } from "./bindings/NewProject";
+import type { NewTask } from "./bindings/NewTask";
+import type { Page } from "./bindings/Page";
+import type { PageRequest } from "./bindings/PageRequest";
+import type { Preferences } from "./bindings/Preferences";
+import type { ProjectFilter } from "./bindings/ProjectFilter";
+import type { ProjectPatch } from "./bindings/ProjectPatch";
+import type { Project } from "./bindings/Project";
+import type { SearchHit } from "./bindings/SearchHit";
+import type { SessionState } from "./bindings/SessionState";
+import type { TaskFilter } from "./bindings/TaskFilter";
+import type { TaskPatch } from "./bindings/TaskPatch";
+import type { Task } from "./bindings/Task";
+
+export type { ApiError };
+
+/** Anything thrown by a call is an ApiError; this narrows what `catch` gets. */
+export function asApiError(raw: unknown): ApiError {
+  if (raw && typeof raw === "object" && "code" in raw && "message" in raw) return raw as ApiError;
+  return { code: "internal", message: String(raw), transient: false };
+}
+
+async function call<T>(command: string, args?: Record<string, unknown>): Promise<T> {
+  try {
+    return await invoke<T>(command, args);
+  } catch (raw) {
+    throw asApiError(raw);
+  }
+}
+
+export const session = {
+  state: () => call<SessionState>("session_state"),
+  /** No passphrase: the key goes to the OS keychain. Returns the recovery key. */
+  create: (name: string, passphrase: string | null) => call<string>("create_workspace", { name, passphrase }),
+  unlock: (passphrase: string | null) => call<void>("unlock", { passphrase }),
+  unlockWithRecoveryKey: (recoveryKey: string) => call<void>("unlock_with_recovery_key", { recoveryKey }),
+  lock: () => call<void>("lock"),
+  /** Asks for the current passphrase again before changing it. */
+  changePassphrase: (currentPassphrase: string, newPassphrase: string) =>
+    call<void>("change_passphrase", { currentPassphrase, newPassphrase }),
+  /** Re-encrypts under a new key; returns the new recovery key (the old one stops working). */
+  rotateKey: (currentPassphrase: string | null) => call<string>("rotate_key", { currentPassphrase }),
+  doctor: () => call<DoctorReport>("doctor"),
+  preferences: () => call<Preferences>("preferences"),
+  setPreferences: (preferences: Preferences) => call<Preferences>("set_preferences", { preferences }),
+};
+
+/** The page a list asks for; `after` is the previous page's `next`. */
+export function page(limit: number, after: string | null = null, sort: PageRequest["sort"] = "newest"): PageRequest {
+  const request: PageRequest = { limit, sort, include_deleted: false };
+  if (after !== null) request.after = after;
+  return request;
+}
+
+function records<T, New, Filter, Patch>(kind: string, plural: string) {
+  return {
+    create: (item: New) => call<T>(`create_${kind}`, { new: item }),
+    get: (id: Id) => call<T>(`get_${kind}`, { id }),
+    list: (filter: Filter, request: PageRequest) => call<Page<T>>(`list_${plural}`, { filter, page: request }),
+    update: (id: Id, patch: Patch) => call<T>(`update_${kind}`, { id, patch }),
+  };
+}
+
+export const clients = records<Client, NewClient, ClientFilter, ClientPatch>("client", "clients");
+export const contacts = records<Contact, NewContact, ContactFilter, ContactPatch>("contact", "contacts");
+export const projects = records<Project, NewProject, ProjectFilter, ProjectPatch>("project", "projects");
+export const jobs = records<Job, NewJob, JobFilter, JobPatch>("job", "jobs");
+export const bids = {
+  ...records<Bid, NewBid, BidFilter, BidPatch>("bid", "bids"),
+  setStatus: (id: Id, status: BidStatus) => call<Bid>("set_bid_status", { id, status }),
+};
+export const milestones = {
+  ...records<Milestone, NewMilestone, MilestoneFilter, MilestonePatch>("milestone", "milestones"),
+  setStatus: (id: Id, status: MilestoneStatus) => call<Milestone>("set_milestone_status", { id, status }),
+};
+export const activities = records<Activity, NewActivity, ActivityFilter, ActivityPatch>("activity", "activities");
+export const tasks = records<Task, NewTask, TaskFilter, TaskPatch>("task", "tasks");
+
+export const remove = (kind: EntityKind, id: Id) => call<void>("delete_record", { kind, id });
+export const restore = (kind: EntityKind, id: Id) => call<void>("restore_record", { kind, id });
+export const search = (query: string, limit = 20) => call<SearchHit[]>("search", { query, limit });

@@ -1,0 +1,264 @@
+// A virtualized list of fixed-height rows fed page by page through a keyset
+// cursor. Only the visible rows (plus a small overscan) are in the DOM, and
+// the next page is fetched only when the user scrolls near the end of what is
+// loaded. The root exposes data-loaded-count and data-page-requests so tests
+// can check that a long list never loads everything.
+import type { ComponentChildren, JSX } from "preact";
+import { useEffect, useLayoutEffect, useRef, useState } from "preact/hooks";
+import * as api from "../api";
+import type { Page } from "../bindings/Page";
+import "../screens/records.css";
+
+export interface VirtualListProps<T> {
+  /** Fetches the page after `after` (null: the first page). */
+  fetchPage: (after: string | null) => Promise<Page<T>>;
+  /** Accessible name of the list. */
+  label: string;
+  /** Height of every row in CSS pixels. */
+  rowHeight?: number;
+  /** Changing it drops what is loaded and starts again from the first page. */
+  reloadKey?: unknown;
+  keyOf: (item: T) => string;
+  /** Accessible name of a row. */
+  labelOf: (item: T) => string;
+  renderRow: (item: T, index: number, selected: boolean) => ComponentChildren;
+  /** Enter or click on a row. */
+  onOpen?: (item: T, index: number) => void;
+  /** Shown when the first page is empty. */
+  empty?: ComponentChildren;
+  /** Rows rendered beyond the visible ones on each side. */
+  overscan?: number;
+  /** Rows from the end of the loaded ones at which the next page is fetched. */
+  prefetch?: number;
+  /** Extra class on the scrolling root (give it a height). */
+  class?: string;
+  /** Optional header (column titles) shown above the rows, outside the scroller. */
+  header?: ComponentChildren;
+  id?: string;
+}
+
+let nextListId = 1;
+
+/** Whether an event started on a control inside a row (which handles it itself). */
+function interactive(target: EventTarget | null): boolean {
+  return target instanceof Element && target.closest("select, input, button, textarea, a, label") !== null;
+}
+
+export function VirtualList<T>(props: VirtualListProps<T>): JSX.Element {
+  const rowHeight = props.rowHeight ?? 44;
+  const overscan = props.overscan ?? 6;
+  const prefetch = props.prefetch ?? 20;
+  const [listId] = useState(() => props.id ?? `vlist-${nextListId++}`);
+
+  const [items, setItems] = useState<T[]>([]);
+  const [done, setDone] = useState(false);
+  const [loading, setLoading] = useState(false);
+  const [error, setError] = useState<api.ApiError | null>(null);
+  const [requests, setRequests] = useState(0);
+  const [selected, setSelected] = useState(-1);
+  const [scrollTop, setScrollTop] = useState(0);
+  const [viewport, setViewport] = useState(480);
+
+  const root = useRef<HTMLDivElement>(null);
+  const fetchRef = useRef(props.fetchPage);
+  fetchRef.current = props.fetchPage;
+  // The cursor and in-flight flag live in refs so scroll events see them at once.
+  const cursor = useRef<string | null>(null);
+  const inFlight = useRef(false);
+  const generation = useRef(0);
+  const finished = useRef(false);
+
+  async function loadMore(): Promise<void> {
+    if (inFlight.current || finished.current) return;
+    inFlight.current = true;
+    const gen = generation.current;
+    setLoading(true);
+    setError(null);
+    setRequests((n) => n + 1);
+    try {
+      const page = await fetchRef.current(cursor.current);
+      if (gen !== generation.current) return;
+      cursor.current = page.next;
+      finished.current = page.next === null;
+      setDone(finished.current);
+      setItems((old) => old.concat(page.items));
+    } catch (raw) {
+      if (gen !== generation.current) return;
+      setError(api.asApiError(raw));
+    } finally {
+      if (gen === generation.current) {
+        inFlight.current = false;
+        setLoading(false);
+      }
+    }
+  }
+
+  // First page, and again whenever the reload key changes.
+  useEffect(() => {
+    generation.current += 1;
+    cursor.current = null;
+    inFlight.current = false;
+    finished.current = false;
+    setItems([]);
+    setDone(false);
+    setError(null);
+    setRequests(0);
+    setSelected(-1);
+    if (root.current) root.current.scrollTop = 0;
+    setScrollTop(0);
+    void loadMore();
+  }, [props.reloadKey]);
+
+  // Track the viewport height.
+  useLayoutEffect(() => {
+    const el = root.current;
+    if (!el) return;
+    setViewport(el.clientHeight || 480);
+    const observer = new ResizeObserver(() => setViewport(el.clientHeight || 480));
+    observer.observe(el);
+    return () => observer.disconnect();
+  }, []);
+
+  const first = Math.max(0, Math.floor(scrollTop / rowHeight) - overscan);
+  const lastVisible = Math.ceil((scrollTop + viewport) / rowHeight);
+  const last = Math.min(items.length, lastVisible + overscan);
+
+  // Near the end of what is loaded (or the viewport is not yet filled): next page.
+  useEffect(() => {
+    if (!error && !done && !inFlight.current && items.length > 0 && lastVisible + prefetch >= items.length) {
+      void loadMore();
+    }
+  }, [items.length, lastVisible, done, error]);
+
+  function select(index: number) {
+    if (items.length === 0) return;
+    const i = Math.max(0, Math.min(items.length - 1, index));
+    setSelected(i);
+    const el = root.current;
+    if (!el) return;
+    const top = i * rowHeight;
+    if (top < el.scrollTop) el.scrollTop = top;
+    else if (top + rowHeight > el.scrollTop + el.clientHeight) el.scrollTop = top + rowHeight - el.clientHeight;
+    setScrollTop(el.scrollTop);
+  }
+
+  function onKeyDown(e: KeyboardEvent) {
+    // Keys typed into a control inside a row (a select, a button) are its own.
+    if (e.target !== e.currentTarget) return;
+    const perPage = Math.max(1, Math.floor(viewport / rowHeight) - 1);
+    switch (e.key) {
+      case "ArrowDown":
+        select(selected < 0 ? 0 : selected + 1);
+        break;
+      case "ArrowUp":
+        select(selected < 0 ? 0 : selected - 1);
+        break;
+      case "PageDown":
+        select(Math.max(0, selected) + perPage);
+        break;
+      case "PageUp":
+        select(Math.max(0, selected) - perPage);
+        break;
+      case "Home":
+        select(0);
+        break;
+      case "End":
+        select(items.length - 1);
+        break;
+      case "Enter": {
+        const item = items[selected];
+        if (item !== undefined && props.onOpen) props.onOpen(item, selected);
+        break;
+      }
+      default:
+        return;
+    }
+    e.preventDefault();
+  }
+
+  const rows: JSX.Element[] = [];
+  for (let i = first; i < last; i++) {
+    const item = items[i];
+    if (item === undefined) continue;
+    const isSelected = i === selected;
+    rows.push(
+      <div
+        key={props.keyOf(item)}
+        id={`${listId}-row-${i}`}
+        role="option"
+        class={isSelected ? "vlist-row selected" : "vlist-row"}
+        aria-selected={isSelected}
+        aria-posinset={i + 1}
+        aria-setsize={done ? items.length : -1}
+        aria-label={props.labelOf(item)}
+        style={{ top: `${i * rowHeight}px`, height: `${rowHeight}px` }}
+        onMouseDown={(e) => {
+          if (interactive(e.target)) return;
+          // Keep focus on the list so the keyboard keeps working after a click.
+          e.preventDefault();
+          root.current?.focus();
+        }}
+        onClick={(e) => {
+          if (interactive(e.target)) return;
+          setSelected(i);
+          props.onOpen?.(item, i);
+        }}
+      >
+        {props.renderRow(item, i, isSelected)}
+      </div>,
+    );
+  }
+
+  const isEmpty = done && items.length === 0 && !error;
+
+  return (
+    <div class="vlist-frame">
+      {props.header && !isEmpty && (
+        <div class="vlist-header" aria-hidden="true">
+          {props.header}
+        </div>
+      )}
+      {isEmpty && (
+        <div class="empty" data-testid="vlist-empty">
+          {props.empty ?? "Nothing here yet."}
+        </div>
+      )}
+      <div
+        ref={root}
+        hidden={isEmpty}
+        class={props.class ? `vlist ${props.class}` : "vlist"}
+        role="listbox"
+        tabIndex={0}
+        aria-label={props.label}
+        aria-busy={loading}
+        aria-activedescendant={selected >= first && selected < last && selected >= 0 ? `${listId}-row-${selected}` : undefined}
+        data-loaded-count={items.length}
+        data-page-requests={requests}
+        data-done={done ? "true" : "false"}
+        onKeyDown={onKeyDown}
+        onFocus={() => {
+          if (selected < 0 && items.length > 0) setSelected(0);
+        }}
+        onScroll={(e) => setScrollTop((e.currentTarget as HTMLDivElement).scrollTop)}
+      >
+        <div class="vlist-space" style={{ height: `${items.length * rowHeight}px` }}>
+          {rows}
+        </div>
+      </div>
+      {(loading || error) && (
+        <div class="vlist-status">
+          {error ? (
+            <span role="alert">
+              Could not load the list ({error.code}): {error.message}{" "}
+              <button class="link" onClick={() => void loadMore()}>
+                Retry
+              </button>
+            </span>
+          ) : (
+            <span class="muted">Loading…</span>
+          )}
+        </div>
+      )}
+    </div>
+  );
+}

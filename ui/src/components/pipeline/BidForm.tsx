@@ -1,0 +1,188 @@
+// The "New bid" form: pick a job (searched among the listed jobs), amount as
+// decimal text turned into minor units, currency, delivery days, proposal.
+// Used by the Bids screen and, prefilled with a job, by the Jobs screen.
+import { useEffect, useMemo, useState } from "preact/hooks";
+import * as api from "../../api";
+import type { Bid } from "../../bindings/Bid";
+import type { Job } from "../../bindings/Job";
+import { Field, fieldOf } from "../Field";
+import { toMinor } from "../../money";
+import { loadAll, rememberJob } from "./jobs";
+
+interface BidFormProps {
+  /** Prefills (and fixes) the job. */
+  job?: Job | null;
+  onSaved: (bid: Bid) => void;
+  onCancel: () => void;
+}
+
+const FIELD_OF_CORE: Record<string, string> = {
+  job: "job",
+  job_id: "job",
+  amount: "amount",
+  amount_minor: "amount",
+  currency: "currency",
+  delivery_days: "days",
+  proposal: "proposal",
+};
+
+export function BidForm({ job, onSaved, onCancel }: BidFormProps) {
+  const [jobs, setJobs] = useState<Job[]>(job ? [job] : []);
+  const [query, setQuery] = useState("");
+  const [jobId, setJobId] = useState(job?.id ?? "");
+  const [amount, setAmount] = useState("");
+  const [currency, setCurrency] = useState(job?.currency ?? "USD");
+  const [days, setDays] = useState("7");
+  const [proposal, setProposal] = useState("");
+  const [errors, setErrors] = useState<Record<string, string>>({});
+  const [busy, setBusy] = useState(false);
+
+  // autofocus is not honoured for inserted forms everywhere; focus the first field.
+  useEffect(() => {
+    document.getElementById(job ? "field-bid-amount" : "field-bid-job-search")?.focus();
+  }, []);
+
+  useEffect(() => {
+    if (job) return;
+    loadAll((after) => api.jobs.list({ hidden: false }, api.page(200, after, "name")), 1000).then(
+      ({ items }) => setJobs(items),
+      (raw) => setErrors({ form: `Jobs could not be listed: ${api.asApiError(raw).message}` }),
+    );
+  }, [job]);
+
+  const matches = useMemo(() => {
+    const q = query.trim().toLowerCase();
+    const found = q ? jobs.filter((j) => `${j.title} ${j.employer_name ?? ""}`.toLowerCase().includes(q)) : jobs;
+    return found.slice(0, 50);
+  }, [jobs, query]);
+
+  async function submit(e: Event) {
+    e.preventDefault();
+    const found: Record<string, string> = {};
+    if (!jobId) found["job"] = jobs.length === 0 ? "Add a job first on the Jobs screen." : "Pick the job this bid is for.";
+    const code = currency.trim().toUpperCase();
+    if (!/^[A-Z]{3}$/.test(code)) found["currency"] = "Use a three-letter code such as USD.";
+    const money = toMinor(amount, code || "USD");
+    if ("error" in money) found["amount"] = money.error;
+    const dayCount = Number(days);
+    if (!Number.isInteger(dayCount) || dayCount < 1) found["days"] = "Use a whole number of days, 1 or more.";
+    setErrors(found);
+    if (Object.keys(found).length > 0 || "error" in money) return;
+    setBusy(true);
+    try {
+      const bid = await api.bids.create({
+        job_id: jobId,
+        amount_minor: money.minor,
+        currency: code,
+        delivery_days: dayCount,
+        proposal,
+      });
+      const picked = jobs.find((j) => j.id === jobId);
+      if (picked) rememberJob(picked);
+      onSaved(bid);
+    } catch (raw) {
+      const err = api.asApiError(raw);
+      if (err.code === "validation") {
+        const { field, text } = fieldOf(err.message);
+        setErrors({ [FIELD_OF_CORE[field] ?? "form"]: text });
+      } else if (err.code === "not_found") {
+        setErrors({ job: "That job no longer exists; pick another." });
+      } else {
+        setErrors({ form: err.message });
+      }
+    } finally {
+      setBusy(false);
+    }
+  }
+
+  return (
+    <form class="pipeline-form" onSubmit={submit} aria-label="New bid">
+      <h2>New bid</h2>
+      {job ? (
+        <p>
+          For <strong>{job.title}</strong>
+        </p>
+      ) : (
+        <div class={`field${errors["job"] ? " field-invalid" : ""}`}>
+          <Field label="Find a job" name="bid-job-search" type="search" value={query} onInput={setQuery} autoFocus />
+          <label for="bid-job">Job</label>
+          <select
+            id="bid-job"
+            size={Math.min(6, Math.max(2, matches.length))}
+            value={jobId}
+            aria-invalid={errors["job"] ? true : undefined}
+            aria-describedby={errors["job"] ? "bid-job-error" : undefined}
+            onChange={(e) => {
+              const id = e.currentTarget.value;
+              setJobId(id);
+              const picked = jobs.find((j) => j.id === id);
+              if (picked?.currency) setCurrency(picked.currency);
+            }}
+          >
+            {matches.map((j) => (
+              <option key={j.id} value={j.id}>
+                {j.title}
+                {j.employer_name ? ` — ${j.employer_name}` : ""}
+              </option>
+            ))}
+          </select>
+          {errors["job"] && (
+            <p class="field-error" id="bid-job-error" role="alert">
+              {errors["job"]}
+            </p>
+          )}
+        </div>
+      )}
+      <div class="form-row">
+        <Field
+          label="Amount"
+          name="bid-amount"
+          value={amount}
+          onInput={setAmount}
+          error={errors["amount"]}
+          hint="For example 950.00"
+          required
+          autoFocus={!!job}
+        />
+        <Field
+          label="Currency"
+          name="bid-currency"
+          value={currency}
+          onInput={(v) => setCurrency(v.toUpperCase())}
+          error={errors["currency"]}
+          required
+        />
+        <Field
+          label="Delivery days"
+          name="bid-days"
+          type="number"
+          value={days}
+          onInput={setDays}
+          error={errors["days"]}
+          required
+        />
+      </div>
+      <Field
+        label="Proposal"
+        name="bid-proposal"
+        value={proposal}
+        onInput={setProposal}
+        error={errors["proposal"]}
+        multiline
+      />
+      {errors["form"] && (
+        <p class="form-error" role="alert">
+          {errors["form"]}
+        </p>
+      )}
+      <div class="form-actions">
+        <button class="primary" type="submit" disabled={busy}>
+          {busy ? "Saving…" : "Save draft bid"}
+        </button>
+        <button type="button" onClick={onCancel}>
+          Cancel
+        </button>
+      </div>
+    </form>
+  );
+}

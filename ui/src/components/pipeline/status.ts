@@ -1,0 +1,77 @@
+// Bid statuses as the UI shows them. `canMoveTo` mirrors the core's rule
+// (BidStatus::can_move_to) only to hint which moves make sense; the core
+// decides, and a refusal arrives as code "invalid_transition".
+import type { BidStatus } from "../../bindings/BidStatus";
+
+export const BID_STATUSES: BidStatus[] = [
+  "draft",
+  "queued",
+  "submitted",
+  "shortlisted",
+  "awarded",
+  "rejected",
+  "withdrawn",
+  "failed",
+];
+
+export const STATUS_LABEL: Record<BidStatus, string> = {
+  draft: "Draft",
+  queued: "Queued",
+  submitted: "Submitted",
+  shortlisted: "Shortlisted",
+  awarded: "Awarded",
+  rejected: "Rejected",
+  withdrawn: "Withdrawn",
+  failed: "Failed",
+};
+
+const MOVES: Record<BidStatus, BidStatus[]> = {
+  draft: ["queued", "submitted"],
+  queued: ["draft", "submitted", "failed"],
+  failed: ["draft", "queued"],
+  submitted: ["shortlisted", "awarded", "rejected", "withdrawn"],
+  shortlisted: ["awarded", "rejected", "withdrawn"],
+  awarded: [],
+  rejected: [],
+  withdrawn: [],
+};
+
+export function movesFrom(from: BidStatus): BidStatus[] {
+  return MOVES[from];
+}
+
+export function canMoveTo(from: BidStatus, to: BidStatus): boolean {
+  return MOVES[from].includes(to);
+}
+
+const BECOME: Record<BidStatus, string> = {
+  draft: "moved back to draft",
+  queued: "queued",
+  submitted: "submitted",
+  shortlisted: "shortlisted",
+  awarded: "awarded",
+  rejected: "rejected",
+  withdrawn: "withdrawn",
+  failed: "marked failed",
+};
+
+function a(status: BidStatus): string {
+  return status === "awarded" ? "An awarded" : `A ${status}`;
+}
+
+/** Why the core refuses `from` -> `to`, built from the two statuses. */
+export function explainRefusal(from: BidStatus, to: BidStatus): string {
+  const head = `${a(from)} bid can't be ${BECOME[to]}`;
+  if (from === "awarded" || from === "rejected" || from === "withdrawn") {
+    return `${head}: it is decided and stays ${from}.`;
+  }
+  const notSent = from === "draft" || from === "queued" || from === "failed";
+  if (notSent && (to === "shortlisted" || to === "awarded" || to === "rejected" || to === "withdrawn")) {
+    return `${head}: submit it first.`;
+  }
+  if (to === "failed") return `${head}: only a queued bid can fail.`;
+  if (!notSent && (to === "draft" || to === "queued")) return `${head}: it is already with the client; withdraw it instead.`;
+  if (from === "failed" && to === "submitted") return `${head}: queue it again or move it back to draft first.`;
+  if (from === "shortlisted" && to === "submitted") return `${head}: it is already past submitted.`;
+  return `${head}.`;
+}

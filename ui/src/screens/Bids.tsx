@@ -1,0 +1,260 @@
+// Bids: a kanban by status with drag and drop (and a "Move to…" select for
+// the keyboard), or a table; plus the "New bid" form. The core decides which
+// moves are allowed; a refused one snaps back with an explanation.
+import { useEffect, useState } from "preact/hooks";
+import * as api from "../api";
+import type { Bid } from "../bindings/Bid";
+import type { BidStatus } from "../bindings/BidStatus";
+import type { Id } from "../bindings/Id";
+import { BidForm } from "../components/pipeline/BidForm";
+import { ensureJobTitles, jobTitle, loadAll } from "../components/pipeline/jobs";
+import { formatMoney } from "../money";
+import { BID_STATUSES, STATUS_LABEL, canMoveTo, explainRefusal, movesFrom } from "../components/pipeline/status";
+import { notify } from "../state";
+import "./pipeline.css";
+
+type View = "board" | "table";
+
+export function Bids() {
+  const [bids, setBids] = useState<Bid[] | null>(null);
+  const [more, setMore] = useState<string | null>(null);
+  const [error, setError] = useState<string | null>(null);
+  const [view, setView] = useState<View>("board");
+  const [adding, setAdding] = useState(false);
+  const [dragging, setDragging] = useState<Bid | null>(null);
+  const [over, setOver] = useState<BidStatus | null>(null);
+
+  async function load(after: string | null = null) {
+    try {
+      const { items, more } = await loadAll((a) => api.bids.list({}, api.page(500, a ?? after, "updated")), 2000);
+      setBids((prev) => (after && prev ? [...prev, ...items] : items));
+      setMore(more);
+      setError(null);
+      void ensureJobTitles(items.map((b) => b.job_id));
+    } catch (raw) {
+      setError(api.asApiError(raw).message);
+    }
+  }
+
+  useEffect(() => {
+    void load();
+  }, []);
+
+  async function move(bid: Bid, to: BidStatus) {
+    if (bid.status === to) return;
+    const from = bid.status;
+    // Move at once; snap back if the core refuses.
+    setBids((list) => list?.map((b) => (b.id === bid.id ? { ...b, status: to } : b)) ?? null);
+    try {
+      const saved = await api.bids.setStatus(bid.id, to);
+      setBids((list) => list?.map((b) => (b.id === saved.id ? saved : b)) ?? null);
+      notify(`Bid on ${jobTitle(bid.job_id)} moved to ${STATUS_LABEL[to]}.`);
+    } catch (raw) {
+      setBids((list) => list?.map((b) => (b.id === bid.id ? { ...b, status: from } : b)) ?? null);
+      const err = api.asApiError(raw);
+      switch (err.code) {
+        case "invalid_transition":
+          notify(explainRefusal(from, to), { tone: "error" });
+          break;
+        case "not_found":
+          notify("That bid was removed elsewhere.", { tone: "error" });
+          void load();
+          break;
+        default:
+          notify(`The bid could not be moved: ${err.message}`, { tone: "error" });
+      }
+    }
+  }
+
+  function dropOn(to: BidStatus, e: DragEvent) {
+    e.preventDefault();
+    setOver(null);
+    const id = e.dataTransfer?.getData("text/plain");
+    const bid = bids?.find((b) => b.id === id) ?? dragging;
+    setDragging(null);
+    if (bid) void move(bid, to);
+  }
+
+  const byStatus = (status: BidStatus) => (bids ?? []).filter((b) => b.status === status);
+
+  return (
+    <div class="pipeline">
+      <div class="toolbar">
+        <h1>Bids</h1>
+        <div class="segmented" role="group" aria-label="View">
+          <button aria-pressed={view === "board"} onClick={() => setView("board")}>
+            Board
+          </button>
+          <button aria-pressed={view === "table"} onClick={() => setView("table")}>
+            Table
+          </button>
+        </div>
+        <button class="primary" onClick={() => setAdding(true)} disabled={adding}>
+          New bid
+        </button>
+      </div>
+      {adding && (
+        <BidForm
+          onCancel={() => setAdding(false)}
+          onSaved={(bid) => {
+            setAdding(false);
+            setBids((list) => [bid, ...(list ?? [])]);
+            void ensureJobTitles([bid.job_id]);
+            notify(`Draft bid saved for ${jobTitle(bid.job_id)}.`);
+          }}
+        />
+      )}
+      {error && (
+        <p class="form-error" role="alert">
+          Bids could not be loaded: {error}{" "}
+          <button onClick={() => void load()}>Try again</button>
+        </p>
+      )}
+      {bids === null && !error && <p aria-busy="true">Loading bids…</p>}
+      {bids !== null && bids.length === 0 && !adding && (
+        <div class="empty">
+          <p>No bids yet.</p>
+          <p>
+            Choose <strong>New bid</strong> to draft one for a job, or open a job on the Jobs screen and choose "Bid on
+            this job".
+          </p>
+        </div>
+      )}
+      {bids !== null && bids.length > 0 && view === "board" && (
+        <div class="kanban" aria-label="Bids by status">
+          {BID_STATUSES.map((status) => {
+            const cards = byStatus(status);
+            const target = dragging !== null && dragging.status !== status;
+            const allowed = dragging !== null && canMoveTo(dragging.status, status);
+            return (
+              <section
+                key={status}
+                class={`column${target ? (allowed ? " drop-ok" : " drop-no") : ""}${over === status ? " over" : ""}`}
+                aria-labelledby={`col-${status}`}
+                onDragOver={(e) => {
+                  e.preventDefault();
+                  if (e.dataTransfer) e.dataTransfer.dropEffect = "move";
+                  if (over !== status) setOver(status);
+                }}
+                onDragLeave={() => setOver((o) => (o === status ? null : o))}
+                onDrop={(e) => dropOn(status, e)}
+              >
+                <h2 id={`col-${status}`}>
+                  {STATUS_LABEL[status]} <span class="count">{cards.length}</span>
+                </h2>
+                <ul>
+                  {cards.map((bid) => (
+                    <li key={bid.id}>
+                      <BidCard
+                        bid={bid}
+                        onMove={(to) => void move(bid, to)}
+                        onDragStart={() => setDragging(bid)}
+                        onDragEnd={() => {
+                          setDragging(null);
+                          setOver(null);
+                        }}
+                      />
+                    </li>
+                  ))}
+                </ul>
+              </section>
+            );
+          })}
+        </div>
+      )}
+      {bids !== null && bids.length > 0 && view === "table" && (
+        <table class="pipeline-table">
+          <caption class="visually-hidden">All bids</caption>
+          <thead>
+            <tr>
+              <th scope="col">Job</th>
+              <th scope="col" class="num">
+                Amount
+              </th>
+              <th scope="col" class="num">
+                Days
+              </th>
+              <th scope="col">Status</th>
+              <th scope="col">Updated</th>
+              <th scope="col">Move</th>
+            </tr>
+          </thead>
+          <tbody>
+            {bids.map((bid) => (
+              <tr key={bid.id}>
+                <th scope="row">{jobTitle(bid.job_id)}</th>
+                <td class="num">{formatMoney(bid.amount_minor, bid.currency)}</td>
+                <td class="num">{bid.delivery_days}</td>
+                <td>
+                  <span class={`status status-${bid.status}`}>{STATUS_LABEL[bid.status]}</span>
+                </td>
+                <td>{new Date(bid.updated_at).toLocaleDateString()}</td>
+                <td>
+                  <MoveSelect bid={bid} onMove={(to) => void move(bid, to)} />
+                </td>
+              </tr>
+            ))}
+          </tbody>
+        </table>
+      )}
+      {more && (
+        <button onClick={() => void load(more)} class="load-more">
+          Load more bids
+        </button>
+      )}
+    </div>
+  );
+}
+
+function MoveSelect({ bid, onMove }: { bid: Bid; onMove: (to: BidStatus) => void }) {
+  const moves = movesFrom(bid.status);
+  const label = `Move bid on ${jobTitle(bid.job_id)} to…`;
+  if (moves.length === 0) return <span class="muted small">Decided</span>;
+  return (
+    <select
+      class="move"
+      aria-label={label}
+      value=""
+      onChange={(e) => {
+        const to = e.currentTarget.value as BidStatus;
+        e.currentTarget.value = "";
+        if (to) onMove(to);
+      }}
+    >
+      <option value="">Move…</option>
+      {moves.map((s) => (
+        <option key={s} value={s}>
+          {STATUS_LABEL[s]}
+        </option>
+      ))}
+    </select>
+  );
+}
+
+function BidCard(props: { bid: Bid; onMove: (to: BidStatus) => void; onDragStart: () => void; onDragEnd: () => void }) {
+  const { bid } = props;
+  const title = jobTitle(bid.job_id);
+  return (
+    <article
+      class="card"
+      tabIndex={0}
+      draggable
+      aria-label={`${title}, ${formatMoney(bid.amount_minor, bid.currency)}, ${bid.delivery_days} days, ${STATUS_LABEL[bid.status]}`}
+      onDragStart={(e) => {
+        e.dataTransfer?.setData("text/plain", bid.id as Id);
+        if (e.dataTransfer) e.dataTransfer.effectAllowed = "move";
+        props.onDragStart();
+      }}
+      onDragEnd={props.onDragEnd}
+    >
+      <h3>{title}</h3>
+      <p class="card-facts">
+        <span>{formatMoney(bid.amount_minor, bid.currency)}</span>
+        <span>
+          {bid.delivery_days} {bid.delivery_days === 1 ? "day" : "days"}
+        </span>
+      </p>
+      <MoveSelect bid={bid} onMove={props.onMove} />
+    </article>
+  );
+}

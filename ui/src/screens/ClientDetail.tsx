@@ -1,0 +1,189 @@
+// One client: its fields (edit, archive, restrict, delete with undo), then
+// contacts, projects, the bids and milestones of its work, and a timeline.
+import { Fragment } from "preact";
+import { useEffect, useRef, useState } from "preact/hooks";
+import * as api from "../api";
+import type { Client } from "../bindings/Client";
+import type { ClientPatch } from "../bindings/ClientPatch";
+import type { Id } from "../bindings/Id";
+import type { Project } from "../bindings/Project";
+import { ClientForm } from "../components/records/ClientForm";
+import { ContactsSection, ProjectsSection, Timeline, WorkSection } from "../components/records/ClientSections";
+import { CLIENT_KINDS, isTyping, labelOf } from "../components/records/labels";
+import { go, notify } from "../state";
+import "./records.css";
+
+export function ClientDetail({ id }: { id: Id }) {
+  const [client, setClient] = useState<Client | null>(null);
+  const [error, setError] = useState<api.ApiError | null>(null);
+  const [editing, setEditing] = useState(false);
+  const [busy, setBusy] = useState(false);
+  const [projects, setProjects] = useState<Project[]>([]);
+  const heading = useRef<HTMLHeadingElement>(null);
+
+  useEffect(() => {
+    let live = true;
+    setClient(null);
+    setError(null);
+    setEditing(false);
+    api.clients
+      .get(id)
+      .then((c) => {
+        if (!live) return;
+        setClient(c);
+        heading.current?.focus();
+      })
+      .catch((raw) => live && setError(api.asApiError(raw)));
+    return () => {
+      live = false;
+    };
+  }, [id]);
+
+  useEffect(() => {
+    function onKey(e: KeyboardEvent) {
+      if (e.ctrlKey || e.metaKey || e.altKey || isTyping(e)) return;
+      if (e.key === "e" && client && !editing) {
+        e.preventDefault();
+        setEditing(true);
+      } else if (e.key === "Escape" && !editing) {
+        go({ screen: "clients" });
+      }
+    }
+    window.addEventListener("keydown", onKey);
+    return () => window.removeEventListener("keydown", onKey);
+  }, [client, editing]);
+
+  if (error) {
+    return (
+      <div>
+        <button class="link" onClick={() => go({ screen: "clients" })}>
+          ← Clients
+        </button>
+        <p class="form-error" role="alert">
+          {error.code === "not_found" ? "This client does not exist (it may have been deleted)." : `Could not load the client (${error.code}): ${error.message}`}
+        </p>
+      </div>
+    );
+  }
+  if (!client) return <p class="muted" aria-busy="true">Loading…</p>;
+  const current = client;
+
+  async function patch(change: ClientPatch, done: string) {
+    setBusy(true);
+    try {
+      setClient(await api.clients.update(current.id, change));
+      notify(done);
+    } catch (raw) {
+      const err = api.asApiError(raw);
+      notify(`Could not update (${err.code}): ${err.message}`, { tone: "error" });
+    } finally {
+      setBusy(false);
+    }
+  }
+
+  async function remove() {
+    setBusy(true);
+    try {
+      await api.remove("client", current.id);
+      notify("Client deleted", {
+        undo: async () => {
+          try {
+            await api.restore("client", current.id);
+            go({ screen: "client", id: current.id });
+          } catch (raw) {
+            notify(`Could not restore: ${api.asApiError(raw).message}`, { tone: "error" });
+          }
+        },
+      });
+      go({ screen: "clients" });
+    } catch (raw) {
+      const err = api.asApiError(raw);
+      notify(`Could not delete (${err.code}): ${err.message}`, { tone: "error" });
+      setBusy(false);
+    }
+  }
+
+  const facts: [string, string | null][] = [
+    ["Kind", labelOf(CLIENT_KINDS, current.kind)],
+    ["Company", current.company],
+    ["Email", current.email],
+    ["Phone", current.phone],
+    ["Website", current.website],
+    ["Country", current.country],
+    ["Tags", current.tags.join(", ") || null],
+    ["Notes", current.notes || null],
+  ];
+
+  return (
+    <div>
+      <button class="link" onClick={() => go({ screen: "clients" })}>
+        ← Clients
+      </button>
+      <div class="detail-header">
+        <div>
+          <h1 ref={heading} tabIndex={-1}>
+            {current.name}
+            {current.archived_at && <span class="badge">archived</span>}
+            {current.restricted && <span class="badge">restricted</span>}
+          </h1>
+          {current.source && <p class="muted">Imported from {current.source}</p>}
+        </div>
+        <div class="actions" role="toolbar" aria-label="Client actions">
+          <button onClick={() => setEditing(true)} disabled={editing || busy} aria-keyshortcuts="E">
+            Edit <kbd>E</kbd>
+          </button>
+          <button
+            disabled={busy}
+            aria-pressed={current.archived_at !== null}
+            onClick={() => void patch({ archived: current.archived_at === null }, current.archived_at === null ? "Client archived" : "Client unarchived")}
+          >
+            {current.archived_at ? "Unarchive" : "Archive"}
+          </button>
+          <button
+            disabled={busy}
+            aria-pressed={current.restricted}
+            title="Restricted clients are kept out of exports and marketplace sync"
+            onClick={() => void patch({ restricted: !current.restricted }, current.restricted ? "Client no longer restricted" : "Client restricted")}
+          >
+            {current.restricted ? "Unrestrict" : "Restrict"}
+          </button>
+          <button class="danger" disabled={busy} onClick={() => void remove()}>
+            Delete
+          </button>
+        </div>
+      </div>
+      {editing ? (
+        <ClientForm
+          client={current}
+          onSaved={(saved) => {
+            setClient(saved);
+            setEditing(false);
+            notify("Changes saved");
+            heading.current?.focus();
+          }}
+          onCancel={() => {
+            setEditing(false);
+            heading.current?.focus();
+          }}
+        />
+      ) : (
+        <dl class="facts">
+          {facts
+            .filter(([, value]) => value !== null)
+            .map(([label, value]) => (
+              <Fragment key={label}>
+                <dt>{label}</dt>
+                <dd>{value}</dd>
+              </Fragment>
+            ))}
+        </dl>
+      )}
+      <div class="detail-sections">
+        <ContactsSection clientId={current.id} />
+        <ProjectsSection clientId={current.id} onChanged={setProjects} />
+        <WorkSection clientId={current.id} projects={projects} />
+        <Timeline clientId={current.id} />
+      </div>
+    </div>
+  );
+}

@@ -1,0 +1,129 @@
+// Clients: filter by tag, show archived ones, add a client (N), and a
+// virtualized list sorted by name; Enter or click opens the client.
+import { useEffect, useRef, useState } from "preact/hooks";
+import * as api from "../api";
+import type { Client } from "../bindings/Client";
+import type { ClientFilter } from "../bindings/ClientFilter";
+import { ClientForm } from "../components/records/ClientForm";
+import { isTyping } from "../components/records/labels";
+import { VirtualList } from "../components/VirtualList";
+import { go, notify } from "../state";
+import "./records.css";
+
+const PAGE_SIZE = 100;
+
+export function Clients() {
+  const [tagInput, setTagInput] = useState("");
+  const [tag, setTag] = useState("");
+  const [archived, setArchived] = useState(false);
+  const [adding, setAdding] = useState(false);
+  const [reload, setReload] = useState(0);
+  const newButton = useRef<HTMLButtonElement>(null);
+
+  // Filter as you type, without a request per keystroke.
+  useEffect(() => {
+    const timer = setTimeout(() => setTag(tagInput.trim()), 250);
+    return () => clearTimeout(timer);
+  }, [tagInput]);
+
+  useEffect(() => {
+    function onKey(e: KeyboardEvent) {
+      if (e.ctrlKey || e.metaKey || e.altKey || isTyping(e)) return;
+      if (e.key === "n" || e.key === "N") {
+        e.preventDefault();
+        setAdding(true);
+      }
+    }
+    window.addEventListener("keydown", onKey);
+    return () => window.removeEventListener("keydown", onKey);
+  }, []);
+
+  const filter: ClientFilter = { archived };
+  if (tag) filter.tag = tag;
+
+  const filtered = tag !== "" || archived;
+
+  return (
+    <div class="records-screen">
+      <div class="toolbar">
+        <h1>Clients</h1>
+        <input
+          class="filter"
+          type="search"
+          placeholder="Filter by tag"
+          aria-label="Filter by tag"
+          value={tagInput}
+          onInput={(e) => setTagInput(e.currentTarget.value)}
+          onKeyDown={(e) => {
+            if (e.key === "Escape") setTagInput("");
+          }}
+        />
+        <label class="check">
+          <input type="checkbox" checked={archived} onChange={(e) => setArchived(e.currentTarget.checked)} />
+          Archived
+        </label>
+        <button ref={newButton} class="primary" onClick={() => setAdding(true)} aria-keyshortcuts="N">
+          New client <kbd>N</kbd>
+        </button>
+      </div>
+      {adding && (
+        <ClientForm
+          onSaved={(client) => {
+            setAdding(false);
+            setReload((n) => n + 1);
+            notify(`Added ${client.name}`);
+          }}
+          onCancel={() => {
+            setAdding(false);
+            newButton.current?.focus();
+          }}
+        />
+      )}
+      <VirtualList<Client>
+        label={archived ? "Archived clients" : "Clients"}
+        rowHeight={48}
+        reloadKey={`${reload}|${tag}|${archived}`}
+        fetchPage={(after) => api.clients.list(filter, api.page(PAGE_SIZE, after, "name"))}
+        keyOf={(c) => c.id}
+        labelOf={(c) => [c.name, c.company, c.email].filter(Boolean).join(", ")}
+        onOpen={(c) => go({ screen: "client", id: c.id })}
+        header={
+          <div class="cols">
+            <span>Name</span>
+            <span>Company</span>
+            <span>Email</span>
+            <span>Tags</span>
+          </div>
+        }
+        renderRow={(c) => (
+          <div class="cols">
+            <span class="name">
+              {c.name}
+              {c.restricted && <span class="badge">restricted</span>}
+              {c.archived_at && <span class="badge">archived</span>}
+            </span>
+            <span>{c.company ?? ""}</span>
+            <span>{c.email ?? ""}</span>
+            <span class="tags">
+              {c.tags.map((t) => (
+                <span class="tag" key={t}>
+                  {t}
+                </span>
+              ))}
+            </span>
+          </div>
+        )}
+        empty={
+          filtered ? (
+            <p>
+              No {archived ? "archived " : ""}clients{tag ? ` tagged “${tag}”` : ""}.{" "}
+              {tag ? "Check the tag’s spelling or clear the filter." : "Clients you archive show up here."}
+            </p>
+          ) : (
+            <p>No clients yet. Add your first client with N or the button above.</p>
+          )
+        }
+      />
+    </div>
+  );
+}

@@ -1,0 +1,124 @@
+// First run: name the workspace, choose keychain or passphrase, then show the
+// recovery key once and continue only after "I saved it".
+import { useState } from "preact/hooks";
+import * as api from "../api";
+import { Field, fieldOf } from "../components/Field";
+import { refreshSession } from "../state";
+
+const MIN_PASSPHRASE = 8;
+
+export function FirstRun() {
+  const [name, setName] = useState("My workspace");
+  const [useKeychain, setUseKeychain] = useState(false);
+  const [passphrase, setPassphrase] = useState("");
+  const [repeat, setRepeat] = useState("");
+  const [errors, setErrors] = useState<Record<string, string>>({});
+  const [busy, setBusy] = useState(false);
+  const [recoveryKey, setRecoveryKey] = useState<string | null>(null);
+  const [saved, setSaved] = useState(false);
+
+  if (recoveryKey) {
+    return (
+      <main class="centered">
+        <h1>Your recovery key</h1>
+        <p>
+          If the {useKeychain ? "keychain entry" : "passphrase"} is ever lost, this key is the only way back into your
+          data. Write it down or print it, and keep it away from this computer. It is shown only now.
+        </p>
+        <p class="recovery-key" data-testid="recovery-key" aria-label="Recovery key">
+          {recoveryKey}
+        </p>
+        <label class="check">
+          <input type="checkbox" checked={saved} onChange={(e) => setSaved(e.currentTarget.checked)} /> I saved my
+          recovery key
+        </label>
+        <button class="primary" disabled={!saved} onClick={() => void refreshSession()}>
+          Continue
+        </button>
+      </main>
+    );
+  }
+
+  async function submit(e: Event) {
+    e.preventDefault();
+    const found: Record<string, string> = {};
+    if (!name.trim()) found["name"] = "Give the workspace a name.";
+    if (!useKeychain) {
+      if ([...passphrase].length < MIN_PASSPHRASE) found["passphrase"] = `Use at least ${MIN_PASSPHRASE} characters.`;
+      else if (passphrase !== repeat) found["repeat"] = "The two passphrases differ.";
+    }
+    setErrors(found);
+    if (Object.keys(found).length > 0) return;
+    setBusy(true);
+    try {
+      setRecoveryKey(await api.session.create(name, useKeychain ? null : passphrase));
+      setPassphrase("");
+      setRepeat("");
+    } catch (raw) {
+      const err = api.asApiError(raw);
+      if (err.code === "validation") {
+        const { field, text } = fieldOf(err.message);
+        setErrors({ [field === "passphrase" || field === "name" ? field : "form"]: text });
+      } else if (err.code === "keychain_unavailable") {
+        setUseKeychain(false);
+        setErrors({ form: `${err.message}. Choose a passphrase instead.` });
+      } else {
+        setErrors({ form: err.message });
+      }
+    } finally {
+      setBusy(false);
+    }
+  }
+
+  return (
+    <main class="centered">
+      <h1>Welcome to Bidwell</h1>
+      <p>Everything you keep here is encrypted on this computer. Nothing leaves it unless you connect a marketplace.</p>
+      <form onSubmit={submit} aria-label="Create your workspace">
+        <Field label="Workspace name" name="name" value={name} onInput={setName} error={errors["name"]} required />
+        <fieldset>
+          <legend>How to unlock it</legend>
+          <label class="check">
+            <input type="radio" name="protection" checked={!useKeychain} onChange={() => setUseKeychain(false)} />A
+            passphrase I type
+          </label>
+          <label class="check">
+            <input type="radio" name="protection" checked={useKeychain} onChange={() => setUseKeychain(true)} />
+            The system keychain (no typing; anyone who can use this account can open it)
+          </label>
+        </fieldset>
+        {!useKeychain && (
+          <>
+            <Field
+              label="Passphrase"
+              name="passphrase"
+              type="password"
+              value={passphrase}
+              onInput={setPassphrase}
+              error={errors["passphrase"]}
+              hint={`At least ${MIN_PASSPHRASE} characters; a few unrelated words work well.`}
+              autocomplete="new-password"
+            />
+            <Field
+              label="Repeat the passphrase"
+              name="repeat"
+              type="password"
+              value={repeat}
+              onInput={setRepeat}
+              error={errors["repeat"]}
+              autocomplete="new-password"
+            />
+          </>
+        )}
+        {errors["form"] && (
+          <p class="form-error" role="alert">
+            {errors["form"]}
+          </p>
+        )}
+        <button class="primary" type="submit" disabled={busy}>
+          {busy ? "Creating…" : "Create workspace"}
+        </button>
+      </form>
+    </main>
+  );
+}

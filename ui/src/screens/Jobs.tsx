@@ -1,0 +1,404 @@
+// Jobs: the list of jobs not hidden (saved and hide toggles), a "New job"
+// form, and a detail panel (description, my notes, "Bid on this job"). The
+// route stays {screen: "jobs"}; the selected job lives in this component.
+import { useEffect, useState } from "preact/hooks";
+import * as api from "../api";
+import type { Job } from "../bindings/Job";
+import type { NewJob } from "../bindings/NewJob";
+import type { RateType } from "../bindings/RateType";
+import { Field, fieldOf } from "../components/Field";
+import { BidForm } from "../components/pipeline/BidForm";
+import { rememberJob } from "../components/pipeline/jobs";
+import { formatMinor, formatMoney, toMinor } from "../money";
+import { go, notify } from "../state";
+import "./pipeline.css";
+
+const PAGE = 50;
+
+function budgetText(job: Job): string {
+  const currency = job.currency ?? "";
+  const min = job.budget_min_minor;
+  const max = job.budget_max_minor;
+  const per = job.budget_kind === "hourly" ? " / hour" : "";
+  if (!currency || (min === null && max === null)) return job.budget_kind === "hourly" ? "Hourly" : "Fixed price";
+  if (min !== null && max !== null && min !== max)
+    return `${formatMinor(min, currency)} – ${formatMoney(max, currency)}${per}`;
+  return `${formatMoney((min ?? max) as number, currency)}${per}`;
+}
+
+export function Jobs() {
+  const [jobs, setJobs] = useState<Job[] | null>(null);
+  const [next, setNext] = useState<string | null>(null);
+  const [savedOnly, setSavedOnly] = useState(false);
+  const [error, setError] = useState<string | null>(null);
+  const [adding, setAdding] = useState(false);
+  const [selected, setSelected] = useState<Job | null>(null);
+
+  async function load(after: string | null) {
+    try {
+      const filter = savedOnly ? { hidden: false, saved: true } : { hidden: false };
+      const page = await api.jobs.list(filter, api.page(PAGE, after, "newest"));
+      setJobs((prev) => (after && prev ? [...prev, ...page.items] : page.items));
+      setNext(page.next);
+      setError(null);
+    } catch (raw) {
+      setError(api.asApiError(raw).message);
+    }
+  }
+
+  useEffect(() => {
+    void load(null);
+  }, [savedOnly]);
+
+  function replace(job: Job) {
+    setJobs((list) => list?.map((j) => (j.id === job.id ? job : j)) ?? null);
+    if (selected?.id === job.id) setSelected(job);
+    rememberJob(job);
+  }
+
+  async function toggleSaved(job: Job) {
+    try {
+      replace(await api.jobs.update(job.id, { saved: !job.saved }));
+    } catch (raw) {
+      notify(`The job could not be changed: ${api.asApiError(raw).message}`, { tone: "error" });
+    }
+  }
+
+  async function hide(job: Job) {
+    try {
+      await api.jobs.update(job.id, { hidden: true });
+      setJobs((list) => list?.filter((j) => j.id !== job.id) ?? null);
+      if (selected?.id === job.id) setSelected(null);
+      notify(`Hid "${job.title}".`, {
+        undo: async () => {
+          await api.jobs.update(job.id, { hidden: false });
+          await load(null);
+        },
+      });
+    } catch (raw) {
+      notify(`The job could not be hidden: ${api.asApiError(raw).message}`, { tone: "error" });
+    }
+  }
+
+  return (
+    <div class="pipeline">
+      <div class="toolbar">
+        <h1>Jobs</h1>
+        <label class="check">
+          <input type="checkbox" checked={savedOnly} onChange={(e) => setSavedOnly(e.currentTarget.checked)} />
+          Saved only
+        </label>
+        <button class="primary" onClick={() => setAdding(true)} disabled={adding}>
+          New job
+        </button>
+      </div>
+      {adding && (
+        <JobForm
+          onCancel={() => setAdding(false)}
+          onSaved={(job) => {
+            setAdding(false);
+            setJobs((list) => [job, ...(list ?? [])]);
+            setSelected(job);
+            rememberJob(job);
+            notify(`Added "${job.title}".`);
+          }}
+        />
+      )}
+      {error && (
+        <p class="form-error" role="alert">
+          Jobs could not be loaded: {error} <button onClick={() => void load(null)}>Try again</button>
+        </p>
+      )}
+      <div class={selected ? "master-detail" : ""}>
+        <div>
+          {jobs === null && !error && <p aria-busy="true">Loading jobs…</p>}
+          {jobs !== null && jobs.length === 0 && !adding && (
+            <div class="empty">
+              {savedOnly ? (
+                <p>No saved jobs. Save a job with its ☆ button to keep it here.</p>
+              ) : (
+                <>
+                  <p>No jobs yet.</p>
+                  <p>
+                    Choose <strong>New job</strong> to note a job you might bid on.
+                  </p>
+                </>
+              )}
+            </div>
+          )}
+          {jobs !== null && jobs.length > 0 && (
+            <ul class="job-list" aria-label="Jobs">
+              {jobs.map((job) => (
+                <li key={job.id} class={selected?.id === job.id ? "selected" : ""}>
+                  <button
+                    class="job-open"
+                    aria-expanded={selected?.id === job.id}
+                    aria-controls="job-detail"
+                    onClick={() => setSelected(selected?.id === job.id ? null : job)}
+                  >
+                    <span class="job-title">{job.title}</span>
+                    <span class="muted small">
+                      {[job.employer_name, budgetText(job), job.skills.slice(0, 4).join(", ")]
+                        .filter(Boolean)
+                        .join(" · ")}
+                    </span>
+                  </button>
+                  <button
+                    class="icon"
+                    aria-pressed={job.saved}
+                    aria-label={job.saved ? `Unsave ${job.title}` : `Save ${job.title}`}
+                    title={job.saved ? "Saved" : "Save"}
+                    onClick={() => void toggleSaved(job)}
+                  >
+                    {job.saved ? "★" : "☆"}
+                  </button>
+                  <button class="icon" aria-label={`Hide ${job.title}`} title="Hide" onClick={() => void hide(job)}>
+                    Hide
+                  </button>
+                </li>
+              ))}
+            </ul>
+          )}
+          {next && (
+            <button class="load-more" onClick={() => void load(next)}>
+              Load more jobs
+            </button>
+          )}
+        </div>
+        {selected && (
+          <JobDetail key={selected.id} job={selected} onChange={replace} onClose={() => setSelected(null)} />
+        )}
+      </div>
+    </div>
+  );
+}
+
+function JobDetail({ job, onChange, onClose }: { job: Job; onChange: (job: Job) => void; onClose: () => void }) {
+  const [notes, setNotes] = useState(job.my_notes);
+  const [notesError, setNotesError] = useState<string | null>(null);
+  const [bidding, setBidding] = useState(false);
+  const dirty = notes !== job.my_notes;
+
+  async function saveNotes(e: Event) {
+    e.preventDefault();
+    try {
+      onChange(await api.jobs.update(job.id, { my_notes: notes }));
+      setNotesError(null);
+      notify("Notes saved.");
+    } catch (raw) {
+      const err = api.asApiError(raw);
+      setNotesError(err.code === "validation" ? fieldOf(err.message).text : err.message);
+    }
+  }
+
+  return (
+    <aside class="detail" id="job-detail" aria-label={`Job: ${job.title}`}>
+      <div class="toolbar">
+        <h2>{job.title}</h2>
+        <button aria-label="Close the job" onClick={onClose}>
+          Close
+        </button>
+      </div>
+      <dl class="facts">
+        {job.employer_name && (
+          <>
+            <dt>Employer</dt>
+            <dd>{job.employer_name}</dd>
+          </>
+        )}
+        <dt>Budget</dt>
+        <dd>{budgetText(job)}</dd>
+        {job.skills.length > 0 && (
+          <>
+            <dt>Skills</dt>
+            <dd>{job.skills.join(", ")}</dd>
+          </>
+        )}
+        {job.url && (
+          <>
+            <dt>Link</dt>
+            <dd class="break">{job.url}</dd>
+          </>
+        )}
+        <dt>Added</dt>
+        <dd>{new Date(job.created_at).toLocaleDateString()}</dd>
+      </dl>
+      <h3>Description</h3>
+      {job.description ? <p class="prewrap">{job.description}</p> : <p class="muted">No description.</p>}
+      <form onSubmit={saveNotes} aria-label="My notes">
+        <Field label="My notes" name="job-notes" value={notes} onInput={setNotes} error={notesError} multiline />
+        <div class="form-actions">
+          <button type="submit" disabled={!dirty}>
+            Save notes
+          </button>
+          {dirty && (
+            <button type="button" onClick={() => setNotes(job.my_notes)}>
+              Discard changes
+            </button>
+          )}
+        </div>
+      </form>
+      {bidding ? (
+        <BidForm
+          job={job}
+          onCancel={() => setBidding(false)}
+          onSaved={() => {
+            setBidding(false);
+            notify(`Draft bid saved for "${job.title}".`, {});
+          }}
+        />
+      ) : (
+        <div class="form-actions">
+          <button class="primary" onClick={() => setBidding(true)}>
+            Bid on this job
+          </button>
+          <button class="link" onClick={() => go({ screen: "bids" })}>
+            See all bids
+          </button>
+        </div>
+      )}
+    </aside>
+  );
+}
+
+const JOB_FIELDS: Record<string, string> = {
+  title: "title",
+  description: "description",
+  url: "url",
+  budget_min_minor: "min",
+  budget_max_minor: "max",
+  budget: "min",
+  currency: "currency",
+  skills: "skills",
+  employer_name: "employer",
+};
+
+function JobForm({ onSaved, onCancel }: { onSaved: (job: Job) => void; onCancel: () => void }) {
+  const [title, setTitle] = useState("");
+  const [description, setDescription] = useState("");
+  const [url, setUrl] = useState("");
+  const [kind, setKind] = useState<RateType>("fixed");
+  const [min, setMin] = useState("");
+  const [max, setMax] = useState("");
+  const [currency, setCurrency] = useState("USD");
+  const [skills, setSkills] = useState("");
+  const [employer, setEmployer] = useState("");
+  const [errors, setErrors] = useState<Record<string, string>>({});
+  const [busy, setBusy] = useState(false);
+
+  useEffect(() => {
+    document.getElementById("field-job-title")?.focus();
+  }, []);
+
+  async function submit(e: Event) {
+    e.preventDefault();
+    const found: Record<string, string> = {};
+    if (!title.trim()) found["title"] = "Give the job a title.";
+    const code = currency.trim().toUpperCase();
+    const job: NewJob = {
+      title: title.trim(),
+      description,
+      budget_kind: kind,
+      skills: skills
+        .split(",")
+        .map((s) => s.trim())
+        .filter(Boolean),
+    };
+    if (url.trim()) job.url = url.trim();
+    if (employer.trim()) job.employer_name = employer.trim();
+    if (min.trim() || max.trim()) {
+      if (!/^[A-Z]{3}$/.test(code)) found["currency"] = "Use a three-letter code such as USD.";
+      else job.currency = code;
+      for (const [key, text] of [
+        ["min", min],
+        ["max", max],
+      ] as const) {
+        if (!text.trim()) continue;
+        const money = toMinor(text, code || "USD");
+        if ("error" in money) found[key] = money.error;
+        else if (key === "min") job.budget_min_minor = money.minor;
+        else job.budget_max_minor = money.minor;
+      }
+      if (
+        job.budget_min_minor !== undefined &&
+        job.budget_max_minor !== undefined &&
+        job.budget_min_minor > job.budget_max_minor
+      )
+        found["max"] = "The maximum is below the minimum.";
+    }
+    setErrors(found);
+    if (Object.keys(found).length > 0) return;
+    setBusy(true);
+    try {
+      onSaved(await api.jobs.create(job));
+    } catch (raw) {
+      const err = api.asApiError(raw);
+      if (err.code === "validation") {
+        const { field, text } = fieldOf(err.message);
+        setErrors({ [JOB_FIELDS[field] ?? "form"]: text });
+      } else setErrors({ form: err.message });
+    } finally {
+      setBusy(false);
+    }
+  }
+
+  return (
+    <form class="pipeline-form" onSubmit={submit} aria-label="New job">
+      <h2>New job</h2>
+      <Field label="Title" name="job-title" value={title} onInput={setTitle} error={errors["title"]} required autoFocus />
+      <Field label="Employer" name="job-employer" value={employer} onInput={setEmployer} error={errors["employer"]} />
+      <Field label="Link" name="job-url" type="url" value={url} onInput={setUrl} error={errors["url"]} />
+      <fieldset class="inline">
+        <legend>Budget</legend>
+        <label class="check">
+          <input type="radio" name="job-kind" checked={kind === "fixed"} onChange={() => setKind("fixed")} />
+          Fixed price
+        </label>
+        <label class="check">
+          <input type="radio" name="job-kind" checked={kind === "hourly"} onChange={() => setKind("hourly")} />
+          Hourly
+        </label>
+      </fieldset>
+      <div class="form-row">
+        <Field label="Budget from" name="job-min" value={min} onInput={setMin} error={errors["min"]} hint="Optional" />
+        <Field label="Budget to" name="job-max" value={max} onInput={setMax} error={errors["max"]} hint="Optional" />
+        <Field
+          label="Currency"
+          name="job-currency"
+          value={currency}
+          onInput={(v) => setCurrency(v.toUpperCase())}
+          error={errors["currency"]}
+        />
+      </div>
+      <Field
+        label="Skills"
+        name="job-skills"
+        value={skills}
+        onInput={setSkills}
+        error={errors["skills"]}
+        hint="Separate with commas: rust, sqlite, design"
+      />
+      <Field
+        label="Description"
+        name="job-description"
+        value={description}
+        onInput={setDescription}
+        error={errors["description"]}
+        multiline
+      />
+      {errors["form"] && (
+        <p class="form-error" role="alert">
+          {errors["form"]}
+        </p>
+      )}
+      <div class="form-actions">
+        <button class="primary" type="submit" disabled={busy}>
+          {busy ? "Saving…" : "Add job"}
+        </button>
+        <button type="button" onClick={onCancel}>
+          Cancel
+        </button>
+      </div>
+    </form>
+  );
+}

@@ -1,0 +1,185 @@
+// Keyboard layer of the app: Ctrl/Cmd+K opens the command palette (search
+// everything, jump to it, or run an action), "?" lists the shortcuts, and
+// Alt+1…7 switches screens.
+import { Fragment } from "preact";
+import { useEffect, useRef, useState } from "preact/hooks";
+import * as api from "../api";
+import type { SearchHit } from "../bindings/SearchHit";
+import { go, refreshSession } from "../state";
+import { NAVIGATION } from "./index";
+
+interface Action {
+  label: string;
+  run: () => void | Promise<void>;
+}
+
+const ACTIONS: Action[] = [
+  ...NAVIGATION.map((n) => ({ label: `Go to ${n.label}`, run: () => go({ screen: n.screen }) })),
+  {
+    label: "Lock the workspace",
+    run: async () => {
+      await api.session.lock();
+      await refreshSession();
+    },
+  },
+];
+
+/** Where a search hit leads: its own page, or the page of what it belongs to. */
+async function open(hit: SearchHit): Promise<void> {
+  switch (hit.kind) {
+    case "client":
+      return go({ screen: "client", id: hit.id });
+    case "contact":
+      return go({ screen: "client", id: (await api.contacts.get(hit.id)).client_id });
+    case "project":
+      return go({ screen: "client", id: (await api.projects.get(hit.id)).client_id });
+    case "activity": {
+      const note = await api.activities.get(hit.id);
+      if (note.subject_kind === "client") return go({ screen: "client", id: note.subject_id });
+      return go({ screen: "dashboard" });
+    }
+    case "job":
+      return go({ screen: "jobs" });
+    case "bid":
+    case "milestone":
+      return go({ screen: "bids" });
+    case "task":
+      return go({ screen: "tasks" });
+  }
+}
+
+export function Overlays() {
+  const [palette, setPalette] = useState(false);
+  const [help, setHelp] = useState(false);
+
+  useEffect(() => {
+    function onKey(e: KeyboardEvent) {
+      const typing = e.target instanceof HTMLInputElement || e.target instanceof HTMLTextAreaElement;
+      if ((e.ctrlKey || e.metaKey) && e.key.toLowerCase() === "k") {
+        e.preventDefault();
+        setPalette(true);
+      } else if (e.key === "Escape") {
+        setPalette(false);
+        setHelp(false);
+      } else if (e.altKey && /^[1-9]$/.test(e.key)) {
+        const target = NAVIGATION[Number(e.key) - 1];
+        if (target) {
+          e.preventDefault();
+          go({ screen: target.screen });
+        }
+      } else if (e.key === "?" && !typing) {
+        setHelp(true);
+      }
+    }
+    window.addEventListener("keydown", onKey);
+    return () => window.removeEventListener("keydown", onKey);
+  }, []);
+
+  return (
+    <>
+      {palette && <Palette close={() => setPalette(false)} />}
+      {help && <Shortcuts close={() => setHelp(false)} />}
+    </>
+  );
+}
+
+function Palette({ close }: { close: () => void }) {
+  const [query, setQuery] = useState("");
+  const [hits, setHits] = useState<SearchHit[]>([]);
+  const [selected, setSelected] = useState(0);
+  const asked = useRef(0);
+
+  useEffect(() => {
+    const ticket = ++asked.current;
+    if (!query.trim()) {
+      setHits([]);
+      return;
+    }
+    // Only the answer to the newest query is shown.
+    void api.search(query, 20).then((found) => {
+      if (ticket === asked.current) {
+        setHits(found);
+        setSelected(0);
+      }
+    });
+  }, [query]);
+
+  const actions = ACTIONS.filter((a) => a.label.toLowerCase().includes(query.trim().toLowerCase()));
+  const items: { key: string; label: string; detail: string; run: () => void | Promise<void> }[] = [
+    ...hits.map((h) => ({ key: `${h.kind}:${h.id}`, label: h.title, detail: h.kind, run: () => open(h) })),
+    ...actions.map((a) => ({ key: a.label, label: a.label, detail: "action", run: a.run })),
+  ];
+
+  function choose(index: number) {
+    const item = items[index];
+    if (!item) return;
+    close();
+    void item.run();
+  }
+
+  return (
+    <div class="overlay" role="dialog" aria-modal="true" aria-label="Command palette" onClick={close}>
+      <div class="palette" onClick={(e) => e.stopPropagation()}>
+        <input
+          autoFocus
+          aria-label="Search everything or type a command"
+          placeholder="Search clients, jobs, bids, notes… or type a command"
+          value={query}
+          onInput={(e) => setQuery(e.currentTarget.value)}
+          onKeyDown={(e) => {
+            if (e.key === "ArrowDown") setSelected(Math.min(selected + 1, items.length - 1));
+            else if (e.key === "ArrowUp") setSelected(Math.max(selected - 1, 0));
+            else if (e.key === "Enter") choose(selected);
+            else return;
+            e.preventDefault();
+          }}
+        />
+        <ul role="listbox" aria-label="Results">
+          {items.map((item, i) => (
+            <li
+              key={item.key}
+              role="option"
+              aria-selected={i === selected}
+              class={i === selected ? "selected" : ""}
+              onMouseEnter={() => setSelected(i)}
+              onClick={() => choose(i)}
+            >
+              <span>{item.label}</span>
+              <span class="muted">{item.detail}</span>
+            </li>
+          ))}
+          {query.trim() && items.length === 0 && <li class="muted">Nothing matches “{query}”.</li>}
+        </ul>
+      </div>
+    </div>
+  );
+}
+
+function Shortcuts({ close }: { close: () => void }) {
+  const rows: [string, string][] = [
+    ["Ctrl/⌘ + K", "Search everything, run a command"],
+    ...NAVIGATION.map((n): [string, string] => [`Alt + ${n.key}`, n.label]),
+    ["N", "New record on the current list"],
+    ["↑ ↓, Enter", "Move in a list, open"],
+    ["Esc", "Close a dialog"],
+    ["?", "This list"],
+  ];
+  return (
+    <div class="overlay" role="dialog" aria-modal="true" aria-label="Keyboard shortcuts" onClick={close}>
+      <div class="palette" onClick={(e) => e.stopPropagation()}>
+        <h2>Keyboard shortcuts</h2>
+        <dl class="facts">
+          {rows.map(([keys, what]) => (
+            <Fragment key={keys}>
+              <dt>
+                <kbd>{keys}</kbd>
+              </dt>
+              <dd>{what}</dd>
+            </Fragment>
+          ))}
+        </dl>
+        <button onClick={close}>Close</button>
+      </div>
+    </div>
+  );
+}

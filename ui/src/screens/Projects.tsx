@@ -1,0 +1,133 @@
+// All projects, filterable by status; each row shows its client (looked up
+// lazily), status (changeable in place) and budget. Enter or click opens the
+// project's client.
+import { useState } from "preact/hooks";
+import * as api from "../api";
+import type { Id } from "../bindings/Id";
+import type { Project } from "../bindings/Project";
+import type { ProjectFilter } from "../bindings/ProjectFilter";
+import type { ProjectStatus } from "../bindings/ProjectStatus";
+import { useClientName } from "../components/records/clientNames";
+import { labelOf, PROJECT_STATUSES, RATE_TYPES } from "../components/records/labels";
+import { formatMoney } from "../money";
+import { VirtualList } from "../components/VirtualList";
+import { go, notify } from "../state";
+import "./records.css";
+
+const PAGE_SIZE = 100;
+
+function ClientCell({ id }: { id: Id }) {
+  const name = useClientName(id);
+  return <span class={name === null ? "muted" : ""}>{name ?? "…"}</span>;
+}
+
+export function Projects() {
+  const [status, setStatus] = useState<ProjectStatus | "">("");
+  const [reload, setReload] = useState(0);
+  // Status changes made here, shown until the list is reloaded.
+  const [changed, setChanged] = useState<Record<Id, ProjectStatus>>({});
+
+  const filter: ProjectFilter = {};
+  if (status) filter.status = status;
+
+  async function changeStatus(p: Project, next: ProjectStatus) {
+    const before = changed[p.id] ?? p.status;
+    setChanged((c) => ({ ...c, [p.id]: next }));
+    try {
+      await api.projects.update(p.id, { status: next });
+      notify(`${p.name}: ${labelOf(PROJECT_STATUSES, next)}`);
+    } catch (raw) {
+      const err = api.asApiError(raw);
+      setChanged((c) => ({ ...c, [p.id]: before }));
+      notify(
+        err.code === "invalid_transition"
+          ? `Cannot move ${p.name} to ${labelOf(PROJECT_STATUSES, next)}: ${err.message}`
+          : `Could not change the status (${err.code}): ${err.message}`,
+        { tone: "error" },
+      );
+    }
+  }
+
+  return (
+    <div class="records-screen">
+      <div class="toolbar">
+        <h1>Projects</h1>
+        <label class="check" for="projects-status-filter">
+          Status
+        </label>
+        <select
+          id="projects-status-filter"
+          class="inline-select"
+          value={status}
+          onChange={(e) => {
+            setStatus(e.currentTarget.value as ProjectStatus | "");
+            setChanged({});
+          }}
+        >
+          <option value="">All</option>
+          {PROJECT_STATUSES.map(([value, text]) => (
+            <option key={value} value={value}>
+              {text}
+            </option>
+          ))}
+        </select>
+        <button
+          onClick={() => {
+            setChanged({});
+            setReload((n) => n + 1);
+          }}
+        >
+          Refresh
+        </button>
+      </div>
+      <VirtualList<Project>
+        label={status ? `${labelOf(PROJECT_STATUSES, status)} projects` : "Projects"}
+        rowHeight={48}
+        reloadKey={`${reload}|${status}`}
+        fetchPage={(after) => api.projects.list(filter, api.page(PAGE_SIZE, after, "newest"))}
+        keyOf={(p) => p.id}
+        labelOf={(p) => `${p.name}, ${labelOf(PROJECT_STATUSES, changed[p.id] ?? p.status)}, ${formatMoney(p.budget_minor, p.currency)}`}
+        onOpen={(p) => go({ screen: "client", id: p.client_id })}
+        header={
+          <div class="cols projects">
+            <span>Project</span>
+            <span>Client</span>
+            <span>Status</span>
+            <span class="money">Budget</span>
+          </div>
+        }
+        renderRow={(p, _index, selected) => (
+          <div class="cols projects">
+            <span class="name">{p.name}</span>
+            <ClientCell id={p.client_id} />
+            <span class="control-cell">
+              <select
+                class="inline-select"
+                aria-label={`Status of ${p.name}`}
+                value={changed[p.id] ?? p.status}
+                tabIndex={selected ? 0 : -1}
+                onChange={(e) => void changeStatus(p, e.currentTarget.value as ProjectStatus)}
+              >
+                {PROJECT_STATUSES.map(([value, text]) => (
+                  <option key={value} value={value}>
+                    {text}
+                  </option>
+                ))}
+              </select>
+            </span>
+            <span class="money" title={labelOf(RATE_TYPES, p.rate_type)}>
+              {formatMoney(p.budget_minor, p.currency)}
+            </span>
+          </div>
+        )}
+        empty={
+          status ? (
+            <p>No {labelOf(PROJECT_STATUSES, status).toLowerCase()} projects. Choose “All” to see every project.</p>
+          ) : (
+            <p>No projects yet. Open a client and add a project from its page.</p>
+          )
+        }
+      />
+    </div>
+  );
+}

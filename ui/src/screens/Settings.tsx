@@ -1,0 +1,186 @@
+// Settings: appearance, and security (lock, idle lock, passphrase, a new
+// recovery key, encryption status). Marketplaces and privacy get their own
+// sections when those parts of Bidwell exist.
+import { useEffect, useState } from "preact/hooks";
+import * as api from "../api";
+import type { DoctorReport } from "../bindings/DoctorReport";
+import type { Preferences } from "../bindings/Preferences";
+import type { Theme } from "../bindings/Theme";
+import { Field } from "../components/Field";
+import { notify, refreshSession, sessionState } from "../state";
+import { applyTheme } from "../theme";
+
+export function Settings() {
+  const [prefs, setPrefs] = useState<Preferences | null>(null);
+  const [report, setReport] = useState<DoctorReport | null>(null);
+  useEffect(() => {
+    void api.session.preferences().then(setPrefs);
+    void api.session.doctor().then(setReport);
+  }, []);
+
+  async function save(next: Preferences) {
+    try {
+      setPrefs(await api.session.setPreferences(next));
+      applyTheme(next.theme);
+      notify("Saved.");
+    } catch (raw) {
+      notify(api.asApiError(raw).message, { tone: "error" });
+    }
+  }
+
+  return (
+    <div class="settings">
+      <div class="toolbar">
+        <h1>Settings</h1>
+      </div>
+      <section aria-labelledby="appearance">
+        <h2 id="appearance">Appearance</h2>
+        {prefs && (
+          <label class="field">
+            <span>Theme</span>
+            <select
+              aria-label="Theme"
+              value={prefs.theme}
+              onChange={(e) => void save({ ...prefs, theme: e.currentTarget.value as Theme })}
+            >
+              <option value="system">Follow the system</option>
+              <option value="light">Light</option>
+              <option value="dark">Dark</option>
+            </select>
+          </label>
+        )}
+      </section>
+      <section aria-labelledby="security">
+        <h2 id="security">Security</h2>
+        <p>
+          <button
+            onClick={async () => {
+              await api.session.lock();
+              await refreshSession();
+            }}
+          >
+            Lock now
+          </button>
+        </p>
+        {prefs && (
+          <label class="field">
+            <span>Lock after this many minutes without use (0: never)</span>
+            <input
+              type="number"
+              min={0}
+              max={1440}
+              aria-label="Idle lock minutes"
+              value={prefs.idle_lock_minutes}
+              onChange={(e) => void save({ ...prefs, idle_lock_minutes: Number(e.currentTarget.value) })}
+            />
+          </label>
+        )}
+        {report && <Encryption report={report} />}
+        {report?.protection === "passphrase" ? <ChangePassphrase /> : null}
+        {report && <NewRecoveryKey usesPassphrase={report.protection === "passphrase"} />}
+      </section>
+    </div>
+  );
+}
+
+function Encryption({ report }: { report: DoctorReport }) {
+  const healthy = report.integrity.length === 1 && report.integrity[0] === "ok";
+  return (
+    <dl class="facts" aria-label="Encryption status">
+      <dt>Encrypted</dt>
+      <dd>{report.encrypted ? `Yes — SQLCipher ${report.cipher_version} (AES-256)` : "NO"}</dd>
+      <dt>Key kept in</dt>
+      <dd>{report.protection === "keychain" ? `the system keychain (${report.keychain_backend})` : "your passphrase"}</dd>
+      <dt>Integrity</dt>
+      <dd>{healthy ? "Checked, no damage found" : report.integrity.join("; ")}</dd>
+      <dt>Data folder</dt>
+      <dd>
+        <code>{report.paths.dir}</code>
+      </dd>
+    </dl>
+  );
+}
+
+function ChangePassphrase() {
+  const [current, setCurrent] = useState("");
+  const [next, setNext] = useState("");
+  const [repeat, setRepeat] = useState("");
+  const [errors, setErrors] = useState<Record<string, string>>({});
+  async function submit(e: Event) {
+    e.preventDefault();
+    if ([...next].length < 8) return setErrors({ next: "Use at least 8 characters." });
+    if (next !== repeat) return setErrors({ repeat: "The two passphrases differ." });
+    try {
+      await api.session.changePassphrase(current, next);
+      setErrors({});
+      setCurrent("");
+      setNext("");
+      setRepeat("");
+      notify("Passphrase changed. Your recovery key still works.");
+    } catch (raw) {
+      const err = api.asApiError(raw);
+      setErrors(err.code === "wrong_passphrase" ? { current: "That is not the current passphrase." } : { next: err.message });
+    }
+  }
+  return (
+    <form class="stack" onSubmit={submit} aria-label="Change passphrase">
+      <h3>Change passphrase</h3>
+      <Field label="Current passphrase" name="current" type="password" value={current} onInput={setCurrent} error={errors["current"]} autocomplete="current-password" />
+      <Field label="New passphrase" name="next" type="password" value={next} onInput={setNext} error={errors["next"]} autocomplete="new-password" />
+      <Field label="Repeat the new passphrase" name="repeat-next" type="password" value={repeat} onInput={setRepeat} error={errors["repeat"]} autocomplete="new-password" />
+      <button type="submit">Change passphrase</button>
+    </form>
+  );
+}
+
+/** The recovery key is never stored, so it cannot be shown again; a new one can be made. */
+function NewRecoveryKey({ usesPassphrase }: { usesPassphrase: boolean }) {
+  const [current, setCurrent] = useState("");
+  const [error, setError] = useState<string | null>(null);
+  const [shown, setShown] = useState<string | null>(null);
+  const [busy, setBusy] = useState(false);
+  const locked = sessionState.value?.workspace;
+  async function submit(e: Event) {
+    e.preventDefault();
+    if (!usesPassphrase && !confirm("Make a new recovery key? The old one will stop working.")) return;
+    setBusy(true);
+    try {
+      setShown(await api.session.rotateKey(usesPassphrase ? current : null));
+      setCurrent("");
+      setError(null);
+    } catch (raw) {
+      const err = api.asApiError(raw);
+      setError(err.code === "wrong_passphrase" ? "That is not the current passphrase." : err.message);
+    } finally {
+      setBusy(false);
+    }
+  }
+  if (shown) {
+    return (
+      <div class="stack">
+        <h3>Your new recovery key</h3>
+        <p>Write it down now; it is shown only once. The old key no longer opens {locked?.state === "locked" ? locked.name : "this workspace"}.</p>
+        <p class="recovery-key" data-testid="new-recovery-key">
+          {shown}
+        </p>
+        <button onClick={() => setShown(null)}>I saved it</button>
+      </div>
+    );
+  }
+  return (
+    <form class="stack" onSubmit={submit} aria-label="New recovery key">
+      <h3>Recovery key</h3>
+      <p class="muted">
+        Bidwell never stores your recovery key, so it cannot show it again. If you lost it, make a new one: this also
+        re-encrypts the database under a fresh key, and the old recovery key stops working.
+      </p>
+      {usesPassphrase && (
+        <Field label="Current passphrase" name="reauth" type="password" value={current} onInput={setCurrent} error={error} autocomplete="current-password" />
+      )}
+      {!usesPassphrase && error && <p class="form-error">{error}</p>}
+      <button type="submit" disabled={busy}>
+        {busy ? "Re-encrypting…" : "Make a new recovery key"}
+      </button>
+    </form>
+  );
+}

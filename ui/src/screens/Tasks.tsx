@@ -1,0 +1,245 @@
+// Tasks: open ones grouped overdue / due today / upcoming / no date (in local
+// time), done ones behind a toggle; add a task; tick to complete, with undo.
+import { useEffect, useState } from "preact/hooks";
+import * as api from "../api";
+import type { Task } from "../bindings/Task";
+import { Field, fieldOf } from "../components/Field";
+import { loadAll } from "../components/pipeline/jobs";
+import { notify } from "../state";
+import "./pipeline.css";
+
+/** "2026-11-20T14:30" (local, from datetime-local) -> UTC ISO for the core. */
+export function localToUtc(value: string): string | null {
+  if (!value) return null;
+  const at = new Date(value);
+  return Number.isNaN(at.getTime()) ? null : at.toISOString();
+}
+
+function when(iso: string): string {
+  return new Date(iso).toLocaleString(undefined, { dateStyle: "medium", timeStyle: "short" });
+}
+
+function group(tasks: Task[], now: Date) {
+  const endOfToday = new Date(now);
+  endOfToday.setHours(24, 0, 0, 0);
+  const out = { overdue: [] as Task[], today: [] as Task[], upcoming: [] as Task[], undated: [] as Task[] };
+  for (const t of tasks) {
+    if (!t.due_at) out.undated.push(t);
+    else {
+      const due = new Date(t.due_at);
+      if (due < now) out.overdue.push(t);
+      else if (due < endOfToday) out.today.push(t);
+      else out.upcoming.push(t);
+    }
+  }
+  const byDue = (a: Task, b: Task) => (a.due_at ?? "").localeCompare(b.due_at ?? "");
+  out.overdue.sort(byDue);
+  out.today.sort(byDue);
+  out.upcoming.sort(byDue);
+  return out;
+}
+
+export function Tasks() {
+  const [open, setOpen] = useState<Task[] | null>(null);
+  const [done, setDone] = useState<Task[] | null>(null);
+  const [showDone, setShowDone] = useState(false);
+  const [error, setError] = useState<string | null>(null);
+  const [adding, setAdding] = useState(false);
+
+  async function load() {
+    try {
+      const { items } = await loadAll((after) => api.tasks.list({ done: false }, api.page(500, after, "oldest")));
+      setOpen(items);
+      setError(null);
+    } catch (raw) {
+      setError(api.asApiError(raw).message);
+    }
+  }
+  async function loadDone() {
+    try {
+      setDone((await api.tasks.list({ done: true }, api.page(100, null, "updated"))).items);
+    } catch (raw) {
+      setError(api.asApiError(raw).message);
+    }
+  }
+
+  useEffect(() => {
+    void load();
+  }, []);
+  useEffect(() => {
+    if (showDone) void loadDone();
+  }, [showDone]);
+
+  async function setDoneState(task: Task, isDone: boolean) {
+    try {
+      await api.tasks.update(task.id, { done: isDone });
+      await load();
+      if (showDone) await loadDone();
+      if (isDone) {
+        notify(`Done: ${task.title}`, {
+          undo: async () => {
+            await api.tasks.update(task.id, { done: false });
+            await load();
+            if (showDone) await loadDone();
+          },
+        });
+      } else notify(`Reopened: ${task.title}`);
+    } catch (raw) {
+      notify(`The task could not be changed: ${api.asApiError(raw).message}`, { tone: "error" });
+    }
+  }
+
+  const groups = open ? group(open, new Date()) : null;
+  const sections: [string, string, Task[]][] = groups
+    ? [
+        ["overdue", "Overdue", groups.overdue],
+        ["today", "Due today", groups.today],
+        ["upcoming", "Upcoming", groups.upcoming],
+        ["undated", "No date", groups.undated],
+      ]
+    : [];
+
+  return (
+    <div class="pipeline tasks">
+      <div class="toolbar">
+        <h1>Tasks</h1>
+        <label class="check">
+          <input type="checkbox" checked={showDone} onChange={(e) => setShowDone(e.currentTarget.checked)} />
+          Show done
+        </label>
+        <button class="primary" onClick={() => setAdding(true)} disabled={adding}>
+          Add task
+        </button>
+      </div>
+      {adding && (
+        <TaskForm
+          onCancel={() => setAdding(false)}
+          onSaved={(task) => {
+            setAdding(false);
+            void load();
+            notify(`Added "${task.title}".`);
+          }}
+        />
+      )}
+      {error && (
+        <p class="form-error" role="alert">
+          Tasks could not be loaded: {error} <button onClick={() => void load()}>Try again</button>
+        </p>
+      )}
+      {open === null && !error && <p aria-busy="true">Loading tasks…</p>}
+      {open !== null && open.length === 0 && !adding && (
+        <div class="empty">
+          <p>Nothing to do.</p>
+          <p>
+            Choose <strong>Add task</strong> to note a follow-up, with a due time if it has one.
+          </p>
+        </div>
+      )}
+      {sections
+        .filter(([, , list]) => list.length > 0)
+        .map(([key, title, list]) => (
+          <section key={key} class={`task-group ${key}`} aria-labelledby={`tasks-${key}`}>
+            <h2 id={`tasks-${key}`}>
+              {title} <span class="count">{list.length}</span>
+            </h2>
+            <ul class="task-list">
+              {list.map((t) => (
+                <TaskRow key={t.id} task={t} onToggle={(v) => void setDoneState(t, v)} />
+              ))}
+            </ul>
+          </section>
+        ))}
+      {showDone && (
+        <section class="task-group done" aria-labelledby="tasks-done">
+          <h2 id="tasks-done">Done</h2>
+          {done && done.length === 0 && <p class="muted">No finished tasks yet.</p>}
+          <ul class="task-list">
+            {(done ?? []).map((t) => (
+              <TaskRow key={t.id} task={t} onToggle={(v) => void setDoneState(t, v)} />
+            ))}
+          </ul>
+        </section>
+      )}
+    </div>
+  );
+}
+
+function TaskRow({ task, onToggle }: { task: Task; onToggle: (done: boolean) => void }) {
+  const id = `task-${task.id}`;
+  return (
+    <li class={task.done_at ? "task is-done" : "task"}>
+      <input id={id} type="checkbox" checked={task.done_at !== null} onChange={(e) => onToggle(e.currentTarget.checked)} />
+      <label for={id}>
+        <span class="task-title">{task.title}</span>
+        {task.due_at && <span class="muted small"> · due {when(task.due_at)}</span>}
+        {task.done_at && <span class="muted small"> · done {when(task.done_at)}</span>}
+        {task.notes && <span class="task-notes muted small">{task.notes}</span>}
+      </label>
+    </li>
+  );
+}
+
+function TaskForm({ onSaved, onCancel }: { onSaved: (task: Task) => void; onCancel: () => void }) {
+  const [title, setTitle] = useState("");
+  const [due, setDue] = useState("");
+  const [notes, setNotes] = useState("");
+  const [errors, setErrors] = useState<Record<string, string>>({});
+  const [busy, setBusy] = useState(false);
+
+  useEffect(() => {
+    document.getElementById("field-task-title")?.focus();
+  }, []);
+
+  async function submit(e: Event) {
+    e.preventDefault();
+    const found: Record<string, string> = {};
+    if (!title.trim()) found["title"] = "Say what needs doing.";
+    const dueAt = localToUtc(due);
+    if (due && !dueAt) found["due"] = "Pick a date and time.";
+    setErrors(found);
+    if (Object.keys(found).length > 0) return;
+    setBusy(true);
+    try {
+      const task = await api.tasks.create(dueAt ? { title: title.trim(), notes, due_at: dueAt } : { title: title.trim(), notes });
+      onSaved(task);
+    } catch (raw) {
+      const err = api.asApiError(raw);
+      if (err.code === "validation") {
+        const { field, text } = fieldOf(err.message);
+        setErrors({ [field === "due_at" ? "due" : field === "title" || field === "notes" ? field : "form"]: text });
+      } else setErrors({ form: err.message });
+    } finally {
+      setBusy(false);
+    }
+  }
+
+  return (
+    <form class="pipeline-form" onSubmit={submit} aria-label="New task">
+      <h2>New task</h2>
+      <Field label="Title" name="task-title" value={title} onInput={setTitle} error={errors["title"]} required autoFocus />
+      <Field
+        label="Due"
+        name="task-due"
+        type="datetime-local"
+        value={due}
+        onInput={setDue}
+        error={errors["due"]}
+        hint="Optional; your local time"
+      />
+      <Field label="Notes" name="task-notes" value={notes} onInput={setNotes} error={errors["notes"]} multiline />
+      {errors["form"] && (
+        <p class="form-error" role="alert">
+          {errors["form"]}
+        </p>
+      )}
+      <div class="form-actions">
+        <button class="primary" type="submit" disabled={busy}>
+          {busy ? "Saving…" : "Add task"}
+        </button>
+        <button type="button" onClick={onCancel}>
+          Cancel
+        </button>
+      </div>
+    </form>
+  );
+}

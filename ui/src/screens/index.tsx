@@ -1,0 +1,44 @@
+// Which screen shows for a route, and the navigation that leads there.
+import type { Route } from "../state";
+import { Bids } from "./Bids";
+import { ClientDetail } from "./ClientDetail";
+import { Clients } from "./Clients";
+import { Dashboard } from "./Dashboard";
+import { Jobs } from "./Jobs";
+import { Projects } from "./Projects";
+import { Settings } from "./Settings";
+import { Tasks } from "./Tasks";
+
+type Top = Exclude<Route["screen"], "client">;
+
+/** Alt+key jumps to a screen (listed in the shortcuts overlay too). */
+export const NAVIGATION: { screen: Top; label: string; key: string }[] = [
+  { screen: "dashboard", label: "Dashboard", key: "1" },
+  { screen: "clients", label: "Clients", key: "2" },
+  { screen: "projects", label: "Projects", key: "3" },
+  { screen: "jobs", label: "Jobs", key: "4" },
+  { screen: "bids", label: "Bids", key: "5" },
+  { screen: "tasks", label: "Tasks", key: "6" },
+  { screen: "settings", label: "Settings", key: "7" },
+];
+
+export function Screen({ route }: { route: Route }) {
+  switch (route.screen) {
+    case "dashboard":
+      return <Dashboard />;
+    case "clients":
+      return <Clients />;
+    case "client":
+      return <ClientDetail id={route.id} />;
+    case "projects":
+      return <Projects />;
+    case "jobs":
+      return <Jobs />;
+    case "bids":
+      return <Bids />;
+    case "tasks":
+      return <Tasks />;
+    case "settings":
+      return <Settings />;
+  }
+}

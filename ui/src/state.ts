@@ -1,0 +1,55 @@
+// App-wide state as signals: the session (which screen), the route inside
+// the unlocked app, and notices with an optional undo.
+import { signal } from "@preact/signals";
+import * as api from "./api";
+import type { Id } from "./bindings/Id";
+import type { SessionState } from "./bindings/SessionState";
+
+export type Route =
+  | { screen: "dashboard" }
+  | { screen: "clients" }
+  | { screen: "client"; id: Id }
+  | { screen: "projects" }
+  | { screen: "jobs" }
+  | { screen: "bids" }
+  | { screen: "tasks" }
+  | { screen: "settings" };
+
+export const route = signal<Route>({ screen: "clients" });
+export function go(to: Route): void {
+  route.value = to;
+}
+
+export const sessionState = signal<SessionState | null>(null);
+export const sessionError = signal<api.ApiError | null>(null);
+
+export async function refreshSession(): Promise<void> {
+  try {
+    sessionState.value = await api.session.state();
+    sessionError.value = null;
+  } catch (err) {
+    sessionError.value = api.asApiError(err);
+  }
+}
+
+export interface Notice {
+  id: number;
+  text: string;
+  tone: "info" | "error";
+  undo?: () => Promise<void>;
+}
+
+export const notices = signal<Notice[]>([]);
+let nextNotice = 1;
+
+/** Shows a notice for a few seconds; with `undo`, offers to take the action back. */
+export function notify(text: string, options: { tone?: Notice["tone"]; undo?: () => Promise<void> } = {}): void {
+  const notice: Notice = { id: nextNotice++, text, tone: options.tone ?? "info" };
+  if (options.undo) notice.undo = options.undo;
+  notices.value = [...notices.value, notice];
+  setTimeout(() => dismiss(notice.id), options.undo ? 8000 : 4000);
+}
+
+export function dismiss(id: number): void {
+  notices.value = notices.value.filter((n) => n.id !== id);
+}
