@@ -3,8 +3,11 @@
 //! Nothing here decides anything; see crates/core.
 
 use bidwell_core::secret::{Passphrase, RecoveryKey};
+use bidwell_core::seed::{self, SeedPlan, SeedSummary};
 use bidwell_core::vault::{Protection, Unlock};
+use bidwell_core::work::{LongWork, Progress};
 use bidwell_core::*;
+use tauri::ipc::Channel;
 use tauri::State;
 
 type Reply<T> = std::result::Result<T, ApiError>;
@@ -243,4 +246,25 @@ pub async fn set_milestone_status(session: State<'_, Session>, id: Id, status: M
 #[tauri::command]
 pub async fn dashboard(session: State<'_, Session>, months: u32) -> Reply<bidwell_core::dashboard::Dashboard> {
     session.workspace().await.map_err(api)?.dashboard(months).await.map_err(api)
+}
+
+// Long work: progress goes out on the caller's channel; `cancel_work` stops it.
+
+/// Fills the open workspace with the demo data set ("Try with sample data").
+#[tauri::command]
+pub async fn seed_sample_data(
+    session: State<'_, Session>,
+    work: State<'_, LongWork>,
+    on_progress: Channel<Progress>,
+) -> Reply<SeedSummary> {
+    let ticket = work.start();
+    let workspace = session.workspace().await.map_err(api)?;
+    let mut report = |done, total| drop(on_progress.send(ticket.progress("sample data", done, total)));
+    seed::seed_workspace_cancellable(&workspace, &SeedPlan::sample(), &mut report, &ticket.cancel).await.map_err(api)
+}
+
+/// Says whether the work was still running.
+#[tauri::command]
+pub fn cancel_work(work: State<'_, LongWork>, ticket: u64) -> bool {
+    work.cancel(ticket)
 }

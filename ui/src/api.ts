@@ -1,6 +1,6 @@
 // Typed calls into the Rust core. Every type comes from ./bindings (generated
 // from Rust); errors arrive as ApiError and callers switch on `code`.
-import { invoke } from "@tauri-apps/api/core";
+import { Channel, invoke } from "@tauri-apps/api/core";
 import type { ActivityFilter } from "./bindings/ActivityFilter";
 import type { ActivityPatch } from "./bindings/ActivityPatch";
 import type { Activity } from "./bindings/Activity";
@@ -36,16 +36,18 @@ import type { NewTask } from "./bindings/NewTask";
 import type { Page } from "./bindings/Page";
 import type { PageRequest } from "./bindings/PageRequest";
 import type { Preferences } from "./bindings/Preferences";
+import type { Progress } from "./bindings/Progress";
 import type { ProjectFilter } from "./bindings/ProjectFilter";
 import type { ProjectPatch } from "./bindings/ProjectPatch";
 import type { Project } from "./bindings/Project";
 import type { SearchHit } from "./bindings/SearchHit";
+import type { SeedSummary } from "./bindings/SeedSummary";
 import type { SessionState } from "./bindings/SessionState";
 import type { TaskFilter } from "./bindings/TaskFilter";
 import type { TaskPatch } from "./bindings/TaskPatch";
 import type { Task } from "./bindings/Task";
 
-export type { ApiError };
+export type { ApiError, Progress };
 
 /** Anything thrown by a call is an ApiError; this narrows what `catch` gets. */
 export function asApiError(raw: unknown): ApiError {
@@ -112,3 +114,18 @@ export const tasks = records<Task, NewTask, TaskFilter, TaskPatch>("task", "task
 export const remove = (kind: EntityKind, id: Id) => call<void>("delete_record", { kind, id });
 export const restore = (kind: EntityKind, id: Id) => call<void>("restore_record", { kind, id });
 export const search = (query: string, limit = 20) => call<SearchHit[]>("search", { query, limit });
+
+/** A channel whose reports go to `onProgress`; long commands take one. */
+function progressChannel(onProgress: (progress: Progress) => void): Channel<Progress> {
+  const channel = new Channel<Progress>();
+  channel.onmessage = onProgress;
+  return channel;
+}
+
+/** Long work: each reports progress (with a ticket) and can be cancelled. */
+export const work = {
+  seedSampleData: (onProgress: (progress: Progress) => void) =>
+    call<SeedSummary>("seed_sample_data", { onProgress: progressChannel(onProgress) }),
+  /** Stops the work at its next safe point; what it finished stays. */
+  cancel: (ticket: number) => call<boolean>("cancel_work", { ticket }),
+};

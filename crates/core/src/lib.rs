@@ -11,12 +11,14 @@ pub mod error;
 pub mod id;
 pub mod money;
 pub mod preferences;
+pub mod redact;
 pub mod search;
 pub mod secret;
 pub mod seed;
 pub mod session;
 pub mod store;
 pub mod vault;
+pub mod work;
 pub mod workspace;
 
 pub use clock::{Clock, ManualClock, SystemClock};

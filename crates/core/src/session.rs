@@ -98,6 +98,15 @@ impl Session {
         Ok(self.lock_if_idle(Duration::minutes(minutes.into())).await)
     }
 
+    /// Task reminders that came due, for the shell's notifications; none while
+    /// locked. Like the idle check, this does not count as use.
+    pub async fn due_reminders(&self) -> Result<Vec<crate::domain::Task>> {
+        match self.open.read().await.as_ref() {
+            Some(workspace) => workspace.take_due_reminders().await,
+            None => Ok(Vec::new()),
+        }
+    }
+
     async fn touch(&self) {
         *self.last_used.lock().await = self.env.clock.now();
     }

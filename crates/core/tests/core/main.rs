@@ -5,6 +5,7 @@ mod bindings;
 mod dashboard;
 mod entities;
 mod migrations;
+mod reminders;
 mod search;
 mod seed;
 mod session;
