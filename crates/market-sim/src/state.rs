@@ -525,6 +525,9 @@ impl MarketState {
     }
 
     pub fn record_analytics(&mut self, batch: AnalyticsBatch) -> Result<usize, ApiFailure> {
+        if batch.events.len() > 100 {
+            return Err(ApiFailure::validation("events: at most 100 per request"));
+        }
         if let Some(bad) = batch.events.iter().position(|e| !e.has_valid_name()) {
             return Err(ApiFailure::validation(format!("events[{bad}].name: must be lowercase [a-z0-9_.], 1 to 64")));
         }

@@ -81,3 +81,43 @@ impl Operation {
         }
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    const ALL: [Operation; 13] = [
+        Operation::ListJobs,
+        Operation::GetJob,
+        Operation::GetEmployer,
+        Operation::CreateBid,
+        Operation::GetBid,
+        Operation::EditBid,
+        Operation::WithdrawBid,
+        Operation::ListBids,
+        Operation::ListMilestones,
+        Operation::RequestErasure,
+        Operation::GetConsents,
+        Operation::PutConsents,
+        Operation::SendAnalytics,
+    ];
+
+    /// The transparency log names endpoints; they must be the documented ones.
+    #[test]
+    fn every_operation_is_in_the_openapi_document() {
+        let spec = include_str!("../../../docs/marketplace-openapi.yaml");
+        for op in ALL {
+            let (method, path) = op.endpoint().split_once(' ').unwrap();
+            let at = spec.find(&format!("\n  {path}:\n")).unwrap_or_else(|| panic!("{path} is documented"));
+            let next_path = spec[at + 1..].find("\n  /").map_or(spec.len(), |n| at + 1 + n);
+            assert!(spec[at..next_path].contains(&format!("\n    {}:\n", method.to_lowercase())), "{op:?}");
+        }
+    }
+
+    #[test]
+    fn every_call_declares_the_token() {
+        for op in ALL {
+            assert!(op.data_categories().contains(&DataCategory::AccountToken), "{op:?}");
+        }
+    }
+}
