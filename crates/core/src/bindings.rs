@@ -16,6 +16,10 @@ use crate::search::SearchHit;
 use crate::seed::SeedSummary;
 use crate::session::SessionState;
 use crate::store::*;
+use crate::sync::{
+    AccountStatus, BidTerms, ConnectionState, FailedChange, MarketAccount, OutboxEntry, Resolution, SavedSearch,
+    SyncConflict, SyncReport, SyncStatus, TransparencyEntry,
+};
 use crate::vault::ProtectionKind;
 use crate::work::Progress;
 use crate::workspace::{DoctorReport, WorkspacePaths, WorkspaceState};
@@ -124,6 +128,18 @@ pub fn files() -> Vec<(String, String)> {
         file::<Dashboard>(&cfg),
         file::<Progress>(&cfg),
         file::<SeedSummary>(&cfg),
+        file::<ConnectionState>(&cfg),
+        file::<SyncReport>(&cfg),
+        file::<FailedChange>(&cfg),
+        file::<AccountStatus>(&cfg),
+        file::<SyncStatus>(&cfg),
+        file::<BidTerms>(&cfg),
+        file::<SyncConflict>(&cfg),
+        file::<Resolution>(&cfg),
+        file::<OutboxEntry>(&cfg),
+        file::<TransparencyEntry>(&cfg),
+        file::<MarketAccount>(&cfg),
+        file::<SavedSearch>(&cfg),
         moves_file(),
     ]
 }

@@ -17,6 +17,7 @@ pub mod secret;
 pub mod seed;
 pub mod session;
 pub mod store;
+pub mod sync;
 pub mod vault;
 pub mod work;
 pub mod workspace;

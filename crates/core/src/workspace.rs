@@ -250,6 +250,10 @@ impl Workspace {
         self.env.clock.now()
     }
 
+    pub(crate) fn keychain(&self) -> &dyn KeyStore {
+        self.env.keychain.as_ref()
+    }
+
     pub(crate) async fn pool(&self) -> SqlitePool {
         self.pool.read().await.clone()
     }

@@ -150,6 +150,7 @@ impl Workspace {
         if let Some(Some(project)) = change.project_id {
             record::ensure_live::<Project>(&mut tx, project).await?;
         }
+        let before = bid.clone();
         patch(&mut bid.project_id, change.project_id);
         if let Some((amount, currency)) = change.amount {
             (bid.amount_minor, bid.currency) = (amount, currency);
@@ -159,6 +160,8 @@ impl Workspace {
         bid.normalize()?;
         bid.meta.updated_at = self.now();
         record::update(&mut tx, &bid).await?;
+        // A bid on a marketplace queues the edit for it in this same transaction.
+        crate::sync::queue_edit(&mut tx, &before, &bid, bid.meta.updated_at).await?;
         tx.commit().await?;
         Ok(bid)
     }

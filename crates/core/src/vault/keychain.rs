@@ -38,6 +38,18 @@ pub trait KeyStore: Send + Sync {
 
     /// Deleting an entry that does not exist is not an error.
     fn delete(&self, account: &str) -> Result<(), VaultError>;
+
+    /// Stores a text secret (a marketplace API token) under `account`. A
+    /// store that keeps only wrapping keys says it has no keychain, and the
+    /// caller keeps the secret inside the encrypted database instead.
+    fn store_text(&self, _account: &str, _secret: &str) -> Result<(), VaultError> {
+        Err(VaultError::NoKeychain { backend: self.backend(), reason: "this store keeps keys only".to_owned() })
+    }
+
+    /// A text secret stored by [`KeyStore::store_text`].
+    fn load_text(&self, _account: &str) -> Result<Zeroizing<String>, VaultError> {
+        Err(VaultError::NoKeychain { backend: self.backend(), reason: "this store keeps keys only".to_owned() })
+    }
 }
 
 /// The operating system's keychain, through `keyring`.
@@ -119,6 +131,14 @@ impl KeyStore for OsKeychain {
     fn load(&self, account: &str) -> Result<WrappingKey, VaultError> {
         let encoded = Zeroizing::new(self.entry(account)?.get_password().map_err(|e| self.map_error(e))?);
         decode_wrapping_key(&encoded)
+    }
+
+    fn store_text(&self, account: &str, secret: &str) -> Result<(), VaultError> {
+        self.entry(account)?.set_password(secret).map_err(|e| self.map_error(e))
+    }
+
+    fn load_text(&self, account: &str) -> Result<Zeroizing<String>, VaultError> {
+        Ok(Zeroizing::new(self.entry(account)?.get_password().map_err(|e| self.map_error(e))?))
     }
 
     fn delete(&self, account: &str) -> Result<(), VaultError> {

@@ -10,4 +10,5 @@ mod search;
 mod seed;
 mod session;
 mod support;
+mod sync;
 mod vault;

@@ -1,0 +1,204 @@
+//! Marketplace accounts (name, base URL, where the token is kept) and their
+//! saved searches. The token goes to the OS keychain; when there is none it
+//! is kept inside the encrypted database. Never in a file or a log.
+
+use bidwell_marketplace::{ApiToken, JobQuery};
+use chrono::{DateTime, Utc};
+use serde::Serialize;
+use sqlx::SqliteConnection;
+
+use super::ConnectionState;
+use crate::error::{Error, Result};
+use crate::id::Id;
+use crate::Workspace;
+
+/// A connected marketplace account. The token is never part of it.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, sqlx::FromRow, ts_rs::TS)]
+pub struct MarketAccount {
+    pub id: Id,
+    pub name: String,
+    pub base_url: String,
+    /// "keychain" or "database".
+    pub token_store: String,
+    pub connection: ConnectionState,
+    pub last_sync_at: Option<DateTime<Utc>>,
+    pub last_error: Option<String>,
+    pub created_at: DateTime<Utc>,
+}
+
+/// A job search pulled on every sync; new matches flow into the jobs list.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, ts_rs::TS)]
+pub struct SavedSearch {
+    pub id: Id,
+    pub account_id: Id,
+    pub name: String,
+    /// Words that must all appear in a job's title or description.
+    pub query: Option<String>,
+    /// Any one of these skills.
+    pub skills: Vec<String>,
+    pub created_at: DateTime<Utc>,
+}
+
+const ACCOUNT_COLUMNS: &str = "id, name, base_url, token_store, connection, last_sync_at, last_error, created_at";
+
+/// The keychain entry of an account's token.
+fn keychain_entry(account: Id) -> String {
+    format!("market-token-{account}")
+}
+
+fn check_url(url: &str) -> Result<String> {
+    let url = url.trim();
+    let lower = url.to_ascii_lowercase();
+    let local = ["http://127.0.0.1", "http://localhost", "http://[::1]"].iter().any(|p| lower.starts_with(p));
+    if !(lower.starts_with("https://") || local) {
+        return Err(Error::validation("url", "must start with https:// (plain http only to this machine)"));
+    }
+    if url.contains(char::is_whitespace) || url.contains('@') {
+        return Err(Error::validation("url", "must be a plain URL without spaces or a user name"));
+    }
+    Ok(url.to_owned())
+}
+
+impl Workspace {
+    /// Connects a marketplace account. The token is stored in the OS
+    /// keychain, or, where there is none, inside the encrypted database.
+    pub async fn add_market_account(&self, name: &str, url: &str, token: ApiToken) -> Result<MarketAccount> {
+        let name = crate::domain::check::required("name", name, 100)?;
+        let url = check_url(url)?;
+        if token.is_empty() {
+            return Err(Error::validation("token", "is empty"));
+        }
+        let now = self.now();
+        let id = Id::new_at(now);
+        let in_keychain = self.keychain().store_text(&keychain_entry(id), token.expose_secret()).is_ok();
+        let secret = (!in_keychain).then(|| zeroize::Zeroizing::new(token.expose_secret().to_owned()));
+        sqlx::query(
+            "INSERT INTO market_accounts (id, name, base_url, token_store, token_secret, created_at, updated_at) \
+             VALUES (?, ?, ?, ?, ?, ?, ?)",
+        )
+        .bind(id)
+        .bind(&name)
+        .bind(&url)
+        .bind(if in_keychain { "keychain" } else { "database" })
+        .bind(secret.as_ref().map(|s| s.as_str()))
+        .bind(now)
+        .bind(now)
+        .execute(&self.pool().await)
+        .await?;
+        self.market_account(id).await
+    }
+
+    pub async fn market_account(&self, id: Id) -> Result<MarketAccount> {
+        sqlx::query_as::<_, MarketAccount>(&format!(
+            "SELECT {ACCOUNT_COLUMNS} FROM market_accounts WHERE id = ? AND deleted_at IS NULL"
+        ))
+        .bind(id)
+        .fetch_optional(&self.pool().await)
+        .await?
+        .ok_or_else(|| Error::validation("account", format!("no marketplace account {id}")))
+    }
+
+    pub async fn market_accounts(&self) -> Result<Vec<MarketAccount>> {
+        Ok(sqlx::query_as::<_, MarketAccount>(&format!(
+            "SELECT {ACCOUNT_COLUMNS} FROM market_accounts WHERE deleted_at IS NULL ORDER BY id"
+        ))
+        .fetch_all(&self.pool().await)
+        .await?)
+    }
+
+    /// A new token for an account (after "token expired"); sync resumes.
+    pub async fn set_market_token(&self, id: Id, token: ApiToken) -> Result<()> {
+        let account = self.market_account(id).await?;
+        let in_keychain = account.token_store == "keychain"
+            && self.keychain().store_text(&keychain_entry(id), token.expose_secret()).is_ok();
+        let secret = (!in_keychain).then(|| zeroize::Zeroizing::new(token.expose_secret().to_owned()));
+        sqlx::query(
+            "UPDATE market_accounts SET token_store = ?, token_secret = ?, connection = 'unknown', \
+             last_error = NULL, updated_at = ? WHERE id = ?",
+        )
+        .bind(if in_keychain { "keychain" } else { "database" })
+        .bind(secret.as_ref().map(|s| s.as_str()))
+        .bind(self.now())
+        .bind(id)
+        .execute(&self.pool().await)
+        .await?;
+        Ok(())
+    }
+
+    /// The account's token, from wherever it is kept.
+    pub(crate) async fn market_token(&self, account: &MarketAccount) -> Result<ApiToken> {
+        if account.token_store == "keychain" {
+            let secret = self.keychain().load_text(&keychain_entry(account.id))?;
+            return Ok(ApiToken::new(secret.as_str().to_owned()));
+        }
+        let secret: Option<String> = sqlx::query_scalar("SELECT token_secret FROM market_accounts WHERE id = ?")
+            .bind(account.id)
+            .fetch_one(&self.pool().await)
+            .await?;
+        let secret = zeroize::Zeroizing::new(secret.unwrap_or_default());
+        Ok(ApiToken::new(secret.as_str().to_owned()))
+    }
+
+    /// Adds a job search to pull on every sync of `account`.
+    pub async fn add_saved_search(
+        &self,
+        account: Id,
+        name: &str,
+        query: Option<String>,
+        skills: Vec<String>,
+    ) -> Result<SavedSearch> {
+        let name = crate::domain::check::required("name", name, 100)?;
+        self.market_account(account).await?;
+        let query = query.map(|q| q.trim().to_owned()).filter(|q| !q.is_empty());
+        let skills: Vec<String> = skills.into_iter().map(|s| s.trim().to_owned()).filter(|s| !s.is_empty()).collect();
+        let wire = JobQuery { query: query.clone(), skills: skills.clone(), ..JobQuery::default() };
+        let now = self.now();
+        let id = Id::new_at(now);
+        sqlx::query(
+            "INSERT INTO saved_searches (id, account_id, name, query, created_at, updated_at) VALUES (?, ?, ?, ?, ?, ?)",
+        )
+        .bind(id)
+        .bind(account)
+        .bind(&name)
+        .bind(serde_json::to_string(&wire).map_err(|_| Error::validation("query", "cannot be stored"))?)
+        .bind(now)
+        .bind(now)
+        .execute(&self.pool().await)
+        .await?;
+        Ok(SavedSearch { id, account_id: account, name, query, skills, created_at: now })
+    }
+
+    pub async fn saved_searches(&self) -> Result<Vec<SavedSearch>> {
+        let mut conn = self.pool().await.acquire().await?;
+        Ok(saved_searches(&mut conn, None).await?.into_iter().map(|(s, _)| s).collect())
+    }
+}
+
+/// Saved searches (of one account, or all) with their wire query.
+pub(crate) async fn saved_searches(
+    conn: &mut SqliteConnection,
+    account: Option<Id>,
+) -> Result<Vec<(SavedSearch, JobQuery)>> {
+    let rows: Vec<(Id, Id, String, String, DateTime<Utc>)> = sqlx::query_as(
+        "SELECT id, account_id, name, query, created_at FROM saved_searches \
+         WHERE deleted_at IS NULL AND (?1 IS NULL OR account_id = ?1) ORDER BY id",
+    )
+    .bind(account)
+    .fetch_all(conn)
+    .await?;
+    Ok(rows
+        .into_iter()
+        .map(|(id, account_id, name, query, created_at)| {
+            let wire: JobQuery = serde_json::from_str(&query).unwrap_or_default();
+            let search = SavedSearch {
+                id,
+                account_id,
+                name,
+                query: wire.query.clone(),
+                skills: wire.skills.clone(),
+                created_at,
+            };
+            (search, wire)
+        })
+        .collect())
+}

@@ -1,0 +1,952 @@
+//! The network side of sync: [`SyncEngine::sync_once`] pushes due outbox rows
+//! (in order per bid, each with its idempotency key or base version) and
+//! pulls every feed by cursor. Every step commits on its own, so dropping the
+//! future at any await point loses nothing: a write the marketplace applied
+//! but we never recorded is replayed with the same key or base version, and a
+//! page is saved in the same transaction as the cursor that follows it.
+//!
+//! Time comes from the workspace's clock; the engine never sleeps. A driver
+//! (the CLI's `bidwell sync`, the app's timer) may wait until
+//! [`SyncReport::next_attempt_at`].
+
+use std::collections::HashSet;
+use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::{Arc, Mutex};
+
+use bidwell_marketplace::{
+    wire, ApiToken, Backoff, HttpMarketplace, HttpOptions, IdempotencyKey, MarketError, Marketplace, Operation,
+};
+use chrono::{DateTime, Utc};
+use rand::SeedableRng;
+use rand_chacha::ChaCha8Rng;
+use sqlx::SqliteConnection;
+
+use super::accounts::{saved_searches, MarketAccount};
+use super::outbox::{self, apply_server_bid, parse, restore_server_status, BidTerms, OutboxRow};
+use super::{ConnectionState, SyncReport};
+use crate::domain::{Bid, Origin};
+use crate::error::{Error, Result};
+use crate::id::Id;
+use crate::store::record;
+use crate::Workspace;
+
+/// Makes the [`Marketplace`] client for an account. The app and the CLI use
+/// [`HttpConnector`]; tests may put a wrapper around it.
+pub trait MarketConnector: Send + Sync {
+    fn connect(&self, base_url: &str, token: ApiToken) -> std::result::Result<Arc<dyn Marketplace>, MarketError>;
+}
+
+/// The real client: HTTPS (or plain HTTP to this machine) with reqwest.
+#[derive(Debug, Clone, Default)]
+pub struct HttpConnector {
+    pub options: HttpOptions,
+}
+
+impl MarketConnector for HttpConnector {
+    fn connect(&self, base_url: &str, token: ApiToken) -> std::result::Result<Arc<dyn Marketplace>, MarketError> {
+        Ok(Arc::new(HttpMarketplace::new(base_url, token, self.options.clone())?))
+    }
+}
+
+/// Whether a client's data may leave the machine.
+pub type SharePolicy = Arc<dyn Fn(Id) -> bool + Send + Sync>;
+
+#[derive(Debug, Clone)]
+pub struct SyncOptions {
+    pub backoff: Backoff,
+    /// Items asked for per page (1 to 200).
+    pub page_limit: u32,
+    /// Seeds the backoff jitter, so tests can repeat a run.
+    pub jitter_seed: Option<u64>,
+}
+
+impl Default for SyncOptions {
+    fn default() -> SyncOptions {
+        SyncOptions { backoff: Backoff::default(), page_limit: bidwell_marketplace::MAX_PAGE_LIMIT, jitter_seed: None }
+    }
+}
+
+/// Pushes and pulls for every connected account of a workspace.
+pub struct SyncEngine {
+    connector: Arc<dyn MarketConnector>,
+    options: SyncOptions,
+    rng: Mutex<ChaCha8Rng>,
+    share_override: Option<SharePolicy>,
+}
+
+/// How a step ended for its account.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Flow {
+    Go,
+    /// The token was refused: stop this account until a new token.
+    Unauthorized,
+    Cancelled,
+    /// A pull failed: this account's run ends here; the next one resumes.
+    Stopped,
+}
+
+/// What one account's run saw, for its connection state.
+#[derive(Default)]
+struct Health {
+    answered: u64,
+    transient: u64,
+    last_error: Option<String>,
+}
+
+impl Health {
+    fn note(&mut self, err: &MarketError) {
+        if err.is_transient() {
+            self.transient += 1;
+        } else {
+            // A refusal is still an answer: the marketplace is reachable.
+            self.answered += 1;
+        }
+        self.last_error = Some(err.to_string());
+    }
+}
+
+const PUSH: &str = "push";
+const PULL_BIDS: &str = "pull bids";
+const PULL_MILESTONES: &str = "pull milestones";
+const PULL_JOBS: &str = "pull jobs";
+
+impl SyncEngine {
+    pub fn new(connector: Arc<dyn MarketConnector>, options: SyncOptions) -> SyncEngine {
+        let rng = match options.jitter_seed {
+            Some(seed) => ChaCha8Rng::seed_from_u64(seed),
+            None => ChaCha8Rng::from_entropy(),
+        };
+        SyncEngine { connector, options, rng: Mutex::new(rng), share_override: None }
+    }
+
+    /// The engine the app and the CLI use.
+    pub fn http(options: HttpOptions) -> SyncEngine {
+        SyncEngine::new(Arc::new(HttpConnector { options }), SyncOptions::default())
+    }
+
+    /// TESTS ONLY: decides [`SyncEngine::may_share`] until the privacy
+    /// branch's per-client restriction is wired in.
+    #[doc(hidden)]
+    pub fn with_share_policy(mut self, policy: SharePolicy) -> SyncEngine {
+        self.share_override = Some(policy);
+        self
+    }
+
+    /// The one place that decides whether a client's data may leave the
+    /// machine. A restricted client never does.
+    // TODO(merge privacy-rights): read the client's restriction (and its
+    // consents) through `conn` here; until that branch lands nothing is
+    // restricted except through the test override.
+    async fn may_share(&self, _conn: &mut SqliteConnection, client: Id) -> Result<bool> {
+        Ok(self.share_override.as_ref().is_none_or(|policy| policy(client)))
+    }
+
+    /// Whether the user opted in to analytics; while not, every request
+    /// carries `Sec-GPC: 1`.
+    // TODO(merge privacy-rights): read the analytics consent from the ledger.
+    fn analytics_opted_in(&self) -> bool {
+        false
+    }
+
+    /// One pass over every account: push what is due, then pull every feed.
+    /// `progress(phase, done, total)`; `cancel` stops at the next safe point.
+    pub async fn sync_once(
+        &self,
+        ws: &Workspace,
+        progress: &mut (dyn FnMut(&str, u64, u64) + Send),
+        cancel: &AtomicBool,
+    ) -> Result<SyncReport> {
+        let mut report = SyncReport::default();
+        for account in ws.market_accounts().await? {
+            if cancel.load(Ordering::Relaxed) {
+                report.cancelled = true;
+                break;
+            }
+            if account.connection == ConnectionState::TokenExpired {
+                continue;
+            }
+            self.sync_account(ws, &account, &mut report, progress, cancel).await?;
+        }
+        report.next_attempt_at = next_attempt_at(ws).await?;
+        Ok(report)
+    }
+
+    async fn sync_account(
+        &self,
+        ws: &Workspace,
+        account: &MarketAccount,
+        report: &mut SyncReport,
+        progress: &mut (dyn FnMut(&str, u64, u64) + Send),
+        cancel: &AtomicBool,
+    ) -> Result<()> {
+        let token = ws.market_token(account).await?;
+        let market = match self.connector.connect(&account.base_url, token) {
+            Ok(market) => market,
+            Err(err) => {
+                let mut health = Health::default();
+                health.note(&err);
+                report.interrupted = true;
+                return record_health(ws, account.id, &health, Flow::Go, false).await;
+            }
+        };
+        market.set_global_privacy_control(!self.analytics_opted_in());
+        let mut health = Health::default();
+        let mut flow = self.push(ws, account.id, market.as_ref(), report, &mut health, progress, cancel).await?;
+        if flow == Flow::Go {
+            flow = self.pull_bids(ws, account.id, market.as_ref(), report, &mut health, progress, cancel).await?;
+        }
+        if flow == Flow::Go {
+            flow = self.pull_milestones(ws, account.id, market.as_ref(), report, &mut health, progress, cancel).await?;
+        }
+        if flow == Flow::Go {
+            flow = self.pull_jobs(ws, account.id, market.as_ref(), report, &mut health, progress, cancel).await?;
+        }
+        match flow {
+            Flow::Cancelled => report.cancelled = true,
+            Flow::Stopped | Flow::Unauthorized => report.interrupted = true,
+            Flow::Go => {}
+        }
+        record_health(ws, account.id, &health, flow, flow == Flow::Go).await
+    }
+
+    // ----- push -----
+
+    #[allow(clippy::too_many_arguments)]
+    async fn push(
+        &self,
+        ws: &Workspace,
+        account: Id,
+        market: &dyn Marketplace,
+        report: &mut SyncReport,
+        health: &mut Health,
+        progress: &mut (dyn FnMut(&str, u64, u64) + Send),
+        cancel: &AtomicBool,
+    ) -> Result<Flow> {
+        // Rows due at the start; a row deferred now is not tried again in this run.
+        let started = ws.now();
+        let mut tried: HashSet<i64> = HashSet::new();
+        let mut done = 0u64;
+        loop {
+            let rows = due_heads(ws, account, started).await?;
+            let rows: Vec<OutboxRow> = rows.into_iter().filter(|r| !tried.contains(&r.seq)).collect();
+            if rows.is_empty() {
+                return Ok(Flow::Go);
+            }
+            let total = done + rows.len() as u64;
+            for row in rows {
+                if cancel.load(Ordering::Relaxed) {
+                    return Ok(Flow::Cancelled);
+                }
+                tried.insert(row.seq);
+                if self.send_row(ws, market, &row, report, health).await? == Flow::Unauthorized {
+                    return Ok(Flow::Unauthorized);
+                }
+                done += 1;
+                progress(PUSH, done, total);
+            }
+        }
+    }
+
+    async fn send_row(
+        &self,
+        ws: &Workspace,
+        market: &dyn Marketplace,
+        row: &OutboxRow,
+        report: &mut SyncReport,
+        health: &mut Health,
+    ) -> Result<Flow> {
+        let pool = ws.pool().await;
+        let mut conn = pool.acquire().await?;
+        let Some(bid) = record::fetch::<Bid>(&mut conn, row.entity_id, true).await.ok() else {
+            // The bid is gone for good: nothing is left to send.
+            sqlx::query("DELETE FROM outbox WHERE seq = ?").bind(row.seq).execute(&mut *conn).await?;
+            return Ok(Flow::Go);
+        };
+        if let Some(client) = bid_client(&mut conn, &bid).await? {
+            if !self.may_share(&mut conn, client).await? {
+                let now = ws.now();
+                let reason = "the bid's client is restricted; nothing about it leaves this machine";
+                fail_row(&mut conn, row, reason, now).await?;
+                report.failed += 1;
+                return Ok(Flow::Go);
+            }
+        }
+        drop(conn);
+        let now = ws.now();
+        let key = IdempotencyKey::new(row.idempotency_key.clone())
+            .ok_or_else(|| Error::Inconsistent("an outbox row has an invalid idempotency key".to_owned()))?;
+        let result = match row.operation.as_str() {
+            outbox::CREATE => {
+                let new: wire::NewBid = parse(&row.payload)?;
+                log_request(ws, row.account_id, Operation::CreateBid, 1, now).await?;
+                market.create_bid(&key, &new).await
+            }
+            outbox::WITHDRAW => match &bid.origin.external_id {
+                Some(external) => {
+                    log_request(ws, row.account_id, Operation::WithdrawBid, 1, now).await?;
+                    market.withdraw_bid(external, &key).await
+                }
+                None => Err(never_created()),
+            },
+            outbox::UPDATE => return self.send_edit(ws, market, row, &bid, now, report, health).await,
+            _ => Err(MarketError::Permanent {
+                code: wire::ApiErrorCode::Unknown,
+                message: format!("unknown outbox operation {}", row.operation),
+            }),
+        };
+        self.settle(ws, row, result, now, report, health).await
+    }
+
+    #[allow(clippy::too_many_arguments)]
+    async fn send_edit(
+        &self,
+        ws: &Workspace,
+        market: &dyn Marketplace,
+        row: &OutboxRow,
+        bid: &Bid,
+        now: DateTime<Utc>,
+        report: &mut SyncReport,
+        health: &mut Health,
+    ) -> Result<Flow> {
+        let Some(external) = &bid.origin.external_id else {
+            return self.settle(ws, row, Err(never_created()), now, report, health).await;
+        };
+        let terms: BidTerms = parse(&row.payload)?;
+        let base_terms: Option<BidTerms> = row.base_terms.as_deref().map(parse).transpose()?;
+        let mut base = row.base_version.or(bid.server_version).unwrap_or(0);
+        // A marketplace change of status only (shortlisted, say) is no
+        // conflict: the edit moves onto the new version. Bounded, so a bid
+        // changing under us all the time is retried later rather than forever.
+        for _ in 0..3 {
+            log_request(ws, row.account_id, Operation::EditBid, 1, now).await?;
+            let result = market.edit_bid(external, u64::try_from(base).unwrap_or(0), &terms.to_edit()).await;
+            let Err(MarketError::VersionConflict { current }) = result else {
+                return self.settle(ws, row, result, now, report, health).await;
+            };
+            health.answered += 1;
+            let theirs = BidTerms::of_wire(&current);
+            if theirs == terms {
+                // Our earlier try went through; its answer was lost.
+                return self.settle(ws, row, Ok(*current), now, report, health).await;
+            }
+            if base_terms.as_ref() == Some(&theirs) {
+                base = i64::try_from(current.version).unwrap_or(i64::MAX);
+                sqlx::query("UPDATE outbox SET base_version = ? WHERE seq = ?")
+                    .bind(base)
+                    .bind(row.seq)
+                    .execute(&ws.pool().await)
+                    .await?;
+                continue;
+            }
+            record_conflict(ws, row, bid, &current, now).await?;
+            report.conflicts += 1;
+            return Ok(Flow::Go);
+        }
+        let busy = MarketError::Transient {
+            retry_after: None,
+            reason: bidwell_marketplace::TransientReason::Retryable(wire::ApiErrorCode::VersionConflict),
+        };
+        self.settle(ws, row, Err(busy), now, report, health).await
+    }
+
+    /// Records what happened to a row that was sent.
+    async fn settle(
+        &self,
+        ws: &Workspace,
+        row: &OutboxRow,
+        result: std::result::Result<wire::Bid, MarketError>,
+        now: DateTime<Utc>,
+        report: &mut SyncReport,
+        health: &mut Health,
+    ) -> Result<Flow> {
+        let err = match result {
+            Ok(server) => {
+                health.answered += 1;
+                ack(ws, row, &server, now).await?;
+                report.pushed += 1;
+                return Ok(Flow::Go);
+            }
+            Err(err) => err,
+        };
+        health.note(&err);
+        let pool = ws.pool().await;
+        match err {
+            MarketError::Unauthorized => Ok(Flow::Unauthorized),
+            MarketError::Transient { .. } => {
+                let attempt = u32::try_from(row.attempts).unwrap_or(u32::MAX);
+                let delay = {
+                    let mut rng = self.rng.lock().unwrap_or_else(|p| p.into_inner());
+                    err.retry_delay(attempt, &self.options.backoff, now, &mut *rng).unwrap_or_default()
+                };
+                let next = now + chrono::Duration::from_std(delay).unwrap_or(chrono::Duration::zero());
+                sqlx::query(
+                    "UPDATE outbox SET attempts = attempts + 1, last_error = ?, last_attempt_at = ?, \
+                     next_attempt_at = ?, updated_at = ? WHERE seq = ?",
+                )
+                .bind(err.to_string())
+                .bind(now)
+                .bind(next)
+                .bind(now)
+                .bind(row.seq)
+                .execute(&pool)
+                .await?;
+                report.deferred += 1;
+                Ok(Flow::Go)
+            }
+            other => {
+                let mut tx = pool.begin().await?;
+                fail_row(&mut tx, row, &other.to_string(), now).await?;
+                tx.commit().await?;
+                report.failed += 1;
+                Ok(Flow::Go)
+            }
+        }
+    }
+
+    // ----- pull -----
+
+    #[allow(clippy::too_many_arguments)]
+    async fn pull_bids(
+        &self,
+        ws: &Workspace,
+        account: Id,
+        market: &dyn Marketplace,
+        report: &mut SyncReport,
+        health: &mut Health,
+        progress: &mut (dyn FnMut(&str, u64, u64) + Send),
+        cancel: &AtomicBool,
+    ) -> Result<Flow> {
+        let resource = "bids";
+        let mut cursor = load_cursor(ws, account, resource).await?;
+        let mut restarted = false;
+        let mut pulled = 0u64;
+        loop {
+            if cancel.load(Ordering::Relaxed) {
+                return Ok(Flow::Cancelled);
+            }
+            log_request(ws, account, Operation::ListBids, 0, ws.now()).await?;
+            let page = match market.bids_since(cursor.as_ref(), self.options.page_limit).await {
+                Ok(page) => page,
+                Err(MarketError::CursorExpired) if !restarted => {
+                    // Start over and merge by marketplace id: nothing doubles.
+                    restarted = true;
+                    cursor = None;
+                    continue;
+                }
+                Err(err) => return Ok(pull_failed(health, &err)),
+            };
+            health.answered += 1;
+            // Jobs the bids are on that we have not seen: fetched before the
+            // page's transaction, which must not wait on the network.
+            let mut jobs = Vec::new();
+            {
+                let mut conn = ws.pool().await.acquire().await?;
+                let mut seen = HashSet::new();
+                for bid in &page.items {
+                    if seen.insert(bid.job_id.clone())
+                        && local_bid(&mut conn, account, &bid.id).await?.is_none()
+                        && local_job(&mut conn, account, &bid.job_id).await?.is_none()
+                    {
+                        log_request(ws, account, Operation::GetJob, 0, ws.now()).await?;
+                        match market.get_job(&bid.job_id).await {
+                            Ok(job) => jobs.push(job),
+                            Err(MarketError::NotFound) => {}
+                            Err(err) => return Ok(pull_failed(health, &err)),
+                        }
+                    }
+                }
+            }
+            let now = ws.now();
+            let mut tx = ws.pool().await.begin().await?;
+            for job in &jobs {
+                upsert_job(&mut tx, account, job, now).await?;
+            }
+            for bid in &page.items {
+                upsert_bid(&mut tx, account, bid, now).await?;
+            }
+            save_cursor(&mut tx, account, resource, page.next_cursor.as_ref().or(cursor.as_ref()), now).await?;
+            tx.commit().await?;
+            pulled += page.items.len() as u64;
+            report.pulled += page.items.len() as u64;
+            progress(PULL_BIDS, pulled, pulled);
+            cursor = page.next_cursor.or(cursor);
+            if !page.has_more {
+                return Ok(Flow::Go);
+            }
+        }
+    }
+
+    #[allow(clippy::too_many_arguments)]
+    async fn pull_milestones(
+        &self,
+        ws: &Workspace,
+        account: Id,
+        market: &dyn Marketplace,
+        report: &mut SyncReport,
+        health: &mut Health,
+        progress: &mut (dyn FnMut(&str, u64, u64) + Send),
+        cancel: &AtomicBool,
+    ) -> Result<Flow> {
+        let resource = "milestones";
+        let mut cursor = load_cursor(ws, account, resource).await?;
+        let mut restarted = false;
+        let mut pulled = 0u64;
+        loop {
+            if cancel.load(Ordering::Relaxed) {
+                return Ok(Flow::Cancelled);
+            }
+            log_request(ws, account, Operation::ListMilestones, 0, ws.now()).await?;
+            let page = match market.milestones_since(cursor.as_ref(), self.options.page_limit).await {
+                Ok(page) => page,
+                Err(MarketError::CursorExpired) if !restarted => {
+                    restarted = true;
+                    cursor = None;
+                    continue;
+                }
+                Err(err) => return Ok(pull_failed(health, &err)),
+            };
+            health.answered += 1;
+            let now = ws.now();
+            let mut tx = ws.pool().await.begin().await?;
+            for milestone in &page.items {
+                upsert_milestone(&mut tx, account, milestone, now).await?;
+            }
+            save_cursor(&mut tx, account, resource, page.next_cursor.as_ref().or(cursor.as_ref()), now).await?;
+            tx.commit().await?;
+            pulled += page.items.len() as u64;
+            report.pulled += page.items.len() as u64;
+            progress(PULL_MILESTONES, pulled, pulled);
+            cursor = page.next_cursor.or(cursor);
+            if !page.has_more {
+                return Ok(Flow::Go);
+            }
+        }
+    }
+
+    #[allow(clippy::too_many_arguments)]
+    async fn pull_jobs(
+        &self,
+        ws: &Workspace,
+        account: Id,
+        market: &dyn Marketplace,
+        report: &mut SyncReport,
+        health: &mut Health,
+        progress: &mut (dyn FnMut(&str, u64, u64) + Send),
+        cancel: &AtomicBool,
+    ) -> Result<Flow> {
+        let searches = {
+            let mut conn = ws.pool().await.acquire().await?;
+            saved_searches(&mut conn, Some(account)).await?
+        };
+        let mut pulled = 0u64;
+        for (search, query) in searches {
+            let resource = format!("jobs:{}", search.id);
+            let mut cursor = load_cursor(ws, account, &resource).await?;
+            let mut restarted = false;
+            loop {
+                if cancel.load(Ordering::Relaxed) {
+                    return Ok(Flow::Cancelled);
+                }
+                log_request(ws, account, Operation::ListJobs, 0, ws.now()).await?;
+                let page = match market.list_jobs(&query, cursor.as_ref(), self.options.page_limit).await {
+                    Ok(page) => page,
+                    Err(MarketError::CursorExpired) if !restarted => {
+                        restarted = true;
+                        cursor = None;
+                        continue;
+                    }
+                    Err(err) => return Ok(pull_failed(health, &err)),
+                };
+                health.answered += 1;
+                let now = ws.now();
+                let mut tx = ws.pool().await.begin().await?;
+                for job in &page.items {
+                    upsert_job(&mut tx, account, job, now).await?;
+                }
+                save_cursor(&mut tx, account, &resource, page.next_cursor.as_ref().or(cursor.as_ref()), now).await?;
+                tx.commit().await?;
+                pulled += page.items.len() as u64;
+                report.pulled += page.items.len() as u64;
+                progress(PULL_JOBS, pulled, pulled);
+                cursor = page.next_cursor.or(cursor);
+                if !page.has_more {
+                    break;
+                }
+            }
+        }
+        Ok(Flow::Go)
+    }
+}
+
+fn never_created() -> MarketError {
+    MarketError::Permanent {
+        code: wire::ApiErrorCode::InvalidState,
+        message: "the bid never reached the marketplace".to_owned(),
+    }
+}
+
+/// A pull that failed: the cursor stays where its data is; the next run resumes there.
+fn pull_failed(health: &mut Health, err: &MarketError) -> Flow {
+    health.note(err);
+    if matches!(err, MarketError::Unauthorized) {
+        Flow::Unauthorized
+    } else {
+        Flow::Stopped
+    }
+}
+
+/// The first pending row of each bid that is due and has no open conflict.
+/// A failed create holds back the rows behind it (they need the bid on the
+/// marketplace); a failed edit or withdrawal does not: it stays visible for a
+/// retry and the bid's later changes keep flowing.
+async fn due_heads(ws: &Workspace, account: Id, now: DateTime<Utc>) -> Result<Vec<OutboxRow>> {
+    Ok(sqlx::query_as::<_, OutboxRow>(
+        "SELECT seq, account_id, entity_id, operation, payload, idempotency_key, attempts, base_version, base_terms \
+         FROM outbox o WHERE o.account_id = ?1 AND o.status = 'pending' \
+           AND (o.next_attempt_at IS NULL OR o.next_attempt_at <= ?2) \
+           AND o.seq = (SELECT min(seq) FROM outbox p WHERE p.entity_kind = o.entity_kind AND p.entity_id = o.entity_id \
+                        AND (p.status = 'pending' OR p.operation = 'create')) \
+           AND NOT EXISTS (SELECT 1 FROM sync_conflicts c WHERE c.bid_id = o.entity_id AND c.resolved_at IS NULL) \
+         ORDER BY o.seq",
+    )
+    .bind(account)
+    .bind(now)
+    .fetch_all(&ws.pool().await)
+    .await?)
+}
+
+async fn next_attempt_at(ws: &Workspace) -> Result<Option<DateTime<Utc>>> {
+    Ok(sqlx::query_scalar(
+        "SELECT min(next_attempt_at) FROM outbox WHERE status = 'pending' AND next_attempt_at IS NOT NULL",
+    )
+    .fetch_one(&ws.pool().await)
+    .await?)
+}
+
+/// The local client a bid is about, through its project or its job.
+async fn bid_client(conn: &mut SqliteConnection, bid: &Bid) -> Result<Option<Id>> {
+    Ok(sqlx::query_scalar(
+        "SELECT coalesce((SELECT client_id FROM projects WHERE id = ?1), (SELECT client_id FROM jobs WHERE id = ?2))",
+    )
+    .bind(bid.project_id)
+    .bind(bid.job_id)
+    .fetch_one(conn)
+    .await?)
+}
+
+/// The transparency log: what kind of data went where, and how many records.
+async fn log_request(ws: &Workspace, account: Id, op: Operation, records: i64, now: DateTime<Utc>) -> Result<()> {
+    let categories: Vec<String> = op
+        .data_categories()
+        .iter()
+        .map(|c| serde_json::to_value(c).ok().and_then(|v| v.as_str().map(str::to_owned)).unwrap_or_default())
+        .collect();
+    let op_name = serde_json::to_value(op).ok().and_then(|v| v.as_str().map(str::to_owned)).unwrap_or_default();
+    sqlx::query(
+        "INSERT INTO transparency_log (at, account_id, operation, endpoint, data_categories, record_count) \
+         VALUES (?, ?, ?, ?, ?, ?)",
+    )
+    .bind(now)
+    .bind(account)
+    .bind(op_name)
+    .bind(op.endpoint())
+    .bind(serde_json::Value::from(categories).to_string())
+    .bind(records)
+    .execute(&ws.pool().await)
+    .await?;
+    Ok(())
+}
+
+async fn fail_row(conn: &mut SqliteConnection, row: &OutboxRow, reason: &str, now: DateTime<Utc>) -> Result<()> {
+    sqlx::query(
+        "UPDATE outbox SET status = 'failed', attempts = attempts + 1, last_error = ?, last_attempt_at = ?, \
+         next_attempt_at = NULL, updated_at = ? WHERE seq = ?",
+    )
+    .bind(reason)
+    .bind(now)
+    .bind(now)
+    .bind(row.seq)
+    .execute(&mut *conn)
+    .await?;
+    if row.operation == outbox::CREATE {
+        sqlx::query("UPDATE bids SET status = 'failed', updated_at = ? WHERE id = ? AND status = 'queued'")
+            .bind(now)
+            .bind(row.entity_id)
+            .execute(&mut *conn)
+            .await?;
+    } else {
+        restore_server_status(conn, row.entity_id, now).await?;
+    }
+    Ok(())
+}
+
+/// The marketplace acknowledged a row: it goes, the bid takes the answer,
+/// and an edit chained behind it learns the version it builds on.
+async fn ack(ws: &Workspace, row: &OutboxRow, server: &wire::Bid, now: DateTime<Utc>) -> Result<()> {
+    let mut tx = ws.pool().await.begin().await?;
+    sqlx::query("DELETE FROM outbox WHERE seq = ?").bind(row.seq).execute(&mut *tx).await?;
+    // A pull may have brought this bid in as a stranger before its create was
+    // acknowledged: fold that copy into ours.
+    let source = row.account_id.to_string();
+    let stranger: Option<Id> =
+        sqlx::query_scalar("SELECT id FROM bids WHERE source = ? AND external_id = ? AND id <> ?")
+            .bind(&source)
+            .bind(&server.id)
+            .bind(row.entity_id)
+            .fetch_optional(&mut *tx)
+            .await?;
+    if let Some(stranger) = stranger {
+        let rows: i64 = sqlx::query_scalar("SELECT count(*) FROM outbox WHERE entity_kind = 'bid' AND entity_id = ?")
+            .bind(stranger)
+            .fetch_one(&mut *tx)
+            .await?;
+        if rows == 0 {
+            sqlx::query("UPDATE milestones SET bid_id = ? WHERE bid_id = ?")
+                .bind(row.entity_id)
+                .bind(stranger)
+                .execute(&mut *tx)
+                .await?;
+            sqlx::query("DELETE FROM bids WHERE id = ?").bind(stranger).execute(&mut *tx).await?;
+        } else {
+            // A bid of our own that claims the same marketplace id (the
+            // marketplace reused it): it keeps its changes, loses the link.
+            sqlx::query("UPDATE bids SET external_id = NULL WHERE id = ?").bind(stranger).execute(&mut *tx).await?;
+        }
+    }
+    apply_server_bid(&mut tx, row.account_id, row.entity_id, server, now).await?;
+    sqlx::query(
+        "UPDATE outbox SET base_version = ?1 WHERE base_version IS NULL AND operation = 'update' AND seq = \
+         (SELECT min(seq) FROM outbox WHERE entity_kind = 'bid' AND entity_id = ?2 AND status = 'pending')",
+    )
+    .bind(i64::try_from(server.version).unwrap_or(i64::MAX))
+    .bind(row.entity_id)
+    .execute(&mut *tx)
+    .await?;
+    tx.commit().await?;
+    Ok(())
+}
+
+async fn record_conflict(
+    ws: &Workspace,
+    row: &OutboxRow,
+    bid: &Bid,
+    current: &wire::Bid,
+    now: DateTime<Utc>,
+) -> Result<()> {
+    let mut tx = ws.pool().await.begin().await?;
+    let mine: Bid = record::fetch(&mut tx, bid.meta.id, true).await?;
+    sqlx::query(
+        "INSERT INTO sync_conflicts (id, account_id, bid_id, mine, theirs, created_at) VALUES (?, ?, ?, ?, ?, ?)",
+    )
+    .bind(Id::new_at(now))
+    .bind(row.account_id)
+    .bind(bid.meta.id)
+    .bind(serde_json::to_string(&BidTerms::of_local(&mine)).unwrap_or_default())
+    .bind(serde_json::to_string(current).unwrap_or_default())
+    .bind(now)
+    .execute(&mut *tx)
+    .await?;
+    sqlx::query("DELETE FROM outbox WHERE seq = ?").bind(row.seq).execute(&mut *tx).await?;
+    apply_server_bid(&mut tx, row.account_id, bid.meta.id, current, now).await?;
+    tx.commit().await?;
+    Ok(())
+}
+
+async fn record_health(ws: &Workspace, account: Id, health: &Health, flow: Flow, complete: bool) -> Result<()> {
+    let now = ws.now();
+    let state = match flow {
+        Flow::Unauthorized => Some(ConnectionState::TokenExpired),
+        _ if health.answered > 0 => Some(ConnectionState::Online),
+        _ if health.transient > 0 => Some(ConnectionState::Offline),
+        // Cancelled before anything was asked: what we knew still holds.
+        _ => None,
+    };
+    let clean = complete && health.transient == 0;
+    sqlx::query(
+        "UPDATE market_accounts SET connection = coalesce(?1, connection), \
+         last_sync_at = CASE WHEN ?2 THEN ?3 ELSE last_sync_at END, \
+         last_error = CASE WHEN ?2 THEN NULL ELSE coalesce(?4, last_error) END, updated_at = ?3 WHERE id = ?5",
+    )
+    .bind(state)
+    .bind(clean)
+    .bind(now)
+    .bind(&health.last_error)
+    .bind(account)
+    .execute(&ws.pool().await)
+    .await?;
+    Ok(())
+}
+
+async fn load_cursor(ws: &Workspace, account: Id, resource: &str) -> Result<Option<wire::Cursor>> {
+    let cursor: Option<Option<String>> =
+        sqlx::query_scalar("SELECT cursor FROM sync_state WHERE account_id = ? AND resource = ?")
+            .bind(account)
+            .bind(resource)
+            .fetch_optional(&ws.pool().await)
+            .await?;
+    Ok(cursor.flatten().map(wire::Cursor))
+}
+
+async fn save_cursor(
+    conn: &mut SqliteConnection,
+    account: Id,
+    resource: &str,
+    cursor: Option<&wire::Cursor>,
+    now: DateTime<Utc>,
+) -> Result<()> {
+    sqlx::query(
+        "INSERT INTO sync_state (account_id, resource, cursor, last_synced_at) VALUES (?, ?, ?, ?) \
+         ON CONFLICT (account_id, resource) DO UPDATE SET cursor = excluded.cursor, \
+         last_synced_at = excluded.last_synced_at",
+    )
+    .bind(account)
+    .bind(resource)
+    .bind(cursor.map(|c| c.0.clone()))
+    .bind(now)
+    .execute(conn)
+    .await?;
+    Ok(())
+}
+
+async fn local_bid(conn: &mut SqliteConnection, account: Id, external: &str) -> Result<Option<Id>> {
+    Ok(sqlx::query_scalar("SELECT id FROM bids WHERE source = ? AND external_id = ?")
+        .bind(account.to_string())
+        .bind(external)
+        .fetch_optional(conn)
+        .await?)
+}
+
+async fn local_job(conn: &mut SqliteConnection, account: Id, external: &str) -> Result<Option<Id>> {
+    Ok(sqlx::query_scalar("SELECT id FROM jobs WHERE source = ? AND external_id = ?")
+        .bind(account.to_string())
+        .bind(external)
+        .fetch_optional(conn)
+        .await?)
+}
+
+/// A bid from the marketplace feed: ours (by marketplace id), ours before its
+/// create was acknowledged (same job and terms, no marketplace id yet), or
+/// one made elsewhere (added).
+async fn upsert_bid(conn: &mut SqliteConnection, account: Id, bid: &wire::Bid, now: DateTime<Utc>) -> Result<()> {
+    let local = match local_bid(conn, account, &bid.id).await? {
+        Some(local) => Some(local),
+        None => adopt_pending_create(conn, account, bid).await?,
+    };
+    let local = match local {
+        Some(local) => local,
+        None => {
+            let Some(job) = local_job(conn, account, &bid.job_id).await? else {
+                tracing::warn!("a marketplace bid names a job that could not be fetched; skipped");
+                return Ok(());
+            };
+            let terms = BidTerms::of_wire(bid);
+            let record = Bid {
+                meta: record::new_meta(now),
+                job_id: job,
+                project_id: None,
+                status: outbox::local_status(bid.status),
+                amount_minor: terms.amount_minor.max(1),
+                currency: terms.currency,
+                delivery_days: terms.delivery_days.max(1),
+                proposal: terms.proposal,
+                submitted_at: Some(bid.created_at),
+                server_version: None,
+                origin: Origin { source: Some(account.to_string()), external_id: Some(bid.id.clone()) },
+            };
+            record::insert(conn, &record).await?;
+            record.meta.id
+        }
+    };
+    apply_server_bid(conn, account, local, bid, now).await
+}
+
+async fn adopt_pending_create(conn: &mut SqliteConnection, account: Id, bid: &wire::Bid) -> Result<Option<Id>> {
+    let candidates: Vec<(Id, String)> = sqlx::query_as(
+        "SELECT b.id, o.payload FROM bids b JOIN outbox o ON o.entity_kind = 'bid' AND o.entity_id = b.id \
+         AND o.operation = 'create' JOIN jobs j ON j.id = b.job_id \
+         WHERE b.external_id IS NULL AND j.source = ? AND j.external_id = ? ORDER BY o.seq",
+    )
+    .bind(account.to_string())
+    .bind(&bid.job_id)
+    .fetch_all(conn)
+    .await?;
+    for (id, payload) in candidates {
+        let new: wire::NewBid = parse(&payload)?;
+        if new.amount == bid.amount && new.period_days == bid.period_days && new.proposal == bid.proposal {
+            return Ok(Some(id));
+        }
+    }
+    Ok(None)
+}
+
+async fn upsert_job(conn: &mut SqliteConnection, account: Id, job: &wire::Job, now: DateTime<Utc>) -> Result<()> {
+    let status = match job.status {
+        wire::JobStatus::Open => "open",
+        wire::JobStatus::Closed => "closed",
+    };
+    sqlx::query(
+        "INSERT INTO jobs (id, title, description, budget_kind, budget_min_minor, budget_max_minor, currency, \
+         skills, posted_at, market_status, source, external_id, created_at, updated_at) \
+         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?13) \
+         ON CONFLICT (source, external_id) WHERE external_id IS NOT NULL DO UPDATE SET \
+         title = excluded.title, description = excluded.description, budget_kind = excluded.budget_kind, \
+         budget_min_minor = excluded.budget_min_minor, budget_max_minor = excluded.budget_max_minor, \
+         currency = excluded.currency, skills = excluded.skills, posted_at = excluded.posted_at, \
+         market_status = excluded.market_status, updated_at = excluded.updated_at",
+    )
+    .bind(Id::new_at(now))
+    .bind(&job.title)
+    .bind(&job.description)
+    .bind(job.budget.kind.as_str())
+    .bind(job.budget.min_minor)
+    .bind(job.budget.max_minor)
+    .bind(&job.budget.currency)
+    .bind(serde_json::to_string(&job.skills).unwrap_or_else(|_| "[]".to_owned()))
+    .bind(job.posted_at)
+    .bind(status)
+    .bind(account.to_string())
+    .bind(&job.id)
+    .bind(now)
+    .execute(conn)
+    .await?;
+    Ok(())
+}
+
+async fn upsert_milestone(
+    conn: &mut SqliteConnection,
+    account: Id,
+    milestone: &wire::Milestone,
+    now: DateTime<Utc>,
+) -> Result<()> {
+    let Some(bid) = local_bid(conn, account, &milestone.bid_id).await? else {
+        tracing::warn!("a marketplace milestone names a bid we do not hold; skipped");
+        return Ok(());
+    };
+    let status = match milestone.status {
+        wire::MilestoneStatus::Pending => "pending",
+        wire::MilestoneStatus::Funded => "funded",
+        wire::MilestoneStatus::Released => "released",
+        wire::MilestoneStatus::Refunded => "refunded",
+        wire::MilestoneStatus::Disputed => "disputed",
+    };
+    let title = if milestone.description.trim().is_empty() { "Milestone" } else { milestone.description.as_str() };
+    sqlx::query(
+        "INSERT INTO milestones (id, bid_id, title, amount_minor, currency, status, source, external_id, \
+         created_at, updated_at) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?9) \
+         ON CONFLICT (source, external_id) WHERE external_id IS NOT NULL DO UPDATE SET \
+         bid_id = excluded.bid_id, title = excluded.title, amount_minor = excluded.amount_minor, \
+         currency = excluded.currency, status = excluded.status, updated_at = excluded.updated_at",
+    )
+    .bind(Id::new_at(now))
+    .bind(bid)
+    .bind(title)
+    .bind(milestone.amount.amount_minor.max(1))
+    .bind(&milestone.amount.currency)
+    .bind(status)
+    .bind(account.to_string())
+    .bind(&milestone.id)
+    .bind(now)
+    .execute(conn)
+    .await?;
+    Ok(())
+}

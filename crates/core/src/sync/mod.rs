@@ -1,0 +1,159 @@
+//! Marketplace sync: connected accounts, the outbox of local changes waiting
+//! for a marketplace, the pull of marketplace changes by cursor, conflicts
+//! between an offline edit and a marketplace change, and the status the user
+//! sees. How it works and what survives what: docs/sync-protocol.md.
+//!
+//! - `accounts` owns marketplace accounts, their tokens and saved searches.
+//! - `outbox` owns the local side: queueing a change in the same transaction
+//!   as the change itself, the status, retrying failed rows, conflicts.
+//! - `engine` owns the network side: pushing rows, pulling pages.
+
+mod accounts;
+mod engine;
+mod outbox;
+
+use chrono::{DateTime, Utc};
+use serde::{Deserialize, Serialize};
+
+use crate::id::Id;
+
+pub use accounts::{MarketAccount, SavedSearch};
+pub use engine::{HttpConnector, MarketConnector, SharePolicy, SyncEngine, SyncOptions};
+pub(crate) use outbox::queue_edit;
+pub use outbox::BidTerms;
+
+/// What the last sync of an account found.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, sqlx::Type, ts_rs::TS)]
+#[serde(rename_all = "snake_case")]
+#[sqlx(type_name = "TEXT", rename_all = "snake_case")]
+pub enum ConnectionState {
+    /// Never synced yet.
+    Unknown,
+    Online,
+    /// The marketplace could not be reached or kept failing; changes queue.
+    Offline,
+    /// The marketplace refused the token: nothing is sent until a new one is given.
+    TokenExpired,
+}
+
+/// What one `sync_once` did.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, ts_rs::TS)]
+pub struct SyncReport {
+    /// Local changes the marketplace acknowledged.
+    pub pushed: u64,
+    /// Records received from the marketplace (bids, milestones, jobs).
+    pub pulled: u64,
+    /// Changes that failed for good in this run (shown, retryable).
+    pub failed: u64,
+    /// New conflicts between an offline edit and a marketplace change.
+    pub conflicts: u64,
+    /// Changes that failed for now and wait for their next attempt.
+    pub deferred: u64,
+    /// The earliest time a waiting change may be tried again.
+    pub next_attempt_at: Option<DateTime<Utc>>,
+    /// Stopped early through the cancel flag; what was committed stays.
+    pub cancelled: bool,
+    /// A pull failed (or a token was refused), so some feed was not read to
+    /// its end; the next run resumes at its saved cursor.
+    pub interrupted: bool,
+}
+
+/// A change that failed for good and waits for the user (retry or edit).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, ts_rs::TS)]
+pub struct FailedChange {
+    pub seq: i64,
+    pub bid_id: Id,
+    /// create, update or withdraw.
+    pub operation: String,
+    pub reason: String,
+    pub attempts: i64,
+}
+
+/// One account's part of [`SyncStatus`].
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, ts_rs::TS)]
+pub struct AccountStatus {
+    pub account_id: Id,
+    pub name: String,
+    pub state: ConnectionState,
+    pub last_sync_at: Option<DateTime<Utc>>,
+    pub last_error: Option<String>,
+}
+
+/// What the status bar shows.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, ts_rs::TS)]
+pub struct SyncStatus {
+    /// The worst state over all accounts (token expired, offline, online, unknown).
+    pub state: ConnectionState,
+    /// The latest complete sync of any account.
+    pub last_sync_at: Option<DateTime<Utc>>,
+    /// Changes waiting to be sent (not failed).
+    pub queued: u64,
+    pub failed: Vec<FailedChange>,
+    pub conflicts: u64,
+    pub accounts: Vec<AccountStatus>,
+}
+
+/// One change waiting in the outbox (the queue view).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, sqlx::FromRow, ts_rs::TS)]
+pub struct OutboxEntry {
+    pub seq: i64,
+    pub account_id: Id,
+    #[sqlx(rename = "entity_id")]
+    pub bid_id: Id,
+    /// create, update or withdraw.
+    pub operation: String,
+    /// pending or failed.
+    pub status: String,
+    pub attempts: i64,
+    pub last_error: Option<String>,
+    pub last_attempt_at: Option<DateTime<Utc>>,
+    pub next_attempt_at: Option<DateTime<Utc>>,
+}
+
+/// One request that left the machine: when, to which account, which
+/// operation, what kinds of data, how many records. Never the content.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, sqlx::FromRow, ts_rs::TS)]
+pub struct TransparencyEntry {
+    pub seq: i64,
+    pub at: DateTime<Utc>,
+    pub account_id: Id,
+    pub operation: String,
+    pub endpoint: String,
+    /// JSON array of category names, e.g. `["account_token","bid_content"]`.
+    pub data_categories: String,
+    pub record_count: i64,
+}
+
+/// An offline edit of a bid that the marketplace changed meanwhile.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, ts_rs::TS)]
+pub struct SyncConflict {
+    pub id: Id,
+    pub bid_id: Id,
+    /// The terms the user wants.
+    pub mine: BidTerms,
+    /// The terms on the marketplace now.
+    pub theirs: BidTerms,
+    pub server_version: i64,
+    pub created_at: DateTime<Utc>,
+}
+
+/// How the user settles a conflict.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, ts_rs::TS)]
+#[serde(rename_all = "snake_case")]
+pub enum Resolution {
+    /// Send my terms again, based on the marketplace's current version.
+    KeepMine,
+    /// Drop my edit and take the marketplace's terms.
+    TakeTheirs,
+}
+
+impl std::str::FromStr for Resolution {
+    type Err = crate::Error;
+    fn from_str(s: &str) -> crate::Result<Self> {
+        match s.trim().to_ascii_lowercase().replace('-', "_").as_str() {
+            "mine" | "keep_mine" => Ok(Resolution::KeepMine),
+            "theirs" | "take_theirs" => Ok(Resolution::TakeTheirs),
+            _ => Err(crate::Error::validation("keep", format!("'{s}' is not one of: mine, theirs"))),
+        }
+    }
+}

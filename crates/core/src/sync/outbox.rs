@@ -1,0 +1,486 @@
+//! The local side of sync. A change that must reach a marketplace writes its
+//! outbox row in the same transaction as the change (submit, edit, withdraw),
+//! so there is never a change without its row or a row without its change.
+//! Also here: applying what the marketplace says about a bid (its fields win
+//! where it owns them), the status the user sees, retrying failed rows, and
+//! settling conflicts.
+
+use bidwell_marketplace::wire;
+use chrono::{DateTime, Utc};
+use serde::{Deserialize, Serialize};
+use sqlx::SqliteConnection;
+
+use super::{
+    AccountStatus, ConnectionState, FailedChange, OutboxEntry, Resolution, SyncConflict, SyncStatus, TransparencyEntry,
+};
+use crate::domain::{Bid, BidStatus};
+use crate::error::{Error, Result};
+use crate::id::Id;
+use crate::store::record;
+use crate::Workspace;
+
+pub(crate) const CREATE: &str = "create";
+pub(crate) const UPDATE: &str = "update";
+pub(crate) const WITHDRAW: &str = "withdraw";
+
+/// The terms of a bid the user writes: what an edit sends and a conflict shows.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, ts_rs::TS)]
+pub struct BidTerms {
+    pub amount_minor: i64,
+    pub currency: String,
+    pub delivery_days: i64,
+    pub proposal: String,
+}
+
+impl BidTerms {
+    pub(crate) fn of_local(bid: &Bid) -> BidTerms {
+        BidTerms {
+            amount_minor: bid.amount_minor,
+            currency: bid.currency.clone(),
+            delivery_days: bid.delivery_days,
+            proposal: bid.proposal.clone(),
+        }
+    }
+
+    pub(crate) fn of_wire(bid: &wire::Bid) -> BidTerms {
+        BidTerms {
+            amount_minor: bid.amount.amount_minor,
+            currency: bid.amount.currency.clone(),
+            delivery_days: i64::from(bid.period_days),
+            proposal: bid.proposal.clone(),
+        }
+    }
+
+    pub(crate) fn to_edit(&self) -> wire::BidEdit {
+        wire::BidEdit {
+            amount: Some(wire::Money { amount_minor: self.amount_minor, currency: self.currency.clone() }),
+            period_days: Some(u32::try_from(self.delivery_days).unwrap_or(u32::MAX)),
+            milestone_percentage: None,
+            proposal: Some(self.proposal.clone()),
+        }
+    }
+}
+
+/// One outbox row.
+#[derive(Debug, Clone, sqlx::FromRow)]
+pub(crate) struct OutboxRow {
+    pub seq: i64,
+    pub account_id: Id,
+    pub entity_id: Id,
+    pub operation: String,
+    pub payload: String,
+    pub idempotency_key: String,
+    pub attempts: i64,
+    pub base_version: Option<i64>,
+    pub base_terms: Option<String>,
+}
+
+pub(crate) fn local_status(status: wire::BidStatus) -> BidStatus {
+    match status {
+        wire::BidStatus::Submitted => BidStatus::Submitted,
+        wire::BidStatus::Shortlisted => BidStatus::Shortlisted,
+        wire::BidStatus::Awarded => BidStatus::Awarded,
+        wire::BidStatus::Rejected => BidStatus::Rejected,
+        wire::BidStatus::Withdrawn => BidStatus::Withdrawn,
+    }
+}
+
+fn json<T: Serialize>(value: &T) -> Result<String> {
+    serde_json::to_string(value).map_err(|_| Error::Inconsistent("a sync record could not be written".to_owned()))
+}
+
+pub(crate) fn parse<T: for<'de> Deserialize<'de>>(text: &str) -> Result<T> {
+    serde_json::from_str(text).map_err(|_| Error::Inconsistent("a stored sync record could not be read".to_owned()))
+}
+
+/// The marketplace account and the job's marketplace id a bid goes to, if
+/// its job came from a marketplace.
+async fn bid_target(conn: &mut SqliteConnection, bid: &Bid) -> Result<Option<(Id, String)>> {
+    let row: Option<(Option<String>, Option<String>)> =
+        sqlx::query_as("SELECT source, external_id FROM jobs WHERE id = ?")
+            .bind(bid.job_id)
+            .fetch_optional(conn)
+            .await?;
+    Ok(match row {
+        Some((Some(source), Some(external))) => source.parse::<Id>().ok().map(|account| (account, external)),
+        _ => None,
+    })
+}
+
+#[allow(clippy::too_many_arguments)]
+async fn insert_row(
+    conn: &mut SqliteConnection,
+    account: Id,
+    bid: Id,
+    operation: &str,
+    payload: String,
+    base_version: Option<i64>,
+    base_terms: Option<String>,
+    now: DateTime<Utc>,
+) -> Result<()> {
+    // A fresh key per row: a retry of the same row reuses it, a new change never does.
+    let key = Id::new_at(now).to_string();
+    sqlx::query(
+        "INSERT INTO outbox (account_id, entity_kind, entity_id, operation, payload, idempotency_key, \
+         base_version, base_terms, created_at, updated_at) VALUES (?, 'bid', ?, ?, ?, ?, ?, ?, ?, ?)",
+    )
+    .bind(account)
+    .bind(bid)
+    .bind(operation)
+    .bind(payload)
+    .bind(key)
+    .bind(base_version)
+    .bind(base_terms)
+    .bind(now)
+    .bind(now)
+    .execute(conn)
+    .await?;
+    Ok(())
+}
+
+async fn has_rows(conn: &mut SqliteConnection, bid: Id) -> Result<bool> {
+    Ok(sqlx::query_scalar::<_, i64>("SELECT count(*) FROM outbox WHERE entity_kind = 'bid' AND entity_id = ?")
+        .bind(bid)
+        .fetch_one(conn)
+        .await?
+        > 0)
+}
+
+/// Called by `update_bid` inside its transaction: an edit of a bid that is
+/// on (or on its way to) a marketplace queues an update row. `before` is the
+/// bid as it was, so the row knows what the edit was based on.
+pub(crate) async fn queue_edit(
+    conn: &mut SqliteConnection,
+    before: &Bid,
+    after: &Bid,
+    now: DateTime<Utc>,
+) -> Result<()> {
+    let (old, new) = (BidTerms::of_local(before), BidTerms::of_local(after));
+    if old == new || !matches!(before.status, BidStatus::Queued | BidStatus::Submitted | BidStatus::Shortlisted) {
+        return Ok(());
+    }
+    let Some((account, _)) = bid_target(conn, before).await? else { return Ok(()) };
+    // Behind another unacknowledged change, the edit builds on the version
+    // that change produces (filled in when it is acknowledged).
+    let base_version = if has_rows(conn, before.meta.id).await? { None } else { before.server_version };
+    insert_row(conn, account, before.meta.id, UPDATE, json(&new)?, base_version, Some(json(&old)?), now).await
+}
+
+/// Applies the marketplace's view of a bid: ids, version and snapshot always;
+/// the status unless a withdrawal of ours is still on its way; the terms
+/// unless an edit of ours is still on its way or in conflict.
+pub(crate) async fn apply_server_bid(
+    conn: &mut SqliteConnection,
+    account: Id,
+    local: Id,
+    bid: &wire::Bid,
+    now: DateTime<Utc>,
+) -> Result<()> {
+    let (withdrawing, editing): (i64, i64) = sqlx::query_as(
+        "SELECT \
+           (SELECT count(*) FROM outbox WHERE entity_kind = 'bid' AND entity_id = ?1 \
+              AND operation = 'withdraw' AND status = 'pending'), \
+           (SELECT count(*) FROM outbox WHERE entity_kind = 'bid' AND entity_id = ?1 AND operation = 'update') \
+           + (SELECT count(*) FROM sync_conflicts WHERE bid_id = ?1 AND resolved_at IS NULL)",
+    )
+    .bind(local)
+    .fetch_one(&mut *conn)
+    .await?;
+    let status = if withdrawing > 0 { BidStatus::Withdrawn } else { local_status(bid.status) };
+    let terms = BidTerms::of_wire(bid);
+    let version = i64::try_from(bid.version).unwrap_or(i64::MAX);
+    sqlx::query(
+        "UPDATE bids SET source = ?1, external_id = ?2, server_version = ?3, server_snapshot = ?4, status = ?5, \
+         submitted_at = coalesce(submitted_at, ?6), updated_at = ?7, \
+         amount_minor = CASE WHEN ?9 THEN amount_minor ELSE ?10 END, \
+         currency = CASE WHEN ?9 THEN currency ELSE ?11 END, \
+         delivery_days = CASE WHEN ?9 THEN delivery_days ELSE ?12 END, \
+         proposal = CASE WHEN ?9 THEN proposal ELSE ?13 END \
+         WHERE id = ?14",
+    )
+    .bind(account.to_string())
+    .bind(&bid.id)
+    .bind(version)
+    .bind(json(bid)?)
+    .bind(status)
+    .bind(bid.created_at)
+    .bind(now)
+    .bind(0i64) // ?8: unused
+    .bind(editing > 0)
+    .bind(terms.amount_minor)
+    .bind(&terms.currency)
+    .bind(terms.delivery_days)
+    .bind(&terms.proposal)
+    .bind(local)
+    .execute(conn)
+    .await?;
+    Ok(())
+}
+
+/// After a failed withdrawal or edit, the bid shows the marketplace's status
+/// again (the last snapshot is the newest we know).
+pub(crate) async fn restore_server_status(conn: &mut SqliteConnection, local: Id, now: DateTime<Utc>) -> Result<()> {
+    let row: Option<(Option<String>, Option<String>)> =
+        sqlx::query_as("SELECT source, server_snapshot FROM bids WHERE id = ?")
+            .bind(local)
+            .fetch_optional(&mut *conn)
+            .await?;
+    if let Some((Some(source), Some(snapshot))) = row {
+        let bid: wire::Bid = parse(&snapshot)?;
+        let account: Id = source.parse().map_err(|_| Error::Inconsistent("a bid names an unknown account".into()))?;
+        apply_server_bid(conn, account, local, &bid, now).await?;
+    }
+    Ok(())
+}
+
+impl Workspace {
+    /// Queues a draft (or failed) bid for its marketplace: the bid becomes
+    /// "queued" and its create row is written in the same transaction. It
+    /// leaves with the next sync, exactly once.
+    pub async fn submit_bid(&self, id: Id) -> Result<Bid> {
+        let now = self.now();
+        let mut tx = self.pool().await.begin().await?;
+        let bid: Bid = record::fetch(&mut tx, id, false).await?;
+        if !matches!(bid.status, BidStatus::Draft | BidStatus::Failed) {
+            return Err(Error::InvalidTransition { from: bid.status, to: BidStatus::Queued });
+        }
+        let Some((account, job_external)) = bid_target(&mut tx, &bid).await? else {
+            return Err(Error::validation(
+                "job",
+                "the bid's job did not come from a marketplace; nothing to submit to",
+            ));
+        };
+        // Rows of an earlier, failed attempt are replaced by this one.
+        sqlx::query("DELETE FROM outbox WHERE entity_kind = 'bid' AND entity_id = ? AND status = 'failed'")
+            .bind(id)
+            .execute(&mut *tx)
+            .await?;
+        let new = wire::NewBid {
+            job_id: job_external,
+            amount: wire::Money { amount_minor: bid.amount_minor, currency: bid.currency.clone() },
+            period_days: u32::try_from(bid.delivery_days).unwrap_or(u32::MAX),
+            milestone_percentage: 0,
+            proposal: bid.proposal.clone(),
+        };
+        if bid.origin.external_id.is_some() {
+            return Err(Error::validation("bid", "is already on the marketplace"));
+        }
+        insert_row(&mut tx, account, id, CREATE, json(&new)?, None, None, now).await?;
+        sqlx::query("UPDATE bids SET status = 'queued', updated_at = ? WHERE id = ?")
+            .bind(now)
+            .bind(id)
+            .execute(&mut *tx)
+            .await?;
+        let bid = record::fetch(&mut tx, id, false).await?;
+        tx.commit().await?;
+        Ok(bid)
+    }
+
+    /// Withdraws a bid: locally at once, on the marketplace with the next sync.
+    pub async fn withdraw_bid(&self, id: Id) -> Result<Bid> {
+        let now = self.now();
+        let mut tx = self.pool().await.begin().await?;
+        let bid: Bid = record::fetch(&mut tx, id, false).await?;
+        if !matches!(bid.status, BidStatus::Queued | BidStatus::Submitted | BidStatus::Shortlisted) {
+            return Err(Error::InvalidTransition { from: bid.status, to: BidStatus::Withdrawn });
+        }
+        let Some((account, _)) = bid_target(&mut tx, &bid).await? else {
+            return Err(Error::validation("job", "the bid's job did not come from a marketplace"));
+        };
+        insert_row(&mut tx, account, id, WITHDRAW, "{}".to_owned(), None, None, now).await?;
+        sqlx::query("UPDATE bids SET status = 'withdrawn', updated_at = ? WHERE id = ?")
+            .bind(now)
+            .bind(id)
+            .execute(&mut *tx)
+            .await?;
+        let bid = record::fetch(&mut tx, id, false).await?;
+        tx.commit().await?;
+        Ok(bid)
+    }
+
+    /// Last sync, queued and failed changes, conflicts, and each account's state.
+    pub async fn sync_status(&self) -> Result<SyncStatus> {
+        let pool = self.pool().await;
+        let accounts: Vec<AccountStatus> = self
+            .market_accounts()
+            .await?
+            .into_iter()
+            .map(|a| AccountStatus {
+                account_id: a.id,
+                name: a.name,
+                state: a.connection,
+                last_sync_at: a.last_sync_at,
+                last_error: a.last_error,
+            })
+            .collect();
+        let rank = |s: ConnectionState| match s {
+            ConnectionState::TokenExpired => 3,
+            ConnectionState::Offline => 2,
+            ConnectionState::Online => 1,
+            ConnectionState::Unknown => 0,
+        };
+        let state = accounts.iter().map(|a| a.state).max_by_key(|s| rank(*s)).unwrap_or(ConnectionState::Unknown);
+        let last_sync_at = accounts.iter().filter_map(|a| a.last_sync_at).max();
+        let queued: i64 =
+            sqlx::query_scalar("SELECT count(*) FROM outbox WHERE status = 'pending'").fetch_one(&pool).await?;
+        let failed: Vec<(i64, Id, String, Option<String>, i64)> = sqlx::query_as(
+            "SELECT seq, entity_id, operation, last_error, attempts FROM outbox WHERE status = 'failed' ORDER BY seq",
+        )
+        .fetch_all(&pool)
+        .await?;
+        let conflicts: i64 = sqlx::query_scalar("SELECT count(*) FROM sync_conflicts WHERE resolved_at IS NULL")
+            .fetch_one(&pool)
+            .await?;
+        Ok(SyncStatus {
+            state,
+            last_sync_at,
+            queued: queued as u64,
+            failed: failed
+                .into_iter()
+                .map(|(seq, bid_id, operation, reason, attempts)| FailedChange {
+                    seq,
+                    bid_id,
+                    operation,
+                    reason: reason.unwrap_or_default(),
+                    attempts,
+                })
+                .collect(),
+            conflicts: conflicts as u64,
+            accounts,
+        })
+    }
+
+    /// Every change waiting in the outbox, in the order it will leave.
+    pub async fn outbox(&self) -> Result<Vec<OutboxEntry>> {
+        Ok(sqlx::query_as(
+            "SELECT seq, account_id, entity_id, operation, status, attempts, last_error, last_attempt_at, \
+             next_attempt_at FROM outbox ORDER BY seq",
+        )
+        .fetch_all(&self.pool().await)
+        .await?)
+    }
+
+    /// What left the machine, newest first, at most `limit` entries.
+    pub async fn transparency_log(&self, limit: u32) -> Result<Vec<TransparencyEntry>> {
+        Ok(sqlx::query_as(
+            "SELECT seq, at, account_id, operation, endpoint, data_categories, record_count \
+             FROM transparency_log ORDER BY seq DESC LIMIT ?",
+        )
+        .bind(i64::from(limit))
+        .fetch_all(&self.pool().await)
+        .await?)
+    }
+
+    /// Puts every failed change back in the queue (to be tried at the next
+    /// sync); returns how many.
+    pub async fn retry_failed(&self) -> Result<u64> {
+        let now = self.now();
+        let mut tx = self.pool().await.begin().await?;
+        let creates: Vec<Id> =
+            sqlx::query_scalar("SELECT entity_id FROM outbox WHERE status = 'failed' AND operation = 'create'")
+                .fetch_all(&mut *tx)
+                .await?;
+        for bid in creates {
+            sqlx::query("UPDATE bids SET status = 'queued', updated_at = ? WHERE id = ? AND status = 'failed'")
+                .bind(now)
+                .bind(bid)
+                .execute(&mut *tx)
+                .await?;
+        }
+        let done = sqlx::query(
+            "UPDATE outbox SET status = 'pending', next_attempt_at = NULL, attempts = 0, updated_at = ? \
+             WHERE status = 'failed'",
+        )
+        .bind(now)
+        .execute(&mut *tx)
+        .await?
+        .rows_affected();
+        tx.commit().await?;
+        Ok(done)
+    }
+
+    /// Conflicts waiting for the user, oldest first.
+    pub async fn sync_conflicts(&self) -> Result<Vec<SyncConflict>> {
+        let rows: Vec<(Id, Id, String, String, DateTime<Utc>)> = sqlx::query_as(
+            "SELECT id, bid_id, mine, theirs, created_at FROM sync_conflicts WHERE resolved_at IS NULL ORDER BY id",
+        )
+        .fetch_all(&self.pool().await)
+        .await?;
+        rows.into_iter()
+            .map(|(id, bid_id, mine, theirs, created_at)| {
+                let theirs: wire::Bid = parse(&theirs)?;
+                Ok(SyncConflict {
+                    id,
+                    bid_id,
+                    mine: parse(&mine)?,
+                    theirs: BidTerms::of_wire(&theirs),
+                    server_version: i64::try_from(theirs.version).unwrap_or(i64::MAX),
+                    created_at,
+                })
+            })
+            .collect()
+    }
+
+    /// Settles a conflict. Keep mine: my terms go out again, based on the
+    /// marketplace's current version. Take theirs: the marketplace's terms
+    /// replace mine and my queued edits of that bid are dropped.
+    pub async fn resolve_conflict(&self, id: Id, resolution: Resolution) -> Result<()> {
+        let now = self.now();
+        let mut tx = self.pool().await.begin().await?;
+        let row: Option<(Id, Id, String, String)> = sqlx::query_as(
+            "SELECT account_id, bid_id, mine, theirs FROM sync_conflicts WHERE id = ? AND resolved_at IS NULL",
+        )
+        .bind(id)
+        .fetch_optional(&mut *tx)
+        .await?;
+        let Some((account, bid_id, _mine, theirs)) = row else {
+            return Err(Error::validation("conflict", format!("no open conflict {id}")));
+        };
+        let server: wire::Bid = parse(&theirs)?;
+        // Queued edits are folded into the one decision: either my current
+        // terms go out once, or the marketplace's stand.
+        sqlx::query("DELETE FROM outbox WHERE entity_kind = 'bid' AND entity_id = ? AND operation = 'update'")
+            .bind(bid_id)
+            .execute(&mut *tx)
+            .await?;
+        sqlx::query("UPDATE sync_conflicts SET resolution = ?, resolved_at = ? WHERE id = ?")
+            .bind(match resolution {
+                Resolution::KeepMine => "keep_mine",
+                Resolution::TakeTheirs => "take_theirs",
+            })
+            .bind(now)
+            .bind(id)
+            .execute(&mut *tx)
+            .await?;
+        // The newest marketplace view we hold may be newer than the conflict's.
+        let snapshot: Option<String> = sqlx::query_scalar("SELECT server_snapshot FROM bids WHERE id = ?")
+            .bind(bid_id)
+            .fetch_one(&mut *tx)
+            .await?;
+        let latest = match snapshot.map(|s| parse::<wire::Bid>(&s)).transpose()? {
+            Some(s) if s.version >= server.version => s,
+            _ => server,
+        };
+        match resolution {
+            Resolution::TakeTheirs => apply_server_bid(&mut tx, account, bid_id, &latest, now).await?,
+            Resolution::KeepMine => {
+                let bid: Bid = record::fetch(&mut tx, bid_id, true).await?;
+                let version = i64::try_from(latest.version).unwrap_or(i64::MAX);
+                let base_terms = json(&BidTerms::of_wire(&latest))?;
+                insert_row(
+                    &mut tx,
+                    account,
+                    bid_id,
+                    UPDATE,
+                    json(&BidTerms::of_local(&bid))?,
+                    Some(version),
+                    Some(base_terms),
+                    now,
+                )
+                .await?;
+            }
+        }
+        tx.commit().await?;
+        Ok(())
+    }
+}
