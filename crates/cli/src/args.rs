@@ -76,6 +76,83 @@ pub enum Command {
     /// Developer tools.
     #[command(subcommand)]
     Dev(DevCmd),
+    /// Marketplace accounts and their saved job searches.
+    #[command(subcommand)]
+    Market(MarketCmd),
+    /// Send queued changes to the marketplaces and pull theirs (repeats until stopped unless --once).
+    Sync(SyncArgs),
+    /// Offline edits that a marketplace changed meanwhile.
+    #[command(subcommand)]
+    Conflicts(ConflictsCmd),
+}
+
+#[derive(Debug, Subcommand)]
+pub enum MarketCmd {
+    /// Connect an account; the API token is read from the next line of standard input.
+    Add {
+        #[arg(long)]
+        url: String,
+        /// Required: the token never goes on the command line.
+        #[arg(long, required = true)]
+        token_stdin: bool,
+        #[arg(long, default_value = "Marketplace")]
+        name: String,
+    },
+    /// List connected accounts and their sync state.
+    List,
+    /// Give an account a new token (after "token expired"); read from standard input.
+    Token { id: String },
+    /// Saved job searches: new matching jobs flow into the jobs list on every sync.
+    #[command(subcommand)]
+    Search(SavedSearchCmd),
+}
+
+#[derive(Debug, Subcommand)]
+pub enum SavedSearchCmd {
+    Add {
+        #[arg(long)]
+        account: String,
+        #[arg(long)]
+        name: String,
+        /// Words that must all appear in the job.
+        #[arg(long)]
+        query: Option<String>,
+        /// A skill the job asks for (repeat for any of several).
+        #[arg(long = "skill")]
+        skills: Vec<String>,
+    },
+    List,
+}
+
+#[derive(Debug, Args)]
+pub struct SyncArgs {
+    #[command(subcommand)]
+    pub command: Option<SyncCmd>,
+    /// One pass, then exit.
+    #[arg(long)]
+    pub once: bool,
+    /// Seconds between passes when nothing waits sooner.
+    #[arg(long, default_value_t = 60)]
+    pub interval: u64,
+}
+
+#[derive(Debug, Subcommand)]
+pub enum SyncCmd {
+    /// Last sync, queued and failed changes, conflicts, connection state.
+    Status,
+    /// Put every failed change back in the queue.
+    Retry,
+}
+
+#[derive(Debug, Subcommand)]
+pub enum ConflictsCmd {
+    List,
+    /// Settle a conflict: keep mine (send my terms again) or theirs.
+    Resolve {
+        id: String,
+        #[arg(long)]
+        keep: String,
+    },
 }
 
 #[derive(Debug, Args)]
@@ -424,6 +501,10 @@ pub enum BidCmd {
     },
     /// Move a bid: draft, queued, submitted, shortlisted, awarded, rejected, withdrawn, failed.
     Status { id: String, status: String },
+    /// Queue a draft bid for its marketplace; it leaves with the next sync.
+    Submit { id: String },
+    /// Withdraw a bid: here at once, on the marketplace with the next sync.
+    Withdraw { id: String },
     #[command(flatten)]
     Record(RecordCmd),
 }

@@ -68,6 +68,21 @@ pub fn page(list: &ListArgs) -> Result<PageRequest> {
 pub struct StdinLines;
 
 impl StdinLines {
+    /// A marketplace API token from the next line.
+    pub fn token(&mut self) -> Result<bidwell_core::sync::ApiToken> {
+        let mut line = String::new();
+        std::io::stdin()
+            .lock()
+            .read_line(&mut line)
+            .map_err(|e| Error::validation("token", format!("could not read standard input: {e}")))?;
+        let token = bidwell_core::sync::ApiToken::new(line.trim_end_matches(['\n', '\r']).to_string());
+        line.zeroize();
+        if token.is_empty() {
+            return Err(Error::validation("token", "standard input had no line for it"));
+        }
+        Ok(token)
+    }
+
     pub fn passphrase(&mut self, what: &str) -> Result<Passphrase> {
         let mut line = String::new();
         std::io::stdin()

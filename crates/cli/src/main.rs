@@ -100,6 +100,13 @@ async fn dispatch(ws: &Workspace, command: Command, creds: &mut Credentials, out
         Command::Project(cmd) => project(ws, cmd, out).await?,
         Command::Job(cmd) => job(ws, cmd, out).await?,
         Command::Bid(cmd) => bid(ws, cmd, out).await?,
+        Command::Market(cmd) => market(ws, cmd, creds, out).await?,
+        Command::Sync(args) => sync(ws, args, out).await?,
+        Command::Conflicts(ConflictsCmd::List) => out.record(&ws.sync_conflicts().await?),
+        Command::Conflicts(ConflictsCmd::Resolve { id: text, keep }) => {
+            ws.resolve_conflict(id("id", &text)?, keep.parse()?).await?;
+            out.record(&ws.sync_status().await?);
+        }
         Command::Milestone(cmd) => milestone(ws, cmd, out).await?,
         Command::Note(cmd) => note(ws, cmd, out).await?,
         Command::Task(cmd) => task(ws, cmd, out).await?,
@@ -432,6 +439,8 @@ async fn bid(ws: &Workspace, cmd: BidCmd, out: &Output) -> Result<()> {
         BidCmd::Status { id: text, status } => {
             out.record(&ws.set_bid_status(id("id", &text)?, status.parse()?).await?);
         }
+        BidCmd::Submit { id: text } => out.record(&ws.submit_bid(id("id", &text)?).await?),
+        BidCmd::Withdraw { id: text } => out.record(&ws.withdraw_bid(id("id", &text)?).await?),
         BidCmd::Record(cmd) => record(ws, EntityKind::Bid, cmd, out, |id| ws.bid(id)).await?,
     }
     Ok(())
@@ -546,4 +555,57 @@ async fn task(ws: &Workspace, cmd: TaskCmd, out: &Output) -> Result<()> {
         TaskCmd::Record(cmd) => record(ws, EntityKind::Task, cmd, out, |id| ws.task(id)).await?,
     }
     Ok(())
+}
+
+async fn market(ws: &Workspace, cmd: MarketCmd, creds: &mut Credentials, out: &Output) -> Result<()> {
+    match cmd {
+        MarketCmd::Add { url, token_stdin: _, name } => {
+            let token = creds.stdin.token()?;
+            out.record(&ws.add_market_account(&name, &url, token).await?);
+        }
+        MarketCmd::List => out.record(&ws.market_accounts().await?),
+        MarketCmd::Token { id: text } => {
+            let token = creds.stdin.token()?;
+            ws.set_market_token(id("id", &text)?, token).await?;
+            out.record(&ws.sync_status().await?);
+        }
+        MarketCmd::Search(SavedSearchCmd::Add { account, name, query, skills }) => {
+            out.record(&ws.add_saved_search(id("account", &account)?, &name, query, skills).await?);
+        }
+        MarketCmd::Search(SavedSearchCmd::List) => out.record(&ws.saved_searches().await?),
+    }
+    Ok(())
+}
+
+/// `bidwell sync`: one pass with --once, else passes until the process is
+/// stopped. Stopping at any point is safe: every step commits on its own.
+async fn sync(ws: &Workspace, args: SyncArgs, out: &Output) -> Result<()> {
+    match args.command {
+        Some(SyncCmd::Status) => {
+            out.record(&ws.sync_status().await?);
+            return Ok(());
+        }
+        Some(SyncCmd::Retry) => {
+            let n = ws.retry_failed().await?;
+            out.record(&serde_json::json!({ "requeued": n }));
+            return Ok(());
+        }
+        None => {}
+    }
+    let engine = bidwell_core::sync::SyncEngine::http(bidwell_core::sync::HttpOptions::default());
+    let cancel = std::sync::atomic::AtomicBool::new(false);
+    loop {
+        let report = engine.sync_once(ws, &mut |_, _, _| {}, &cancel).await?;
+        out.record(&report);
+        if args.once {
+            return Ok(());
+        }
+        // The driver, not the engine, waits: until the next retry is due or the interval.
+        let interval = std::time::Duration::from_secs(args.interval.max(1));
+        let wait = report
+            .next_attempt_at
+            .and_then(|at| (at - chrono::Utc::now()).to_std().ok())
+            .map_or(interval, |due| due.min(interval));
+        tokio::time::sleep(wait).await;
+    }
 }

@@ -427,3 +427,90 @@ fn dev_seed_fills_the_workspace_with_the_asked_number_of_records() {
         count(&["client", "list", "--limit", "1000"]) + count(&["client", "list", "--limit", "1000", "--archived"]);
     assert_eq!(listed, summary["clients"].as_u64().unwrap());
 }
+
+/// `bidwell market add` with the token on standard input.
+fn add_market(b: &Bidwell, url: &str) -> String {
+    use std::io::Write;
+    let mut child = b
+        .command()
+        .args(["--json", "market", "add", "--name", "Sim", "--url", url, "--token-stdin"])
+        .stdin(Stdio::piped())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .unwrap();
+    child.stdin.take().unwrap().write_all(b"sim-token\n").unwrap();
+    let out = child.wait_with_output().unwrap();
+    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+    let account: Value = serde_json::from_slice(&out.stdout).unwrap();
+    assert!(!String::from_utf8_lossy(&out.stdout).contains("sim-token"), "the token is never printed");
+    account["id"].as_str().unwrap().to_owned()
+}
+
+/// `bidwell sync` killed with SIGKILL at random moments, then run again:
+/// every submitted bid reaches the marketplace exactly once.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_killed_bidwell_sync_resumes_without_loss_or_duplicates() {
+    use bidwell_market_sim::{SimConfig, SimServer};
+    let server = SimServer::start(SimConfig { jobs: 12, ..SimConfig::default() }).await.unwrap();
+    let b = Bidwell::init();
+    let account = add_market(&b, &server.base_url());
+    b.json(&["market", "search", "add", "--account", &account, "--name", "all"]);
+    assert_eq!(b.json(&["sync", "--once"])["pulled"], 12);
+
+    let open: Vec<String> =
+        server.jobs().into_iter().filter(|j| serde_json::to_value(j.status).unwrap() == "open").map(|j| j.id).collect();
+    let jobs = b.json(&["job", "list", "--limit", "100"]);
+    let mut submitted = 0;
+    for job in jobs["items"].as_array().unwrap() {
+        if !open.contains(&job["external_id"].as_str().unwrap().to_owned()) || submitted == 6 {
+            continue;
+        }
+        let currency = job["currency"].as_str().unwrap();
+        let proposal = format!("killed-sync bid {submitted}");
+        let bid = b.id(&[
+            "bid",
+            "add",
+            "--job",
+            job["id"].as_str().unwrap(),
+            "--amount",
+            "500",
+            "--currency",
+            currency,
+            "--days",
+            "5",
+            "--proposal",
+            &proposal,
+        ]);
+        assert_eq!(b.json(&["bid", "submit", &bid])["status"], "queued");
+        submitted += 1;
+    }
+    assert_eq!(b.json(&["sync", "status"])["queued"], submitted);
+
+    server.set_fault_rate(0.3);
+    // Deterministic "random" kill delays.
+    let mut seed: u64 = 0x5eed;
+    for _ in 0..8 {
+        seed = seed.wrapping_mul(6364136223846793005).wrapping_add(1442695040888963407);
+        let delay = std::time::Duration::from_millis(50 + (seed >> 33) % 700);
+        let mut child =
+            b.command().args(["--json", "sync"]).stdout(Stdio::null()).stderr(Stdio::null()).spawn().unwrap();
+        tokio::time::sleep(delay).await;
+        child.kill().unwrap(); // SIGKILL on Unix
+        child.wait().unwrap();
+    }
+    server.set_fault_rate(0.0);
+    for _ in 0..5 {
+        b.json(&["sync", "retry"]);
+        b.json(&["sync", "--once"]);
+        if b.json(&["sync", "status"])["queued"] == 0 {
+            break;
+        }
+    }
+    let status = b.json(&["sync", "status"]);
+    assert_eq!((status["queued"].as_u64(), status["failed"].as_array().map(Vec::len)), (Some(0), Some(0)));
+    let mut proposals: Vec<String> = server.bids().into_iter().map(|b| b.proposal).collect();
+    proposals.sort();
+    let expected: Vec<String> = (0..submitted).map(|i| format!("killed-sync bid {i}")).collect();
+    assert_eq!(proposals, expected, "each bid exactly once");
+}

@@ -18,6 +18,8 @@ use serde::{Deserialize, Serialize};
 use crate::id::Id;
 
 pub use accounts::{MarketAccount, SavedSearch};
+/// What the front ends need to connect an account without a direct dependency.
+pub use bidwell_marketplace::{ApiToken, HttpOptions};
 pub use engine::{HttpConnector, MarketConnector, SharePolicy, SyncEngine, SyncOptions};
 pub(crate) use outbox::queue_edit;
 pub use outbox::BidTerms;

@@ -371,8 +371,8 @@ impl Workspace {
         .await?)
     }
 
-    /// Puts every failed change back in the queue (to be tried at the next
-    /// sync); returns how many.
+    /// Puts every failed change back in the queue and makes every waiting
+    /// one due now ("retry now"); returns how many failed ones came back.
     pub async fn retry_failed(&self) -> Result<u64> {
         let now = self.now();
         let mut tx = self.pool().await.begin().await?;
@@ -395,6 +395,7 @@ impl Workspace {
         .execute(&mut *tx)
         .await?
         .rows_affected();
+        sqlx::query("UPDATE outbox SET next_attempt_at = NULL WHERE status = 'pending'").execute(&mut *tx).await?;
         tx.commit().await?;
         Ok(done)
     }
