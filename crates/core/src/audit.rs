@@ -3,7 +3,7 @@
 //! name actions and counts, never personal data or secrets.
 
 use chrono::{DateTime, Utc};
-use serde::Serialize;
+use serde::{Deserialize, Serialize};
 use sha2::{Digest, Sha256};
 use sqlx::SqliteConnection;
 
@@ -11,7 +11,7 @@ use crate::error::Result;
 
 const GENESIS: &str = "0000000000000000000000000000000000000000000000000000000000000000";
 
-#[derive(Debug, Clone, Serialize, sqlx::FromRow, ts_rs::TS)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, sqlx::FromRow, ts_rs::TS)]
 pub struct AuditEntry {
     pub seq: i64,
     pub at: DateTime<Utc>,

@@ -8,9 +8,13 @@ use ts_rs::{Config, TS};
 use crate::audit::AuditEntry;
 use crate::dashboard::{Dashboard, Earning, PipelineValue, TaskCounts, WinRate};
 use crate::domain::*;
-use crate::error::{ApiError, ErrorCode};
+use crate::error::{ApiError, ErrorCode, ImportLocation};
 use crate::id::Id;
 use crate::money::Money;
+use crate::portability::{
+    ColumnMapping, ExportOptions, ExportScope, ExportSummary, ImportKind, ImportOptions, ImportSummary, Progress,
+    RecordCounts, VcardExportSummary,
+};
 use crate::preferences::{Preferences, Theme};
 use crate::search::SearchHit;
 use crate::session::SessionState;
@@ -97,5 +101,16 @@ pub fn files() -> Vec<(String, String)> {
         file::<Earning>(&cfg),
         file::<TaskCounts>(&cfg),
         file::<Dashboard>(&cfg),
+        file::<ImportLocation>(&cfg),
+        file::<Progress>(&cfg),
+        file::<RecordCounts>(&cfg),
+        file::<ColumnMapping>(&cfg),
+        file::<ExportOptions>(&cfg),
+        file::<ExportScope>(&cfg),
+        file::<ExportSummary>(&cfg),
+        file::<VcardExportSummary>(&cfg),
+        file::<ImportKind>(&cfg),
+        file::<ImportOptions>(&cfg),
+        file::<ImportSummary>(&cfg),
     ]
 }

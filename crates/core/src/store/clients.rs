@@ -106,7 +106,8 @@ impl Record for Client {
 }
 
 impl Client {
-    fn normalize(&mut self) -> Result<()> {
+    /// Trims and checks every field; errors name the field.
+    pub(crate) fn normalize(&mut self) -> Result<()> {
         self.name = check::required("name", &self.name, check::MAX_NAME)?;
         self.email = check::email("email", self.email.as_deref())?;
         self.phone = check::phone("phone", self.phone.as_deref())?;
