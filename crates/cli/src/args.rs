@@ -73,9 +73,50 @@ pub enum Command {
     /// Re-encrypt the database under a new data key.
     #[command(subcommand)]
     Key(KeyCmd),
+    /// Write everything (or everything about one client) to a ZIP archive, or cards to a vCard file.
+    Export(ExportArgs),
+    /// Import a Bidwell export (into an empty workspace), a CSV file of clients, or vCards.
+    Import(ImportArgs),
     /// Developer tools.
     #[command(subcommand)]
     Dev(DevCmd),
+}
+
+#[derive(Debug, Args)]
+pub struct ExportArgs {
+    /// Where to write the archive (.zip) or, with --vcard, the cards (.vcf).
+    #[arg(long, value_name = "FILE")]
+    pub out: PathBuf,
+    /// Only this client and everything about it.
+    #[arg(long, value_name = "ID")]
+    pub client: Option<String>,
+    /// Protect the archive with a password (AES-256) read from the next line of standard input.
+    #[arg(long)]
+    pub password_stdin: bool,
+    /// Start each CSV file with a UTF-8 byte order mark (for older Excel).
+    #[arg(long)]
+    pub csv_bom: bool,
+    /// Write clients and contacts as vCard 3.0 cards instead of an archive.
+    #[arg(long, conflicts_with_all = ["password_stdin", "csv_bom"])]
+    pub vcard: bool,
+}
+
+#[derive(Debug, Args)]
+pub struct ImportArgs {
+    /// The file to import.
+    pub file: PathBuf,
+    /// What the file holds: bidwell (an export .zip), clients (.csv) or vcard (.vcf). Default: from the extension.
+    #[arg(long)]
+    pub kind: Option<String>,
+    /// CSV only: which column fills which client field, e.g. --map "E-mail 2=email" or --map "Shoe size=ignore".
+    #[arg(long = "map", value_name = "COLUMN=FIELD")]
+    pub map: Vec<String>,
+    /// Check the whole file and print the counts; write nothing.
+    #[arg(long)]
+    pub dry_run: bool,
+    /// The archive's password, from the next line of standard input.
+    #[arg(long)]
+    pub password_stdin: bool,
 }
 
 #[derive(Debug, Args)]

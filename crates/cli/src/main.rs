@@ -138,6 +138,8 @@ async fn dispatch(ws: &Workspace, command: Command, creds: &mut Credentials, out
                 println!("    {}", recovery.expose_for_display());
             }
         }
+        Command::Export(args) => export(ws, args, creds, out).await?,
+        Command::Import(args) => import(ws, args, creds, out).await?,
         Command::Dev(DevCmd::Seed { records, seed }) => {
             let bar = if !out.json && std::io::stderr().is_terminal() {
                 indicatif::ProgressBar::new(records)
@@ -152,6 +154,129 @@ async fn dispatch(ws: &Workspace, command: Command, creds: &mut Credentials, out
             .await?;
             bar.finish_and_clear();
             out.record(&summary);
+        }
+    }
+    Ok(())
+}
+
+/// A progress bar on an interactive stderr (not with --json), fed by the core's reports.
+fn progress_bar(out: &Output) -> indicatif::ProgressBar {
+    if !out.json && std::io::stderr().is_terminal() {
+        let bar = indicatif::ProgressBar::new(0);
+        bar.set_style(
+            indicatif::ProgressStyle::with_template("{bar:30} {pos}/{len} {msg}")
+                .unwrap_or_else(|_| indicatif::ProgressStyle::default_bar()),
+        );
+        bar
+    } else {
+        indicatif::ProgressBar::hidden()
+    }
+}
+
+/// Ctrl-C sets the flag the core checks between steps, so a stopped export
+/// or import cleans up after itself instead of dying halfway.
+fn cancel_on_ctrl_c() -> std::sync::Arc<std::sync::atomic::AtomicBool> {
+    let flag = std::sync::Arc::new(std::sync::atomic::AtomicBool::new(false));
+    let set = flag.clone();
+    tokio::spawn(async move {
+        if tokio::signal::ctrl_c().await.is_ok() {
+            set.store(true, std::sync::atomic::Ordering::Relaxed);
+        }
+    });
+    flag
+}
+
+async fn export(ws: &Workspace, args: ExportArgs, creds: &mut Credentials, out: &Output) -> Result<()> {
+    let client = opt_id("client", args.client.as_deref())?;
+    if args.vcard {
+        let summary = ws.export_vcard(&args.out, client).await?;
+        if out.json {
+            out.record(&summary);
+        } else {
+            println!("Wrote {} cards to {}.", summary.cards, summary.path.display());
+        }
+        return Ok(());
+    }
+    let password = if args.password_stdin { Some(creds.stdin.passphrase("password")?) } else { None };
+    let options = bidwell_core::portability::ExportOptions { client, csv_bom: args.csv_bom };
+    let bar = progress_bar(out);
+    let cancel = cancel_on_ctrl_c();
+    let summary = ws
+        .export(
+            &args.out,
+            &options,
+            password.as_ref(),
+            &mut |p| {
+                bar.set_length(p.total);
+                bar.set_position(p.done);
+                bar.set_message(p.stage);
+            },
+            &cancel,
+        )
+        .await;
+    bar.finish_and_clear();
+    let summary = summary?;
+    if out.json {
+        out.record(&summary);
+    } else {
+        println!(
+            "Wrote {} records ({} files{}) to {}.",
+            summary.counts.total(),
+            summary.files,
+            if summary.encrypted { ", AES-256 protected" } else { "" },
+            summary.path.display()
+        );
+    }
+    Ok(())
+}
+
+async fn import(ws: &Workspace, args: ImportArgs, creds: &mut Credentials, out: &Output) -> Result<()> {
+    let mapping = args.map.iter().map(|m| m.parse()).collect::<Result<Vec<_>>>()?;
+    let kind = parsed(args.kind.as_deref())?;
+    let password = if args.password_stdin { Some(creds.stdin.passphrase("password")?) } else { None };
+    let options = bidwell_core::portability::ImportOptions { kind, mapping, dry_run: args.dry_run };
+    let bar = progress_bar(out);
+    let cancel = cancel_on_ctrl_c();
+    let summary = ws
+        .import(
+            &args.file,
+            &options,
+            password.as_ref(),
+            &mut |p| {
+                bar.set_length(p.total);
+                bar.set_position(p.done);
+                bar.set_message(p.stage);
+            },
+            &cancel,
+        )
+        .await;
+    bar.finish_and_clear();
+    let summary = summary?;
+    if out.json {
+        out.record(&summary);
+    } else {
+        let c = &summary.counts;
+        let parts: Vec<String> = [
+            ("clients", c.clients),
+            ("contacts", c.contacts),
+            ("projects", c.projects),
+            ("jobs", c.jobs),
+            ("bids", c.bids),
+            ("milestones", c.milestones),
+            ("notes", c.activities),
+            ("tasks", c.tasks),
+            ("tags", c.tags),
+            ("consents", c.consents),
+        ]
+        .iter()
+        .filter(|(_, n)| *n > 0)
+        .map(|(what, n)| format!("{n} {what}"))
+        .collect();
+        let what = if parts.is_empty() { "nothing".to_string() } else { parts.join(", ") };
+        if summary.dry_run {
+            println!("Checked: the file is fine and would import {what}. Nothing was written.");
+        } else {
+            println!("Imported {what}.");
         }
     }
     Ok(())

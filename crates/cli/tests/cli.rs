@@ -427,3 +427,54 @@ fn dev_seed_fills_the_workspace_with_the_asked_number_of_records() {
         count(&["client", "list", "--limit", "1000"]) + count(&["client", "list", "--limit", "1000", "--archived"]);
     assert_eq!(listed, summary["clients"].as_u64().unwrap());
 }
+
+/// Runs with --json, feeding `stdin` (e.g. an archive password), and expects success.
+fn json_with_stdin(b: &Bidwell, args: &[&str], stdin: &str) -> Value {
+    use std::io::Write;
+    let mut cmd = b.command();
+    cmd.arg("--json").args(args).stdin(Stdio::piped()).stdout(Stdio::piped()).stderr(Stdio::piped());
+    let mut child = cmd.spawn().unwrap();
+    child.stdin.take().unwrap().write_all(stdin.as_bytes()).unwrap();
+    let out = child.wait_with_output().unwrap();
+    assert!(out.status.success(), "{args:?} failed: {}", String::from_utf8_lossy(&out.stderr));
+    serde_json::from_slice(&out.stdout).unwrap()
+}
+
+#[test]
+fn export_and_import_carry_a_workspace_to_a_new_one_with_a_password() {
+    let a = Bidwell::init();
+    let client = a.id(&["client", "add", "--name", HOSTILE, "--email", "zoe@example.org"]);
+    let out_dir = tempfile::tempdir().unwrap();
+    let archive = out_dir.path().join("export.zip").to_str().unwrap().to_string();
+    let summary = json_with_stdin(&a, &["export", "--out", &archive, "--password-stdin"], "zip pass\n");
+    assert_eq!(summary["encrypted"], true);
+    assert_eq!(summary["counts"]["clients"], 1);
+    assert!(!contains(&std::fs::read(&archive).unwrap(), b"zoe@example.org"));
+
+    let b = Bidwell::init();
+    let err = b.fails(&["import", &archive]);
+    assert_eq!(err["code"], "archive_password");
+    let dry = json_with_stdin(&b, &["import", &archive, "--dry-run", "--password-stdin"], "zip pass\n");
+    assert_eq!((dry["dry_run"].as_bool(), dry["counts"]["clients"].as_u64()), (Some(true), Some(1)));
+    assert_eq!(b.fails(&["client", "show", &client])["code"], "not_found", "a dry run writes nothing");
+    json_with_stdin(&b, &["import", &archive, "--password-stdin"], "zip pass\n");
+    assert_eq!(b.json(&["client", "show", &client])["name"], HOSTILE);
+    assert_eq!(b.fails(&["import", &archive])["code"], "archive_password");
+}
+
+#[test]
+fn a_bad_csv_row_is_refused_with_its_location_and_nothing_is_imported() {
+    let b = Bidwell::init();
+    let in_dir = tempfile::tempdir().unwrap();
+    let csv = in_dir.path().join("clients.csv");
+    std::fs::write(&csv, "Given Name,Family Name,E-mail Address\nAda,Lovelace,ada@example.org\nBob,B,bob-at-example\n")
+        .unwrap();
+    let err = b.fails(&["import", csv.to_str().unwrap()]);
+    assert_eq!(err["code"], "import_invalid");
+    assert_eq!(err["location"], serde_json::json!({ "file": "clients.csv", "line": 3, "field": "E-mail Address" }));
+    assert_eq!(b.json(&["client", "list"])["items"].as_array().unwrap().len(), 0);
+
+    std::fs::write(&csv, "Who,Mail\nAda Lovelace,ada@example.org\n").unwrap();
+    let done = b.json(&["import", csv.to_str().unwrap(), "--map", "Who=name", "--map", "Mail=email"]);
+    assert_eq!(done["counts"]["clients"], 1);
+}
