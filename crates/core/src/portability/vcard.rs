@@ -26,9 +26,11 @@ struct ContentLine<'a> {
 /// Joins folded lines (a line starting with a space or tab continues the one
 /// before it), keeping the number of the line each logical line started on.
 fn unfold(text: &str) -> Vec<(u64, String)> {
+    // CRLF is the standard; LF and a lone CR (old Mac files) end a line too,
+    // so a CR never ends up inside a value (found by the fuzz target).
+    let text = text.replace("\r\n", "\n").replace('\r', "\n");
     let mut out: Vec<(u64, String)> = Vec::new();
     for (i, raw) in text.split('\n').enumerate() {
-        let raw = raw.strip_suffix('\r').unwrap_or(raw);
         match raw.chars().next() {
             Some(' ' | '\t') if !out.is_empty() => {
                 if let Some(last) = out.last_mut() {
@@ -449,6 +451,15 @@ mod tests {
         assert!(text.lines().all(|l| l.len() <= 76), "{text}");
         let back = parse_vcards("b.vcf", text.as_bytes(), now()).unwrap().remove(0);
         assert_eq!((back.name, back.email, back.tags), (client.name, client.email, client.tags));
+    }
+
+    #[test]
+    fn a_lone_carriage_return_ends_a_line() {
+        // Fuzz find: "FN:Bob\r:Bob" kept the CR in the name, which vCard cannot write back.
+        let err = parse_vcards("c.vcf", b"BEGIN:VCARD\nVERSION:3.0\nFN:Bob\r:Bob;;;;\nEND:VCARD\n", now()).unwrap_err();
+        assert!(err.to_string().starts_with("c.vcf line 4:"), "{err}");
+        let ok = parse_vcards("c.vcf", b"BEGIN:VCARD\rVERSION:3.0\rFN:Bob\rEND:VCARD\r", now()).unwrap();
+        assert_eq!(ok[0].name, "Bob");
     }
 
     #[test]
