@@ -5,6 +5,7 @@ mod bindings;
 mod dashboard;
 mod entities;
 mod migrations;
+mod privacy;
 mod search;
 mod seed;
 mod session;
