@@ -5,13 +5,14 @@
 
 use ts_rs::{Config, TS};
 
-use crate::audit::AuditEntry;
+use crate::audit::{AuditEntry, AuditVerification};
 use crate::dashboard::{Dashboard, Earning, PipelineValue, TaskCounts, WinRate};
 use crate::domain::*;
 use crate::error::{ApiError, ErrorCode};
 use crate::id::Id;
 use crate::money::Money;
 use crate::preferences::{Preferences, Theme};
+use crate::privacy::*;
 use crate::search::SearchHit;
 use crate::seed::SeedSummary;
 use crate::session::SessionState;
@@ -122,6 +123,26 @@ pub fn files() -> Vec<(String, String)> {
         file::<Earning>(&cfg),
         file::<TaskCounts>(&cfg),
         file::<Dashboard>(&cfg),
+        file::<AuditVerification>(&cfg),
+        file::<KeepReason>(&cfg),
+        file::<KeptRecord>(&cfg),
+        file::<ErasureBlocker>(&cfg),
+        file::<ErasurePlan>(&cfg),
+        file::<WipeReport>(&cfg),
+        file::<ConsentPurpose>(&cfg),
+        file::<ProcessingBasis>(&cfg),
+        file::<ConsentMethod>(&cfg),
+        file::<ConsentRecord>(&cfg),
+        file::<ConsentState>(&cfg),
+        file::<ConsentChange>(&cfg),
+        file::<AnalyticsStatus>(&cfg),
+        file::<UsageCount>(&cfg),
+        file::<RetentionRules>(&cfg),
+        file::<RetentionStatus>(&cfg),
+        file::<RetentionSummary>(&cfg),
+        file::<StoredFile>(&cfg),
+        file::<EncryptionInfo>(&cfg),
+        file::<PrivacyOverview>(&cfg),
         file::<Progress>(&cfg),
         file::<SeedSummary>(&cfg),
         moves_file(),

@@ -11,6 +11,7 @@ pub mod error;
 pub mod id;
 pub mod money;
 pub mod preferences;
+pub mod privacy;
 pub mod redact;
 pub mod search;
 pub mod secret;

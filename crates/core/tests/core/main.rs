@@ -5,6 +5,7 @@ mod bindings;
 mod dashboard;
 mod entities;
 mod migrations;
+mod privacy;
 mod reminders;
 mod search;
 mod seed;
