@@ -122,6 +122,14 @@ impl Session {
         }
     }
 
+    /// Retention rules, when due; none while locked. Not counted as use.
+    pub async fn run_retention_if_due(&self) -> Result<Option<crate::privacy::RetentionSummary>> {
+        match self.open.read().await.as_ref() {
+            Some(workspace) => workspace.run_retention_if_due().await,
+            None => Ok(None),
+        }
+    }
+
     async fn touch(&self) {
         *self.last_used.lock().await = self.env.clock.now();
     }

@@ -80,6 +80,9 @@ async fn put_setting(conn: &mut sqlx::SqliteConnection, key: &str, value: &str, 
     Ok(())
 }
 
+/// Retention runs by itself at most this often.
+const RUN_EVERY_HOURS: i64 = 24;
+
 impl Workspace {
     pub async fn retention(&self) -> Result<RetentionStatus> {
         let pool = self.pool().await;
@@ -93,6 +96,16 @@ impl Workspace {
         let value = serde_json::to_string(rules).map_err(|e| Error::validation("rules", e.to_string()))?;
         put_setting(&mut *self.pool().await.acquire().await?, RULES_KEY, &value, self.now()).await?;
         self.retention().await
+    }
+
+    /// Runs the rules when they have not run for a day (or ever): the app
+    /// calls this at unlock and then every hour, so retention needs no user.
+    pub async fn run_retention_if_due(&self) -> Result<Option<RetentionSummary>> {
+        let last = self.retention().await?.last_run_at;
+        match last {
+            Some(at) if self.now() - at < chrono::Duration::hours(RUN_EVERY_HOURS) => Ok(None),
+            _ => self.run_retention().await.map(Some),
+        }
     }
 
     /// Applies the rules as of the workspace clock's now.

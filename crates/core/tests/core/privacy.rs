@@ -442,6 +442,21 @@ async fn retention_erases_old_archived_clients_and_purges_old_deleted_records() 
 }
 
 #[tokio::test]
+async fn retention_runs_by_itself_once_a_day() {
+    let dir = tempfile::tempdir().unwrap();
+    let clock = Arc::new(ManualClock::new(chrono::Utc.with_ymd_and_hms(2026, 1, 1, 9, 0, 0).unwrap()));
+    let mut env = env();
+    env.clock = clock.clone();
+    let (ws, _) = Workspace::create(dir.path(), "Test", Protection::Passphrase(passphrase()), env).await.unwrap();
+    let first = ws.run_retention_if_due().await.unwrap().expect("never ran: due at once");
+    clock.advance(chrono::Duration::hours(23));
+    assert!(ws.run_retention_if_due().await.unwrap().is_none(), "ran less than a day ago");
+    clock.advance(chrono::Duration::hours(2));
+    let second = ws.run_retention_if_due().await.unwrap().expect("a day has passed");
+    assert!(second.ran_at > first.ran_at);
+}
+
+#[tokio::test]
 async fn audit_verification_names_the_first_edited_entry() {
     let (dir, ws) = new_workspace().await;
     ws.record_consent(user_change(ConsentPurpose::CrashReports, true)).await.unwrap();
