@@ -363,3 +363,24 @@ pub async fn verify_audit_log(session: State<'_, Session>) -> Reply<AuditVerific
 pub async fn wipe(session: State<'_, Session>, confirm: String) -> Reply<WipeReport> {
     session.wipe(&confirm).await.map_err(api)
 }
+
+#[cfg(test)]
+mod tests {
+    /// The rule of the house, checked: a command is a few lines over the core.
+    /// Anything longer is logic that belongs in crates/core, where it is tested.
+    #[test]
+    fn every_command_is_a_few_lines() {
+        const MAX_LINES: usize = 16;
+        let source = include_str!("commands.rs");
+        let mut long = Vec::new();
+        for chunk in source.split("#[tauri::command]").skip(1) {
+            let name = chunk.split("fn ").nth(1).and_then(|s| s.split(['(', '<']).next()).unwrap_or("?");
+            let body: Vec<&str> = chunk.lines().take_while(|l| *l != "}").collect();
+            if body.len() > MAX_LINES {
+                long.push(format!("{name}: {} lines", body.len()));
+            }
+        }
+        assert!(source.matches("#[tauri::command]").count() > 40, "the commands were not found");
+        assert!(long.is_empty(), "commands longer than {MAX_LINES} lines: {long:?}");
+    }
+}

@@ -12,6 +12,7 @@ use std::time::Duration;
 
 use bidwell_core::work::LongWork;
 use bidwell_core::{Environment, Session};
+use tauri::webview::PageLoadEvent;
 use tauri::{AppHandle, Emitter, Manager};
 use tauri_plugin_log::{Target, TargetKind};
 use tauri_plugin_notification::NotificationExt;
@@ -38,6 +39,12 @@ fn main() {
         .plugin(tauri_plugin_window_state::Builder::default().build())
         .plugin(tauri_plugin_dialog::init())
         .plugin(tauri_plugin_notification::init())
+        .on_page_load(|_, payload| {
+            // scripts/measure-desktop.sh times launches by this line (as for its baseline window).
+            if payload.event() == PageLoadEvent::Finished && std::env::var_os("BIDWELL_LAUNCH_PROBE").is_some() {
+                println!("launch-probe: page loaded");
+            }
+        })
         .manage(Session::new(data_dir, Environment::system()))
         .manage(LongWork::default())
         .setup(|app| {
