@@ -1,6 +1,8 @@
-//! Bidwell's desktop shell: the window, the one [`Session`] its commands
-//! work on, and a timer that locks the workspace after the user's idle
-//! time. The commands are in `commands.rs`; no logic lives here.
+//! Bidwell's desktop shell: the window, the platform plugins a user expects
+//! (one instance, remembered window, native dialogs, notifications, a log
+//! without personal data), the one [`Session`] its commands work on, and two
+//! timers: the idle lock and task reminders. The commands are in
+//! `commands.rs`; no logic lives here.
 
 #![cfg_attr(not(debug_assertions), windows_subsystem = "windows")]
 
@@ -8,29 +10,48 @@ mod commands;
 
 use std::time::Duration;
 
+use bidwell_core::work::LongWork;
 use bidwell_core::{Environment, Session};
-use tauri::{Emitter, Manager};
+use tauri::webview::PageLoadEvent;
+use tauri::{AppHandle, Emitter, Manager};
+use tauri_plugin_log::{Target, TargetKind};
+use tauri_plugin_notification::NotificationExt;
 
 /// How often the idle lock is checked; the idle time itself is a preference.
 const IDLE_CHECK: Duration = Duration::from_secs(30);
+/// How often due task reminders are looked for.
+const REMINDER_CHECK: Duration = Duration::from_secs(60);
+/// How often the retention rules are offered a run (the core runs them daily).
+const RETENTION_CHECK: Duration = Duration::from_secs(60 * 60);
 
 fn main() {
     let data_dir = bidwell_core::data_dir(std::env::var_os("BIDWELL_DATA_DIR"))
         .expect("this system has no data directory; set BIDWELL_DATA_DIR");
     tauri::Builder::default()
+        // First, so that a second launch only raises the window it already has.
+        .plugin(tauri_plugin_single_instance::init(|app, _args, _cwd| {
+            if let Some(window) = app.get_webview_window("main") {
+                let _ = window.unminimize();
+                let _ = window.set_focus();
+            }
+        }))
+        .plugin(redacted_log())
+        .plugin(tauri_plugin_window_state::Builder::default().build())
+        .plugin(tauri_plugin_dialog::init())
+        .plugin(tauri_plugin_notification::init())
+        .on_page_load(|_, payload| {
+            // scripts/measure-desktop.sh times launches by this line (as for its baseline window).
+            if payload.event() == PageLoadEvent::Finished && std::env::var_os("BIDWELL_LAUNCH_PROBE").is_some() {
+                println!("launch-probe: page loaded");
+            }
+        })
         .manage(Session::new(data_dir, Environment::system()))
+        .manage(LongWork::default())
         .setup(|app| {
             let handle = app.handle().clone();
-            tauri::async_runtime::spawn(async move {
-                let mut tick = tokio::time::interval(IDLE_CHECK);
-                loop {
-                    tick.tick().await;
-                    let session = handle.state::<Session>();
-                    if let Ok(true) = session.enforce_idle_lock().await {
-                        let _ = handle.emit("session-locked", ());
-                    }
-                }
-            });
+            tauri::async_runtime::spawn(lock_when_idle(handle.clone()));
+            tauri::async_runtime::spawn(remind_due_tasks(handle.clone()));
+            tauri::async_runtime::spawn(apply_retention(handle));
             Ok(())
         })
         .invoke_handler(tauri::generate_handler![
@@ -82,7 +103,78 @@ fn main() {
             commands::list_tasks,
             commands::update_task,
             commands::dashboard,
+            commands::seed_sample_data,
+            commands::cancel_work,
+            commands::privacy_overview,
+            commands::consents,
+            commands::consent_history,
+            commands::record_consent,
+            commands::set_analytics,
+            commands::retention,
+            commands::set_retention,
+            commands::run_retention,
+            commands::erasure_preview,
+            commands::erase_client,
+            commands::set_client_restricted,
+            commands::audit_log,
+            commands::verify_audit_log,
+            commands::wipe,
         ])
         .run(tauri::generate_context!())
         .expect("the Bidwell window could not start");
+}
+
+/// Info and above to the platform's log folder; sqlx's statement log stays
+/// off (it would print `PRAGMA key`), and every line goes through the core's
+/// redaction before it is written.
+fn redacted_log() -> tauri::plugin::TauriPlugin<tauri::Wry> {
+    tauri_plugin_log::Builder::new()
+        .clear_targets()
+        .target(Target::new(TargetKind::LogDir { file_name: None }))
+        .level(log::LevelFilter::Info)
+        .level_for("sqlx", log::LevelFilter::Warn)
+        .format(|out, message, record| {
+            let line = message.to_string();
+            out.finish(format_args!("{} {} {}", record.level(), record.target(), bidwell_core::redact::redact(&line)))
+        })
+        .build()
+}
+
+async fn lock_when_idle(handle: AppHandle) {
+    let mut tick = tokio::time::interval(IDLE_CHECK);
+    loop {
+        tick.tick().await;
+        if let Ok(true) = handle.state::<Session>().enforce_idle_lock().await {
+            let _ = handle.emit("session-locked", ());
+        }
+    }
+}
+
+/// Lets the core apply the user's retention rules once a day while unlocked
+/// (checked hourly). What ran is in the audit log.
+async fn apply_retention(handle: AppHandle) {
+    let mut tick = tokio::time::interval(RETENTION_CHECK);
+    loop {
+        tick.tick().await;
+        if let Err(e) = handle.state::<Session>().run_retention_if_due().await {
+            log::warn!("retention rules could not run: {}", e.to_api().message);
+        }
+    }
+}
+
+/// Turns the core's due reminders into OS notifications, while unlocked.
+/// Reading them does not count as use for the idle lock.
+async fn remind_due_tasks(handle: AppHandle) {
+    let mut tick = tokio::time::interval(REMINDER_CHECK);
+    loop {
+        tick.tick().await;
+        let session = handle.state::<Session>();
+        let Ok(due) = session.due_reminders().await else { continue };
+        for task in due {
+            let shown = handle.notification().builder().title("Task due").body(&task.title).show();
+            if let Err(e) = shown {
+                log::warn!("could not show a task reminder: {e}");
+            }
+        }
+    }
 }

@@ -336,6 +336,17 @@ impl App {
         app
     }
 
+    /// Everything the app's log plugin wrote for this launch (its files under
+    /// the throwaway XDG data directory), or `None` when it wrote no file.
+    pub fn app_log(&self) -> Option<String> {
+        let dir = self._profile.path().join("data").join("app.bidwell.desktop").join("logs");
+        let mut text = String::new();
+        for entry in std::fs::read_dir(dir).ok()?.flatten() {
+            text.push_str(&String::from_utf8_lossy(&std::fs::read(entry.path()).ok()?));
+        }
+        Some(text)
+    }
+
     /// Waits until the app's page (not the initial blank one) has loaded:
     /// the session can start before the webview has navigated.
     async fn wait_loaded(&self) {

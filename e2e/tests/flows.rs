@@ -49,6 +49,34 @@ async fn unlock(app: &App, passphrase: &str) {
     press(app, "Unlock").await;
 }
 
+/// The core has the move once the CLI sees it (the window reads the same database).
+async fn wait_for_bid_status(data: &std::path::Path, env: &[(&str, &str)], status: &str) {
+    let deadline = std::time::Instant::now() + WAIT;
+    loop {
+        let bids = cli(data, env, &["--json", "bid", "list"]);
+        if bids.contains(&format!("\"status\":\"{status}\"")) {
+            return;
+        }
+        assert!(std::time::Instant::now() < deadline, "the bid never reached {status}: {bids}");
+        tokio::time::sleep(Duration::from_millis(200)).await;
+    }
+}
+
+/// Drags the card onto a column with the HTML drag events the board listens
+/// to. WebDriver's pointer actions do not start an HTML5 drag in WebKitGTK, so
+/// the events are dispatched in the page; the app's handlers run as for a mouse.
+async fn drag_card_to(app: &App, card_title: &str, status: &str) {
+    let card = element(app, &format!("article[aria-label^={}]", literal(card_title))).await;
+    let column = element(app, &format!("section[aria-labelledby='col-{status}']")).await;
+    let script = "const [card, column] = arguments; const data = new DataTransfer(); \
+        const fire = (target, type) => target.dispatchEvent(new DragEvent(type, \
+            { bubbles: true, cancelable: true, dataTransfer: data })); \
+        fire(card, 'dragstart'); fire(column, 'dragenter'); fire(column, 'dragover'); \
+        fire(column, 'drop'); fire(card, 'dragend');";
+    let args = vec![serde_json::to_value(&card).unwrap(), serde_json::to_value(&column).unwrap()];
+    app.client().execute(script, args).await.unwrap_or_else(|e| panic!("dragging to {status}: {e}"));
+}
+
 #[tokio::test]
 async fn first_run_then_client_and_project_lock_unlock_and_relaunch() {
     if !enabled("first_run_then_client_and_project_lock_unlock_and_relaunch") {
@@ -94,6 +122,10 @@ async fn first_run_then_client_and_project_lock_unlock_and_relaunch() {
     press(&app, "Add project").await;
     app.find_text("Brand refresh").await;
     app.screenshot("05-client-detail").await;
+    let log = app.app_log().expect("the app writes a log file");
+    for secret in [PASSPHRASE, "Okafor", "zoe@"] {
+        assert!(!log.contains(secret), "the app's log holds {secret:?}:\n{log}");
+    }
 
     press(&app, "Lock").await;
     unlock(&app, "definitely the wrong one").await;
@@ -143,23 +175,102 @@ async fn a_job_and_its_bid_move_across_the_board_and_the_palette_finds_them() {
     for status in ["queued", "submitted", "shortlisted"] {
         let select = element(&app, "select[aria-label^='Move bid on Logo for Okafor']").await;
         select.select_by_value(status).await.unwrap_or_else(|e| panic!("moving to {status}: {e}"));
-        // The core has the move once the CLI sees it (the window reads the same database).
-        let deadline = std::time::Instant::now() + WAIT;
-        loop {
-            let bids = cli(data.path(), &env, &["--json", "bid", "list"]);
-            if bids.contains(&format!("\"status\":\"{status}\"")) {
-                break;
-            }
-            assert!(std::time::Instant::now() < deadline, "the bid never reached {status}: {bids}");
-            tokio::time::sleep(Duration::from_millis(200)).await;
-        }
+        wait_for_bid_status(data.path(), &env, status).await;
     }
     app.screenshot("08-bids-board").await;
+
+    // Drag and drop: a refused move is explained and changes nothing; an allowed one lands.
+    drag_card_to(&app, "Logo for Okafor", "draft").await;
+    app.find_text("A shortlisted bid can't be moved back to draft: it is already with the client").await;
+    app.screenshot("08b-bids-refused-drop").await;
+    drag_card_to(&app, "Logo for Okafor", "awarded").await;
+    wait_for_bid_status(data.path(), &env, "awarded").await;
 
     // Ctrl+K opens the palette; the job is found by a word prefix.
     element(&app, "body").await.send_keys("\u{E009}k\u{E000}").await.unwrap();
     fill(&app, "input[aria-label='Search everything or type a command']", "okaf").await;
     app.find_text("Logo for Okafor").await;
     app.screenshot("09-palette").await;
+    app.close().await;
+}
+
+#[tokio::test]
+async fn try_with_sample_data_fills_every_screen() {
+    if !enabled("try_with_sample_data_fills_every_screen") {
+        return;
+    }
+    let data = tempfile::tempdir().unwrap();
+    let app = App::launch(data.path()).await;
+
+    app.find_text("Welcome to Bidwell").await;
+    fill(&app, "#field-passphrase", PASSPHRASE).await;
+    fill(&app, "#field-repeat", PASSPHRASE).await;
+    press(&app, "Try with sample data").await;
+
+    app.find_text("Sample data added: 300 clients").await;
+    app.screenshot("10-sample-data-added").await;
+    element(&app, "input[type=checkbox]").await.click().await.unwrap();
+    press(&app, "Continue").await;
+
+    let env = [("BIDWELL_PASSPHRASE", PASSPHRASE)];
+    let clients = cli(data.path(), &env, &["--json", "client", "list", "--limit", "5"]);
+    assert!(clients.matches("\"id\"").count() >= 5, "the sample clients are not in the database: {clients}");
+    press(&app, "Dashboard").await;
+    app.find_text("Pipeline by status").await;
+    app.screenshot("11-sample-dashboard").await;
+    press(&app, "Bids").await;
+    app.find_text("Shortlisted").await;
+    app.screenshot("12-sample-bids").await;
+    app.close().await;
+}
+
+#[tokio::test]
+async fn privacy_settings_consent_audit_erase_a_client_and_wipe() {
+    if !enabled("privacy_settings_consent_audit_erase_a_client_and_wipe") {
+        return;
+    }
+    let data = tempfile::tempdir().unwrap();
+    let env = [("BIDWELL_PASSPHRASE", PASSPHRASE)];
+    cli(data.path(), &env, &["init", "--name", "E2E Privacy"]);
+    cli(data.path(), &env, &["client", "add", "--name", "Quokka Erasable", "--email", "quokka@example.org"]);
+    let app = App::launch(data.path()).await;
+    unlock(&app, PASSPHRASE).await;
+
+    press(&app, "Settings").await;
+    press(&app, "Privacy").await;
+    app.find_text("Your data at a glance").await;
+    app.screenshot("13-privacy-settings").await;
+    let crash_reports = "//label[contains(normalize-space(.), 'Send crash reports')]/input";
+    app.client().find(Locator::XPath(crash_reports)).await.unwrap().click().await.unwrap();
+    app.find_text("Consent recorded.").await;
+    press(&app, "Verify the chain").await;
+    app.find_text("entries chain correctly").await;
+
+    press(&app, "Clients").await;
+    let row = app
+        .client()
+        .wait()
+        .at_most(WAIT)
+        .for_element(Locator::XPath("//*[@role='option'][contains(normalize-space(.), 'Quokka Erasable')]"));
+    row.await.expect("the client's row").click().await.unwrap();
+    press(&app, "Erase").await;
+    app.find_text("Erasure deletes for good").await;
+    app.screenshot("14-erase-preview").await;
+    press(&app, "Erase permanently").await;
+    app.find_text("Client erased for good").await;
+    let clients = cli(data.path(), &env, &["--json", "client", "list"]);
+    assert!(!clients.contains("Quokka"), "the erased client is still listed: {clients}");
+
+    press(&app, "Settings").await;
+    press(&app, "Privacy").await;
+    press(&app, "Wipe this workspace").await;
+    fill(&app, "#field-wipe-confirm", "E2E Privacy").await;
+    press(&app, "Wipe everything now").await;
+    app.find_text("Welcome to Bidwell").await;
+    let left: Vec<_> = std::fs::read_dir(data.path()).unwrap().flatten().map(|e| e.file_name()).collect();
+    assert!(
+        left.iter().all(|name| !name.to_string_lossy().starts_with("bidwell.")),
+        "workspace files left after the wipe: {left:?}"
+    );
     app.close().await;
 }

@@ -1,6 +1,18 @@
 // Typed calls into the Rust core. Every type comes from ./bindings (generated
 // from Rust); errors arrive as ApiError and callers switch on `code`.
-import { invoke } from "@tauri-apps/api/core";
+import { Channel, invoke } from "@tauri-apps/api/core";
+import type { AnalyticsStatus } from "./bindings/AnalyticsStatus";
+import type { AuditEntry } from "./bindings/AuditEntry";
+import type { AuditVerification } from "./bindings/AuditVerification";
+import type { ConsentChange } from "./bindings/ConsentChange";
+import type { ConsentRecord } from "./bindings/ConsentRecord";
+import type { ConsentState } from "./bindings/ConsentState";
+import type { ErasurePlan } from "./bindings/ErasurePlan";
+import type { PrivacyOverview } from "./bindings/PrivacyOverview";
+import type { RetentionRules } from "./bindings/RetentionRules";
+import type { RetentionStatus } from "./bindings/RetentionStatus";
+import type { RetentionSummary } from "./bindings/RetentionSummary";
+import type { WipeReport } from "./bindings/WipeReport";
 import type { ActivityFilter } from "./bindings/ActivityFilter";
 import type { ActivityPatch } from "./bindings/ActivityPatch";
 import type { Activity } from "./bindings/Activity";
@@ -36,16 +48,18 @@ import type { NewTask } from "./bindings/NewTask";
 import type { Page } from "./bindings/Page";
 import type { PageRequest } from "./bindings/PageRequest";
 import type { Preferences } from "./bindings/Preferences";
+import type { Progress } from "./bindings/Progress";
 import type { ProjectFilter } from "./bindings/ProjectFilter";
 import type { ProjectPatch } from "./bindings/ProjectPatch";
 import type { Project } from "./bindings/Project";
 import type { SearchHit } from "./bindings/SearchHit";
+import type { SeedSummary } from "./bindings/SeedSummary";
 import type { SessionState } from "./bindings/SessionState";
 import type { TaskFilter } from "./bindings/TaskFilter";
 import type { TaskPatch } from "./bindings/TaskPatch";
 import type { Task } from "./bindings/Task";
 
-export type { ApiError };
+export type { ApiError, Progress };
 
 /** Anything thrown by a call is an ApiError; this narrows what `catch` gets. */
 export function asApiError(raw: unknown): ApiError {
@@ -112,3 +126,40 @@ export const tasks = records<Task, NewTask, TaskFilter, TaskPatch>("task", "task
 export const remove = (kind: EntityKind, id: Id) => call<void>("delete_record", { kind, id });
 export const restore = (kind: EntityKind, id: Id) => call<void>("restore_record", { kind, id });
 export const search = (query: string, limit = 20) => call<SearchHit[]>("search", { query, limit });
+
+/** A channel whose reports go to `onProgress`; long commands take one. */
+function progressChannel(onProgress: (progress: Progress) => void): Channel<Progress> {
+  const channel = new Channel<Progress>();
+  channel.onmessage = onProgress;
+  return channel;
+}
+
+/** Long work: each reports progress (with a ticket) and can be cancelled. */
+export const work = {
+  seedSampleData: (onProgress: (progress: Progress) => void) =>
+    call<SeedSummary>("seed_sample_data", { onProgress: progressChannel(onProgress) }),
+  /** Stops the work at its next safe point; what it finished stays. */
+  cancel: (ticket: number) => call<boolean>("cancel_work", { ticket }),
+};
+
+/** Settings → Privacy and the privacy part of a client's page. */
+export const privacy = {
+  overview: () => call<PrivacyOverview>("privacy_overview"),
+  /** The user's own consents without a client id, else that client's. */
+  consents: (clientId: Id | null = null) => call<ConsentState[]>("consents", { clientId }),
+  history: (clientId: Id | null = null) => call<ConsentRecord[]>("consent_history", { clientId }),
+  recordConsent: (change: ConsentChange) => call<ConsentRecord>("record_consent", { change }),
+  /** Opting out empties the queue and clears the window's stored data. */
+  setAnalytics: (enabled: boolean) => call<AnalyticsStatus>("set_analytics", { enabled }),
+  retention: () => call<RetentionStatus>("retention"),
+  setRetention: (rules: RetentionRules) => call<RetentionStatus>("set_retention", { rules }),
+  runRetention: () => call<RetentionSummary>("run_retention"),
+  erasurePreview: (clientId: Id) => call<ErasurePlan>("erasure_preview", { clientId }),
+  eraseClient: (clientId: Id) => call<ErasurePlan>("erase_client", { clientId }),
+  setRestricted: (clientId: Id, restricted: boolean) =>
+    call<Client>("set_client_restricted", { clientId, restricted }),
+  auditLog: () => call<AuditEntry[]>("audit_log"),
+  verifyAuditLog: () => call<AuditVerification>("verify_audit_log"),
+  /** Destroys the workspace; `confirm` must be its name. */
+  wipe: (confirm: string) => call<WipeReport>("wipe", { confirm }),
+};

@@ -13,7 +13,9 @@ export type Route =
   | { screen: "jobs" }
   | { screen: "bids" }
   | { screen: "tasks" }
-  | { screen: "settings" };
+  | { screen: "settings"; tab?: SettingsTab };
+
+export type SettingsTab = "general" | "privacy";
 
 export const route = signal<Route>({ screen: "clients" });
 export function go(to: Route): void {
@@ -41,12 +43,20 @@ export interface Notice {
 
 export const notices = signal<Notice[]>([]);
 let nextNotice = 1;
+/** More than this at once would cover the screen; the oldest plain notices go first. */
+const MAX_NOTICES = 3;
 
 /** Shows a notice for a few seconds; with `undo`, offers to take the action back. */
 export function notify(text: string, options: { tone?: Notice["tone"]; undo?: () => Promise<void> } = {}): void {
   const notice: Notice = { id: nextNotice++, text, tone: options.tone ?? "info" };
   if (options.undo) notice.undo = options.undo;
-  notices.value = [...notices.value, notice];
+  let shown = [...notices.value, notice];
+  while (shown.length > MAX_NOTICES) {
+    // An offer to undo stays longer than news.
+    const oldest = shown.findIndex((n) => !n.undo);
+    shown = shown.filter((_, i) => i !== (oldest === -1 ? 0 : oldest));
+  }
+  notices.value = shown;
   setTimeout(() => dismiss(notice.id), options.undo ? 8000 : 4000);
 }
 

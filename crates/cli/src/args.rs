@@ -67,6 +67,24 @@ pub enum Command {
         #[arg(long, value_name = "DAYS", default_value_t = 30)]
         older_than_days: u32,
     },
+    /// Destroy the workspace for good: the key first (crypto-shredding), then every file.
+    Wipe {
+        /// The workspace's name, typed out to confirm.
+        #[arg(long, value_name = "NAME")]
+        confirm: String,
+    },
+    /// Consents: yours per purpose, and each client's.
+    #[command(subcommand)]
+    Consent(ConsentCmd),
+    /// Rules that erase and purge old data by themselves.
+    #[command(subcommand)]
+    Retention(RetentionCmd),
+    /// The hash-chained log of privacy and key actions.
+    #[command(subcommand)]
+    Audit(AuditCmd),
+    /// Where your data is, how it is protected, and what you agreed to.
+    #[command(subcommand)]
+    Privacy(PrivacyCmd),
     /// Change the passphrase (the data is not re-encrypted).
     #[command(subcommand)]
     Passphrase(PassphraseCmd),
@@ -220,6 +238,12 @@ pub enum ClientCmd {
         archived: bool,
         #[arg(long)]
         restricted: bool,
+    },
+    /// Erase a client for good (asks to confirm on a terminal unless --yes).
+    Erase {
+        id: String,
+        #[arg(long)]
+        yes: bool,
     },
     /// Change some fields of a client; prints the result.
     Edit {
@@ -607,4 +631,72 @@ pub enum TaskCmd {
     },
     #[command(flatten)]
     Record(RecordCmd),
+}
+
+/// Who a consent is about and how it came about.
+#[derive(Debug, Args)]
+pub struct ConsentArgs {
+    /// usage_analytics, crash_reports, marketplace_marketing, marketplace_sharing (yours);
+    /// marketing, processing (a client's, with --client).
+    pub purpose: String,
+    #[arg(long, value_name = "ID")]
+    pub client: Option<String>,
+    /// For processing: contract, consent or legitimate_interest.
+    #[arg(long)]
+    pub basis: Option<String>,
+    /// Where the consent came from.
+    #[arg(long)]
+    pub source: Option<String>,
+    /// A note on the evidence.
+    #[arg(long)]
+    pub evidence: Option<String>,
+}
+
+#[derive(Debug, Subcommand)]
+pub enum ConsentCmd {
+    /// The current state of each purpose (yours, or a client's with --client); --history for every row.
+    List {
+        #[arg(long, value_name = "ID")]
+        client: Option<String>,
+        #[arg(long)]
+        history: bool,
+    },
+    /// Record a consent given.
+    Grant(ConsentArgs),
+    /// Record a consent withdrawn; it applies at once.
+    Withdraw(ConsentArgs),
+}
+
+#[derive(Debug, Subcommand)]
+pub enum RetentionCmd {
+    /// The rules and when they last ran.
+    Show,
+    /// Change the rules.
+    Set {
+        /// Erase clients archived this many months ago.
+        #[arg(long, value_name = "MONTHS", conflicts_with = "keep_archived")]
+        archived_months: Option<u32>,
+        /// Never erase archived clients by themselves.
+        #[arg(long)]
+        keep_archived: bool,
+        /// Purge records deleted this many days ago.
+        #[arg(long, value_name = "DAYS")]
+        deleted_days: Option<u32>,
+    },
+    /// Apply the rules now.
+    Run,
+}
+
+#[derive(Debug, Subcommand)]
+pub enum AuditCmd {
+    /// Every entry, oldest first.
+    List,
+    /// Check the hash chain; exits non-zero naming the first broken entry.
+    Verify,
+}
+
+#[derive(Debug, Subcommand)]
+pub enum PrivacyCmd {
+    /// The privacy overview.
+    Status,
 }

@@ -5,6 +5,7 @@
 mod args;
 mod input;
 mod output;
+mod privacy;
 mod unlock;
 
 use std::io::IsTerminal;
@@ -48,6 +49,10 @@ async fn run(cli: Cli, out: &Output) -> Result<()> {
     let mut creds = Credentials { passphrase_stdin: cli.passphrase_stdin, stdin: input::StdinLines };
     if let Command::Init(init) = &cli.command {
         return init_workspace(&dir, init, &mut creds, env, out).await;
+    }
+    // Wiping needs no unlock: a forgotten passphrase is no reason to keep the data.
+    if let Command::Wipe { confirm } = &cli.command {
+        return privacy::wipe(&dir, confirm, out);
     }
     let ws = unlock::open(&dir, &mut creds, env).await?;
     let result = dispatch(&ws, cli.command, &mut creds, out).await;
@@ -93,7 +98,11 @@ async fn init_workspace(
 
 async fn dispatch(ws: &Workspace, command: Command, creds: &mut Credentials, out: &Output) -> Result<()> {
     match command {
-        Command::Init(_) => unreachable!("handled before unlocking"),
+        Command::Init(_) | Command::Wipe { .. } => unreachable!("handled before unlocking"),
+        Command::Consent(cmd) => privacy::consent(ws, cmd, out).await?,
+        Command::Retention(cmd) => privacy::retention(ws, cmd, out).await?,
+        Command::Audit(cmd) => privacy::audit(ws, cmd, out).await?,
+        Command::Privacy(cmd) => privacy::privacy(ws, cmd, out).await?,
         Command::Doctor => out.record(&ws.doctor().await?),
         Command::Client(cmd) => client(ws, cmd, out).await?,
         Command::Contact(cmd) => contact(ws, cmd, out).await?,
@@ -374,6 +383,7 @@ async fn client(ws: &Workspace, cmd: ClientCmd, out: &Output) -> Result<()> {
             };
             out.record(&ws.update_client(id("id", &text)?, change).await?);
         }
+        ClientCmd::Erase { id: text, yes } => privacy::erase_client(ws, &text, yes, out).await?,
         ClientCmd::Record(cmd) => record(ws, EntityKind::Client, cmd, out, |id| ws.client(id)).await?,
     }
     Ok(())

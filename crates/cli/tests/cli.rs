@@ -478,3 +478,88 @@ fn a_bad_csv_row_is_refused_with_its_location_and_nothing_is_imported() {
     let done = b.json(&["import", csv.to_str().unwrap(), "--map", "Who=name", "--map", "Mail=email"]);
     assert_eq!(done["counts"]["clients"], 1);
 }
+
+#[test]
+fn client_erase_asks_for_yes_without_a_terminal_then_erases_and_audits() {
+    let b = Bidwell::init();
+    let id = b.id(&["client", "add", "--name", "Zqx Erasable", "--email", "zqx@example.org"]);
+    let err = b.fails(&["client", "erase", &id]);
+    assert_eq!(err["code"], "validation", "{err}");
+    assert!(err["message"].as_str().unwrap().contains("--yes"), "{err}");
+    assert_eq!(b.json(&["client", "show", &id])["name"], "Zqx Erasable", "nothing was erased");
+
+    let plan = b.json(&["client", "erase", &id, "--yes"]);
+    assert_eq!(plan["deleted"]["client"], 1, "{plan}");
+    assert_eq!(b.fails(&["client", "show", &id])["code"], "not_found");
+    let log = b.json(&["audit", "list"]);
+    let last = log.as_array().unwrap().last().unwrap();
+    assert_eq!(last["action"], "erase_client");
+    assert!(!last["detail"].as_str().unwrap().contains("Zqx"), "{last}");
+    assert_eq!(b.json(&["audit", "verify"])["first_broken"], Value::Null);
+}
+
+#[test]
+fn client_erase_is_refused_with_the_reason_while_a_bid_is_submitted() {
+    let b = Bidwell::init();
+    let client = b.id(&["client", "add", "--name", "Busy"]);
+    let job = b.id(&["job", "add", "--title", "Job", "--client", &client]);
+    let bid = b.id(&["bid", "add", "--job", &job, "--amount", "10", "--currency", "USD", "--days", "2"]);
+    b.json(&["bid", "status", &bid, "submitted"]);
+    let err = b.fails(&["client", "erase", &client, "--yes"]);
+    assert_eq!(err["code"], "erasure_blocked");
+    assert!(err["message"].as_str().unwrap().contains("submitted"), "{err}");
+}
+
+#[test]
+fn wipe_needs_the_workspace_name_and_then_leaves_no_file() {
+    let b = Bidwell::init();
+    b.id(&["client", "add", "--name", "Ada"]);
+    assert_eq!(b.fails(&["wipe", "--confirm", "Wrong"])["code"], "validation");
+    assert!(!files_under(b.data_dir()).is_empty(), "a wrong name wipes nothing");
+    let out = b.command().env_remove("BIDWELL_PASSPHRASE").args(["--json", "wipe", "--confirm", "Test"]).output();
+    let out = out.unwrap();
+    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+    assert!(files_under(b.data_dir()).is_empty(), "{:?}", files_under(b.data_dir()));
+    assert_eq!(b.fails(&["client", "list"])["code"], "workspace_missing");
+}
+
+#[test]
+fn consents_are_granted_withdrawn_and_listed() {
+    let b = Bidwell::init();
+    let client = b.id(&["client", "add", "--name", "Ada"]);
+    b.json(&["consent", "grant", "marketplace-sharing"]);
+    b.json(&["consent", "withdraw", "marketplace_sharing"]);
+    let states = b.json(&["consent", "list"]);
+    let sharing = states.as_array().unwrap().iter().find(|s| s["purpose"] == "marketplace_sharing").unwrap();
+    assert_eq!(sharing["granted"], false);
+    assert_eq!(sharing["latest"]["method"], "cli");
+    b.json(&["consent", "grant", "processing", "--client", &client, "--basis", "contract", "--source", "signed"]);
+    let history = b.json(&["consent", "list", "--client", &client, "--history"]);
+    assert_eq!(history.as_array().unwrap().len(), 1);
+    assert_eq!(b.fails(&["consent", "grant", "processing", "--client", &client])["code"], "validation");
+}
+
+#[test]
+fn retention_rules_are_shown_set_and_run() {
+    let b = Bidwell::init();
+    assert_eq!(b.json(&["retention", "show"])["rules"]["deleted_after_days"], 30);
+    let set = b.json(&["retention", "set", "--archived-months", "12", "--deleted-days", "60"]);
+    assert_eq!(set["rules"]["archived_client_months"], 12);
+    let run = b.json(&["retention", "run"]);
+    assert_eq!(run["purged"]["total"], 0);
+    assert_eq!(b.json(&["retention", "show"])["last_run_at"], run["ran_at"]);
+    assert_eq!(b.fails(&["retention", "set", "--deleted-days", "0"])["code"], "validation");
+}
+
+#[test]
+fn privacy_status_reports_paths_encryption_and_counts() {
+    let b = Bidwell::init();
+    b.id(&["client", "add", "--name", "Ada"]);
+    let status = b.json(&["privacy", "status"]);
+    assert_eq!(status["workspace_name"], "Test");
+    assert_eq!(status["counts"]["client"], 1);
+    assert_eq!(status["encryption"]["key_storage"], "passphrase");
+    assert_eq!(status["analytics"]["enabled"], false);
+    let text = b.run(&["privacy", "status"]);
+    assert!(String::from_utf8_lossy(&text.stdout).contains("Encryption: AES-256-CBC"));
+}

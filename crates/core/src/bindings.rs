@@ -5,21 +5,24 @@
 
 use ts_rs::{Config, TS};
 
-use crate::audit::AuditEntry;
+use crate::audit::{AuditEntry, AuditVerification};
 use crate::dashboard::{Dashboard, Earning, PipelineValue, TaskCounts, WinRate};
 use crate::domain::*;
 use crate::error::{ApiError, ErrorCode, ImportLocation};
 use crate::id::Id;
 use crate::money::Money;
 use crate::portability::{
-    ColumnMapping, ExportOptions, ExportScope, ExportSummary, ImportKind, ImportOptions, ImportSummary, Progress,
-    RecordCounts, VcardExportSummary,
+    ColumnMapping, ExportOptions, ExportScope, ExportSummary, ImportKind, ImportOptions, ImportSummary, RecordCounts,
+    VcardExportSummary,
 };
 use crate::preferences::{Preferences, Theme};
+use crate::privacy::*;
 use crate::search::SearchHit;
+use crate::seed::SeedSummary;
 use crate::session::SessionState;
 use crate::store::*;
 use crate::vault::ProtectionKind;
+use crate::work::Progress;
 use crate::workspace::{DoctorReport, WorkspacePaths, WorkspaceState};
 
 /// i64 money amounts and counts travel as JSON numbers; amounts stay far below 2^53.
@@ -30,6 +33,29 @@ pub fn config() -> Config {
 fn file<T: TS + 'static>(cfg: &Config) -> (String, String) {
     let text = T::export_to_string(cfg).unwrap_or_else(|e| panic!("{} has no TypeScript binding: {e}", T::ident(cfg)));
     (format!("{}.ts", T::ident(cfg)), text)
+}
+
+/// The bid moves the core allows, as data: the UI hints with them and never
+/// restates the rule (the core still decides each move).
+fn moves_file() -> (String, String) {
+    fn table<T: Copy + std::fmt::Display>(all: &[T], allowed: impl Fn(T, T) -> bool) -> String {
+        let rows: Vec<String> = all
+            .iter()
+            .map(|&from| {
+                let to: Vec<String> =
+                    all.iter().filter(|&&to| allowed(from, to)).map(|to| format!("\"{to}\"")).collect();
+                format!("  {from}: [{}],", to.join(", "))
+            })
+            .collect();
+        rows.join("\n")
+    }
+    let text = format!(
+        "// Generated from BidStatus::can_move_to. Do not edit.\n\
+         import type {{ BidStatus }} from \"./BidStatus\";\n\n\
+         export const BID_MOVES: Record<BidStatus, BidStatus[]> = {{\n{}\n}};\n",
+        table(BidStatus::ALL, BidStatus::can_move_to),
+    );
+    ("StatusMoves.ts".to_string(), text)
 }
 
 /// Every generated file: (file name, contents).
@@ -102,7 +128,6 @@ pub fn files() -> Vec<(String, String)> {
         file::<TaskCounts>(&cfg),
         file::<Dashboard>(&cfg),
         file::<ImportLocation>(&cfg),
-        file::<Progress>(&cfg),
         file::<RecordCounts>(&cfg),
         file::<ColumnMapping>(&cfg),
         file::<ExportOptions>(&cfg),
@@ -112,5 +137,28 @@ pub fn files() -> Vec<(String, String)> {
         file::<ImportKind>(&cfg),
         file::<ImportOptions>(&cfg),
         file::<ImportSummary>(&cfg),
+        file::<AuditVerification>(&cfg),
+        file::<KeepReason>(&cfg),
+        file::<KeptRecord>(&cfg),
+        file::<ErasureBlocker>(&cfg),
+        file::<ErasurePlan>(&cfg),
+        file::<WipeReport>(&cfg),
+        file::<ConsentPurpose>(&cfg),
+        file::<ProcessingBasis>(&cfg),
+        file::<ConsentMethod>(&cfg),
+        file::<ConsentRecord>(&cfg),
+        file::<ConsentState>(&cfg),
+        file::<ConsentChange>(&cfg),
+        file::<AnalyticsStatus>(&cfg),
+        file::<UsageCount>(&cfg),
+        file::<RetentionRules>(&cfg),
+        file::<RetentionStatus>(&cfg),
+        file::<RetentionSummary>(&cfg),
+        file::<StoredFile>(&cfg),
+        file::<EncryptionInfo>(&cfg),
+        file::<PrivacyOverview>(&cfg),
+        file::<Progress>(&cfg),
+        file::<SeedSummary>(&cfg),
+        moves_file(),
     ]
 }

@@ -28,6 +28,8 @@ pub enum ErrorCode {
     KeychainEntryMissing,
     KeychainMismatch,
     NeedsPrimaryUnlock,
+    /// Erasure refused while a marketplace is still acting on the client's bids or money.
+    ErasureBlocked,
     DatabaseCorrupt,
     DatabaseBusy,
     Database,
@@ -97,6 +99,8 @@ pub enum Error {
     Inconsistent(String),
     #[error("the workspace is locked; unlock it first")]
     Locked,
+    #[error("this client cannot be erased yet: {}; erase it once they are settled", reasons.join("; "))]
+    ErasureBlocked { reasons: Vec<String> },
     #[error(
         "the database {} could not be read with this key file: the database is damaged, or the key file is \
          older than it (restored from a backup made before a key rotation?)",
@@ -142,6 +146,7 @@ impl Error {
             Error::WorkspaceMissing { .. } => ErrorCode::WorkspaceMissing,
             Error::Inconsistent(_) => ErrorCode::WorkspaceInconsistent,
             Error::Locked => ErrorCode::Locked,
+            Error::ErasureBlocked { .. } => ErrorCode::ErasureBlocked,
             Error::DatabaseCorrupt { .. } => ErrorCode::DatabaseCorrupt,
             Error::DatabaseBusy => ErrorCode::DatabaseBusy,
             Error::Database { .. } | Error::Migration(_) => ErrorCode::Database,

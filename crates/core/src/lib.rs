@@ -12,12 +12,15 @@ pub mod id;
 pub mod money;
 pub mod portability;
 pub mod preferences;
+pub mod privacy;
+pub mod redact;
 pub mod search;
 pub mod secret;
 pub mod seed;
 pub mod session;
 pub mod store;
 pub mod vault;
+pub mod work;
 pub mod workspace;
 
 pub use clock::{Clock, ManualClock, SystemClock};

@@ -41,7 +41,7 @@ use crate::Workspace;
 
 /// Bumped whenever the same plan would generate different content, so that
 /// caches of generated data (the benchmarks keep one) are rebuilt.
-pub const GENERATOR_VERSION: u32 = 1;
+pub const GENERATOR_VERSION: u32 = 2;
 
 /// Records per transaction and per progress report. A multiple of 100, so
 /// every full chunk has the exact mix.
@@ -57,8 +57,15 @@ pub struct SeedPlan {
     pub seed: u64,
 }
 
+impl SeedPlan {
+    /// "Try with sample data" on first run: enough to fill every screen, quick to write.
+    pub fn sample() -> Self {
+        SeedPlan { records: 1_500, seed: 2026 }
+    }
+}
+
 /// What was written, per entity.
-#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize, ts_rs::TS)]
 pub struct SeedSummary {
     pub clients: u64,
     pub contacts: u64,
@@ -1037,7 +1044,11 @@ impl Generator {
             let skill = skills[0].clone();
             let title = match rng.gen_range(0..5) {
                 0 => format!("{skill} developer for our {}", one(rng, PRODUCTS)),
-                1 => format!("Build a {} with {skill}", one(rng, PRODUCTS)),
+                1 => {
+                    let product = one(rng, PRODUCTS);
+                    let article = if product.starts_with(['a', 'e', 'i', 'o', 'u']) { "an" } else { "a" };
+                    format!("Build {article} {product} with {skill}")
+                }
                 2 => format!("{skill} expert needed to {}", one(rng, CHORES)),
                 3 => format!("Fix bugs in our {}", one(rng, PRODUCTS)),
                 _ => format!("Long-term {skill} contractor"),
@@ -1214,6 +1225,7 @@ impl Generator {
                 status,
                 due_date: chance(rng, 80).then(|| date(at + Duration::days(rng.gen_range(7..90)))),
                 origin: Origin::default(),
+                kept_reason: None,
             });
         }
         out

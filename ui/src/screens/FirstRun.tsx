@@ -1,8 +1,11 @@
-// First run: name the workspace, choose keychain or passphrase, then show the
-// recovery key once and continue only after "I saved it".
+// First run: name the workspace, choose keychain or passphrase, optionally
+// fill it with sample data (with progress and cancel), then show the recovery
+// key once and continue only after "I saved it".
 import { useState } from "preact/hooks";
 import * as api from "../api";
+import type { SeedSummary } from "../bindings/SeedSummary";
 import { Field, fieldOf } from "../components/Field";
+import { ProgressPanel } from "../components/ProgressPanel";
 import { refreshSession } from "../state";
 
 const MIN_PASSPHRASE = 8;
@@ -10,12 +13,25 @@ const MIN_PASSPHRASE = 8;
 export function FirstRun() {
   const [name, setName] = useState("My workspace");
   const [useKeychain, setUseKeychain] = useState(false);
+  const [shareUsage, setShareUsage] = useState(false);
   const [passphrase, setPassphrase] = useState("");
   const [repeat, setRepeat] = useState("");
   const [errors, setErrors] = useState<Record<string, string>>({});
   const [busy, setBusy] = useState(false);
   const [recoveryKey, setRecoveryKey] = useState<string | null>(null);
   const [saved, setSaved] = useState(false);
+  const [seeding, setSeeding] = useState<api.Progress | null | undefined>(undefined);
+  const [sample, setSample] = useState<SeedSummary | null>(null);
+
+  if (seeding !== undefined) {
+    return (
+      <main class="centered">
+        <h1>Adding sample data</h1>
+        <p>Clients, projects, jobs, bids and tasks made up for trying Bidwell out. Delete them whenever you like.</p>
+        <ProgressPanel progress={seeding} label="Writing sample records" />
+      </main>
+    );
+  }
 
   if (recoveryKey) {
     return (
@@ -25,6 +41,13 @@ export function FirstRun() {
           If the {useKeychain ? "keychain entry" : "passphrase"} is ever lost, this key is the only way back into your
           data. Write it down or print it, and keep it away from this computer. It is shown only now.
         </p>
+        {sample && (
+          <p data-testid="sample-summary">
+            {sample.cancelled ? "Sample data stopped early: " : "Sample data added: "}
+            {sample.clients} clients, {sample.projects} projects, {sample.jobs} jobs, {sample.bids} bids and{" "}
+            {sample.tasks} tasks.
+          </p>
+        )}
         <p class="recovery-key" data-testid="recovery-key" aria-label="Recovery key">
           {recoveryKey}
         </p>
@@ -39,7 +62,7 @@ export function FirstRun() {
     );
   }
 
-  async function submit(e: Event) {
+  async function submit(e: Event, withSampleData = false) {
     e.preventDefault();
     const found: Record<string, string> = {};
     if (!name.trim()) found["name"] = "Give the workspace a name.";
@@ -51,9 +74,19 @@ export function FirstRun() {
     if (Object.keys(found).length > 0) return;
     setBusy(true);
     try {
-      setRecoveryKey(await api.session.create(name, useKeychain ? null : passphrase));
+      const key = await api.session.create(name, useKeychain ? null : passphrase);
       setPassphrase("");
       setRepeat("");
+      if (shareUsage) await api.privacy.setAnalytics(true);
+      if (withSampleData) {
+        setSeeding(null);
+        try {
+          setSample(await api.work.seedSampleData(setSeeding));
+        } finally {
+          setSeeding(undefined);
+        }
+      }
+      setRecoveryKey(key);
     } catch (raw) {
       const err = api.asApiError(raw);
       if (err.code === "validation") {
@@ -110,14 +143,30 @@ export function FirstRun() {
             />
           </>
         )}
+        <fieldset>
+          <legend>Anonymous usage counts</legend>
+          <label class="check">
+            <input type="radio" name="analytics" checked={!shareUsage} onChange={() => setShareUsage(false)} />
+            No, keep everything on this computer
+          </label>
+          <label class="check">
+            <input type="radio" name="analytics" checked={shareUsage} onChange={() => setShareUsage(true)} />
+            Yes, share counts of what I use (no names, no text) with marketplaces I connect
+          </label>
+        </fieldset>
         {errors["form"] && (
           <p class="form-error" role="alert">
             {errors["form"]}
           </p>
         )}
-        <button class="primary" type="submit" disabled={busy}>
-          {busy ? "Creating…" : "Create workspace"}
-        </button>
+        <div class="form-actions">
+          <button class="primary" type="submit" disabled={busy}>
+            {busy ? "Creating…" : "Create workspace"}
+          </button>
+          <button type="button" disabled={busy} onClick={(e) => void submit(e, true)}>
+            Try with sample data
+          </button>
+        </div>
       </form>
     </main>
   );

@@ -13,7 +13,7 @@ use sqlx::SqliteConnection;
 use super::archive::{
     self, ArchiveData, ArchiveEntity, ArchiveWriter, ConsentRecord, Manifest, ManifestFile, TagLink, TagRecord,
 };
-use super::{Progress, ProgressSink, RecordCounts};
+use super::{ProgressSink, RecordCounts, Step};
 use crate::audit::{self, AuditEntry};
 use crate::domain::{Client, EntityKind};
 use crate::error::{Error, Result};
@@ -266,9 +266,9 @@ impl Workspace {
         let mut step = 0u64;
         let mut report = |stage: &str, progress: &mut ProgressSink<'_>| {
             step += 1;
-            progress(Progress { stage: stage.to_string(), done: step, total });
+            progress(Step { stage: stage.to_string(), done: step, total });
         };
-        progress(Progress { stage: "reading".into(), done: 0, total });
+        progress(Step { stage: "reading".into(), done: 0, total });
 
         let mut writer = ArchiveWriter::new(tmp.as_file(), exported_at);
         let mut files: Vec<ManifestFile> = Vec::new();
@@ -334,7 +334,7 @@ impl Workspace {
                 "encrypted": password.is_some(),
                 "counts": counts,
             });
-            audit::append(&mut conn, self.now(), "export", detail).await
+            audit::append(&mut conn, self.now(), audit::action::EXPORT, detail).await
         }
         .await;
         if let Err(err) = audited {
@@ -373,7 +373,7 @@ impl Workspace {
         let cards = (live_clients.len() + live_contacts.len()) as u64;
         let mut conn = pool.acquire().await?;
         let detail = serde_json::json!({ "format": "vcard", "scope": scope.as_str(), "cards": cards });
-        if let Err(err) = audit::append(&mut conn, self.now(), "export", detail).await {
+        if let Err(err) = audit::append(&mut conn, self.now(), audit::action::EXPORT, detail).await {
             let _ = std::fs::remove_file(dest);
             return Err(err);
         }

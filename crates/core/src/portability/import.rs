@@ -10,7 +10,7 @@ use serde::{Deserialize, Serialize};
 use sqlx::{QueryBuilder, Sqlite, SqliteConnection};
 
 use super::archive::{self, ArchiveData};
-use super::{ColumnMapping, Progress, ProgressSink, RecordCounts};
+use super::{ColumnMapping, ProgressSink, RecordCounts, Step};
 use crate::audit;
 use crate::domain::{Client, EntityKind};
 use crate::error::{Error, Result};
@@ -124,9 +124,9 @@ impl Workspace {
         };
         let name = path.file_name().map(|n| n.to_string_lossy().into_owned()).unwrap_or_default();
         let total = 3;
-        progress(Progress { stage: "reading".into(), done: 0, total });
+        progress(Step { stage: "reading".into(), done: 0, total });
         let bytes = read_file(path)?;
-        progress(Progress { stage: "checking".into(), done: 1, total });
+        progress(Step { stage: "checking".into(), done: 1, total });
         let now = self.now();
         let parsed = match kind {
             ImportKind::Bidwell => Parsed::Archive(Box::new(
@@ -147,17 +147,17 @@ impl Workspace {
             ensure_empty(&mut conn).await?;
         }
         if options.dry_run {
-            progress(Progress { stage: "checked".into(), done: total, total });
+            progress(Step { stage: "checked".into(), done: total, total });
             return Ok(ImportSummary { kind, dry_run: true, counts });
         }
-        progress(Progress { stage: "writing".into(), done: 2, total });
+        progress(Step { stage: "writing".into(), done: 2, total });
         let previous = bulk::enlarge_cache(&mut conn).await?;
         let written = write(&mut conn, &parsed, kind, &counts, now, cancel).await;
         if bulk::restore_cache(&mut conn, previous).await.is_err() {
             conn.close_on_drop();
         }
         written?;
-        progress(Progress { stage: "done".into(), done: total, total });
+        progress(Step { stage: "done".into(), done: total, total });
         Ok(ImportSummary { kind, dry_run: false, counts })
     }
 }
@@ -239,7 +239,7 @@ async fn write(
         }
     }
     let detail = serde_json::json!({ "kind": kind.as_str(), "counts": counts });
-    audit::append(&mut tx, now, "import", detail).await?;
+    audit::append(&mut tx, now, audit::action::IMPORT, detail).await?;
     if cancel.load(Ordering::Relaxed) {
         tx.rollback().await?;
         return Err(Error::Cancelled);

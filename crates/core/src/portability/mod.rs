@@ -7,7 +7,7 @@
 //! Every parser takes bytes and needs no database, so the fuzz targets in
 //! `fuzz/` can drive them; every write is one transaction (imports) or a
 //! temporary file renamed into place (exports). Long calls report
-//! [`Progress`] and stop when their cancel flag is set.
+//! [`Step`] and stop when their cancel flag is set.
 
 pub mod archive;
 pub mod csv_import;
@@ -24,14 +24,14 @@ pub use import::{ImportKind, ImportOptions, ImportSummary};
 /// steps, `stage` naming the current one (a file name, or a step such as
 /// "validating").
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, ts_rs::TS)]
-pub struct Progress {
+pub struct Step {
     pub stage: String,
     pub done: u64,
     pub total: u64,
 }
 
 /// Where progress goes: a progress bar in the CLI, an event in the app.
-pub type ProgressSink<'a> = dyn FnMut(Progress) + Send + 'a;
+pub type ProgressSink<'a> = dyn FnMut(Step) + Send + 'a;
 
 /// How many records of each kind an export holds or an import wrote.
 #[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize, ts_rs::TS)]

@@ -255,6 +255,7 @@ impl Workspace {
         patch_opt(&mut client.website, change.website);
         patch_opt(&mut client.country, change.country);
         patch(&mut client.notes, change.notes);
+        let was_restricted = client.restricted;
         patch(&mut client.restricted, change.restricted);
         if let Some(archived) = change.archived {
             client.archived_at = if archived { client.archived_at.or(Some(now)) } else { None };
@@ -266,6 +267,15 @@ impl Workspace {
         record::update(&mut tx, &client).await?;
         if tags_changed {
             write_tags(&mut tx, EntityKind::Client, id, &client.tags, now).await?;
+        }
+        if client.restricted != was_restricted {
+            crate::audit::append(
+                &mut tx,
+                now,
+                crate::audit::action::RESTRICTION_CHANGE,
+                serde_json::json!({ "restricted": client.restricted }),
+            )
+            .await?;
         }
         tx.commit().await?;
         Ok(client)

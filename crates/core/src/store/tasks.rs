@@ -82,7 +82,47 @@ impl Task {
     }
 }
 
+/// Where the reminder sweep got to, so that each reminder fires once, across restarts too.
+const REMINDERS_SWEPT_KEY: &str = "reminders_swept_at";
+
+/// How far back the very first sweep looks.
+const FIRST_SWEEP_LOOKBACK_HOURS: i64 = 24;
+
 impl Workspace {
+    /// Open tasks whose reminder time (their due time, when they have no
+    /// reminder) passed since the previous call, oldest first. The shell turns
+    /// them into OS notifications; a task fires once even if the app restarts.
+    pub async fn take_due_reminders(&self) -> Result<Vec<Task>> {
+        let now = self.now();
+        let mut tx = self.pool().await.begin().await?;
+        let swept: Option<DateTime<Utc>> = sqlx::query_scalar("SELECT value FROM settings WHERE key = ?")
+            .bind(REMINDERS_SWEPT_KEY)
+            .fetch_optional(&mut *tx)
+            .await?
+            .and_then(|v: String| v.parse().ok());
+        let since = swept.unwrap_or(now - chrono::Duration::hours(FIRST_SWEEP_LOOKBACK_HOURS));
+        let due: Vec<Task> = sqlx::query_as(
+            "SELECT * FROM tasks WHERE deleted_at IS NULL AND done_at IS NULL \
+             AND COALESCE(remind_at, due_at) > ? AND COALESCE(remind_at, due_at) <= ? \
+             ORDER BY COALESCE(remind_at, due_at), id",
+        )
+        .bind(since)
+        .bind(now)
+        .fetch_all(&mut *tx)
+        .await?;
+        sqlx::query(
+            "INSERT INTO settings (key, value, updated_at) VALUES (?, ?, ?) \
+             ON CONFLICT (key) DO UPDATE SET value = excluded.value, updated_at = excluded.updated_at",
+        )
+        .bind(REMINDERS_SWEPT_KEY)
+        .bind(now.to_rfc3339())
+        .bind(now)
+        .execute(&mut *tx)
+        .await?;
+        tx.commit().await?;
+        Ok(due)
+    }
+
     pub async fn create_task(&self, new: NewTask) -> Result<Task> {
         let mut task = Task {
             meta: record::new_meta(self.now()),

@@ -6,6 +6,8 @@ mod dashboard;
 mod entities;
 mod migrations;
 mod portability;
+mod privacy;
+mod reminders;
 mod search;
 mod seed;
 mod session;

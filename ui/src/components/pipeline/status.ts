@@ -1,7 +1,8 @@
-// Bid statuses as the UI shows them. `canMoveTo` mirrors the core's rule
-// (BidStatus::can_move_to) only to hint which moves make sense; the core
-// decides, and a refusal arrives as code "invalid_transition".
+// Bid statuses as the UI shows them. The allowed moves are generated from the
+// core's rule (bindings/StatusMoves.ts) and only hint which moves make sense;
+// the core decides, and a refusal arrives as code "invalid_transition".
 import type { BidStatus } from "../../bindings/BidStatus";
+import { BID_MOVES } from "../../bindings/StatusMoves";
 
 export const BID_STATUSES: BidStatus[] = [
   "draft",
@@ -25,23 +26,12 @@ export const STATUS_LABEL: Record<BidStatus, string> = {
   failed: "Failed",
 };
 
-const MOVES: Record<BidStatus, BidStatus[]> = {
-  draft: ["queued", "submitted"],
-  queued: ["draft", "submitted", "failed"],
-  failed: ["draft", "queued"],
-  submitted: ["shortlisted", "awarded", "rejected", "withdrawn"],
-  shortlisted: ["awarded", "rejected", "withdrawn"],
-  awarded: [],
-  rejected: [],
-  withdrawn: [],
-};
-
 export function movesFrom(from: BidStatus): BidStatus[] {
-  return MOVES[from];
+  return BID_MOVES[from];
 }
 
 export function canMoveTo(from: BidStatus, to: BidStatus): boolean {
-  return MOVES[from].includes(to);
+  return BID_MOVES[from].includes(to);
 }
 
 const BECOME: Record<BidStatus, string> = {

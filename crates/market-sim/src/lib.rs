@@ -1,0 +1,361 @@
+//! `bidwell-market-sim`: the reference marketplace. It serves Bidwell's
+//! marketplace API (docs/marketplace-openapi.yaml) with seeded sample jobs
+//! and employers, real idempotency, bid versions and change cursors, and it
+//! can misbehave on purpose: a chosen fraction of requests answer 500, 429
+//! with `Retry-After`, hang past the client's timeout, drop the connection,
+//! or apply a write and then answer 500.
+//!
+//! State is in memory behind one mutex. The server exists for tests and the
+//! "try with sample data" demo: it must start in milliseconds, a fresh start
+//! must be a fresh marketplace, and the seed makes it the same every time. A
+//! database would only add files to clean up. The mutex is never held across
+//! an await, and each request's change happens under one lock, so a write is
+//! all or nothing and replays of an idempotency key cannot race.
+//!
+//! In-process use (tests, the demo): [`SimServer::start`] binds 127.0.0.1 on
+//! a free port. Out of process: the `bidwell-market-sim serve` binary.
+
+mod routes;
+mod seed;
+mod state;
+
+use std::collections::VecDeque;
+use std::net::SocketAddr;
+use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::{Arc, Mutex, MutexGuard};
+use std::time::Duration;
+
+use chrono::Utc;
+use rand::{Rng, SeedableRng};
+use rand_chacha::ChaCha8Rng;
+use tokio::net::TcpListener;
+use tokio::task::JoinHandle;
+
+use bidwell_marketplace::wire::*;
+
+pub use state::SimError;
+
+/// How to start a server.
+#[derive(Debug, Clone)]
+pub struct SimConfig {
+    /// The one bearer token accepted; anything else is 401.
+    pub token: String,
+    /// Seeds the sample data and the fault schedule.
+    pub seed: u64,
+    /// Sample jobs to start with (employers: one per four jobs).
+    pub jobs: usize,
+    /// Fraction of requests, 0.0 to 1.0, that fail on purpose.
+    pub fault_rate: f64,
+    /// Which faults to choose from (all five when empty).
+    pub fault_kinds: Vec<FaultKind>,
+    /// How long a hanging request waits before it is served anyway. Make it
+    /// longer than the client's timeout.
+    pub hang: Duration,
+    /// Keep every request for [`SimServer::received`]. Turn off for long
+    /// benchmark runs.
+    pub record_requests: bool,
+    /// 0 for any free port.
+    pub port: u16,
+}
+
+impl Default for SimConfig {
+    fn default() -> SimConfig {
+        SimConfig {
+            token: "sim-token".to_owned(),
+            seed: 1,
+            jobs: 200,
+            fault_rate: 0.0,
+            fault_kinds: Vec::new(),
+            hang: Duration::from_secs(2),
+            record_requests: true,
+            port: 0,
+        }
+    }
+}
+
+/// A way a request can fail on purpose.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum FaultKind {
+    /// 500 without doing anything.
+    ServerError,
+    /// 429 with `Retry-After` of 1–2 s, as seconds or as an HTTP-date.
+    RateLimited,
+    /// Waits [`SimConfig::hang`], then serves the request normally (so a
+    /// write may land after the client gave up).
+    Hang,
+    /// Closes the connection without an answer, doing nothing.
+    ConnectionReset,
+    /// Does the request, then answers 500 instead of the result.
+    ApplyThenFail,
+}
+
+impl FaultKind {
+    pub const ALL: [FaultKind; 5] = [
+        FaultKind::ServerError,
+        FaultKind::RateLimited,
+        FaultKind::Hang,
+        FaultKind::ConnectionReset,
+        FaultKind::ApplyThenFail,
+    ];
+}
+
+/// How many faults of each kind were injected so far.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct FaultCounts {
+    pub server_error: u64,
+    pub rate_limited: u64,
+    pub hang: u64,
+    pub connection_reset: u64,
+    pub apply_then_fail: u64,
+}
+
+impl FaultCounts {
+    pub fn total(&self) -> u64 {
+        self.server_error + self.rate_limited + self.hang + self.connection_reset + self.apply_then_fail
+    }
+
+    fn count(&mut self, kind: FaultKind) {
+        match kind {
+            FaultKind::ServerError => self.server_error += 1,
+            FaultKind::RateLimited => self.rate_limited += 1,
+            FaultKind::Hang => self.hang += 1,
+            FaultKind::ConnectionReset => self.connection_reset += 1,
+            FaultKind::ApplyThenFail => self.apply_then_fail += 1,
+        }
+    }
+}
+
+/// One request as the server received it, before any fault or auth check.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ReceivedRequest {
+    pub method: String,
+    pub path: String,
+    pub query: Option<String>,
+    /// Names are lowercase.
+    pub headers: Vec<(String, String)>,
+    pub body: Vec<u8>,
+}
+
+impl ReceivedRequest {
+    /// The first value of a header (`name` in lowercase).
+    pub fn header(&self, name: &str) -> Option<&str> {
+        self.headers.iter().find(|(n, _)| n == name).map(|(_, v)| v.as_str())
+    }
+
+    pub fn body_text(&self) -> String {
+        String::from_utf8_lossy(&self.body).into_owned()
+    }
+}
+
+struct FaultSchedule {
+    rng: ChaCha8Rng,
+    rate: f64,
+    kinds: Vec<FaultKind>,
+    forced: VecDeque<FaultKind>,
+    counts: FaultCounts,
+}
+
+/// What the routes share.
+pub(crate) struct Shared {
+    state: Mutex<state::MarketState>,
+    faults: Mutex<FaultSchedule>,
+    received: Mutex<Vec<ReceivedRequest>>,
+    record: AtomicBool,
+    pub(crate) token: String,
+    pub(crate) hang: Duration,
+}
+
+/// A poisoned lock only means a test thread panicked; the data is still whole
+/// because every change is made under one lock.
+fn lock<T>(mutex: &Mutex<T>) -> MutexGuard<'_, T> {
+    mutex.lock().unwrap_or_else(|poisoned| poisoned.into_inner())
+}
+
+impl Shared {
+    pub(crate) fn state(&self) -> MutexGuard<'_, state::MarketState> {
+        lock(&self.state)
+    }
+
+    pub(crate) fn record(&self, request: ReceivedRequest) {
+        if self.record.load(Ordering::Relaxed) {
+            lock(&self.received).push(request);
+        }
+    }
+
+    /// Whether this request fails on purpose, and how.
+    pub(crate) fn next_fault(&self) -> Option<FaultKind> {
+        let mut faults = lock(&self.faults);
+        let kind = match faults.forced.pop_front() {
+            Some(kind) => kind,
+            None => {
+                let rate = faults.rate;
+                if rate <= 0.0 || !faults.rng.gen_bool(rate.min(1.0)) {
+                    return None;
+                }
+                let kinds = if faults.kinds.is_empty() { FaultKind::ALL.to_vec() } else { faults.kinds.clone() };
+                kinds[faults.rng.gen_range(0..kinds.len())]
+            }
+        };
+        faults.counts.count(kind);
+        Some(kind)
+    }
+
+    pub(crate) fn fault_rng<T>(&self, f: impl FnOnce(&mut ChaCha8Rng) -> T) -> T {
+        f(&mut lock(&self.faults).rng)
+    }
+}
+
+/// A running reference marketplace. Stops when dropped.
+pub struct SimServer {
+    addr: SocketAddr,
+    shared: Arc<Shared>,
+    task: JoinHandle<()>,
+}
+
+impl SimServer {
+    /// Binds 127.0.0.1 (port from the config, 0 for any) and starts serving
+    /// on the current tokio runtime.
+    pub async fn start(config: SimConfig) -> std::io::Result<SimServer> {
+        let listener = TcpListener::bind(("127.0.0.1", config.port)).await?;
+        let addr = listener.local_addr()?;
+        let instance = rand::random::<u32>();
+        let shared = Arc::new(Shared {
+            state: Mutex::new(state::MarketState::new(config.seed, config.jobs, instance)),
+            faults: Mutex::new(FaultSchedule {
+                rng: ChaCha8Rng::seed_from_u64(config.seed ^ 0x00fa_0175),
+                rate: config.fault_rate.clamp(0.0, 1.0),
+                kinds: config.fault_kinds,
+                forced: VecDeque::new(),
+                counts: FaultCounts::default(),
+            }),
+            received: Mutex::new(Vec::new()),
+            record: AtomicBool::new(config.record_requests),
+            token: config.token,
+            hang: config.hang,
+        });
+        let task = tokio::spawn(routes::serve(listener, routes::router(shared.clone())));
+        Ok(SimServer { addr, shared, task })
+    }
+
+    pub fn addr(&self) -> SocketAddr {
+        self.addr
+    }
+
+    /// `http://127.0.0.1:<port>`, the base URL for a client.
+    pub fn base_url(&self) -> String {
+        format!("http://{}", self.addr)
+    }
+
+    /// Stops serving and drops every open connection.
+    pub fn stop(self) {}
+
+    // ----- what was received -----
+
+    /// Every request so far, in arrival order.
+    pub fn received(&self) -> Vec<ReceivedRequest> {
+        lock(&self.shared.received).clone()
+    }
+
+    pub fn clear_received(&self) {
+        lock(&self.shared.received).clear();
+    }
+
+    // ----- faults -----
+
+    pub fn set_fault_rate(&self, rate: f64) {
+        lock(&self.shared.faults).rate = rate.clamp(0.0, 1.0);
+    }
+
+    /// Which kinds random faults choose from (all when empty).
+    pub fn set_fault_kinds(&self, kinds: &[FaultKind]) {
+        lock(&self.shared.faults).kinds = kinds.to_vec();
+    }
+
+    /// The next request fails this way, whatever the rate (queued in order).
+    pub fn fail_next(&self, kind: FaultKind) {
+        lock(&self.shared.faults).forced.push_back(kind);
+    }
+
+    pub fn fault_counts(&self) -> FaultCounts {
+        lock(&self.shared.faults).counts
+    }
+
+    /// Forgets every cursor issued so far: their next use answers 410.
+    pub fn expire_cursors(&self) {
+        self.shared.state().expire_cursors();
+    }
+
+    // ----- the marketplace's state -----
+
+    /// All bids, by id.
+    pub fn bids(&self) -> Vec<Bid> {
+        self.shared.state().bids()
+    }
+
+    pub fn bid(&self, id: &str) -> Option<Bid> {
+        self.shared.state().bid(id)
+    }
+
+    /// All jobs, in change order.
+    pub fn jobs(&self) -> Vec<Job> {
+        self.shared.state().jobs()
+    }
+
+    pub fn milestones(&self) -> Vec<Milestone> {
+        self.shared.state().milestones()
+    }
+
+    pub fn consents(&self) -> Consents {
+        self.shared.state().consents()
+    }
+
+    pub fn erasure_requests(&self) -> Vec<ErasureReceipt> {
+        self.shared.state().erasures()
+    }
+
+    /// Analytics counters received (accepted ones only).
+    pub fn analytics(&self) -> Vec<AnalyticsCount> {
+        self.shared.state().analytics()
+    }
+
+    // ----- what the marketplace does by itself -----
+
+    /// New jobs, as if employers posted them; they appear in the jobs feed.
+    pub fn add_jobs(&self, n: usize) -> Vec<Job> {
+        self.shared.state().add_jobs(n)
+    }
+
+    pub fn close_job(&self, id: &str) -> Result<Job, SimError> {
+        self.shared.state().close_job(id, Utc::now())
+    }
+
+    /// Shortlist, award, reject...: bumps the version.
+    pub fn set_bid_status(&self, id: &str, status: BidStatus) -> Result<Bid, SimError> {
+        self.shared.state().set_bid_status(id, status, Utc::now())
+    }
+
+    /// An edit on the marketplace's side: bumps the version, so an edit based
+    /// on the old version conflicts.
+    pub fn edit_bid_server_side(&self, id: &str, edit: BidEdit) -> Result<Bid, SimError> {
+        self.shared.state().edit_bid_server_side(id, edit, Utc::now())
+    }
+
+    /// The employer funds a milestone of an awarded bid.
+    pub fn fund_milestone(&self, bid_id: &str) -> Result<Milestone, SimError> {
+        self.shared.state().fund_milestone(bid_id, Utc::now())
+    }
+
+    pub fn release_milestone(&self, milestone_id: &str) -> Result<Milestone, SimError> {
+        self.set_milestone_status(milestone_id, MilestoneStatus::Released)
+    }
+
+    pub fn set_milestone_status(&self, milestone_id: &str, status: MilestoneStatus) -> Result<Milestone, SimError> {
+        self.shared.state().set_milestone_status(milestone_id, status, Utc::now())
+    }
+}
+
+impl Drop for SimServer {
+    fn drop(&mut self) {
+        self.task.abort();
+    }
+}

@@ -1,0 +1,391 @@
+//! The HTTP side of the reference marketplace: the routes of
+//! docs/marketplace-openapi.yaml, a guard in front of them that records each
+//! request, injects faults and checks the token, and the accept loop that
+//! can drop a connection without answering.
+
+use std::collections::HashMap;
+use std::future::pending;
+use std::sync::Arc;
+use std::time::{Duration, SystemTime};
+
+use axum::body::{Body, Bytes};
+use axum::extract::{Path, Query, Request, State};
+use axum::http::header::{AUTHORIZATION, CONTENT_TYPE, ETAG, IF_MATCH, RETRY_AFTER};
+use axum::http::{HeaderMap, HeaderValue, StatusCode};
+use axum::middleware::Next;
+use axum::response::{IntoResponse, Response};
+use axum::routing::{get, post};
+use axum::Router;
+use chrono::Utc;
+use rand::Rng;
+use serde::de::DeserializeOwned;
+use serde::Serialize;
+use serde_json::Value;
+use tokio::net::TcpListener;
+use tokio::sync::Notify;
+use tokio::task::JoinSet;
+use tower::ServiceExt;
+
+use bidwell_marketplace::wire::*;
+use bidwell_marketplace::MAX_PAGE_LIMIT;
+
+use crate::state::{failure_body, ApiFailure, DEFAULT_LIMIT};
+use crate::{FaultKind, ReceivedRequest, Shared};
+
+/// Bodies above this are refused; no real request comes close.
+const MAX_BODY: usize = 1024 * 1024;
+
+/// Put on each request so a handler can drop its connection.
+#[derive(Clone)]
+struct ConnectionKill(Arc<Notify>);
+
+pub(crate) fn router(shared: Arc<Shared>) -> Router {
+    Router::new()
+        .route("/v1/jobs", get(list_jobs))
+        .route("/v1/jobs/{id}", get(get_job))
+        .route("/v1/clients/{id}", get(get_employer))
+        .route("/v1/bids", get(list_bids).post(create_bid))
+        .route("/v1/bids/{id}", get(get_bid).patch(edit_bid))
+        .route("/v1/bids/{id}/withdraw", post(withdraw_bid))
+        .route("/v1/milestones", get(list_milestones))
+        .route("/v1/privacy/erasure-requests", post(request_erasure))
+        .route("/v1/privacy/consents", get(get_consents).put(put_consents))
+        .route("/v1/analytics/events", post(send_analytics))
+        .fallback(|| async { failure(ApiFailure::not_found("endpoint")) })
+        .layer(axum::middleware::from_fn_with_state(shared.clone(), guard))
+        .with_state(shared)
+}
+
+/// Serves `router` on `listener` until the task is aborted; aborting it
+/// drops every open connection with it.
+pub(crate) async fn serve(listener: TcpListener, router: Router) {
+    let mut connections = JoinSet::new();
+    loop {
+        let accepted = tokio::select! {
+            accepted = listener.accept() => accepted,
+            Some(_) = connections.join_next(), if !connections.is_empty() => continue,
+        };
+        let Ok((stream, _)) = accepted else { continue };
+        let _ = stream.set_nodelay(true);
+        let router = router.clone();
+        connections.spawn(async move {
+            let kill = Arc::new(Notify::new());
+            let for_requests = kill.clone();
+            let service = hyper::service::service_fn(move |mut request: hyper::Request<hyper::body::Incoming>| {
+                request.extensions_mut().insert(ConnectionKill(for_requests.clone()));
+                router.clone().oneshot(request.map(Body::new))
+            });
+            let connection = hyper::server::conn::http1::Builder::new()
+                .serve_connection(hyper_util::rt::TokioIo::new(stream), service);
+            // Returning drops the connection: the socket closes with no answer.
+            tokio::select! {
+                _ = connection => {}
+                _ = kill.notified() => {}
+            }
+        });
+    }
+}
+
+// ----- the guard -----
+
+async fn guard(State(shared): State<Arc<Shared>>, request: Request, next: Next) -> Response {
+    let (parts, body) = request.into_parts();
+    let Ok(body) = axum::body::to_bytes(body, MAX_BODY).await else {
+        return failure(ApiFailure::new(413, ApiErrorCode::ValidationFailed, "body: larger than 1 MiB"));
+    };
+    shared.record(ReceivedRequest {
+        method: parts.method.to_string(),
+        path: parts.uri.path().to_owned(),
+        query: parts.uri.query().map(str::to_owned),
+        headers: parts
+            .headers
+            .iter()
+            .map(|(name, value)| (name.as_str().to_owned(), String::from_utf8_lossy(value.as_bytes()).into_owned()))
+            .collect(),
+        body: body.to_vec(),
+    });
+    let kill = parts.extensions.get::<ConnectionKill>().cloned();
+    let request = Request::from_parts(parts, Body::from(body));
+
+    let fault = shared.next_fault();
+    match fault {
+        Some(FaultKind::ConnectionReset) => {
+            if let Some(ConnectionKill(kill)) = kill {
+                kill.notify_one();
+                return pending().await;
+            }
+            // Not served by our accept loop: the nearest thing is a 500.
+            return failure(ApiFailure::new(500, ApiErrorCode::Internal, "injected fault"));
+        }
+        Some(FaultKind::ServerError) => {
+            return failure(ApiFailure::new(500, ApiErrorCode::Internal, "injected fault: try again"));
+        }
+        Some(FaultKind::RateLimited) => {
+            let mut response = failure(ApiFailure::new(429, ApiErrorCode::RateLimited, "too many requests"));
+            let seconds = shared.fault_rng(|rng| rng.gen_range(1..=2u64));
+            let value = if shared.fault_rng(|rng| rng.gen_bool(0.5)) {
+                seconds.to_string()
+            } else {
+                httpdate::fmt_http_date(SystemTime::now() + Duration::from_secs(seconds))
+            };
+            response.headers_mut().insert(RETRY_AFTER, HeaderValue::from_str(&value).expect("ASCII"));
+            return response;
+        }
+        Some(FaultKind::Hang) => tokio::time::sleep(shared.hang).await,
+        Some(FaultKind::ApplyThenFail) | None => {}
+    }
+
+    if !shared.authorized(request.headers()) {
+        return failure(ApiFailure::new(401, ApiErrorCode::Unauthorized, "the token is missing, expired or revoked"));
+    }
+    let response = next.run(request).await;
+    if fault == Some(FaultKind::ApplyThenFail) {
+        return failure(ApiFailure::new(500, ApiErrorCode::Internal, "injected fault after the change was saved"));
+    }
+    response
+}
+
+impl Shared {
+    fn authorized(&self, headers: &HeaderMap) -> bool {
+        let Some(value) = headers.get(AUTHORIZATION).and_then(|v| v.to_str().ok()) else { return false };
+        let Some((scheme, token)) = value.split_once(' ') else { return false };
+        scheme.eq_ignore_ascii_case("bearer") && !self.token.is_empty() && token.trim() == self.token
+    }
+}
+
+// ----- responses -----
+
+fn failure(failure: ApiFailure) -> Response {
+    let status = StatusCode::from_u16(failure.status).unwrap_or(StatusCode::INTERNAL_SERVER_ERROR);
+    json(status, &failure_body(&failure))
+}
+
+fn json<T: Serialize>(status: StatusCode, body: &T) -> Response {
+    let bytes = serde_json::to_vec(body).expect("wire types serialize");
+    (status, [(CONTENT_TYPE, HeaderValue::from_static("application/json"))], bytes).into_response()
+}
+
+fn ok<T: Serialize>(result: Result<T, ApiFailure>) -> Response {
+    match result {
+        Ok(body) => json(StatusCode::OK, &body),
+        Err(f) => failure(f),
+    }
+}
+
+/// A bid with its version as the entity-tag, for `If-Match`.
+fn bid_response(status: StatusCode, bid: &Bid) -> Response {
+    let mut response = json(status, bid);
+    let tag = HeaderValue::from_str(&format!("\"{}\"", bid.version)).expect("digits");
+    response.headers_mut().insert(ETAG, tag);
+    response
+}
+
+fn replay(status: u16, body: Value) -> Response {
+    let status = StatusCode::from_u16(status).unwrap_or(StatusCode::INTERNAL_SERVER_ERROR);
+    let mut response = json(status, &body);
+    if let Some(version) = body.get("version").and_then(Value::as_u64) {
+        let tag = HeaderValue::from_str(&format!("\"{version}\"")).expect("digits");
+        response.headers_mut().insert(ETAG, tag);
+    }
+    response
+}
+
+fn to_reply<T: Serialize>(status: StatusCode, result: Result<T, ApiFailure>) -> (u16, Value) {
+    match result {
+        Ok(body) => (status.as_u16(), serde_json::to_value(body).expect("wire types serialize")),
+        Err(f) => (f.status, failure_body(&f)),
+    }
+}
+
+// ----- request parts -----
+
+/// Parses a JSON body without echoing its content in the error.
+fn parse_body<T: DeserializeOwned>(body: &Bytes) -> Result<T, ApiFailure> {
+    serde_json::from_slice(body).map_err(|e| {
+        ApiFailure::validation(format!(
+            "body: not the expected JSON ({} at line {}, column {})",
+            match e.classify() {
+                serde_json::error::Category::Syntax | serde_json::error::Category::Eof => "malformed",
+                _ => "wrong or missing field",
+            },
+            e.line(),
+            e.column()
+        ))
+    })
+}
+
+fn limit(params: &HashMap<String, String>) -> Result<usize, ApiFailure> {
+    match params.get("limit") {
+        None => Ok(DEFAULT_LIMIT),
+        Some(raw) => match raw.parse::<u32>() {
+            Ok(n) if (1..=MAX_PAGE_LIMIT).contains(&n) => Ok(n as usize),
+            _ => Err(ApiFailure::validation(format!("limit: must be 1 to {MAX_PAGE_LIMIT}"))),
+        },
+    }
+}
+
+type Params = Result<Query<HashMap<String, String>>, axum::extract::rejection::QueryRejection>;
+
+fn params(query: Params) -> Result<HashMap<String, String>, ApiFailure> {
+    query.map(|Query(p)| p).map_err(|_| ApiFailure::validation("query: malformed query string"))
+}
+
+fn idempotency_key(headers: &HeaderMap) -> Result<Option<String>, ApiFailure> {
+    match headers.get("idempotency-key") {
+        None => Ok(None),
+        Some(value) => {
+            let key = value.to_str().ok().filter(|k| !k.is_empty() && k.len() <= 255);
+            key.map(|k| Some(k.to_owned()))
+                .ok_or_else(|| ApiFailure::validation("Idempotency-Key: must be 1 to 255 visible characters"))
+        }
+    }
+}
+
+/// `If-Match: "3"` (also `3` and `W/"3"`).
+fn if_match(headers: &HeaderMap) -> Result<u64, ApiFailure> {
+    let value = headers.get(IF_MATCH).ok_or_else(|| {
+        ApiFailure::new(428, ApiErrorCode::PreconditionRequired, "If-Match: required; send the bid's version")
+    })?;
+    let raw = value.to_str().unwrap_or("").trim();
+    let raw = raw.strip_prefix("W/").unwrap_or(raw).trim_matches('"');
+    raw.parse().map_err(|_| ApiFailure::validation("If-Match: must be the bid's version, e.g. \"3\""))
+}
+
+// ----- handlers -----
+
+async fn list_jobs(State(shared): State<Arc<Shared>>, query: Params) -> Response {
+    let result = (|| {
+        let params = params(query)?;
+        let budget_type = match params.get("budget_type").map(String::as_str) {
+            None | Some("") => None,
+            Some("fixed") => Some(BudgetType::Fixed),
+            Some("hourly") => Some(BudgetType::Hourly),
+            Some(_) => return Err(ApiFailure::validation("budget_type: must be fixed or hourly")),
+        };
+        let min_budget_minor = match params.get("min_budget") {
+            None => None,
+            Some(raw) => Some(
+                raw.parse::<i64>()
+                    .map_err(|_| ApiFailure::validation("min_budget: must be an integer of minor units"))?,
+            ),
+        };
+        let filter = JobQuery {
+            query: params.get("query").cloned(),
+            skills: params
+                .get("skills")
+                .map(|s| s.split(',').map(str::trim).filter(|s| !s.is_empty()).map(str::to_owned).collect())
+                .unwrap_or_default(),
+            budget_type,
+            min_budget_minor,
+            currency: params.get("currency").cloned().filter(|c| !c.is_empty()),
+        };
+        let limit = limit(&params)?;
+        shared.state().list_jobs(&filter, params.get("cursor").map(String::as_str), limit)
+    })();
+    ok(result)
+}
+
+async fn get_job(State(shared): State<Arc<Shared>>, Path(id): Path<String>) -> Response {
+    ok(shared.state().job(&id).ok_or_else(|| ApiFailure::not_found("job")))
+}
+
+async fn get_employer(State(shared): State<Arc<Shared>>, Path(id): Path<String>) -> Response {
+    ok(shared.state().employer(&id).ok_or_else(|| ApiFailure::not_found("client")))
+}
+
+async fn list_bids(State(shared): State<Arc<Shared>>, query: Params) -> Response {
+    ok(params(query).and_then(|p| {
+        let limit = limit(&p)?;
+        shared.state().bids_since(p.get("since").map(String::as_str), limit)
+    }))
+}
+
+async fn list_milestones(State(shared): State<Arc<Shared>>, query: Params) -> Response {
+    ok(params(query).and_then(|p| {
+        let limit = limit(&p)?;
+        shared.state().milestones_since(p.get("since").map(String::as_str), limit)
+    }))
+}
+
+async fn create_bid(State(shared): State<Arc<Shared>>, headers: HeaderMap, body: Bytes) -> Response {
+    let key = match idempotency_key(&headers) {
+        Ok(Some(key)) => key,
+        Ok(None) => return failure(ApiFailure::validation("Idempotency-Key: required when creating a bid")),
+        Err(f) => return failure(f),
+    };
+    let (status, reply) = shared.state().idempotent(&key, &[b"POST /v1/bids", &body], |state| {
+        let result = parse_body::<NewBid>(&body).and_then(|new| state.create_bid(new, Utc::now()));
+        to_reply(StatusCode::CREATED, result)
+    });
+    replay(status, reply)
+}
+
+async fn get_bid(State(shared): State<Arc<Shared>>, Path(id): Path<String>) -> Response {
+    match shared.state().bid(&id) {
+        Some(bid) => bid_response(StatusCode::OK, &bid),
+        None => failure(ApiFailure::not_found("bid")),
+    }
+}
+
+async fn edit_bid(
+    State(shared): State<Arc<Shared>>,
+    Path(id): Path<String>,
+    headers: HeaderMap,
+    body: Bytes,
+) -> Response {
+    let result = if_match(&headers)
+        .and_then(|version| Ok((version, parse_body::<BidEdit>(&body)?)))
+        .and_then(|(version, edit)| shared.state().edit_bid(&id, version, edit, Utc::now()));
+    match result {
+        Ok(bid) => bid_response(StatusCode::OK, &bid),
+        Err(f) => failure(f),
+    }
+}
+
+async fn withdraw_bid(State(shared): State<Arc<Shared>>, Path(id): Path<String>, headers: HeaderMap) -> Response {
+    let key = match idempotency_key(&headers) {
+        Ok(key) => key,
+        Err(f) => return failure(f),
+    };
+    let mut state = shared.state();
+    let (status, reply) = match key {
+        Some(key) => state.idempotent(&key, &[b"POST /v1/bids/{id}/withdraw", id.as_bytes()], |state| {
+            to_reply(StatusCode::OK, state.withdraw_bid(&id, Utc::now()))
+        }),
+        None => to_reply(StatusCode::OK, state.withdraw_bid(&id, Utc::now())),
+    };
+    replay(status, reply)
+}
+
+async fn request_erasure(State(shared): State<Arc<Shared>>, headers: HeaderMap, body: Bytes) -> Response {
+    let key = match idempotency_key(&headers) {
+        Ok(key) => key,
+        Err(f) => return failure(f),
+    };
+    let run = |state: &mut crate::state::MarketState| {
+        let result = parse_body::<ErasureRequest>(&body).map(|r| state.request_erasure(r, Utc::now()));
+        to_reply(StatusCode::ACCEPTED, result)
+    };
+    let mut state = shared.state();
+    let (status, reply) = match key {
+        Some(key) => state.idempotent(&key, &[b"POST /v1/privacy/erasure-requests", &body], run),
+        None => run(&mut state),
+    };
+    replay(status, reply)
+}
+
+async fn get_consents(State(shared): State<Arc<Shared>>) -> Response {
+    json(StatusCode::OK, &shared.state().consents())
+}
+
+async fn put_consents(State(shared): State<Arc<Shared>>, body: Bytes) -> Response {
+    ok(parse_body::<ConsentChoices>(&body).map(|choices| shared.state().put_consents(choices, Utc::now())))
+}
+
+async fn send_analytics(State(shared): State<Arc<Shared>>, body: Bytes) -> Response {
+    let result = parse_body::<AnalyticsBatch>(&body).and_then(|batch| shared.state().record_analytics(batch));
+    match result {
+        Ok(accepted) => json(StatusCode::ACCEPTED, &serde_json::json!({ "accepted": accepted })),
+        Err(f) => failure(f),
+    }
+}

@@ -1,0 +1,115 @@
+//! The reference server as a process and as a library: what tests and the
+//! demo rely on beyond the client's own tests (crates/marketplace/tests).
+
+use std::io::{BufRead, BufReader};
+use std::process::{Command, Stdio};
+use std::time::Duration;
+
+use bidwell_market_sim::{FaultKind, SimConfig, SimServer};
+
+const TOKEN: &str = "sim-test-token";
+
+fn http() -> reqwest::Client {
+    reqwest::Client::builder().timeout(Duration::from_secs(10)).build().unwrap()
+}
+
+#[tokio::test]
+async fn the_binary_prints_its_address_first_and_answers_there() {
+    let mut child = Command::new(env!("CARGO_BIN_EXE_bidwell-market-sim"))
+        .args(["serve", "--port", "0", "--token", TOKEN, "--jobs", "12", "--seed", "9"])
+        .stdout(Stdio::piped())
+        .stderr(Stdio::null())
+        .spawn()
+        .expect("the binary starts");
+    let mut first_line = String::new();
+    BufReader::new(child.stdout.take().unwrap()).read_line(&mut first_line).expect("an address line");
+    let base = first_line.trim().to_owned();
+    assert!(base.starts_with("http://127.0.0.1:"), "{base:?}");
+
+    let answered = http().get(format!("{base}/v1/jobs?limit=100")).bearer_auth(TOKEN).send().await;
+    let refused = http().get(format!("{base}/v1/jobs")).bearer_auth("wrong").send().await;
+    child.kill().unwrap();
+    child.wait().unwrap();
+
+    let answered = answered.unwrap();
+    assert_eq!(answered.status(), 200);
+    let page: serde_json::Value = answered.json().await.unwrap();
+    assert_eq!(page["items"].as_array().unwrap().len(), 12);
+    let refused = refused.unwrap();
+    assert_eq!(refused.status(), 401);
+    let body: serde_json::Value = refused.json().await.unwrap();
+    assert_eq!(body["code"], "unauthorized");
+    assert_eq!(body["retryable"], false);
+}
+
+#[tokio::test]
+async fn the_same_seed_gives_the_same_marketplace() {
+    let config = SimConfig { seed: 42, jobs: 50, ..SimConfig::default() };
+    let a = SimServer::start(config.clone()).await.unwrap();
+    let b = SimServer::start(config).await.unwrap();
+    assert_eq!(a.jobs(), b.jobs());
+    assert_eq!(a.add_jobs(5), b.add_jobs(5));
+    let c = SimServer::start(SimConfig { seed: 43, jobs: 50, ..SimConfig::default() }).await.unwrap();
+    assert_ne!(a.jobs()[..50], c.jobs()[..50]);
+}
+
+#[tokio::test]
+async fn an_edit_without_if_match_is_refused_and_changes_nothing() {
+    let server = SimServer::start(SimConfig { token: TOKEN.into(), jobs: 5, ..SimConfig::default() }).await.unwrap();
+    let job = server.jobs().into_iter().find(|j| j.status == bidwell_marketplace::JobStatus::Open).unwrap();
+    let created = http()
+        .post(format!("{}/v1/bids", server.base_url()))
+        .bearer_auth(TOKEN)
+        .header("idempotency-key", "c-1")
+        .json(&serde_json::json!({
+            "job_id": job.id,
+            "amount": {"amount_minor": 9900, "currency": job.budget.currency},
+            "period_days": 3, "milestone_percentage": 0, "proposal": "hello"
+        }))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(created.status(), 201);
+    assert_eq!(created.headers()["etag"], "\"1\"");
+    let bid: serde_json::Value = created.json().await.unwrap();
+    let id = bid["id"].as_str().unwrap();
+
+    let patch = http()
+        .patch(format!("{}/v1/bids/{id}", server.base_url()))
+        .bearer_auth(TOKEN)
+        .json(&serde_json::json!({"proposal": "changed"}))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(patch.status(), 428);
+    let body: serde_json::Value = patch.json().await.unwrap();
+    assert_eq!(body["code"], "precondition_required");
+    assert_eq!(server.bid(id).unwrap().proposal, "hello");
+
+    let missing_key =
+        http().post(format!("{}/v1/bids", server.base_url())).bearer_auth(TOKEN).json(&bid).send().await.unwrap();
+    assert_eq!(missing_key.status(), 400);
+    assert_eq!(server.bids().len(), 1);
+}
+
+#[tokio::test]
+async fn the_fault_rate_decides_how_many_requests_fail() {
+    let server = SimServer::start(SimConfig {
+        token: TOKEN.into(),
+        jobs: 1,
+        fault_rate: 1.0,
+        fault_kinds: vec![FaultKind::ServerError],
+        ..SimConfig::default()
+    })
+    .await
+    .unwrap();
+    let url = format!("{}/v1/privacy/consents", server.base_url());
+    for _ in 0..5 {
+        assert_eq!(http().get(&url).bearer_auth(TOKEN).send().await.unwrap().status(), 500);
+    }
+    server.set_fault_rate(0.0);
+    assert_eq!(http().get(&url).bearer_auth(TOKEN).send().await.unwrap().status(), 200);
+    assert_eq!(server.fault_counts().server_error, 5);
+    assert_eq!(server.fault_counts().total(), 5);
+    assert_eq!(server.received().len(), 6, "failed requests are recorded too");
+}
