@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # Runs every check and test Bidwell has: formatting, lints, the UI type
 # check, and all Rust tests, the keychain ones against a real Secret Service
-# (gnome-keyring on a private D-Bus session, with a throwaway keyring).
+# (gnome-keyring on a private D-Bus session, with a throwaway keyring), the
+# real-window tests, and the Linux packages (built, installed, removed).
 # Installs what is missing first; safe to run again.
 source "$(dirname "$0")/lib.sh"
 ensure_toolchains
@@ -27,3 +28,6 @@ XDG_DATA_HOME="$keyring_home" BIDWELL_REQUIRE_KEYCHAIN=1 dbus-run-session -- bas
 
 echo "==> end-to-end tests (the real window, under Xvfb)"
 "$REPO_ROOT/scripts/e2e.sh"
+
+echo "==> packages: build the .deb and .rpm, install the .deb and remove it again"
+"$REPO_ROOT/scripts/package.sh" --debug --install-check

@@ -2,6 +2,8 @@
 //! returns the result or the core's `{code, message, transient}` error.
 //! Nothing here decides anything; see crates/core.
 
+use bidwell_core::audit::{self, AuditVerification};
+use bidwell_core::privacy::*;
 use bidwell_core::secret::{Passphrase, RecoveryKey};
 use bidwell_core::seed::{self, SeedPlan, SeedSummary};
 use bidwell_core::vault::{Protection, Unlock};
@@ -267,4 +269,118 @@ pub async fn seed_sample_data(
 #[tauri::command]
 pub fn cancel_work(work: State<'_, LongWork>, ticket: u64) -> bool {
     work.cancel(ticket)
+}
+
+// Privacy: Settings → Privacy and a client's page.
+
+#[tauri::command]
+pub async fn privacy_overview(session: State<'_, Session>) -> Reply<PrivacyOverview> {
+    session.workspace().await.map_err(api)?.privacy_overview().await.map_err(api)
+}
+
+/// The current consents: the user's own, or a client's.
+#[tauri::command]
+pub async fn consents(session: State<'_, Session>, client_id: Option<Id>) -> Reply<Vec<ConsentState>> {
+    session.workspace().await.map_err(api)?.consents(client_id).await.map_err(api)
+}
+
+#[tauri::command]
+pub async fn consent_history(session: State<'_, Session>, client_id: Option<Id>) -> Reply<Vec<ConsentRecord>> {
+    session.workspace().await.map_err(api)?.consent_history(client_id).await.map_err(api)
+}
+
+/// Whatever the window sends, a change made here was made in the UI.
+#[tauri::command]
+pub async fn record_consent(session: State<'_, Session>, change: ConsentChange) -> Reply<ConsentRecord> {
+    let change = ConsentChange { method: ConsentMethod::Ui, ..change };
+    session.workspace().await.map_err(api)?.record_consent(change).await.map_err(api)
+}
+
+/// Opting out also clears the webview's storage, as the core asks.
+#[tauri::command]
+pub async fn set_analytics(
+    session: State<'_, Session>,
+    webview: tauri::Webview,
+    enabled: bool,
+) -> Reply<AnalyticsStatus> {
+    let workspace = session.workspace().await.map_err(api)?;
+    let status = workspace.set_analytics(enabled, ConsentMethod::Ui).await.map_err(api)?;
+    if !status.clear_webview_storage {
+        return Ok(status);
+    }
+    webview.clear_all_browsing_data().map_err(|e| ApiError {
+        code: ErrorCode::Internal,
+        message: format!("the window's stored data could not be cleared: {e}"),
+        transient: true,
+    })?;
+    workspace.webview_storage_cleared().await.map_err(api)?;
+    workspace.analytics_status().await.map_err(api)
+}
+
+#[tauri::command]
+pub async fn retention(session: State<'_, Session>) -> Reply<RetentionStatus> {
+    session.workspace().await.map_err(api)?.retention().await.map_err(api)
+}
+
+#[tauri::command]
+pub async fn set_retention(session: State<'_, Session>, rules: RetentionRules) -> Reply<RetentionStatus> {
+    session.workspace().await.map_err(api)?.set_retention(&rules).await.map_err(api)
+}
+
+#[tauri::command]
+pub async fn run_retention(session: State<'_, Session>) -> Reply<RetentionSummary> {
+    session.workspace().await.map_err(api)?.run_retention().await.map_err(api)
+}
+
+/// What erasing the client would delete, keep or be blocked by.
+#[tauri::command]
+pub async fn erasure_preview(session: State<'_, Session>, client_id: Id) -> Reply<ErasurePlan> {
+    session.workspace().await.map_err(api)?.erasure_preview(client_id).await.map_err(api)
+}
+
+#[tauri::command]
+pub async fn erase_client(session: State<'_, Session>, client_id: Id) -> Reply<ErasurePlan> {
+    session.workspace().await.map_err(api)?.erase_client(client_id).await.map_err(api)
+}
+
+#[tauri::command]
+pub async fn set_client_restricted(session: State<'_, Session>, client_id: Id, restricted: bool) -> Reply<Client> {
+    session.workspace().await.map_err(api)?.set_client_restricted(client_id, restricted).await.map_err(api)
+}
+
+#[tauri::command]
+pub async fn audit_log(session: State<'_, Session>) -> Reply<Vec<audit::AuditEntry>> {
+    session.workspace().await.map_err(api)?.audit_log().await.map_err(api)
+}
+
+#[tauri::command]
+pub async fn verify_audit_log(session: State<'_, Session>) -> Reply<AuditVerification> {
+    session.workspace().await.map_err(api)?.audit_verification().await.map_err(api)
+}
+
+/// Destroys the workspace once `confirm` is its name; works locked too.
+#[tauri::command]
+pub async fn wipe(session: State<'_, Session>, confirm: String) -> Reply<WipeReport> {
+    session.wipe(&confirm).await.map_err(api)
+}
+
+#[cfg(test)]
+mod tests {
+    /// The rule of the house, checked: a command is a few lines over the core.
+    /// Anything longer is logic that belongs in crates/core, where it is tested.
+    #[test]
+    fn every_command_is_a_few_lines() {
+        const MAX_LINES: usize = 16;
+        let source = include_str!("commands.rs");
+        let mut long = Vec::new();
+        for chunk in source.split("#[tauri::command]").skip(1) {
+            let name = chunk.split("fn ").nth(1).and_then(|s| s.split(['(', '<']).next()).unwrap_or("?");
+            let body: Vec<&str> = chunk.lines().take_while(|l| *l != "}").collect();
+            if body.len() > MAX_LINES {
+                long.push(format!("{name}: {} lines", body.len()));
+            }
+        }
+        assert!(source.matches("#[tauri::command]").count() > 40, "the commands were not found");
+        assert!(long.is_empty(), "commands longer than {MAX_LINES} lines: {long:?}");
+    }
 }

@@ -223,3 +223,54 @@ async fn try_with_sample_data_fills_every_screen() {
     app.screenshot("12-sample-bids").await;
     app.close().await;
 }
+
+#[tokio::test]
+async fn privacy_settings_consent_audit_erase_a_client_and_wipe() {
+    if !enabled("privacy_settings_consent_audit_erase_a_client_and_wipe") {
+        return;
+    }
+    let data = tempfile::tempdir().unwrap();
+    let env = [("BIDWELL_PASSPHRASE", PASSPHRASE)];
+    cli(data.path(), &env, &["init", "--name", "E2E Privacy"]);
+    cli(data.path(), &env, &["client", "add", "--name", "Quokka Erasable", "--email", "quokka@example.org"]);
+    let app = App::launch(data.path()).await;
+    unlock(&app, PASSPHRASE).await;
+
+    press(&app, "Settings").await;
+    press(&app, "Privacy").await;
+    app.find_text("Your data at a glance").await;
+    app.screenshot("13-privacy-settings").await;
+    let crash_reports = "//label[contains(normalize-space(.), 'Send crash reports')]/input";
+    app.client().find(Locator::XPath(crash_reports)).await.unwrap().click().await.unwrap();
+    app.find_text("Consent recorded.").await;
+    press(&app, "Verify the chain").await;
+    app.find_text("entries chain correctly").await;
+
+    press(&app, "Clients").await;
+    let row = app
+        .client()
+        .wait()
+        .at_most(WAIT)
+        .for_element(Locator::XPath("//*[@role='option'][contains(normalize-space(.), 'Quokka Erasable')]"));
+    row.await.expect("the client's row").click().await.unwrap();
+    press(&app, "Erase").await;
+    app.find_text("Erasure deletes for good").await;
+    app.screenshot("14-erase-preview").await;
+    press(&app, "Erase permanently").await;
+    app.find_text("Client erased for good").await;
+    let clients = cli(data.path(), &env, &["--json", "client", "list"]);
+    assert!(!clients.contains("Quokka"), "the erased client is still listed: {clients}");
+
+    press(&app, "Settings").await;
+    press(&app, "Privacy").await;
+    press(&app, "Wipe this workspace").await;
+    fill(&app, "#field-wipe-confirm", "E2E Privacy").await;
+    press(&app, "Wipe everything now").await;
+    app.find_text("Welcome to Bidwell").await;
+    let left: Vec<_> = std::fs::read_dir(data.path()).unwrap().flatten().map(|e| e.file_name()).collect();
+    assert!(
+        left.iter().all(|name| !name.to_string_lossy().starts_with("bidwell.")),
+        "workspace files left after the wipe: {left:?}"
+    );
+    app.close().await;
+}

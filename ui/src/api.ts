@@ -1,6 +1,18 @@
 // Typed calls into the Rust core. Every type comes from ./bindings (generated
 // from Rust); errors arrive as ApiError and callers switch on `code`.
 import { Channel, invoke } from "@tauri-apps/api/core";
+import type { AnalyticsStatus } from "./bindings/AnalyticsStatus";
+import type { AuditEntry } from "./bindings/AuditEntry";
+import type { AuditVerification } from "./bindings/AuditVerification";
+import type { ConsentChange } from "./bindings/ConsentChange";
+import type { ConsentRecord } from "./bindings/ConsentRecord";
+import type { ConsentState } from "./bindings/ConsentState";
+import type { ErasurePlan } from "./bindings/ErasurePlan";
+import type { PrivacyOverview } from "./bindings/PrivacyOverview";
+import type { RetentionRules } from "./bindings/RetentionRules";
+import type { RetentionStatus } from "./bindings/RetentionStatus";
+import type { RetentionSummary } from "./bindings/RetentionSummary";
+import type { WipeReport } from "./bindings/WipeReport";
 import type { ActivityFilter } from "./bindings/ActivityFilter";
 import type { ActivityPatch } from "./bindings/ActivityPatch";
 import type { Activity } from "./bindings/Activity";
@@ -128,4 +140,26 @@ export const work = {
     call<SeedSummary>("seed_sample_data", { onProgress: progressChannel(onProgress) }),
   /** Stops the work at its next safe point; what it finished stays. */
   cancel: (ticket: number) => call<boolean>("cancel_work", { ticket }),
+};
+
+/** Settings → Privacy and the privacy part of a client's page. */
+export const privacy = {
+  overview: () => call<PrivacyOverview>("privacy_overview"),
+  /** The user's own consents without a client id, else that client's. */
+  consents: (clientId: Id | null = null) => call<ConsentState[]>("consents", { clientId }),
+  history: (clientId: Id | null = null) => call<ConsentRecord[]>("consent_history", { clientId }),
+  recordConsent: (change: ConsentChange) => call<ConsentRecord>("record_consent", { change }),
+  /** Opting out empties the queue and clears the window's stored data. */
+  setAnalytics: (enabled: boolean) => call<AnalyticsStatus>("set_analytics", { enabled }),
+  retention: () => call<RetentionStatus>("retention"),
+  setRetention: (rules: RetentionRules) => call<RetentionStatus>("set_retention", { rules }),
+  runRetention: () => call<RetentionSummary>("run_retention"),
+  erasurePreview: (clientId: Id) => call<ErasurePlan>("erasure_preview", { clientId }),
+  eraseClient: (clientId: Id) => call<ErasurePlan>("erase_client", { clientId }),
+  setRestricted: (clientId: Id, restricted: boolean) =>
+    call<Client>("set_client_restricted", { clientId, restricted }),
+  auditLog: () => call<AuditEntry[]>("audit_log"),
+  verifyAuditLog: () => call<AuditVerification>("verify_audit_log"),
+  /** Destroys the workspace; `confirm` must be its name. */
+  wipe: (confirm: string) => call<WipeReport>("wipe", { confirm }),
 };

@@ -13,7 +13,9 @@ export type Route =
   | { screen: "jobs" }
   | { screen: "bids" }
   | { screen: "tasks" }
-  | { screen: "settings" };
+  | { screen: "settings"; tab?: SettingsTab };
+
+export type SettingsTab = "general" | "privacy";
 
 export const route = signal<Route>({ screen: "clients" });
 export function go(to: Route): void {

@@ -67,12 +67,34 @@ pub enum Command {
         #[arg(long, value_name = "DAYS", default_value_t = 30)]
         older_than_days: u32,
     },
+    /// Destroy the workspace for good: the key first (crypto-shredding), then every file.
+    Wipe {
+        /// The workspace's name, typed out to confirm.
+        #[arg(long, value_name = "NAME")]
+        confirm: String,
+    },
+    /// Consents: yours per purpose, and each client's.
+    #[command(subcommand)]
+    Consent(ConsentCmd),
+    /// Rules that erase and purge old data by themselves.
+    #[command(subcommand)]
+    Retention(RetentionCmd),
+    /// The hash-chained log of privacy and key actions.
+    #[command(subcommand)]
+    Audit(AuditCmd),
+    /// Where your data is, how it is protected, and what you agreed to.
+    #[command(subcommand)]
+    Privacy(PrivacyCmd),
     /// Change the passphrase (the data is not re-encrypted).
     #[command(subcommand)]
     Passphrase(PassphraseCmd),
     /// Re-encrypt the database under a new data key.
     #[command(subcommand)]
     Key(KeyCmd),
+    /// Write everything (or everything about one client) to a ZIP archive, or cards to a vCard file.
+    Export(ExportArgs),
+    /// Import a Bidwell export (into an empty workspace), a CSV file of clients, or vCards.
+    Import(ImportArgs),
     /// Developer tools.
     #[command(subcommand)]
     Dev(DevCmd),
@@ -153,6 +175,43 @@ pub enum ConflictsCmd {
         #[arg(long)]
         keep: String,
     },
+}
+
+#[derive(Debug, Args)]
+pub struct ExportArgs {
+    /// Where to write the archive (.zip) or, with --vcard, the cards (.vcf).
+    #[arg(long, value_name = "FILE")]
+    pub out: PathBuf,
+    /// Only this client and everything about it.
+    #[arg(long, value_name = "ID")]
+    pub client: Option<String>,
+    /// Protect the archive with a password (AES-256) read from the next line of standard input.
+    #[arg(long)]
+    pub password_stdin: bool,
+    /// Start each CSV file with a UTF-8 byte order mark (for older Excel).
+    #[arg(long)]
+    pub csv_bom: bool,
+    /// Write clients and contacts as vCard 3.0 cards instead of an archive.
+    #[arg(long, conflicts_with_all = ["password_stdin", "csv_bom"])]
+    pub vcard: bool,
+}
+
+#[derive(Debug, Args)]
+pub struct ImportArgs {
+    /// The file to import.
+    pub file: PathBuf,
+    /// What the file holds: bidwell (an export .zip), clients (.csv) or vcard (.vcf). Default: from the extension.
+    #[arg(long)]
+    pub kind: Option<String>,
+    /// CSV only: which column fills which client field, e.g. --map "E-mail 2=email" or --map "Shoe size=ignore".
+    #[arg(long = "map", value_name = "COLUMN=FIELD")]
+    pub map: Vec<String>,
+    /// Check the whole file and print the counts; write nothing.
+    #[arg(long)]
+    pub dry_run: bool,
+    /// The archive's password, from the next line of standard input.
+    #[arg(long)]
+    pub password_stdin: bool,
 }
 
 #[derive(Debug, Args)]
@@ -256,6 +315,12 @@ pub enum ClientCmd {
         archived: bool,
         #[arg(long)]
         restricted: bool,
+    },
+    /// Erase a client for good (asks to confirm on a terminal unless --yes).
+    Erase {
+        id: String,
+        #[arg(long)]
+        yes: bool,
     },
     /// Change some fields of a client; prints the result.
     Edit {
@@ -647,4 +712,72 @@ pub enum TaskCmd {
     },
     #[command(flatten)]
     Record(RecordCmd),
+}
+
+/// Who a consent is about and how it came about.
+#[derive(Debug, Args)]
+pub struct ConsentArgs {
+    /// usage_analytics, crash_reports, marketplace_marketing, marketplace_sharing (yours);
+    /// marketing, processing (a client's, with --client).
+    pub purpose: String,
+    #[arg(long, value_name = "ID")]
+    pub client: Option<String>,
+    /// For processing: contract, consent or legitimate_interest.
+    #[arg(long)]
+    pub basis: Option<String>,
+    /// Where the consent came from.
+    #[arg(long)]
+    pub source: Option<String>,
+    /// A note on the evidence.
+    #[arg(long)]
+    pub evidence: Option<String>,
+}
+
+#[derive(Debug, Subcommand)]
+pub enum ConsentCmd {
+    /// The current state of each purpose (yours, or a client's with --client); --history for every row.
+    List {
+        #[arg(long, value_name = "ID")]
+        client: Option<String>,
+        #[arg(long)]
+        history: bool,
+    },
+    /// Record a consent given.
+    Grant(ConsentArgs),
+    /// Record a consent withdrawn; it applies at once.
+    Withdraw(ConsentArgs),
+}
+
+#[derive(Debug, Subcommand)]
+pub enum RetentionCmd {
+    /// The rules and when they last ran.
+    Show,
+    /// Change the rules.
+    Set {
+        /// Erase clients archived this many months ago.
+        #[arg(long, value_name = "MONTHS", conflicts_with = "keep_archived")]
+        archived_months: Option<u32>,
+        /// Never erase archived clients by themselves.
+        #[arg(long)]
+        keep_archived: bool,
+        /// Purge records deleted this many days ago.
+        #[arg(long, value_name = "DAYS")]
+        deleted_days: Option<u32>,
+    },
+    /// Apply the rules now.
+    Run,
+}
+
+#[derive(Debug, Subcommand)]
+pub enum AuditCmd {
+    /// Every entry, oldest first.
+    List,
+    /// Check the hash chain; exits non-zero naming the first broken entry.
+    Verify,
+}
+
+#[derive(Debug, Subcommand)]
+pub enum PrivacyCmd {
+    /// The privacy overview.
+    Status,
 }

@@ -5,6 +5,7 @@
 mod args;
 mod input;
 mod output;
+mod privacy;
 mod unlock;
 
 use std::io::IsTerminal;
@@ -48,6 +49,10 @@ async fn run(cli: Cli, out: &Output) -> Result<()> {
     let mut creds = Credentials { passphrase_stdin: cli.passphrase_stdin, stdin: input::StdinLines };
     if let Command::Init(init) = &cli.command {
         return init_workspace(&dir, init, &mut creds, env, out).await;
+    }
+    // Wiping needs no unlock: a forgotten passphrase is no reason to keep the data.
+    if let Command::Wipe { confirm } = &cli.command {
+        return privacy::wipe(&dir, confirm, out);
     }
     let ws = unlock::open(&dir, &mut creds, env).await?;
     let result = dispatch(&ws, cli.command, &mut creds, out).await;
@@ -93,7 +98,11 @@ async fn init_workspace(
 
 async fn dispatch(ws: &Workspace, command: Command, creds: &mut Credentials, out: &Output) -> Result<()> {
     match command {
-        Command::Init(_) => unreachable!("handled before unlocking"),
+        Command::Init(_) | Command::Wipe { .. } => unreachable!("handled before unlocking"),
+        Command::Consent(cmd) => privacy::consent(ws, cmd, out).await?,
+        Command::Retention(cmd) => privacy::retention(ws, cmd, out).await?,
+        Command::Audit(cmd) => privacy::audit(ws, cmd, out).await?,
+        Command::Privacy(cmd) => privacy::privacy(ws, cmd, out).await?,
         Command::Doctor => out.record(&ws.doctor().await?),
         Command::Client(cmd) => client(ws, cmd, out).await?,
         Command::Contact(cmd) => contact(ws, cmd, out).await?,
@@ -145,6 +154,8 @@ async fn dispatch(ws: &Workspace, command: Command, creds: &mut Credentials, out
                 println!("    {}", recovery.expose_for_display());
             }
         }
+        Command::Export(args) => export(ws, args, creds, out).await?,
+        Command::Import(args) => import(ws, args, creds, out).await?,
         Command::Dev(DevCmd::Seed { records, seed }) => {
             let bar = if !out.json && std::io::stderr().is_terminal() {
                 indicatif::ProgressBar::new(records)
@@ -159,6 +170,129 @@ async fn dispatch(ws: &Workspace, command: Command, creds: &mut Credentials, out
             .await?;
             bar.finish_and_clear();
             out.record(&summary);
+        }
+    }
+    Ok(())
+}
+
+/// A progress bar on an interactive stderr (not with --json), fed by the core's reports.
+fn progress_bar(out: &Output) -> indicatif::ProgressBar {
+    if !out.json && std::io::stderr().is_terminal() {
+        let bar = indicatif::ProgressBar::new(0);
+        bar.set_style(
+            indicatif::ProgressStyle::with_template("{bar:30} {pos}/{len} {msg}")
+                .unwrap_or_else(|_| indicatif::ProgressStyle::default_bar()),
+        );
+        bar
+    } else {
+        indicatif::ProgressBar::hidden()
+    }
+}
+
+/// Ctrl-C sets the flag the core checks between steps, so a stopped export
+/// or import cleans up after itself instead of dying halfway.
+fn cancel_on_ctrl_c() -> std::sync::Arc<std::sync::atomic::AtomicBool> {
+    let flag = std::sync::Arc::new(std::sync::atomic::AtomicBool::new(false));
+    let set = flag.clone();
+    tokio::spawn(async move {
+        if tokio::signal::ctrl_c().await.is_ok() {
+            set.store(true, std::sync::atomic::Ordering::Relaxed);
+        }
+    });
+    flag
+}
+
+async fn export(ws: &Workspace, args: ExportArgs, creds: &mut Credentials, out: &Output) -> Result<()> {
+    let client = opt_id("client", args.client.as_deref())?;
+    if args.vcard {
+        let summary = ws.export_vcard(&args.out, client).await?;
+        if out.json {
+            out.record(&summary);
+        } else {
+            println!("Wrote {} cards to {}.", summary.cards, summary.path.display());
+        }
+        return Ok(());
+    }
+    let password = if args.password_stdin { Some(creds.stdin.passphrase("password")?) } else { None };
+    let options = bidwell_core::portability::ExportOptions { client, csv_bom: args.csv_bom };
+    let bar = progress_bar(out);
+    let cancel = cancel_on_ctrl_c();
+    let summary = ws
+        .export(
+            &args.out,
+            &options,
+            password.as_ref(),
+            &mut |p| {
+                bar.set_length(p.total);
+                bar.set_position(p.done);
+                bar.set_message(p.stage);
+            },
+            &cancel,
+        )
+        .await;
+    bar.finish_and_clear();
+    let summary = summary?;
+    if out.json {
+        out.record(&summary);
+    } else {
+        println!(
+            "Wrote {} records ({} files{}) to {}.",
+            summary.counts.total(),
+            summary.files,
+            if summary.encrypted { ", AES-256 protected" } else { "" },
+            summary.path.display()
+        );
+    }
+    Ok(())
+}
+
+async fn import(ws: &Workspace, args: ImportArgs, creds: &mut Credentials, out: &Output) -> Result<()> {
+    let mapping = args.map.iter().map(|m| m.parse()).collect::<Result<Vec<_>>>()?;
+    let kind = parsed(args.kind.as_deref())?;
+    let password = if args.password_stdin { Some(creds.stdin.passphrase("password")?) } else { None };
+    let options = bidwell_core::portability::ImportOptions { kind, mapping, dry_run: args.dry_run };
+    let bar = progress_bar(out);
+    let cancel = cancel_on_ctrl_c();
+    let summary = ws
+        .import(
+            &args.file,
+            &options,
+            password.as_ref(),
+            &mut |p| {
+                bar.set_length(p.total);
+                bar.set_position(p.done);
+                bar.set_message(p.stage);
+            },
+            &cancel,
+        )
+        .await;
+    bar.finish_and_clear();
+    let summary = summary?;
+    if out.json {
+        out.record(&summary);
+    } else {
+        let c = &summary.counts;
+        let parts: Vec<String> = [
+            ("clients", c.clients),
+            ("contacts", c.contacts),
+            ("projects", c.projects),
+            ("jobs", c.jobs),
+            ("bids", c.bids),
+            ("milestones", c.milestones),
+            ("notes", c.activities),
+            ("tasks", c.tasks),
+            ("tags", c.tags),
+            ("consents", c.consents),
+        ]
+        .iter()
+        .filter(|(_, n)| *n > 0)
+        .map(|(what, n)| format!("{n} {what}"))
+        .collect();
+        let what = if parts.is_empty() { "nothing".to_string() } else { parts.join(", ") };
+        if summary.dry_run {
+            println!("Checked: the file is fine and would import {what}. Nothing was written.");
+        } else {
+            println!("Imported {what}.");
         }
     }
     Ok(())
@@ -256,6 +390,7 @@ async fn client(ws: &Workspace, cmd: ClientCmd, out: &Output) -> Result<()> {
             };
             out.record(&ws.update_client(id("id", &text)?, change).await?);
         }
+        ClientCmd::Erase { id: text, yes } => privacy::erase_client(ws, &text, yes, out).await?,
         ClientCmd::Record(cmd) => record(ws, EntityKind::Client, cmd, out, |id| ws.client(id)).await?,
     }
     Ok(())
@@ -561,7 +696,7 @@ async fn market(ws: &Workspace, cmd: MarketCmd, creds: &mut Credentials, out: &O
     match cmd {
         MarketCmd::Add { url, token_stdin: _, name } => {
             let token = creds.stdin.token()?;
-            out.record(&ws.add_market_account(&name, &url, token).await?);
+            out.record(&ws.add_market_account(&name, &url, token, bidwell_core::privacy::ConsentMethod::Cli).await?);
         }
         MarketCmd::List => out.record(&ws.market_accounts().await?),
         MarketCmd::Token { id: text } => {

@@ -514,3 +514,139 @@ async fn a_killed_bidwell_sync_resumes_without_loss_or_duplicates() {
     let expected: Vec<String> = (0..submitted).map(|i| format!("killed-sync bid {i}")).collect();
     assert_eq!(proposals, expected, "each bid exactly once");
 }
+
+/// Runs with --json, feeding `stdin` (e.g. an archive password), and expects success.
+fn json_with_stdin(b: &Bidwell, args: &[&str], stdin: &str) -> Value {
+    use std::io::Write;
+    let mut cmd = b.command();
+    cmd.arg("--json").args(args).stdin(Stdio::piped()).stdout(Stdio::piped()).stderr(Stdio::piped());
+    let mut child = cmd.spawn().unwrap();
+    child.stdin.take().unwrap().write_all(stdin.as_bytes()).unwrap();
+    let out = child.wait_with_output().unwrap();
+    assert!(out.status.success(), "{args:?} failed: {}", String::from_utf8_lossy(&out.stderr));
+    serde_json::from_slice(&out.stdout).unwrap()
+}
+
+#[test]
+fn export_and_import_carry_a_workspace_to_a_new_one_with_a_password() {
+    let a = Bidwell::init();
+    let client = a.id(&["client", "add", "--name", HOSTILE, "--email", "zoe@example.org"]);
+    let out_dir = tempfile::tempdir().unwrap();
+    let archive = out_dir.path().join("export.zip").to_str().unwrap().to_string();
+    let summary = json_with_stdin(&a, &["export", "--out", &archive, "--password-stdin"], "zip pass\n");
+    assert_eq!(summary["encrypted"], true);
+    assert_eq!(summary["counts"]["clients"], 1);
+    assert!(!contains(&std::fs::read(&archive).unwrap(), b"zoe@example.org"));
+
+    let b = Bidwell::init();
+    let err = b.fails(&["import", &archive]);
+    assert_eq!(err["code"], "archive_password");
+    let dry = json_with_stdin(&b, &["import", &archive, "--dry-run", "--password-stdin"], "zip pass\n");
+    assert_eq!((dry["dry_run"].as_bool(), dry["counts"]["clients"].as_u64()), (Some(true), Some(1)));
+    assert_eq!(b.fails(&["client", "show", &client])["code"], "not_found", "a dry run writes nothing");
+    json_with_stdin(&b, &["import", &archive, "--password-stdin"], "zip pass\n");
+    assert_eq!(b.json(&["client", "show", &client])["name"], HOSTILE);
+    assert_eq!(b.fails(&["import", &archive])["code"], "archive_password");
+}
+
+#[test]
+fn a_bad_csv_row_is_refused_with_its_location_and_nothing_is_imported() {
+    let b = Bidwell::init();
+    let in_dir = tempfile::tempdir().unwrap();
+    let csv = in_dir.path().join("clients.csv");
+    std::fs::write(&csv, "Given Name,Family Name,E-mail Address\nAda,Lovelace,ada@example.org\nBob,B,bob-at-example\n")
+        .unwrap();
+    let err = b.fails(&["import", csv.to_str().unwrap()]);
+    assert_eq!(err["code"], "import_invalid");
+    assert_eq!(err["location"], serde_json::json!({ "file": "clients.csv", "line": 3, "field": "E-mail Address" }));
+    assert_eq!(b.json(&["client", "list"])["items"].as_array().unwrap().len(), 0);
+
+    std::fs::write(&csv, "Who,Mail\nAda Lovelace,ada@example.org\n").unwrap();
+    let done = b.json(&["import", csv.to_str().unwrap(), "--map", "Who=name", "--map", "Mail=email"]);
+    assert_eq!(done["counts"]["clients"], 1);
+}
+
+#[test]
+fn client_erase_asks_for_yes_without_a_terminal_then_erases_and_audits() {
+    let b = Bidwell::init();
+    let id = b.id(&["client", "add", "--name", "Zqx Erasable", "--email", "zqx@example.org"]);
+    let err = b.fails(&["client", "erase", &id]);
+    assert_eq!(err["code"], "validation", "{err}");
+    assert!(err["message"].as_str().unwrap().contains("--yes"), "{err}");
+    assert_eq!(b.json(&["client", "show", &id])["name"], "Zqx Erasable", "nothing was erased");
+
+    let plan = b.json(&["client", "erase", &id, "--yes"]);
+    assert_eq!(plan["deleted"]["client"], 1, "{plan}");
+    assert_eq!(b.fails(&["client", "show", &id])["code"], "not_found");
+    let log = b.json(&["audit", "list"]);
+    let last = log.as_array().unwrap().last().unwrap();
+    assert_eq!(last["action"], "erase_client");
+    assert!(!last["detail"].as_str().unwrap().contains("Zqx"), "{last}");
+    assert_eq!(b.json(&["audit", "verify"])["first_broken"], Value::Null);
+}
+
+#[test]
+fn client_erase_is_refused_with_the_reason_while_a_bid_is_submitted() {
+    let b = Bidwell::init();
+    let client = b.id(&["client", "add", "--name", "Busy"]);
+    let job = b.id(&["job", "add", "--title", "Job", "--client", &client]);
+    let bid = b.id(&["bid", "add", "--job", &job, "--amount", "10", "--currency", "USD", "--days", "2"]);
+    b.json(&["bid", "status", &bid, "submitted"]);
+    let err = b.fails(&["client", "erase", &client, "--yes"]);
+    assert_eq!(err["code"], "erasure_blocked");
+    assert!(err["message"].as_str().unwrap().contains("submitted"), "{err}");
+}
+
+#[test]
+fn wipe_needs_the_workspace_name_and_then_leaves_no_file() {
+    let b = Bidwell::init();
+    b.id(&["client", "add", "--name", "Ada"]);
+    assert_eq!(b.fails(&["wipe", "--confirm", "Wrong"])["code"], "validation");
+    assert!(!files_under(b.data_dir()).is_empty(), "a wrong name wipes nothing");
+    let out = b.command().env_remove("BIDWELL_PASSPHRASE").args(["--json", "wipe", "--confirm", "Test"]).output();
+    let out = out.unwrap();
+    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+    assert!(files_under(b.data_dir()).is_empty(), "{:?}", files_under(b.data_dir()));
+    assert_eq!(b.fails(&["client", "list"])["code"], "workspace_missing");
+}
+
+#[test]
+fn consents_are_granted_withdrawn_and_listed() {
+    let b = Bidwell::init();
+    let client = b.id(&["client", "add", "--name", "Ada"]);
+    b.json(&["consent", "grant", "marketplace-sharing"]);
+    b.json(&["consent", "withdraw", "marketplace_sharing"]);
+    let states = b.json(&["consent", "list"]);
+    let sharing = states.as_array().unwrap().iter().find(|s| s["purpose"] == "marketplace_sharing").unwrap();
+    assert_eq!(sharing["granted"], false);
+    assert_eq!(sharing["latest"]["method"], "cli");
+    b.json(&["consent", "grant", "processing", "--client", &client, "--basis", "contract", "--source", "signed"]);
+    let history = b.json(&["consent", "list", "--client", &client, "--history"]);
+    assert_eq!(history.as_array().unwrap().len(), 1);
+    assert_eq!(b.fails(&["consent", "grant", "processing", "--client", &client])["code"], "validation");
+}
+
+#[test]
+fn retention_rules_are_shown_set_and_run() {
+    let b = Bidwell::init();
+    assert_eq!(b.json(&["retention", "show"])["rules"]["deleted_after_days"], 30);
+    let set = b.json(&["retention", "set", "--archived-months", "12", "--deleted-days", "60"]);
+    assert_eq!(set["rules"]["archived_client_months"], 12);
+    let run = b.json(&["retention", "run"]);
+    assert_eq!(run["purged"]["total"], 0);
+    assert_eq!(b.json(&["retention", "show"])["last_run_at"], run["ran_at"]);
+    assert_eq!(b.fails(&["retention", "set", "--deleted-days", "0"])["code"], "validation");
+}
+
+#[test]
+fn privacy_status_reports_paths_encryption_and_counts() {
+    let b = Bidwell::init();
+    b.id(&["client", "add", "--name", "Ada"]);
+    let status = b.json(&["privacy", "status"]);
+    assert_eq!(status["workspace_name"], "Test");
+    assert_eq!(status["counts"]["client"], 1);
+    assert_eq!(status["encryption"]["key_storage"], "passphrase");
+    assert_eq!(status["analytics"]["enabled"], false);
+    let text = b.run(&["privacy", "status"]);
+    assert!(String::from_utf8_lossy(&text.stdout).contains("Encryption: AES-256-CBC"));
+}

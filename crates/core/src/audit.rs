@@ -3,15 +3,32 @@
 //! name actions and counts, never personal data or secrets.
 
 use chrono::{DateTime, Utc};
-use serde::Serialize;
+use serde::{Deserialize, Serialize};
 use sha2::{Digest, Sha256};
 use sqlx::SqliteConnection;
 
 use crate::error::Result;
 
+/// The actions privacy controls record. The UI and scripts match on these
+/// words, so they never change; details hold counts and kinds, never data.
+pub mod action {
+    pub const EXPORT: &str = "export";
+    pub const IMPORT: &str = "import";
+    pub const ERASE_CLIENT: &str = "erase_client";
+    /// Wiping destroys the log with everything else; the entry is written
+    /// first so an interrupted wipe still shows that it was asked for.
+    pub const WIPE: &str = "wipe";
+    pub const CONSENT_CHANGE: &str = "consent_change";
+    /// Passphrase change or data-key rotation (detail `change`).
+    pub const KEY_CHANGE: &str = "key_change";
+    pub const RETENTION_RUN: &str = "retention_run";
+    pub const RESTRICTION_CHANGE: &str = "restriction_change";
+    pub const ANALYTICS_CHANGE: &str = "analytics_change";
+}
+
 const GENESIS: &str = "0000000000000000000000000000000000000000000000000000000000000000";
 
-#[derive(Debug, Clone, Serialize, sqlx::FromRow, ts_rs::TS)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, sqlx::FromRow, ts_rs::TS)]
 pub struct AuditEntry {
     pub seq: i64,
     pub at: DateTime<Utc>,
@@ -19,6 +36,14 @@ pub struct AuditEntry {
     pub detail: String,
     pub prev_hash: String,
     pub hash: String,
+}
+
+/// The result of checking the chain of the audit log.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, ts_rs::TS)]
+pub struct AuditVerification {
+    pub entries: i64,
+    /// The seq of the first entry that does not chain to the one before it.
+    pub first_broken: Option<i64>,
 }
 
 fn entry_hash(prev: &str, at: &DateTime<Utc>, action: &str, detail: &str) -> String {
@@ -72,5 +97,11 @@ impl crate::Workspace {
     /// `None` when every entry chains to the one before it.
     pub async fn verify_audit_log(&self) -> Result<Option<i64>> {
         Ok(first_broken(&self.audit_log().await?))
+    }
+
+    /// The whole log checked: how many entries, and the first broken one.
+    pub async fn audit_verification(&self) -> Result<AuditVerification> {
+        let entries = self.audit_log().await?;
+        Ok(AuditVerification { entries: entries.len() as i64, first_broken: first_broken(&entries) })
     }
 }

@@ -5,13 +5,18 @@
 
 use ts_rs::{Config, TS};
 
-use crate::audit::AuditEntry;
+use crate::audit::{AuditEntry, AuditVerification};
 use crate::dashboard::{Dashboard, Earning, PipelineValue, TaskCounts, WinRate};
 use crate::domain::*;
-use crate::error::{ApiError, ErrorCode};
+use crate::error::{ApiError, ErrorCode, ImportLocation};
 use crate::id::Id;
 use crate::money::Money;
+use crate::portability::{
+    ColumnMapping, ExportOptions, ExportScope, ExportSummary, ImportKind, ImportOptions, ImportSummary, RecordCounts,
+    VcardExportSummary,
+};
 use crate::preferences::{Preferences, Theme};
+use crate::privacy::*;
 use crate::search::SearchHit;
 use crate::seed::SeedSummary;
 use crate::session::SessionState;
@@ -126,6 +131,36 @@ pub fn files() -> Vec<(String, String)> {
         file::<Earning>(&cfg),
         file::<TaskCounts>(&cfg),
         file::<Dashboard>(&cfg),
+        file::<ImportLocation>(&cfg),
+        file::<RecordCounts>(&cfg),
+        file::<ColumnMapping>(&cfg),
+        file::<ExportOptions>(&cfg),
+        file::<ExportScope>(&cfg),
+        file::<ExportSummary>(&cfg),
+        file::<VcardExportSummary>(&cfg),
+        file::<ImportKind>(&cfg),
+        file::<ImportOptions>(&cfg),
+        file::<ImportSummary>(&cfg),
+        file::<AuditVerification>(&cfg),
+        file::<KeepReason>(&cfg),
+        file::<KeptRecord>(&cfg),
+        file::<ErasureBlocker>(&cfg),
+        file::<ErasurePlan>(&cfg),
+        file::<WipeReport>(&cfg),
+        file::<ConsentPurpose>(&cfg),
+        file::<ProcessingBasis>(&cfg),
+        file::<ConsentMethod>(&cfg),
+        file::<ConsentRecord>(&cfg),
+        file::<ConsentState>(&cfg),
+        file::<ConsentChange>(&cfg),
+        file::<AnalyticsStatus>(&cfg),
+        file::<UsageCount>(&cfg),
+        file::<RetentionRules>(&cfg),
+        file::<RetentionStatus>(&cfg),
+        file::<RetentionSummary>(&cfg),
+        file::<StoredFile>(&cfg),
+        file::<EncryptionInfo>(&cfg),
+        file::<PrivacyOverview>(&cfg),
         file::<Progress>(&cfg),
         file::<SeedSummary>(&cfg),
         file::<ConnectionState>(&cfg),

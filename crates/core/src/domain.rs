@@ -257,6 +257,10 @@ pub struct Milestone {
     #[sqlx(flatten)]
     #[serde(flatten)]
     pub origin: Origin,
+    /// Set when the milestone's client was erased and this payment is kept,
+    /// anonymized and linked to nothing, because the law requires it (e.g. tax).
+    #[serde(default)]
+    pub kept_reason: Option<String>,
 }
 
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize, sqlx::FromRow, ts_rs::TS)]

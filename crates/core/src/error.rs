@@ -28,11 +28,21 @@ pub enum ErrorCode {
     KeychainEntryMissing,
     KeychainMismatch,
     NeedsPrimaryUnlock,
+    /// Erasure refused while a marketplace is still acting on the client's bids or money.
+    ErasureBlocked,
     DatabaseCorrupt,
     DatabaseBusy,
     Database,
     Io,
     Internal,
+    /// A file being imported is refused; `ApiError::location` says where.
+    ImportInvalid,
+    /// An archive import needs an empty workspace.
+    WorkspaceNotEmpty,
+    /// An export archive needs a password, or the one given is wrong.
+    ArchivePassword,
+    /// The user cancelled a long operation; nothing was written.
+    Cancelled,
 }
 
 /// What crosses a boundary (IPC, `--json`): `{ "code": …, "message": …, "transient": … }`.
@@ -41,6 +51,34 @@ pub struct ApiError {
     pub code: ErrorCode,
     pub message: String,
     pub transient: bool,
+    /// Where in an imported file the problem is (only for `import_invalid`).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    #[ts(optional)]
+    pub location: Option<ImportLocation>,
+}
+
+/// A place in a file being imported: the file's name inside the import (a
+/// CSV or vCard file's own name, or an entry of an export archive), the
+/// 1-based line when known, and the field (the column header, property or
+/// JSON key as written in the file).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, ts_rs::TS)]
+pub struct ImportLocation {
+    pub file: String,
+    pub line: Option<u64>,
+    pub field: Option<String>,
+}
+
+impl std::fmt::Display for ImportLocation {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(&self.file)?;
+        if let Some(line) = self.line {
+            write!(f, " line {line}")?;
+        }
+        if let Some(field) = &self.field {
+            write!(f, ", field {field:?}")?;
+        }
+        Ok(())
+    }
 }
 
 #[derive(Debug, thiserror::Error)]
@@ -61,6 +99,8 @@ pub enum Error {
     Inconsistent(String),
     #[error("the workspace is locked; unlock it first")]
     Locked,
+    #[error("this client cannot be erased yet: {}; erase it once they are settled", reasons.join("; "))]
+    ErasureBlocked { reasons: Vec<String> },
     #[error(
         "the database {} could not be read with this key file: the database is damaged, or the key file is \
          older than it (restored from a backup made before a key rotation?)",
@@ -75,6 +115,14 @@ pub enum Error {
     Migration(Option<i64>),
     #[error("{}: {source}", path.display())]
     Io { path: PathBuf, source: std::io::Error },
+    #[error("{location}: {message}")]
+    ImportInvalid { location: ImportLocation, message: String },
+    #[error("{0}")]
+    WorkspaceNotEmpty(String),
+    #[error("{0}")]
+    ArchivePassword(String),
+    #[error("cancelled; nothing was written")]
+    Cancelled,
 }
 
 pub type Result<T, E = Error> = std::result::Result<T, E>;
@@ -98,10 +146,15 @@ impl Error {
             Error::WorkspaceMissing { .. } => ErrorCode::WorkspaceMissing,
             Error::Inconsistent(_) => ErrorCode::WorkspaceInconsistent,
             Error::Locked => ErrorCode::Locked,
+            Error::ErasureBlocked { .. } => ErrorCode::ErasureBlocked,
             Error::DatabaseCorrupt { .. } => ErrorCode::DatabaseCorrupt,
             Error::DatabaseBusy => ErrorCode::DatabaseBusy,
             Error::Database { .. } | Error::Migration(_) => ErrorCode::Database,
             Error::Io { .. } => ErrorCode::Io,
+            Error::ImportInvalid { .. } => ErrorCode::ImportInvalid,
+            Error::WorkspaceNotEmpty(_) => ErrorCode::WorkspaceNotEmpty,
+            Error::ArchivePassword(_) => ErrorCode::ArchivePassword,
+            Error::Cancelled => ErrorCode::Cancelled,
         }
     }
 
@@ -111,7 +164,24 @@ impl Error {
     }
 
     pub fn to_api(&self) -> ApiError {
-        ApiError { code: self.code(), message: self.to_string(), transient: self.is_transient() }
+        let location = match self {
+            Error::ImportInvalid { location, .. } => Some(location.clone()),
+            _ => None,
+        };
+        ApiError { code: self.code(), message: self.to_string(), transient: self.is_transient(), location }
+    }
+
+    /// A refused import: `file` line `line`, field `field`: `message`.
+    pub fn import_invalid(
+        file: impl Into<String>,
+        line: Option<u64>,
+        field: Option<&str>,
+        message: impl Into<String>,
+    ) -> Self {
+        Error::ImportInvalid {
+            location: ImportLocation { file: file.into(), line, field: field.map(str::to_string) },
+            message: message.into(),
+        }
     }
 
     pub(crate) fn io(path: impl Into<PathBuf>, source: std::io::Error) -> Self {

@@ -10,7 +10,9 @@ pub mod domain;
 pub mod error;
 pub mod id;
 pub mod money;
+pub mod portability;
 pub mod preferences;
+pub mod privacy;
 pub mod redact;
 pub mod search;
 pub mod secret;
@@ -24,7 +26,7 @@ pub mod workspace;
 
 pub use clock::{Clock, ManualClock, SystemClock};
 pub use domain::*;
-pub use error::{ApiError, Error, ErrorCode, Result};
+pub use error::{ApiError, Error, ErrorCode, ImportLocation, Result};
 pub use id::Id;
 pub use money::Money;
 pub use preferences::{Preferences, Theme};

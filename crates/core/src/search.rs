@@ -1,5 +1,6 @@
 //! Full-text search over every entity through the FTS5 index the triggers
 //! of migration 0003 keep in step. Each word the user types is a prefix.
+//! Restricted clients and their records are left out of the results.
 
 use serde::{Deserialize, Serialize};
 
@@ -55,7 +56,8 @@ impl Workspace {
             "SELECT d.kind AS kind, d.entity_id AS id, search_fts.title AS title, \
                     snippet(search_fts, -1, '«', '»', '…', 12) AS snippet \
              FROM search_fts JOIN search_doc d ON d.doc_id = search_fts.rowid \
-             WHERE search_fts MATCH ? ORDER BY {order} LIMIT ?"
+             WHERE search_fts MATCH ? AND d.entity_id NOT IN (SELECT id FROM restricted_records) \
+             ORDER BY {order} LIMIT ?"
         ))
         .bind(query)
         .bind(i64::from(limit))

@@ -1225,6 +1225,7 @@ impl Generator {
                 status,
                 due_date: chance(rng, 80).then(|| date(at + Duration::days(rng.gen_range(7..90)))),
                 origin: Origin::default(),
+                kept_reason: None,
             });
         }
         out

@@ -68,6 +68,21 @@ impl Session {
         }
     }
 
+    /// Wipes the workspace (see [`Workspace::wipe`]); works locked too, since
+    /// a forgotten passphrase is no reason to keep the data.
+    pub async fn wipe(&self, confirm: &str) -> Result<crate::privacy::WipeReport> {
+        let mut open = self.open.write().await;
+        match open.as_ref() {
+            // Checked before the workspace is taken, so a typo leaves it open.
+            Some(workspace) if !workspace.is_named(confirm).await => Err(crate::privacy::wipe::name_mismatch()),
+            Some(_) => match open.take() {
+                Some(workspace) => workspace.wipe(confirm).await,
+                None => Err(Error::Locked),
+            },
+            None => Workspace::wipe_locked(&self.dir, confirm, self.env.keychain.as_ref()),
+        }
+    }
+
     /// The open workspace, or `locked`. Counts as use for the idle timer.
     pub async fn workspace(&self) -> Result<RwLockReadGuard<'_, Workspace>> {
         let guard = RwLockReadGuard::try_map(self.open.read().await, Option::as_ref).map_err(|_| Error::Locked)?;
@@ -104,6 +119,14 @@ impl Session {
         match self.open.read().await.as_ref() {
             Some(workspace) => workspace.take_due_reminders().await,
             None => Ok(Vec::new()),
+        }
+    }
+
+    /// Retention rules, when due; none while locked. Not counted as use.
+    pub async fn run_retention_if_due(&self) -> Result<Option<crate::privacy::RetentionSummary>> {
+        match self.open.read().await.as_ref() {
+            Some(workspace) => workspace.run_retention_if_due().await,
+            None => Ok(None),
         }
     }
 

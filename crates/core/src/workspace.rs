@@ -246,6 +246,15 @@ impl Workspace {
         &self.paths
     }
 
+    pub(crate) fn env(&self) -> &Environment {
+        &self.env
+    }
+
+    pub(crate) async fn key_file_info(&self) -> (String, ProtectionKind) {
+        let key_file = self.key_file.lock().await;
+        (key_file.workspace_name().to_string(), key_file.protection())
+    }
+
     pub(crate) fn now(&self) -> DateTime<Utc> {
         self.env.clock.now()
     }
@@ -273,7 +282,8 @@ impl Workspace {
         changed.write_atomic(&self.paths.key_file)?;
         *key_file = changed;
         let mut conn = self.pool().await.acquire().await?;
-        audit::append(&mut conn, self.now(), "key.passphrase_changed", serde_json::json!({})).await?;
+        audit::append(&mut conn, self.now(), audit::action::KEY_CHANGE, serde_json::json!({ "change": "passphrase" }))
+            .await?;
         Ok(())
     }
 
@@ -314,7 +324,8 @@ impl Workspace {
         *key_file = rotated;
         *data_key = new_key;
         let mut conn = pool.acquire().await?;
-        audit::append(&mut conn, self.now(), "key.rotated", serde_json::json!({})).await?;
+        audit::append(&mut conn, self.now(), audit::action::KEY_CHANGE, serde_json::json!({ "change": "rotation" }))
+            .await?;
         Ok(recovery)
     }
 

@@ -2,4 +2,9 @@
 import type { Id } from "./Id";
 import type { MilestoneStatus } from "./MilestoneStatus";
 
-export type Milestone = { project_id: Id | null, bid_id: Id | null, title: string, amount_minor: number, currency: string, status: MilestoneStatus, due_date: string | null, id: Id, created_at: string, updated_at: string, deleted_at: string | null, source: string | null, external_id: string | null, };
+export type Milestone = { project_id: Id | null, bid_id: Id | null, title: string, amount_minor: number, currency: string, status: MilestoneStatus, due_date: string | null, 
+/**
+ * Set when the milestone's client was erased and this payment is kept,
+ * anonymized and linked to nothing, because the law requires it (e.g. tax).
+ */
+kept_reason: string | null, id: Id, created_at: string, updated_at: string, deleted_at: string | null, source: string | null, external_id: string | null, };

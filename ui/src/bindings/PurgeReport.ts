@@ -4,4 +4,12 @@ import type { EntityKind } from "./EntityKind";
 /**
  * How many records of each kind a purge removed (kinds with none are left out).
  */
-export type PurgeReport = { removed: { [key in EntityKind]?: number }, total: number, };
+export type PurgeReport = { removed: { [key in EntityKind]?: number }, total: number, 
+/**
+ * Paid milestones of purged clients, kept anonymized.
+ */
+kept: number, 
+/**
+ * Deleted clients left in place because a bid or payment of theirs is pending.
+ */
+blocked: number, };

@@ -36,4 +36,9 @@ cancelled: boolean,
  * A pull failed (or a token was refused), so some feed was not read to
  * its end; the next run resumes at its saved cursor.
  */
-interrupted: boolean, };
+interrupted: boolean, 
+/**
+ * The user withdrew consent to share with marketplaces: nothing was
+ * sent or asked, and changes stay queued.
+ */
+sharing_off: boolean, };

@@ -1,5 +1,6 @@
-// One client: its fields (edit, archive, restrict, delete with undo), then
-// contacts, projects, the bids and milestones of its work, and a timeline.
+// One client: its fields (edit, archive, restrict, delete with undo, erase),
+// then contacts, projects, the bids and milestones of its work, a timeline
+// and the client's consents.
 import { Fragment } from "preact";
 import { useEffect, useRef, useState } from "preact/hooks";
 import * as api from "../api";
@@ -8,6 +9,7 @@ import type { ClientPatch } from "../bindings/ClientPatch";
 import type { Id } from "../bindings/Id";
 import type { Project } from "../bindings/Project";
 import { ClientForm } from "../components/records/ClientForm";
+import { ClientConsents, EraseClient } from "../components/records/ClientPrivacy";
 import { ContactsSection, ProjectsSection, Timeline, WorkSection } from "../components/records/ClientSections";
 import { CLIENT_KINDS, isTyping, labelOf } from "../components/records/labels";
 import { go, notify } from "../state";
@@ -18,6 +20,7 @@ export function ClientDetail({ id }: { id: Id }) {
   const [error, setError] = useState<api.ApiError | null>(null);
   const [editing, setEditing] = useState(false);
   const [busy, setBusy] = useState(false);
+  const [erasing, setErasing] = useState(false);
   const [projects, setProjects] = useState<Project[]>([]);
   const heading = useRef<HTMLHeadingElement>(null);
 
@@ -26,6 +29,7 @@ export function ClientDetail({ id }: { id: Id }) {
     setClient(null);
     setError(null);
     setEditing(false);
+    setErasing(false);
     api.clients
       .get(id)
       .then((c) => {
@@ -142,7 +146,7 @@ export function ClientDetail({ id }: { id: Id }) {
           <button
             disabled={busy}
             aria-pressed={current.restricted}
-            title="Restricted clients are kept out of exports and marketplace sync"
+            title="A restricted client is kept, but left out of marketplace sync, analytics and search suggestions"
             onClick={() => void patch({ restricted: !current.restricted }, current.restricted ? "Client no longer restricted" : "Client restricted")}
           >
             {current.restricted ? "Unrestrict" : "Restrict"}
@@ -150,8 +154,12 @@ export function ClientDetail({ id }: { id: Id }) {
           <button class="danger" disabled={busy} onClick={() => void remove()}>
             Delete
           </button>
+          <button class="danger" disabled={busy || erasing} onClick={() => setErasing(true)}>
+            Erase…
+          </button>
         </div>
       </div>
+      {erasing && <EraseClient clientId={current.id} name={current.name} onCancel={() => setErasing(false)} />}
       {editing ? (
         <ClientForm
           client={current}
@@ -183,6 +191,7 @@ export function ClientDetail({ id }: { id: Id }) {
         <ProjectsSection clientId={current.id} onChanged={setProjects} />
         <WorkSection clientId={current.id} projects={projects} />
         <Timeline clientId={current.id} />
+        <ClientConsents clientId={current.id} />
       </div>
     </div>
   );

@@ -13,6 +13,7 @@ const MIN_PASSPHRASE = 8;
 export function FirstRun() {
   const [name, setName] = useState("My workspace");
   const [useKeychain, setUseKeychain] = useState(false);
+  const [shareUsage, setShareUsage] = useState(false);
   const [passphrase, setPassphrase] = useState("");
   const [repeat, setRepeat] = useState("");
   const [errors, setErrors] = useState<Record<string, string>>({});
@@ -76,6 +77,7 @@ export function FirstRun() {
       const key = await api.session.create(name, useKeychain ? null : passphrase);
       setPassphrase("");
       setRepeat("");
+      if (shareUsage) await api.privacy.setAnalytics(true);
       if (withSampleData) {
         setSeeding(null);
         try {
@@ -141,6 +143,17 @@ export function FirstRun() {
             />
           </>
         )}
+        <fieldset>
+          <legend>Anonymous usage counts</legend>
+          <label class="check">
+            <input type="radio" name="analytics" checked={!shareUsage} onChange={() => setShareUsage(false)} />
+            No, keep everything on this computer
+          </label>
+          <label class="check">
+            <input type="radio" name="analytics" checked={shareUsage} onChange={() => setShareUsage(true)} />
+            Yes, share counts of what I use (no names, no text) with marketplaces I connect
+          </label>
+        </fieldset>
         {errors["form"] && (
           <p class="form-error" role="alert">
             {errors["form"]}

@@ -15,6 +15,7 @@ interface Action {
 
 const ACTIONS: Action[] = [
   ...NAVIGATION.map((n) => ({ label: `Go to ${n.label}`, run: () => go({ screen: n.screen }) })),
+  { label: "Open privacy settings (export, erase, consents)", run: () => go({ screen: "settings", tab: "privacy" }) },
   {
     label: "Lock the workspace",
     run: async () => {

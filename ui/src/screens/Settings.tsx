@@ -1,16 +1,45 @@
-// Settings: appearance, and security (lock, idle lock, passphrase, a new
-// recovery key, encryption status). Marketplaces and privacy get their own
-// sections when those parts of Bidwell exist.
+// Settings: a General tab (appearance; security: lock, idle lock, passphrase,
+// a new recovery key, encryption status) and the Privacy tab (Privacy.tsx).
 import { useEffect, useState } from "preact/hooks";
 import * as api from "../api";
 import type { DoctorReport } from "../bindings/DoctorReport";
 import type { Preferences } from "../bindings/Preferences";
 import type { Theme } from "../bindings/Theme";
 import { Field } from "../components/Field";
-import { notify, refreshSession, sessionState } from "../state";
+import { go, notify, refreshSession, sessionState, type SettingsTab } from "../state";
 import { applyTheme } from "../theme";
+import { Privacy } from "./Privacy";
 
-export function Settings() {
+const TABS: { tab: SettingsTab; label: string }[] = [
+  { tab: "general", label: "General" },
+  { tab: "privacy", label: "Privacy" },
+];
+
+export function Settings({ tab = "general" }: { tab?: SettingsTab | undefined }) {
+  return (
+    <div class="settings">
+      <div class="toolbar">
+        <h1>Settings</h1>
+        <div class="segmented" role="tablist" aria-label="Settings sections">
+          {TABS.map((t) => (
+            <button
+              key={t.tab}
+              role="tab"
+              aria-selected={tab === t.tab}
+              aria-pressed={tab === t.tab}
+              onClick={() => go({ screen: "settings", tab: t.tab })}
+            >
+              {t.label}
+            </button>
+          ))}
+        </div>
+      </div>
+      {tab === "privacy" ? <Privacy /> : <General />}
+    </div>
+  );
+}
+
+function General() {
   const [prefs, setPrefs] = useState<Preferences | null>(null);
   const [report, setReport] = useState<DoctorReport | null>(null);
   useEffect(() => {
@@ -29,10 +58,7 @@ export function Settings() {
   }
 
   return (
-    <div class="settings">
-      <div class="toolbar">
-        <h1>Settings</h1>
-      </div>
+    <>
       <section aria-labelledby="appearance">
         <h2 id="appearance">Appearance</h2>
         {prefs && (
@@ -79,7 +105,7 @@ export function Settings() {
         {report?.protection === "passphrase" ? <ChangePassphrase /> : null}
         {report && <NewRecoveryKey usesPassphrase={report.protection === "passphrase"} />}
       </section>
-    </div>
+    </>
   );
 }
 

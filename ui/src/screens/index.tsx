@@ -39,6 +39,6 @@ export function Screen({ route }: { route: Route }) {
     case "tasks":
       return <Tasks />;
     case "settings":
-      return <Settings />;
+      return <Settings tab={route.tab} />;
   }
 }

@@ -106,7 +106,8 @@ impl Record for Client {
 }
 
 impl Client {
-    fn normalize(&mut self) -> Result<()> {
+    /// Trims and checks every field; errors name the field.
+    pub(crate) fn normalize(&mut self) -> Result<()> {
         self.name = check::required("name", &self.name, check::MAX_NAME)?;
         self.email = check::email("email", self.email.as_deref())?;
         self.phone = check::phone("phone", self.phone.as_deref())?;
@@ -254,6 +255,7 @@ impl Workspace {
         patch_opt(&mut client.website, change.website);
         patch_opt(&mut client.country, change.country);
         patch(&mut client.notes, change.notes);
+        let was_restricted = client.restricted;
         patch(&mut client.restricted, change.restricted);
         if let Some(archived) = change.archived {
             client.archived_at = if archived { client.archived_at.or(Some(now)) } else { None };
@@ -265,6 +267,15 @@ impl Workspace {
         record::update(&mut tx, &client).await?;
         if tags_changed {
             write_tags(&mut tx, EntityKind::Client, id, &client.tags, now).await?;
+        }
+        if client.restricted != was_restricted {
+            crate::audit::append(
+                &mut tx,
+                now,
+                crate::audit::action::RESTRICTION_CHANGE,
+                serde_json::json!({ "restricted": client.restricted }),
+            )
+            .await?;
         }
         tx.commit().await?;
         Ok(client)

@@ -45,8 +45,18 @@ impl Record for Milestone {
     const TABLE: &'static str = "milestones";
     const KIND: EntityKind = EntityKind::Milestone;
     const LABEL: &'static str = "title";
-    const FIELDS: &'static [&'static str] =
-        &["project_id", "bid_id", "title", "amount_minor", "currency", "status", "due_date", "source", "external_id"];
+    const FIELDS: &'static [&'static str] = &[
+        "project_id",
+        "bid_id",
+        "title",
+        "amount_minor",
+        "currency",
+        "status",
+        "due_date",
+        "source",
+        "external_id",
+        "kept_reason",
+    ];
 
     fn meta(&self) -> &Meta {
         &self.meta
@@ -64,6 +74,7 @@ impl Record for Milestone {
         b.push_bind(self.due_date);
         b.push_bind(self.origin.source.clone());
         b.push_bind(self.origin.external_id.clone());
+        b.push_bind(self.kept_reason.clone());
     }
 }
 
@@ -91,6 +102,7 @@ impl Workspace {
             status: MilestoneStatus::Pending,
             due_date: new.due_date,
             origin: Origin::default(),
+            kept_reason: None,
         };
         milestone.normalize()?;
         let mut tx = self.pool().await.begin().await?;

@@ -12,7 +12,7 @@ mod contacts;
 mod jobs;
 mod milestones;
 mod projects;
-mod purge;
+pub(crate) mod purge;
 mod tasks;
 
 pub use activities::{ActivityFilter, ActivityPatch, NewActivity};

@@ -1,7 +1,8 @@
 //! Purging: soft-deleted records older than a cutoff are removed for good,
 //! with the notes, tasks and tags that hang off them. A deleted parent whose
 //! child was restored on its own is kept (deleted) rather than taking the
-//! live child with it through the foreign key's cascade.
+//! live child with it through the foreign key's cascade. Clients are purged
+//! by erasure (privacy/erase.rs), so nothing of theirs is left behind.
 
 use std::collections::BTreeMap;
 
@@ -19,6 +20,10 @@ use crate::Workspace;
 pub struct PurgeReport {
     pub removed: BTreeMap<EntityKind, u64>,
     pub total: u64,
+    /// Paid milestones of purged clients, kept anonymized.
+    pub kept: u64,
+    /// Deleted clients left in place because a bid or payment of theirs is pending.
+    pub blocked: u64,
 }
 
 async fn purge_table<R: Record>(conn: &mut SqliteConnection, before: DateTime<Utc>) -> Result<u64> {
@@ -68,24 +73,48 @@ impl Workspace {
     /// transaction. Children go first so a parent's check sees them gone.
     pub async fn purge_deleted(&self, before: DateTime<Utc>) -> Result<PurgeReport> {
         let mut tx = self.pool().await.begin().await?;
-        let mut removed = vec![
-            (EntityKind::Activity, purge_table::<Activity>(&mut tx, before).await?),
-            (EntityKind::Task, purge_table::<Task>(&mut tx, before).await?),
-            (EntityKind::Milestone, purge_table::<Milestone>(&mut tx, before).await?),
-            (EntityKind::Bid, purge_table::<Bid>(&mut tx, before).await?),
-            (EntityKind::Contact, purge_table::<Contact>(&mut tx, before).await?),
-            (EntityKind::Project, purge_table::<Project>(&mut tx, before).await?),
-            (EntityKind::Job, purge_table::<Job>(&mut tx, before).await?),
-            (EntityKind::Client, purge_table::<Client>(&mut tx, before).await?),
-        ];
-        let (notes, tasks) = remove_orphans(&mut tx).await?;
-        removed[0].1 += notes;
-        removed[1].1 += tasks;
-        let removed: BTreeMap<EntityKind, u64> = removed.into_iter().filter(|(_, n)| *n > 0).collect();
-        let report = PurgeReport { total: removed.values().sum(), removed };
+        let report = purge_in(&mut tx, before).await?;
         crate::audit::append(&mut tx, self.now(), "records.purged", serde_json::json!({ "removed": report.total }))
             .await?;
         tx.commit().await?;
+        self.scrub_after_delete().await?;
         Ok(report)
     }
+}
+
+/// The purge inside the caller's transaction, without an audit entry.
+pub(crate) async fn purge_in(tx: &mut SqliteConnection, before: DateTime<Utc>) -> Result<PurgeReport> {
+    let mut removed = vec![
+        (EntityKind::Activity, purge_table::<Activity>(tx, before).await?),
+        (EntityKind::Task, purge_table::<Task>(tx, before).await?),
+        (EntityKind::Milestone, purge_table::<Milestone>(tx, before).await?),
+        (EntityKind::Bid, purge_table::<Bid>(tx, before).await?),
+        (EntityKind::Contact, purge_table::<Contact>(tx, before).await?),
+        (EntityKind::Project, purge_table::<Project>(tx, before).await?),
+        (EntityKind::Job, purge_table::<Job>(tx, before).await?),
+    ];
+    let (notes, tasks) = remove_orphans(tx).await?;
+    removed[0].1 += notes;
+    removed[1].1 += tasks;
+    let mut removed: BTreeMap<EntityKind, u64> = removed.into_iter().collect();
+    // Clients go through erasure: their consents go too, paid milestones are
+    // kept anonymized, and one with a pending bid or payment stays deleted.
+    let ids: Vec<crate::id::Id> = sqlx::query_scalar(&format!(
+        "SELECT id FROM clients WHERE deleted_at IS NOT NULL AND deleted_at <= ?{}",
+        Client::CHILDREN
+            .iter()
+            .map(|(child, key)| format!(
+                " AND NOT EXISTS (SELECT 1 FROM {child} WHERE {child}.{key} = clients.id AND {child}.deleted_at IS NULL)"
+            ))
+            .collect::<String>()
+    ))
+    .bind(before)
+    .fetch_all(&mut *tx)
+    .await?;
+    let erased = crate::privacy::erase::erase_many(tx, &ids).await?;
+    for (kind, n) in erased.deleted {
+        *removed.entry(kind).or_default() += n;
+    }
+    removed.retain(|_, n| *n > 0);
+    Ok(PurgeReport { total: removed.values().sum(), removed, kept: erased.kept, blocked: erased.blocked })
 }

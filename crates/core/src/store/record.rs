@@ -110,6 +110,8 @@ pub(crate) fn new_meta(now: DateTime<Utc>) -> Meta {
 
 /// Columns every record has before its `FIELDS`, bound by [`bind_row`].
 pub(crate) const META_COLUMNS: usize = 4;
+/// Their names, in that order (the export's CSV headers start with them).
+pub(crate) const META_COLUMNS_NAMES: [&str; META_COLUMNS] = ["id", "created_at", "updated_at", "deleted_at"];
 
 /// `INSERT INTO table (columns) `, ready for `push_values`: one row or many.
 pub(crate) fn insert_head<R: Record>() -> String {

@@ -62,7 +62,16 @@ fn check_url(url: &str) -> Result<String> {
 impl Workspace {
     /// Connects a marketplace account. The token is stored in the OS
     /// keychain, or, where there is none, inside the encrypted database.
-    pub async fn add_market_account(&self, name: &str, url: &str, token: ApiToken) -> Result<MarketAccount> {
+    /// Connecting is the user's choice to share with marketplaces: it is
+    /// recorded in the consent ledger (`method` says where it was made) unless
+    /// already given; withdrawing it later stops sync.
+    pub async fn add_market_account(
+        &self,
+        name: &str,
+        url: &str,
+        token: ApiToken,
+        method: crate::privacy::ConsentMethod,
+    ) -> Result<MarketAccount> {
         let name = crate::domain::check::required("name", name, 100)?;
         let url = check_url(url)?;
         if token.is_empty() {
@@ -85,6 +94,19 @@ impl Workspace {
         .bind(now)
         .execute(&self.pool().await)
         .await?;
+        if !crate::privacy::consent::user_shares(&mut *self.pool().await.acquire().await?).await? {
+            use crate::privacy::{ConsentChange, ConsentPurpose};
+            let change = ConsentChange {
+                client_id: None,
+                purpose: ConsentPurpose::MarketplaceSharing,
+                granted: true,
+                basis: None,
+                source: Some(format!("connected the marketplace {name}")),
+                evidence: None,
+                method,
+            };
+            self.record_consent(change).await?;
+        }
         self.market_account(id).await
     }
 

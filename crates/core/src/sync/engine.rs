@@ -48,9 +48,6 @@ impl MarketConnector for HttpConnector {
     }
 }
 
-/// Whether a client's data may leave the machine.
-pub type SharePolicy = Arc<dyn Fn(Id) -> bool + Send + Sync>;
-
 #[derive(Debug, Clone)]
 pub struct SyncOptions {
     pub backoff: Backoff,
@@ -71,7 +68,6 @@ pub struct SyncEngine {
     connector: Arc<dyn MarketConnector>,
     options: SyncOptions,
     rng: Mutex<ChaCha8Rng>,
-    share_override: Option<SharePolicy>,
 }
 
 /// How a step ended for its account.
@@ -116,7 +112,7 @@ impl SyncEngine {
             Some(seed) => ChaCha8Rng::seed_from_u64(seed),
             None => ChaCha8Rng::from_entropy(),
         };
-        SyncEngine { connector, options, rng: Mutex::new(rng), share_override: None }
+        SyncEngine { connector, options, rng: Mutex::new(rng) }
     }
 
     /// The engine the app and the CLI use.
@@ -124,28 +120,11 @@ impl SyncEngine {
         SyncEngine::new(Arc::new(HttpConnector { options }), SyncOptions::default())
     }
 
-    /// TESTS ONLY: decides [`SyncEngine::may_share`] until the privacy
-    /// branch's per-client restriction is wired in.
-    #[doc(hidden)]
-    pub fn with_share_policy(mut self, policy: SharePolicy) -> SyncEngine {
-        self.share_override = Some(policy);
-        self
-    }
-
     /// The one place that decides whether a client's data may leave the
-    /// machine. A restricted client never does.
-    // TODO(merge privacy-rights): read the client's restriction (and its
-    // consents) through `conn` here; until that branch lands nothing is
-    // restricted except through the test override.
-    async fn may_share(&self, _conn: &mut SqliteConnection, client: Id) -> Result<bool> {
-        Ok(self.share_override.as_ref().is_none_or(|policy| policy(client)))
-    }
-
-    /// Whether the user opted in to analytics; while not, every request
-    /// carries `Sec-GPC: 1`.
-    // TODO(merge privacy-rights): read the analytics consent from the ledger.
-    fn analytics_opted_in(&self) -> bool {
-        false
+    /// machine: a restricted client, or one whose processing basis was
+    /// withdrawn, never does.
+    async fn may_share(&self, conn: &mut SqliteConnection, client: Id) -> Result<bool> {
+        crate::privacy::consent::client_may_leave(conn, client).await
     }
 
     /// One pass over every account: push what is due, then pull every feed.
@@ -157,6 +136,11 @@ impl SyncEngine {
         cancel: &AtomicBool,
     ) -> Result<SyncReport> {
         let mut report = SyncReport::default();
+        // The user's consent to share with marketplaces gates every request.
+        if !crate::privacy::consent::user_shares(&mut *ws.pool().await.acquire().await?).await? {
+            report.sharing_off = true;
+            return Ok(report);
+        }
         for account in ws.market_accounts().await? {
             if cancel.load(Ordering::Relaxed) {
                 report.cancelled = true;
@@ -189,7 +173,9 @@ impl SyncEngine {
                 return record_health(ws, account.id, &health, Flow::Go, false).await;
             }
         };
-        market.set_global_privacy_control(!self.analytics_opted_in());
+        // While analytics are off (the default), every request says Sec-GPC: 1.
+        let analytics = crate::privacy::analytics::enabled(&mut *ws.pool().await.acquire().await?).await?;
+        market.set_global_privacy_control(!analytics);
         let mut health = Health::default();
         let mut flow = self.push(ws, account.id, market.as_ref(), report, &mut health, progress, cancel).await?;
         if flow == Flow::Go {

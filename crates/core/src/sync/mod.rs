@@ -20,7 +20,7 @@ use crate::id::Id;
 pub use accounts::{MarketAccount, SavedSearch};
 /// What the front ends need to connect an account without a direct dependency.
 pub use bidwell_marketplace::{ApiToken, HttpOptions};
-pub use engine::{HttpConnector, MarketConnector, SharePolicy, SyncEngine, SyncOptions};
+pub use engine::{HttpConnector, MarketConnector, SyncEngine, SyncOptions};
 pub(crate) use outbox::queue_edit;
 pub use outbox::BidTerms;
 
@@ -58,6 +58,9 @@ pub struct SyncReport {
     /// A pull failed (or a token was refused), so some feed was not read to
     /// its end; the next run resumes at its saved cursor.
     pub interrupted: bool,
+    /// The user withdrew consent to share with marketplaces: nothing was
+    /// sent or asked, and changes stay queued.
+    pub sharing_off: bool,
 }
 
 /// A change that failed for good and waits for the user (retry or edit).

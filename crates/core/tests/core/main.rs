@@ -5,6 +5,8 @@ mod bindings;
 mod dashboard;
 mod entities;
 mod migrations;
+mod portability;
+mod privacy;
 mod reminders;
 mod search;
 mod seed;

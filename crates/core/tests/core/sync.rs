@@ -2,6 +2,7 @@
 //! on 127.0.0.1, port 0, with its fault injection. Time is a ManualClock
 //! that the tests move past each `next_attempt_at`; nothing sleeps on it.
 
+use bidwell_core::privacy::{ConsentChange, ConsentMethod, ConsentPurpose};
 use std::collections::{HashMap, HashSet};
 use std::sync::atomic::AtomicBool;
 use std::sync::{Arc, Mutex};
@@ -9,7 +10,7 @@ use std::time::Duration;
 
 use async_trait::async_trait;
 use bidwell_core::sync::{
-    ConnectionState, HttpConnector, MarketConnector, Resolution, SharePolicy, SyncEngine, SyncOptions, SyncReport,
+    ConnectionState, HttpConnector, MarketConnector, Resolution, SyncEngine, SyncOptions, SyncReport,
 };
 use bidwell_core::vault::Protection;
 use bidwell_core::{
@@ -65,7 +66,8 @@ pub async fn harness(url: &str) -> Harness {
     let env = Environment { clock: clock.clone(), ..support::env() };
     let (ws, _) =
         Workspace::create(dir.path(), "Sync", Protection::Passphrase(support::passphrase()), env).await.unwrap();
-    let account = ws.add_market_account("Sim", url, ApiToken::new("sim-token".into())).await.unwrap().id;
+    let account =
+        ws.add_market_account("Sim", url, ApiToken::new("sim-token".into()), ConsentMethod::Cli).await.unwrap().id;
     ws.add_saved_search(account, "everything", None, vec![]).await.unwrap();
     Harness { _dir: dir, ws, clock, account }
 }
@@ -435,6 +437,36 @@ async fn retry_after_sets_the_next_attempt_on_the_injected_clock() {
 }
 
 #[tokio::test]
+async fn with_sharing_withdrawn_nothing_is_sent_or_asked_and_changes_wait() {
+    let server = sim(6, 0.0).await;
+    let h = harness(&server.base_url()).await;
+    let engine = engine(5);
+    sync(&engine, &h.ws).await;
+    let jobs = open_jobs(&h.ws, &server).await;
+    let bid = draft(&h.ws, &jobs[0], "waits for consent").await;
+    h.ws.submit_bid(bid.meta.id).await.unwrap();
+    let withdraw = ConsentChange {
+        client_id: None,
+        purpose: ConsentPurpose::MarketplaceSharing,
+        granted: false,
+        basis: None,
+        source: None,
+        evidence: None,
+        method: ConsentMethod::Ui,
+    };
+    h.ws.record_consent(withdraw.clone()).await.unwrap();
+    server.clear_received();
+    let report = engine.sync_once(&h.ws, &mut |_, _, _| {}, &AtomicBool::new(false)).await.unwrap();
+    assert!(report.sharing_off);
+    assert!(server.received().is_empty(), "a request left while sharing was withdrawn");
+    assert_eq!(h.ws.sync_status().await.unwrap().queued, 1, "the submitted bid waits, not lost");
+
+    h.ws.record_consent(ConsentChange { granted: true, ..withdraw }).await.unwrap();
+    sync(&engine, &h.ws).await;
+    assert_eq!(server.bids().len(), 1, "it leaves once sharing is given again");
+}
+
+#[tokio::test]
 async fn a_restricted_clients_data_never_appears_in_a_request() {
     let server = sim(6, 0.0).await;
     let h = harness(&server.base_url()).await;
@@ -442,8 +474,7 @@ async fn a_restricted_clients_data_never_appears_in_a_request() {
     sync(&engine, &h.ws).await;
     let secret =
         h.ws.create_client(NewClient { name: "Restricted Ltd".into(), ..Default::default() }).await.unwrap().meta.id;
-    let policy: SharePolicy = Arc::new(move |client| client != secret);
-    let engine = engine.with_share_policy(policy);
+    h.ws.set_client_restricted(secret, true).await.unwrap();
     let jobs = open_jobs(&h.ws, &server).await;
     h.ws.update_job(jobs[0].meta.id, JobPatch { client_id: Some(Some(secret)), ..Default::default() }).await.unwrap();
     let hidden = draft(&h.ws, &jobs[0], "CONFIDENTIAL-PROPOSAL-7f3a").await;

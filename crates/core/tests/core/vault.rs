@@ -106,7 +106,7 @@ async fn changing_the_passphrase_keeps_the_data() {
     let ws = Workspace::open(dir.path(), Unlock::Passphrase(new()), env()).await.unwrap();
     assert_eq!(ws.client(ada.meta.id).await.unwrap().name, "Ada");
     let actions: Vec<String> = ws.audit_log().await.unwrap().into_iter().map(|e| e.action).collect();
-    assert_eq!(actions, ["workspace.created", "key.passphrase_changed"]);
+    assert_eq!(actions, ["workspace.created", "key_change"]);
     assert_eq!(ws.verify_audit_log().await.unwrap(), None);
 }
 
@@ -139,7 +139,7 @@ async fn rotating_the_data_key_keeps_the_data_and_replaces_the_recovery_key() {
 
     let ws = Workspace::open(dir.path(), Unlock::Passphrase(passphrase()), env()).await.unwrap();
     assert_eq!(ws.client(ada.meta.id).await.unwrap().name, "Ada Lovelace");
-    assert_eq!(ws.audit_log().await.unwrap().last().unwrap().action, "key.rotated");
+    assert_eq!(ws.audit_log().await.unwrap().last().unwrap().action, "key_change");
     ws.lock().await;
     let err = Workspace::open(dir.path(), Unlock::RecoveryKey(old_recovery), env()).await.unwrap_err();
     assert_eq!(err.code(), ErrorCode::WrongRecoveryKey, "the old recovery key opens the rotated workspace");

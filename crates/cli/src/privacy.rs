@@ -1,0 +1,211 @@
+//! The privacy commands: erase, wipe, consent, retention, audit, privacy
+//! status. Each calls one core operation and prints its result.
+
+use std::io::{BufRead, IsTerminal, Write};
+
+use bidwell_core::privacy::*;
+use bidwell_core::*;
+
+use crate::args::{AuditCmd, ConsentArgs, ConsentCmd, PrivacyCmd, RetentionCmd};
+use crate::input::{id, opt_id, parsed};
+use crate::output::Output;
+
+fn confirm_on_terminal(question: &str) -> Result<bool> {
+    if !std::io::stdin().is_terminal() {
+        return Err(Error::validation("yes", "no terminal to confirm on: pass --yes to erase"));
+    }
+    print!("{question} [y/N] ");
+    let _ = std::io::stdout().flush();
+    let mut answer = String::new();
+    std::io::stdin().lock().read_line(&mut answer).map_err(|e| Error::validation("yes", e.to_string()))?;
+    Ok(matches!(answer.trim(), "y" | "Y" | "yes"))
+}
+
+fn print_plan(plan: &ErasurePlan, done: bool) {
+    let deleted: Vec<String> = plan.deleted.iter().map(|(kind, n)| format!("{n} {kind}")).collect();
+    let verb = if done { "Deleted" } else { "Will delete" };
+    println!("{verb}: {}; {} consent record(s).", deleted.join(", "), plan.consents_deleted);
+    for kept in &plan.kept {
+        let how = if done { "Kept, anonymized" } else { "Will keep, anonymized" };
+        println!("{how}: {} {} ({} {}): {}", kept.kind, kept.id, kept.status, kept.currency, kept.explanation);
+    }
+}
+
+pub async fn erase_client(ws: &Workspace, text: &str, yes: bool, out: &Output) -> Result<()> {
+    let client = id("id", text)?;
+    if !yes {
+        let plan = ws.erasure_preview(client).await?;
+        if plan.blockers.is_empty() {
+            print_plan(&plan, false);
+            if !confirm_on_terminal("Erase this client for good? This cannot be undone.")? {
+                println!("Nothing was erased.");
+                return Ok(());
+            }
+        }
+        // A blocked erasure falls through and is refused with its reasons.
+    }
+    let plan = ws.erase_client(client).await?;
+    if out.json {
+        out.record(&plan);
+    } else {
+        print_plan(&plan, true);
+    }
+    Ok(())
+}
+
+pub fn wipe(dir: &std::path::Path, confirm: &str, out: &Output) -> Result<()> {
+    let report = Workspace::wipe_locked(dir, confirm, &bidwell_core::vault::OsKeychain)?;
+    if out.json {
+        out.record(&report);
+    } else {
+        println!("The key was destroyed and {} file(s) removed.", report.removed_files.len());
+        if report.keychain_entry_removed {
+            println!("The keychain entry was deleted.");
+        }
+    }
+    Ok(())
+}
+
+fn change(args: ConsentArgs, granted: bool) -> Result<ConsentChange> {
+    Ok(ConsentChange {
+        client_id: opt_id("client", args.client.as_deref())?,
+        purpose: args.purpose.parse()?,
+        granted,
+        basis: parsed(args.basis.as_deref())?,
+        source: args.source,
+        evidence: args.evidence,
+        method: ConsentMethod::Cli,
+    })
+}
+
+pub async fn consent(ws: &Workspace, cmd: ConsentCmd, out: &Output) -> Result<()> {
+    match cmd {
+        ConsentCmd::List { client, history } => {
+            let client = opt_id("client", client.as_deref())?;
+            if history {
+                let rows = ws.consent_history(client).await?;
+                if out.json {
+                    out.record(&rows);
+                } else {
+                    for r in rows {
+                        let state = if r.granted { "granted" } else { "withdrawn" };
+                        println!("{}  {}  {state}  ({:?})", r.recorded_at.to_rfc3339(), r.purpose, r.method);
+                    }
+                }
+                return Ok(());
+            }
+            let states = ws.consents(client).await?;
+            if out.json {
+                out.record(&states);
+            } else {
+                for s in states {
+                    let state = match (&s.latest, s.granted) {
+                        (None, _) => "not given".to_string(),
+                        (Some(r), true) => format!("granted {}", r.recorded_at.to_rfc3339()),
+                        (Some(r), false) => format!("withdrawn {}", r.recorded_at.to_rfc3339()),
+                    };
+                    println!("{}: {state}", s.purpose);
+                }
+            }
+        }
+        ConsentCmd::Grant(args) => out.record(&ws.record_consent(change(args, true)?).await?),
+        ConsentCmd::Withdraw(args) => out.record(&ws.record_consent(change(args, false)?).await?),
+    }
+    Ok(())
+}
+
+pub async fn retention(ws: &Workspace, cmd: RetentionCmd, out: &Output) -> Result<()> {
+    match cmd {
+        RetentionCmd::Show => out.record(&ws.retention().await?),
+        RetentionCmd::Set { archived_months, keep_archived, deleted_days } => {
+            let mut rules = ws.retention().await?.rules;
+            if keep_archived {
+                rules.archived_client_months = None;
+            }
+            if archived_months.is_some() {
+                rules.archived_client_months = archived_months;
+            }
+            if let Some(days) = deleted_days {
+                rules.deleted_after_days = days;
+            }
+            out.record(&ws.set_retention(&rules).await?);
+        }
+        RetentionCmd::Run => {
+            let summary = ws.run_retention().await?;
+            if out.json {
+                out.record(&summary);
+            } else {
+                let parts: Vec<String> = summary.purged.removed.iter().map(|(k, n)| format!("{n} {k}")).collect();
+                if parts.is_empty() {
+                    println!("Nothing was due.");
+                } else {
+                    println!("Removed for good: {}.", parts.join(", "));
+                }
+                if summary.purged.kept > 0 {
+                    println!("Kept, anonymized: {} payment(s) (tax and accounting records).", summary.purged.kept);
+                }
+                if summary.blocked > 0 {
+                    println!("Left in place: {} client(s) with a pending bid or payment.", summary.blocked);
+                }
+            }
+        }
+    }
+    Ok(())
+}
+
+pub async fn audit(ws: &Workspace, cmd: AuditCmd, out: &Output) -> Result<()> {
+    match cmd {
+        AuditCmd::List => {
+            let entries = ws.audit_log().await?;
+            if out.json {
+                out.record(&entries);
+            } else {
+                for e in entries {
+                    println!("{:>5}  {}  {}  {}", e.seq, e.at.to_rfc3339(), e.action, e.detail);
+                }
+            }
+        }
+        AuditCmd::Verify => {
+            let v = ws.audit_verification().await?;
+            if let Some(seq) = v.first_broken {
+                return Err(Error::Inconsistent(format!(
+                    "the audit log is broken at entry {seq}: it or an entry before it was changed or removed"
+                )));
+            }
+            if out.json {
+                out.record(&v);
+            } else {
+                println!("The audit log is intact ({} entries).", v.entries);
+            }
+        }
+    }
+    Ok(())
+}
+
+pub async fn privacy(ws: &Workspace, cmd: PrivacyCmd, out: &Output) -> Result<()> {
+    match cmd {
+        PrivacyCmd::Status => {
+            let o = ws.privacy_overview().await?;
+            if out.json {
+                out.record(&o);
+                return Ok(());
+            }
+            println!("Workspace: {}", o.workspace_name);
+            for f in &o.files {
+                println!("  {} ({} bytes)", f.path, f.bytes);
+            }
+            let e = &o.encryption;
+            println!("Encryption: {} (SQLCipher {}, {})", e.cipher, e.sqlcipher_version, e.crypto_provider);
+            println!("Key: wrapped with {}, unlocked by {:?}", e.key_wrapping, e.key_storage);
+            let counts: Vec<String> = o.counts.iter().map(|(k, n)| format!("{n} {k}")).collect();
+            println!("Records: {}", counts.join(", "));
+            println!("Restricted clients: {}", o.restricted_clients);
+            println!("Last export: {}", o.last_export_at.map(|t| t.to_rfc3339()).unwrap_or_else(|| "never".into()));
+            for s in &o.consents {
+                println!("Consent {}: {}", s.purpose, if s.granted { "granted" } else { "not given" });
+            }
+            println!("Analytics: {}", if o.analytics.enabled { "on" } else { "off" });
+        }
+    }
+    Ok(())
+}

@@ -1,0 +1,606 @@
+//! The export archive format (docs/export-format.md): which files it holds,
+//! how a record becomes a JSON line and a CSV row, the manifest, and reading
+//! an archive back with every checksum, type and reference checked. Nothing
+//! here touches a database, so [`parse_archive`] is what the fuzz target
+//! drives.
+
+use std::collections::HashSet;
+use std::io::{Cursor, Read, Seek, Write};
+
+use chrono::{DateTime, Datelike, Timelike, Utc};
+use serde::de::DeserializeOwned;
+use serde::{Deserialize, Serialize};
+use sha2::{Digest, Sha256};
+
+use super::RecordCounts;
+use crate::audit::AuditEntry;
+use crate::domain::{Activity, Bid, Client, Contact, EntityKind, Job, Milestone, Project, Task};
+use crate::error::{Error, Result};
+use crate::id::Id;
+use crate::store::record::{Record, META_COLUMNS_NAMES};
+
+/// `format` in every manifest.
+pub const FORMAT: &str = "bidwell-export";
+/// Bumped when a reader of the old format would misread the new one.
+pub const FORMAT_VERSION: u32 = 1;
+pub const MANIFEST: &str = "manifest.json";
+pub const README: &str = "README.txt";
+
+/// No entry of a real export comes near this; a crafted one (a "zip bomb")
+/// stops here instead of filling memory.
+const MAX_ENTRY_BYTES: u64 = 1 << 30;
+/// An archive lists a few dozen files; more is not one of ours.
+const MAX_ENTRIES: usize = 64;
+
+/// `manifest.json`: what the archive holds and how to check it.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Manifest {
+    pub format: String,
+    pub format_version: u32,
+    pub app_version: String,
+    pub schema_version: i64,
+    pub exported_at: DateTime<Utc>,
+    /// `all`, or `client` for "everything about one client".
+    pub scope: String,
+    pub client_id: Option<Id>,
+    pub encrypted: bool,
+    pub counts: RecordCounts,
+    /// Every other file of the archive, with its SHA-256 (lowercase hex).
+    pub files: Vec<ManifestFile>,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct ManifestFile {
+    pub name: String,
+    pub bytes: u64,
+    pub sha256: String,
+}
+
+/// A row of `tags.json`.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, sqlx::FromRow)]
+pub struct TagRecord {
+    pub id: Id,
+    pub name: String,
+    pub created_at: DateTime<Utc>,
+}
+
+/// A row of `tag_links.json`: which record carries which tag.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, sqlx::FromRow)]
+pub struct TagLink {
+    pub tag_id: Id,
+    pub entity_kind: EntityKind,
+    pub entity_id: Id,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, sqlx::Type)]
+#[serde(rename_all = "snake_case")]
+#[sqlx(type_name = "TEXT", rename_all = "snake_case")]
+pub enum ConsentSubject {
+    User,
+    Client,
+}
+
+/// A row of `consents.json`: one entry of the append-only consent ledger.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, sqlx::FromRow)]
+pub struct ConsentRecord {
+    pub id: Id,
+    pub subject_kind: ConsentSubject,
+    pub subject_id: Option<Id>,
+    pub purpose: String,
+    pub granted: bool,
+    pub basis: Option<String>,
+    pub source: Option<String>,
+    pub method: String,
+    pub evidence: Option<String>,
+    pub recorded_at: DateTime<Utc>,
+}
+
+/// Everything an archive holds, typed, each list in id order.
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct ArchiveData {
+    pub clients: Vec<Client>,
+    pub contacts: Vec<Contact>,
+    pub projects: Vec<Project>,
+    pub jobs: Vec<Job>,
+    pub bids: Vec<Bid>,
+    pub milestones: Vec<Milestone>,
+    pub activities: Vec<Activity>,
+    pub tasks: Vec<Task>,
+    pub tags: Vec<TagRecord>,
+    pub tag_links: Vec<TagLink>,
+    pub consents: Vec<ConsentRecord>,
+    /// The exporting workspace's audit log, for the user to read. It is not
+    /// imported: the importing workspace keeps its own hash chain.
+    pub audit_log: Vec<AuditEntry>,
+}
+
+impl ArchiveData {
+    pub fn counts(&self) -> RecordCounts {
+        RecordCounts {
+            clients: self.clients.len() as u64,
+            contacts: self.contacts.len() as u64,
+            projects: self.projects.len() as u64,
+            jobs: self.jobs.len() as u64,
+            bids: self.bids.len() as u64,
+            milestones: self.milestones.len() as u64,
+            activities: self.activities.len() as u64,
+            tasks: self.tasks.len() as u64,
+            tags: self.tags.len() as u64,
+            tag_links: self.tag_links.len() as u64,
+            consents: self.consents.len() as u64,
+            audit_entries: self.audit_log.len() as u64,
+        }
+    }
+}
+
+/// One kind of file pair in the archive: `<stem>.json` and `<stem>.csv`.
+pub trait ArchiveEntity: Serialize + DeserializeOwned {
+    const STEM: &'static str;
+    /// The CSV header: the JSON keys, in the order they are written.
+    fn columns() -> Vec<&'static str>;
+}
+
+macro_rules! record_entity {
+    ($($ty:ty => $stem:literal $(+ $extra:literal)?),+ $(,)?) => {$(
+        impl ArchiveEntity for $ty {
+            const STEM: &'static str = $stem;
+            fn columns() -> Vec<&'static str> {
+                let mut c: Vec<&'static str> = META_COLUMNS_NAMES.to_vec();
+                c.extend_from_slice(<$ty as Record>::FIELDS);
+                $(c.push($extra);)?
+                c
+            }
+        }
+    )+};
+}
+
+record_entity!(
+    Client => "clients" + "tags",
+    Contact => "contacts",
+    Project => "projects",
+    Job => "jobs",
+    Bid => "bids",
+    Milestone => "milestones",
+    Activity => "activities",
+    Task => "tasks",
+);
+
+impl ArchiveEntity for TagRecord {
+    const STEM: &'static str = "tags";
+    fn columns() -> Vec<&'static str> {
+        vec!["id", "name", "created_at"]
+    }
+}
+
+impl ArchiveEntity for TagLink {
+    const STEM: &'static str = "tag_links";
+    fn columns() -> Vec<&'static str> {
+        vec!["tag_id", "entity_kind", "entity_id"]
+    }
+}
+
+impl ArchiveEntity for ConsentRecord {
+    const STEM: &'static str = "consents";
+    fn columns() -> Vec<&'static str> {
+        vec![
+            "id",
+            "subject_kind",
+            "subject_id",
+            "purpose",
+            "granted",
+            "basis",
+            "source",
+            "method",
+            "evidence",
+            "recorded_at",
+        ]
+    }
+}
+
+impl ArchiveEntity for AuditEntry {
+    const STEM: &'static str = "audit_log";
+    fn columns() -> Vec<&'static str> {
+        vec!["seq", "at", "action", "detail", "prev_hash", "hash"]
+    }
+}
+
+/// The stems of the entity files, in the order they are written and imported
+/// (parents before the records that refer to them).
+pub const STEMS: &[&str] = &[
+    "clients",
+    "contacts",
+    "projects",
+    "jobs",
+    "bids",
+    "milestones",
+    "activities",
+    "tasks",
+    "tags",
+    "tag_links",
+    "consents",
+    "audit_log",
+];
+
+/// `[`, then one record per line, then `]`: valid JSON that diffs and greps
+/// line by line, and record N sits on line N + 1.
+pub fn to_json_lines<T: Serialize>(records: &[T]) -> Result<Vec<u8>> {
+    let mut out = b"[\n".to_vec();
+    for (i, record) in records.iter().enumerate() {
+        serde_json::to_writer(&mut out, record).map_err(|e| internal(format!("could not write JSON: {e}")))?;
+        out.extend_from_slice(if i + 1 < records.len() { b",\n" } else { b"\n" });
+    }
+    out.extend_from_slice(b"]\n");
+    Ok(out)
+}
+
+/// A spreadsheet-safe CSV of `records`: text cells that a spreadsheet would
+/// run as a formula (starting with = + - @, tab or carriage return) get a
+/// leading apostrophe; lists are written as JSON; `bom` prefixes the UTF-8
+/// byte order mark that older Excel needs to read UTF-8.
+pub fn to_csv<T: ArchiveEntity>(records: &[T], bom: bool) -> Result<Vec<u8>> {
+    let columns = T::columns();
+    let mut out = Vec::new();
+    if bom {
+        out.extend_from_slice("\u{feff}".as_bytes());
+    }
+    let mut writer = csv::WriterBuilder::new().terminator(csv::Terminator::CRLF).from_writer(out);
+    let csv_err = |e: csv::Error| internal(format!("could not write CSV: {e}"));
+    writer.write_record(&columns).map_err(csv_err)?;
+    for record in records {
+        let value = serde_json::to_value(record).map_err(|e| internal(format!("could not write JSON: {e}")))?;
+        let row: Vec<String> = columns.iter().map(|c| csv_cell(value.get(*c))).collect();
+        writer.write_record(&row).map_err(csv_err)?;
+    }
+    writer.into_inner().map_err(|e| internal(format!("could not write CSV: {e}")))
+}
+
+fn csv_cell(value: Option<&serde_json::Value>) -> String {
+    use serde_json::Value;
+    match value {
+        None | Some(Value::Null) => String::new(),
+        Some(Value::Bool(b)) => b.to_string(),
+        Some(Value::Number(n)) => n.to_string(),
+        Some(Value::String(s)) => neutralize_formula(s),
+        Some(other) => neutralize_formula(&other.to_string()),
+    }
+}
+
+/// OWASP's CSV-injection rule: a leading apostrophe makes the cell text.
+pub fn neutralize_formula(cell: &str) -> String {
+    if cell.starts_with(['=', '+', '-', '@', '\t', '\r']) {
+        format!("'{cell}")
+    } else {
+        cell.to_string()
+    }
+}
+
+pub fn sha256_hex(bytes: &[u8]) -> String {
+    hex::encode(Sha256::digest(bytes))
+}
+
+/// Writes the archive entries in order; with a password every entry is
+/// AES-256 encrypted (WinZip AE-2), which 7-Zip, WinZip and WinRAR open.
+pub(crate) struct ArchiveWriter<W: Write + Seek> {
+    zip: zip::ZipWriter<W>,
+    modified: zip::DateTime,
+}
+
+impl<W: Write + Seek> ArchiveWriter<W> {
+    pub fn new(inner: W, exported_at: DateTime<Utc>) -> Self {
+        let modified = zip::DateTime::from_date_and_time(
+            exported_at.year().clamp(1980, 2107) as u16,
+            exported_at.month() as u8,
+            exported_at.day() as u8,
+            exported_at.hour() as u8,
+            exported_at.minute() as u8,
+            exported_at.second() as u8,
+        )
+        .unwrap_or_default();
+        ArchiveWriter { zip: zip::ZipWriter::new(inner), modified }
+    }
+
+    pub fn add(&mut self, name: &str, bytes: &[u8], password: Option<&str>) -> Result<()> {
+        let options = zip::write::SimpleFileOptions::default()
+            .compression_method(zip::CompressionMethod::Deflated)
+            .last_modified_time(self.modified)
+            .unix_permissions(0o600);
+        let options = match password {
+            Some(p) => options.with_aes_encryption(zip::AesMode::Aes256, p),
+            None => options,
+        };
+        self.zip.start_file(name, options).map_err(|e| internal(format!("could not write {name}: {e}")))?;
+        self.zip.write_all(bytes).map_err(|e| internal(format!("could not write {name}: {e}")))
+    }
+
+    pub fn finish(self) -> Result<W> {
+        self.zip.finish().map_err(|e| internal(format!("could not finish the archive: {e}")))
+    }
+}
+
+fn internal(message: String) -> Error {
+    Error::Inconsistent(message)
+}
+
+/// A Bidwell export read back: its manifest and its records.
+#[derive(Debug, Clone, PartialEq)]
+pub struct ParsedArchive {
+    pub manifest: Manifest,
+    pub data: ArchiveData,
+}
+
+/// Reads an export archive from `bytes` and checks everything that can be
+/// checked without a database: the manifest's format, every file's SHA-256,
+/// that no file was added or left out, every record's types, unique ids,
+/// and that every relation points at a record in the archive. `archive_name`
+/// names the archive in errors. A protected archive needs its `password`.
+pub fn parse_archive(archive_name: &str, bytes: &[u8], password: Option<&str>) -> Result<ParsedArchive> {
+    let not_ours = |why: &str| Error::import_invalid(archive_name, None, None, why);
+    let mut zip =
+        zip::ZipArchive::new(Cursor::new(bytes)).map_err(|_| not_ours("is not a ZIP archive (or is damaged)"))?;
+    if zip.len() > MAX_ENTRIES {
+        return Err(not_ours("holds far more files than a Bidwell export"));
+    }
+    let manifest_bytes = read_entry(&mut zip, archive_name, MANIFEST, password)?
+        .ok_or_else(|| not_ours("has no manifest.json: it is not a Bidwell export"))?;
+    let manifest: Manifest = serde_json::from_slice(&manifest_bytes).map_err(|e| json_error(MANIFEST, &e))?;
+    if manifest.format != FORMAT {
+        return Err(Error::import_invalid(MANIFEST, None, Some("format"), "this is not a Bidwell export"));
+    }
+    if manifest.format_version > FORMAT_VERSION {
+        return Err(Error::import_invalid(
+            MANIFEST,
+            None,
+            Some("format_version"),
+            format!(
+                "the archive is format {}, newer than this Bidwell reads ({FORMAT_VERSION}); update Bidwell",
+                manifest.format_version
+            ),
+        ));
+    }
+
+    // Every entry must be listed with its checksum, and every listed file present.
+    let listed: HashSet<&str> = manifest.files.iter().map(|f| f.name.as_str()).collect();
+    let names: Vec<String> = zip.file_names().map(str::to_string).collect();
+    for name in &names {
+        if name != MANIFEST && !listed.contains(name.as_str()) {
+            return Err(Error::import_invalid(
+                name.clone(),
+                None,
+                None,
+                "is not listed in manifest.json: the archive was changed after export",
+            ));
+        }
+    }
+    let mut contents: std::collections::HashMap<String, Vec<u8>> = std::collections::HashMap::new();
+    for file in &manifest.files {
+        let bytes = read_entry(&mut zip, archive_name, &file.name, password)?.ok_or_else(|| {
+            Error::import_invalid(file.name.clone(), None, None, "is listed in manifest.json but missing")
+        })?;
+        if sha256_hex(&bytes) != file.sha256.to_ascii_lowercase() || bytes.len() as u64 != file.bytes {
+            return Err(Error::import_invalid(
+                file.name.clone(),
+                None,
+                None,
+                "does not match its SHA-256 in manifest.json: the archive was changed or damaged after export",
+            ));
+        }
+        contents.insert(file.name.clone(), bytes);
+    }
+
+    let mut take = |stem: &str| -> Result<(String, Vec<u8>)> {
+        let name = format!("{stem}.json");
+        let bytes = contents.remove(&name).ok_or_else(|| {
+            Error::import_invalid(archive_name, None, None, format!("has no {name}: it is not a complete export"))
+        })?;
+        Ok((name, bytes))
+    };
+    let data = ArchiveData {
+        clients: parse_records(take("clients")?)?,
+        contacts: parse_records(take("contacts")?)?,
+        projects: parse_records(take("projects")?)?,
+        jobs: parse_records(take("jobs")?)?,
+        bids: parse_records(take("bids")?)?,
+        milestones: parse_records(take("milestones")?)?,
+        activities: parse_records(take("activities")?)?,
+        tasks: parse_records(take("tasks")?)?,
+        tags: parse_records(take("tags")?)?,
+        tag_links: parse_records(take("tag_links")?)?,
+        consents: parse_records(take("consents")?)?,
+        audit_log: parse_records(take("audit_log")?)?,
+    };
+    if data.counts() != manifest.counts {
+        return Err(Error::import_invalid(
+            MANIFEST,
+            None,
+            Some("counts"),
+            "the record counts differ from the files: the archive was changed after export",
+        ));
+    }
+    check_references(&data)?;
+    Ok(ParsedArchive { manifest, data })
+}
+
+/// The bytes of one entry, `None` if absent. Encrypted entries need the password.
+fn read_entry<R: Read + Seek>(
+    zip: &mut zip::ZipArchive<R>,
+    archive_name: &str,
+    name: &str,
+    password: Option<&str>,
+) -> Result<Option<Vec<u8>>> {
+    let Some(index) = zip.index_for_name(name) else { return Ok(None) };
+    let damaged = || Error::import_invalid(name, None, None, format!("could not be read from {archive_name}"));
+    let encrypted = zip.by_index_raw(index).map_err(|_| damaged())?.encrypted();
+    let entry = match (encrypted, password) {
+        (false, _) => zip.by_index(index),
+        (true, Some(p)) => zip.by_index_decrypt(index, p.as_bytes()),
+        (true, None) => {
+            return Err(Error::ArchivePassword(format!("{archive_name} is password-protected: give its password")))
+        }
+    };
+    let entry = match entry {
+        Ok(entry) => entry,
+        Err(zip::result::ZipError::InvalidPassword) => {
+            return Err(Error::ArchivePassword(format!("the password does not open {archive_name}")))
+        }
+        Err(_) => return Err(damaged()),
+    };
+    let mut bytes = Vec::new();
+    entry.take(MAX_ENTRY_BYTES + 1).read_to_end(&mut bytes).map_err(|e| match e.kind() {
+        std::io::ErrorKind::InvalidInput if encrypted => {
+            Error::ArchivePassword(format!("the password does not open {archive_name}"))
+        }
+        _ => damaged(),
+    })?;
+    if bytes.len() as u64 > MAX_ENTRY_BYTES {
+        return Err(Error::import_invalid(name, None, None, "is larger than any Bidwell export file"));
+    }
+    Ok(Some(bytes))
+}
+
+fn json_error(file: &str, e: &serde_json::Error) -> Error {
+    // serde_json's text ends in " at line L column C"; the location says that already.
+    let text = e.to_string();
+    let message = match text.rfind(" at line ") {
+        Some(at) => format!("{} (column {})", &text[..at], e.column()),
+        None => text,
+    };
+    Error::import_invalid(file, (e.line() > 0).then_some(e.line() as u64), None, message)
+}
+
+fn parse_records<T: DeserializeOwned>((file, bytes): (String, Vec<u8>)) -> Result<Vec<T>> {
+    serde_json::from_slice(&bytes).map_err(|e| json_error(&file, &e))
+}
+
+/// Record `index` (0-based) of `file`, for an error. Files written by
+/// Bidwell hold record N on line N + 1.
+fn at_record(file: &str, index: usize, field: &str, message: impl Into<String>) -> Error {
+    Error::import_invalid(file, Some(index as u64 + 2), Some(field), message)
+}
+
+fn unique_ids<'a>(file: &str, ids: impl Iterator<Item = Id> + 'a) -> Result<HashSet<Id>> {
+    let mut seen = HashSet::new();
+    for (i, id) in ids.enumerate() {
+        if !seen.insert(id) {
+            return Err(at_record(file, i, "id", format!("the id {id} appears twice")));
+        }
+    }
+    Ok(seen)
+}
+
+/// Every relation the database enforces, checked here first so that the
+/// error names the file, the record and the field.
+fn check_references(d: &ArchiveData) -> Result<()> {
+    let clients = unique_ids("clients.json", d.clients.iter().map(|r| r.meta.id))?;
+    let contacts = unique_ids("contacts.json", d.contacts.iter().map(|r| r.meta.id))?;
+    let projects = unique_ids("projects.json", d.projects.iter().map(|r| r.meta.id))?;
+    let jobs = unique_ids("jobs.json", d.jobs.iter().map(|r| r.meta.id))?;
+    let bids = unique_ids("bids.json", d.bids.iter().map(|r| r.meta.id))?;
+    let milestones = unique_ids("milestones.json", d.milestones.iter().map(|r| r.meta.id))?;
+    let activities = unique_ids("activities.json", d.activities.iter().map(|r| r.meta.id))?;
+    let tasks = unique_ids("tasks.json", d.tasks.iter().map(|r| r.meta.id))?;
+    let tags = unique_ids("tags.json", d.tags.iter().map(|r| r.id))?;
+    unique_ids("consents.json", d.consents.iter().map(|r| r.id))?;
+    let _ = (contacts, milestones, activities, tasks);
+
+    let missing = |file: &str, i: usize, field: &str, id: Id, what: &str| {
+        at_record(file, i, field, format!("refers to {what} {id}, which is not in the archive"))
+    };
+    for (i, r) in d.contacts.iter().enumerate() {
+        if !clients.contains(&r.client_id) {
+            return Err(missing("contacts.json", i, "client_id", r.client_id, "client"));
+        }
+    }
+    for (i, r) in d.projects.iter().enumerate() {
+        if !clients.contains(&r.client_id) {
+            return Err(missing("projects.json", i, "client_id", r.client_id, "client"));
+        }
+    }
+    for (i, r) in d.jobs.iter().enumerate() {
+        if let Some(c) = r.client_id.filter(|c| !clients.contains(c)) {
+            return Err(missing("jobs.json", i, "client_id", c, "client"));
+        }
+    }
+    for (i, r) in d.bids.iter().enumerate() {
+        if !jobs.contains(&r.job_id) {
+            return Err(missing("bids.json", i, "job_id", r.job_id, "job"));
+        }
+        if let Some(p) = r.project_id.filter(|p| !projects.contains(p)) {
+            return Err(missing("bids.json", i, "project_id", p, "project"));
+        }
+    }
+    for (i, r) in d.milestones.iter().enumerate() {
+        if let Some(p) = r.project_id.filter(|p| !projects.contains(p)) {
+            return Err(missing("milestones.json", i, "project_id", p, "project"));
+        }
+        if let Some(b) = r.bid_id.filter(|b| !bids.contains(b)) {
+            return Err(missing("milestones.json", i, "bid_id", b, "bid"));
+        }
+        if r.project_id.is_none() && r.bid_id.is_none() {
+            return Err(at_record("milestones.json", i, "project_id", "a milestone belongs to a project or a bid"));
+        }
+    }
+    let mut links = HashSet::new();
+    for (i, r) in d.tag_links.iter().enumerate() {
+        if !tags.contains(&r.tag_id) {
+            return Err(missing("tag_links.json", i, "tag_id", r.tag_id, "tag"));
+        }
+        if !links.insert((r.tag_id, r.entity_kind, r.entity_id)) {
+            return Err(at_record("tag_links.json", i, "tag_id", "this tag link appears twice"));
+        }
+    }
+    let mut names = HashSet::new();
+    for (i, r) in d.tags.iter().enumerate() {
+        if !names.insert(r.name.to_lowercase()) {
+            return Err(at_record("tags.json", i, "name", "two tags have this name"));
+        }
+    }
+    for (i, r) in d.consents.iter().enumerate() {
+        if (r.subject_kind == ConsentSubject::User) != r.subject_id.is_none() {
+            return Err(at_record(
+                "consents.json",
+                i,
+                "subject_id",
+                "a user's consent has no subject id and a client's consent has one",
+            ));
+        }
+    }
+    Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn formula_cells_are_neutralised_and_others_kept() {
+        for cell in ["=1+1", "+1", "-1", "@SUM(A1)", "\tx", "\rx"] {
+            assert_eq!(neutralize_formula(cell), format!("'{cell}"));
+        }
+        for cell in ["Ada", "", "a=b", "1-2", "x@y.z"] {
+            assert_eq!(neutralize_formula(cell), cell);
+        }
+    }
+
+    #[test]
+    fn json_lines_put_record_n_on_line_n_plus_one() {
+        let tags = vec![
+            TagRecord { id: Id::new_at(Utc::now()), name: "a".into(), created_at: Utc::now() },
+            TagRecord { id: Id::new_at(Utc::now()), name: "b".into(), created_at: Utc::now() },
+        ];
+        let text = String::from_utf8(to_json_lines(&tags).unwrap()).unwrap();
+        let lines: Vec<&str> = text.lines().collect();
+        assert_eq!(lines.len(), 4);
+        assert!(lines[2].contains("\"name\":\"b\""));
+        let back: Vec<TagRecord> = serde_json::from_str(&text).unwrap();
+        assert_eq!(back, tags);
+        assert_eq!(to_json_lines::<TagRecord>(&[]).unwrap(), b"[\n]\n");
+    }
+
+    #[test]
+    fn garbage_is_refused_without_panicking() {
+        for bytes in [&b""[..], b"PK\x03\x04", b"not a zip at all"] {
+            let err = parse_archive("x.zip", bytes, None).unwrap_err();
+            assert_eq!(err.code(), crate::ErrorCode::ImportInvalid, "{err}");
+        }
+    }
+}

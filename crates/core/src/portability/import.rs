@@ -1,0 +1,306 @@
+//! Importing a file into the workspace: a Bidwell export (into an empty
+//! workspace, exactly as it was), or clients from a CSV or vCard file. The
+//! whole file is parsed and checked before anything is written, then
+//! written in one transaction with its `import` audit entry: all or nothing.
+
+use std::path::Path;
+use std::sync::atomic::{AtomicBool, Ordering};
+
+use serde::{Deserialize, Serialize};
+use sqlx::{QueryBuilder, Sqlite, SqliteConnection};
+
+use super::archive::{self, ArchiveData};
+use super::{ColumnMapping, ProgressSink, RecordCounts, Step};
+use crate::audit;
+use crate::domain::{Client, EntityKind};
+use crate::error::{Error, Result};
+use crate::id::Id;
+use crate::secret::Passphrase;
+use crate::store::bulk;
+use crate::Workspace;
+
+/// What kind of file is being imported.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, ts_rs::TS)]
+#[serde(rename_all = "snake_case")]
+pub enum ImportKind {
+    /// A Bidwell export archive (.zip).
+    Bidwell,
+    /// A CSV file of clients (.csv).
+    Clients,
+    /// vCard 3.0 or 4.0 cards (.vcf), imported as clients.
+    Vcard,
+}
+
+impl ImportKind {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            ImportKind::Bidwell => "bidwell",
+            ImportKind::Clients => "clients",
+            ImportKind::Vcard => "vcard",
+        }
+    }
+
+    /// The kind a file name suggests: .zip, .csv, .vcf / .vcard.
+    pub fn from_path(path: &Path) -> Result<ImportKind> {
+        let ext = path.extension().map(|e| e.to_string_lossy().to_ascii_lowercase()).unwrap_or_default();
+        match ext.as_str() {
+            "zip" => Ok(ImportKind::Bidwell),
+            "csv" => Ok(ImportKind::Clients),
+            "vcf" | "vcard" => Ok(ImportKind::Vcard),
+            _ => Err(Error::validation(
+                "kind",
+                format!(
+                    "cannot tell what {} holds from its name; give the kind (bidwell, clients or vcard)",
+                    path.display()
+                ),
+            )),
+        }
+    }
+}
+
+impl std::str::FromStr for ImportKind {
+    type Err = Error;
+    fn from_str(s: &str) -> Result<Self> {
+        match s.trim().to_ascii_lowercase().as_str() {
+            "bidwell" | "archive" => Ok(ImportKind::Bidwell),
+            "clients" | "csv" => Ok(ImportKind::Clients),
+            "vcard" | "vcf" => Ok(ImportKind::Vcard),
+            _ => Err(Error::validation("kind", format!("'{s}' is not one of: bidwell, clients, vcard"))),
+        }
+    }
+}
+
+#[derive(Debug, Clone, Default, Serialize, Deserialize, ts_rs::TS)]
+#[serde(default)]
+#[ts(optional_fields)]
+pub struct ImportOptions {
+    /// Guessed from the file name when absent.
+    pub kind: Option<ImportKind>,
+    /// CSV only: which column fills which client field.
+    pub mapping: Vec<ColumnMapping>,
+    /// Check everything and report the counts; write nothing.
+    pub dry_run: bool,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, ts_rs::TS)]
+pub struct ImportSummary {
+    pub kind: ImportKind,
+    pub dry_run: bool,
+    /// What was written (or, in a dry run, would be).
+    pub counts: RecordCounts,
+}
+
+/// Larger files than this are not imported (a Bidwell export of a very
+/// large workspace is still far below it).
+const MAX_IMPORT_BYTES: u64 = 4 << 30;
+
+fn read_file(path: &Path) -> Result<Vec<u8>> {
+    let len = std::fs::metadata(path).map_err(|e| Error::io(path, e))?.len();
+    if len > MAX_IMPORT_BYTES {
+        return Err(Error::validation("file", format!("{} is too large to import", path.display())));
+    }
+    std::fs::read(path).map_err(|e| Error::io(path, e))
+}
+
+impl Workspace {
+    /// Imports `path` (see [`ImportKind`]). Everything is checked before
+    /// anything is written; then one transaction writes it all with an
+    /// `import` audit entry (kind and counts only). Any bad record refuses
+    /// the whole file with an [`Error::ImportInvalid`] naming file, line and
+    /// field. A Bidwell archive imports only into an empty workspace and
+    /// needs its `password` if it has one. `cancel` stops before the write
+    /// is committed, with [`Error::Cancelled`].
+    pub async fn import(
+        &self,
+        path: &Path,
+        options: &ImportOptions,
+        password: Option<&Passphrase>,
+        progress: &mut ProgressSink<'_>,
+        cancel: &AtomicBool,
+    ) -> Result<ImportSummary> {
+        let kind = match options.kind {
+            Some(kind) => kind,
+            None => ImportKind::from_path(path)?,
+        };
+        let name = path.file_name().map(|n| n.to_string_lossy().into_owned()).unwrap_or_default();
+        let total = 3;
+        progress(Step { stage: "reading".into(), done: 0, total });
+        let bytes = read_file(path)?;
+        progress(Step { stage: "checking".into(), done: 1, total });
+        let now = self.now();
+        let parsed = match kind {
+            ImportKind::Bidwell => Parsed::Archive(Box::new(
+                archive::parse_archive(&name, &bytes, password.map(Passphrase::expose_secret))?.data,
+            )),
+            ImportKind::Clients => {
+                Parsed::Clients(super::csv_import::parse_clients_csv(&name, &bytes, &options.mapping, now)?)
+            }
+            ImportKind::Vcard => Parsed::Clients(super::vcard::parse_vcards(&name, &bytes, now)?),
+        };
+        drop(bytes);
+        let counts = parsed.counts();
+        if cancel.load(Ordering::Relaxed) {
+            return Err(Error::Cancelled);
+        }
+        let mut conn = self.pool().await.acquire().await?;
+        if let Parsed::Archive(_) = parsed {
+            ensure_empty(&mut conn).await?;
+        }
+        if options.dry_run {
+            progress(Step { stage: "checked".into(), done: total, total });
+            return Ok(ImportSummary { kind, dry_run: true, counts });
+        }
+        progress(Step { stage: "writing".into(), done: 2, total });
+        let previous = bulk::enlarge_cache(&mut conn).await?;
+        let written = write(&mut conn, &parsed, kind, &counts, now, cancel).await;
+        if bulk::restore_cache(&mut conn, previous).await.is_err() {
+            conn.close_on_drop();
+        }
+        written?;
+        progress(Step { stage: "done".into(), done: total, total });
+        Ok(ImportSummary { kind, dry_run: false, counts })
+    }
+}
+
+enum Parsed {
+    Archive(Box<ArchiveData>),
+    Clients(Vec<Client>),
+}
+
+impl Parsed {
+    fn counts(&self) -> RecordCounts {
+        match self {
+            Parsed::Archive(data) => {
+                // The source's audit log is read, not imported.
+                RecordCounts { audit_entries: 0, ..data.counts() }
+            }
+            Parsed::Clients(clients) => {
+                let mut tags: Vec<String> =
+                    clients.iter().flat_map(|c| c.tags.iter().map(|t| t.to_lowercase())).collect();
+                tags.sort();
+                tags.dedup();
+                RecordCounts {
+                    clients: clients.len() as u64,
+                    tag_links: clients.iter().map(|c| c.tags.len() as u64).sum(),
+                    tags: tags.len() as u64,
+                    ..RecordCounts::default()
+                }
+            }
+        }
+    }
+}
+
+/// An archive keeps its ids and relations only in a workspace that has none of its own.
+async fn ensure_empty(conn: &mut SqliteConnection) -> Result<()> {
+    let tables =
+        ["clients", "contacts", "projects", "jobs", "bids", "milestones", "activities", "tasks", "tags", "consents"];
+    let sql = tables.iter().map(|t| format!("(SELECT count(*) FROM {t})")).collect::<Vec<_>>().join(" + ");
+    let rows: i64 = sqlx::query_scalar(&format!("SELECT {sql}")).fetch_one(&mut *conn).await?;
+    if rows > 0 {
+        return Err(Error::WorkspaceNotEmpty(format!(
+            "this workspace already holds {rows} records; a Bidwell export is imported only into an empty \
+             workspace, so that every id and relation stays as it was. Create a new workspace (bidwell init \
+             --data-dir DIR) and import there"
+        )));
+    }
+    Ok(())
+}
+
+async fn write(
+    conn: &mut SqliteConnection,
+    parsed: &Parsed,
+    kind: ImportKind,
+    counts: &RecordCounts,
+    now: chrono::DateTime<chrono::Utc>,
+    cancel: &AtomicBool,
+) -> Result<()> {
+    use sqlx::Connection;
+    let mut tx = conn.begin().await?;
+    match parsed {
+        Parsed::Archive(d) => {
+            // Re-checked inside the transaction that writes.
+            ensure_empty(&mut tx).await?;
+            constrained("clients.json", bulk::insert_many(&mut tx, &d.clients).await)?;
+            constrained("contacts.json", bulk::insert_many(&mut tx, &d.contacts).await)?;
+            constrained("projects.json", bulk::insert_many(&mut tx, &d.projects).await)?;
+            constrained("jobs.json", bulk::insert_many(&mut tx, &d.jobs).await)?;
+            constrained("bids.json", bulk::insert_many(&mut tx, &d.bids).await)?;
+            constrained("milestones.json", bulk::insert_many(&mut tx, &d.milestones).await)?;
+            constrained("activities.json", bulk::insert_many(&mut tx, &d.activities).await)?;
+            constrained("tasks.json", bulk::insert_many(&mut tx, &d.tasks).await)?;
+            constrained("tags.json", insert_tags(&mut tx, d).await)?;
+            constrained("consents.json", insert_consents(&mut tx, d).await)?;
+        }
+        Parsed::Clients(clients) => {
+            bulk::insert_many(&mut tx, clients).await?;
+            let links: Vec<(Id, &str)> =
+                clients.iter().flat_map(|c| c.tags.iter().map(move |t| (c.meta.id, t.as_str()))).collect();
+            bulk::tag_many(&mut tx, EntityKind::Client, &links, now).await?;
+        }
+    }
+    let detail = serde_json::json!({ "kind": kind.as_str(), "counts": counts });
+    audit::append(&mut tx, now, audit::action::IMPORT, detail).await?;
+    if cancel.load(Ordering::Relaxed) {
+        tx.rollback().await?;
+        return Err(Error::Cancelled);
+    }
+    tx.commit().await?;
+    Ok(())
+}
+
+/// A constraint the database refused (a rule the archive breaks that the
+/// checks before missed) is reported against the file, not as a database fault.
+fn constrained(file: &str, result: Result<()>) -> Result<()> {
+    match result {
+        Err(Error::Database { code: Some(code) }) if code.parse::<i32>().is_ok_and(|c| c & 0xff == 19) => {
+            Err(Error::import_invalid(
+                file,
+                None,
+                None,
+                format!("a record breaks a rule of the database (sqlite code {code}); the archive was changed"),
+            ))
+        }
+        other => other,
+    }
+}
+
+async fn insert_tags(conn: &mut SqliteConnection, d: &ArchiveData) -> Result<()> {
+    for chunk in d.tags.chunks(1000) {
+        let mut qb = QueryBuilder::<Sqlite>::new("INSERT INTO tags (id, name, created_at) ");
+        qb.push_values(chunk, |mut b, t| {
+            b.push_bind(t.id).push_bind(t.name.clone()).push_bind(t.created_at);
+        });
+        qb.build().execute(&mut *conn).await?;
+    }
+    for chunk in d.tag_links.chunks(1000) {
+        let mut qb = QueryBuilder::<Sqlite>::new("INSERT INTO entity_tags (tag_id, entity_kind, entity_id) ");
+        qb.push_values(chunk, |mut b, l| {
+            b.push_bind(l.tag_id).push_bind(l.entity_kind).push_bind(l.entity_id);
+        });
+        qb.build().execute(&mut *conn).await?;
+    }
+    Ok(())
+}
+
+async fn insert_consents(conn: &mut SqliteConnection, d: &ArchiveData) -> Result<()> {
+    for chunk in d.consents.chunks(1000) {
+        let mut qb = QueryBuilder::<Sqlite>::new(
+            "INSERT INTO consents (id, subject_kind, subject_id, purpose, granted, basis, source, method, evidence, \
+             recorded_at) ",
+        );
+        qb.push_values(chunk, |mut b, c| {
+            b.push_bind(c.id)
+                .push_bind(c.subject_kind)
+                .push_bind(c.subject_id)
+                .push_bind(c.purpose.clone())
+                .push_bind(c.granted)
+                .push_bind(c.basis.clone())
+                .push_bind(c.source.clone())
+                .push_bind(c.method.clone())
+                .push_bind(c.evidence.clone())
+                .push_bind(c.recorded_at);
+        });
+        qb.build().execute(&mut *conn).await?;
+    }
+    Ok(())
+}

@@ -1,0 +1,89 @@
+//! Data portability: the user's data out of Bidwell and back in. It owns the
+//! export archive (a ZIP with one JSON and one CSV file per entity, a
+//! manifest and a README; `archive`), writing it (`export`), reading it back
+//! into an empty workspace, and importing clients from other tools' CSV
+//! files (`csv_import`) and vCards (`vcard`, which also writes them).
+//!
+//! Every parser takes bytes and needs no database, so the fuzz targets in
+//! `fuzz/` can drive them; every write is one transaction (imports) or a
+//! temporary file renamed into place (exports). Long calls report
+//! [`Step`] and stop when their cancel flag is set.
+
+pub mod archive;
+pub mod csv_import;
+mod export;
+mod import;
+pub mod vcard;
+
+use serde::{Deserialize, Serialize};
+
+pub use export::{ExportOptions, ExportScope, ExportSummary, VcardExportSummary};
+pub use import::{ImportKind, ImportOptions, ImportSummary};
+
+/// How far a long operation has come, for a progress bar: `done` of `total`
+/// steps, `stage` naming the current one (a file name, or a step such as
+/// "validating").
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, ts_rs::TS)]
+pub struct Step {
+    pub stage: String,
+    pub done: u64,
+    pub total: u64,
+}
+
+/// Where progress goes: a progress bar in the CLI, an event in the app.
+pub type ProgressSink<'a> = dyn FnMut(Step) + Send + 'a;
+
+/// How many records of each kind an export holds or an import wrote.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize, ts_rs::TS)]
+#[serde(default)]
+pub struct RecordCounts {
+    pub clients: u64,
+    pub contacts: u64,
+    pub projects: u64,
+    pub jobs: u64,
+    pub bids: u64,
+    pub milestones: u64,
+    pub activities: u64,
+    pub tasks: u64,
+    pub tags: u64,
+    pub tag_links: u64,
+    pub consents: u64,
+    pub audit_entries: u64,
+}
+
+impl RecordCounts {
+    pub fn total(&self) -> u64 {
+        self.clients
+            + self.contacts
+            + self.projects
+            + self.jobs
+            + self.bids
+            + self.milestones
+            + self.activities
+            + self.tasks
+            + self.tags
+            + self.tag_links
+            + self.consents
+            + self.audit_entries
+    }
+}
+
+/// A column of an imported CSV file and the client field it fills:
+/// `--map "E-mail 2=email"`. The field `ignore` skips the column.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, ts_rs::TS)]
+pub struct ColumnMapping {
+    pub column: String,
+    pub field: String,
+}
+
+impl std::str::FromStr for ColumnMapping {
+    type Err = crate::Error;
+    fn from_str(s: &str) -> crate::Result<Self> {
+        match s.rsplit_once('=') {
+            Some((column, field)) if !column.trim().is_empty() && !field.trim().is_empty() => {
+                Ok(ColumnMapping { column: column.trim().to_string(), field: field.trim().to_string() })
+            }
+            _ => Err(crate::Error::validation("map", format!("'{s}' should look like COLUMN=field"))),
+        }
+    }
+}

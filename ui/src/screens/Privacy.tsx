@@ -1,0 +1,461 @@
+// Settings → Privacy: where the data is and how it is kept, the user's own
+// consents, usage analytics (off unless chosen), retention rules, the audit
+// log with its check, and wiping everything. A client's own controls
+// (restriction, consents, erasure) are on the client's page.
+import { useEffect, useState } from "preact/hooks";
+import * as api from "../api";
+import type { AuditEntry } from "../bindings/AuditEntry";
+import type { AuditVerification } from "../bindings/AuditVerification";
+import type { ConsentPurpose } from "../bindings/ConsentPurpose";
+import type { EntityKind } from "../bindings/EntityKind";
+import type { Id } from "../bindings/Id";
+import type { PrivacyOverview } from "../bindings/PrivacyOverview";
+import type { RetentionSummary } from "../bindings/RetentionSummary";
+import { Field } from "../components/Field";
+import { notify, refreshSession } from "../state";
+
+const KIND_LABEL: Record<EntityKind, string> = {
+  client: "Clients",
+  contact: "Contacts",
+  project: "Projects",
+  job: "Jobs",
+  bid: "Bids",
+  milestone: "Milestones",
+  activity: "Notes and activities",
+  task: "Tasks",
+};
+
+/** The user's own purposes, in the order the page shows them. Analytics has its own switch. */
+const USER_PURPOSES: { purpose: ConsentPurpose; label: string; hint: string }[] = [
+  {
+    purpose: "crash_reports",
+    label: "Send crash reports",
+    hint: "Bidwell keeps crash reports on this computer unless you allow this.",
+  },
+  {
+    purpose: "marketplace_sharing",
+    label: "Share my bids and profile with connected marketplaces",
+    hint: "Off: nothing is sent to a marketplace, and sync stops.",
+  },
+  {
+    purpose: "marketplace_marketing",
+    label: "Marketing messages from marketplaces",
+    hint: "Passed on to each connected marketplace as your choice.",
+  },
+];
+
+export function formatBytes(bytes: number): string {
+  if (bytes < 1024) return `${bytes} B`;
+  if (bytes < 1024 * 1024) return `${(bytes / 1024).toFixed(1)} KB`;
+  return `${(bytes / 1024 / 1024).toFixed(1)} MB`;
+}
+
+function when(at: string | null): string {
+  return at ? new Date(at).toLocaleString() : "never";
+}
+
+export function Privacy() {
+  const [overview, setOverview] = useState<PrivacyOverview | null>(null);
+  const [error, setError] = useState<string | null>(null);
+
+  async function load() {
+    try {
+      setOverview(await api.privacy.overview());
+      setError(null);
+    } catch (raw) {
+      setError(api.asApiError(raw).message);
+    }
+  }
+  useEffect(() => void load(), []);
+
+  if (error) {
+    return (
+      <p class="form-error" role="alert">
+        The privacy overview could not be loaded: {error} <button onClick={() => void load()}>Try again</button>
+      </p>
+    );
+  }
+  if (!overview) return <p aria-busy="true">Loading…</p>;
+  return (
+    <div class="privacy">
+      <AtAGlance overview={overview} />
+      <UserConsents overview={overview} onChange={load} />
+      <Analytics overview={overview} onChange={load} />
+      <Retention overview={overview} onChange={load} />
+      <AuditLog />
+      <Wipe name={overview.workspace_name} />
+    </div>
+  );
+}
+
+function AtAGlance({ overview }: { overview: PrivacyOverview }) {
+  const kinds = Object.keys(KIND_LABEL) as EntityKind[];
+  const { encryption } = overview;
+  return (
+    <section aria-labelledby="privacy-glance">
+      <h2 id="privacy-glance">Your data at a glance</h2>
+      <dl class="facts" aria-label="Where your data is and how it is kept">
+        <dt>Kept in</dt>
+        <dd>
+          <code>{overview.paths.dir}</code>
+          <ul class="plain">
+            {overview.files.map((f) => (
+              <li key={f.path}>
+                <code>{f.path.split(/[\\/]/).pop()}</code> — {formatBytes(f.bytes)}
+              </li>
+            ))}
+          </ul>
+        </dd>
+        <dt>Encryption</dt>
+        <dd>
+          {encryption.cipher}, SQLCipher {encryption.sqlcipher_version}; the data key is wrapped with{" "}
+          {encryption.key_wrapping} and unlocked by{" "}
+          {encryption.key_storage === "keychain"
+            ? `the system keychain (${encryption.keychain_backend})`
+            : "your passphrase"}
+          .
+        </dd>
+        <dt>Last export</dt>
+        <dd>{when(overview.last_export_at)}</dd>
+        <dt>Restricted clients</dt>
+        <dd>{overview.restricted_clients}</dd>
+        <dt>Kept anonymized</dt>
+        <dd>{overview.kept_anonymized} payment records of erased clients (kept for tax and accounts)</dd>
+        <dt>Audit log</dt>
+        <dd>
+          {overview.audit_entries} {overview.audit_entries === 1 ? "entry" : "entries"}
+        </dd>
+      </dl>
+      <table class="pipeline-table" aria-label="Records by kind">
+        <thead>
+          <tr>
+            <th scope="col">Kind</th>
+            <th scope="col" class="num">
+              Kept
+            </th>
+            <th scope="col" class="num">
+              Deleted, not yet purged
+            </th>
+          </tr>
+        </thead>
+        <tbody>
+          {kinds.map((kind) => (
+            <tr key={kind}>
+              <th scope="row">{KIND_LABEL[kind]}</th>
+              <td class="num">{(overview.counts[kind] ?? 0).toLocaleString()}</td>
+              <td class="num">{(overview.deleted[kind] ?? 0).toLocaleString()}</td>
+            </tr>
+          ))}
+        </tbody>
+      </table>
+    </section>
+  );
+}
+
+function UserConsents({ overview, onChange }: { overview: PrivacyOverview; onChange: () => Promise<void> }) {
+  const [busy, setBusy] = useState<ConsentPurpose | null>(null);
+  const granted = (purpose: ConsentPurpose) => overview.consents.find((c) => c.purpose === purpose)?.granted ?? false;
+
+  async function toggle(purpose: ConsentPurpose, on: boolean) {
+    setBusy(purpose);
+    try {
+      await api.privacy.recordConsent({ purpose, granted: on, method: "ui" });
+      notify(on ? "Consent recorded." : "Consent withdrawn; it applies at once.");
+      await onChange();
+    } catch (raw) {
+      notify(api.asApiError(raw).message, { tone: "error" });
+    } finally {
+      setBusy(null);
+    }
+  }
+
+  return (
+    <section aria-labelledby="privacy-consents">
+      <h2 id="privacy-consents">Your consents</h2>
+      <p class="muted">Each change is kept in a ledger with its time; nothing is given until you turn it on.</p>
+      {USER_PURPOSES.map(({ purpose, label, hint }) => (
+        <label class="check" key={purpose}>
+          <input
+            type="checkbox"
+            checked={granted(purpose)}
+            disabled={busy !== null}
+            onChange={(e) => void toggle(purpose, e.currentTarget.checked)}
+          />
+          <span>
+            {label}
+            <br />
+            <small class="muted">{hint}</small>
+          </span>
+        </label>
+      ))}
+      <ConsentHistory />
+    </section>
+  );
+}
+
+export function ConsentHistory({ clientId = null }: { clientId?: Id | null }) {
+  const [open, setOpen] = useState(false);
+  const [rows, setRows] = useState<Awaited<ReturnType<typeof api.privacy.history>> | null>(null);
+  useEffect(() => {
+    if (open) void api.privacy.history(clientId).then(setRows);
+  }, [open, clientId]);
+  return (
+    <details onToggle={(e) => setOpen((e.currentTarget as HTMLDetailsElement).open)}>
+      <summary>Consent history</summary>
+      {rows && rows.length === 0 && <p class="muted">Nothing recorded yet.</p>}
+      {rows && rows.length > 0 && (
+        <table class="pipeline-table" aria-label="Consent history">
+          <thead>
+            <tr>
+              <th scope="col">When</th>
+              <th scope="col">Purpose</th>
+              <th scope="col">Choice</th>
+              <th scope="col">How</th>
+            </tr>
+          </thead>
+          <tbody>
+            {rows.map((r) => (
+              <tr key={r.id}>
+                <td>{when(r.recorded_at)}</td>
+                <td>{r.purpose.replace(/_/g, " ")}</td>
+                <td>
+                  {r.granted ? "given" : "withdrawn"}
+                  {r.basis ? ` (${r.basis.replace(/_/g, " ")})` : ""}
+                </td>
+                <td>{r.method}</td>
+              </tr>
+            ))}
+          </tbody>
+        </table>
+      )}
+    </details>
+  );
+}
+
+function Analytics({ overview, onChange }: { overview: PrivacyOverview; onChange: () => Promise<void> }) {
+  const [busy, setBusy] = useState(false);
+  const { analytics } = overview;
+  async function set(enabled: boolean) {
+    setBusy(true);
+    try {
+      await api.privacy.setAnalytics(enabled);
+      notify(
+        enabled
+          ? "Anonymous usage counts will be kept and sent to connected marketplaces."
+          : "Usage analytics are off: the queue is deleted and the window's stored data cleared.",
+      );
+      await onChange();
+    } catch (raw) {
+      notify(api.asApiError(raw).message, { tone: "error" });
+    } finally {
+      setBusy(false);
+    }
+  }
+  return (
+    <section aria-labelledby="privacy-analytics">
+      <h2 id="privacy-analytics">Usage analytics and cookies</h2>
+      <label class="check">
+        <input
+          type="checkbox"
+          checked={analytics.enabled}
+          disabled={busy}
+          onChange={(e) => void set(e.currentTarget.checked)}
+        />
+        <span>
+          Share anonymous usage counts
+          <br />
+          <small class="muted">
+            Off by default. Only counts of actions (no names, no text) are kept. While off, every request to a
+            marketplace carries the Global Privacy Control signal (Sec-GPC: 1).
+          </small>
+        </span>
+      </label>
+      {analytics.enabled && <p>{analytics.queued} counts waiting to be sent.</p>}
+    </section>
+  );
+}
+
+function Retention({ overview, onChange }: { overview: PrivacyOverview; onChange: () => Promise<void> }) {
+  const rules = overview.retention.rules;
+  const [months, setMonths] = useState(rules.archived_client_months?.toString() ?? "");
+  const [days, setDays] = useState(rules.deleted_after_days.toString());
+  const [errors, setErrors] = useState<Record<string, string>>({});
+  const [last, setLast] = useState<RetentionSummary | null>(null);
+
+  async function save(e: Event) {
+    e.preventDefault();
+    const found: Record<string, string> = {};
+    const m = months.trim() === "" ? undefined : Number(months);
+    const d = Number(days);
+    if (m !== undefined && (!Number.isInteger(m) || m < 1)) found["retention-months"] = "Use a whole number of months, or leave it empty to keep them.";
+    if (!Number.isInteger(d) || d < 1 || d > 3650) found["retention-days"] = "Use a whole number of days from 1 to 3650.";
+    setErrors(found);
+    if (Object.keys(found).length > 0) return;
+    try {
+      await api.privacy.setRetention(m === undefined ? { deleted_after_days: d } : { archived_client_months: m, deleted_after_days: d });
+      notify("Retention rules saved. They run by themselves once a day.");
+      await onChange();
+    } catch (raw) {
+      const err = api.asApiError(raw);
+      setErrors({ form: err.message });
+    }
+  }
+
+  async function runNow() {
+    try {
+      const summary = await api.privacy.runRetention();
+      setLast(summary);
+      await onChange();
+    } catch (raw) {
+      notify(api.asApiError(raw).message, { tone: "error" });
+    }
+  }
+
+  return (
+    <section aria-labelledby="privacy-retention">
+      <h2 id="privacy-retention">Retention</h2>
+      <form onSubmit={save} aria-label="Retention rules">
+        <Field
+          label="Erase archived clients after this many months"
+          name="retention-months"
+          type="number"
+          value={months}
+          onInput={setMonths}
+          error={errors["retention-months"]}
+          hint="Empty: keep archived clients. Paid milestones are kept anonymized for tax."
+        />
+        <Field
+          label="Purge deleted items after this many days"
+          name="retention-days"
+          type="number"
+          value={days}
+          onInput={setDays}
+          error={errors["retention-days"]}
+        />
+        {errors["form"] && (
+          <p class="form-error" role="alert">
+            {errors["form"]}
+          </p>
+        )}
+        <div class="form-actions">
+          <button class="primary" type="submit">
+            Save rules
+          </button>
+          <button type="button" onClick={() => void runNow()}>
+            Run now
+          </button>
+          <span class="muted">Last run: {when(overview.retention.last_run_at)}</span>
+        </div>
+      </form>
+      {last && (
+        <p role="status">
+          Retention ran: {last.archived_clients_erased} archived clients erased, {last.purged.total} records purged
+          {last.blocked > 0 ? `, ${last.blocked} left until their bids or payments settle` : ""}.
+        </p>
+      )}
+    </section>
+  );
+}
+
+function AuditLog() {
+  const [entries, setEntries] = useState<AuditEntry[] | null>(null);
+  const [check, setCheck] = useState<AuditVerification | null>(null);
+  async function verify() {
+    try {
+      setCheck(await api.privacy.verifyAuditLog());
+    } catch (raw) {
+      notify(api.asApiError(raw).message, { tone: "error" });
+    }
+  }
+  return (
+    <section aria-labelledby="privacy-audit">
+      <h2 id="privacy-audit">Audit log</h2>
+      <p class="muted">
+        Every privacy action (export, import, erasure, consent and key changes) is recorded here, without personal
+        data. Each entry is chained to the one before, so an edit shows.
+      </p>
+      <div class="form-actions">
+        <button onClick={() => void verify()}>Verify the chain</button>
+        <button onClick={() => void api.privacy.auditLog().then(setEntries)}>Show entries</button>
+      </div>
+      {check && (
+        <p role="status" data-testid="audit-check">
+          {check.first_broken === null
+            ? `All ${check.entries} entries chain correctly.`
+            : `The chain is broken at entry ${check.first_broken}: the log was changed outside Bidwell.`}
+        </p>
+      )}
+      {entries && (
+        <table class="pipeline-table" aria-label="Audit entries">
+          <thead>
+            <tr>
+              <th scope="col">#</th>
+              <th scope="col">When</th>
+              <th scope="col">Action</th>
+              <th scope="col">Details</th>
+            </tr>
+          </thead>
+          <tbody>
+            {[...entries].reverse().map((e) => (
+              <tr key={e.seq}>
+                <td>{e.seq}</td>
+                <td>{when(e.at)}</td>
+                <td>{e.action.replace(/_/g, " ")}</td>
+                <td>
+                  <code>{e.detail}</code>
+                </td>
+              </tr>
+            ))}
+          </tbody>
+        </table>
+      )}
+    </section>
+  );
+}
+
+function Wipe({ name }: { name: string }) {
+  const [open, setOpen] = useState(false);
+  const [typed, setTyped] = useState("");
+  const [error, setError] = useState<string | null>(null);
+  async function wipe(e: Event) {
+    e.preventDefault();
+    try {
+      await api.privacy.wipe(typed);
+      await refreshSession();
+    } catch (raw) {
+      setError(api.asApiError(raw).message);
+    }
+  }
+  return (
+    <section aria-labelledby="privacy-wipe" class="danger-zone">
+      <h2 id="privacy-wipe">Wipe everything</h2>
+      <p>
+        Destroys the encryption key first (and its keychain entry), then every file of this workspace. Nothing can be
+        recovered afterwards, not even with the recovery key. Export first if you want a copy.
+      </p>
+      {!open ? (
+        <button class="danger" onClick={() => setOpen(true)}>
+          Wipe this workspace…
+        </button>
+      ) : (
+        <form onSubmit={wipe} aria-label="Confirm wiping the workspace">
+          <Field
+            label={`Type the workspace name (${name}) to confirm`}
+            name="wipe-confirm"
+            value={typed}
+            onInput={setTyped}
+            error={error}
+          />
+          <div class="form-actions">
+            <button class="danger" type="submit" disabled={typed !== name}>
+              Wipe everything now
+            </button>
+            <button type="button" onClick={() => setOpen(false)}>
+              Cancel
+            </button>
+          </div>
+        </form>
+      )}
+    </section>
+  );
+}
