@@ -58,8 +58,18 @@ import type { SessionState } from "./bindings/SessionState";
 import type { TaskFilter } from "./bindings/TaskFilter";
 import type { TaskPatch } from "./bindings/TaskPatch";
 import type { Task } from "./bindings/Task";
+import type { BidTerms } from "./bindings/BidTerms";
+import type { MarketAccount } from "./bindings/MarketAccount";
+import type { OutboxEntry } from "./bindings/OutboxEntry";
+import type { Resolution } from "./bindings/Resolution";
+import type { SavedSearch } from "./bindings/SavedSearch";
+import type { SyncConflict } from "./bindings/SyncConflict";
+import type { SyncReport } from "./bindings/SyncReport";
+import type { SyncStatus } from "./bindings/SyncStatus";
+import type { TransparencyEntry } from "./bindings/TransparencyEntry";
 
 export type { ApiError, Progress };
+export type { BidTerms, MarketAccount, SavedSearch, SyncConflict, SyncStatus, TransparencyEntry };
 
 /** Anything thrown by a call is an ApiError; this narrows what `catch` gets. */
 export function asApiError(raw: unknown): ApiError {
@@ -162,4 +172,28 @@ export const privacy = {
   verifyAuditLog: () => call<AuditVerification>("verify_audit_log"),
   /** Destroys the workspace; `confirm` must be its name. */
   wipe: (confirm: string) => call<WipeReport>("wipe", { confirm }),
+};
+
+/** Marketplace sync: accounts, saved searches, the outbox, conflicts, what was sent. */
+export const sync = {
+  /** One pass over every connected marketplace; progress and cancel like other long work. */
+  now: (onProgress: (progress: Progress) => void) =>
+    call<SyncReport>("sync_now", { onProgress: progressChannel(onProgress) }),
+  status: () => call<SyncStatus>("sync_status"),
+  /** Puts failed changes back in the queue; returns how many came back. */
+  retryFailed: () => call<number>("retry_failed"),
+  outbox: () => call<OutboxEntry[]>("sync_outbox"),
+  conflicts: () => call<SyncConflict[]>("sync_conflicts"),
+  resolve: (id: Id, resolution: Resolution) => call<void>("resolve_conflict", { id, resolution }),
+  /** What left the machine, newest first. */
+  transparencyLog: (limit = 200) => call<TransparencyEntry[]>("transparency_log", { limit }),
+  accounts: () => call<MarketAccount[]>("market_accounts"),
+  /** Connecting is the user's consent to share bids with the marketplace. */
+  addAccount: (name: string, url: string, token: string) => call<MarketAccount>("add_market_account", { name, url, token }),
+  setToken: (id: Id, token: string) => call<void>("set_market_token", { id, token }),
+  addSavedSearch: (accountId: Id, name: string, query: string | null, skills: string[]) =>
+    call<SavedSearch>("add_saved_search", { accountId, name, query, skills }),
+  savedSearches: () => call<SavedSearch[]>("saved_searches"),
+  submitBid: (id: Id) => call<Bid>("submit_bid", { id }),
+  withdrawBid: (id: Id) => call<Bid>("withdraw_bid", { id }),
 };

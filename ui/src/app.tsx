@@ -1,13 +1,14 @@
 // The frame: picks first run, unlock or the app from the session state, and
-// inside the app shows the navigation, the current screen, notices and the
-// overlays (command palette, shortcuts).
+// inside the app shows the navigation, the current screen, the sync status
+// bar, notices and the overlays (command palette, shortcuts).
 import { useEffect } from "preact/hooks";
 import { listen } from "@tauri-apps/api/event";
 import * as api from "./api";
 import { FirstRun } from "./screens/FirstRun";
 import { Unlock } from "./screens/Unlock";
 import { Screen, NAVIGATION } from "./screens";
-import { dismiss, go, notices, notify, refreshSession, route, sessionError, sessionState } from "./state";
+import { dismiss, go, notices, notify, refreshSession, refreshSync, route, sessionError, sessionState } from "./state";
+import { SyncBar } from "./components/SyncBar";
 import { Overlays } from "./screens/Overlays";
 import { applyTheme } from "./theme";
 
@@ -41,6 +42,10 @@ export function App() {
 function Workspace() {
   useEffect(() => {
     void api.session.preferences().then((p) => applyTheme(p.theme));
+    void refreshSync();
+    // The shell's background sync says when it ran.
+    const stop = listen("sync-changed", () => void refreshSync());
+    return () => void stop.then((unlisten) => unlisten());
   }, []);
   const current = route.value.screen === "client" ? "clients" : route.value.screen;
   async function lockNow() {
@@ -72,6 +77,7 @@ function Workspace() {
       <section class="content">
         <Screen route={route.value} />
       </section>
+      <SyncBar />
       <Overlays />
       <div class="notices" aria-live="polite">
         {notices.value.map((n) => (

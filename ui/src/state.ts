@@ -1,5 +1,6 @@
 // App-wide state as signals: the session (which screen), the route inside
-// the unlocked app, and notices with an optional undo.
+// the unlocked app, notices with an optional undo, and marketplace sync
+// (its status and the run under way, shared by the status bar and Settings).
 import { signal } from "@preact/signals";
 import * as api from "./api";
 import type { Id } from "./bindings/Id";
@@ -15,7 +16,7 @@ export type Route =
   | { screen: "tasks" }
   | { screen: "settings"; tab?: SettingsTab };
 
-export type SettingsTab = "general" | "privacy";
+export type SettingsTab = "general" | "privacy" | "marketplaces";
 
 export const route = signal<Route>({ screen: "clients" });
 export function go(to: Route): void {
@@ -62,4 +63,36 @@ export function notify(text: string, options: { tone?: Notice["tone"]; undo?: ()
 
 export function dismiss(id: number): void {
   notices.value = notices.value.filter((n) => n.id !== id);
+}
+
+/** The core's sync status; null until read (or while no workspace is open). */
+export const syncStatus = signal<api.SyncStatus | null>(null);
+/** The last run said the user's consent to share is withdrawn. */
+export const sharingOff = signal(false);
+/** The run under way: its latest progress, or "starting" before the first. */
+export const syncRun = signal<api.Progress | "starting" | null>(null);
+
+export async function refreshSync(): Promise<void> {
+  try {
+    syncStatus.value = await api.sync.status();
+  } catch {
+    // Locked: the status bar simply hides until the next refresh.
+    syncStatus.value = null;
+  }
+}
+
+/** Runs one sync pass with progress; refusals become a notice. */
+export async function syncNow(): Promise<void> {
+  if (syncRun.value) return;
+  syncRun.value = "starting";
+  try {
+    const report = await api.sync.now((p) => (syncRun.value = p));
+    sharingOff.value = report.sharing_off;
+    if (report.cancelled) notify("Sync cancelled; what was done is kept.");
+  } catch (raw) {
+    notify(api.asApiError(raw).message, { tone: "error" });
+  } finally {
+    syncRun.value = null;
+    await refreshSync();
+  }
 }

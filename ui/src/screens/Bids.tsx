@@ -1,6 +1,7 @@
 // Bids: a kanban by status with drag and drop (and a "Move to…" select for
 // the keyboard), or a table; plus the "New bid" form. The core decides which
-// moves are allowed; a refused one snaps back with an explanation.
+// moves are allowed; a refused one snaps back with an explanation. A bid on a
+// marketplace job can be submitted to (or withdrawn from) that marketplace.
 import { useEffect, useState } from "preact/hooks";
 import * as api from "../api";
 import type { Bid } from "../bindings/Bid";
@@ -10,7 +11,8 @@ import { BidForm } from "../components/pipeline/BidForm";
 import { ensureJobTitles, jobTitle, loadAll } from "../components/pipeline/jobs";
 import { formatMoney } from "../money";
 import { BID_STATUSES, STATUS_LABEL, canMoveTo, explainRefusal, movesFrom } from "../components/pipeline/status";
-import { notify } from "../state";
+import { fieldOf } from "../components/Field";
+import { notify, refreshSync } from "../state";
 import "./pipeline.css";
 
 type View = "board" | "table";
@@ -62,6 +64,32 @@ export function Bids() {
           break;
         default:
           notify(`The bid could not be moved: ${err.message}`, { tone: "error" });
+      }
+    }
+  }
+
+  /** Submit to (or withdraw from) the marketplace the bid's job came from. */
+  async function market(bid: Bid, action: "submit" | "withdraw") {
+    try {
+      const saved = action === "submit" ? await api.sync.submitBid(bid.id) : await api.sync.withdrawBid(bid.id);
+      setBids((list) => list?.map((b) => (b.id === saved.id ? saved : b)) ?? null);
+      notify(action === "submit" ? "Queued; it goes out with the next sync." : "Withdrawn; the marketplace hears with the next sync.");
+      void refreshSync();
+    } catch (raw) {
+      const err = api.asApiError(raw);
+      switch (err.code) {
+        case "invalid_transition":
+          notify(`A ${STATUS_LABEL[bid.status]} bid cannot be ${action === "submit" ? "submitted" : "withdrawn"}.`, { tone: "error" });
+          break;
+        case "validation":
+          notify(`Not sent: ${fieldOf(err.message).text}.`, { tone: "error" });
+          break;
+        case "not_found":
+          notify("That bid was removed elsewhere.", { tone: "error" });
+          void load();
+          break;
+        default:
+          notify(`The bid could not be ${action === "submit" ? "submitted" : "withdrawn"}: ${err.message}`, { tone: "error" });
       }
     }
   }
@@ -148,6 +176,7 @@ export function Bids() {
                       <BidCard
                         bid={bid}
                         onMove={(to) => void move(bid, to)}
+                        onMarket={(action) => void market(bid, action)}
                         onDragStart={() => setDragging(bid)}
                         onDragEnd={() => {
                           setDragging(null);
@@ -177,6 +206,7 @@ export function Bids() {
               <th scope="col">Status</th>
               <th scope="col">Updated</th>
               <th scope="col">Move</th>
+              <th scope="col">Marketplace</th>
             </tr>
           </thead>
           <tbody>
@@ -191,6 +221,9 @@ export function Bids() {
                 <td>{new Date(bid.updated_at).toLocaleDateString()}</td>
                 <td>
                   <MoveSelect bid={bid} onMove={(to) => void move(bid, to)} />
+                </td>
+                <td>
+                  <MarketActions bid={bid} onMarket={(action) => void market(bid, action)} />
                 </td>
               </tr>
             ))}
@@ -231,7 +264,33 @@ function MoveSelect({ bid, onMove }: { bid: Bid; onMove: (to: BidStatus) => void
   );
 }
 
-function BidCard(props: { bid: Bid; onMove: (to: BidStatus) => void; onDragStart: () => void; onDragEnd: () => void }) {
+type MarketAction = "submit" | "withdraw";
+
+/** What the core allows: submit a draft or failed bid; withdraw one that is out. */
+function MarketActions({ bid, onMarket }: { bid: Bid; onMarket: (action: MarketAction) => void }) {
+  const title = jobTitle(bid.job_id);
+  if (bid.status === "draft" || bid.status === "failed")
+    return (
+      <button class="small" aria-label={`Submit bid on ${title} to marketplace`} onClick={() => onMarket("submit")}>
+        Submit to marketplace
+      </button>
+    );
+  if (bid.status === "queued" || bid.status === "submitted" || bid.status === "shortlisted")
+    return (
+      <button class="small" aria-label={`Withdraw bid on ${title}`} onClick={() => onMarket("withdraw")}>
+        Withdraw
+      </button>
+    );
+  return null;
+}
+
+function BidCard(props: {
+  bid: Bid;
+  onMove: (to: BidStatus) => void;
+  onMarket: (action: MarketAction) => void;
+  onDragStart: () => void;
+  onDragEnd: () => void;
+}) {
   const { bid } = props;
   const title = jobTitle(bid.job_id);
   return (
@@ -255,6 +314,7 @@ function BidCard(props: { bid: Bid; onMove: (to: BidStatus) => void; onDragStart
         </span>
       </p>
       <MoveSelect bid={bid} onMove={props.onMove} />
+      <MarketActions bid={bid} onMarket={props.onMarket} />
     </article>
   );
 }

@@ -82,6 +82,7 @@ export function Privacy() {
       <UserConsents overview={overview} onChange={load} />
       <Analytics overview={overview} onChange={load} />
       <Retention overview={overview} onChange={load} />
+      <SentToMarketplaces />
       <AuditLog />
       <Wipe name={overview.workspace_name} />
     </div>
@@ -352,6 +353,65 @@ function Retention({ overview, onChange }: { overview: PrivacyOverview; onChange
           Retention ran: {last.archived_clients_erased} archived clients erased, {last.purged.total} records purged
           {last.blocked > 0 ? `, ${last.blocked} left until their bids or payments settle` : ""}.
         </p>
+      )}
+    </section>
+  );
+}
+
+/** Every request that left for a marketplace: when, where, what kinds of data, how many records. */
+function SentToMarketplaces() {
+  const [entries, setEntries] = useState<api.TransparencyEntry[] | null>(null);
+  const [accounts, setAccounts] = useState<api.MarketAccount[]>([]);
+  async function show() {
+    try {
+      const [log, all] = await Promise.all([api.sync.transparencyLog(), api.sync.accounts()]);
+      setAccounts(all);
+      setEntries(log);
+    } catch (raw) {
+      notify(api.asApiError(raw).message, { tone: "error" });
+    }
+  }
+  const accountName = (id: string) => accounts.find((a) => a.id === id)?.name ?? id;
+  const categories = (json: string) => {
+    try {
+      return (JSON.parse(json) as string[]).map((c) => c.replace(/_/g, " ")).join(", ");
+    } catch {
+      return json;
+    }
+  };
+  return (
+    <section aria-labelledby="privacy-sent">
+      <h2 id="privacy-sent">Sent to marketplaces</h2>
+      <p class="muted">Every request Bidwell made to a marketplace, newest first: the kinds of data sent, never the content.</p>
+      <div class="form-actions">
+        <button onClick={() => void show()}>Show what was sent</button>
+      </div>
+      {entries && entries.length === 0 && <p role="status">Nothing has been sent to a marketplace.</p>}
+      {entries && entries.length > 0 && (
+        <table class="pipeline-table" aria-label="Sent to marketplaces">
+          <thead>
+            <tr>
+              <th scope="col">When</th>
+              <th scope="col">Marketplace</th>
+              <th scope="col">Request</th>
+              <th scope="col">Data</th>
+              <th scope="col">Records</th>
+            </tr>
+          </thead>
+          <tbody>
+            {entries.map((e) => (
+              <tr key={e.seq}>
+                <td>{when(e.at)}</td>
+                <td>{accountName(e.account_id)}</td>
+                <td>
+                  {e.operation} <code>{e.endpoint}</code>
+                </td>
+                <td>{categories(e.data_categories)}</td>
+                <td>{e.record_count}</td>
+              </tr>
+            ))}
+          </tbody>
+        </table>
       )}
     </section>
   );

@@ -1,5 +1,6 @@
 // Settings: a General tab (appearance; security: lock, idle lock, passphrase,
-// a new recovery key, encryption status) and the Privacy tab (Privacy.tsx).
+// a new recovery key, encryption status), the Privacy tab (Privacy.tsx) and
+// the Marketplaces tab (Marketplaces.tsx).
 import { useEffect, useState } from "preact/hooks";
 import * as api from "../api";
 import type { DoctorReport } from "../bindings/DoctorReport";
@@ -8,11 +9,13 @@ import type { Theme } from "../bindings/Theme";
 import { Field } from "../components/Field";
 import { go, notify, refreshSession, sessionState, type SettingsTab } from "../state";
 import { applyTheme } from "../theme";
+import { Marketplaces } from "./Marketplaces";
 import { Privacy } from "./Privacy";
 
 const TABS: { tab: SettingsTab; label: string }[] = [
   { tab: "general", label: "General" },
   { tab: "privacy", label: "Privacy" },
+  { tab: "marketplaces", label: "Marketplaces" },
 ];
 
 export function Settings({ tab = "general" }: { tab?: SettingsTab | undefined }) {
@@ -34,7 +37,7 @@ export function Settings({ tab = "general" }: { tab?: SettingsTab | undefined })
           ))}
         </div>
       </div>
-      {tab === "privacy" ? <Privacy /> : <General />}
+      {tab === "privacy" ? <Privacy /> : tab === "marketplaces" ? <Marketplaces /> : <General />}
     </div>
   );
 }

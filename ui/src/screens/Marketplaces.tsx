@@ -1,0 +1,314 @@
+// Settings → Marketplaces: connected accounts and their state, connecting a
+// new one, replacing an expired token, saved job searches, the changes that
+// failed (with Retry) and conflicts to settle side by side. There is no
+// Disconnect: the core offers none yet.
+import { useEffect, useState } from "preact/hooks";
+import * as api from "../api";
+import type { ConnectionState } from "../bindings/ConnectionState";
+import { Field, fieldOf } from "../components/Field";
+import { notify, refreshSync, syncNow, syncRun, syncStatus } from "../state";
+import { ago } from "../components/SyncBar";
+import { formatMoney } from "../money";
+
+const STATE_TEXT: Record<ConnectionState, string> = {
+  unknown: "Not synced yet",
+  online: "Online",
+  offline: "Offline",
+  token_expired: "Token expired",
+};
+
+export function Marketplaces() {
+  const [accounts, setAccounts] = useState<api.MarketAccount[]>([]);
+  const [searches, setSearches] = useState<api.SavedSearch[]>([]);
+  const [conflicts, setConflicts] = useState<api.SyncConflict[]>([]);
+  async function load() {
+    const [a, s, c] = await Promise.all([api.sync.accounts(), api.sync.savedSearches(), api.sync.conflicts()]);
+    setAccounts(a);
+    setSearches(s);
+    setConflicts(c);
+    await refreshSync();
+  }
+  // Reload after every sync run (ours or the background one, via the status).
+  useEffect(() => void load(), [syncStatus.value?.last_sync_at, syncStatus.value?.conflicts]);
+  return (
+    <>
+      <section aria-labelledby="market-accounts">
+        <h2 id="market-accounts">Connected marketplaces</h2>
+        {accounts.length === 0 ? (
+          <p class="muted">No marketplace is connected. Connecting one shares the bids you submit with it.</p>
+        ) : (
+          <table class="pipeline-table" aria-label="Marketplace accounts">
+            <thead>
+              <tr>
+                <th>Name</th>
+                <th>Address</th>
+                <th>State</th>
+                <th>Last sync</th>
+                <th>Problem</th>
+              </tr>
+            </thead>
+            <tbody>
+              {accounts.map((a) => (
+                <tr key={a.id}>
+                  <td>{a.name}</td>
+                  <td>
+                    <code>{a.base_url}</code>
+                  </td>
+                  <td>{STATE_TEXT[a.connection]}</td>
+                  <td>{a.last_sync_at ? ago(a.last_sync_at, Date.now()) : "never"}</td>
+                  <td>{a.last_error ?? ""}</td>
+                </tr>
+              ))}
+            </tbody>
+          </table>
+        )}
+        {accounts.length > 0 && (
+          <p>
+            <button disabled={syncRun.value !== null} onClick={() => void syncNow().then(load)}>
+              Test connection
+            </button>
+          </p>
+        )}
+        {accounts
+          .filter((a) => a.connection === "token_expired")
+          .map((a) => (
+            <ReplaceToken key={a.id} account={a} onDone={load} />
+          ))}
+        <Connect onDone={load} />
+      </section>
+      {accounts.length > 0 && <SavedSearches accounts={accounts} searches={searches} onDone={load} />}
+      <FailedChanges />
+      {conflicts.length > 0 && <Conflicts conflicts={conflicts} onDone={load} />}
+    </>
+  );
+}
+
+/** Splits a validation error into its field, or keeps it for the form. */
+function errorsOf(raw: unknown, fields: string[]): Record<string, string> {
+  const err = api.asApiError(raw);
+  if (err.code === "validation") {
+    const { field, text } = fieldOf(err.message);
+    if (fields.includes(field)) return { [field]: text };
+  }
+  return { form: err.message };
+}
+
+function Connect({ onDone }: { onDone: () => Promise<void> }) {
+  const [name, setName] = useState("");
+  const [url, setUrl] = useState("");
+  const [token, setToken] = useState("");
+  const [errors, setErrors] = useState<Record<string, string>>({});
+  async function submit(e: Event) {
+    e.preventDefault();
+    try {
+      await api.sync.addAccount(name, url, token);
+      setName("");
+      setUrl("");
+      setToken("");
+      setErrors({});
+      notify("Connected. Press Sync now to fetch jobs.");
+      await onDone();
+    } catch (raw) {
+      setErrors(errorsOf(raw, ["name", "url", "token"]));
+    }
+  }
+  return (
+    <form class="stack" onSubmit={submit} aria-label="Connect a marketplace">
+      <h3>Connect a marketplace</h3>
+      <Field label="Name" name="market-name" value={name} onInput={setName} error={errors["name"]} required />
+      <Field label="Address" name="market-url" type="url" value={url} onInput={setUrl} error={errors["url"]} hint="https://…" required />
+      <Field label="API token" name="market-token" type="password" value={token} onInput={setToken} error={errors["token"]} required />
+      {errors["form"] && (
+        <p class="form-error" role="alert">
+          {errors["form"]}
+        </p>
+      )}
+      <button type="submit">Connect</button>
+    </form>
+  );
+}
+
+function ReplaceToken({ account, onDone }: { account: api.MarketAccount; onDone: () => Promise<void> }) {
+  const [token, setToken] = useState("");
+  const [errors, setErrors] = useState<Record<string, string>>({});
+  async function submit(e: Event) {
+    e.preventDefault();
+    try {
+      await api.sync.setToken(account.id, token);
+      setToken("");
+      setErrors({});
+      notify(`New token saved for ${account.name}.`);
+      await onDone();
+    } catch (raw) {
+      setErrors(errorsOf(raw, ["token"]));
+    }
+  }
+  return (
+    <form class="stack" onSubmit={submit} aria-label={`Replace the token of ${account.name}`}>
+      <h3>{account.name}: the marketplace refused the token</h3>
+      <Field label={`New API token for ${account.name}`} name={`token-${account.id}`} type="password" value={token} onInput={setToken} error={errors["token"] ?? errors["form"]} required />
+      <button type="submit">Replace token</button>
+    </form>
+  );
+}
+
+function SavedSearches(props: { accounts: api.MarketAccount[]; searches: api.SavedSearch[]; onDone: () => Promise<void> }) {
+  const [account, setAccount] = useState(props.accounts[0]?.id ?? "");
+  const [name, setName] = useState("");
+  const [query, setQuery] = useState("");
+  const [skills, setSkills] = useState("");
+  const [errors, setErrors] = useState<Record<string, string>>({});
+  const accountName = (id: string) => props.accounts.find((a) => a.id === id)?.name ?? "";
+  async function submit(e: Event) {
+    e.preventDefault();
+    try {
+      const words = skills.split(",").map((s) => s.trim()).filter((s) => s !== "");
+      await api.sync.addSavedSearch(account || (props.accounts[0]?.id ?? ""), name, query.trim() || null, words);
+      setName("");
+      setQuery("");
+      setSkills("");
+      setErrors({});
+      await props.onDone();
+    } catch (raw) {
+      setErrors(errorsOf(raw, ["name", "query"]));
+    }
+  }
+  return (
+    <section aria-labelledby="saved-searches">
+      <h2 id="saved-searches">Saved job searches</h2>
+      <p class="muted">Every sync fetches new jobs matching these into Jobs.</p>
+      {props.searches.length > 0 && (
+        <table class="pipeline-table" aria-label="Saved searches">
+          <thead>
+            <tr>
+              <th>Name</th>
+              <th>Marketplace</th>
+              <th>Words</th>
+              <th>Skills</th>
+            </tr>
+          </thead>
+          <tbody>
+            {props.searches.map((s) => (
+              <tr key={s.id}>
+                <td>{s.name}</td>
+                <td>{accountName(s.account_id)}</td>
+                <td>{s.query ?? ""}</td>
+                <td>{s.skills.join(", ")}</td>
+              </tr>
+            ))}
+          </tbody>
+        </table>
+      )}
+      <form class="stack" onSubmit={submit} aria-label="Add a saved search">
+        {props.accounts.length > 1 && (
+          <label class="field">
+            <span>Marketplace</span>
+            <select aria-label="Marketplace" value={account} onChange={(e) => setAccount(e.currentTarget.value)}>
+              {props.accounts.map((a) => (
+                <option key={a.id} value={a.id}>
+                  {a.name}
+                </option>
+              ))}
+            </select>
+          </label>
+        )}
+        <Field label="Search name" name="search-name" value={name} onInput={setName} error={errors["name"]} required />
+        <Field label="Words" name="search-query" value={query} onInput={setQuery} error={errors["query"]} hint="All must appear in the title or description" />
+        <Field label="Skills" name="search-skills" value={skills} onInput={setSkills} hint="Comma-separated; any one matches" />
+        {errors["form"] && (
+          <p class="form-error" role="alert">
+            {errors["form"]}
+          </p>
+        )}
+        <button type="submit">Add search</button>
+      </form>
+    </section>
+  );
+}
+
+function FailedChanges() {
+  const failed = syncStatus.value?.failed ?? [];
+  if (failed.length === 0) return null;
+  async function retry() {
+    try {
+      const back = await api.sync.retryFailed();
+      notify(`${back} ${back === 1 ? "change goes" : "changes go"} out with the next sync.`);
+    } catch (raw) {
+      notify(api.asApiError(raw).message, { tone: "error" });
+    }
+    await refreshSync();
+  }
+  return (
+    <section aria-labelledby="sync-failed">
+      <h2 id="sync-failed">Changes the marketplace refused</h2>
+      <table class="pipeline-table" aria-label="Failed changes">
+        <thead>
+          <tr>
+            <th>Change</th>
+            <th>Reason</th>
+            <th>Attempts</th>
+          </tr>
+        </thead>
+        <tbody>
+          {failed.map((f) => (
+            <tr key={f.seq}>
+              <td>{f.operation} of a bid</td>
+              <td>{f.reason}</td>
+              <td>{f.attempts}</td>
+            </tr>
+          ))}
+        </tbody>
+      </table>
+      <button onClick={() => void retry()}>Retry</button>
+    </section>
+  );
+}
+
+function Terms({ title, terms }: { title: string; terms: api.BidTerms }) {
+  return (
+    <dl class="facts" aria-label={title}>
+      <dt>Amount</dt>
+      <dd>{formatMoney(terms.amount_minor, terms.currency)}</dd>
+      <dt>Delivery</dt>
+      <dd>{terms.delivery_days} days</dd>
+      <dt>Proposal</dt>
+      <dd>{terms.proposal}</dd>
+    </dl>
+  );
+}
+
+function Conflicts({ conflicts, onDone }: { conflicts: api.SyncConflict[]; onDone: () => Promise<void> }) {
+  async function settle(id: string, resolution: "keep_mine" | "take_theirs") {
+    try {
+      await api.sync.resolve(id, resolution);
+      notify(resolution === "keep_mine" ? "Your terms go out with the next sync." : "The marketplace's terms are kept.");
+    } catch (raw) {
+      notify(api.asApiError(raw).message, { tone: "error" });
+    }
+    await onDone();
+  }
+  return (
+    <section aria-labelledby="sync-conflicts">
+      <h2 id="sync-conflicts">Conflicts</h2>
+      <p class="muted">You changed these bids offline while the marketplace changed them too.</p>
+      {conflicts.map((c) => (
+        <article key={c.id} class="stack" aria-label="Conflict">
+          <div class="side-by-side">
+            <div>
+              <h3>Mine</h3>
+              <Terms title="My terms" terms={c.mine} />
+            </div>
+            <div>
+              <h3>Theirs</h3>
+              <Terms title="The marketplace's terms" terms={c.theirs} />
+            </div>
+          </div>
+          <p>
+            <button onClick={() => void settle(c.id, "keep_mine")}>Keep mine</button>{" "}
+            <button onClick={() => void settle(c.id, "take_theirs")}>Take theirs</button>
+          </p>
+        </article>
+      ))}
+    </section>
+  );
+}
