@@ -130,6 +130,24 @@ impl Session {
         }
     }
 
+    /// The shell's sync timer: one pass over the marketplaces while unlocked,
+    /// when `periodic` (its regular interval came round) or when a queued
+    /// change is due now. `None` when locked or nothing is due. Like the idle
+    /// check, this does not count as use, so sync never keeps a workspace open.
+    pub async fn sync_if_due(
+        &self,
+        engine: &crate::sync::SyncEngine,
+        periodic: bool,
+    ) -> Result<Option<crate::sync::SyncReport>> {
+        let open = self.open.read().await;
+        let Some(workspace) = open.as_ref() else { return Ok(None) };
+        if !periodic && !workspace.sync_due().await? {
+            return Ok(None);
+        }
+        let never = std::sync::atomic::AtomicBool::new(false);
+        engine.sync_once(workspace, &mut |_, _, _| {}, &never).await.map(Some)
+    }
+
     async fn touch(&self) {
         *self.last_used.lock().await = self.env.clock.now();
     }

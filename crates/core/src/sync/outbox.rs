@@ -350,6 +350,20 @@ impl Workspace {
         })
     }
 
+    /// Whether a queued change may be tried now: never tried, or its wait
+    /// is over. Changes for an account whose token was refused wait for a new
+    /// token, not for time. The app's timer asks this between its regular runs.
+    pub async fn sync_due(&self) -> Result<bool> {
+        Ok(sqlx::query_scalar(
+            "SELECT EXISTS (SELECT 1 FROM outbox o JOIN market_accounts a ON a.id = o.account_id \
+             WHERE o.status = 'pending' AND a.connection != 'token_expired' \
+               AND (o.next_attempt_at IS NULL OR o.next_attempt_at <= ?))",
+        )
+        .bind(self.now())
+        .fetch_one(&self.pool().await)
+        .await?)
+    }
+
     /// Every change waiting in the outbox, in the order it will leave.
     pub async fn outbox(&self) -> Result<Vec<OutboxEntry>> {
         Ok(sqlx::query_as(

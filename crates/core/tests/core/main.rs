@@ -13,4 +13,5 @@ mod seed;
 mod session;
 mod support;
 mod sync;
+mod sync_timer;
 mod vault;
