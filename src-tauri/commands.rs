@@ -6,6 +6,7 @@ use bidwell_core::audit::{self, AuditVerification};
 use bidwell_core::privacy::*;
 use bidwell_core::secret::{Passphrase, RecoveryKey};
 use bidwell_core::seed::{self, SeedPlan, SeedSummary};
+use bidwell_core::sync::*;
 use bidwell_core::vault::{Protection, Unlock};
 use bidwell_core::work::{LongWork, Progress};
 use bidwell_core::*;
@@ -312,6 +313,7 @@ pub async fn set_analytics(
         code: ErrorCode::Internal,
         message: format!("the window's stored data could not be cleared: {e}"),
         transient: true,
+        location: None,
     })?;
     workspace.webview_storage_cleared().await.map_err(api)?;
     workspace.analytics_status().await.map_err(api)
@@ -362,6 +364,103 @@ pub async fn verify_audit_log(session: State<'_, Session>) -> Reply<AuditVerific
 #[tauri::command]
 pub async fn wipe(session: State<'_, Session>, confirm: String) -> Reply<WipeReport> {
     session.wipe(&confirm).await.map_err(api)
+}
+
+// Sync: marketplace accounts, the outbox, conflicts and what left the machine.
+
+/// One pass over every connected marketplace, with progress and cancel.
+#[tauri::command]
+pub async fn sync_now(
+    session: State<'_, Session>,
+    work: State<'_, LongWork>,
+    engine: State<'_, SyncEngine>,
+    on_progress: Channel<Progress>,
+) -> Reply<SyncReport> {
+    let ticket = work.start();
+    let workspace = session.workspace().await.map_err(api)?;
+    let mut report = |phase: &str, done, total| drop(on_progress.send(ticket.progress(phase, done, total)));
+    engine.sync_once(&workspace, &mut report, &ticket.cancel).await.map_err(api)
+}
+
+#[tauri::command]
+pub async fn sync_status(session: State<'_, Session>) -> Reply<SyncStatus> {
+    session.workspace().await.map_err(api)?.sync_status().await.map_err(api)
+}
+
+/// Puts failed changes back in the queue; returns how many came back.
+#[tauri::command]
+pub async fn retry_failed(session: State<'_, Session>) -> Reply<u64> {
+    session.workspace().await.map_err(api)?.retry_failed().await.map_err(api)
+}
+
+#[tauri::command]
+pub async fn sync_outbox(session: State<'_, Session>) -> Reply<Vec<OutboxEntry>> {
+    session.workspace().await.map_err(api)?.outbox().await.map_err(api)
+}
+
+#[tauri::command]
+pub async fn sync_conflicts(session: State<'_, Session>) -> Reply<Vec<SyncConflict>> {
+    session.workspace().await.map_err(api)?.sync_conflicts().await.map_err(api)
+}
+
+#[tauri::command]
+pub async fn resolve_conflict(session: State<'_, Session>, id: Id, resolution: Resolution) -> Reply<()> {
+    session.workspace().await.map_err(api)?.resolve_conflict(id, resolution).await.map_err(api)
+}
+
+/// What left the machine, newest first.
+#[tauri::command]
+pub async fn transparency_log(session: State<'_, Session>, limit: u32) -> Reply<Vec<TransparencyEntry>> {
+    session.workspace().await.map_err(api)?.transparency_log(limit).await.map_err(api)
+}
+
+#[tauri::command]
+pub async fn market_accounts(session: State<'_, Session>) -> Reply<Vec<MarketAccount>> {
+    session.workspace().await.map_err(api)?.market_accounts().await.map_err(api)
+}
+
+/// Connecting in the window is the user's consent to share, given in the UI.
+#[tauri::command]
+pub async fn add_market_account(
+    session: State<'_, Session>,
+    name: String,
+    url: String,
+    token: String,
+) -> Reply<MarketAccount> {
+    let workspace = session.workspace().await.map_err(api)?;
+    workspace.add_market_account(&name, &url, ApiToken::new(token), ConsentMethod::Ui).await.map_err(api)
+}
+
+#[tauri::command]
+pub async fn set_market_token(session: State<'_, Session>, id: Id, token: String) -> Reply<()> {
+    session.workspace().await.map_err(api)?.set_market_token(id, ApiToken::new(token)).await.map_err(api)
+}
+
+#[tauri::command]
+pub async fn add_saved_search(
+    session: State<'_, Session>,
+    account_id: Id,
+    name: String,
+    query: Option<String>,
+    skills: Vec<String>,
+) -> Reply<SavedSearch> {
+    let workspace = session.workspace().await.map_err(api)?;
+    workspace.add_saved_search(account_id, &name, query, skills).await.map_err(api)
+}
+
+#[tauri::command]
+pub async fn saved_searches(session: State<'_, Session>) -> Reply<Vec<SavedSearch>> {
+    session.workspace().await.map_err(api)?.saved_searches().await.map_err(api)
+}
+
+#[tauri::command]
+pub async fn submit_bid(session: State<'_, Session>, id: Id) -> Reply<Bid> {
+    session.workspace().await.map_err(api)?.submit_bid(id).await.map_err(api)
+}
+
+#[tauri::command]
+pub async fn withdraw_bid(session: State<'_, Session>, id: Id) -> Reply<Bid> {
+    session.workspace().await.map_err(api)?.withdraw_bid(id).await.map_err(api)
 }
 
 #[cfg(test)]

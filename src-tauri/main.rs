@@ -1,8 +1,8 @@
 //! Bidwell's desktop shell: the window, the platform plugins a user expects
 //! (one instance, remembered window, native dialogs, notifications, a log
-//! without personal data), the one [`Session`] its commands work on, and two
-//! timers: the idle lock and task reminders. The commands are in
-//! `commands.rs`; no logic lives here.
+//! without personal data), the one [`Session`] and [`SyncEngine`] its
+//! commands work on, and the timers: the idle lock, task reminders, retention
+//! and marketplace sync. The commands are in `commands.rs`; no logic lives here.
 
 #![cfg_attr(not(debug_assertions), windows_subsystem = "windows")]
 
@@ -10,6 +10,7 @@ mod commands;
 
 use std::time::Duration;
 
+use bidwell_core::sync::{HttpOptions, SyncEngine};
 use bidwell_core::work::LongWork;
 use bidwell_core::{Environment, Session};
 use tauri::webview::PageLoadEvent;
@@ -23,6 +24,10 @@ const IDLE_CHECK: Duration = Duration::from_secs(30);
 const REMINDER_CHECK: Duration = Duration::from_secs(60);
 /// How often the retention rules are offered a run (the core runs them daily).
 const RETENTION_CHECK: Duration = Duration::from_secs(60 * 60);
+/// How often queued marketplace changes are looked at (the core says which are due).
+const SYNC_CHECK: Duration = Duration::from_secs(30);
+/// How often every marketplace is synced while unlocked, due work or not.
+const SYNC_EVERY: Duration = Duration::from_secs(5 * 60);
 
 fn main() {
     let data_dir = bidwell_core::data_dir(std::env::var_os("BIDWELL_DATA_DIR"))
@@ -47,11 +52,13 @@ fn main() {
         })
         .manage(Session::new(data_dir, Environment::system()))
         .manage(LongWork::default())
+        .manage(SyncEngine::http(HttpOptions::default()))
         .setup(|app| {
             let handle = app.handle().clone();
             tauri::async_runtime::spawn(lock_when_idle(handle.clone()));
             tauri::async_runtime::spawn(remind_due_tasks(handle.clone()));
-            tauri::async_runtime::spawn(apply_retention(handle));
+            tauri::async_runtime::spawn(apply_retention(handle.clone()));
+            tauri::async_runtime::spawn(sync_in_background(handle));
             Ok(())
         })
         .invoke_handler(tauri::generate_handler![
@@ -119,6 +126,20 @@ fn main() {
             commands::audit_log,
             commands::verify_audit_log,
             commands::wipe,
+            commands::sync_now,
+            commands::sync_status,
+            commands::retry_failed,
+            commands::sync_outbox,
+            commands::sync_conflicts,
+            commands::resolve_conflict,
+            commands::transparency_log,
+            commands::market_accounts,
+            commands::add_market_account,
+            commands::set_market_token,
+            commands::add_saved_search,
+            commands::saved_searches,
+            commands::submit_bid,
+            commands::withdraw_bid,
         ])
         .run(tauri::generate_context!())
         .expect("the Bidwell window could not start");
@@ -176,5 +197,25 @@ async fn remind_due_tasks(handle: AppHandle) {
                 log::warn!("could not show a task reminder: {e}");
             }
         }
+    }
+}
+
+/// Syncs every few minutes while unlocked, and sooner when the core says a
+/// queued change is due; tells the window after each run so it refreshes.
+async fn sync_in_background(handle: AppHandle) {
+    let mut tick = tokio::time::interval(SYNC_CHECK);
+    let mut last_full = tokio::time::Instant::now();
+    loop {
+        tick.tick().await;
+        let periodic = last_full.elapsed() >= SYNC_EVERY;
+        match handle.state::<Session>().sync_if_due(&handle.state::<SyncEngine>(), periodic).await {
+            Ok(None) => continue,
+            Ok(Some(_)) => {}
+            Err(e) => log::warn!("marketplace sync failed: {}", e.to_api().message),
+        }
+        if periodic {
+            last_full = tokio::time::Instant::now();
+        }
+        let _ = handle.emit("sync-changed", ());
     }
 }
