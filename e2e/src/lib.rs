@@ -300,6 +300,17 @@ impl App {
     /// a session, which launches the app. Fails the test if anything is
     /// missing or slow.
     pub async fn launch(data_dir: &Path) -> App {
+        App::launch_with(data_dir, false).await
+    }
+
+    /// As [`App::launch`], but with no D-Bus session for the app, so there is
+    /// no OS keychain: under xvfb the secret service would wait for a password
+    /// prompt nobody answers. The core then keeps secrets in the database.
+    pub async fn launch_without_keychain(data_dir: &Path) -> App {
+        App::launch_with(data_dir, true).await
+    }
+
+    async fn launch_with(data_dir: &Path, without_keychain: bool) -> App {
         assert!(
             std::env::var_os("DISPLAY").is_some(),
             "{ENABLE_VAR}=1 but DISPLAY is not set: run under xvfb-run (scripts/e2e.sh does)"
@@ -316,6 +327,9 @@ impl App {
             ("XDG_CONFIG_HOME", config_home.as_path()),
             ("XDG_CACHE_HOME", cache_home.as_path()),
         ];
+        let no_bus = [("DBUS_SESSION_BUS_ADDRESS", Path::new("unix:path=/nonexistent/bidwell-e2e-bus"))];
+        let env: Vec<(&str, &Path)> =
+            env.iter().chain(if without_keychain { &no_bus[..] } else { &[] }).copied().collect();
         let driver = Driver::start(&env, log_dir().join(format!("{label}.log")));
 
         let mut caps = serde_json::Map::new();

@@ -1,11 +1,13 @@
 //! The journeys the desktop issue names, through the real window: first run
 //! creates a workspace; add a client, a project, a job and a bid; move the bid
 //! across the board; find the client with the palette; lock, a wrong
-//! passphrase, unlock; quit and relaunch with everything still there.
+//! passphrase, unlock; quit and relaunch with everything still there;
+//! connect a marketplace, sync jobs in, submit a bid, and go offline.
 
 use std::time::Duration;
 
 use bidwell_e2e::{cli, enabled, App};
+use bidwell_market_sim::{SimConfig, SimServer};
 use fantoccini::elements::Element;
 use fantoccini::Locator;
 
@@ -272,5 +274,80 @@ async fn privacy_settings_consent_audit_erase_a_client_and_wipe() {
         left.iter().all(|name| !name.to_string_lossy().starts_with("bidwell.")),
         "workspace files left after the wipe: {left:?}"
     );
+    app.close().await;
+}
+
+/// Notices stack at the bottom right and may cover a form's button; a user would close them.
+async fn dismiss_notices(app: &App) {
+    for button in app.client().find_all(Locator::Css("button[aria-label=Dismiss]")).await.unwrap_or_default() {
+        let _ = button.click().await;
+    }
+}
+
+/// Opens a job from the Jobs screen and saves a draft bid on it in the job's currency.
+async fn draft_bid_on(app: &App, job_title: &str, currency: &str) {
+    press(app, "Jobs").await;
+    app.find_text(job_title).await.click().await.unwrap();
+    press(app, "Bid on this job").await;
+    fill(app, "#field-bid-amount", "800.00").await;
+    fill(app, "#field-bid-currency", currency).await;
+    fill(app, "#field-bid-days", "10").await;
+    fill(app, "#field-bid-proposal", "I have built this kind of thing before.").await;
+    dismiss_notices(app).await;
+    press(app, "Save draft bid").await;
+}
+
+// Multi-threaded: the marketplace serves on this runtime while the test waits on the window.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_marketplace_is_connected_synced_a_bid_submitted_then_offline_queues() {
+    if !enabled("a_marketplace_is_connected_synced_a_bid_submitted_then_offline_queues") {
+        return;
+    }
+    let sim = SimServer::start(SimConfig { jobs: 2, ..SimConfig::default() }).await.expect("the marketplace starts");
+    let jobs = sim.jobs();
+    let data = tempfile::tempdir().unwrap();
+    let env = [("BIDWELL_PASSPHRASE", PASSPHRASE)];
+    cli(data.path(), &env, &["init", "--name", "E2E Sync"]);
+    let app = App::launch_without_keychain(data.path()).await;
+    unlock(&app, PASSPHRASE).await;
+
+    press(&app, "Settings").await;
+    press(&app, "Marketplaces").await;
+    app.find_text("No marketplace is connected").await;
+    fill(&app, "#field-market-name", "Sim").await;
+    fill(&app, "#field-market-url", "ftp://example.org").await;
+    fill(&app, "#field-market-token", "sim-token").await;
+    press(&app, "Connect").await;
+    app.find_text("must start with https://").await;
+    fill(&app, "#field-market-url", &sim.base_url()).await;
+    press(&app, "Connect").await;
+    app.find_text("Saved job searches").await;
+    fill(&app, "#field-search-name", "Everything").await;
+    press(&app, "Add search").await;
+    app.find_text("Everything").await;
+    app.screenshot("15-marketplaces").await;
+
+    press(&app, "Sync now").await;
+    app.find_text("Synced just now · 0 queued").await;
+    press(&app, "Jobs").await;
+    app.find_text(&jobs[0].title).await;
+    app.screenshot("16-synced-jobs").await;
+
+    draft_bid_on(&app, &jobs[0].title, &jobs[0].budget.currency).await;
+    press(&app, "Bids").await;
+    press(&app, "Submit to marketplace").await;
+    app.find_text("1 queued").await;
+    press(&app, "Sync now").await;
+    app.find_text("Synced just now · 0 queued").await;
+    assert_eq!(sim.bids().len(), 1, "the marketplace did not get the bid");
+    app.screenshot("17-bid-submitted").await;
+
+    sim.stop();
+    draft_bid_on(&app, &jobs[1].title, &jobs[1].budget.currency).await;
+    press(&app, "Bids").await;
+    press(&app, "Submit to marketplace").await;
+    press(&app, "Sync now").await;
+    app.find_text("Offline — 1 queued").await;
+    app.screenshot("18-offline-queued").await;
     app.close().await;
 }

@@ -12,7 +12,7 @@ import { ensureJobTitles, jobTitle, loadAll } from "../components/pipeline/jobs"
 import { formatMoney } from "../money";
 import { BID_STATUSES, STATUS_LABEL, canMoveTo, explainRefusal, movesFrom } from "../components/pipeline/status";
 import { fieldOf } from "../components/Field";
-import { notify, refreshSync } from "../state";
+import { notify, refreshSync, syncStatus } from "../state";
 import "./pipeline.css";
 
 type View = "board" | "table";
@@ -38,9 +38,10 @@ export function Bids() {
     }
   }
 
+  // Again after each sync run: the marketplace may have moved a bid.
   useEffect(() => {
     void load();
-  }, []);
+  }, [syncStatus.value?.last_sync_at]);
 
   async function move(bid: Bid, to: BidStatus) {
     if (bid.status === to) return;
