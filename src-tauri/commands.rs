@@ -297,6 +297,11 @@ pub async fn record_consent(session: State<'_, Session>, change: ConsentChange) 
     session.workspace().await.map_err(api)?.record_consent(change).await.map_err(api)
 }
 
+fn storage_not_cleared(e: tauri::Error) -> ApiError {
+    let message = format!("the window's stored data could not be cleared: {e}");
+    ApiError { code: ErrorCode::Internal, message, transient: true, location: None }
+}
+
 /// Opting out also clears the webview's storage, as the core asks.
 #[tauri::command]
 pub async fn set_analytics(
@@ -309,12 +314,7 @@ pub async fn set_analytics(
     if !status.clear_webview_storage {
         return Ok(status);
     }
-    webview.clear_all_browsing_data().map_err(|e| ApiError {
-        code: ErrorCode::Internal,
-        message: format!("the window's stored data could not be cleared: {e}"),
-        transient: true,
-        location: None,
-    })?;
+    webview.clear_all_browsing_data().map_err(storage_not_cleared)?;
     workspace.webview_storage_cleared().await.map_err(api)?;
     workspace.analytics_status().await.map_err(api)
 }
