@@ -119,6 +119,11 @@ fn main() {
             commands::audit_log,
             commands::verify_audit_log,
             commands::wipe,
+            commands::choose_save_path,
+            commands::choose_import_file,
+            commands::export_archive,
+            commands::export_vcard,
+            commands::import_file,
         ])
         .run(tauri::generate_context!())
         .expect("the Bidwell window could not start");
