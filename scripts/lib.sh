@@ -38,8 +38,9 @@ ensure_toolchains() {
 # What building the app and the core needs: a C toolchain for SQLCipher and
 # its vendored OpenSSL, D-Bus headers for the keychain, WebKitGTK for the window.
 BUILD_PACKAGES=(build-essential pkg-config perl libdbus-1-dev libwebkit2gtk-4.1-dev)
-# What the tests need besides: a real Secret Service keychain on a private bus.
-TEST_PACKAGES=(dbus gnome-keyring)
+# What the tests need besides: a real Secret Service keychain on a private bus,
+# and 7-Zip to open a password-protected export as users will.
+TEST_PACKAGES=(dbus gnome-keyring p7zip-full)
 # What the real-window tests need besides (scripts/e2e.sh): a virtual display,
 # WebKit's WebDriver, a font, xprop/xwininfo to read the window's title, a D-Bus session.
 E2E_PACKAGES=(xvfb xauth webkit2gtk-driver fonts-dejavu-core x11-utils dbus)

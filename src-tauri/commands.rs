@@ -3,6 +3,7 @@
 //! Nothing here decides anything; see crates/core.
 
 use bidwell_core::audit::{self, AuditVerification};
+use bidwell_core::portability;
 use bidwell_core::privacy::*;
 use bidwell_core::secret::{Passphrase, RecoveryKey};
 use bidwell_core::seed::{self, SeedPlan, SeedSummary};
@@ -12,11 +13,17 @@ use bidwell_core::work::{LongWork, Progress};
 use bidwell_core::*;
 use tauri::ipc::Channel;
 use tauri::State;
+use tauri_plugin_dialog::DialogExt;
 
 type Reply<T> = std::result::Result<T, ApiError>;
 
 fn api(err: Error) -> ApiError {
     err.to_api()
+}
+
+/// A failure of the platform (the webview, a dialog), not of the core.
+fn platform(what: &str, err: impl std::fmt::Display) -> ApiError {
+    ApiError { code: ErrorCode::Internal, message: format!("{what}: {err}"), transient: true, location: None }
 }
 
 // Session: which screen, create, unlock, lock.
@@ -297,11 +304,6 @@ pub async fn record_consent(session: State<'_, Session>, change: ConsentChange) 
     session.workspace().await.map_err(api)?.record_consent(change).await.map_err(api)
 }
 
-fn storage_not_cleared(e: tauri::Error) -> ApiError {
-    let message = format!("the window's stored data could not be cleared: {e}");
-    ApiError { code: ErrorCode::Internal, message, transient: true, location: None }
-}
-
 /// Opting out also clears the webview's storage, as the core asks.
 #[tauri::command]
 pub async fn set_analytics(
@@ -311,12 +313,11 @@ pub async fn set_analytics(
 ) -> Reply<AnalyticsStatus> {
     let workspace = session.workspace().await.map_err(api)?;
     let status = workspace.set_analytics(enabled, ConsentMethod::Ui).await.map_err(api)?;
-    if !status.clear_webview_storage {
-        return Ok(status);
+    if status.clear_webview_storage {
+        webview.clear_all_browsing_data().map_err(|e| platform("the window's stored data could not be cleared", e))?;
+        return workspace.webview_storage_cleared().await.map_err(api);
     }
-    webview.clear_all_browsing_data().map_err(storage_not_cleared)?;
-    workspace.webview_storage_cleared().await.map_err(api)?;
-    workspace.analytics_status().await.map_err(api)
+    Ok(status)
 }
 
 #[tauri::command]
@@ -482,4 +483,72 @@ mod tests {
         assert!(source.matches("#[tauri::command]").count() > 40, "the commands were not found");
         assert!(long.is_empty(), "commands longer than {MAX_LINES} lines: {long:?}");
     }
+}
+
+// Export and import: native dialogs choose the file; the work reports progress.
+
+/// The platform's save dialog; `None` when the user cancels it.
+#[tauri::command]
+pub async fn choose_save_path(
+    app: tauri::AppHandle,
+    suggested_name: String,
+    kind: portability::FileKind,
+) -> Option<String> {
+    let (label, extensions) = kind.filter();
+    let dialog = app.dialog().file().set_file_name(&suggested_name).add_filter(label, extensions);
+    dialog.blocking_save_file().and_then(|p| p.into_path().ok()).map(|p| p.display().to_string())
+}
+
+/// The platform's open dialog for a file to import; `None` when cancelled.
+#[tauri::command]
+pub async fn choose_import_file(app: tauri::AppHandle) -> Option<String> {
+    let (label, extensions) = portability::FileKind::Importable.filter();
+    let dialog = app.dialog().file().add_filter(label, extensions);
+    dialog.blocking_pick_file().and_then(|p| p.into_path().ok()).map(|p| p.display().to_string())
+}
+
+#[tauri::command]
+pub async fn export_archive(
+    session: State<'_, Session>,
+    work: State<'_, LongWork>,
+    path: String,
+    options: portability::ExportOptions,
+    password: Option<String>,
+    on_progress: Channel<Progress>,
+) -> Reply<portability::ExportSummary> {
+    let ticket = work.start();
+    let password = password.map(Passphrase::new);
+    let mut report =
+        |step: portability::Step| drop(on_progress.send(ticket.progress(&step.stage, step.done, step.total)));
+    let workspace = session.workspace().await.map_err(api)?;
+    let dest = std::path::Path::new(&path);
+    workspace.export(dest, &options, password.as_ref(), &mut report, &ticket.cancel).await.map_err(api)
+}
+
+#[tauri::command]
+pub async fn export_vcard(
+    session: State<'_, Session>,
+    path: String,
+    client: Option<Id>,
+) -> Reply<portability::VcardExportSummary> {
+    let workspace = session.workspace().await.map_err(api)?;
+    workspace.export_vcard(std::path::Path::new(&path), client).await.map_err(api)
+}
+
+#[tauri::command]
+pub async fn import_file(
+    session: State<'_, Session>,
+    work: State<'_, LongWork>,
+    path: String,
+    options: portability::ImportOptions,
+    password: Option<String>,
+    on_progress: Channel<Progress>,
+) -> Reply<portability::ImportSummary> {
+    let ticket = work.start();
+    let password = password.map(Passphrase::new);
+    let mut report =
+        |step: portability::Step| drop(on_progress.send(ticket.progress(&step.stage, step.done, step.total)));
+    let workspace = session.workspace().await.map_err(api)?;
+    let path = std::path::Path::new(&path);
+    workspace.import(path, &options, password.as_ref(), &mut report, &ticket.cancel).await.map_err(api)
 }

@@ -140,6 +140,11 @@ fn main() {
             commands::saved_searches,
             commands::submit_bid,
             commands::withdraw_bid,
+            commands::choose_save_path,
+            commands::choose_import_file,
+            commands::export_archive,
+            commands::export_vcard,
+            commands::import_file,
         ])
         .run(tauri::generate_context!())
         .expect("the Bidwell window could not start");

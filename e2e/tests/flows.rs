@@ -242,6 +242,10 @@ async fn privacy_settings_consent_audit_erase_a_client_and_wipe() {
     press(&app, "Privacy").await;
     app.find_text("Your data at a glance").await;
     app.screenshot("13-privacy-settings").await;
+    app.find_text("Export everything…").await;
+    let scroll = "document.getElementById('privacy-export').scrollIntoView()";
+    app.client().execute(scroll, vec![]).await.unwrap();
+    app.screenshot("13b-privacy-export").await;
     let crash_reports = "//label[contains(normalize-space(.), 'Send crash reports')]/input";
     app.client().find(Locator::XPath(crash_reports)).await.unwrap().click().await.unwrap();
     app.find_text("Consent recorded.").await;

@@ -13,6 +13,12 @@ import type { RetentionRules } from "./bindings/RetentionRules";
 import type { RetentionStatus } from "./bindings/RetentionStatus";
 import type { RetentionSummary } from "./bindings/RetentionSummary";
 import type { WipeReport } from "./bindings/WipeReport";
+import type { ExportOptions } from "./bindings/ExportOptions";
+import type { ExportSummary } from "./bindings/ExportSummary";
+import type { FileKind } from "./bindings/FileKind";
+import type { ImportOptions } from "./bindings/ImportOptions";
+import type { ImportSummary } from "./bindings/ImportSummary";
+import type { VcardExportSummary } from "./bindings/VcardExportSummary";
 import type { ActivityFilter } from "./bindings/ActivityFilter";
 import type { ActivityPatch } from "./bindings/ActivityPatch";
 import type { Activity } from "./bindings/Activity";
@@ -196,4 +202,18 @@ export const sync = {
   savedSearches: () => call<SavedSearch[]>("saved_searches"),
   submitBid: (id: Id) => call<Bid>("submit_bid", { id }),
   withdrawBid: (id: Id) => call<Bid>("withdraw_bid", { id }),
+};
+
+/** Export and import: the platform's file dialogs, then the work with progress and cancel. */
+export const portability = {
+  /** The save dialog; null when the user cancels it. */
+  chooseSavePath: (suggestedName: string, kind: FileKind) =>
+    call<string | null>("choose_save_path", { suggestedName, kind }),
+  /** The open dialog for a file to import; null when cancelled. */
+  chooseImportFile: () => call<string | null>("choose_import_file"),
+  exportArchive: (path: string, options: ExportOptions, password: string | null, onProgress: (p: Progress) => void) =>
+    call<ExportSummary>("export_archive", { path, options, password, onProgress: progressChannel(onProgress) }),
+  exportVcard: (path: string, client: Id | null) => call<VcardExportSummary>("export_vcard", { path, client }),
+  importFile: (path: string, options: ImportOptions, password: string | null, onProgress: (p: Progress) => void) =>
+    call<ImportSummary>("import_file", { path, options, password, onProgress: progressChannel(onProgress) }),
 };

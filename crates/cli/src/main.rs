@@ -176,6 +176,15 @@ async fn dispatch(ws: &Workspace, command: Command, creds: &mut Credentials, out
 }
 
 /// A progress bar on an interactive stderr (not with --json), fed by the core's reports.
+/// Shows each step an export or import reports on `bar`.
+fn show_step(bar: &indicatif::ProgressBar) -> impl FnMut(bidwell_core::portability::Step) + Send + '_ {
+    |step| {
+        bar.set_length(step.total);
+        bar.set_position(step.done);
+        bar.set_message(step.stage);
+    }
+}
+
 fn progress_bar(out: &Output) -> indicatif::ProgressBar {
     if !out.json && std::io::stderr().is_terminal() {
         let bar = indicatif::ProgressBar::new(0);
@@ -217,19 +226,7 @@ async fn export(ws: &Workspace, args: ExportArgs, creds: &mut Credentials, out: 
     let options = bidwell_core::portability::ExportOptions { client, csv_bom: args.csv_bom };
     let bar = progress_bar(out);
     let cancel = cancel_on_ctrl_c();
-    let summary = ws
-        .export(
-            &args.out,
-            &options,
-            password.as_ref(),
-            &mut |p| {
-                bar.set_length(p.total);
-                bar.set_position(p.done);
-                bar.set_message(p.stage);
-            },
-            &cancel,
-        )
-        .await;
+    let summary = ws.export(&args.out, &options, password.as_ref(), &mut show_step(&bar), &cancel).await;
     bar.finish_and_clear();
     let summary = summary?;
     if out.json {
@@ -253,19 +250,7 @@ async fn import(ws: &Workspace, args: ImportArgs, creds: &mut Credentials, out: 
     let options = bidwell_core::portability::ImportOptions { kind, mapping, dry_run: args.dry_run };
     let bar = progress_bar(out);
     let cancel = cancel_on_ctrl_c();
-    let summary = ws
-        .import(
-            &args.file,
-            &options,
-            password.as_ref(),
-            &mut |p| {
-                bar.set_length(p.total);
-                bar.set_position(p.done);
-                bar.set_message(p.stage);
-            },
-            &cancel,
-        )
-        .await;
+    let summary = ws.import(&args.file, &options, password.as_ref(), &mut show_step(&bar), &cancel).await;
     bar.finish_and_clear();
     let summary = summary?;
     if out.json {

@@ -12,8 +12,8 @@ use crate::error::{ApiError, ErrorCode, ImportLocation};
 use crate::id::Id;
 use crate::money::Money;
 use crate::portability::{
-    ColumnMapping, ExportOptions, ExportScope, ExportSummary, ImportKind, ImportOptions, ImportSummary, RecordCounts,
-    VcardExportSummary,
+    ColumnMapping, ExportOptions, ExportScope, ExportSummary, FileKind, ImportKind, ImportOptions, ImportSummary,
+    RecordCounts, VcardExportSummary,
 };
 use crate::preferences::{Preferences, Theme};
 use crate::privacy::*;
@@ -132,6 +132,7 @@ pub fn files() -> Vec<(String, String)> {
         file::<TaskCounts>(&cfg),
         file::<Dashboard>(&cfg),
         file::<ImportLocation>(&cfg),
+        file::<FileKind>(&cfg),
         file::<RecordCounts>(&cfg),
         file::<ColumnMapping>(&cfg),
         file::<ExportOptions>(&cfg),

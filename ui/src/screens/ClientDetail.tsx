@@ -9,7 +9,7 @@ import type { ClientPatch } from "../bindings/ClientPatch";
 import type { Id } from "../bindings/Id";
 import type { Project } from "../bindings/Project";
 import { ClientForm } from "../components/records/ClientForm";
-import { ClientConsents, EraseClient } from "../components/records/ClientPrivacy";
+import { ClientConsents, ClientExport, EraseClient } from "../components/records/ClientPrivacy";
 import { ContactsSection, ProjectsSection, Timeline, WorkSection } from "../components/records/ClientSections";
 import { CLIENT_KINDS, isTyping, labelOf } from "../components/records/labels";
 import { go, notify } from "../state";
@@ -192,6 +192,7 @@ export function ClientDetail({ id }: { id: Id }) {
         <WorkSection clientId={current.id} projects={projects} />
         <Timeline clientId={current.id} />
         <ClientConsents clientId={current.id} />
+        <ClientExport clientId={current.id} name={current.name} />
       </div>
     </div>
   );

@@ -12,6 +12,7 @@ import type { Id } from "../bindings/Id";
 import type { PrivacyOverview } from "../bindings/PrivacyOverview";
 import type { RetentionSummary } from "../bindings/RetentionSummary";
 import { Field } from "../components/Field";
+import { ExportPanel, ImportPanel } from "../components/Portability";
 import { notify, refreshSession } from "../state";
 
 const KIND_LABEL: Record<EntityKind, string> = {
@@ -79,6 +80,16 @@ export function Privacy() {
   return (
     <div class="privacy">
       <AtAGlance overview={overview} />
+      <section aria-labelledby="privacy-export">
+        <h2 id="privacy-export">Export and import</h2>
+        <p class="muted">
+          An export is one ZIP: a JSON and a spreadsheet-safe CSV file per kind of record, a manifest with checksums
+          and a README. It imports back into an empty workspace. Clients also come in from CSV (Upwork, Freelancer,
+          Google, Outlook) and vCard files.
+        </p>
+        <ExportPanel />
+        <ImportPanel onImported={() => void load()} />
+      </section>
       <UserConsents overview={overview} onChange={load} />
       <Analytics overview={overview} onChange={load} />
       <Retention overview={overview} onChange={load} />

@@ -20,6 +20,28 @@ use serde::{Deserialize, Serialize};
 pub use export::{ExportOptions, ExportScope, ExportSummary, VcardExportSummary};
 pub use import::{ImportKind, ImportOptions, ImportSummary};
 
+/// What a file dialog is choosing a file for, and so which files it offers.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, ts_rs::TS)]
+#[serde(rename_all = "snake_case")]
+pub enum FileKind {
+    /// A Bidwell export (ZIP).
+    Archive,
+    Vcard,
+    /// Anything `import` reads: a Bidwell export, a clients CSV, a vCard file.
+    Importable,
+}
+
+impl FileKind {
+    /// The dialog's filter: a label and the file extensions.
+    pub fn filter(self) -> (&'static str, &'static [&'static str]) {
+        match self {
+            FileKind::Archive => ("ZIP archive", &["zip"]),
+            FileKind::Vcard => ("vCard", &["vcf"]),
+            FileKind::Importable => ("Bidwell export, CSV or vCard", &["zip", "csv", "vcf"]),
+        }
+    }
+}
+
 /// How far a long operation has come, for a progress bar: `done` of `total`
 /// steps, `stage` naming the current one (a file name, or a step such as
 /// "validating").

@@ -94,10 +94,11 @@ impl Workspace {
         Ok(AnalyticsStatus { enabled: enabled(&mut conn).await?, queued, clear_webview_storage: clear.is_some() })
     }
 
-    /// The shell cleared the webview's storage and cookies after an opt-out.
-    pub async fn webview_storage_cleared(&self) -> Result<()> {
+    /// The shell cleared the webview's storage and cookies after an opt-out;
+    /// returns the status that no longer asks for it.
+    pub async fn webview_storage_cleared(&self) -> Result<AnalyticsStatus> {
         sqlx::query("DELETE FROM settings WHERE key = ?").bind(CLEAR_WEBVIEW_KEY).execute(&self.pool().await).await?;
-        Ok(())
+        self.analytics_status().await
     }
 
     /// Counts one use of `event` today, only while analytics are on. Returns

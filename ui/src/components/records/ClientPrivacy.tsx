@@ -11,6 +11,7 @@ import type { ProcessingBasis } from "../../bindings/ProcessingBasis";
 import { ConsentHistory } from "../../screens/Privacy";
 import { go, notify } from "../../state";
 import { Field } from "../Field";
+import { ExportPanel } from "../Portability";
 import { formatMoney } from "../../money";
 
 const BASES: { value: ProcessingBasis; label: string }[] = [
@@ -107,6 +108,17 @@ export function ClientConsents({ clientId }: { clientId: Id }) {
         </div>
         <ConsentHistory clientId={clientId} />
       </details>
+    </section>
+  );
+}
+
+/** A data-subject request answered in one click: everything about this client. */
+export function ClientExport({ clientId, name }: { clientId: Id; name: string }) {
+  return (
+    <section aria-labelledby="client-export">
+      <h2 id="client-export">Their data</h2>
+      <p class="muted">Everything Bidwell holds about {name}, in one archive, for a request to see or take their data.</p>
+      <ExportPanel client={clientId} clientName={name} />
     </section>
   );
 }

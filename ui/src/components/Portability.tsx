@@ -1,0 +1,280 @@
+// Export and import, as the Privacy tab and a client's page offer them: the
+// platform's save/open dialog picks the file, the work shows progress and can
+// be cancelled, and an import error points at the file, line and field.
+import { useState } from "preact/hooks";
+import * as api from "../api";
+import type { ImportKind } from "../bindings/ImportKind";
+import type { RecordCounts } from "../bindings/RecordCounts";
+import type { Id } from "../bindings/Id";
+import { notify } from "../state";
+import { Field } from "./Field";
+import { formatBytes } from "../screens/Privacy";
+import { ProgressPanel } from "./ProgressPanel";
+
+const MIN_PASSWORD = 8;
+
+function today(): string {
+  return new Date().toISOString().slice(0, 10);
+}
+
+function slug(text: string): string {
+  return text.normalize("NFKD").replace(/[^\w-]+/g, "-").replace(/^-+|-+$/g, "").toLowerCase() || "client";
+}
+
+function describe(counts: RecordCounts): string {
+  const parts: [number, string][] = [
+    [counts.clients, "clients"],
+    [counts.contacts, "contacts"],
+    [counts.projects, "projects"],
+    [counts.jobs, "jobs"],
+    [counts.bids, "bids"],
+    [counts.milestones, "milestones"],
+    [counts.activities, "notes"],
+    [counts.tasks, "tasks"],
+  ];
+  const shown = parts.filter(([n]) => n > 0).map(([n, what]) => `${n.toLocaleString()} ${what}`);
+  return shown.length > 0 ? shown.join(", ") : "no records";
+}
+
+/** An ApiError from an import, in words that say where the problem is. */
+function importProblem(err: api.ApiError): string {
+  switch (err.code) {
+    case "workspace_not_empty":
+      return "A Bidwell export can only be imported into an empty workspace. Create a new workspace for it, or import clients from a CSV or vCard file instead.";
+    case "archive_password":
+      return "This export is protected: enter its password and try again.";
+    case "cancelled":
+      return "Import cancelled; nothing was written.";
+    case "import_invalid": {
+      const at = err.location;
+      if (!at) return `Nothing was imported: ${err.message}`;
+      const where = [at.file, at.line !== null ? `line ${at.line}` : null, at.field !== null ? `field "${at.field}"` : null]
+        .filter(Boolean)
+        .join(", ");
+      return `Nothing was imported. ${where}: ${err.message}`;
+    }
+    default:
+      return err.message;
+  }
+}
+
+/** "Export everything…" (or one client's data) to a ZIP the user places. */
+export function ExportPanel({ client = null, clientName = "" }: { client?: Id | null; clientName?: string }) {
+  const [protect, setProtect] = useState(false);
+  const [password, setPassword] = useState("");
+  const [repeat, setRepeat] = useState("");
+  const [bom, setBom] = useState(false);
+  const [errors, setErrors] = useState<Record<string, string>>({});
+  const [progress, setProgress] = useState<api.Progress | null | undefined>(undefined);
+  const [done, setDone] = useState<string | null>(null);
+
+  async function exportArchive() {
+    const found: Record<string, string> = {};
+    if (protect) {
+      if ([...password].length < MIN_PASSWORD) found["export-password"] = `Use at least ${MIN_PASSWORD} characters.`;
+      else if (password !== repeat) found["export-repeat"] = "The two passwords differ.";
+    }
+    setErrors(found);
+    if (Object.keys(found).length > 0) return;
+    const name = client ? `bidwell-${slug(clientName)}-${today()}.zip` : `bidwell-export-${today()}.zip`;
+    const path = await api.portability.chooseSavePath(name, "archive");
+    if (!path) return;
+    setProgress(null);
+    try {
+      const options = client ? { client, csv_bom: bom } : { csv_bom: bom };
+      const summary = await api.portability.exportArchive(path, options, protect ? password : null, setProgress);
+      setDone(
+        `Exported ${describe(summary.counts)} to ${summary.path} (${formatBytes(summary.bytes)}` +
+          `${summary.encrypted ? ", password-protected" : ""}).`,
+      );
+      setPassword("");
+      setRepeat("");
+    } catch (raw) {
+      const err = api.asApiError(raw);
+      if (err.code === "cancelled") notify("Export cancelled; no file was written.");
+      else if (err.code === "validation") setErrors({ "export-password": err.message });
+      else notify(`The export failed: ${err.message}`, { tone: "error" });
+    } finally {
+      setProgress(undefined);
+    }
+  }
+
+  async function exportVcard() {
+    const name = client ? `${slug(clientName)}.vcf` : `bidwell-clients-${today()}.vcf`;
+    const path = await api.portability.chooseSavePath(name, "vcard");
+    if (!path) return;
+    try {
+      const summary = await api.portability.exportVcard(path, client);
+      setDone(`Wrote ${summary.cards} contact cards to ${summary.path}.`);
+    } catch (raw) {
+      notify(`The vCard export failed: ${api.asApiError(raw).message}`, { tone: "error" });
+    }
+  }
+
+  if (progress !== undefined) return <ProgressPanel progress={progress} label="Exporting" />;
+  return (
+    <div class="stack" aria-label={client ? "Export this client's data" : "Export everything"}>
+      <label class="check">
+        <input type="checkbox" checked={protect} onChange={(e) => setProtect(e.currentTarget.checked)} />
+        Protect the archive with a password (AES-256; opens in 7-Zip, WinZip and WinRAR, not in the built-in
+        Windows or macOS unzip)
+      </label>
+      {protect && (
+        <>
+          <Field
+            label="Archive password"
+            name="export-password"
+            type="password"
+            value={password}
+            onInput={setPassword}
+            error={errors["export-password"]}
+            autocomplete="new-password"
+          />
+          <Field
+            label="Repeat the password"
+            name="export-repeat"
+            type="password"
+            value={repeat}
+            onInput={setRepeat}
+            error={errors["export-repeat"]}
+            autocomplete="new-password"
+          />
+        </>
+      )}
+      <label class="check">
+        <input type="checkbox" checked={bom} onChange={(e) => setBom(e.currentTarget.checked)} />
+        Mark the CSV files as UTF-8 for older Excel (byte order mark)
+      </label>
+      <div class="form-actions">
+        <button class="primary" onClick={() => void exportArchive()}>
+          {client ? "Export everything about this client…" : "Export everything…"}
+        </button>
+        <button onClick={() => void exportVcard()}>{client ? "Export as vCard…" : "Export clients as vCard…"}</button>
+      </div>
+      {done && (
+        <p role="status" data-testid="export-done">
+          {done}
+        </p>
+      )}
+    </div>
+  );
+}
+
+const KINDS: { value: ImportKind | ""; label: string }[] = [
+  { value: "", label: "Tell from the file name" },
+  { value: "bidwell", label: "A Bidwell export (into an empty workspace)" },
+  { value: "clients", label: "Clients from a CSV file" },
+  { value: "vcard", label: "Contacts from a vCard file" },
+];
+
+/** "Import a file…": check first (nothing written), then import in one go. */
+export function ImportPanel({ onImported }: { onImported: () => void }) {
+  const [path, setPath] = useState<string | null>(null);
+  const [kind, setKind] = useState<ImportKind | "">("");
+  const [mapping, setMapping] = useState("");
+  const [password, setPassword] = useState("");
+  const [problem, setProblem] = useState<string | null>(null);
+  const [checked, setChecked] = useState<string | null>(null);
+  const [progress, setProgress] = useState<api.Progress | null | undefined>(undefined);
+
+  function options(dryRun: boolean) {
+    const pairs = mapping
+      .split("\n")
+      .map((line) => line.trim())
+      .filter(Boolean)
+      .map((line) => {
+        const at = line.lastIndexOf("=");
+        return { column: line.slice(0, at).trim(), field: line.slice(at + 1).trim() };
+      });
+    return kind ? { kind, mapping: pairs, dry_run: dryRun } : { mapping: pairs, dry_run: dryRun };
+  }
+
+  async function choose() {
+    const chosen = await api.portability.chooseImportFile();
+    if (!chosen) return;
+    setPath(chosen);
+    setProblem(null);
+    setChecked(null);
+  }
+
+  async function run(dryRun: boolean) {
+    if (!path) return;
+    const bad = mapping.split("\n").find((l) => l.trim() && !l.includes("="));
+    if (bad) {
+      setProblem(`Each mapping line reads COLUMN=field; "${bad.trim()}" has no "=".`);
+      return;
+    }
+    setProblem(null);
+    setProgress(null);
+    try {
+      const summary = await api.portability.importFile(path, options(dryRun), password || null, setProgress);
+      if (dryRun) {
+        setChecked(`The file is fine: importing it adds ${describe(summary.counts)}.`);
+      } else {
+        notify(`Imported ${describe(summary.counts)}.`);
+        setPath(null);
+        setChecked(null);
+        onImported();
+      }
+    } catch (raw) {
+      setProblem(importProblem(api.asApiError(raw)));
+    } finally {
+      setProgress(undefined);
+    }
+  }
+
+  if (progress !== undefined) return <ProgressPanel progress={progress} label="Importing" />;
+  return (
+    <div class="stack" aria-label="Import">
+      <div class="form-actions">
+        <button onClick={() => void choose()}>Import a file…</button>
+        {path && (
+          <span>
+            <code>{path}</code>
+          </span>
+        )}
+      </div>
+      {path && (
+        <>
+          <label class="field">
+            <span>What the file holds</span>
+            <select aria-label="What the file holds" value={kind} onChange={(e) => setKind(e.currentTarget.value as ImportKind | "")}>
+              {KINDS.map((k) => (
+                <option key={k.value} value={k.value}>
+                  {k.label}
+                </option>
+              ))}
+            </select>
+          </label>
+          <Field
+            label="Column mapping (CSV only, one COLUMN=field per line)"
+            name="import-mapping"
+            value={mapping}
+            onInput={setMapping}
+            multiline
+            hint="Usually not needed: Upwork, Freelancer, Google and Outlook headers are recognised. Use field 'ignore' to skip a column."
+          />
+          <Field
+            label="Archive password (protected Bidwell exports only)"
+            name="import-password"
+            type="password"
+            value={password}
+            onInput={setPassword}
+          />
+          <div class="form-actions">
+            <button onClick={() => void run(true)}>Check the file</button>
+            <button class="primary" onClick={() => void run(false)}>
+              Import
+            </button>
+          </div>
+        </>
+      )}
+      {checked && <p role="status">{checked}</p>}
+      {problem && (
+        <p class="form-error" role="alert" data-testid="import-problem">
+          {problem}
+        </p>
+      )}
+    </div>
+  );
+}
