@@ -67,8 +67,6 @@ export function dismiss(id: number): void {
 
 /** The core's sync status; null until read (or while no workspace is open). */
 export const syncStatus = signal<api.SyncStatus | null>(null);
-/** The last run said the user's consent to share is withdrawn. */
-export const sharingOff = signal(false);
 /** The run under way: its latest progress, or "starting" before the first. */
 export const syncRun = signal<api.Progress | "starting" | null>(null);
 
@@ -87,7 +85,6 @@ export async function syncNow(): Promise<void> {
   syncRun.value = "starting";
   try {
     const report = await api.sync.now((p) => (syncRun.value = p));
-    sharingOff.value = report.sharing_off;
     if (report.cancelled) notify("Sync cancelled; what was done is kept.");
   } catch (raw) {
     notify(api.asApiError(raw).message, { tone: "error" });

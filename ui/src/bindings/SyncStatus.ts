@@ -18,4 +18,9 @@ last_sync_at: string | null,
 /**
  * Changes waiting to be sent (not failed).
  */
-queued: number, failed: Array<FailedChange>, conflicts: number, accounts: Array<AccountStatus>, };
+queued: number, failed: Array<FailedChange>, conflicts: number, accounts: Array<AccountStatus>, 
+/**
+ * The user's consent to share with marketplaces is withdrawn: sync sends
+ * and asks nothing until it is given again (Settings → Privacy).
+ */
+sharing_off: boolean, };

@@ -2,7 +2,7 @@
 // (synced, offline with queued changes, failed, conflicts, token expired,
 // sharing off) and a "Sync now" button. Hidden while no marketplace is connected.
 import { useEffect, useState } from "preact/hooks";
-import { go, sharingOff, syncNow, syncRun, syncStatus } from "../state";
+import { go, syncNow, syncRun, syncStatus } from "../state";
 import { ProgressPanel } from "./ProgressPanel";
 
 /** "just now", "2 min ago", "3 h ago", "4 days ago". */
@@ -25,7 +25,7 @@ export function SyncBar() {
   if (!status || status.accounts.length === 0) return null;
   const run = syncRun.value;
   const parts: string[] = [];
-  if (sharingOff.value) parts.push("Sharing is off");
+  if (status.sharing_off) parts.push("Sharing is off");
   switch (status.state) {
     case "token_expired":
       parts.push("Token expired");

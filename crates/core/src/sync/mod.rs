@@ -96,6 +96,9 @@ pub struct SyncStatus {
     pub failed: Vec<FailedChange>,
     pub conflicts: u64,
     pub accounts: Vec<AccountStatus>,
+    /// The user's consent to share with marketplaces is withdrawn: sync sends
+    /// and asks nothing until it is given again (Settings → Privacy).
+    pub sharing_off: bool,
 }
 
 /// One change waiting in the outbox (the queue view).

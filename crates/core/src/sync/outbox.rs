@@ -331,7 +331,9 @@ impl Workspace {
         let conflicts: i64 = sqlx::query_scalar("SELECT count(*) FROM sync_conflicts WHERE resolved_at IS NULL")
             .fetch_one(&pool)
             .await?;
+        let sharing_off = !crate::privacy::consent::user_shares(&mut *pool.acquire().await?).await?;
         Ok(SyncStatus {
+            sharing_off,
             state,
             last_sync_at,
             queued: queued as u64,

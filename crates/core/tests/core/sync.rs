@@ -459,11 +459,14 @@ async fn with_sharing_withdrawn_nothing_is_sent_or_asked_and_changes_wait() {
     let report = engine.sync_once(&h.ws, &mut |_, _, _| {}, &AtomicBool::new(false)).await.unwrap();
     assert!(report.sharing_off);
     assert!(server.received().is_empty(), "a request left while sharing was withdrawn");
-    assert_eq!(h.ws.sync_status().await.unwrap().queued, 1, "the submitted bid waits, not lost");
+    let status = h.ws.sync_status().await.unwrap();
+    assert_eq!(status.queued, 1, "the submitted bid waits, not lost");
+    assert!(status.sharing_off, "the status says why nothing leaves");
 
     h.ws.record_consent(ConsentChange { granted: true, ..withdraw }).await.unwrap();
     sync(&engine, &h.ws).await;
     assert_eq!(server.bids().len(), 1, "it leaves once sharing is given again");
+    assert!(!h.ws.sync_status().await.unwrap().sharing_off);
 }
 
 #[tokio::test]
