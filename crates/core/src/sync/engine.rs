@@ -19,7 +19,7 @@ use bidwell_marketplace::{
 use chrono::{DateTime, Utc};
 use rand::SeedableRng;
 use rand_chacha::ChaCha8Rng;
-use sqlx::SqliteConnection;
+use sqlx::{Connection, SqliteConnection};
 
 use super::accounts::{saved_searches, MarketAccount};
 use super::outbox::{self, apply_server_bid, parse, restore_server_status, BidTerms, OutboxRow};
@@ -241,52 +241,54 @@ impl SyncEngine {
         report: &mut SyncReport,
         health: &mut Health,
     ) -> Result<Flow> {
-        let pool = ws.pool().await;
-        let mut conn = pool.acquire().await?;
-        let Some(bid) = record::fetch::<Bid>(&mut conn, row.entity_id, true).await.ok() else {
+        // One connection for the whole row: a statement on another pooled
+        // connection would find its page cache stale after our last write and
+        // read (and decrypt) the pages again.
+        let mut conn = ws.pool().await.acquire().await?;
+        let conn = &mut *conn;
+        let Some(bid) = record::fetch::<Bid>(conn, row.entity_id, true).await.ok() else {
             // The bid is gone for good: nothing is left to send.
             sqlx::query("DELETE FROM outbox WHERE seq = ?").bind(row.seq).execute(&mut *conn).await?;
             return Ok(Flow::Go);
         };
-        if let Some(client) = bid_client(&mut conn, &bid).await? {
-            if !self.may_share(&mut conn, client).await? {
+        if let Some(client) = bid_client(conn, &bid).await? {
+            if !self.may_share(conn, client).await? {
                 let now = ws.now();
                 let reason = "the bid's client is restricted; nothing about it leaves this machine";
-                fail_row(&mut conn, row, reason, now).await?;
+                fail_row(conn, row, reason, now).await?;
                 report.failed += 1;
                 return Ok(Flow::Go);
             }
         }
-        drop(conn);
         let now = ws.now();
         let key = IdempotencyKey::new(row.idempotency_key.clone())
             .ok_or_else(|| Error::Inconsistent("an outbox row has an invalid idempotency key".to_owned()))?;
         let result = match row.operation.as_str() {
             outbox::CREATE => {
                 let new: wire::NewBid = parse(&row.payload)?;
-                log_request(ws, row.account_id, Operation::CreateBid, 1, now).await?;
+                log_request(conn, row.account_id, Operation::CreateBid, 1, now).await?;
                 market.create_bid(&key, &new).await
             }
             outbox::WITHDRAW => match &bid.origin.external_id {
                 Some(external) => {
-                    log_request(ws, row.account_id, Operation::WithdrawBid, 1, now).await?;
+                    log_request(conn, row.account_id, Operation::WithdrawBid, 1, now).await?;
                     market.withdraw_bid(external, &key).await
                 }
                 None => Err(never_created()),
             },
-            outbox::UPDATE => return self.send_edit(ws, market, row, &bid, now, report, health).await,
+            outbox::UPDATE => return self.send_edit(conn, market, row, &bid, now, report, health).await,
             _ => Err(MarketError::Permanent {
                 code: wire::ApiErrorCode::Unknown,
                 message: format!("unknown outbox operation {}", row.operation),
             }),
         };
-        self.settle(ws, row, result, now, report, health).await
+        self.settle(conn, row, result, now, report, health).await
     }
 
     #[allow(clippy::too_many_arguments)]
     async fn send_edit(
         &self,
-        ws: &Workspace,
+        conn: &mut SqliteConnection,
         market: &dyn Marketplace,
         row: &OutboxRow,
         bid: &Bid,
@@ -295,7 +297,7 @@ impl SyncEngine {
         health: &mut Health,
     ) -> Result<Flow> {
         let Some(external) = &bid.origin.external_id else {
-            return self.settle(ws, row, Err(never_created()), now, report, health).await;
+            return self.settle(conn, row, Err(never_created()), now, report, health).await;
         };
         let terms: BidTerms = parse(&row.payload)?;
         let base_terms: Option<BidTerms> = row.base_terms.as_deref().map(parse).transpose()?;
@@ -304,27 +306,27 @@ impl SyncEngine {
         // conflict: the edit moves onto the new version. Bounded, so a bid
         // changing under us all the time is retried later rather than forever.
         for _ in 0..3 {
-            log_request(ws, row.account_id, Operation::EditBid, 1, now).await?;
+            log_request(conn, row.account_id, Operation::EditBid, 1, now).await?;
             let result = market.edit_bid(external, u64::try_from(base).unwrap_or(0), &terms.to_edit()).await;
             let Err(MarketError::VersionConflict { current }) = result else {
-                return self.settle(ws, row, result, now, report, health).await;
+                return self.settle(conn, row, result, now, report, health).await;
             };
             health.answered += 1;
             let theirs = BidTerms::of_wire(&current);
             if theirs == terms {
                 // Our earlier try went through; its answer was lost.
-                return self.settle(ws, row, Ok(*current), now, report, health).await;
+                return self.settle(conn, row, Ok(*current), now, report, health).await;
             }
             if base_terms.as_ref() == Some(&theirs) {
                 base = i64::try_from(current.version).unwrap_or(i64::MAX);
                 sqlx::query("UPDATE outbox SET base_version = ? WHERE seq = ?")
                     .bind(base)
                     .bind(row.seq)
-                    .execute(&ws.pool().await)
+                    .execute(&mut *conn)
                     .await?;
                 continue;
             }
-            record_conflict(ws, row, bid, &current, now).await?;
+            record_conflict(conn, row, bid, &current, now).await?;
             report.conflicts += 1;
             return Ok(Flow::Go);
         }
@@ -332,13 +334,13 @@ impl SyncEngine {
             retry_after: None,
             reason: bidwell_marketplace::TransientReason::Retryable(wire::ApiErrorCode::VersionConflict),
         };
-        self.settle(ws, row, Err(busy), now, report, health).await
+        self.settle(conn, row, Err(busy), now, report, health).await
     }
 
     /// Records what happened to a row that was sent.
     async fn settle(
         &self,
-        ws: &Workspace,
+        conn: &mut SqliteConnection,
         row: &OutboxRow,
         result: std::result::Result<wire::Bid, MarketError>,
         now: DateTime<Utc>,
@@ -348,14 +350,13 @@ impl SyncEngine {
         let err = match result {
             Ok(server) => {
                 health.answered += 1;
-                ack(ws, row, &server, now).await?;
+                ack(conn, row, &server, now).await?;
                 report.pushed += 1;
                 return Ok(Flow::Go);
             }
             Err(err) => err,
         };
         health.note(&err);
-        let pool = ws.pool().await;
         match err {
             MarketError::Unauthorized => Ok(Flow::Unauthorized),
             MarketError::Transient { .. } => {
@@ -374,13 +375,13 @@ impl SyncEngine {
                 .bind(next)
                 .bind(now)
                 .bind(row.seq)
-                .execute(&pool)
+                .execute(&mut *conn)
                 .await?;
                 report.deferred += 1;
                 Ok(Flow::Go)
             }
             other => {
-                let mut tx = pool.begin().await?;
+                let mut tx = conn.begin().await?;
                 fail_row(&mut tx, row, &other.to_string(), now).await?;
                 tx.commit().await?;
                 report.failed += 1;
@@ -410,7 +411,8 @@ impl SyncEngine {
             if cancel.load(Ordering::Relaxed) {
                 return Ok(Flow::Cancelled);
             }
-            log_request(ws, account, Operation::ListBids, 0, ws.now()).await?;
+            let mut conn = ws.pool().await.acquire().await?;
+            log_request(&mut conn, account, Operation::ListBids, 0, ws.now()).await?;
             let page = match market.bids_since(cursor.as_ref(), self.options.page_limit).await {
                 Ok(page) => page,
                 Err(MarketError::CursorExpired) if !restarted => {
@@ -426,14 +428,13 @@ impl SyncEngine {
             // page's transaction, which must not wait on the network.
             let mut jobs = Vec::new();
             {
-                let mut conn = ws.pool().await.acquire().await?;
                 let mut seen = HashSet::new();
                 for bid in &page.items {
                     if seen.insert(bid.job_id.clone())
                         && local_bid(&mut conn, account, &bid.id).await?.is_none()
                         && local_job(&mut conn, account, &bid.job_id).await?.is_none()
                     {
-                        log_request(ws, account, Operation::GetJob, 0, ws.now()).await?;
+                        log_request(&mut conn, account, Operation::GetJob, 0, ws.now()).await?;
                         match market.get_job(&bid.job_id).await {
                             Ok(job) => jobs.push(job),
                             Err(MarketError::NotFound) => {}
@@ -443,7 +444,7 @@ impl SyncEngine {
                 }
             }
             let now = ws.now();
-            let mut tx = ws.pool().await.begin().await?;
+            let mut tx = conn.begin().await?;
             for job in &jobs {
                 upsert_job(&mut tx, account, job, now).await?;
             }
@@ -481,7 +482,8 @@ impl SyncEngine {
             if cancel.load(Ordering::Relaxed) {
                 return Ok(Flow::Cancelled);
             }
-            log_request(ws, account, Operation::ListMilestones, 0, ws.now()).await?;
+            let mut conn = ws.pool().await.acquire().await?;
+            log_request(&mut conn, account, Operation::ListMilestones, 0, ws.now()).await?;
             let page = match market.milestones_since(cursor.as_ref(), self.options.page_limit).await {
                 Ok(page) => page,
                 Err(MarketError::CursorExpired) if !restarted => {
@@ -493,7 +495,7 @@ impl SyncEngine {
             };
             health.answered += 1;
             let now = ws.now();
-            let mut tx = ws.pool().await.begin().await?;
+            let mut tx = conn.begin().await?;
             for milestone in &page.items {
                 upsert_milestone(&mut tx, account, milestone, now).await?;
             }
@@ -533,7 +535,8 @@ impl SyncEngine {
                 if cancel.load(Ordering::Relaxed) {
                     return Ok(Flow::Cancelled);
                 }
-                log_request(ws, account, Operation::ListJobs, 0, ws.now()).await?;
+                let mut conn = ws.pool().await.acquire().await?;
+                log_request(&mut conn, account, Operation::ListJobs, 0, ws.now()).await?;
                 let page = match market.list_jobs(&query, cursor.as_ref(), self.options.page_limit).await {
                     Ok(page) => page,
                     Err(MarketError::CursorExpired) if !restarted => {
@@ -545,7 +548,7 @@ impl SyncEngine {
                 };
                 health.answered += 1;
                 let now = ws.now();
-                let mut tx = ws.pool().await.begin().await?;
+                let mut tx = conn.begin().await?;
                 for job in &page.items {
                     upsert_job(&mut tx, account, job, now).await?;
                 }
@@ -621,7 +624,13 @@ async fn bid_client(conn: &mut SqliteConnection, bid: &Bid) -> Result<Option<Id>
 }
 
 /// The transparency log: what kind of data went where, and how many records.
-async fn log_request(ws: &Workspace, account: Id, op: Operation, records: i64, now: DateTime<Utc>) -> Result<()> {
+async fn log_request(
+    conn: &mut SqliteConnection,
+    account: Id,
+    op: Operation,
+    records: i64,
+    now: DateTime<Utc>,
+) -> Result<()> {
     let categories: Vec<String> = op
         .data_categories()
         .iter()
@@ -638,7 +647,7 @@ async fn log_request(ws: &Workspace, account: Id, op: Operation, records: i64, n
     .bind(op.endpoint())
     .bind(serde_json::Value::from(categories).to_string())
     .bind(records)
-    .execute(&ws.pool().await)
+    .execute(conn)
     .await?;
     Ok(())
 }
@@ -668,8 +677,8 @@ async fn fail_row(conn: &mut SqliteConnection, row: &OutboxRow, reason: &str, no
 
 /// The marketplace acknowledged a row: it goes, the bid takes the answer,
 /// and an edit chained behind it learns the version it builds on.
-async fn ack(ws: &Workspace, row: &OutboxRow, server: &wire::Bid, now: DateTime<Utc>) -> Result<()> {
-    let mut tx = ws.pool().await.begin().await?;
+async fn ack(conn: &mut SqliteConnection, row: &OutboxRow, server: &wire::Bid, now: DateTime<Utc>) -> Result<()> {
+    let mut tx = conn.begin().await?;
     sqlx::query("DELETE FROM outbox WHERE seq = ?").bind(row.seq).execute(&mut *tx).await?;
     // A pull may have brought this bid in as a stranger before its create was
     // acknowledged: fold that copy into ours.
@@ -713,13 +722,13 @@ async fn ack(ws: &Workspace, row: &OutboxRow, server: &wire::Bid, now: DateTime<
 }
 
 async fn record_conflict(
-    ws: &Workspace,
+    conn: &mut SqliteConnection,
     row: &OutboxRow,
     bid: &Bid,
     current: &wire::Bid,
     now: DateTime<Utc>,
 ) -> Result<()> {
-    let mut tx = ws.pool().await.begin().await?;
+    let mut tx = conn.begin().await?;
     let mine: Bid = record::fetch(&mut tx, bid.meta.id, true).await?;
     sqlx::query(
         "INSERT INTO sync_conflicts (id, account_id, bid_id, mine, theirs, created_at) VALUES (?, ?, ?, ?, ?, ?)",

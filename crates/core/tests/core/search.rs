@@ -37,6 +37,15 @@ async fn finds_by_prefix_of_any_field_until_deleted_and_again_after_restore() {
         .unwrap();
     assert!(ws.search("harbourl studios", 10).await.unwrap().is_empty(), "the old company is still indexed");
     assert_eq!(ws.search("lantern", 10).await.unwrap().len(), 1);
+
+    // Writing the same text back (sync does, on every acknowledgement) leaves
+    // the entry as it was: found once, by old and new words alike.
+    ws.update_client(client.meta.id, ClientPatch { company: Some(Some("Lantern Works".into())), ..Default::default() })
+        .await
+        .unwrap();
+    for query in ["lantern", "quen", "zurich"] {
+        assert_eq!(ws.search(query, 10).await.unwrap().len(), 1, "{query} after an unchanged write");
+    }
 }
 
 #[tokio::test]
