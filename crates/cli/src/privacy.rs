@@ -204,7 +204,11 @@ pub async fn privacy(ws: &Workspace, cmd: PrivacyCmd, out: &Output) -> Result<()
             for s in &o.consents {
                 println!("Consent {}: {}", s.purpose, if s.granted { "granted" } else { "not given" });
             }
-            println!("Analytics: {}", if o.analytics.enabled { "on" } else { "off" });
+            if o.analytics.enabled {
+                println!("Analytics: on ({} count(s) leave with the next sync)", o.analytics.queued);
+            } else {
+                println!("Analytics: off (every marketplace request says Sec-GPC: 1)");
+            }
         }
     }
     Ok(())

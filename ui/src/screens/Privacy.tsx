@@ -277,12 +277,13 @@ function Analytics({ overview, onChange }: { overview: PrivacyOverview; onChange
           Share anonymous usage counts
           <br />
           <small class="muted">
-            Off by default. Only counts of actions (no names, no text) are kept. While off, every request to a
-            marketplace carries the Global Privacy Control signal (Sec-GPC: 1).
+            Off by default. Only counts of actions (no names, no text) are kept, and sent with the next sync to a
+            connected marketplace. While off, nothing is sent and every request to a marketplace carries the Global
+            Privacy Control signal (Sec-GPC: 1). Bidwell's connection to marketplaces keeps no cookies.
           </small>
         </span>
       </label>
-      {analytics.enabled && <p>{analytics.queued} counts waiting to be sent.</p>}
+      {analytics.enabled && <p>{analytics.queued} counts waiting for the next sync.</p>}
     </section>
   );
 }

@@ -187,12 +187,32 @@ impl SyncEngine {
         if flow == Flow::Go {
             flow = self.pull_jobs(ws, account.id, market.as_ref(), report, &mut health, progress, cancel).await?;
         }
+        if flow == Flow::Go {
+            flow = self.send_privacy_choices(ws, account.id, market.as_ref(), &mut health).await?;
+        }
         match flow {
             Flow::Cancelled => report.cancelled = true,
             Flow::Stopped | Flow::Unauthorized => report.interrupted = true,
             Flow::Go => {}
         }
         record_health(ws, account.id, &health, flow, flow == Flow::Go).await
+    }
+
+    /// After the feeds: the queued usage counts (only when opted in).
+    async fn send_privacy_choices(
+        &self,
+        ws: &Workspace,
+        account: Id,
+        market: &dyn Marketplace,
+        health: &mut Health,
+    ) -> Result<Flow> {
+        match super::privacy::send_usage_counts(ws, account, market).await? {
+            None => Ok(Flow::Go),
+            Some(err) => {
+                health.note(&err);
+                Ok(if matches!(err, MarketError::Unauthorized) { Flow::Unauthorized } else { Flow::Go })
+            }
+        }
     }
 
     // ----- push -----
@@ -621,7 +641,13 @@ async fn bid_client(conn: &mut SqliteConnection, bid: &Bid) -> Result<Option<Id>
 }
 
 /// The transparency log: what kind of data went where, and how many records.
-async fn log_request(ws: &Workspace, account: Id, op: Operation, records: i64, now: DateTime<Utc>) -> Result<()> {
+pub(super) async fn log_request(
+    ws: &Workspace,
+    account: Id,
+    op: Operation,
+    records: i64,
+    now: DateTime<Utc>,
+) -> Result<()> {
     let categories: Vec<String> = op
         .data_categories()
         .iter()

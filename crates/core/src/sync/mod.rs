@@ -7,10 +7,13 @@
 //! - `outbox` owns the local side: queueing a change in the same transaction
 //!   as the change itself, the status, retrying failed rows, conflicts.
 //! - `engine` owns the network side: pushing rows, pulling pages.
+//! - `privacy` owns what a run sends about the user's privacy choices
+//!   (analytics counts when opted in).
 
 mod accounts;
 mod engine;
 mod outbox;
+mod privacy;
 
 use chrono::{DateTime, Utc};
 use serde::{Deserialize, Serialize};

@@ -1,0 +1,118 @@
+//! What a sync run sends about the user's own privacy choices: the queued
+//! anonymous usage counts (only while analytics are opted in and Global
+//! Privacy Control is off). Each request is logged in the transparency log
+//! before it leaves.
+
+use std::collections::BTreeMap;
+
+use bidwell_marketplace::{wire, MarketError, Marketplace, Operation};
+
+use super::engine::log_request;
+use crate::error::Result;
+use crate::id::Id;
+use crate::privacy::UsageCount;
+use crate::Workspace;
+
+/// The API takes at most this many counters per request.
+const MAX_EVENTS_PER_BATCH: usize = 100;
+
+/// Sends the analytics queue to `account`'s marketplace and forgets exactly
+/// what the marketplace accepted. Nothing leaves while analytics are off or
+/// the client says `Sec-GPC: 1`. Returns the marketplace's refusal, if any.
+///
+/// Each count leaves once: the first account whose marketplace accepts the
+/// batch takes it, so with several accounts the counts are not repeated.
+pub(super) async fn send_usage_counts(
+    ws: &Workspace,
+    account: Id,
+    market: &dyn Marketplace,
+) -> Result<Option<MarketError>> {
+    let queued: Vec<UsageCount> = {
+        let mut conn = ws.pool().await.acquire().await?;
+        if market.global_privacy_control() || !crate::privacy::analytics::enabled(&mut conn).await? {
+            return Ok(None);
+        }
+        sqlx::query_as("SELECT event, day, count FROM analytics_queue ORDER BY event, day")
+            .fetch_all(&mut *conn)
+            .await?
+    };
+    for (batch, rows) in batches(&queued) {
+        log_request(ws, account, Operation::SendAnalytics, batch.events.len() as i64, ws.now()).await?;
+        if let Err(err) = market.send_analytics(&batch).await {
+            return Ok(Some(err));
+        }
+        forget_sent(ws, &rows).await?;
+    }
+    Ok(None)
+}
+
+/// The queue as batches of per-event totals (the day stays here: the API
+/// takes no times finer than the request), each with the rows it covers.
+fn batches(queued: &[UsageCount]) -> Vec<(wire::AnalyticsBatch, Vec<UsageCount>)> {
+    let mut by_event: BTreeMap<&str, (u32, Vec<UsageCount>)> = BTreeMap::new();
+    for row in queued {
+        let entry = by_event.entry(row.event.as_str()).or_default();
+        // A row that would overflow the counter waits for the next run.
+        let Some(total) = u32::try_from(row.count).ok().and_then(|c| entry.0.checked_add(c)) else { continue };
+        entry.0 = total;
+        entry.1.push(row.clone());
+    }
+    let events: Vec<(&str, (u32, Vec<UsageCount>))> = by_event.into_iter().collect();
+    events
+        .chunks(MAX_EVENTS_PER_BATCH)
+        .map(|chunk| {
+            let batch = wire::AnalyticsBatch {
+                events: chunk
+                    .iter()
+                    .map(|(name, (count, _))| wire::AnalyticsCount { name: (*name).to_owned(), count: *count })
+                    .collect(),
+            };
+            (batch, chunk.iter().flat_map(|(_, (_, rows))| rows.clone()).collect())
+        })
+        .collect()
+}
+
+/// Subtracts what was sent, in one transaction: a use counted while the
+/// request was out stays queued for the next run.
+async fn forget_sent(ws: &Workspace, sent: &[UsageCount]) -> Result<()> {
+    let mut tx = ws.pool().await.begin().await?;
+    for row in sent {
+        sqlx::query("DELETE FROM analytics_queue WHERE event = ? AND day = ? AND count <= ?")
+            .bind(&row.event)
+            .bind(&row.day)
+            .bind(row.count)
+            .execute(&mut *tx)
+            .await?;
+        sqlx::query("UPDATE analytics_queue SET count = count - ?3 WHERE event = ?1 AND day = ?2 AND count > ?3")
+            .bind(&row.event)
+            .bind(&row.day)
+            .bind(row.count)
+            .execute(&mut *tx)
+            .await?;
+    }
+    tx.commit().await?;
+    Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn count(event: &str, day: &str, count: i64) -> UsageCount {
+        UsageCount { event: event.to_owned(), day: day.to_owned(), count }
+    }
+
+    #[test]
+    fn days_fold_into_one_counter_per_event_and_batches_keep_to_the_limit() {
+        let mut queued = vec![count("a", "2026-11-01", 2), count("a", "2026-11-02", 3), count("b", "2026-11-01", 1)];
+        let got = batches(&queued);
+        assert_eq!(got.len(), 1);
+        let names: Vec<(String, u32)> = got[0].0.events.iter().map(|e| (e.name.clone(), e.count)).collect();
+        assert_eq!(names, vec![("a".to_owned(), 5), ("b".to_owned(), 1)]);
+        assert_eq!(got[0].1.len(), 3, "every row is covered");
+
+        queued = (0..250).map(|i| count(&format!("e{i:03}"), "2026-11-01", 1)).collect();
+        let got = batches(&queued);
+        assert_eq!(got.iter().map(|(b, _)| b.events.len()).collect::<Vec<_>>(), vec![100, 100, 50]);
+    }
+}

@@ -1,0 +1,182 @@
+//! What sync sends about the user's privacy choices, against the real
+//! reference marketplace: anonymous usage counts only after an opt-in, and
+//! `Sec-GPC: 1` on every request otherwise.
+
+use std::collections::BTreeMap;
+use std::sync::Arc;
+
+use async_trait::async_trait;
+use bidwell_core::privacy::ConsentMethod;
+use bidwell_core::sync::{HttpConnector, MarketConnector, SyncEngine};
+use bidwell_core::{NewClient, Workspace};
+use bidwell_market_sim::SimServer;
+use bidwell_marketplace::{wire, ApiToken, IdempotencyKey, MarketError, Marketplace};
+
+use crate::sync::{engine, harness, sim, sync};
+
+const MARKER_NAME: &str = "Zebulon Quartermain-8c1e";
+const MARKER_EMAIL: &str = "zq-8c1e@example.org";
+
+fn analytics_requests(server: &SimServer) -> Vec<bidwell_market_sim::ReceivedRequest> {
+    server.received().into_iter().filter(|r| r.path.ends_with("/analytics/events")).collect()
+}
+
+#[tokio::test]
+async fn opted_in_the_queued_counts_leave_once_without_personal_data_and_the_queue_empties() {
+    let server = sim(3, 0.0).await;
+    let h = harness(&server.base_url()).await;
+    h.ws.create_client(NewClient { name: MARKER_NAME.into(), email: Some(MARKER_EMAIL.into()), ..Default::default() })
+        .await
+        .unwrap();
+    h.ws.set_analytics(true, ConsentMethod::Cli).await.unwrap();
+    for event in ["bid.submit", "bid.submit", "client.add", "export.run", "bid.submit"] {
+        assert!(h.ws.count_usage(event).await.unwrap());
+    }
+    // A second day: counted apart here, one counter per event on the wire.
+    h.clock.advance(chrono::Duration::days(1));
+    h.ws.count_usage("client.add").await.unwrap();
+    let mut expected: BTreeMap<String, u32> = BTreeMap::new();
+    for row in h.ws.queued_usage().await.unwrap() {
+        *expected.entry(row.event).or_default() += row.count as u32;
+    }
+
+    sync(&engine(11), &h.ws).await;
+
+    let sent = analytics_requests(&server);
+    assert_eq!(sent.len(), 1, "one batch");
+    let body = sent[0].body_text();
+    assert!(!body.contains(MARKER_NAME) && !body.contains(MARKER_EMAIL), "no personal data: {body}");
+    assert_eq!(sent[0].header("sec-gpc"), None, "opted in: no Global Privacy Control");
+    let received: BTreeMap<String, u32> = server.analytics().into_iter().map(|c| (c.name, c.count)).collect();
+    assert_eq!(received, expected, "the counts equal what was queued");
+    assert!(h.ws.queued_usage().await.unwrap().is_empty(), "sent counts leave the queue");
+    let log = h.ws.transparency_log(1000).await.unwrap();
+    let entry = log.iter().find(|e| e.operation == "send_analytics").expect("the analytics request is logged");
+    assert!(entry.data_categories.contains("analytics_counts"));
+    assert_eq!(entry.record_count, expected.len() as i64);
+
+    // Nothing new was counted: the next run sends nothing.
+    sync(&engine(12), &h.ws).await;
+    assert_eq!(analytics_requests(&server).len(), 1);
+}
+
+#[tokio::test]
+async fn opted_out_nothing_is_sent_and_every_request_carries_gpc() {
+    let server = sim(3, 0.0).await;
+    let h = harness(&server.base_url()).await;
+    h.ws.set_analytics(true, ConsentMethod::Cli).await.unwrap();
+    h.ws.count_usage("bid.submit").await.unwrap();
+    h.ws.count_usage("client.add").await.unwrap();
+    let status = h.ws.set_analytics(false, ConsentMethod::Cli).await.unwrap();
+    assert_eq!(status.queued, 0, "opting out empties the queue");
+
+    sync(&engine(13), &h.ws).await;
+
+    let received = server.received();
+    assert!(!received.is_empty(), "the sync did reach the marketplace");
+    assert!(analytics_requests(&server).is_empty(), "no analytics request");
+    assert!(server.analytics().is_empty());
+    assert!(received.iter().all(|r| r.header("sec-gpc") == Some("1")), "Sec-GPC: 1 on every request");
+    let log = h.ws.transparency_log(1000).await.unwrap();
+    assert!(!log.iter().any(|e| e.operation == "send_analytics"));
+}
+
+/// Counts one more use while the analytics request is out.
+struct CountsWhileSending {
+    inner: Arc<dyn Marketplace>,
+    ws: Arc<Workspace>,
+}
+
+#[async_trait]
+impl Marketplace for CountsWhileSending {
+    async fn list_jobs(
+        &self,
+        q: &wire::JobQuery,
+        c: Option<&wire::Cursor>,
+        l: u32,
+    ) -> Result<wire::Page<wire::Job>, MarketError> {
+        self.inner.list_jobs(q, c, l).await
+    }
+    async fn get_job(&self, id: &str) -> Result<wire::Job, MarketError> {
+        self.inner.get_job(id).await
+    }
+    async fn get_employer(&self, id: &str) -> Result<wire::Employer, MarketError> {
+        self.inner.get_employer(id).await
+    }
+    async fn create_bid(&self, k: &IdempotencyKey, b: &wire::NewBid) -> Result<wire::Bid, MarketError> {
+        self.inner.create_bid(k, b).await
+    }
+    async fn get_bid(&self, id: &str) -> Result<wire::Bid, MarketError> {
+        self.inner.get_bid(id).await
+    }
+    async fn edit_bid(&self, id: &str, v: u64, e: &wire::BidEdit) -> Result<wire::Bid, MarketError> {
+        self.inner.edit_bid(id, v, e).await
+    }
+    async fn withdraw_bid(&self, id: &str, k: &IdempotencyKey) -> Result<wire::Bid, MarketError> {
+        self.inner.withdraw_bid(id, k).await
+    }
+    async fn bids_since(&self, s: Option<&wire::Cursor>, l: u32) -> Result<wire::Page<wire::Bid>, MarketError> {
+        self.inner.bids_since(s, l).await
+    }
+    async fn milestones_since(
+        &self,
+        s: Option<&wire::Cursor>,
+        l: u32,
+    ) -> Result<wire::Page<wire::Milestone>, MarketError> {
+        self.inner.milestones_since(s, l).await
+    }
+    async fn request_erasure(
+        &self,
+        k: &IdempotencyKey,
+        r: &wire::ErasureRequest,
+    ) -> Result<wire::ErasureReceipt, MarketError> {
+        self.inner.request_erasure(k, r).await
+    }
+    async fn get_consents(&self) -> Result<wire::Consents, MarketError> {
+        self.inner.get_consents().await
+    }
+    async fn put_consents(&self, c: &wire::ConsentChoices) -> Result<wire::Consents, MarketError> {
+        self.inner.put_consents(c).await
+    }
+    async fn send_analytics(&self, b: &wire::AnalyticsBatch) -> Result<(), MarketError> {
+        self.ws.count_usage("bid.submit").await.expect("counted while sending");
+        self.inner.send_analytics(b).await
+    }
+    fn set_global_privacy_control(&self, on: bool) {
+        self.inner.set_global_privacy_control(on)
+    }
+    fn global_privacy_control(&self) -> bool {
+        self.inner.global_privacy_control()
+    }
+}
+
+struct CountingConnector {
+    ws: Arc<Workspace>,
+}
+
+impl MarketConnector for CountingConnector {
+    fn connect(&self, url: &str, token: ApiToken) -> Result<Arc<dyn Marketplace>, MarketError> {
+        let inner = HttpConnector::default().connect(url, token)?;
+        Ok(Arc::new(CountsWhileSending { inner, ws: self.ws.clone() }))
+    }
+}
+
+#[tokio::test]
+async fn a_use_counted_while_the_counts_are_out_stays_queued() {
+    let server = sim(2, 0.0).await;
+    let h = harness(&server.base_url()).await;
+    let _dir = h._dir;
+    let ws = Arc::new(h.ws);
+    ws.set_analytics(true, ConsentMethod::Cli).await.unwrap();
+    for _ in 0..3 {
+        ws.count_usage("bid.submit").await.unwrap();
+    }
+    let engine = SyncEngine::new(Arc::new(CountingConnector { ws: ws.clone() }), Default::default());
+    sync(&engine, &ws).await;
+
+    let sent: Vec<(String, u32)> = server.analytics().into_iter().map(|c| (c.name, c.count)).collect();
+    assert_eq!(sent, vec![("bid.submit".to_owned(), 3)]);
+    let left = ws.queued_usage().await.unwrap();
+    assert_eq!(left.len(), 1);
+    assert_eq!((left[0].event.as_str(), left[0].count), ("bid.submit", 1), "the fourth use waits for the next run");
+}
