@@ -72,6 +72,10 @@ pub enum Command {
         /// The workspace's name, typed out to confirm.
         #[arg(long, value_name = "NAME")]
         confirm: String,
+        /// First ask every connected marketplace to erase your data (needs the workspace unlocked);
+        /// if one does not accept, nothing is wiped. Without it: wipe anyway.
+        #[arg(long)]
+        ask_marketplaces: bool,
     },
     /// Consents: yours per purpose, and each client's.
     #[command(subcommand)]
@@ -127,6 +131,11 @@ pub enum MarketCmd {
     /// Saved job searches: new matching jobs flow into the jobs list on every sync.
     #[command(subcommand)]
     Search(SavedSearchCmd),
+    /// Ask every connected marketplace (or only ACCOUNT_ID) to erase your data there.
+    EraseRequest {
+        #[arg(value_name = "ACCOUNT_ID")]
+        account: Option<String>,
+    },
 }
 
 #[derive(Debug, Subcommand)]

@@ -66,6 +66,70 @@ pub fn wipe(dir: &std::path::Path, confirm: &str, out: &Output) -> Result<()> {
     Ok(())
 }
 
+/// Asks the marketplaces first; a marketplace that does not accept stops the
+/// wipe (the error names it) and the workspace is closed unchanged.
+pub async fn wipe_asking_marketplaces(ws: Workspace, confirm: &str, out: &Output) -> Result<()> {
+    let engine = bidwell_core::sync::SyncEngine::http(bidwell_core::sync::HttpOptions::default());
+    let outcomes = match ws.request_erasure_before_wipe(confirm, &engine).await {
+        Ok(outcomes) => outcomes,
+        Err(err) => {
+            ws.lock().await;
+            return Err(err);
+        }
+    };
+    if !out.json {
+        print_erasure_outcomes(&outcomes);
+    }
+    let report = ws.wipe(confirm).await?;
+    if out.json {
+        out.record(&serde_json::json!({ "erasure_requests": outcomes, "wipe": report }));
+    } else {
+        println!("The key was destroyed and {} file(s) removed.", report.removed_files.len());
+        if report.keychain_entry_removed {
+            println!("The keychain entry was deleted.");
+        }
+    }
+    Ok(())
+}
+
+fn print_erasure_outcomes(outcomes: &[bidwell_core::sync::ErasureRequestOutcome]) {
+    if outcomes.is_empty() {
+        println!("No marketplace is connected; there was nobody to ask.");
+    }
+    for o in outcomes {
+        match (&o.receipt_id, &o.reason) {
+            (Some(receipt), _) if o.accepted => {
+                println!("{} ({}): accepted, reference {receipt}", o.account_name, o.account_id)
+            }
+            (_, reason) => {
+                println!("{} ({}): failed: {}", o.account_name, o.account_id, reason.as_deref().unwrap_or("no answer"))
+            }
+        }
+    }
+}
+
+/// `bidwell market erase-request [ACCOUNT_ID]`: prints each marketplace's
+/// answer; exits non-zero when one did not accept.
+pub async fn erase_request(ws: &Workspace, account: Option<&str>, out: &Output) -> Result<()> {
+    let engine = bidwell_core::sync::SyncEngine::http(bidwell_core::sync::HttpOptions::default());
+    let outcomes = engine.request_erasure(ws, opt_id("account", account)?).await?;
+    if out.json {
+        out.record(&outcomes);
+    } else {
+        print_erasure_outcomes(&outcomes);
+    }
+    let failed: Vec<String> = outcomes
+        .iter()
+        .filter(|o| !o.accepted)
+        .map(|o| format!("{} ({})", o.account_name, o.reason.as_deref().unwrap_or("no answer")))
+        .collect();
+    if failed.is_empty() {
+        Ok(())
+    } else {
+        Err(Error::ErasureRequestFailed { failed, before_wipe: false })
+    }
+}
+
 fn change(args: ConsentArgs, granted: bool) -> Result<ConsentChange> {
     Ok(ConsentChange {
         client_id: opt_id("client", args.client.as_deref())?,

@@ -650,3 +650,27 @@ fn privacy_status_reports_paths_encryption_and_counts() {
     let text = b.run(&["privacy", "status"]);
     assert!(String::from_utf8_lossy(&text.stdout).contains("Encryption: AES-256-CBC"));
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn market_erase_request_and_a_wipe_that_asks_the_marketplaces_first() {
+    use bidwell_market_sim::{SimConfig, SimServer};
+    let server = SimServer::start(SimConfig { jobs: 1, ..SimConfig::default() }).await.unwrap();
+    let b = Bidwell::init();
+    let account = add_market(&b, &server.base_url());
+
+    let outcomes = b.json(&["market", "erase-request", &account]);
+    assert_eq!(outcomes[0]["accepted"], true, "{outcomes}");
+    assert_eq!(server.erasure_requests().len(), 1);
+
+    // The marketplace is gone: the wipe that asks first is refused and wipes nothing.
+    drop(server);
+    let err = b.fails(&["wipe", "--confirm", "Test", "--ask-marketplaces"]);
+    assert_eq!(err["code"], "erasure_request_failed");
+    assert!(err["message"].as_str().unwrap().contains("Sim"), "{err}");
+    assert_eq!(b.json(&["client", "list"])["items"].as_array().unwrap().len(), 0, "the workspace still opens");
+    assert_eq!(b.fails(&["market", "erase-request"])["code"], "erasure_request_failed");
+
+    // Wipe anyway.
+    b.json(&["wipe", "--confirm", "Test"]);
+    assert!(files_under(b.data_dir()).is_empty(), "{:?}", files_under(b.data_dir()));
+}

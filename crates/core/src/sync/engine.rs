@@ -65,7 +65,7 @@ impl Default for SyncOptions {
 
 /// Pushes and pulls for every connected account of a workspace.
 pub struct SyncEngine {
-    connector: Arc<dyn MarketConnector>,
+    pub(super) connector: Arc<dyn MarketConnector>,
     options: SyncOptions,
     rng: Mutex<ChaCha8Rng>,
 }

@@ -1,17 +1,139 @@
-//! What a sync run sends about the user's own privacy choices: the queued
-//! anonymous usage counts (only while analytics are opted in and Global
-//! Privacy Control is off). Each request is logged in the transparency log
-//! before it leaves.
+//! What Bidwell sends marketplaces about the user's own privacy choices: the
+//! queued anonymous usage counts (only while analytics are opted in and
+//! Global Privacy Control is off), and the user's request that a marketplace
+//! erase their data. Each request is logged in the transparency log before
+//! it leaves.
 
 use std::collections::BTreeMap;
 
-use bidwell_marketplace::{wire, MarketError, Marketplace, Operation};
+use bidwell_marketplace::{wire, IdempotencyKey, MarketError, Marketplace, Operation};
+use serde::Serialize;
 
-use super::engine::log_request;
-use crate::error::Result;
+use super::accounts::MarketAccount;
+use super::engine::{log_request, SyncEngine};
+use crate::audit;
+use crate::error::{Error, Result};
 use crate::id::Id;
 use crate::privacy::UsageCount;
 use crate::Workspace;
+
+/// What one marketplace answered to the request to erase the user's data.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, ts_rs::TS)]
+pub struct ErasureRequestOutcome {
+    pub account_id: Id,
+    pub account_name: String,
+    pub accepted: bool,
+    /// The marketplace's reference for the request, when accepted.
+    pub receipt_id: Option<String>,
+    /// Why it was not accepted.
+    pub reason: Option<String>,
+}
+
+impl SyncEngine {
+    /// Asks each connected marketplace (or only `account`) to erase the
+    /// user's data: one request each, bounded by the HTTP timeout. The answer
+    /// of each is returned; the audit log records how many accepted (account
+    /// ids only), the transparency log each request. Sent even while sharing
+    /// with marketplaces is withdrawn: it is the user's own request about
+    /// their data, and it carries nothing else.
+    pub async fn request_erasure(&self, ws: &Workspace, account: Option<Id>) -> Result<Vec<ErasureRequestOutcome>> {
+        let accounts = match account {
+            Some(id) => vec![ws.market_account(id).await?],
+            None => ws.market_accounts().await?,
+        };
+        let mut outcomes = Vec::with_capacity(accounts.len());
+        for account in &accounts {
+            outcomes.push(self.request_erasure_of(ws, account).await?);
+        }
+        let detail: Vec<serde_json::Value> = outcomes
+            .iter()
+            .map(|o| serde_json::json!({ "account_id": o.account_id, "accepted": o.accepted }))
+            .collect();
+        let mut conn = ws.pool().await.acquire().await?;
+        audit::append(
+            &mut conn,
+            ws.now(),
+            audit::action::MARKETPLACE_ERASURE_REQUEST,
+            serde_json::json!({ "accounts": detail }),
+        )
+        .await?;
+        Ok(outcomes)
+    }
+
+    async fn request_erasure_of(&self, ws: &Workspace, account: &MarketAccount) -> Result<ErasureRequestOutcome> {
+        let failed = |reason: String| ErasureRequestOutcome {
+            account_id: account.id,
+            account_name: account.name.clone(),
+            accepted: false,
+            receipt_id: None,
+            reason: Some(reason),
+        };
+        let token = match ws.market_token(account).await {
+            Ok(token) => token,
+            Err(err) => return Ok(failed(format!("its token could not be read: {err}"))),
+        };
+        let market = match self.connector.connect(&account.base_url, token) {
+            Ok(market) => market,
+            Err(err) => return Ok(failed(err.to_string())),
+        };
+        let analytics = crate::privacy::analytics::enabled(&mut *ws.pool().await.acquire().await?).await?;
+        market.set_global_privacy_control(!analytics);
+        let now = ws.now();
+        let key = IdempotencyKey::new(Id::new_at(now).to_string())
+            .ok_or_else(|| Error::Inconsistent("a record id is not a valid idempotency key".to_owned()))?;
+        log_request(ws, account.id, Operation::RequestErasure, 1, now).await?;
+        let request = wire::ErasureRequest { scope: wire::ErasureScope::Account };
+        Ok(match market.request_erasure(&key, &request).await {
+            Ok(receipt) => ErasureRequestOutcome {
+                account_id: account.id,
+                account_name: account.name.clone(),
+                accepted: true,
+                receipt_id: Some(receipt.id),
+                reason: None,
+            },
+            Err(MarketError::Unauthorized) => failed("the marketplace refused the token; give it a new one".to_owned()),
+            Err(err) => failed(err.to_string()),
+        })
+    }
+}
+
+impl Workspace {
+    /// The first half of "wipe, asking the marketplaces first": checks the
+    /// name, then asks every connected marketplace to erase the user's data.
+    /// If any did not accept, nothing is wiped and the error names them; the
+    /// user may then wipe anyway ([`Workspace::wipe`]).
+    pub async fn request_erasure_before_wipe(
+        &self,
+        confirm: &str,
+        engine: &SyncEngine,
+    ) -> Result<Vec<ErasureRequestOutcome>> {
+        if !self.is_named(confirm).await {
+            return Err(crate::privacy::wipe::name_mismatch());
+        }
+        let outcomes = engine.request_erasure(self, None).await?;
+        let failed: Vec<String> = outcomes
+            .iter()
+            .filter(|o| !o.accepted)
+            .map(|o| format!("{} ({})", o.account_name, o.reason.as_deref().unwrap_or("no answer")))
+            .collect();
+        if failed.is_empty() {
+            Ok(outcomes)
+        } else {
+            Err(Error::ErasureRequestFailed { failed, before_wipe: true })
+        }
+    }
+
+    /// Asks the marketplaces first (see [`Workspace::request_erasure_before_wipe`]),
+    /// then wipes. A failed request leaves the workspace as it was.
+    pub async fn wipe_asking_marketplaces(
+        self,
+        confirm: &str,
+        engine: &SyncEngine,
+    ) -> Result<crate::privacy::WipeReport> {
+        self.request_erasure_before_wipe(confirm, engine).await?;
+        self.wipe(confirm).await
+    }
+}
 
 /// The API takes at most this many counters per request.
 const MAX_EVENTS_PER_BATCH: usize = 100;

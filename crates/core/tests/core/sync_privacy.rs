@@ -180,3 +180,74 @@ async fn a_use_counted_while_the_counts_are_out_stays_queued() {
     assert_eq!(left.len(), 1);
     assert_eq!((left[0].event.as_str(), left[0].count), ("bid.submit", 1), "the fourth use waits for the next run");
 }
+
+#[tokio::test]
+async fn an_erasure_request_reaches_the_marketplace_and_the_audit_entry_holds_no_personal_data() {
+    let server = sim(2, 0.0).await;
+    let h = harness(&server.base_url()).await;
+    h.ws.create_client(NewClient { name: MARKER_NAME.into(), email: Some(MARKER_EMAIL.into()), ..Default::default() })
+        .await
+        .unwrap();
+
+    let outcomes = engine(21).request_erasure(&h.ws, None).await.unwrap();
+
+    assert_eq!(outcomes.len(), 1);
+    assert!(outcomes[0].accepted, "{outcomes:?}");
+    assert_eq!(outcomes[0].account_id, h.account);
+    let receipts = server.erasure_requests();
+    assert_eq!(receipts.len(), 1, "the marketplace received one request");
+    assert_eq!(receipts[0].scope, wire::ErasureScope::Account);
+    assert_eq!(outcomes[0].receipt_id.as_deref(), Some(receipts[0].id.as_str()));
+    let request = server.received().into_iter().find(|r| r.path.ends_with("/privacy/erasure-requests")).unwrap();
+    assert!(request.header("idempotency-key").is_some());
+    assert!(!request.body_text().contains(MARKER_NAME) && !request.body_text().contains(MARKER_EMAIL));
+
+    let audit = h.ws.audit_log().await.unwrap();
+    let entry = audit.iter().find(|e| e.action == "marketplace_erasure_request").expect("audited");
+    assert!(entry.detail.contains(&h.account.to_string()) && entry.detail.contains("\"accepted\":true"));
+    for e in &audit {
+        assert!(!e.detail.contains(MARKER_NAME) && !e.detail.contains(MARKER_EMAIL) && !e.detail.contains("Sim"));
+        assert!(!e.detail.contains("sim-token"), "no token in the audit log");
+    }
+    let log = h.ws.transparency_log(100).await.unwrap();
+    let sent = log.iter().find(|e| e.operation == "request_erasure").expect("in the transparency log");
+    assert!(sent.data_categories.contains("erasure_request"));
+}
+
+#[tokio::test]
+async fn a_wipe_that_asks_first_is_refused_while_a_marketplace_is_down_then_wipe_anyway_works() {
+    let server = sim(2, 0.0).await;
+    let h = harness(&server.base_url()).await;
+    let dir = h._dir.path().to_path_buf();
+    let client = h.ws.create_client(NewClient { name: "Kept Ltd".into(), ..Default::default() }).await.unwrap();
+    drop(server);
+
+    let err = h.ws.request_erasure_before_wipe("Sync", &engine(22)).await.unwrap_err();
+    assert_eq!(err.code(), bidwell_core::ErrorCode::ErasureRequestFailed);
+    assert!(err.to_string().contains("Sim"), "the error names the marketplace: {err}");
+    // Nothing was wiped: the workspace still opens its data.
+    assert_eq!(h.ws.client(client.meta.id).await.unwrap().name, "Kept Ltd");
+    assert!(dir.join("bidwell.db").exists());
+    let audit = h.ws.audit_log().await.unwrap();
+    let entry = audit.iter().find(|e| e.action == "marketplace_erasure_request").unwrap();
+    assert!(entry.detail.contains("\"accepted\":false"));
+
+    // A wrong name asks nobody.
+    let err = h.ws.request_erasure_before_wipe("Not it", &engine(22)).await.unwrap_err();
+    assert_eq!(err.code(), bidwell_core::ErrorCode::Validation);
+
+    // "Wipe anyway" is a wipe without asking.
+    let report = h.ws.wipe("Sync").await.unwrap();
+    assert!(report.key_shredded);
+    assert!(!dir.join("bidwell.db").exists() && !dir.join("bidwell.key").exists());
+}
+
+#[tokio::test]
+async fn a_wipe_that_asks_first_asks_every_marketplace_then_wipes() {
+    let server = sim(2, 0.0).await;
+    let h = harness(&server.base_url()).await;
+    let dir = h._dir.path().to_path_buf();
+    h.ws.wipe_asking_marketplaces("Sync", &engine(23)).await.unwrap();
+    assert_eq!(server.erasure_requests().len(), 1);
+    assert!(!dir.join("bidwell.db").exists());
+}
