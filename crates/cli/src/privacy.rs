@@ -130,6 +130,14 @@ pub async fn erase_request(ws: &Workspace, account: Option<&str>, out: &Output) 
     }
 }
 
+/// Prints the recorded row; the marketing choice also says when marketplaces hear it.
+fn note_marketplace_choice(row: ConsentRecord, out: &Output) {
+    out.record(&row);
+    if !out.json && row.purpose == ConsentPurpose::MarketplaceMarketing {
+        println!("Connected marketplaces get this choice with the next sync.");
+    }
+}
+
 fn change(args: ConsentArgs, granted: bool) -> Result<ConsentChange> {
     Ok(ConsentChange {
         client_id: opt_id("client", args.client.as_deref())?,
@@ -172,8 +180,8 @@ pub async fn consent(ws: &Workspace, cmd: ConsentCmd, out: &Output) -> Result<()
                 }
             }
         }
-        ConsentCmd::Grant(args) => out.record(&ws.record_consent(change(args, true)?).await?),
-        ConsentCmd::Withdraw(args) => out.record(&ws.record_consent(change(args, false)?).await?),
+        ConsentCmd::Grant(args) => note_marketplace_choice(ws.record_consent(change(args, true)?).await?, out),
+        ConsentCmd::Withdraw(args) => note_marketplace_choice(ws.record_consent(change(args, false)?).await?, out),
     }
     Ok(())
 }

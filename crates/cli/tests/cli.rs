@@ -674,3 +674,18 @@ async fn market_erase_request_and_a_wipe_that_asks_the_marketplaces_first() {
     b.json(&["wipe", "--confirm", "Test"]);
     assert!(files_under(b.data_dir()).is_empty(), "{:?}", files_under(b.data_dir()));
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_marketing_consent_reaches_the_marketplace_with_the_next_sync() {
+    use bidwell_market_sim::{SimConfig, SimServer};
+    let server = SimServer::start(SimConfig { jobs: 1, ..SimConfig::default() }).await.unwrap();
+    let b = Bidwell::init();
+    add_market(&b, &server.base_url());
+    b.json(&["consent", "grant", "marketplace_marketing"]);
+    assert!(!server.consents().choices.marketing, "nothing leaves before a sync");
+    b.json(&["sync", "--once"]);
+    assert!(server.consents().choices.marketing);
+    b.json(&["consent", "withdraw", "marketplace_marketing"]);
+    b.json(&["sync", "--once"]);
+    assert!(!server.consents().choices.marketing);
+}

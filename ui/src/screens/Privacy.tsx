@@ -41,7 +41,7 @@ const USER_PURPOSES: { purpose: ConsentPurpose; label: string; hint: string }[] 
   {
     purpose: "marketplace_marketing",
     label: "Marketing messages from marketplaces",
-    hint: "Passed on to each connected marketplace as your choice.",
+    hint: "Sent to each connected marketplace with the next sync, once per change.",
   },
 ];
 

@@ -198,7 +198,9 @@ impl SyncEngine {
         record_health(ws, account.id, &health, flow, flow == Flow::Go).await
     }
 
-    /// After the feeds: the queued usage counts (only when opted in).
+    /// After the feeds: the marketing consent when it changed, then the
+    /// queued usage counts (only when opted in). A refusal of one does not
+    /// stop the other, except a refused token.
     async fn send_privacy_choices(
         &self,
         ws: &Workspace,
@@ -206,13 +208,19 @@ impl SyncEngine {
         market: &dyn Marketplace,
         health: &mut Health,
     ) -> Result<Flow> {
-        match super::privacy::send_usage_counts(ws, account, market).await? {
-            None => Ok(Flow::Go),
-            Some(err) => {
-                health.note(&err);
-                Ok(if matches!(err, MarketError::Unauthorized) { Flow::Unauthorized } else { Flow::Go })
+        if let Some(err) = super::privacy::send_consent_choices(ws, account, market).await? {
+            health.note(&err);
+            if matches!(err, MarketError::Unauthorized) {
+                return Ok(Flow::Unauthorized);
             }
         }
+        if let Some(err) = super::privacy::send_usage_counts(ws, account, market).await? {
+            health.note(&err);
+            if matches!(err, MarketError::Unauthorized) {
+                return Ok(Flow::Unauthorized);
+            }
+        }
+        Ok(Flow::Go)
     }
 
     // ----- push -----

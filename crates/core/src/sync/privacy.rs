@@ -1,7 +1,8 @@
 //! What Bidwell sends marketplaces about the user's own privacy choices: the
 //! queued anonymous usage counts (only while analytics are opted in and
-//! Global Privacy Control is off), and the user's request that a marketplace
-//! erase their data. Each request is logged in the transparency log before
+//! Global Privacy Control is off), the "marketing from marketplaces" consent
+//! (when it changed), and the user's request that a marketplace erase their
+//! data. Each request is logged in the transparency log before
 //! it leaves.
 
 use std::collections::BTreeMap;
@@ -14,7 +15,7 @@ use super::engine::{log_request, SyncEngine};
 use crate::audit;
 use crate::error::{Error, Result};
 use crate::id::Id;
-use crate::privacy::UsageCount;
+use crate::privacy::{ConsentPurpose, UsageCount};
 use crate::Workspace;
 
 /// What one marketplace answered to the request to erase the user's data.
@@ -165,6 +166,58 @@ pub(super) async fn send_usage_counts(
         }
         forget_sent(ws, &rows).await?;
     }
+    Ok(None)
+}
+
+/// Sends the user's "marketing from marketplaces" consent to `account`'s
+/// marketplace when it differs from what that account last acknowledged (or
+/// it never did). The other choices the marketplace holds are read first and
+/// kept as they are. Returns the marketplace's refusal, if any; the choice is
+/// then tried again on the next run.
+pub(super) async fn send_consent_choices(
+    ws: &Workspace,
+    account: Id,
+    market: &dyn Marketplace,
+) -> Result<Option<MarketError>> {
+    let (marketing, acknowledged): (bool, Option<bool>) = {
+        let mut conn = ws.pool().await.acquire().await?;
+        let marketing = crate::privacy::consent::latest(&mut conn, None, ConsentPurpose::MarketplaceMarketing)
+            .await?
+            .is_some_and(|r| r.granted);
+        let acknowledged = sqlx::query_scalar("SELECT marketing FROM market_consent_acks WHERE account_id = ?")
+            .bind(account)
+            .fetch_optional(&mut *conn)
+            .await?;
+        (marketing, acknowledged)
+    };
+    if acknowledged == Some(marketing) {
+        return Ok(None);
+    }
+    log_request(ws, account, Operation::GetConsents, 0, ws.now()).await?;
+    let held = match market.get_consents().await {
+        Ok(held) => held,
+        Err(err) => return Ok(Some(err)),
+    };
+    let held = if held.choices.marketing == marketing {
+        held
+    } else {
+        let choices = wire::ConsentChoices { marketing, ..held.choices };
+        log_request(ws, account, Operation::PutConsents, 1, ws.now()).await?;
+        match market.put_consents(&choices).await {
+            Ok(held) => held,
+            Err(err) => return Ok(Some(err)),
+        }
+    };
+    sqlx::query(
+        "INSERT INTO market_consent_acks (account_id, marketing, acknowledged_at) VALUES (?, ?, ?) \
+         ON CONFLICT (account_id) DO UPDATE SET marketing = excluded.marketing, \
+         acknowledged_at = excluded.acknowledged_at",
+    )
+    .bind(account)
+    .bind(held.choices.marketing)
+    .bind(ws.now())
+    .execute(&ws.pool().await)
+    .await?;
     Ok(None)
 }
 

@@ -251,3 +251,87 @@ async fn a_wipe_that_asks_first_asks_every_marketplace_then_wipes() {
     assert_eq!(server.erasure_requests().len(), 1);
     assert!(!dir.join("bidwell.db").exists());
 }
+
+fn consent_puts(server: &SimServer) -> usize {
+    server.received().iter().filter(|r| r.method == "PUT" && r.path.ends_with("/privacy/consents")).count()
+}
+
+async fn set_marketing(ws: &Workspace, granted: bool) {
+    ws.record_consent(bidwell_core::privacy::ConsentChange {
+        client_id: None,
+        purpose: bidwell_core::privacy::ConsentPurpose::MarketplaceMarketing,
+        granted,
+        basis: None,
+        source: None,
+        evidence: None,
+        method: ConsentMethod::Cli,
+    })
+    .await
+    .unwrap();
+}
+
+#[tokio::test]
+async fn the_marketing_choice_reaches_each_marketplace_once_per_change() {
+    let server = sim(2, 0.0).await;
+    // Another choice the user made on the marketplace itself: Bidwell keeps it.
+    let direct = bidwell_marketplace::HttpMarketplace::new(
+        &server.base_url(),
+        ApiToken::new("sim-token".into()),
+        bidwell_marketplace::HttpOptions::default(),
+    )
+    .unwrap();
+    let choices = wire::ConsentChoices { analytics: false, marketing: true, profile_discovery: true };
+    direct.put_consents(&choices).await.unwrap();
+    server.clear_received();
+    let h = harness(&server.base_url()).await;
+    let engine = engine(31);
+
+    // Never given here, so "no" goes out on the first sync.
+    sync(&engine, &h.ws).await;
+    assert_eq!(consent_puts(&server), 1);
+    let held = server.consents();
+    assert!(!held.choices.marketing, "the user's 'no' reached the marketplace");
+    assert!(held.choices.profile_discovery, "the marketplace's other choices are kept");
+
+    // Unchanged: nothing more is sent, nothing is even asked.
+    server.clear_received();
+    sync(&engine, &h.ws).await;
+    assert!(!server.received().iter().any(|r| r.path.ends_with("/privacy/consents")));
+
+    set_marketing(&h.ws, true).await;
+    sync(&engine, &h.ws).await;
+    assert_eq!(consent_puts(&server), 1);
+    assert!(server.consents().choices.marketing);
+    let put = server.received().into_iter().find(|r| r.method == "PUT").unwrap();
+    assert!(!put.body_text().contains("sim-token"));
+    let log = h.ws.transparency_log(1000).await.unwrap();
+    let sent = log.iter().find(|e| e.operation == "put_consents").expect("the change is logged");
+    assert!(sent.data_categories.contains("consent_choices"));
+
+    sync(&engine, &h.ws).await;
+    assert_eq!(consent_puts(&server), 1, "acknowledged: not sent again");
+
+    set_marketing(&h.ws, false).await;
+    sync(&engine, &h.ws).await;
+    assert_eq!(consent_puts(&server), 2);
+    assert!(!server.consents().choices.marketing, "the withdrawal reached the marketplace");
+}
+
+#[tokio::test]
+async fn a_marketing_choice_the_marketplace_did_not_take_is_sent_on_the_next_sync() {
+    let server = sim(2, 0.0).await;
+    let port = server.addr().port();
+    let h = harness(&server.base_url()).await;
+    let engine = engine(32);
+    sync(&engine, &h.ws).await;
+    drop(server);
+    set_marketing(&h.ws, true).await;
+    sync(&engine, &h.ws).await;
+
+    let server =
+        bidwell_market_sim::SimServer::start(bidwell_market_sim::SimConfig { jobs: 2, port, ..Default::default() })
+            .await
+            .expect("the port is free again");
+    sync(&engine, &h.ws).await;
+    assert!(server.consents().choices.marketing, "sent once the marketplace was back");
+}
