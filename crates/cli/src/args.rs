@@ -97,7 +97,7 @@ pub enum Command {
     Key(KeyCmd),
     /// Write everything (or everything about one client) to a ZIP archive, or cards to a vCard file.
     Export(ExportArgs),
-    /// Import a Bidwell export (into an empty workspace), a CSV file of clients, or vCards.
+    /// Import a Bidwell export (into an empty workspace), a CSV file of clients or contacts, or vCards.
     Import(ImportArgs),
     /// Developer tools.
     #[command(subcommand)]
@@ -209,10 +209,12 @@ pub struct ExportArgs {
 pub struct ImportArgs {
     /// The file to import.
     pub file: PathBuf,
-    /// What the file holds: bidwell (an export .zip), clients (.csv) or vcard (.vcf). Default: from the extension.
+    /// What the file holds: bidwell (an export .zip), clients (.csv), contacts (.csv: each row a contact naming
+    /// its client, which is made when missing) or vcard (.vcf). Default: from the extension (.csv: clients).
     #[arg(long)]
     pub kind: Option<String>,
-    /// CSV only: which column fills which client field, e.g. --map "E-mail 2=email" or --map "Shoe size=ignore".
+    /// CSV only: which column fills which field, e.g. --map "E-mail 2=email", --map "Firm=client" (contacts)
+    /// or --map "Shoe size=ignore".
     #[arg(long = "map", value_name = "COLUMN=FIELD")]
     pub map: Vec<String>,
     /// Check the whole file and print the counts; write nothing.

@@ -689,3 +689,26 @@ async fn the_marketing_consent_reaches_the_marketplace_with_the_next_sync() {
     b.json(&["sync", "--once"]);
     assert!(!server.consents().choices.marketing);
 }
+
+#[test]
+fn a_contacts_csv_imports_contacts_under_their_clients_all_or_nothing() {
+    let b = Bidwell::init();
+    let existing = b.id(&["client", "add", "--name", "ACME GmbH"]);
+    let in_dir = tempfile::tempdir().unwrap();
+    let csv = in_dir.path().join("contacts.csv");
+    let good = "First Name,Last Name,Company,E-mail Address,Job Title\n\
+                Ada,Lovelace,ACME GmbH,ada@example.org,CTO\n\
+                Grace,Hopper,Navy Yard,grace@example.org,\n";
+    std::fs::write(&csv, format!("{good}Bob,B,Navy Yard,bob-at-example,\n")).unwrap();
+    let err = b.fails(&["import", csv.to_str().unwrap(), "--kind", "contacts"]);
+    assert_eq!(err["location"], serde_json::json!({ "file": "contacts.csv", "line": 4, "field": "E-mail Address" }));
+    assert_eq!(b.json(&["contact", "list"])["items"].as_array().unwrap().len(), 0, "nothing was imported");
+    assert_eq!(b.json(&["client", "list"])["items"].as_array().unwrap().len(), 1, "no client was made");
+
+    std::fs::write(&csv, good).unwrap();
+    let done = b.json(&["import", csv.to_str().unwrap(), "--kind", "contacts"]);
+    assert_eq!((done["counts"]["contacts"].as_u64(), done["counts"]["clients"].as_u64()), (Some(2), Some(1)));
+    let contacts = b.json(&["contact", "list", "--client", &existing]);
+    assert_eq!(contacts["items"][0]["name"], "Ada Lovelace");
+    assert_eq!(contacts["items"][0]["role"], "CTO");
+}
