@@ -367,6 +367,27 @@ pub async fn wipe(session: State<'_, Session>, confirm: String) -> Reply<WipeRep
     session.wipe(&confirm).await.map_err(api)
 }
 
+/// Asks every connected marketplace to erase the user's data first; if one
+/// does not accept, nothing is wiped (`erasure_request_failed`).
+#[tauri::command]
+pub async fn wipe_asking_marketplaces(
+    session: State<'_, Session>,
+    engine: State<'_, SyncEngine>,
+    confirm: String,
+) -> Reply<WipeReport> {
+    session.wipe_asking_marketplaces(&confirm, &engine).await.map_err(api)
+}
+
+/// Asks each connected marketplace (or only `account_id`) to erase the user's data there.
+#[tauri::command]
+pub async fn request_marketplace_erasure(
+    session: State<'_, Session>,
+    engine: State<'_, SyncEngine>,
+    account_id: Option<Id>,
+) -> Reply<Vec<ErasureRequestOutcome>> {
+    engine.request_erasure(&*session.workspace().await.map_err(api)?, account_id).await.map_err(api)
+}
+
 // Sync: marketplace accounts, the outbox, conflicts and what left the machine.
 
 /// One pass over every connected marketplace, with progress and cancel.

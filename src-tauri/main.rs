@@ -126,6 +126,8 @@ fn main() {
             commands::audit_log,
             commands::verify_audit_log,
             commands::wipe,
+            commands::wipe_asking_marketplaces,
+            commands::request_marketplace_erasure,
             commands::sync_now,
             commands::sync_status,
             commands::retry_failed,

@@ -1,9 +1,9 @@
-//! The clients CSV importer on arbitrary bytes: it must return clients or an
-//! import error, never panic. The first byte picks a column mapping, so the
-//! `--map` path is exercised too.
+//! The clients and contacts CSV importers on arbitrary bytes: each must
+//! return records or an import error, never panic. The first byte picks a
+//! column mapping, so the `--map` path is exercised too.
 #![no_main]
 
-use bidwell_core::portability::csv_import::parse_clients_csv;
+use bidwell_core::portability::csv_import::{parse_clients_csv, parse_contacts_csv};
 use bidwell_core::portability::ColumnMapping;
 use libfuzzer_sys::fuzz_target;
 
@@ -21,6 +21,12 @@ fuzz_target!(|data: &[u8]| {
     if let Ok(clients) = parse_clients_csv("fuzz.csv", bytes, &mapping, now) {
         for c in clients {
             assert!(!c.name.trim().is_empty(), "an imported client always has a name");
+        }
+    }
+    if let Ok(rows) = parse_contacts_csv("fuzz.csv", bytes, &mapping, now) {
+        for r in rows {
+            assert!(!r.contact.name.trim().is_empty(), "an imported contact always has a name");
+            assert!(!r.client_name.trim().is_empty(), "and names its client");
         }
     }
 });

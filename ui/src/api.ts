@@ -13,6 +13,7 @@ import type { RetentionRules } from "./bindings/RetentionRules";
 import type { RetentionStatus } from "./bindings/RetentionStatus";
 import type { RetentionSummary } from "./bindings/RetentionSummary";
 import type { WipeReport } from "./bindings/WipeReport";
+import type { ErasureRequestOutcome } from "./bindings/ErasureRequestOutcome";
 import type { ExportOptions } from "./bindings/ExportOptions";
 import type { ExportSummary } from "./bindings/ExportSummary";
 import type { FileKind } from "./bindings/FileKind";
@@ -74,7 +75,7 @@ import type { SyncReport } from "./bindings/SyncReport";
 import type { SyncStatus } from "./bindings/SyncStatus";
 import type { TransparencyEntry } from "./bindings/TransparencyEntry";
 
-export type { ApiError, Progress };
+export type { ApiError, ErasureRequestOutcome, Progress };
 export type { BidTerms, MarketAccount, SavedSearch, SyncConflict, SyncStatus, TransparencyEntry };
 
 /** Anything thrown by a call is an ApiError; this narrows what `catch` gets. */
@@ -178,6 +179,12 @@ export const privacy = {
   verifyAuditLog: () => call<AuditVerification>("verify_audit_log"),
   /** Destroys the workspace; `confirm` must be its name. */
   wipe: (confirm: string) => call<WipeReport>("wipe", { confirm }),
+  /** Asks every connected marketplace to erase my data first; fails with
+   * `erasure_request_failed` (nothing wiped) when one does not accept. */
+  wipeAskingMarketplaces: (confirm: string) => call<WipeReport>("wipe_asking_marketplaces", { confirm }),
+  /** Asks each connected marketplace (or one) to erase my data there. */
+  requestMarketplaceErasure: (accountId: Id | null = null) =>
+    call<ErasureRequestOutcome[]>("request_marketplace_erasure", { accountId }),
 };
 
 /** Marketplace sync: accounts, saved searches, the outbox, conflicts, what was sent. */

@@ -72,6 +72,10 @@ pub enum Command {
         /// The workspace's name, typed out to confirm.
         #[arg(long, value_name = "NAME")]
         confirm: String,
+        /// First ask every connected marketplace to erase your data (needs the workspace unlocked);
+        /// if one does not accept, nothing is wiped. Without it: wipe anyway.
+        #[arg(long)]
+        ask_marketplaces: bool,
     },
     /// Consents: yours per purpose, and each client's.
     #[command(subcommand)]
@@ -93,7 +97,7 @@ pub enum Command {
     Key(KeyCmd),
     /// Write everything (or everything about one client) to a ZIP archive, or cards to a vCard file.
     Export(ExportArgs),
-    /// Import a Bidwell export (into an empty workspace), a CSV file of clients, or vCards.
+    /// Import a Bidwell export (into an empty workspace), a CSV file of clients or contacts, or vCards.
     Import(ImportArgs),
     /// Developer tools.
     #[command(subcommand)]
@@ -127,6 +131,11 @@ pub enum MarketCmd {
     /// Saved job searches: new matching jobs flow into the jobs list on every sync.
     #[command(subcommand)]
     Search(SavedSearchCmd),
+    /// Ask every connected marketplace (or only ACCOUNT_ID) to erase your data there.
+    EraseRequest {
+        #[arg(value_name = "ACCOUNT_ID")]
+        account: Option<String>,
+    },
 }
 
 #[derive(Debug, Subcommand)]
@@ -200,10 +209,12 @@ pub struct ExportArgs {
 pub struct ImportArgs {
     /// The file to import.
     pub file: PathBuf,
-    /// What the file holds: bidwell (an export .zip), clients (.csv) or vcard (.vcf). Default: from the extension.
+    /// What the file holds: bidwell (an export .zip), clients (.csv), contacts (.csv: each row a contact naming
+    /// its client, which is made when missing) or vcard (.vcf). Default: from the extension (.csv: clients).
     #[arg(long)]
     pub kind: Option<String>,
-    /// CSV only: which column fills which client field, e.g. --map "E-mail 2=email" or --map "Shoe size=ignore".
+    /// CSV only: which column fills which field, e.g. --map "E-mail 2=email", --map "Firm=client" (contacts)
+    /// or --map "Shoe size=ignore".
     #[arg(long = "map", value_name = "COLUMN=FIELD")]
     pub map: Vec<String>,
     /// Check the whole file and print the counts; write nothing.

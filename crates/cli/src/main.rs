@@ -51,10 +51,14 @@ async fn run(cli: Cli, out: &Output) -> Result<()> {
         return init_workspace(&dir, init, &mut creds, env, out).await;
     }
     // Wiping needs no unlock: a forgotten passphrase is no reason to keep the data.
-    if let Command::Wipe { confirm } = &cli.command {
+    if let Command::Wipe { confirm, ask_marketplaces: false } = &cli.command {
         return privacy::wipe(&dir, confirm, out);
     }
     let ws = unlock::open(&dir, &mut creds, env).await?;
+    // Asking the marketplaces first needs their tokens, inside the database.
+    if let Command::Wipe { confirm, ask_marketplaces: true } = &cli.command {
+        return privacy::wipe_asking_marketplaces(ws, confirm, out).await;
+    }
     let result = dispatch(&ws, cli.command, &mut creds, out).await;
     ws.lock().await;
     result
@@ -693,6 +697,7 @@ async fn market(ws: &Workspace, cmd: MarketCmd, creds: &mut Credentials, out: &O
             out.record(&ws.add_saved_search(id("account", &account)?, &name, query, skills).await?);
         }
         MarketCmd::Search(SavedSearchCmd::List) => out.record(&ws.saved_searches().await?),
+        MarketCmd::EraseRequest { account } => privacy::erase_request(ws, account.as_deref(), out).await?,
     }
     Ok(())
 }

@@ -66,6 +66,78 @@ pub fn wipe(dir: &std::path::Path, confirm: &str, out: &Output) -> Result<()> {
     Ok(())
 }
 
+/// Asks the marketplaces first; a marketplace that does not accept stops the
+/// wipe (the error names it) and the workspace is closed unchanged.
+pub async fn wipe_asking_marketplaces(ws: Workspace, confirm: &str, out: &Output) -> Result<()> {
+    let engine = bidwell_core::sync::SyncEngine::http(bidwell_core::sync::HttpOptions::default());
+    let outcomes = match ws.request_erasure_before_wipe(confirm, &engine).await {
+        Ok(outcomes) => outcomes,
+        Err(err) => {
+            ws.lock().await;
+            return Err(err);
+        }
+    };
+    if !out.json {
+        print_erasure_outcomes(&outcomes);
+    }
+    let report = ws.wipe(confirm).await?;
+    if out.json {
+        out.record(&serde_json::json!({ "erasure_requests": outcomes, "wipe": report }));
+    } else {
+        println!("The key was destroyed and {} file(s) removed.", report.removed_files.len());
+        if report.keychain_entry_removed {
+            println!("The keychain entry was deleted.");
+        }
+    }
+    Ok(())
+}
+
+fn print_erasure_outcomes(outcomes: &[bidwell_core::sync::ErasureRequestOutcome]) {
+    if outcomes.is_empty() {
+        println!("No marketplace is connected; there was nobody to ask.");
+    }
+    for o in outcomes {
+        match (&o.receipt_id, &o.reason) {
+            (Some(receipt), _) if o.accepted => {
+                println!("{} ({}): accepted, reference {receipt}", o.account_name, o.account_id)
+            }
+            (_, reason) => {
+                println!("{} ({}): failed: {}", o.account_name, o.account_id, reason.as_deref().unwrap_or("no answer"))
+            }
+        }
+    }
+}
+
+/// `bidwell market erase-request [ACCOUNT_ID]`: prints each marketplace's
+/// answer; exits non-zero when one did not accept.
+pub async fn erase_request(ws: &Workspace, account: Option<&str>, out: &Output) -> Result<()> {
+    let engine = bidwell_core::sync::SyncEngine::http(bidwell_core::sync::HttpOptions::default());
+    let outcomes = engine.request_erasure(ws, opt_id("account", account)?).await?;
+    if out.json {
+        out.record(&outcomes);
+    } else {
+        print_erasure_outcomes(&outcomes);
+    }
+    let failed: Vec<String> = outcomes
+        .iter()
+        .filter(|o| !o.accepted)
+        .map(|o| format!("{} ({})", o.account_name, o.reason.as_deref().unwrap_or("no answer")))
+        .collect();
+    if failed.is_empty() {
+        Ok(())
+    } else {
+        Err(Error::ErasureRequestFailed { failed, before_wipe: false })
+    }
+}
+
+/// Prints the recorded row; the marketing choice also says when marketplaces hear it.
+fn note_marketplace_choice(row: ConsentRecord, out: &Output) {
+    out.record(&row);
+    if !out.json && row.purpose == ConsentPurpose::MarketplaceMarketing {
+        println!("Connected marketplaces get this choice with the next sync.");
+    }
+}
+
 fn change(args: ConsentArgs, granted: bool) -> Result<ConsentChange> {
     Ok(ConsentChange {
         client_id: opt_id("client", args.client.as_deref())?,
@@ -108,8 +180,8 @@ pub async fn consent(ws: &Workspace, cmd: ConsentCmd, out: &Output) -> Result<()
                 }
             }
         }
-        ConsentCmd::Grant(args) => out.record(&ws.record_consent(change(args, true)?).await?),
-        ConsentCmd::Withdraw(args) => out.record(&ws.record_consent(change(args, false)?).await?),
+        ConsentCmd::Grant(args) => note_marketplace_choice(ws.record_consent(change(args, true)?).await?, out),
+        ConsentCmd::Withdraw(args) => note_marketplace_choice(ws.record_consent(change(args, false)?).await?, out),
     }
     Ok(())
 }
@@ -204,7 +276,11 @@ pub async fn privacy(ws: &Workspace, cmd: PrivacyCmd, out: &Output) -> Result<()
             for s in &o.consents {
                 println!("Consent {}: {}", s.purpose, if s.granted { "granted" } else { "not given" });
             }
-            println!("Analytics: {}", if o.analytics.enabled { "on" } else { "off" });
+            if o.analytics.enabled {
+                println!("Analytics: on ({} count(s) leave with the next sync)", o.analytics.queued);
+            } else {
+                println!("Analytics: off (every marketplace request says Sec-GPC: 1)");
+            }
         }
     }
     Ok(())

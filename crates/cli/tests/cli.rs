@@ -650,3 +650,65 @@ fn privacy_status_reports_paths_encryption_and_counts() {
     let text = b.run(&["privacy", "status"]);
     assert!(String::from_utf8_lossy(&text.stdout).contains("Encryption: AES-256-CBC"));
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn market_erase_request_and_a_wipe_that_asks_the_marketplaces_first() {
+    use bidwell_market_sim::{SimConfig, SimServer};
+    let server = SimServer::start(SimConfig { jobs: 1, ..SimConfig::default() }).await.unwrap();
+    let b = Bidwell::init();
+    let account = add_market(&b, &server.base_url());
+
+    let outcomes = b.json(&["market", "erase-request", &account]);
+    assert_eq!(outcomes[0]["accepted"], true, "{outcomes}");
+    assert_eq!(server.erasure_requests().len(), 1);
+
+    // The marketplace is gone: the wipe that asks first is refused and wipes nothing.
+    drop(server);
+    let err = b.fails(&["wipe", "--confirm", "Test", "--ask-marketplaces"]);
+    assert_eq!(err["code"], "erasure_request_failed");
+    assert!(err["message"].as_str().unwrap().contains("Sim"), "{err}");
+    assert_eq!(b.json(&["client", "list"])["items"].as_array().unwrap().len(), 0, "the workspace still opens");
+    assert_eq!(b.fails(&["market", "erase-request"])["code"], "erasure_request_failed");
+
+    // Wipe anyway.
+    b.json(&["wipe", "--confirm", "Test"]);
+    assert!(files_under(b.data_dir()).is_empty(), "{:?}", files_under(b.data_dir()));
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_marketing_consent_reaches_the_marketplace_with_the_next_sync() {
+    use bidwell_market_sim::{SimConfig, SimServer};
+    let server = SimServer::start(SimConfig { jobs: 1, ..SimConfig::default() }).await.unwrap();
+    let b = Bidwell::init();
+    add_market(&b, &server.base_url());
+    b.json(&["consent", "grant", "marketplace_marketing"]);
+    assert!(!server.consents().choices.marketing, "nothing leaves before a sync");
+    b.json(&["sync", "--once"]);
+    assert!(server.consents().choices.marketing);
+    b.json(&["consent", "withdraw", "marketplace_marketing"]);
+    b.json(&["sync", "--once"]);
+    assert!(!server.consents().choices.marketing);
+}
+
+#[test]
+fn a_contacts_csv_imports_contacts_under_their_clients_all_or_nothing() {
+    let b = Bidwell::init();
+    let existing = b.id(&["client", "add", "--name", "ACME GmbH"]);
+    let in_dir = tempfile::tempdir().unwrap();
+    let csv = in_dir.path().join("contacts.csv");
+    let good = "First Name,Last Name,Company,E-mail Address,Job Title\n\
+                Ada,Lovelace,ACME GmbH,ada@example.org,CTO\n\
+                Grace,Hopper,Navy Yard,grace@example.org,\n";
+    std::fs::write(&csv, format!("{good}Bob,B,Navy Yard,bob-at-example,\n")).unwrap();
+    let err = b.fails(&["import", csv.to_str().unwrap(), "--kind", "contacts"]);
+    assert_eq!(err["location"], serde_json::json!({ "file": "contacts.csv", "line": 4, "field": "E-mail Address" }));
+    assert_eq!(b.json(&["contact", "list"])["items"].as_array().unwrap().len(), 0, "nothing was imported");
+    assert_eq!(b.json(&["client", "list"])["items"].as_array().unwrap().len(), 1, "no client was made");
+
+    std::fs::write(&csv, good).unwrap();
+    let done = b.json(&["import", csv.to_str().unwrap(), "--kind", "contacts"]);
+    assert_eq!((done["counts"]["contacts"].as_u64(), done["counts"]["clients"].as_u64()), (Some(2), Some(1)));
+    let contacts = b.json(&["contact", "list", "--client", &existing]);
+    assert_eq!(contacts["items"][0]["name"], "Ada Lovelace");
+    assert_eq!(contacts["items"][0]["role"], "CTO");
+}

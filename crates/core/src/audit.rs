@@ -24,6 +24,8 @@ pub mod action {
     pub const RETENTION_RUN: &str = "retention_run";
     pub const RESTRICTION_CHANGE: &str = "restriction_change";
     pub const ANALYTICS_CHANGE: &str = "analytics_change";
+    /// Erasure requests sent to marketplaces (detail: per account id, accepted or not).
+    pub const MARKETPLACE_ERASURE_REQUEST: &str = "marketplace_erasure_request";
 }
 
 const GENESIS: &str = "0000000000000000000000000000000000000000000000000000000000000000";

@@ -22,8 +22,8 @@ use crate::seed::SeedSummary;
 use crate::session::SessionState;
 use crate::store::*;
 use crate::sync::{
-    AccountStatus, BidTerms, ConnectionState, FailedChange, MarketAccount, OutboxEntry, Resolution, SavedSearch,
-    SyncConflict, SyncReport, SyncStatus, TransparencyEntry,
+    AccountStatus, BidTerms, ConnectionState, ErasureRequestOutcome, FailedChange, MarketAccount, OutboxEntry,
+    Resolution, SavedSearch, SyncConflict, SyncReport, SyncStatus, TransparencyEntry,
 };
 use crate::vault::ProtectionKind;
 use crate::work::Progress;
@@ -166,6 +166,7 @@ pub fn files() -> Vec<(String, String)> {
         file::<SeedSummary>(&cfg),
         file::<ConnectionState>(&cfg),
         file::<SyncReport>(&cfg),
+        file::<ErasureRequestOutcome>(&cfg),
         file::<FailedChange>(&cfg),
         file::<AccountStatus>(&cfg),
         file::<SyncStatus>(&cfg),

@@ -43,6 +43,9 @@ pub enum ErrorCode {
     ArchivePassword,
     /// The user cancelled a long operation; nothing was written.
     Cancelled,
+    /// A marketplace did not accept the request to erase the user's data, so a
+    /// wipe that was to ask first did not happen (the user may wipe anyway).
+    ErasureRequestFailed,
 }
 
 /// What crosses a boundary (IPC, `--json`): `{ "code": …, "message": …, "transient": … }`.
@@ -123,6 +126,13 @@ pub enum Error {
     ArchivePassword(String),
     #[error("cancelled; nothing was written")]
     Cancelled,
+    #[error(
+        "not every marketplace accepted the request to erase your data: {}. {}",
+        failed.join("; "),
+        if *before_wipe { "Nothing was wiped; try again later, or wipe without asking the marketplaces" }
+        else { "Try again later" }
+    )]
+    ErasureRequestFailed { failed: Vec<String>, before_wipe: bool },
 }
 
 pub type Result<T, E = Error> = std::result::Result<T, E>;
@@ -155,6 +165,7 @@ impl Error {
             Error::WorkspaceNotEmpty(_) => ErrorCode::WorkspaceNotEmpty,
             Error::ArchivePassword(_) => ErrorCode::ArchivePassword,
             Error::Cancelled => ErrorCode::Cancelled,
+            Error::ErasureRequestFailed { .. } => ErrorCode::ErasureRequestFailed,
         }
     }
 

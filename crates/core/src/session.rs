@@ -83,6 +83,26 @@ impl Session {
         }
     }
 
+    /// Wipes after asking every connected marketplace to erase the user's
+    /// data. Needs the workspace unlocked (the tokens are inside). If any
+    /// marketplace does not accept, the workspace stays open and unchanged and
+    /// the error names them; [`Session::wipe`] is "wipe anyway".
+    pub async fn wipe_asking_marketplaces(
+        &self,
+        confirm: &str,
+        engine: &crate::sync::SyncEngine,
+    ) -> Result<crate::privacy::WipeReport> {
+        let mut open = self.open.write().await;
+        match open.as_ref() {
+            Some(workspace) => workspace.request_erasure_before_wipe(confirm, engine).await?,
+            None => return Err(Error::Locked),
+        };
+        match open.take() {
+            Some(workspace) => workspace.wipe(confirm).await,
+            None => Err(Error::Locked),
+        }
+    }
+
     /// The open workspace, or `locked`. Counts as use for the idle timer.
     pub async fn workspace(&self) -> Result<RwLockReadGuard<'_, Workspace>> {
         let guard = RwLockReadGuard::try_map(self.open.read().await, Option::as_ref).map_err(|_| Error::Locked)?;

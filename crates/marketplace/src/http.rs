@@ -95,6 +95,8 @@ impl HttpMarketplace {
         let http = reqwest::Client::builder()
             .timeout(options.request_timeout)
             .connect_timeout(options.connect_timeout)
+            // No cookie store: reqwest's `cookies` feature is off, so the client
+            // keeps no cookie jar and an analytics opt-out has none to clear.
             // A redirect could carry the request elsewhere; the API never redirects.
             .redirect(reqwest::redirect::Policy::none())
             .user_agent(concat!("bidwell/", env!("CARGO_PKG_VERSION")))

@@ -3,4 +3,4 @@
 /**
  * What kind of file is being imported.
  */
-export type ImportKind = "bidwell" | "clients" | "vcard";
+export type ImportKind = "bidwell" | "clients" | "vcard" | "contacts";

@@ -164,6 +164,7 @@ const KINDS: { value: ImportKind | ""; label: string }[] = [
   { value: "", label: "Tell from the file name" },
   { value: "bidwell", label: "A Bidwell export (into an empty workspace)" },
   { value: "clients", label: "Clients from a CSV file" },
+  { value: "contacts", label: "Contacts from a CSV file (each joins its client by name)" },
   { value: "vcard", label: "Contacts from a vCard file" },
 ];
 
@@ -252,7 +253,7 @@ export function ImportPanel({ onImported }: { onImported: () => void }) {
             value={mapping}
             onInput={setMapping}
             multiline
-            hint="Usually not needed: Upwork, Freelancer, Google and Outlook headers are recognised. Use field 'ignore' to skip a column."
+            hint="Usually not needed: Upwork, Freelancer, Google and Outlook headers are recognised. Use field 'ignore' to skip a column; in a contacts file, the column naming each contact's client maps to 'client'."
           />
           <Field
             label="Archive password (protected Bidwell exports only)"

@@ -41,7 +41,7 @@ const USER_PURPOSES: { purpose: ConsentPurpose; label: string; hint: string }[] 
   {
     purpose: "marketplace_marketing",
     label: "Marketing messages from marketplaces",
-    hint: "Passed on to each connected marketplace as your choice.",
+    hint: "Sent to each connected marketplace with the next sync, once per change.",
   },
 ];
 
@@ -94,6 +94,7 @@ export function Privacy() {
       <Analytics overview={overview} onChange={load} />
       <Retention overview={overview} onChange={load} />
       <SentToMarketplaces />
+      <MarketplaceErasure />
       <AuditLog />
       <Wipe name={overview.workspace_name} />
     </div>
@@ -277,12 +278,13 @@ function Analytics({ overview, onChange }: { overview: PrivacyOverview; onChange
           Share anonymous usage counts
           <br />
           <small class="muted">
-            Off by default. Only counts of actions (no names, no text) are kept. While off, every request to a
-            marketplace carries the Global Privacy Control signal (Sec-GPC: 1).
+            Off by default. Only counts of actions (no names, no text) are kept, and sent with the next sync to a
+            connected marketplace. While off, nothing is sent and every request to a marketplace carries the Global
+            Privacy Control signal (Sec-GPC: 1). Bidwell's connection to marketplaces keeps no cookies.
           </small>
         </span>
       </label>
-      {analytics.enabled && <p>{analytics.queued} counts waiting to be sent.</p>}
+      {analytics.enabled && <p>{analytics.queued} counts waiting for the next sync.</p>}
     </section>
   );
 }
@@ -484,18 +486,70 @@ function AuditLog() {
   );
 }
 
+function MarketplaceErasure() {
+  const [busy, setBusy] = useState(false);
+  const [outcomes, setOutcomes] = useState<api.ErasureRequestOutcome[] | null>(null);
+  async function ask() {
+    setBusy(true);
+    try {
+      setOutcomes(await api.privacy.requestMarketplaceErasure());
+    } catch (raw) {
+      notify(api.asApiError(raw).message, { tone: "error" });
+    } finally {
+      setBusy(false);
+    }
+  }
+  return (
+    <section aria-labelledby="privacy-market-erasure">
+      <h2 id="privacy-market-erasure">Your data on marketplaces</h2>
+      <p class="muted">
+        Ask each connected marketplace to erase what it holds about you (your account there and everything in it).
+        Only the request is sent; your data here stays until you erase it.
+      </p>
+      <div class="form-actions">
+        <button onClick={() => void ask()} disabled={busy}>
+          Ask marketplaces to erase my data
+        </button>
+      </div>
+      {outcomes && outcomes.length === 0 && <p role="status">No marketplace is connected.</p>}
+      {outcomes && outcomes.length > 0 && (
+        <ul class="plain" role="status" aria-label="Erasure requests">
+          {outcomes.map((o) => (
+            <li key={o.account_id}>
+              {o.account_name}:{" "}
+              {o.accepted ? `accepted (reference ${o.receipt_id ?? "none"})` : `not accepted: ${o.reason ?? "no answer"}`}
+            </li>
+          ))}
+        </ul>
+      )}
+    </section>
+  );
+}
+
 function Wipe({ name }: { name: string }) {
   const [open, setOpen] = useState(false);
   const [typed, setTyped] = useState("");
+  const [askFirst, setAskFirst] = useState(true);
   const [error, setError] = useState<string | null>(null);
-  async function wipe(e: Event) {
-    e.preventDefault();
+  /** The marketplaces did not all accept: the user may wipe anyway. */
+  const [refused, setRefused] = useState(false);
+  async function run(ask: boolean) {
     try {
-      await api.privacy.wipe(typed);
+      if (ask) {
+        await api.privacy.wipeAskingMarketplaces(typed);
+      } else {
+        await api.privacy.wipe(typed);
+      }
       await refreshSession();
     } catch (raw) {
-      setError(api.asApiError(raw).message);
+      const err = api.asApiError(raw);
+      setRefused(err.code === "erasure_request_failed");
+      setError(err.message);
     }
+  }
+  async function wipe(e: Event) {
+    e.preventDefault();
+    await run(askFirst);
   }
   return (
     <section aria-labelledby="privacy-wipe" class="danger-zone">
@@ -517,10 +571,23 @@ function Wipe({ name }: { name: string }) {
             onInput={setTyped}
             error={error}
           />
+          <label class="check">
+            <input type="checkbox" checked={askFirst} onChange={(e) => setAskFirst(e.currentTarget.checked)} />
+            <span>
+              First ask each connected marketplace to erase my data
+              <br />
+              <small class="muted">If one does not accept, nothing is wiped and you can choose to wipe anyway.</small>
+            </span>
+          </label>
           <div class="form-actions">
             <button class="danger" type="submit" disabled={typed !== name}>
               Wipe everything now
             </button>
+            {refused && (
+              <button class="danger" type="button" disabled={typed !== name} onClick={() => void run(false)}>
+                Wipe anyway, without asking
+              </button>
+            )}
             <button type="button" onClick={() => setOpen(false)}>
               Cancel
             </button>

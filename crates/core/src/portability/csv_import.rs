@@ -1,16 +1,19 @@
-//! CSV files of clients from other tools: which header means which client
-//! field (aliases for Google Contacts, Outlook, Upwork and Freelancer style
-//! exports, plus the user's own `--map COLUMN=field`), strict quoting, and
-//! every row checked as a client made in the app would be. Errors name the
-//! file, the line and the column as the user's file spells it.
+//! CSV files of clients, or of contacts, from other tools: which header
+//! means which field (aliases for Google Contacts, Outlook, Upwork and
+//! Freelancer style exports, plus the user's own `--map COLUMN=field`),
+//! strict quoting, and every row checked as a record made in the app would
+//! be. A contact row names its client in a column ("Company", "Organization
+//! Name", "Client"); joining it to a client is the importer's job. Errors
+//! name the file, the line and the column as the user's file spells it.
 
 use std::collections::HashMap;
 
 use chrono::{DateTime, Utc};
 
 use super::ColumnMapping;
-use crate::domain::{Client, ClientKind, Origin};
+use crate::domain::{Client, ClientKind, Contact, Origin};
 use crate::error::{Error, Result};
+use crate::id::Id;
 use crate::store::record::new_meta;
 
 /// The client fields a column can fill; `ignore` skips a column.
@@ -98,6 +101,102 @@ const ALIASES: &[(&str, &str)] = &[
     ("categories", "tags"),
     ("group membership", "tags"),
 ];
+
+/// The contact fields a column can fill; `client` is the name of the client
+/// the contact belongs to; `ignore` skips a column.
+pub const CONTACT_FIELDS: &[&str] =
+    &["name", "first_name", "middle_name", "last_name", "email", "phone", "role", "client", "notes", "ignore"];
+
+/// Header aliases of a contacts file. A person's organisation ("Company",
+/// Google's "Organization 1 - Name", Outlook's "Company") is the client.
+const CONTACT_ALIASES: &[(&str, &str)] = &[
+    ("name", "name"),
+    ("full name", "name"),
+    ("display name", "name"),
+    ("contact", "name"),
+    ("contact name", "name"),
+    ("first name", "first_name"),
+    ("given name", "first_name"),
+    ("firstname", "first_name"),
+    ("middle name", "middle_name"),
+    ("additional name", "middle_name"),
+    ("last name", "last_name"),
+    ("family name", "last_name"),
+    ("surname", "last_name"),
+    ("lastname", "last_name"),
+    ("email", "email"),
+    ("e mail", "email"),
+    ("email address", "email"),
+    ("e mail address", "email"),
+    ("e mail 1 value", "email"),
+    ("email 1 value", "email"),
+    ("primary email", "email"),
+    ("phone", "phone"),
+    ("telephone", "phone"),
+    ("phone number", "phone"),
+    ("mobile", "phone"),
+    ("mobile phone", "phone"),
+    ("business phone", "phone"),
+    ("primary phone", "phone"),
+    ("phone 1 value", "phone"),
+    ("role", "role"),
+    ("job title", "role"),
+    ("position", "role"),
+    ("organization title", "role"),
+    ("organization 1 title", "role"),
+    ("client", "client"),
+    ("client name", "client"),
+    ("company", "client"),
+    ("company name", "client"),
+    ("organization", "client"),
+    ("organisation", "client"),
+    ("organization name", "client"),
+    ("organization 1 name", "client"),
+    ("employer", "client"),
+    ("employer name", "client"),
+    ("team", "client"),
+    ("team name", "client"),
+    ("account name", "client"),
+    ("notes", "notes"),
+    ("note", "notes"),
+    ("description", "notes"),
+];
+
+/// What the rows of a CSV file become.
+struct Schema {
+    /// "client" or "contact", for messages.
+    what: &'static str,
+    fields: &'static [&'static str],
+    aliases: &'static [(&'static str, &'static str)],
+    /// Further columns skipped without asking (beyond [`KNOWN_UNUSED`]).
+    unused: &'static [&'static str],
+    /// Each entry: the header must have a column for one of these fields, or
+    /// the import is refused with the message.
+    required: &'static [(&'static [&'static str], &'static str)],
+}
+
+const CLIENTS: Schema = Schema {
+    what: "client",
+    fields: FIELDS,
+    aliases: ALIASES,
+    unused: &[],
+    required: &[(
+        &["name", "first_name", "last_name", "company"],
+        "no column gives a name (name, first name, last name or company); map one with --map",
+    )],
+};
+
+const CONTACTS: Schema = Schema {
+    what: "contact",
+    fields: CONTACT_FIELDS,
+    aliases: CONTACT_ALIASES,
+    // Google's and Outlook's contact groups: a contact has no tags.
+    unused: &["group membership", "labels", "categories"],
+    required: &[
+        (&["name", "first_name", "last_name"], "no column gives the contact's name (name, first name or last name); map one with --map"),
+        (&["client"], "no column names the contact's client (client, company or organization name); map one with --map \"COLUMN=client\""),
+    ],
+};
 
 /// Columns those exports carry that a client has no place for: skipped
 /// without asking. Anything else unknown is refused, so that no data is
@@ -191,15 +290,16 @@ pub fn normalize_header(header: &str) -> String {
     out.trim_end().to_string()
 }
 
-fn field_for(header: &str, mapping: &[ColumnMapping]) -> Option<String> {
+fn field_for(schema: &Schema, header: &str, mapping: &[ColumnMapping]) -> Option<String> {
     if let Some(m) = mapping.iter().find(|m| m.column.trim().eq_ignore_ascii_case(header.trim())) {
         return Some(m.field.trim().to_ascii_lowercase());
     }
     let norm = normalize_header(header);
-    if let Some((_, field)) = ALIASES.iter().find(|(alias, _)| *alias == norm) {
+    if let Some((_, field)) = schema.aliases.iter().find(|(alias, _)| *alias == norm) {
         return Some(field.to_string());
     }
     if KNOWN_UNUSED.contains(&norm.as_str())
+        || schema.unused.contains(&norm.as_str())
         || KNOWN_UNUSED_PREFIXES.iter().any(|p| norm.starts_with(p) || norm == p.trim_end())
     {
         return Some("ignore".into());
@@ -278,6 +378,18 @@ fn check_quoting(bytes: &[u8], delimiter: u8) -> Option<(u64, usize, &'static st
     None
 }
 
+/// One row of a CSV file: its line, and per field the first non-empty value
+/// with the header it came from.
+type Row = (u64, HashMap<String, (String, String)>);
+
+/// A CSV file read against a schema: its headers, the field of each, and
+/// the rows that are not all empty.
+struct Table {
+    headers: Vec<String>,
+    columns: Vec<String>,
+    rows: Vec<Row>,
+}
+
 /// Parses a CSV file of clients: one client per row (a row of empty cells
 /// is skipped). `file` names the file in errors; `now` stamps the new
 /// records. Nothing is written anywhere.
@@ -287,12 +399,38 @@ pub fn parse_clients_csv(
     mapping: &[ColumnMapping],
     now: DateTime<Utc>,
 ) -> Result<Vec<Client>> {
+    let table = read_table(&CLIENTS, file, bytes, mapping)?;
+    table.rows.iter().map(|(line, row)| row_to_client(file, *line, row, &table.headers, &table.columns, now)).collect()
+}
+
+/// A contact read from a CSV file, with the name of the client it joins.
+#[derive(Debug, Clone, PartialEq)]
+pub struct ContactRow {
+    /// Its `client_id` is a placeholder until the client is found or made.
+    pub contact: Contact,
+    pub client_name: String,
+    pub line: u64,
+}
+
+/// Parses a CSV file of contacts: one contact per row, each naming its
+/// client (a row of empty cells is skipped). Nothing is written anywhere.
+pub fn parse_contacts_csv(
+    file: &str,
+    bytes: &[u8],
+    mapping: &[ColumnMapping],
+    now: DateTime<Utc>,
+) -> Result<Vec<ContactRow>> {
+    let table = read_table(&CONTACTS, file, bytes, mapping)?;
+    table.rows.iter().map(|(line, row)| row_to_contact(file, *line, row, &table.headers, &table.columns, now)).collect()
+}
+
+fn read_table(schema: &Schema, file: &str, bytes: &[u8], mapping: &[ColumnMapping]) -> Result<Table> {
     let bytes = bytes.strip_prefix("\u{feff}".as_bytes()).unwrap_or(bytes);
     for m in mapping {
-        if !FIELDS.contains(&m.field.trim().to_ascii_lowercase().as_str()) {
+        if !schema.fields.contains(&m.field.trim().to_ascii_lowercase().as_str()) {
             return Err(Error::validation(
                 "map",
-                format!("'{}' is not a client field; use one of: {}", m.field, FIELDS.join(", ")),
+                format!("'{}' is not a {} field; use one of: {}", m.field, schema.what, schema.fields.join(", ")),
             ));
         }
     }
@@ -320,7 +458,7 @@ pub fn parse_clients_csv(
     }
     let mut columns: Vec<String> = Vec::with_capacity(headers.len());
     for h in &headers {
-        match field_for(h, mapping) {
+        match field_for(schema, h, mapping) {
             Some(f) => columns.push(f),
             None => {
                 return Err(Error::import_invalid(
@@ -328,9 +466,10 @@ pub fn parse_clients_csv(
                     Some(1),
                     Some(h),
                     format!(
-                        "unknown column; map it to a client field with --map \"{h}=FIELD\" ({}), or skip it \
+                        "unknown column; map it to a {} field with --map \"{h}=FIELD\" ({}), or skip it \
                          with --map \"{h}=ignore\"",
-                        FIELDS.join(", ")
+                        schema.what,
+                        schema.fields.join(", ")
                     ),
                 ))
             }
@@ -341,16 +480,13 @@ pub fn parse_clients_csv(
             return Err(Error::import_invalid(file, Some(1), Some(&m.column), "--map names a column this file lacks"));
         }
     }
-    if !columns.iter().any(|c| matches!(c.as_str(), "name" | "first_name" | "last_name" | "company")) {
-        return Err(Error::import_invalid(
-            file,
-            Some(1),
-            None,
-            "no column gives a name (name, first name, last name or company); map one with --map",
-        ));
+    for (any_of, message) in schema.required {
+        if !columns.iter().any(|c| any_of.contains(&c.as_str())) {
+            return Err(Error::import_invalid(file, Some(1), None, *message));
+        }
     }
 
-    let mut clients = Vec::new();
+    let mut rows = Vec::new();
     for record in records {
         let record = record.map_err(|e| csv_error(file, &e))?;
         let line = record.position().map_or(0, |p| p.line());
@@ -362,7 +498,7 @@ pub fn parse_clients_csv(
                 format!("has {} values but the header has {} columns", record.len(), headers.len()),
             ));
         }
-        let mut row: HashMap<&str, (String, &str)> = HashMap::new();
+        let mut row: HashMap<String, (String, String)> = HashMap::new();
         let mut all_empty = true;
         for ((cell, field), header) in record.iter().zip(&columns).zip(&headers) {
             let cell = std::str::from_utf8(cell).map_err(|_| {
@@ -374,15 +510,15 @@ pub fn parse_clients_csv(
             }
             // The first non-empty column for a field wins.
             if field != "ignore" && !cell.is_empty() && !row.contains_key(field.as_str()) {
-                row.insert(field.as_str(), (cell.to_string(), header.as_str()));
+                row.insert(field.clone(), (cell.to_string(), header.clone()));
             }
         }
         if all_empty {
             continue;
         }
-        clients.push(row_to_client(file, line, &row, &headers, &columns, now)?);
+        rows.push((line, row));
     }
-    Ok(clients)
+    Ok(Table { headers, columns, rows })
 }
 
 fn csv_error(file: &str, e: &csv::Error) -> Error {
@@ -404,7 +540,7 @@ fn csv_error(file: &str, e: &csv::Error) -> Error {
 fn row_to_client(
     file: &str,
     line: u64,
-    row: &HashMap<&str, (String, &str)>,
+    row: &HashMap<String, (String, String)>,
     headers: &[String],
     columns: &[String],
     now: DateTime<Utc>,
@@ -484,6 +620,70 @@ fn row_to_client(
     Ok(client)
 }
 
+fn row_to_contact(
+    file: &str,
+    line: u64,
+    row: &HashMap<String, (String, String)>,
+    headers: &[String],
+    columns: &[String],
+    now: DateTime<Utc>,
+) -> Result<ContactRow> {
+    let get = |f: &str| row.get(f).map(|(v, _)| v.clone());
+    let header_of = |f: &str| -> String {
+        row.get(f)
+            .map(|(_, h)| h.clone())
+            .or_else(|| columns.iter().position(|c| c == f).map(|i| headers[i].clone()))
+            .unwrap_or_else(|| f.to_string())
+    };
+    let person: Vec<String> = ["first_name", "middle_name", "last_name"].iter().filter_map(|f| get(f)).collect();
+    let (name, name_field) = match get("name") {
+        Some(n) => (n, "name"),
+        None if !person.is_empty() => {
+            (person.join(" "), if row.contains_key("first_name") { "first_name" } else { "last_name" })
+        }
+        None => {
+            return Err(Error::import_invalid(
+                file,
+                Some(line),
+                Some(&header_of("name")),
+                "is empty: a contact needs a name",
+            ))
+        }
+    };
+    let Some(client_name) = get("client") else {
+        return Err(Error::import_invalid(
+            file,
+            Some(line),
+            Some(&header_of("client")),
+            "is empty: each contact needs the name of its client",
+        ));
+    };
+    let client_name = crate::domain::check::required("client", &client_name, crate::domain::check::MAX_NAME).map_err(
+        |err| match err {
+            Error::Validation { message, .. } => {
+                Error::import_invalid(file, Some(line), Some(&header_of("client")), message)
+            }
+            other => other,
+        },
+    )?;
+    let first_of = |v: Option<String>| v.map(|v| v.split(":::").next().unwrap_or_default().trim().to_string());
+    let mut contact = Contact {
+        meta: new_meta(now),
+        client_id: Id::new_at(now),
+        name,
+        email: first_of(get("email")),
+        phone: first_of(get("phone")),
+        role: get("role"),
+        notes: get("notes").unwrap_or_default(),
+    };
+    contact.normalize().map_err(|err| {
+        let Error::Validation { field, message } = err else { return err };
+        let source = if field == "name" { name_field } else { field.as_str() };
+        Error::import_invalid(file, Some(line), Some(&header_of(source)), message)
+    })?;
+    Ok(ContactRow { contact, client_name, line })
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -526,6 +726,43 @@ mod tests {
         let text = "Name,Email\n\"Multi\nline\",a@b.co\nB,b\"@b.co\n";
         let err = parse_clients_csv("q.csv", text.as_bytes(), &[], now()).unwrap_err();
         assert_eq!(err.to_string(), "q.csv line 4, field \"Email\": has a quote inside an unquoted value");
+    }
+
+    #[test]
+    fn google_and_outlook_contact_headers_name_the_contact_its_role_and_client() {
+        let google = "Given Name,Family Name,E-mail 1 - Value,Phone 1 - Value,Organization Name,\
+                      Organization 1 - Title,Group Membership\n\
+                      Ada,Lovelace,ada@example.org ::: ada@home.example,+44 20 0000,Analytical Ltd,Engineer,* myContacts\n";
+        let row = parse_contacts_csv("g.csv", google.as_bytes(), &[], now()).unwrap().remove(0);
+        assert_eq!(row.contact.name, "Ada Lovelace");
+        assert_eq!(row.contact.email.as_deref(), Some("ada@example.org"));
+        assert_eq!(row.contact.phone.as_deref(), Some("+44 20 0000"));
+        assert_eq!(row.contact.role.as_deref(), Some("Engineer"));
+        assert_eq!((row.client_name.as_str(), row.line), ("Analytical Ltd", 2));
+        let outlook = "First Name,Last Name,Company,E-mail Address,Job Title,Title\n\
+                       Grace,Hopper,Navy,grace@example.org,Admiral,Ms\n";
+        let row = parse_contacts_csv("o.csv", outlook.as_bytes(), &[], now()).unwrap().remove(0);
+        assert_eq!((row.contact.name.as_str(), row.client_name.as_str()), ("Grace Hopper", "Navy"));
+        assert_eq!(row.contact.role.as_deref(), Some("Admiral"));
+    }
+
+    #[test]
+    fn a_contact_row_without_its_client_or_with_a_bad_email_names_line_and_column() {
+        let text = "Name,Company,E-mail Address\nAda,ACME,ada@example.org\nBob,,bob@example.org\n";
+        let err = parse_contacts_csv("c.csv", text.as_bytes(), &[], now()).unwrap_err();
+        assert_eq!(
+            err.to_string(),
+            "c.csv line 3, field \"Company\": is empty: each contact needs the name of its client"
+        );
+        let text = "Name,Company,E-mail Address\nAda,ACME,not-an-email\n";
+        let err = parse_contacts_csv("c.csv", text.as_bytes(), &[], now()).unwrap_err();
+        assert!(err.to_string().starts_with("c.csv line 2, field \"E-mail Address\": "), "{err}");
+        let text = "Name,E-mail Address\nAda,ada@example.org\n";
+        let err = parse_contacts_csv("c.csv", text.as_bytes(), &[], now()).unwrap_err();
+        assert!(err.to_string().contains("names the contact's client"), "{err}");
+        let map: Vec<ColumnMapping> = vec!["E-mail Address=company".parse().unwrap()];
+        let err = parse_contacts_csv("c.csv", text.as_bytes(), &map, now()).unwrap_err();
+        assert!(err.to_string().contains("is not a contact field"), "{err}");
     }
 
     #[test]

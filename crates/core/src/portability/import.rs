@@ -1,5 +1,7 @@
 //! Importing a file into the workspace: a Bidwell export (into an empty
-//! workspace, exactly as it was), or clients from a CSV or vCard file. The
+//! workspace, exactly as it was), clients from a CSV or vCard file, or
+//! contacts from a CSV file (each joining its client by name, which is made
+//! when missing). The
 //! whole file is parsed and checked before anything is written, then
 //! written in one transaction with its `import` audit entry: all or nothing.
 
@@ -10,9 +12,10 @@ use serde::{Deserialize, Serialize};
 use sqlx::{QueryBuilder, Sqlite, SqliteConnection};
 
 use super::archive::{self, ArchiveData};
+use super::csv_import::ContactRow;
 use super::{ColumnMapping, ProgressSink, RecordCounts, Step};
 use crate::audit;
-use crate::domain::{Client, EntityKind};
+use crate::domain::{Client, ClientKind, Contact, EntityKind, Origin};
 use crate::error::{Error, Result};
 use crate::id::Id;
 use crate::secret::Passphrase;
@@ -29,6 +32,8 @@ pub enum ImportKind {
     Clients,
     /// vCard 3.0 or 4.0 cards (.vcf), imported as clients.
     Vcard,
+    /// A CSV file of contacts, each naming its client (made when missing).
+    Contacts,
 }
 
 impl ImportKind {
@@ -37,6 +42,7 @@ impl ImportKind {
             ImportKind::Bidwell => "bidwell",
             ImportKind::Clients => "clients",
             ImportKind::Vcard => "vcard",
+            ImportKind::Contacts => "contacts",
         }
     }
 
@@ -50,7 +56,7 @@ impl ImportKind {
             _ => Err(Error::validation(
                 "kind",
                 format!(
-                    "cannot tell what {} holds from its name; give the kind (bidwell, clients or vcard)",
+                    "cannot tell what {} holds from its name; give the kind (bidwell, clients, contacts or vcard)",
                     path.display()
                 ),
             )),
@@ -65,7 +71,8 @@ impl std::str::FromStr for ImportKind {
             "bidwell" | "archive" => Ok(ImportKind::Bidwell),
             "clients" | "csv" => Ok(ImportKind::Clients),
             "vcard" | "vcf" => Ok(ImportKind::Vcard),
-            _ => Err(Error::validation("kind", format!("'{s}' is not one of: bidwell, clients, vcard"))),
+            "contacts" => Ok(ImportKind::Contacts),
+            _ => Err(Error::validation("kind", format!("'{s}' is not one of: bidwell, clients, contacts, vcard"))),
         }
     }
 }
@@ -136,9 +143,11 @@ impl Workspace {
                 Parsed::Clients(super::csv_import::parse_clients_csv(&name, &bytes, &options.mapping, now)?)
             }
             ImportKind::Vcard => Parsed::Clients(super::vcard::parse_vcards(&name, &bytes, now)?),
+            ImportKind::Contacts => {
+                Parsed::Contacts(super::csv_import::parse_contacts_csv(&name, &bytes, &options.mapping, now)?)
+            }
         };
         drop(bytes);
-        let counts = parsed.counts();
         if cancel.load(Ordering::Relaxed) {
             return Err(Error::Cancelled);
         }
@@ -146,17 +155,21 @@ impl Workspace {
         if let Parsed::Archive(_) = parsed {
             ensure_empty(&mut conn).await?;
         }
+        let counts = match &parsed {
+            Parsed::Contacts(rows) => plan_contacts(&mut conn, rows, now).await?.counts(),
+            other => other.counts(),
+        };
         if options.dry_run {
             progress(Step { stage: "checked".into(), done: total, total });
             return Ok(ImportSummary { kind, dry_run: true, counts });
         }
         progress(Step { stage: "writing".into(), done: 2, total });
         let previous = bulk::enlarge_cache(&mut conn).await?;
-        let written = write(&mut conn, &parsed, kind, &counts, now, cancel).await;
+        let written = write(&mut conn, &parsed, kind, counts, now, cancel).await;
         if bulk::restore_cache(&mut conn, previous).await.is_err() {
             conn.close_on_drop();
         }
-        written?;
+        let counts = written?;
         progress(Step { stage: "done".into(), done: total, total });
         Ok(ImportSummary { kind, dry_run: false, counts })
     }
@@ -165,6 +178,79 @@ impl Workspace {
 enum Parsed {
     Archive(Box<ArchiveData>),
     Clients(Vec<Client>),
+    Contacts(Vec<ContactRow>),
+}
+
+/// Contacts joined to their clients: the clients to make, and the contacts
+/// with their client ids.
+struct ContactPlan {
+    new_clients: Vec<Client>,
+    contacts: Vec<Contact>,
+}
+
+impl ContactPlan {
+    fn counts(&self) -> RecordCounts {
+        RecordCounts {
+            clients: self.new_clients.len() as u64,
+            contacts: self.contacts.len() as u64,
+            ..RecordCounts::default()
+        }
+    }
+}
+
+/// Joins each contact to the live client of that name (case ignored; the
+/// oldest when several share it), or to a company client made for it. Rows
+/// naming the same missing client share one new client, spelled as the
+/// first row spells it.
+async fn plan_contacts(
+    conn: &mut SqliteConnection,
+    rows: &[ContactRow],
+    now: chrono::DateTime<chrono::Utc>,
+) -> Result<ContactPlan> {
+    let mut by_name: std::collections::HashMap<String, Id> = std::collections::HashMap::new();
+    let mut new_clients = Vec::new();
+    let mut contacts = Vec::with_capacity(rows.len());
+    for row in rows {
+        let key = row.client_name.to_lowercase();
+        let client_id = match by_name.get(&key) {
+            Some(id) => *id,
+            None => {
+                let existing: Option<Id> = sqlx::query_scalar(
+                    "SELECT id FROM clients WHERE deleted_at IS NULL AND name = ? COLLATE NOCASE ORDER BY id LIMIT 1",
+                )
+                .bind(&row.client_name)
+                .fetch_optional(&mut *conn)
+                .await?;
+                let id = match existing {
+                    Some(id) => id,
+                    None => {
+                        let client = Client {
+                            meta: crate::store::record::new_meta(now),
+                            kind: ClientKind::Company,
+                            name: row.client_name.clone(),
+                            email: None,
+                            phone: None,
+                            company: None,
+                            website: None,
+                            country: None,
+                            notes: String::new(),
+                            restricted: false,
+                            archived_at: None,
+                            origin: Origin::default(),
+                            tags: Vec::new(),
+                        };
+                        let id = client.meta.id;
+                        new_clients.push(client);
+                        id
+                    }
+                };
+                by_name.insert(key, id);
+                id
+            }
+        };
+        contacts.push(Contact { client_id, ..row.contact.clone() });
+    }
+    Ok(ContactPlan { new_clients, contacts })
 }
 
 impl Parsed {
@@ -186,6 +272,8 @@ impl Parsed {
                     ..RecordCounts::default()
                 }
             }
+            // Counted against the workspace (plan_contacts): how many clients are new depends on it.
+            Parsed::Contacts(rows) => RecordCounts { contacts: rows.len() as u64, ..RecordCounts::default() },
         }
     }
 }
@@ -210,10 +298,10 @@ async fn write(
     conn: &mut SqliteConnection,
     parsed: &Parsed,
     kind: ImportKind,
-    counts: &RecordCounts,
+    mut counts: RecordCounts,
     now: chrono::DateTime<chrono::Utc>,
     cancel: &AtomicBool,
-) -> Result<()> {
+) -> Result<RecordCounts> {
     use sqlx::Connection;
     let mut tx = conn.begin().await?;
     match parsed {
@@ -237,6 +325,14 @@ async fn write(
                 clients.iter().flat_map(|c| c.tags.iter().map(move |t| (c.meta.id, t.as_str()))).collect();
             bulk::tag_many(&mut tx, EntityKind::Client, &links, now).await?;
         }
+        Parsed::Contacts(rows) => {
+            // Joined again inside the transaction that writes, so a client
+            // made or erased since the check is seen.
+            let plan = plan_contacts(&mut tx, rows, now).await?;
+            bulk::insert_many(&mut tx, &plan.new_clients).await?;
+            bulk::insert_many(&mut tx, &plan.contacts).await?;
+            counts = plan.counts();
+        }
     }
     let detail = serde_json::json!({ "kind": kind.as_str(), "counts": counts });
     audit::append(&mut tx, now, audit::action::IMPORT, detail).await?;
@@ -245,7 +341,7 @@ async fn write(
         return Err(Error::Cancelled);
     }
     tx.commit().await?;
-    Ok(())
+    Ok(counts)
 }
 
 /// A constraint the database refused (a rule the archive breaks that the

@@ -3,9 +3,9 @@
 //! (crypto-shredding: from then on no copy of the database, its WAL or a
 //! backup can be decrypted), then every file of the workspace is removed.
 //!
-//! Erasure requests to connected marketplaces belong here, before the key is
-//! shredded (they need the account tokens inside the database); they arrive
-//! with the sync engine.
+//! Asking connected marketplaces to erase the user's data first needs the
+//! account tokens inside the database, so it happens before the key is
+//! shredded: `Workspace::wipe_asking_marketplaces` (sync/privacy.rs).
 
 use std::path::{Path, PathBuf};
 

@@ -67,7 +67,7 @@ impl Record for Contact {
 }
 
 impl Contact {
-    fn normalize(&mut self) -> Result<()> {
+    pub(crate) fn normalize(&mut self) -> Result<()> {
         self.name = check::required("name", &self.name, check::MAX_NAME)?;
         self.email = check::email("email", self.email.as_deref())?;
         self.phone = check::phone("phone", self.phone.as_deref())?;

@@ -65,7 +65,7 @@ impl Default for SyncOptions {
 
 /// Pushes and pulls for every connected account of a workspace.
 pub struct SyncEngine {
-    connector: Arc<dyn MarketConnector>,
+    pub(super) connector: Arc<dyn MarketConnector>,
     options: SyncOptions,
     rng: Mutex<ChaCha8Rng>,
 }
@@ -187,12 +187,40 @@ impl SyncEngine {
         if flow == Flow::Go {
             flow = self.pull_jobs(ws, account.id, market.as_ref(), report, &mut health, progress, cancel).await?;
         }
+        if flow == Flow::Go {
+            flow = self.send_privacy_choices(ws, account.id, market.as_ref(), &mut health).await?;
+        }
         match flow {
             Flow::Cancelled => report.cancelled = true,
             Flow::Stopped | Flow::Unauthorized => report.interrupted = true,
             Flow::Go => {}
         }
         record_health(ws, account.id, &health, flow, flow == Flow::Go).await
+    }
+
+    /// After the feeds: the marketing consent when it changed, then the
+    /// queued usage counts (only when opted in). A refusal of one does not
+    /// stop the other, except a refused token.
+    async fn send_privacy_choices(
+        &self,
+        ws: &Workspace,
+        account: Id,
+        market: &dyn Marketplace,
+        health: &mut Health,
+    ) -> Result<Flow> {
+        if let Some(err) = super::privacy::send_consent_choices(ws, account, market).await? {
+            health.note(&err);
+            if matches!(err, MarketError::Unauthorized) {
+                return Ok(Flow::Unauthorized);
+            }
+        }
+        if let Some(err) = super::privacy::send_usage_counts(ws, account, market).await? {
+            health.note(&err);
+            if matches!(err, MarketError::Unauthorized) {
+                return Ok(Flow::Unauthorized);
+            }
+        }
+        Ok(Flow::Go)
     }
 
     // ----- push -----
@@ -624,7 +652,7 @@ async fn bid_client(conn: &mut SqliteConnection, bid: &Bid) -> Result<Option<Id>
 }
 
 /// The transparency log: what kind of data went where, and how many records.
-async fn log_request(
+pub(super) async fn log_request(
     conn: &mut SqliteConnection,
     account: Id,
     op: Operation,

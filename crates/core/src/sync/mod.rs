@@ -7,10 +7,13 @@
 //! - `outbox` owns the local side: queueing a change in the same transaction
 //!   as the change itself, the status, retrying failed rows, conflicts.
 //! - `engine` owns the network side: pushing rows, pulling pages.
+//! - `privacy` owns what is sent about the user's privacy choices: analytics
+//!   counts when opted in, and erasure requests.
 
 mod accounts;
 mod engine;
 mod outbox;
+mod privacy;
 
 use chrono::{DateTime, Utc};
 use serde::{Deserialize, Serialize};
@@ -23,6 +26,7 @@ pub use bidwell_marketplace::{ApiToken, HttpOptions};
 pub use engine::{HttpConnector, MarketConnector, SyncEngine, SyncOptions};
 pub(crate) use outbox::queue_edit;
 pub use outbox::BidTerms;
+pub use privacy::ErasureRequestOutcome;
 
 /// What the last sync of an account found.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, sqlx::Type, ts_rs::TS)]

@@ -13,5 +13,6 @@ mod seed;
 mod session;
 mod support;
 mod sync;
+mod sync_privacy;
 mod sync_timer;
 mod vault;

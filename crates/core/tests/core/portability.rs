@@ -581,6 +581,80 @@ async fn a_good_csv_imports_every_row_in_one_go_and_a_dry_run_writes_nothing() {
     assert_eq!(import_from(&ws, &path, &options, None).await.unwrap().counts.clients, 1);
 }
 
+/// Google Contacts' export, cut down: contacts of two organisations, one of
+/// which is already a client here (spelled in another case).
+const CONTACT_ROWS: &str = "Name,Given Name,Family Name,E-mail 1 - Type,E-mail 1 - Value,Phone 1 - Value,\
+                            Organization Name,Organization 1 - Title,Labels\n\
+                            ,Ada,Lovelace,* Work,ada@example.org,+44 20 0000,Analytical Ltd,Engineer,* myContacts\n\
+                            Charles Babbage,,,,charles@example.org,,analytical ltd,,\n\
+                            Grace Hopper,,,,grace@example.org,,Navy Yard,Admiral,\n\
+                            Zoë Ōsaka,,,,zoe@example.org,,Navy Yard,,\n";
+
+#[tokio::test]
+async fn a_contacts_csv_joins_each_contact_to_its_client_by_name_and_makes_missing_clients() {
+    let (_dir, ws) = new_workspace().await;
+    let existing = ws.create_client(NewClient { name: "Analytical Ltd".into(), ..Default::default() }).await.unwrap();
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("contacts.csv");
+    std::fs::write(&path, CONTACT_ROWS).unwrap();
+    let options = ImportOptions { kind: Some(ImportKind::Contacts), ..Default::default() };
+
+    let before = state(&ws).await;
+    let dry = import_from(&ws, &path, &ImportOptions { dry_run: true, ..options.clone() }, None).await.unwrap();
+    assert_eq!(dry.counts, RecordCounts { clients: 1, contacts: 4, ..Default::default() }, "one client is new");
+    assert_eq!(state(&ws).await, before, "a dry run writes nothing");
+
+    let done = import_from(&ws, &path, &options, None).await.unwrap();
+    assert_eq!(done.counts, RecordCounts { clients: 1, contacts: 4, ..Default::default() });
+    let page = PageRequest { limit: 100, ..Default::default() };
+    let contacts = ws.list_contacts(&ContactFilter::default(), &page).await.unwrap().items;
+    let of = |name: &str| contacts.iter().find(|c| c.name == name).unwrap_or_else(|| panic!("{name} imported"));
+    assert_eq!(of("Ada Lovelace").client_id, existing.meta.id, "joined the client that was there");
+    assert_eq!(of("Charles Babbage").client_id, existing.meta.id, "the client's name matches in any case");
+    assert_eq!(of("Ada Lovelace").role.as_deref(), Some("Engineer"));
+    assert_eq!(of("Ada Lovelace").phone.as_deref(), Some("+44 20 0000"));
+    let navy = of("Grace Hopper").client_id;
+    assert_eq!(of("Zoë Ōsaka").client_id, navy, "two rows, one new client");
+    let made = ws.client(navy).await.unwrap();
+    assert_eq!((made.name.as_str(), made.kind), ("Navy Yard", ClientKind::Company));
+    assert_eq!(ws.search("Ōsaka", 5).await.unwrap().len(), 1, "imported contacts are searchable");
+    let entry = ws.audit_log().await.unwrap().into_iter().rev().find(|e| e.action == "import").unwrap();
+    assert!(entry.detail.contains("contacts") && !entry.detail.contains("Hopper"), "{}", entry.detail);
+}
+
+#[tokio::test]
+async fn a_bad_contacts_csv_is_refused_with_file_line_and_field_and_changes_nothing() {
+    let (_dir, ws) = new_workspace().await;
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("contacts.csv");
+    let options = ImportOptions { kind: Some(ImportKind::Contacts), ..Default::default() };
+    let before = state(&ws).await;
+    let cases = [
+        (format!("{CONTACT_ROWS}Eve,,,,not-an-email,,Navy Yard,,\n"), 6, Some("E-mail 1 - Value"), "is not an email"),
+        (
+            format!("{CONTACT_ROWS}Mallory,,,,m@example.org,,,,\n"),
+            6,
+            Some("Organization Name"),
+            "needs the name of its client",
+        ),
+        (format!("{CONTACT_ROWS}Bad \"Quote,,,,b@example.org,,Navy Yard,,\n"), 6, Some("Name"), "quote"),
+    ];
+    for (text, line, field, message) in cases {
+        std::fs::write(&path, &text).unwrap();
+        let err = import_from(&ws, &path, &options, None).await.unwrap_err();
+        let location = err.to_api().location.unwrap_or_else(|| panic!("{err}"));
+        assert_eq!(
+            (location.file.as_str(), location.line, location.field.as_deref()),
+            ("contacts.csv", Some(line), field),
+            "{err}"
+        );
+        assert!(err.to_string().contains(message), "{err}");
+        assert_eq!(state(&ws).await, before, "a refused file makes no client and no contact");
+        let contacts = ws.list_contacts(&ContactFilter::default(), &PageRequest::default()).await.unwrap().items;
+        assert!(contacts.is_empty());
+    }
+}
+
 const VCARD3: &str = "BEGIN:VCARD\r\nVERSION:3.0\r\nN:Lovelace;Ada;;;\r\nFN:Ada Lovelace\r\n\
                       ORG:Analytical Engines Ltd;Research\r\nEMAIL;TYPE=INTERNET,WORK:ada@example.org\r\n\
                       TEL;TYPE=CELL:+44 20 7946 0000\r\nADR;TYPE=WORK:;;1 Main St;London;;N1;United Kingdom\r\n\
