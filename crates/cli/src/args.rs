@@ -124,6 +124,13 @@ pub enum MarketCmd {
     List,
     /// Give an account a new token (after "token expired"); read from standard input.
     Token { id: String },
+    /// Disconnect an account: its token and queued changes are deleted; the jobs, bids and
+    /// milestones it brought in stay as your own records (asks to confirm on a terminal unless --yes).
+    Remove {
+        id: String,
+        #[arg(long)]
+        yes: bool,
+    },
     /// Saved job searches: new matching jobs flow into the jobs list on every sync.
     #[command(subcommand)]
     Search(SavedSearchCmd),

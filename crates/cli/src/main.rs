@@ -689,6 +689,29 @@ async fn market(ws: &Workspace, cmd: MarketCmd, creds: &mut Credentials, out: &O
             ws.set_market_token(id("id", &text)?, token).await?;
             out.record(&ws.sync_status().await?);
         }
+        MarketCmd::Remove { id: text, yes } => {
+            let account = id("id", &text)?;
+            if !yes {
+                if !std::io::stdin().is_terminal() {
+                    return Err(Error::validation("yes", "no terminal to confirm on: pass --yes to disconnect"));
+                }
+                let plan = ws.market_account_removal_preview(account).await?;
+                println!(
+                    "Disconnecting {}: {} queued change(s) will never be sent; {} job(s), {} bid(s) and {} \
+                     milestone(s) stay here as your own records.",
+                    plan.name, plan.unsent_changes, plan.kept_jobs, plan.kept_bids, plan.kept_milestones
+                );
+                if !crate::privacy::confirm_on_terminal("Disconnect this marketplace?", "disconnect")? {
+                    println!("Nothing was changed.");
+                    return Ok(());
+                }
+            }
+            let removal = ws.remove_market_account(account).await?;
+            if let Some(note) = &removal.keychain_note {
+                eprintln!("warning: {note}");
+            }
+            out.record(&removal);
+        }
         MarketCmd::Search(SavedSearchCmd::Add { account, name, query, skills }) => {
             out.record(&ws.add_saved_search(id("account", &account)?, &name, query, skills).await?);
         }

@@ -24,6 +24,9 @@ pub mod action {
     pub const RETENTION_RUN: &str = "retention_run";
     pub const RESTRICTION_CHANGE: &str = "restriction_change";
     pub const ANALYTICS_CHANGE: &str = "analytics_change";
+    /// A marketplace account was disconnected: its token deleted, its queued
+    /// changes dropped (detail: counts and where the token was kept).
+    pub const MARKET_DISCONNECT: &str = "market_disconnect";
 }
 
 const GENESIS: &str = "0000000000000000000000000000000000000000000000000000000000000000";

@@ -22,8 +22,8 @@ use crate::seed::SeedSummary;
 use crate::session::SessionState;
 use crate::store::*;
 use crate::sync::{
-    AccountStatus, BidTerms, ConnectionState, FailedChange, MarketAccount, OutboxEntry, Resolution, SavedSearch,
-    SyncConflict, SyncReport, SyncStatus, TransparencyEntry,
+    AccountRemoval, AccountStatus, BidTerms, ConnectionState, FailedChange, MarketAccount, OutboxEntry, Resolution,
+    SavedSearch, SyncConflict, SyncReport, SyncStatus, TransparencyEntry,
 };
 use crate::vault::ProtectionKind;
 use crate::work::Progress;
@@ -175,6 +175,7 @@ pub fn files() -> Vec<(String, String)> {
         file::<OutboxEntry>(&cfg),
         file::<TransparencyEntry>(&cfg),
         file::<MarketAccount>(&cfg),
+        file::<AccountRemoval>(&cfg),
         file::<SavedSearch>(&cfg),
         moves_file(),
     ]

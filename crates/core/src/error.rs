@@ -194,7 +194,7 @@ impl VaultError {
         match self {
             VaultError::NoKeychain { .. } => ErrorCode::KeychainUnavailable,
             VaultError::KeychainEntryMissing => ErrorCode::KeychainEntryMissing,
-            VaultError::Keychain { .. } => ErrorCode::KeychainUnavailable,
+            VaultError::Keychain { .. } | VaultError::KeychainNoAnswer { .. } => ErrorCode::KeychainUnavailable,
             VaultError::WrongPassphrase => ErrorCode::WrongPassphrase,
             VaultError::WrongRecoveryKey | VaultError::RecoveryKeyMalformed => ErrorCode::WrongRecoveryKey,
             VaultError::KeychainKeyMismatch => ErrorCode::KeychainMismatch,

@@ -1,7 +1,7 @@
 // Settings → Marketplaces: connected accounts and their state, connecting a
 // new one, replacing an expired token, saved job searches, the changes that
-// failed (with Retry) and conflicts to settle side by side. There is no
-// Disconnect: the core offers none yet.
+// failed (with Retry) and conflicts to settle side by side. Disconnect asks
+// first, saying how many queued changes will never be sent.
 import { useEffect, useState } from "preact/hooks";
 import * as api from "../api";
 import type { ConnectionState } from "../bindings/ConnectionState";
@@ -21,6 +21,14 @@ export function Marketplaces() {
   const [accounts, setAccounts] = useState<api.MarketAccount[]>([]);
   const [searches, setSearches] = useState<api.SavedSearch[]>([]);
   const [conflicts, setConflicts] = useState<api.SyncConflict[]>([]);
+  const [removing, setRemoving] = useState<api.AccountRemoval | null>(null);
+  async function askToRemove(account: api.MarketAccount) {
+    try {
+      setRemoving(await api.sync.removalPreview(account.id));
+    } catch (raw) {
+      notify(`${account.name} cannot be disconnected: ${api.asApiError(raw).message}`, { tone: "error" });
+    }
+  }
   async function load() {
     const [a, s, c] = await Promise.all([api.sync.accounts(), api.sync.savedSearches(), api.sync.conflicts()]);
     setAccounts(a);
@@ -45,6 +53,9 @@ export function Marketplaces() {
                 <th>State</th>
                 <th>Last sync</th>
                 <th>Problem</th>
+                <th>
+                  <span class="visually-hidden">Actions</span>
+                </th>
               </tr>
             </thead>
             <tbody>
@@ -57,10 +68,24 @@ export function Marketplaces() {
                   <td>{STATE_TEXT[a.connection]}</td>
                   <td>{a.last_sync_at ? ago(a.last_sync_at, Date.now()) : "never"}</td>
                   <td>{a.last_error ?? ""}</td>
+                  <td>
+                    <button class="small" aria-label={`Disconnect ${a.name}`} onClick={() => void askToRemove(a)}>
+                      Disconnect
+                    </button>
+                  </td>
                 </tr>
               ))}
             </tbody>
           </table>
+        )}
+        {removing && (
+          <ConfirmRemoval
+            plan={removing}
+            onClose={async () => {
+              setRemoving(null);
+              await load();
+            }}
+          />
         )}
         {accounts.length > 0 && (
           <p>
@@ -80,6 +105,57 @@ export function Marketplaces() {
       <FailedChanges />
       {conflicts.length > 0 && <Conflicts conflicts={conflicts} onDone={load} />}
     </>
+  );
+}
+
+function plural(n: number, one: string, many: string): string {
+  return `${n} ${Number(n) === 1 ? one : many}`;
+}
+
+/** The confirmation before disconnecting: what is lost and what stays. */
+function ConfirmRemoval({ plan, onClose }: { plan: api.AccountRemoval; onClose: () => Promise<void> }) {
+  const [busy, setBusy] = useState(false);
+  async function remove() {
+    setBusy(true);
+    try {
+      const done = await api.sync.removeAccount(plan.account_id);
+      notify(
+        done.keychain_note
+          ? `${done.name} is disconnected, but ${done.keychain_note}.`
+          : `${done.name} is disconnected; its token is deleted.`,
+        done.keychain_note ? { tone: "error" } : {},
+      );
+    } catch (raw) {
+      notify(`${plan.name} was not disconnected: ${api.asApiError(raw).message}`, { tone: "error" });
+    }
+    await onClose();
+  }
+  const unsent = Number(plan.unsent_changes);
+  return (
+    <section class="erase-panel" role="alertdialog" aria-labelledby="remove-title" aria-describedby="remove-what">
+      <h3 id="remove-title">Disconnect {plan.name}?</h3>
+      <div id="remove-what">
+        <p>
+          {unsent === 0
+            ? "Every change has been sent; nothing waits in the queue."
+            : `${plural(unsent, "queued change", "queued changes")} will never be sent to ${plan.name}.`}
+          {Number(plan.back_to_draft) > 0 && ` ${plural(plan.back_to_draft, "bid goes", "bids go")} back to draft.`}
+        </p>
+        <p>
+          {plural(plan.kept_jobs, "job", "jobs")}, {plural(plan.kept_bids, "bid", "bids")} and{" "}
+          {plural(plan.kept_milestones, "milestone", "milestones")} from {plan.name} stay here as your own records, no
+          longer synced: you move their statuses yourself. The token is deleted; the log of what was sent stays.
+        </p>
+      </div>
+      <div class="form-actions">
+        <button class="danger" disabled={busy} onClick={() => void remove()}>
+          Disconnect {plan.name}
+        </button>
+        <button disabled={busy} onClick={() => void onClose()}>
+          Cancel
+        </button>
+      </div>
+    </section>
   );
 }
 

@@ -17,7 +17,7 @@ use serde::{Deserialize, Serialize};
 
 use crate::id::Id;
 
-pub use accounts::{MarketAccount, SavedSearch};
+pub use accounts::{AccountRemoval, MarketAccount, SavedSearch};
 /// What the front ends need to connect an account without a direct dependency.
 pub use bidwell_marketplace::{ApiToken, HttpOptions};
 pub use engine::{HttpConnector, MarketConnector, SyncEngine, SyncOptions};

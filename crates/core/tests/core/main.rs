@@ -4,6 +4,7 @@
 mod bindings;
 mod dashboard;
 mod entities;
+mod market_accounts;
 mod migrations;
 mod portability;
 mod privacy;

@@ -1,0 +1,149 @@
+//! Marketplace accounts over their lifetime: disconnecting one (token, queued
+//! changes and cursors go; the records it brought in stay as the user's own),
+//! and a keychain that never answers (the token then stays in the encrypted
+//! workspace and the user is told).
+
+use std::collections::HashMap;
+use std::sync::{Arc, Mutex};
+
+use bidwell_core::privacy::ConsentMethod;
+use bidwell_core::sync::ApiToken;
+use bidwell_core::vault::{KeyStore, Protection, VaultError};
+use bidwell_core::{BidPatch, BidStatus, Environment, ErrorCode, ManualClock, Workspace};
+use bidwell_marketplace::wire;
+use chrono::TimeZone;
+use zeroize::Zeroizing;
+
+use crate::support;
+use crate::sync::{all_bids, all_jobs, draft, engine, harness, open_jobs, sim, sync};
+
+/// A keychain in memory that keeps text secrets (tokens), so a test can see
+/// what is stored and what is deleted. Wrapping keys are not its business.
+#[derive(Default)]
+pub struct TokenKeychain {
+    pub entries: Mutex<HashMap<String, String>>,
+}
+
+impl KeyStore for TokenKeychain {
+    fn backend(&self) -> &'static str {
+        "test-tokens"
+    }
+    fn probe(&self) -> Result<(), VaultError> {
+        Ok(())
+    }
+    fn store(&self, _: &str, _: &bidwell_core::secret::WrappingKey) -> Result<(), VaultError> {
+        Err(VaultError::Keychain { reason: "tokens only".into() })
+    }
+    fn load(&self, _: &str) -> Result<bidwell_core::secret::WrappingKey, VaultError> {
+        Err(VaultError::KeychainEntryMissing)
+    }
+    fn delete(&self, account: &str) -> Result<(), VaultError> {
+        self.entries.lock().unwrap().remove(account);
+        Ok(())
+    }
+    fn store_text(&self, account: &str, secret: &str) -> Result<(), VaultError> {
+        self.entries.lock().unwrap().insert(account.to_owned(), secret.to_owned());
+        Ok(())
+    }
+    fn load_text(&self, account: &str) -> Result<Zeroizing<String>, VaultError> {
+        let entries = self.entries.lock().unwrap();
+        entries.get(account).map(|s| Zeroizing::new(s.clone())).ok_or(VaultError::KeychainEntryMissing)
+    }
+}
+
+async fn workspace_with(keychain: Arc<dyn KeyStore>) -> (tempfile::TempDir, Workspace) {
+    let dir = tempfile::tempdir().unwrap();
+    let clock = Arc::new(ManualClock::new(chrono::Utc.with_ymd_and_hms(2026, 11, 1, 9, 0, 0).unwrap()));
+    let env = Environment { clock, ..support::env_with(keychain) };
+    let (ws, _) =
+        Workspace::create(dir.path(), "Accounts", Protection::Passphrase(support::passphrase()), env).await.unwrap();
+    (dir, ws)
+}
+
+#[tokio::test]
+async fn disconnecting_keeps_pulled_records_as_mine_and_drops_what_was_never_sent() {
+    let server = sim(8, 0.0).await;
+    let h = harness(&server.base_url()).await;
+    let engine = engine(11);
+    sync(&engine, &h.ws).await;
+    let jobs = open_jobs(&h.ws, &server).await;
+    // A bid that reached the marketplace and was shortlisted there, with an
+    // edit still queued; a second bid queued only; a draft.
+    let sent = draft(&h.ws, &jobs[0], "sent and shortlisted").await;
+    h.ws.submit_bid(sent.meta.id).await.unwrap();
+    sync(&engine, &h.ws).await;
+    let external = h.ws.bid(sent.meta.id).await.unwrap().origin.external_id.unwrap();
+    server.set_bid_status(&external, wire::BidStatus::Shortlisted).unwrap();
+    sync(&engine, &h.ws).await;
+    h.ws.update_bid(sent.meta.id, BidPatch { proposal: Some("edited offline".into()), ..Default::default() })
+        .await
+        .unwrap();
+    let queued = draft(&h.ws, &jobs[1], "queued, never sent").await;
+    h.ws.submit_bid(queued.meta.id).await.unwrap();
+    let kept_draft = draft(&h.ws, &jobs[2], "a draft").await;
+    let logged = h.ws.transparency_log(10_000).await.unwrap().len();
+    let requests = server.received().len();
+
+    let preview = h.ws.market_account_removal_preview(h.account).await.unwrap();
+    assert_eq!(preview.unsent_changes, 2, "the queued edit and the queued create: {preview:?}");
+    assert_eq!(preview.back_to_draft, 1);
+    assert_eq!((preview.kept_jobs, preview.kept_bids, preview.kept_milestones), (8, 1, 0));
+    assert_eq!(h.ws.market_accounts().await.unwrap().len(), 1, "a preview changes nothing");
+
+    let removal = h.ws.remove_market_account(h.account).await.unwrap();
+    assert_eq!(removal.unsent_changes, preview.unsent_changes);
+    assert_eq!(removal.keychain_note, None);
+    assert!(h.ws.market_accounts().await.unwrap().is_empty());
+    assert!(h.ws.outbox().await.unwrap().is_empty(), "nothing is left to send");
+    assert!(h.ws.saved_searches().await.unwrap().is_empty());
+    let status = h.ws.sync_status().await.unwrap();
+    assert_eq!((status.queued, status.failed.len(), status.accounts.len()), (0, 0, 0));
+
+    // The records stay, unlinked, and say where they came from.
+    assert_eq!(all_jobs(&h.ws).await.len(), 8);
+    for job in all_jobs(&h.ws).await {
+        assert_eq!(job.origin.external_id, None);
+        assert_eq!(job.origin.source.as_deref(), Some("Sim (disconnected)"));
+    }
+    let was_sent = h.ws.bid(sent.meta.id).await.unwrap();
+    assert_eq!(was_sent.status, BidStatus::Shortlisted, "the marketplace's last word stays");
+    assert_eq!(was_sent.proposal, "edited offline", "my edit stays here");
+    assert_eq!((was_sent.origin.external_id, was_sent.server_version), (None, None));
+    assert_eq!(h.ws.bid(queued.meta.id).await.unwrap().status, BidStatus::Draft, "never sent: back to draft");
+    assert_eq!(h.ws.bid(kept_draft.meta.id).await.unwrap().status, BidStatus::Draft);
+    assert_eq!(all_bids(&h.ws).await.len(), 3);
+
+    // Nothing can be queued for the gone marketplace, and a sync sends nothing.
+    let err = h.ws.submit_bid(queued.meta.id).await.unwrap_err();
+    assert_eq!(err.code(), ErrorCode::Validation, "{err}");
+    h.ws.update_bid(sent.meta.id, BidPatch { proposal: Some("again".into()), ..Default::default() }).await.unwrap();
+    assert!(h.ws.outbox().await.unwrap().is_empty(), "an edit of an unlinked bid queues nothing");
+    sync(&engine, &h.ws).await;
+    assert_eq!(server.received().len(), requests, "no request after the disconnect");
+
+    // What was sent stays on record; the disconnect is audited, without names.
+    assert_eq!(h.ws.transparency_log(10_000).await.unwrap().len(), logged);
+    let audit = h.ws.audit_log().await.unwrap();
+    let last = audit.last().unwrap();
+    assert_eq!(last.action, "market_disconnect");
+    assert!(!last.detail.contains("Sim"), "{}", last.detail);
+    assert!(h.ws.verify_audit_log().await.unwrap().is_none());
+
+    let err = h.ws.remove_market_account(h.account).await.unwrap_err();
+    assert_eq!(err.code(), ErrorCode::Validation, "a second removal finds no account: {err}");
+}
+
+#[tokio::test]
+async fn disconnecting_deletes_the_keychain_token_after_the_commit() {
+    let server = sim(2, 0.0).await;
+    let keychain = Arc::new(TokenKeychain::default());
+    let (_dir, ws) = workspace_with(keychain.clone()).await;
+    let account = ws
+        .add_market_account("Sim", &server.base_url(), ApiToken::new("sim-token".into()), ConsentMethod::Cli)
+        .await
+        .unwrap();
+    assert_eq!(account.token_store, "keychain");
+    assert_eq!(keychain.entries.lock().unwrap().len(), 1);
+    ws.remove_market_account(account.id).await.unwrap();
+    assert!(keychain.entries.lock().unwrap().is_empty(), "the token is gone from the keychain");
+}
