@@ -79,6 +79,12 @@ impl BidStatus {
         )
     }
 
+    /// Statuses only a marketplace gives a bid it holds: they arrive with
+    /// sync and are never set by hand on a linked bid.
+    pub fn decided_by_marketplace(self) -> bool {
+        matches!(self, BidStatus::Submitted | BidStatus::Shortlisted | BidStatus::Awarded | BidStatus::Rejected)
+    }
+
     /// Terminal bids are history: their terms can no longer change.
     pub fn is_terminal(self) -> bool {
         matches!(self, BidStatus::Awarded | BidStatus::Rejected | BidStatus::Withdrawn)

@@ -43,6 +43,9 @@ pub enum ErrorCode {
     ArchivePassword,
     /// The user cancelled a long operation; nothing was written.
     Cancelled,
+    /// A hand move of a bid's status that its marketplace decides (shortlisted,
+    /// awarded, rejected); it arrives with sync.
+    MarketplaceOwned,
 }
 
 /// What crosses a boundary (IPC, `--json`): `{ "code": …, "message": …, "transient": … }`.
@@ -123,6 +126,8 @@ pub enum Error {
     ArchivePassword(String),
     #[error("cancelled; nothing was written")]
     Cancelled,
+    #[error("a bid on a marketplace cannot be moved to {to} by hand: {reason}")]
+    MarketplaceOwned { to: BidStatus, reason: &'static str },
 }
 
 pub type Result<T, E = Error> = std::result::Result<T, E>;
@@ -155,6 +160,7 @@ impl Error {
             Error::WorkspaceNotEmpty(_) => ErrorCode::WorkspaceNotEmpty,
             Error::ArchivePassword(_) => ErrorCode::ArchivePassword,
             Error::Cancelled => ErrorCode::Cancelled,
+            Error::MarketplaceOwned { .. } => ErrorCode::MarketplaceOwned,
         }
     }
 

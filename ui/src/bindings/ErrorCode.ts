@@ -3,4 +3,4 @@
 /**
  * Stable codes; renaming one is a breaking change for the UI and scripts.
  */
-export type ErrorCode = "not_found" | "validation" | "invalid_transition" | "workspace_exists" | "workspace_missing" | "workspace_inconsistent" | "locked" | "key_file_invalid" | "wrong_passphrase" | "wrong_recovery_key" | "wrong_unlock_method" | "keychain_unavailable" | "keychain_entry_missing" | "keychain_mismatch" | "needs_primary_unlock" | "erasure_blocked" | "database_corrupt" | "database_busy" | "database" | "io" | "internal" | "import_invalid" | "workspace_not_empty" | "archive_password" | "cancelled";
+export type ErrorCode = "not_found" | "validation" | "invalid_transition" | "workspace_exists" | "workspace_missing" | "workspace_inconsistent" | "locked" | "key_file_invalid" | "wrong_passphrase" | "wrong_recovery_key" | "wrong_unlock_method" | "keychain_unavailable" | "keychain_entry_missing" | "keychain_mismatch" | "needs_primary_unlock" | "erasure_blocked" | "database_corrupt" | "database_busy" | "database" | "io" | "internal" | "import_invalid" | "workspace_not_empty" | "archive_password" | "cancelled" | "marketplace_owned";

@@ -167,6 +167,10 @@ impl Workspace {
     }
 
     /// Moves a bid to `to`, or refuses with `invalid_transition`. Staying put is not a move and succeeds.
+    /// A bid linked to a marketplace (it holds the bid, or our create is on
+    /// its way) takes submitted, shortlisted, awarded and rejected only from
+    /// the marketplace (`marketplace_owned`); a move to withdrawn queues the
+    /// withdrawal for it; back to draft or failed is refused (withdraw it instead).
     pub async fn set_bid_status(&self, id: Id, to: BidStatus) -> Result<Bid> {
         let now = self.now();
         let mut tx = self.pool().await.begin().await?;
@@ -176,6 +180,18 @@ impl Workspace {
         }
         if !bid.status.can_move_to(to) {
             return Err(Error::InvalidTransition { from: bid.status, to });
+        }
+        if crate::sync::linked_to_marketplace(&mut tx, &bid).await? {
+            if to == BidStatus::Withdrawn {
+                drop(tx);
+                return self.withdraw_bid(id).await;
+            }
+            let reason = if to.decided_by_marketplace() {
+                "the marketplace decides this; it arrives with sync"
+            } else {
+                "it is with the marketplace or on its way there; withdraw it instead"
+            };
+            return Err(Error::MarketplaceOwned { to, reason });
         }
         bid.status = to;
         if to == BidStatus::Submitted && bid.submitted_at.is_none() {

@@ -21,8 +21,8 @@ pub use accounts::{AccountRemoval, MarketAccount, SavedSearch};
 /// What the front ends need to connect an account without a direct dependency.
 pub use bidwell_marketplace::{ApiToken, HttpOptions};
 pub use engine::{HttpConnector, MarketConnector, SyncEngine, SyncOptions};
-pub(crate) use outbox::queue_edit;
 pub use outbox::BidTerms;
+pub(crate) use outbox::{linked_to_marketplace, queue_edit};
 
 /// What the last sync of an account found.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, sqlx::Type, ts_rs::TS)]

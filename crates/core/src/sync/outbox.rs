@@ -146,6 +146,21 @@ async fn has_rows(conn: &mut SqliteConnection, bid: Id) -> Result<bool> {
         > 0)
 }
 
+/// Whether a marketplace holds the bid (it has a marketplace id) or a change
+/// of ours is on its way there: its status is then the marketplace's to set.
+pub(crate) async fn linked_to_marketplace(conn: &mut SqliteConnection, bid: &Bid) -> Result<bool> {
+    if bid.origin.external_id.is_some() {
+        return Ok(true);
+    }
+    Ok(sqlx::query_scalar::<_, i64>(
+        "SELECT count(*) FROM outbox WHERE entity_kind = 'bid' AND entity_id = ? AND status = 'pending'",
+    )
+    .bind(bid.meta.id)
+    .fetch_one(conn)
+    .await?
+        > 0)
+}
+
 /// Called by `update_bid` inside its transaction: an edit of a bid that is
 /// on (or on its way to) a marketplace queues an update row. `before` is the
 /// bid as it was, so the row knows what the edit was based on.

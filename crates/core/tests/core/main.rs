@@ -5,6 +5,7 @@ mod bindings;
 mod dashboard;
 mod entities;
 mod market_accounts;
+mod market_statuses;
 mod migrations;
 mod portability;
 mod privacy;

@@ -112,12 +112,14 @@ async fn disconnecting_keeps_pulled_records_as_mine_and_drops_what_was_never_sen
     assert_eq!(h.ws.bid(queued.meta.id).await.unwrap().status, BidStatus::Draft, "never sent: back to draft");
     assert_eq!(h.ws.bid(kept_draft.meta.id).await.unwrap().status, BidStatus::Draft);
     assert_eq!(all_bids(&h.ws).await.len(), 3);
+    h.ws.update_bid(sent.meta.id, BidPatch { proposal: Some("again".into()), ..Default::default() }).await.unwrap();
+    assert!(h.ws.outbox().await.unwrap().is_empty(), "an edit of an unlinked bid queues nothing");
+    let awarded = h.ws.set_bid_status(sent.meta.id, BidStatus::Awarded).await.unwrap();
+    assert_eq!(awarded.status, BidStatus::Awarded, "an unlinked bid's status is the user's to move");
 
     // Nothing can be queued for the gone marketplace, and a sync sends nothing.
     let err = h.ws.submit_bid(queued.meta.id).await.unwrap_err();
     assert_eq!(err.code(), ErrorCode::Validation, "{err}");
-    h.ws.update_bid(sent.meta.id, BidPatch { proposal: Some("again".into()), ..Default::default() }).await.unwrap();
-    assert!(h.ws.outbox().await.unwrap().is_empty(), "an edit of an unlinked bid queues nothing");
     sync(&engine, &h.ws).await;
     assert_eq!(server.received().len(), requests, "no request after the disconnect");
 
