@@ -52,6 +52,7 @@ export function Marketplaces() {
                 <th>Address</th>
                 <th>State</th>
                 <th>Last sync</th>
+                <th>Token kept in</th>
                 <th>Problem</th>
                 <th>
                   <span class="visually-hidden">Actions</span>
@@ -67,6 +68,7 @@ export function Marketplaces() {
                   </td>
                   <td>{STATE_TEXT[a.connection]}</td>
                   <td>{a.last_sync_at ? ago(a.last_sync_at, Date.now()) : "never"}</td>
+                  <td>{a.token_store === "keychain" ? "System keychain" : "Encrypted workspace"}</td>
                   <td>{a.last_error ?? ""}</td>
                   <td>
                     <button class="small" aria-label={`Disconnect ${a.name}`} onClick={() => void askToRemove(a)}>
@@ -177,12 +179,13 @@ function Connect({ onDone }: { onDone: () => Promise<void> }) {
   async function submit(e: Event) {
     e.preventDefault();
     try {
-      await api.sync.addAccount(name, url, token);
+      const account = await api.sync.addAccount(name, url, token);
       setName("");
       setUrl("");
       setToken("");
       setErrors({});
-      notify("Connected. Press Sync now to fetch jobs.");
+      // Where the token went, when not to the keychain (e.g. it did not answer).
+      notify(`Connected${account.token_note ? `; ${account.token_note}` : ""}. Press Sync now to fetch jobs.`);
       await onDone();
     } catch (raw) {
       setErrors(errorsOf(raw, ["name", "url", "token"]));

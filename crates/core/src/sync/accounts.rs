@@ -26,6 +26,11 @@ pub struct MarketAccount {
     pub last_sync_at: Option<DateTime<Utc>>,
     pub last_error: Option<String>,
     pub created_at: DateTime<Utc>,
+    /// Only in the answer to connecting: why the token is kept in the
+    /// encrypted workspace rather than the keychain (e.g. "token kept in the
+    /// encrypted workspace: the keychain did not answer").
+    #[sqlx(skip)]
+    pub token_note: Option<String>,
 }
 
 /// What disconnecting an account will do (the preview the user confirms) or did.
@@ -102,7 +107,8 @@ impl Workspace {
         }
         let now = self.now();
         let id = Id::new_at(now);
-        let in_keychain = self.keychain().store_text(&keychain_entry(id), token.expose_secret()).is_ok();
+        let token_note = self.token_to_keychain(id, &token).await.err();
+        let in_keychain = token_note.is_none();
         let secret = (!in_keychain).then(|| zeroize::Zeroizing::new(token.expose_secret().to_owned()));
         sqlx::query(
             "INSERT INTO market_accounts (id, name, base_url, token_store, token_secret, created_at, updated_at) \
@@ -130,7 +136,21 @@ impl Workspace {
             };
             self.record_consent(change).await?;
         }
-        self.market_account(id).await
+        Ok(MarketAccount { token_note, ..self.market_account(id).await? })
+    }
+
+    /// Stores a token in the keychain, off the async runtime and with a time
+    /// limit. `Err` says why it must be kept in the database instead.
+    async fn token_to_keychain(&self, id: Id, token: &ApiToken) -> std::result::Result<(), String> {
+        let entry = keychain_entry(id);
+        let secret = zeroize::Zeroizing::new(token.expose_secret().to_owned());
+        match crate::vault::off_runtime(self.keychain_handle(), move |k| k.store_text(&entry, &secret)).await {
+            Ok(()) => Ok(()),
+            Err(crate::vault::VaultError::KeychainNoAnswer { .. }) => {
+                Err("token kept in the encrypted workspace: the keychain did not answer".to_owned())
+            }
+            Err(_) => Err("token kept in the encrypted workspace: no keychain is available".to_owned()),
+        }
     }
 
     pub async fn market_account(&self, id: Id) -> Result<MarketAccount> {
@@ -154,8 +174,7 @@ impl Workspace {
     /// A new token for an account (after "token expired"); sync resumes.
     pub async fn set_market_token(&self, id: Id, token: ApiToken) -> Result<()> {
         let account = self.market_account(id).await?;
-        let in_keychain = account.token_store == "keychain"
-            && self.keychain().store_text(&keychain_entry(id), token.expose_secret()).is_ok();
+        let in_keychain = account.token_store == "keychain" && self.token_to_keychain(id, &token).await.is_ok();
         let secret = (!in_keychain).then(|| zeroize::Zeroizing::new(token.expose_secret().to_owned()));
         sqlx::query(
             "UPDATE market_accounts SET token_store = ?, token_secret = ?, connection = 'unknown', \
@@ -173,7 +192,8 @@ impl Workspace {
     /// The account's token, from wherever it is kept.
     pub(crate) async fn market_token(&self, account: &MarketAccount) -> Result<ApiToken> {
         if account.token_store == "keychain" {
-            let secret = self.keychain().load_text(&keychain_entry(account.id))?;
+            let entry = keychain_entry(account.id);
+            let secret = crate::vault::off_runtime(self.keychain_handle(), move |k| k.load_text(&entry)).await?;
             return Ok(ApiToken::new(secret.as_str().to_owned()));
         }
         let secret: Option<String> = sqlx::query_scalar("SELECT token_secret FROM market_accounts WHERE id = ?")
@@ -250,11 +270,12 @@ impl Workspace {
         });
         crate::audit::append(&mut tx, now, crate::audit::action::MARKET_DISCONNECT, detail).await?;
         tx.commit().await?;
-        if account.token_store == "keychain" {
-            let entry = keychain_entry(id);
-            if let Err(err) = crate::vault::off_runtime(self.keychain_handle(), move |k| k.delete(&entry)).await {
-                removal.keychain_note = Some(format!("the token could not be deleted from the keychain: {err}"));
-            }
+        // Also for a token kept in the database: a keychain that did not
+        // answer in time when the account was connected may have stored it late.
+        let entry = keychain_entry(id);
+        let deleted = crate::vault::off_runtime(self.keychain_handle(), move |k| k.delete(&entry)).await;
+        if let (Err(err), "keychain") = (deleted, account.token_store.as_str()) {
+            removal.keychain_note = Some(format!("the token could not be deleted from the keychain: {err}"));
         }
         Ok(removal)
     }

@@ -163,7 +163,16 @@ impl SyncEngine {
         progress: &mut (dyn FnMut(&str, u64, u64) + Send),
         cancel: &AtomicBool,
     ) -> Result<()> {
-        let token = ws.market_token(account).await?;
+        let token = match ws.market_token(account).await {
+            Ok(token) => token,
+            Err(err) => {
+                // The keychain did not give the token (locked, gone, no
+                // answer in time): this account waits, the others go on.
+                let health = Health { last_error: Some(err.to_string()), ..Health::default() };
+                report.interrupted = true;
+                return record_health(ws, account.id, &health, Flow::Stopped, false).await;
+            }
+        };
         let market = match self.connector.connect(&account.base_url, token) {
             Ok(market) => market,
             Err(err) => {

@@ -66,20 +66,26 @@ pub trait KeyStore: Send + Sync {
     }
 }
 
-/// Runs one keychain call on a blocking thread, off the async runtime, and
+/// Runs one keychain call on a thread of its own, off the async runtime, and
 /// stops waiting after the store's [`KeyStore::time_limit`] with
 /// [`VaultError::KeychainNoAnswer`]. Keychain calls block (D-Bus, a prompt),
 /// and a Secret Service waiting on an unlock prompt nobody sees may never
-/// return: the app must not hang with it. A call that is given up on keeps
-/// its thread until it returns; nothing waits for it.
+/// return: the app must not hang with it. A plain thread rather than
+/// `spawn_blocking`, because a runtime shutting down waits for its blocking
+/// tasks, and a call given up on must not hold up quitting; it keeps its
+/// thread until it returns, and nothing waits for it.
 pub(crate) async fn off_runtime<T, F>(store: Arc<dyn KeyStore>, call: F) -> Result<T, VaultError>
 where
     T: Send + 'static,
     F: FnOnce(&dyn KeyStore) -> Result<T, VaultError> + Send + 'static,
 {
     let (backend, limit) = (store.backend(), store.time_limit());
-    let task = tokio::task::spawn_blocking(move || call(store.as_ref()));
-    match tokio::time::timeout(limit, task).await {
+    let (answer, answered) = tokio::sync::oneshot::channel();
+    std::thread::Builder::new()
+        .name("keychain".to_owned())
+        .spawn(move || drop(answer.send(call(store.as_ref()))))
+        .map_err(|e| VaultError::Keychain { reason: format!("could not start the keychain call: {e}") })?;
+    match tokio::time::timeout(limit, answered).await {
         Ok(Ok(result)) => result,
         Ok(Err(_)) => Err(VaultError::Keychain { reason: "the keychain call stopped unexpectedly".to_owned() }),
         Err(_) => {

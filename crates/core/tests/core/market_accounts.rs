@@ -4,7 +4,9 @@
 //! workspace and the user is told).
 
 use std::collections::HashMap;
+use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::{Arc, Mutex};
+use std::time::Duration;
 
 use bidwell_core::privacy::ConsentMethod;
 use bidwell_core::sync::ApiToken;
@@ -19,16 +21,41 @@ use crate::sync::{all_bids, all_jobs, draft, engine, harness, open_jobs, sim, sy
 
 /// A keychain in memory that keeps text secrets (tokens), so a test can see
 /// what is stored and what is deleted. Wrapping keys are not its business.
+/// Made `silent`, every call blocks forever: the real keychain cannot be made
+/// to hang on demand (in the field: a locked Secret Service waiting on an
+/// unlock prompt nobody sees), so this test double stands in for it.
 #[derive(Default)]
 pub struct TokenKeychain {
     pub entries: Mutex<HashMap<String, String>>,
+    pub silent: AtomicBool,
+}
+
+impl TokenKeychain {
+    fn silent() -> TokenKeychain {
+        TokenKeychain { silent: AtomicBool::new(true), ..TokenKeychain::default() }
+    }
+
+    fn answer(&self) {
+        while self.silent.load(Ordering::SeqCst) {
+            std::thread::park();
+        }
+    }
 }
 
 impl KeyStore for TokenKeychain {
     fn backend(&self) -> &'static str {
         "test-tokens"
     }
+    fn time_limit(&self) -> Duration {
+        // Short only while silent, so a slow machine never times out a call that answers.
+        if self.silent.load(Ordering::SeqCst) {
+            Duration::from_millis(50)
+        } else {
+            bidwell_core::vault::KEYCHAIN_TIME_LIMIT
+        }
+    }
     fn probe(&self) -> Result<(), VaultError> {
+        self.answer();
         Ok(())
     }
     fn store(&self, _: &str, _: &bidwell_core::secret::WrappingKey) -> Result<(), VaultError> {
@@ -38,14 +65,17 @@ impl KeyStore for TokenKeychain {
         Err(VaultError::KeychainEntryMissing)
     }
     fn delete(&self, account: &str) -> Result<(), VaultError> {
+        self.answer();
         self.entries.lock().unwrap().remove(account);
         Ok(())
     }
     fn store_text(&self, account: &str, secret: &str) -> Result<(), VaultError> {
+        self.answer();
         self.entries.lock().unwrap().insert(account.to_owned(), secret.to_owned());
         Ok(())
     }
     fn load_text(&self, account: &str) -> Result<Zeroizing<String>, VaultError> {
+        self.answer();
         let entries = self.entries.lock().unwrap();
         entries.get(account).map(|s| Zeroizing::new(s.clone())).ok_or(VaultError::KeychainEntryMissing)
     }
@@ -148,4 +178,52 @@ async fn disconnecting_deletes_the_keychain_token_after_the_commit() {
     assert_eq!(keychain.entries.lock().unwrap().len(), 1);
     ws.remove_market_account(account.id).await.unwrap();
     assert!(keychain.entries.lock().unwrap().is_empty(), "the token is gone from the keychain");
+}
+
+#[tokio::test]
+async fn a_keychain_that_never_answers_leaves_the_token_in_the_workspace_and_says_so() {
+    let server = sim(4, 0.0).await;
+    let (_dir, ws) = workspace_with(Arc::new(TokenKeychain::silent())).await;
+    let token = ApiToken::new("sim-token".into());
+    let account = ws.add_market_account("Sim", &server.base_url(), token, ConsentMethod::Ui).await.unwrap();
+    assert_eq!(account.token_store, "database");
+    assert_eq!(
+        account.token_note.as_deref(),
+        Some("token kept in the encrypted workspace: the keychain did not answer")
+    );
+    // The token kept there works, and nothing on the way asks the keychain.
+    ws.add_saved_search(account.id, "all", None, vec![]).await.unwrap();
+    let report = sync(&engine(31), &ws).await;
+    assert_eq!(report.pulled, 4, "{report:?}");
+    let removal = ws.remove_market_account(account.id).await.unwrap();
+    assert_eq!(removal.keychain_note, None, "the token was never in the keychain: {removal:?}");
+}
+
+#[tokio::test]
+async fn a_keychain_that_stops_answering_holds_back_only_that_account() {
+    let server = sim(3, 0.0).await;
+    let keychain = Arc::new(TokenKeychain::default());
+    let (_dir, ws) = workspace_with(keychain.clone()).await;
+    let in_keychain = ws
+        .add_market_account("Keychain", &server.base_url(), ApiToken::new("sim-token".into()), ConsentMethod::Ui)
+        .await
+        .unwrap();
+    assert_eq!((in_keychain.token_store.as_str(), in_keychain.token_note), ("keychain", None));
+    keychain.silent.store(true, Ordering::SeqCst);
+    let in_database = ws
+        .add_market_account("Database", &server.base_url(), ApiToken::new("sim-token".into()), ConsentMethod::Ui)
+        .await
+        .unwrap();
+    ws.add_saved_search(in_database.id, "all", None, vec![]).await.unwrap();
+
+    let report = sync(&engine(32), &ws).await;
+    assert!(report.interrupted, "{report:?}");
+    assert_eq!(report.pulled, 3, "the other account synced: {report:?}");
+    let stuck = ws.market_account(in_keychain.id).await.unwrap();
+    assert!(stuck.last_error.as_deref().unwrap_or_default().contains("did not answer"), "{stuck:?}");
+
+    // Answering again, the account syncs again.
+    keychain.silent.store(false, Ordering::SeqCst);
+    let report = sync(&engine(33), &ws).await;
+    assert!(!report.interrupted, "{report:?}");
 }
