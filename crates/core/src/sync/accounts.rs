@@ -221,7 +221,9 @@ impl Workspace {
     /// their statuses move by hand. The transparency log stays whole and the
     /// audit log records the removal (counts only). A keychain token is
     /// deleted after the commit; if the keychain fails, the result says so.
+    /// A sync pass running meanwhile is waited for, and none starts until done.
     pub async fn remove_market_account(&self, id: Id) -> Result<AccountRemoval> {
+        let turn = super::engine::hold_sync(self).await;
         let account = self.market_account(id).await?;
         let now = self.now();
         let mut tx = self.pool().await.begin().await?;
@@ -270,6 +272,7 @@ impl Workspace {
         });
         crate::audit::append(&mut tx, now, crate::audit::action::MARKET_DISCONNECT, detail).await?;
         tx.commit().await?;
+        drop(turn);
         // Also for a token kept in the database: a keychain that did not
         // answer in time when the account was connected may have stored it late.
         let entry = keychain_entry(id);

@@ -7,9 +7,11 @@
 //! - `outbox` owns the local side: queueing a change in the same transaction
 //!   as the change itself, the status, retrying failed rows, conflicts.
 //! - `engine` owns the network side: pushing rows, pulling pages.
+//! - `flight` owns "one pass at a time per workspace".
 
 mod accounts;
 mod engine;
+mod flight;
 mod outbox;
 
 use chrono::{DateTime, Utc};
@@ -61,6 +63,9 @@ pub struct SyncReport {
     /// The user withdrew consent to share with marketplaces: nothing was
     /// sent or asked, and changes stay queued.
     pub sharing_off: bool,
+    /// A pass was already running when this one was asked for: this is that
+    /// pass's report, and this call sent nothing of its own.
+    pub joined: bool,
 }
 
 /// A change that failed for good and waits for the user (retry or edit).

@@ -15,5 +15,6 @@ mod seed;
 mod session;
 mod support;
 mod sync;
+mod sync_flight;
 mod sync_timer;
 mod vault;
