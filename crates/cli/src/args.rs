@@ -543,6 +543,9 @@ pub enum BidCmd {
         /// Delivery time in days.
         #[arg(long)]
         days: i64,
+        /// The first milestone as a share of the amount, 0 to 100.
+        #[arg(long, default_value_t = 0)]
+        milestone_percentage: i64,
         #[arg(long, default_value = "")]
         proposal: String,
         #[arg(long)]
@@ -566,6 +569,9 @@ pub enum BidCmd {
         currency: Option<String>,
         #[arg(long)]
         days: Option<i64>,
+        /// The first milestone as a share of the amount, 0 to 100.
+        #[arg(long)]
+        milestone_percentage: Option<i64>,
         #[arg(long)]
         proposal: Option<String>,
         #[arg(long)]

@@ -531,13 +531,14 @@ async fn job(ws: &Workspace, cmd: JobCmd, out: &Output) -> Result<()> {
 
 async fn bid(ws: &Workspace, cmd: BidCmd, out: &Output) -> Result<()> {
     match cmd {
-        BidCmd::Add { job, amount: value, currency, days, proposal, project } => {
+        BidCmd::Add { job, amount: value, currency, days, milestone_percentage, proposal, project } => {
             let new = NewBid {
                 job_id: Some(id("job", &job)?),
                 project_id: opt_id("project", project.as_deref())?,
                 amount_minor: amount("amount", &value, &currency)?,
                 currency,
                 delivery_days: days,
+                milestone_percentage,
                 proposal,
             };
             out.record(&ws.create_bid(new).await?);
@@ -546,12 +547,13 @@ async fn bid(ws: &Workspace, cmd: BidCmd, out: &Output) -> Result<()> {
             let filter = BidFilter { job_id: opt_id("job", job.as_deref())?, status: parsed(status.as_deref())? };
             out.page(&ws.list_bids(&filter, &page(&list)?).await?);
         }
-        BidCmd::Edit { id: text, amount: value, currency, days, proposal, project } => {
+        BidCmd::Edit { id: text, amount: value, currency, days, milestone_percentage, proposal, project } => {
             let money = money_pair(value, currency)?;
             let change = BidPatch {
                 project_id: clearable(project).map(|p| p.map(|p| id("project", &p)).transpose()).transpose()?,
                 amount: money,
                 delivery_days: days,
+                milestone_percentage,
                 proposal,
             };
             out.record(&ws.update_bid(id("id", &text)?, change).await?);

@@ -688,3 +688,18 @@ async fn market_remove_asks_for_yes_then_drops_the_queue_and_keeps_the_jobs() {
     assert_eq!(b.json(&["job", "list"])["items"].as_array().unwrap().len(), 3, "the jobs stay");
     assert_eq!(b.json(&["audit", "list"]).as_array().unwrap().last().unwrap()["action"], "market_disconnect");
 }
+
+#[test]
+fn a_bids_milestone_percentage_is_kept_and_checked() {
+    let b = Bidwell::init();
+    let job = b.id(&["job", "add", "--title", "Job"]);
+    let add = ["bid", "add", "--job", &job, "--amount", "10", "--currency", "USD", "--days", "2"];
+    let err = b.fails(&[&add[..], &["--milestone-percentage", "120"]].concat());
+    assert_eq!(err["code"], "validation");
+    assert!(err["message"].as_str().unwrap().starts_with("milestone_percentage:"), "{err}");
+    assert_eq!(b.json(&add)["milestone_percentage"], 0, "none asked unless given");
+    let bid = b.json(&[&add[..], &["--milestone-percentage", "20"]].concat());
+    assert_eq!(bid["milestone_percentage"], 20);
+    let id = bid["id"].as_str().unwrap();
+    assert_eq!(b.json(&["bid", "edit", id, "--milestone-percentage", "50"])["milestone_percentage"], 50);
+}

@@ -240,6 +240,10 @@ pub struct Bid {
     pub amount_minor: i64,
     pub currency: String,
     pub delivery_days: i64,
+    /// The share of the amount asked as the first milestone, 0 to 100
+    /// (Freelancer-style marketplaces). Absent in archives from before it.
+    #[serde(default)]
+    pub milestone_percentage: i64,
     pub proposal: String,
     pub submitted_at: Option<DateTime<Utc>>,
     pub server_version: Option<i64>,

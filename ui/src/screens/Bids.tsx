@@ -326,6 +326,7 @@ function BidCard(props: {
         <span>
           {bid.delivery_days} {bid.delivery_days === 1 ? "day" : "days"}
         </span>
+        {bid.milestone_percentage > 0 && <span>{bid.milestone_percentage} % upfront</span>}
       </p>
       <MoveSelect bid={bid} onMove={props.onMove} />
       <MarketActions bid={bid} onMarket={props.onMarket} />

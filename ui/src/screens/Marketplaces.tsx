@@ -350,6 +350,8 @@ function Terms({ title, terms }: { title: string; terms: api.BidTerms }) {
       <dd>{formatMoney(terms.amount_minor, terms.currency)}</dd>
       <dt>Delivery</dt>
       <dd>{terms.delivery_days} days</dd>
+      <dt>Upfront milestone</dt>
+      <dd>{terms.milestone_percentage} %</dd>
       <dt>Proposal</dt>
       <dd>{terms.proposal}</dd>
     </dl>

@@ -884,6 +884,7 @@ async fn upsert_bid(conn: &mut SqliteConnection, account: Id, bid: &wire::Bid, n
                 amount_minor: terms.amount_minor.max(1),
                 currency: terms.currency,
                 delivery_days: terms.delivery_days.max(1),
+                milestone_percentage: terms.milestone_percentage.clamp(0, 100),
                 proposal: terms.proposal,
                 submitted_at: Some(bid.created_at),
                 server_version: None,

@@ -7,6 +7,7 @@ mod entities;
 mod market_accounts;
 mod market_statuses;
 mod migrations;
+mod milestone_percentage;
 mod portability;
 mod privacy;
 mod reminders;

@@ -61,6 +61,7 @@ async fn a_bid_kept_by_hand_moves_as_before() {
             currency: "EUR".into(),
             delivery_days: 3,
             proposal: String::new(),
+            ..Default::default()
         })
         .await
         .unwrap();
