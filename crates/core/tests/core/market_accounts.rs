@@ -227,3 +227,24 @@ async fn a_keychain_that_stops_answering_holds_back_only_that_account() {
     let report = sync(&engine(33), &ws).await;
     assert!(!report.interrupted, "{report:?}");
 }
+
+/// The real keychain (gnome-keyring in CI): the token goes there through a
+/// thread of its own, sync reads it back, disconnecting deletes it.
+#[tokio::test]
+async fn with_the_os_keychain_the_token_is_stored_read_and_deleted_there() {
+    let Some(keychain) = support::os_keychain() else { return };
+    let server = sim(2, 0.0).await;
+    let (_dir, ws) = workspace_with(keychain.clone()).await;
+    let account = ws
+        .add_market_account("Sim", &server.base_url(), ApiToken::new("sim-token".into()), ConsentMethod::Cli)
+        .await
+        .unwrap();
+    assert_eq!((account.token_store.as_str(), account.token_note.as_deref()), ("keychain", None));
+    let entry = format!("market-token-{}", account.id);
+    assert_eq!(keychain.load_text(&entry).unwrap().as_str(), "sim-token");
+    ws.add_saved_search(account.id, "all", None, vec![]).await.unwrap();
+    assert_eq!(sync(&engine(34), &ws).await.pulled, 2, "the token read from the keychain works");
+    let removal = ws.remove_market_account(account.id).await.unwrap();
+    assert_eq!(removal.keychain_note, None);
+    assert!(matches!(keychain.load_text(&entry), Err(VaultError::KeychainEntryMissing)), "the entry is gone");
+}
