@@ -458,6 +458,17 @@ pub async fn set_market_token(session: State<'_, Session>, id: Id, token: String
     session.workspace().await.map_err(api)?.set_market_token(id, ApiToken::new(token)).await.map_err(api)
 }
 
+/// What disconnecting would drop and keep, for the confirmation.
+#[tauri::command]
+pub async fn market_account_removal_preview(session: State<'_, Session>, id: Id) -> Reply<AccountRemoval> {
+    session.workspace().await.map_err(api)?.market_account_removal_preview(id).await.map_err(api)
+}
+
+#[tauri::command]
+pub async fn remove_market_account(session: State<'_, Session>, id: Id) -> Reply<AccountRemoval> {
+    session.workspace().await.map_err(api)?.remove_market_account(id).await.map_err(api)
+}
+
 #[tauri::command]
 pub async fn add_saved_search(
     session: State<'_, Session>,

@@ -138,6 +138,8 @@ fn main() {
             commands::market_accounts,
             commands::add_market_account,
             commands::set_market_token,
+            commands::market_account_removal_preview,
+            commands::remove_market_account,
             commands::add_saved_search,
             commands::saved_searches,
             commands::submit_bid,

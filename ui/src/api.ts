@@ -67,6 +67,7 @@ import type { TaskPatch } from "./bindings/TaskPatch";
 import type { Task } from "./bindings/Task";
 import type { BidTerms } from "./bindings/BidTerms";
 import type { MarketAccount } from "./bindings/MarketAccount";
+import type { AccountRemoval } from "./bindings/AccountRemoval";
 import type { OutboxEntry } from "./bindings/OutboxEntry";
 import type { Resolution } from "./bindings/Resolution";
 import type { SavedSearch } from "./bindings/SavedSearch";
@@ -76,7 +77,7 @@ import type { SyncStatus } from "./bindings/SyncStatus";
 import type { TransparencyEntry } from "./bindings/TransparencyEntry";
 
 export type { ApiError, ErasureRequestOutcome, Progress };
-export type { BidTerms, MarketAccount, SavedSearch, SyncConflict, SyncStatus, TransparencyEntry };
+export type { AccountRemoval, BidTerms, MarketAccount, SavedSearch, SyncConflict, SyncStatus, TransparencyEntry };
 
 /** Anything thrown by a call is an ApiError; this narrows what `catch` gets. */
 export function asApiError(raw: unknown): ApiError {
@@ -204,6 +205,10 @@ export const sync = {
   /** Connecting is the user's consent to share bids with the marketplace. */
   addAccount: (name: string, url: string, token: string) => call<MarketAccount>("add_market_account", { name, url, token }),
   setToken: (id: Id, token: string) => call<void>("set_market_token", { id, token }),
+  /** What disconnecting would drop (changes never sent) and keep, to confirm first. */
+  removalPreview: (id: Id) => call<AccountRemoval>("market_account_removal_preview", { id }),
+  /** Disconnects: token and queued changes go; pulled records stay as the user's own. */
+  removeAccount: (id: Id) => call<AccountRemoval>("remove_market_account", { id }),
   addSavedSearch: (accountId: Id, name: string, query: string | null, skills: string[]) =>
     call<SavedSearch>("add_saved_search", { accountId, name, query, skills }),
   savedSearches: () => call<SavedSearch[]>("saved_searches"),

@@ -86,6 +86,8 @@ export async function syncNow(): Promise<void> {
   try {
     const report = await api.sync.now((p) => (syncRun.value = p));
     if (report.cancelled) notify("Sync cancelled; what was done is kept.");
+    // The core runs one pass at a time: this press waited for the background one.
+    else if (report.joined) notify("A sync was already running; its results are in.");
   } catch (raw) {
     notify(api.asApiError(raw).message, { tone: "error" });
   } finally {

@@ -128,6 +128,13 @@ pub enum MarketCmd {
     List,
     /// Give an account a new token (after "token expired"); read from standard input.
     Token { id: String },
+    /// Disconnect an account: its token and queued changes are deleted; the jobs, bids and
+    /// milestones it brought in stay as your own records (asks to confirm on a terminal unless --yes).
+    Remove {
+        id: String,
+        #[arg(long)]
+        yes: bool,
+    },
     /// Saved job searches: new matching jobs flow into the jobs list on every sync.
     #[command(subcommand)]
     Search(SavedSearchCmd),
@@ -547,6 +554,9 @@ pub enum BidCmd {
         /// Delivery time in days.
         #[arg(long)]
         days: i64,
+        /// The first milestone as a share of the amount, 0 to 100.
+        #[arg(long, default_value_t = 0)]
+        milestone_percentage: i64,
         #[arg(long, default_value = "")]
         proposal: String,
         #[arg(long)]
@@ -570,6 +580,9 @@ pub enum BidCmd {
         currency: Option<String>,
         #[arg(long)]
         days: Option<i64>,
+        /// The first milestone as a share of the amount, 0 to 100.
+        #[arg(long)]
+        milestone_percentage: Option<i64>,
         #[arg(long)]
         proposal: Option<String>,
         #[arg(long)]

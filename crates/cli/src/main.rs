@@ -535,13 +535,14 @@ async fn job(ws: &Workspace, cmd: JobCmd, out: &Output) -> Result<()> {
 
 async fn bid(ws: &Workspace, cmd: BidCmd, out: &Output) -> Result<()> {
     match cmd {
-        BidCmd::Add { job, amount: value, currency, days, proposal, project } => {
+        BidCmd::Add { job, amount: value, currency, days, milestone_percentage, proposal, project } => {
             let new = NewBid {
                 job_id: Some(id("job", &job)?),
                 project_id: opt_id("project", project.as_deref())?,
                 amount_minor: amount("amount", &value, &currency)?,
                 currency,
                 delivery_days: days,
+                milestone_percentage,
                 proposal,
             };
             out.record(&ws.create_bid(new).await?);
@@ -550,12 +551,13 @@ async fn bid(ws: &Workspace, cmd: BidCmd, out: &Output) -> Result<()> {
             let filter = BidFilter { job_id: opt_id("job", job.as_deref())?, status: parsed(status.as_deref())? };
             out.page(&ws.list_bids(&filter, &page(&list)?).await?);
         }
-        BidCmd::Edit { id: text, amount: value, currency, days, proposal, project } => {
+        BidCmd::Edit { id: text, amount: value, currency, days, milestone_percentage, proposal, project } => {
             let money = money_pair(value, currency)?;
             let change = BidPatch {
                 project_id: clearable(project).map(|p| p.map(|p| id("project", &p)).transpose()).transpose()?,
                 amount: money,
                 delivery_days: days,
+                milestone_percentage,
                 proposal,
             };
             out.record(&ws.update_bid(id("id", &text)?, change).await?);
@@ -692,6 +694,29 @@ async fn market(ws: &Workspace, cmd: MarketCmd, creds: &mut Credentials, out: &O
             let token = creds.stdin.token()?;
             ws.set_market_token(id("id", &text)?, token).await?;
             out.record(&ws.sync_status().await?);
+        }
+        MarketCmd::Remove { id: text, yes } => {
+            let account = id("id", &text)?;
+            if !yes {
+                if !std::io::stdin().is_terminal() {
+                    return Err(Error::validation("yes", "no terminal to confirm on: pass --yes to disconnect"));
+                }
+                let plan = ws.market_account_removal_preview(account).await?;
+                println!(
+                    "Disconnecting {}: {} queued change(s) will never be sent; {} job(s), {} bid(s) and {} \
+                     milestone(s) stay here as your own records.",
+                    plan.name, plan.unsent_changes, plan.kept_jobs, plan.kept_bids, plan.kept_milestones
+                );
+                if !crate::privacy::confirm_on_terminal("Disconnect this marketplace?", "disconnect")? {
+                    println!("Nothing was changed.");
+                    return Ok(());
+                }
+            }
+            let removal = ws.remove_market_account(account).await?;
+            if let Some(note) = &removal.keychain_note {
+                eprintln!("warning: {note}");
+            }
+            out.record(&removal);
         }
         MarketCmd::Search(SavedSearchCmd::Add { account, name, query, skills }) => {
             out.record(&ws.add_saved_search(id("account", &account)?, &name, query, skills).await?);

@@ -10,9 +10,11 @@ use crate::args::{AuditCmd, ConsentArgs, ConsentCmd, PrivacyCmd, RetentionCmd};
 use crate::input::{id, opt_id, parsed};
 use crate::output::Output;
 
-fn confirm_on_terminal(question: &str) -> Result<bool> {
+/// Asks `question` on the terminal; without one, refuses and says to pass
+/// --yes to `action`.
+pub(crate) fn confirm_on_terminal(question: &str, action: &str) -> Result<bool> {
     if !std::io::stdin().is_terminal() {
-        return Err(Error::validation("yes", "no terminal to confirm on: pass --yes to erase"));
+        return Err(Error::validation("yes", format!("no terminal to confirm on: pass --yes to {action}")));
     }
     print!("{question} [y/N] ");
     let _ = std::io::stdout().flush();
@@ -37,7 +39,7 @@ pub async fn erase_client(ws: &Workspace, text: &str, yes: bool, out: &Output) -
         let plan = ws.erasure_preview(client).await?;
         if plan.blockers.is_empty() {
             print_plan(&plan, false);
-            if !confirm_on_terminal("Erase this client for good? This cannot be undone.")? {
+            if !confirm_on_terminal("Erase this client for good? This cannot be undone.", "erase")? {
                 println!("Nothing was erased.");
                 return Ok(());
             }

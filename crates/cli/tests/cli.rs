@@ -712,3 +712,56 @@ fn a_contacts_csv_imports_contacts_under_their_clients_all_or_nothing() {
     assert_eq!(contacts["items"][0]["name"], "Ada Lovelace");
     assert_eq!(contacts["items"][0]["role"], "CTO");
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn market_remove_asks_for_yes_then_drops_the_queue_and_keeps_the_jobs() {
+    use bidwell_market_sim::{SimConfig, SimServer};
+    let server = SimServer::start(SimConfig { jobs: 3, ..SimConfig::default() }).await.unwrap();
+    let b = Bidwell::init();
+    let account = add_market(&b, &server.base_url());
+    b.json(&["market", "search", "add", "--account", &account, "--name", "all"]);
+    b.json(&["sync", "--once"]);
+    let jobs = b.json(&["job", "list"]);
+    let job = &jobs["items"][0];
+    let bid = b.id(&[
+        "bid",
+        "add",
+        "--job",
+        job["id"].as_str().unwrap(),
+        "--amount",
+        "500",
+        "--currency",
+        job["currency"].as_str().unwrap(),
+        "--days",
+        "5",
+    ]);
+    b.json(&["bid", "submit", &bid]);
+
+    let err = b.fails(&["market", "remove", &account]);
+    assert_eq!(err["code"], "validation", "{err}");
+    assert!(err["message"].as_str().unwrap().contains("--yes"), "{err}");
+    assert_eq!(b.json(&["market", "list"]).as_array().unwrap().len(), 1, "nothing was removed");
+
+    let removal = b.json(&["market", "remove", &account, "--yes"]);
+    assert_eq!((removal["unsent_changes"].as_u64(), removal["kept_jobs"].as_u64()), (Some(1), Some(3)), "{removal}");
+    assert_eq!(b.json(&["market", "list"]).as_array().unwrap().len(), 0);
+    assert_eq!(b.json(&["sync", "status"])["queued"], 0);
+    assert_eq!(b.json(&["bid", "show", &bid])["status"], "draft", "the unsent bid is a draft again");
+    assert_eq!(b.json(&["job", "list"])["items"].as_array().unwrap().len(), 3, "the jobs stay");
+    assert_eq!(b.json(&["audit", "list"]).as_array().unwrap().last().unwrap()["action"], "market_disconnect");
+}
+
+#[test]
+fn a_bids_milestone_percentage_is_kept_and_checked() {
+    let b = Bidwell::init();
+    let job = b.id(&["job", "add", "--title", "Job"]);
+    let add = ["bid", "add", "--job", &job, "--amount", "10", "--currency", "USD", "--days", "2"];
+    let err = b.fails(&[&add[..], &["--milestone-percentage", "120"]].concat());
+    assert_eq!(err["code"], "validation");
+    assert!(err["message"].as_str().unwrap().starts_with("milestone_percentage:"), "{err}");
+    assert_eq!(b.json(&add)["milestone_percentage"], 0, "none asked unless given");
+    let bid = b.json(&[&add[..], &["--milestone-percentage", "20"]].concat());
+    assert_eq!(bid["milestone_percentage"], 20);
+    let id = bid["id"].as_str().unwrap();
+    assert_eq!(b.json(&["bid", "edit", id, "--milestone-percentage", "50"])["milestone_percentage"], 50);
+}

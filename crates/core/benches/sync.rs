@@ -161,6 +161,7 @@ async fn main() {
             currency: job.currency.clone().expect("marketplace jobs have a currency"),
             delivery_days: 10,
             proposal: format!("benchmark bid {i}"),
+            ..Default::default()
         };
         let bid = ws.create_bid(draft).await.expect("a draft");
         ws.submit_bid(bid.meta.id).await.expect("queued");

@@ -26,6 +26,9 @@ pub mod action {
     pub const ANALYTICS_CHANGE: &str = "analytics_change";
     /// Erasure requests sent to marketplaces (detail: per account id, accepted or not).
     pub const MARKETPLACE_ERASURE_REQUEST: &str = "marketplace_erasure_request";
+    /// A marketplace account was disconnected: its token deleted, its queued
+    /// changes dropped (detail: counts and where the token was kept).
+    pub const MARKET_DISCONNECT: &str = "market_disconnect";
 }
 
 const GENESIS: &str = "0000000000000000000000000000000000000000000000000000000000000000";

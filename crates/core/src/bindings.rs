@@ -22,8 +22,8 @@ use crate::seed::SeedSummary;
 use crate::session::SessionState;
 use crate::store::*;
 use crate::sync::{
-    AccountStatus, BidTerms, ConnectionState, ErasureRequestOutcome, FailedChange, MarketAccount, OutboxEntry,
-    Resolution, SavedSearch, SyncConflict, SyncReport, SyncStatus, TransparencyEntry,
+    AccountRemoval, AccountStatus, BidTerms, ConnectionState, ErasureRequestOutcome, FailedChange, MarketAccount,
+    OutboxEntry, Resolution, SavedSearch, SyncConflict, SyncReport, SyncStatus, TransparencyEntry,
 };
 use crate::vault::ProtectionKind;
 use crate::work::Progress;
@@ -56,8 +56,17 @@ fn moves_file() -> (String, String) {
     let text = format!(
         "// Generated from BidStatus::can_move_to. Do not edit.\n\
          import type {{ BidStatus }} from \"./BidStatus\";\n\n\
-         export const BID_MOVES: Record<BidStatus, BidStatus[]> = {{\n{}\n}};\n",
+         export const BID_MOVES: Record<BidStatus, BidStatus[]> = {{\n{}\n}};\n\n\
+         // Generated from BidStatus::decided_by_marketplace: a bid a marketplace holds\n\
+         // gets these only from it (a hand move is refused with \"marketplace_owned\").\n\
+         export const MARKETPLACE_DECIDES: BidStatus[] = [{}];\n",
         table(BidStatus::ALL, BidStatus::can_move_to),
+        BidStatus::ALL
+            .iter()
+            .filter(|s| s.decided_by_marketplace())
+            .map(|s| format!("\"{s}\""))
+            .collect::<Vec<_>>()
+            .join(", "),
     );
     ("StatusMoves.ts".to_string(), text)
 }
@@ -176,6 +185,7 @@ pub fn files() -> Vec<(String, String)> {
         file::<OutboxEntry>(&cfg),
         file::<TransparencyEntry>(&cfg),
         file::<MarketAccount>(&cfg),
+        file::<AccountRemoval>(&cfg),
         file::<SavedSearch>(&cfg),
         moves_file(),
     ]

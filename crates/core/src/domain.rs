@@ -79,6 +79,12 @@ impl BidStatus {
         )
     }
 
+    /// Statuses only a marketplace gives a bid it holds: they arrive with
+    /// sync and are never set by hand on a linked bid.
+    pub fn decided_by_marketplace(self) -> bool {
+        matches!(self, BidStatus::Submitted | BidStatus::Shortlisted | BidStatus::Awarded | BidStatus::Rejected)
+    }
+
     /// Terminal bids are history: their terms can no longer change.
     pub fn is_terminal(self) -> bool {
         matches!(self, BidStatus::Awarded | BidStatus::Rejected | BidStatus::Withdrawn)
@@ -234,6 +240,10 @@ pub struct Bid {
     pub amount_minor: i64,
     pub currency: String,
     pub delivery_days: i64,
+    /// The share of the amount asked as the first milestone, 0 to 100
+    /// (Freelancer-style marketplaces). Absent in archives from before it.
+    #[serde(default)]
+    pub milestone_percentage: i64,
     pub proposal: String,
     pub submitted_at: Option<DateTime<Utc>>,
     pub server_version: Option<i64>,

@@ -46,6 +46,9 @@ pub enum ErrorCode {
     /// A marketplace did not accept the request to erase the user's data, so a
     /// wipe that was to ask first did not happen (the user may wipe anyway).
     ErasureRequestFailed,
+    /// A hand move of a bid's status that its marketplace decides (shortlisted,
+    /// awarded, rejected); it arrives with sync.
+    MarketplaceOwned,
 }
 
 /// What crosses a boundary (IPC, `--json`): `{ "code": …, "message": …, "transient": … }`.
@@ -133,6 +136,8 @@ pub enum Error {
         else { "Try again later" }
     )]
     ErasureRequestFailed { failed: Vec<String>, before_wipe: bool },
+    #[error("a bid on a marketplace cannot be moved to {to} by hand: {reason}")]
+    MarketplaceOwned { to: BidStatus, reason: &'static str },
 }
 
 pub type Result<T, E = Error> = std::result::Result<T, E>;
@@ -166,6 +171,7 @@ impl Error {
             Error::ArchivePassword(_) => ErrorCode::ArchivePassword,
             Error::Cancelled => ErrorCode::Cancelled,
             Error::ErasureRequestFailed { .. } => ErrorCode::ErasureRequestFailed,
+            Error::MarketplaceOwned { .. } => ErrorCode::MarketplaceOwned,
         }
     }
 
@@ -205,7 +211,7 @@ impl VaultError {
         match self {
             VaultError::NoKeychain { .. } => ErrorCode::KeychainUnavailable,
             VaultError::KeychainEntryMissing => ErrorCode::KeychainEntryMissing,
-            VaultError::Keychain { .. } => ErrorCode::KeychainUnavailable,
+            VaultError::Keychain { .. } | VaultError::KeychainNoAnswer { .. } => ErrorCode::KeychainUnavailable,
             VaultError::WrongPassphrase => ErrorCode::WrongPassphrase,
             VaultError::WrongRecoveryKey | VaultError::RecoveryKeyMalformed => ErrorCode::WrongRecoveryKey,
             VaultError::KeychainKeyMismatch => ErrorCode::KeychainMismatch,

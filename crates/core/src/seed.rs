@@ -1173,6 +1173,7 @@ impl Generator {
                 amount_minor: amount_minor.max(1),
                 currency: locale.currency.to_string(),
                 delivery_days: days,
+                milestone_percentage: 0,
                 proposal,
                 submitted_at: sent.then(|| at + Duration::minutes(rng.gen_range(1..120))),
                 server_version: sent.then(|| rng.gen_range(1..5)),

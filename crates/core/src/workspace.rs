@@ -259,8 +259,9 @@ impl Workspace {
         self.env.clock.now()
     }
 
-    pub(crate) fn keychain(&self) -> &dyn KeyStore {
-        self.env.keychain.as_ref()
+    /// The keychain for a call made through `vault::off_runtime`.
+    pub(crate) fn keychain_handle(&self) -> Arc<dyn KeyStore> {
+        self.env.keychain.clone()
     }
 
     pub(crate) async fn pool(&self) -> SqlitePool {

@@ -2,4 +2,9 @@
 import type { BidStatus } from "./BidStatus";
 import type { Id } from "./Id";
 
-export type Bid = { job_id: Id, project_id: Id | null, status: BidStatus, amount_minor: number, currency: string, delivery_days: number, proposal: string, submitted_at: string | null, server_version: number | null, id: Id, created_at: string, updated_at: string, deleted_at: string | null, source: string | null, external_id: string | null, };
+export type Bid = { job_id: Id, project_id: Id | null, status: BidStatus, amount_minor: number, currency: string, delivery_days: number, 
+/**
+ * The share of the amount asked as the first milestone, 0 to 100
+ * (Freelancer-style marketplaces). Absent in archives from before it.
+ */
+milestone_percentage: number, proposal: string, submitted_at: string | null, server_version: number | null, id: Id, created_at: string, updated_at: string, deleted_at: string | null, source: string | null, external_id: string | null, };

@@ -5,4 +5,4 @@ export type BidPatch = { project_id?: Id | null,
 /**
  * Amount and currency change together.
  */
-amount?: [number, string], delivery_days?: number, proposal?: string, };
+amount?: [number, string], delivery_days?: number, milestone_percentage?: number, proposal?: string, };

@@ -3,4 +3,8 @@
 /**
  * The terms of a bid the user writes: what an edit sends and a conflict shows.
  */
-export type BidTerms = { amount_minor: number, currency: string, delivery_days: number, proposal: string, };
+export type BidTerms = { amount_minor: number, currency: string, delivery_days: number, 
+/**
+ * Absent in rows queued before bids had it: then 0, which is what was sent.
+ */
+milestone_percentage: number, proposal: string, };

@@ -9,4 +9,10 @@ export type MarketAccount = { id: Id, name: string, base_url: string,
 /**
  * "keychain" or "database".
  */
-token_store: string, connection: ConnectionState, last_sync_at: string | null, last_error: string | null, created_at: string, };
+token_store: string, connection: ConnectionState, last_sync_at: string | null, last_error: string | null, created_at: string, 
+/**
+ * Only in the answer to connecting: why the token is kept in the
+ * encrypted workspace rather than the keychain (e.g. "token kept in the
+ * encrypted workspace: the keychain did not answer").
+ */
+token_note: string | null, };

@@ -11,3 +11,7 @@ export const BID_MOVES: Record<BidStatus, BidStatus[]> = {
   withdrawn: [],
   failed: ["draft", "queued"],
 };
+
+// Generated from BidStatus::decided_by_marketplace: a bid a marketplace holds
+// gets these only from it (a hand move is refused with "marketplace_owned").
+export const MARKETPLACE_DECIDES: BidStatus[] = ["submitted", "shortlisted", "awarded", "rejected"];

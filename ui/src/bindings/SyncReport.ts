@@ -41,4 +41,9 @@ interrupted: boolean,
  * The user withdrew consent to share with marketplaces: nothing was
  * sent or asked, and changes stay queued.
  */
-sharing_off: boolean, };
+sharing_off: boolean, 
+/**
+ * A pass was already running when this one was asked for: this is that
+ * pass's report, and this call sent nothing of its own.
+ */
+joined: boolean, };

@@ -1,7 +1,9 @@
 // Bids: a kanban by status with drag and drop (and a "Move to…" select for
 // the keyboard), or a table; plus the "New bid" form. The core decides which
 // moves are allowed; a refused one snaps back with an explanation. A bid on a
-// marketplace job can be submitted to (or withdrawn from) that marketplace.
+// marketplace job can be submitted to (or withdrawn from) that marketplace;
+// once a marketplace holds it, shortlisted/awarded/rejected come only from
+// the marketplace (the core refuses a hand move with "marketplace_owned").
 import { useEffect, useState } from "preact/hooks";
 import * as api from "../api";
 import type { Bid } from "../bindings/Bid";
@@ -10,7 +12,13 @@ import type { Id } from "../bindings/Id";
 import { BidForm } from "../components/pipeline/BidForm";
 import { ensureJobTitles, jobTitle, loadAll } from "../components/pipeline/jobs";
 import { formatMoney } from "../money";
-import { BID_STATUSES, STATUS_LABEL, canMoveTo, explainRefusal, movesFrom } from "../components/pipeline/status";
+import {
+  BID_STATUSES,
+  STATUS_LABEL,
+  explainMarketplaceOwned,
+  explainRefusal,
+  movesFor,
+} from "../components/pipeline/status";
 import { fieldOf } from "../components/Field";
 import { notify, refreshSync, syncStatus } from "../state";
 import "./pipeline.css";
@@ -52,12 +60,17 @@ export function Bids() {
       const saved = await api.bids.setStatus(bid.id, to);
       setBids((list) => list?.map((b) => (b.id === saved.id ? saved : b)) ?? null);
       notify(`Bid on ${jobTitle(bid.job_id)} moved to ${STATUS_LABEL[to]}.`);
+      // A marketplace's bid moved to withdrawn queues the withdrawal for it.
+      if (saved.external_id !== null) void refreshSync();
     } catch (raw) {
       setBids((list) => list?.map((b) => (b.id === bid.id ? { ...b, status: from } : b)) ?? null);
       const err = api.asApiError(raw);
       switch (err.code) {
         case "invalid_transition":
           notify(explainRefusal(from, to), { tone: "error" });
+          break;
+        case "marketplace_owned":
+          notify(explainMarketplaceOwned(to), { tone: "error" });
           break;
         case "not_found":
           notify("That bid was removed elsewhere.", { tone: "error" });
@@ -154,7 +167,7 @@ export function Bids() {
           {BID_STATUSES.map((status) => {
             const cards = byStatus(status);
             const target = dragging !== null && dragging.status !== status;
-            const allowed = dragging !== null && canMoveTo(dragging.status, status);
+            const allowed = dragging !== null && movesFor(dragging).includes(status);
             return (
               <section
                 key={status}
@@ -241,7 +254,7 @@ export function Bids() {
 }
 
 function MoveSelect({ bid, onMove }: { bid: Bid; onMove: (to: BidStatus) => void }) {
-  const moves = movesFrom(bid.status);
+  const moves = movesFor(bid);
   const label = `Move bid on ${jobTitle(bid.job_id)} to…`;
   if (moves.length === 0) return <span class="muted small">Decided</span>;
   return (
@@ -313,6 +326,7 @@ function BidCard(props: {
         <span>
           {bid.delivery_days} {bid.delivery_days === 1 ? "day" : "days"}
         </span>
+        {bid.milestone_percentage > 0 && <span>{bid.milestone_percentage} % upfront</span>}
       </p>
       <MoveSelect bid={bid} onMove={props.onMove} />
       <MarketActions bid={bid} onMarket={props.onMarket} />

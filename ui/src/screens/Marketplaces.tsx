@@ -1,7 +1,7 @@
 // Settings → Marketplaces: connected accounts and their state, connecting a
 // new one, replacing an expired token, saved job searches, the changes that
-// failed (with Retry) and conflicts to settle side by side. There is no
-// Disconnect: the core offers none yet.
+// failed (with Retry) and conflicts to settle side by side. Disconnect asks
+// first, saying how many queued changes will never be sent.
 import { useEffect, useState } from "preact/hooks";
 import * as api from "../api";
 import type { ConnectionState } from "../bindings/ConnectionState";
@@ -21,6 +21,14 @@ export function Marketplaces() {
   const [accounts, setAccounts] = useState<api.MarketAccount[]>([]);
   const [searches, setSearches] = useState<api.SavedSearch[]>([]);
   const [conflicts, setConflicts] = useState<api.SyncConflict[]>([]);
+  const [removing, setRemoving] = useState<api.AccountRemoval | null>(null);
+  async function askToRemove(account: api.MarketAccount) {
+    try {
+      setRemoving(await api.sync.removalPreview(account.id));
+    } catch (raw) {
+      notify(`${account.name} cannot be disconnected: ${api.asApiError(raw).message}`, { tone: "error" });
+    }
+  }
   async function load() {
     const [a, s, c] = await Promise.all([api.sync.accounts(), api.sync.savedSearches(), api.sync.conflicts()]);
     setAccounts(a);
@@ -44,7 +52,11 @@ export function Marketplaces() {
                 <th>Address</th>
                 <th>State</th>
                 <th>Last sync</th>
+                <th>Token kept in</th>
                 <th>Problem</th>
+                <th>
+                  <span class="visually-hidden">Actions</span>
+                </th>
               </tr>
             </thead>
             <tbody>
@@ -56,11 +68,26 @@ export function Marketplaces() {
                   </td>
                   <td>{STATE_TEXT[a.connection]}</td>
                   <td>{a.last_sync_at ? ago(a.last_sync_at, Date.now()) : "never"}</td>
+                  <td>{a.token_store === "keychain" ? "System keychain" : "Encrypted workspace"}</td>
                   <td>{a.last_error ?? ""}</td>
+                  <td>
+                    <button class="small" aria-label={`Disconnect ${a.name}`} onClick={() => void askToRemove(a)}>
+                      Disconnect
+                    </button>
+                  </td>
                 </tr>
               ))}
             </tbody>
           </table>
+        )}
+        {removing && (
+          <ConfirmRemoval
+            plan={removing}
+            onClose={async () => {
+              setRemoving(null);
+              await load();
+            }}
+          />
         )}
         {accounts.length > 0 && (
           <p>
@@ -83,6 +110,57 @@ export function Marketplaces() {
   );
 }
 
+function plural(n: number, one: string, many: string): string {
+  return `${n} ${Number(n) === 1 ? one : many}`;
+}
+
+/** The confirmation before disconnecting: what is lost and what stays. */
+function ConfirmRemoval({ plan, onClose }: { plan: api.AccountRemoval; onClose: () => Promise<void> }) {
+  const [busy, setBusy] = useState(false);
+  async function remove() {
+    setBusy(true);
+    try {
+      const done = await api.sync.removeAccount(plan.account_id);
+      notify(
+        done.keychain_note
+          ? `${done.name} is disconnected, but ${done.keychain_note}.`
+          : `${done.name} is disconnected; its token is deleted.`,
+        done.keychain_note ? { tone: "error" } : {},
+      );
+    } catch (raw) {
+      notify(`${plan.name} was not disconnected: ${api.asApiError(raw).message}`, { tone: "error" });
+    }
+    await onClose();
+  }
+  const unsent = Number(plan.unsent_changes);
+  return (
+    <section class="erase-panel" role="alertdialog" aria-labelledby="remove-title" aria-describedby="remove-what">
+      <h3 id="remove-title">Disconnect {plan.name}?</h3>
+      <div id="remove-what">
+        <p>
+          {unsent === 0
+            ? "Every change has been sent; nothing waits in the queue."
+            : `${plural(unsent, "queued change", "queued changes")} will never be sent to ${plan.name}.`}
+          {Number(plan.back_to_draft) > 0 && ` ${plural(plan.back_to_draft, "bid goes", "bids go")} back to draft.`}
+        </p>
+        <p>
+          {plural(plan.kept_jobs, "job", "jobs")}, {plural(plan.kept_bids, "bid", "bids")} and{" "}
+          {plural(plan.kept_milestones, "milestone", "milestones")} from {plan.name} stay here as your own records, no
+          longer synced: you move their statuses yourself. The token is deleted; the log of what was sent stays.
+        </p>
+      </div>
+      <div class="form-actions">
+        <button class="danger" disabled={busy} onClick={() => void remove()}>
+          Disconnect {plan.name}
+        </button>
+        <button disabled={busy} onClick={() => void onClose()}>
+          Cancel
+        </button>
+      </div>
+    </section>
+  );
+}
+
 /** Splits a validation error into its field, or keeps it for the form. */
 function errorsOf(raw: unknown, fields: string[]): Record<string, string> {
   const err = api.asApiError(raw);
@@ -101,12 +179,13 @@ function Connect({ onDone }: { onDone: () => Promise<void> }) {
   async function submit(e: Event) {
     e.preventDefault();
     try {
-      await api.sync.addAccount(name, url, token);
+      const account = await api.sync.addAccount(name, url, token);
       setName("");
       setUrl("");
       setToken("");
       setErrors({});
-      notify("Connected. Press Sync now to fetch jobs.");
+      // Where the token went, when not to the keychain (e.g. it did not answer).
+      notify(`Connected${account.token_note ? `; ${account.token_note}` : ""}. Press Sync now to fetch jobs.`);
       await onDone();
     } catch (raw) {
       setErrors(errorsOf(raw, ["name", "url", "token"]));
@@ -271,6 +350,8 @@ function Terms({ title, terms }: { title: string; terms: api.BidTerms }) {
       <dd>{formatMoney(terms.amount_minor, terms.currency)}</dd>
       <dt>Delivery</dt>
       <dd>{terms.delivery_days} days</dd>
+      <dt>Upfront milestone</dt>
+      <dd>{terms.milestone_percentage} %</dd>
       <dt>Proposal</dt>
       <dd>{terms.proposal}</dd>
     </dl>

@@ -18,6 +18,9 @@ pub struct NewBid {
     pub amount_minor: i64,
     pub currency: String,
     pub delivery_days: i64,
+    /// The first milestone as a share of the amount, 0 to 100 (default 0).
+    #[serde(default)]
+    pub milestone_percentage: i64,
     #[serde(default)]
     pub proposal: String,
 }
@@ -32,6 +35,7 @@ pub struct BidPatch {
     /// Amount and currency change together.
     pub amount: Option<(i64, String)>,
     pub delivery_days: Option<i64>,
+    pub milestone_percentage: Option<i64>,
     pub proposal: Option<String>,
 }
 
@@ -53,6 +57,7 @@ impl Record for Bid {
         "amount_minor",
         "currency",
         "delivery_days",
+        "milestone_percentage",
         "proposal",
         "submitted_at",
         "server_version",
@@ -74,6 +79,7 @@ impl Record for Bid {
         b.push_bind(self.amount_minor);
         b.push_bind(self.currency.clone());
         b.push_bind(self.delivery_days);
+        b.push_bind(self.milestone_percentage);
         b.push_bind(self.proposal.clone());
         b.push_bind(self.submitted_at);
         b.push_bind(self.server_version);
@@ -88,6 +94,9 @@ impl Bid {
         self.currency = normalize_currency("currency", &self.currency)?;
         if !(1..=3650).contains(&self.delivery_days) {
             return Err(Error::validation("days", "must be between 1 and 3650"));
+        }
+        if !(0..=100).contains(&self.milestone_percentage) {
+            return Err(Error::validation("milestone_percentage", "must be between 0 and 100"));
         }
         self.proposal = check::text("proposal", &self.proposal, check::MAX_TEXT)?;
         Ok(())
@@ -105,6 +114,7 @@ impl Workspace {
             amount_minor: new.amount_minor,
             currency: new.currency,
             delivery_days: new.delivery_days,
+            milestone_percentage: new.milestone_percentage,
             proposal: new.proposal,
             submitted_at: None,
             server_version: None,
@@ -156,6 +166,7 @@ impl Workspace {
             (bid.amount_minor, bid.currency) = (amount, currency);
         }
         patch(&mut bid.delivery_days, change.delivery_days);
+        patch(&mut bid.milestone_percentage, change.milestone_percentage);
         patch(&mut bid.proposal, change.proposal);
         bid.normalize()?;
         bid.meta.updated_at = self.now();
@@ -167,6 +178,10 @@ impl Workspace {
     }
 
     /// Moves a bid to `to`, or refuses with `invalid_transition`. Staying put is not a move and succeeds.
+    /// A bid linked to a marketplace (it holds the bid, or our create is on
+    /// its way) takes submitted, shortlisted, awarded and rejected only from
+    /// the marketplace (`marketplace_owned`); a move to withdrawn queues the
+    /// withdrawal for it; back to draft or failed is refused (withdraw it instead).
     pub async fn set_bid_status(&self, id: Id, to: BidStatus) -> Result<Bid> {
         let now = self.now();
         let mut tx = self.pool().await.begin().await?;
@@ -176,6 +191,18 @@ impl Workspace {
         }
         if !bid.status.can_move_to(to) {
             return Err(Error::InvalidTransition { from: bid.status, to });
+        }
+        if crate::sync::linked_to_marketplace(&mut tx, &bid).await? {
+            if to == BidStatus::Withdrawn {
+                drop(tx);
+                return self.withdraw_bid(id).await;
+            }
+            let reason = if to.decided_by_marketplace() {
+                "the marketplace decides this; it arrives with sync"
+            } else {
+                "it is with the marketplace or on its way there; withdraw it instead"
+            };
+            return Err(Error::MarketplaceOwned { to, reason });
         }
         bid.status = to;
         if to == BidStatus::Submitted && bid.submitted_at.is_none() {

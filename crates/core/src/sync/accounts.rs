@@ -1,6 +1,8 @@
 //! Marketplace accounts (name, base URL, where the token is kept) and their
 //! saved searches. The token goes to the OS keychain; when there is none it
 //! is kept inside the encrypted database. Never in a file or a log.
+//! Disconnecting an account deletes its token and sync state and keeps what
+//! it brought in as the user's own records.
 
 use bidwell_marketplace::{ApiToken, JobQuery};
 use chrono::{DateTime, Utc};
@@ -24,6 +26,32 @@ pub struct MarketAccount {
     pub last_sync_at: Option<DateTime<Utc>>,
     pub last_error: Option<String>,
     pub created_at: DateTime<Utc>,
+    /// Only in the answer to connecting: why the token is kept in the
+    /// encrypted workspace rather than the keychain (e.g. "token kept in the
+    /// encrypted workspace: the keychain did not answer").
+    #[sqlx(skip)]
+    pub token_note: Option<String>,
+}
+
+/// What disconnecting an account will do (the preview the user confirms) or did.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, ts_rs::TS)]
+pub struct AccountRemoval {
+    pub account_id: Id,
+    pub name: String,
+    /// Changes for this marketplace that will never be sent (queued or failed).
+    pub unsent_changes: u64,
+    /// Bids that were queued (or failed) for this marketplace only and go back to draft.
+    pub back_to_draft: u64,
+    /// Offline edits in conflict with this marketplace; the bid keeps my terms.
+    pub open_conflicts: u64,
+    /// Records pulled from this marketplace that stay as the user's own,
+    /// no longer linked to it.
+    pub kept_jobs: u64,
+    pub kept_bids: u64,
+    pub kept_milestones: u64,
+    /// After removal: set when the keychain entry could not be deleted (the
+    /// user may delete "Bidwell / market-token-<id>" by hand).
+    pub keychain_note: Option<String>,
 }
 
 /// A job search pulled on every sync; new matches flow into the jobs list.
@@ -79,7 +107,8 @@ impl Workspace {
         }
         let now = self.now();
         let id = Id::new_at(now);
-        let in_keychain = self.keychain().store_text(&keychain_entry(id), token.expose_secret()).is_ok();
+        let token_note = self.token_to_keychain(id, &token).await.err();
+        let in_keychain = token_note.is_none();
         let secret = (!in_keychain).then(|| zeroize::Zeroizing::new(token.expose_secret().to_owned()));
         sqlx::query(
             "INSERT INTO market_accounts (id, name, base_url, token_store, token_secret, created_at, updated_at) \
@@ -107,7 +136,21 @@ impl Workspace {
             };
             self.record_consent(change).await?;
         }
-        self.market_account(id).await
+        Ok(MarketAccount { token_note, ..self.market_account(id).await? })
+    }
+
+    /// Stores a token in the keychain, off the async runtime and with a time
+    /// limit. `Err` says why it must be kept in the database instead.
+    async fn token_to_keychain(&self, id: Id, token: &ApiToken) -> std::result::Result<(), String> {
+        let entry = keychain_entry(id);
+        let secret = zeroize::Zeroizing::new(token.expose_secret().to_owned());
+        match crate::vault::off_runtime(self.keychain_handle(), move |k| k.store_text(&entry, &secret)).await {
+            Ok(()) => Ok(()),
+            Err(crate::vault::VaultError::KeychainNoAnswer { .. }) => {
+                Err("token kept in the encrypted workspace: the keychain did not answer".to_owned())
+            }
+            Err(_) => Err("token kept in the encrypted workspace: no keychain is available".to_owned()),
+        }
     }
 
     pub async fn market_account(&self, id: Id) -> Result<MarketAccount> {
@@ -131,8 +174,7 @@ impl Workspace {
     /// A new token for an account (after "token expired"); sync resumes.
     pub async fn set_market_token(&self, id: Id, token: ApiToken) -> Result<()> {
         let account = self.market_account(id).await?;
-        let in_keychain = account.token_store == "keychain"
-            && self.keychain().store_text(&keychain_entry(id), token.expose_secret()).is_ok();
+        let in_keychain = account.token_store == "keychain" && self.token_to_keychain(id, &token).await.is_ok();
         let secret = (!in_keychain).then(|| zeroize::Zeroizing::new(token.expose_secret().to_owned()));
         sqlx::query(
             "UPDATE market_accounts SET token_store = ?, token_secret = ?, connection = 'unknown', \
@@ -150,7 +192,8 @@ impl Workspace {
     /// The account's token, from wherever it is kept.
     pub(crate) async fn market_token(&self, account: &MarketAccount) -> Result<ApiToken> {
         if account.token_store == "keychain" {
-            let secret = self.keychain().load_text(&keychain_entry(account.id))?;
+            let entry = keychain_entry(account.id);
+            let secret = crate::vault::off_runtime(self.keychain_handle(), move |k| k.load_text(&entry)).await?;
             return Ok(ApiToken::new(secret.as_str().to_owned()));
         }
         let secret: Option<String> = sqlx::query_scalar("SELECT token_secret FROM market_accounts WHERE id = ?")
@@ -159,6 +202,85 @@ impl Workspace {
             .await?;
         let secret = zeroize::Zeroizing::new(secret.unwrap_or_default());
         Ok(ApiToken::new(secret.as_str().to_owned()))
+    }
+
+    /// What [`Workspace::remove_market_account`] would do, without doing it:
+    /// the UI and the CLI ask the user to confirm with these counts.
+    pub async fn market_account_removal_preview(&self, id: Id) -> Result<AccountRemoval> {
+        let account = self.market_account(id).await?;
+        let mut conn = self.pool().await.acquire().await?;
+        removal_counts(&mut conn, &account).await
+    }
+
+    /// Disconnects a marketplace account, in one transaction: its queued and
+    /// failed changes are dropped (they will never be sent; bids that were
+    /// only queued go back to draft), its cursors, saved searches, conflicts
+    /// and token (when kept in the database) are deleted, and the jobs, bids
+    /// and milestones it brought in stay as the user's own records: no longer
+    /// linked (no marketplace id), `source` names the disconnected account,
+    /// their statuses move by hand. The transparency log stays whole and the
+    /// audit log records the removal (counts only). A keychain token is
+    /// deleted after the commit; if the keychain fails, the result says so.
+    /// A sync pass running meanwhile is waited for, and none starts until done.
+    pub async fn remove_market_account(&self, id: Id) -> Result<AccountRemoval> {
+        let turn = super::engine::hold_sync(self).await;
+        let account = self.market_account(id).await?;
+        let now = self.now();
+        let mut tx = self.pool().await.begin().await?;
+        let mut removal = removal_counts(&mut tx, &account).await?;
+        let source = id.to_string();
+        sqlx::query(
+            "UPDATE bids SET status = 'draft', updated_at = ?1 WHERE status IN ('queued', 'failed') AND id IN \
+             (SELECT entity_id FROM outbox WHERE account_id = ?2 AND entity_kind = 'bid' AND operation = 'create')",
+        )
+        .bind(now)
+        .bind(id)
+        .execute(&mut *tx)
+        .await?;
+        for table in ["outbox", "sync_state", "sync_conflicts", "saved_searches"] {
+            sqlx::query(&format!("DELETE FROM {table} WHERE account_id = ?")).bind(id).execute(&mut *tx).await?;
+        }
+        // The records stay; only the link goes. `source` keeps where they came from.
+        let label = format!("{} (disconnected)", account.name);
+        sqlx::query(
+            "UPDATE bids SET source = ?1, external_id = NULL, server_version = NULL, server_snapshot = NULL, \
+             updated_at = ?2 WHERE source = ?3",
+        )
+        .bind(&label)
+        .bind(now)
+        .bind(&source)
+        .execute(&mut *tx)
+        .await?;
+        for table in ["jobs", "milestones"] {
+            sqlx::query(&format!(
+                "UPDATE {table} SET source = ?1, external_id = NULL, updated_at = ?2 WHERE source = ?3"
+            ))
+            .bind(&label)
+            .bind(now)
+            .bind(&source)
+            .execute(&mut *tx)
+            .await?;
+        }
+        // With the row goes a token kept in the database (secure_delete overwrites it).
+        sqlx::query("DELETE FROM market_accounts WHERE id = ?").bind(id).execute(&mut *tx).await?;
+        let detail = serde_json::json!({
+            "unsent_changes": removal.unsent_changes,
+            "kept_jobs": removal.kept_jobs,
+            "kept_bids": removal.kept_bids,
+            "kept_milestones": removal.kept_milestones,
+            "token_store": account.token_store,
+        });
+        crate::audit::append(&mut tx, now, crate::audit::action::MARKET_DISCONNECT, detail).await?;
+        tx.commit().await?;
+        drop(turn);
+        // Also for a token kept in the database: a keychain that did not
+        // answer in time when the account was connected may have stored it late.
+        let entry = keychain_entry(id);
+        let deleted = crate::vault::off_runtime(self.keychain_handle(), move |k| k.delete(&entry)).await;
+        if let (Err(err), "keychain") = (deleted, account.token_store.as_str()) {
+            removal.keychain_note = Some(format!("the token could not be deleted from the keychain: {err}"));
+        }
+        Ok(removal)
     }
 
     /// Adds a job search to pull on every sync of `account`.
@@ -194,6 +316,36 @@ impl Workspace {
         let mut conn = self.pool().await.acquire().await?;
         Ok(saved_searches(&mut conn, None).await?.into_iter().map(|(s, _)| s).collect())
     }
+}
+
+/// Counts for [`AccountRemoval`]. Each query binds the account id, which is
+/// also the `source` of the records it brought in (the same hyphenated text).
+async fn removal_counts(conn: &mut SqliteConnection, account: &MarketAccount) -> Result<AccountRemoval> {
+    const QUERIES: [&str; 6] = [
+        "SELECT count(*) FROM outbox WHERE account_id = ?1",
+        "SELECT count(*) FROM bids WHERE status IN ('queued', 'failed') AND id IN \
+         (SELECT entity_id FROM outbox WHERE account_id = ?1 AND entity_kind = 'bid' AND operation = 'create')",
+        "SELECT count(*) FROM sync_conflicts WHERE account_id = ?1 AND resolved_at IS NULL",
+        "SELECT count(*) FROM jobs WHERE source = ?1",
+        "SELECT count(*) FROM bids WHERE source = ?1",
+        "SELECT count(*) FROM milestones WHERE source = ?1",
+    ];
+    let mut n = [0u64; 6];
+    for (slot, sql) in n.iter_mut().zip(QUERIES) {
+        let count: i64 = sqlx::query_scalar(sql).bind(account.id).fetch_one(&mut *conn).await?;
+        *slot = u64::try_from(count).unwrap_or(0);
+    }
+    Ok(AccountRemoval {
+        account_id: account.id,
+        name: account.name.clone(),
+        unsent_changes: n[0],
+        back_to_draft: n[1],
+        open_conflicts: n[2],
+        kept_jobs: n[3],
+        kept_bids: n[4],
+        kept_milestones: n[5],
+        keychain_note: None,
+    })
 }
 
 /// Saved searches (of one account, or all) with their wire query.

@@ -22,6 +22,7 @@ use rand_chacha::ChaCha8Rng;
 use sqlx::{Connection, SqliteConnection};
 
 use super::accounts::{saved_searches, MarketAccount};
+use super::flight;
 use super::outbox::{self, apply_server_bid, parse, restore_server_status, BidTerms, OutboxRow};
 use super::{ConnectionState, SyncReport};
 use crate::domain::{Bid, Origin};
@@ -129,7 +130,33 @@ impl SyncEngine {
 
     /// One pass over every account: push what is due, then pull every feed.
     /// `progress(phase, done, total)`; `cancel` stops at the next safe point.
+    /// One pass at a time per workspace: called while a pass runs (from this
+    /// engine or another), it waits for that pass and returns its report
+    /// with `joined` set, sending nothing itself (`sync/flight.rs`).
     pub async fn sync_once(
+        &self,
+        ws: &Workspace,
+        progress: &mut (dyn FnMut(&str, u64, u64) + Send),
+        cancel: &AtomicBool,
+    ) -> Result<SyncReport> {
+        loop {
+            match flight::take_turn(ws.paths().database.clone()) {
+                flight::Turn::Lead(lead) => {
+                    let report = self.sync_pass(ws, progress, cancel).await?;
+                    lead.finish(&report);
+                    return Ok(report);
+                }
+                flight::Turn::Follow(pass) => {
+                    if let Some(report) = flight::follow(pass).await {
+                        return Ok(SyncReport { joined: true, ..report });
+                    }
+                    // That pass failed or was dropped: take a turn of our own.
+                }
+            }
+        }
+    }
+
+    async fn sync_pass(
         &self,
         ws: &Workspace,
         progress: &mut (dyn FnMut(&str, u64, u64) + Send),
@@ -163,7 +190,16 @@ impl SyncEngine {
         progress: &mut (dyn FnMut(&str, u64, u64) + Send),
         cancel: &AtomicBool,
     ) -> Result<()> {
-        let token = ws.market_token(account).await?;
+        let token = match ws.market_token(account).await {
+            Ok(token) => token,
+            Err(err) => {
+                // The keychain did not give the token (locked, gone, no
+                // answer in time): this account waits, the others go on.
+                let health = Health { last_error: Some(err.to_string()), ..Health::default() };
+                report.interrupted = true;
+                return record_health(ws, account.id, &health, Flow::Stopped, false).await;
+            }
+        };
         let market = match self.connector.connect(&account.base_url, token) {
             Ok(market) => market,
             Err(err) => {
@@ -595,6 +631,20 @@ impl SyncEngine {
     }
 }
 
+/// Waits for a running sync pass of `ws` to end and keeps any other from
+/// starting until the returned turn is dropped (removing an account holds it).
+pub(crate) async fn hold_sync(ws: &Workspace) -> flight::Lead {
+    loop {
+        match flight::take_turn(ws.paths().database.clone()) {
+            flight::Turn::Lead(lead) => return lead,
+            flight::Turn::Follow(pass) => {
+                // Its report is not ours to use; only its end matters.
+                let _ = flight::follow(pass).await;
+            }
+        }
+    }
+}
+
 fn never_created() -> MarketError {
     MarketError::Permanent {
         code: wire::ApiErrorCode::InvalidState,
@@ -871,6 +921,7 @@ async fn upsert_bid(conn: &mut SqliteConnection, account: Id, bid: &wire::Bid, n
                 amount_minor: terms.amount_minor.max(1),
                 currency: terms.currency,
                 delivery_days: terms.delivery_days.max(1),
+                milestone_percentage: terms.milestone_percentage.clamp(0, 100),
                 proposal: terms.proposal,
                 submitted_at: Some(bid.created_at),
                 server_version: None,

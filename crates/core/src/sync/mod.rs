@@ -9,9 +9,11 @@
 //! - `engine` owns the network side: pushing rows, pulling pages.
 //! - `privacy` owns what is sent about the user's privacy choices: analytics
 //!   counts when opted in, and erasure requests.
+//! - `flight` owns "one pass at a time per workspace".
 
 mod accounts;
 mod engine;
+mod flight;
 mod outbox;
 mod privacy;
 
@@ -20,12 +22,12 @@ use serde::{Deserialize, Serialize};
 
 use crate::id::Id;
 
-pub use accounts::{MarketAccount, SavedSearch};
+pub use accounts::{AccountRemoval, MarketAccount, SavedSearch};
 /// What the front ends need to connect an account without a direct dependency.
 pub use bidwell_marketplace::{ApiToken, HttpOptions};
 pub use engine::{HttpConnector, MarketConnector, SyncEngine, SyncOptions};
-pub(crate) use outbox::queue_edit;
 pub use outbox::BidTerms;
+pub(crate) use outbox::{linked_to_marketplace, queue_edit};
 pub use privacy::ErasureRequestOutcome;
 
 /// What the last sync of an account found.
@@ -65,6 +67,9 @@ pub struct SyncReport {
     /// The user withdrew consent to share with marketplaces: nothing was
     /// sent or asked, and changes stay queued.
     pub sharing_off: bool,
+    /// A pass was already running when this one was asked for: this is that
+    /// pass's report, and this call sent nothing of its own.
+    pub joined: bool,
 }
 
 /// A change that failed for good and waits for the user (retry or edit).

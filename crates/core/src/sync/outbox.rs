@@ -29,6 +29,9 @@ pub struct BidTerms {
     pub amount_minor: i64,
     pub currency: String,
     pub delivery_days: i64,
+    /// Absent in rows queued before bids had it: then 0, which is what was sent.
+    #[serde(default)]
+    pub milestone_percentage: i64,
     pub proposal: String,
 }
 
@@ -38,6 +41,7 @@ impl BidTerms {
             amount_minor: bid.amount_minor,
             currency: bid.currency.clone(),
             delivery_days: bid.delivery_days,
+            milestone_percentage: bid.milestone_percentage,
             proposal: bid.proposal.clone(),
         }
     }
@@ -47,6 +51,7 @@ impl BidTerms {
             amount_minor: bid.amount.amount_minor,
             currency: bid.amount.currency.clone(),
             delivery_days: i64::from(bid.period_days),
+            milestone_percentage: i64::from(bid.milestone_percentage),
             proposal: bid.proposal.clone(),
         }
     }
@@ -55,10 +60,15 @@ impl BidTerms {
         wire::BidEdit {
             amount: Some(wire::Money { amount_minor: self.amount_minor, currency: self.currency.clone() }),
             period_days: Some(u32::try_from(self.delivery_days).unwrap_or(u32::MAX)),
-            milestone_percentage: None,
+            milestone_percentage: Some(percentage(self.milestone_percentage)),
             proposal: Some(self.proposal.clone()),
         }
     }
+}
+
+/// A stored percentage (checked to 0..=100) as the wire's byte.
+fn percentage(value: i64) -> u8 {
+    u8::try_from(value.clamp(0, 100)).unwrap_or(0)
 }
 
 /// One outbox row.
@@ -146,6 +156,21 @@ async fn has_rows(conn: &mut SqliteConnection, bid: Id) -> Result<bool> {
         > 0)
 }
 
+/// Whether a marketplace holds the bid (it has a marketplace id) or a change
+/// of ours is on its way there: its status is then the marketplace's to set.
+pub(crate) async fn linked_to_marketplace(conn: &mut SqliteConnection, bid: &Bid) -> Result<bool> {
+    if bid.origin.external_id.is_some() {
+        return Ok(true);
+    }
+    Ok(sqlx::query_scalar::<_, i64>(
+        "SELECT count(*) FROM outbox WHERE entity_kind = 'bid' AND entity_id = ? AND status = 'pending'",
+    )
+    .bind(bid.meta.id)
+    .fetch_one(conn)
+    .await?
+        > 0)
+}
+
 /// Called by `update_bid` inside its transaction: an edit of a bid that is
 /// on (or on its way to) a marketplace queues an update row. `before` is the
 /// bid as it was, so the row knows what the edit was based on.
@@ -195,7 +220,8 @@ pub(crate) async fn apply_server_bid(
          amount_minor = CASE WHEN ?9 THEN amount_minor ELSE ?10 END, \
          currency = CASE WHEN ?9 THEN currency ELSE ?11 END, \
          delivery_days = CASE WHEN ?9 THEN delivery_days ELSE ?12 END, \
-         proposal = CASE WHEN ?9 THEN proposal ELSE ?13 END \
+         proposal = CASE WHEN ?9 THEN proposal ELSE ?13 END, \
+         milestone_percentage = CASE WHEN ?9 THEN milestone_percentage ELSE ?15 END \
          WHERE id = ?14",
     )
     .bind(account.to_string())
@@ -212,6 +238,7 @@ pub(crate) async fn apply_server_bid(
     .bind(terms.delivery_days)
     .bind(&terms.proposal)
     .bind(local)
+    .bind(terms.milestone_percentage)
     .execute(conn)
     .await?;
     Ok(())
@@ -259,7 +286,7 @@ impl Workspace {
             job_id: job_external,
             amount: wire::Money { amount_minor: bid.amount_minor, currency: bid.currency.clone() },
             period_days: u32::try_from(bid.delivery_days).unwrap_or(u32::MAX),
-            milestone_percentage: 0,
+            milestone_percentage: percentage(bid.milestone_percentage),
             proposal: bid.proposal.clone(),
         };
         if bid.origin.external_id.is_some() {

@@ -1,7 +1,12 @@
 //! Access to the OS keychain, where keychain-protected workspaces keep their
 //! wrapping key: the [`KeyStore`] trait and its real implementation
 //! [`OsKeychain`] over the `keyring` crate (macOS Keychain, Windows
-//! Credential Manager, Secret Service on Linux).
+//! Credential Manager, Secret Service on Linux), and [`off_runtime`], which
+//! runs a keychain call on a blocking thread with a time limit so that a
+//! keychain that never answers cannot hang the app.
+
+use std::sync::Arc;
+use std::time::Duration;
 
 use base64::engine::general_purpose::STANDARD as BASE64;
 use base64::Engine as _;
@@ -18,12 +23,21 @@ pub fn keychain_account(profile_id: uuid::Uuid) -> String {
     format!("workspace-{profile_id}")
 }
 
+/// How long a keychain call may take before Bidwell stops waiting for it.
+pub const KEYCHAIN_TIME_LIMIT: Duration = Duration::from_secs(10);
+
 /// Where wrapping keys are kept. Abstracted so the key file logic can be
 /// tested without a real keychain.
 pub trait KeyStore: Send + Sync {
     /// Stable name of the backend, e.g. "secret-service", "macos-keychain",
     /// "windows-credential-manager".
     fn backend(&self) -> &'static str;
+
+    /// How long [`off_runtime`] waits for one call. Tests of a keychain that
+    /// never answers shorten it.
+    fn time_limit(&self) -> Duration {
+        KEYCHAIN_TIME_LIMIT
+    }
 
     /// Ok if a usable keychain is present. Probes by reading a nonexistent
     /// entry: `NoEntry` means usable; no storage access or a platform
@@ -49,6 +63,35 @@ pub trait KeyStore: Send + Sync {
     /// A text secret stored by [`KeyStore::store_text`].
     fn load_text(&self, _account: &str) -> Result<Zeroizing<String>, VaultError> {
         Err(VaultError::NoKeychain { backend: self.backend(), reason: "this store keeps keys only".to_owned() })
+    }
+}
+
+/// Runs one keychain call on a thread of its own, off the async runtime, and
+/// stops waiting after the store's [`KeyStore::time_limit`] with
+/// [`VaultError::KeychainNoAnswer`]. Keychain calls block (D-Bus, a prompt),
+/// and a Secret Service waiting on an unlock prompt nobody sees may never
+/// return: the app must not hang with it. A plain thread rather than
+/// `spawn_blocking`, because a runtime shutting down waits for its blocking
+/// tasks, and a call given up on must not hold up quitting; it keeps its
+/// thread until it returns, and nothing waits for it.
+pub(crate) async fn off_runtime<T, F>(store: Arc<dyn KeyStore>, call: F) -> Result<T, VaultError>
+where
+    T: Send + 'static,
+    F: FnOnce(&dyn KeyStore) -> Result<T, VaultError> + Send + 'static,
+{
+    let (backend, limit) = (store.backend(), store.time_limit());
+    let (answer, answered) = tokio::sync::oneshot::channel();
+    std::thread::Builder::new()
+        .name("keychain".to_owned())
+        .spawn(move || drop(answer.send(call(store.as_ref()))))
+        .map_err(|e| VaultError::Keychain { reason: format!("could not start the keychain call: {e}") })?;
+    match tokio::time::timeout(limit, answered).await {
+        Ok(Ok(result)) => result,
+        Ok(Err(_)) => Err(VaultError::Keychain { reason: "the keychain call stopped unexpectedly".to_owned() }),
+        Err(_) => {
+            tracing::warn!(backend, "the keychain did not answer in time");
+            Err(VaultError::KeychainNoAnswer { backend, limit })
+        }
     }
 }
 

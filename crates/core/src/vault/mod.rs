@@ -18,7 +18,8 @@ use serde::{Deserialize, Serialize};
 
 use crate::secret::{Passphrase, RecoveryKey, WrappingKey};
 
-pub use keychain::{keychain_account, KeyStore, OsKeychain, KEYCHAIN_SERVICE};
+pub(crate) use keychain::off_runtime;
+pub use keychain::{keychain_account, KeyStore, OsKeychain, KEYCHAIN_SERVICE, KEYCHAIN_TIME_LIMIT};
 pub use keyfile::KeyFile;
 
 /// Shortest passphrase accepted when one is set (counted in characters).
@@ -143,6 +144,11 @@ pub enum VaultError {
 
     #[error("system keychain error: {reason}")]
     Keychain { reason: String },
+
+    /// The keychain neither answered nor failed within its time limit (a
+    /// locked Secret Service waiting on a prompt nobody sees, say).
+    #[error("the system keychain ({backend}) did not answer within {} s", limit.as_secs_f64())]
+    KeychainNoAnswer { backend: &'static str, limit: std::time::Duration },
 
     #[error("wrong passphrase: the key file could not be unlocked; nothing was changed")]
     WrongPassphrase,

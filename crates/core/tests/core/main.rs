@@ -4,7 +4,10 @@
 mod bindings;
 mod dashboard;
 mod entities;
+mod market_accounts;
+mod market_statuses;
 mod migrations;
+mod milestone_percentage;
 mod portability;
 mod privacy;
 mod reminders;
@@ -13,6 +16,7 @@ mod seed;
 mod session;
 mod support;
 mod sync;
+mod sync_flight;
 mod sync_privacy;
 mod sync_timer;
 mod vault;

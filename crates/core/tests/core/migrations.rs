@@ -52,6 +52,9 @@ async fn every_earlier_schema_upgrades_and_keeps_its_data() {
         let hits = ws.search("ünïc", 10).await.unwrap();
         assert_eq!(hits.iter().map(|h| h.id).collect::<Vec<_>>(), vec![client.meta.id], "{name}");
         assert_eq!(ws.search("fixtureproposal", 10).await.unwrap().len(), 1, "{name}: the bid is not indexed");
+        // Migration 0008: bids from before it asked for no upfront milestone.
+        let bids = ws.list_bids(&BidFilter::default(), &PageRequest::default()).await.unwrap();
+        assert!(!bids.items.is_empty() && bids.items.iter().all(|b| b.milestone_percentage == 0), "{name}");
         ws.create_client(NewClient { name: "After upgrade".into(), ..Default::default() }).await.unwrap();
         assert_eq!(ws.search("upgrade", 10).await.unwrap().len(), 1, "{name}");
         ws.lock().await;

@@ -137,6 +137,7 @@ async fn marked_client(ws: &Workspace) -> (Client, Milestone) {
             currency: "USD".into(),
             delivery_days: 10,
             proposal: format!("proposal {m}"),
+            ..Default::default()
         })
         .await
         .unwrap();

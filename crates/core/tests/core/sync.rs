@@ -152,6 +152,7 @@ pub async fn draft(ws: &Workspace, job: &Job, proposal: &str) -> Bid {
         currency: job.currency.clone().unwrap(),
         delivery_days: 10,
         proposal: proposal.to_owned(),
+        ..Default::default()
     })
     .await
     .unwrap()
@@ -661,6 +662,7 @@ async fn random_operation(
             currency: job.currency.clone().unwrap(),
             delivery_days: 10,
             proposal: format!("chaos bid {n}"),
+            ..Default::default()
         };
         let bid = settled!(h.ws.create_bid(new.clone())).meta.id;
         settled!(h.ws.submit_bid(bid));

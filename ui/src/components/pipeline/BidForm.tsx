@@ -1,5 +1,6 @@
 // The "New bid" form: pick a job (searched among the listed jobs), amount as
-// decimal text turned into minor units, currency, delivery days, proposal.
+// decimal text turned into minor units, currency, delivery days, the upfront
+// milestone as a percentage of the amount (0–100, Freelancer-style), proposal.
 // Used by the Bids screen and, prefilled with a job, by the Jobs screen.
 import { useEffect, useMemo, useState } from "preact/hooks";
 import * as api from "../../api";
@@ -23,6 +24,7 @@ const FIELD_OF_CORE: Record<string, string> = {
   amount_minor: "amount",
   currency: "currency",
   delivery_days: "days",
+  milestone_percentage: "milestone",
   proposal: "proposal",
 };
 
@@ -33,6 +35,7 @@ export function BidForm({ job, onSaved, onCancel }: BidFormProps) {
   const [amount, setAmount] = useState("");
   const [currency, setCurrency] = useState(job?.currency ?? "USD");
   const [days, setDays] = useState("7");
+  const [milestone, setMilestone] = useState("0");
   const [proposal, setProposal] = useState("");
   const [errors, setErrors] = useState<Record<string, string>>({});
   const [busy, setBusy] = useState(false);
@@ -66,6 +69,9 @@ export function BidForm({ job, onSaved, onCancel }: BidFormProps) {
     if ("error" in money) found["amount"] = money.error;
     const dayCount = Number(days);
     if (!Number.isInteger(dayCount) || dayCount < 1) found["days"] = "Use a whole number of days, 1 or more.";
+    const percentage = milestone.trim() === "" ? 0 : Number(milestone);
+    if (!Number.isInteger(percentage) || percentage < 0 || percentage > 100)
+      found["milestone"] = "Use a whole percentage from 0 to 100.";
     setErrors(found);
     if (Object.keys(found).length > 0 || "error" in money) return;
     setBusy(true);
@@ -75,6 +81,7 @@ export function BidForm({ job, onSaved, onCancel }: BidFormProps) {
         amount_minor: money.minor,
         currency: code,
         delivery_days: dayCount,
+        milestone_percentage: percentage,
         proposal,
       });
       const picked = jobs.find((j) => j.id === jobId);
@@ -160,6 +167,15 @@ export function BidForm({ job, onSaved, onCancel }: BidFormProps) {
           onInput={setDays}
           error={errors["days"]}
           required
+        />
+        <Field
+          label="Upfront milestone (%)"
+          name="bid-milestone"
+          type="number"
+          value={milestone}
+          onInput={setMilestone}
+          error={errors["milestone"]}
+          hint="Share of the amount asked as the first milestone, 0 to 100"
         />
       </div>
       <Field

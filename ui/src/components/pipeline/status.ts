@@ -1,8 +1,9 @@
 // Bid statuses as the UI shows them. The allowed moves are generated from the
 // core's rule (bindings/StatusMoves.ts) and only hint which moves make sense;
 // the core decides, and a refusal arrives as code "invalid_transition".
+import type { Bid } from "../../bindings/Bid";
 import type { BidStatus } from "../../bindings/BidStatus";
-import { BID_MOVES } from "../../bindings/StatusMoves";
+import { BID_MOVES, MARKETPLACE_DECIDES } from "../../bindings/StatusMoves";
 
 export const BID_STATUSES: BidStatus[] = [
   "draft",
@@ -32,6 +33,26 @@ export function movesFrom(from: BidStatus): BidStatus[] {
 
 export function canMoveTo(from: BidStatus, to: BidStatus): boolean {
   return BID_MOVES[from].includes(to);
+}
+
+/** A marketplace holds the bid: it decides the statuses in MARKETPLACE_DECIDES.
+ * (A bid still queued for one is also refused by the core, with the same code.) */
+export function heldByMarketplace(bid: Bid): boolean {
+  return bid.external_id !== null;
+}
+
+/** The moves worth offering for `bid`: the rule, less what its marketplace decides. */
+export function movesFor(bid: Bid): BidStatus[] {
+  const moves = movesFrom(bid.status);
+  return heldByMarketplace(bid) ? moves.filter((to) => !MARKETPLACE_DECIDES.includes(to)) : moves;
+}
+
+/** Why a hand move of a marketplace's bid is refused (code "marketplace_owned"). */
+export function explainMarketplaceOwned(to: BidStatus): string {
+  if (MARKETPLACE_DECIDES.includes(to)) {
+    return `This bid is on a marketplace: the marketplace decides whether it is ${BECOME[to]}; that arrives with sync.`;
+  }
+  return `This bid is with its marketplace or on its way there, so it can't be ${BECOME[to]} here: withdraw it instead.`;
 }
 
 const BECOME: Record<BidStatus, string> = {
