@@ -330,8 +330,8 @@ impl SimServer {
         self.shared.state_file.as_deref()
     }
 
-    /// After a marketplace-side action: the state file follows. A failed save
-    /// panics, as this API is for tests and the demo's own script.
+    /// After a marketplace-side action (with the state unlocked again): the
+    /// state file follows. A failed save panics, as this API is for tests.
     fn saved<T>(&self, value: T) -> T {
         self.shared.save().unwrap_or_else(|e| panic!("the market state could not be saved: {e}"));
         value
@@ -411,27 +411,32 @@ impl SimServer {
 
     /// New jobs, as if employers posted them; they appear in the jobs feed.
     pub fn add_jobs(&self, n: usize) -> Vec<Job> {
-        self.saved(self.shared.state().add_jobs(n))
+        let done = self.shared.state().add_jobs(n);
+        self.saved(done)
     }
 
     pub fn close_job(&self, id: &str) -> Result<Job, SimError> {
-        self.saved(self.shared.state().close_job(id, Utc::now()))
+        let done = self.shared.state().close_job(id, Utc::now());
+        self.saved(done)
     }
 
     /// Shortlist, award, reject...: bumps the version.
     pub fn set_bid_status(&self, id: &str, status: BidStatus) -> Result<Bid, SimError> {
-        self.saved(self.shared.state().set_bid_status(id, status, Utc::now()))
+        let done = self.shared.state().set_bid_status(id, status, Utc::now());
+        self.saved(done)
     }
 
     /// An edit on the marketplace's side: bumps the version, so an edit based
     /// on the old version conflicts.
     pub fn edit_bid_server_side(&self, id: &str, edit: BidEdit) -> Result<Bid, SimError> {
-        self.saved(self.shared.state().edit_bid_server_side(id, edit, Utc::now()))
+        let done = self.shared.state().edit_bid_server_side(id, edit, Utc::now());
+        self.saved(done)
     }
 
     /// The employer funds a milestone of an awarded bid.
     pub fn fund_milestone(&self, bid_id: &str) -> Result<Milestone, SimError> {
-        self.saved(self.shared.state().fund_milestone(bid_id, Utc::now()))
+        let done = self.shared.state().fund_milestone(bid_id, Utc::now());
+        self.saved(done)
     }
 
     pub fn release_milestone(&self, milestone_id: &str) -> Result<Milestone, SimError> {
@@ -439,7 +444,8 @@ impl SimServer {
     }
 
     pub fn set_milestone_status(&self, milestone_id: &str, status: MilestoneStatus) -> Result<Milestone, SimError> {
-        self.saved(self.shared.state().set_milestone_status(milestone_id, status, Utc::now()))
+        let done = self.shared.state().set_milestone_status(milestone_id, status, Utc::now());
+        self.saved(done)
     }
 }
 

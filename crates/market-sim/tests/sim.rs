@@ -186,6 +186,13 @@ async fn a_restart_from_the_state_file_keeps_bids_cursors_and_idempotency_keys()
     // New bids continue the numbering instead of reusing an id.
     let other = place_bid(&second.base_url(), job, "k-2").await.json::<serde_json::Value>().await.unwrap();
     assert_ne!(other["id"], created["id"]);
+    // A marketplace-side action is saved too.
+    let id = created["id"].as_str().unwrap();
+    second.set_bid_status(id, bidwell_marketplace::BidStatus::Awarded).unwrap();
+    second.stop();
+    let third = SimServer::start(with_state(&file)).await.unwrap();
+    assert_eq!(third.bid(id).unwrap().status, bidwell_marketplace::BidStatus::Awarded);
+    assert_eq!(third.bids().len(), 2);
     let left: Vec<String> =
         std::fs::read_dir(dir.path()).unwrap().flatten().map(|e| e.file_name().to_string_lossy().into()).collect();
     assert_eq!(left, vec!["market.json".to_owned()], "no temporary file is left behind");

@@ -7,8 +7,10 @@
 //! - `outbox` owns the local side: queueing a change in the same transaction
 //!   as the change itself, the status, retrying failed rows, conflicts.
 //! - `engine` owns the network side: pushing rows, pulling pages.
+//! - `demo` owns the demo marketplace of "Try with sample data".
 
 mod accounts;
+mod demo;
 mod engine;
 mod outbox;
 
@@ -20,6 +22,7 @@ use crate::id::Id;
 pub use accounts::{MarketAccount, SavedSearch};
 /// What the front ends need to connect an account without a direct dependency.
 pub use bidwell_marketplace::{ApiToken, HttpOptions};
+pub use demo::{DemoMarketHost, DemoMarketSpec, DEMO_MARKET_NAME, DEMO_STATE_FILE_PREFIX};
 pub use engine::{HttpConnector, MarketConnector, SyncEngine, SyncOptions};
 pub(crate) use outbox::queue_edit;
 pub use outbox::BidTerms;
