@@ -197,6 +197,10 @@ export const sync = {
   /** Connecting is the user's consent to share bids with the marketplace. */
   addAccount: (name: string, url: string, token: string) => call<MarketAccount>("add_market_account", { name, url, token }),
   setToken: (id: Id, token: string) => call<void>("set_market_token", { id, token }),
+  /** "Try with sample data": the demo marketplace, run inside Bidwell on this computer. */
+  connectDemo: () => call<MarketAccount>("connect_demo_market"),
+  /** The demo account's id while it is connected. */
+  demoAccount: () => call<Id | null>("demo_market_account"),
   addSavedSearch: (accountId: Id, name: string, query: string | null, skills: string[]) =>
     call<SavedSearch>("add_saved_search", { accountId, name, query, skills }),
   savedSearches: () => call<SavedSearch[]>("saved_searches"),

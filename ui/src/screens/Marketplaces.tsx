@@ -1,5 +1,6 @@
-// Settings → Marketplaces: connected accounts and their state, connecting a
-// new one, replacing an expired token, saved job searches, the changes that
+// Settings → Marketplaces: connected accounts and their state (the demo
+// marketplace of "Try with sample data" marked as such), connecting a new
+// one, replacing an expired token, saved job searches, the changes that
 // failed (with Retry) and conflicts to settle side by side. There is no
 // Disconnect: the core offers none yet.
 import { useEffect, useState } from "preact/hooks";
@@ -21,11 +22,18 @@ export function Marketplaces() {
   const [accounts, setAccounts] = useState<api.MarketAccount[]>([]);
   const [searches, setSearches] = useState<api.SavedSearch[]>([]);
   const [conflicts, setConflicts] = useState<api.SyncConflict[]>([]);
+  const [demo, setDemo] = useState<string | null>(null);
   async function load() {
-    const [a, s, c] = await Promise.all([api.sync.accounts(), api.sync.savedSearches(), api.sync.conflicts()]);
+    const [a, s, c, d] = await Promise.all([
+      api.sync.accounts(),
+      api.sync.savedSearches(),
+      api.sync.conflicts(),
+      api.sync.demoAccount(),
+    ]);
     setAccounts(a);
     setSearches(s);
     setConflicts(c);
+    setDemo(d);
     await refreshSync();
   }
   // Reload after every sync run (ours or the background one, via the status).
@@ -51,9 +59,7 @@ export function Marketplaces() {
               {accounts.map((a) => (
                 <tr key={a.id}>
                   <td>{a.name}</td>
-                  <td>
-                    <code>{a.base_url}</code>
-                  </td>
+                  <td>{a.id === demo ? <em>Inside Bidwell</em> : <code>{a.base_url}</code>}</td>
                   <td>{STATE_TEXT[a.connection]}</td>
                   <td>{a.last_sync_at ? ago(a.last_sync_at, Date.now()) : "never"}</td>
                   <td>{a.last_error ?? ""}</td>
@@ -61,6 +67,12 @@ export function Marketplaces() {
               ))}
             </tbody>
           </table>
+        )}
+        {accounts.some((a) => a.id === demo) && (
+          <p class="muted" data-testid="demo-market-note">
+            <strong>Demo marketplace</strong> — runs inside Bidwell on this computer, nothing leaves it. Its jobs and
+            employers are made up: bid on them to try Bidwell out.
+          </p>
         )}
         {accounts.length > 0 && (
           <p>
