@@ -273,6 +273,18 @@ pub async fn seed_sample_data(
     seed::seed_workspace_cancellable(&workspace, &SeedPlan::sample(), &mut report, &ticket.cancel).await.map_err(api)
 }
 
+/// "Try with sample data" also connects the demo marketplace, run in this process.
+#[tauri::command]
+pub async fn connect_demo_market(session: State<'_, Session>) -> Reply<MarketAccount> {
+    session.connect_demo_market().await.map_err(api)
+}
+
+/// Which connected account is the demo (Settings → Marketplaces marks it).
+#[tauri::command]
+pub async fn demo_market_account(session: State<'_, Session>) -> Reply<Option<Id>> {
+    session.workspace().await.map_err(api)?.demo_market_account().await.map_err(api)
+}
+
 /// Says whether the work was still running.
 #[tauri::command]
 pub fn cancel_work(work: State<'_, LongWork>, ticket: u64) -> bool {
@@ -466,7 +478,7 @@ pub async fn market_account_removal_preview(session: State<'_, Session>, id: Id)
 
 #[tauri::command]
 pub async fn remove_market_account(session: State<'_, Session>, id: Id) -> Reply<AccountRemoval> {
-    session.workspace().await.map_err(api)?.remove_market_account(id).await.map_err(api)
+    session.remove_market_account(id).await.map_err(api)
 }
 
 #[tauri::command]

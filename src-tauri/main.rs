@@ -2,12 +2,15 @@
 //! (one instance, remembered window, native dialogs, notifications, a log
 //! without personal data), the one [`Session`] and [`SyncEngine`] its
 //! commands work on, and the timers: the idle lock, task reminders, retention
-//! and marketplace sync. The commands are in `commands.rs`; no logic lives here.
+//! and marketplace sync. The commands are in `commands.rs`, the demo
+//! marketplace's host in `demo.rs`; no logic lives here.
 
 #![cfg_attr(not(debug_assertions), windows_subsystem = "windows")]
 
 mod commands;
+mod demo;
 
+use std::sync::Arc;
 use std::time::Duration;
 
 use bidwell_core::sync::{HttpOptions, SyncEngine};
@@ -50,7 +53,7 @@ fn main() {
                 println!("launch-probe: page loaded");
             }
         })
-        .manage(Session::new(data_dir, Environment::system()))
+        .manage(Session::new(data_dir, Environment::system()).with_demo_market(Arc::new(demo::DemoMarket::default())))
         .manage(LongWork::default())
         .manage(SyncEngine::http(HttpOptions::default()))
         .setup(|app| {
@@ -111,6 +114,8 @@ fn main() {
             commands::update_task,
             commands::dashboard,
             commands::seed_sample_data,
+            commands::connect_demo_market,
+            commands::demo_market_account,
             commands::cancel_work,
             commands::privacy_overview,
             commands::consents,

@@ -196,13 +196,31 @@ async fn a_job_and_its_bid_move_across_the_board_and_the_palette_finds_them() {
     app.close().await;
 }
 
-#[tokio::test]
-async fn try_with_sample_data_fills_every_screen() {
-    if !enabled("try_with_sample_data_fills_every_screen") {
+/// The demo marketplace's state, as its server last saved it in the data directory.
+fn demo_market_state(data: &std::path::Path) -> serde_json::Value {
+    let bytes = std::fs::read(data.join("bidwell.demo-market.json")).expect("the demo marketplace keeps a state file");
+    serde_json::from_slice(&bytes).expect("the state file is JSON")
+}
+
+/// How many bids the demo marketplace has, by its state file.
+fn demo_market_bids(data: &std::path::Path) -> usize {
+    demo_market_state(data)["bids"].as_array().map_or(0, Vec::len)
+}
+
+/// The bid card on the board under `status` for the job titled `title`.
+fn card_under(status: &str, title: &str) -> String {
+    format!("section[aria-labelledby='col-{status}'] article[aria-label^={}]", literal(title))
+}
+
+// Multi-threaded: the bids are counted through the CLI while the window works.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn try_with_sample_data_fills_every_screen_and_bids_on_the_demo_marketplace_across_a_relaunch() {
+    if !enabled("try_with_sample_data_fills_every_screen_and_bids_on_the_demo_marketplace_across_a_relaunch") {
         return;
     }
     let data = tempfile::tempdir().unwrap();
-    let app = App::launch(data.path()).await;
+    // The demo's token is kept like any token: in the database when there is no keychain.
+    let app = App::launch_without_keychain(data.path()).await;
 
     app.find_text("Welcome to Bidwell").await;
     fill(&app, "#field-passphrase", PASSPHRASE).await;
@@ -210,6 +228,7 @@ async fn try_with_sample_data_fills_every_screen() {
     press(&app, "Try with sample data").await;
 
     app.find_text("Sample data added: 300 clients").await;
+    app.find_text("A demo marketplace runs inside Bidwell on this computer").await;
     app.screenshot("10-sample-data-added").await;
     element(&app, "input[type=checkbox]").await.click().await.unwrap();
     press(&app, "Continue").await;
@@ -223,6 +242,55 @@ async fn try_with_sample_data_fills_every_screen() {
     press(&app, "Bids").await;
     app.find_text("Shortlisted").await;
     app.screenshot("12-sample-bids").await;
+
+    // Continue started the first sync: the demo's jobs are in the feed.
+    app.find_text("Synced just now · 0 queued").await;
+    let state = demo_market_state(data.path());
+    let job = state["jobs"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|pair| &pair[0])
+        .find(|job| job["status"] == "open")
+        .expect("the demo has an open job")
+        .clone();
+    let (title, currency) = (job["title"].as_str().unwrap(), job["budget"]["currency"].as_str().unwrap());
+    press(&app, "Jobs").await;
+    app.find_text(title).await;
+    app.screenshot("12a-demo-jobs").await;
+
+    // A bid on a demo job goes out and comes back "submitted".
+    draft_bid_on(&app, title, currency).await;
+    press(&app, "Bids").await;
+    let submit = format!("button[aria-label={}]", literal(&format!("Submit bid on {title} to marketplace")));
+    element(&app, &submit).await.click().await.unwrap();
+    press(&app, "Sync now").await;
+    element(&app, &card_under("submitted", title)).await;
+    assert_eq!(demo_market_bids(data.path()), 1, "the demo marketplace did not get the bid");
+    app.screenshot("12b-demo-bid-submitted").await;
+
+    press(&app, "Settings").await;
+    press(&app, "Marketplaces").await;
+    app.find_text("Demo marketplace — runs inside Bidwell on this computer, nothing leaves it").await;
+    app.screenshot("12c-demo-marketplace-settings").await;
+    let before = cli(data.path(), &env, &["--json", "market", "list"]);
+    app.close().await;
+
+    // Quit and relaunch: the demo runs again (on a new server) and still knows the bid.
+    let app = App::launch_without_keychain(data.path()).await;
+    unlock(&app, PASSPHRASE).await;
+    press(&app, "Bids").await;
+    element(&app, &card_under("submitted", title)).await;
+    press(&app, "Sync now").await;
+    app.find_text("Synced just now · 0 queued").await;
+    let after = cli(data.path(), &env, &["--json", "market", "list"]);
+    assert!(after.contains("Demo marketplace") && after.contains("\"online\""), "{after}");
+    eprintln!("demo account before the relaunch: {before}\nand after: {after}");
+    let cards = app.client().find_all(Locator::Css(&format!("article[aria-label^={}]", literal(title)))).await;
+    assert_eq!(cards.unwrap().len(), 1, "a sync after the relaunch made a second bid");
+    element(&app, &card_under("submitted", title)).await;
+    assert_eq!(demo_market_bids(data.path()), 1, "the demo marketplace got the bid twice");
+    app.screenshot("12d-demo-after-relaunch").await;
     app.close().await;
 }
 

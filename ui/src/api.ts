@@ -209,6 +209,10 @@ export const sync = {
   removalPreview: (id: Id) => call<AccountRemoval>("market_account_removal_preview", { id }),
   /** Disconnects: token and queued changes go; pulled records stay as the user's own. */
   removeAccount: (id: Id) => call<AccountRemoval>("remove_market_account", { id }),
+  /** "Try with sample data": the demo marketplace, run inside Bidwell on this computer. */
+  connectDemo: () => call<MarketAccount>("connect_demo_market"),
+  /** The demo account's id while it is connected. */
+  demoAccount: () => call<Id | null>("demo_market_account"),
   addSavedSearch: (accountId: Id, name: string, query: string | null, skills: string[]) =>
     call<SavedSearch>("add_saved_search", { accountId, name, query, skills }),
   savedSearches: () => call<SavedSearch[]>("saved_searches"),

@@ -1,8 +1,11 @@
 //! The desktop app's one workspace over time: whether it exists, unlocking
 //! and locking it, and locking it again after a while without use. The shell
 //! holds one [`Session`]; every command goes through [`Session::workspace`].
+//! With a demo marketplace host, the demo's server runs exactly while the
+//! workspace that has it is unlocked (see `sync/demo.rs`).
 
 use std::path::PathBuf;
+use std::sync::Arc;
 
 use chrono::{DateTime, Duration, Utc};
 use serde::Serialize;
@@ -10,8 +13,10 @@ use tokio::sync::{Mutex, RwLock, RwLockReadGuard};
 
 use crate::error::{Error, Result};
 use crate::secret::RecoveryKey;
+use crate::sync::{AccountRemoval, DemoMarketHost, MarketAccount};
 use crate::vault::{Protection, Unlock};
 use crate::workspace::{Environment, Workspace, WorkspaceState};
+use crate::Id;
 
 /// What the window needs to know to pick a screen.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, ts_rs::TS)]
@@ -26,12 +31,18 @@ pub struct Session {
     env: Environment,
     open: RwLock<Option<Workspace>>,
     last_used: Mutex<DateTime<Utc>>,
+    demo: Option<Arc<dyn DemoMarketHost>>,
 }
 
 impl Session {
     pub fn new(dir: PathBuf, env: Environment) -> Self {
         let now = env.clock.now();
-        Session { dir, env, open: RwLock::new(None), last_used: Mutex::new(now) }
+        Session { dir, env, open: RwLock::new(None), last_used: Mutex::new(now), demo: None }
+    }
+
+    /// Lets this session run the demo marketplace on `host`.
+    pub fn with_demo_market(self, host: Arc<dyn DemoMarketHost>) -> Self {
+        Session { demo: Some(host), ..self }
     }
 
     pub async fn state(&self) -> Result<SessionState> {
@@ -52,19 +63,56 @@ impl Session {
         Ok(recovery)
     }
 
+    /// Opens the workspace; when it has the demo marketplace, its server
+    /// starts again. A demo that fails to start does not fail the unlock: the
+    /// account shows the problem, and its changes wait in the outbox.
     pub async fn unlock(&self, how: Unlock) -> Result<()> {
         let mut open = self.open.write().await;
         if open.is_none() {
-            *open = Some(Workspace::open(&self.dir, how, self.env.clone()).await?);
+            let workspace = Workspace::open(&self.dir, how, self.env.clone()).await?;
+            if let Some(host) = &self.demo {
+                if let Err(e) = workspace.resume_demo_market(host.as_ref()).await {
+                    tracing::warn!("the demo marketplace did not start: {}", e.to_api().message);
+                }
+            }
+            *open = Some(workspace);
         }
         self.touch().await;
         Ok(())
     }
 
-    /// Waits for running commands to finish, then closes the database.
+    /// Connects the demo marketplace ("Try with sample data") and starts its server.
+    pub async fn connect_demo_market(&self) -> Result<MarketAccount> {
+        let host = self.demo.as_ref().ok_or_else(|| Error::validation("demo", "is not available here"))?;
+        self.workspace().await?.connect_demo_market(host.as_ref()).await
+    }
+
+    /// Disconnects a marketplace account (see [`Workspace::remove_market_account`]);
+    /// for the demo marketplace its server stops and its state file goes too.
+    pub async fn remove_market_account(&self, id: Id) -> Result<AccountRemoval> {
+        let workspace = self.workspace().await?;
+        let was_demo = workspace.demo_market_account().await? == Some(id);
+        let removal = workspace.remove_market_account(id).await?;
+        if let (true, Some(host)) = (was_demo, &self.demo) {
+            host.stop();
+            // With the account gone this starts nothing and forgets the state.
+            workspace.resume_demo_market(host.as_ref()).await?;
+        }
+        Ok(removal)
+    }
+
+    /// Waits for running commands to finish, then closes the database (and
+    /// stops the demo marketplace, which has saved everything already).
     pub async fn lock(&self) {
         if let Some(workspace) = self.open.write().await.take() {
+            self.stop_demo();
             workspace.lock().await;
+        }
+    }
+
+    fn stop_demo(&self) {
+        if let Some(host) = &self.demo {
+            host.stop();
         }
     }
 
@@ -76,7 +124,11 @@ impl Session {
             // Checked before the workspace is taken, so a typo leaves it open.
             Some(workspace) if !workspace.is_named(confirm).await => Err(crate::privacy::wipe::name_mismatch()),
             Some(_) => match open.take() {
-                Some(workspace) => workspace.wipe(confirm).await,
+                Some(workspace) => {
+                    // Stopped first, so it cannot write its state file after the wipe.
+                    self.stop_demo();
+                    workspace.wipe(confirm).await
+                }
                 None => Err(Error::Locked),
             },
             None => Workspace::wipe_locked(&self.dir, confirm, self.env.keychain.as_ref()),

@@ -12,6 +12,11 @@
 //! an await, and each request's change happens under one lock, so a write is
 //! all or nothing and replays of an idempotency key cannot race.
 //!
+//! The demo outlives the process: with [`SimConfig::state_file`] the whole
+//! state is written to one JSON file after every change (a temporary file
+//! beside it, synced, then renamed over it, so the file is always whole), and
+//! a later start with the same file carries on where the last one stopped.
+//!
 //! In-process use (tests, the demo): [`SimServer::start`] binds 127.0.0.1 on
 //! a free port. Out of process: the `bidwell-market-sim serve` binary.
 
@@ -21,6 +26,7 @@ mod state;
 
 use std::collections::VecDeque;
 use std::net::SocketAddr;
+use std::path::{Path, PathBuf};
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::{Arc, Mutex, MutexGuard};
 use std::time::Duration;
@@ -56,6 +62,13 @@ pub struct SimConfig {
     pub record_requests: bool,
     /// 0 for any free port.
     pub port: u16,
+    /// Where the marketplace keeps its state between runs. When the file
+    /// exists the server starts from it (`seed` and `jobs` then only matter
+    /// for the first run); after every change it is rewritten. `None`: memory only.
+    pub state_file: Option<PathBuf>,
+    /// The demo's scripted employer: a bid still `submitted` this long after
+    /// it was placed is shortlisted, so a status change comes back on a sync.
+    pub shortlist_after: Option<Duration>,
 }
 
 impl Default for SimConfig {
@@ -69,6 +82,8 @@ impl Default for SimConfig {
             hang: Duration::from_secs(2),
             record_requests: true,
             port: 0,
+            state_file: None,
+            shortlist_after: None,
         }
     }
 }
@@ -163,6 +178,9 @@ pub(crate) struct Shared {
     record: AtomicBool,
     pub(crate) token: String,
     pub(crate) hang: Duration,
+    state_file: Option<PathBuf>,
+    /// Taken for a whole save, so saves land in the order of their snapshots.
+    saving: Mutex<()>,
 }
 
 /// A poisoned lock only means a test thread panicked; the data is still whole
@@ -203,6 +221,58 @@ impl Shared {
     pub(crate) fn fault_rng<T>(&self, f: impl FnOnce(&mut ChaCha8Rng) -> T) -> T {
         f(&mut lock(&self.faults).rng)
     }
+
+    /// Writes the state file, if there is one. Blocking, on purpose: the
+    /// file is small, and a change is answered only once it is on disk, so
+    /// an acknowledged write survives the process.
+    pub(crate) fn save(&self) -> std::io::Result<()> {
+        let Some(path) = &self.state_file else { return Ok(()) };
+        let _turn = lock(&self.saving);
+        let bytes = self.state().to_saved();
+        write_then_rename(path, &bytes)
+    }
+}
+
+/// Writes `bytes` to a temporary file beside `path` (named after it), syncs
+/// it, renames it over `path` and syncs the directory.
+fn write_then_rename(path: &Path, bytes: &[u8]) -> std::io::Result<()> {
+    use std::io::Write;
+    let dir = path.parent().filter(|d| !d.as_os_str().is_empty()).unwrap_or(Path::new("."));
+    let name = path.file_name().map(|n| n.to_string_lossy().into_owned()).unwrap_or_default();
+    let mut file = tempfile::Builder::new().prefix(&format!("{name}.")).suffix(".tmp").tempfile_in(dir)?;
+    file.write_all(bytes)?;
+    file.as_file().sync_all()?;
+    file.persist(path).map_err(|e| e.error)?;
+    #[cfg(unix)]
+    std::fs::File::open(dir)?.sync_all()?;
+    Ok(())
+}
+
+/// The state a state file holds, or a fresh seeded one when there is none yet.
+fn load_state(config: &SimConfig) -> std::io::Result<state::MarketState> {
+    let fresh = || state::MarketState::new(config.seed, config.jobs, rand::random::<u32>());
+    let Some(path) = &config.state_file else { return Ok(fresh()) };
+    match std::fs::read(path) {
+        Ok(bytes) => state::MarketState::from_saved(&bytes)
+            .map_err(|why| std::io::Error::new(std::io::ErrorKind::InvalidData, format!("{}: {why}", path.display()))),
+        Err(e) if e.kind() == std::io::ErrorKind::NotFound => Ok(fresh()),
+        Err(e) => Err(std::io::Error::new(e.kind(), format!("{}: {e}", path.display()))),
+    }
+}
+
+/// Every second, shortlists the bids placed `after` ago or earlier.
+async fn shortlist_in_time(shared: Arc<Shared>, after: Duration) {
+    let after = chrono::Duration::from_std(after).unwrap_or(chrono::Duration::MAX);
+    let mut tick = tokio::time::interval(Duration::from_secs(1));
+    loop {
+        tick.tick().await;
+        let now = Utc::now();
+        let placed_by = now.checked_sub_signed(after).unwrap_or(chrono::DateTime::<Utc>::MIN_UTC);
+        if shared.state().shortlist_placed_by(placed_by, now) > 0 {
+            // A failed save is retried with the next change; the state in memory is right.
+            let _ = shared.save();
+        }
+    }
 }
 
 /// A running reference marketplace. Stops when dropped.
@@ -210,17 +280,19 @@ pub struct SimServer {
     addr: SocketAddr,
     shared: Arc<Shared>,
     task: JoinHandle<()>,
+    employer: Option<JoinHandle<()>>,
 }
 
 impl SimServer {
     /// Binds 127.0.0.1 (port from the config, 0 for any) and starts serving
-    /// on the current tokio runtime.
+    /// on the current tokio runtime. With a state file, starts from it (or
+    /// writes it first); an unreadable file is an `InvalidData` error naming it.
     pub async fn start(config: SimConfig) -> std::io::Result<SimServer> {
+        let state = load_state(&config)?;
         let listener = TcpListener::bind(("127.0.0.1", config.port)).await?;
         let addr = listener.local_addr()?;
-        let instance = rand::random::<u32>();
         let shared = Arc::new(Shared {
-            state: Mutex::new(state::MarketState::new(config.seed, config.jobs, instance)),
+            state: Mutex::new(state),
             faults: Mutex::new(FaultSchedule {
                 rng: ChaCha8Rng::seed_from_u64(config.seed ^ 0x00fa_0175),
                 rate: config.fault_rate.clamp(0.0, 1.0),
@@ -232,9 +304,13 @@ impl SimServer {
             record: AtomicBool::new(config.record_requests),
             token: config.token,
             hang: config.hang,
+            state_file: config.state_file,
+            saving: Mutex::new(()),
         });
+        shared.save()?;
+        let employer = config.shortlist_after.map(|after| tokio::spawn(shortlist_in_time(shared.clone(), after)));
         let task = tokio::spawn(routes::serve(listener, routes::router(shared.clone())));
-        Ok(SimServer { addr, shared, task })
+        Ok(SimServer { addr, shared, task, employer })
     }
 
     pub fn addr(&self) -> SocketAddr {
@@ -248,6 +324,18 @@ impl SimServer {
 
     /// Stops serving and drops every open connection.
     pub fn stop(self) {}
+
+    /// The state file this server keeps, if any.
+    pub fn state_file(&self) -> Option<&Path> {
+        self.shared.state_file.as_deref()
+    }
+
+    /// After a marketplace-side action (with the state unlocked again): the
+    /// state file follows. A failed save panics, as this API is for tests.
+    fn saved<T>(&self, value: T) -> T {
+        self.shared.save().unwrap_or_else(|e| panic!("the market state could not be saved: {e}"));
+        value
+    }
 
     // ----- what was received -----
 
@@ -283,6 +371,7 @@ impl SimServer {
     /// Forgets every cursor issued so far: their next use answers 410.
     pub fn expire_cursors(&self) {
         self.shared.state().expire_cursors();
+        self.saved(());
     }
 
     // ----- the marketplace's state -----
@@ -322,27 +411,32 @@ impl SimServer {
 
     /// New jobs, as if employers posted them; they appear in the jobs feed.
     pub fn add_jobs(&self, n: usize) -> Vec<Job> {
-        self.shared.state().add_jobs(n)
+        let done = self.shared.state().add_jobs(n);
+        self.saved(done)
     }
 
     pub fn close_job(&self, id: &str) -> Result<Job, SimError> {
-        self.shared.state().close_job(id, Utc::now())
+        let done = self.shared.state().close_job(id, Utc::now());
+        self.saved(done)
     }
 
     /// Shortlist, award, reject...: bumps the version.
     pub fn set_bid_status(&self, id: &str, status: BidStatus) -> Result<Bid, SimError> {
-        self.shared.state().set_bid_status(id, status, Utc::now())
+        let done = self.shared.state().set_bid_status(id, status, Utc::now());
+        self.saved(done)
     }
 
     /// An edit on the marketplace's side: bumps the version, so an edit based
     /// on the old version conflicts.
     pub fn edit_bid_server_side(&self, id: &str, edit: BidEdit) -> Result<Bid, SimError> {
-        self.shared.state().edit_bid_server_side(id, edit, Utc::now())
+        let done = self.shared.state().edit_bid_server_side(id, edit, Utc::now());
+        self.saved(done)
     }
 
     /// The employer funds a milestone of an awarded bid.
     pub fn fund_milestone(&self, bid_id: &str) -> Result<Milestone, SimError> {
-        self.shared.state().fund_milestone(bid_id, Utc::now())
+        let done = self.shared.state().fund_milestone(bid_id, Utc::now());
+        self.saved(done)
     }
 
     pub fn release_milestone(&self, milestone_id: &str) -> Result<Milestone, SimError> {
@@ -350,12 +444,16 @@ impl SimServer {
     }
 
     pub fn set_milestone_status(&self, milestone_id: &str, status: MilestoneStatus) -> Result<Milestone, SimError> {
-        self.shared.state().set_milestone_status(milestone_id, status, Utc::now())
+        let done = self.shared.state().set_milestone_status(milestone_id, status, Utc::now());
+        self.saved(done)
     }
 }
 
 impl Drop for SimServer {
     fn drop(&mut self) {
         self.task.abort();
+        if let Some(employer) = &self.employer {
+            employer.abort();
+        }
     }
 }

@@ -42,12 +42,15 @@ enum Command {
         /// Keep no log of received requests (long benchmark runs).
         #[arg(long)]
         no_record: bool,
+        /// Keep the marketplace's state in this file between runs (written after every change).
+        #[arg(long)]
+        state_file: Option<std::path::PathBuf>,
     },
 }
 
 #[tokio::main]
 async fn main() -> ExitCode {
-    let Command::Serve { port, token, seed, jobs, fault_rate, hang_ms, no_record } = Cli::parse().command;
+    let Command::Serve { port, token, seed, jobs, fault_rate, hang_ms, no_record, state_file } = Cli::parse().command;
     if !(0.0..=1.0).contains(&fault_rate) {
         eprintln!("error: --fault-rate must be between 0.0 and 1.0");
         return ExitCode::from(2);
@@ -64,12 +67,13 @@ async fn main() -> ExitCode {
         hang: Duration::from_millis(hang_ms),
         record_requests: !no_record,
         port,
+        state_file,
         ..SimConfig::default()
     };
     let server = match SimServer::start(config).await {
         Ok(server) => server,
         Err(e) => {
-            eprintln!("error: cannot listen on 127.0.0.1:{port}: {e}");
+            eprintln!("error: cannot start on 127.0.0.1:{port}: {e}");
             return ExitCode::FAILURE;
         }
     };

@@ -138,7 +138,12 @@ async fn guard(State(shared): State<Arc<Shared>>, request: Request, next: Next) 
     if !shared.authorized(request.headers()) {
         return failure(ApiFailure::new(401, ApiErrorCode::Unauthorized, "the token is missing, expired or revoked"));
     }
+    let changes = request.method() != axum::http::Method::GET && request.method() != axum::http::Method::HEAD;
     let response = next.run(request).await;
+    // A change is answered once it is in the state file (when there is one).
+    if changes && shared.save().is_err() {
+        return failure(ApiFailure::new(503, ApiErrorCode::Unavailable, "the change could not be saved; try again"));
+    }
     if fault == Some(FaultKind::ApplyThenFail) {
         return failure(ApiFailure::new(500, ApiErrorCode::Internal, "injected fault after the change was saved"));
     }

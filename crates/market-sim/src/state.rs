@@ -5,7 +5,9 @@
 use std::collections::{BTreeMap, HashMap};
 
 use chrono::{DateTime, Utc};
+use rand::SeedableRng;
 use rand_chacha::ChaCha8Rng;
+use serde::{Deserialize, Serialize};
 use serde_json::Value;
 use sha2::{Digest, Sha256};
 
@@ -147,6 +149,64 @@ pub(crate) struct MarketState {
 
 pub(crate) const DEFAULT_LIMIT: usize = 50;
 
+/// The state file's format marker and version; anything else is refused.
+const SAVED_FORMAT: &str = "bidwell-market-sim-state";
+const SAVED_VERSION: u32 = 1;
+
+/// The whole marketplace as it is written to its state file (JSON). It holds
+/// the seeded, made-up jobs and employers and what a client sent the
+/// marketplace (bids, consent choices, erasure receipts, analytics counts):
+/// in the demo that is the user's sample bids, never real personal data.
+#[derive(Serialize, Deserialize)]
+struct SavedState {
+    format: String,
+    version: u32,
+    /// Kept, so the cursors a client saved stay valid after a restart.
+    instance: u32,
+    cursor_epoch: u32,
+    seq: u64,
+    /// `(record, seq)` pairs: the change order the cursors count along.
+    jobs: Vec<(Job, u64)>,
+    employers: Vec<Employer>,
+    bids: Vec<(Bid, u64)>,
+    milestones: Vec<(Milestone, u64)>,
+    idempotency: Vec<SavedReply>,
+    consents: Consents,
+    erasures: Vec<ErasureReceipt>,
+    analytics: Vec<AnalyticsCount>,
+    /// ChaCha8: seed (hex), stream and word position, so jobs posted after a
+    /// restart continue the same sequence.
+    rng_seed: String,
+    rng_stream: u64,
+    /// A string: JSON numbers cannot hold every u128.
+    rng_word_pos: String,
+    next_job: u64,
+    next_bid: u64,
+    next_milestone: u64,
+}
+
+#[derive(Serialize, Deserialize)]
+struct SavedReply {
+    key: String,
+    fingerprint: String,
+    status: u16,
+    body: Value,
+}
+
+impl<T: Clone> Feeds<T> {
+    fn saved(&self) -> Vec<(T, u64)> {
+        self.by_seq.iter().map(|(&seq, id)| (self.by_id[id].0.clone(), seq)).collect()
+    }
+
+    fn restored(records: Vec<(T, u64)>, id: impl Fn(&T) -> String) -> Feeds<T> {
+        let mut feeds = Feeds::new();
+        for (record, seq) in records {
+            feeds.put(id(&record), record, seq);
+        }
+        feeds
+    }
+}
+
 impl MarketState {
     pub fn new(seed_value: u64, jobs: usize, instance: u32) -> MarketState {
         let mut rng = seed::rng(seed_value);
@@ -170,6 +230,87 @@ impl MarketState {
         };
         state.add_jobs(jobs);
         state
+    }
+
+    /// The state as the JSON of its state file.
+    pub fn to_saved(&self) -> Vec<u8> {
+        let saved = SavedState {
+            format: SAVED_FORMAT.to_owned(),
+            version: SAVED_VERSION,
+            instance: self.instance,
+            cursor_epoch: self.cursor_epoch,
+            seq: self.seq,
+            jobs: self.jobs.saved(),
+            employers: self.employers.values().cloned().collect(),
+            bids: self.bids.saved(),
+            milestones: self.milestones.saved(),
+            idempotency: self
+                .idempotency
+                .iter()
+                .map(|(key, reply)| SavedReply {
+                    key: key.clone(),
+                    fingerprint: hex::encode(reply.fingerprint),
+                    status: reply.status,
+                    body: reply.body.clone(),
+                })
+                .collect(),
+            consents: self.consents.clone(),
+            erasures: self.erasures.clone(),
+            analytics: self.analytics.clone(),
+            rng_seed: hex::encode(self.rng.get_seed()),
+            rng_stream: self.rng.get_stream(),
+            rng_word_pos: self.rng.get_word_pos().to_string(),
+            next_job: self.next_job,
+            next_bid: self.next_bid,
+            next_milestone: self.next_milestone,
+        };
+        serde_json::to_vec(&saved).expect("the state serializes")
+    }
+
+    /// The state a state file holds; the error says what is wrong with it.
+    pub fn from_saved(bytes: &[u8]) -> Result<MarketState, String> {
+        let format: serde_json::Map<String, Value> =
+            serde_json::from_slice(bytes).map_err(|e| format!("not JSON ({e})"))?;
+        if format.get("format").and_then(Value::as_str) != Some(SAVED_FORMAT) {
+            return Err(format!("not a {SAVED_FORMAT} file"));
+        }
+        if format.get("version").and_then(Value::as_u64) != Some(u64::from(SAVED_VERSION)) {
+            return Err(format!("unsupported version (this server reads version {SAVED_VERSION})"));
+        }
+        let saved: SavedState = serde_json::from_slice(bytes).map_err(|e| format!("malformed ({e})"))?;
+        let seed: [u8; 32] = hex::decode(&saved.rng_seed)
+            .ok()
+            .and_then(|b| b.try_into().ok())
+            .ok_or_else(|| "malformed (rng_seed)".to_owned())?;
+        let word_pos: u128 = saved.rng_word_pos.parse().map_err(|_| "malformed (rng_word_pos)".to_owned())?;
+        let mut rng = ChaCha8Rng::from_seed(seed);
+        rng.set_stream(saved.rng_stream);
+        rng.set_word_pos(word_pos);
+        let mut idempotency = HashMap::new();
+        for reply in saved.idempotency {
+            let fingerprint: [u8; 32] = hex::decode(&reply.fingerprint)
+                .ok()
+                .and_then(|b| b.try_into().ok())
+                .ok_or_else(|| "malformed (idempotency fingerprint)".to_owned())?;
+            idempotency.insert(reply.key, StoredReply { fingerprint, status: reply.status, body: reply.body });
+        }
+        Ok(MarketState {
+            instance: saved.instance,
+            cursor_epoch: saved.cursor_epoch,
+            seq: saved.seq,
+            jobs: Feeds::restored(saved.jobs, |j: &Job| j.id.clone()),
+            employers: saved.employers.into_iter().map(|e| (e.id.clone(), e)).collect(),
+            bids: Feeds::restored(saved.bids, |b: &Bid| b.id.clone()),
+            milestones: Feeds::restored(saved.milestones, |m: &Milestone| m.id.clone()),
+            idempotency,
+            consents: saved.consents,
+            erasures: saved.erasures,
+            analytics: saved.analytics,
+            rng,
+            next_job: saved.next_job,
+            next_bid: saved.next_bid,
+            next_milestone: saved.next_milestone,
+        })
     }
 
     fn bump(&mut self) -> u64 {
@@ -437,6 +578,22 @@ impl MarketState {
         let mut bid = self.bids.get(id).cloned().ok_or(SimError::NotFound)?;
         bid.status = status;
         Ok(self.save_bid(bid, now))
+    }
+
+    /// The demo's scripted employer: every bid still `submitted` that was
+    /// placed at or before `placed_by` is shortlisted. Says how many were.
+    pub fn shortlist_placed_by(&mut self, placed_by: DateTime<Utc>, now: DateTime<Utc>) -> usize {
+        let due: Vec<Bid> = self
+            .bids
+            .all()
+            .into_iter()
+            .filter(|b| b.status == BidStatus::Submitted && b.created_at <= placed_by)
+            .collect();
+        for mut bid in due.iter().cloned() {
+            bid.status = BidStatus::Shortlisted;
+            self.save_bid(bid, now);
+        }
+        due.len()
     }
 
     /// An edit made on the marketplace's website: bumps the version, so the

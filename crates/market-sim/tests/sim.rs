@@ -113,3 +113,116 @@ async fn the_fault_rate_decides_how_many_requests_fail() {
     assert_eq!(server.fault_counts().total(), 5);
     assert_eq!(server.received().len(), 6, "failed requests are recorded too");
 }
+
+// ----- the state file (the demo marketplace outlives the app) -----
+
+fn with_state(file: &std::path::Path) -> SimConfig {
+    SimConfig { token: TOKEN.into(), seed: 5, jobs: 8, state_file: Some(file.to_owned()), ..SimConfig::default() }
+}
+
+async fn place_bid(base: &str, job: &bidwell_marketplace::Job, key: &str) -> reqwest::Response {
+    http()
+        .post(format!("{base}/v1/bids"))
+        .bearer_auth(TOKEN)
+        .header("idempotency-key", key)
+        .json(&serde_json::json!({
+            "job_id": job.id,
+            "amount": {"amount_minor": 50_000, "currency": job.budget.currency},
+            "period_days": 5, "milestone_percentage": 0, "proposal": "kept across restarts"
+        }))
+        .send()
+        .await
+        .unwrap()
+}
+
+#[tokio::test]
+async fn a_restart_from_the_state_file_keeps_bids_cursors_and_idempotency_keys() {
+    let dir = tempfile::tempdir().unwrap();
+    let file = dir.path().join("market.json");
+    let first = SimServer::start(with_state(&file)).await.unwrap();
+    assert!(file.exists(), "the state file is written at the first start");
+    let jobs = first.jobs();
+    let job = jobs.iter().find(|j| j.status == bidwell_marketplace::JobStatus::Open).unwrap();
+    let created = place_bid(&first.base_url(), job, "k-1").await;
+    assert_eq!(created.status(), 201);
+    let created: serde_json::Value = created.json().await.unwrap();
+    let page: serde_json::Value = http()
+        .get(format!("{}/v1/bids", first.base_url()))
+        .bearer_auth(TOKEN)
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    let cursor = page["next_cursor"].as_str().unwrap().to_owned();
+    first.stop();
+
+    // Another seed would make other jobs: the file wins over the seed.
+    let second = SimServer::start(SimConfig { seed: 99, port: 0, ..with_state(&file) }).await.unwrap();
+    assert_eq!(second.jobs(), jobs, "the same jobs, in the same change order");
+    assert_eq!(second.bids().len(), 1);
+    assert_eq!(second.bids()[0].id, created["id"].as_str().unwrap());
+
+    // The cursor saved before the restart still means "after that bid".
+    let since: serde_json::Value = http()
+        .get(format!("{}/v1/bids?since={cursor}", second.base_url()))
+        .bearer_auth(TOKEN)
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    assert_eq!(since["items"].as_array().unwrap().len(), 0, "nothing new since the cursor: {since}");
+
+    // A retried create with the same key is the same bid, not a second one.
+    let replayed = place_bid(&second.base_url(), job, "k-1").await;
+    assert_eq!(replayed.status(), 201);
+    let replayed: serde_json::Value = replayed.json().await.unwrap();
+    assert_eq!(replayed["id"], created["id"]);
+    assert_eq!(second.bids().len(), 1);
+
+    // New bids continue the numbering instead of reusing an id.
+    let other = place_bid(&second.base_url(), job, "k-2").await.json::<serde_json::Value>().await.unwrap();
+    assert_ne!(other["id"], created["id"]);
+    // A marketplace-side action is saved too.
+    let id = created["id"].as_str().unwrap();
+    second.set_bid_status(id, bidwell_marketplace::BidStatus::Awarded).unwrap();
+    second.stop();
+    let third = SimServer::start(with_state(&file)).await.unwrap();
+    assert_eq!(third.bid(id).unwrap().status, bidwell_marketplace::BidStatus::Awarded);
+    assert_eq!(third.bids().len(), 2);
+    let left: Vec<String> =
+        std::fs::read_dir(dir.path()).unwrap().flatten().map(|e| e.file_name().to_string_lossy().into()).collect();
+    assert_eq!(left, vec!["market.json".to_owned()], "no temporary file is left behind");
+}
+
+#[tokio::test]
+async fn a_damaged_state_file_is_refused_by_name_and_left_alone() {
+    let dir = tempfile::tempdir().unwrap();
+    let file = dir.path().join("market.json");
+    std::fs::write(&file, b"{\"format\":\"something else\"}").unwrap();
+    let err = SimServer::start(with_state(&file)).await.err().expect("a foreign file is refused");
+    assert_eq!(err.kind(), std::io::ErrorKind::InvalidData);
+    assert!(err.to_string().contains("market.json"), "{err}");
+    assert_eq!(std::fs::read(&file).unwrap(), b"{\"format\":\"something else\"}");
+}
+
+#[tokio::test]
+async fn the_scripted_employer_shortlists_a_submitted_bid_and_the_file_follows() {
+    let dir = tempfile::tempdir().unwrap();
+    let file = dir.path().join("market.json");
+    let config = SimConfig { shortlist_after: Some(Duration::ZERO), ..with_state(&file) };
+    let server = SimServer::start(config).await.unwrap();
+    let job = server.jobs().into_iter().find(|j| j.status == bidwell_marketplace::JobStatus::Open).unwrap();
+    assert_eq!(place_bid(&server.base_url(), &job, "k-1").await.status(), 201);
+    let deadline = std::time::Instant::now() + Duration::from_secs(20);
+    while server.bids()[0].status != bidwell_marketplace::BidStatus::Shortlisted {
+        assert!(std::time::Instant::now() < deadline, "the bid was never shortlisted");
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
+    server.stop();
+    let again = SimServer::start(with_state(&file)).await.unwrap();
+    assert_eq!(again.bids()[0].status, bidwell_marketplace::BidStatus::Shortlisted);
+}

@@ -6,7 +6,7 @@ import * as api from "../api";
 import type { SeedSummary } from "../bindings/SeedSummary";
 import { Field, fieldOf } from "../components/Field";
 import { ProgressPanel } from "../components/ProgressPanel";
-import { refreshSession } from "../state";
+import { refreshSession, syncNow } from "../state";
 
 const MIN_PASSPHRASE = 8;
 
@@ -22,6 +22,7 @@ export function FirstRun() {
   const [saved, setSaved] = useState(false);
   const [seeding, setSeeding] = useState<api.Progress | null | undefined>(undefined);
   const [sample, setSample] = useState<SeedSummary | null>(null);
+  const [demo, setDemo] = useState<"connected" | string | null>(null);
 
   if (seeding !== undefined) {
     return (
@@ -48,6 +49,17 @@ export function FirstRun() {
             {sample.tasks} tasks.
           </p>
         )}
+        {demo === "connected" && (
+          <p data-testid="demo-market">
+            A demo marketplace runs inside Bidwell on this computer (nothing leaves it): its jobs arrive with the first
+            sync, and you can bid on them.
+          </p>
+        )}
+        {demo !== null && demo !== "connected" && (
+          <p class="form-error" role="alert">
+            The demo marketplace could not be connected: {demo}
+          </p>
+        )}
         <p class="recovery-key" data-testid="recovery-key" aria-label="Recovery key">
           {recoveryKey}
         </p>
@@ -55,11 +67,17 @@ export function FirstRun() {
           <input type="checkbox" checked={saved} onChange={(e) => setSaved(e.currentTarget.checked)} /> I saved my
           recovery key
         </label>
-        <button class="primary" disabled={!saved} onClick={() => void refreshSession()}>
+        <button class="primary" disabled={!saved} onClick={() => void continueIn()}>
           Continue
         </button>
       </main>
     );
+  }
+
+  async function continueIn() {
+    await refreshSession();
+    // The demo's jobs arrive with the first sync; no reason to wait for the timer.
+    if (demo === "connected") void syncNow();
   }
 
   async function submit(e: Event, withSampleData = false) {
@@ -84,6 +102,13 @@ export function FirstRun() {
           setSample(await api.work.seedSampleData(setSeeding));
         } finally {
           setSeeding(undefined);
+        }
+        // Apart, so that a demo that fails still shows the recovery key.
+        try {
+          await api.sync.connectDemo();
+          setDemo("connected");
+        } catch (raw) {
+          setDemo(api.asApiError(raw).message);
         }
       }
       setRecoveryKey(key);

@@ -1,5 +1,6 @@
-// Settings → Marketplaces: connected accounts and their state, connecting a
-// new one, replacing an expired token, saved job searches, the changes that
+// Settings → Marketplaces: connected accounts and their state (the demo
+// marketplace of "Try with sample data" marked as such), connecting a new
+// one, replacing an expired token, saved job searches, the changes that
 // failed (with Retry) and conflicts to settle side by side. Disconnect asks
 // first, saying how many queued changes will never be sent.
 import { useEffect, useState } from "preact/hooks";
@@ -29,11 +30,18 @@ export function Marketplaces() {
       notify(`${account.name} cannot be disconnected: ${api.asApiError(raw).message}`, { tone: "error" });
     }
   }
+  const [demo, setDemo] = useState<string | null>(null);
   async function load() {
-    const [a, s, c] = await Promise.all([api.sync.accounts(), api.sync.savedSearches(), api.sync.conflicts()]);
+    const [a, s, c, d] = await Promise.all([
+      api.sync.accounts(),
+      api.sync.savedSearches(),
+      api.sync.conflicts(),
+      api.sync.demoAccount(),
+    ]);
     setAccounts(a);
     setSearches(s);
     setConflicts(c);
+    setDemo(d);
     await refreshSync();
   }
   // Reload after every sync run (ours or the background one, via the status).
@@ -63,9 +71,7 @@ export function Marketplaces() {
               {accounts.map((a) => (
                 <tr key={a.id}>
                   <td>{a.name}</td>
-                  <td>
-                    <code>{a.base_url}</code>
-                  </td>
+                  <td>{a.id === demo ? <em>Inside Bidwell</em> : <code>{a.base_url}</code>}</td>
                   <td>{STATE_TEXT[a.connection]}</td>
                   <td>{a.last_sync_at ? ago(a.last_sync_at, Date.now()) : "never"}</td>
                   <td>{a.token_store === "keychain" ? "System keychain" : "Encrypted workspace"}</td>
@@ -88,6 +94,12 @@ export function Marketplaces() {
               await load();
             }}
           />
+        )}
+        {accounts.some((a) => a.id === demo) && (
+          <p class="muted" data-testid="demo-market-note">
+            <strong>Demo marketplace</strong> — runs inside Bidwell on this computer, nothing leaves it. Its jobs and
+            employers are made up: bid on them to try Bidwell out.
+          </p>
         )}
         {accounts.length > 0 && (
           <p>

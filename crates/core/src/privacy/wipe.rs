@@ -27,7 +27,8 @@ pub struct WipeReport {
 }
 
 /// Files of the workspace: the key file, its staged and temporary copies,
-/// the database, its WAL, shared memory, journal and any backups beside it.
+/// the database, its WAL, shared memory, journal and any backups beside it,
+/// and the demo marketplace's state file.
 fn workspace_files(dir: &Path) -> Result<Vec<PathBuf>> {
     let mut out = Vec::new();
     match std::fs::read_dir(dir) {
@@ -37,7 +38,8 @@ fn workspace_files(dir: &Path) -> Result<Vec<PathBuf>> {
                 let name = entry.file_name().to_string_lossy().to_string();
                 let ours = name.starts_with("bidwell.db")
                     || name.starts_with("bidwell.key")
-                    || name.starts_with(".bidwell.key");
+                    || name.starts_with(".bidwell.key")
+                    || name.starts_with(crate::sync::DEMO_STATE_FILE_PREFIX);
                 if ours && entry.path().is_file() {
                     out.push(entry.path());
                 }

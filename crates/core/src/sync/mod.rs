@@ -10,8 +10,10 @@
 //! - `privacy` owns what is sent about the user's privacy choices: analytics
 //!   counts when opted in, and erasure requests.
 //! - `flight` owns "one pass at a time per workspace".
+//! - `demo` owns the demo marketplace of "Try with sample data".
 
 mod accounts;
+mod demo;
 mod engine;
 mod flight;
 mod outbox;
@@ -25,6 +27,7 @@ use crate::id::Id;
 pub use accounts::{AccountRemoval, MarketAccount, SavedSearch};
 /// What the front ends need to connect an account without a direct dependency.
 pub use bidwell_marketplace::{ApiToken, HttpOptions};
+pub use demo::{DemoMarketHost, DemoMarketSpec, DEMO_MARKET_NAME, DEMO_STATE_FILE_PREFIX};
 pub use engine::{HttpConnector, MarketConnector, SyncEngine, SyncOptions};
 pub use outbox::BidTerms;
 pub(crate) use outbox::{linked_to_marketplace, queue_edit};

@@ -3,6 +3,7 @@
 
 mod bindings;
 mod dashboard;
+mod demo_market;
 mod entities;
 mod market_accounts;
 mod market_statuses;

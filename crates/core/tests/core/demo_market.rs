@@ -1,0 +1,203 @@
+//! The demo marketplace of "Try with sample data": connected with its own
+//! token and search, its server started again (new port, same state) on
+//! every unlock, stopped on lock, and its state file removed by a wipe.
+
+use std::path::Path;
+use std::sync::{Arc, Mutex};
+
+use async_trait::async_trait;
+use bidwell_core::sync::{DemoMarketHost, DemoMarketSpec, DEMO_MARKET_NAME};
+use bidwell_core::vault::{Protection, Unlock};
+use bidwell_core::{BidStatus, Session};
+use bidwell_market_sim::{SimConfig, SimServer};
+use bidwell_marketplace::wire;
+
+use crate::support;
+use crate::sync::{all_bids, all_jobs, draft, engine, sync};
+
+/// What the desktop shell does with `bidwell-market-sim`, for the tests; it
+/// remembers each URL it handed out.
+#[derive(Default)]
+struct SimHost {
+    running: Mutex<Option<SimServer>>,
+    started: Mutex<Vec<String>>,
+}
+
+impl SimHost {
+    fn with<T>(&self, f: impl FnOnce(&SimServer) -> T) -> T {
+        f(self.running.lock().unwrap().as_ref().expect("the demo server is running"))
+    }
+
+    fn is_running(&self) -> bool {
+        self.running.lock().unwrap().is_some()
+    }
+
+    fn starts(&self) -> Vec<String> {
+        self.started.lock().unwrap().clone()
+    }
+}
+
+#[async_trait]
+impl DemoMarketHost for SimHost {
+    async fn start(&self, spec: DemoMarketSpec) -> std::io::Result<String> {
+        self.stop();
+        let server = SimServer::start(SimConfig {
+            token: spec.token.expose_secret().to_owned(),
+            seed: spec.seed,
+            jobs: spec.jobs,
+            state_file: Some(spec.state_file),
+            shortlist_after: Some(spec.shortlist_after),
+            ..SimConfig::default()
+        })
+        .await?;
+        let url = server.base_url();
+        self.started.lock().unwrap().push(url.clone());
+        *self.running.lock().unwrap() = Some(server);
+        Ok(url)
+    }
+
+    fn stop(&self) {
+        self.running.lock().unwrap().take();
+    }
+}
+
+fn state_files(dir: &Path) -> Vec<String> {
+    let mut names: Vec<String> = std::fs::read_dir(dir)
+        .unwrap()
+        .flatten()
+        .map(|e| e.file_name().to_string_lossy().into_owned())
+        .filter(|n| n.starts_with("bidwell.demo-market"))
+        .collect();
+    names.sort();
+    names
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_demo_restarts_on_a_new_server_with_its_bids_and_a_sync_adds_no_duplicate() {
+    let (dir, ws) = support::new_workspace().await;
+    let host = SimHost::default();
+    let account = ws.connect_demo_market(&host).await.unwrap();
+    assert_eq!(account.name, DEMO_MARKET_NAME);
+    assert_eq!(account.base_url, host.starts()[0]);
+    assert_eq!(ws.demo_market_account().await.unwrap(), Some(account.id));
+    assert_eq!(state_files(dir.path()), ["bidwell.demo-market.json"], "the state is kept beside the database");
+    let again = ws.connect_demo_market(&host).await.unwrap();
+    assert_eq!(again.id, account.id, "connecting twice keeps one demo account");
+    assert_eq!(ws.market_accounts().await.unwrap().len(), 1);
+
+    // The first sync fills the jobs feed with the demo's jobs.
+    let engine = engine(1);
+    let report = sync(&engine, &ws).await;
+    assert!(!report.interrupted && !report.sharing_off, "{report:?}");
+    let demo_jobs: Vec<_> = all_jobs(&ws)
+        .await
+        .into_iter()
+        .filter(|j| j.origin.source.as_deref() == Some(account.id.to_string().as_str()))
+        .collect();
+    assert_eq!(demo_jobs.len(), host.with(|s| s.jobs().len()), "every demo job arrived");
+
+    // A bid submitted on the demo reaches it.
+    let open: Vec<String> =
+        host.with(|s| s.jobs().into_iter().filter(|j| j.status == wire::JobStatus::Open).map(|j| j.id).collect());
+    let job = demo_jobs.iter().find(|j| j.origin.external_id.as_ref().is_some_and(|e| open.contains(e))).unwrap();
+    let bid = draft(&ws, job, "Demo proposal").await;
+    ws.submit_bid(bid.meta.id).await.unwrap();
+    sync(&engine, &ws).await;
+    let submitted = ws.bid(bid.meta.id).await.unwrap();
+    assert_eq!(submitted.status, BidStatus::Submitted);
+    let external = submitted.origin.external_id.clone().expect("the marketplace's id");
+
+    // Quit and relaunch: a new server, started from the state file.
+    let ws = support::reopen(dir.path(), ws).await;
+    host.stop();
+    let resumed = ws.resume_demo_market(&host).await.unwrap().expect("the demo is still connected");
+    assert_eq!(host.starts().len(), 3, "one start per connect or unlock");
+    assert_eq!(resumed.base_url, host.starts()[2], "the account points at the server now running");
+    assert_eq!(host.with(|s| s.bids().len()), 1, "the marketplace still knows the bid");
+    assert_eq!(host.with(|s| s.bid(&external).map(|b| b.status)), Some(wire::BidStatus::Submitted));
+
+    let report = sync(&engine, &ws).await;
+    assert_eq!(report.pushed, 0, "nothing is sent again: {report:?}");
+    assert!(!report.interrupted, "{report:?}");
+    assert_eq!(host.with(|s| s.bids().len()), 1, "no duplicate on the marketplace");
+    let bids: Vec<_> = all_bids(&ws).await.into_iter().filter(|b| b.job_id == job.meta.id).collect();
+    assert_eq!(bids.len(), 1, "no duplicate here either");
+    assert_eq!(bids[0].status, BidStatus::Submitted);
+
+    // A later change on the marketplace comes back.
+    host.with(|s| s.set_bid_status(&external, wire::BidStatus::Shortlisted)).unwrap();
+    sync(&engine, &ws).await;
+    assert_eq!(ws.bid(bid.meta.id).await.unwrap().status, BidStatus::Shortlisted);
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_session_runs_the_demo_while_unlocked_and_a_wipe_removes_its_state() {
+    let dir = tempfile::tempdir().unwrap();
+    let host = Arc::new(SimHost::default());
+    let session = Session::new(dir.path().to_owned(), support::env()).with_demo_market(host.clone());
+    session.create("Demo", Protection::Passphrase(support::passphrase())).await.unwrap();
+
+    session.unlock(Unlock::Passphrase(support::passphrase())).await.unwrap();
+    assert!(!host.is_running(), "a workspace without the demo starts no server");
+    let account = session.connect_demo_market().await.unwrap();
+    assert!(host.is_running());
+
+    session.lock().await;
+    assert!(!host.is_running(), "locking stops the demo");
+    session.unlock(Unlock::Passphrase(support::passphrase())).await.unwrap();
+    assert!(host.is_running(), "unlocking starts it again");
+    let now = session.workspace().await.unwrap().market_account(account.id).await.unwrap();
+    assert_eq!(now.base_url, *host.starts().last().unwrap());
+    assert_eq!(state_files(dir.path()), ["bidwell.demo-market.json"]);
+
+    let report = session.wipe("Demo").await.unwrap();
+    assert!(!host.is_running(), "wiping stops the demo first");
+    assert!(report.removed_files.iter().any(|f| f.ends_with("bidwell.demo-market.json")), "{report:?}");
+    assert_eq!(state_files(dir.path()), Vec::<String>::new(), "the demo's state went with the workspace");
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn disconnecting_the_demo_stops_its_server_forgets_its_state_and_it_stays_gone() {
+    let dir = tempfile::tempdir().unwrap();
+    let host = Arc::new(SimHost::default());
+    let session = Session::new(dir.path().to_owned(), support::env()).with_demo_market(host.clone());
+    session.create("Demo", Protection::Passphrase(support::passphrase())).await.unwrap();
+    session.unlock(Unlock::Passphrase(support::passphrase())).await.unwrap();
+    let account = session.connect_demo_market().await.unwrap();
+    assert_eq!(state_files(dir.path()), ["bidwell.demo-market.json"]);
+
+    session.remove_market_account(account.id).await.unwrap();
+    assert!(!host.is_running(), "the demo server stops with its account");
+    assert_eq!(state_files(dir.path()), Vec::<String>::new(), "its state file goes too");
+    assert_eq!(session.workspace().await.unwrap().demo_market_account().await.unwrap(), None);
+
+    session.lock().await;
+    session.unlock(Unlock::Passphrase(support::passphrase())).await.unwrap();
+    assert!(!host.is_running(), "a disconnected demo does not come back on unlock");
+    assert_eq!(host.starts().len(), 1, "started once, when connected");
+}
+
+#[tokio::test]
+async fn a_demo_that_cannot_start_leaves_the_unlock_alone_and_says_why_on_the_account() {
+    /// A host whose server never starts (say, a damaged state file).
+    struct Broken;
+    #[async_trait]
+    impl DemoMarketHost for Broken {
+        async fn start(&self, _: DemoMarketSpec) -> std::io::Result<String> {
+            Err(std::io::Error::new(std::io::ErrorKind::InvalidData, "not a market state"))
+        }
+        fn stop(&self) {}
+    }
+    let (dir, ws) = support::new_workspace().await;
+    let host = SimHost::default();
+    let account = ws.connect_demo_market(&host).await.unwrap();
+    host.stop();
+    ws.lock().await;
+
+    let session = Session::new(dir.path().to_owned(), support::env()).with_demo_market(Arc::new(Broken));
+    session.unlock(Unlock::Passphrase(support::passphrase())).await.expect("the workspace opens anyway");
+    let shown = session.workspace().await.unwrap().market_account(account.id).await.unwrap();
+    let problem = shown.last_error.expect("the account says what went wrong");
+    assert!(problem.contains("the demo marketplace could not start"), "{problem}");
+    assert!(problem.contains("bidwell.demo-market.json"), "the file is named: {problem}");
+}
