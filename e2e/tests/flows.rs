@@ -29,7 +29,10 @@ async fn element(app: &App, css: &str) -> Element {
 
 async fn fill(app: &App, css: &str, text: &str) {
     let input = element(app, css).await;
-    input.clear().await.unwrap_or_else(|e| panic!("clearing {css}: {e}"));
+    if let Err(e) = input.clear().await {
+        let shot = app.screenshot(&format!("failure-clearing-{}", css.trim_start_matches('#'))).await;
+        panic!("clearing {css}: {e:?} (screen: {})", shot.display());
+    }
     input.send_keys(text).await.unwrap_or_else(|e| panic!("typing into {css}: {e}"));
 }
 
@@ -37,7 +40,12 @@ async fn fill(app: &App, css: &str, text: &str) {
 async fn press(app: &App, label: &str) {
     let xpath = format!("//button[starts-with(normalize-space(.), {})][not(@disabled)]", literal(label));
     match app.client().wait().at_most(WAIT).for_element(Locator::XPath(&xpath)).await {
-        Ok(button) => button.click().await.unwrap_or_else(|e| panic!("clicking {label:?}: {e}")),
+        Ok(button) => {
+            if let Err(e) = button.click().await {
+                let shot = app.screenshot(&format!("failure-clicking-{}", label.replace(' ', "-"))).await;
+                panic!("clicking {label:?}: {e:?} (screen: {})", shot.display());
+            }
+        }
         Err(e) => {
             let shot = app.screenshot(&format!("failure-no-button-{}", label.replace(' ', "-"))).await;
             panic!("no enabled button {label:?}: {e} (screen: {})", shot.display());
