@@ -44,15 +44,18 @@ def descendants(root: int) -> list[int]:
 
 
 def pss_kib(root: int) -> tuple[int, list[str]]:
+    # Each process is named with its own share, so a change shows where it landed.
     total, names = 0, []
     for pid in descendants(root):
         try:
+            own = 0
             with open(f"/proc/{pid}/smaps_rollup") as f:
                 for line in f:
                     if line.startswith("Pss:"):
-                        total += int(line.split()[1])
+                        own += int(line.split()[1])
             with open(f"/proc/{pid}/comm") as f:
-                names.append(f.read().strip())
+                names.append(f"{f.read().strip()} {own / 1024:.0f} MiB")
+            total += own
         except OSError:
             continue
     return total, names
@@ -137,7 +140,7 @@ def main() -> None:
     env, profile = profile_env(args.data_dir)
     proc, _ = launch(args.app, env, timeout=60)
     time.sleep(args.settle)
-    locked_pss, _ = pss_kib(proc.pid)
+    locked_pss, locked_procs = pss_kib(proc.pid)
     unlock(args.passphrase)
     time.sleep(args.settle)
     unlocked_pss, app_procs = pss_kib(proc.pid)
@@ -150,7 +153,10 @@ def main() -> None:
     print(f"runs per app: {args.runs} (median; all: baseline {launches['baseline']}, bidwell {launches['bidwell']})")
     print(f"launch to loaded page: baseline {base_t:.3f} s, bidwell {app_t:.3f} s, ratio {app_t / base_t:.2f}")
     print(f"idle PSS: baseline {mib(baseline_pss):.0f} MiB ({', '.join(baseline_procs)})")
-    print(f"idle PSS: bidwell locked {mib(locked_pss):.0f} MiB, ratio {locked_pss / baseline_pss:.2f}")
+    print(
+        f"idle PSS: bidwell locked {mib(locked_pss):.0f} MiB ({', '.join(locked_procs)}), "
+        f"ratio {locked_pss / baseline_pss:.2f}"
+    )
     print(
         f"idle PSS: bidwell unlocked, 100k-record workspace {mib(unlocked_pss):.0f} MiB "
         f"({', '.join(app_procs)}), ratio {unlocked_pss / baseline_pss:.2f}"

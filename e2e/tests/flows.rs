@@ -182,6 +182,10 @@ async fn a_job_and_its_bid_move_across_the_board_and_the_palette_finds_them() {
     press(&app, "Save draft bid").await;
 
     press(&app, "Bids").await;
+    element(&app, "select[aria-label^='Move bid on Logo for Okafor']").await;
+    let submit =
+        app.client().find_all(Locator::Css("button[aria-label^='Submit bid on Logo for Okafor']")).await.unwrap();
+    assert!(submit.is_empty(), "a bid on a job added by hand offers Submit to marketplace");
     for status in ["queued", "submitted", "shortlisted"] {
         let select = element(&app, "select[aria-label^='Move bid on Logo for Okafor']").await;
         select.select_by_value(status).await.unwrap_or_else(|e| panic!("moving to {status}: {e}"));

@@ -1,15 +1,23 @@
-// Job titles for bid cards, fetched once per id and shared across screens.
+// Job titles for bid cards, fetched once per id and shared across screens,
+// with which jobs came from a marketplace (only their bids can be submitted).
 import { signal } from "@preact/signals";
 import * as api from "../../api";
 import type { Id } from "../../bindings/Id";
 import type { Job } from "../../bindings/Job";
 
 export const jobTitles = signal<Record<Id, string>>({});
+const fromMarketplace = signal<Set<Id>>(new Set());
 const asked = new Set<Id>();
+
+function noteOrigin(jobs: Job[]): void {
+  const market = jobs.filter((job) => job.external_id !== null);
+  if (market.length > 0) fromMarketplace.value = new Set([...fromMarketplace.value, ...market.map((job) => job.id)]);
+}
 
 export function rememberJob(job: Job): void {
   asked.add(job.id);
   jobTitles.value = { ...jobTitles.value, [job.id]: job.title };
+  noteOrigin([job]);
 }
 
 /** Fetches the titles not yet known; a missing job shows as "(job removed)". */
@@ -19,12 +27,19 @@ export async function ensureJobTitles(ids: Id[]): Promise<void> {
   const found = await Promise.all(
     missing.map((id) =>
       api.jobs.get(id).then(
-        (job) => [id, job.title] as const,
-        () => [id, "(job removed)"] as const,
+        (job) => [id, job.title, job] as const,
+        () => [id, "(job removed)", null] as const,
       ),
     ),
   );
-  if (found.length > 0) jobTitles.value = { ...jobTitles.value, ...Object.fromEntries(found) };
+  if (found.length === 0) return;
+  jobTitles.value = { ...jobTitles.value, ...Object.fromEntries(found.map(([id, title]) => [id, title])) };
+  noteOrigin(found.flatMap(([, , job]) => (job ? [job] : [])));
+}
+
+/** Whether the job came from a connected marketplace (as far as fetched). */
+export function isMarketplaceJob(id: Id): boolean {
+  return fromMarketplace.value.has(id);
 }
 
 export function jobTitle(id: Id): string {
