@@ -284,7 +284,8 @@ type MarketAction = "submit" | "withdraw";
  *  withdraw one that is out there. Bids kept by hand move with "Move…". */
 function MarketActions({ bid, onMarket }: { bid: Bid; onMarket: (action: MarketAction) => void }) {
   const title = jobTitle(bid.job_id);
-  if (!isMarketplaceJob(bid.job_id)) return null;
+  const accounts = syncStatus.value?.accounts.map((a) => a.account_id) ?? [];
+  if (!isMarketplaceJob(bid.job_id, accounts)) return null;
   if (bid.status === "draft" || bid.status === "failed")
     return (
       <button class="small" aria-label={`Submit bid on ${title} to marketplace`} onClick={() => onMarket("submit")}>

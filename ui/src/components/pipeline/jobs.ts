@@ -1,17 +1,18 @@
 // Job titles for bid cards, fetched once per id and shared across screens,
-// with which jobs came from a marketplace (only their bids can be submitted).
+// with the marketplace account each job came from (only bids on a connected
+// account's jobs can be submitted).
 import { signal } from "@preact/signals";
 import * as api from "../../api";
 import type { Id } from "../../bindings/Id";
 import type { Job } from "../../bindings/Job";
 
 export const jobTitles = signal<Record<Id, string>>({});
-const fromMarketplace = signal<Set<Id>>(new Set());
+const jobSource = signal<Record<Id, string>>({});
 const asked = new Set<Id>();
 
 function noteOrigin(jobs: Job[]): void {
-  const market = jobs.filter((job) => job.external_id !== null);
-  if (market.length > 0) fromMarketplace.value = new Set([...fromMarketplace.value, ...market.map((job) => job.id)]);
+  const market = jobs.flatMap((job) => (job.source !== null && job.external_id !== null ? [[job.id, job.source]] : []));
+  if (market.length > 0) jobSource.value = { ...jobSource.value, ...Object.fromEntries(market) };
 }
 
 export function rememberJob(job: Job): void {
@@ -37,9 +38,10 @@ export async function ensureJobTitles(ids: Id[]): Promise<void> {
   noteOrigin(found.flatMap(([, , job]) => (job ? [job] : [])));
 }
 
-/** Whether the job came from a connected marketplace (as far as fetched). */
-export function isMarketplaceJob(id: Id): boolean {
-  return fromMarketplace.value.has(id);
+/** Whether the job came from one of `accounts` (connected marketplace account ids). */
+export function isMarketplaceJob(id: Id, accounts: Id[]): boolean {
+  const source = jobSource.value[id];
+  return source !== undefined && accounts.includes(source);
 }
 
 export function jobTitle(id: Id): string {
