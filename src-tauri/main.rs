@@ -3,12 +3,15 @@
 //! without personal data), the one [`Session`] and [`SyncEngine`] its
 //! commands work on, and the timers: the idle lock, task reminders, retention
 //! and marketplace sync. The commands are in `commands.rs`, the demo
-//! marketplace's host in `demo.rs`; no logic lives here.
+//! marketplace's host in `demo.rs`, the one WebKitGTK setting in `webview.rs`;
+//! no logic lives here.
 
 #![cfg_attr(not(debug_assertions), windows_subsystem = "windows")]
 
 mod commands;
 mod demo;
+#[cfg(target_os = "linux")]
+mod webview;
 
 use std::sync::Arc;
 use std::time::Duration;
@@ -57,6 +60,10 @@ fn main() {
         .manage(LongWork::default())
         .manage(SyncEngine::http(HttpOptions::default()))
         .setup(|app| {
+            #[cfg(target_os = "linux")]
+            if let Some(window) = app.get_webview_window("main") {
+                webview::scroll_panels_in_page_layer(&window);
+            }
             let handle = app.handle().clone();
             tauri::async_runtime::spawn(lock_when_idle(handle.clone()));
             tauri::async_runtime::spawn(remind_due_tasks(handle.clone()));
