@@ -250,6 +250,13 @@ pub struct Bid {
     #[sqlx(flatten)]
     #[serde(flatten)]
     pub origin: Origin,
+    /// The connected marketplace account this bid goes to when submitted or
+    /// withdrawn; absent for a bid on a hand-made job or once that account is
+    /// disconnected. Derived whenever a bid is read (`store::bids::BID_ROWS`),
+    /// never stored, and not part of an export (which reads the table itself).
+    #[sqlx(default)]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub market_account: Option<Id>,
 }
 
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize, sqlx::FromRow, ts_rs::TS)]

@@ -1181,6 +1181,7 @@ impl Generator {
                     source: external.as_ref().map(|_| "marketplace.example".to_string()),
                     external_id: external,
                 },
+                market_account: None,
             });
         }
         out

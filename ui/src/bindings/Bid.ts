@@ -7,4 +7,11 @@ export type Bid = { job_id: Id, project_id: Id | null, status: BidStatus, amount
  * The share of the amount asked as the first milestone, 0 to 100
  * (Freelancer-style marketplaces). Absent in archives from before it.
  */
-milestone_percentage: number, proposal: string, submitted_at: string | null, server_version: number | null, id: Id, created_at: string, updated_at: string, deleted_at: string | null, source: string | null, external_id: string | null, };
+milestone_percentage: number, proposal: string, submitted_at: string | null, server_version: number | null, 
+/**
+ * The connected marketplace account this bid goes to when submitted or
+ * withdrawn; absent for a bid on a hand-made job or once that account is
+ * disconnected. Derived whenever a bid is read (`store::bids::BID_ROWS`),
+ * never stored, and not part of an export (which reads the table itself).
+ */
+market_account?: Id | null, id: Id, created_at: string, updated_at: string, deleted_at: string | null, source: string | null, external_id: string | null, };

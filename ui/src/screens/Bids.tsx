@@ -10,7 +10,7 @@ import type { Bid } from "../bindings/Bid";
 import type { BidStatus } from "../bindings/BidStatus";
 import type { Id } from "../bindings/Id";
 import { BidForm } from "../components/pipeline/BidForm";
-import { ensureJobTitles, isMarketplaceJob, jobTitle, loadAll } from "../components/pipeline/jobs";
+import { ensureJobTitles, jobTitle, loadAll } from "../components/pipeline/jobs";
 import { formatMoney } from "../money";
 import {
   BID_STATUSES,
@@ -280,12 +280,12 @@ function MoveSelect({ bid, onMove }: { bid: Bid; onMove: (to: BidStatus) => void
 
 type MarketAction = "submit" | "withdraw";
 
-/** What the core allows: submit a draft or failed bid on a marketplace's job;
- *  withdraw one that is out there. Bids kept by hand move with "Move…". */
+/** What the core allows: submit a draft or failed bid that has a connected
+ *  marketplace account to go to (the core names it); withdraw one that is out
+ *  there. Bids kept by hand move with "Move…". */
 function MarketActions({ bid, onMarket }: { bid: Bid; onMarket: (action: MarketAction) => void }) {
   const title = jobTitle(bid.job_id);
-  const accounts = syncStatus.value?.accounts.map((a) => a.account_id) ?? [];
-  if (!isMarketplaceJob(bid.job_id, accounts)) return null;
+  if (bid.market_account == null) return null;
   if (bid.status === "draft" || bid.status === "failed")
     return (
       <button class="small" aria-label={`Submit bid on ${title} to marketplace`} onClick={() => onMarket("submit")}>

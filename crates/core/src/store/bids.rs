@@ -46,8 +46,22 @@ pub struct BidFilter {
     pub status: Option<BidStatus>,
 }
 
+/// Bids as read: every column of `bids` plus `market_account`, the connected
+/// marketplace account the bid goes to. That is the account its job came from
+/// (the job's `source`) when the job has a marketplace id and the account is
+/// still connected; otherwise NULL: a hand-made job, sample data naming a
+/// made-up marketplace, a job imported from another workspace, a disconnected
+/// account. The one statement of where a bid goes: `Bid` reads and the
+/// outbox's `bid_target` both select from it. Two primary-key joins, which
+/// SQLite flattens into each read, so lists stay one query.
+pub(crate) const BID_ROWS: &str = "(SELECT bids.*, market_accounts.id AS market_account FROM bids \
+     LEFT JOIN jobs ON jobs.id = bids.job_id AND jobs.external_id IS NOT NULL \
+     LEFT JOIN market_accounts ON market_accounts.id = jobs.source AND market_accounts.deleted_at IS NULL) \
+     AS bid_rows";
+
 impl Record for Bid {
     const TABLE: &'static str = "bids";
+    const SOURCE: &'static str = BID_ROWS;
     const KIND: EntityKind = EntityKind::Bid;
     const LABEL: &'static str = "proposal";
     const FIELDS: &'static [&'static str] = &[
@@ -119,6 +133,7 @@ impl Workspace {
             submitted_at: None,
             server_version: None,
             origin: Origin::default(),
+            market_account: None,
         };
         bid.normalize()?;
         let mut tx = self.pool().await.begin().await?;
@@ -127,6 +142,8 @@ impl Workspace {
             record::ensure_live::<Project>(&mut tx, project).await?;
         }
         record::insert(&mut tx, &bid).await?;
+        // Read back: where it would go is the store's to say.
+        let bid = record::fetch(&mut tx, bid.meta.id, false).await?;
         tx.commit().await?;
         Ok(bid)
     }

@@ -18,6 +18,11 @@ pub(crate) type Binds<'qb, 'args> = Separated<'qb, 'args, Sqlite, &'static str>;
 
 pub(crate) trait Record: for<'r> FromRow<'r, SqliteRow> + Send + Unpin {
     const TABLE: &'static str;
+    /// What reads select from: the table itself, or a subquery over it that
+    /// keeps the table's column names and adds derived ones (each a
+    /// primary-key join, which SQLite flattens into the read, so a list stays
+    /// one query that walks the same index).
+    const SOURCE: &'static str = Self::TABLE;
     const KIND: EntityKind;
     /// The column `Sort::Name` orders by.
     const LABEL: &'static str;
@@ -151,7 +156,7 @@ pub(crate) async fn update<R: Record>(conn: &mut SqliteConnection, record: &R) -
 pub(crate) async fn fetch<R: Record>(conn: &mut SqliteConnection, id: Id, include_deleted: bool) -> Result<R> {
     let sql = format!(
         "SELECT * FROM {} WHERE id = ?{}",
-        R::TABLE,
+        R::SOURCE,
         if include_deleted { "" } else { " AND deleted_at IS NULL" }
     );
     sqlx::query_as::<_, R>(&sql).bind(id).fetch_optional(conn).await?.ok_or_else(|| Error::not_found(R::KIND, id))
@@ -229,7 +234,7 @@ pub(crate) async fn list<R: Record>(
         n => n,
     };
     let cursor = page.after.as_deref().map(|c| decode_cursor(c, page.sort)).transpose()?;
-    let mut qb = QueryBuilder::<Sqlite>::new(format!("SELECT * FROM {} WHERE 1 = 1", R::TABLE));
+    let mut qb = QueryBuilder::<Sqlite>::new(format!("SELECT * FROM {} WHERE 1 = 1", R::SOURCE));
     if !page.include_deleted {
         qb.push(" AND deleted_at IS NULL");
     }

@@ -16,7 +16,7 @@ use super::{
 use crate::domain::{Bid, BidStatus};
 use crate::error::{Error, Result};
 use crate::id::Id;
-use crate::store::record;
+use crate::store::record::{self, Record};
 use crate::Workspace;
 
 pub(crate) const CREATE: &str = "create";
@@ -103,18 +103,18 @@ pub(crate) fn parse<T: for<'de> Deserialize<'de>>(text: &str) -> Result<T> {
     serde_json::from_str(text).map_err(|_| Error::Inconsistent("a stored sync record could not be read".to_owned()))
 }
 
-/// The marketplace account and the job's marketplace id a bid goes to, if
-/// its job came from a marketplace.
+/// The connected marketplace account a bid goes to and its job's id there,
+/// if any: the bid's `market_account` (one definition, `Bid::SOURCE`), read
+/// fresh in the caller's transaction.
 async fn bid_target(conn: &mut SqliteConnection, bid: &Bid) -> Result<Option<(Id, String)>> {
-    let row: Option<(Option<String>, Option<String>)> =
-        sqlx::query_as("SELECT source, external_id FROM jobs WHERE id = ?")
-            .bind(bid.job_id)
-            .fetch_optional(conn)
-            .await?;
-    Ok(match row {
-        Some((Some(source), Some(external))) => source.parse::<Id>().ok().map(|account| (account, external)),
-        _ => None,
-    })
+    Ok(sqlx::query_as(&format!(
+        "SELECT bid_rows.market_account, jobs.external_id FROM {} JOIN jobs ON jobs.id = bid_rows.job_id \
+         WHERE bid_rows.id = ? AND bid_rows.market_account IS NOT NULL",
+        Bid::SOURCE
+    ))
+    .bind(bid.meta.id)
+    .fetch_optional(conn)
+    .await?)
 }
 
 #[allow(clippy::too_many_arguments)]

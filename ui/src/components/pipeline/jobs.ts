@@ -1,24 +1,15 @@
-// Job titles for bid cards, fetched once per id and shared across screens,
-// with the marketplace account each job came from (only bids on a connected
-// account's jobs can be submitted).
+// Job titles for bid cards, fetched once per id and shared across screens.
 import { signal } from "@preact/signals";
 import * as api from "../../api";
 import type { Id } from "../../bindings/Id";
 import type { Job } from "../../bindings/Job";
 
 export const jobTitles = signal<Record<Id, string>>({});
-const jobSource = signal<Record<Id, string>>({});
 const asked = new Set<Id>();
-
-function noteOrigin(jobs: Job[]): void {
-  const market = jobs.flatMap((job) => (job.source !== null && job.external_id !== null ? [[job.id, job.source]] : []));
-  if (market.length > 0) jobSource.value = { ...jobSource.value, ...Object.fromEntries(market) };
-}
 
 export function rememberJob(job: Job): void {
   asked.add(job.id);
   jobTitles.value = { ...jobTitles.value, [job.id]: job.title };
-  noteOrigin([job]);
 }
 
 /** Fetches the titles not yet known; a missing job shows as "(job removed)". */
@@ -28,20 +19,13 @@ export async function ensureJobTitles(ids: Id[]): Promise<void> {
   const found = await Promise.all(
     missing.map((id) =>
       api.jobs.get(id).then(
-        (job) => [id, job.title, job] as const,
-        () => [id, "(job removed)", null] as const,
+        (job) => [id, job.title] as const,
+        () => [id, "(job removed)"] as const,
       ),
     ),
   );
   if (found.length === 0) return;
-  jobTitles.value = { ...jobTitles.value, ...Object.fromEntries(found.map(([id, title]) => [id, title])) };
-  noteOrigin(found.flatMap(([, , job]) => (job ? [job] : [])));
-}
-
-/** Whether the job came from one of `accounts` (connected marketplace account ids). */
-export function isMarketplaceJob(id: Id, accounts: Id[]): boolean {
-  const source = jobSource.value[id];
-  return source !== undefined && accounts.includes(source);
+  jobTitles.value = { ...jobTitles.value, ...Object.fromEntries(found) };
 }
 
 export function jobTitle(id: Id): string {
