@@ -13,6 +13,7 @@ mod demo;
 #[cfg(target_os = "linux")]
 mod webview;
 
+use std::future::Future;
 use std::sync::Arc;
 use std::time::Duration;
 
@@ -182,55 +183,68 @@ fn redacted_log() -> tauri::plugin::TauriPlugin<tauri::Wry> {
         .build()
 }
 
-async fn lock_when_idle(handle: AppHandle) {
-    let mut tick = tokio::time::interval(IDLE_CHECK);
+/// Runs `job` at once and then every `period`, one run at a time, for as
+/// long as the app runs: each timer below is one of these. A run owns the
+/// timer's state (the app handle, and whatever the job keeps between runs)
+/// and hands it back for the next run.
+async fn run_every<State, Run>(period: Duration, mut state: State, mut job: impl FnMut(State) -> Run)
+where
+    Run: Future<Output = State>,
+{
+    let mut tick = tokio::time::interval(period);
     loop {
         tick.tick().await;
+        state = job(state).await;
+    }
+}
+
+async fn lock_when_idle(handle: AppHandle) {
+    run_every(IDLE_CHECK, handle, |handle| async move {
         if let Ok(true) = handle.state::<Session>().enforce_idle_lock().await {
             let _ = handle.emit("session-locked", ());
         }
-    }
+        handle
+    })
+    .await
 }
 
 /// Lets the core apply the user's retention rules once a day while unlocked
 /// (checked hourly). What ran is in the audit log.
 async fn apply_retention(handle: AppHandle) {
-    let mut tick = tokio::time::interval(RETENTION_CHECK);
-    loop {
-        tick.tick().await;
+    run_every(RETENTION_CHECK, handle, |handle| async move {
         if let Err(e) = handle.state::<Session>().run_retention_if_due().await {
             log::warn!("retention rules could not run: {}", e.to_api().message);
         }
-    }
+        handle
+    })
+    .await
 }
 
 /// Turns the core's due reminders into OS notifications, while unlocked.
 /// Reading them does not count as use for the idle lock.
 async fn remind_due_tasks(handle: AppHandle) {
-    let mut tick = tokio::time::interval(REMINDER_CHECK);
-    loop {
-        tick.tick().await;
-        let session = handle.state::<Session>();
-        let Ok(due) = session.due_reminders().await else { continue };
+    run_every(REMINDER_CHECK, handle, |handle| async move {
+        let due = handle.state::<Session>().due_reminders().await.unwrap_or_default();
         for task in due {
             let shown = handle.notification().builder().title("Task due").body(&task.title).show();
             if let Err(e) = shown {
                 log::warn!("could not show a task reminder: {e}");
             }
         }
-    }
+        handle
+    })
+    .await
 }
 
 /// Syncs every few minutes while unlocked, and sooner when the core says a
 /// queued change is due; tells the window after each run so it refreshes.
+/// Between runs it keeps when the last full sync ran.
 async fn sync_in_background(handle: AppHandle) {
-    let mut tick = tokio::time::interval(SYNC_CHECK);
-    let mut last_full = tokio::time::Instant::now();
-    loop {
-        tick.tick().await;
+    let start = (handle, tokio::time::Instant::now());
+    run_every(SYNC_CHECK, start, |(handle, mut last_full)| async move {
         let periodic = last_full.elapsed() >= SYNC_EVERY;
         match handle.state::<Session>().sync_if_due(&handle.state::<SyncEngine>(), periodic).await {
-            Ok(None) => continue,
+            Ok(None) => return (handle, last_full),
             Ok(Some(_)) => {}
             Err(e) => log::warn!("marketplace sync failed: {}", e.to_api().message),
         }
@@ -238,5 +252,7 @@ async fn sync_in_background(handle: AppHandle) {
             last_full = tokio::time::Instant::now();
         }
         let _ = handle.emit("sync-changed", ());
-    }
+        (handle, last_full)
+    })
+    .await
 }

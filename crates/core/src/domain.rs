@@ -52,6 +52,14 @@ text_enum!(
         Bid = "bid", Milestone = "milestone", Activity = "activity", Task = "task",
     }
 );
+impl EntityKind {
+    /// Whether notes, tasks and tags can hang off a record of this kind:
+    /// every kind but notes and tasks themselves.
+    pub fn can_be_subject(self) -> bool {
+        !matches!(self, EntityKind::Activity | EntityKind::Task)
+    }
+}
+
 text_enum!(ClientKind { Person = "person", Company = "company" });
 text_enum!(ProjectStatus { Lead = "lead", Active = "active", OnHold = "on_hold", Completed = "completed", Cancelled = "cancelled" });
 text_enum!(RateType { Fixed = "fixed", Hourly = "hourly" });
@@ -120,7 +128,7 @@ impl FromStr for Subject {
             s.split_once(':').ok_or_else(|| Error::validation("on", format!("'{s}' should look like client:ID")))?;
         let kind: EntityKind =
             kind.parse().map_err(|_| Error::validation("on", format!("'{kind}' is not a kind of record")))?;
-        if matches!(kind, EntityKind::Activity | EntityKind::Task) {
+        if !kind.can_be_subject() {
             return Err(Error::validation("on", format!("notes and tasks cannot be attached to a {kind}")));
         }
         let id = id.parse().map_err(|_| Error::validation("on", format!("'{id}' is not a record id")))?;

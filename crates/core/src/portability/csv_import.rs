@@ -33,21 +33,15 @@ pub const FIELDS: &[&str] = &[
     "ignore",
 ];
 
-/// Header aliases, compared after [`normalize_header`]. Google Contacts
-/// ("Given Name", "E-mail 1 - Value", "Organization 1 - Name"), Outlook
-/// ("First Name", "E-mail Address", "Business Phone", "Company"), and the
-/// client lists of marketplaces ("Client", "Client Name", "Team", "Employer").
-const ALIASES: &[(&str, &str)] = &[
+/// Header aliases, compared after [`normalize_header`], that mean the same
+/// field in a clients file and a contacts file: the name and its parts,
+/// e-mail, phone and notes. Each kind adds its own rows after these; no alias
+/// appears twice within a kind, so the order of the slices does not matter.
+const PERSON_ALIASES: &[(&str, &str)] = &[
     ("name", "name"),
     ("full name", "name"),
     ("display name", "name"),
-    ("client", "name"),
-    ("client name", "name"),
     ("contact name", "name"),
-    ("team", "name"),
-    ("team name", "name"),
-    ("employer", "name"),
-    ("employer name", "name"),
     ("first name", "first_name"),
     ("given name", "first_name"),
     ("firstname", "first_name"),
@@ -57,8 +51,6 @@ const ALIASES: &[(&str, &str)] = &[
     ("family name", "last_name"),
     ("surname", "last_name"),
     ("lastname", "last_name"),
-    ("kind", "kind"),
-    ("type", "kind"),
     ("email", "email"),
     ("e mail", "email"),
     ("email address", "email"),
@@ -74,6 +66,24 @@ const ALIASES: &[(&str, &str)] = &[
     ("business phone", "phone"),
     ("primary phone", "phone"),
     ("phone 1 value", "phone"),
+    ("notes", "notes"),
+    ("note", "notes"),
+    ("description", "notes"),
+];
+
+/// Header aliases of a clients file only (beside [`PERSON_ALIASES`]). Google
+/// Contacts ("Given Name", "E-mail 1 - Value", "Organization 1 - Name"),
+/// Outlook ("First Name", "E-mail Address", "Business Phone", "Company"), and
+/// the client lists of marketplaces ("Client", "Client Name", "Team", "Employer").
+const CLIENT_ALIASES: &[(&str, &str)] = &[
+    ("client", "name"),
+    ("client name", "name"),
+    ("team", "name"),
+    ("team name", "name"),
+    ("employer", "name"),
+    ("employer name", "name"),
+    ("kind", "kind"),
+    ("type", "kind"),
     ("company", "company"),
     ("company name", "company"),
     ("organization", "company"),
@@ -93,9 +103,6 @@ const ALIASES: &[(&str, &str)] = &[
     ("client country", "country"),
     ("employer country", "country"),
     ("location", "country"),
-    ("notes", "notes"),
-    ("note", "notes"),
-    ("description", "notes"),
     ("tags", "tags"),
     ("labels", "tags"),
     ("categories", "tags"),
@@ -107,38 +114,11 @@ const ALIASES: &[(&str, &str)] = &[
 pub const CONTACT_FIELDS: &[&str] =
     &["name", "first_name", "middle_name", "last_name", "email", "phone", "role", "client", "notes", "ignore"];
 
-/// Header aliases of a contacts file. A person's organisation ("Company",
-/// Google's "Organization 1 - Name", Outlook's "Company") is the client.
+/// Header aliases of a contacts file only (beside [`PERSON_ALIASES`]). A
+/// person's organisation ("Company", Google's "Organization 1 - Name",
+/// Outlook's "Company") is the client.
 const CONTACT_ALIASES: &[(&str, &str)] = &[
-    ("name", "name"),
-    ("full name", "name"),
-    ("display name", "name"),
     ("contact", "name"),
-    ("contact name", "name"),
-    ("first name", "first_name"),
-    ("given name", "first_name"),
-    ("firstname", "first_name"),
-    ("middle name", "middle_name"),
-    ("additional name", "middle_name"),
-    ("last name", "last_name"),
-    ("family name", "last_name"),
-    ("surname", "last_name"),
-    ("lastname", "last_name"),
-    ("email", "email"),
-    ("e mail", "email"),
-    ("email address", "email"),
-    ("e mail address", "email"),
-    ("e mail 1 value", "email"),
-    ("email 1 value", "email"),
-    ("primary email", "email"),
-    ("phone", "phone"),
-    ("telephone", "phone"),
-    ("phone number", "phone"),
-    ("mobile", "phone"),
-    ("mobile phone", "phone"),
-    ("business phone", "phone"),
-    ("primary phone", "phone"),
-    ("phone 1 value", "phone"),
     ("role", "role"),
     ("job title", "role"),
     ("position", "role"),
@@ -157,9 +137,6 @@ const CONTACT_ALIASES: &[(&str, &str)] = &[
     ("team", "client"),
     ("team name", "client"),
     ("account name", "client"),
-    ("notes", "notes"),
-    ("note", "notes"),
-    ("description", "notes"),
 ];
 
 /// What the rows of a CSV file become.
@@ -167,7 +144,8 @@ struct Schema {
     /// "client" or "contact", for messages.
     what: &'static str,
     fields: &'static [&'static str],
-    aliases: &'static [(&'static str, &'static str)],
+    /// Header aliases, searched as one list: [`PERSON_ALIASES`] and the kind's own.
+    aliases: &'static [&'static [(&'static str, &'static str)]],
     /// Further columns skipped without asking (beyond [`KNOWN_UNUSED`]).
     unused: &'static [&'static str],
     /// Each entry: the header must have a column for one of these fields, or
@@ -178,7 +156,7 @@ struct Schema {
 const CLIENTS: Schema = Schema {
     what: "client",
     fields: FIELDS,
-    aliases: ALIASES,
+    aliases: &[PERSON_ALIASES, CLIENT_ALIASES],
     unused: &[],
     required: &[(
         &["name", "first_name", "last_name", "company"],
@@ -189,7 +167,7 @@ const CLIENTS: Schema = Schema {
 const CONTACTS: Schema = Schema {
     what: "contact",
     fields: CONTACT_FIELDS,
-    aliases: CONTACT_ALIASES,
+    aliases: &[PERSON_ALIASES, CONTACT_ALIASES],
     // Google's and Outlook's contact groups: a contact has no tags.
     unused: &["group membership", "labels", "categories"],
     required: &[
@@ -295,7 +273,7 @@ fn field_for(schema: &Schema, header: &str, mapping: &[ColumnMapping]) -> Option
         return Some(m.field.trim().to_ascii_lowercase());
     }
     let norm = normalize_header(header);
-    if let Some((_, field)) = schema.aliases.iter().find(|(alias, _)| *alias == norm) {
+    if let Some((_, field)) = schema.aliases.iter().copied().flatten().find(|(alias, _)| *alias == norm) {
         return Some(field.to_string());
     }
     if KNOWN_UNUSED.contains(&norm.as_str())
@@ -763,6 +741,17 @@ mod tests {
         let map: Vec<ColumnMapping> = vec!["E-mail Address=company".parse().unwrap()];
         let err = parse_contacts_csv("c.csv", text.as_bytes(), &map, now()).unwrap_err();
         assert!(err.to_string().contains("is not a contact field"), "{err}");
+    }
+
+    #[test]
+    fn each_header_alias_means_one_field_of_its_kind() {
+        for schema in [&CLIENTS, &CONTACTS] {
+            let mut seen = HashMap::new();
+            for (alias, field) in schema.aliases.iter().copied().flatten() {
+                assert!(schema.fields.contains(field), "{} alias {alias:?} names no {0} field", schema.what);
+                assert_eq!(seen.insert(*alias, *field), None, "{} alias {alias:?} is listed twice", schema.what);
+            }
+        }
     }
 
     #[test]

@@ -57,24 +57,14 @@ pub struct PrivacyOverview {
     pub audit_entries: i64,
 }
 
-const TABLES: &[(EntityKind, &str)] = &[
-    (EntityKind::Client, "clients"),
-    (EntityKind::Contact, "contacts"),
-    (EntityKind::Project, "projects"),
-    (EntityKind::Job, "jobs"),
-    (EntityKind::Bid, "bids"),
-    (EntityKind::Milestone, "milestones"),
-    (EntityKind::Activity, "activities"),
-    (EntityKind::Task, "tasks"),
-];
-
 impl Workspace {
     pub async fn privacy_overview(&self) -> Result<PrivacyOverview> {
         let pool = self.pool().await;
         let mut conn = pool.acquire().await?;
         let mut counts = BTreeMap::new();
         let mut deleted = BTreeMap::new();
-        for (kind, table) in TABLES {
+        for kind in EntityKind::ALL {
+            let table = crate::store::table(*kind);
             let (live, gone): (i64, i64) = sqlx::query_as(&format!(
                 "SELECT count(*) FILTER (WHERE deleted_at IS NULL), count(*) FILTER (WHERE deleted_at IS NOT NULL) \
                  FROM {table}"

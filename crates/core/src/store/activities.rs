@@ -60,7 +60,7 @@ impl Record for Activity {
 impl Workspace {
     pub async fn create_activity(&self, new: NewActivity) -> Result<Activity> {
         let now = self.now();
-        if matches!(new.subject.kind, EntityKind::Activity | EntityKind::Task) {
+        if !new.subject.kind.can_be_subject() {
             return Err(Error::validation("on", format!("a note cannot be attached to a {}", new.subject.kind)));
         }
         let activity = Activity {

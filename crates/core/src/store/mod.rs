@@ -32,21 +32,31 @@ use crate::domain::{Activity, Bid, Client, Contact, EntityKind, Job, Milestone, 
 use crate::error::Result;
 use crate::id::Id;
 use crate::Workspace;
+use record::Record;
 
-/// Runs a generic record function for the record type of an [`EntityKind`].
+/// The one map from an [`EntityKind`] to its record type: evaluates `$body`
+/// with `$R` standing for that type, or runs a generic record function for it.
 macro_rules! by_kind {
-    ($kind:expr, $f:ident ( $($arg:expr),* )) => {
+    ($kind:expr, $R:ident => $body:expr) => {
         match $kind {
-            EntityKind::Client => record::$f::<Client>($($arg),*).await,
-            EntityKind::Contact => record::$f::<Contact>($($arg),*).await,
-            EntityKind::Project => record::$f::<Project>($($arg),*).await,
-            EntityKind::Job => record::$f::<Job>($($arg),*).await,
-            EntityKind::Bid => record::$f::<Bid>($($arg),*).await,
-            EntityKind::Milestone => record::$f::<Milestone>($($arg),*).await,
-            EntityKind::Activity => record::$f::<Activity>($($arg),*).await,
-            EntityKind::Task => record::$f::<Task>($($arg),*).await,
+            EntityKind::Client => { type $R = Client; $body }
+            EntityKind::Contact => { type $R = Contact; $body }
+            EntityKind::Project => { type $R = Project; $body }
+            EntityKind::Job => { type $R = Job; $body }
+            EntityKind::Bid => { type $R = Bid; $body }
+            EntityKind::Milestone => { type $R = Milestone; $body }
+            EntityKind::Activity => { type $R = Activity; $body }
+            EntityKind::Task => { type $R = Task; $body }
         }
     };
+    ($kind:expr, $f:ident ( $($arg:expr),* )) => {
+        by_kind!($kind, R => record::$f::<R>($($arg),*).await)
+    };
+}
+
+/// The table that holds records of `kind`.
+pub(crate) fn table(kind: EntityKind) -> &'static str {
+    by_kind!(kind, R => R::TABLE)
 }
 
 /// Fails with NotFound unless the record a note or task points at is live.

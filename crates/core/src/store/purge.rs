@@ -40,14 +40,8 @@ async fn purge_table<R: Record>(conn: &mut SqliteConnection, before: DateTime<Ut
 /// Notes, tasks and tags whose record no longer exists: (notes, tasks) removed.
 async fn remove_orphans(conn: &mut SqliteConnection) -> Result<(u64, u64)> {
     let mut removed = (0, 0);
-    for (kind, table) in [
-        (EntityKind::Client, Client::TABLE),
-        (EntityKind::Contact, Contact::TABLE),
-        (EntityKind::Project, Project::TABLE),
-        (EntityKind::Job, Job::TABLE),
-        (EntityKind::Bid, Bid::TABLE),
-        (EntityKind::Milestone, Milestone::TABLE),
-    ] {
+    for kind in EntityKind::ALL.iter().copied().filter(|k| k.can_be_subject()) {
+        let table = super::table(kind);
         for (dependent, count) in [("activities", &mut removed.0), ("tasks", &mut removed.1)] {
             let sql = format!(
                 "DELETE FROM {dependent} WHERE subject_kind = ? \

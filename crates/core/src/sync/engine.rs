@@ -244,13 +244,15 @@ impl SyncEngine {
         market: &dyn Marketplace,
         health: &mut Health,
     ) -> Result<Flow> {
-        if let Some(err) = super::privacy::send_consent_choices(ws, account, market).await? {
+        // One connection for both, as the push does for a row.
+        let mut conn = ws.pool().await.acquire().await?;
+        if let Some(err) = super::privacy::send_consent_choices(ws, &mut conn, account, market).await? {
             health.note(&err);
             if matches!(err, MarketError::Unauthorized) {
                 return Ok(Flow::Unauthorized);
             }
         }
-        if let Some(err) = super::privacy::send_usage_counts(ws, account, market).await? {
+        if let Some(err) = super::privacy::send_usage_counts(ws, &mut conn, account, market).await? {
             health.note(&err);
             if matches!(err, MarketError::Unauthorized) {
                 return Ok(Flow::Unauthorized);

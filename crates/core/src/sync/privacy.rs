@@ -9,6 +9,7 @@ use std::collections::BTreeMap;
 
 use bidwell_marketplace::{wire, IdempotencyKey, MarketError, Marketplace, Operation};
 use serde::Serialize;
+use sqlx::{Connection, SqliteConnection};
 
 use super::accounts::MarketAccount;
 use super::engine::{log_request, SyncEngine};
@@ -42,15 +43,17 @@ impl SyncEngine {
             Some(id) => vec![ws.market_account(id).await?],
             None => ws.market_accounts().await?,
         };
+        // One connection for the whole pass, as the push does: each request's
+        // log entry and the audit entry are written on it.
+        let mut conn = ws.pool().await.acquire().await?;
         let mut outcomes = Vec::with_capacity(accounts.len());
         for account in &accounts {
-            outcomes.push(self.request_erasure_of(ws, account).await?);
+            outcomes.push(self.request_erasure_of(ws, &mut conn, account).await?);
         }
         let detail: Vec<serde_json::Value> = outcomes
             .iter()
             .map(|o| serde_json::json!({ "account_id": o.account_id, "accepted": o.accepted }))
             .collect();
-        let mut conn = ws.pool().await.acquire().await?;
         audit::append(
             &mut conn,
             ws.now(),
@@ -61,7 +64,12 @@ impl SyncEngine {
         Ok(outcomes)
     }
 
-    async fn request_erasure_of(&self, ws: &Workspace, account: &MarketAccount) -> Result<ErasureRequestOutcome> {
+    async fn request_erasure_of(
+        &self,
+        ws: &Workspace,
+        conn: &mut SqliteConnection,
+        account: &MarketAccount,
+    ) -> Result<ErasureRequestOutcome> {
         let failed = |reason: String| ErasureRequestOutcome {
             account_id: account.id,
             account_name: account.name.clone(),
@@ -77,12 +85,12 @@ impl SyncEngine {
             Ok(market) => market,
             Err(err) => return Ok(failed(err.to_string())),
         };
-        let analytics = crate::privacy::analytics::enabled(&mut *ws.pool().await.acquire().await?).await?;
+        let analytics = crate::privacy::analytics::enabled(conn).await?;
         market.set_global_privacy_control(!analytics);
         let now = ws.now();
         let key = IdempotencyKey::new(Id::new_at(now).to_string())
             .ok_or_else(|| Error::Inconsistent("a record id is not a valid idempotency key".to_owned()))?;
-        log_request(&mut *ws.pool().await.acquire().await?, account.id, Operation::RequestErasure, 1, now).await?;
+        log_request(conn, account.id, Operation::RequestErasure, 1, now).await?;
         let request = wire::ErasureRequest { scope: wire::ErasureScope::Account };
         Ok(match market.request_erasure(&key, &request).await {
             Ok(receipt) => ErasureRequestOutcome {
@@ -142,36 +150,28 @@ const MAX_EVENTS_PER_BATCH: usize = 100;
 /// Sends the analytics queue to `account`'s marketplace and forgets exactly
 /// what the marketplace accepted. Nothing leaves while analytics are off or
 /// the client says `Sec-GPC: 1`. Returns the marketplace's refusal, if any.
+/// Reads, logs and forgets on the caller's connection.
 ///
 /// Each count leaves once: the first account whose marketplace accepts the
 /// batch takes it, so with several accounts the counts are not repeated.
 pub(super) async fn send_usage_counts(
     ws: &Workspace,
+    conn: &mut SqliteConnection,
     account: Id,
     market: &dyn Marketplace,
 ) -> Result<Option<MarketError>> {
-    let queued: Vec<UsageCount> = {
-        let mut conn = ws.pool().await.acquire().await?;
-        if market.global_privacy_control() || !crate::privacy::analytics::enabled(&mut conn).await? {
-            return Ok(None);
-        }
-        sqlx::query_as("SELECT event, day, count FROM analytics_queue ORDER BY event, day")
-            .fetch_all(&mut *conn)
-            .await?
-    };
-    for (batch, rows) in batches(&queued) {
-        log_request(
-            &mut *ws.pool().await.acquire().await?,
-            account,
-            Operation::SendAnalytics,
-            batch.events.len() as i64,
-            ws.now(),
-        )
+    if market.global_privacy_control() || !crate::privacy::analytics::enabled(conn).await? {
+        return Ok(None);
+    }
+    let queued: Vec<UsageCount> = sqlx::query_as("SELECT event, day, count FROM analytics_queue ORDER BY event, day")
+        .fetch_all(&mut *conn)
         .await?;
+    for (batch, rows) in batches(&queued) {
+        log_request(conn, account, Operation::SendAnalytics, batch.events.len() as i64, ws.now()).await?;
         if let Err(err) = market.send_analytics(&batch).await {
             return Ok(Some(err));
         }
-        forget_sent(ws, &rows).await?;
+        forget_sent(conn, &rows).await?;
     }
     Ok(None)
 }
@@ -180,27 +180,26 @@ pub(super) async fn send_usage_counts(
 /// marketplace when it differs from what that account last acknowledged (or
 /// it never did). The other choices the marketplace holds are read first and
 /// kept as they are. Returns the marketplace's refusal, if any; the choice is
-/// then tried again on the next run.
+/// then tried again on the next run. Reads, logs and records on the caller's
+/// connection.
 pub(super) async fn send_consent_choices(
     ws: &Workspace,
+    conn: &mut SqliteConnection,
     account: Id,
     market: &dyn Marketplace,
 ) -> Result<Option<MarketError>> {
-    let (marketing, acknowledged): (bool, Option<bool>) = {
-        let mut conn = ws.pool().await.acquire().await?;
-        let marketing = crate::privacy::consent::latest(&mut conn, None, ConsentPurpose::MarketplaceMarketing)
-            .await?
-            .is_some_and(|r| r.granted);
-        let acknowledged = sqlx::query_scalar("SELECT marketing FROM market_consent_acks WHERE account_id = ?")
+    let marketing = crate::privacy::consent::latest(conn, None, ConsentPurpose::MarketplaceMarketing)
+        .await?
+        .is_some_and(|r| r.granted);
+    let acknowledged: Option<bool> =
+        sqlx::query_scalar("SELECT marketing FROM market_consent_acks WHERE account_id = ?")
             .bind(account)
             .fetch_optional(&mut *conn)
             .await?;
-        (marketing, acknowledged)
-    };
     if acknowledged == Some(marketing) {
         return Ok(None);
     }
-    log_request(&mut *ws.pool().await.acquire().await?, account, Operation::GetConsents, 0, ws.now()).await?;
+    log_request(conn, account, Operation::GetConsents, 0, ws.now()).await?;
     let held = match market.get_consents().await {
         Ok(held) => held,
         Err(err) => return Ok(Some(err)),
@@ -209,7 +208,7 @@ pub(super) async fn send_consent_choices(
         held
     } else {
         let choices = wire::ConsentChoices { marketing, ..held.choices };
-        log_request(&mut *ws.pool().await.acquire().await?, account, Operation::PutConsents, 1, ws.now()).await?;
+        log_request(conn, account, Operation::PutConsents, 1, ws.now()).await?;
         match market.put_consents(&choices).await {
             Ok(held) => held,
             Err(err) => return Ok(Some(err)),
@@ -223,7 +222,7 @@ pub(super) async fn send_consent_choices(
     .bind(account)
     .bind(held.choices.marketing)
     .bind(ws.now())
-    .execute(&ws.pool().await)
+    .execute(&mut *conn)
     .await?;
     Ok(None)
 }
@@ -256,8 +255,8 @@ fn batches(queued: &[UsageCount]) -> Vec<(wire::AnalyticsBatch, Vec<UsageCount>)
 
 /// Subtracts what was sent, in one transaction: a use counted while the
 /// request was out stays queued for the next run.
-async fn forget_sent(ws: &Workspace, sent: &[UsageCount]) -> Result<()> {
-    let mut tx = ws.pool().await.begin().await?;
+async fn forget_sent(conn: &mut SqliteConnection, sent: &[UsageCount]) -> Result<()> {
+    let mut tx = conn.begin().await?;
     for row in sent {
         sqlx::query("DELETE FROM analytics_queue WHERE event = ? AND day = ? AND count <= ?")
             .bind(&row.event)

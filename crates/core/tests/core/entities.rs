@@ -365,6 +365,37 @@ async fn purge_removes_old_deletions_with_their_notes_and_keeps_everything_live(
 }
 
 #[tokio::test]
+async fn purging_a_deleted_project_takes_its_notes_and_tasks_but_not_its_clients() {
+    let (_dir, ws) = new_workspace().await;
+    let client = ws.create_client(NewClient { name: "Kept Client".into(), ..Default::default() }).await.unwrap();
+    let project = ws
+        .create_project(NewProject { client_id: Some(client.meta.id), name: "Old site".into(), ..Default::default() })
+        .await
+        .unwrap();
+    let on_project = Subject { kind: EntityKind::Project, id: project.meta.id };
+    let on_client = Subject { kind: EntityKind::Client, id: client.meta.id };
+    for subject in [on_project, on_client] {
+        let body = format!("note on {subject}");
+        ws.create_activity(NewActivity { subject, kind: None, body, occurred_at: None }).await.unwrap();
+        let title = format!("task on {subject}");
+        ws.create_task(NewTask { title, subject: Some(subject), ..Default::default() }).await.unwrap();
+    }
+    ws.delete(EntityKind::Project, project.meta.id).await.unwrap();
+
+    let report = ws.purge_deleted_older_than(chrono::Duration::zero()).await.unwrap();
+
+    let removed = &report.removed;
+    assert_eq!(removed.get(&EntityKind::Project), Some(&1), "{report:?}");
+    assert_eq!(removed.get(&EntityKind::Activity), Some(&1), "the project's note goes with it: {report:?}");
+    assert_eq!(removed.get(&EntityKind::Task), Some(&1), "the project's task goes with it: {report:?}");
+    let page = PageRequest::default();
+    let notes = ws.list_activities(&ActivityFilter::default(), &page).await.unwrap().items;
+    let tasks = ws.list_tasks(&TaskFilter::default(), &page).await.unwrap().items;
+    assert_eq!(notes.iter().map(|n| n.subject_id).collect::<Vec<_>>(), vec![client.meta.id]);
+    assert_eq!(tasks.iter().map(|t| t.subject_id).collect::<Vec<_>>(), vec![Some(client.meta.id)]);
+}
+
+#[tokio::test]
 async fn a_json_patch_leaves_absent_fields_clears_null_ones_and_sets_values() {
     let (_dir, ws) = new_workspace().await;
     let c = ws

@@ -1,11 +1,16 @@
-//! Shared set-up: a workspace in a temp dir with a fast KDF and a manual clock.
+//! Shared set-up: a workspace in a temp dir with a fast KDF and a manual
+//! clock, and a marketplace client a test can watch call by call.
 
+use std::future::Future;
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
 
+use async_trait::async_trait;
 use bidwell_core::secret::Passphrase;
+use bidwell_core::sync::{HttpConnector, MarketConnector};
 use bidwell_core::vault::{KdfParams, KeyStore, OsKeychain, Protection, Unlock};
 use bidwell_core::{Environment, ManualClock, Workspace};
+use bidwell_marketplace::{wire, ApiToken, IdempotencyKey, MarketError, Marketplace, Operation};
 use chrono::TimeZone;
 
 pub const PASSPHRASE: &str = "correct horse battery staple";
@@ -87,4 +92,109 @@ pub fn files_under(dir: &Path) -> Vec<PathBuf> {
 
 pub fn contains(haystack: &[u8], needle: &[u8]) -> bool {
     haystack.windows(needle.len()).any(|w| w == needle)
+}
+
+/// What a test does around each marketplace call: `before` runs just before
+/// the request leaves, `after` when its answer is back (with the error, if
+/// the call failed). Both do nothing unless a test says otherwise.
+#[async_trait]
+pub trait CallHook: Send + Sync {
+    async fn before(&self, _call: Operation) {}
+    fn after(&self, _call: Operation, _error: Option<&MarketError>) {}
+}
+
+/// A marketplace that forwards every call to `inner` unchanged and runs
+/// `hook` around it.
+pub struct HookedMarketplace {
+    inner: Arc<dyn Marketplace>,
+    hook: Arc<dyn CallHook>,
+}
+
+impl HookedMarketplace {
+    async fn call<T>(
+        &self,
+        op: Operation,
+        request: impl Future<Output = Result<T, MarketError>>,
+    ) -> Result<T, MarketError> {
+        // `request` is not polled yet: nothing has left before `before` returns.
+        self.hook.before(op).await;
+        let result = request.await;
+        self.hook.after(op, result.as_ref().err());
+        result
+    }
+}
+
+#[async_trait]
+impl Marketplace for HookedMarketplace {
+    async fn list_jobs(
+        &self,
+        q: &wire::JobQuery,
+        c: Option<&wire::Cursor>,
+        l: u32,
+    ) -> Result<wire::Page<wire::Job>, MarketError> {
+        self.call(Operation::ListJobs, self.inner.list_jobs(q, c, l)).await
+    }
+    async fn get_job(&self, id: &str) -> Result<wire::Job, MarketError> {
+        self.call(Operation::GetJob, self.inner.get_job(id)).await
+    }
+    async fn get_employer(&self, id: &str) -> Result<wire::Employer, MarketError> {
+        self.call(Operation::GetEmployer, self.inner.get_employer(id)).await
+    }
+    async fn create_bid(&self, k: &IdempotencyKey, b: &wire::NewBid) -> Result<wire::Bid, MarketError> {
+        self.call(Operation::CreateBid, self.inner.create_bid(k, b)).await
+    }
+    async fn get_bid(&self, id: &str) -> Result<wire::Bid, MarketError> {
+        self.call(Operation::GetBid, self.inner.get_bid(id)).await
+    }
+    async fn edit_bid(&self, id: &str, v: u64, e: &wire::BidEdit) -> Result<wire::Bid, MarketError> {
+        self.call(Operation::EditBid, self.inner.edit_bid(id, v, e)).await
+    }
+    async fn withdraw_bid(&self, id: &str, k: &IdempotencyKey) -> Result<wire::Bid, MarketError> {
+        self.call(Operation::WithdrawBid, self.inner.withdraw_bid(id, k)).await
+    }
+    async fn bids_since(&self, s: Option<&wire::Cursor>, l: u32) -> Result<wire::Page<wire::Bid>, MarketError> {
+        self.call(Operation::ListBids, self.inner.bids_since(s, l)).await
+    }
+    async fn milestones_since(
+        &self,
+        s: Option<&wire::Cursor>,
+        l: u32,
+    ) -> Result<wire::Page<wire::Milestone>, MarketError> {
+        self.call(Operation::ListMilestones, self.inner.milestones_since(s, l)).await
+    }
+    async fn request_erasure(
+        &self,
+        k: &IdempotencyKey,
+        r: &wire::ErasureRequest,
+    ) -> Result<wire::ErasureReceipt, MarketError> {
+        self.call(Operation::RequestErasure, self.inner.request_erasure(k, r)).await
+    }
+    async fn get_consents(&self) -> Result<wire::Consents, MarketError> {
+        self.call(Operation::GetConsents, self.inner.get_consents()).await
+    }
+    async fn put_consents(&self, c: &wire::ConsentChoices) -> Result<wire::Consents, MarketError> {
+        self.call(Operation::PutConsents, self.inner.put_consents(c)).await
+    }
+    async fn send_analytics(&self, b: &wire::AnalyticsBatch) -> Result<(), MarketError> {
+        self.call(Operation::SendAnalytics, self.inner.send_analytics(b)).await
+    }
+    fn set_global_privacy_control(&self, on: bool) {
+        self.inner.set_global_privacy_control(on)
+    }
+    fn global_privacy_control(&self) -> bool {
+        self.inner.global_privacy_control()
+    }
+}
+
+/// Connects the real HTTP client, wrapped so that `hook` sees every call.
+pub struct HookedConnector {
+    pub http: HttpConnector,
+    pub hook: Arc<dyn CallHook>,
+}
+
+impl MarketConnector for HookedConnector {
+    fn connect(&self, url: &str, token: ApiToken) -> Result<Arc<dyn Marketplace>, MarketError> {
+        let inner = self.http.connect(url, token)?;
+        Ok(Arc::new(HookedMarketplace { inner, hook: self.hook.clone() }))
+    }
 }

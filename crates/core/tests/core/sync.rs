@@ -8,21 +8,18 @@ use std::sync::atomic::AtomicBool;
 use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
-use async_trait::async_trait;
-use bidwell_core::sync::{
-    ConnectionState, HttpConnector, MarketConnector, Resolution, SyncEngine, SyncOptions, SyncReport,
-};
+use bidwell_core::sync::{ConnectionState, HttpConnector, Resolution, SyncEngine, SyncOptions, SyncReport};
 use bidwell_core::vault::Protection;
 use bidwell_core::{
     Bid, BidFilter, BidPatch, BidStatus, Environment, Id, Job, JobFilter, JobPatch, ManualClock, Milestone,
     MilestoneFilter, NewBid, NewClient, PageRequest, Workspace,
 };
 use bidwell_market_sim::{FaultKind, SimConfig, SimServer};
-use bidwell_marketplace::{wire, ApiToken, Backoff, HttpOptions, MarketError, Marketplace};
+use bidwell_marketplace::{wire, ApiToken, Backoff, HttpOptions, MarketError};
 use chrono::TimeZone;
 use rand::{Rng, SeedableRng};
 
-use crate::support;
+use crate::support::{self, CallHook, HookedConnector};
 
 pub struct Harness {
     pub _dir: tempfile::TempDir,
@@ -301,94 +298,12 @@ async fn with_the_server_down_all_session_edits_queue_and_status_says_offline() 
 }
 
 /// Records each error the real client returned, to compare with the schedule.
-struct Recording {
-    inner: Arc<dyn Marketplace>,
-    errors: Arc<Mutex<Vec<MarketError>>>,
-}
+#[derive(Default)]
+struct RecordsErrors(Mutex<Vec<MarketError>>);
 
-impl Recording {
-    fn note<T>(&self, result: Result<T, MarketError>) -> Result<T, MarketError> {
-        if let Err(e) = &result {
-            self.errors.lock().unwrap().push(e.clone());
-        }
-        result
-    }
-}
-
-#[async_trait]
-impl Marketplace for Recording {
-    async fn list_jobs(
-        &self,
-        q: &wire::JobQuery,
-        c: Option<&wire::Cursor>,
-        l: u32,
-    ) -> Result<wire::Page<wire::Job>, MarketError> {
-        self.note(self.inner.list_jobs(q, c, l).await)
-    }
-    async fn get_job(&self, id: &str) -> Result<wire::Job, MarketError> {
-        self.note(self.inner.get_job(id).await)
-    }
-    async fn get_employer(&self, id: &str) -> Result<wire::Employer, MarketError> {
-        self.note(self.inner.get_employer(id).await)
-    }
-    async fn create_bid(
-        &self,
-        k: &bidwell_marketplace::IdempotencyKey,
-        b: &wire::NewBid,
-    ) -> Result<wire::Bid, MarketError> {
-        self.note(self.inner.create_bid(k, b).await)
-    }
-    async fn get_bid(&self, id: &str) -> Result<wire::Bid, MarketError> {
-        self.note(self.inner.get_bid(id).await)
-    }
-    async fn edit_bid(&self, id: &str, v: u64, e: &wire::BidEdit) -> Result<wire::Bid, MarketError> {
-        self.note(self.inner.edit_bid(id, v, e).await)
-    }
-    async fn withdraw_bid(&self, id: &str, k: &bidwell_marketplace::IdempotencyKey) -> Result<wire::Bid, MarketError> {
-        self.note(self.inner.withdraw_bid(id, k).await)
-    }
-    async fn bids_since(&self, s: Option<&wire::Cursor>, l: u32) -> Result<wire::Page<wire::Bid>, MarketError> {
-        self.note(self.inner.bids_since(s, l).await)
-    }
-    async fn milestones_since(
-        &self,
-        s: Option<&wire::Cursor>,
-        l: u32,
-    ) -> Result<wire::Page<wire::Milestone>, MarketError> {
-        self.note(self.inner.milestones_since(s, l).await)
-    }
-    async fn request_erasure(
-        &self,
-        k: &bidwell_marketplace::IdempotencyKey,
-        r: &wire::ErasureRequest,
-    ) -> Result<wire::ErasureReceipt, MarketError> {
-        self.note(self.inner.request_erasure(k, r).await)
-    }
-    async fn get_consents(&self) -> Result<wire::Consents, MarketError> {
-        self.note(self.inner.get_consents().await)
-    }
-    async fn put_consents(&self, c: &wire::ConsentChoices) -> Result<wire::Consents, MarketError> {
-        self.note(self.inner.put_consents(c).await)
-    }
-    async fn send_analytics(&self, b: &wire::AnalyticsBatch) -> Result<(), MarketError> {
-        self.note(self.inner.send_analytics(b).await)
-    }
-    fn set_global_privacy_control(&self, on: bool) {
-        self.inner.set_global_privacy_control(on)
-    }
-    fn global_privacy_control(&self) -> bool {
-        self.inner.global_privacy_control()
-    }
-}
-
-struct RecordingConnector {
-    errors: Arc<Mutex<Vec<MarketError>>>,
-}
-
-impl MarketConnector for RecordingConnector {
-    fn connect(&self, url: &str, token: ApiToken) -> Result<Arc<dyn Marketplace>, MarketError> {
-        let inner = HttpConnector { options: options() }.connect(url, token)?;
-        Ok(Arc::new(Recording { inner, errors: self.errors.clone() }))
+impl CallHook for RecordsErrors {
+    fn after(&self, _call: bidwell_marketplace::Operation, error: Option<&MarketError>) {
+        self.0.lock().unwrap().extend(error.cloned());
     }
 }
 
@@ -396,8 +311,9 @@ impl MarketConnector for RecordingConnector {
 async fn retry_after_sets_the_next_attempt_on_the_injected_clock() {
     let server = sim(5, 0.0).await;
     let h = harness(&server.base_url()).await;
-    let errors = Arc::new(Mutex::new(Vec::new()));
-    let engine = SyncEngine::new(Arc::new(RecordingConnector { errors: errors.clone() }), sync_options(4));
+    let errors = Arc::new(RecordsErrors::default());
+    let connector = HookedConnector { http: HttpConnector { options: options() }, hook: errors.clone() };
+    let engine = SyncEngine::new(Arc::new(connector), sync_options(4));
     sync(&engine, &h.ws).await;
     let jobs = open_jobs(&h.ws, &server).await;
     for (i, job) in jobs.iter().take(3).enumerate() {
@@ -411,6 +327,7 @@ async fn retry_after_sets_the_next_attempt_on_the_injected_clock() {
     let report = sync(&engine, &h.ws).await;
     assert_eq!(report.deferred, 3);
     let told: Vec<bidwell_marketplace::RetryAfter> = errors
+        .0
         .lock()
         .unwrap()
         .iter()
@@ -419,6 +336,7 @@ async fn retry_after_sets_the_next_attempt_on_the_injected_clock() {
             other => panic!("expected a 429 with Retry-After, got {other:?}"),
         })
         .collect();
+    assert_eq!(told.len(), 3, "each create was told to wait");
     let rows = h.ws.outbox().await.unwrap();
     assert_eq!(rows.len(), 3);
     for (row, after) in rows.iter().zip(&told) {

@@ -7,11 +7,12 @@ use std::sync::Arc;
 
 use async_trait::async_trait;
 use bidwell_core::privacy::ConsentMethod;
-use bidwell_core::sync::{HttpConnector, MarketConnector, SyncEngine};
+use bidwell_core::sync::{HttpConnector, SyncEngine};
 use bidwell_core::{NewClient, Workspace};
 use bidwell_market_sim::SimServer;
-use bidwell_marketplace::{wire, ApiToken, IdempotencyKey, MarketError, Marketplace};
+use bidwell_marketplace::{wire, ApiToken, Marketplace, Operation};
 
+use crate::support::{CallHook, HookedConnector};
 use crate::sync::{engine, harness, sim, sync};
 
 const MARKER_NAME: &str = "Zebulon Quartermain-8c1e";
@@ -83,81 +84,15 @@ async fn opted_out_nothing_is_sent_and_every_request_carries_gpc() {
 
 /// Counts one more use while the analytics request is out.
 struct CountsWhileSending {
-    inner: Arc<dyn Marketplace>,
     ws: Arc<Workspace>,
 }
 
 #[async_trait]
-impl Marketplace for CountsWhileSending {
-    async fn list_jobs(
-        &self,
-        q: &wire::JobQuery,
-        c: Option<&wire::Cursor>,
-        l: u32,
-    ) -> Result<wire::Page<wire::Job>, MarketError> {
-        self.inner.list_jobs(q, c, l).await
-    }
-    async fn get_job(&self, id: &str) -> Result<wire::Job, MarketError> {
-        self.inner.get_job(id).await
-    }
-    async fn get_employer(&self, id: &str) -> Result<wire::Employer, MarketError> {
-        self.inner.get_employer(id).await
-    }
-    async fn create_bid(&self, k: &IdempotencyKey, b: &wire::NewBid) -> Result<wire::Bid, MarketError> {
-        self.inner.create_bid(k, b).await
-    }
-    async fn get_bid(&self, id: &str) -> Result<wire::Bid, MarketError> {
-        self.inner.get_bid(id).await
-    }
-    async fn edit_bid(&self, id: &str, v: u64, e: &wire::BidEdit) -> Result<wire::Bid, MarketError> {
-        self.inner.edit_bid(id, v, e).await
-    }
-    async fn withdraw_bid(&self, id: &str, k: &IdempotencyKey) -> Result<wire::Bid, MarketError> {
-        self.inner.withdraw_bid(id, k).await
-    }
-    async fn bids_since(&self, s: Option<&wire::Cursor>, l: u32) -> Result<wire::Page<wire::Bid>, MarketError> {
-        self.inner.bids_since(s, l).await
-    }
-    async fn milestones_since(
-        &self,
-        s: Option<&wire::Cursor>,
-        l: u32,
-    ) -> Result<wire::Page<wire::Milestone>, MarketError> {
-        self.inner.milestones_since(s, l).await
-    }
-    async fn request_erasure(
-        &self,
-        k: &IdempotencyKey,
-        r: &wire::ErasureRequest,
-    ) -> Result<wire::ErasureReceipt, MarketError> {
-        self.inner.request_erasure(k, r).await
-    }
-    async fn get_consents(&self) -> Result<wire::Consents, MarketError> {
-        self.inner.get_consents().await
-    }
-    async fn put_consents(&self, c: &wire::ConsentChoices) -> Result<wire::Consents, MarketError> {
-        self.inner.put_consents(c).await
-    }
-    async fn send_analytics(&self, b: &wire::AnalyticsBatch) -> Result<(), MarketError> {
-        self.ws.count_usage("bid.submit").await.expect("counted while sending");
-        self.inner.send_analytics(b).await
-    }
-    fn set_global_privacy_control(&self, on: bool) {
-        self.inner.set_global_privacy_control(on)
-    }
-    fn global_privacy_control(&self) -> bool {
-        self.inner.global_privacy_control()
-    }
-}
-
-struct CountingConnector {
-    ws: Arc<Workspace>,
-}
-
-impl MarketConnector for CountingConnector {
-    fn connect(&self, url: &str, token: ApiToken) -> Result<Arc<dyn Marketplace>, MarketError> {
-        let inner = HttpConnector::default().connect(url, token)?;
-        Ok(Arc::new(CountsWhileSending { inner, ws: self.ws.clone() }))
+impl CallHook for CountsWhileSending {
+    async fn before(&self, call: Operation) {
+        if call == Operation::SendAnalytics {
+            self.ws.count_usage("bid.submit").await.expect("counted while sending");
+        }
     }
 }
 
@@ -171,7 +106,9 @@ async fn a_use_counted_while_the_counts_are_out_stays_queued() {
     for _ in 0..3 {
         ws.count_usage("bid.submit").await.unwrap();
     }
-    let engine = SyncEngine::new(Arc::new(CountingConnector { ws: ws.clone() }), Default::default());
+    let hook = Arc::new(CountsWhileSending { ws: ws.clone() });
+    let engine =
+        SyncEngine::new(Arc::new(HookedConnector { http: HttpConnector::default(), hook }), Default::default());
     sync(&engine, &ws).await;
 
     let sent: Vec<(String, u32)> = server.analytics().into_iter().map(|c| (c.name, c.count)).collect();
