@@ -107,7 +107,12 @@ async fn dispatch(ws: &Workspace, command: Command, creds: &mut Credentials, out
         Command::Retention(cmd) => privacy::retention(ws, cmd, out).await?,
         Command::Audit(cmd) => privacy::audit(ws, cmd, out).await?,
         Command::Privacy(cmd) => privacy::privacy(ws, cmd, out).await?,
-        Command::Doctor => out.record(&ws.doctor().await?),
+        Command::Doctor => {
+            // The CLI is asked on purpose, so it runs the full scan too.
+            let mut report = ws.doctor().await?;
+            report.integrity = Some(ws.check_integrity().await?);
+            out.record(&report);
+        }
         Command::Client(cmd) => client(ws, cmd, out).await?,
         Command::Contact(cmd) => contact(ws, cmd, out).await?,
         Command::Project(cmd) => project(ws, cmd, out).await?,

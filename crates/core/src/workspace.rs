@@ -81,8 +81,9 @@ pub struct DoctorReport {
     pub encrypted: bool,
     pub cipher_version: String,
     pub cipher_provider: String,
-    /// "ok", or what SQLite's integrity check and SQLCipher's page HMAC check found.
-    pub integrity: Vec<String>,
+    /// What [`Workspace::check_integrity`] found, or null when this report
+    /// did not run that scan of the whole database.
+    pub integrity: Option<Vec<String>>,
     pub protection: ProtectionKind,
     pub keychain_backend: &'static str,
     /// Why no keychain can be used, if none can.
@@ -330,17 +331,14 @@ impl Workspace {
         Ok(recovery)
     }
 
+    /// The cheap facts about the workspace: files, cipher, protection,
+    /// keychain and schema. It does not read the data, so `integrity` is
+    /// `None`; [`Workspace::check_integrity`] is the full scan.
     pub async fn doctor(&self) -> Result<DoctorReport> {
         let pool = self.pool().await;
         let cipher_version: Option<String> = sqlx::query_scalar("PRAGMA cipher_version").fetch_optional(&pool).await?;
         let cipher_provider: Option<String> =
             sqlx::query_scalar("PRAGMA cipher_provider").fetch_optional(&pool).await?;
-        let mut integrity: Vec<String> = sqlx::query_scalar("PRAGMA integrity_check").fetch_all(&pool).await?;
-        let page_errors: Vec<String> = sqlx::query_scalar("PRAGMA cipher_integrity_check").fetch_all(&pool).await?;
-        if !page_errors.is_empty() {
-            integrity.retain(|line| line != "ok");
-            integrity.extend(page_errors);
-        }
         let header = read_header(&self.paths.database)?;
         let key_file = self.key_file.lock().await;
         let cipher_version = cipher_version.unwrap_or_default();
@@ -350,13 +348,58 @@ impl Workspace {
             encrypted: !cipher_version.is_empty() && &header != SQLITE_HEADER,
             cipher_version,
             cipher_provider: cipher_provider.unwrap_or_default(),
-            integrity,
+            integrity: None,
             protection: key_file.protection(),
             keychain_backend: self.env.keychain.backend(),
             keychain_unavailable: self.env.keychain.probe().err().map(|e| e.to_string()),
             schema_version: db::schema_version(&pool).await?,
             latest_schema_version: db::latest_schema_version(),
         })
+    }
+
+    /// Reads and decrypts every page: `["ok"]`, or what SQLite's integrity
+    /// check and SQLCipher's page HMAC check found. It runs on a connection
+    /// of its own with a small page cache, closed afterwards, so it holds no
+    /// pooled connection while it reads and leaves no cache behind; other
+    /// commands (WAL readers and writers) go on meanwhile.
+    pub async fn check_integrity(&self) -> Result<Vec<String>> {
+        let mut conn = {
+            // Held until the read below pins a snapshot, so a key rotation
+            // cannot rekey the file between opening with this key and reading.
+            let data_key = self.data_key.lock().await;
+            let mut conn = db::open_connection(&db::scan_options(&self.paths.database, &data_key)).await?;
+            // Both checks see one snapshot: cipher_integrity_check reads the
+            // main file itself, and the open read transaction keeps a
+            // checkpoint from rewriting pages under it.
+            sqlx::query("BEGIN").execute(&mut conn).await?;
+            sqlx::query_scalar::<_, i64>("SELECT count(*) FROM sqlite_master").fetch_one(&mut conn).await?;
+            conn
+        };
+        let checked = async {
+            let mut findings =
+                match sqlx::query_scalar::<_, String>("PRAGMA integrity_check").fetch_all(&mut conn).await {
+                    Ok(lines) => lines,
+                    // A page that fails to decrypt stops SQLite's check with an
+                    // error; the page check below says which page it was.
+                    Err(err) => match db::damage_code(&err) {
+                        Some(code) => vec![format!("the check stopped at a damaged page (sqlite code {code})")],
+                        None => return Err(err.into()),
+                    },
+                };
+            let page_errors: Vec<String> =
+                sqlx::query_scalar("PRAGMA cipher_integrity_check").fetch_all(&mut conn).await?;
+            if !page_errors.is_empty() {
+                findings.retain(|line| line != "ok");
+                findings.extend(page_errors);
+            }
+            Ok::<_, Error>(findings)
+        }
+        .await;
+        let _ = sqlx::query("ROLLBACK").execute(&mut conn).await;
+        let closed = conn.close().await;
+        let findings = checked?;
+        closed?;
+        Ok(findings)
     }
 }
 

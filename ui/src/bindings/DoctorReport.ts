@@ -8,9 +8,10 @@ export type DoctorReport = { paths: WorkspacePaths, workspace_name: string,
  */
 encrypted: boolean, cipher_version: string, cipher_provider: string, 
 /**
- * "ok", or what SQLite's integrity check and SQLCipher's page HMAC check found.
+ * What [`Workspace::check_integrity`] found, or null when this report
+ * did not run that scan of the whole database.
  */
-integrity: Array<string>, protection: ProtectionKind, keychain_backend: string, 
+integrity: Array<string> | null, protection: ProtectionKind, keychain_backend: string, 
 /**
  * Why no keychain can be used, if none can.
  */

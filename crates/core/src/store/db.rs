@@ -6,8 +6,10 @@ use std::path::Path;
 use std::time::Duration;
 
 use sqlx::migrate::Migrator;
-use sqlx::sqlite::{SqliteConnectOptions, SqliteJournalMode, SqlitePool, SqlitePoolOptions, SqliteSynchronous};
-use sqlx::ConnectOptions;
+use sqlx::sqlite::{
+    SqliteConnectOptions, SqliteConnection, SqliteJournalMode, SqlitePool, SqlitePoolOptions, SqliteSynchronous,
+};
+use sqlx::{ConnectOptions, Connection};
 
 use crate::error::{Error, Result};
 use crate::secret::DataKey;
@@ -15,7 +17,9 @@ use crate::secret::DataKey;
 pub(crate) static MIGRATOR: Migrator = sqlx::migrate!("../../migrations");
 
 /// SQLITE_NOTADB: with a key that unwrapped correctly this means damage.
-const SQLITE_NOTADB: &str = "26";
+const SQLITE_NOTADB: i32 = 26;
+/// SQLITE_CORRUPT (and its extended codes): the file's structure is damaged.
+const SQLITE_CORRUPT: i32 = 11;
 
 fn base_options(path: &Path, create: bool) -> SqliteConnectOptions {
     SqliteConnectOptions::new()
@@ -39,6 +43,28 @@ pub(crate) fn encrypted_options(path: &Path, key: &DataKey, create: bool) -> Sql
     base_options(path, create).pragma("key", key.sqlcipher_key_pragma().to_string())
 }
 
+/// Options for one connection that reads the whole file (the integrity
+/// check): the pool's settings with a 2 MB page cache instead of 32 MB, since
+/// a scan touches every page once and caching them helps nothing after it.
+pub(crate) fn scan_options(path: &Path, key: &DataKey) -> SqliteConnectOptions {
+    encrypted_options(path, key, false).pragma("cache_size", "-2000")
+}
+
+/// One connection outside the pool, classified like the pool's first open.
+pub(crate) async fn open_connection(options: &SqliteConnectOptions) -> Result<SqliteConnection> {
+    let path = options.get_filename().to_path_buf();
+    SqliteConnection::connect_with(options).await.map_err(|e| classify_open_error(e, &path))
+}
+
+/// The SQLite code, when SQLite stopped because a page is damaged (or fails
+/// to decrypt) rather than for some other reason.
+pub(crate) fn damage_code(err: &sqlx::Error) -> Option<String> {
+    let sqlx::Error::Database(db) = err else { return None };
+    let code = db.code()?;
+    let primary = code.parse::<i32>().ok()? & 0xff;
+    [SQLITE_CORRUPT, SQLITE_NOTADB].contains(&primary).then(|| code.into_owned())
+}
+
 pub(crate) async fn open_pool(options: SqliteConnectOptions, path: &Path) -> Result<SqlitePool> {
     let pool = SqlitePoolOptions::new()
         .max_connections(4)
@@ -56,7 +82,7 @@ pub(crate) async fn open_pool(options: SqliteConnectOptions, path: &Path) -> Res
 
 fn classify_open_error(err: sqlx::Error, path: &Path) -> Error {
     if let sqlx::Error::Database(db) = &err {
-        if db.code().as_deref() == Some(SQLITE_NOTADB) {
+        if db.code().and_then(|c| c.parse::<i32>().ok()) == Some(SQLITE_NOTADB) {
             return Error::DatabaseCorrupt { path: path.to_path_buf() };
         }
     }

@@ -6,6 +6,7 @@ mod bindings;
 mod dashboard;
 mod demo_market;
 mod entities;
+mod integrity;
 mod market_accounts;
 mod market_statuses;
 mod migrations;

@@ -40,7 +40,7 @@ async fn nothing_written_is_readable_in_any_file() {
             let report = ws.doctor().await.unwrap();
             assert!(report.encrypted);
             assert!(report.cipher_version.starts_with('4'), "{}", report.cipher_version);
-            assert_eq!(report.integrity, vec!["ok".to_string()]);
+            assert_eq!(ws.check_integrity().await.unwrap(), vec!["ok".to_string()]);
         }
     }
     ws.lock().await;
