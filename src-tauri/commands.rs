@@ -97,6 +97,12 @@ pub async fn doctor(session: State<'_, Session>) -> Reply<DoctorReport> {
     session.workspace().await.map_err(api)?.doctor().await.map_err(api)
 }
 
+/// Reads the whole database: `["ok"]` or what was found. Only when asked.
+#[tauri::command]
+pub async fn check_integrity(session: State<'_, Session>) -> Reply<Vec<String>> {
+    session.workspace().await.map_err(api)?.check_integrity().await.map_err(api)
+}
+
 #[tauri::command]
 pub async fn preferences(session: State<'_, Session>) -> Reply<Preferences> {
     session.workspace().await.map_err(api)?.preferences().await.map_err(api)

@@ -81,6 +81,7 @@ fn main() {
             commands::change_passphrase,
             commands::rotate_key,
             commands::doctor,
+            commands::check_integrity,
             commands::preferences,
             commands::set_preferences,
             commands::delete_record,

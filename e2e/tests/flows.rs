@@ -319,6 +319,11 @@ async fn privacy_settings_consent_audit_erase_a_client_and_wipe() {
     unlock(&app, PASSPHRASE).await;
 
     press(&app, "Settings").await;
+    // Opening Settings does not scan the database; the user asks for it.
+    app.find_text("Not checked yet").await;
+    press(&app, "Check now").await;
+    app.find_text("Checked, no damage found").await;
+    app.screenshot("12e-settings-integrity-checked").await;
     press(&app, "Privacy").await;
     app.find_text("Your data at a glance").await;
     app.screenshot("13-privacy-settings").await;

@@ -106,6 +106,8 @@ export const session = {
   /** Re-encrypts under a new key; returns the new recovery key (the old one stops working). */
   rotateKey: (currentPassphrase: string | null) => call<string>("rotate_key", { currentPassphrase }),
   doctor: () => call<DoctorReport>("doctor"),
+  /** Reads and decrypts the whole database: ["ok"] or what it found. */
+  checkIntegrity: () => call<string[]>("check_integrity"),
   preferences: () => call<Preferences>("preferences"),
   setPreferences: (preferences: Preferences) => call<Preferences>("set_preferences", { preferences }),
 };

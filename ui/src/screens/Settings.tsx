@@ -113,7 +113,6 @@ function General() {
 }
 
 function Encryption({ report }: { report: DoctorReport }) {
-  const healthy = report.integrity.length === 1 && report.integrity[0] === "ok";
   return (
     <dl class="facts" aria-label="Encryption status">
       <dt>Encrypted</dt>
@@ -121,13 +120,68 @@ function Encryption({ report }: { report: DoctorReport }) {
       <dt>Key kept in</dt>
       <dd>{report.protection === "keychain" ? `the system keychain (${report.keychain_backend})` : "your passphrase"}</dd>
       <dt>Integrity</dt>
-      <dd>{healthy ? "Checked, no damage found" : report.integrity.join("; ")}</dd>
+      <dd>
+        <IntegrityCheck />
+      </dd>
       <dt>Data folder</dt>
       <dd>
         <code>{report.paths.dir}</code>
       </dd>
     </dl>
   );
+}
+
+type IntegrityState =
+  | { state: "unchecked" }
+  | { state: "checking" }
+  | { state: "checked"; findings: string[] }
+  | { state: "failed"; error: api.ApiError };
+
+/** The check reads and decrypts every page, so it runs only when asked, never on opening Settings. */
+function IntegrityCheck() {
+  const [status, setStatus] = useState<IntegrityState>({ state: "unchecked" });
+  async function check() {
+    setStatus({ state: "checking" });
+    try {
+      setStatus({ state: "checked", findings: await api.session.checkIntegrity() });
+    } catch (raw) {
+      setStatus({ state: "failed", error: api.asApiError(raw) });
+    }
+  }
+  return (
+    <div class="integrity">
+      <span role="status" aria-busy={status.state === "checking"}>
+        {integrityText(status)}
+      </span>{" "}
+      <button onClick={() => void check()} disabled={status.state === "checking"}>
+        Check now
+      </button>
+    </div>
+  );
+}
+
+function integrityText(status: IntegrityState): string {
+  switch (status.state) {
+    case "unchecked":
+      return "Not checked yet.";
+    case "checking":
+      return "Checking… this reads the whole database.";
+    case "checked": {
+      const healthy = status.findings.length === 1 && status.findings[0] === "ok";
+      return healthy ? "Checked, no damage found." : `Damage found: ${status.findings.join("; ")}`;
+    }
+    case "failed":
+      switch (status.error.code) {
+        case "database_corrupt":
+          return "The database could not be read: it is damaged, or the key file does not belong to it.";
+        case "database_busy":
+          return "The database is busy; try again in a moment.";
+        case "locked":
+          return "The workspace is locked; unlock it to check.";
+        default:
+          return `Could not check (${status.error.code}): ${status.error.message}`;
+      }
+  }
 }
 
 function ChangePassphrase() {
