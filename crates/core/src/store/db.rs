@@ -113,3 +113,23 @@ pub async fn open_unencrypted_baseline(path: &Path) -> Result<SqlitePool> {
     migrate(&pool).await?;
     Ok(pool)
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// The scan must not fill a 32 MB cache like the pool's connections do.
+    #[tokio::test]
+    async fn the_scan_connection_keeps_a_small_page_cache() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("scan.db");
+        let key = DataKey::generate();
+        let pool = open_pool(encrypted_options(&path, &key, true), &path).await.unwrap();
+        let pooled: i64 = sqlx::query_scalar("PRAGMA cache_size").fetch_one(&pool).await.unwrap();
+        let mut scan = open_connection(&scan_options(&path, &key)).await.unwrap();
+        let scanning: i64 = sqlx::query_scalar("PRAGMA cache_size").fetch_one(&mut scan).await.unwrap();
+        assert_eq!((pooled, scanning), (-32000, -2000));
+        scan.close().await.unwrap();
+        pool.close().await;
+    }
+}
