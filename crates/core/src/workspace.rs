@@ -141,8 +141,20 @@ impl Workspace {
         create_private_dir(&paths.dir)?;
         let now = env.clock.now();
         let profile_id = uuid::Uuid::new_v4();
-        let (key_file, data_key, recovery, unlocked) =
-            KeyFile::create(profile_id, &name, &now.to_rfc3339(), &protection, env.kdf, env.keychain.as_ref())?;
+        let created_at = now.to_rfc3339();
+        let (key_file, data_key, recovery, unlocked) = match protection {
+            // Storing the key in the keychain can hang as reading it can (see `unlock_key_file`).
+            Protection::Keychain => {
+                let (name, kdf) = (name.clone(), env.kdf);
+                crate::vault::off_runtime(env.keychain.clone(), move |k| {
+                    KeyFile::create(profile_id, &name, &created_at, &Protection::Keychain, kdf, k)
+                })
+                .await?
+            }
+            Protection::Passphrase(_) => {
+                KeyFile::create(profile_id, &name, &created_at, &protection, env.kdf, env.keychain.as_ref())?
+            }
+        };
 
         // The database first, the key file last: a workspace exists once its key file does.
         let built = async {
@@ -191,7 +203,7 @@ impl Workspace {
             )));
         }
         let mut key_file = KeyFile::load(&paths.key_file)?;
-        let (mut data_key, mut unlocked) = key_file.unlock(&how, env.keychain.as_ref())?;
+        let (mut data_key, mut unlocked) = unlock_key_file(&key_file, &how, &env.keychain).await?;
         let pool = match db::open_pool(db::encrypted_options(&paths.database, &data_key, false), &paths.database).await
         {
             Ok(pool) => pool,
@@ -199,7 +211,7 @@ impl Workspace {
                 // A rotation stopped after re-keying the database and before
                 // its key file was promoted: the staged key file opens it.
                 let next = KeyFile::load(&paths.next_key_file())?;
-                let (next_key, next_unlocked) = next.unlock(&how, env.keychain.as_ref())?;
+                let (next_key, next_unlocked) = unlock_key_file(&next, &how, &env.keychain).await?;
                 let pool =
                     db::open_pool(db::encrypted_options(&paths.database, &next_key, false), &paths.database).await?;
                 rename(&paths.next_key_file(), &paths.key_file)?;
@@ -272,7 +284,8 @@ impl Workspace {
     /// Checks a credential against the key file without changing anything:
     /// re-authentication before a sensitive action in an unlocked workspace.
     pub async fn verify_unlock(&self, how: &Unlock) -> Result<()> {
-        self.key_file.lock().await.unlock(how, self.env.keychain.as_ref())?;
+        let key_file = self.key_file.lock().await.clone();
+        unlock_key_file(&key_file, how, &self.env.keychain).await?;
         Ok(())
     }
 
@@ -453,4 +466,23 @@ pub fn data_dir(explicit: Option<impl Into<PathBuf>>) -> Result<PathBuf> {
     dirs::data_dir()
         .map(|d| d.join("Bidwell"))
         .ok_or_else(|| Error::validation("data-dir", "this system has no data directory; pass --data-dir"))
+}
+
+/// Unlocks `key_file`. The keychain is asked through `vault::off_runtime`, as
+/// for marketplace tokens: a Secret Service waiting on an unlock prompt nobody
+/// sees may never answer, and the unlock must then fail with
+/// `keychain_unavailable` (the passphrase-less user has the recovery key)
+/// rather than hang the app.
+async fn unlock_key_file(
+    key_file: &KeyFile,
+    how: &Unlock,
+    keychain: &Arc<dyn KeyStore>,
+) -> Result<(DataKey, UnlockedSlots)> {
+    Ok(match how {
+        Unlock::Keychain => {
+            let key_file = key_file.clone();
+            crate::vault::off_runtime(keychain.clone(), move |k| key_file.unlock(&Unlock::Keychain, k)).await?
+        }
+        Unlock::Passphrase(_) | Unlock::RecoveryKey(_) => key_file.unlock(how, keychain.as_ref())?,
+    })
 }

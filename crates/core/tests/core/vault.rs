@@ -242,3 +242,68 @@ async fn re_authentication_checks_the_passphrase_without_changing_anything() {
     assert_eq!(err.code(), ErrorCode::WrongPassphrase);
     assert_eq!(sha256(&key), before);
 }
+
+/// A keychain whose every call blocks for good: a Secret Service waiting on
+/// an unlock prompt nobody sees. The real keychain cannot be made to hang on
+/// demand, so this stands in for it; its calls keep their threads until the
+/// test process ends, as a real hung call would.
+struct NeverAnswers;
+
+impl NeverAnswers {
+    fn wait() -> ! {
+        loop {
+            std::thread::park();
+        }
+    }
+}
+
+impl bidwell_core::vault::KeyStore for NeverAnswers {
+    fn backend(&self) -> &'static str {
+        "never-answers"
+    }
+    fn time_limit(&self) -> std::time::Duration {
+        std::time::Duration::from_millis(100)
+    }
+    fn probe(&self) -> Result<(), bidwell_core::vault::VaultError> {
+        Self::wait()
+    }
+    fn store(&self, _: &str, _: &bidwell_core::secret::WrappingKey) -> Result<(), bidwell_core::vault::VaultError> {
+        Self::wait()
+    }
+    fn load(&self, _: &str) -> Result<bidwell_core::secret::WrappingKey, bidwell_core::vault::VaultError> {
+        Self::wait()
+    }
+    fn delete(&self, _: &str) -> Result<(), bidwell_core::vault::VaultError> {
+        Self::wait()
+    }
+}
+
+#[tokio::test]
+async fn a_keychain_that_never_answers_fails_the_unlock_instead_of_hanging_the_app() {
+    let dir = tempfile::tempdir().unwrap();
+    let silent = || env_with(std::sync::Arc::new(NeverAnswers));
+    let err = Workspace::create(dir.path(), "Hung", Protection::Keychain, silent()).await.unwrap_err();
+    assert_eq!(err.code(), ErrorCode::KeychainUnavailable, "{err}");
+    assert_eq!(Workspace::state(dir.path()).unwrap(), WorkspaceState::Missing, "nothing half-made");
+
+    let Some(keychain) = os_keychain() else { return };
+    let (ws, recovery) =
+        Workspace::create(dir.path(), "Keyed", Protection::Keychain, env_with(keychain.clone())).await.unwrap();
+    let ada = ws.create_client(NewClient { name: "Ada".into(), ..Default::default() }).await.unwrap();
+    let err = ws.verify_unlock(&Unlock::Keychain).await;
+    assert!(err.is_ok(), "the answering keychain re-authenticates: {err:?}");
+    ws.lock().await;
+
+    let err = Workspace::open(dir.path(), Unlock::Keychain, silent()).await.unwrap_err();
+    assert_eq!(err.code(), ErrorCode::KeychainUnavailable, "{err}");
+    // The recovery key does not need the keychain; nor, once it answers, does anything else change.
+    let ws = Workspace::open(dir.path(), Unlock::RecoveryKey(recovery), silent()).await.unwrap();
+    assert_eq!(ws.client(ada.meta.id).await.unwrap().name, "Ada");
+    let err = ws.verify_unlock(&Unlock::Keychain).await.unwrap_err();
+    assert_eq!(err.code(), ErrorCode::KeychainUnavailable, "{err}");
+    ws.lock().await;
+    let ws = Workspace::open(dir.path(), Unlock::Keychain, env_with(keychain.clone())).await.unwrap();
+    assert_eq!(ws.client(ada.meta.id).await.unwrap().name, "Ada");
+    ws.lock().await;
+    Workspace::wipe_locked(dir.path(), "Keyed", keychain.as_ref()).unwrap();
+}
