@@ -3,7 +3,7 @@
 //! without personal data), the one [`Session`] and [`SyncEngine`] its
 //! commands work on, and the timers: the idle lock, task reminders, retention
 //! and marketplace sync. The commands are in `commands.rs`, the demo
-//! marketplace's host in `demo.rs`, the one WebKitGTK setting in `webview.rs`;
+//! marketplace's host in `demo.rs`, the WebKitGTK settings in `webview.rs`;
 //! no logic lives here.
 
 #![cfg_attr(not(debug_assertions), windows_subsystem = "windows")]
@@ -37,6 +37,8 @@ const SYNC_CHECK: Duration = Duration::from_secs(30);
 const SYNC_EVERY: Duration = Duration::from_secs(5 * 60);
 
 fn main() {
+    #[cfg(target_os = "linux")]
+    webview::choose_painting();
     let data_dir = bidwell_core::data_dir(std::env::var_os("BIDWELL_DATA_DIR"))
         .expect("this system has no data directory; set BIDWELL_DATA_DIR");
     tauri::Builder::default()

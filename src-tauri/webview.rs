@@ -1,24 +1,79 @@
-//! The one WebKitGTK setting Bidwell changes on Linux, which Tauri does not
-//! expose: scrollable panels scroll on the main thread.
+//! The WebKitGTK settings Bidwell changes on Linux, which Tauri does not
+//! expose. Both are about where OpenGL is software (llvmpipe: virtual
+//! machines, remote desktops, no GPU driver), where WebKit's textures and
+//! shader programs are ordinary process memory (docs/performance.md).
 //!
-//! With WebKit's default (asynchronous overflow scrolling) every scrollable
-//! panel — the 100 000-row client list, a detail panel, the palette — gets a
-//! composited layer of its own with its own tiles. Where OpenGL is software
-//! (llvmpipe: virtual machines, remote desktops, no GPU driver) those tiles
-//! are ordinary process memory: the client list's layer alone cost 22 MiB of
-//! the web process (docs/performance.md). Without it the panels paint into
-//! the page's own layer; the list repaints about twenty rows per scroll step.
+//! - Scrollable panels scroll on the main thread, everywhere. With WebKit's
+//!   default (asynchronous overflow scrolling) every scrollable panel — the
+//!   100 000-row client list, a detail panel, the palette — gets a composited
+//!   layer of its own with its own tiles; the client list's alone cost 22 MiB
+//!   under llvmpipe. Without it the panels paint into the page's own layer;
+//!   the list repaints about twenty rows per scroll step.
+//! - Painting uses Skia on the CPU, only on a machine with no GPU device.
+//!   There "GPU" painting is llvmpipe emulating a GPU on the same CPU, with
+//!   tile textures and shader variants to hold (28 MiB of the web process);
+//!   Skia's own CPU path draws the same pixels on its rendering threads. With
+//!   a GPU, WebKit's default (GPU painting) stays: it is the faster path on
+//!   large and high-density screens.
 //!
-//! WebKitGTK has had this API since 2.42; the `webkit2gtk` crate does not
-//! bind it yet, hence the few declarations below. Any failure leaves WebKit's
-//! default in place: a missing setting costs memory, never function.
+//! The panels' setting goes through WebKitGTK's feature API (since 2.42; the
+//! `webkit2gtk` crate does not bind it yet, hence the few declarations
+//! below). The painting choice cannot: WebKit reads it once, when the page's
+//! drawing area is made, before Tauri hands the web view over; it is WebKit's
+//! environment switch, set before any thread or web process starts. Any
+//! failure leaves WebKit's default in place: a missing setting costs memory,
+//! never function.
 
-use std::ffi::{c_char, c_void, CStr};
+use std::ffi::{c_char, c_void, CStr, OsStr};
+use std::path::Path;
 
 use webkit2gtk::glib::translate::ToGlibPtr;
 use webkit2gtk::WebViewExt;
 
 const ASYNC_OVERFLOW_SCROLLING: &CStr = c"AsyncOverflowScrolling";
+/// WebKitGTK's (2.46+) switch to Skia's CPU painting; its web processes
+/// inherit it from the app.
+const CPU_PAINTING_VARIABLE: &str = "WEBKIT_SKIA_ENABLE_CPU_RENDERING";
+
+/// Where WebKit paints the page's layers.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Painting {
+    /// WebKit's default: Skia on OpenGL.
+    Gpu,
+    /// Skia on the CPU.
+    Cpu,
+}
+
+/// Device nodes through which a Linux machine reaches a GPU: the kernel's
+/// DRM nodes (Mesa, AMD, Intel, nouveau), NVIDIA's own driver, and WSL's
+/// GPU bridge. Without any of them Mesa can only emulate OpenGL.
+fn is_gpu_device(name: &str) -> bool {
+    name.starts_with("renderD") || name.starts_with("card") || name.starts_with("nvidia") || name == "dxg"
+}
+
+/// The choice, from the names found in `/dev` and `/dev/dri` and the
+/// `LIBGL_ALWAYS_SOFTWARE` variable (Mesa's own switch to software GL).
+fn painting_for<'a>(
+    device_names: impl IntoIterator<Item = &'a str>,
+    libgl_always_software: Option<&OsStr>,
+) -> Painting {
+    let software_asked = libgl_always_software.is_some_and(|v| !v.is_empty() && v != "0" && v != "false");
+    if software_asked || !device_names.into_iter().any(is_gpu_device) {
+        Painting::Cpu
+    } else {
+        Painting::Gpu
+    }
+}
+
+fn painting_here() -> Painting {
+    let names: Vec<String> = [Path::new("/dev"), Path::new("/dev/dri")]
+        .iter()
+        .filter_map(|dir| std::fs::read_dir(dir).ok())
+        .flatten()
+        .filter_map(|entry| entry.ok()?.file_name().into_string().ok())
+        .collect();
+    painting_for(names.iter().map(String::as_str), std::env::var_os("LIBGL_ALWAYS_SOFTWARE").as_deref())
+}
 
 #[repr(C)]
 struct FeatureList {
@@ -38,6 +93,19 @@ extern "C" {
     fn webkit_feature_list_unref(list: *mut FeatureList);
     fn webkit_feature_get_identifier(feature: *mut Feature) -> *const c_char;
     fn webkit_settings_set_feature_enabled(settings: *mut c_void, feature: *mut Feature, enabled: i32);
+}
+
+/// Chooses CPU painting on a machine without a GPU device. Call first thing
+/// in `main`: it sets an environment variable, which is only sound while the
+/// process has one thread. A value the user set is left alone.
+pub fn choose_painting() {
+    if std::env::var_os(CPU_PAINTING_VARIABLE).is_some() {
+        return;
+    }
+    let painting = painting_here();
+    if painting == Painting::Cpu {
+        std::env::set_var(CPU_PAINTING_VARIABLE, "1");
+    }
 }
 
 /// Turns off asynchronous overflow scrolling in the window's web view.
@@ -67,5 +135,33 @@ pub fn scroll_panels_in_page_layer(window: &tauri::WebviewWindow) {
     });
     if let Err(e) = applied {
         log::warn!("the web view's settings could not be changed: {e}");
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_machine_without_gpu_devices_paints_on_the_cpu() {
+        // What a container or a VM without a GPU shows: no dri nodes.
+        let dev = ["null", "zero", "tty", "fuse", "shm", "pts"];
+        assert_eq!(painting_for(dev, None), Painting::Cpu);
+    }
+
+    #[test]
+    fn any_gpu_device_keeps_webkits_gpu_painting() {
+        for gpu in ["renderD128", "card0", "nvidia0", "nvidiactl", "dxg"] {
+            assert_eq!(painting_for(["null", "tty", gpu], None), Painting::Gpu, "{gpu}");
+        }
+    }
+
+    #[test]
+    fn mesas_software_switch_means_cpu_painting_even_with_a_gpu() {
+        let dev = ["null", "renderD128", "card0"];
+        assert_eq!(painting_for(dev, Some(OsStr::new("1"))), Painting::Cpu);
+        assert_eq!(painting_for(dev, Some(OsStr::new("true"))), Painting::Cpu);
+        assert_eq!(painting_for(dev, Some(OsStr::new("0"))), Painting::Gpu);
+        assert_eq!(painting_for(dev, Some(OsStr::new(""))), Painting::Gpu);
     }
 }
