@@ -92,6 +92,13 @@ pub async fn rotate_key(session: State<'_, Session>, current_passphrase: Option<
     Ok(recovery.expose_for_display().to_string())
 }
 
+/// The user confirmed saving the recovery key they were shown ("I saved it"):
+/// the window stops asking for a new one.
+#[tauri::command]
+pub async fn confirm_recovery_key_saved(session: State<'_, Session>) -> Reply<()> {
+    session.workspace().await.map_err(api)?.confirm_recovery_key_saved().await.map_err(api)
+}
+
 #[tauri::command]
 pub async fn doctor(session: State<'_, Session>) -> Reply<DoctorReport> {
     session.workspace().await.map_err(api)?.doctor().await.map_err(api)

@@ -82,6 +82,7 @@ fn main() {
             commands::lock,
             commands::change_passphrase,
             commands::rotate_key,
+            commands::confirm_recovery_key_saved,
             commands::doctor,
             commands::check_integrity,
             commands::preferences,

@@ -105,6 +105,8 @@ export const session = {
     call<void>("change_passphrase", { currentPassphrase, newPassphrase }),
   /** Re-encrypts under a new key; returns the new recovery key (the old one stops working). */
   rotateKey: (currentPassphrase: string | null) => call<string>("rotate_key", { currentPassphrase }),
+  /** The user saved the recovery key they were shown ("I saved it"); the window stops asking for a new one. */
+  confirmRecoveryKeySaved: () => call<void>("confirm_recovery_key_saved"),
   doctor: () => call<DoctorReport>("doctor"),
   /** Reads and decrypts the whole database: ["ok"] or what it found. */
   checkIntegrity: () => call<string[]>("check_integrity"),

@@ -1,13 +1,28 @@
 // The frame: picks first run, unlock or the app from the session state, and
 // inside the app shows the navigation, the current screen, the sync status
-// bar, notices and the overlays (command palette, shortcuts).
+// bar, notices, the overlays (command palette, shortcuts) and, while the
+// recovery key was never confirmed as saved, a banner asking for a new one.
 import { useEffect } from "preact/hooks";
 import { listen } from "@tauri-apps/api/event";
 import * as api from "./api";
+import type { RecoveryKeyOrigin } from "./bindings/RecoveryKeyOrigin";
+import type { UnconfirmedRecoveryKey } from "./bindings/UnconfirmedRecoveryKey";
 import { FirstRun } from "./screens/FirstRun";
 import { Unlock } from "./screens/Unlock";
 import { Screen, NAVIGATION } from "./screens";
-import { dismiss, go, notices, notify, refreshSession, refreshSync, route, sessionError, sessionState } from "./state";
+import {
+  dismiss,
+  focusRecoveryKeyForm,
+  go,
+  notices,
+  notify,
+  recoveryKeyOnScreen,
+  refreshSession,
+  refreshSync,
+  route,
+  sessionError,
+  sessionState,
+} from "./state";
 import { SyncBar } from "./components/SyncBar";
 import { Overlays } from "./screens/Overlays";
 import { applyTheme } from "./theme";
@@ -48,6 +63,7 @@ function Workspace() {
     return () => void stop.then((unlisten) => unlisten());
   }, []);
   const current = route.value.screen === "client" ? "clients" : route.value.screen;
+  const unconfirmed = sessionState.value?.unconfirmed_recovery_key ?? null;
   async function lockNow() {
     await api.session.lock();
     await refreshSession();
@@ -74,6 +90,7 @@ function Workspace() {
           Lock
         </button>
       </nav>
+      {unconfirmed && !recoveryKeyOnScreen.value && <RecoveryKeyBanner unconfirmed={unconfirmed} />}
       <section class="content">
         <Screen route={route.value} />
       </section>
@@ -100,5 +117,41 @@ function Workspace() {
         ))}
       </div>
     </div>
+  );
+}
+
+/** What the banner adds to its heading, by where the unconfirmed key came from. */
+const RECOVERY_KEY_REQUEST: Record<RecoveryKeyOrigin, string> = {
+  created: "If the passphrase or keychain entry is ever lost, the recovery key is the only way back into your data.",
+  rotated:
+    "It was made when the encryption key last changed, and the previous recovery key no longer opens this workspace.",
+  interrupted_rotation:
+    "A change of the encryption key was interrupted and was finished when you unlocked: its new recovery key was " +
+    "never shown, and the previous recovery key no longer opens this workspace.",
+};
+
+/** Stays until a new recovery key is made and confirmed: there is no way to dismiss it without acting. */
+function RecoveryKeyBanner({ unconfirmed }: { unconfirmed: UnconfirmedRecoveryKey }) {
+  return (
+    <section
+      class="recovery-banner"
+      data-testid="recovery-key-unconfirmed"
+      data-origin={unconfirmed.origin}
+      aria-labelledby="recovery-banner-title"
+    >
+      <div>
+        <h2 id="recovery-banner-title">Your recovery key was never confirmed as saved</h2>
+        <p>{RECOVERY_KEY_REQUEST[unconfirmed.origin]} Make a new one now and keep it away from this computer.</p>
+      </div>
+      <button
+        class="primary"
+        onClick={() => {
+          focusRecoveryKeyForm.value = true;
+          go({ screen: "settings", tab: "general" });
+        }}
+      >
+        Set up a new recovery key
+      </button>
+    </section>
   );
 }

@@ -35,6 +35,11 @@ export async function refreshSession(): Promise<void> {
   }
 }
 
+/** A new recovery key is on screen (Settings), waiting for "I saved it": the banner asking for one steps aside. */
+export const recoveryKeyOnScreen = signal(false);
+/** Set by the banner's button: Settings brings its recovery key form into view and focus, then clears it. */
+export const focusRecoveryKeyForm = signal(false);
+
 export interface Notice {
   id: number;
   text: string;

@@ -78,7 +78,6 @@ async fn init_workspace(
     };
     let (ws, recovery) = Workspace::create(dir, &init.name, protection, env).await?;
     let paths = ws.paths().clone();
-    ws.lock().await;
     if out.json {
         println!(
             "{}",
@@ -97,6 +96,20 @@ async fn init_workspace(
         println!();
         println!("It opens the workspace if the passphrase or keychain entry is ever lost.");
     }
+    let confirmed = confirm_once_printed(&ws).await;
+    ws.lock().await;
+    confirmed
+}
+
+/// A recovery key written out whole to stdout has been shown: to the person
+/// at the terminal, or to the script that keeps it. There is no "I saved it"
+/// step in a command line, so writing it counts as confirming it; a key that
+/// could not be written stays reported (`bidwell doctor`).
+async fn confirm_once_printed(ws: &Workspace) -> Result<()> {
+    use std::io::Write;
+    if std::io::stdout().flush().is_ok() {
+        ws.confirm_recovery_key_saved().await?;
+    }
     Ok(())
 }
 
@@ -112,6 +125,17 @@ async fn dispatch(ws: &Workspace, command: Command, creds: &mut Credentials, out
             let mut report = ws.doctor().await?;
             report.integrity = Some(ws.check_integrity().await?);
             out.record(&report);
+            if let (false, Some(unconfirmed)) = (out.json, &report.unconfirmed_recovery_key) {
+                println!();
+                println!(
+                    "The recovery key was never confirmed as saved{}.",
+                    match unconfirmed.origin.previous_key_revoked() {
+                        true => ", and the previous one no longer opens this workspace",
+                        false => "",
+                    }
+                );
+                println!("Run `bidwell key rotate` to make a new one, and keep it apart from this computer.");
+            }
         }
         Command::Client(cmd) => client(ws, cmd, out).await?,
         Command::Contact(cmd) => contact(ws, cmd, out).await?,
@@ -162,6 +186,7 @@ async fn dispatch(ws: &Workspace, command: Command, creds: &mut Credentials, out
                 println!();
                 println!("    {}", recovery.expose_for_display());
             }
+            confirm_once_printed(ws).await?;
         }
         Command::Export(args) => export(ws, args, creds, out).await?,
         Command::Import(args) => import(ws, args, creds, out).await?,

@@ -393,6 +393,37 @@ fn doctor_reports_encryption_and_schema() {
     assert!(report["cipher_version"].as_str().unwrap().starts_with("4."));
 }
 
+#[tokio::test]
+async fn doctor_reports_a_recovery_key_never_confirmed_until_one_is_printed() {
+    use bidwell_core::vault::{KdfParams, Protection};
+    // Made as the app makes it: the key went to a window nobody confirmed.
+    let b = Bidwell { dir: tempfile::tempdir().unwrap(), passphrase: PASSPHRASE.into() };
+    let env = bidwell_core::Environment { kdf: KdfParams::light(), ..bidwell_core::Environment::system() };
+    let protection = Protection::Passphrase(bidwell_core::secret::Passphrase::new(PASSPHRASE.into()));
+    let (ws, _unseen) = bidwell_core::Workspace::create(b.data_dir(), "App-made", protection, env).await.unwrap();
+    ws.lock().await;
+
+    let report = b.json(&["doctor"]);
+    assert_eq!(report["unconfirmed_recovery_key"]["origin"], "created", "{report}");
+    let text = String::from_utf8(b.run(&["doctor"]).stdout).unwrap();
+    assert!(text.contains("never confirmed as saved") && text.contains("bidwell key rotate"), "{text}");
+
+    // Printing the new key is showing it: nothing is reported afterwards.
+    let rotated = b.json(&["key", "rotate"]);
+    assert!(rotated["recovery_key"].as_str().unwrap().len() >= 32);
+    assert_eq!(b.json(&["doctor"])["unconfirmed_recovery_key"], Value::Null);
+    let text = String::from_utf8(b.run(&["doctor"]).stdout).unwrap();
+    assert!(!text.contains("never confirmed"), "{text}");
+}
+
+#[test]
+fn init_prints_the_recovery_key_so_doctor_reports_nothing_unconfirmed() {
+    let b = Bidwell::init();
+    let report = b.json(&["doctor"]);
+    assert!(report.get("unconfirmed_recovery_key").is_some(), "doctor lost the field: {report}");
+    assert_eq!(report["unconfirmed_recovery_key"], Value::Null);
+}
+
 #[test]
 fn a_keychain_workspace_needs_no_passphrase() {
     let probe = {

@@ -17,6 +17,7 @@ use crate::portability::{
 };
 use crate::preferences::{Preferences, Theme};
 use crate::privacy::*;
+use crate::recovery_confirmation::{RecoveryKeyOrigin, UnconfirmedRecoveryKey};
 use crate::search::SearchHit;
 use crate::seed::SeedSummary;
 use crate::session::SessionState;
@@ -133,6 +134,8 @@ pub fn files() -> Vec<(String, String)> {
         file::<SearchHit>(&cfg),
         file::<PurgeReport>(&cfg),
         file::<SessionState>(&cfg),
+        file::<UnconfirmedRecoveryKey>(&cfg),
+        file::<RecoveryKeyOrigin>(&cfg),
         file::<Preferences>(&cfg),
         file::<Theme>(&cfg),
         file::<PipelineValue>(&cfg),

@@ -12,6 +12,7 @@ use serde::Serialize;
 use tokio::sync::{Mutex, RwLock, RwLockReadGuard};
 
 use crate::error::{Error, Result};
+use crate::recovery_confirmation::UnconfirmedRecoveryKey;
 use crate::secret::RecoveryKey;
 use crate::sync::{AccountRemoval, DemoMarketHost, MarketAccount};
 use crate::vault::{Protection, Unlock};
@@ -24,6 +25,9 @@ pub struct SessionState {
     pub workspace: WorkspaceState,
     pub unlocked: bool,
     pub data_dir: String,
+    /// While unlocked: set when the current recovery key was never confirmed
+    /// as saved, and the window asks the user to make a new one.
+    pub unconfirmed_recovery_key: Option<UnconfirmedRecoveryKey>,
 }
 
 pub struct Session {
@@ -45,11 +49,18 @@ impl Session {
         Session { demo: Some(host), ..self }
     }
 
+    /// Reading it does not count as use.
     pub async fn state(&self) -> Result<SessionState> {
+        let open = self.open.read().await;
+        let unconfirmed_recovery_key = match open.as_ref() {
+            Some(workspace) => workspace.unconfirmed_recovery_key().await?,
+            None => None,
+        };
         Ok(SessionState {
             workspace: Workspace::state(&self.dir)?,
-            unlocked: self.open.read().await.is_some(),
+            unlocked: open.is_some(),
             data_dir: self.dir.display().to_string(),
+            unconfirmed_recovery_key,
         })
     }
 

@@ -15,6 +15,7 @@ use tokio::sync::{Mutex, RwLock};
 use crate::audit;
 use crate::clock::{Clock, SystemClock};
 use crate::error::{Error, Result};
+use crate::recovery_confirmation::{self, RecoveryKeyOrigin, UnconfirmedRecoveryKey};
 use crate::secret::{DataKey, Passphrase, RecoveryKey};
 use crate::store::db;
 use crate::vault::{KdfParams, KeyFile, KeyStore, OsKeychain, Protection, ProtectionKind, Unlock, UnlockedSlots};
@@ -90,6 +91,9 @@ pub struct DoctorReport {
     pub keychain_unavailable: Option<String>,
     pub schema_version: i64,
     pub latest_schema_version: i64,
+    /// Set while the current recovery key has not been confirmed as saved:
+    /// make a new one (and keep it) before it is needed.
+    pub unconfirmed_recovery_key: Option<UnconfirmedRecoveryKey>,
 }
 
 pub struct Workspace {
@@ -160,15 +164,17 @@ impl Workspace {
         let built = async {
             let pool = db::open_pool(db::encrypted_options(&paths.database, &data_key, true), &paths.database).await?;
             db::migrate(&pool).await?;
-            let mut conn = pool.acquire().await?;
+            let mut tx = pool.begin().await?;
             audit::append(
-                &mut conn,
+                &mut tx,
                 now,
                 "workspace.created",
                 serde_json::json!({ "protection": key_file.protection() }),
             )
             .await?;
-            drop(conn);
+            // Until the user says "I saved it", the UI asks for a new key.
+            recovery_confirmation::mark(&mut tx, RecoveryKeyOrigin::Created, now).await?;
+            tx.commit().await?;
             key_file.write_atomic(&paths.key_file)?;
             Ok::<_, Error>(pool)
         }
@@ -204,6 +210,7 @@ impl Workspace {
         }
         let mut key_file = KeyFile::load(&paths.key_file)?;
         let (mut data_key, mut unlocked) = unlock_key_file(&key_file, &how, &env.keychain).await?;
+        let mut interrupted = false;
         let pool = match db::open_pool(db::encrypted_options(&paths.database, &data_key, false), &paths.database).await
         {
             Ok(pool) => pool,
@@ -214,16 +221,36 @@ impl Workspace {
                 let (next_key, next_unlocked) = unlock_key_file(&next, &how, &env.keychain).await?;
                 let pool =
                     db::open_pool(db::encrypted_options(&paths.database, &next_key, false), &paths.database).await?;
-                rename(&paths.next_key_file(), &paths.key_file)?;
-                tracing::info!("finished an interrupted key rotation");
+                interrupted = true;
                 (key_file, data_key, unlocked) = (next, next_key, next_unlocked);
                 pool
             }
             Err(err) => return Err(err),
         };
-        // A staged key file that the database does not need is from a rotation that never re-keyed.
-        let _ = std::fs::remove_file(paths.next_key_file());
         db::migrate(&pool).await?;
+        if interrupted {
+            // The rotation's new recovery key was never shown to anyone and
+            // the old one no longer opens the database: say so durably, then
+            // promote the key file. Should this fail, the next open starts over.
+            let now = env.clock.now();
+            let mut tx = pool.begin().await?;
+            audit::append(
+                &mut tx,
+                now,
+                audit::action::KEY_CHANGE,
+                serde_json::json!({ "change": "rotation", "finished_on_open": true }),
+            )
+            .await?;
+            recovery_confirmation::mark(&mut tx, RecoveryKeyOrigin::InterruptedRotation, now).await?;
+            tx.commit().await?;
+            rename(&paths.next_key_file(), &paths.key_file)?;
+            tracing::info!(
+                "finished an interrupted key rotation; its recovery key was never shown, so a new one is due"
+            );
+        } else {
+            // A staged key file that the database does not need is from a rotation that never re-keyed.
+            let _ = std::fs::remove_file(paths.next_key_file());
+        }
         Ok(Workspace::assemble(pool, paths, env, key_file, data_key, unlocked))
     }
 
@@ -316,6 +343,22 @@ impl Workspace {
         rotated.write_atomic(&self.paths.next_key_file())?;
 
         let mut pool = self.pool.write().await;
+        // Marked before the re-key, so the re-keyed database carries the mark
+        // however the rotation ends (see recovery_confirmation.rs).
+        let marked = async {
+            let mut conn = pool.acquire().await?;
+            let previous = recovery_confirmation::stored(&mut conn).await?;
+            recovery_confirmation::mark(&mut conn, RecoveryKeyOrigin::Rotated, self.now()).await?;
+            Ok::<_, Error>(previous)
+        }
+        .await;
+        let previous_mark = match marked {
+            Ok(previous) => previous,
+            Err(err) => {
+                let _ = std::fs::remove_file(self.paths.next_key_file());
+                return Err(err);
+            }
+        };
         pool.close().await;
         let rekeyed = async {
             let mut conn =
@@ -331,6 +374,16 @@ impl Workspace {
             let _ = std::fs::remove_file(self.paths.next_key_file());
             *pool = db::open_pool(db::encrypted_options(&self.paths.database, &data_key, false), &self.paths.database)
                 .await?;
+            // The old recovery key still works: it is as confirmed as before.
+            let restored = async {
+                let mut conn = pool.acquire().await?;
+                recovery_confirmation::put(&mut conn, previous_mark, self.now()).await
+            }
+            .await;
+            if let Err(restore) = restored {
+                // Left marked: the user is asked for a new key they did not need.
+                tracing::warn!(code = ?restore.code(), "could not put back the recovery key mark after a failed rotation");
+            }
             return Err(err);
         }
         rename(&self.paths.next_key_file(), &self.paths.key_file)?;
@@ -367,6 +420,7 @@ impl Workspace {
             keychain_unavailable: self.env.keychain.probe().err().map(|e| e.to_string()),
             schema_version: db::schema_version(&pool).await?,
             latest_schema_version: db::latest_schema_version(),
+            unconfirmed_recovery_key: self.unconfirmed_recovery_key().await?,
         })
     }
 

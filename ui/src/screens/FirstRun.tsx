@@ -1,12 +1,13 @@
 // First run: name the workspace, choose keychain or passphrase, optionally
 // fill it with sample data (with progress and cancel), then show the recovery
-// key once and continue only after "I saved it".
+// key once and continue only after "I saved it" (which the core records, so a
+// key nobody confirmed keeps being asked about).
 import { useState } from "preact/hooks";
 import * as api from "../api";
 import type { SeedSummary } from "../bindings/SeedSummary";
 import { Field, fieldOf } from "../components/Field";
 import { ProgressPanel } from "../components/ProgressPanel";
-import { refreshSession, syncNow } from "../state";
+import { notify, refreshSession, syncNow } from "../state";
 
 const MIN_PASSPHRASE = 8;
 
@@ -75,6 +76,12 @@ export function FirstRun() {
   }
 
   async function continueIn() {
+    try {
+      await api.session.confirmRecoveryKeySaved();
+    } catch (raw) {
+      // The workspace then keeps asking for a new recovery key (its banner).
+      notify(`Could not record that you saved the recovery key: ${api.asApiError(raw).message}`, { tone: "error" });
+    }
     await refreshSession();
     // The demo's jobs arrive with the first sync; no reason to wait for the timer.
     if (demo === "connected") void syncNow();

@@ -1,13 +1,21 @@
 // Settings: a General tab (appearance; security: lock, idle lock, passphrase,
 // a new recovery key, encryption status), the Privacy tab (Privacy.tsx) and
 // the Marketplaces tab (Marketplaces.tsx).
-import { useEffect, useState } from "preact/hooks";
+import { useEffect, useRef, useState } from "preact/hooks";
 import * as api from "../api";
 import type { DoctorReport } from "../bindings/DoctorReport";
 import type { Preferences } from "../bindings/Preferences";
 import type { Theme } from "../bindings/Theme";
 import { Field } from "../components/Field";
-import { go, notify, refreshSession, sessionState, type SettingsTab } from "../state";
+import {
+  focusRecoveryKeyForm,
+  go,
+  notify,
+  recoveryKeyOnScreen,
+  refreshSession,
+  sessionState,
+  type SettingsTab,
+} from "../state";
 import { applyTheme } from "../theme";
 import { Marketplaces } from "./Marketplaces";
 import { Privacy } from "./Privacy";
@@ -222,7 +230,22 @@ function NewRecoveryKey({ usesPassphrase }: { usesPassphrase: boolean }) {
   const [error, setError] = useState<string | null>(null);
   const [shown, setShown] = useState<string | null>(null);
   const [busy, setBusy] = useState(false);
+  const form = useRef<HTMLFormElement>(null);
   const locked = sessionState.value?.workspace;
+  // The banner's "Make a new recovery key" leads here.
+  const focusWanted = focusRecoveryKeyForm.value;
+  useEffect(() => {
+    if (!focusWanted || !form.current) return;
+    form.current.scrollIntoView({ block: "center" });
+    form.current.querySelector<HTMLElement>("input, button")?.focus();
+    focusRecoveryKeyForm.value = false;
+  }, [focusWanted, shown]);
+  useEffect(() => {
+    recoveryKeyOnScreen.value = shown !== null;
+    return () => {
+      recoveryKeyOnScreen.value = false;
+    };
+  }, [shown]);
   async function submit(e: Event) {
     e.preventDefault();
     if (!usesPassphrase && !confirm("Make a new recovery key? The old one will stop working.")) return;
@@ -236,7 +259,19 @@ function NewRecoveryKey({ usesPassphrase }: { usesPassphrase: boolean }) {
       setError(err.code === "wrong_passphrase" ? "That is not the current passphrase." : err.message);
     } finally {
       setBusy(false);
+      // The core now reports the new key as not yet saved.
+      await refreshSession();
     }
+  }
+  async function saved() {
+    try {
+      await api.session.confirmRecoveryKeySaved();
+      setShown(null);
+      setError(null);
+    } catch (raw) {
+      setError(`Could not record that you saved it: ${api.asApiError(raw).message}`);
+    }
+    await refreshSession();
   }
   if (shown) {
     return (
@@ -246,12 +281,17 @@ function NewRecoveryKey({ usesPassphrase }: { usesPassphrase: boolean }) {
         <p class="recovery-key" data-testid="new-recovery-key">
           {shown}
         </p>
-        <button onClick={() => setShown(null)}>I saved it</button>
+        {error && (
+          <p class="form-error" role="alert">
+            {error}
+          </p>
+        )}
+        <button onClick={() => void saved()}>I saved it</button>
       </div>
     );
   }
   return (
-    <form class="stack" onSubmit={submit} aria-label="New recovery key">
+    <form class="stack" onSubmit={submit} aria-label="New recovery key" ref={form}>
       <h3>Recovery key</h3>
       <p class="muted">
         Bidwell never stores your recovery key, so it cannot show it again. If you lost it, make a new one: this also
