@@ -110,6 +110,7 @@ async fn first_run_then_client_and_project_lock_unlock_and_relaunch() {
     press(&app, "Continue").await;
 
     app.find_text("No clients yet").await;
+    assert_eq!(banners(&app).await, 0, "'I saved it' on first run still leaves the recovery-key banner");
     app.screenshot("03-clients-empty").await;
     press(&app, "New client").await;
     fill(&app, "#field-client-new-name", "Zoë Okafor").await;
@@ -151,6 +152,50 @@ async fn first_run_then_client_and_project_lock_unlock_and_relaunch() {
     unlock(&app, PASSPHRASE).await;
     app.find_text("Zoë Okafor").await;
     app.screenshot("07-after-relaunch").await;
+    app.close().await;
+}
+
+const RECOVERY_BANNER: &str = "[data-testid=recovery-key-unconfirmed]";
+
+async fn banners(app: &App) -> usize {
+    app.client().find_all(Locator::Css(RECOVERY_BANNER)).await.unwrap().len()
+}
+
+#[tokio::test]
+async fn a_recovery_key_never_confirmed_is_asked_for_until_a_new_one_is_saved() {
+    if !enabled("a_recovery_key_never_confirmed_is_asked_for_until_a_new_one_is_saved") {
+        return;
+    }
+    let data = tempfile::tempdir().unwrap();
+    let app = App::launch(data.path()).await;
+    fill(&app, "#field-name", "Unsaved Key Studio").await;
+    fill(&app, "#field-passphrase", PASSPHRASE).await;
+    fill(&app, "#field-repeat", PASSPHRASE).await;
+    press(&app, "Create workspace").await;
+    let first_key = element(&app, "[data-testid=recovery-key]").await.text().await.unwrap();
+    // The user quits on the recovery key screen, never saying "I saved it".
+    app.close().await;
+
+    let app = App::launch(data.path()).await;
+    unlock(&app, PASSPHRASE).await;
+    let banner = element(&app, RECOVERY_BANNER).await;
+    assert_eq!(banner.attr("data-origin").await.unwrap().as_deref(), Some("created"));
+    app.screenshot("02b-recovery-key-never-confirmed").await;
+    press(&app, "Set up a new recovery key").await;
+    fill(&app, "#field-reauth", PASSPHRASE).await;
+    press(&app, "Make a new recovery key").await;
+    let new_key = element(&app, "[data-testid=new-recovery-key]").await.text().await.unwrap();
+    assert_ne!(new_key.trim(), first_key.trim(), "the key was not replaced");
+    press(&app, "I saved it").await;
+    app.find_text("Make a new recovery key").await;
+    assert_eq!(banners(&app).await, 0, "the banner stays after a new key was saved");
+    app.close().await;
+
+    // Confirmed for good: the next unlock does not ask again.
+    let app = App::launch(data.path()).await;
+    unlock(&app, PASSPHRASE).await;
+    app.find_text("No clients yet").await;
+    assert_eq!(banners(&app).await, 0, "the banner came back after a relaunch");
     app.close().await;
 }
 

@@ -266,12 +266,14 @@ function NewRecoveryKey({ usesPassphrase }: { usesPassphrase: boolean }) {
   async function saved() {
     try {
       await api.session.confirmRecoveryKeySaved();
+      // Refreshed before the key leaves the screen, so the banner does not flash back.
+      await refreshSession();
       setShown(null);
       setError(null);
     } catch (raw) {
       setError(`Could not record that you saved it: ${api.asApiError(raw).message}`);
+      await refreshSession();
     }
-    await refreshSession();
   }
   if (shown) {
     return (
