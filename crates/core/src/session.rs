@@ -112,9 +112,13 @@ impl Session {
         Ok(removal)
     }
 
-    /// Waits for running commands to finish, then closes the database (and
-    /// stops the demo marketplace, which has saved everything already).
+    /// Stops a running integrity check, waits for other running commands to
+    /// finish, then closes the database (and stops the demo marketplace,
+    /// which has saved everything already).
     pub async fn lock(&self) {
+        if let Some(workspace) = self.open.read().await.as_ref() {
+            workspace.stop_long_reads();
+        }
         if let Some(workspace) = self.open.write().await.take() {
             self.stop_demo();
             workspace.lock().await;

@@ -18,6 +18,7 @@ use crate::error::{Error, Result};
 use crate::recovery_confirmation::{self, RecoveryKeyOrigin, UnconfirmedRecoveryKey};
 use crate::secret::{DataKey, Passphrase, RecoveryKey};
 use crate::store::db;
+use crate::store::long_read::LongReads;
 use crate::vault::{KdfParams, KeyFile, KeyStore, OsKeychain, Protection, ProtectionKind, Unlock, UnlockedSlots};
 
 pub const DATABASE_FILE: &str = "bidwell.db";
@@ -103,6 +104,7 @@ pub struct Workspace {
     key_file: Mutex<KeyFile>,
     data_key: Mutex<DataKey>,
     unlocked: UnlockedSlots,
+    long_reads: LongReads,
 }
 
 impl std::fmt::Debug for Workspace {
@@ -269,6 +271,7 @@ impl Workspace {
             key_file: Mutex::new(key_file),
             data_key: Mutex::new(data_key),
             unlocked,
+            long_reads: LongReads::default(),
         }
     }
 
@@ -442,6 +445,10 @@ impl Workspace {
             sqlx::query_scalar::<_, i64>("SELECT count(*) FROM sqlite_master").fetch_one(&mut conn).await?;
             conn
         };
+        if let Err(err) = self.long_reads.start(&mut conn).await {
+            let _ = conn.close().await;
+            return Err(err);
+        }
         let checked = async {
             let mut findings =
                 match sqlx::query_scalar::<_, String>("PRAGMA integrity_check").fetch_all(&mut conn).await {
@@ -453,6 +460,9 @@ impl Workspace {
                         None => return Err(err.into()),
                     },
                 };
+            // SQLCipher's page check runs as the statement is prepared, where
+            // an interrupt does not reach: not started once locking began.
+            self.long_reads.go_on()?;
             let page_errors: Vec<String> =
                 sqlx::query_scalar("PRAGMA cipher_integrity_check").fetch_all(&mut conn).await?;
             if !page_errors.is_empty() {
@@ -462,11 +472,23 @@ impl Workspace {
             Ok::<_, Error>(findings)
         }
         .await;
+        self.long_reads.finish();
         let _ = sqlx::query("ROLLBACK").execute(&mut conn).await;
         let closed = conn.close().await;
-        let findings = checked?;
+        let findings = checked.map_err(|err| self.long_reads.explain(err))?;
         closed?;
         Ok(findings)
+    }
+
+    /// Whether an integrity check is reading the database now.
+    pub fn is_checking_integrity(&self) -> bool {
+        self.long_reads.running()
+    }
+
+    /// Stops a running integrity check, and refuses new ones, so that
+    /// locking does not wait for a scan of the whole database.
+    pub fn stop_long_reads(&self) {
+        self.long_reads.stop();
     }
 }
 

@@ -3,6 +3,7 @@
 
 pub(crate) mod bulk;
 pub(crate) mod db;
+pub(crate) mod long_read;
 pub mod record;
 
 mod activities;

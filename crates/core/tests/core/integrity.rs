@@ -1,11 +1,14 @@
 //! The integrity check: the health report leaves it out (it reads the whole
-//! database), and the check on its own finds a damaged page.
+//! database), the check on its own finds a damaged page, and locking stops
+//! a running check rather than waiting for it.
 
 use std::io::{Read, Seek, SeekFrom, Write};
+use std::sync::Arc;
 
 use bidwell_core::secret::Passphrase;
-use bidwell_core::vault::Unlock;
-use bidwell_core::{NewClient, Workspace};
+use bidwell_core::seed::{seed_workspace, SeedPlan};
+use bidwell_core::vault::{Protection, Unlock};
+use bidwell_core::{ErrorCode, NewClient, Session, Workspace};
 
 use crate::support::*;
 
@@ -59,4 +62,37 @@ async fn the_check_names_a_damaged_page() {
         "the damaged page {damaged} is not named: {findings:?}"
     );
     ws.lock().await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn locking_stops_a_running_check_instead_of_waiting_for_it() {
+    let dir = tempfile::tempdir().unwrap();
+    let session = Arc::new(Session::new(dir.path().to_path_buf(), env()));
+    session.create("Studio", Protection::Passphrase(passphrase())).await.unwrap();
+    {
+        let ws = session.workspace().await.unwrap();
+        seed_workspace(&ws, &SeedPlan { records: 3_000, seed: 11 }, &mut |_, _| {}).await.unwrap();
+    }
+    let checking = {
+        let session = session.clone();
+        tokio::spawn(async move { session.workspace().await?.check_integrity().await })
+    };
+    // Bounded wait for the check to be reading (it takes far longer than a poll).
+    let mut polls = 0;
+    while !session.workspace().await.unwrap().is_checking_integrity() {
+        assert!(!checking.is_finished(), "the check ended before it was seen running");
+        polls += 1;
+        assert!(polls < 10_000, "the check never started");
+        tokio::time::sleep(std::time::Duration::from_millis(1)).await;
+    }
+
+    session.lock().await;
+    let stopped = checking.await.unwrap().expect_err("the check ran to the end while locking waited for it");
+    assert_eq!(stopped.code(), ErrorCode::Locked);
+
+    // A stopped check leaves nothing behind: unlocked again, the check passes.
+    session.unlock(Unlock::Passphrase(passphrase())).await.unwrap();
+    let ws = session.workspace().await.unwrap();
+    assert!(!ws.is_checking_integrity());
+    assert_eq!(ws.check_integrity().await.unwrap(), vec!["ok".to_string()]);
 }
