@@ -265,6 +265,12 @@ pub struct Bid {
     #[sqlx(default)]
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub market_account: Option<Id>,
+    /// The title of the job bid on, read with the bid (same source as
+    /// `market_account`) so a board of bids needs no call per job; absent
+    /// once the job is deleted.
+    #[sqlx(default)]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub job_title: Option<String>,
 }
 
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize, sqlx::FromRow, ts_rs::TS)]

@@ -1182,6 +1182,7 @@ impl Generator {
                     external_id: external,
                 },
                 market_account: None,
+                job_title: None,
             });
         }
         out

@@ -14,4 +14,10 @@ milestone_percentage: number, proposal: string, submitted_at: string | null, ser
  * disconnected. Derived whenever a bid is read (`store::bids::BID_ROWS`),
  * never stored, and not part of an export (which reads the table itself).
  */
-market_account?: Id | null, id: Id, created_at: string, updated_at: string, deleted_at: string | null, source: string | null, external_id: string | null, };
+market_account?: Id | null, 
+/**
+ * The title of the job bid on, read with the bid (same source as
+ * `market_account`) so a board of bids needs no call per job; absent
+ * once the job is deleted.
+ */
+job_title?: string | null, id: Id, created_at: string, updated_at: string, deleted_at: string | null, source: string | null, external_id: string | null, };

@@ -10,7 +10,7 @@ import type { Bid } from "../bindings/Bid";
 import type { BidStatus } from "../bindings/BidStatus";
 import type { Id } from "../bindings/Id";
 import { BidForm } from "../components/pipeline/BidForm";
-import { ensureJobTitles, jobTitle, loadAll } from "../components/pipeline/jobs";
+import { loadAll } from "../components/pipeline/jobs";
 import { formatMoney } from "../money";
 import {
   BID_STATUSES,
@@ -20,10 +20,16 @@ import {
   movesFor,
 } from "../components/pipeline/status";
 import { fieldOf } from "../components/Field";
+import { ShowMore, useShownCounts } from "../components/ShowMore";
 import { notify, refreshSync, syncStatus } from "../state";
 import "./pipeline.css";
 
 type View = "board" | "table";
+
+/** The core reads each bid with its job's title; none once the job is deleted. */
+function jobTitle(bid: Bid): string {
+  return bid.job_title ?? "(job removed)";
+}
 
 export function Bids() {
   const [bids, setBids] = useState<Bid[] | null>(null);
@@ -33,6 +39,7 @@ export function Bids() {
   const [adding, setAdding] = useState(false);
   const [dragging, setDragging] = useState<Bid | null>(null);
   const [over, setOver] = useState<BidStatus | null>(null);
+  const shown = useShownCounts<BidStatus | "table">();
 
   async function load(after: string | null = null) {
     try {
@@ -40,7 +47,6 @@ export function Bids() {
       setBids((prev) => (after && prev ? [...prev, ...items] : items));
       setMore(more);
       setError(null);
-      void ensureJobTitles(items.map((b) => b.job_id));
     } catch (raw) {
       setError(api.asApiError(raw).message);
     }
@@ -59,7 +65,7 @@ export function Bids() {
     try {
       const saved = await api.bids.setStatus(bid.id, to);
       setBids((list) => list?.map((b) => (b.id === saved.id ? saved : b)) ?? null);
-      notify(`Bid on ${jobTitle(bid.job_id)} moved to ${STATUS_LABEL[to]}.`);
+      notify(`Bid on ${jobTitle(bid)} moved to ${STATUS_LABEL[to]}.`);
       // A marketplace's bid moved to withdrawn queues the withdrawal for it.
       if (saved.external_id !== null) void refreshSync();
     } catch (raw) {
@@ -141,8 +147,7 @@ export function Bids() {
           onSaved={(bid) => {
             setAdding(false);
             setBids((list) => [bid, ...(list ?? [])]);
-            void ensureJobTitles([bid.job_id]);
-            notify(`Draft bid saved for ${jobTitle(bid.job_id)}.`);
+            notify(`Draft bid saved for ${jobTitle(bid)}.`);
           }}
         />
       )}
@@ -185,7 +190,7 @@ export function Bids() {
                   {STATUS_LABEL[status]} <span class="count">{cards.length}</span>
                 </h2>
                 <ul>
-                  {cards.map((bid) => (
+                  {cards.slice(0, shown.limit(status)).map((bid) => (
                     <li key={bid.id}>
                       <BidCard
                         bid={bid}
@@ -200,6 +205,11 @@ export function Bids() {
                     </li>
                   ))}
                 </ul>
+                <ShowMore
+                  hidden={cards.length - shown.limit(status)}
+                  what={`${STATUS_LABEL[status].toLowerCase()} bids`}
+                  onMore={() => shown.more(status)}
+                />
               </section>
             );
           })}
@@ -224,9 +234,9 @@ export function Bids() {
             </tr>
           </thead>
           <tbody>
-            {bids.map((bid) => (
+            {bids.slice(0, shown.limit("table")).map((bid) => (
               <tr key={bid.id}>
-                <th scope="row">{jobTitle(bid.job_id)}</th>
+                <th scope="row">{jobTitle(bid)}</th>
                 <td class="num">{formatMoney(bid.amount_minor, bid.currency)}</td>
                 <td class="num">{bid.delivery_days}</td>
                 <td>
@@ -244,6 +254,9 @@ export function Bids() {
           </tbody>
         </table>
       )}
+      {bids !== null && view === "table" && (
+        <ShowMore hidden={bids.length - shown.limit("table")} what="bids" onMore={() => shown.more("table")} />
+      )}
       {more && (
         <button onClick={() => void load(more)} class="load-more">
           Load more bids
@@ -255,7 +268,7 @@ export function Bids() {
 
 function MoveSelect({ bid, onMove }: { bid: Bid; onMove: (to: BidStatus) => void }) {
   const moves = movesFor(bid);
-  const label = `Move bid on ${jobTitle(bid.job_id)} to…`;
+  const label = `Move bid on ${jobTitle(bid)} to…`;
   if (moves.length === 0) return <span class="muted small">Decided</span>;
   return (
     <select
@@ -284,7 +297,7 @@ type MarketAction = "submit" | "withdraw";
  *  marketplace account to go to (the core names it); withdraw one that is out
  *  there. Bids kept by hand move with "Move…". */
 function MarketActions({ bid, onMarket }: { bid: Bid; onMarket: (action: MarketAction) => void }) {
-  const title = jobTitle(bid.job_id);
+  const title = jobTitle(bid);
   if (bid.market_account == null) return null;
   if (bid.status === "draft" || bid.status === "failed")
     return (
@@ -309,7 +322,7 @@ function BidCard(props: {
   onDragEnd: () => void;
 }) {
   const { bid } = props;
-  const title = jobTitle(bid.job_id);
+  const title = jobTitle(bid);
   return (
     <article
       class="card"

@@ -8,7 +8,6 @@ import type { NewJob } from "../bindings/NewJob";
 import type { RateType } from "../bindings/RateType";
 import { Field, fieldOf } from "../components/Field";
 import { BidForm } from "../components/pipeline/BidForm";
-import { rememberJob } from "../components/pipeline/jobs";
 import { formatMinor, formatMoney, toMinor } from "../money";
 import { go, notify } from "../state";
 import "./pipeline.css";
@@ -53,7 +52,6 @@ export function Jobs() {
   function replace(job: Job) {
     setJobs((list) => list?.map((j) => (j.id === job.id ? job : j)) ?? null);
     if (selected?.id === job.id) setSelected(job);
-    rememberJob(job);
   }
 
   async function toggleSaved(job: Job) {
@@ -99,8 +97,7 @@ export function Jobs() {
             setAdding(false);
             setJobs((list) => [job, ...(list ?? [])]);
             setSelected(job);
-            rememberJob(job);
-            notify(`Added "${job.title}".`);
+                    notify(`Added "${job.title}".`);
           }}
         />
       )}

@@ -5,6 +5,7 @@ import * as api from "../api";
 import type { Task } from "../bindings/Task";
 import { Field, fieldOf } from "../components/Field";
 import { loadAll } from "../components/pipeline/jobs";
+import { ShowMore, useShownCounts } from "../components/ShowMore";
 import { notify } from "../state";
 import "./pipeline.css";
 
@@ -45,6 +46,7 @@ export function Tasks() {
   const [showDone, setShowDone] = useState(false);
   const [error, setError] = useState<string | null>(null);
   const [adding, setAdding] = useState(false);
+  const shown = useShownCounts<string>();
 
   async function load() {
     try {
@@ -143,10 +145,11 @@ export function Tasks() {
               {title} <span class="count">{list.length}</span>
             </h2>
             <ul class="task-list">
-              {list.map((t) => (
+              {list.slice(0, shown.limit(key)).map((t) => (
                 <TaskRow key={t.id} task={t} onToggle={(v) => void setDoneState(t, v)} />
               ))}
             </ul>
+            <ShowMore hidden={list.length - shown.limit(key)} what={`${title.toLowerCase()} tasks`} onMore={() => shown.more(key)} />
           </section>
         ))}
       {showDone && (

@@ -46,7 +46,8 @@ pub struct BidFilter {
     pub status: Option<BidStatus>,
 }
 
-/// Bids as read: every column of `bids` plus `market_account`, the connected
+/// Bids as read: every column of `bids`, the job's title while the job is not
+/// deleted, and `market_account`, the connected
 /// marketplace account the bid goes to. That is the account its job came from
 /// (the job's `source`) when the job has a marketplace id and the account is
 /// still connected; otherwise NULL: a hand-made job, sample data naming a
@@ -54,9 +55,12 @@ pub struct BidFilter {
 /// account. The one statement of where a bid goes: `Bid` reads and the
 /// outbox's `bid_target` both select from it. Two primary-key joins, which
 /// SQLite flattens into each read, so lists stay one query.
-pub(crate) const BID_ROWS: &str = "(SELECT bids.*, market_accounts.id AS market_account FROM bids \
-     LEFT JOIN jobs ON jobs.id = bids.job_id AND jobs.external_id IS NOT NULL \
-     LEFT JOIN market_accounts ON market_accounts.id = jobs.source AND market_accounts.deleted_at IS NULL) \
+pub(crate) const BID_ROWS: &str = "(SELECT bids.*, \
+     CASE WHEN jobs.deleted_at IS NULL THEN jobs.title END AS job_title, \
+     market_accounts.id AS market_account FROM bids \
+     LEFT JOIN jobs ON jobs.id = bids.job_id \
+     LEFT JOIN market_accounts ON jobs.external_id IS NOT NULL AND market_accounts.id = jobs.source \
+     AND market_accounts.deleted_at IS NULL) \
      AS bid_rows";
 
 impl Record for Bid {
@@ -134,6 +138,7 @@ impl Workspace {
             server_version: None,
             origin: Origin::default(),
             market_account: None,
+            job_title: None,
         };
         bid.normalize()?;
         let mut tx = self.pool().await.begin().await?;

@@ -928,7 +928,8 @@ async fn upsert_bid(conn: &mut SqliteConnection, account: Id, bid: &wire::Bid, n
                 submitted_at: Some(bid.created_at),
                 server_version: None,
                 origin: Origin { source: Some(account.to_string()), external_id: Some(bid.id.clone()) },
-                market_account: None, // derived on read; this record is only inserted
+                market_account: None, // derived on read (as job_title); this record is only inserted
+                job_title: None,
             };
             record::insert(conn, &record).await?;
             record.meta.id

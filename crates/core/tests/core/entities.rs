@@ -417,3 +417,31 @@ async fn a_json_patch_leaves_absent_fields_clears_null_ones_and_sets_values() {
     let nothing: ClientPatch = serde_json::from_str("{}").unwrap();
     assert_eq!(ws.update_client(c.meta.id, nothing).await.unwrap().company.as_deref(), Some("Engines Ltd"));
 }
+
+#[tokio::test]
+async fn a_bid_is_read_with_its_jobs_current_title() {
+    let (_dir, ws) = new_workspace().await;
+    let job = ws.create_job(NewJob { title: "Logo for Okafor".into(), ..Default::default() }).await.unwrap();
+    let bid = ws
+        .create_bid(NewBid {
+            job_id: Some(job.meta.id),
+            amount_minor: 30_000,
+            currency: "USD".into(),
+            delivery_days: 5,
+            ..Default::default()
+        })
+        .await
+        .unwrap();
+    assert_eq!(bid.job_title.as_deref(), Some("Logo for Okafor"), "as created");
+
+    ws.update_job(job.meta.id, JobPatch { title: Some("Logo and letterhead".into()), ..Default::default() })
+        .await
+        .unwrap();
+    let listed = ws.list_bids(&BidFilter::default(), &PageRequest::default()).await.unwrap().items;
+    assert_eq!(listed.len(), 1);
+    assert_eq!(listed[0].job_title.as_deref(), Some("Logo and letterhead"), "as listed, after a rename");
+    let moved = ws.set_bid_status(bid.meta.id, BidStatus::Queued).await.unwrap();
+    assert_eq!(moved.job_title.as_deref(), Some("Logo and letterhead"), "as moved");
+    assert_eq!(ws.bid(bid.meta.id).await.unwrap().job_title.as_deref(), Some("Logo and letterhead"), "as shown");
+    ws.lock().await;
+}

@@ -8,7 +8,7 @@ import type { Bid } from "../../bindings/Bid";
 import type { Job } from "../../bindings/Job";
 import { Field, fieldOf } from "../Field";
 import { toMinor } from "../../money";
-import { loadAll, rememberJob } from "./jobs";
+import { loadAll } from "./jobs";
 
 interface BidFormProps {
   /** Prefills (and fixes) the job. */
@@ -84,8 +84,6 @@ export function BidForm({ job, onSaved, onCancel }: BidFormProps) {
         milestone_percentage: percentage,
         proposal,
       });
-      const picked = jobs.find((j) => j.id === jobId);
-      if (picked) rememberJob(picked);
       onSaved(bid);
     } catch (raw) {
       const err = api.asApiError(raw);
