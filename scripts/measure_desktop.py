@@ -110,6 +110,13 @@ def unlock(passphrase: str) -> None:
     subprocess.run(["xdotool", "key", "Return"], check=True, timeout=30)
 
 
+def visit_every_screen(seconds_each: float) -> None:
+    """Goes through the screens by their shortcuts (Alt+1-7), ending on Clients."""
+    for key in ["1", "3", "4", "5", "6", "7", "2"]:
+        subprocess.run(["xdotool", "key", f"alt+{key}"], check=True, timeout=30)
+        time.sleep(seconds_each)
+
+
 def main() -> None:
     parser = argparse.ArgumentParser()
     parser.add_argument("--app", required=True)
@@ -144,6 +151,11 @@ def main() -> None:
     unlock(args.passphrase)
     time.sleep(args.settle)
     unlocked_pss, app_procs = pss_kib(proc.pid)
+    # What a user who has looked around leaves behind: every screen's data
+    # read once (dashboard aggregates, jobs, the bids board, tasks, settings).
+    visit_every_screen(seconds_each=2.0)
+    time.sleep(args.settle)
+    used_pss, used_procs = pss_kib(proc.pid)
     stop(proc)
     profile.cleanup()
 
@@ -160,6 +172,10 @@ def main() -> None:
     print(
         f"idle PSS: bidwell unlocked, 100k-record workspace {mib(unlocked_pss):.0f} MiB "
         f"({', '.join(app_procs)}), ratio {unlocked_pss / baseline_pss:.2f}"
+    )
+    print(
+        f"idle PSS: bidwell after visiting every screen {mib(used_pss):.0f} MiB "
+        f"({', '.join(used_procs)}), ratio {used_pss / baseline_pss:.2f}"
     )
 
 
