@@ -59,10 +59,17 @@ pub(crate) async fn open_connection(options: &SqliteConnectOptions) -> Result<Sq
 /// The SQLite code, when SQLite stopped because a page is damaged (or fails
 /// to decrypt) rather than for some other reason.
 pub(crate) fn damage_code(err: &sqlx::Error) -> Option<String> {
-    let sqlx::Error::Database(db) = err else { return None };
-    let code = db.code()?;
-    let primary = code.parse::<i32>().ok()? & 0xff;
-    [SQLITE_CORRUPT, SQLITE_NOTADB].contains(&primary).then(|| code.into_owned())
+    if !matches!(primary_code(err), Some(SQLITE_CORRUPT | SQLITE_NOTADB)) {
+        return None;
+    }
+    // The extended code, which says more than the primary one.
+    Some(err.as_database_error()?.code()?.into_owned())
+}
+
+/// SQLite's primary result code of a database error: the low byte of the
+/// extended code sqlx reports (SQLITE_CORRUPT_INDEX 779 is SQLITE_CORRUPT 11).
+fn primary_code(err: &sqlx::Error) -> Option<i32> {
+    Some(err.as_database_error()?.code()?.parse::<i32>().ok()? & 0xff)
 }
 
 pub(crate) async fn open_pool(options: SqliteConnectOptions, path: &Path) -> Result<SqlitePool> {
@@ -81,10 +88,8 @@ pub(crate) async fn open_pool(options: SqliteConnectOptions, path: &Path) -> Res
 }
 
 fn classify_open_error(err: sqlx::Error, path: &Path) -> Error {
-    if let sqlx::Error::Database(db) = &err {
-        if db.code().and_then(|c| c.parse::<i32>().ok()) == Some(SQLITE_NOTADB) {
-            return Error::DatabaseCorrupt { path: path.to_path_buf() };
-        }
+    if primary_code(&err) == Some(SQLITE_NOTADB) {
+        return Error::DatabaseCorrupt { path: path.to_path_buf() };
     }
     Error::from(err)
 }

@@ -10,8 +10,8 @@ use std::sync::atomic::AtomicBool;
 use bidwell_core::portability::{ExportOptions, ImportOptions};
 use bidwell_core::{Bid, BidFilter, ErrorCode, NewBid, NewJob, PageRequest, Workspace};
 
-use crate::support;
-use crate::sync::{draft, engine, harness, open_jobs, sim, sync};
+use crate::support::{self, synced_market, SyncedMarket};
+use crate::sync::{draft, sync};
 
 async fn listed(ws: &Workspace, bid: &Bid) -> Bid {
     let page = ws.list_bids(&BidFilter::default(), &PageRequest::default()).await.unwrap();
@@ -33,11 +33,8 @@ async fn hand_made_bid(ws: &Workspace) -> Bid {
 
 #[tokio::test]
 async fn a_bid_goes_to_the_account_its_job_came_from_while_that_account_is_connected() {
-    let server = sim(4, 0.0).await;
-    let h = harness(&server.base_url()).await;
-    let engine = engine(21);
-    sync(&engine, &h.ws).await;
-    let jobs = open_jobs(&h.ws, &server).await;
+    // Bound, not `_`: the server keeps running for the syncs below.
+    let SyncedMarket { server: _server, h, engine, jobs, .. } = synced_market(4, 21).await;
 
     // A bid on a pulled job names the account, however it is read.
     let pulled = draft(&h.ws, &jobs[0], "on a pulled job").await;
@@ -76,10 +73,7 @@ async fn a_bid_goes_to_the_account_its_job_came_from_while_that_account_is_conne
 /// imported marketplace job has no account to go to until one is connected.
 #[tokio::test]
 async fn a_job_from_an_account_another_workspace_connected_takes_no_bid_to_market() {
-    let server = sim(3, 0.0).await;
-    let h = harness(&server.base_url()).await;
-    sync(&engine(22), &h.ws).await;
-    let jobs = open_jobs(&h.ws, &server).await;
+    let SyncedMarket { server: _server, h, jobs, .. } = synced_market(3, 22).await;
     let bid = draft(&h.ws, &jobs[0], "exported").await;
     assert_eq!(bid.market_account, Some(h.account));
     let out = tempfile::tempdir().unwrap();

@@ -16,8 +16,8 @@ use bidwell_marketplace::wire;
 use chrono::TimeZone;
 use zeroize::Zeroizing;
 
-use crate::support;
-use crate::sync::{all_bids, all_jobs, draft, engine, harness, open_jobs, sim, sync};
+use crate::support::{self, synced_market, SyncedMarket};
+use crate::sync::{all_bids, all_jobs, draft, engine, sim, sync};
 
 /// A keychain in memory that keeps text secrets (tokens), so a test can see
 /// what is stored and what is deleted. Wrapping keys are not its business.
@@ -92,11 +92,7 @@ async fn workspace_with(keychain: Arc<dyn KeyStore>) -> (tempfile::TempDir, Work
 
 #[tokio::test]
 async fn disconnecting_keeps_pulled_records_as_mine_and_drops_what_was_never_sent() {
-    let server = sim(8, 0.0).await;
-    let h = harness(&server.base_url()).await;
-    let engine = engine(11);
-    sync(&engine, &h.ws).await;
-    let jobs = open_jobs(&h.ws, &server).await;
+    let SyncedMarket { server, h, engine, jobs, .. } = synced_market(8, 11).await;
     // A bid that reached the marketplace and was shortlisted there, with an
     // edit still queued; a second bid queued only; a draft.
     let sent = draft(&h.ws, &jobs[0], "sent and shortlisted").await;

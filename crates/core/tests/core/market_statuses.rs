@@ -6,15 +6,12 @@
 use bidwell_core::{BidStatus, ErrorCode, NewBid, NewJob};
 use bidwell_marketplace::wire;
 
-use crate::sync::{draft, engine, harness, open_jobs, sim, sync};
+use crate::support::{synced_market, SyncedMarket};
+use crate::sync::{draft, sync};
 
 #[tokio::test]
 async fn a_marketplace_bids_decided_statuses_come_only_from_the_marketplace() {
-    let server = sim(6, 0.0).await;
-    let h = harness(&server.base_url()).await;
-    let engine = engine(21);
-    sync(&engine, &h.ws).await;
-    let jobs = open_jobs(&h.ws, &server).await;
+    let SyncedMarket { server, h, engine, jobs, .. } = synced_market(6, 21).await;
 
     // On its way: queued for the marketplace, not yet sent.
     let bid = draft(&h.ws, &jobs[0], "on its way").await;

@@ -5,7 +5,8 @@
 use bidwell_core::{BidPatch, ErrorCode, NewBid, NewJob};
 use bidwell_marketplace::wire;
 
-use crate::sync::{draft, engine, harness, open_jobs, sim, sync};
+use crate::support::{synced_market, SyncedMarket};
+use crate::sync::{draft, sync};
 
 #[tokio::test]
 async fn a_milestone_percentage_outside_0_to_100_is_refused_by_name() {
@@ -35,11 +36,7 @@ async fn a_milestone_percentage_outside_0_to_100_is_refused_by_name() {
 
 #[tokio::test]
 async fn the_milestone_percentage_is_sent_on_create_and_edit_and_pulled_back() {
-    let server = sim(5, 0.0).await;
-    let h = harness(&server.base_url()).await;
-    let engine = engine(51);
-    sync(&engine, &h.ws).await;
-    let jobs = open_jobs(&h.ws, &server).await;
+    let SyncedMarket { server, h, engine, jobs, .. } = synced_market(5, 51).await;
     let bid = draft(&h.ws, &jobs[0], "with an upfront milestone").await;
     let bid = h.ws.update_bid(bid.meta.id, BidPatch { milestone_percentage: Some(30), ..Default::default() });
     let bid = bid.await.unwrap();

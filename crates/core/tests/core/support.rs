@@ -1,5 +1,6 @@
 //! Shared set-up: a workspace in a temp dir with a fast KDF and a manual
-//! clock, and a marketplace client a test can watch call by call.
+//! clock, a marketplace client a test can watch call by call, and the usual
+//! start of a sync test (a reference marketplace synced once).
 
 use std::future::Future;
 use std::path::{Path, PathBuf};
@@ -7,11 +8,14 @@ use std::sync::Arc;
 
 use async_trait::async_trait;
 use bidwell_core::secret::Passphrase;
-use bidwell_core::sync::{HttpConnector, MarketConnector};
+use bidwell_core::sync::{HttpConnector, MarketConnector, SyncEngine, SyncReport};
 use bidwell_core::vault::{KdfParams, KeyStore, OsKeychain, Protection, Unlock};
-use bidwell_core::{Environment, ManualClock, Workspace};
+use bidwell_core::{Environment, Job, ManualClock, Workspace};
+use bidwell_market_sim::SimServer;
 use bidwell_marketplace::{wire, ApiToken, IdempotencyKey, MarketError, Marketplace, Operation};
 use chrono::TimeZone;
+
+use crate::sync::{engine, harness, open_jobs, sim, sync, Harness};
 
 pub const PASSPHRASE: &str = "correct horse battery staple";
 
@@ -197,4 +201,26 @@ impl MarketConnector for HookedConnector {
         let inner = self.http.connect(url, token)?;
         Ok(Arc::new(HookedMarketplace { inner, hook: self.hook.clone() }))
     }
+}
+
+/// A reference marketplace with `jobs` jobs, a workspace with an account on
+/// it, and an engine (jitter seed `seed`) that has synced once.
+pub struct SyncedMarket {
+    pub server: SimServer,
+    pub h: Harness,
+    pub engine: SyncEngine,
+    /// What the first sync did.
+    pub first_sync: SyncReport,
+    /// The local copies of the jobs still open there, by external id.
+    pub jobs: Vec<Job>,
+}
+
+/// The usual start of a sync test: a fault-free server, the harness, one sync.
+pub async fn synced_market(jobs: usize, seed: u64) -> SyncedMarket {
+    let server = sim(jobs, 0.0).await;
+    let h = harness(&server.base_url()).await;
+    let engine = engine(seed);
+    let first_sync = sync(&engine, &h.ws).await;
+    let jobs = open_jobs(&h.ws, &server).await;
+    SyncedMarket { server, h, engine, first_sync, jobs }
 }

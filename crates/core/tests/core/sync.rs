@@ -19,7 +19,7 @@ use bidwell_marketplace::{wire, ApiToken, Backoff, HttpOptions, MarketError};
 use chrono::TimeZone;
 use rand::{Rng, SeedableRng};
 
-use crate::support::{self, CallHook, HookedConnector};
+use crate::support::{self, synced_market, CallHook, HookedConnector, SyncedMarket};
 
 pub struct Harness {
     pub _dir: tempfile::TempDir,
@@ -189,13 +189,9 @@ async fn assert_local_matches_server(ws: &Workspace, server: &SimServer) {
 
 #[tokio::test]
 async fn a_submitted_bid_leaves_once_and_comes_back_submitted() {
-    let server = sim(20, 0.0).await;
-    let h = harness(&server.base_url()).await;
-    let engine = engine(1);
-    let report = sync(&engine, &h.ws).await;
+    let SyncedMarket { server, h, engine, first_sync: report, jobs } = synced_market(20, 1).await;
     assert_eq!(report.pulled, 20, "the saved search brings every job");
     assert_eq!(all_jobs(&h.ws).await.len(), 20);
-    let jobs = open_jobs(&h.ws, &server).await;
 
     let bid = draft(&h.ws, &jobs[0], "I can do this").await;
     let queued = h.ws.submit_bid(bid.meta.id).await.unwrap();
@@ -228,11 +224,7 @@ async fn a_submitted_bid_leaves_once_and_comes_back_submitted() {
 
 #[tokio::test]
 async fn a_no_op_sync_after_a_full_sync_sends_nothing_and_pulls_nothing() {
-    let server = sim(30, 0.0).await;
-    let h = harness(&server.base_url()).await;
-    let engine = engine(2);
-    sync(&engine, &h.ws).await;
-    let jobs = open_jobs(&h.ws, &server).await;
+    let SyncedMarket { server, h, engine, jobs, .. } = synced_market(30, 2).await;
     let bid = draft(&h.ws, &jobs[0], "once").await;
     h.ws.submit_bid(bid.meta.id).await.unwrap();
     sync(&engine, &h.ws).await;
@@ -253,12 +245,8 @@ async fn a_no_op_sync_after_a_full_sync_sends_nothing_and_pulls_nothing() {
 
 #[tokio::test]
 async fn with_the_server_down_all_session_edits_queue_and_status_says_offline() {
-    let server = sim(10, 0.0).await;
+    let SyncedMarket { server, h, engine, jobs, .. } = synced_market(10, 3).await;
     let port = server.addr().port();
-    let h = harness(&server.base_url()).await;
-    let engine = engine(3);
-    sync(&engine, &h.ws).await;
-    let jobs = open_jobs(&h.ws, &server).await;
     drop(server);
 
     let mut queued = Vec::new();
@@ -357,11 +345,7 @@ async fn retry_after_sets_the_next_attempt_on_the_injected_clock() {
 
 #[tokio::test]
 async fn with_sharing_withdrawn_nothing_is_sent_or_asked_and_changes_wait() {
-    let server = sim(6, 0.0).await;
-    let h = harness(&server.base_url()).await;
-    let engine = engine(5);
-    sync(&engine, &h.ws).await;
-    let jobs = open_jobs(&h.ws, &server).await;
+    let SyncedMarket { server, h, engine, jobs, .. } = synced_market(6, 5).await;
     let bid = draft(&h.ws, &jobs[0], "waits for consent").await;
     h.ws.submit_bid(bid.meta.id).await.unwrap();
     let withdraw = ConsentChange {
@@ -390,14 +374,10 @@ async fn with_sharing_withdrawn_nothing_is_sent_or_asked_and_changes_wait() {
 
 #[tokio::test]
 async fn a_restricted_clients_data_never_appears_in_a_request() {
-    let server = sim(6, 0.0).await;
-    let h = harness(&server.base_url()).await;
-    let engine = engine(5);
-    sync(&engine, &h.ws).await;
+    let SyncedMarket { server, h, engine, jobs, .. } = synced_market(6, 5).await;
     let secret =
         h.ws.create_client(NewClient { name: "Restricted Ltd".into(), ..Default::default() }).await.unwrap().meta.id;
     h.ws.set_client_restricted(secret, true).await.unwrap();
-    let jobs = open_jobs(&h.ws, &server).await;
     h.ws.update_job(jobs[0].meta.id, JobPatch { client_id: Some(Some(secret)), ..Default::default() }).await.unwrap();
     let hidden = draft(&h.ws, &jobs[0], "CONFIDENTIAL-PROPOSAL-7f3a").await;
     let shared = draft(&h.ws, &jobs[1], "an ordinary proposal").await;
@@ -422,11 +402,7 @@ async fn a_restricted_clients_data_never_appears_in_a_request() {
 
 #[tokio::test]
 async fn every_request_carries_gpc_and_lands_in_the_transparency_log() {
-    let server = sim(5, 0.0).await;
-    let h = harness(&server.base_url()).await;
-    let engine = engine(6);
-    sync(&engine, &h.ws).await;
-    let jobs = open_jobs(&h.ws, &server).await;
+    let SyncedMarket { server, h, engine, jobs, .. } = synced_market(5, 6).await;
     let bid = draft(&h.ws, &jobs[0], "logged").await;
     h.ws.submit_bid(bid.meta.id).await.unwrap();
     sync(&engine, &h.ws).await;
@@ -442,11 +418,7 @@ async fn every_request_carries_gpc_and_lands_in_the_transparency_log() {
 
 #[tokio::test]
 async fn an_offline_edit_of_a_bid_changed_on_the_marketplace_becomes_a_conflict() {
-    let server = sim(5, 0.0).await;
-    let h = harness(&server.base_url()).await;
-    let engine = engine(7);
-    sync(&engine, &h.ws).await;
-    let jobs = open_jobs(&h.ws, &server).await;
+    let SyncedMarket { server, h, engine, jobs, .. } = synced_market(5, 7).await;
     let a = draft(&h.ws, &jobs[0], "original a").await.meta.id;
     let b = draft(&h.ws, &jobs[1], "original b").await.meta.id;
     h.ws.submit_bid(a).await.unwrap();
@@ -483,11 +455,7 @@ async fn an_offline_edit_of_a_bid_changed_on_the_marketplace_becomes_a_conflict(
 
 #[tokio::test]
 async fn a_marketplace_status_change_alone_is_no_conflict() {
-    let server = sim(5, 0.0).await;
-    let h = harness(&server.base_url()).await;
-    let engine = engine(8);
-    sync(&engine, &h.ws).await;
-    let jobs = open_jobs(&h.ws, &server).await;
+    let SyncedMarket { server, h, engine, jobs, .. } = synced_market(5, 8).await;
     let a = draft(&h.ws, &jobs[0], "first words").await.meta.id;
     h.ws.submit_bid(a).await.unwrap();
     sync(&engine, &h.ws).await;
@@ -503,11 +471,7 @@ async fn a_marketplace_status_change_alone_is_no_conflict() {
 
 #[tokio::test]
 async fn an_expired_cursor_resyncs_everything_without_duplicates() {
-    let server = sim(250, 0.0).await;
-    let h = harness(&server.base_url()).await;
-    let engine = engine(9);
-    sync(&engine, &h.ws).await;
-    let jobs = open_jobs(&h.ws, &server).await;
+    let SyncedMarket { server, h, engine, jobs, .. } = synced_market(250, 9).await;
     let bid = draft(&h.ws, &jobs[0], "kept once").await.meta.id;
     h.ws.submit_bid(bid).await.unwrap();
     sync(&engine, &h.ws).await;
@@ -524,11 +488,7 @@ async fn an_expired_cursor_resyncs_everything_without_duplicates() {
 
 #[tokio::test]
 async fn a_refused_token_stops_sync_until_a_new_one() {
-    let server = sim(5, 0.0).await;
-    let h = harness(&server.base_url()).await;
-    let engine = engine(10);
-    sync(&engine, &h.ws).await;
-    let jobs = open_jobs(&h.ws, &server).await;
+    let SyncedMarket { server, h, engine, jobs, .. } = synced_market(5, 10).await;
     let bid = draft(&h.ws, &jobs[0], "waits for a token").await.meta.id;
     h.ws.submit_bid(bid).await.unwrap();
     h.ws.set_market_token(h.account, ApiToken::new("revoked".into())).await.unwrap();

@@ -6,14 +6,12 @@ use std::sync::atomic::AtomicBool;
 
 use bidwell_core::sync::SyncReport;
 
-use crate::sync::{draft, engine, harness, open_jobs, sim, sync};
+use crate::support::{synced_market, SyncedMarket};
+use crate::sync::{draft, engine, sync};
 
 #[tokio::test]
 async fn two_syncs_at_once_run_one_pass_and_create_each_bid_once() {
-    let server = sim(8, 0.0).await;
-    let h = harness(&server.base_url()).await;
-    sync(&engine(41), &h.ws).await;
-    let jobs = open_jobs(&h.ws, &server).await;
+    let SyncedMarket { server, h, jobs, .. } = synced_market(8, 41).await;
     let mut proposals = Vec::new();
     for (i, job) in jobs.iter().take(4).enumerate() {
         let bid = draft(&h.ws, job, &format!("single-flight bid {i}")).await;
