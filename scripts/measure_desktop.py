@@ -156,6 +156,10 @@ def main() -> None:
     visit_every_screen(seconds_each=2.0)
     time.sleep(args.settle)
     used_pss, used_procs = pss_kib(proc.pid)
+    # After a quiet minute the app gives back its database caches (Session::
+    # release_memory_if_quiet, checked every 30 s by the idle timer).
+    time.sleep(60 + 30 + args.settle)
+    quiet_pss, quiet_procs = pss_kib(proc.pid)
     stop(proc)
     profile.cleanup()
 
@@ -176,6 +180,10 @@ def main() -> None:
     print(
         f"idle PSS: bidwell after visiting every screen {mib(used_pss):.0f} MiB "
         f"({', '.join(used_procs)}), ratio {used_pss / baseline_pss:.2f}"
+    )
+    print(
+        f"idle PSS: bidwell after that and a quiet minute {mib(quiet_pss):.0f} MiB "
+        f"({', '.join(quiet_procs)}), ratio {quiet_pss / baseline_pss:.2f}"
     )
 
 

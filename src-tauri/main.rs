@@ -204,8 +204,11 @@ where
 
 async fn lock_when_idle(handle: AppHandle) {
     run_every(IDLE_CHECK, handle, |handle| async move {
-        if let Ok(true) = handle.state::<Session>().enforce_idle_lock().await {
+        let session = handle.state::<Session>();
+        if let Ok(true) = session.enforce_idle_lock().await {
             let _ = handle.emit("session-locked", ());
+        } else if let Err(e) = session.release_memory_if_quiet().await {
+            log::warn!("could not release cache memory: {:?}", e.code());
         }
         handle
     })

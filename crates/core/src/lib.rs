@@ -33,7 +33,7 @@ pub use money::Money;
 pub use preferences::{Preferences, Theme};
 pub use recovery_confirmation::{RecoveryKeyOrigin, UnconfirmedRecoveryKey};
 pub use search::SearchHit;
-pub use session::{Session, SessionState};
+pub use session::{Session, SessionState, QUIET_AFTER};
 pub use store::*;
 pub use workspace::{data_dir, DoctorReport, Environment, Workspace, WorkspacePaths, WorkspaceState};
 

@@ -30,18 +30,30 @@ pub struct SessionState {
     pub unconfirmed_recovery_key: Option<UnconfirmedRecoveryKey>,
 }
 
+/// How long without use counts as a quiet spell, for giving memory back.
+pub const QUIET_AFTER: Duration = Duration::minutes(1);
+
 pub struct Session {
     dir: PathBuf,
     env: Environment,
     open: RwLock<Option<Workspace>>,
     last_used: Mutex<DateTime<Utc>>,
+    /// When the caches were last given back (see `release_memory_if_quiet`).
+    released_at: Mutex<Option<DateTime<Utc>>>,
     demo: Option<Arc<dyn DemoMarketHost>>,
 }
 
 impl Session {
     pub fn new(dir: PathBuf, env: Environment) -> Self {
         let now = env.clock.now();
-        Session { dir, env, open: RwLock::new(None), last_used: Mutex::new(now), demo: None }
+        Session {
+            dir,
+            env,
+            open: RwLock::new(None),
+            last_used: Mutex::new(now),
+            released_at: Mutex::new(None),
+            demo: None,
+        }
     }
 
     /// Lets this session run the demo marketplace on `host`.
@@ -198,6 +210,27 @@ impl Session {
             return Ok(false);
         }
         Ok(self.lock_if_idle(Duration::minutes(minutes.into())).await)
+    }
+
+    /// The idle timer calls this too: after [`QUIET_AFTER`] without use, gives
+    /// back the memory the database connections cache (a busy screen can
+    /// leave 30-60 MB there), once per quiet spell; says whether it did.
+    /// Not counted as use.
+    pub async fn release_memory_if_quiet(&self) -> Result<bool> {
+        let last_used = *self.last_used.lock().await;
+        if self.env.clock.now() - last_used < QUIET_AFTER {
+            return Ok(false);
+        }
+        let mut released_at = self.released_at.lock().await;
+        if released_at.is_some_and(|at| at >= last_used) {
+            return Ok(false);
+        }
+        match self.open.read().await.as_ref() {
+            Some(workspace) => workspace.release_cache_memory().await?,
+            None => return Ok(false),
+        }
+        *released_at = Some(self.env.clock.now());
+        Ok(true)
     }
 
     /// Task reminders that came due, for the shell's notifications; none while

@@ -475,6 +475,12 @@ impl Workspace {
         Ok(findings)
     }
 
+    /// Gives back the memory the database connections cache; the next reads
+    /// fill it again. For quiet spells (see `Session::release_memory_if_quiet`).
+    pub async fn release_cache_memory(&self) -> Result<()> {
+        db::release_cache_memory(&self.pool().await).await
+    }
+
     /// Whether an integrity check is reading the database now.
     pub fn is_checking_integrity(&self) -> bool {
         self.long_reads.running()

@@ -78,3 +78,35 @@ async fn preferences_persist_and_drive_the_idle_lock() {
     session.unlock(Unlock::Passphrase(passphrase())).await.unwrap();
     assert_eq!(session.workspace().await.unwrap().preferences().await.unwrap(), mine, "preferences were not kept");
 }
+
+#[tokio::test]
+async fn cache_memory_is_given_back_once_per_quiet_spell_and_reads_go_on() {
+    let dir = tempfile::tempdir().unwrap();
+    let clock = Arc::new(ManualClock::new(chrono::Utc.with_ymd_and_hms(2026, 11, 1, 9, 0, 0).unwrap()));
+    let env = Environment { clock: clock.clone(), keychain: Arc::new(NoKeychain), kdf: KdfParams::light() };
+    let session = Session::new(dir.path().to_path_buf(), env);
+    assert!(!session.release_memory_if_quiet().await.unwrap(), "released with no workspace open");
+    session.create("Studio", Protection::Passphrase(passphrase())).await.unwrap();
+    let id = {
+        let ws = session.workspace().await.unwrap();
+        ws.create_client(NewClient { name: "Ada".into(), ..Default::default() }).await.unwrap().meta.id
+    };
+
+    clock.advance(QUIET_AFTER - Duration::seconds(1));
+    assert!(!session.release_memory_if_quiet().await.unwrap(), "released while in use");
+    clock.advance(Duration::seconds(1));
+    assert!(session.release_memory_if_quiet().await.unwrap(), "not released after a quiet minute");
+    clock.advance(QUIET_AFTER * 5);
+    assert!(!session.release_memory_if_quiet().await.unwrap(), "released twice in one quiet spell");
+
+    // Use starts a new spell; the data reads as before.
+    assert_eq!(session.workspace().await.unwrap().client(id).await.unwrap().name, "Ada");
+    assert!(!session.release_memory_if_quiet().await.unwrap());
+    clock.advance(QUIET_AFTER);
+    assert!(session.release_memory_if_quiet().await.unwrap(), "not released in the next quiet spell");
+    assert_eq!(session.workspace().await.unwrap().client(id).await.unwrap().name, "Ada");
+
+    session.lock().await;
+    clock.advance(QUIET_AFTER * 2);
+    assert!(!session.release_memory_if_quiet().await.unwrap(), "released while locked");
+}
