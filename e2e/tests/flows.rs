@@ -155,6 +155,31 @@ async fn first_run_then_client_and_project_lock_unlock_and_relaunch() {
     app.close().await;
 }
 
+/// A board column holding more than 50 bids shows 50 cards and a "Show more"
+/// that shows the rest (up to twice as many).
+async fn longest_column_shows_fifty_then_more(app: &App) {
+    let mut longest = ("", 0usize);
+    for status in ["draft", "queued", "submitted", "shortlisted", "awarded", "rejected", "withdrawn", "failed"] {
+        let Ok(count) = app.client().find(Locator::Css(&format!("#col-{status} .count"))).await else { continue };
+        let count: usize = count.text().await.unwrap().trim().parse().unwrap();
+        if count > longest.1 {
+            longest = (status, count);
+        }
+    }
+    let (status, count) = longest;
+    assert!(count > 50, "the sample data has no column over 50 bids (largest: {status}, {count})");
+    let cards = format!("section[aria-labelledby='col-{status}'] li");
+    let shown = app.client().find_all(Locator::Css(&cards)).await.unwrap().len();
+    assert_eq!(shown, 50, "the {status} column shows {shown} of {count} cards");
+    element(app, &format!("section[aria-labelledby='col-{status}'] button[aria-label^='Show more']"))
+        .await
+        .click()
+        .await
+        .unwrap();
+    let shown = app.client().find_all(Locator::Css(&cards)).await.unwrap().len();
+    assert_eq!(shown, count.min(100), "after Show more the {status} column shows {shown} of {count} cards");
+}
+
 const RECOVERY_BANNER: &str = "[data-testid=recovery-key-unconfirmed]";
 
 async fn banners(app: &App) -> usize {
@@ -299,6 +324,7 @@ async fn try_with_sample_data_fills_every_screen_and_bids_on_the_demo_marketplac
     press(&app, "Bids").await;
     app.find_text("Shortlisted").await;
     app.screenshot("12-sample-bids").await;
+    longest_column_shows_fifty_then_more(&app).await;
 
     // Continue started the first sync: the demo's jobs are in the feed.
     app.find_text("Synced just now · 0 queued").await;
