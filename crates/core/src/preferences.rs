@@ -4,6 +4,7 @@
 use serde::{Deserialize, Serialize};
 
 use crate::error::{Error, Result};
+use crate::store::settings;
 use crate::Workspace;
 
 const KEY: &str = "preferences";
@@ -34,10 +35,7 @@ impl Default for Preferences {
 
 impl Workspace {
     pub async fn preferences(&self) -> Result<Preferences> {
-        let stored: Option<String> = sqlx::query_scalar("SELECT value FROM settings WHERE key = ?")
-            .bind(KEY)
-            .fetch_optional(&self.pool().await)
-            .await?;
+        let stored = settings::get(&self.pool().await, KEY).await?;
         // A value written by a newer or older version falls back field by field.
         Ok(stored.and_then(|s| serde_json::from_str(&s).ok()).unwrap_or_default())
     }
@@ -47,15 +45,7 @@ impl Workspace {
             return Err(Error::validation("idle_lock_minutes", "is at most 1440 (a day)"));
         }
         let value = serde_json::to_string(preferences).map_err(|e| Error::validation("preferences", e.to_string()))?;
-        sqlx::query(
-            "INSERT INTO settings (key, value, updated_at) VALUES (?, ?, ?) \
-             ON CONFLICT (key) DO UPDATE SET value = excluded.value, updated_at = excluded.updated_at",
-        )
-        .bind(KEY)
-        .bind(value)
-        .bind(self.now())
-        .execute(&self.pool().await)
-        .await?;
+        settings::put(&self.pool().await, KEY, &value, self.now()).await?;
         Ok(preferences.clone())
     }
 }

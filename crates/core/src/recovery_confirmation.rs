@@ -28,6 +28,7 @@ use serde::{Deserialize, Serialize};
 use sqlx::SqliteConnection;
 
 use crate::error::Result;
+use crate::store::settings;
 use crate::Workspace;
 
 const KEY: &str = "vault.recovery_key_unconfirmed";
@@ -63,7 +64,7 @@ pub struct UnconfirmedRecoveryKey {
 
 /// The stored value as it is, for putting it back after a failed rotation.
 pub(crate) async fn stored(conn: &mut SqliteConnection) -> Result<Option<String>> {
-    Ok(sqlx::query_scalar("SELECT value FROM settings WHERE key = ?").bind(KEY).fetch_optional(conn).await?)
+    settings::get(conn, KEY).await
 }
 
 /// Records that the current recovery key is not confirmed as saved.
@@ -75,22 +76,9 @@ pub(crate) async fn mark(conn: &mut SqliteConnection, origin: RecoveryKeyOrigin,
 /// Writes `value` (a stored value from [`stored`]) back, or removes the row.
 pub(crate) async fn put(conn: &mut SqliteConnection, value: Option<String>, now: DateTime<Utc>) -> Result<()> {
     match value {
-        Some(value) => {
-            sqlx::query(
-                "INSERT INTO settings (key, value, updated_at) VALUES (?, ?, ?) \
-                 ON CONFLICT (key) DO UPDATE SET value = excluded.value, updated_at = excluded.updated_at",
-            )
-            .bind(KEY)
-            .bind(value)
-            .bind(now)
-            .execute(conn)
-            .await?;
-        }
-        None => {
-            sqlx::query("DELETE FROM settings WHERE key = ?").bind(KEY).execute(conn).await?;
-        }
+        Some(value) => settings::put(conn, KEY, &value, now).await,
+        None => settings::remove(conn, KEY).await,
     }
-    Ok(())
 }
 
 impl Workspace {

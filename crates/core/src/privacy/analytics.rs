@@ -10,6 +10,7 @@ use sqlx::SqliteConnection;
 
 use super::consent::{self, ConsentChange, ConsentMethod, ConsentPurpose};
 use crate::error::{Error, Result};
+use crate::store::settings;
 use crate::Workspace;
 
 /// Set by an opt-out until the shell has cleared the webview's storage.
@@ -37,15 +38,7 @@ pub struct UsageCount {
 /// Empties the queue and asks for the webview to be cleared (an opt-out).
 pub(crate) async fn stop(conn: &mut SqliteConnection, now: DateTime<Utc>) -> Result<()> {
     sqlx::query("DELETE FROM analytics_queue").execute(&mut *conn).await?;
-    sqlx::query(
-        "INSERT INTO settings (key, value, updated_at) VALUES (?, 'true', ?) \
-         ON CONFLICT (key) DO UPDATE SET value = excluded.value, updated_at = excluded.updated_at",
-    )
-    .bind(CLEAR_WEBVIEW_KEY)
-    .bind(now)
-    .execute(conn)
-    .await?;
-    Ok(())
+    settings::put(conn, CLEAR_WEBVIEW_KEY, "true", now).await
 }
 
 pub(crate) async fn enabled(conn: &mut SqliteConnection) -> Result<bool> {
@@ -87,17 +80,14 @@ impl Workspace {
     pub async fn analytics_status(&self) -> Result<AnalyticsStatus> {
         let mut conn = self.pool().await.acquire().await?;
         let queued: i64 = sqlx::query_scalar("SELECT count(*) FROM analytics_queue").fetch_one(&mut *conn).await?;
-        let clear: Option<String> = sqlx::query_scalar("SELECT value FROM settings WHERE key = ?")
-            .bind(CLEAR_WEBVIEW_KEY)
-            .fetch_optional(&mut *conn)
-            .await?;
+        let clear = settings::get(&mut *conn, CLEAR_WEBVIEW_KEY).await?;
         Ok(AnalyticsStatus { enabled: enabled(&mut conn).await?, queued, clear_webview_storage: clear.is_some() })
     }
 
     /// The shell cleared the webview's storage and cookies after an opt-out;
     /// returns the status that no longer asks for it.
     pub async fn webview_storage_cleared(&self) -> Result<AnalyticsStatus> {
-        sqlx::query("DELETE FROM settings WHERE key = ?").bind(CLEAR_WEBVIEW_KEY).execute(&self.pool().await).await?;
+        settings::remove(&self.pool().await, CLEAR_WEBVIEW_KEY).await?;
         self.analytics_status().await
     }
 

@@ -10,6 +10,7 @@ use serde::{Deserialize, Serialize};
 use crate::audit;
 use crate::error::{Error, Result};
 use crate::store::purge::purge_in;
+use crate::store::settings;
 use crate::store::PurgeReport;
 use crate::Workspace;
 
@@ -63,38 +64,22 @@ pub struct RetentionSummary {
     pub purged: PurgeReport,
 }
 
-async fn setting(pool: &sqlx::SqlitePool, key: &str) -> Result<Option<String>> {
-    Ok(sqlx::query_scalar("SELECT value FROM settings WHERE key = ?").bind(key).fetch_optional(pool).await?)
-}
-
-async fn put_setting(conn: &mut sqlx::SqliteConnection, key: &str, value: &str, now: DateTime<Utc>) -> Result<()> {
-    sqlx::query(
-        "INSERT INTO settings (key, value, updated_at) VALUES (?, ?, ?) \
-         ON CONFLICT (key) DO UPDATE SET value = excluded.value, updated_at = excluded.updated_at",
-    )
-    .bind(key)
-    .bind(value)
-    .bind(now)
-    .execute(conn)
-    .await?;
-    Ok(())
-}
-
 /// Retention runs by itself at most this often.
 const RUN_EVERY_HOURS: i64 = 24;
 
 impl Workspace {
     pub async fn retention(&self) -> Result<RetentionStatus> {
         let pool = self.pool().await;
-        let rules = setting(&pool, RULES_KEY).await?.and_then(|s| serde_json::from_str(&s).ok()).unwrap_or_default();
-        let last_run_at = setting(&pool, LAST_RUN_KEY).await?.and_then(|s| s.parse().ok());
+        let rules =
+            settings::get(&pool, RULES_KEY).await?.and_then(|s| serde_json::from_str(&s).ok()).unwrap_or_default();
+        let last_run_at = settings::get(&pool, LAST_RUN_KEY).await?.and_then(|s| s.parse().ok());
         Ok(RetentionStatus { rules, last_run_at })
     }
 
     pub async fn set_retention(&self, rules: &RetentionRules) -> Result<RetentionStatus> {
         rules.check()?;
         let value = serde_json::to_string(rules).map_err(|e| Error::validation("rules", e.to_string()))?;
-        put_setting(&mut *self.pool().await.acquire().await?, RULES_KEY, &value, self.now()).await?;
+        settings::put(&self.pool().await, RULES_KEY, &value, self.now()).await?;
         self.retention().await
     }
 
@@ -133,7 +118,7 @@ impl Workspace {
         }
         purged.kept += erased.kept;
         let blocked = purged.blocked + erased.blocked;
-        put_setting(&mut tx, LAST_RUN_KEY, &now.to_rfc3339(), now).await?;
+        settings::put(&mut *tx, LAST_RUN_KEY, &now.to_rfc3339(), now).await?;
         audit::append(
             &mut tx,
             now,

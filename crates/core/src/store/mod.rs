@@ -5,6 +5,7 @@ pub(crate) mod bulk;
 pub(crate) mod db;
 pub(crate) mod long_read;
 pub mod record;
+pub(crate) mod settings;
 
 mod activities;
 mod bids;

@@ -4,6 +4,7 @@ use chrono::{DateTime, Utc};
 use serde::{Deserialize, Serialize};
 
 use super::record::{self, Binds, Page, PageRequest, Record};
+use super::settings;
 use super::{ensure_subject, patch};
 use crate::domain::{check, EntityKind, Meta, Subject, Task};
 use crate::error::{Error, Result};
@@ -95,11 +96,8 @@ impl Workspace {
     pub async fn take_due_reminders(&self) -> Result<Vec<Task>> {
         let now = self.now();
         let mut tx = self.pool().await.begin().await?;
-        let swept: Option<DateTime<Utc>> = sqlx::query_scalar("SELECT value FROM settings WHERE key = ?")
-            .bind(REMINDERS_SWEPT_KEY)
-            .fetch_optional(&mut *tx)
-            .await?
-            .and_then(|v: String| v.parse().ok());
+        let swept: Option<DateTime<Utc>> =
+            settings::get(&mut *tx, REMINDERS_SWEPT_KEY).await?.and_then(|v| v.parse().ok());
         let since = swept.unwrap_or(now - chrono::Duration::hours(FIRST_SWEEP_LOOKBACK_HOURS));
         let due: Vec<Task> = sqlx::query_as(
             "SELECT * FROM tasks WHERE deleted_at IS NULL AND done_at IS NULL \
@@ -110,15 +108,7 @@ impl Workspace {
         .bind(now)
         .fetch_all(&mut *tx)
         .await?;
-        sqlx::query(
-            "INSERT INTO settings (key, value, updated_at) VALUES (?, ?, ?) \
-             ON CONFLICT (key) DO UPDATE SET value = excluded.value, updated_at = excluded.updated_at",
-        )
-        .bind(REMINDERS_SWEPT_KEY)
-        .bind(now.to_rfc3339())
-        .bind(now)
-        .execute(&mut *tx)
-        .await?;
+        settings::put(&mut *tx, REMINDERS_SWEPT_KEY, &now.to_rfc3339(), now).await?;
         tx.commit().await?;
         Ok(due)
     }

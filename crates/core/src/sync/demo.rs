@@ -17,6 +17,7 @@ use super::accounts::MarketAccount;
 use crate::error::{Error, Result};
 use crate::id::Id;
 use crate::privacy::ConsentMethod;
+use crate::store::settings;
 use crate::Workspace;
 
 /// The account's name, as Settings → Marketplaces shows it.
@@ -104,15 +105,7 @@ impl Workspace {
         let connected = async {
             let account = self.add_market_account(DEMO_MARKET_NAME, &url, token, ConsentMethod::Ui).await?;
             self.add_saved_search(account.id, "All demo jobs", None, Vec::new()).await?;
-            sqlx::query(
-                "INSERT INTO settings (key, value, updated_at) VALUES (?, ?, ?) \
-                 ON CONFLICT (key) DO UPDATE SET value = excluded.value, updated_at = excluded.updated_at",
-            )
-            .bind(DEMO_ACCOUNT_SETTING)
-            .bind(account.id.to_string())
-            .bind(self.now())
-            .execute(&self.pool().await)
-            .await?;
+            settings::put(&self.pool().await, DEMO_ACCOUNT_SETTING, &account.id.to_string(), self.now()).await?;
             Ok::<_, Error>(account)
         };
         match connected.await {
@@ -131,13 +124,9 @@ impl Workspace {
     pub async fn resume_demo_market(&self, host: &dyn DemoMarketHost) -> Result<Option<MarketAccount>> {
         let Some(id) = self.demo_market_account().await? else {
             let pool = self.pool().await;
-            let was: Option<String> = sqlx::query_scalar("SELECT value FROM settings WHERE key = ?")
-                .bind(DEMO_ACCOUNT_SETTING)
-                .fetch_optional(&pool)
-                .await?;
-            if was.is_some() {
+            if settings::get(&pool, DEMO_ACCOUNT_SETTING).await?.is_some() {
                 remove_if_present(&self.demo_state_file())?;
-                sqlx::query("DELETE FROM settings WHERE key = ?").bind(DEMO_ACCOUNT_SETTING).execute(&pool).await?;
+                settings::remove(&pool, DEMO_ACCOUNT_SETTING).await?;
             }
             return Ok(None);
         };
