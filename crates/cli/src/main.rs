@@ -16,7 +16,7 @@ use bidwell_core::vault::Protection;
 use bidwell_core::*;
 use clap::Parser;
 use input::{amount, clearable, date, id, opt_id, page, parsed, subject, time};
-use output::Output;
+use output::{say, Output};
 use unlock::Credentials;
 
 fn main() -> ExitCode {
@@ -79,7 +79,7 @@ async fn init_workspace(
     let (ws, recovery) = Workspace::create(dir, &init.name, protection, env).await?;
     let paths = ws.paths().clone();
     if out.json {
-        println!(
+        say!(
             "{}",
             serde_json::json!({
                 "data_dir": paths.dir,
@@ -88,13 +88,13 @@ async fn init_workspace(
             })
         );
     } else {
-        println!("Created workspace \"{}\" in {}", init.name, paths.dir.display());
-        println!();
-        println!("Recovery key (shown once; write it down and keep it apart from this computer):");
-        println!();
-        println!("    {}", recovery.expose_for_display());
-        println!();
-        println!("It opens the workspace if the passphrase or keychain entry is ever lost.");
+        say!("Created workspace \"{}\" in {}", init.name, paths.dir.display());
+        say!();
+        say!("Recovery key (shown once; write it down and keep it apart from this computer):");
+        say!();
+        say!("    {}", recovery.expose_for_display());
+        say!();
+        say!("It opens the workspace if the passphrase or keychain entry is ever lost.");
     }
     let confirmed = confirm_once_printed(&ws).await;
     ws.lock().await;
@@ -126,15 +126,15 @@ async fn dispatch(ws: &Workspace, command: Command, creds: &mut Credentials, out
             report.integrity = Some(ws.check_integrity().await?);
             out.record(&report);
             if let (false, Some(unconfirmed)) = (out.json, &report.unconfirmed_recovery_key) {
-                println!();
-                println!(
+                say!();
+                say!(
                     "The recovery key was never confirmed as saved{}.",
                     match unconfirmed.origin.previous_key_revoked() {
                         true => ", and the previous one no longer opens this workspace",
                         false => "",
                     }
                 );
-                println!("Run `bidwell key rotate` to make a new one, and keep it apart from this computer.");
+                say!("Run `bidwell key rotate` to make a new one, and keep it apart from this computer.");
             }
         }
         Command::Client(cmd) => client(ws, cmd, out).await?,
@@ -158,33 +158,33 @@ async fn dispatch(ws: &Workspace, command: Command, creds: &mut Credentials, out
             if out.json {
                 out.record(&report);
             } else if report.total == 0 {
-                println!("Nothing was deleted more than {older_than_days} days ago.");
+                say!("Nothing was deleted more than {older_than_days} days ago.");
             } else {
                 let parts: Vec<String> = report.removed.iter().map(|(kind, n)| format!("{n} {kind}")).collect();
-                println!("Removed for good: {}.", parts.join(", "));
+                say!("Removed for good: {}.", parts.join(", "));
             }
         }
         Command::Passphrase(PassphraseCmd::Change { new_passphrase_stdin }) => {
             let new = creds.new_passphrase(new_passphrase_stdin, "BIDWELL_NEW_PASSPHRASE")?;
             ws.change_passphrase(&new).await?;
             if out.json {
-                println!("{}", serde_json::json!({ "status": "passphrase_changed" }));
+                say!("{}", serde_json::json!({ "status": "passphrase_changed" }));
             } else {
-                println!("Passphrase changed.");
+                say!("Passphrase changed.");
             }
         }
         Command::Key(KeyCmd::Rotate) => {
             let recovery = ws.rotate_key().await?;
             if out.json {
-                println!(
+                say!(
                     "{}",
                     serde_json::json!({ "status": "key_rotated", "recovery_key": recovery.expose_for_display() })
                 );
             } else {
-                println!("The database is now encrypted under a new key.");
-                println!("New recovery key (the old one no longer works):");
-                println!();
-                println!("    {}", recovery.expose_for_display());
+                say!("The database is now encrypted under a new key.");
+                say!("New recovery key (the old one no longer works):");
+                say!();
+                say!("    {}", recovery.expose_for_display());
             }
             confirm_once_printed(ws).await?;
         }
@@ -252,7 +252,7 @@ async fn export(ws: &Workspace, args: ExportArgs, creds: &mut Credentials, out: 
         if out.json {
             out.record(&summary);
         } else {
-            println!("Wrote {} cards to {}.", summary.cards, summary.path.display());
+            say!("Wrote {} cards to {}.", summary.cards, summary.path.display());
         }
         return Ok(());
     }
@@ -266,7 +266,7 @@ async fn export(ws: &Workspace, args: ExportArgs, creds: &mut Credentials, out: 
     if out.json {
         out.record(&summary);
     } else {
-        println!(
+        say!(
             "Wrote {} records ({} files{}) to {}.",
             summary.counts.total(),
             summary.files,
@@ -309,9 +309,9 @@ async fn import(ws: &Workspace, args: ImportArgs, creds: &mut Credentials, out: 
         .collect();
         let what = if parts.is_empty() { "nothing".to_string() } else { parts.join(", ") };
         if summary.dry_run {
-            println!("Checked: the file is fine and would import {what}. Nothing was written.");
+            say!("Checked: the file is fine and would import {what}. Nothing was written.");
         } else {
-            println!("Imported {what}.");
+            say!("Imported {what}.");
         }
     }
     Ok(())
@@ -732,13 +732,17 @@ async fn market(ws: &Workspace, cmd: MarketCmd, creds: &mut Credentials, out: &O
                     return Err(Error::validation("yes", "no terminal to confirm on: pass --yes to disconnect"));
                 }
                 let plan = ws.market_account_removal_preview(account).await?;
-                println!(
+                say!(
                     "Disconnecting {}: {} queued change(s) will never be sent; {} job(s), {} bid(s) and {} \
                      milestone(s) stay here as your own records.",
-                    plan.name, plan.unsent_changes, plan.kept_jobs, plan.kept_bids, plan.kept_milestones
+                    plan.name,
+                    plan.unsent_changes,
+                    plan.kept_jobs,
+                    plan.kept_bids,
+                    plan.kept_milestones
                 );
                 if !crate::privacy::confirm_on_terminal("Disconnect this marketplace?", "disconnect")? {
-                    println!("Nothing was changed.");
+                    say!("Nothing was changed.");
                     return Ok(());
                 }
             }

@@ -1,8 +1,37 @@
 //! Printing results: compact JSON with `--json`, short readable text otherwise.
 
+use std::io::Write;
+
 use bidwell_core::*;
 use serde::Serialize;
 use serde_json::Value;
+
+/// `println!` for the command's output. A reader that stops early
+/// (`bidwell client list | head`) ends the command as it ends a Unix filter,
+/// with status 141 (128 + SIGPIPE) and no panic.
+macro_rules! say {
+    () => {
+        $crate::output::write_line(format_args!(""))
+    };
+    ($($arg:tt)*) => {
+        $crate::output::write_line(format_args!($($arg)*))
+    };
+}
+pub(crate) use say;
+
+/// The status a shell reports for a process ended by SIGPIPE.
+const READER_GONE: i32 = 128 + 13;
+
+pub fn write_line(line: std::fmt::Arguments<'_>) {
+    let mut out = std::io::stdout().lock();
+    if let Err(e) = out.write_fmt(line).and_then(|()| out.write_all(b"\n")) {
+        if e.kind() == std::io::ErrorKind::BrokenPipe {
+            std::process::exit(READER_GONE);
+        }
+        eprintln!("error: could not write the output: {e}");
+        std::process::exit(1);
+    }
+}
 
 pub struct Output {
     pub json: bool,
@@ -97,58 +126,58 @@ impl Output {
     pub fn record<T: Serialize>(&self, value: &T) {
         let value = serde_json::to_value(value).unwrap_or(Value::Null);
         if self.json {
-            println!("{value}");
+            say!("{value}");
             return;
         }
         if let Value::Object(map) = value {
             for (key, v) in map {
                 match v {
                     Value::Null => {}
-                    Value::String(s) => println!("{key}: {s}"),
+                    Value::String(s) => say!("{key}: {s}"),
                     Value::Array(items) if items.is_empty() => {}
-                    other => println!("{key}: {other}"),
+                    other => say!("{key}: {other}"),
                 }
             }
         } else {
-            println!("{value}");
+            say!("{value}");
         }
     }
 
     pub fn page<T: Serialize + Line>(&self, page: &Page<T>) {
         if self.json {
-            println!("{}", serde_json::to_value(page).unwrap_or(Value::Null));
+            say!("{}", serde_json::to_value(page).unwrap_or(Value::Null));
             return;
         }
         if page.items.is_empty() {
-            println!("(none)");
+            say!("(none)");
         }
         for item in &page.items {
-            println!("{}", item.line());
+            say!("{}", item.line());
         }
         if let Some(next) = &page.next {
-            println!("more: --after {next}");
+            say!("more: --after {next}");
         }
     }
 
     pub fn hits(&self, hits: &[SearchHit]) {
         if self.json {
-            println!("{}", serde_json::to_value(hits).unwrap_or(Value::Null));
+            say!("{}", serde_json::to_value(hits).unwrap_or(Value::Null));
             return;
         }
         if hits.is_empty() {
-            println!("no matches");
+            say!("no matches");
         }
         for hit in hits {
-            println!("{}", hit.line());
+            say!("{}", hit.line());
         }
     }
 
     /// The result of a command with no record to show.
     pub fn done(&self, kind: EntityKind, id: Id, what: &str) {
         if self.json {
-            println!("{}", serde_json::json!({ "id": id, "kind": kind, "status": what }));
+            say!("{}", serde_json::json!({ "id": id, "kind": kind, "status": what }));
         } else {
-            println!("{kind} {id} {what}");
+            say!("{kind} {id} {what}");
         }
     }
 

@@ -8,7 +8,7 @@ use bidwell_core::*;
 
 use crate::args::{AuditCmd, ConsentArgs, ConsentCmd, PrivacyCmd, RetentionCmd};
 use crate::input::{id, opt_id, parsed};
-use crate::output::Output;
+use crate::output::{say, Output};
 
 /// Asks `question` on the terminal; without one, refuses and says to pass
 /// --yes to `action`.
@@ -26,10 +26,10 @@ pub(crate) fn confirm_on_terminal(question: &str, action: &str) -> Result<bool> 
 fn print_plan(plan: &ErasurePlan, done: bool) {
     let deleted: Vec<String> = plan.deleted.iter().map(|(kind, n)| format!("{n} {kind}")).collect();
     let verb = if done { "Deleted" } else { "Will delete" };
-    println!("{verb}: {}; {} consent record(s).", deleted.join(", "), plan.consents_deleted);
+    say!("{verb}: {}; {} consent record(s).", deleted.join(", "), plan.consents_deleted);
     for kept in &plan.kept {
         let how = if done { "Kept, anonymized" } else { "Will keep, anonymized" };
-        println!("{how}: {} {} ({} {}): {}", kept.kind, kept.id, kept.status, kept.currency, kept.explanation);
+        say!("{how}: {} {} ({} {}): {}", kept.kind, kept.id, kept.status, kept.currency, kept.explanation);
     }
 }
 
@@ -40,7 +40,7 @@ pub async fn erase_client(ws: &Workspace, text: &str, yes: bool, out: &Output) -
         if plan.blockers.is_empty() {
             print_plan(&plan, false);
             if !confirm_on_terminal("Erase this client for good? This cannot be undone.", "erase")? {
-                println!("Nothing was erased.");
+                say!("Nothing was erased.");
                 return Ok(());
             }
         }
@@ -60,9 +60,9 @@ pub fn wipe(dir: &std::path::Path, confirm: &str, out: &Output) -> Result<()> {
     if out.json {
         out.record(&report);
     } else {
-        println!("The key was destroyed and {} file(s) removed.", report.removed_files.len());
+        say!("The key was destroyed and {} file(s) removed.", report.removed_files.len());
         if report.keychain_entry_removed {
-            println!("The keychain entry was deleted.");
+            say!("The keychain entry was deleted.");
         }
     }
     Ok(())
@@ -86,9 +86,9 @@ pub async fn wipe_asking_marketplaces(ws: Workspace, confirm: &str, out: &Output
     if out.json {
         out.record(&serde_json::json!({ "erasure_requests": outcomes, "wipe": report }));
     } else {
-        println!("The key was destroyed and {} file(s) removed.", report.removed_files.len());
+        say!("The key was destroyed and {} file(s) removed.", report.removed_files.len());
         if report.keychain_entry_removed {
-            println!("The keychain entry was deleted.");
+            say!("The keychain entry was deleted.");
         }
     }
     Ok(())
@@ -96,15 +96,15 @@ pub async fn wipe_asking_marketplaces(ws: Workspace, confirm: &str, out: &Output
 
 fn print_erasure_outcomes(outcomes: &[bidwell_core::sync::ErasureRequestOutcome]) {
     if outcomes.is_empty() {
-        println!("No marketplace is connected; there was nobody to ask.");
+        say!("No marketplace is connected; there was nobody to ask.");
     }
     for o in outcomes {
         match (&o.receipt_id, &o.reason) {
             (Some(receipt), _) if o.accepted => {
-                println!("{} ({}): accepted, reference {receipt}", o.account_name, o.account_id)
+                say!("{} ({}): accepted, reference {receipt}", o.account_name, o.account_id)
             }
             (_, reason) => {
-                println!("{} ({}): failed: {}", o.account_name, o.account_id, reason.as_deref().unwrap_or("no answer"))
+                say!("{} ({}): failed: {}", o.account_name, o.account_id, reason.as_deref().unwrap_or("no answer"))
             }
         }
     }
@@ -136,7 +136,7 @@ pub async fn erase_request(ws: &Workspace, account: Option<&str>, out: &Output) 
 fn note_marketplace_choice(row: ConsentRecord, out: &Output) {
     out.record(&row);
     if !out.json && row.purpose == ConsentPurpose::MarketplaceMarketing {
-        println!("Connected marketplaces get this choice with the next sync.");
+        say!("Connected marketplaces get this choice with the next sync.");
     }
 }
 
@@ -163,7 +163,7 @@ pub async fn consent(ws: &Workspace, cmd: ConsentCmd, out: &Output) -> Result<()
                 } else {
                     for r in rows {
                         let state = if r.granted { "granted" } else { "withdrawn" };
-                        println!("{}  {}  {state}  ({:?})", r.recorded_at.to_rfc3339(), r.purpose, r.method);
+                        say!("{}  {}  {state}  ({:?})", r.recorded_at.to_rfc3339(), r.purpose, r.method);
                     }
                 }
                 return Ok(());
@@ -178,7 +178,7 @@ pub async fn consent(ws: &Workspace, cmd: ConsentCmd, out: &Output) -> Result<()
                         (Some(r), true) => format!("granted {}", r.recorded_at.to_rfc3339()),
                         (Some(r), false) => format!("withdrawn {}", r.recorded_at.to_rfc3339()),
                     };
-                    println!("{}: {state}", s.purpose);
+                    say!("{}: {state}", s.purpose);
                 }
             }
         }
@@ -211,15 +211,15 @@ pub async fn retention(ws: &Workspace, cmd: RetentionCmd, out: &Output) -> Resul
             } else {
                 let parts: Vec<String> = summary.purged.removed.iter().map(|(k, n)| format!("{n} {k}")).collect();
                 if parts.is_empty() {
-                    println!("Nothing was due.");
+                    say!("Nothing was due.");
                 } else {
-                    println!("Removed for good: {}.", parts.join(", "));
+                    say!("Removed for good: {}.", parts.join(", "));
                 }
                 if summary.purged.kept > 0 {
-                    println!("Kept, anonymized: {} payment(s) (tax and accounting records).", summary.purged.kept);
+                    say!("Kept, anonymized: {} payment(s) (tax and accounting records).", summary.purged.kept);
                 }
                 if summary.blocked > 0 {
-                    println!("Left in place: {} client(s) with a pending bid or payment.", summary.blocked);
+                    say!("Left in place: {} client(s) with a pending bid or payment.", summary.blocked);
                 }
             }
         }
@@ -235,7 +235,7 @@ pub async fn audit(ws: &Workspace, cmd: AuditCmd, out: &Output) -> Result<()> {
                 out.record(&entries);
             } else {
                 for e in entries {
-                    println!("{:>5}  {}  {}  {}", e.seq, e.at.to_rfc3339(), e.action, e.detail);
+                    say!("{:>5}  {}  {}  {}", e.seq, e.at.to_rfc3339(), e.action, e.detail);
                 }
             }
         }
@@ -249,7 +249,7 @@ pub async fn audit(ws: &Workspace, cmd: AuditCmd, out: &Output) -> Result<()> {
             if out.json {
                 out.record(&v);
             } else {
-                println!("The audit log is intact ({} entries).", v.entries);
+                say!("The audit log is intact ({} entries).", v.entries);
             }
         }
     }
@@ -264,24 +264,24 @@ pub async fn privacy(ws: &Workspace, cmd: PrivacyCmd, out: &Output) -> Result<()
                 out.record(&o);
                 return Ok(());
             }
-            println!("Workspace: {}", o.workspace_name);
+            say!("Workspace: {}", o.workspace_name);
             for f in &o.files {
-                println!("  {} ({} bytes)", f.path, f.bytes);
+                say!("  {} ({} bytes)", f.path, f.bytes);
             }
             let e = &o.encryption;
-            println!("Encryption: {} (SQLCipher {}, {})", e.cipher, e.sqlcipher_version, e.crypto_provider);
-            println!("Key: wrapped with {}, unlocked by {:?}", e.key_wrapping, e.key_storage);
+            say!("Encryption: {} (SQLCipher {}, {})", e.cipher, e.sqlcipher_version, e.crypto_provider);
+            say!("Key: wrapped with {}, unlocked by {:?}", e.key_wrapping, e.key_storage);
             let counts: Vec<String> = o.counts.iter().map(|(k, n)| format!("{n} {k}")).collect();
-            println!("Records: {}", counts.join(", "));
-            println!("Restricted clients: {}", o.restricted_clients);
-            println!("Last export: {}", o.last_export_at.map(|t| t.to_rfc3339()).unwrap_or_else(|| "never".into()));
+            say!("Records: {}", counts.join(", "));
+            say!("Restricted clients: {}", o.restricted_clients);
+            say!("Last export: {}", o.last_export_at.map(|t| t.to_rfc3339()).unwrap_or_else(|| "never".into()));
             for s in &o.consents {
-                println!("Consent {}: {}", s.purpose, if s.granted { "granted" } else { "not given" });
+                say!("Consent {}: {}", s.purpose, if s.granted { "granted" } else { "not given" });
             }
             if o.analytics.enabled {
-                println!("Analytics: on ({} count(s) leave with the next sync)", o.analytics.queued);
+                say!("Analytics: on ({} count(s) leave with the next sync)", o.analytics.queued);
             } else {
-                println!("Analytics: off (every marketplace request says Sec-GPC: 1)");
+                say!("Analytics: off (every marketplace request says Sec-GPC: 1)");
             }
         }
     }

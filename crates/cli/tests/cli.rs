@@ -796,3 +796,19 @@ fn a_bids_milestone_percentage_is_kept_and_checked() {
     let id = bid["id"].as_str().unwrap();
     assert_eq!(b.json(&["bid", "edit", id, "--milestone-percentage", "50"])["milestone_percentage"], 50);
 }
+
+#[test]
+fn a_reader_that_stops_early_ends_the_command_quietly() {
+    let b = Bidwell::init();
+    for n in 0..3 {
+        b.json(&["client", "add", "--name", &format!("Client {n}")]);
+    }
+    // The reader is gone before the command writes (it unlocks first), as
+    // with `bidwell client list | head -c0`.
+    let mut child = b.command().args(["client", "list"]).stdout(Stdio::piped()).stderr(Stdio::piped()).spawn().unwrap();
+    drop(child.stdout.take());
+    let out = child.wait_with_output().unwrap();
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert!(!stderr.contains("panicked"), "a closed pipe made the CLI panic: {stderr}");
+    assert_eq!(out.status.code(), Some(141), "not the status of a filter whose reader left: {stderr}");
+}
