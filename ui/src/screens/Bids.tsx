@@ -10,7 +10,7 @@ import type { Bid } from "../bindings/Bid";
 import type { BidStatus } from "../bindings/BidStatus";
 import type { Id } from "../bindings/Id";
 import { BidForm } from "../components/pipeline/BidForm";
-import { loadAll } from "../components/pipeline/jobs";
+import { loadAll } from "../loadAll";
 import { formatMoney } from "../money";
 import {
   BID_STATUSES,

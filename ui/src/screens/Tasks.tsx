@@ -4,7 +4,7 @@ import { useEffect, useState } from "preact/hooks";
 import * as api from "../api";
 import type { Task } from "../bindings/Task";
 import { Field, fieldOf } from "../components/Field";
-import { loadAll } from "../components/pipeline/jobs";
+import { loadAll } from "../loadAll";
 import { ShowMore, useShownCounts } from "../components/ShowMore";
 import { notify } from "../state";
 import "./pipeline.css";

@@ -8,7 +8,7 @@ import type { Bid } from "../../bindings/Bid";
 import type { Job } from "../../bindings/Job";
 import { Field, fieldOf } from "../Field";
 import { toMinor } from "../../money";
-import { loadAll } from "./jobs";
+import { loadAll } from "../../loadAll";
 
 interface BidFormProps {
   /** Prefills (and fixes) the job. */
