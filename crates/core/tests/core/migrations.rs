@@ -19,6 +19,8 @@ use crate::support::*;
 /// The passphrase of the committed fixtures; they hold no real data.
 const FIXTURE_PASSPHRASE: &str = "fixture passphrase, not a secret";
 const FIXTURE_CLIENT: &str = "0190a5f0-0000-7000-8000-000000000001";
+const FIXTURE_BID: &str = "0190a5f0-0000-7000-8000-000000000003";
+const FIXTURE_DONE_TASK: &str = "0190a5f0-0000-7000-8000-000000000004";
 
 fn copy_dir(from: &Path, to: &Path) {
     for entry in std::fs::read_dir(from).unwrap() {
@@ -109,8 +111,18 @@ async fn make_fixture() {
     .execute(&mut conn)
     .await
     .unwrap();
-    sqlx::query("INSERT INTO bids (id, job_id, status, amount_minor, currency, delivery_days, proposal, created_at, updated_at) VALUES ('0190a5f0-0000-7000-8000-000000000003', ?, 'draft', 100, 'USD', 3, 'fixtureproposal text', ?, ?)")
+    sqlx::query("INSERT INTO bids (id, job_id, status, amount_minor, currency, delivery_days, proposal, created_at, updated_at) VALUES (?, ?, 'draft', 100, 'USD', 3, 'fixtureproposal text', ?, ?)")
+        .bind(FIXTURE_BID)
         .bind(job)
+        .bind(t)
+        .bind(t)
+        .execute(&mut conn)
+        .await
+        .unwrap();
+    // A finished task (v9 and later fixtures): the done list reads it through migration 0010's index.
+    sqlx::query("INSERT INTO tasks (id, title, done_at, created_at, updated_at) VALUES (?, 'Fixture task', ?, ?, ?)")
+        .bind(FIXTURE_DONE_TASK)
+        .bind(t)
         .bind(t)
         .bind(t)
         .execute(&mut conn)
