@@ -1,6 +1,7 @@
 //! Bids on jobs, and the moves between their statuses.
 
 use serde::{Deserialize, Serialize};
+use sqlx::{QueryBuilder, Sqlite};
 
 use super::patch;
 use super::record::{self, Binds, Page, PageRequest, Record};
@@ -44,6 +45,18 @@ pub struct BidPatch {
 pub struct BidFilter {
     pub job_id: Option<Id>,
     pub status: Option<BidStatus>,
+}
+
+impl BidFilter {
+    /// The filter as ` AND …` conditions of a bids list.
+    fn push_conditions(&self, qb: &mut QueryBuilder<'_, Sqlite>) {
+        if let Some(job) = self.job_id {
+            qb.push(" AND job_id = ").push_bind(job);
+        }
+        if let Some(status) = self.status {
+            qb.push(" AND status = ").push_bind(status);
+        }
+    }
 }
 
 /// Bids as read: every column of `bids`, the job's title while the job is not
@@ -158,15 +171,7 @@ impl Workspace {
     }
 
     pub async fn list_bids(&self, filter: &BidFilter, page: &PageRequest) -> Result<Page<Bid>> {
-        record::list(&mut *self.pool().await.acquire().await?, page, |qb| {
-            if let Some(job) = filter.job_id {
-                qb.push(" AND job_id = ").push_bind(job);
-            }
-            if let Some(status) = filter.status {
-                qb.push(" AND status = ").push_bind(status);
-            }
-        })
-        .await
+        record::list(&mut *self.pool().await.acquire().await?, page, |qb| filter.push_conditions(qb)).await
     }
 
     /// Changes a bid's terms. Awarded, rejected and withdrawn bids are history and refuse.
@@ -234,5 +239,21 @@ impl Workspace {
         record::update(&mut tx, &bid).await?;
         tx.commit().await?;
         Ok(bid)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::store::record::{query_plan, Sort};
+
+    /// The bids board lists every bid most recently changed first; each page
+    /// walks an index instead of sorting the whole table.
+    #[tokio::test]
+    async fn the_bids_list_by_update_reads_an_index_instead_of_sorting() {
+        let unfiltered = BidFilter::default();
+        for plan in query_plan::of_pages::<Bid>(Sort::Updated, |qb| unfiltered.push_conditions(qb)).await {
+            assert!(plan.contains("bids_by_updated") && !plan.contains("USE TEMP B-TREE FOR ORDER BY"), "{plan}");
+        }
     }
 }

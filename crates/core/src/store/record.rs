@@ -228,6 +228,30 @@ pub(crate) async fn list<R: Record>(
     page: &PageRequest,
     filter: impl FnOnce(&mut QueryBuilder<'_, Sqlite>),
 ) -> Result<Page<R>> {
+    let (mut qb, limit) = page_query::<R>(page, filter)?;
+    let mut items: Vec<R> = qb.build_query_as().fetch_all(conn).await?;
+    let next = if items.len() > limit as usize {
+        items.truncate(limit as usize);
+        items.last().map(|last| {
+            let k = match page.sort {
+                Sort::Name => Some(last.label().to_string()),
+                Sort::Updated => Some(stored_time(&last.meta().updated_at)),
+                Sort::Newest | Sort::Oldest => None,
+            };
+            encode_cursor(&Cursor { s: page.sort, k, i: last.meta().id })
+        })
+    } else {
+        None
+    };
+    Ok(Page { items, next })
+}
+
+/// The statement that reads one page of [`list`], and the page's size. It
+/// asks for one row more than that, which says whether another page follows.
+fn page_query<R: Record>(
+    page: &PageRequest,
+    filter: impl FnOnce(&mut QueryBuilder<'_, Sqlite>),
+) -> Result<(QueryBuilder<'static, Sqlite>, u32)> {
     let limit = match page.limit {
         0 => DEFAULT_PAGE,
         n if n > MAX_PAGE => return Err(Error::validation("limit", format!("is at most {MAX_PAGE}"))),
@@ -255,19 +279,39 @@ pub(crate) async fn list<R: Record>(
         Sort::Updated => " ORDER BY updated_at DESC, id DESC".to_string(),
     });
     qb.push(" LIMIT ").push_bind(i64::from(limit) + 1);
-    let mut items: Vec<R> = qb.build_query_as().fetch_all(conn).await?;
-    let next = if items.len() > limit as usize {
-        items.truncate(limit as usize);
-        items.last().map(|last| {
-            let k = match page.sort {
-                Sort::Name => Some(last.label().to_string()),
-                Sort::Updated => Some(stored_time(&last.meta().updated_at)),
-                Sort::Newest | Sort::Oldest => None,
-            };
-            encode_cursor(&Cursor { s: page.sort, k, i: last.meta().id })
-        })
-    } else {
-        None
-    };
-    Ok(Page { items, next })
+    Ok((qb, limit))
+}
+
+/// How SQLite reads a list's pages, for tests that hold a list to an index.
+#[cfg(test)]
+pub(crate) mod query_plan {
+    use sqlx::Row;
+
+    use super::*;
+
+    /// The query plans of the first page and of a later one (SQLite's
+    /// `EXPLAIN QUERY PLAN` lines, joined) of the list of `R` in `sort`, with
+    /// `filter`'s conditions, in a new workspace database. SQLite plans a
+    /// statement before its parameters are bound, so the plan is explained
+    /// with them unbound.
+    pub(crate) async fn of_pages<R: Record>(sort: Sort, filter: impl Fn(&mut QueryBuilder<'_, Sqlite>)) -> [String; 2] {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("plan.db");
+        let key = crate::secret::DataKey::generate();
+        let pool =
+            crate::store::db::open_pool(crate::store::db::encrypted_options(&path, &key, true), &path).await.unwrap();
+        crate::store::db::migrate(&pool).await.unwrap();
+        let last: DateTime<Utc> = "2026-11-01T09:00:00Z".parse().unwrap();
+        let sort_key = matches!(sort, Sort::Name | Sort::Updated).then(|| stored_time(&last));
+        let later = encode_cursor(&Cursor { s: sort, k: sort_key, i: Id::new_at(last) });
+        let mut plans = Vec::new();
+        for after in [None, Some(later)] {
+            let page = PageRequest { sort, after, ..PageRequest::default() };
+            let (statement, _) = page_query::<R>(&page, &filter).unwrap();
+            let rows = sqlx::query(&format!("EXPLAIN QUERY PLAN {}", statement.sql())).fetch_all(&pool).await.unwrap();
+            plans.push(rows.iter().map(|row| row.get::<String, _>("detail")).collect::<Vec<_>>().join("\n"));
+        }
+        pool.close().await;
+        [plans.remove(0), plans.remove(0)]
+    }
 }

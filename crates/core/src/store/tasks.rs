@@ -2,6 +2,7 @@
 
 use chrono::{DateTime, Utc};
 use serde::{Deserialize, Serialize};
+use sqlx::{QueryBuilder, Sqlite};
 
 use super::record::{self, Binds, Page, PageRequest, Record};
 use super::settings;
@@ -44,6 +45,21 @@ pub struct TaskFilter {
     pub subject: Option<Subject>,
     /// Open tasks due before this time (overdue / due today).
     pub due_before: Option<DateTime<Utc>>,
+}
+
+impl TaskFilter {
+    /// The filter as ` AND …` conditions of a tasks list.
+    fn push_conditions(&self, qb: &mut QueryBuilder<'_, Sqlite>) {
+        if let Some(done) = self.done {
+            qb.push(if done { " AND done_at IS NOT NULL" } else { " AND done_at IS NULL" });
+        }
+        if let Some(subject) = self.subject {
+            qb.push(" AND subject_kind = ").push_bind(subject.kind).push(" AND subject_id = ").push_bind(subject.id);
+        }
+        if let Some(before) = self.due_before {
+            qb.push(" AND done_at IS NULL AND due_at < ").push_bind(before);
+        }
+    }
 }
 
 impl Record for Task {
@@ -139,21 +155,7 @@ impl Workspace {
     }
 
     pub async fn list_tasks(&self, filter: &TaskFilter, page: &PageRequest) -> Result<Page<Task>> {
-        record::list(&mut *self.pool().await.acquire().await?, page, |qb| {
-            if let Some(done) = filter.done {
-                qb.push(if done { " AND done_at IS NOT NULL" } else { " AND done_at IS NULL" });
-            }
-            if let Some(subject) = filter.subject {
-                qb.push(" AND subject_kind = ")
-                    .push_bind(subject.kind)
-                    .push(" AND subject_id = ")
-                    .push_bind(subject.id);
-            }
-            if let Some(before) = filter.due_before {
-                qb.push(" AND done_at IS NULL AND due_at < ").push_bind(before);
-            }
-        })
-        .await
+        record::list(&mut *self.pool().await.acquire().await?, page, |qb| filter.push_conditions(qb)).await
     }
 
     pub async fn update_task(&self, id: Id, change: TaskPatch) -> Result<Task> {
@@ -172,5 +174,21 @@ impl Workspace {
         record::update(&mut tx, &task).await?;
         tx.commit().await?;
         Ok(task)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::store::record::{query_plan, Sort};
+
+    /// The tasks screen lists finished tasks most recently changed first;
+    /// each page walks an index instead of sorting every task.
+    #[tokio::test]
+    async fn the_done_tasks_list_by_update_reads_an_index_instead_of_sorting() {
+        let done = TaskFilter { done: Some(true), ..TaskFilter::default() };
+        for plan in query_plan::of_pages::<Task>(Sort::Updated, |qb| done.push_conditions(qb)).await {
+            assert!(plan.contains("tasks_done_by_updated") && !plan.contains("USE TEMP B-TREE FOR ORDER BY"), "{plan}");
+        }
     }
 }

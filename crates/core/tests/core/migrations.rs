@@ -29,6 +29,16 @@ fn copy_dir(from: &Path, to: &Path) {
     }
 }
 
+/// A copy of a committed fixture, opened (and so upgraded to the latest schema).
+async fn open_fixture(fixture: &Path) -> (tempfile::TempDir, Workspace) {
+    let dir = tempfile::tempdir().unwrap();
+    copy_dir(fixture, dir.path());
+    let ws = Workspace::open(dir.path(), Unlock::Passphrase(Passphrase::new(FIXTURE_PASSPHRASE.into())), env())
+        .await
+        .unwrap_or_else(|e| panic!("{}: {e}", fixture.display()));
+    (dir, ws)
+}
+
 /// Every committed fixture (one per earlier migration set) opens, upgrades
 /// to the latest schema, keeps its data and takes new writes.
 #[tokio::test]
@@ -39,11 +49,7 @@ async fn every_earlier_schema_upgrades_and_keeps_its_data() {
     assert!(fixtures.len() >= 2, "{fixtures:?}");
     for fixture in fixtures {
         let name = fixture.file_name().unwrap().to_string_lossy().to_string();
-        let dir = tempfile::tempdir().unwrap();
-        copy_dir(&fixture, dir.path());
-        let ws = Workspace::open(dir.path(), Unlock::Passphrase(Passphrase::new(FIXTURE_PASSPHRASE.into())), env())
-            .await
-            .unwrap_or_else(|e| panic!("{name}: {e}"));
+        let (_dir, ws) = open_fixture(&fixture).await;
         let report = ws.doctor().await.unwrap();
         assert_eq!(report.schema_version, latest_schema_version(), "{name}");
         assert_eq!(ws.check_integrity().await.unwrap(), vec!["ok".to_string()], "{name}");
@@ -61,6 +67,46 @@ async fn every_earlier_schema_upgrades_and_keeps_its_data() {
         assert_eq!(ws.search("upgrade", 10).await.unwrap().len(), 1, "{name}");
         ws.lock().await;
     }
+}
+
+/// Migration 0010 indexes the lists by update (bids, finished tasks) over
+/// rows written before it: a v9 workspace lists its old rows after newer
+/// ones, page by page.
+#[tokio::test]
+async fn a_schema_v9_workspace_lists_its_bids_and_done_tasks_by_update() {
+    let (_dir, ws) = open_fixture(&Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/fixtures/schema-v9")).await;
+    let job = ws.list_jobs(&JobFilter::default(), &PageRequest::default()).await.unwrap().items[0].meta.id;
+    let newer_bid = ws
+        .create_bid(NewBid {
+            job_id: Some(job),
+            amount_minor: 200,
+            currency: "USD".into(),
+            delivery_days: 2,
+            ..Default::default()
+        })
+        .await
+        .unwrap();
+    let newer_task = ws.create_task(NewTask { title: "After upgrade".into(), ..Default::default() }).await.unwrap();
+    ws.update_task(newer_task.meta.id, TaskPatch { done: Some(true), ..Default::default() }).await.unwrap();
+
+    let by_update = |after: Option<String>| PageRequest { limit: 1, after, sort: Sort::Updated, ..Default::default() };
+    let first = ws.list_bids(&BidFilter::default(), &by_update(None)).await.unwrap();
+    let second = ws.list_bids(&BidFilter::default(), &by_update(first.next.clone())).await.unwrap();
+    assert_eq!(
+        [&first.items[..], &second.items[..]].concat().iter().map(|b| b.meta.id.to_string()).collect::<Vec<_>>(),
+        [newer_bid.meta.id.to_string(), FIXTURE_BID.to_string()]
+    );
+    assert_eq!(second.next, None);
+
+    let done = TaskFilter { done: Some(true), ..Default::default() };
+    let first = ws.list_tasks(&done, &by_update(None)).await.unwrap();
+    let second = ws.list_tasks(&done, &by_update(first.next.clone())).await.unwrap();
+    assert_eq!(
+        [&first.items[..], &second.items[..]].concat().iter().map(|t| t.meta.id.to_string()).collect::<Vec<_>>(),
+        [newer_task.meta.id.to_string(), FIXTURE_DONE_TASK.to_string()]
+    );
+    assert_eq!(second.next, None);
+    ws.lock().await;
 }
 
 #[tokio::test]
