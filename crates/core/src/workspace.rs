@@ -148,13 +148,18 @@ impl Workspace {
         let now = env.clock.now();
         let profile_id = uuid::Uuid::new_v4();
         let created_at = now.to_rfc3339();
-        // Storing the key in the keychain can hang as reading it can (see `key_file_call`).
-        let (key_file, data_key, recovery, unlocked) = {
-            let (name, kdf) = (name.clone(), env.kdf);
-            key_file_call(&env.keychain, &protection, move |protection, k| {
-                KeyFile::create(profile_id, &name, &created_at, protection, kdf, k)
-            })
-            .await?
+        let (key_file, data_key, recovery, unlocked) = match protection {
+            // Storing the key in the keychain can hang as reading it can.
+            Protection::Keychain => {
+                let (name, kdf) = (name.clone(), env.kdf);
+                ask_keychain(&env.keychain, move |k| {
+                    KeyFile::create(profile_id, &name, &created_at, &Protection::Keychain, kdf, k)
+                })
+                .await?
+            }
+            Protection::Passphrase(_) => {
+                KeyFile::create(profile_id, &name, &created_at, &protection, env.kdf, env.keychain.as_ref())?
+            }
         };
 
         // The database first, the key file last: a workspace exists once its key file does.
@@ -545,52 +550,31 @@ pub fn data_dir(explicit: Option<impl Into<PathBuf>>) -> Result<PathBuf> {
         .ok_or_else(|| Error::validation("data-dir", "this system has no data directory; pass --data-dir"))
 }
 
-/// Unlocks `key_file`, asking the keychain through [`key_file_call`].
+/// Unlocks `key_file`; the keychain is asked through [`ask_keychain`].
 async fn unlock_key_file(
     key_file: &KeyFile,
     how: &Unlock,
     keychain: &Arc<dyn KeyStore>,
 ) -> Result<(DataKey, UnlockedSlots)> {
-    let key_file = key_file.clone();
-    key_file_call(keychain, how, move |how, k| key_file.unlock(how, k)).await
+    Ok(match how {
+        Unlock::Keychain => {
+            let key_file = key_file.clone();
+            ask_keychain(keychain, move |k| key_file.unlock(&Unlock::Keychain, k)).await?
+        }
+        Unlock::Passphrase(_) | Unlock::RecoveryKey(_) => key_file.unlock(how, keychain.as_ref())?,
+    })
 }
 
-/// A credential for a key-file call whose keychain form carries nothing, so
-/// a call made with it can move to a thread of its own without copying a secret.
-trait Credential: 'static {
-    const KEYCHAIN: Self;
-    fn is_keychain(&self) -> bool;
-}
-
-impl Credential for Protection {
-    const KEYCHAIN: Self = Protection::Keychain;
-    fn is_keychain(&self) -> bool {
-        matches!(self, Protection::Keychain)
-    }
-}
-
-impl Credential for Unlock {
-    const KEYCHAIN: Self = Unlock::Keychain;
-    fn is_keychain(&self) -> bool {
-        matches!(self, Unlock::Keychain)
-    }
-}
-
-/// Runs a key-file call (create, unlock) with `credential`. One that asks the
-/// keychain goes through `vault::off_runtime`, as for marketplace tokens: a
-/// Secret Service waiting on an unlock prompt nobody sees may never answer,
-/// and the call must then fail with `keychain_unavailable` (the
-/// passphrase-less user has the recovery key) rather than hang the app. A
-/// passphrase or recovery key never asks the keychain, and runs here.
-async fn key_file_call<C, T, F>(keychain: &Arc<dyn KeyStore>, credential: &C, call: F) -> Result<T>
-where
-    C: Credential,
-    T: Send + 'static,
-    F: FnOnce(&C, &dyn KeyStore) -> std::result::Result<T, crate::vault::VaultError> + Send + 'static,
-{
-    if credential.is_keychain() {
-        Ok(crate::vault::off_runtime(keychain.clone(), move |k| call(&C::KEYCHAIN, k)).await?)
-    } else {
-        Ok(call(credential, keychain.as_ref())?)
-    }
+/// Runs a key-file call that asks the keychain (create or unlock with it)
+/// under the keychain's time limit, through `vault::off_runtime`, as for
+/// marketplace tokens: a Secret Service waiting on an unlock prompt nobody
+/// sees may never answer, and the call must then fail with
+/// `keychain_unavailable` (the passphrase-less user has the recovery key)
+/// rather than hang the app. A call with a passphrase or recovery key never
+/// asks the keychain and runs in place, so its secret is not moved or copied.
+async fn ask_keychain<T: Send + 'static>(
+    keychain: &Arc<dyn KeyStore>,
+    call: impl FnOnce(&dyn KeyStore) -> std::result::Result<T, crate::vault::VaultError> + Send + 'static,
+) -> Result<T> {
+    Ok(crate::vault::off_runtime(keychain.clone(), call).await?)
 }
