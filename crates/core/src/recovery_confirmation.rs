@@ -25,7 +25,7 @@
 
 use chrono::{DateTime, Utc};
 use serde::{Deserialize, Serialize};
-use sqlx::SqliteConnection;
+use sqlx::{Executor, Sqlite};
 
 use crate::error::Result;
 use crate::store::settings;
@@ -63,31 +63,38 @@ pub struct UnconfirmedRecoveryKey {
 }
 
 /// The stored value as it is, for putting it back after a failed rotation.
-pub(crate) async fn stored(conn: &mut SqliteConnection) -> Result<Option<String>> {
-    settings::get(conn, KEY).await
+pub(crate) async fn stored<'c>(db: impl Executor<'c, Database = Sqlite>) -> Result<Option<String>> {
+    settings::get(db, KEY).await
 }
 
 /// Records that the current recovery key is not confirmed as saved.
-pub(crate) async fn mark(conn: &mut SqliteConnection, origin: RecoveryKeyOrigin, now: DateTime<Utc>) -> Result<()> {
+pub(crate) async fn mark<'c>(
+    db: impl Executor<'c, Database = Sqlite>,
+    origin: RecoveryKeyOrigin,
+    now: DateTime<Utc>,
+) -> Result<()> {
     let value = serde_json::json!(UnconfirmedRecoveryKey { origin, since: now }).to_string();
-    put(conn, Some(value), now).await
+    put(db, Some(value), now).await
 }
 
 /// Writes `value` (a stored value from [`stored`]) back, or removes the row.
-pub(crate) async fn put(conn: &mut SqliteConnection, value: Option<String>, now: DateTime<Utc>) -> Result<()> {
+pub(crate) async fn put<'c>(
+    db: impl Executor<'c, Database = Sqlite>,
+    value: Option<String>,
+    now: DateTime<Utc>,
+) -> Result<()> {
     match value {
-        Some(value) => settings::put(conn, KEY, &value, now).await,
-        None => settings::remove(conn, KEY).await,
+        Some(value) => settings::put(db, KEY, &value, now).await,
+        None => settings::remove(db, KEY).await,
     }
 }
 
 impl Workspace {
     /// `Some` while the current recovery key has not been confirmed as saved.
     pub async fn unconfirmed_recovery_key(&self) -> Result<Option<UnconfirmedRecoveryKey>> {
-        let mut conn = self.pool().await.acquire().await?;
         // A value this version cannot read still means "not confirmed":
         // losing the warning is worse than wording it generally.
-        Ok(stored(&mut conn).await?.map(|value| {
+        Ok(stored(&self.pool().await).await?.map(|value| {
             serde_json::from_str(&value).unwrap_or(UnconfirmedRecoveryKey {
                 origin: RecoveryKeyOrigin::Rotated,
                 since: DateTime::<Utc>::UNIX_EPOCH,
@@ -98,7 +105,6 @@ impl Workspace {
     /// The user confirmed they saved the current recovery key ("I saved it").
     /// Confirming when nothing is pending changes nothing.
     pub async fn confirm_recovery_key_saved(&self) -> Result<()> {
-        let mut conn = self.pool().await.acquire().await?;
-        put(&mut conn, None, self.now()).await
+        put(&self.pool().await, None, self.now()).await
     }
 }

@@ -175,7 +175,7 @@ impl Workspace {
             )
             .await?;
             // Until the user says "I saved it", the UI asks for a new key.
-            recovery_confirmation::mark(&mut tx, RecoveryKeyOrigin::Created, now).await?;
+            recovery_confirmation::mark(&mut *tx, RecoveryKeyOrigin::Created, now).await?;
             tx.commit().await?;
             key_file.write_atomic(&paths.key_file)?;
             Ok::<_, Error>(pool)
@@ -243,7 +243,7 @@ impl Workspace {
                 serde_json::json!({ "change": "rotation", "finished_on_open": true }),
             )
             .await?;
-            recovery_confirmation::mark(&mut tx, RecoveryKeyOrigin::InterruptedRotation, now).await?;
+            recovery_confirmation::mark(&mut *tx, RecoveryKeyOrigin::InterruptedRotation, now).await?;
             tx.commit().await?;
             rename(&paths.next_key_file(), &paths.key_file)?;
             tracing::info!(
@@ -349,9 +349,8 @@ impl Workspace {
         // Marked before the re-key, so the re-keyed database carries the mark
         // however the rotation ends (see recovery_confirmation.rs).
         let marked = async {
-            let mut conn = pool.acquire().await?;
-            let previous = recovery_confirmation::stored(&mut conn).await?;
-            recovery_confirmation::mark(&mut conn, RecoveryKeyOrigin::Rotated, self.now()).await?;
+            let previous = recovery_confirmation::stored(&*pool).await?;
+            recovery_confirmation::mark(&*pool, RecoveryKeyOrigin::Rotated, self.now()).await?;
             Ok::<_, Error>(previous)
         }
         .await;
@@ -378,11 +377,7 @@ impl Workspace {
             *pool = db::open_pool(db::encrypted_options(&self.paths.database, &data_key, false), &self.paths.database)
                 .await?;
             // The old recovery key still works: it is as confirmed as before.
-            let restored = async {
-                let mut conn = pool.acquire().await?;
-                recovery_confirmation::put(&mut conn, previous_mark, self.now()).await
-            }
-            .await;
+            let restored = recovery_confirmation::put(&*pool, previous_mark, self.now()).await;
             if let Err(restore) = restored {
                 // Left marked: the user is asked for a new key they did not need.
                 tracing::warn!(code = ?restore.code(), "could not put back the recovery key mark after a failed rotation");
