@@ -104,10 +104,17 @@ pub async fn doctor(session: State<'_, Session>) -> Reply<DoctorReport> {
     session.workspace().await.map_err(api)?.doctor().await.map_err(api)
 }
 
-/// Reads the whole database: `["ok"]` or what was found. Only when asked.
+/// Reads the whole database: healthy, damaged (what was found) or stopped. Only when asked.
 #[tauri::command]
-pub async fn check_integrity(session: State<'_, Session>) -> Reply<Vec<String>> {
+pub async fn check_integrity(session: State<'_, Session>) -> Reply<IntegrityOutcome> {
     session.workspace().await.map_err(api)?.check_integrity().await.map_err(api)
+}
+
+/// Ends a running `check_integrity` as stopped; nothing when none runs.
+#[tauri::command]
+pub async fn stop_integrity_check(session: State<'_, Session>) -> Reply<()> {
+    session.stop_integrity_check().await;
+    Ok(())
 }
 
 #[tauri::command]

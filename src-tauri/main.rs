@@ -85,6 +85,7 @@ fn main() {
             commands::confirm_recovery_key_saved,
             commands::doctor,
             commands::check_integrity,
+            commands::stop_integrity_check,
             commands::preferences,
             commands::set_preferences,
             commands::delete_record,

@@ -35,6 +35,7 @@ import type { ContactFilter } from "./bindings/ContactFilter";
 import type { ContactPatch } from "./bindings/ContactPatch";
 import type { Contact } from "./bindings/Contact";
 import type { DoctorReport } from "./bindings/DoctorReport";
+import type { IntegrityOutcome } from "./bindings/IntegrityOutcome";
 import type { EntityKind } from "./bindings/EntityKind";
 import type { Id } from "./bindings/Id";
 import type { JobFilter } from "./bindings/JobFilter";
@@ -108,8 +109,10 @@ export const session = {
   /** The user saved the recovery key they were shown ("I saved it"); the window stops asking for a new one. */
   confirmRecoveryKeySaved: () => call<void>("confirm_recovery_key_saved"),
   doctor: () => call<DoctorReport>("doctor"),
-  /** Reads and decrypts the whole database: ["ok"] or what it found. */
-  checkIntegrity: () => call<string[]>("check_integrity"),
+  /** Reads and decrypts the whole database: healthy, damaged (what it found) or stopped. */
+  checkIntegrity: () => call<IntegrityOutcome>("check_integrity"),
+  /** Ends a running checkIntegrity with "stopped"; nothing when none runs. */
+  stopIntegrityCheck: () => call<void>("stop_integrity_check"),
   preferences: () => call<Preferences>("preferences"),
   setPreferences: (preferences: Preferences) => call<Preferences>("set_preferences", { preferences }),
 };

@@ -123,7 +123,7 @@ async fn dispatch(ws: &Workspace, command: Command, creds: &mut Credentials, out
         Command::Doctor => {
             // The CLI is asked on purpose, so it runs the full scan too.
             let mut report = ws.doctor().await?;
-            report.integrity = Some(ws.check_integrity().await?);
+            report.integrity = ws.check_integrity().await?.findings();
             out.record(&report);
             if let (false, Some(unconfirmed)) = (out.json, &report.unconfirmed_recovery_key) {
                 say!();

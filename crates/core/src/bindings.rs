@@ -28,7 +28,7 @@ use crate::sync::{
 };
 use crate::vault::ProtectionKind;
 use crate::work::Progress;
-use crate::workspace::{DoctorReport, WorkspacePaths, WorkspaceState};
+use crate::workspace::{DoctorReport, IntegrityOutcome, WorkspacePaths, WorkspaceState};
 
 /// i64 money amounts and counts travel as JSON numbers; amounts stay far below 2^53.
 pub fn config() -> Config {
@@ -83,6 +83,7 @@ pub fn files() -> Vec<(String, String)> {
         file::<WorkspaceState>(&cfg),
         file::<WorkspacePaths>(&cfg),
         file::<DoctorReport>(&cfg),
+        file::<IntegrityOutcome>(&cfg),
         file::<AuditEntry>(&cfg),
         file::<Id>(&cfg),
         file::<Money>(&cfg),

@@ -35,7 +35,7 @@ pub use recovery_confirmation::{RecoveryKeyOrigin, UnconfirmedRecoveryKey};
 pub use search::SearchHit;
 pub use session::{Session, SessionState, QUIET_AFTER};
 pub use store::*;
-pub use workspace::{data_dir, DoctorReport, Environment, Workspace, WorkspacePaths, WorkspaceState};
+pub use workspace::{data_dir, DoctorReport, Environment, IntegrityOutcome, Workspace, WorkspacePaths, WorkspaceState};
 
 pub use store::db::latest_schema_version;
 #[cfg(feature = "unencrypted-baseline")]

@@ -137,6 +137,15 @@ impl Session {
         }
     }
 
+    /// Stops a running integrity check without locking (see
+    /// [`Workspace::stop_integrity_check`]); nothing happens when none runs,
+    /// locked or not.
+    pub async fn stop_integrity_check(&self) {
+        if let Some(workspace) = self.open.read().await.as_ref() {
+            workspace.stop_integrity_check();
+        }
+    }
+
     fn stop_demo(&self) {
         if let Some(host) = &self.demo {
             host.stop();

@@ -18,7 +18,7 @@ use crate::error::{Error, Result};
 use crate::recovery_confirmation::{self, RecoveryKeyOrigin, UnconfirmedRecoveryKey};
 use crate::secret::{DataKey, Passphrase, RecoveryKey};
 use crate::store::db;
-use crate::store::long_read::LongReads;
+use crate::store::long_read::{Halt, LongReads};
 use crate::vault::{KdfParams, KeyFile, KeyStore, OsKeychain, Protection, ProtectionKind, Unlock, UnlockedSlots};
 
 pub const DATABASE_FILE: &str = "bidwell.db";
@@ -95,6 +95,49 @@ pub struct DoctorReport {
     /// Set while the current recovery key has not been confirmed as saved:
     /// make a new one (and keep it) before it is needed.
     pub unconfirmed_recovery_key: Option<UnconfirmedRecoveryKey>,
+}
+
+/// How [`Workspace::check_integrity`] ended.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, ts_rs::TS)]
+#[serde(tag = "state", rename_all = "snake_case")]
+pub enum IntegrityOutcome {
+    /// Every page was read and nothing is wrong.
+    Healthy,
+    /// What SQLite's integrity check and SQLCipher's page check found.
+    Damaged { findings: Vec<String> },
+    /// The user stopped the check ([`Workspace::stop_integrity_check`])
+    /// before it read everything: nothing is known either way.
+    Stopped,
+}
+
+/// SQLite's whole answer when its check finds nothing.
+const NO_DAMAGE: &str = "ok";
+
+impl IntegrityOutcome {
+    fn from_findings(findings: Vec<String>) -> Self {
+        if findings.len() == 1 && findings[0] == NO_DAMAGE {
+            Self::Healthy
+        } else {
+            Self::Damaged { findings }
+        }
+    }
+
+    /// SQLite's own lines (`["ok"]` when healthy), as the health report
+    /// shows them; `None` when the check was stopped before its end.
+    pub fn findings(self) -> Option<Vec<String>> {
+        match self {
+            Self::Healthy => Some(vec![NO_DAMAGE.to_string()]),
+            Self::Damaged { findings } => Some(findings),
+            Self::Stopped => None,
+        }
+    }
+}
+
+/// How far the integrity check's statements got.
+enum Scan {
+    Finished(Vec<String>),
+    /// Halted between statements, where an interrupt does not reach.
+    Halted(Halt),
 }
 
 pub struct Workspace {
@@ -422,12 +465,14 @@ impl Workspace {
         })
     }
 
-    /// Reads and decrypts every page: `["ok"]`, or what SQLite's integrity
-    /// check and SQLCipher's page HMAC check found. It runs on a connection
-    /// of its own with a small page cache, closed afterwards, so it holds no
-    /// pooled connection while it reads and leaves no cache behind; other
-    /// commands (WAL readers and writers) go on meanwhile.
-    pub async fn check_integrity(&self) -> Result<Vec<String>> {
+    /// Reads and decrypts every page and says what SQLite's integrity check
+    /// and SQLCipher's page HMAC check found, or that the user stopped it
+    /// ([`Workspace::stop_integrity_check`]). It runs on a connection of its
+    /// own with a small page cache, closed afterwards, so it holds no pooled
+    /// connection while it reads and leaves no cache behind; other commands
+    /// (WAL readers and writers) go on meanwhile. Locking ends it with
+    /// [`Error::Locked`].
+    pub async fn check_integrity(&self) -> Result<IntegrityOutcome> {
         let mut conn = {
             // Held until the read below pins a snapshot, so a key rotation
             // cannot rekey the file between opening with this key and reading.
@@ -444,7 +489,7 @@ impl Workspace {
             let _ = conn.close().await;
             return Err(err);
         }
-        let checked = async {
+        let scanned = async {
             let mut findings =
                 match sqlx::query_scalar::<_, String>("PRAGMA integrity_check").fetch_all(&mut conn).await {
                     Ok(lines) => lines,
@@ -456,23 +501,36 @@ impl Workspace {
                     },
                 };
             // SQLCipher's page check runs as the statement is prepared, where
-            // an interrupt does not reach: not started once locking began.
-            self.long_reads.go_on()?;
+            // an interrupt does not reach: not started once halted.
+            if let Some(halt) = self.long_reads.halted() {
+                return Ok(Scan::Halted(halt));
+            }
             let page_errors: Vec<String> =
                 sqlx::query_scalar("PRAGMA cipher_integrity_check").fetch_all(&mut conn).await?;
             if !page_errors.is_empty() {
-                findings.retain(|line| line != "ok");
+                findings.retain(|line| line != NO_DAMAGE);
                 findings.extend(page_errors);
             }
-            Ok::<_, Error>(findings)
+            Ok::<_, Error>(Scan::Finished(findings))
         }
         .await;
-        self.long_reads.finish();
+        let halt = self.long_reads.finish();
         let _ = sqlx::query("ROLLBACK").execute(&mut conn).await;
         let closed = conn.close().await;
-        let findings = checked.map_err(|err| self.long_reads.explain(err))?;
-        closed?;
-        Ok(findings)
+        // A check that read everything reports it, even if a stop came late;
+        // otherwise an interrupted statement's failure means the halt.
+        let halt = match scanned {
+            Ok(Scan::Finished(findings)) => {
+                closed?;
+                return Ok(IntegrityOutcome::from_findings(findings));
+            }
+            Ok(Scan::Halted(halt)) => halt,
+            Err(err) => halt.ok_or(err)?,
+        };
+        match halt {
+            Halt::Locking => Err(Error::Locked),
+            Halt::Stopped => Ok(IntegrityOutcome::Stopped),
+        }
     }
 
     /// Gives back the memory the database connections cache; the next reads
@@ -489,7 +547,14 @@ impl Workspace {
     /// Stops a running integrity check, and refuses new ones, so that
     /// locking does not wait for a scan of the whole database.
     pub fn stop_long_reads(&self) {
-        self.long_reads.stop();
+        self.long_reads.stop_all();
+    }
+
+    /// Stops the running integrity check, which then ends with
+    /// [`IntegrityOutcome::Stopped`]; the next check runs as usual. Nothing
+    /// happens when no check runs.
+    pub fn stop_integrity_check(&self) {
+        self.long_reads.stop_running();
     }
 }
 

@@ -1,9 +1,11 @@
 // Settings: a General tab (appearance; security: lock, idle lock, passphrase,
 // a new recovery key, encryption status), the Privacy tab (Privacy.tsx) and
 // the Marketplaces tab (Marketplaces.tsx).
-import { useEffect, useRef, useState } from "preact/hooks";
+import { signal } from "@preact/signals";
+import { useEffect, useLayoutEffect, useRef, useState } from "preact/hooks";
 import * as api from "../api";
 import type { DoctorReport } from "../bindings/DoctorReport";
+import type { IntegrityOutcome } from "../bindings/IntegrityOutcome";
 import type { Preferences } from "../bindings/Preferences";
 import type { Theme } from "../bindings/Theme";
 import { Field } from "../components/Field";
@@ -141,32 +143,95 @@ function Encryption({ report }: { report: DoctorReport }) {
 
 type IntegrityState =
   | { state: "unchecked" }
-  | { state: "checking" }
-  | { state: "checked"; findings: string[] }
+  | { state: "checking"; startedAt: number; stopping: boolean }
+  | { state: "ended"; outcome: IntegrityOutcome; seconds: number }
   | { state: "failed"; error: api.ApiError };
+
+/** Outlives a visit to Settings, so a check still running is shown (and can be stopped) on the way back. */
+const integrity = signal<IntegrityState>({ state: "unchecked" });
+
+function secondsSince(startedAt: number): number {
+  return Math.floor((Date.now() - startedAt) / 1000);
+}
+
+async function checkIntegrity() {
+  const startedAt = Date.now();
+  integrity.value = { state: "checking", startedAt, stopping: false };
+  try {
+    const outcome = await api.session.checkIntegrity();
+    integrity.value = { state: "ended", outcome, seconds: secondsSince(startedAt) };
+  } catch (raw) {
+    integrity.value = { state: "failed", error: api.asApiError(raw) };
+  }
+}
+
+async function stopIntegrityCheck() {
+  const status = integrity.value;
+  if (status.state !== "checking") return;
+  integrity.value = { ...status, stopping: true };
+  try {
+    // The running check then ends with the outcome "stopped".
+    await api.session.stopIntegrityCheck();
+  } catch {
+    if (integrity.value.state === "checking") integrity.value = { ...integrity.value, stopping: false };
+  }
+}
 
 /** The check reads and decrypts every page, so it runs only when asked, never on opening Settings. */
 function IntegrityCheck() {
-  const [status, setStatus] = useState<IntegrityState>({ state: "unchecked" });
-  async function check() {
-    setStatus({ state: "checking" });
-    try {
-      setStatus({ state: "checked", findings: await api.session.checkIntegrity() });
-    } catch (raw) {
-      setStatus({ state: "failed", error: api.asApiError(raw) });
-    }
-  }
+  const status = integrity.value;
+  // Before the first paint: each visit starts afresh (a result may belong to a
+  // workspace locked since), except while a check runs.
+  useLayoutEffect(() => {
+    if (integrity.value.state !== "checking") integrity.value = { state: "unchecked" };
+  }, []);
   return (
     <div class="integrity">
       <span role="status" aria-busy={status.state === "checking"}>
         {integrityText(status)}
       </span>{" "}
-      {/* The name starts with the visible words, so "click Check now" works by voice too. */}
-      <button onClick={() => void check()} disabled={status.state === "checking"} aria-label="Check now for damage in the database">
+      {status.state === "checking" && <Elapsed since={status.startedAt} />}{" "}
+      {/* The names start with the visible words, so "click Check now" works by voice too. */}
+      <button
+        onClick={() => void checkIntegrity()}
+        disabled={status.state === "checking"}
+        aria-label="Check now for damage in the database"
+      >
         Check now
       </button>
+      {status.state === "checking" && (
+        <button onClick={() => void stopIntegrityCheck()} disabled={status.stopping} aria-label="Stop the integrity check">
+          Stop
+        </button>
+      )}
     </div>
   );
+}
+
+/** Seconds since the check started, ticking. SQLite reports no fraction done, so none is shown. */
+function Elapsed({ since }: { since: number }) {
+  const [, tick] = useState(0);
+  useEffect(() => {
+    const timer = setInterval(() => tick((n) => n + 1), 1000);
+    return () => clearInterval(timer);
+  }, []);
+  // A timer is not a live region: the seconds are there when asked for, not read out each second.
+  return <span role="timer">{duration(secondsSince(since))} so far</span>;
+}
+
+function duration(seconds: number): string {
+  return seconds < 60 ? `${seconds} s` : `${Math.floor(seconds / 60)} min ${seconds % 60} s`;
+}
+
+function outcomeText(outcome: IntegrityOutcome, seconds: number): string {
+  switch (outcome.state) {
+    case "healthy":
+      return "Checked, no damage found.";
+    case "damaged":
+      return `Damage found: ${outcome.findings.join("; ")}`;
+    case "stopped":
+      return `Stopped after ${duration(seconds)}, before the whole database was read: nothing is known either way.`;
+  }
 }
 
 function integrityText(status: IntegrityState): string {
@@ -174,11 +239,9 @@ function integrityText(status: IntegrityState): string {
     case "unchecked":
       return "Not checked yet.";
     case "checking":
-      return "Checking… this reads the whole database.";
-    case "checked": {
-      const healthy = status.findings.length === 1 && status.findings[0] === "ok";
-      return healthy ? "Checked, no damage found." : `Damage found: ${status.findings.join("; ")}`;
-    }
+      return status.stopping ? "Stopping…" : "Checking… this reads the whole database.";
+    case "ended":
+      return outcomeText(status.outcome, status.seconds);
     case "failed":
       switch (status.error.code) {
         case "database_corrupt":

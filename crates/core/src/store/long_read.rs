@@ -1,8 +1,9 @@
 //! Stopping a long read from another task. The integrity check reads the
 //! whole database (a minute at a million records); locking, by hand or when
-//! idle, should not wait for it. Locking marks the workspace's long reads
-//! stopped and interrupts the one running; a long read started after that is
-//! refused.
+//! idle, should not wait for it, and the user may stop it without locking.
+//! Locking marks the workspace's long reads stopped and interrupts the one
+//! running; a long read started after that is refused. Stopping by hand
+//! interrupts only the read running now; the next one runs as usual.
 
 use std::ptr::NonNull;
 use std::sync::Mutex;
@@ -21,10 +22,47 @@ struct RawConnection(NonNull<sqlite3>);
 // owner of the connection before it is closed.
 unsafe impl Send for RawConnection {}
 
+impl RawConnection {
+    fn interrupt(&self) {
+        // SAFETY: registered connections are open until `finish`, which
+        // cannot run while the caller holds the state's guard.
+        unsafe { sqlite3_interrupt(self.0.as_ptr()) };
+    }
+}
+
+/// The long read running now.
+struct Running {
+    conn: RawConnection,
+    /// The user asked to stop this read (not the workspace's later ones).
+    stop_asked: bool,
+}
+
 #[derive(Default)]
 struct State {
-    stopped: bool,
-    running: Option<RawConnection>,
+    /// The workspace is locking: this read and every later one end.
+    locking: bool,
+    running: Option<Running>,
+}
+
+impl State {
+    fn halt(&self) -> Option<Halt> {
+        if self.locking {
+            Some(Halt::Locking)
+        } else if self.running.as_ref().is_some_and(|running| running.stop_asked) {
+            Some(Halt::Stopped)
+        } else {
+            None
+        }
+    }
+}
+
+/// Why a long read ended before its end.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) enum Halt {
+    /// The workspace is locking (see [`LongReads::stop_all`]).
+    Locking,
+    /// The user stopped this read (see [`LongReads::stop_running`]).
+    Stopped,
 }
 
 /// The long reads of one workspace.
@@ -39,52 +77,51 @@ impl LongReads {
         self.state.lock().unwrap_or_else(|poisoned| poisoned.into_inner())
     }
 
-    /// Registers `conn` as running a long read; refused once stopped. Call
+    /// Registers `conn` as running a long read; refused once locking. Call
     /// [`LongReads::finish`] before closing it.
     pub(crate) async fn start(&self, conn: &mut SqliteConnection) -> Result<()> {
         let raw = conn.lock_handle().await?.as_raw_handle();
         let mut state = self.state();
-        if state.stopped {
+        if state.locking {
             return Err(Error::Locked);
         }
-        state.running = Some(RawConnection(raw));
+        state.running = Some(Running { conn: RawConnection(raw), stop_asked: false });
         Ok(())
     }
 
-    /// Refuses to go on once stopped: SQLite's interrupt only reaches a
-    /// statement that is running, so each step asks between statements.
-    pub(crate) fn go_on(&self) -> Result<()> {
-        if self.state().stopped {
-            return Err(Error::Locked);
-        }
-        Ok(())
-    }
-
-    /// What a long read's failure means: the workspace is locking, when it was stopped.
-    pub(crate) fn explain(&self, err: Error) -> Error {
-        if self.state().stopped {
-            Error::Locked
-        } else {
-            err
-        }
+    /// Why the running read should end now, if it should.
+    /// SQLite's interrupt only reaches a statement that is running, so a
+    /// long read asks this between statements.
+    pub(crate) fn halted(&self) -> Option<Halt> {
+        self.state().halt()
     }
 
     pub(crate) fn running(&self) -> bool {
         self.state().running.is_some()
     }
 
-    pub(crate) fn finish(&self) {
-        self.state().running = None;
+    /// Unregisters the running read; says why it was halted, if it was.
+    pub(crate) fn finish(&self) -> Option<Halt> {
+        let mut state = self.state();
+        let halt = state.halt();
+        state.running = None;
+        halt
     }
 
     /// Stops the running long read and every later one.
-    pub(crate) fn stop(&self) {
+    pub(crate) fn stop_all(&self) {
         let mut state = self.state();
-        state.stopped = true;
-        if let Some(RawConnection(raw)) = &state.running {
-            // SAFETY: registered connections are open until `finish`, which
-            // cannot run while this guard is held.
-            unsafe { sqlite3_interrupt(raw.as_ptr()) };
+        state.locking = true;
+        if let Some(running) = &state.running {
+            running.conn.interrupt();
+        }
+    }
+
+    /// Stops the running long read, if one runs; later ones run as usual.
+    pub(crate) fn stop_running(&self) {
+        if let Some(running) = self.state().running.as_mut() {
+            running.stop_asked = true;
+            running.conn.interrupt();
         }
     }
 }

@@ -1,6 +1,7 @@
 //! The integrity check: the health report leaves it out (it reads the whole
-//! database), the check on its own finds a damaged page, and locking stops
-//! a running check rather than waiting for it.
+//! database), the check on its own finds a damaged page, locking stops a
+//! running check rather than waiting for it, and the user can stop a running
+//! check without locking and check again.
 
 use std::io::{Read, Seek, SeekFrom, Write};
 use std::sync::Arc;
@@ -8,7 +9,7 @@ use std::sync::Arc;
 use bidwell_core::secret::Passphrase;
 use bidwell_core::seed::{seed_workspace, SeedPlan};
 use bidwell_core::vault::{Protection, Unlock};
-use bidwell_core::{ErrorCode, NewClient, Session, Workspace};
+use bidwell_core::{ErrorCode, IntegrityOutcome, NewClient, Session, Workspace};
 
 use crate::support::*;
 
@@ -22,10 +23,10 @@ async fn the_report_leaves_the_scan_out_and_the_check_passes_a_sound_database() 
     let report = ws.doctor().await.unwrap();
     assert_eq!(report.integrity, None, "doctor must not scan the database");
     assert!(report.encrypted);
-    assert_eq!(ws.check_integrity().await.unwrap(), vec!["ok".to_string()]);
+    assert_eq!(ws.check_integrity().await.unwrap(), IntegrityOutcome::Healthy);
     // The check's own connection is gone; the workspace goes on working.
     ws.create_client(NewClient { name: "Grace".into(), ..Default::default() }).await.unwrap();
-    assert_eq!(ws.check_integrity().await.unwrap(), vec!["ok".to_string()]);
+    assert_eq!(ws.check_integrity().await.unwrap(), IntegrityOutcome::Healthy);
     ws.lock().await;
 }
 
@@ -55,8 +56,9 @@ async fn the_check_names_a_damaged_page() {
     drop(file);
 
     let ws = Workspace::open(dir.path(), Unlock::Passphrase(Passphrase::new(PASSPHRASE.into())), env()).await.unwrap();
-    let findings = ws.check_integrity().await.unwrap();
-    assert_ne!(findings, vec!["ok".to_string()]);
+    let IntegrityOutcome::Damaged { findings } = ws.check_integrity().await.unwrap() else {
+        panic!("the damaged page went unnoticed");
+    };
     assert!(
         findings.iter().flat_map(|f| f.lines()).any(|line| line.ends_with(&format!(" page {damaged}"))),
         "the damaged page {damaged} is not named: {findings:?}"
@@ -64,10 +66,12 @@ async fn the_check_names_a_damaged_page() {
     ws.lock().await;
 }
 
-#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn locking_stops_a_running_check_instead_of_waiting_for_it() {
-    let dir = tempfile::tempdir().unwrap();
-    let session = Arc::new(Session::new(dir.path().to_path_buf(), env()));
+/// An unlocked session over enough records that a check can be caught
+/// running, and that check, seen running.
+async fn a_running_check(
+    dir: &std::path::Path,
+) -> (Arc<Session>, tokio::task::JoinHandle<bidwell_core::Result<IntegrityOutcome>>) {
+    let session = Arc::new(Session::new(dir.to_path_buf(), env()));
     session.create("Studio", Protection::Passphrase(passphrase())).await.unwrap();
     {
         let ws = session.workspace().await.unwrap();
@@ -85,6 +89,13 @@ async fn locking_stops_a_running_check_instead_of_waiting_for_it() {
         assert!(polls < 10_000, "the check never started");
         tokio::time::sleep(std::time::Duration::from_millis(1)).await;
     }
+    (session, checking)
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn locking_stops_a_running_check_instead_of_waiting_for_it() {
+    let dir = tempfile::tempdir().unwrap();
+    let (session, checking) = a_running_check(dir.path()).await;
 
     session.lock().await;
     let stopped = checking.await.unwrap().expect_err("the check ran to the end while locking waited for it");
@@ -94,5 +105,28 @@ async fn locking_stops_a_running_check_instead_of_waiting_for_it() {
     session.unlock(Unlock::Passphrase(passphrase())).await.unwrap();
     let ws = session.workspace().await.unwrap();
     assert!(!ws.is_checking_integrity());
-    assert_eq!(ws.check_integrity().await.unwrap(), vec!["ok".to_string()]);
+    assert_eq!(ws.check_integrity().await.unwrap(), IntegrityOutcome::Healthy);
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn stopping_a_running_check_ends_it_as_stopped_and_the_next_check_runs_to_the_end() {
+    let dir = tempfile::tempdir().unwrap();
+    let (session, checking) = a_running_check(dir.path()).await;
+
+    session.stop_integrity_check().await;
+    assert_eq!(checking.await.unwrap().unwrap(), IntegrityOutcome::Stopped, "the check was not stopped");
+
+    // Still unlocked, and a stop does not carry over to the next check.
+    let ws = session.workspace().await.unwrap();
+    assert!(!ws.is_checking_integrity());
+    assert_eq!(ws.check_integrity().await.unwrap(), IntegrityOutcome::Healthy);
+}
+
+#[tokio::test]
+async fn stopping_when_no_check_runs_changes_nothing() {
+    let (_dir, ws) = new_workspace().await;
+    ws.create_client(NewClient { name: "Ada".into(), ..Default::default() }).await.unwrap();
+    ws.stop_integrity_check();
+    assert_eq!(ws.check_integrity().await.unwrap(), IntegrityOutcome::Healthy);
+    ws.lock().await;
 }

@@ -52,7 +52,7 @@ async fn every_earlier_schema_upgrades_and_keeps_its_data() {
         let (_dir, ws) = open_fixture(&fixture).await;
         let report = ws.doctor().await.unwrap();
         assert_eq!(report.schema_version, latest_schema_version(), "{name}");
-        assert_eq!(ws.check_integrity().await.unwrap(), vec!["ok".to_string()], "{name}");
+        assert_eq!(ws.check_integrity().await.unwrap(), IntegrityOutcome::Healthy, "{name}");
         let client = ws.client(FIXTURE_CLIENT.parse().unwrap()).await.unwrap();
         assert_eq!(client.name, "Fixture Client Ünïcode", "{name}");
         assert_eq!(client.email.as_deref(), Some("fixture@example.org"), "{name}");

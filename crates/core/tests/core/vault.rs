@@ -3,7 +3,7 @@
 
 use bidwell_core::secret::{Passphrase, RecoveryKey};
 use bidwell_core::vault::{Protection, Unlock};
-use bidwell_core::{ErrorCode, NewClient, Workspace, WorkspaceState};
+use bidwell_core::{ErrorCode, IntegrityOutcome, NewClient, Workspace, WorkspaceState};
 use sha2::{Digest, Sha256};
 
 use crate::support::*;
@@ -40,7 +40,7 @@ async fn nothing_written_is_readable_in_any_file() {
             let report = ws.doctor().await.unwrap();
             assert!(report.encrypted);
             assert!(report.cipher_version.starts_with('4'), "{}", report.cipher_version);
-            assert_eq!(ws.check_integrity().await.unwrap(), vec!["ok".to_string()]);
+            assert_eq!(ws.check_integrity().await.unwrap(), IntegrityOutcome::Healthy);
         }
     }
     ws.lock().await;
