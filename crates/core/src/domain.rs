@@ -210,6 +210,13 @@ pub struct Project {
     #[sqlx(flatten)]
     #[serde(flatten)]
     pub origin: Origin,
+    /// The client's name, read with the project (`store::projects::PROJECT_ROWS`)
+    /// so a list of projects needs no call per client; absent once the client
+    /// is deleted. Derived whenever a project is read, never stored, and not
+    /// part of an export (which reads the table itself).
+    #[sqlx(default)]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub client_name: Option<String>,
 }
 
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize, sqlx::FromRow, ts_rs::TS)]

@@ -1021,6 +1021,7 @@ impl Generator {
                 due_date: due,
                 description: description.trim_end().to_string(),
                 origin: Origin::default(),
+                client_name: None,
             });
         }
         out

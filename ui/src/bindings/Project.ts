@@ -3,4 +3,11 @@ import type { Id } from "./Id";
 import type { ProjectStatus } from "./ProjectStatus";
 import type { RateType } from "./RateType";
 
-export type Project = { client_id: Id, name: string, status: ProjectStatus, rate_type: RateType, budget_minor: number | null, currency: string | null, start_date: string | null, due_date: string | null, description: string, id: Id, created_at: string, updated_at: string, deleted_at: string | null, source: string | null, external_id: string | null, };
+export type Project = { client_id: Id, name: string, status: ProjectStatus, rate_type: RateType, budget_minor: number | null, currency: string | null, start_date: string | null, due_date: string | null, description: string, 
+/**
+ * The client's name, read with the project (`store::projects::PROJECT_ROWS`)
+ * so a list of projects needs no call per client; absent once the client
+ * is deleted. Derived whenever a project is read, never stored, and not
+ * part of an export (which reads the table itself).
+ */
+client_name?: string | null, id: Id, created_at: string, updated_at: string, deleted_at: string | null, source: string | null, external_id: string | null, };

@@ -2,6 +2,7 @@
 
 use chrono::NaiveDate;
 use serde::{Deserialize, Serialize};
+use sqlx::{QueryBuilder, Sqlite};
 
 use super::patch;
 use super::record::{self, Binds, Page, PageRequest, Record};
@@ -53,8 +54,29 @@ pub struct ProjectFilter {
     pub status: Option<ProjectStatus>,
 }
 
+impl ProjectFilter {
+    /// The filter as ` AND …` conditions of a projects list.
+    fn push_conditions(&self, qb: &mut QueryBuilder<'_, Sqlite>) {
+        if let Some(client) = self.client_id {
+            qb.push(" AND client_id = ").push_bind(client);
+        }
+        if let Some(status) = self.status {
+            qb.push(" AND status = ").push_bind(status);
+        }
+    }
+}
+
+/// Projects as read: every column of `projects`, and the client's name while
+/// the client is not deleted. One primary-key join, which SQLite flattens into
+/// each read, so a list stays one query that walks the same index.
+pub(crate) const PROJECT_ROWS: &str = "(SELECT projects.*, \
+     CASE WHEN clients.deleted_at IS NULL THEN clients.name END AS client_name FROM projects \
+     LEFT JOIN clients ON clients.id = projects.client_id) \
+     AS project_rows";
+
 impl Record for Project {
     const TABLE: &'static str = "projects";
+    const SOURCE: &'static str = PROJECT_ROWS;
     const KIND: EntityKind = EntityKind::Project;
     const LABEL: &'static str = "name";
     const FIELDS: &'static [&'static str] = &[
@@ -132,11 +154,14 @@ impl Workspace {
             due_date: new.due_date,
             description: new.description,
             origin: Origin::default(),
+            client_name: None,
         };
         project.normalize()?;
         let mut tx = self.pool().await.begin().await?;
         record::ensure_live::<Client>(&mut tx, client_id).await?;
         record::insert(&mut tx, &project).await?;
+        // Read back, so the project comes with its client's name as every read does.
+        let project = record::fetch(&mut tx, project.meta.id, false).await?;
         tx.commit().await?;
         Ok(project)
     }
@@ -146,15 +171,7 @@ impl Workspace {
     }
 
     pub async fn list_projects(&self, filter: &ProjectFilter, page: &PageRequest) -> Result<Page<Project>> {
-        record::list(&mut *self.pool().await.acquire().await?, page, |qb| {
-            if let Some(client) = filter.client_id {
-                qb.push(" AND client_id = ").push_bind(client);
-            }
-            if let Some(status) = filter.status {
-                qb.push(" AND status = ").push_bind(status);
-            }
-        })
-        .await
+        record::list(&mut *self.pool().await.acquire().await?, page, |qb| filter.push_conditions(qb)).await
     }
 
     pub async fn update_project(&self, id: Id, change: ProjectPatch) -> Result<Project> {
@@ -177,5 +194,33 @@ impl Workspace {
         record::update(&mut tx, &project).await?;
         tx.commit().await?;
         Ok(project)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::store::record::{query_plan, Sort};
+
+    /// The lists the UI asks for (all projects or one status, newest first;
+    /// a client's projects; by name) walk their index with the client's name
+    /// read by its primary key, instead of sorting or scanning a table.
+    #[tokio::test]
+    async fn the_projects_lists_read_an_index_and_each_client_by_its_key() {
+        let a_client = ProjectFilter { client_id: Some(Id::new_at(chrono::Utc::now())), ..Default::default() };
+        let active = ProjectFilter { status: Some(ProjectStatus::Active), ..Default::default() };
+        let cases = [
+            (Sort::Newest, ProjectFilter::default(), "sqlite_autoindex_projects_1"),
+            (Sort::Newest, active, "sqlite_autoindex_projects_1"),
+            (Sort::Newest, a_client, "projects_by_client"),
+            (Sort::Name, ProjectFilter::default(), "projects_by_name"),
+        ];
+        for (sort, filter, index) in cases {
+            for plan in query_plan::of_pages::<Project>(sort, |qb| filter.push_conditions(qb)).await {
+                assert!(plan.contains(&format!("projects USING INDEX {index}")), "{sort:?} {filter:?}: {plan}");
+                assert!(plan.contains("SEARCH clients USING INDEX sqlite_autoindex_clients_1 (id=?)"), "{plan}");
+                assert!(!plan.contains("USE TEMP B-TREE"), "{sort:?} {filter:?}: {plan}");
+            }
+        }
     }
 }

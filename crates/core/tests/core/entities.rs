@@ -445,3 +445,52 @@ async fn a_bid_is_read_with_its_jobs_current_title() {
     assert_eq!(ws.bid(bid.meta.id).await.unwrap().job_title.as_deref(), Some("Logo and letterhead"), "as shown");
     ws.lock().await;
 }
+
+#[tokio::test]
+async fn a_project_is_read_with_its_clients_current_name() {
+    let (_dir, ws) = new_workspace().await;
+    let client = ws.create_client(NewClient { name: "Okafor Studio".into(), ..Default::default() }).await.unwrap();
+    let project = ws
+        .create_project(NewProject { client_id: Some(client.meta.id), name: "Rebrand".into(), ..Default::default() })
+        .await
+        .unwrap();
+    assert_eq!(project.client_name.as_deref(), Some("Okafor Studio"), "as created");
+    let name_of = |p: &Project| p.client_name.clone();
+    let listed = |filter: ProjectFilter, page: PageRequest| {
+        let ws = &ws;
+        async move {
+            let items = ws.list_projects(&filter, &page).await.unwrap().items;
+            assert_eq!(items.len(), 1, "{filter:?}");
+            items[0].client_name.clone()
+        }
+    };
+    let of_client = || ProjectFilter { client_id: Some(client.meta.id), ..Default::default() };
+
+    ws.update_client(client.meta.id, ClientPatch { name: Some("Okafor & Daughters".into()), ..Default::default() })
+        .await
+        .unwrap();
+    let renamed = Some("Okafor & Daughters".to_string());
+    assert_eq!(name_of(&ws.project(project.meta.id).await.unwrap()), renamed, "as shown, after a rename");
+    assert_eq!(listed(ProjectFilter::default(), PageRequest::default()).await, renamed, "as listed");
+    assert_eq!(listed(of_client(), PageRequest::default()).await, renamed, "as listed under the client");
+    let changed = ws
+        .update_project(project.meta.id, ProjectPatch { status: Some(ProjectStatus::OnHold), ..Default::default() })
+        .await
+        .unwrap();
+    assert_eq!(name_of(&changed), renamed, "as changed");
+
+    // Deleting the client deletes its projects with it; they can still be read (to restore them).
+    ws.delete(EntityKind::Client, client.meta.id).await.unwrap();
+    let deleted = ws.project(project.meta.id).await.unwrap();
+    assert!(deleted.meta.deleted_at.is_some());
+    assert_eq!(name_of(&deleted), None, "as shown, once the client is deleted");
+    let with_deleted = PageRequest { include_deleted: true, ..Default::default() };
+    assert_eq!(listed(of_client(), with_deleted).await, None, "as listed with deleted records");
+    // A project restored on its own is live again while its client stays deleted.
+    ws.restore(EntityKind::Project, project.meta.id).await.unwrap();
+    assert_eq!(listed(ProjectFilter::default(), PageRequest::default()).await, None, "restored without its client");
+
+    ws.restore(EntityKind::Client, client.meta.id).await.unwrap();
+    assert_eq!(name_of(&ws.project(project.meta.id).await.unwrap()), renamed, "once the client is back");
+    ws.lock().await;
+}

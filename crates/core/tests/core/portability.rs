@@ -192,6 +192,39 @@ async fn consents_in_an_archive_survive_the_round_trip() {
     assert_eq!(entity_json(&second)["consents.json"], consents);
 }
 
+/// A project's client name is read with it, not stored: an export leaves it
+/// out, and an archive that carries one anyway imports, and the project then
+/// reads the name of the client it imported with.
+#[tokio::test]
+async fn a_projects_client_name_is_not_exported_and_not_taken_from_an_archive() {
+    let (_dir, ws) = new_workspace().await;
+    let client = ws.create_client(NewClient { name: "Ada".into(), ..Default::default() }).await.unwrap();
+    let project = ws
+        .create_project(NewProject { client_id: Some(client.meta.id), name: "Site".into(), ..Default::default() })
+        .await
+        .unwrap();
+    assert_eq!(project.client_name.as_deref(), Some("Ada"));
+    let out = tempfile::tempdir().unwrap();
+    let path = out.path().join("export.zip");
+    export_to(&ws, &path, &ExportOptions::default(), None).await.unwrap();
+    let mut files = entries(&path);
+    for name in ["projects.json", "projects.csv"] {
+        let text = String::from_utf8(files[name].clone()).unwrap();
+        assert!(text.contains("Site") && !text.contains("client_name"), "{name}: {text}");
+    }
+
+    let id = format!("{{\"id\":\"{}\"", project.meta.id);
+    let text = String::from_utf8(files["projects.json"].clone()).unwrap();
+    assert!(text.contains(&id), "{text}");
+    let with_name = text.replace(&id, &format!("{{\"client_name\":\"Eve\",\"id\":\"{}\"", project.meta.id));
+    files.insert("projects.json".into(), with_name.into_bytes());
+    let crafted = out.path().join("crafted.zip");
+    write_archive(&crafted, manifest_of(&files), &files);
+    let (_dst_dir, dst) = new_workspace().await;
+    import_from(&dst, &crafted, &ImportOptions::default(), None).await.unwrap();
+    assert_eq!(dst.project(project.meta.id).await.unwrap(), project, "as it was exported, with its client's name");
+}
+
 #[tokio::test]
 async fn the_manifest_lists_every_file_with_a_matching_checksum() {
     let (_dir, ws) = new_workspace().await;
