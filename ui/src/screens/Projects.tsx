@@ -1,13 +1,12 @@
-// All projects, filterable by status; each row shows its client (looked up
-// lazily), status (changeable in place) and budget. Enter or click opens the
-// project's client.
+// All projects, filterable by status; each row shows its client (the core
+// reads each project with its client's name), status (changeable in place)
+// and budget. Enter or click opens the project's client.
 import { useState } from "preact/hooks";
 import * as api from "../api";
 import type { Id } from "../bindings/Id";
 import type { Project } from "../bindings/Project";
 import type { ProjectFilter } from "../bindings/ProjectFilter";
 import type { ProjectStatus } from "../bindings/ProjectStatus";
-import { useClientName } from "../components/records/clientNames";
 import { labelOf, PROJECT_STATUSES, RATE_TYPES } from "../components/records/labels";
 import { formatMoney } from "../money";
 import { VirtualList } from "../components/VirtualList";
@@ -16,9 +15,9 @@ import "./records.css";
 
 const PAGE_SIZE = 100;
 
-function ClientCell({ id }: { id: Id }) {
-  const name = useClientName(id);
-  return <span class={name === null ? "muted" : ""}>{name ?? "…"}</span>;
+/** The core reads each project with its client's name; none once the client is deleted. */
+function clientOf(p: Project): string {
+  return p.client_name ?? "(deleted client)";
 }
 
 export function Projects() {
@@ -86,7 +85,7 @@ export function Projects() {
         reloadKey={`${reload}|${status}`}
         fetchPage={(after) => api.projects.list(filter, api.page(PAGE_SIZE, after, "newest"))}
         keyOf={(p) => p.id}
-        labelOf={(p) => `${p.name}, ${labelOf(PROJECT_STATUSES, changed[p.id] ?? p.status)}, ${formatMoney(p.budget_minor, p.currency)}`}
+        labelOf={(p) => `${p.name}, ${clientOf(p)}, ${labelOf(PROJECT_STATUSES, changed[p.id] ?? p.status)}, ${formatMoney(p.budget_minor, p.currency)}`}
         onOpen={(p) => go({ screen: "client", id: p.client_id })}
         header={
           <div class="cols projects">
@@ -99,7 +98,7 @@ export function Projects() {
         renderRow={(p, _index, selected) => (
           <div class="cols projects">
             <span class="name">{p.name}</span>
-            <ClientCell id={p.client_id} />
+            <span class={p.client_name == null ? "muted" : ""}>{clientOf(p)}</span>
             <span class="control-cell">
               <select
                 class="inline-select"
