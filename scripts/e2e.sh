@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # Real-window end-to-end tests (e2e/): builds the app with its UI embedded and
-# the CLI, installs what the tests need (Xvfb, WebKitWebDriver, tauri-driver),
+# the CLI (release, as a user's launch does), installs what the tests need (Xvfb, WebKitWebDriver, tauri-driver),
 # then runs them on a virtual X display. Each test starts its own tauri-driver
 # on a free 127.0.0.1 port, with its own BIDWELL_DATA_DIR (e2e/src/lib.rs).
 # Screenshots and driver logs land in target/e2e-screenshots/. Safe to run again.
@@ -17,15 +17,15 @@ if ! command -v tauri-driver >/dev/null; then
     cargo install tauri-driver --version "$TAURI_DRIVER_VERSION" --locked
 fi
 
+# The tests drive the same release build a user launches (README's first
+# command); in CI that build is already there from the smoke run.
 echo "==> building the app (UI embedded) and the CLI for the end-to-end tests"
-npm --prefix ui run build
-cargo build --locked --bin bidwell-app --features tauri/custom-protocol
-cargo build --locked -p bidwell-cli --bin bidwell
+build_release_app
 cargo test --locked -p bidwell-e2e --no-run
 
 target_dir="${CARGO_TARGET_DIR:-$REPO_ROOT/target}"
 export BIDWELL_E2E=1
-export BIDWELL_E2E_BIN_DIR="$target_dir/debug"
+export BIDWELL_E2E_BIN_DIR="$target_dir/release"
 export BIDWELL_E2E_SCREENSHOTS="$target_dir/e2e-screenshots"
 BIDWELL_E2E_TAURI_DRIVER="$(command -v tauri-driver)"
 export BIDWELL_E2E_TAURI_DRIVER

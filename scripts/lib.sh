@@ -9,8 +9,11 @@ as_root() {
     if [ "$(id -u)" -eq 0 ]; then "$@"; else sudo "$@"; fi
 }
 
-# Installs the Debian/Ubuntu packages that are not installed yet.
+# Installs the Debian/Ubuntu packages that are not installed yet. On macOS
+# and Windows the system parts come with the platform (WebKit, WebView2, the
+# keychain) or with its build tools, which the README lists.
 ensure_apt_packages() {
+    [ "$(uname -s)" = Linux ] || return 0
     local missing=()
     for pkg in "$@"; do
         dpkg-query -W -f='${Status}' "$pkg" 2>/dev/null | grep -q "install ok installed" || missing+=("$pkg")
@@ -45,11 +48,28 @@ TEST_PACKAGES=(dbus gnome-keyring p7zip-full)
 # WebKit's WebDriver, a font, xprop/xwininfo to read the window's title, a D-Bus session.
 E2E_PACKAGES=(xvfb xauth webkit2gtk-driver fonts-dejavu-core x11-utils dbus)
 
+# The release build a user's launch makes (README's first command): the UI,
+# then the app with the UI embedded (custom-protocol serves it from the binary
+# instead of a dev server) and the CLI. The CLI is its own package
+# (bidwell-cli), so it is built by package, not by binary name. CI's smoke
+# run, the real-window tests and the packages all use this one build.
+build_release_app() {
+    (cd "$REPO_ROOT" &&
+        npm --prefix ui run build &&
+        cargo build --release --locked --bin bidwell-app --features tauri/custom-protocol &&
+        cargo build --release --locked -p bidwell-cli --bin bidwell)
+}
+
 ensure_ui_packages() {
     # npm ci is exact but slow; skip it when node_modules came from this lock file.
     local stamp="$REPO_ROOT/ui/node_modules/.bidwell-lock.sha256"
     local want
-    want="$(sha256sum "$REPO_ROOT/ui/package-lock.json" | cut -d' ' -f1)"
+    # sha256sum is GNU coreutils; macOS has shasum instead.
+    if command -v sha256sum >/dev/null; then
+        want="$(sha256sum "$REPO_ROOT/ui/package-lock.json" | cut -d' ' -f1)"
+    else
+        want="$(shasum -a 256 "$REPO_ROOT/ui/package-lock.json" | cut -d' ' -f1)"
+    fi
     if [ ! -f "$stamp" ] || [ "$(cat "$stamp")" != "$want" ]; then
         echo "==> installing the UI's npm packages"
         (cd "$REPO_ROOT/ui" && npm ci --no-fund --no-audit)

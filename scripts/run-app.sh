@@ -1,13 +1,28 @@
 #!/usr/bin/env bash
 # Builds Bidwell (UI and Rust, release) and launches the desktop app.
 # Installs what is missing first; safe to run again.
+#   --smoke   CI's check of this command: the same build, then the app is
+#             started under Xvfb on a throwaway data directory, must load its
+#             page and map its window, and is then asked to quit.
+# Any other arguments are passed to the app.
 source "$(dirname "$0")/lib.sh"
+smoke=false
+if [ "${1:-}" = "--smoke" ]; then
+    smoke=true
+    shift
+fi
 ensure_toolchains
-ensure_apt_packages "${BUILD_PACKAGES[@]}"
+if $smoke; then
+    ensure_apt_packages "${BUILD_PACKAGES[@]}" "${E2E_PACKAGES[@]}"
+else
+    ensure_apt_packages "${BUILD_PACKAGES[@]}"
+fi
 ensure_ui_packages
 cd "$REPO_ROOT"
-npm --prefix ui run build
-# custom-protocol serves the built UI from the binary instead of the dev server.
-cargo build --release --locked --bin bidwell-app --bin bidwell --features tauri/custom-protocol
-echo "==> the CLI is at target/release/bidwell; starting the app"
-exec target/release/bidwell-app "$@"
+build_release_app
+release="${CARGO_TARGET_DIR:-$REPO_ROOT/target}/release"
+if $smoke; then
+    exec "$REPO_ROOT/scripts/smoke-app.sh" "$release/bidwell-app"
+fi
+echo "==> the CLI is at $release/bidwell; starting the app"
+exec "$release/bidwell-app" "$@"

@@ -62,11 +62,11 @@ fn target_dir() -> PathBuf {
     }
 }
 
-/// Where the app and CLI binaries are: `BIDWELL_E2E_BIN_DIR`, else `target/debug`.
+/// Where the app and CLI binaries are: `BIDWELL_E2E_BIN_DIR`, else `target/release` (scripts/e2e.sh builds there).
 pub fn bin_dir() -> PathBuf {
     match std::env::var_os("BIDWELL_E2E_BIN_DIR") {
         Some(dir) => PathBuf::from(dir),
-        None => target_dir().join("debug"),
+        None => target_dir().join("release"),
     }
 }
 
