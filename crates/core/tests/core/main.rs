@@ -20,6 +20,7 @@ mod seed;
 mod session;
 mod support;
 mod sync;
+mod sync_bounds;
 mod sync_flight;
 mod sync_privacy;
 mod sync_timer;
