@@ -7,6 +7,7 @@ mod dashboard;
 mod demo_market;
 mod entities;
 mod integrity;
+mod lock_wins;
 mod market_accounts;
 mod market_statuses;
 mod migrations;
