@@ -93,6 +93,9 @@ export async function syncNow(): Promise<void> {
     if (report.cancelled) notify("Sync cancelled; what was done is kept.");
     // The core runs one pass at a time: this press waited for the background one.
     else if (report.joined) notify("A sync was already running; its results are in.");
+    // A marketplace that answered badly (too much, a stuck feed) stops only its own
+    // account; each line names it, and its row in Settings → Marketplaces keeps the reason.
+    if (report.stopped.length > 0) notify(report.stopped.join("; "), { tone: "error" });
   } catch (raw) {
     notify(api.asApiError(raw).message, { tone: "error" });
   } finally {

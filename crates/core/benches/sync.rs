@@ -131,6 +131,7 @@ async fn main() {
         backoff: Backoff { base: Duration::from_millis(500), cap: Duration::from_secs(60) },
         page_limit: PAGE,
         jitter_seed: Some(1),
+        ..SyncOptions::default()
     };
     let engine = SyncEngine::new(Arc::new(HttpConnector { options: http_options() }), options);
     let quiet = || AtomicBool::new(false);

@@ -41,6 +41,10 @@ pub struct Session {
     /// When the caches were last given back (see `release_memory_if_quiet`).
     released_at: Mutex<Option<DateTime<Utc>>>,
     demo: Option<Arc<dyn DemoMarketHost>>,
+    /// The open workspace's lock signal, reachable without `open`: work that
+    /// holds `open` for reading (a sync) is told to stop before `lock` waits
+    /// for it, even when another writer queued for `open` first.
+    locking: std::sync::Mutex<Option<Arc<crate::work::LockSignal>>>,
 }
 
 impl Session {
@@ -53,6 +57,7 @@ impl Session {
             last_used: Mutex::new(now),
             released_at: Mutex::new(None),
             demo: None,
+            locking: std::sync::Mutex::new(None),
         }
     }
 
@@ -81,6 +86,7 @@ impl Session {
     pub async fn create(&self, name: &str, protection: Protection) -> Result<RecoveryKey> {
         let mut open = self.open.write().await;
         let (workspace, recovery) = Workspace::create(&self.dir, name, protection, self.env.clone()).await?;
+        self.watch_locking(&workspace);
         *open = Some(workspace);
         self.touch().await;
         Ok(recovery)
@@ -98,6 +104,7 @@ impl Session {
                     tracing::warn!("the demo marketplace did not start: {}", e.to_api().message);
                 }
             }
+            self.watch_locking(&workspace);
             *open = Some(workspace);
         }
         self.touch().await;
@@ -124,10 +131,15 @@ impl Session {
         Ok(removal)
     }
 
-    /// Stops a running integrity check, waits for other running commands to
-    /// finish, then closes the database (and stops the demo marketplace,
+    /// Raises the workspace's lock signal, so that long work (a sync) stops
+    /// at its next step and a marketplace request in flight is abandoned;
+    /// stops a running integrity check; waits for running commands to
+    /// finish; then closes the database (and stops the demo marketplace,
     /// which has saved everything already).
     pub async fn lock(&self) {
+        if let Some(signal) = self.locking.lock().unwrap_or_else(|p| p.into_inner()).take() {
+            signal.raise();
+        }
         if let Some(workspace) = self.open.read().await.as_ref() {
             workspace.stop_long_reads();
         }
@@ -275,6 +287,10 @@ impl Session {
         }
         let never = std::sync::atomic::AtomicBool::new(false);
         engine.sync_once(workspace, &mut |_, _, _| {}, &never).await.map(Some)
+    }
+
+    fn watch_locking(&self, workspace: &Workspace) {
+        *self.locking.lock().unwrap_or_else(|p| p.into_inner()) = Some(workspace.locking().clone());
     }
 
     async fn touch(&self) {

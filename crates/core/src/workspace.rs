@@ -148,6 +148,8 @@ pub struct Workspace {
     data_key: Mutex<DataKey>,
     unlocked: UnlockedSlots,
     long_reads: LongReads,
+    /// Raised when the session starts locking; long work stops at its next step.
+    locking: Arc<crate::work::LockSignal>,
 }
 
 impl std::fmt::Debug for Workspace {
@@ -315,6 +317,7 @@ impl Workspace {
             data_key: Mutex::new(data_key),
             unlocked,
             long_reads: LongReads::default(),
+            locking: Arc::default(),
         }
     }
 
@@ -330,6 +333,12 @@ impl Workspace {
 
     pub fn paths(&self) -> &WorkspacePaths {
         &self.paths
+    }
+
+    /// Raised when this workspace starts locking (see [`crate::work::LockSignal`]).
+    /// Shared, so the session can raise it without waiting for any lock.
+    pub fn locking(&self) -> &Arc<crate::work::LockSignal> {
+        &self.locking
     }
 
     pub(crate) fn env(&self) -> &Environment {

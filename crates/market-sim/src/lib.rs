@@ -3,7 +3,11 @@
 //! and employers, real idempotency, bid versions and change cursors, and it
 //! can misbehave on purpose: a chosen fraction of requests answer 500, 429
 //! with `Retry-After`, hang past the client's timeout, drop the connection,
-//! or apply a write and then answer 500.
+//! or apply a write and then answer 500. It can also play a hostile or
+//! broken marketplace ([`FaultKind::is_hostile`]): an endless or huge body,
+//! a page with far more items than asked, a change feed whose cursor never
+//! moves or that always has more. Those are never picked at random; name
+//! them in [`SimConfig::fault_kinds`] or [`SimServer::fail_next`].
 //!
 //! State is in memory behind one mutex. The server exists for tests and the
 //! "try with sample data" demo: it must start in milliseconds, a fresh start
@@ -52,7 +56,7 @@ pub struct SimConfig {
     pub jobs: usize,
     /// Fraction of requests, 0.0 to 1.0, that fail on purpose.
     pub fault_rate: f64,
-    /// Which faults to choose from (all five when empty).
+    /// Which faults to choose from (all five transient ones when empty).
     pub fault_kinds: Vec<FaultKind>,
     /// How long a hanging request waits before it is served anyway. Make it
     /// longer than the client's timeout.
@@ -69,6 +73,11 @@ pub struct SimConfig {
     /// The demo's scripted employer: a bid still `submitted` this long after
     /// it was placed is shortlisted, so a status change comes back on a sync.
     pub shortlist_after: Option<Duration>,
+    /// How many bytes [`FaultKind::HugeBody`] and
+    /// [`FaultKind::HugeDeclaredBody`] stream (never held in memory).
+    pub huge_body_bytes: u64,
+    /// How many items [`FaultKind::OverfullPage`] streams in one page.
+    pub overfull_page_items: u64,
 }
 
 impl Default for SimConfig {
@@ -84,6 +93,8 @@ impl Default for SimConfig {
             port: 0,
             state_file: None,
             shortlist_after: None,
+            huge_body_bytes: 1 << 30,
+            overfull_page_items: 1_000_000,
         }
     }
 }
@@ -102,6 +113,23 @@ pub enum FaultKind {
     ConnectionReset,
     /// Does the request, then answers 500 instead of the result.
     ApplyThenFail,
+    /// Hostile: answers 200 with a body of [`SimConfig::huge_body_bytes`]
+    /// (1 GiB by default), streamed without a `Content-Length`.
+    HugeBody,
+    /// Hostile: the same, announced in `Content-Length`.
+    HugeDeclaredBody,
+    /// Hostile: a listing (`GET /v1/bids`, `/v1/milestones`, `/v1/jobs`)
+    /// answers one page of [`SimConfig::overfull_page_items`] valid items
+    /// (a million by default), streamed, whatever `limit` asked for.
+    /// Other requests are served as usual.
+    OverfullPage,
+    /// Hostile: a listing answers an empty page that has more, with the
+    /// cursor it was asked with as its next cursor (`stuck` when it was
+    /// asked with none), forever.
+    StuckCursor,
+    /// Hostile: a listing answers an empty page that has more, with a new
+    /// cursor every time, forever.
+    EndlessFeed,
 }
 
 impl FaultKind {
@@ -112,6 +140,19 @@ impl FaultKind {
         FaultKind::ConnectionReset,
         FaultKind::ApplyThenFail,
     ];
+
+    /// A broken or hostile marketplace rather than a passing fault; never
+    /// chosen at random from [`FaultKind::ALL`].
+    pub fn is_hostile(self) -> bool {
+        matches!(
+            self,
+            FaultKind::HugeBody
+                | FaultKind::HugeDeclaredBody
+                | FaultKind::OverfullPage
+                | FaultKind::StuckCursor
+                | FaultKind::EndlessFeed
+        )
+    }
 }
 
 /// How many faults of each kind were injected so far.
@@ -122,11 +163,13 @@ pub struct FaultCounts {
     pub hang: u64,
     pub connection_reset: u64,
     pub apply_then_fail: u64,
+    /// Hostile answers ([`FaultKind::is_hostile`]) of any kind.
+    pub hostile: u64,
 }
 
 impl FaultCounts {
     pub fn total(&self) -> u64 {
-        self.server_error + self.rate_limited + self.hang + self.connection_reset + self.apply_then_fail
+        self.server_error + self.rate_limited + self.hang + self.connection_reset + self.apply_then_fail + self.hostile
     }
 
     fn count(&mut self, kind: FaultKind) {
@@ -136,6 +179,7 @@ impl FaultCounts {
             FaultKind::Hang => self.hang += 1,
             FaultKind::ConnectionReset => self.connection_reset += 1,
             FaultKind::ApplyThenFail => self.apply_then_fail += 1,
+            _ => self.hostile += 1,
         }
     }
 }
@@ -178,6 +222,12 @@ pub(crate) struct Shared {
     record: AtomicBool,
     pub(crate) token: String,
     pub(crate) hang: Duration,
+    pub(crate) huge_body_bytes: u64,
+    pub(crate) overfull_page_items: u64,
+    /// Numbers the cursors of [`FaultKind::EndlessFeed`].
+    pub(crate) endless: std::sync::atomic::AtomicU64,
+    /// Bytes of hostile bodies handed to the connection so far.
+    pub(crate) streamed: std::sync::atomic::AtomicU64,
     state_file: Option<PathBuf>,
     /// Taken for a whole save, so saves land in the order of their snapshots.
     saving: Mutex<()>,
@@ -304,6 +354,10 @@ impl SimServer {
             record: AtomicBool::new(config.record_requests),
             token: config.token,
             hang: config.hang,
+            huge_body_bytes: config.huge_body_bytes,
+            overfull_page_items: config.overfull_page_items,
+            endless: std::sync::atomic::AtomicU64::new(0),
+            streamed: std::sync::atomic::AtomicU64::new(0),
             state_file: config.state_file,
             saving: Mutex::new(()),
         });
@@ -366,6 +420,13 @@ impl SimServer {
 
     pub fn fault_counts(&self) -> FaultCounts {
         lock(&self.shared.faults).counts
+    }
+
+    /// Bytes of hostile bodies ([`FaultKind::HugeBody`], ...) handed to
+    /// connections so far: a client that stops reading stops it growing
+    /// (past what the sockets buffer).
+    pub fn hostile_bytes_streamed(&self) -> u64 {
+        self.shared.streamed.load(Ordering::Relaxed)
     }
 
     /// Forgets every cursor issued so far: their next use answers 410.

@@ -17,6 +17,7 @@ use axum::response::{IntoResponse, Response};
 use axum::routing::{get, post};
 use axum::Router;
 use chrono::Utc;
+use futures_util::StreamExt;
 use rand::Rng;
 use serde::de::DeserializeOwned;
 use serde::Serialize;
@@ -132,11 +133,14 @@ async fn guard(State(shared): State<Arc<Shared>>, request: Request, next: Next) 
             return response;
         }
         Some(FaultKind::Hang) => tokio::time::sleep(shared.hang).await,
-        Some(FaultKind::ApplyThenFail) | None => {}
+        Some(_) | None => {}
     }
 
     if !shared.authorized(request.headers()) {
         return failure(ApiFailure::new(401, ApiErrorCode::Unauthorized, "the token is missing, expired or revoked"));
+    }
+    if let Some(response) = fault.and_then(|kind| hostile(&shared, kind, &request)) {
+        return response;
     }
     let changes = request.method() != axum::http::Method::GET && request.method() != axum::http::Method::HEAD;
     let response = next.run(request).await;
@@ -156,6 +160,143 @@ impl Shared {
         let Some((scheme, token)) = value.split_once(' ') else { return false };
         scheme.eq_ignore_ascii_case("bearer") && !self.token.is_empty() && token.trim() == self.token
     }
+}
+
+// ----- hostile answers -----
+
+/// Bytes per streamed chunk of a hostile body.
+const CHUNK: usize = 64 * 1024;
+
+/// The answer of a hostile marketplace to `request`, or `None` when `kind`
+/// does not apply to it (not hostile, or not a listing where only a
+/// listing misbehaves). Huge bodies are streamed from one shared chunk, so
+/// the server never holds more than that chunk whatever it sends.
+fn hostile(shared: &Arc<Shared>, kind: FaultKind, request: &Request) -> Option<Response> {
+    let path = request.uri().path();
+    let listing =
+        request.method() == axum::http::Method::GET && matches!(path, "/v1/bids" | "/v1/milestones" | "/v1/jobs");
+    let asked_cursor = || {
+        let Ok(Query(params)) = Query::<HashMap<String, String>>::try_from_uri(request.uri()) else { return None };
+        params.get("since").or_else(|| params.get("cursor")).cloned()
+    };
+    match kind {
+        FaultKind::HugeBody | FaultKind::HugeDeclaredBody => {
+            let total = shared.huge_body_bytes;
+            let body = repeated(shared.clone(), Bytes::from_static(b"["), Bytes::from(vec![b' '; CHUNK]), total);
+            let mut response = Response::new(body);
+            response.headers_mut().insert(CONTENT_TYPE, HeaderValue::from_static("application/json"));
+            if kind == FaultKind::HugeDeclaredBody {
+                response.headers_mut().insert(axum::http::header::CONTENT_LENGTH, HeaderValue::from(total));
+            }
+            Some(response)
+        }
+        FaultKind::OverfullPage if listing => {
+            let item = Bytes::from(overfull_item(path));
+            let mut chunk = Vec::with_capacity(CHUNK + item.len() + 1);
+            while chunk.len() < CHUNK {
+                chunk.extend_from_slice(&item);
+                chunk.push(b',');
+            }
+            let per_chunk = (chunk.len() / (item.len() + 1)) as u64;
+            let items = shared.overfull_page_items.max(1);
+            // Whole chunks, then single items, then the last one without a comma.
+            let whole = (items - 1) / per_chunk;
+            let rest = (items - 1) % per_chunk;
+            let mut single = item.to_vec();
+            single.push(b',');
+            let head = Bytes::from_static(b"{\"items\":[");
+            let tail = {
+                let mut tail = item.to_vec();
+                tail.extend_from_slice(b"],\"next_cursor\":\"overfull\",\"has_more\":false}");
+                Bytes::from(tail)
+            };
+            let chunk = Bytes::from(chunk[..per_chunk as usize * (item.len() + 1)].to_vec());
+            let single = Bytes::from(single);
+            let counter = shared.clone();
+            let stream = futures_util::stream::iter([head])
+                .chain(futures_util::stream::repeat(chunk).take(whole as usize))
+                .chain(futures_util::stream::repeat(single).take(rest as usize))
+                .chain(futures_util::stream::iter([tail]))
+                .map(move |bytes| {
+                    counter.streamed.fetch_add(bytes.len() as u64, std::sync::atomic::Ordering::Relaxed);
+                    Ok::<Bytes, std::convert::Infallible>(bytes)
+                });
+            let mut response = Response::new(Body::from_stream(stream));
+            response.headers_mut().insert(CONTENT_TYPE, HeaderValue::from_static("application/json"));
+            Some(response)
+        }
+        FaultKind::StuckCursor if listing => {
+            let cursor = asked_cursor().unwrap_or_else(|| "stuck".to_owned());
+            Some(json(StatusCode::OK, &serde_json::json!({ "items": [], "next_cursor": cursor, "has_more": true })))
+        }
+        FaultKind::EndlessFeed if listing => {
+            let n = shared.endless.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+            let cursor = format!("endless-{n}");
+            Some(json(StatusCode::OK, &serde_json::json!({ "items": [], "next_cursor": cursor, "has_more": true })))
+        }
+        _ => None,
+    }
+}
+
+/// `first`, then `chunk` repeated, cut so that the whole is `total` bytes.
+fn repeated(shared: Arc<Shared>, first: Bytes, chunk: Bytes, total: u64) -> Body {
+    let stream = futures_util::stream::unfold((Some(first), total), move |(first, left)| {
+        let chunk = chunk.clone();
+        let shared = shared.clone();
+        async move {
+            if left == 0 {
+                return None;
+            }
+            let next = first.unwrap_or(chunk);
+            let next = next.slice(..next.len().min(usize::try_from(left).unwrap_or(usize::MAX)));
+            let left = left - next.len() as u64;
+            shared.streamed.fetch_add(next.len() as u64, std::sync::atomic::Ordering::Relaxed);
+            Some((Ok::<Bytes, std::convert::Infallible>(next), (None, left)))
+        }
+    });
+    Body::from_stream(stream)
+}
+
+/// One valid record of the listing at `path`, as JSON.
+fn overfull_item(path: &str) -> Vec<u8> {
+    let at = chrono::DateTime::from_timestamp(1_790_000_000, 0).unwrap_or_default();
+    let money = Money { amount_minor: 100, currency: "USD".to_owned() };
+    let bytes = match path {
+        "/v1/bids" => serde_json::to_vec(&Bid {
+            id: "overfull".to_owned(),
+            job_id: "overfull".to_owned(),
+            amount: money,
+            period_days: 1,
+            milestone_percentage: 0,
+            proposal: String::new(),
+            status: BidStatus::Submitted,
+            version: 1,
+            created_at: at,
+            updated_at: at,
+        }),
+        "/v1/milestones" => serde_json::to_vec(&Milestone {
+            id: "overfull".to_owned(),
+            bid_id: "overfull".to_owned(),
+            amount: money,
+            description: String::new(),
+            status: MilestoneStatus::Pending,
+            version: 1,
+            created_at: at,
+            updated_at: at,
+        }),
+        _ => serde_json::to_vec(&Job {
+            id: "overfull".to_owned(),
+            title: "Overfull".to_owned(),
+            description: String::new(),
+            budget: Budget { kind: BudgetType::Fixed, min_minor: 100, max_minor: None, currency: "USD".to_owned() },
+            skills: Vec::new(),
+            client_id: "overfull".to_owned(),
+            posted_at: at,
+            status: JobStatus::Open,
+            updated_at: at,
+        }),
+    };
+    bytes.expect("wire types serialize")
 }
 
 // ----- responses -----

@@ -8,6 +8,7 @@ use std::time::Duration;
 use chrono::{DateTime, Utc};
 use rand::Rng;
 
+use crate::bounds::Refusal;
 use crate::retry::{Backoff, RetryAfter};
 use crate::wire::{ApiErrorCode, Bid};
 
@@ -72,6 +73,17 @@ pub enum MarketError {
     /// nothing was sent.
     #[error("analytics are turned off; nothing was sent")]
     AnalyticsDisabled,
+    /// The answer broke one of the client's limits (too large, more items
+    /// than asked, a field out of bounds: `bounds.rs`). Permanent: the same
+    /// request would get the same answer, so it is not retried in a loop.
+    #[error("{0}")]
+    Refused(Refusal),
+    /// The caller gave up on the request before its answer was read (it was
+    /// told to stop, or used up its requests for the pass). Nothing is known
+    /// from it; a write may or may not have been applied, so it is replayed
+    /// on a later run as after a transient failure, with the same key.
+    #[error("the request was abandoned before its answer was read")]
+    Abandoned,
 }
 
 impl MarketError {

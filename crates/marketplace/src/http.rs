@@ -12,6 +12,7 @@ use reqwest::{Method, RequestBuilder, StatusCode, Url};
 use serde::de::DeserializeOwned;
 use zeroize::Zeroizing;
 
+use crate::bounds::{decode_page, decode_record, Refusal, WireBounds, MAX_RESPONSE_BYTES};
 use crate::error::{MarketError, TransientReason};
 use crate::retry::RetryAfter;
 use crate::token::{ApiToken, IdempotencyKey};
@@ -139,9 +140,17 @@ impl HttpMarketplace {
         builder
     }
 
-    async fn call<T: DeserializeOwned>(&self, builder: RequestBuilder) -> Result<T, MarketError> {
-        let body = self.exchange(builder).await?;
-        serde_json::from_slice(&body).map_err(|_| MarketError::invalid_response("unexpected JSON"))
+    async fn call<T: DeserializeOwned + WireBounds>(&self, builder: RequestBuilder) -> Result<T, MarketError> {
+        decode_record(&self.exchange(builder).await?)
+    }
+
+    /// A listing page, refused when it holds more than the `limit` asked for.
+    async fn call_page<T: DeserializeOwned + WireBounds>(
+        &self,
+        builder: RequestBuilder,
+        limit: u32,
+    ) -> Result<Page<T>, MarketError> {
+        decode_page(&self.exchange(builder).await?, limit)
     }
 
     /// Sends the request and returns the body of a 2xx answer.
@@ -149,13 +158,34 @@ impl HttpMarketplace {
         let response = builder.send().await.map_err(transport_error)?;
         let status = response.status();
         let retry_after = response.headers().get(RETRY_AFTER).and_then(|v| v.to_str().ok()).and_then(RetryAfter::parse);
-        let body = response.bytes().await.map_err(transport_error)?;
+        let body = read_capped(response, MAX_RESPONSE_BYTES).await?;
         if status.is_success() {
-            Ok(body.to_vec())
+            Ok(body)
         } else {
             Err(classify(status, retry_after, &body))
         }
     }
+}
+
+/// Reads a body chunk by chunk and stops as soon as it passes `cap` bytes
+/// (or says it will, in `Content-Length`): an endless or huge body costs at
+/// most `cap` bytes of memory, never what the server chose to send.
+/// Dropping the response then closes the connection.
+async fn read_capped(mut response: reqwest::Response, cap: usize) -> Result<Vec<u8>, MarketError> {
+    let too_large = || MarketError::Refused(Refusal::BodyTooLarge { limit: cap });
+    let declared = response.content_length();
+    if declared.is_some_and(|len| len > cap as u64) {
+        return Err(too_large());
+    }
+    // Trust a declared length only up to the cap for the first allocation.
+    let mut body = Vec::with_capacity(declared.map_or(0, |len| len as usize).min(cap));
+    while let Some(chunk) = response.chunk().await.map_err(transport_error)? {
+        if body.len() + chunk.len() > cap {
+            return Err(too_large());
+        }
+        body.extend_from_slice(&chunk);
+    }
+    Ok(body)
 }
 
 fn is_loopback(url: &Url) -> bool {
@@ -245,7 +275,7 @@ impl Marketplace for HttpMarketplace {
             }
         }
         page_query(&mut url, "cursor", cursor, limit);
-        self.call(self.request(Method::GET, url)).await
+        self.call_page(self.request(Method::GET, url), limit).await
     }
 
     async fn get_job(&self, id: &str) -> Result<Job, MarketError> {
@@ -283,13 +313,13 @@ impl Marketplace for HttpMarketplace {
     async fn bids_since(&self, since: Option<&Cursor>, limit: u32) -> Result<Page<Bid>, MarketError> {
         let mut url = self.url(&["bids"]);
         page_query(&mut url, "since", since, limit);
-        self.call(self.request(Method::GET, url)).await
+        self.call_page(self.request(Method::GET, url), limit).await
     }
 
     async fn milestones_since(&self, since: Option<&Cursor>, limit: u32) -> Result<Page<Milestone>, MarketError> {
         let mut url = self.url(&["milestones"]);
         page_query(&mut url, "since", since, limit);
-        self.call(self.request(Method::GET, url)).await
+        self.call_page(self.request(Method::GET, url), limit).await
     }
 
     async fn request_erasure(

@@ -6,6 +6,7 @@
 //! the clock belong to the sync engine; this crate gives it the pieces: a
 //! classified [`MarketError`], [`RetryAfter`] and [`Backoff`].
 
+mod bounds;
 mod categories;
 mod error;
 mod http;
@@ -15,6 +16,10 @@ pub mod wire;
 
 use async_trait::async_trait;
 
+pub use bounds::{
+    decode_every_way, decode_page, decode_record, Refusal, WireBounds, MAX_AMOUNT_MINOR, MAX_CURSOR_BYTES,
+    MAX_ID_BYTES, MAX_PERIOD_DAYS, MAX_RESPONSE_BYTES, MAX_SKILLS, MAX_SKILL_CHARS, MAX_TEXT_CHARS, MAX_TITLE_CHARS,
+};
 pub use categories::{DataCategory, Operation};
 pub use error::{MarketError, TransientReason};
 pub use http::{HttpMarketplace, HttpOptions};

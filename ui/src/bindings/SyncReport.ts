@@ -46,4 +46,16 @@ sharing_off: boolean,
  * A pass was already running when this one was asked for: this is that
  * pass's report, and this call sent nothing of its own.
  */
-joined: boolean, };
+joined: boolean, 
+/**
+ * The workspace started locking during the pass, so it stopped at its
+ * next step (a request in flight was abandoned); what was committed stays.
+ */
+locked: boolean, 
+/**
+ * Why an account's run stopped early, one line per account, naming it
+ * ("Demo marketplace: a response body exceeded 16 MiB"): a refused
+ * answer, a feed whose cursor did not move, the page cap, the request
+ * budget, locking. Each account's status keeps the same reason.
+ */
+stopped: Array<string>, };

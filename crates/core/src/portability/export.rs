@@ -5,7 +5,7 @@
 use std::collections::HashMap;
 use std::io::Write;
 use std::path::{Path, PathBuf};
-use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::atomic::AtomicBool;
 
 use serde::{Deserialize, Serialize};
 use sqlx::SqliteConnection;
@@ -13,7 +13,7 @@ use sqlx::SqliteConnection;
 use super::archive::{
     self, ArchiveData, ArchiveEntity, ArchiveWriter, ConsentRecord, Manifest, ManifestFile, TagLink, TagRecord,
 };
-use super::{ProgressSink, RecordCounts, Step};
+use super::{stop_if_asked, ProgressSink, RecordCounts, Step};
 use crate::audit::{self, AuditEntry};
 use crate::domain::{Client, EntityKind};
 use crate::error::{Error, Result};
@@ -273,9 +273,7 @@ impl Workspace {
         let mut writer = ArchiveWriter::new(tmp.as_file(), exported_at);
         let mut files: Vec<ManifestFile> = Vec::new();
         let mut add = |name: String, bytes: Vec<u8>, writer: &mut ArchiveWriter<&std::fs::File>| -> Result<()> {
-            if cancel.load(Ordering::Relaxed) {
-                return Err(Error::Cancelled);
-            }
+            stop_if_asked(self, cancel)?;
             writer.add(&name, &bytes, password)?;
             files.push(ManifestFile { sha256: archive::sha256_hex(&bytes), bytes: bytes.len() as u64, name });
             Ok(())
@@ -319,9 +317,7 @@ impl Workspace {
         };
         let manifest_bytes = serde_json::to_vec_pretty(&manifest)
             .map_err(|e| Error::Inconsistent(format!("could not write the manifest: {e}")))?;
-        if cancel.load(Ordering::Relaxed) {
-            return Err(Error::Cancelled);
-        }
+        stop_if_asked(self, cancel)?;
         writer.add(archive::MANIFEST, &manifest_bytes, password)?;
         writer.finish()?.flush().map_err(|e| Error::io(tmp.path(), e))?;
         report(archive::MANIFEST, progress);

@@ -6,7 +6,7 @@
 //! written in one transaction with its `import` audit entry: all or nothing.
 
 use std::path::Path;
-use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::atomic::AtomicBool;
 
 use serde::{Deserialize, Serialize};
 use sqlx::{QueryBuilder, Sqlite, SqliteConnection};
@@ -148,9 +148,7 @@ impl Workspace {
             }
         };
         drop(bytes);
-        if cancel.load(Ordering::Relaxed) {
-            return Err(Error::Cancelled);
-        }
+        super::stop_if_asked(self, cancel)?;
         let mut conn = self.pool().await.acquire().await?;
         if let Parsed::Archive(_) = parsed {
             ensure_empty(&mut conn).await?;
@@ -165,7 +163,7 @@ impl Workspace {
         }
         progress(Step { stage: "writing".into(), done: 2, total });
         let previous = bulk::enlarge_cache(&mut conn).await?;
-        let written = write(&mut conn, &parsed, kind, counts, now, cancel).await;
+        let written = write(self, &mut conn, &parsed, kind, counts, now, cancel).await;
         if bulk::restore_cache(&mut conn, previous).await.is_err() {
             conn.close_on_drop();
         }
@@ -294,7 +292,9 @@ async fn ensure_empty(conn: &mut SqliteConnection) -> Result<()> {
     Ok(())
 }
 
+#[allow(clippy::too_many_arguments)]
 async fn write(
+    ws: &Workspace,
     conn: &mut SqliteConnection,
     parsed: &Parsed,
     kind: ImportKind,
@@ -336,9 +336,9 @@ async fn write(
     }
     let detail = serde_json::json!({ "kind": kind.as_str(), "counts": counts });
     audit::append(&mut tx, now, audit::action::IMPORT, detail).await?;
-    if cancel.load(Ordering::Relaxed) {
+    if let Err(stop) = super::stop_if_asked(ws, cancel) {
         tx.rollback().await?;
-        return Err(Error::Cancelled);
+        return Err(stop);
     }
     tx.commit().await?;
     Ok(counts)

@@ -7,7 +7,8 @@
 //! Every parser takes bytes and needs no database, so the fuzz targets in
 //! `fuzz/` can drive them; every write is one transaction (imports) or a
 //! temporary file renamed into place (exports). Long calls report
-//! [`Step`] and stop when their cancel flag is set.
+//! [`Step`] and stop when their cancel flag is set, or when the workspace
+//! starts locking (`stop_if_asked`).
 
 pub mod archive;
 pub mod csv_import;
@@ -54,6 +55,19 @@ pub struct Step {
 
 /// Where progress goes: a progress bar in the CLI, an event in the app.
 pub type ProgressSink<'a> = dyn FnMut(Step) + Send + 'a;
+
+/// Between steps of an export or import: [`crate::Error::Cancelled`] when
+/// the user cancelled it, [`crate::Error::Locked`] when the workspace
+/// started locking (lock wins: it does not wait for the rest).
+fn stop_if_asked(ws: &crate::Workspace, cancel: &std::sync::atomic::AtomicBool) -> crate::Result<()> {
+    if cancel.load(std::sync::atomic::Ordering::Relaxed) {
+        return Err(crate::Error::Cancelled);
+    }
+    if ws.locking().is_raised() {
+        return Err(crate::Error::Locked);
+    }
+    Ok(())
+}
 
 /// How many records of each kind an export holds or an import wrote.
 #[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize, ts_rs::TS)]

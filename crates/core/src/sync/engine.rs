@@ -15,6 +15,7 @@ use std::sync::{Arc, Mutex};
 
 use bidwell_marketplace::{
     wire, ApiToken, Backoff, HttpMarketplace, HttpOptions, IdempotencyKey, MarketError, Marketplace, Operation,
+    Refusal, WireBounds,
 };
 use chrono::{DateTime, Utc};
 use rand::SeedableRng;
@@ -24,6 +25,7 @@ use sqlx::{Connection, SqliteConnection};
 use super::accounts::{saved_searches, MarketAccount};
 use super::flight;
 use super::outbox::{self, apply_server_bid, parse, restore_server_status, BidTerms, OutboxRow};
+use super::pass::{Halt, PassMarket, MAX_PAGES_PER_FEED_PASS, MAX_REQUESTS_PER_ACCOUNT_PASS};
 use super::{ConnectionState, SyncReport};
 use crate::domain::{Bid, Origin};
 use crate::error::{Error, Result};
@@ -56,11 +58,22 @@ pub struct SyncOptions {
     pub page_limit: u32,
     /// Seeds the backoff jitter, so tests can repeat a run.
     pub jitter_seed: Option<u64>,
+    /// Requests one account may make in one pass
+    /// ([`MAX_REQUESTS_PER_ACCOUNT_PASS`]).
+    pub max_requests_per_account: u32,
+    /// Pages one feed may pull in one pass ([`MAX_PAGES_PER_FEED_PASS`]).
+    pub max_pages_per_feed: u32,
 }
 
 impl Default for SyncOptions {
     fn default() -> SyncOptions {
-        SyncOptions { backoff: Backoff::default(), page_limit: bidwell_marketplace::MAX_PAGE_LIMIT, jitter_seed: None }
+        SyncOptions {
+            backoff: Backoff::default(),
+            page_limit: bidwell_marketplace::MAX_PAGE_LIMIT,
+            jitter_seed: None,
+            max_requests_per_account: MAX_REQUESTS_PER_ACCOUNT_PASS,
+            max_pages_per_feed: MAX_PAGES_PER_FEED_PASS,
+        }
     }
 }
 
@@ -80,6 +93,11 @@ enum Flow {
     Cancelled,
     /// A pull failed: this account's run ends here; the next one resumes.
     Stopped,
+    /// A request was not sent or was abandoned ([`PassMarket::halt`] says
+    /// why: the workspace is locking, or the request budget is used up).
+    Halted,
+    /// The workspace started locking: this run ends here.
+    Locked,
 }
 
 /// What one account's run saw, for its connection state.
@@ -88,10 +106,17 @@ struct Health {
     answered: u64,
     transient: u64,
     last_error: Option<String>,
+    /// Why part of this account's run stopped early (a refused answer, a
+    /// feed's cursor that did not move, the page cap, the request budget,
+    /// locking), for its status and the pass's report.
+    stops: Vec<String>,
 }
 
 impl Health {
     fn note(&mut self, err: &MarketError) {
+        if let MarketError::Refused(refusal) = err {
+            self.stops.push(refusal.to_string());
+        }
         if err.is_transient() {
             self.transient += 1;
         } else {
@@ -173,6 +198,10 @@ impl SyncEngine {
                 report.cancelled = true;
                 break;
             }
+            if ws.locking().is_raised() {
+                report.locked = true;
+                break;
+            }
             if account.connection == ConnectionState::TokenExpired {
                 continue;
             }
@@ -212,26 +241,51 @@ impl SyncEngine {
         // While analytics are off (the default), every request says Sec-GPC: 1.
         let analytics = crate::privacy::analytics::enabled(&mut *ws.pool().await.acquire().await?).await?;
         market.set_global_privacy_control(!analytics);
+        // Every request of this account's run goes through the pass's bounds.
+        let pass = PassMarket::new(market.as_ref(), ws.locking(), self.options.max_requests_per_account);
+        let market: &dyn Marketplace = &pass;
         let mut health = Health::default();
-        let mut flow = self.push(ws, account.id, market.as_ref(), report, &mut health, progress, cancel).await?;
+        let mut flow = self.push(ws, account.id, market, report, &mut health, progress, cancel).await?;
         if flow == Flow::Go {
-            flow = self.pull_bids(ws, account.id, market.as_ref(), report, &mut health, progress, cancel).await?;
+            flow = self.pull_bids(ws, account.id, market, report, &mut health, progress, cancel).await?;
         }
         if flow == Flow::Go {
-            flow = self.pull_milestones(ws, account.id, market.as_ref(), report, &mut health, progress, cancel).await?;
+            flow = self.pull_milestones(ws, account.id, market, report, &mut health, progress, cancel).await?;
         }
         if flow == Flow::Go {
-            flow = self.pull_jobs(ws, account.id, market.as_ref(), report, &mut health, progress, cancel).await?;
+            flow = self.pull_jobs(ws, account.id, market, report, &mut health, progress, cancel).await?;
         }
         if flow == Flow::Go {
-            flow = self.send_privacy_choices(ws, account.id, market.as_ref(), &mut health).await?;
+            flow = self.send_privacy_choices(ws, account.id, market, &mut health).await?;
+        }
+        if flow == Flow::Halted {
+            flow = match pass.halt() {
+                Some(Halt::Locked) => Flow::Locked,
+                Some(halt @ Halt::Budget(_)) => {
+                    health.stops.push(halt.reason());
+                    Flow::Stopped
+                }
+                None => Flow::Stopped,
+            };
+        }
+        if flow == Flow::Locked {
+            health.stops.push(Halt::Locked.reason());
         }
         match flow {
             Flow::Cancelled => report.cancelled = true,
-            Flow::Stopped | Flow::Unauthorized => report.interrupted = true,
+            Flow::Locked => report.locked = true,
+            Flow::Stopped | Flow::Unauthorized | Flow::Halted => report.interrupted = true,
+            Flow::Go if !health.stops.is_empty() => report.interrupted = true,
             Flow::Go => {}
         }
-        record_health(ws, account.id, &health, flow, flow == Flow::Go).await
+        if !health.stops.is_empty() {
+            let why = health.stops.join("; ");
+            // Named by account, so the report says whose marketplace it was.
+            report.stopped.push(format!("{}: {why}", account.name));
+            health.last_error = Some(why);
+        }
+        let complete = flow == Flow::Go && health.stops.is_empty();
+        record_health(ws, account.id, &health, flow, complete).await
     }
 
     /// After the feeds: the marketing consent when it changed, then the
@@ -247,15 +301,23 @@ impl SyncEngine {
         // One connection for both, as the push does for a row.
         let mut conn = ws.pool().await.acquire().await?;
         if let Some(err) = super::privacy::send_consent_choices(ws, &mut conn, account, market).await? {
-            health.note(&err);
-            if matches!(err, MarketError::Unauthorized) {
-                return Ok(Flow::Unauthorized);
+            match err {
+                MarketError::Abandoned => return Ok(Flow::Halted),
+                MarketError::Unauthorized => {
+                    health.note(&err);
+                    return Ok(Flow::Unauthorized);
+                }
+                _ => health.note(&err),
             }
         }
         if let Some(err) = super::privacy::send_usage_counts(ws, &mut conn, account, market).await? {
-            health.note(&err);
-            if matches!(err, MarketError::Unauthorized) {
-                return Ok(Flow::Unauthorized);
+            match err {
+                MarketError::Abandoned => return Ok(Flow::Halted),
+                MarketError::Unauthorized => {
+                    health.note(&err);
+                    return Ok(Flow::Unauthorized);
+                }
+                _ => health.note(&err),
             }
         }
         Ok(Flow::Go)
@@ -290,8 +352,9 @@ impl SyncEngine {
                     return Ok(Flow::Cancelled);
                 }
                 tried.insert(row.seq);
-                if self.send_row(ws, market, &row, report, health).await? == Flow::Unauthorized {
-                    return Ok(Flow::Unauthorized);
+                match self.send_row(ws, market, &row, report, health).await? {
+                    Flow::Go => {}
+                    stop => return Ok(stop),
                 }
                 done += 1;
                 progress(PUSH, done, total);
@@ -422,14 +485,24 @@ impl SyncEngine {
             }
             Err(err) => err,
         };
+        if matches!(err, MarketError::Abandoned) {
+            // Not sent, or its answer never read: the row stays as it was and
+            // the next run sends it again with the same key or base version.
+            return Ok(Flow::Halted);
+        }
         health.note(&err);
         match err {
             MarketError::Unauthorized => Ok(Flow::Unauthorized),
-            MarketError::Transient { .. } => {
+            // The marketplace misbehaved, not the change: it waits like
+            // after a transient failure (backed off, so a marketplace that
+            // keeps doing it is not asked every run), and this account's
+            // run stops; the other accounts go on.
+            MarketError::Transient { .. } | MarketError::Refused(_) => {
                 let attempt = u32::try_from(row.attempts).unwrap_or(u32::MAX);
                 let delay = {
                     let mut rng = self.rng.lock().unwrap_or_else(|p| p.into_inner());
-                    err.retry_delay(attempt, &self.options.backoff, now, &mut *rng).unwrap_or_default()
+                    err.retry_delay(attempt, &self.options.backoff, now, &mut *rng)
+                        .unwrap_or_else(|| self.options.backoff.delay(attempt, &mut *rng))
                 };
                 let next = now + chrono::Duration::from_std(delay).unwrap_or(chrono::Duration::zero());
                 sqlx::query(
@@ -444,7 +517,7 @@ impl SyncEngine {
                 .execute(&mut *conn)
                 .await?;
                 report.deferred += 1;
-                Ok(Flow::Go)
+                Ok(if err.is_transient() { Flow::Go } else { Flow::Stopped })
             }
             other => {
                 let mut tx = conn.begin().await?;
@@ -473,6 +546,7 @@ impl SyncEngine {
         let mut cursor = load_cursor(ws, account, resource).await?;
         let mut restarted = false;
         let mut pulled = 0u64;
+        let mut pages = 0u32;
         loop {
             if cancel.load(Ordering::Relaxed) {
                 return Ok(Flow::Cancelled);
@@ -489,7 +563,11 @@ impl SyncEngine {
                 }
                 Err(err) => return Ok(pull_failed(health, &err)),
             };
+            if let Err(err) = within_bounds(&page, self.options.page_limit) {
+                return Ok(pull_failed(health, &err));
+            }
             health.answered += 1;
+            pages += 1;
             // Jobs the bids are on that we have not seen: fetched before the
             // page's transaction, which must not wait on the network.
             let mut jobs = Vec::new();
@@ -502,7 +580,12 @@ impl SyncEngine {
                     {
                         log_request(&mut conn, account, Operation::GetJob, 0, ws.now()).await?;
                         match market.get_job(&bid.job_id).await {
-                            Ok(job) => jobs.push(job),
+                            Ok(job) => {
+                                if let Err(refusal) = job.check_bounds() {
+                                    return Ok(pull_failed(health, &MarketError::Refused(refusal)));
+                                }
+                                jobs.push(job)
+                            }
                             Err(MarketError::NotFound) => {}
                             Err(err) => return Ok(pull_failed(health, &err)),
                         }
@@ -522,8 +605,9 @@ impl SyncEngine {
             pulled += page.items.len() as u64;
             report.pulled += page.items.len() as u64;
             progress(PULL_BIDS, pulled, pulled);
-            cursor = page.next_cursor.or(cursor);
-            if !page.has_more {
+            let asked = cursor.take();
+            cursor = page.next_cursor.or_else(|| asked.clone());
+            if !page.has_more || self.feed_stops(health, "bids", asked.as_ref(), cursor.as_ref(), pages) {
                 return Ok(Flow::Go);
             }
         }
@@ -544,6 +628,7 @@ impl SyncEngine {
         let mut cursor = load_cursor(ws, account, resource).await?;
         let mut restarted = false;
         let mut pulled = 0u64;
+        let mut pages = 0u32;
         loop {
             if cancel.load(Ordering::Relaxed) {
                 return Ok(Flow::Cancelled);
@@ -559,7 +644,11 @@ impl SyncEngine {
                 }
                 Err(err) => return Ok(pull_failed(health, &err)),
             };
+            if let Err(err) = within_bounds(&page, self.options.page_limit) {
+                return Ok(pull_failed(health, &err));
+            }
             health.answered += 1;
+            pages += 1;
             let now = ws.now();
             let mut tx = conn.begin().await?;
             for milestone in &page.items {
@@ -570,8 +659,9 @@ impl SyncEngine {
             pulled += page.items.len() as u64;
             report.pulled += page.items.len() as u64;
             progress(PULL_MILESTONES, pulled, pulled);
-            cursor = page.next_cursor.or(cursor);
-            if !page.has_more {
+            let asked = cursor.take();
+            cursor = page.next_cursor.or_else(|| asked.clone());
+            if !page.has_more || self.feed_stops(health, "milestones", asked.as_ref(), cursor.as_ref(), pages) {
                 return Ok(Flow::Go);
             }
         }
@@ -597,6 +687,7 @@ impl SyncEngine {
             let resource = format!("jobs:{}", search.id);
             let mut cursor = load_cursor(ws, account, &resource).await?;
             let mut restarted = false;
+            let mut pages = 0u32;
             loop {
                 if cancel.load(Ordering::Relaxed) {
                     return Ok(Flow::Cancelled);
@@ -612,7 +703,11 @@ impl SyncEngine {
                     }
                     Err(err) => return Ok(pull_failed(health, &err)),
                 };
+                if let Err(err) = within_bounds(&page, self.options.page_limit) {
+                    return Ok(pull_failed(health, &err));
+                }
                 health.answered += 1;
+                pages += 1;
                 let now = ws.now();
                 let mut tx = conn.begin().await?;
                 for job in &page.items {
@@ -623,14 +718,53 @@ impl SyncEngine {
                 pulled += page.items.len() as u64;
                 report.pulled += page.items.len() as u64;
                 progress(PULL_JOBS, pulled, pulled);
-                cursor = page.next_cursor.or(cursor);
-                if !page.has_more {
+                let asked = cursor.take();
+                cursor = page.next_cursor.or_else(|| asked.clone());
+                let feed = format!("jobs of \"{}\"", search.name);
+                if !page.has_more || self.feed_stops(health, &feed, asked.as_ref(), cursor.as_ref(), pages) {
                     break;
                 }
             }
         }
         Ok(Flow::Go)
     }
+}
+
+impl SyncEngine {
+    /// After a committed page that says more are waiting: whether its feed
+    /// stops here for this pass, and why (kept in `health`). Its cursor
+    /// must move, or asking again would get the same page forever; and a
+    /// feed gets at most `max_pages_per_feed` pages a pass. Either way what
+    /// was committed stays, and the next pass resumes at the saved cursor.
+    fn feed_stops(
+        &self,
+        health: &mut Health,
+        feed: &str,
+        asked: Option<&wire::Cursor>,
+        next: Option<&wire::Cursor>,
+        pages: u32,
+    ) -> bool {
+        if next.is_none() || next == asked {
+            health.stops.push(format!(
+                "stopped: the marketplace returned the same cursor twice on the {feed} feed; the next sync asks again"
+            ));
+            return true;
+        }
+        if pages >= self.options.max_pages_per_feed {
+            health.stops.push(format!("stopped after {pages} pages of {feed} this pass; the rest comes next sync"));
+            return true;
+        }
+        false
+    }
+}
+
+/// A page held to the client's limits, whatever adapter brought it: no
+/// more items than asked for, every field within `bounds.rs`'s limits.
+fn within_bounds<T: WireBounds>(page: &wire::Page<T>, asked: u32) -> std::result::Result<(), MarketError> {
+    if page.items.len() > asked as usize {
+        return Err(MarketError::Refused(Refusal::TooManyItems { asked }));
+    }
+    page.check_bounds().map_err(MarketError::Refused)
 }
 
 /// Waits for a running sync pass of `ws` to end and keeps any other from
@@ -656,11 +790,16 @@ fn never_created() -> MarketError {
 
 /// A pull that failed: the cursor stays where its data is; the next run resumes there.
 fn pull_failed(health: &mut Health, err: &MarketError) -> Flow {
-    health.note(err);
-    if matches!(err, MarketError::Unauthorized) {
-        Flow::Unauthorized
-    } else {
-        Flow::Stopped
+    match err {
+        MarketError::Abandoned => Flow::Halted,
+        MarketError::Unauthorized => {
+            health.note(err);
+            Flow::Unauthorized
+        }
+        _ => {
+            health.note(err);
+            Flow::Stopped
+        }
     }
 }
 

@@ -17,6 +17,7 @@ mod demo;
 mod engine;
 mod flight;
 mod outbox;
+mod pass;
 mod privacy;
 
 use chrono::{DateTime, Utc};
@@ -31,6 +32,7 @@ pub use demo::{DemoMarketHost, DemoMarketSpec, DEMO_MARKET_NAME, DEMO_STATE_FILE
 pub use engine::{HttpConnector, MarketConnector, SyncEngine, SyncOptions};
 pub use outbox::BidTerms;
 pub(crate) use outbox::{linked_to_marketplace, queue_edit};
+pub use pass::{MAX_PAGES_PER_FEED_PASS, MAX_REQUESTS_PER_ACCOUNT_PASS};
 pub use privacy::ErasureRequestOutcome;
 
 /// What the last sync of an account found.
@@ -73,6 +75,14 @@ pub struct SyncReport {
     /// A pass was already running when this one was asked for: this is that
     /// pass's report, and this call sent nothing of its own.
     pub joined: bool,
+    /// The workspace started locking during the pass, so it stopped at its
+    /// next step (a request in flight was abandoned); what was committed stays.
+    pub locked: bool,
+    /// Why an account's run stopped early, one line per account, naming it
+    /// ("Demo marketplace: a response body exceeded 16 MiB"): a refused
+    /// answer, a feed whose cursor did not move, the page cap, the request
+    /// budget, locking. Each account's status keeps the same reason.
+    pub stopped: Vec<String>,
 }
 
 /// A change that failed for good and waits for the user (retry or edit).

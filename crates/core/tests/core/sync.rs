@@ -42,6 +42,7 @@ fn sync_options(seed: u64) -> SyncOptions {
         backoff: Backoff { base: Duration::from_millis(500), cap: Duration::from_secs(60) },
         page_limit: 100,
         jitter_seed: Some(seed),
+        ..SyncOptions::default()
     }
 }
 
