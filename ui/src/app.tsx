@@ -8,6 +8,7 @@ import * as api from "./api";
 import type { RecoveryKeyOrigin } from "./bindings/RecoveryKeyOrigin";
 import type { UnconfirmedRecoveryKey } from "./bindings/UnconfirmedRecoveryKey";
 import { FirstRun } from "./screens/FirstRun";
+import { FinishWipe } from "./screens/FinishWipe";
 import { Unlock } from "./screens/Unlock";
 import { Screen, NAVIGATION } from "./screens";
 import {
@@ -50,6 +51,7 @@ export function App() {
   }
   if (!state) return <main class="centered" aria-busy="true" />;
   if (state.workspace.state === "missing") return <FirstRun />;
+  if (state.workspace.state === "wipe_interrupted") return <FinishWipe name={state.workspace.name} />;
   if (!state.unlocked) return <Unlock state={state} />;
   return <Workspace />;
 }

@@ -51,8 +51,9 @@ async fn run(cli: Cli, out: &Output) -> Result<()> {
         return init_workspace(&dir, init, &mut creds, env, out).await;
     }
     // Wiping needs no unlock: a forgotten passphrase is no reason to keep the data.
+    // It also finishes a wipe that was interrupted.
     if let Command::Wipe { confirm, ask_marketplaces: false } = &cli.command {
-        return privacy::wipe(&dir, confirm, out);
+        return privacy::wipe(&dir, confirm, env, out).await;
     }
     let ws = unlock::open(&dir, &mut creds, env).await?;
     // Asking the marketplaces first needs their tokens, inside the database.

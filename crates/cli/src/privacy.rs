@@ -55,17 +55,33 @@ pub async fn erase_client(ws: &Workspace, text: &str, yes: bool, out: &Output) -
     Ok(())
 }
 
-pub fn wipe(dir: &std::path::Path, confirm: &str, out: &Output) -> Result<()> {
-    let report = Workspace::wipe_locked(dir, confirm, &bidwell_core::vault::OsKeychain)?;
+/// `bidwell wipe`: the demo marketplace runs only inside the app, and the
+/// app and the CLI never wipe a workspace the other has open, so there is no
+/// demo to stop here. Also finishes an interrupted wipe.
+pub async fn wipe(dir: &std::path::Path, confirm: &str, env: Environment, out: &Output) -> Result<()> {
+    let report = Workspace::wipe_closed(dir, confirm, env).await?;
     if out.json {
         out.record(&report);
     } else {
-        say!("The key was destroyed and {} file(s) removed.", report.removed_files.len());
-        if report.keychain_entry_removed {
-            say!("The keychain entry was deleted.");
-        }
+        print_wipe(&report);
     }
     Ok(())
+}
+
+fn print_wipe(report: &WipeReport) {
+    say!("The key was destroyed and {} file(s) removed.", report.removed_files.len());
+    if report.keychain_entry_removed {
+        say!("The keychain entry was deleted.");
+    }
+    if report.token_entries_removed > 0 {
+        say!("{} marketplace token(s) were deleted from the keychain.", report.token_entries_removed);
+    }
+    for leftover in &report.keychain_leftovers {
+        say!("Could not delete from the keychain (delete it by hand, service \"Bidwell\"): {leftover}");
+    }
+    if let Some(why) = &report.keychain_unlisted {
+        say!("Marketplace tokens in the keychain could not be listed: {why}");
+    }
 }
 
 /// Asks the marketplaces first; a marketplace that does not accept stops the
@@ -86,10 +102,7 @@ pub async fn wipe_asking_marketplaces(ws: Workspace, confirm: &str, out: &Output
     if out.json {
         out.record(&serde_json::json!({ "erasure_requests": outcomes, "wipe": report }));
     } else {
-        say!("The key was destroyed and {} file(s) removed.", report.removed_files.len());
-        if report.keychain_entry_removed {
-            say!("The keychain entry was deleted.");
-        }
+        print_wipe(&report);
     }
     Ok(())
 }

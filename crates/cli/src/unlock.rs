@@ -63,6 +63,9 @@ fn prompt_passphrase(prompt: &str) -> Result<Passphrase> {
 pub async fn open(dir: &Path, creds: &mut Credentials, env: Environment) -> Result<Workspace> {
     let how = match Workspace::state(dir)? {
         WorkspaceState::Missing => return Err(Error::WorkspaceMissing { path: dir.to_path_buf() }),
+        WorkspaceState::WipeInterrupted { name } => {
+            return Err(Error::WipeInterrupted { name, dir: dir.to_path_buf() })
+        }
         WorkspaceState::Locked { protection: ProtectionKind::Keychain, .. } => Unlock::Keychain,
         WorkspaceState::Locked { protection: ProtectionKind::Passphrase, .. } => {
             Unlock::Passphrase(creds.passphrase("Passphrase: ", "BIDWELL_PASSPHRASE")?)

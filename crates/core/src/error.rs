@@ -49,6 +49,9 @@ pub enum ErrorCode {
     /// A hand move of a bid's status that its marketplace decides (shortlisted,
     /// awarded, rejected); it arrives with sync.
     MarketplaceOwned,
+    /// A wipe of this workspace was started and did not finish: it cannot be
+    /// opened or replaced, only finished (wipe it again with its name).
+    WipeInterrupted,
 }
 
 /// What crosses a boundary (IPC, `--json`): `{ "code": …, "message": …, "transient": … }`.
@@ -138,6 +141,12 @@ pub enum Error {
     ErasureRequestFailed { failed: Vec<String>, before_wipe: bool },
     #[error("a bid on a marketplace cannot be moved to {to} by hand: {reason}")]
     MarketplaceOwned { to: BidStatus, reason: &'static str },
+    #[error(
+        "wiping the workspace \"{name}\" in {} was started and did not finish: finish it by wiping it again \
+         (type its name); it can no longer be opened",
+        dir.display()
+    )]
+    WipeInterrupted { name: String, dir: PathBuf },
 }
 
 pub type Result<T, E = Error> = std::result::Result<T, E>;
@@ -172,6 +181,7 @@ impl Error {
             Error::Cancelled => ErrorCode::Cancelled,
             Error::ErasureRequestFailed { .. } => ErrorCode::ErasureRequestFailed,
             Error::MarketplaceOwned { .. } => ErrorCode::MarketplaceOwned,
+            Error::WipeInterrupted { .. } => ErrorCode::WipeInterrupted,
         }
     }
 

@@ -179,7 +179,8 @@ impl Session {
                 }
                 None => Err(Error::Locked),
             },
-            None => Workspace::wipe_locked(&self.dir, confirm, self.env.keychain.as_ref()),
+            // Locked, the demo is not running. Also finishes an interrupted wipe.
+            None => Workspace::wipe_closed(&self.dir, confirm, self.env.clone()).await,
         }
     }
 
@@ -198,7 +199,11 @@ impl Session {
             None => return Err(Error::Locked),
         };
         match open.take() {
-            Some(workspace) => workspace.wipe(confirm).await,
+            Some(workspace) => {
+                // Stopped first, so it cannot write its state file after the wipe.
+                self.stop_demo();
+                workspace.wipe(confirm).await
+            }
             None => Err(Error::Locked),
         }
     }

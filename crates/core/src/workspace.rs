@@ -72,7 +72,16 @@ impl WorkspacePaths {
 #[serde(tag = "state", rename_all = "snake_case")]
 pub enum WorkspaceState {
     Missing,
-    Locked { name: String, protection: ProtectionKind },
+    Locked {
+        name: String,
+        protection: ProtectionKind,
+    },
+    /// A wipe was started here (its marker file says so) and did not finish:
+    /// wiping again with this name finishes it. Without the marker, a
+    /// database whose key file is missing is an inconsistency, never this.
+    WipeInterrupted {
+        name: String,
+    },
 }
 
 #[derive(Debug, Clone, Serialize, ts_rs::TS)]
@@ -162,6 +171,9 @@ impl Workspace {
     /// Whether `dir` holds a workspace, without unlocking it.
     pub fn state(dir: &Path) -> Result<WorkspaceState> {
         let paths = WorkspacePaths::new(dir);
+        if let Some(name) = crate::privacy::wipe::interrupted_wipe(dir)? {
+            return Ok(WorkspaceState::WipeInterrupted { name });
+        }
         if !paths.key_file.exists() {
             if paths.database.exists() {
                 return Err(Error::Inconsistent(format!(
@@ -186,6 +198,9 @@ impl Workspace {
     ) -> Result<(Workspace, RecoveryKey)> {
         let name = crate::domain::check::required("name", name, 100)?;
         let paths = WorkspacePaths::new(dir);
+        if let Some(name) = crate::privacy::wipe::interrupted_wipe(dir)? {
+            return Err(Error::WipeInterrupted { name, dir: paths.dir.clone() });
+        }
         if paths.key_file.exists() || paths.database.exists() {
             return Err(Error::WorkspaceExists { path: paths.dir.clone() });
         }
@@ -246,8 +261,12 @@ impl Workspace {
     /// Unlocks the workspace in `dir`. A wrong credential fails before the database is touched.
     pub async fn open(dir: &Path, how: Unlock, env: Environment) -> Result<Workspace> {
         let paths = WorkspacePaths::new(dir);
-        if let WorkspaceState::Missing = Workspace::state(dir)? {
-            return Err(Error::WorkspaceMissing { path: paths.dir.clone() });
+        match Workspace::state(dir)? {
+            WorkspaceState::Missing => return Err(Error::WorkspaceMissing { path: paths.dir.clone() }),
+            WorkspaceState::WipeInterrupted { name } => {
+                return Err(Error::WipeInterrupted { name, dir: paths.dir.clone() })
+            }
+            WorkspaceState::Locked { .. } => {}
         }
         if !paths.database.exists() {
             return Err(Error::Inconsistent(format!(
@@ -298,7 +317,11 @@ impl Workspace {
             // A staged key file that the database does not need is from a rotation that never re-keyed.
             let _ = std::fs::remove_file(paths.next_key_file());
         }
-        Ok(Workspace::assemble(pool, paths, env, key_file, data_key, unlocked))
+        let workspace = Workspace::assemble(pool, paths, env, key_file, data_key, unlocked);
+        // Data, not schema: tokens an older Bidwell kept in the keychain of a
+        // passphrase workspace move inside it (sync/accounts.rs).
+        workspace.move_tokens_out_of_keychain().await?;
+        Ok(workspace)
     }
 
     fn assemble(

@@ -21,6 +21,12 @@
 //! beside it, synced, then renamed over it, so the file is always whole), and
 //! a later start with the same file carries on where the last one stopped.
 //!
+//! The file can be sealed: with [`SimConfig::state_seal`] every save goes
+//! through [`StateSeal::seal`] and every start through [`StateSeal::open`].
+//! The demo's bids carry the user's proposal text, so Bidwell hands its demo
+//! a seal whose key lives inside the user's encrypted workspace; the server
+//! knows nothing of how it seals.
+//!
 //! In-process use (tests, the demo): [`SimServer::start`] binds 127.0.0.1 on
 //! a free port. Out of process: the `bidwell-market-sim serve` binary.
 
@@ -44,6 +50,16 @@ use tokio::task::JoinHandle;
 use bidwell_marketplace::wire::*;
 
 pub use state::SimError;
+
+/// Seals and opens the state file's bytes (encryption, for the demo). The
+/// server never sees a key: whoever starts it decides how.
+pub trait StateSeal: Send + Sync + std::fmt::Debug {
+    /// The bytes to write for the state's JSON `plain`.
+    fn seal(&self, plain: &[u8]) -> std::io::Result<Vec<u8>>;
+    /// The state's JSON from a file's bytes; an error when they are not sealed
+    /// by this seal (or were changed).
+    fn open(&self, sealed: &[u8]) -> std::io::Result<Vec<u8>>;
+}
 
 /// How to start a server.
 #[derive(Debug, Clone)]
@@ -70,6 +86,8 @@ pub struct SimConfig {
     /// exists the server starts from it (`seed` and `jobs` then only matter
     /// for the first run); after every change it is rewritten. `None`: memory only.
     pub state_file: Option<PathBuf>,
+    /// Seals the state file (see [`StateSeal`]); `None`: plain JSON.
+    pub state_seal: Option<Arc<dyn StateSeal>>,
     /// The demo's scripted employer: a bid still `submitted` this long after
     /// it was placed is shortlisted, so a status change comes back on a sync.
     pub shortlist_after: Option<Duration>,
@@ -92,6 +110,7 @@ impl Default for SimConfig {
             record_requests: true,
             port: 0,
             state_file: None,
+            state_seal: None,
             shortlist_after: None,
             huge_body_bytes: 1 << 30,
             overfull_page_items: 1_000_000,
@@ -229,6 +248,7 @@ pub(crate) struct Shared {
     /// Bytes of hostile bodies handed to the connection so far.
     pub(crate) streamed: std::sync::atomic::AtomicU64,
     state_file: Option<PathBuf>,
+    state_seal: Option<Arc<dyn StateSeal>>,
     /// Taken for a whole save, so saves land in the order of their snapshots.
     saving: Mutex<()>,
 }
@@ -279,7 +299,10 @@ impl Shared {
         let Some(path) = &self.state_file else { return Ok(()) };
         let _turn = lock(&self.saving);
         let bytes = self.state().to_saved();
-        write_then_rename(path, &bytes)
+        match &self.state_seal {
+            Some(seal) => write_then_rename(path, &seal.seal(&bytes)?),
+            None => write_then_rename(path, &bytes),
+        }
     }
 }
 
@@ -302,9 +325,16 @@ fn write_then_rename(path: &Path, bytes: &[u8]) -> std::io::Result<()> {
 fn load_state(config: &SimConfig) -> std::io::Result<state::MarketState> {
     let fresh = || state::MarketState::new(config.seed, config.jobs, rand::random::<u32>());
     let Some(path) = &config.state_file else { return Ok(fresh()) };
+    let invalid =
+        |why: String| std::io::Error::new(std::io::ErrorKind::InvalidData, format!("{}: {why}", path.display()));
     match std::fs::read(path) {
-        Ok(bytes) => state::MarketState::from_saved(&bytes)
-            .map_err(|why| std::io::Error::new(std::io::ErrorKind::InvalidData, format!("{}: {why}", path.display()))),
+        Ok(bytes) => {
+            let bytes = match &config.state_seal {
+                Some(seal) => seal.open(&bytes).map_err(|e| invalid(format!("cannot be opened ({e})")))?,
+                None => bytes,
+            };
+            state::MarketState::from_saved(&bytes).map_err(invalid)
+        }
         Err(e) if e.kind() == std::io::ErrorKind::NotFound => Ok(fresh()),
         Err(e) => Err(std::io::Error::new(e.kind(), format!("{}: {e}", path.display()))),
     }
@@ -359,6 +389,7 @@ impl SimServer {
             endless: std::sync::atomic::AtomicU64::new(0),
             streamed: std::sync::atomic::AtomicU64::new(0),
             state_file: config.state_file,
+            state_seal: config.state_seal,
             saving: Mutex::new(()),
         });
         shared.save()?;

@@ -8,4 +8,18 @@ key_shredded: boolean, keychain_entry_removed: boolean,
 /**
  * Every file removed, the key file included.
  */
-removed_files: Array<string>, };
+removed_files: Array<string>, 
+/**
+ * Other keychain entries of the workspace (marketplace tokens) that were deleted.
+ */
+token_entries_removed: number, 
+/**
+ * Keychain entries that could not be deleted, each with the reason: the
+ * user may delete them by hand (service "Bidwell", the entry's name).
+ */
+keychain_leftovers: Array<string>, 
+/**
+ * Set when the workspace's keychain entries for tokens could not be
+ * listed (the database could not be opened to read them).
+ */
+keychain_unlisted: string | null, };

@@ -1,7 +1,21 @@
 //! Wiping the whole workspace. The user confirms by typing the workspace's
-//! name. The wrapped data key and the keychain entry are destroyed first
-//! (crypto-shredding: from then on no copy of the database, its WAL or a
-//! backup can be decrypted), then every file of the workspace is removed.
+//! name. In this order:
+//! 1. what to delete from the keychain is read while the database is still
+//!    readable (the marketplace tokens' entries; `Workspace::wipe`);
+//! 2. a marker file, `bidwell.wiping`, is written durably: from here on the
+//!    wipe can only be finished, and `Workspace::state` says so
+//!    (`WipeInterrupted`) instead of reporting a damaged workspace;
+//! 3. the wrapped data key and its keychain entry are destroyed
+//!    (crypto-shredding: from then on no copy of the database, its WAL or a
+//!    backup can be decrypted), then every file of the workspace is removed;
+//! 4. the other keychain entries are deleted; one that cannot be is reported;
+//! 5. the marker goes last.
+//!
+//! A wipe that stopped anywhere after step 2 is finished by wiping again
+//! with the same name: the marker keeps the name and the keychain entries.
+//! Without the marker, a database whose key file is missing stays an
+//! inconsistency (disk damage, a half-restored copy) and is never offered
+//! as something to wipe.
 //!
 //! Asking connected marketplaces to erase the user's data first needs the
 //! account tokens inside the database, so it happens before the key is
@@ -9,13 +23,16 @@
 
 use std::path::{Path, PathBuf};
 
-use serde::Serialize;
+use serde::{Deserialize, Serialize};
 
 use crate::audit;
 use crate::error::{Error, Result};
-use crate::vault::{KeyFile, KeyStore};
-use crate::workspace::{WorkspacePaths, WorkspaceState};
+use crate::vault::{KeyFile, KeyStore, ProtectionKind, Unlock, VaultError};
+use crate::workspace::{Environment, WorkspacePaths, WorkspaceState};
 use crate::Workspace;
+
+/// The marker a wipe leaves from its start to its end.
+pub const WIPE_MARKER_FILE: &str = "bidwell.wiping";
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, ts_rs::TS)]
 pub struct WipeReport {
@@ -24,11 +41,81 @@ pub struct WipeReport {
     pub keychain_entry_removed: bool,
     /// Every file removed, the key file included.
     pub removed_files: Vec<PathBuf>,
+    /// Other keychain entries of the workspace (marketplace tokens) that were deleted.
+    pub token_entries_removed: u32,
+    /// Keychain entries that could not be deleted, each with the reason: the
+    /// user may delete them by hand (service "Bidwell", the entry's name).
+    pub keychain_leftovers: Vec<String>,
+    /// Set when the workspace's keychain entries for tokens could not be
+    /// listed (the database could not be opened to read them).
+    pub keychain_unlisted: Option<String>,
+}
+
+/// What the marker holds: the name the wipe was confirmed with, and the
+/// keychain entries still to delete. Names only, nothing secret.
+#[derive(Debug, Default, Serialize, Deserialize)]
+#[serde(default)]
+struct WipeMarker {
+    name: String,
+    /// Entries that exist (the workspace's key, tokens kept in the keychain):
+    /// failing to delete one is reported.
+    keychain_entries: Vec<String>,
+    /// Entries that may exist (tokens kept in the database, which a keychain
+    /// that answered late may have stored too): deleted where found.
+    maybe_keychain_entries: Vec<String>,
+}
+
+fn marker_path(dir: &Path) -> PathBuf {
+    dir.join(WIPE_MARKER_FILE)
+}
+
+fn read_marker(dir: &Path) -> Result<Option<WipeMarker>> {
+    let path = marker_path(dir);
+    match std::fs::read(&path) {
+        Ok(bytes) => serde_json::from_slice(&bytes).map(Some).map_err(|e| {
+            Error::Inconsistent(format!(
+                "{} is not a Bidwell wipe marker ({e}); it marks a wipe that did not finish: \
+                 remove it by hand if that is not so",
+                path.display()
+            ))
+        }),
+        Err(e) if e.kind() == std::io::ErrorKind::NotFound => Ok(None),
+        Err(e) => Err(Error::io(&path, e)),
+    }
+}
+
+/// The name of a workspace whose wipe was started and did not finish.
+pub(crate) fn interrupted_wipe(dir: &Path) -> Result<Option<String>> {
+    Ok(read_marker(dir)?.map(|m| m.name))
+}
+
+/// Writes the marker durably (temporary file, fsync, rename, fsync of the
+/// directory): the shredding that follows must never be found without it.
+fn write_marker(dir: &Path, marker: &WipeMarker) -> Result<()> {
+    use std::io::Write;
+    let path = marker_path(dir);
+    let bytes = serde_json::to_vec(marker).map_err(|e| Error::io(&path, std::io::Error::other(e)))?;
+    let mut file = tempfile::Builder::new()
+        .prefix(&format!("{WIPE_MARKER_FILE}."))
+        .tempfile_in(dir)
+        .map_err(|e| Error::io(dir, e))?;
+    file.write_all(&bytes).map_err(|e| Error::io(&path, e))?;
+    file.as_file().sync_all().map_err(|e| Error::io(&path, e))?;
+    file.persist(&path).map_err(|e| Error::io(&path, e.error))?;
+    sync_dir(dir)
+}
+
+fn sync_dir(dir: &Path) -> Result<()> {
+    #[cfg(unix)]
+    std::fs::File::open(dir).and_then(|d| d.sync_all()).map_err(|e| Error::io(dir, e))?;
+    #[cfg(not(unix))]
+    let _ = dir;
+    Ok(())
 }
 
 /// Files of the workspace: the key file, its staged and temporary copies,
 /// the database, its WAL, shared memory, journal and any backups beside it,
-/// and the demo marketplace's state file.
+/// and the demo marketplace's state file. Not the wipe's own marker.
 fn workspace_files(dir: &Path) -> Result<Vec<PathBuf>> {
     let mut out = Vec::new();
     match std::fs::read_dir(dir) {
@@ -52,6 +139,23 @@ fn workspace_files(dir: &Path) -> Result<Vec<PathBuf>> {
     Ok(out)
 }
 
+/// Temporary files a marker write left behind when it was interrupted.
+fn marker_leftovers(dir: &Path) -> Vec<PathBuf> {
+    let prefix = format!("{WIPE_MARKER_FILE}.");
+    std::fs::read_dir(dir)
+        .map(|entries| {
+            entries
+                .flatten()
+                .filter(|e| e.file_name().to_string_lossy().starts_with(&prefix))
+                .map(|e| e.path())
+                .collect()
+        })
+        .unwrap_or_default()
+}
+
+/// Token entries listed from the database: `(entry, certainly there)`.
+type TokenEntries = Vec<(String, bool)>;
+
 pub(crate) fn name_mismatch() -> Error {
     Error::validation("confirm", "is not the workspace's name; type the name exactly to wipe it. Nothing was changed")
 }
@@ -64,48 +168,42 @@ impl Workspace {
 
     /// Wipes a workspace without unlocking it (a forgotten passphrase is no
     /// reason to keep data around). `confirm` must be the workspace's name.
+    /// Finishes a wipe that was interrupted (see the module's comment). The
+    /// keychain entries of marketplace tokens cannot be listed without the
+    /// database: [`Workspace::wipe_closed`] reads them where it can.
     pub fn wipe_locked(dir: &Path, confirm: &str, keychain: &dyn KeyStore) -> Result<WipeReport> {
-        let paths = WorkspacePaths::new(dir);
-        match Workspace::state(dir) {
-            Ok(WorkspaceState::Missing) => return Err(Error::WorkspaceMissing { path: dir.to_path_buf() }),
-            Ok(WorkspaceState::Locked { name, .. }) if name != confirm.trim() => {
-                return Err(name_mismatch());
-            }
-            Ok(WorkspaceState::Locked { .. }) => {}
-            // A damaged key file cannot name the workspace; refuse rather than guess.
-            Err(e) => return Err(e),
-        }
-        let key_file = KeyFile::load(&paths.key_file)?;
-        let keychain_entry_removed = key_file.keychain_account().is_some();
-        let before = workspace_files(dir)?;
-        // The key first: once it is gone nothing left behind can be read.
-        KeyFile::shred(&paths.key_file, keychain)?;
-        for file in workspace_files(dir)? {
-            let name = file.file_name().map(|n| n.to_string_lossy().to_string()).unwrap_or_default();
-            if name.starts_with("bidwell.key") || name.starts_with(".bidwell.key") {
-                // A staged rotation key file is a key too.
-                KeyFile::shred(&file, keychain)?;
-            } else {
-                match std::fs::remove_file(&file) {
-                    Ok(()) => {}
-                    Err(e) if e.kind() == std::io::ErrorKind::NotFound => {}
-                    Err(e) => return Err(Error::io(&file, e)),
+        wipe_files(dir, confirm, keychain, None)
+    }
+
+    /// Wipes a workspace that is not open here. A keychain workspace is
+    /// opened with the keychain first (no credential needed), so that the
+    /// keychain entries of its marketplace tokens are read and deleted too;
+    /// if it cannot be opened, it is wiped all the same and the report says
+    /// the entries could not be listed. A passphrase workspace keeps its
+    /// tokens inside the database, so there is nothing to read.
+    pub async fn wipe_closed(dir: &Path, confirm: &str, env: Environment) -> Result<WipeReport> {
+        if let Ok(WorkspaceState::Locked { name, protection: ProtectionKind::Keychain }) = Workspace::state(dir) {
+            if name == confirm.trim() {
+                match Workspace::open(dir, Unlock::Keychain, env.clone()).await {
+                    Ok(workspace) => return workspace.wipe(confirm).await,
+                    Err(e) => {
+                        let why = format!("the workspace could not be opened to list them: {}", e.to_api().message);
+                        return wipe_files(dir, confirm, env.keychain.as_ref(), Some(Err(why)));
+                    }
                 }
             }
         }
-        let left = workspace_files(dir)?;
-        if let Some(file) = left.first() {
-            return Err(Error::io(file, std::io::Error::other("could not be removed; remove it by hand")));
-        }
-        Ok(WipeReport { key_shredded: true, keychain_entry_removed, removed_files: before })
+        Workspace::wipe_locked(dir, confirm, env.keychain.as_ref())
     }
 
-    /// Wipes this workspace: records the request, closes the database, then
-    /// see [`Workspace::wipe_locked`]. A wrong name changes nothing.
+    /// Wipes this workspace: records the request, reads the keychain entries
+    /// of its tokens, closes the database, then see
+    /// [`Workspace::wipe_locked`]. A wrong name changes nothing.
     pub async fn wipe(self, confirm: &str) -> Result<WipeReport> {
         if !self.is_named(confirm).await {
             return Err(name_mismatch());
         }
+        let tokens = self.token_keychain_entries().await?;
         {
             let mut conn = self.pool().await.acquire().await?;
             audit::append(&mut conn, self.now(), audit::action::WIPE, serde_json::json!({})).await?;
@@ -114,6 +212,120 @@ impl Workspace {
         let keychain = self.env().keychain.clone();
         self.pool().await.close().await;
         drop(self);
-        Workspace::wipe_locked(&dir, confirm, keychain.as_ref())
+        wipe_files(&dir, confirm, keychain.as_ref(), Some(Ok(tokens)))
     }
+}
+
+/// The wipe itself (see the module's comment). `tokens`: the token entries
+/// read from the database, why they could not be, or `None` when nobody tried.
+fn wipe_files(
+    dir: &Path,
+    confirm: &str,
+    keychain: &dyn KeyStore,
+    tokens: Option<std::result::Result<TokenEntries, String>>,
+) -> Result<WipeReport> {
+    let paths = WorkspacePaths::new(dir);
+    let fresh = matches!(Workspace::state(dir), Ok(WorkspaceState::Locked { .. }));
+    let (mut marker, keychain_entry_removed) = match Workspace::state(dir) {
+        Ok(WorkspaceState::Missing) => return Err(Error::WorkspaceMissing { path: dir.to_path_buf() }),
+        Ok(WorkspaceState::Locked { name, .. } | WorkspaceState::WipeInterrupted { name })
+            if name != confirm.trim() =>
+        {
+            return Err(name_mismatch());
+        }
+        Ok(WorkspaceState::Locked { name, .. }) => {
+            let key_file = KeyFile::load(&paths.key_file)?;
+            let account = key_file.keychain_account().map(str::to_owned);
+            let removed = account.is_some();
+            let marker = WipeMarker { name, keychain_entries: account.into_iter().collect(), ..Default::default() };
+            (marker, removed)
+        }
+        Ok(WorkspaceState::WipeInterrupted { .. }) => {
+            let marker = read_marker(dir)?.unwrap_or_default();
+            let removed = marker.keychain_entries.iter().any(|e| e.starts_with("workspace-"));
+            (marker, removed)
+        }
+        // A damaged key file cannot name the workspace; refuse rather than guess.
+        Err(e) => return Err(e),
+    };
+    let keychain_unlisted = match tokens {
+        Some(Ok(tokens)) => {
+            for (entry, there) in tokens {
+                let list = if there { &mut marker.keychain_entries } else { &mut marker.maybe_keychain_entries };
+                if !list.contains(&entry) {
+                    list.push(entry);
+                }
+            }
+            None
+        }
+        Some(Err(why)) => Some(why),
+        None => None,
+    };
+    let before = workspace_files(dir)?;
+    write_marker(dir, &marker)?;
+
+    // The key first: once it is gone nothing left behind can be read.
+    if let Err(e) = KeyFile::shred(&paths.key_file, keychain) {
+        // Shredding stops before touching the file when the keychain fails:
+        // nothing has changed yet, so the workspace stays as it was.
+        let keychain_failed = matches!(
+            e,
+            VaultError::NoKeychain { .. } | VaultError::Keychain { .. } | VaultError::KeychainNoAnswer { .. }
+        );
+        if fresh && keychain_failed {
+            let _ = std::fs::remove_file(marker_path(dir));
+        }
+        return Err(e.into());
+    }
+    for file in workspace_files(dir)? {
+        let name = file.file_name().map(|n| n.to_string_lossy().to_string()).unwrap_or_default();
+        if name.starts_with("bidwell.key") || name.starts_with(".bidwell.key") {
+            // A staged rotation key file is a key too.
+            KeyFile::shred(&file, keychain)?;
+        } else {
+            match std::fs::remove_file(&file) {
+                Ok(()) => {}
+                Err(e) if e.kind() == std::io::ErrorKind::NotFound => {}
+                Err(e) => return Err(Error::io(&file, e)),
+            }
+        }
+    }
+    let left = workspace_files(dir)?;
+    if let Some(file) = left.first() {
+        return Err(Error::io(file, std::io::Error::other("could not be removed; remove it by hand")));
+    }
+
+    // Then the other keychain entries, by the names read before the shredding.
+    let mut keychain_leftovers = Vec::new();
+    let mut token_entries_removed = 0;
+    for entry in &marker.keychain_entries {
+        match keychain.delete(entry) {
+            Ok(()) if !entry.starts_with("workspace-") => token_entries_removed += 1,
+            Ok(()) => {}
+            Err(e) => keychain_leftovers.push(format!("{entry}: {e}")),
+        }
+    }
+    for entry in &marker.maybe_keychain_entries {
+        match keychain.delete(entry) {
+            Ok(()) | Err(VaultError::NoKeychain { .. }) => {}
+            Err(e) => keychain_leftovers.push(format!("{entry}: {e}")),
+        }
+    }
+    for leftover in &keychain_leftovers {
+        tracing::warn!("a keychain entry of the wiped workspace could not be deleted: {leftover}");
+    }
+    for file in marker_leftovers(dir) {
+        let _ = std::fs::remove_file(file);
+    }
+    let marker = marker_path(dir);
+    std::fs::remove_file(&marker).map_err(|e| Error::io(&marker, e))?;
+    sync_dir(dir)?;
+    Ok(WipeReport {
+        key_shredded: true,
+        keychain_entry_removed,
+        removed_files: before,
+        token_entries_removed,
+        keychain_leftovers,
+        keychain_unlisted,
+    })
 }

@@ -1,6 +1,9 @@
 //! Marketplace accounts (name, base URL, where the token is kept) and their
-//! saved searches. The token goes to the OS keychain; when there is none it
-//! is kept inside the encrypted database. Never in a file or a log.
+//! saved searches. On a keychain workspace the token goes to the OS keychain
+//! (or, when there is none, inside the encrypted database); on a passphrase
+//! workspace always inside the encrypted database, because anyone in the
+//! user's session can read the keychain without the passphrase. Never in a
+//! file or a log.
 //! Disconnecting an account deletes its token and sync state and keeps what
 //! it brought in as the user's own records.
 
@@ -70,7 +73,7 @@ pub struct SavedSearch {
 const ACCOUNT_COLUMNS: &str = "id, name, base_url, token_store, connection, last_sync_at, last_error, created_at";
 
 /// The keychain entry of an account's token.
-fn keychain_entry(account: Id) -> String {
+pub(crate) fn keychain_entry(account: Id) -> String {
     format!("market-token-{account}")
 }
 
@@ -89,7 +92,10 @@ fn check_url(url: &str) -> Result<String> {
 
 impl Workspace {
     /// Connects a marketplace account. The token is stored in the OS
-    /// keychain, or, where there is none, inside the encrypted database.
+    /// keychain on a keychain workspace (where there is none, inside the
+    /// encrypted database), and always inside the encrypted database on a
+    /// passphrase workspace: the keychain opens for anyone in the user's
+    /// session, and the passphrase must guard the token as it guards the rest.
     /// Connecting is the user's choice to share with marketplaces: it is
     /// recorded in the consent ledger (`method` says where it was made) unless
     /// already given; withdrawing it later stops sync.
@@ -107,8 +113,13 @@ impl Workspace {
         }
         let now = self.now();
         let id = Id::new_at(now);
-        let token_note = self.token_to_keychain(id, &token).await.err();
-        let in_keychain = token_note.is_none();
+        let (token_note, in_keychain) = if self.tokens_in_keychain().await {
+            let note = self.token_to_keychain(id, &token).await.err();
+            let stored = note.is_none();
+            (note, stored)
+        } else {
+            (None, false)
+        };
         let secret = (!in_keychain).then(|| zeroize::Zeroizing::new(token.expose_secret().to_owned()));
         sqlx::query(
             "INSERT INTO market_accounts (id, name, base_url, token_store, token_secret, created_at, updated_at) \
@@ -137,6 +148,12 @@ impl Workspace {
             self.record_consent(change).await?;
         }
         Ok(MarketAccount { token_note, ..self.market_account(id).await? })
+    }
+
+    /// Whether this workspace keeps tokens in the keychain: only when the
+    /// keychain also guards its data key.
+    async fn tokens_in_keychain(&self) -> bool {
+        self.key_file_info().await.1 == crate::vault::ProtectionKind::Keychain
     }
 
     /// Stores a token in the keychain, off the async runtime and with a time
@@ -174,7 +191,9 @@ impl Workspace {
     /// A new token for an account (after "token expired"); sync resumes.
     pub async fn set_market_token(&self, id: Id, token: ApiToken) -> Result<()> {
         let account = self.market_account(id).await?;
-        let in_keychain = account.token_store == "keychain" && self.token_to_keychain(id, &token).await.is_ok();
+        let in_keychain = account.token_store == "keychain"
+            && self.tokens_in_keychain().await
+            && self.token_to_keychain(id, &token).await.is_ok();
         let secret = (!in_keychain).then(|| zeroize::Zeroizing::new(token.expose_secret().to_owned()));
         sqlx::query(
             "UPDATE market_accounts SET token_store = ?, token_secret = ?, connection = 'unknown', \
@@ -202,6 +221,79 @@ impl Workspace {
             .await?;
         let secret = zeroize::Zeroizing::new(secret.unwrap_or_default());
         Ok(ApiToken::new(secret.as_str().to_owned()))
+    }
+
+    /// On unlocking a passphrase workspace: tokens that an older Bidwell put
+    /// in the keychain move into the encrypted database, and their keychain
+    /// entries are deleted. Per account, in an order that a crash anywhere
+    /// cannot lose: one transaction stores the token in the database and
+    /// notes its entry as still to delete (settings), then the entry is
+    /// deleted and the note cleared. An entry that cannot be deleted now is
+    /// tried again on the next unlock (and by a wipe). A token the keychain
+    /// cannot give (it is gone, or there is no keychain) stays as it was, and
+    /// sync asks for a new one as before. Says how many accounts moved.
+    pub(crate) async fn move_tokens_out_of_keychain(&self) -> Result<u32> {
+        if self.tokens_in_keychain().await {
+            return Ok(0);
+        }
+        let pool = self.pool().await;
+        let waiting: Vec<Id> =
+            sqlx::query_scalar("SELECT id FROM market_accounts WHERE token_store = 'keychain' ORDER BY id")
+                .fetch_all(&pool)
+                .await?;
+        let mut moved = 0;
+        for id in waiting {
+            let entry = keychain_entry(id);
+            let secret = match crate::vault::off_runtime(self.keychain_handle(), move |k| k.load_text(&entry)).await {
+                Ok(secret) => secret,
+                Err(e) => {
+                    tracing::warn!(account = %id, "a token could not be moved out of the keychain: {e}");
+                    continue;
+                }
+            };
+            let mut tx = pool.begin().await?;
+            sqlx::query("UPDATE market_accounts SET token_store = 'database', token_secret = ? WHERE id = ?")
+                .bind(secret.as_str())
+                .bind(id)
+                .execute(&mut *tx)
+                .await?;
+            let mut pending = stale_token_entries(&mut tx).await?;
+            pending.push(keychain_entry(id));
+            set_stale_token_entries(&mut tx, &pending, self.now()).await?;
+            tx.commit().await?;
+            moved += 1;
+        }
+        let mut conn = pool.acquire().await?;
+        let pending = stale_token_entries(&mut conn).await?;
+        if !pending.is_empty() {
+            let mut left = Vec::new();
+            for entry in pending {
+                let name = entry.clone();
+                if let Err(e) = crate::vault::off_runtime(self.keychain_handle(), move |k| k.delete(&name)).await {
+                    tracing::warn!(entry, "a token's keychain entry could not be deleted yet: {e}");
+                    left.push(entry);
+                }
+            }
+            set_stale_token_entries(&mut conn, &left, self.now()).await?;
+        }
+        if moved > 0 {
+            tracing::info!(accounts = moved, "moved marketplace tokens from the keychain into the workspace");
+        }
+        Ok(moved)
+    }
+
+    /// The keychain entries this workspace may have made for tokens, read
+    /// before a wipe destroys the key: `(entry, certainly there)`. Entries of
+    /// tokens kept in the database are listed too, as "maybe": a keychain
+    /// that answered late when the account was connected may have stored one.
+    pub(crate) async fn token_keychain_entries(&self) -> Result<Vec<(String, bool)>> {
+        let mut conn = self.pool().await.acquire().await?;
+        let accounts: Vec<(Id, String)> =
+            sqlx::query_as("SELECT id, token_store FROM market_accounts ORDER BY id").fetch_all(&mut *conn).await?;
+        let mut entries: Vec<(String, bool)> =
+            accounts.into_iter().map(|(id, store)| (keychain_entry(id), store == "keychain")).collect();
+        entries.extend(stale_token_entries(&mut conn).await?.into_iter().map(|e| (e, true)));
+        Ok(entries)
     }
 
     /// What [`Workspace::remove_market_account`] would do, without doing it:
@@ -318,6 +410,23 @@ impl Workspace {
     }
 }
 
+/// Settings key: keychain entries of tokens already moved into the database
+/// and not deleted from the keychain yet (a JSON list of entry names).
+const STALE_TOKEN_ENTRIES: &str = "sync.keychain_token_entries_to_delete";
+
+async fn stale_token_entries(conn: &mut SqliteConnection) -> Result<Vec<String>> {
+    let stored = crate::store::settings::get(&mut *conn, STALE_TOKEN_ENTRIES).await?;
+    Ok(stored.and_then(|json| serde_json::from_str(&json).ok()).unwrap_or_default())
+}
+
+async fn set_stale_token_entries(conn: &mut SqliteConnection, entries: &[String], now: DateTime<Utc>) -> Result<()> {
+    if entries.is_empty() {
+        return crate::store::settings::remove(&mut *conn, STALE_TOKEN_ENTRIES).await;
+    }
+    let json = serde_json::to_string(entries).map_err(|_| Error::validation("settings", "cannot be stored"))?;
+    crate::store::settings::put(&mut *conn, STALE_TOKEN_ENTRIES, &json, now).await
+}
+
 /// Counts for [`AccountRemoval`]. Each query binds the account id, which is
 /// also the `source` of the records it brought in (the same hyphenated text).
 async fn removal_counts(conn: &mut SqliteConnection, account: &MarketAccount) -> Result<AccountRemoval> {
@@ -375,4 +484,127 @@ pub(crate) async fn saved_searches(
             (search, wire)
         })
         .collect())
+}
+
+#[cfg(test)]
+mod tests {
+    //! The move of tokens out of the keychain of a passphrase workspace. A
+    //! unit test: only SQL can make the rows an older Bidwell left behind.
+
+    use std::sync::Arc;
+
+    use super::*;
+    use crate::clock::ManualClock;
+    use crate::privacy::ConsentMethod;
+    use crate::secret::Passphrase;
+    use crate::vault::{KdfParams, KeyStore, MemoryKeyStore, Protection, Unlock};
+    use crate::workspace::Environment;
+
+    fn env(keychain: Arc<dyn KeyStore>) -> Environment {
+        let start = chrono::TimeZone::with_ymd_and_hms(&Utc, 2026, 11, 1, 9, 0, 0).unwrap();
+        Environment { clock: Arc::new(ManualClock::new(start)), keychain, kdf: KdfParams::light() }
+    }
+
+    fn passphrase() -> Passphrase {
+        Passphrase::new("correct horse battery staple".to_owned())
+    }
+
+    /// A passphrase workspace with one account whose token an older Bidwell
+    /// put in `keychain`.
+    async fn as_an_older_bidwell_left_it(keychain: &Arc<MemoryKeyStore>) -> (tempfile::TempDir, Id) {
+        let dir = tempfile::tempdir().unwrap();
+        let (ws, _) = Workspace::create(dir.path(), "Old", Protection::Passphrase(passphrase()), env(keychain.clone()))
+            .await
+            .unwrap();
+        let token = ApiToken::new("old-token".to_owned());
+        let account = ws.add_market_account("Sim", "http://127.0.0.1:9", token, ConsentMethod::Cli).await.unwrap();
+        assert_eq!(account.token_store, "database");
+        keychain.store_text(&keychain_entry(account.id), "old-token").unwrap();
+        sqlx::query("UPDATE market_accounts SET token_store = 'keychain', token_secret = NULL WHERE id = ?")
+            .bind(account.id)
+            .execute(&ws.pool().await)
+            .await
+            .unwrap();
+        ws.lock().await;
+        (dir, account.id)
+    }
+
+    async fn token_of(ws: &Workspace, id: Id) -> (String, String) {
+        let account = ws.market_account(id).await.unwrap();
+        let token = ws.market_token(&account).await.unwrap().expose_secret().to_owned();
+        (account.token_store, token)
+    }
+
+    #[tokio::test]
+    async fn an_older_keychain_token_moves_into_a_passphrase_workspace_on_unlock() {
+        let keychain = Arc::new(MemoryKeyStore::default());
+        let (dir, id) = as_an_older_bidwell_left_it(&keychain).await;
+        assert!(keychain.contains(&keychain_entry(id)));
+
+        // No keychain at this unlock: the unlock works, the token waits there.
+        let ws =
+            Workspace::open(dir.path(), Unlock::Passphrase(passphrase()), env(Arc::new(MemoryKeyStore::unavailable())))
+                .await
+                .unwrap();
+        assert_eq!(ws.market_account(id).await.unwrap().token_store, "keychain");
+        ws.lock().await;
+
+        let ws = Workspace::open(dir.path(), Unlock::Passphrase(passphrase()), env(keychain.clone())).await.unwrap();
+        assert_eq!(token_of(&ws, id).await, ("database".to_owned(), "old-token".to_owned()));
+        assert!(keychain.is_empty(), "the keychain entry is deleted: {:?}", keychain.names());
+        ws.lock().await;
+        // Once moved, an unlock without any keychain still has the token.
+        let ws =
+            Workspace::open(dir.path(), Unlock::Passphrase(passphrase()), env(Arc::new(MemoryKeyStore::unavailable())))
+                .await
+                .unwrap();
+        assert_eq!(token_of(&ws, id).await, ("database".to_owned(), "old-token".to_owned()));
+    }
+
+    /// A keychain that gives tokens but refuses to delete them, then
+    /// recovers: the entry is deleted on a later unlock.
+    #[tokio::test]
+    async fn an_entry_that_could_not_be_deleted_is_deleted_on_a_later_unlock() {
+        struct NoDelete(Arc<MemoryKeyStore>);
+        impl KeyStore for NoDelete {
+            fn backend(&self) -> &'static str {
+                "no-delete"
+            }
+            fn probe(&self) -> std::result::Result<(), crate::vault::VaultError> {
+                Ok(())
+            }
+            fn store(
+                &self,
+                a: &str,
+                k: &crate::secret::WrappingKey,
+            ) -> std::result::Result<(), crate::vault::VaultError> {
+                self.0.store(a, k)
+            }
+            fn load(&self, a: &str) -> std::result::Result<crate::secret::WrappingKey, crate::vault::VaultError> {
+                self.0.load(a)
+            }
+            fn delete(&self, _: &str) -> std::result::Result<(), crate::vault::VaultError> {
+                Err(crate::vault::VaultError::Keychain { reason: "refused".to_owned() })
+            }
+            fn load_text(&self, a: &str) -> std::result::Result<zeroize::Zeroizing<String>, crate::vault::VaultError> {
+                self.0.load_text(a)
+            }
+        }
+        let keychain = Arc::new(MemoryKeyStore::default());
+        let (dir, id) = as_an_older_bidwell_left_it(&keychain).await;
+        let ws =
+            Workspace::open(dir.path(), Unlock::Passphrase(passphrase()), env(Arc::new(NoDelete(keychain.clone()))))
+                .await
+                .unwrap();
+        assert_eq!(token_of(&ws, id).await, ("database".to_owned(), "old-token".to_owned()));
+        assert!(keychain.contains(&keychain_entry(id)), "not deleted yet");
+        assert_eq!(
+            ws.token_keychain_entries().await.unwrap(),
+            [(keychain_entry(id), false), (keychain_entry(id), true)]
+        );
+        ws.lock().await;
+        let ws = Workspace::open(dir.path(), Unlock::Passphrase(passphrase()), env(keychain.clone())).await.unwrap();
+        assert!(keychain.is_empty(), "deleted now: {:?}", keychain.names());
+        assert_eq!(ws.token_keychain_entries().await.unwrap(), [(keychain_entry(id), false)], "and forgotten");
+    }
 }

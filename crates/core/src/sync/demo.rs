@@ -7,6 +7,14 @@
 //! which starts the server on 127.0.0.1 and says where it listens. The demo is
 //! an ordinary account otherwise: its random token is kept like any token,
 //! and sync treats it like any marketplace.
+//!
+//! The server's state file holds the sample bids the user sent it, with the
+//! user's own proposal text, so it is sealed: AES-256-GCM under a random key
+//! kept in the encrypted database's settings ([`DemoStateCipher`], which the
+//! host hands the server). Encrypting rather than dropping the text keeps the
+//! demo whole after a relaunch: the server answers a replayed submission and
+//! a pulled bid with what it was sent. Once the workspace is wiped, the key
+//! is gone with it, and a file the demo wrote late opens for nobody.
 
 use std::path::PathBuf;
 use std::time::Duration;
@@ -27,12 +35,65 @@ pub const DEMO_MARKET_NAME: &str = "Demo marketplace";
 /// the workspace removes it with everything else (privacy/wipe.rs matches
 /// this prefix, which also covers the server's temporary file). The file
 /// holds the made-up jobs and employers and the sample bids the user sent
-/// the demo; no real personal data is in it, so it is not encrypted.
+/// the demo, sealed by [`DemoStateCipher`].
 pub const DEMO_STATE_FILE_PREFIX: &str = "bidwell.demo-market";
 const DEMO_STATE_FILE: &str = "bidwell.demo-market.json";
 
 /// Settings key: the id of the demo account.
 const DEMO_ACCOUNT_SETTING: &str = "sync.demo_market_account";
+/// Settings key: the state file's key (hex), inside the encrypted database.
+const DEMO_STATE_KEY_SETTING: &str = "sync.demo_market_state_key";
+
+/// What a sealed state file starts with; also the AES-GCM associated data.
+const SEALED_MAGIC: &[u8] = b"bidwell-demo-market-state/v1\n";
+const NONCE_LEN: usize = 12;
+
+/// Seals and opens the demo's state file: AES-256-GCM under a key that is
+/// kept only inside the encrypted workspace. The file is the magic line, a
+/// random 96-bit nonce, then the ciphertext and its tag. No `Debug` that
+/// shows the key, no `Clone` or `Serialize`; zeroized on drop.
+pub struct DemoStateCipher {
+    key: zeroize::Zeroizing<[u8; 32]>,
+}
+
+impl std::fmt::Debug for DemoStateCipher {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str("DemoStateCipher(***)")
+    }
+}
+
+impl DemoStateCipher {
+    fn aes(&self) -> aes_gcm::Aes256Gcm {
+        use aes_gcm::KeyInit;
+        aes_gcm::Aes256Gcm::new(aes_gcm::Key::<aes_gcm::Aes256Gcm>::from_slice(self.key.as_slice()))
+    }
+
+    /// The bytes to write for the state `plain`.
+    pub fn seal(&self, plain: &[u8]) -> std::io::Result<Vec<u8>> {
+        use aes_gcm::aead::{Aead, Payload};
+        let nonce: [u8; NONCE_LEN] = rand::random();
+        let sealed = self
+            .aes()
+            .encrypt(aes_gcm::Nonce::from_slice(&nonce), Payload { msg: plain, aad: SEALED_MAGIC })
+            .map_err(|_| std::io::Error::other("the demo's state could not be sealed"))?;
+        Ok([SEALED_MAGIC, &nonce, &sealed].concat())
+    }
+
+    /// The state from a file's bytes; an error when they were not sealed
+    /// with this key or were changed.
+    pub fn open(&self, sealed: &[u8]) -> std::io::Result<Vec<u8>> {
+        use aes_gcm::aead::{Aead, Payload};
+        let invalid = |why: &str| std::io::Error::new(std::io::ErrorKind::InvalidData, why.to_owned());
+        let rest = sealed.strip_prefix(SEALED_MAGIC).ok_or_else(|| invalid("not a sealed demo state file"))?;
+        if rest.len() < NONCE_LEN {
+            return Err(invalid("the sealed state is cut short"));
+        }
+        let (nonce, body) = rest.split_at(NONCE_LEN);
+        self.aes()
+            .decrypt(aes_gcm::Nonce::from_slice(nonce), Payload { msg: body, aad: SEALED_MAGIC })
+            .map_err(|_| invalid("the sealed state does not open with this workspace's key"))
+    }
+}
 
 /// Same seed, same sample marketplace: the demo starts alike everywhere.
 const DEMO_SEED: u64 = 20_260_105;
@@ -49,6 +110,8 @@ pub struct DemoMarketSpec {
     pub token: ApiToken,
     /// Where the server keeps its state between runs.
     pub state_file: PathBuf,
+    /// Seals that file: every save and load goes through it.
+    pub state_cipher: DemoStateCipher,
     pub shortlist_after: Duration,
 }
 
@@ -67,14 +130,36 @@ impl Workspace {
         self.paths().dir.join(DEMO_STATE_FILE)
     }
 
-    fn demo_spec(&self, token: ApiToken) -> DemoMarketSpec {
-        DemoMarketSpec {
+    async fn demo_spec(&self, token: ApiToken) -> Result<DemoMarketSpec> {
+        let state_cipher = self.demo_state_cipher().await?;
+        let state_file = self.demo_state_file();
+        seal_plain_state_file(&state_file, &state_cipher)?;
+        Ok(DemoMarketSpec {
             seed: DEMO_SEED,
             jobs: DEMO_JOBS,
             token,
-            state_file: self.demo_state_file(),
+            state_file,
             shortlist_after: DEMO_SHORTLIST_AFTER,
+            state_cipher,
+        })
+    }
+
+    /// The state file's cipher, its key made on first use and kept in the
+    /// encrypted settings.
+    async fn demo_state_cipher(&self) -> Result<DemoStateCipher> {
+        let pool = self.pool().await;
+        let mut key = zeroize::Zeroizing::new([0u8; 32]);
+        let stored = settings::get(&pool, DEMO_STATE_KEY_SETTING).await?.map(zeroize::Zeroizing::new);
+        match stored.as_ref().map(|hex_key| hex::decode_to_slice(hex_key.as_str(), key.as_mut_slice())) {
+            Some(Ok(())) => {}
+            _ => {
+                // None yet (a demo connected before the file was sealed), or unreadable: a new key.
+                rand::RngCore::fill_bytes(&mut rand::rngs::OsRng, key.as_mut_slice());
+                let hex_key = zeroize::Zeroizing::new(hex::encode(key.as_slice()));
+                settings::put(&pool, DEMO_STATE_KEY_SETTING, &hex_key, self.now()).await?;
+            }
         }
+        Ok(DemoStateCipher { key })
     }
 
     /// The demo account's id while it is connected; `None` when there never
@@ -127,6 +212,7 @@ impl Workspace {
             if settings::get(&pool, DEMO_ACCOUNT_SETTING).await?.is_some() {
                 remove_if_present(&self.demo_state_file())?;
                 settings::remove(&pool, DEMO_ACCOUNT_SETTING).await?;
+                settings::remove(&pool, DEMO_STATE_KEY_SETTING).await?;
             }
             return Ok(None);
         };
@@ -154,12 +240,39 @@ impl Workspace {
     }
 
     async fn start_demo_server(&self, host: &dyn DemoMarketHost, token: ApiToken) -> Result<String> {
-        let spec = self.demo_spec(token);
+        let spec = self.demo_spec(token).await?;
         let file = spec.state_file.clone();
         host.start(spec).await.map_err(|e| {
             Error::io(file, std::io::Error::new(e.kind(), format!("the demo marketplace could not start: {e}")))
         })
     }
+}
+
+/// A state file an older Bidwell wrote in plain JSON is sealed in place
+/// (write-then-rename), before the server reads it: the demo carries on, and
+/// the user's text leaves the disk in the clear.
+fn seal_plain_state_file(path: &std::path::Path, cipher: &DemoStateCipher) -> Result<()> {
+    use std::io::Write;
+    let plain = match std::fs::read(path) {
+        Ok(bytes) if !bytes.starts_with(SEALED_MAGIC) => zeroize::Zeroizing::new(bytes),
+        Ok(_) => return Ok(()),
+        Err(e) if e.kind() == std::io::ErrorKind::NotFound => return Ok(()),
+        Err(e) => return Err(Error::io(path, e)),
+    };
+    let sealed = cipher.seal(&plain).map_err(|e| Error::io(path, e))?;
+    let dir = path.parent().unwrap_or(std::path::Path::new("."));
+    let mut file = tempfile::Builder::new()
+        .prefix(&format!("{DEMO_STATE_FILE}."))
+        .suffix(".tmp")
+        .tempfile_in(dir)
+        .map_err(|e| Error::io(dir, e))?;
+    file.write_all(&sealed).map_err(|e| Error::io(path, e))?;
+    file.as_file().sync_all().map_err(|e| Error::io(path, e))?;
+    file.persist(path).map_err(|e| Error::io(path, e.error))?;
+    #[cfg(unix)]
+    std::fs::File::open(dir).and_then(|d| d.sync_all()).map_err(|e| Error::io(dir, e))?;
+    tracing::info!("sealed the demo marketplace's plain state file");
+    Ok(())
 }
 
 fn remove_if_present(path: &std::path::Path) -> Result<()> {

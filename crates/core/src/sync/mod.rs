@@ -28,7 +28,7 @@ use crate::id::Id;
 pub use accounts::{AccountRemoval, MarketAccount, SavedSearch};
 /// What the front ends need to connect an account without a direct dependency.
 pub use bidwell_marketplace::{ApiToken, HttpOptions};
-pub use demo::{DemoMarketHost, DemoMarketSpec, DEMO_MARKET_NAME, DEMO_STATE_FILE_PREFIX};
+pub use demo::{DemoMarketHost, DemoMarketSpec, DemoStateCipher, DEMO_MARKET_NAME, DEMO_STATE_FILE_PREFIX};
 pub use engine::{HttpConnector, MarketConnector, SyncEngine, SyncOptions};
 pub use outbox::BidTerms;
 pub(crate) use outbox::{linked_to_marketplace, queue_edit};

@@ -207,10 +207,10 @@ fn decode_wrapping_key(encoded: &str) -> Result<WrappingKey, VaultError> {
     Ok(WrappingKey::from_bytes(*bytes))
 }
 
-#[cfg(test)]
-pub(crate) mod mock {
-    //! An in-memory [`KeyStore`] for tests: the real keychain is exercised by
-    //! the integration tests under gnome-keyring.
+pub mod mock {
+    //! An in-memory [`KeyStore`] for tests, here and in code built over the
+    //! core (the app never uses it): the real keychain is exercised by the
+    //! integration tests under gnome-keyring.
 
     use std::collections::HashMap;
     use std::sync::Mutex;
@@ -218,23 +218,34 @@ pub(crate) mod mock {
     use super::*;
 
     #[derive(Default)]
-    pub(crate) struct MemoryKeyStore {
+    pub struct MemoryKeyStore {
         entries: Mutex<HashMap<String, Zeroizing<String>>>,
         /// When set, every call fails as if no keychain were present.
-        pub(crate) unavailable: bool,
+        pub unavailable: bool,
     }
 
     impl MemoryKeyStore {
-        pub(crate) fn unavailable() -> Self {
+        pub fn unavailable() -> Self {
             MemoryKeyStore { unavailable: true, ..Default::default() }
         }
 
-        pub(crate) fn contains(&self, account: &str) -> bool {
+        pub fn contains(&self, account: &str) -> bool {
             self.entries.lock().expect("lock").contains_key(account)
         }
 
-        pub(crate) fn len(&self) -> usize {
+        pub fn len(&self) -> usize {
             self.entries.lock().expect("lock").len()
+        }
+
+        pub fn is_empty(&self) -> bool {
+            self.len() == 0
+        }
+
+        /// The names of every entry, sorted.
+        pub fn names(&self) -> Vec<String> {
+            let mut names: Vec<String> = self.entries.lock().expect("lock").keys().cloned().collect();
+            names.sort();
+            names
         }
 
         fn check(&self) -> Result<(), VaultError> {
@@ -275,6 +286,18 @@ pub(crate) mod mock {
             self.check()?;
             self.entries.lock().expect("lock").remove(account);
             Ok(())
+        }
+
+        fn store_text(&self, account: &str, secret: &str) -> Result<(), VaultError> {
+            self.check()?;
+            self.entries.lock().expect("lock").insert(account.to_owned(), Zeroizing::new(secret.to_owned()));
+            Ok(())
+        }
+
+        fn load_text(&self, account: &str) -> Result<Zeroizing<String>, VaultError> {
+            self.check()?;
+            let entries = self.entries.lock().expect("lock");
+            entries.get(account).map(|s| Zeroizing::new(s.as_str().to_owned())).ok_or(VaultError::KeychainEntryMissing)
         }
     }
 }

@@ -18,6 +18,7 @@ use serde::{Deserialize, Serialize};
 
 use crate::secret::{Passphrase, RecoveryKey, WrappingKey};
 
+pub use keychain::mock::MemoryKeyStore;
 pub(crate) use keychain::off_runtime;
 pub use keychain::{keychain_account, KeyStore, OsKeychain, KEYCHAIN_SERVICE, KEYCHAIN_TIME_LIMIT};
 pub use keyfile::KeyFile;

@@ -6,14 +6,27 @@ use std::path::Path;
 use std::sync::{Arc, Mutex};
 
 use async_trait::async_trait;
-use bidwell_core::sync::{DemoMarketHost, DemoMarketSpec, DEMO_MARKET_NAME};
+use bidwell_core::sync::{DemoMarketHost, DemoMarketSpec, DemoStateCipher, DEMO_MARKET_NAME};
 use bidwell_core::vault::{Protection, Unlock};
 use bidwell_core::{BidStatus, Session};
-use bidwell_market_sim::{SimConfig, SimServer};
+use bidwell_market_sim::{SimConfig, SimServer, StateSeal};
 use bidwell_marketplace::wire;
 
 use crate::support;
 use crate::sync::{all_bids, all_jobs, draft, engine, sync};
+
+/// The core's cipher as the server's seal, as the desktop shell has it.
+#[derive(Debug)]
+struct Sealed(DemoStateCipher);
+
+impl StateSeal for Sealed {
+    fn seal(&self, plain: &[u8]) -> std::io::Result<Vec<u8>> {
+        self.0.seal(plain)
+    }
+    fn open(&self, sealed: &[u8]) -> std::io::Result<Vec<u8>> {
+        self.0.open(sealed)
+    }
+}
 
 /// What the desktop shell does with `bidwell-market-sim`, for the tests; it
 /// remembers each URL it handed out.
@@ -46,6 +59,7 @@ impl DemoMarketHost for SimHost {
             seed: spec.seed,
             jobs: spec.jobs,
             state_file: Some(spec.state_file),
+            state_seal: Some(Arc::new(Sealed(spec.state_cipher))),
             shortlist_after: Some(spec.shortlist_after),
             ..SimConfig::default()
         })
@@ -71,6 +85,9 @@ fn state_files(dir: &Path) -> Vec<String> {
     names.sort();
     names
 }
+
+/// Distinctive, so that finding it in a file's bytes means it leaked there.
+const PROPOSAL: &str = "Zanzibar-quokka proposal 7741: my own words";
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn the_demo_restarts_on_a_new_server_with_its_bids_and_a_sync_adds_no_duplicate() {
@@ -100,12 +117,17 @@ async fn the_demo_restarts_on_a_new_server_with_its_bids_and_a_sync_adds_no_dupl
     let open: Vec<String> =
         host.with(|s| s.jobs().into_iter().filter(|j| j.status == wire::JobStatus::Open).map(|j| j.id).collect());
     let job = demo_jobs.iter().find(|j| j.origin.external_id.as_ref().is_some_and(|e| open.contains(e))).unwrap();
-    let bid = draft(&ws, job, "Demo proposal").await;
+    let bid = draft(&ws, job, PROPOSAL).await;
     ws.submit_bid(bid.meta.id).await.unwrap();
     sync(&engine, &ws).await;
     let submitted = ws.bid(bid.meta.id).await.unwrap();
     assert_eq!(submitted.status, BidStatus::Submitted);
     let external = submitted.origin.external_id.clone().expect("the marketplace's id");
+    assert_eq!(host.with(|s| s.bid(&external).map(|b| b.proposal)), Some(PROPOSAL.to_owned()));
+    // The user's text is not on disk in the clear, nor anything else of the state.
+    let state_file = std::fs::read(dir.path().join("bidwell.demo-market.json")).unwrap();
+    assert!(!support::contains(&state_file, PROPOSAL.as_bytes()), "the proposal is in the state file");
+    assert!(!support::contains(&state_file, external.as_bytes()), "the state file is not plain JSON");
 
     // Quit and relaunch: a new server, started from the state file.
     let ws = support::reopen(dir.path(), ws).await;
@@ -115,6 +137,7 @@ async fn the_demo_restarts_on_a_new_server_with_its_bids_and_a_sync_adds_no_dupl
     assert_eq!(resumed.base_url, host.starts()[2], "the account points at the server now running");
     assert_eq!(host.with(|s| s.bids().len()), 1, "the marketplace still knows the bid");
     assert_eq!(host.with(|s| s.bid(&external).map(|b| b.status)), Some(wire::BidStatus::Submitted));
+    assert_eq!(host.with(|s| s.bid(&external).map(|b| b.proposal)), Some(PROPOSAL.to_owned()), "its text too");
 
     let report = sync(&engine, &ws).await;
     assert_eq!(report.pushed, 0, "nothing is sent again: {report:?}");
@@ -154,6 +177,46 @@ async fn the_session_runs_the_demo_while_unlocked_and_a_wipe_removes_its_state()
     assert!(!host.is_running(), "wiping stops the demo first");
     assert!(report.removed_files.iter().any(|f| f.ends_with("bidwell.demo-market.json")), "{report:?}");
     assert_eq!(state_files(dir.path()), Vec::<String>::new(), "the demo's state went with the workspace");
+}
+
+/// A demo connected by an older Bidwell left its state file in plain JSON:
+/// the next unlock seals it in place, and the demo carries on from it.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_plain_state_file_left_by_an_older_bidwell_is_sealed_and_the_demo_carries_on() {
+    let (dir, ws) = support::new_workspace().await;
+    let host = SimHost::default();
+    let account = ws.connect_demo_market(&host).await.unwrap();
+    host.stop();
+    // What an older Bidwell's demo wrote: the server's state, unsealed.
+    let file = dir.path().join("bidwell.demo-market.json");
+    std::fs::remove_file(&file).unwrap();
+    let old =
+        SimServer::start(SimConfig { state_file: Some(file.clone()), jobs: 7, ..SimConfig::default() }).await.unwrap();
+    let job_titles: Vec<String> = old.jobs().into_iter().map(|j| j.title).collect();
+    drop(old);
+    let plain = std::fs::read(&file).unwrap();
+    assert!(support::contains(&plain, job_titles[0].as_bytes()), "the old file is plain");
+
+    let ws = support::reopen(dir.path(), ws).await;
+    let resumed = ws.resume_demo_market(&host).await.unwrap().expect("the demo is still connected");
+    assert_eq!(resumed.id, account.id);
+    assert_eq!(host.with(|s| s.jobs().into_iter().map(|j| j.title).collect::<Vec<_>>()), job_titles, "same state");
+    let sealed = std::fs::read(&file).unwrap();
+    assert!(!support::contains(&sealed, job_titles[0].as_bytes()), "sealed now");
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn wiping_after_asking_the_marketplaces_stops_the_demo_first() {
+    let dir = tempfile::tempdir().unwrap();
+    let host = Arc::new(SimHost::default());
+    let session = Session::new(dir.path().to_owned(), support::env()).with_demo_market(host.clone());
+    session.create("Demo", Protection::Passphrase(support::passphrase())).await.unwrap();
+    session.connect_demo_market().await.unwrap();
+    assert!(host.is_running());
+    session.wipe_asking_marketplaces("Demo", &engine(7)).await.unwrap();
+    assert!(!host.is_running(), "the demo stopped before the files went");
+    assert_eq!(state_files(dir.path()), Vec::<String>::new());
+    assert!(support::files_under(dir.path()).is_empty(), "{:?}", support::files_under(dir.path()));
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]

@@ -26,3 +26,4 @@ mod sync_flight;
 mod sync_privacy;
 mod sync_timer;
 mod vault;
+mod wipe;

@@ -20,21 +20,19 @@ use crate::support::{self, synced_market, SyncedMarket};
 use crate::sync::{all_bids, all_jobs, draft, engine, sim, sync};
 
 /// A keychain in memory that keeps text secrets (tokens), so a test can see
-/// what is stored and what is deleted. Wrapping keys are not its business.
-/// Made `silent`, every call blocks forever: the real keychain cannot be made
-/// to hang on demand (in the field: a locked Secret Service waiting on an
-/// unlock prompt nobody sees), so this test double stands in for it.
+/// what is stored and what is deleted; the workspace's wrapping key is kept
+/// apart (`keys`), so a keychain workspace can be made over it. Made
+/// `silent`, every token call blocks forever: the real keychain cannot be
+/// made to hang on demand (in the field: a locked Secret Service waiting on
+/// an unlock prompt nobody sees), so this test double stands in for it.
 #[derive(Default)]
 pub struct TokenKeychain {
     pub entries: Mutex<HashMap<String, String>>,
     pub silent: AtomicBool,
+    keys: bidwell_core::vault::MemoryKeyStore,
 }
 
 impl TokenKeychain {
-    fn silent() -> TokenKeychain {
-        TokenKeychain { silent: AtomicBool::new(true), ..TokenKeychain::default() }
-    }
-
     fn answer(&self) {
         while self.silent.load(Ordering::SeqCst) {
             std::thread::park();
@@ -58,16 +56,16 @@ impl KeyStore for TokenKeychain {
         self.answer();
         Ok(())
     }
-    fn store(&self, _: &str, _: &bidwell_core::secret::WrappingKey) -> Result<(), VaultError> {
-        Err(VaultError::Keychain { reason: "tokens only".into() })
+    fn store(&self, account: &str, key: &bidwell_core::secret::WrappingKey) -> Result<(), VaultError> {
+        self.keys.store(account, key)
     }
-    fn load(&self, _: &str) -> Result<bidwell_core::secret::WrappingKey, VaultError> {
-        Err(VaultError::KeychainEntryMissing)
+    fn load(&self, account: &str) -> Result<bidwell_core::secret::WrappingKey, VaultError> {
+        self.keys.load(account)
     }
     fn delete(&self, account: &str) -> Result<(), VaultError> {
         self.answer();
         self.entries.lock().unwrap().remove(account);
-        Ok(())
+        self.keys.delete(account)
     }
     fn store_text(&self, account: &str, secret: &str) -> Result<(), VaultError> {
         self.answer();
@@ -81,12 +79,16 @@ impl KeyStore for TokenKeychain {
     }
 }
 
+/// A keychain workspace: only those keep tokens in the keychain.
 async fn workspace_with(keychain: Arc<dyn KeyStore>) -> (tempfile::TempDir, Workspace) {
+    workspace_protected_by(keychain, Protection::Keychain).await
+}
+
+async fn workspace_protected_by(keychain: Arc<dyn KeyStore>, protection: Protection) -> (tempfile::TempDir, Workspace) {
     let dir = tempfile::tempdir().unwrap();
     let clock = Arc::new(ManualClock::new(chrono::Utc.with_ymd_and_hms(2026, 11, 1, 9, 0, 0).unwrap()));
     let env = Environment { clock, ..support::env_with(keychain) };
-    let (ws, _) =
-        Workspace::create(dir.path(), "Accounts", Protection::Passphrase(support::passphrase()), env).await.unwrap();
+    let (ws, _) = Workspace::create(dir.path(), "Accounts", protection, env).await.unwrap();
     (dir, ws)
 }
 
@@ -179,7 +181,9 @@ async fn disconnecting_deletes_the_keychain_token_after_the_commit() {
 #[tokio::test]
 async fn a_keychain_that_never_answers_leaves_the_token_in_the_workspace_and_says_so() {
     let server = sim(4, 0.0).await;
-    let (_dir, ws) = workspace_with(Arc::new(TokenKeychain::silent())).await;
+    let keychain = Arc::new(TokenKeychain::default());
+    let (_dir, ws) = workspace_with(keychain.clone()).await;
+    keychain.silent.store(true, Ordering::SeqCst);
     let token = ApiToken::new("sim-token".into());
     let account = ws.add_market_account("Sim", &server.base_url(), token, ConsentMethod::Ui).await.unwrap();
     assert_eq!(account.token_store, "database");
@@ -224,8 +228,9 @@ async fn a_keychain_that_stops_answering_holds_back_only_that_account() {
     assert!(!report.interrupted, "{report:?}");
 }
 
-/// The real keychain (gnome-keyring in CI): the token goes there through a
-/// thread of its own, sync reads it back, disconnecting deletes it.
+/// The real keychain (gnome-keyring in CI), on a keychain workspace: the
+/// token goes there through a thread of its own, sync reads it back,
+/// disconnecting deletes it.
 #[tokio::test]
 async fn with_the_os_keychain_the_token_is_stored_read_and_deleted_there() {
     let Some(keychain) = support::os_keychain() else { return };
@@ -243,4 +248,44 @@ async fn with_the_os_keychain_the_token_is_stored_read_and_deleted_there() {
     let removal = ws.remove_market_account(account.id).await.unwrap();
     assert_eq!(removal.keychain_note, None);
     assert!(matches!(keychain.load_text(&entry), Err(VaultError::KeychainEntryMissing)), "the entry is gone");
+}
+
+/// The real keychain, on a passphrase workspace: the token never enters it
+/// (anyone in the session could read it there without the passphrase); it is
+/// kept inside the encrypted database, and sync authenticates with it.
+#[tokio::test]
+async fn on_a_passphrase_workspace_the_token_stays_out_of_the_os_keychain() {
+    let Some(keychain) = support::os_keychain() else { return };
+    let server = sim(3, 0.0).await;
+    let (_dir, ws) = workspace_protected_by(keychain.clone(), Protection::Passphrase(support::passphrase())).await;
+    let account = ws
+        .add_market_account("Sim", &server.base_url(), ApiToken::new("sim-token".into()), ConsentMethod::Cli)
+        .await
+        .unwrap();
+    assert_eq!((account.token_store.as_str(), account.token_note.as_deref()), ("database", None));
+    let entry = format!("market-token-{}", account.id);
+    assert!(matches!(keychain.load_text(&entry), Err(VaultError::KeychainEntryMissing)), "no entry in the keychain");
+    ws.add_saved_search(account.id, "all", None, vec![]).await.unwrap();
+    assert_eq!(sync(&engine(35), &ws).await.pulled, 3, "the token kept in the workspace authenticates");
+    // A new token (after "token expired") goes the same way.
+    ws.set_market_token(account.id, ApiToken::new("sim-token".into())).await.unwrap();
+    assert_eq!(ws.market_account(account.id).await.unwrap().token_store, "database");
+    assert!(matches!(keychain.load_text(&entry), Err(VaultError::KeychainEntryMissing)));
+}
+
+/// The same with the test keychain, which answers everything: nothing is
+/// stored in it at all, on any path.
+#[tokio::test]
+async fn a_passphrase_workspace_asks_the_keychain_nothing_about_tokens() {
+    let server = sim(2, 0.0).await;
+    let keychain = Arc::new(TokenKeychain::default());
+    let (_dir, ws) = workspace_protected_by(keychain.clone(), Protection::Passphrase(support::passphrase())).await;
+    let account = ws
+        .add_market_account("Sim", &server.base_url(), ApiToken::new("sim-token".into()), ConsentMethod::Ui)
+        .await
+        .unwrap();
+    assert_eq!(account.token_store, "database");
+    assert!(keychain.entries.lock().unwrap().is_empty(), "no token in the keychain");
+    ws.add_saved_search(account.id, "all", None, vec![]).await.unwrap();
+    assert_eq!(sync(&engine(36), &ws).await.pulled, 2);
 }
