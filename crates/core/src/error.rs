@@ -49,6 +49,9 @@ pub enum ErrorCode {
     /// A hand move of a bid's status that its marketplace decides (shortlisted,
     /// awarded, rejected); it arrives with sync.
     MarketplaceOwned,
+    /// A backup snapshot is unreadable, incomplete, of another workspace, or
+    /// this workspace holds no key for it; the message names its folder.
+    BackupInvalid,
 }
 
 /// What crosses a boundary (IPC, `--json`): `{ "code": …, "message": …, "transient": … }`.
@@ -138,6 +141,8 @@ pub enum Error {
     ErasureRequestFailed { failed: Vec<String>, before_wipe: bool },
     #[error("a bid on a marketplace cannot be moved to {to} by hand: {reason}")]
     MarketplaceOwned { to: BidStatus, reason: &'static str },
+    #[error("backup {0}")]
+    BackupInvalid(String),
 }
 
 pub type Result<T, E = Error> = std::result::Result<T, E>;
@@ -172,6 +177,7 @@ impl Error {
             Error::Cancelled => ErrorCode::Cancelled,
             Error::ErasureRequestFailed { .. } => ErrorCode::ErasureRequestFailed,
             Error::MarketplaceOwned { .. } => ErrorCode::MarketplaceOwned,
+            Error::BackupInvalid(_) => ErrorCode::BackupInvalid,
         }
     }
 

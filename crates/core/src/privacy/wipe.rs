@@ -22,7 +22,8 @@ pub struct WipeReport {
     /// The key file was overwritten and removed and its keychain entry (if any) deleted.
     pub key_shredded: bool,
     pub keychain_entry_removed: bool,
-    /// Every file removed, the key file included.
+    /// Every file removed, the key file included, and every backup snapshot
+    /// folder removed (each snapshot's key file destroyed first).
     pub removed_files: Vec<PathBuf>,
 }
 
@@ -64,7 +65,19 @@ impl Workspace {
 
     /// Wipes a workspace without unlocking it (a forgotten passphrase is no
     /// reason to keep data around). `confirm` must be the workspace's name.
+    /// The backups in `<dir>/backups` go too; those in a folder chosen in
+    /// the settings only when the workspace is unlocked ([`Workspace::wipe`]),
+    /// since the setting is inside the encrypted database.
     pub fn wipe_locked(dir: &Path, confirm: &str, keychain: &dyn KeyStore) -> Result<WipeReport> {
+        Workspace::wipe_locked_with(dir, confirm, keychain, &[])
+    }
+
+    fn wipe_locked_with(
+        dir: &Path,
+        confirm: &str,
+        keychain: &dyn KeyStore,
+        backup_folders: &[PathBuf],
+    ) -> Result<WipeReport> {
         let paths = WorkspacePaths::new(dir);
         match Workspace::state(dir) {
             Ok(WorkspaceState::Missing) => return Err(Error::WorkspaceMissing { path: dir.to_path_buf() }),
@@ -77,9 +90,13 @@ impl Workspace {
         }
         let key_file = KeyFile::load(&paths.key_file)?;
         let keychain_entry_removed = key_file.keychain_account().is_some();
-        let before = workspace_files(dir)?;
+        let mut before = workspace_files(dir)?;
         // The key first: once it is gone nothing left behind can be read.
         KeyFile::shred(&paths.key_file, keychain)?;
+        // Then the backups, each snapshot's key file first.
+        let mut folders = vec![dir.join(crate::backup::DEFAULT_FOLDER)];
+        folders.extend(backup_folders.iter().cloned());
+        before.extend(crate::backup::destroy_all(&folders, key_file.profile_id())?);
         for file in workspace_files(dir)? {
             let name = file.file_name().map(|n| n.to_string_lossy().to_string()).unwrap_or_default();
             if name.starts_with("bidwell.key") || name.starts_with(".bidwell.key") {
@@ -112,8 +129,9 @@ impl Workspace {
         }
         let dir = self.paths().dir.clone();
         let keychain = self.env().keychain.clone();
+        let backup_folder = self.backup_folder().await?;
         self.pool().await.close().await;
         drop(self);
-        Workspace::wipe_locked(&dir, confirm, keychain.as_ref())
+        Workspace::wipe_locked_with(&dir, confirm, keychain.as_ref(), &[backup_folder])
     }
 }
