@@ -179,7 +179,8 @@ async fn a_client_erased_after_the_backup_does_not_come_back_on_restore() {
         if name.contains(".replaced-") {
             continue; // the live database of before, encrypted under a key no longer kept
         }
-        let bytes = std::fs::read(&file).unwrap();
+        // SQLite's -shm/-journal can go away as the closed pool's threads finish.
+        let Ok(bytes) = std::fs::read(&file) else { continue };
         assert!(!contains(&bytes, b"Zebediah"), "{} still holds the name", file.display());
     }
 }
