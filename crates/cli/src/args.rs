@@ -32,6 +32,9 @@ pub enum Command {
     Init(InitArgs),
     /// Check integrity and report encryption, keychain and schema status.
     Doctor,
+    /// Encrypted snapshots of the workspace: take, list, verify, restore.
+    #[command(subcommand)]
+    Backup(BackupCmd),
     /// Clients: people and companies you work for.
     #[command(subcommand)]
     Client(ClientCmd),
@@ -249,6 +252,38 @@ pub enum PassphraseCmd {
         #[arg(long)]
         new_passphrase_stdin: bool,
     },
+}
+
+#[derive(Debug, Subcommand)]
+pub enum BackupCmd {
+    /// Take a snapshot now (then keep 7 daily, 4 weekly, 12 monthly).
+    Now,
+    /// Take the daily snapshot if the newest is a day old or more (for a timer).
+    IfDue,
+    /// The snapshots with their date, size and record counts.
+    List,
+    /// Decrypt a snapshot and check every page and its manifest.
+    Verify {
+        /// A name from `backup list`, or a snapshot folder's path.
+        snapshot: String,
+        /// Open it with the recovery key (first line of stdin) instead of the workspace.
+        #[arg(long)]
+        recovery_key_stdin: bool,
+    },
+    /// Replace the workspace with a snapshot (the current state is backed up first).
+    Restore {
+        /// A name from `backup list`, or a snapshot folder's path.
+        snapshot: String,
+        /// Do not ask for confirmation.
+        #[arg(long)]
+        yes: bool,
+        /// The live workspace cannot be opened (key file lost or damaged): restore
+        /// with the recovery key alone, read from the first line of stdin.
+        #[arg(long)]
+        recovery_key_stdin: bool,
+    },
+    /// Show the backup folder, or set it to PATH.
+    Folder { path: Option<PathBuf> },
 }
 
 #[derive(Debug, Subcommand)]

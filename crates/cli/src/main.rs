@@ -3,6 +3,7 @@
 //! live in the core.
 
 mod args;
+mod backup;
 mod input;
 mod output;
 mod privacy;
@@ -54,6 +55,14 @@ async fn run(cli: Cli, out: &Output) -> Result<()> {
     // It also finishes a wipe that was interrupted.
     if let Command::Wipe { confirm, ask_marketplaces: false } = &cli.command {
         return privacy::wipe(&dir, confirm, env, out).await;
+    }
+    // The recovery key alone, for when the workspace cannot be opened.
+    if let Command::Backup(
+        cmd
+        @ (BackupCmd::Restore { recovery_key_stdin: true, .. } | BackupCmd::Verify { recovery_key_stdin: true, .. }),
+    ) = &cli.command
+    {
+        return backup::with_recovery_key(&dir, cmd, &mut creds, env, out).await;
     }
     let ws = unlock::open(&dir, &mut creds, env).await?;
     // Asking the marketplaces first needs their tokens, inside the database.
@@ -138,6 +147,7 @@ async fn dispatch(ws: &Workspace, command: Command, creds: &mut Credentials, out
                 say!("Run `bidwell key rotate` to make a new one, and keep it apart from this computer.");
             }
         }
+        Command::Backup(cmd) => backup::run(ws, cmd, out).await?,
         Command::Client(cmd) => client(ws, cmd, out).await?,
         Command::Contact(cmd) => contact(ws, cmd, out).await?,
         Command::Project(cmd) => project(ws, cmd, out).await?,
@@ -212,7 +222,7 @@ async fn dispatch(ws: &Workspace, command: Command, creds: &mut Credentials, out
 
 /// A progress bar on an interactive stderr (not with --json), fed by the core's reports.
 /// Shows each step an export or import reports on `bar`.
-fn show_step(bar: &indicatif::ProgressBar) -> impl FnMut(bidwell_core::portability::Step) + Send + '_ {
+pub(crate) fn show_step(bar: &indicatif::ProgressBar) -> impl FnMut(bidwell_core::portability::Step) + Send + '_ {
     |step| {
         bar.set_length(step.total);
         bar.set_position(step.done);
@@ -220,7 +230,7 @@ fn show_step(bar: &indicatif::ProgressBar) -> impl FnMut(bidwell_core::portabili
     }
 }
 
-fn progress_bar(out: &Output) -> indicatif::ProgressBar {
+pub(crate) fn progress_bar(out: &Output) -> indicatif::ProgressBar {
     if !out.json && std::io::stderr().is_terminal() {
         let bar = indicatif::ProgressBar::new(0);
         bar.set_style(
@@ -235,7 +245,7 @@ fn progress_bar(out: &Output) -> indicatif::ProgressBar {
 
 /// Ctrl-C sets the flag the core checks between steps, so a stopped export
 /// or import cleans up after itself instead of dying halfway.
-fn cancel_on_ctrl_c() -> std::sync::Arc<std::sync::atomic::AtomicBool> {
+pub(crate) fn cancel_on_ctrl_c() -> std::sync::Arc<std::sync::atomic::AtomicBool> {
     let flag = std::sync::Arc::new(std::sync::atomic::AtomicBool::new(false));
     let set = flag.clone();
     tokio::spawn(async move {

@@ -812,3 +812,56 @@ fn a_reader_that_stops_early_ends_the_command_quietly() {
     assert!(!stderr.contains("panicked"), "a closed pipe made the CLI panic: {stderr}");
     assert_eq!(out.status.code(), Some(141), "not the status of a filter whose reader left: {stderr}");
 }
+
+#[test]
+fn backup_now_list_verify_and_restore_end_to_end_also_with_the_recovery_key_alone() {
+    let dir = tempfile::tempdir().unwrap();
+    let b = Bidwell { dir, passphrase: PASSPHRASE.into() };
+    let created = b.json(&["init", "--name", "Backed"]);
+    let recovery = created["recovery_key"].as_str().unwrap().to_string();
+    b.id(&["client", "add", "--name", "Ada"]);
+    b.id(&["client", "add", "--name", "Grace"]);
+
+    let taken = b.json(&["backup", "now"]);
+    let name = taken["name"].as_str().unwrap().to_string();
+    assert_eq!(taken["manifest"]["counts"]["client"], 2);
+    assert_eq!(taken["manifest"]["reason"], "manual");
+
+    // list: date, size and counts, as text and as JSON.
+    let listed = b.json(&["backup", "list"]);
+    assert_eq!(listed["backups"][0]["name"], name.as_str());
+    assert!(listed["backups"][0]["bytes"].as_u64().unwrap() > 0);
+    let out = b.run(&["backup", "list"]);
+    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+    let text = String::from_utf8(out.stdout).unwrap();
+    let row = text.lines().find(|l| l.starts_with(&name)).unwrap_or_else(|| panic!("{text}"));
+    assert!(row.contains("UTC") && row.contains("KB") && row.contains("2 clients"), "{row}");
+
+    assert_eq!(b.json(&["backup", "verify", &name])["healthy"], true);
+    assert!(b.json(&["doctor"])["last_good_backup"].is_string());
+
+    // Restore refuses without a confirmation when no one can be asked.
+    b.id(&["client", "add", "--name", "Later"]);
+    assert_eq!(b.fails(&["backup", "restore", &name])["code"], "validation");
+    let report = b.json(&["backup", "restore", &name, "--yes"]);
+    assert!(report["replaced_state_backup"]["name"].is_string());
+    let clients = b.json(&["client", "list"]);
+    assert_eq!(clients["items"].as_array().unwrap().len(), 2);
+
+    // The key file is lost: the recovery key alone verifies and restores.
+    std::fs::remove_file(b.data_dir().join("bidwell.key")).unwrap();
+    assert_eq!(b.fails(&["client", "list"])["code"], "workspace_inconsistent");
+    let verified = json_with_stdin(&b, &["backup", "verify", &name, "--recovery-key-stdin"], &format!("{recovery}\n"));
+    assert_eq!(verified["healthy"], true);
+    let report =
+        json_with_stdin(&b, &["backup", "restore", &name, "--yes", "--recovery-key-stdin"], &format!("{recovery}\n"));
+    assert!(report["replaced_state_backup"].is_null());
+    let names: Vec<String> = b.json(&["client", "list"])["items"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|c| c["name"].as_str().unwrap().to_string())
+        .collect();
+    assert_eq!(names.len(), 2, "{names:?}");
+    assert!(names.contains(&"Ada".to_string()) && names.contains(&"Grace".to_string()));
+}

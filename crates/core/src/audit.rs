@@ -18,6 +18,10 @@ pub mod action {
     /// Wiping destroys the log with everything else; the entry is written
     /// first so an interrupted wipe still shows that it was asked for.
     pub const WIPE: &str = "wipe";
+    /// A backup snapshot was taken (reason and size only).
+    pub const BACKUP: &str = "backup";
+    /// The workspace was replaced by a backup snapshot.
+    pub const BACKUP_RESTORE: &str = "backup_restore";
     pub const CONSENT_CHANGE: &str = "consent_change";
     /// Passphrase change or data-key rotation (detail `change`).
     pub const KEY_CHANGE: &str = "key_change";

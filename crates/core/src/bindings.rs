@@ -6,6 +6,7 @@
 use ts_rs::{Config, TS};
 
 use crate::audit::{AuditEntry, AuditVerification};
+use crate::backup::{BackupInfo, BackupManifest, BackupOverview, BackupReason, BackupVerification, RestoreReport};
 use crate::dashboard::{Dashboard, Earning, PipelineValue, TaskCounts, WinRate};
 use crate::domain::*;
 use crate::error::{ApiError, ErrorCode, ImportLocation};
@@ -83,6 +84,12 @@ pub fn files() -> Vec<(String, String)> {
         file::<WorkspaceState>(&cfg),
         file::<WorkspacePaths>(&cfg),
         file::<DoctorReport>(&cfg),
+        file::<BackupReason>(&cfg),
+        file::<BackupManifest>(&cfg),
+        file::<BackupInfo>(&cfg),
+        file::<BackupVerification>(&cfg),
+        file::<RestoreReport>(&cfg),
+        file::<BackupOverview>(&cfg),
         file::<IntegrityOutcome>(&cfg),
         file::<AuditEntry>(&cfg),
         file::<Id>(&cfg),

@@ -52,6 +52,9 @@ pub enum ErrorCode {
     /// A wipe of this workspace was started and did not finish: it cannot be
     /// opened or replaced, only finished (wipe it again with its name).
     WipeInterrupted,
+    /// A backup snapshot is unreadable, incomplete, of another workspace, or
+    /// this workspace holds no key for it; the message names its folder.
+    BackupInvalid,
 }
 
 /// What crosses a boundary (IPC, `--json`): `{ "code": …, "message": …, "transient": … }`.
@@ -147,6 +150,8 @@ pub enum Error {
         dir.display()
     )]
     WipeInterrupted { name: String, dir: PathBuf },
+    #[error("backup {0}")]
+    BackupInvalid(String),
 }
 
 pub type Result<T, E = Error> = std::result::Result<T, E>;
@@ -182,6 +187,7 @@ impl Error {
             Error::ErasureRequestFailed { .. } => ErrorCode::ErasureRequestFailed,
             Error::MarketplaceOwned { .. } => ErrorCode::MarketplaceOwned,
             Error::WipeInterrupted { .. } => ErrorCode::WipeInterrupted,
+            Error::BackupInvalid(_) => ErrorCode::BackupInvalid,
         }
     }
 

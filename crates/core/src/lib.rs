@@ -3,6 +3,7 @@
 //! thin layers over [`Workspace`].
 
 pub mod audit;
+pub mod backup;
 pub mod bindings;
 pub mod clock;
 pub mod dashboard;

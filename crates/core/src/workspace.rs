@@ -55,7 +55,7 @@ impl WorkspacePaths {
         WorkspacePaths { database: dir.join(DATABASE_FILE), key_file: dir.join(KeyFile::FILE_NAME), dir }
     }
 
-    fn next_key_file(&self) -> PathBuf {
+    pub(crate) fn next_key_file(&self) -> PathBuf {
         self.dir.join(NEXT_KEY_FILE)
     }
 
@@ -104,6 +104,10 @@ pub struct DoctorReport {
     /// Set while the current recovery key has not been confirmed as saved:
     /// make a new one (and keep it) before it is needed.
     pub unconfirmed_recovery_key: Option<UnconfirmedRecoveryKey>,
+    /// When the newest complete backup snapshot was taken.
+    pub last_good_backup: Option<DateTime<Utc>>,
+    /// No complete backup for longer than the `backup.overdue_days` setting (7 by default).
+    pub backup_overdue: bool,
 }
 
 /// How [`Workspace::check_integrity`] ended.
@@ -150,11 +154,12 @@ enum Scan {
 }
 
 pub struct Workspace {
-    pool: RwLock<SqlitePool>,
+    // pub(crate) for backup.rs, whose restore swaps them in place.
+    pub(crate) pool: RwLock<SqlitePool>,
     paths: WorkspacePaths,
     env: Environment,
-    key_file: Mutex<KeyFile>,
-    data_key: Mutex<DataKey>,
+    pub(crate) key_file: Mutex<KeyFile>,
+    pub(crate) data_key: Mutex<DataKey>,
     unlocked: UnlockedSlots,
     long_reads: LongReads,
     /// Raised when the session starts locking; long work stops at its next step.
@@ -293,7 +298,12 @@ impl Workspace {
             }
             Err(err) => return Err(err),
         };
+        // A schema migration is risky work: a snapshot of the database as it is first.
+        let before = crate::backup::before_migration(&pool, &paths, &key_file, &data_key, env.clock.now()).await?;
         db::migrate(&pool).await?;
+        if let Some(info) = before {
+            crate::backup::after_migration(&pool, &info, &data_key).await?;
+        }
         if interrupted {
             // The rotation's new recovery key was never shown to anyone and
             // the old one no longer opens the database: say so durably, then
@@ -413,6 +423,16 @@ impl Workspace {
     /// Crash safety: the new key file is staged before the re-key and
     /// promoted after it, and `open` finishes a rotation that stopped between.
     pub async fn rotate_key(&self) -> Result<RecoveryKey> {
+        self.backup_now(crate::backup::BackupReason::BeforeKeyRotation).await?;
+        let recovery = self.rotate_key_only().await?;
+        // The snapshots' recovery slots follow, so the new key opens them all.
+        if let Err(err) = self.rewrap_backups(&recovery).await {
+            tracing::warn!(code = ?err.code(), "backups could not all be re-wrapped under the new recovery key");
+        }
+        Ok(recovery)
+    }
+
+    async fn rotate_key_only(&self) -> Result<RecoveryKey> {
         let mut key_file = self.key_file.lock().await;
         let mut data_key = self.data_key.lock().await;
         let new_key = DataKey::generate();
@@ -479,6 +499,8 @@ impl Workspace {
         let cipher_provider: Option<String> =
             sqlx::query_scalar("PRAGMA cipher_provider").fetch_optional(&pool).await?;
         let header = read_header(&self.paths.database)?;
+        // Before the key file's lock, which listing the backups takes too.
+        let (last_good_backup, backup_overdue) = (self.last_good_backup().await?, self.backup_overdue().await?);
         let key_file = self.key_file.lock().await;
         let cipher_version = cipher_version.unwrap_or_default();
         Ok(DoctorReport {
@@ -494,6 +516,8 @@ impl Workspace {
             schema_version: db::schema_version(&pool).await?,
             latest_schema_version: db::latest_schema_version(),
             unconfirmed_recovery_key: self.unconfirmed_recovery_key().await?,
+            last_good_backup,
+            backup_overdue,
         })
     }
 

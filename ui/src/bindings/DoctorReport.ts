@@ -21,4 +21,12 @@ keychain_unavailable: string | null, schema_version: number, latest_schema_versi
  * Set while the current recovery key has not been confirmed as saved:
  * make a new one (and keep it) before it is needed.
  */
-unconfirmed_recovery_key: UnconfirmedRecoveryKey | null, };
+unconfirmed_recovery_key: UnconfirmedRecoveryKey | null, 
+/**
+ * When the newest complete backup snapshot was taken.
+ */
+last_good_backup: string | null, 
+/**
+ * No complete backup for longer than the `backup.overdue_days` setting (7 by default).
+ */
+backup_overdue: boolean, };

@@ -6,7 +6,8 @@ export type WipeReport = {
  */
 key_shredded: boolean, keychain_entry_removed: boolean, 
 /**
- * Every file removed, the key file included.
+ * Every file removed, the key file included, and every backup snapshot
+ * folder removed (each snapshot's key file destroyed first).
  */
 removed_files: Array<string>, 
 /**

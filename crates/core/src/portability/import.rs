@@ -162,6 +162,7 @@ impl Workspace {
             return Ok(ImportSummary { kind, dry_run: true, counts });
         }
         progress(Step { stage: "writing".into(), done: 2, total });
+        self.backup_now(crate::backup::BackupReason::BeforeImport).await?;
         let previous = bulk::enlarge_cache(&mut conn).await?;
         let written = write(self, &mut conn, &parsed, kind, counts, now, cancel).await;
         if bulk::restore_cache(&mut conn, previous).await.is_err() {

@@ -224,10 +224,22 @@ async fn delete_ids(conn: &mut SqliteConnection, table: &str, ids: &[Id]) -> Res
 }
 
 /// Erases inside the caller's transaction; refuses while anything blocks.
-/// Writes no audit entry: the caller records what it did as a whole.
+/// Writes no audit entry: the caller records what it did as a whole. The
+/// client's id goes into the erasure ledger, which backups replay.
 pub(crate) async fn erase_in(conn: &mut SqliteConnection, client: Id) -> Result<ErasurePlan> {
+    erase_scope(conn, client, true).await
+}
+
+/// Erases again, from a backup snapshot or a restored one, a client the
+/// live workspace already erased. Nothing blocks it: whatever was pending in
+/// the snapshot's past was settled before the live erasure.
+pub(crate) async fn erase_replayed(conn: &mut SqliteConnection, client: Id) -> Result<ErasurePlan> {
+    erase_scope(conn, client, false).await
+}
+
+async fn erase_scope(conn: &mut SqliteConnection, client: Id, check_blockers: bool) -> Result<ErasurePlan> {
     let s = scope(conn, client).await?;
-    if !s.plan.blockers.is_empty() {
+    if check_blockers && !s.plan.blockers.is_empty() {
         return Err(Error::ErasureBlocked { reasons: s.plan.blockers.iter().map(|b| b.reason.clone()).collect() });
     }
     sqlx::query("INSERT OR IGNORE INTO erasure_in_progress (started) VALUES (1)").execute(&mut *conn).await?;
@@ -289,6 +301,10 @@ pub(crate) async fn erase_in(conn: &mut SqliteConnection, client: Id) -> Result<
         .execute(&mut *conn)
         .await?;
     sqlx::query("DELETE FROM erasure_in_progress").execute(&mut *conn).await?;
+    sqlx::query("INSERT OR IGNORE INTO erasure_ledger (client_id) VALUES (?)")
+        .bind(s.client)
+        .execute(&mut *conn)
+        .await?;
     Ok(s.plan)
 }
 
@@ -313,6 +329,11 @@ impl Workspace {
         audit::append(&mut tx, self.now(), audit::action::ERASE_CLIENT, audit_detail(&plan)).await?;
         tx.commit().await?;
         self.scrub_after_delete().await?;
+        // The snapshots too; one that cannot be rewritten now is by the next
+        // scheduled backup, and a restore replays the ledger anyway.
+        if let Err(err) = self.erase_from_backups().await {
+            tracing::warn!(code = ?err.code(), "the erasure could not reach the backups yet");
+        }
         Ok(plan)
     }
 

@@ -55,6 +55,9 @@ pub struct PrivacyOverview {
     pub analytics: AnalyticsStatus,
     pub retention: RetentionStatus,
     pub audit_entries: i64,
+    /// The encrypted backup snapshots: where, how many, how large. They
+    /// hold everything the workspace held when taken; erasures reach them.
+    pub backups: crate::backup::BackupOverview,
 }
 
 impl Workspace {
@@ -124,6 +127,7 @@ impl Workspace {
             analytics: self.analytics_status().await?,
             retention: self.retention().await?,
             audit_entries,
+            backups: self.backup_overview().await?,
         })
     }
 }

@@ -39,7 +39,8 @@ pub struct WipeReport {
     /// The key file was overwritten and removed and its keychain entry (if any) deleted.
     pub key_shredded: bool,
     pub keychain_entry_removed: bool,
-    /// Every file removed, the key file included.
+    /// Every file removed, the key file included, and every backup snapshot
+    /// folder removed (each snapshot's key file destroyed first).
     pub removed_files: Vec<PathBuf>,
     /// Other keychain entries of the workspace (marketplace tokens) that were deleted.
     pub token_entries_removed: u32,
@@ -63,6 +64,11 @@ struct WipeMarker {
     /// Entries that may exist (tokens kept in the database, which a keychain
     /// that answered late may have stored too): deleted where found.
     maybe_keychain_entries: Vec<String>,
+    /// Whose backups to destroy (snapshots are named by profile), and the
+    /// folders besides `<dir>/backups` that hold them: kept here because
+    /// the key file and the settings are gone once the wipe is under way.
+    profile_id: Option<uuid::Uuid>,
+    backup_folders: Vec<PathBuf>,
 }
 
 fn marker_path(dir: &Path) -> PathBuf {
@@ -171,8 +177,11 @@ impl Workspace {
     /// Finishes a wipe that was interrupted (see the module's comment). The
     /// keychain entries of marketplace tokens cannot be listed without the
     /// database: [`Workspace::wipe_closed`] reads them where it can.
+    /// The backups in `<dir>/backups` go too; those in a folder chosen in
+    /// the settings only when the workspace is unlocked ([`Workspace::wipe`]),
+    /// since the setting is inside the encrypted database.
     pub fn wipe_locked(dir: &Path, confirm: &str, keychain: &dyn KeyStore) -> Result<WipeReport> {
-        wipe_files(dir, confirm, keychain, None)
+        wipe_files(dir, confirm, keychain, None, &[])
     }
 
     /// Wipes a workspace that is not open here. A keychain workspace is
@@ -188,7 +197,7 @@ impl Workspace {
                     Ok(workspace) => return workspace.wipe(confirm).await,
                     Err(e) => {
                         let why = format!("the workspace could not be opened to list them: {}", e.to_api().message);
-                        return wipe_files(dir, confirm, env.keychain.as_ref(), Some(Err(why)));
+                        return wipe_files(dir, confirm, env.keychain.as_ref(), Some(Err(why)), &[]);
                     }
                 }
             }
@@ -204,6 +213,7 @@ impl Workspace {
             return Err(name_mismatch());
         }
         let tokens = self.token_keychain_entries().await?;
+        let backup_folder = self.backup_folder().await?;
         {
             let mut conn = self.pool().await.acquire().await?;
             audit::append(&mut conn, self.now(), audit::action::WIPE, serde_json::json!({})).await?;
@@ -212,17 +222,19 @@ impl Workspace {
         let keychain = self.env().keychain.clone();
         self.pool().await.close().await;
         drop(self);
-        wipe_files(&dir, confirm, keychain.as_ref(), Some(Ok(tokens)))
+        wipe_files(&dir, confirm, keychain.as_ref(), Some(Ok(tokens)), &[backup_folder])
     }
 }
 
 /// The wipe itself (see the module's comment). `tokens`: the token entries
 /// read from the database, why they could not be, or `None` when nobody tried.
+/// `backup_folders`: folders besides `<dir>/backups` that hold snapshots.
 fn wipe_files(
     dir: &Path,
     confirm: &str,
     keychain: &dyn KeyStore,
     tokens: Option<std::result::Result<TokenEntries, String>>,
+    backup_folders: &[PathBuf],
 ) -> Result<WipeReport> {
     let paths = WorkspacePaths::new(dir);
     let fresh = matches!(Workspace::state(dir), Ok(WorkspaceState::Locked { .. }));
@@ -237,7 +249,12 @@ fn wipe_files(
             let key_file = KeyFile::load(&paths.key_file)?;
             let account = key_file.keychain_account().map(str::to_owned);
             let removed = account.is_some();
-            let marker = WipeMarker { name, keychain_entries: account.into_iter().collect(), ..Default::default() };
+            let marker = WipeMarker {
+                name,
+                keychain_entries: account.into_iter().collect(),
+                profile_id: Some(key_file.profile_id()),
+                ..Default::default()
+            };
             (marker, removed)
         }
         Ok(WorkspaceState::WipeInterrupted { .. }) => {
@@ -261,7 +278,12 @@ fn wipe_files(
         Some(Err(why)) => Some(why),
         None => None,
     };
-    let before = workspace_files(dir)?;
+    for folder in backup_folders {
+        if !marker.backup_folders.contains(folder) {
+            marker.backup_folders.push(folder.clone());
+        }
+    }
+    let mut before = workspace_files(dir)?;
     write_marker(dir, &marker)?;
 
     // The key first: once it is gone nothing left behind can be read.
@@ -276,6 +298,12 @@ fn wipe_files(
             let _ = std::fs::remove_file(marker_path(dir));
         }
         return Err(e.into());
+    }
+    // Then the backups, each snapshot's key file first.
+    if let Some(profile) = marker.profile_id {
+        let mut folders = vec![dir.join(crate::backup::DEFAULT_FOLDER)];
+        folders.extend(marker.backup_folders.iter().cloned());
+        before.extend(crate::backup::destroy_all(&folders, profile)?);
     }
     for file in workspace_files(dir)? {
         let name = file.file_name().map(|n| n.to_string_lossy().to_string()).unwrap_or_default();

@@ -419,6 +419,30 @@ impl KeyFile {
         Ok(())
     }
 
+    /// Backups: gives each file in `files` (paired with the data key it
+    /// wraps) a new recovery slot under `recovery`, all under one key
+    /// derived once with one fresh salt (one Argon2id run however many
+    /// snapshots there are; each slot has its own nonce and is bound to its
+    /// file's profile). Primary slots are left as they are. Changes only the
+    /// values: write each with [`KeyFile::write_atomic`].
+    pub(crate) fn reseal_recovery(
+        files: &mut [(KeyFile, DataKey)],
+        recovery: &RecoveryKey,
+        kdf: KdfParams,
+    ) -> Result<(), VaultError> {
+        if files.is_empty() {
+            return Ok(());
+        }
+        check_kdf(kdf).map_err(|reason| VaultError::InvalidKdfParams { reason })?;
+        let salt = random_array::<SALT_LEN>();
+        let key = derive(recovery.as_bytes(), &salt, kdf)?;
+        for (file, data_key) in files.iter_mut() {
+            let sealed = seal(&key, data_key, &file.aad(SlotKind::Recovery))?;
+            file.recovery = DerivedSlot { kdf, salt, sealed };
+        }
+        Ok(())
+    }
+
     fn aad(&self, kind: SlotKind) -> String {
         aad(self.profile_id, kind)
     }
