@@ -13,6 +13,7 @@ mod migrations;
 mod milestone_percentage;
 mod portability;
 mod privacy;
+mod process;
 mod recovery_confirmation;
 mod reminders;
 mod search;
