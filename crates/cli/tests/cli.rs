@@ -825,9 +825,10 @@ mod hardening {
     use std::process::{Command, Stdio};
     use std::time::Duration;
 
-    /// `nobody`, which the CLI runs as when the tests run as root: /proc shows
-    /// a process that is not dumpable as owned by root, which is only visible
-    /// when it runs as someone else.
+    /// `nobody`, which the CLI runs as when the tests run as root: the files
+    /// in /proc/<pid> of a process that is not dumpable are owned by root
+    /// (the directory itself keeps the process's owner), which is only
+    /// visible when it runs as someone else.
     const NOBODY: u32 = 65534;
 
     /// Polls of /proc before giving up; the CLI hardens itself first thing, so
@@ -859,7 +860,7 @@ mod hardening {
             std::thread::sleep(Duration::from_millis(25));
             let limits = std::fs::read_to_string(format!("{proc_dir}/limits")).unwrap_or_default();
             let core_limit = limits.lines().find(|l| l.starts_with("Max core file size")).unwrap_or("").to_owned();
-            let owner = std::fs::metadata(&proc_dir).map(|m| m.uid()).unwrap_or(u32::MAX);
+            let owner = std::fs::metadata(format!("{proc_dir}/status")).map(|m| m.uid()).unwrap_or(u32::MAX);
             let done = core_limit.split_whitespace().collect::<Vec<_>>().ends_with(&["0", "0", "bytes"]) && owner == 0;
             seen = (core_limit, owner);
             done
@@ -870,7 +871,7 @@ mod hardening {
         let out = child.wait_with_output().unwrap();
         assert!(
             hardened,
-            "the CLI stayed dumpable: core limit {:?}, /proc owner {} (not dumpable shows as root); it said: {}",
+            "the CLI stayed dumpable: core limit {:?}, /proc/<pid>/status owner {} (root when not dumpable); it said: {}",
             seen.0,
             seen.1,
             String::from_utf8_lossy(&out.stderr)
