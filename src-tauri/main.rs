@@ -37,6 +37,11 @@ const SYNC_CHECK: Duration = Duration::from_secs(30);
 const SYNC_EVERY: Duration = Duration::from_secs(5 * 60);
 
 fn main() {
+    // First, before any key is read: no core dumps or crash reports of an
+    // unlocked app, and no OpenSSL teardown at exit (bidwell_core::process).
+    if let Err(e) = bidwell_core::process::harden() {
+        eprintln!("warning: core dumps could not be turned off: {e}");
+    }
     #[cfg(target_os = "linux")]
     webview::choose_painting();
     let data_dir = bidwell_core::data_dir(std::env::var_os("BIDWELL_DATA_DIR"))

@@ -21,12 +21,17 @@ use output::{say, Output};
 use unlock::Credentials;
 
 fn main() -> ExitCode {
+    // First, before any key is read: no core dumps (bidwell_core::process).
+    let hardened = bidwell_core::process::harden();
     let cli = Cli::parse();
     tracing_subscriber::fmt()
         .with_writer(std::io::stderr)
         .with_env_filter(tracing_subscriber::EnvFilter::try_from_env("BIDWELL_LOG").unwrap_or_else(|_| "warn".into()))
         .without_time()
         .init();
+    if let Err(e) = hardened {
+        tracing::warn!("core dumps could not be turned off: {e}");
+    }
     let out = Output { json: cli.json };
     let runtime = match tokio::runtime::Builder::new_multi_thread().worker_threads(2).enable_all().build() {
         Ok(rt) => rt,
@@ -35,12 +40,17 @@ fn main() -> ExitCode {
             return ExitCode::FAILURE;
         }
     };
-    match runtime.block_on(run(cli, &out)) {
-        Ok(()) => ExitCode::SUCCESS,
-        Err(err) => {
+    let result = runtime.block_on(run(cli, &out));
+    // Everything the command started has ended (the workspace is locked), so
+    // nothing of ours runs on while the process exits.
+    drop(runtime);
+    match (result, output::failed_status()) {
+        (Err(err), _) => {
             out.error(&err);
             ExitCode::FAILURE
         }
+        (Ok(()), Some(status)) => ExitCode::from(status),
+        (Ok(()), None) => ExitCode::SUCCESS,
     }
 }
 
@@ -117,7 +127,7 @@ async fn init_workspace(
 /// could not be written stays reported (`bidwell doctor`).
 async fn confirm_once_printed(ws: &Workspace) -> Result<()> {
     use std::io::Write;
-    if std::io::stdout().flush().is_ok() {
+    if output::failed_status().is_none() && std::io::stdout().flush().is_ok() {
         ws.confirm_recovery_key_saved().await?;
     }
     Ok(())

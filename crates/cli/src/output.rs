@@ -1,6 +1,7 @@
 //! Printing results: compact JSON with `--json`, short readable text otherwise.
 
 use std::io::Write;
+use std::sync::atomic::{AtomicU8, Ordering};
 
 use bidwell_core::*;
 use serde::Serialize;
@@ -8,7 +9,7 @@ use serde_json::Value;
 
 /// `println!` for the command's output. A reader that stops early
 /// (`bidwell client list | head`) ends the command as it ends a Unix filter,
-/// with status 141 (128 + SIGPIPE) and no panic.
+/// with status 141 (128 + SIGPIPE) and no panic; see [`write_line`].
 macro_rules! say {
     () => {
         $crate::output::write_line(format_args!(""))
@@ -20,16 +21,38 @@ macro_rules! say {
 pub(crate) use say;
 
 /// The status a shell reports for a process ended by SIGPIPE.
-const READER_GONE: i32 = 128 + 13;
+const READER_GONE: u8 = 128 + 13;
 
+/// The exit status once stdout could not be written (0: it could).
+static OUTPUT_FAILED: AtomicU8 = AtomicU8::new(0);
+
+/// Writes one line to stdout. Once a write fails, the rest of the output is
+/// skipped and [`failed_status`] says how the command must end. It does not
+/// exit here: the command finishes (a change it makes is whole either way)
+/// and `main` locks the workspace first, so no process ends with the
+/// database open and its connection threads still running.
 pub fn write_line(line: std::fmt::Arguments<'_>) {
+    if OUTPUT_FAILED.load(Ordering::Relaxed) != 0 {
+        return;
+    }
     let mut out = std::io::stdout().lock();
     if let Err(e) = out.write_fmt(line).and_then(|()| out.write_all(b"\n")) {
-        if e.kind() == std::io::ErrorKind::BrokenPipe {
-            std::process::exit(READER_GONE);
-        }
-        eprintln!("error: could not write the output: {e}");
-        std::process::exit(1);
+        let status = if e.kind() == std::io::ErrorKind::BrokenPipe {
+            READER_GONE
+        } else {
+            eprintln!("error: could not write the output: {e}");
+            1
+        };
+        OUTPUT_FAILED.store(status, Ordering::Relaxed);
+    }
+}
+
+/// The exit status a failed write to stdout calls for, if one failed: 141
+/// when the reader left, 1 otherwise.
+pub fn failed_status() -> Option<u8> {
+    match OUTPUT_FAILED.load(Ordering::Relaxed) {
+        0 => None,
+        status => Some(status),
     }
 }
 

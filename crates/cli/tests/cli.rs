@@ -811,6 +811,77 @@ fn a_reader_that_stops_early_ends_the_command_quietly() {
     let stderr = String::from_utf8_lossy(&out.stderr);
     assert!(!stderr.contains("panicked"), "a closed pipe made the CLI panic: {stderr}");
     assert_eq!(out.status.code(), Some(141), "not the status of a filter whose reader left: {stderr}");
+    // It locked the workspace before it ended (closing the database removes
+    // its WAL), rather than exiting with the database open.
+    assert!(!b.data_dir().join("bidwell.db-wal").exists(), "the CLI ended with the database still open");
+}
+
+/// The running `bidwell` process as another process sees it: no core dump
+/// can be made of it (Linux), from before it reads a passphrase.
+#[cfg(target_os = "linux")]
+mod hardening {
+    use std::os::unix::fs::MetadataExt;
+    use std::os::unix::process::CommandExt;
+    use std::process::{Command, Stdio};
+    use std::time::Duration;
+
+    /// `nobody`, which the CLI runs as when the tests run as root: the files
+    /// in /proc/<pid> of a process that is not dumpable are owned by root
+    /// (the directory itself keeps the process's owner), which is only
+    /// visible when it runs as someone else.
+    const NOBODY: u32 = 65534;
+
+    /// Polls of /proc before giving up; the CLI hardens itself first thing, so
+    /// this bound is only reached when it never does.
+    const POLLS: usize = 400;
+
+    #[test]
+    fn the_cli_cannot_be_core_dumped_while_it_waits_for_a_passphrase() {
+        let dir = tempfile::tempdir().unwrap();
+        let as_root = std::fs::metadata("/proc/self").unwrap().uid() == 0;
+        let mut cmd = Command::new(env!("CARGO_BIN_EXE_bidwell"));
+        // A workspace that does not exist yet, in a folder the CLI may write to
+        // whoever it runs as: `init` asks for the passphrase before it creates anything.
+        cmd.arg("--data-dir")
+            .arg(dir.path().join("workspace"))
+            .args(["--passphrase-stdin", "init", "--name", "Dump"])
+            .env_remove("BIDWELL_PASSPHRASE")
+            .stdin(Stdio::piped())
+            .stdout(Stdio::null())
+            .stderr(Stdio::piped());
+        if as_root {
+            cmd.uid(NOBODY).gid(NOBODY);
+        }
+        let mut child = cmd.spawn().unwrap();
+        let proc_dir = format!("/proc/{}", child.id());
+
+        let mut seen = (String::new(), u32::MAX);
+        let hardened = (0..POLLS).any(|_| {
+            std::thread::sleep(Duration::from_millis(25));
+            let limits = std::fs::read_to_string(format!("{proc_dir}/limits")).unwrap_or_default();
+            let core_limit = limits.lines().find(|l| l.starts_with("Max core file size")).unwrap_or("").to_owned();
+            let owner = std::fs::metadata(format!("{proc_dir}/status")).map(|m| m.uid()).unwrap_or(u32::MAX);
+            let done = core_limit.split_whitespace().collect::<Vec<_>>().ends_with(&["0", "0", "bytes"]) && owner == 0;
+            seen = (core_limit, owner);
+            done
+        });
+
+        // End of stdin: no passphrase, so the CLI refuses and ends.
+        drop(child.stdin.take());
+        let out = child.wait_with_output().unwrap();
+        assert!(
+            hardened,
+            "the CLI stayed dumpable: core limit {:?}, /proc/<pid>/status owner {} (root when not dumpable); it said: {}",
+            seen.0,
+            seen.1,
+            String::from_utf8_lossy(&out.stderr)
+        );
+        assert!(!out.status.success(), "init without a passphrase succeeded");
+        assert!(
+            !dir.path().join("workspace").join("bidwell.key").exists(),
+            "a workspace was made without a passphrase"
+        );
+    }
 }
 
 #[test]

@@ -14,6 +14,7 @@ pub mod money;
 pub mod portability;
 pub mod preferences;
 pub mod privacy;
+pub mod process;
 pub mod recovery_confirmation;
 pub mod redact;
 pub mod search;

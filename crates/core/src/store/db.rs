@@ -22,6 +22,9 @@ const SQLITE_NOTADB: i32 = 26;
 const SQLITE_CORRUPT: i32 = 11;
 
 fn base_options(path: &Path, create: bool) -> SqliteConnectOptions {
+    // Before SQLCipher first touches OpenSSL: no OpenSSL teardown at exit
+    // while a connection's thread may still be using it (process.rs).
+    crate::process::keep_crypto_through_exit();
     SqliteConnectOptions::new()
         .filename(path)
         .create_if_missing(create)

@@ -15,6 +15,7 @@ mod migrations;
 mod milestone_percentage;
 mod portability;
 mod privacy;
+mod process;
 mod recovery_confirmation;
 mod reminders;
 mod search;
