@@ -1,6 +1,7 @@
 //! Writing an export: everything (or everything about one client) read in
-//! one database snapshot, written as an archive to a temporary file beside
-//! the destination and renamed over it once whole. Also the vCard export.
+//! one database snapshot, written as an archive to a file that gets the
+//! destination's name only once whole (staging.rs: a crash leaves no
+//! partial file). Also the vCard export.
 
 use std::collections::HashMap;
 use std::io::Write;
@@ -13,6 +14,7 @@ use sqlx::SqliteConnection;
 use super::archive::{
     self, ArchiveData, ArchiveEntity, ArchiveWriter, ConsentRecord, Manifest, ManifestFile, TagLink, TagRecord,
 };
+use super::staging::Staged;
 use super::{stop_if_asked, ProgressSink, RecordCounts, Step};
 use crate::audit::{self, AuditEntry};
 use crate::domain::{Client, EntityKind};
@@ -194,36 +196,6 @@ async fn read_data(conn: &mut SqliteConnection, selection: &Selection) -> Result
     })
 }
 
-/// A temporary file in `dest`'s directory (removed if dropped), so the
-/// rename into place is atomic.
-fn temp_beside(dest: &Path) -> Result<(tempfile::NamedTempFile, &Path)> {
-    let dir = match dest.parent() {
-        Some(d) if !d.as_os_str().is_empty() => d,
-        _ => Path::new("."),
-    };
-    if dest.file_name().is_none() || dest.is_dir() {
-        return Err(Error::validation("out", format!("{} is not a file name", dest.display())));
-    }
-    let name = dest.file_name().map(|n| n.to_string_lossy().into_owned()).unwrap_or_default();
-    let tmp = tempfile::Builder::new()
-        .prefix(&format!(".{name}."))
-        .suffix(".partial")
-        .tempfile_in(dir)
-        .map_err(|e| Error::io(dir, e))?;
-    Ok((tmp, dir))
-}
-
-fn persist(tmp: tempfile::NamedTempFile, dest: &Path, dir: &Path) -> Result<u64> {
-    tmp.as_file().sync_all().map_err(|e| Error::io(tmp.path(), e))?;
-    let file = tmp.persist(dest).map_err(|e| Error::io(dest, e.error))?;
-    let bytes = file.metadata().map_err(|e| Error::io(dest, e))?.len();
-    #[cfg(unix)]
-    std::fs::File::open(dir).and_then(|d| d.sync_all()).map_err(|e| Error::io(dir, e))?;
-    #[cfg(not(unix))]
-    let _ = dir;
-    Ok(bytes)
-}
-
 fn check_password(password: Option<&Passphrase>) -> Result<Option<&str>> {
     match password {
         Some(p) if p.is_empty() => Err(Error::validation("password", "is empty; leave it out for no password")),
@@ -248,7 +220,7 @@ impl Workspace {
         cancel: &AtomicBool,
     ) -> Result<ExportSummary> {
         let password = check_password(password)?;
-        let (tmp, dir) = temp_beside(dest)?;
+        let staged = Staged::beside(dest)?;
         let scope = if options.client.is_some() { ExportScope::Client } else { ExportScope::All };
         let selection = Selection { client: options.client };
         let exported_at = self.now();
@@ -270,7 +242,7 @@ impl Workspace {
         };
         progress(Step { stage: "reading".into(), done: 0, total });
 
-        let mut writer = ArchiveWriter::new(tmp.as_file(), exported_at);
+        let mut writer = ArchiveWriter::new(staged.file(), exported_at);
         let mut files: Vec<ManifestFile> = Vec::new();
         let mut add = |name: String, bytes: Vec<u8>, writer: &mut ArchiveWriter<&std::fs::File>| -> Result<()> {
             stop_if_asked(self, cancel)?;
@@ -319,10 +291,10 @@ impl Workspace {
             .map_err(|e| Error::Inconsistent(format!("could not write the manifest: {e}")))?;
         stop_if_asked(self, cancel)?;
         writer.add(archive::MANIFEST, &manifest_bytes, password)?;
-        writer.finish()?.flush().map_err(|e| Error::io(tmp.path(), e))?;
+        writer.finish()?.flush().map_err(|e| Error::io(staged.path(), e))?;
         report(archive::MANIFEST, progress);
 
-        let bytes = persist(tmp, dest, dir)?;
+        let bytes = staged.persist()?;
         let audited = async {
             let mut conn = pool.acquire().await?;
             let detail = serde_json::json!({
@@ -351,7 +323,7 @@ impl Workspace {
     /// Writes the clients and contacts (all, or one client's) as vCard 3.0
     /// cards to `dest`, atomically. Appends an `export` audit entry.
     pub async fn export_vcard(&self, dest: &Path, client: Option<Id>) -> Result<VcardExportSummary> {
-        let (mut tmp, dir) = temp_beside(dest)?;
+        let staged = Staged::beside(dest)?;
         let selection = Selection { client };
         let scope = if client.is_some() { ExportScope::Client } else { ExportScope::All };
         let pool = self.pool().await;
@@ -364,8 +336,8 @@ impl Workspace {
         let live_clients: Vec<&Client> = data.clients.iter().filter(|c| c.meta.deleted_at.is_none()).collect();
         let live_contacts: Vec<_> = data.contacts.iter().filter(|c| c.meta.deleted_at.is_none()).collect();
         let text = super::vcard::write_vcards(&live_clients, &live_contacts, &data.clients);
-        tmp.write_all(text.as_bytes()).map_err(|e| Error::io(tmp.path(), e))?;
-        persist(tmp, dest, dir)?;
+        staged.file().write_all(text.as_bytes()).map_err(|e| Error::io(staged.path(), e))?;
+        staged.persist()?;
         let cards = (live_clients.len() + live_contacts.len()) as u64;
         let mut conn = pool.acquire().await?;
         let detail = serde_json::json!({ "format": "vcard", "scope": scope.as_str(), "cards": cards });

@@ -6,7 +6,7 @@
 //!
 //! Every parser takes bytes and needs no database, so the fuzz targets in
 //! `fuzz/` can drive them; every write is one transaction (imports) or a
-//! temporary file renamed into place (exports). Long calls report
+//! file named only once whole (exports, `staging`). Long calls report
 //! [`Step`] and stop when their cancel flag is set, or when the workspace
 //! starts locking (`stop_if_asked`).
 
@@ -14,6 +14,7 @@ pub mod archive;
 pub mod csv_import;
 mod export;
 mod import;
+mod staging;
 pub mod vcard;
 
 use serde::{Deserialize, Serialize};
