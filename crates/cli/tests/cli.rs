@@ -597,6 +597,54 @@ fn a_bad_csv_row_is_refused_with_its_location_and_nothing_is_imported() {
     assert_eq!(done["counts"]["clients"], 1);
 }
 
+/// `/dev/zero` and a FIFO nobody writes to: refused at once with the file
+/// named, where `import` used to read forever or block on the open. Each
+/// run is given at most two minutes (a bound on the wait, so a regression
+/// fails instead of hanging), then killed.
+#[cfg(unix)]
+#[test]
+fn import_refuses_a_device_or_a_fifo_instead_of_reading_it() {
+    let b = Bidwell::init();
+    let bounded = |args: &[&str]| -> Value {
+        let dir = tempfile::tempdir().unwrap();
+        let err_path = dir.path().join("stderr");
+        let mut child = b
+            .command()
+            .arg("--json")
+            .args(args)
+            .stdout(Stdio::null())
+            .stderr(std::fs::File::create(&err_path).unwrap())
+            .spawn()
+            .unwrap();
+        let deadline = std::time::Instant::now() + std::time::Duration::from_secs(120);
+        let status = loop {
+            if let Some(status) = child.try_wait().unwrap() {
+                break status;
+            }
+            if std::time::Instant::now() > deadline {
+                let _ = child.kill();
+                let _ = child.wait();
+                panic!("{args:?} did not finish: it is reading or blocked");
+            }
+            std::thread::sleep(std::time::Duration::from_millis(50));
+        };
+        assert!(!status.success(), "{args:?} succeeded");
+        serde_json::from_str(std::fs::read_to_string(&err_path).unwrap().trim()).unwrap()
+    };
+    for kind in ["bidwell", "clients"] {
+        let err = bounded(&["import", "/dev/zero", "--kind", kind]);
+        assert_eq!(err["code"], "import_invalid", "{err}");
+        assert_eq!(err["location"]["file"], "zero", "{err}");
+        assert!(err["message"].as_str().unwrap().contains("is not a regular file"), "{err}");
+    }
+    let dir = tempfile::tempdir().unwrap();
+    let fifo = dir.path().join("pipe.zip");
+    assert!(std::process::Command::new("mkfifo").arg(&fifo).status().unwrap().success());
+    let err = bounded(&["import", fifo.to_str().unwrap()]);
+    assert_eq!((err["code"].as_str(), err["location"]["file"].as_str()), (Some("import_invalid"), Some("pipe.zip")));
+    assert_eq!(b.json(&["client", "list"])["items"].as_array().unwrap().len(), 0);
+}
+
 #[test]
 fn client_erase_asks_for_yes_without_a_terminal_then_erases_and_audits() {
     let b = Bidwell::init();

@@ -97,18 +97,6 @@ pub struct ImportSummary {
     pub counts: RecordCounts,
 }
 
-/// Larger files than this are not imported (a Bidwell export of a very
-/// large workspace is still far below it).
-const MAX_IMPORT_BYTES: u64 = 4 << 30;
-
-fn read_file(path: &Path) -> Result<Vec<u8>> {
-    let len = std::fs::metadata(path).map_err(|e| Error::io(path, e))?.len();
-    if len > MAX_IMPORT_BYTES {
-        return Err(Error::validation("file", format!("{} is too large to import", path.display())));
-    }
-    std::fs::read(path).map_err(|e| Error::io(path, e))
-}
-
 impl Workspace {
     /// Imports `path` (see [`ImportKind`]). Everything is checked before
     /// anything is written; then one transaction writes it all with an
@@ -132,7 +120,7 @@ impl Workspace {
         let name = path.file_name().map(|n| n.to_string_lossy().into_owned()).unwrap_or_default();
         let total = 3;
         progress(Step { stage: "reading".into(), done: 0, total });
-        let bytes = read_file(path)?;
+        let bytes = super::limits::read_import_file(path)?;
         progress(Step { stage: "checking".into(), done: 1, total });
         let now = self.now();
         let parsed = match kind {

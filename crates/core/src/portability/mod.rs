@@ -13,6 +13,7 @@ pub mod archive;
 pub mod csv_import;
 mod export;
 mod import;
+pub mod limits;
 pub mod vcard;
 
 use serde::{Deserialize, Serialize};
