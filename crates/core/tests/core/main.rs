@@ -6,6 +6,7 @@ mod bindings;
 mod dashboard;
 mod demo_market;
 mod entities;
+mod export_protection;
 mod import_limits;
 mod integrity;
 mod market_accounts;
