@@ -612,7 +612,7 @@ fn export_to_age_refuses_a_weak_password_and_imports_back() {
     let weak = json_fails_with_stdin(
         &a,
         &["export", "--out", &archive, "--format", "zip", "--password-stdin"],
-        "Tr0ub4dor&3x\n",
+        "s3cret pass\n",
     );
     assert!(weak["message"].as_str().unwrap().contains("PBKDF2-SHA1"), "{weak}");
     assert!(!std::path::Path::new(&archive).exists(), "a refused export wrote a file");
