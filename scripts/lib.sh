@@ -42,8 +42,8 @@ ensure_toolchains() {
 # its vendored OpenSSL, D-Bus headers for the keychain, WebKitGTK for the window.
 BUILD_PACKAGES=(build-essential pkg-config perl libdbus-1-dev libwebkit2gtk-4.1-dev)
 # What the tests need besides: a real Secret Service keychain on a private bus,
-# and 7-Zip to open a password-protected export as users will.
-TEST_PACKAGES=(dbus gnome-keyring p7zip-full)
+# 7-Zip and age to open password-protected exports as users will.
+TEST_PACKAGES=(dbus gnome-keyring p7zip-full age)
 # What the real-window tests need besides (scripts/e2e.sh): a virtual display,
 # WebKit's WebDriver, a font, xprop/xwininfo to read the window's title, a D-Bus session.
 E2E_PACKAGES=(xvfb xauth webkit2gtk-driver fonts-dejavu-core x11-utils dbus)

@@ -599,6 +599,18 @@ pub async fn export_vcard(
     workspace.export_vcard(std::path::Path::new(&path), client).await.map_err(api)
 }
 
+/// How strong an export password is for a container: the export dialog's
+/// meter, computed by the same rule the export enforces.
+#[tauri::command]
+pub async fn export_password_strength(
+    session: State<'_, Session>,
+    password: String,
+    container: portability::ArchiveContainer,
+) -> Reply<portability::PasswordStrength> {
+    let workspace = session.workspace().await.map_err(api)?;
+    Ok(workspace.export_password_strength(&Passphrase::new(password), container).await)
+}
+
 #[tauri::command]
 pub async fn import_file(
     session: State<'_, Session>,

@@ -171,6 +171,7 @@ fn main() {
             commands::choose_import_file,
             commands::export_archive,
             commands::export_vcard,
+            commands::export_password_strength,
             commands::import_file,
         ])
         .run(tauri::generate_context!())

@@ -16,6 +16,8 @@ import type { WipeReport } from "./bindings/WipeReport";
 import type { ErasureRequestOutcome } from "./bindings/ErasureRequestOutcome";
 import type { ExportOptions } from "./bindings/ExportOptions";
 import type { ExportSummary } from "./bindings/ExportSummary";
+import type { ArchiveContainer } from "./bindings/ArchiveContainer";
+import type { PasswordStrength } from "./bindings/PasswordStrength";
 import type { FileKind } from "./bindings/FileKind";
 import type { ImportOptions } from "./bindings/ImportOptions";
 import type { ImportSummary } from "./bindings/ImportSummary";
@@ -237,6 +239,9 @@ export const portability = {
   exportArchive: (path: string, options: ExportOptions, password: string | null, onProgress: (p: Progress) => void) =>
     call<ExportSummary>("export_archive", { path, options, password, onProgress: progressChannel(onProgress) }),
   exportVcard: (path: string, client: Id | null) => call<VcardExportSummary>("export_vcard", { path, client }),
+  /** How strong an export password is for a container (the rule the export enforces). */
+  passwordStrength: (password: string, container: ArchiveContainer) =>
+    call<PasswordStrength>("export_password_strength", { password, container }),
   importFile: (path: string, options: ImportOptions, password: string | null, onProgress: (p: Progress) => void) =>
     call<ImportSummary>("import_file", { path, options, password, onProgress: progressChannel(onProgress) }),
 };

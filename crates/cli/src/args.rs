@@ -198,20 +198,26 @@ pub enum ConflictsCmd {
 
 #[derive(Debug, Args)]
 pub struct ExportArgs {
-    /// Where to write the archive (.zip) or, with --vcard, the cards (.vcf).
+    /// Where to write the archive (.zip, or .zip.age with a password) or, with --vcard, the cards (.vcf).
     #[arg(long, value_name = "FILE")]
     pub out: PathBuf,
     /// Only this client and everything about it.
     #[arg(long, value_name = "ID")]
     pub client: Option<String>,
-    /// Protect the archive with a password (AES-256) read from the next line of standard input.
+    /// Protect the archive with a password read from the next line of standard input. Weak passwords are
+    /// refused (zxcvbn strength 3 of 4 for age, 4 for zip).
     #[arg(long)]
     pub password_stdin: bool,
+    /// The archive's container: `age` (the ZIP inside an age file, locked with scrypt; `age -d` or `rage -d`
+    /// opens it; needs --password-stdin) or `zip` (with a password, WinZip AES-256 entries for 7-Zip, whose key
+    /// derivation is PBKDF2-SHA1 with 1 000 rounds). Default: age when --out ends in .age, else zip.
+    #[arg(long, value_name = "zip|age")]
+    pub format: Option<String>,
     /// Start each CSV file with a UTF-8 byte order mark (for older Excel).
     #[arg(long)]
     pub csv_bom: bool,
     /// Write clients and contacts as vCard 3.0 cards instead of an archive.
-    #[arg(long, conflicts_with_all = ["password_stdin", "csv_bom"])]
+    #[arg(long, conflicts_with_all = ["password_stdin", "csv_bom", "format"])]
     pub vcard: bool,
 }
 

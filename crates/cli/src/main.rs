@@ -13,6 +13,7 @@ use std::io::IsTerminal;
 use std::process::ExitCode;
 
 use args::*;
+use bidwell_core::portability::ArchiveContainer;
 use bidwell_core::vault::Protection;
 use bidwell_core::*;
 use clap::Parser;
@@ -278,7 +279,12 @@ async fn export(ws: &Workspace, args: ExportArgs, creds: &mut Credentials, out: 
         return Ok(());
     }
     let password = if args.password_stdin { Some(creds.stdin.passphrase("password")?) } else { None };
-    let options = bidwell_core::portability::ExportOptions { client, csv_bom: args.csv_bom };
+    let container = match &args.format {
+        Some(format) => format.parse()?,
+        None if args.out.extension().is_some_and(|e| e.eq_ignore_ascii_case("age")) => ArchiveContainer::Age,
+        None => ArchiveContainer::Zip,
+    };
+    let options = bidwell_core::portability::ExportOptions { client, csv_bom: args.csv_bom, container };
     let bar = progress_bar(out);
     let cancel = cancel_on_ctrl_c();
     let summary = ws.export(&args.out, &options, password.as_ref(), &mut show_step(&bar), &cancel).await;
@@ -291,7 +297,11 @@ async fn export(ws: &Workspace, args: ExportArgs, creds: &mut Credentials, out: 
             "Wrote {} records ({} files{}) to {}.",
             summary.counts.total(),
             summary.files,
-            if summary.encrypted { ", AES-256 protected" } else { "" },
+            match (summary.encrypted, summary.container) {
+                (false, _) => "",
+                (true, ArchiveContainer::Zip) => ", WinZip AES-256 protected",
+                (true, ArchiveContainer::Age) => ", in an age file locked with the password",
+            },
             summary.path.display()
         );
     }

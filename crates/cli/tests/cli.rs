@@ -558,13 +558,26 @@ fn json_with_stdin(b: &Bidwell, args: &[&str], stdin: &str) -> Value {
     serde_json::from_slice(&out.stdout).unwrap()
 }
 
+/// Like `json_with_stdin`, but expects failure and returns the error object.
+fn json_fails_with_stdin(b: &Bidwell, args: &[&str], stdin: &str) -> Value {
+    use std::io::Write;
+    let mut cmd = b.command();
+    cmd.arg("--json").args(args).stdin(Stdio::piped()).stdout(Stdio::piped()).stderr(Stdio::piped());
+    let mut child = cmd.spawn().unwrap();
+    child.stdin.take().unwrap().write_all(stdin.as_bytes()).unwrap();
+    let out = child.wait_with_output().unwrap();
+    assert!(!out.status.success(), "{args:?} succeeded");
+    serde_json::from_str(String::from_utf8_lossy(&out.stderr).trim()).unwrap()
+}
+
 #[test]
 fn export_and_import_carry_a_workspace_to_a_new_one_with_a_password() {
     let a = Bidwell::init();
     let client = a.id(&["client", "add", "--name", HOSTILE, "--email", "zoe@example.org"]);
     let out_dir = tempfile::tempdir().unwrap();
     let archive = out_dir.path().join("export.zip").to_str().unwrap().to_string();
-    let summary = json_with_stdin(&a, &["export", "--out", &archive, "--password-stdin"], "zip pass\n");
+    let summary =
+        json_with_stdin(&a, &["export", "--out", &archive, "--password-stdin"], "velvet ladder orbit quinoa harbour\n");
     assert_eq!(summary["encrypted"], true);
     assert_eq!(summary["counts"]["clients"], 1);
     assert!(!contains(&std::fs::read(&archive).unwrap(), b"zoe@example.org"));
@@ -572,12 +585,48 @@ fn export_and_import_carry_a_workspace_to_a_new_one_with_a_password() {
     let b = Bidwell::init();
     let err = b.fails(&["import", &archive]);
     assert_eq!(err["code"], "archive_password");
-    let dry = json_with_stdin(&b, &["import", &archive, "--dry-run", "--password-stdin"], "zip pass\n");
+    let dry = json_with_stdin(
+        &b,
+        &["import", &archive, "--dry-run", "--password-stdin"],
+        "velvet ladder orbit quinoa harbour\n",
+    );
     assert_eq!((dry["dry_run"].as_bool(), dry["counts"]["clients"].as_u64()), (Some(true), Some(1)));
     assert_eq!(b.fails(&["client", "show", &client])["code"], "not_found", "a dry run writes nothing");
-    json_with_stdin(&b, &["import", &archive, "--password-stdin"], "zip pass\n");
+    json_with_stdin(&b, &["import", &archive, "--password-stdin"], "velvet ladder orbit quinoa harbour\n");
     assert_eq!(b.json(&["client", "show", &client])["name"], HOSTILE);
     assert_eq!(b.fails(&["import", &archive])["code"], "archive_password");
+}
+
+/// `--format age` (or an .age name) writes the ZIP inside an age file that
+/// imports back with its password; a weak password is refused, naming why.
+#[test]
+fn export_to_age_refuses_a_weak_password_and_imports_back() {
+    let a = Bidwell::init();
+    let client = a.id(&["client", "add", "--name", "Zoë", "--email", "zoe@example.org"]);
+    let out_dir = tempfile::tempdir().unwrap();
+    let archive = out_dir.path().join("export.zip.age").to_str().unwrap().to_string();
+
+    let weak = json_fails_with_stdin(&a, &["export", "--out", &archive, "--password-stdin"], "password123\n");
+    assert_eq!(weak["code"], "validation", "{weak}");
+    assert!(weak["message"].as_str().unwrap().contains("too weak"), "{weak}");
+    let weak = json_fails_with_stdin(
+        &a,
+        &["export", "--out", &archive, "--format", "zip", "--password-stdin"],
+        "s3cret pass\n",
+    );
+    assert!(weak["message"].as_str().unwrap().contains("PBKDF2-SHA1"), "{weak}");
+    assert!(!std::path::Path::new(&archive).exists(), "a refused export wrote a file");
+    assert_eq!(a.fails(&["export", "--out", &archive, "--format", "age"])["code"], "validation");
+
+    let summary =
+        json_with_stdin(&a, &["export", "--out", &archive, "--password-stdin"], "velvet ladder orbit quinoa harbour\n");
+    assert_eq!((summary["encrypted"].as_bool(), summary["container"].as_str()), (Some(true), Some("age")));
+    assert!(std::fs::read(&archive).unwrap().starts_with(b"age-encryption.org/v1\n"));
+
+    let b = Bidwell::init();
+    assert_eq!(b.fails(&["import", &archive])["code"], "archive_password");
+    json_with_stdin(&b, &["import", &archive, "--password-stdin"], "velvet ladder orbit quinoa harbour\n");
+    assert_eq!(b.json(&["client", "show", &client])["email"], "zoe@example.org");
 }
 
 #[test]
@@ -595,6 +644,54 @@ fn a_bad_csv_row_is_refused_with_its_location_and_nothing_is_imported() {
     std::fs::write(&csv, "Who,Mail\nAda Lovelace,ada@example.org\n").unwrap();
     let done = b.json(&["import", csv.to_str().unwrap(), "--map", "Who=name", "--map", "Mail=email"]);
     assert_eq!(done["counts"]["clients"], 1);
+}
+
+/// `/dev/zero` and a FIFO nobody writes to: refused at once with the file
+/// named, where `import` used to read forever or block on the open. Each
+/// run is given at most two minutes (a bound on the wait, so a regression
+/// fails instead of hanging), then killed.
+#[cfg(unix)]
+#[test]
+fn import_refuses_a_device_or_a_fifo_instead_of_reading_it() {
+    let b = Bidwell::init();
+    let bounded = |args: &[&str]| -> Value {
+        let dir = tempfile::tempdir().unwrap();
+        let err_path = dir.path().join("stderr");
+        let mut child = b
+            .command()
+            .arg("--json")
+            .args(args)
+            .stdout(Stdio::null())
+            .stderr(std::fs::File::create(&err_path).unwrap())
+            .spawn()
+            .unwrap();
+        let deadline = std::time::Instant::now() + std::time::Duration::from_secs(120);
+        let status = loop {
+            if let Some(status) = child.try_wait().unwrap() {
+                break status;
+            }
+            if std::time::Instant::now() > deadline {
+                let _ = child.kill();
+                let _ = child.wait();
+                panic!("{args:?} did not finish: it is reading or blocked");
+            }
+            std::thread::sleep(std::time::Duration::from_millis(50));
+        };
+        assert!(!status.success(), "{args:?} succeeded");
+        serde_json::from_str(std::fs::read_to_string(&err_path).unwrap().trim()).unwrap()
+    };
+    for kind in ["bidwell", "clients"] {
+        let err = bounded(&["import", "/dev/zero", "--kind", kind]);
+        assert_eq!(err["code"], "import_invalid", "{err}");
+        assert_eq!(err["location"]["file"], "zero", "{err}");
+        assert!(err["message"].as_str().unwrap().contains("is not a regular file"), "{err}");
+    }
+    let dir = tempfile::tempdir().unwrap();
+    let fifo = dir.path().join("pipe.zip");
+    assert!(std::process::Command::new("mkfifo").arg(&fifo).status().unwrap().success());
+    let err = bounded(&["import", fifo.to_str().unwrap()]);
+    assert_eq!((err["code"].as_str(), err["location"]["file"].as_str()), (Some("import_invalid"), Some("pipe.zip")));
+    assert_eq!(b.json(&["client", "list"])["items"].as_array().unwrap().len(), 0);
 }
 
 #[test]

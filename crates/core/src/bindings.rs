@@ -13,8 +13,8 @@ use crate::error::{ApiError, ErrorCode, ImportLocation};
 use crate::id::Id;
 use crate::money::Money;
 use crate::portability::{
-    ColumnMapping, ExportOptions, ExportScope, ExportSummary, FileKind, ImportKind, ImportOptions, ImportSummary,
-    RecordCounts, VcardExportSummary,
+    ArchiveContainer, ColumnMapping, ExportOptions, ExportScope, ExportSummary, FileKind, ImportKind, ImportOptions,
+    ImportSummary, PasswordStrength, RecordCounts, VcardExportSummary,
 };
 use crate::preferences::{Preferences, Theme};
 use crate::privacy::*;
@@ -156,6 +156,8 @@ pub fn files() -> Vec<(String, String)> {
         file::<RecordCounts>(&cfg),
         file::<ColumnMapping>(&cfg),
         file::<ExportOptions>(&cfg),
+        file::<ArchiveContainer>(&cfg),
+        file::<PasswordStrength>(&cfg),
         file::<ExportScope>(&cfg),
         file::<ExportSummary>(&cfg),
         file::<VcardExportSummary>(&cfg),

@@ -1,8 +1,10 @@
 // Export and import, as the Privacy tab and a client's page offer them: the
 // platform's save/open dialog picks the file, the work shows progress and can
 // be cancelled, and an import error points at the file, line and field.
-import { useState } from "preact/hooks";
+import { useEffect, useState } from "preact/hooks";
 import * as api from "../api";
+import type { ArchiveContainer } from "../bindings/ArchiveContainer";
+import type { PasswordStrength } from "../bindings/PasswordStrength";
 import type { ImportKind } from "../bindings/ImportKind";
 import type { RecordCounts } from "../bindings/RecordCounts";
 import type { Id } from "../bindings/Id";
@@ -11,7 +13,33 @@ import { Field } from "./Field";
 import { formatBytes } from "../screens/Privacy";
 import { ProgressPanel } from "./ProgressPanel";
 
-const MIN_PASSWORD = 8;
+const STRENGTH_WORDS = ["very weak", "weak", "fair", "strong", "very strong"];
+
+/** The meter under the password: the core's zxcvbn score for the chosen
+ * container, the score it needs, and what would make it stronger. */
+function StrengthMeter({ strength }: { strength: PasswordStrength | null }) {
+  if (!strength) return null;
+  const advice = [strength.warning, ...strength.suggestions].filter(Boolean).join(" ");
+  return (
+    <div class="stack" data-testid="password-strength">
+      <meter
+        min={0}
+        max={4}
+        low={strength.required - 0.5}
+        high={3.5}
+        optimum={4}
+        value={strength.score}
+        aria-label="Password strength"
+        aria-valuetext={`${STRENGTH_WORDS[strength.score]}, ${strength.score} of 4`}
+      />
+      <span role="status">
+        Strength: {STRENGTH_WORDS[strength.score]} ({strength.score} of 4;{" "}
+        {strength.acceptable ? "strong enough" : `${strength.required} needed for this format`}).{" "}
+        {!strength.acceptable && advice}
+      </span>
+    </div>
+  );
+}
 
 function today(): string {
   return new Date().toISOString().slice(0, 10);
@@ -61,31 +89,53 @@ function importProblem(err: api.ApiError): string {
 /** "Export everything…" (or one client's data) to a ZIP the user places. */
 export function ExportPanel({ client = null, clientName = "" }: { client?: Id | null; clientName?: string }) {
   const [protect, setProtect] = useState(false);
+  const [container, setContainer] = useState<ArchiveContainer>("age");
   const [password, setPassword] = useState("");
+  const [strength, setStrength] = useState<PasswordStrength | null>(null);
   const [repeat, setRepeat] = useState("");
   const [bom, setBom] = useState(false);
   const [errors, setErrors] = useState<Record<string, string>>({});
   const [progress, setProgress] = useState<api.Progress | null | undefined>(undefined);
   const [done, setDone] = useState<string | null>(null);
 
+  // The meter follows the typing; a stale answer (an older keystroke) is dropped.
+  useEffect(() => {
+    if (!protect || password === "") {
+      setStrength(null);
+      return;
+    }
+    let current = true;
+    api.portability
+      .passwordStrength(password, container)
+      .then((s) => current && setStrength(s))
+      .catch(() => current && setStrength(null));
+    return () => {
+      current = false;
+    };
+  }, [protect, password, container]);
+
   async function exportArchive() {
     const found: Record<string, string> = {};
     if (protect) {
-      if ([...password].length < MIN_PASSWORD) found["export-password"] = `Use at least ${MIN_PASSWORD} characters.`;
+      if (password === "") found["export-password"] = "Enter a password, or untick the protection.";
+      else if (strength && !strength.acceptable)
+        found["export-password"] = `Too weak for this format: strength ${strength.score} of 4, ${strength.required} needed.`;
       else if (password !== repeat) found["export-repeat"] = "The two passwords differ.";
     }
     setErrors(found);
     if (Object.keys(found).length > 0) return;
-    const name = client ? `bidwell-${slug(clientName)}-${today()}.zip` : `bidwell-export-${today()}.zip`;
+    const extension = protect && container === "age" ? "zip.age" : "zip";
+    const name = client ? `bidwell-${slug(clientName)}-${today()}.${extension}` : `bidwell-export-${today()}.${extension}`;
     const path = await api.portability.chooseSavePath(name, "archive");
     if (!path) return;
     setProgress(null);
     try {
-      const options = client ? { client, csv_bom: bom } : { csv_bom: bom };
+      const chosen: ArchiveContainer = protect ? container : "zip";
+      const options = client ? { client, csv_bom: bom, container: chosen } : { csv_bom: bom, container: chosen };
       const summary = await api.portability.exportArchive(path, options, protect ? password : null, setProgress);
       setDone(
         `Exported ${describe(summary.counts)} to ${summary.path} (${formatBytes(summary.bytes)}` +
-          `${summary.encrypted ? ", password-protected" : ""}).`,
+          `${summary.encrypted ? (summary.container === "age" ? ", locked in an age file" : ", AES password-protected") : ""}).`,
       );
       setPassword("");
       setRepeat("");
@@ -116,11 +166,32 @@ export function ExportPanel({ client = null, clientName = "" }: { client?: Id | 
     <div class="stack" aria-label={client ? "Export this client's data" : "Export everything"}>
       <label class="check">
         <input type="checkbox" checked={protect} onChange={(e) => setProtect(e.currentTarget.checked)} />
-        Protect the archive with a password (AES-256; opens in 7-Zip, WinZip and WinRAR, not in the built-in
-        Windows or macOS unzip)
+        Protect the archive with a password
       </label>
       {protect && (
         <>
+          <fieldset class="stack" aria-label="How to protect it">
+            <label class="check">
+              <input
+                type="radio"
+                name="export-container"
+                checked={container === "age"}
+                onChange={() => setContainer("age")}
+              />
+              age file (.zip.age, recommended): opens with <code>age -d</code> or <code>rage -d</code>; the password
+              is stretched with scrypt, which makes guessing slow.
+            </label>
+            <label class="check">
+              <input
+                type="radio"
+                name="export-container"
+                checked={container === "zip"}
+                onChange={() => setContainer("zip")}
+              />
+              ZIP with AES-256 (.zip): opens in 7-Zip, WinZip and WinRAR, not in the built-in Windows or macOS
+              unzip. Its key derivation is PBKDF2-SHA1 with only 1 000 rounds, so it needs a very strong password.
+            </label>
+          </fieldset>
           <Field
             label="Archive password"
             name="export-password"
@@ -130,6 +201,7 @@ export function ExportPanel({ client = null, clientName = "" }: { client?: Id | 
             error={errors["export-password"]}
             autocomplete="new-password"
           />
+          <StrengthMeter strength={strength} />
           <Field
             label="Repeat the password"
             name="export-repeat"

@@ -12,7 +12,7 @@ use serde::de::DeserializeOwned;
 use serde::{Deserialize, Serialize};
 use sha2::{Digest, Sha256};
 
-use super::RecordCounts;
+use super::{limits, RecordCounts};
 use crate::audit::AuditEntry;
 use crate::domain::{Activity, Bid, Client, Contact, EntityKind, Job, Milestone, Project, Task};
 use crate::error::{Error, Result};
@@ -25,12 +25,6 @@ pub const FORMAT: &str = "bidwell-export";
 pub const FORMAT_VERSION: u32 = 1;
 pub const MANIFEST: &str = "manifest.json";
 pub const README: &str = "README.txt";
-
-/// No entry of a real export comes near this; a crafted one (a "zip bomb")
-/// stops here instead of filling memory.
-const MAX_ENTRY_BYTES: u64 = 1 << 30;
-/// An archive lists a few dozen files; more is not one of ours.
-const MAX_ENTRIES: usize = 64;
 
 /// `manifest.json`: what the archive holds and how to check it.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
@@ -333,16 +327,95 @@ pub struct ParsedArchive {
 /// that no file was added or left out, every record's types, unique ids,
 /// and that every relation points at a record in the archive. `archive_name`
 /// names the archive in errors. A protected archive needs its `password`.
+///
+/// What it may cost is bounded (`limits`): no two entries share a name; the
+/// manifest is read under a small cap; the sizes it declares must fit the
+/// per-entry cap and, together, the archive's inflate budget before any
+/// other entry is read; every entry is then streamed through a reader that
+/// stops one chunk past its declared size and counts against the budget, so
+/// a "zip bomb" is refused after inflating at most what the manifest
+/// declared, whatever the ZIP headers claim. Only entries proven to match
+/// the manifest (size and SHA-256) are read a second time into memory, and
+/// only the JSON files that are parsed.
 pub fn parse_archive(archive_name: &str, bytes: &[u8], password: Option<&str>) -> Result<ParsedArchive> {
+    parse_archive_within(archive_name, bytes, password, &ArchiveLimits::DEFAULT)
+}
+
+/// The limits [`parse_archive`] enforces; smaller ones in unit tests.
+#[derive(Debug, Clone, Copy)]
+struct ArchiveLimits {
+    entries: usize,
+    manifest_bytes: u64,
+    entry_bytes: u64,
+    inflated_bytes: u64,
+}
+
+impl ArchiveLimits {
+    const DEFAULT: ArchiveLimits = ArchiveLimits {
+        entries: limits::MAX_ARCHIVE_ENTRIES,
+        manifest_bytes: limits::MAX_MANIFEST_BYTES,
+        entry_bytes: limits::MAX_ENTRY_INFLATED_BYTES,
+        inflated_bytes: limits::MAX_ARCHIVE_INFLATED_BYTES,
+    };
+}
+
+/// A size for a message: bytes below 1 MiB, MiB above.
+fn mib(bytes: u64) -> String {
+    let mib = bytes as f64 / (1u64 << 20) as f64;
+    if bytes < 1 << 20 {
+        format!("{bytes} bytes")
+    } else if mib >= 10.0 {
+        format!("{mib:.0} MiB")
+    } else {
+        format!("{mib:.1} MiB")
+    }
+}
+
+fn parse_archive_within(
+    archive_name: &str,
+    bytes: &[u8],
+    password: Option<&str>,
+    limits: &ArchiveLimits,
+) -> Result<ParsedArchive> {
     let not_ours = |why: &str| Error::import_invalid(archive_name, None, None, why);
     let mut zip =
         zip::ZipArchive::new(Cursor::new(bytes)).map_err(|_| not_ours("is not a ZIP archive (or is damaged)"))?;
-    if zip.len() > MAX_ENTRIES {
+    let raw_names = central_directory_names(bytes, zip.central_directory_start(), limits.entries + 1);
+    if zip.len() > limits.entries || raw_names.len() > limits.entries {
         return Err(not_ours("holds far more files than a Bidwell export"));
     }
-    let manifest_bytes = read_entry(&mut zip, archive_name, MANIFEST, password)?
-        .ok_or_else(|| not_ours("has no manifest.json: it is not a Bidwell export"))?;
+    // The zip crate keeps one entry per name (the last), so a second entry
+    // of the same name would be read in place of the first unseen; an
+    // export never holds two.
+    let mut seen = HashSet::new();
+    if let Some(twice) = raw_names.iter().find(|n| !seen.insert(n.as_slice())) {
+        return Err(Error::import_invalid(
+            String::from_utf8_lossy(twice),
+            None,
+            None,
+            format!("appears twice in {archive_name}: the archive was changed or is not a Bidwell export"),
+        ));
+    }
+    if raw_names.len() != zip.len() {
+        return Err(not_ours("holds two entries with the same name: it is not a Bidwell export"));
+    }
+
+    let mut budget = InflateBudget { left: limits.inflated_bytes, limit: limits.inflated_bytes };
+    let mut manifest_bytes = Vec::new();
+    let found = read_entry(
+        &mut zip,
+        archive_name,
+        MANIFEST,
+        password,
+        Cap { bytes: limits.manifest_bytes, why: CapReason::Manifest },
+        Some(&mut budget),
+        &mut |chunk| manifest_bytes.extend_from_slice(chunk),
+    )?;
+    if !found {
+        return Err(not_ours("has no manifest.json: it is not a Bidwell export"));
+    }
     let manifest: Manifest = serde_json::from_slice(&manifest_bytes).map_err(|e| json_error(MANIFEST, &e))?;
+    drop(manifest_bytes);
     if manifest.format != FORMAT {
         return Err(Error::import_invalid(MANIFEST, None, Some("format"), "this is not a Bidwell export"));
     }
@@ -359,7 +432,17 @@ pub fn parse_archive(archive_name: &str, bytes: &[u8], password: Option<&str>) -
     }
 
     // Every entry must be listed with its checksum, and every listed file present.
-    let listed: HashSet<&str> = manifest.files.iter().map(|f| f.name.as_str()).collect();
+    let mut listed: HashSet<&str> = HashSet::new();
+    for file in &manifest.files {
+        if !listed.insert(file.name.as_str()) || file.name == MANIFEST {
+            return Err(Error::import_invalid(
+                MANIFEST,
+                None,
+                Some("files"),
+                format!("lists {} twice: the archive was changed after export", file.name),
+            ));
+        }
+    }
     let names: Vec<String> = zip.file_names().map(str::to_string).collect();
     for name in &names {
         if name != MANIFEST && !listed.contains(name.as_str()) {
@@ -371,12 +454,52 @@ pub fn parse_archive(archive_name: &str, bytes: &[u8], password: Option<&str>) -
             ));
         }
     }
-    let mut contents: std::collections::HashMap<String, Vec<u8>> = std::collections::HashMap::new();
+    // What the manifest declares must fit before anything more is inflated.
+    let mut declared = 0u64;
     for file in &manifest.files {
-        let bytes = read_entry(&mut zip, archive_name, &file.name, password)?.ok_or_else(|| {
-            Error::import_invalid(file.name.clone(), None, None, "is listed in manifest.json but missing")
-        })?;
-        if sha256_hex(&bytes) != file.sha256.to_ascii_lowercase() || bytes.len() as u64 != file.bytes {
+        if file.bytes > limits.entry_bytes {
+            return Err(Error::import_invalid(
+                file.name.clone(),
+                None,
+                None,
+                format!(
+                    "is {} by manifest.json, more than the {} Bidwell reads from one file of an archive",
+                    mib(file.bytes),
+                    mib(limits.entry_bytes)
+                ),
+            ));
+        }
+        declared = declared.saturating_add(file.bytes);
+    }
+    if declared > budget.left {
+        return Err(not_ours(&format!(
+            "would inflate to {} by its manifest, more than the {} Bidwell reads from one archive",
+            mib(declared),
+            mib(limits.inflated_bytes)
+        )));
+    }
+
+    // Pass 1: every listed file streamed through SHA-256 and kept nowhere,
+    // each stopped just past its declared size.
+    for file in &manifest.files {
+        let mut hasher = Sha256::new();
+        let mut len = 0u64;
+        let found = read_entry(
+            &mut zip,
+            archive_name,
+            &file.name,
+            password,
+            Cap { bytes: file.bytes, why: CapReason::Declared },
+            Some(&mut budget),
+            &mut |chunk| {
+                hasher.update(chunk);
+                len += chunk.len() as u64;
+            },
+        )?;
+        if !found {
+            return Err(Error::import_invalid(file.name.clone(), None, None, "is listed in manifest.json but missing"));
+        }
+        if hex::encode(hasher.finalize()) != file.sha256.to_ascii_lowercase() || len != file.bytes {
             return Err(Error::import_invalid(
                 file.name.clone(),
                 None,
@@ -384,14 +507,22 @@ pub fn parse_archive(archive_name: &str, bytes: &[u8], password: Option<&str>) -
                 "does not match its SHA-256 in manifest.json: the archive was changed or damaged after export",
             ));
         }
-        contents.insert(file.name.clone(), bytes);
     }
 
+    // Pass 2: the JSON files, proven above, read into memory to be parsed.
+    // (The bytes are in memory and inflating is deterministic, so they are
+    // the bytes just checked; the length is checked again all the same.)
     let mut take = |stem: &str| -> Result<(String, Vec<u8>)> {
         let name = format!("{stem}.json");
-        let bytes = contents.remove(&name).ok_or_else(|| {
+        let declared = manifest.files.iter().find(|f| f.name == name).map(|f| f.bytes).ok_or_else(|| {
             Error::import_invalid(archive_name, None, None, format!("has no {name}: it is not a complete export"))
         })?;
+        let mut bytes = Vec::with_capacity(declared as usize);
+        let cap = Cap { bytes: declared, why: CapReason::Declared };
+        read_entry(&mut zip, archive_name, &name, password, cap, None, &mut |c| bytes.extend_from_slice(c))?;
+        if bytes.len() as u64 != declared {
+            return Err(Error::import_invalid(name, None, None, "changed while it was read"));
+        }
         Ok((name, bytes))
     };
     let data = ArchiveData {
@@ -420,14 +551,66 @@ pub fn parse_archive(archive_name: &str, bytes: &[u8], password: Option<&str>) -
     Ok(ParsedArchive { manifest, data })
 }
 
-/// The bytes of one entry, `None` if absent. Encrypted entries need the password.
+/// The raw names of the central directory's records, in order, at most
+/// `max` of them: what the archive really holds, duplicates included (the
+/// zip crate's index keeps one entry per name). Walks the records from
+/// `start` while their signature is there; the zip crate has already
+/// checked the directory's place and shape.
+fn central_directory_names(bytes: &[u8], start: u64, max: usize) -> Vec<Vec<u8>> {
+    const SIGNATURE: &[u8] = b"PK\x01\x02";
+    const FIXED: usize = 46;
+    let u16_at = |at: usize| bytes.get(at..at + 2).map(|b| u16::from_le_bytes([b[0], b[1]]) as usize);
+    let mut names = Vec::new();
+    let mut at = usize::try_from(start).unwrap_or(usize::MAX);
+    while names.len() < max && bytes.get(at..at.saturating_add(4)) == Some(SIGNATURE) {
+        let (Some(name_len), Some(extra_len), Some(comment_len)) = (u16_at(at + 28), u16_at(at + 30), u16_at(at + 32))
+        else {
+            break;
+        };
+        let Some(name) = bytes.get(at + FIXED..at + FIXED + name_len) else { break };
+        names.push(name.to_vec());
+        at += FIXED + name_len + extra_len + comment_len;
+    }
+    names
+}
+
+/// What is left of the inflated bytes one archive may yield, and the limit
+/// it started from (for the message).
+#[derive(Debug)]
+struct InflateBudget {
+    left: u64,
+    limit: u64,
+}
+
+/// How many inflated bytes one read of an entry may yield, and why.
+#[derive(Debug, Clone, Copy)]
+struct Cap {
+    bytes: u64,
+    why: CapReason,
+}
+
+#[derive(Debug, Clone, Copy)]
+enum CapReason {
+    /// The manifest's own cap (`limits::MAX_MANIFEST_BYTES`).
+    Manifest,
+    /// The size the manifest declares for the entry.
+    Declared,
+}
+
+/// Streams entry `name` to `sink` in chunks, inflating at most one chunk
+/// past `cap` and counting every byte against `budget` (when given);
+/// `false` if the archive has no such entry. Encrypted entries need the
+/// password. The sizes in the ZIP headers play no part.
 fn read_entry<R: Read + Seek>(
     zip: &mut zip::ZipArchive<R>,
     archive_name: &str,
     name: &str,
     password: Option<&str>,
-) -> Result<Option<Vec<u8>>> {
-    let Some(index) = zip.index_for_name(name) else { return Ok(None) };
+    cap: Cap,
+    mut budget: Option<&mut InflateBudget>,
+    sink: &mut dyn FnMut(&[u8]),
+) -> Result<bool> {
+    let Some(index) = zip.index_for_name(name) else { return Ok(false) };
     let damaged = || Error::import_invalid(name, None, None, format!("could not be read from {archive_name}"));
     let encrypted = zip.by_index_raw(index).map_err(|_| damaged())?.encrypted();
     let entry = match (encrypted, password) {
@@ -437,24 +620,49 @@ fn read_entry<R: Read + Seek>(
             return Err(Error::ArchivePassword(format!("{archive_name} is password-protected: give its password")))
         }
     };
-    let entry = match entry {
+    let mut entry = match entry {
         Ok(entry) => entry,
         Err(zip::result::ZipError::InvalidPassword) => {
             return Err(Error::ArchivePassword(format!("the password does not open {archive_name}")))
         }
         Err(_) => return Err(damaged()),
     };
-    let mut bytes = Vec::new();
-    entry.take(MAX_ENTRY_BYTES + 1).read_to_end(&mut bytes).map_err(|e| match e.kind() {
-        std::io::ErrorKind::InvalidInput if encrypted => {
-            Error::ArchivePassword(format!("the password does not open {archive_name}"))
+    let mut chunk = vec![0u8; 64 * 1024];
+    let mut total = 0u64;
+    loop {
+        let n = match entry.read(&mut chunk) {
+            Ok(0) => return Ok(true),
+            Ok(n) => n,
+            Err(e) if e.kind() == std::io::ErrorKind::Interrupted => continue,
+            Err(e) if e.kind() == std::io::ErrorKind::InvalidInput && encrypted => {
+                return Err(Error::ArchivePassword(format!("the password does not open {archive_name}")))
+            }
+            Err(_) => return Err(damaged()),
+        };
+        total += n as u64;
+        if total > cap.bytes {
+            let why = match cap.why {
+                CapReason::Manifest => format!("is larger than the {} a manifest may be", mib(cap.bytes)),
+                CapReason::Declared => format!(
+                    "inflates to more than the {} bytes manifest.json gives it: the archive was changed or is \
+                     not a Bidwell export",
+                    cap.bytes
+                ),
+            };
+            return Err(Error::import_invalid(name, None, None, why));
         }
-        _ => damaged(),
-    })?;
-    if bytes.len() as u64 > MAX_ENTRY_BYTES {
-        return Err(Error::import_invalid(name, None, None, "is larger than any Bidwell export file"));
+        if let Some(budget) = budget.as_deref_mut() {
+            budget.left = budget.left.checked_sub(n as u64).ok_or_else(|| {
+                Error::import_invalid(
+                    archive_name,
+                    None,
+                    None,
+                    format!("inflates to more than the {} Bidwell reads from one archive", mib(budget.limit)),
+                )
+            })?;
+        }
+        sink(&chunk[..n]);
     }
-    Ok(Some(bytes))
 }
 
 fn json_error(file: &str, e: &serde_json::Error) -> Error {
@@ -594,6 +802,106 @@ mod tests {
         let back: Vec<TagRecord> = serde_json::from_str(&text).unwrap();
         assert_eq!(back, tags);
         assert_eq!(to_json_lines::<TagRecord>(&[]).unwrap(), b"[\n]\n");
+    }
+
+    /// A ZIP of `entries` (deflated), written by the zip crate.
+    fn zip_of(entries: &[(&str, &[u8])]) -> Vec<u8> {
+        let mut zip = zip::ZipWriter::new(Cursor::new(Vec::new()));
+        for (name, bytes) in entries {
+            zip.start_file(*name, zip::write::SimpleFileOptions::default()).unwrap();
+            zip.write_all(bytes).unwrap();
+        }
+        zip.finish().unwrap().into_inner()
+    }
+
+    /// A manifest listing `files` as (name, declared bytes, real content).
+    fn manifest_of(files: &[(&str, u64, &[u8])]) -> Vec<u8> {
+        let manifest = Manifest {
+            format: FORMAT.into(),
+            format_version: FORMAT_VERSION,
+            app_version: "test".into(),
+            schema_version: 1,
+            exported_at: Utc::now(),
+            scope: "all".into(),
+            client_id: None,
+            encrypted: false,
+            counts: RecordCounts::default(),
+            files: files
+                .iter()
+                .map(|(name, bytes, content)| ManifestFile {
+                    name: name.to_string(),
+                    bytes: *bytes,
+                    sha256: sha256_hex(content),
+                })
+                .collect(),
+        };
+        serde_json::to_vec(&manifest).unwrap()
+    }
+
+    const SMALL: ArchiveLimits =
+        ArchiveLimits { entries: 64, manifest_bytes: 4096, entry_bytes: 1000, inflated_bytes: 1500 };
+
+    fn refused(bytes: &[u8], limits: &ArchiveLimits) -> (String, String) {
+        let err = parse_archive_within("x.zip", bytes, None, limits).unwrap_err();
+        assert_eq!(err.code(), crate::ErrorCode::ImportInvalid, "{err}");
+        (err.to_api().location.unwrap().file, err.to_string())
+    }
+
+    #[test]
+    fn an_entry_that_inflates_past_its_declared_size_is_refused_naming_it() {
+        let big = vec![b'a'; 100_000];
+        let zip = zip_of(&[("clients.json", &big), (MANIFEST, &manifest_of(&[("clients.json", 100, &big)]))]);
+        let (file, message) = refused(&zip, &ArchiveLimits::DEFAULT);
+        assert_eq!(file, "clients.json");
+        assert!(message.contains("inflates to more than the 100 bytes manifest.json gives it"), "{message}");
+    }
+
+    #[test]
+    fn declared_sizes_over_the_caps_are_refused_before_any_entry_is_read() {
+        let small = b"[\n]\n";
+        // One entry over the per-entry cap.
+        let zip = zip_of(&[("clients.json", small), (MANIFEST, &manifest_of(&[("clients.json", 1001, small)]))]);
+        let (file, message) = refused(&zip, &SMALL);
+        assert_eq!(file, "clients.json");
+        assert!(message.contains("more than the 1000 bytes Bidwell reads from one file"), "{message}");
+        // Each under it, together over the archive's budget.
+        let manifest = manifest_of(&[("clients.json", 800, small), ("contacts.json", 800, small)]);
+        let zip = zip_of(&[("clients.json", small), ("contacts.json", small), (MANIFEST, &manifest)]);
+        let (file, message) = refused(&zip, &SMALL);
+        assert_eq!(file, "x.zip");
+        assert!(message.contains("would inflate to"), "{message}");
+    }
+
+    #[test]
+    fn the_manifest_is_read_under_its_own_cap_and_counts_against_the_budget() {
+        let padded = [manifest_of(&[]), vec![b' '; 5000]].concat();
+        let zip = zip_of(&[(MANIFEST, &padded)]);
+        let (file, message) = refused(&zip, &SMALL);
+        assert_eq!(file, MANIFEST);
+        assert!(message.contains("a manifest may be"), "{message}");
+        // Under the manifest's cap but over what the whole archive may inflate to.
+        let limits = ArchiveLimits { inflated_bytes: 100, ..SMALL };
+        let zip = zip_of(&[(MANIFEST, &manifest_of(&[]))]);
+        let (file, message) = refused(&zip, &limits);
+        assert_eq!(file, "x.zip");
+        assert!(message.contains("inflates to more than the"), "{message}");
+    }
+
+    #[test]
+    fn two_entries_of_one_name_are_refused() {
+        let a = b"[\n]\n";
+        let manifest = manifest_of(&[("clients.json", a.len() as u64, a)]);
+        // The zip crate will not write two entries of one name: write two
+        // names of one length and rename the second in both its headers.
+        let mut zip = zip_of(&[("clients.json", a), ("clientsXjson", a), (MANIFEST, &manifest)]);
+        let mut at = 0;
+        while let Some(i) = zip[at..].windows(12).position(|w| w == b"clientsXjson") {
+            zip[at + i..at + i + 12].copy_from_slice(b"clients.json");
+            at += i + 12;
+        }
+        let (file, message) = refused(&zip, &ArchiveLimits::DEFAULT);
+        assert_eq!(file, "clients.json");
+        assert!(message.contains("appears twice in x.zip"), "{message}");
     }
 
     #[test]

@@ -14,6 +14,7 @@ use sqlx::SqliteConnection;
 use super::archive::{
     self, ArchiveData, ArchiveEntity, ArchiveWriter, ConsentRecord, Manifest, ManifestFile, TagLink, TagRecord,
 };
+use super::protection::{self, ArchiveContainer, PasswordStrength};
 use super::staging::Staged;
 use super::{stop_if_asked, ProgressSink, RecordCounts, Step};
 use crate::audit::{self, AuditEntry};
@@ -33,6 +34,9 @@ pub struct ExportOptions {
     pub client: Option<Id>,
     /// Start each CSV file with a UTF-8 byte order mark (for older Excel).
     pub csv_bom: bool,
+    /// A ZIP (WinZip AES entries with a password), or the ZIP inside an
+    /// age file (needs a password).
+    pub container: ArchiveContainer,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, ts_rs::TS)]
@@ -57,6 +61,7 @@ pub struct ExportSummary {
     pub scope: ExportScope,
     pub counts: RecordCounts,
     pub encrypted: bool,
+    pub container: ArchiveContainer,
     /// Files in the archive, manifest and README included.
     pub files: u32,
     /// Size of the archive.
@@ -196,21 +201,26 @@ async fn read_data(conn: &mut SqliteConnection, selection: &Selection) -> Result
     })
 }
 
-fn check_password(password: Option<&Passphrase>) -> Result<Option<&str>> {
-    match password {
-        Some(p) if p.is_empty() => Err(Error::validation("password", "is empty; leave it out for no password")),
-        Some(p) => Ok(Some(p.expose_secret())),
-        None => Ok(None),
-    }
-}
-
 impl Workspace {
+    /// How strong `password` is for `container` (the rule [`Workspace::export`]
+    /// enforces), with the workspace's name counted as a guessable word.
+    pub async fn export_password_strength(
+        &self,
+        password: &Passphrase,
+        container: ArchiveContainer,
+    ) -> PasswordStrength {
+        let (name, _) = self.key_file_info().await;
+        protection::password_strength(password.expose_secret(), container, &[name.as_str()])
+    }
+
     /// Writes an export archive to `dest` (docs/export-format.md). The file
     /// appears only once it is complete; on an error or a cancel nothing is
     /// left behind. `progress` hears of each file written; setting `cancel`
-    /// stops before the next one with [`Error::Cancelled`]. With a password,
-    /// every file inside is AES-256 encrypted. Appends an `export` audit
-    /// entry (scope and counts only).
+    /// stops before the next one with [`Error::Cancelled`]. With a password
+    /// (refused with a `validation` error when too weak for the container,
+    /// see [`protection::password_strength`]), every file inside is AES-256
+    /// encrypted, or the whole ZIP goes into an age file. Appends an
+    /// `export` audit entry (scope, container and counts only).
     pub async fn export(
         &self,
         dest: &Path,
@@ -219,7 +229,14 @@ impl Workspace {
         progress: &mut ProgressSink<'_>,
         cancel: &AtomicBool,
     ) -> Result<ExportSummary> {
-        let password = check_password(password)?;
+        let container = options.container;
+        {
+            let (name, _) = self.key_file_info().await;
+            protection::check_export_password(password, container, &[name.as_str()])?;
+        }
+        let secret = password.map(Passphrase::expose_secret);
+        // Inside an age file the ZIP's entries are plain: age locks them all.
+        let entry_password = if container == ArchiveContainer::Zip { secret } else { None };
         let staged = Staged::beside(dest)?;
         let scope = if options.client.is_some() { ExportScope::Client } else { ExportScope::All };
         let selection = Selection { client: options.client };
@@ -242,14 +259,18 @@ impl Workspace {
         };
         progress(Step { stage: "reading".into(), done: 0, total });
 
-        let mut writer = ArchiveWriter::new(staged.file(), exported_at);
+        // The ZIP is built in memory (about the size of the archive; the
+        // records are in memory already), then written as it is or locked in
+        // an age file: no unencrypted copy ever reaches the disk.
+        let mut writer = ArchiveWriter::new(std::io::Cursor::new(Vec::new()), exported_at);
         let mut files: Vec<ManifestFile> = Vec::new();
-        let mut add = |name: String, bytes: Vec<u8>, writer: &mut ArchiveWriter<&std::fs::File>| -> Result<()> {
-            stop_if_asked(self, cancel)?;
-            writer.add(&name, &bytes, password)?;
-            files.push(ManifestFile { sha256: archive::sha256_hex(&bytes), bytes: bytes.len() as u64, name });
-            Ok(())
-        };
+        let mut add =
+            |name: String, bytes: Vec<u8>, writer: &mut ArchiveWriter<std::io::Cursor<Vec<u8>>>| -> Result<()> {
+                stop_if_asked(self, cancel)?;
+                writer.add(&name, &bytes, entry_password)?;
+                files.push(ManifestFile { sha256: archive::sha256_hex(&bytes), bytes: bytes.len() as u64, name });
+                Ok(())
+            };
         macro_rules! entity {
             ($list:expr) => {{
                 let list = &$list;
@@ -290,8 +311,14 @@ impl Workspace {
         let manifest_bytes = serde_json::to_vec_pretty(&manifest)
             .map_err(|e| Error::Inconsistent(format!("could not write the manifest: {e}")))?;
         stop_if_asked(self, cancel)?;
-        writer.add(archive::MANIFEST, &manifest_bytes, password)?;
-        writer.finish()?.flush().map_err(|e| Error::io(staged.path(), e))?;
+        writer.add(archive::MANIFEST, &manifest_bytes, entry_password)?;
+        let zip = writer.finish()?.into_inner();
+        let written = match (container, password) {
+            (ArchiveContainer::Age, Some(password)) => protection::age_encrypt(&zip, password, staged.file()),
+            _ => staged.file().write_all(&zip),
+        };
+        drop(zip);
+        written.and_then(|()| staged.file().flush()).map_err(|e| Error::io(staged.path(), e))?;
         report(archive::MANIFEST, progress);
 
         let bytes = staged.persist()?;
@@ -300,6 +327,7 @@ impl Workspace {
             let detail = serde_json::json!({
                 "scope": scope.as_str(),
                 "encrypted": password.is_some(),
+                "container": container.as_str(),
                 "counts": counts,
             });
             audit::append(&mut conn, self.now(), audit::action::EXPORT, detail).await
@@ -315,6 +343,7 @@ impl Workspace {
             scope,
             counts,
             encrypted: password.is_some(),
+            container,
             files: manifest.files.len() as u32 + 1,
             bytes,
         })

@@ -26,7 +26,7 @@ use crate::Workspace;
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, ts_rs::TS)]
 #[serde(rename_all = "snake_case")]
 pub enum ImportKind {
-    /// A Bidwell export archive (.zip).
+    /// A Bidwell export archive (.zip, or .zip.age).
     Bidwell,
     /// A CSV file of clients (.csv).
     Clients,
@@ -46,9 +46,18 @@ impl ImportKind {
         }
     }
 
-    /// The kind a file name suggests: .zip, .csv, .vcf / .vcard.
+    /// The kind a file name suggests: .zip, .csv, .vcf / .vcard; a trailing
+    /// .age (an age-encrypted file) is looked through: `x.zip.age` is a
+    /// Bidwell export.
     pub fn from_path(path: &Path) -> Result<ImportKind> {
-        let ext = path.extension().map(|e| e.to_string_lossy().to_ascii_lowercase()).unwrap_or_default();
+        let ext_of = |p: &Path| p.extension().map(|e| e.to_string_lossy().to_ascii_lowercase()).unwrap_or_default();
+        let mut ext = ext_of(path);
+        if ext == "age" {
+            ext = path.file_stem().map(|stem| ext_of(Path::new(stem))).unwrap_or_default();
+            if ext.is_empty() {
+                ext = "zip".into();
+            }
+        }
         match ext.as_str() {
             "zip" => Ok(ImportKind::Bidwell),
             "csv" => Ok(ImportKind::Clients),
@@ -97,18 +106,6 @@ pub struct ImportSummary {
     pub counts: RecordCounts,
 }
 
-/// Larger files than this are not imported (a Bidwell export of a very
-/// large workspace is still far below it).
-const MAX_IMPORT_BYTES: u64 = 4 << 30;
-
-fn read_file(path: &Path) -> Result<Vec<u8>> {
-    let len = std::fs::metadata(path).map_err(|e| Error::io(path, e))?.len();
-    if len > MAX_IMPORT_BYTES {
-        return Err(Error::validation("file", format!("{} is too large to import", path.display())));
-    }
-    std::fs::read(path).map_err(|e| Error::io(path, e))
-}
-
 impl Workspace {
     /// Imports `path` (see [`ImportKind`]). Everything is checked before
     /// anything is written; then one transaction writes it all with an
@@ -132,7 +129,11 @@ impl Workspace {
         let name = path.file_name().map(|n| n.to_string_lossy().into_owned()).unwrap_or_default();
         let total = 3;
         progress(Step { stage: "reading".into(), done: 0, total });
-        let bytes = read_file(path)?;
+        let mut bytes = super::limits::read_import_file(path)?;
+        if super::protection::is_age(&bytes) {
+            // An age file holds the file itself, unencrypted inside.
+            bytes = super::protection::age_decrypt(&name, &bytes, password)?;
+        }
         progress(Step { stage: "checking".into(), done: 1, total });
         let now = self.now();
         let parsed = match kind {

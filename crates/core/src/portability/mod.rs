@@ -3,6 +3,9 @@
 //! manifest and a README; `archive`), writing it (`export`), reading it back
 //! into an empty workspace, and importing clients from other tools' CSV
 //! files (`csv_import`) and vCards (`vcard`, which also writes them).
+//! `limits` bounds what reading an import may cost; `protection` owns the
+//! password containers (WinZip AES entries, or the ZIP inside an age file)
+//! and the password-strength rule.
 //!
 //! Every parser takes bytes and needs no database, so the fuzz targets in
 //! `fuzz/` can drive them; every write is one transaction (imports) or a
@@ -14,6 +17,8 @@ pub mod archive;
 pub mod csv_import;
 mod export;
 mod import;
+pub mod limits;
+pub mod protection;
 mod staging;
 pub mod vcard;
 
@@ -21,12 +26,13 @@ use serde::{Deserialize, Serialize};
 
 pub use export::{ExportOptions, ExportScope, ExportSummary, VcardExportSummary};
 pub use import::{ImportKind, ImportOptions, ImportSummary};
+pub use protection::{password_strength, ArchiveContainer, PasswordStrength};
 
 /// What a file dialog is choosing a file for, and so which files it offers.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, ts_rs::TS)]
 #[serde(rename_all = "snake_case")]
 pub enum FileKind {
-    /// A Bidwell export (ZIP).
+    /// A Bidwell export (ZIP, or a ZIP inside an age file).
     Archive,
     Vcard,
     /// Anything `import` reads: a Bidwell export, a clients CSV, a vCard file.
@@ -37,9 +43,9 @@ impl FileKind {
     /// The dialog's filter: a label and the file extensions.
     pub fn filter(self) -> (&'static str, &'static [&'static str]) {
         match self {
-            FileKind::Archive => ("ZIP archive", &["zip"]),
+            FileKind::Archive => ("Bidwell export (ZIP or age)", &["zip", "age"]),
             FileKind::Vcard => ("vCard", &["vcf"]),
-            FileKind::Importable => ("Bidwell export, CSV or vCard", &["zip", "csv", "vcf"]),
+            FileKind::Importable => ("Bidwell export, CSV or vCard", &["zip", "age", "csv", "vcf"]),
         }
     }
 }

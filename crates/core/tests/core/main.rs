@@ -7,6 +7,8 @@ mod bindings;
 mod dashboard;
 mod demo_market;
 mod entities;
+mod export_protection;
+mod import_limits;
 mod integrity;
 mod lock_wins;
 mod market_accounts;

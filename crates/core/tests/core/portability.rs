@@ -405,7 +405,7 @@ async fn a_password_protected_export_opens_only_with_its_password() {
         .unwrap();
     let out = tempfile::tempdir().unwrap();
     let path = out.path().join("locked.zip");
-    export_to(&ws, &path, &ExportOptions::default(), Some("s3cret pass")).await.unwrap();
+    export_to(&ws, &path, &ExportOptions::default(), Some("velvet ladder orbit quinoa harbour")).await.unwrap();
     let raw = std::fs::read(&path).unwrap();
     assert!(!contains(&raw, b"ada@example.org") && !contains(&raw, b"bidwell-export"), "contents are encrypted");
 
@@ -413,7 +413,7 @@ async fn a_password_protected_export_opens_only_with_its_password() {
     let mut zip = zip::ZipArchive::new(Cursor::new(&raw)).unwrap();
     for i in 0..zip.len() {
         assert!(zip.by_index(i).is_err(), "an entry opened without the password");
-        let mut entry = zip.by_index_decrypt(i, b"s3cret pass").unwrap();
+        let mut entry = zip.by_index_decrypt(i, b"velvet ladder orbit quinoa harbour").unwrap();
         let mut bytes = Vec::new();
         entry.read_to_end(&mut bytes).unwrap();
         if entry.name() == "clients.json" {
@@ -426,11 +426,17 @@ async fn a_password_protected_export_opens_only_with_its_password() {
     assert_eq!(err.code(), ErrorCode::ArchivePassword);
     let err = import_from(&dst, &path, &ImportOptions::default(), Some("wrong")).await.unwrap_err();
     assert_eq!(err.code(), ErrorCode::ArchivePassword);
-    let summary = import_from(&dst, &path, &ImportOptions::default(), Some("s3cret pass")).await.unwrap();
+    let summary =
+        import_from(&dst, &path, &ImportOptions::default(), Some("velvet ladder orbit quinoa harbour")).await.unwrap();
     assert_eq!(summary.counts.clients, 1);
 
     // 7-Zip (p7zip's `7z`), where installed, tests the archive with the password.
-    match std::process::Command::new("7z").arg("t").arg(format!("-p{}", "s3cret pass")).arg(&path).output() {
+    match std::process::Command::new("7z")
+        .arg("t")
+        .arg(format!("-p{}", "velvet ladder orbit quinoa harbour"))
+        .arg(&path)
+        .output()
+    {
         Ok(ok) => {
             assert!(ok.status.success(), "7z could not open it: {}", String::from_utf8_lossy(&ok.stdout));
             let bad = std::process::Command::new("7z").arg("t").arg("-pwrong").arg(&path).output().unwrap();
