@@ -835,7 +835,7 @@ async fn erase_in_snapshot(info: &BackupInfo, key: &DataKey, ledger: &[Id]) -> R
     let rewritten = async {
         let mut conn = open_snapshot(&tmp, key).await?;
         // An older snapshot gets the current schema, which erasure expects.
-        db::MIGRATOR.run(&mut conn).await?;
+        db::MIGRATOR.run_direct(&mut conn).await?;
         let mut tx = conn.begin().await?;
         for client in &present {
             crate::privacy::erase::erase_replayed(&mut tx, *client).await?;
@@ -928,7 +928,7 @@ impl Staging {
     ) -> Result<u64> {
         let mut conn = open_snapshot(&self.database(), key).await?;
         let prepared = async {
-            db::MIGRATOR.run(&mut conn).await?;
+            db::MIGRATOR.run_direct(&mut conn).await?;
             let mut tx = conn.begin().await?;
             if let Some(live) = live {
                 let ledger: Vec<String> =

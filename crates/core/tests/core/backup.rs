@@ -316,3 +316,18 @@ async fn opening_an_older_schema_takes_a_backup_before_migrating() {
     // The workspace knows its key: it verifies and restores like any other.
     assert!(ws.verify_backup(&backups[0].name).await.unwrap().healthy);
 }
+
+/// The app runs these on Tauri's multi-threaded runtime, which needs their
+/// futures to be `Send`; a future that is not fails only when the app is
+/// built (it did once: sqlx's `Migrator::run` on a connection). Checked here,
+/// at compile time, so the core's own tests catch it.
+#[allow(dead_code)]
+fn the_backup_and_erasure_calls_the_app_makes_are_send(ws: &Workspace, client: bidwell_core::Id) {
+    fn send<T: Send>(_: T) {}
+    send(ws.erase_client(client));
+    send(ws.backup_now(BackupReason::Manual));
+    send(ws.backup_if_due());
+    send(ws.list_backups());
+    send(ws.verify_backup("x"));
+    send(ws.erase_from_backups());
+}
