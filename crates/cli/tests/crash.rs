@@ -154,11 +154,21 @@ fn counts(data: &Path, passphrase: &str) -> Result<BTreeMap<String, i64>, Value>
     Ok(ENTITY_KINDS.iter().map(|k| (k.to_string(), status["counts"][k].as_i64().unwrap_or(-1))).collect())
 }
 
+/// The workspace's files; not its lock (`bidwell.lock`, `bidwell.lock.d/`),
+/// which is about the processes that had this folder open, not the copy.
 fn copy_workspace(from: &Path, to: &Path) {
     std::fs::create_dir_all(to).unwrap();
     for entry in std::fs::read_dir(from).unwrap() {
         let entry = entry.unwrap();
-        std::fs::copy(entry.path(), to.join(entry.file_name())).unwrap();
+        let path = entry.path();
+        if is_lock_file(from, &path) {
+            continue;
+        }
+        if path.is_dir() {
+            copy_workspace(&path, &to.join(entry.file_name()));
+        } else {
+            std::fs::copy(&path, to.join(entry.file_name())).unwrap();
+        }
     }
 }
 
@@ -447,6 +457,32 @@ fn check_files(dirs: &RunDirs, notes: &mut Vec<String>) -> Result<(), String> {
     }
     for file in files_under(&dirs.data) {
         let name = file_name(&file);
+        if is_lock_file(&dirs.data, &file) {
+            if name.ends_with(".holder") || name.ends_with(".tmp") {
+                // A killed process's record: stale (unlocked), never named, cleared by the next refusal.
+                notes.push("stale lock holder record".into());
+            }
+            continue;
+        }
+        if let Some(snapshot) = in_backups(&dirs.data, &file) {
+            // Encrypted snapshots (the fixture's import took one; a rotation
+            // or an import takes one first); a killed snapshot is a hidden
+            // `.partial` folder that the next backup or a wipe removes.
+            match name.as_str() {
+                _ if snapshot.starts_with('.') && snapshot.ends_with(".partial") => {
+                    notes.push("partial backup folder".into())
+                }
+                "bidwell.db" | "bidwell.key" | "manifest.json" if snapshot.starts_with("bidwell-backup-") => {}
+                // A killed erasure's rewrite of the snapshot (encrypted under
+                // its key, like the snapshot it was to replace, which still
+                // holds the client): the next rewrite starts by removing it.
+                n if snapshot.starts_with("bidwell-backup-") && n.starts_with(".bidwell.db.erasing") => {
+                    notes.push("stale backup erasure copy".into())
+                }
+                _ => return Err(format!("unexpected file in the backups: {snapshot}/{name}")),
+            }
+            continue;
+        }
         match name.as_str() {
             "bidwell.db" | "bidwell.db-wal" | "bidwell.db-shm" | "bidwell.key" => {}
             n if n.starts_with(".bidwell.key.tmp-") => notes.push("stale key temp file".into()),
@@ -454,6 +490,21 @@ fn check_files(dirs: &RunDirs, notes: &mut Vec<String>) -> Result<(), String> {
         }
     }
     Ok(())
+}
+
+/// The snapshot folder's name, for a file in `<data>/backups/<snapshot>/`.
+fn in_backups(data: &Path, file: &Path) -> Option<String> {
+    let rest = file.strip_prefix(data.join("backups")).ok()?;
+    let mut parts = rest.components();
+    let snapshot = parts.next()?.as_os_str().to_string_lossy().into_owned();
+    (parts.count() == 1).then_some(snapshot)
+}
+
+/// The workspace's process lock (`bidwell.lock`, and `bidwell.lock.d/` with
+/// its gate and holder records): empty or names and process ids only,
+/// present whenever the workspace has been opened; a wipe removes them last.
+fn is_lock_file(data: &Path, file: &Path) -> bool {
+    file == data.join("bidwell.lock") || file.starts_with(data.join("bidwell.lock.d"))
 }
 
 /// What the workspace holds, read in-process through one unlock (the CLI
@@ -538,12 +589,27 @@ fn check_workspace(op: &Op, f: &Fixture, dirs: &RunDirs, killed: &Killed) -> Res
 /// A killed wipe: the workspace still fully works, or nothing of it is
 /// left, or its key is destroyed so that nothing left can be read.
 fn check_wipe(op: &Op, f: &Fixture, dirs: &RunDirs, killed: &Killed) -> Result<Vec<String>, String> {
-    let left = files_under(&dirs.data);
+    // The lock files go last, after the marker: a kill just before leaves only them.
+    let left: Vec<PathBuf> = files_under(&dirs.data).into_iter().filter(|f| !is_lock_file(&dirs.data, f)).collect();
     if left.is_empty() {
         return Ok(vec!["gone".into()]);
     }
     if json(&dirs.data, PASSPHRASE, &["doctor"]).is_ok() {
         return check_workspace(op, f, dirs, killed);
+    }
+    // Killed after its marker: the live key may be shredded while the
+    // backups are not destroyed yet, so it must be finished, and finishing
+    // it (wiping again with the name) must leave nothing.
+    if dirs.data.join("bidwell.wiping").exists() {
+        let finished = json(&dirs.data, PASSPHRASE, &["wipe", "--confirm", WORKSPACE])
+            .map_err(|e| format!("an interrupted wipe could not be finished: {e}"))?;
+        let still: Vec<String> =
+            files_under(&dirs.data).iter().filter(|f| !is_lock_file(&dirs.data, f)).map(|p| file_name(p)).collect();
+        if !still.is_empty() || files_under(&dirs.data).iter().any(|f| is_lock_file(&dirs.data, f)) {
+            return Err(format!("finishing the interrupted wipe left {still:?} ({finished})"));
+        }
+        let names: Vec<String> = left.iter().map(|p| file_name(p)).collect();
+        return Ok(vec![format!("interrupted, finished by wiping again; it had left: {}", names.join(" "))]);
     }
     // Crypto-shredded only if no file left opens the database: try each
     // one that could be a key file in place of the key file.
