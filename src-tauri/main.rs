@@ -19,7 +19,7 @@ use std::time::Duration;
 
 use bidwell_core::sync::{HttpOptions, SyncEngine};
 use bidwell_core::work::LongWork;
-use bidwell_core::{Environment, Session};
+use bidwell_core::{Environment, Holder, Session};
 use tauri::webview::PageLoadEvent;
 use tauri::{AppHandle, Emitter, Manager};
 use tauri_plugin_log::{Target, TargetKind};
@@ -64,7 +64,11 @@ fn main() {
                 println!("launch-probe: page loaded");
             }
         })
-        .manage(Session::new(data_dir, Environment::system()).with_demo_market(Arc::new(demo::DemoMarket::default())))
+        // Named to a `bidwell` command refused while the app has the workspace open.
+        .manage(
+            Session::new(data_dir, Environment { holder: Holder::App, ..Environment::system() })
+                .with_demo_market(Arc::new(demo::DemoMarket::default())),
+        )
         .manage(LongWork::default())
         .manage(SyncEngine::http(HttpOptions::default()))
         .setup(|app| {

@@ -16,7 +16,7 @@ use args::*;
 use bidwell_core::portability::ArchiveContainer;
 use bidwell_core::vault::Protection;
 use bidwell_core::*;
-use clap::Parser;
+use clap::{ArgMatches, CommandFactory, FromArgMatches};
 use input::{amount, clearable, date, id, opt_id, page, parsed, subject, time};
 use output::{say, Output};
 use unlock::Credentials;
@@ -24,7 +24,9 @@ use unlock::Credentials;
 fn main() -> ExitCode {
     // First, before any key is read: no core dumps (bidwell_core::process).
     let hardened = bidwell_core::process::harden();
-    let cli = Cli::parse();
+    let matches = Cli::command().get_matches();
+    let words = command_words(&matches);
+    let cli = Cli::from_arg_matches(&matches).unwrap_or_else(|e| e.exit());
     tracing_subscriber::fmt()
         .with_writer(std::io::stderr)
         .with_env_filter(tracing_subscriber::EnvFilter::try_from_env("BIDWELL_LOG").unwrap_or_else(|_| "warn".into()))
@@ -41,7 +43,7 @@ fn main() -> ExitCode {
             return ExitCode::FAILURE;
         }
     };
-    let result = runtime.block_on(run(cli, &out));
+    let result = runtime.block_on(run(cli, Holder::command(words), &out));
     // Everything the command started has ended (the workspace is locked), so
     // nothing of ours runs on while the process exits.
     drop(runtime);
@@ -55,9 +57,21 @@ fn main() -> ExitCode {
     }
 }
 
-async fn run(cli: Cli, out: &Output) -> Result<()> {
+/// The subcommand's words ("key rotate"): what other processes are told
+/// this one is while it has the workspace open.
+fn command_words(matches: &ArgMatches) -> String {
+    let mut words = Vec::new();
+    let mut level = matches;
+    while let Some((name, sub)) = level.subcommand() {
+        words.push(name);
+        level = sub;
+    }
+    words.join(" ")
+}
+
+async fn run(cli: Cli, holder: Holder, out: &Output) -> Result<()> {
     let dir = bidwell_core::data_dir(cli.data_dir.clone())?;
-    let env = Environment::system();
+    let env = Environment { holder, ..Environment::system() };
     let mut creds = Credentials { passphrase_stdin: cli.passphrase_stdin, stdin: input::StdinLines };
     if let Command::Init(init) = &cli.command {
         return init_workspace(&dir, init, &mut creds, env, out).await;

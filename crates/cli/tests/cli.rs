@@ -1033,3 +1033,152 @@ fn backup_now_list_verify_and_restore_end_to_end_also_with_the_recovery_key_alon
     assert_eq!(names.len(), 2, "{names:?}");
     assert!(names.contains(&"Ada".to_string()) && names.contains(&"Grace".to_string()));
 }
+
+/// A restore replaces the files under everyone: while the app has the
+/// workspace open, `backup restore` (unlocked, or with the recovery key
+/// alone) is refused naming the app, and nothing is replaced or moved aside.
+#[tokio::test]
+async fn a_restore_is_refused_while_the_app_has_the_workspace_open() {
+    let dir = tempfile::tempdir().unwrap();
+    let b = Bidwell { dir, passphrase: PASSPHRASE.into() };
+    let recovery = b.json(&["init", "--name", "Backed"])["recovery_key"].as_str().unwrap().to_string();
+    b.id(&["client", "add", "--name", "Ada"]);
+    let name = b.json(&["backup", "now"])["name"].as_str().unwrap().to_string();
+    b.id(&["client", "add", "--name", "Later"]);
+    let key_file = std::fs::read(b.data_dir().join("bidwell.key")).unwrap();
+
+    let app = open_as_the_app(&b).await;
+    let the_app = format!("the Bidwell app (process {})", std::process::id());
+    let err = b.fails(&["backup", "restore", &name, "--yes"]);
+    is_in_use_by(&err, &the_app);
+    assert!(err["message"].as_str().unwrap().contains("restore a backup"), "{err}");
+    let err = json_fails_with_stdin(
+        &b,
+        &["backup", "restore", &name, "--yes", "--recovery-key-stdin"],
+        &format!("{recovery}\n"),
+    );
+    is_in_use_by(&err, &the_app);
+    assert_eq!(std::fs::read(b.data_dir().join("bidwell.key")).unwrap(), key_file);
+    let names = std::fs::read_dir(b.data_dir()).unwrap().map(|e| e.unwrap().file_name().to_string_lossy().into_owned());
+    let moved: Vec<String> = names.filter(|n| n.contains(".replaced-") || n.contains("restore")).collect();
+    assert!(moved.is_empty(), "{moved:?}");
+    assert_eq!(b.json(&["client", "list"])["items"].as_array().unwrap().len(), 2);
+
+    app.lock().await;
+    b.json(&["backup", "restore", &name, "--yes"]);
+    assert_eq!(b.json(&["client", "list"])["items"].as_array().unwrap().len(), 1);
+}
+
+/// The desktop app as the core sees it: the workspace open, shared.
+async fn open_as_the_app(b: &Bidwell) -> bidwell_core::Workspace {
+    use bidwell_core::vault::Unlock;
+    let env = bidwell_core::Environment { holder: bidwell_core::Holder::App, ..bidwell_core::Environment::system() };
+    let how = Unlock::Passphrase(bidwell_core::secret::Passphrase::new(b.passphrase.clone()));
+    bidwell_core::Workspace::open(b.data_dir(), how, env).await.unwrap()
+}
+
+fn is_in_use_by(err: &Value, holder: &str) {
+    assert_eq!(err["code"], "workspace_in_use", "{err}");
+    assert_eq!(err["transient"], true, "{err}");
+    assert!(err["message"].as_str().unwrap().contains(holder), "{holder} not named: {err}");
+}
+
+/// The two-process key scenario of issue 13: `bidwell key rotate` (or
+/// `passphrase change`) beside the unlocked app used to rewrite the key file,
+/// and the app's next passphrase change wrote back the old data key over it.
+/// Now the command is refused, scripting beside the app still works, and the
+/// app's own change later holds.
+#[tokio::test]
+async fn key_changes_from_a_command_are_refused_while_the_app_has_the_workspace_open() {
+    let b = Bidwell::init();
+    b.id(&["client", "add", "--name", "Ada"]);
+    let app = open_as_the_app(&b).await;
+    let key_file = b.data_dir().join("bidwell.key");
+    let before = std::fs::read(&key_file).unwrap();
+    let the_app = format!("the Bidwell app (process {})", std::process::id());
+
+    is_in_use_by(&b.fails(&["key", "rotate"]), &the_app);
+    let out = b
+        .command()
+        .env("BIDWELL_NEW_PASSPHRASE", "a new and long passphrase")
+        .args(["--json", "passphrase", "change"])
+        .output()
+        .unwrap();
+    assert!(!out.status.success());
+    is_in_use_by(&serde_json::from_slice(&out.stderr).unwrap(), &the_app);
+    assert_eq!(std::fs::read(&key_file).unwrap(), before, "a refused command wrote the key file");
+    assert_eq!(b.json(&["client", "list"])["items"].as_array().unwrap().len(), 1, "reading beside the app works");
+
+    // The app's own change now goes through and is the one that holds.
+    let new = "the app's new passphrase";
+    app.change_passphrase(&bidwell_core::secret::Passphrase::new(new.into())).await.unwrap();
+    app.lock().await;
+    assert_eq!(b.fails(&["client", "list"])["code"], "wrong_passphrase");
+    let b = Bidwell { dir: b.dir, passphrase: new.into() };
+    assert_eq!(b.json(&["client", "list"])["items"].as_array().unwrap().len(), 1);
+    b.json(&["key", "rotate"]);
+    assert_eq!(b.json(&["client", "list"])["items"].as_array().unwrap().len(), 1);
+}
+
+/// A command that has the workspace open (here `passphrase change`, waiting
+/// for its new passphrase on stdin) keeps the app and other commands from
+/// changing the keys, and is named to them with its process id.
+#[tokio::test]
+async fn a_command_that_has_the_workspace_open_is_named_to_the_app_and_other_commands() {
+    use std::io::Write;
+    let b = Bidwell::init();
+    b.id(&["client", "add", "--name", "Ada"]);
+    let mut waiting = b
+        .command()
+        .args(["--json", "passphrase", "change", "--new-passphrase-stdin"])
+        .stdin(Stdio::piped())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .unwrap();
+    let the_command = format!("a `bidwell passphrase change` command (process {})", waiting.id());
+    // Bounded wait until it has opened the workspace (its record appears).
+    let deadline = std::time::Instant::now() + std::time::Duration::from_secs(120);
+    while !bidwell_core::process_lock::holders(b.data_dir()).contains(&the_command) {
+        assert!(waiting.try_wait().unwrap().is_none(), "the command ended before it was seen holding the workspace");
+        assert!(std::time::Instant::now() < deadline, "the command never held the workspace");
+        std::thread::sleep(std::time::Duration::from_millis(50));
+    }
+
+    let app = open_as_the_app(&b).await;
+    let err = app.rotate_key().await.unwrap_err();
+    assert_eq!(err.code(), bidwell_core::ErrorCode::WorkspaceInUse);
+    assert!(err.to_string().contains(&the_command), "{err}");
+    is_in_use_by(&b.fails(&["key", "rotate"]), &the_command);
+    assert_eq!(b.json(&["client", "list"])["items"].as_array().unwrap().len(), 1);
+
+    // With the app closed, the waiting command finishes its change.
+    app.lock().await;
+    let new = "given to the waiting command";
+    writeln!(waiting.stdin.take().unwrap(), "{new}").unwrap();
+    let out = waiting.wait_with_output().unwrap();
+    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+    let b = Bidwell { dir: b.dir, passphrase: new.into() };
+    assert_eq!(b.json(&["client", "list"])["items"].as_array().unwrap().len(), 1);
+    assert!(bidwell_core::process_lock::holders(b.data_dir()).is_empty(), "every holder let go");
+}
+
+/// Opening an older workspace migrates it, which needs it to itself: while
+/// the app has it open, a command is refused rather than change the schema
+/// under the app.
+#[test]
+fn a_migration_waits_for_the_workspace_to_itself() {
+    let fixture = Path::new(env!("CARGO_MANIFEST_DIR")).join("../core/tests/fixtures/schema-v9");
+    let b = Bidwell { dir: tempfile::tempdir().unwrap(), passphrase: "fixture passphrase, not a secret".into() };
+    for entry in std::fs::read_dir(&fixture).unwrap() {
+        let entry = entry.unwrap();
+        std::fs::copy(entry.path(), b.data_dir().join(entry.file_name())).unwrap();
+    }
+    let app = bidwell_core::ProcessLock::shared(b.data_dir(), &bidwell_core::Holder::App).unwrap();
+    let err = b.fails(&["client", "list"]);
+    is_in_use_by(&err, &format!("the Bidwell app (process {})", std::process::id()));
+    assert!(err["message"].as_str().unwrap().contains("update the workspace"), "{err}");
+    drop(app);
+    let report = b.json(&["doctor"]);
+    assert_eq!(report["schema_version"], report["latest_schema_version"]);
+}

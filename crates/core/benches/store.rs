@@ -88,7 +88,12 @@ fn epoch() -> DateTime<Utc> {
 }
 
 fn env(start: DateTime<Utc>) -> Environment {
-    Environment { clock: Arc::new(ManualClock::new(start)), keychain: Arc::new(NoKeychain), kdf: KdfParams::light() }
+    Environment {
+        clock: Arc::new(ManualClock::new(start)),
+        keychain: Arc::new(NoKeychain),
+        kdf: KdfParams::light(),
+        holder: Default::default(),
+    }
 }
 
 fn passphrase() -> Passphrase {

@@ -118,7 +118,12 @@ async fn main() {
     // The engine: an encrypted workspace, the outbox, cursors saved per page.
     let engine_server = server(jobs).await;
     let dir = tempfile::tempdir().expect("a temp dir");
-    let env = Environment { clock: Arc::new(SystemClock), keychain: Arc::new(NoKeychain), kdf: KdfParams::light() };
+    let env = Environment {
+        clock: Arc::new(SystemClock),
+        keychain: Arc::new(NoKeychain),
+        kdf: KdfParams::light(),
+        holder: Default::default(),
+    };
     let protection = Protection::Passphrase(Passphrase::new("benchmark passphrase".into()));
     let (ws, _) = Workspace::create(dir.path(), "Bench", protection, env).await.expect("a workspace");
     let account = ws

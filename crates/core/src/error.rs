@@ -49,6 +49,15 @@ pub enum ErrorCode {
     /// A hand move of a bid's status that its marketplace decides (shortlisted,
     /// awarded, rejected); it arrives with sync.
     MarketplaceOwned,
+    /// Another process has the workspace open, so this one may not change
+    /// its keys, restore, wipe or migrate it; or another process is doing
+    /// one of those, so this one may not open it now. The message names the
+    /// holders ("the Bidwell app (process 1234)"). Nothing was changed.
+    WorkspaceInUse,
+    /// The key file on disk is no longer the one this process loaded or last
+    /// wrote: another process changed it. Nothing was written; lock and
+    /// unlock the workspace to read the new one.
+    KeyFileChanged,
     /// A wipe of this workspace was started and did not finish: it cannot be
     /// opened or replaced, only finished (wipe it again with its name).
     WipeInterrupted,
@@ -144,6 +153,9 @@ pub enum Error {
     ErasureRequestFailed { failed: Vec<String>, before_wipe: bool },
     #[error("a bid on a marketplace cannot be moved to {to} by hand: {reason}")]
     MarketplaceOwned { to: BidStatus, reason: &'static str },
+    /// `action` is what was refused ("rotate the key"); `None` when opening was.
+    #[error("{}", in_use_message(dir, action.as_deref(), holders))]
+    WorkspaceInUse { dir: PathBuf, action: Option<String>, holders: Vec<String> },
     #[error(
         "wiping the workspace \"{name}\" in {} was started and did not finish: finish it by wiping it again \
          (type its name); it can no longer be opened",
@@ -152,6 +164,26 @@ pub enum Error {
     WipeInterrupted { name: String, dir: PathBuf },
     #[error("backup {0}")]
     BackupInvalid(String),
+}
+
+fn in_use_message(dir: &std::path::Path, action: Option<&str>, holders: &[String]) -> String {
+    let who = match holders {
+        [] => "another process".to_string(),
+        [one] => one.clone(),
+        [rest @ .., last] => format!("{} and {last}", rest.join(", ")),
+    };
+    match action {
+        Some(action) => format!(
+            "cannot {action} while the workspace in {} is open in {who}: close it there (lock the app, or let \
+             the command finish) and try again; nothing was changed",
+            dir.display()
+        ),
+        None => format!(
+            "the workspace in {} cannot be opened now: {who} is changing it (its keys, a restore, a wipe or an \
+             update); try again when that has finished",
+            dir.display()
+        ),
+    }
 }
 
 pub type Result<T, E = Error> = std::result::Result<T, E>;
@@ -186,6 +218,7 @@ impl Error {
             Error::Cancelled => ErrorCode::Cancelled,
             Error::ErasureRequestFailed { .. } => ErrorCode::ErasureRequestFailed,
             Error::MarketplaceOwned { .. } => ErrorCode::MarketplaceOwned,
+            Error::WorkspaceInUse { .. } => ErrorCode::WorkspaceInUse,
             Error::WipeInterrupted { .. } => ErrorCode::WipeInterrupted,
             Error::BackupInvalid(_) => ErrorCode::BackupInvalid,
         }
@@ -193,7 +226,8 @@ impl Error {
 
     /// Whether the same call may succeed later without the user changing anything.
     pub fn is_transient(&self) -> bool {
-        matches!(self, Error::DatabaseBusy)
+        // In use: the same call works once the other process has finished.
+        matches!(self, Error::DatabaseBusy | Error::WorkspaceInUse { .. })
     }
 
     pub fn to_api(&self) -> ApiError {
@@ -237,6 +271,7 @@ impl VaultError {
             | VaultError::KeyFileMalformed { .. }
             | VaultError::KeyFileUnsupported { .. } => ErrorCode::KeyFileInvalid,
             VaultError::NeedsPrimaryUnlock => ErrorCode::NeedsPrimaryUnlock,
+            VaultError::KeyFileChanged { .. } => ErrorCode::KeyFileChanged,
             VaultError::Io { .. } => ErrorCode::Io,
             VaultError::Crypto => ErrorCode::Internal,
         }

@@ -168,19 +168,23 @@ impl Session {
     /// a forgotten passphrase is no reason to keep the data.
     pub async fn wipe(&self, confirm: &str) -> Result<crate::privacy::WipeReport> {
         let mut open = self.open.write().await;
-        match open.as_ref() {
-            // Checked before the workspace is taken, so a typo leaves it open.
-            Some(workspace) if !workspace.is_named(confirm).await => Err(crate::privacy::wipe::name_mismatch()),
-            Some(_) => match open.take() {
-                Some(workspace) => {
-                    // Stopped first, so it cannot write its state file after the wipe.
-                    self.stop_demo();
-                    workspace.wipe(confirm).await
-                }
-                None => Err(Error::Locked),
-            },
+        let Some(workspace) = open.as_ref() else {
             // Locked, the demo is not running. Also finishes an interrupted wipe.
-            None => Workspace::wipe_closed(&self.dir, confirm, self.env.clone()).await,
+            return Workspace::wipe_closed(&self.dir, confirm, self.env.clone()).await;
+        };
+        // Checked before the workspace is taken, so a typo leaves it open,
+        // and so does another process that has it open too.
+        if !workspace.is_named(confirm).await {
+            return Err(crate::privacy::wipe::name_mismatch());
+        }
+        drop(workspace.hold_exclusively(crate::privacy::wipe::WIPE)?);
+        match open.take() {
+            Some(workspace) => {
+                // Stopped first, so it cannot write its state file after the wipe.
+                self.stop_demo();
+                workspace.wipe(confirm).await
+            }
+            None => Err(Error::Locked),
         }
     }
 

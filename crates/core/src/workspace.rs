@@ -1,7 +1,9 @@
 //! The [`Workspace`] handle: creating, unlocking and locking the encrypted
 //! database and its key file, and the key operations on them (passphrase
 //! change, data-key rotation, health report). Entity operations live in
-//! `store/*` as further `impl Workspace` blocks.
+//! `store/*` as further `impl Workspace` blocks. An open workspace holds its
+//! directory's process lock (`process_lock.rs`) shared, and exclusively for
+//! key changes, migrations and wipe.
 
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
@@ -15,6 +17,7 @@ use tokio::sync::{Mutex, RwLock};
 use crate::audit;
 use crate::clock::{Clock, SystemClock};
 use crate::error::{Error, Result};
+use crate::process_lock::{ExclusiveHold, Holder, ProcessLock};
 use crate::recovery_confirmation::{self, RecoveryKeyOrigin, UnconfirmedRecoveryKey};
 use crate::secret::{DataKey, Passphrase, RecoveryKey};
 use crate::store::db;
@@ -26,18 +29,26 @@ pub const DATABASE_FILE: &str = "bidwell.db";
 const NEXT_KEY_FILE: &str = "bidwell.key.next";
 const SQLITE_HEADER: &[u8; 16] = b"SQLite format 3\0";
 
-/// What the core needs from outside: time, the keychain, and how hard to
-/// stretch passphrases. Tests inject their own.
+/// What the core needs from outside: time, the keychain, how hard to
+/// stretch passphrases, and what this process is (named to other processes
+/// refused while it has a workspace open). Tests inject their own.
 #[derive(Clone)]
 pub struct Environment {
     pub clock: Arc<dyn Clock>,
     pub keychain: Arc<dyn KeyStore>,
     pub kdf: KdfParams,
+    pub holder: Holder,
 }
 
 impl Environment {
+    /// The system's clock and keychain; the front end sets `holder`.
     pub fn system() -> Self {
-        Environment { clock: Arc::new(SystemClock), keychain: Arc::new(OsKeychain), kdf: KdfParams::default() }
+        Environment {
+            clock: Arc::new(SystemClock),
+            keychain: Arc::new(OsKeychain),
+            kdf: KdfParams::default(),
+            holder: Holder::Unnamed,
+        }
     }
 }
 
@@ -162,6 +173,8 @@ pub struct Workspace {
     pub(crate) data_key: Mutex<DataKey>,
     unlocked: UnlockedSlots,
     long_reads: LongReads,
+    /// Held shared while open; exclusively for key changes and wipe.
+    process: ProcessLock,
     /// Raised when the session starts locking; long work stops at its next step.
     locking: Arc<crate::work::LockSignal>,
 }
@@ -210,6 +223,12 @@ impl Workspace {
             return Err(Error::WorkspaceExists { path: paths.dir.clone() });
         }
         create_private_dir(&paths.dir)?;
+        let process = ProcessLock::shared(&paths.dir, &env.holder)?;
+        let only_us = process.hold_exclusively("create a workspace")?;
+        // Again under the lock: another process may have made one meanwhile.
+        if paths.key_file.exists() || paths.database.exists() {
+            return Err(Error::WorkspaceExists { path: paths.dir.clone() });
+        }
         let now = env.clock.now();
         let profile_id = uuid::Uuid::new_v4();
         let created_at = now.to_rfc3339();
@@ -259,12 +278,25 @@ impl Workspace {
                 return Err(err);
             }
         };
-        let workspace = Workspace::assemble(pool, paths, env, key_file, data_key, unlocked);
+        drop(only_us);
+        let workspace = Workspace::assemble(pool, paths, env, key_file, data_key, unlocked, process);
         Ok((workspace, recovery))
     }
 
     /// Unlocks the workspace in `dir`. A wrong credential fails before the database is touched.
     pub async fn open(dir: &Path, how: Unlock, env: Environment) -> Result<Workspace> {
+        Workspace::open_held(dir, how, env, None).await
+    }
+
+    /// [`Workspace::open`] with the workspace already held shared by
+    /// `held` (a restore that held it exclusively hands its lock over, so
+    /// no other process comes between the restore and the open).
+    pub(crate) async fn open_held(
+        dir: &Path,
+        how: Unlock,
+        env: Environment,
+        held: Option<ProcessLock>,
+    ) -> Result<Workspace> {
         let paths = WorkspacePaths::new(dir);
         match Workspace::state(dir)? {
             WorkspaceState::Missing => return Err(Error::WorkspaceMissing { path: paths.dir.clone() }),
@@ -279,7 +311,13 @@ impl Workspace {
                 paths.database.display()
             )));
         }
+        // Held from before the key file is read, so no key change can come between.
+        let process = match held {
+            Some(process) => process,
+            None => ProcessLock::shared(&paths.dir, &env.holder)?,
+        };
         let mut key_file = KeyFile::load(&paths.key_file)?;
+        let loaded = key_file.clone();
         let (mut data_key, mut unlocked) = unlock_key_file(&key_file, &how, &env.keychain).await?;
         let mut interrupted = false;
         let pool = match db::open_pool(db::encrypted_options(&paths.database, &data_key, false), &paths.database).await
@@ -298,7 +336,16 @@ impl Workspace {
             }
             Err(err) => return Err(err),
         };
-        // A schema migration is risky work: a snapshot of the database as it is first.
+        // Migrating or finishing a rotation changes the workspace under
+        // every process that has it open: only when no other one has.
+        let pending = db::migrations_pending(&pool).await?;
+        let only_us = match (interrupted, pending) {
+            (true, _) => Some(process.hold_exclusively("finish an interrupted key rotation")?),
+            (false, true) => Some(process.hold_exclusively("update the workspace to this version of Bidwell")?),
+            (false, false) => None,
+        };
+        // A schema migration is risky work: a snapshot of the database as it
+        // is first, taken while no other process has the workspace open.
         let before = crate::backup::before_migration(&pool, &paths, &key_file, &data_key, env.clock.now()).await?;
         db::migrate(&pool).await?;
         if let Some(info) = before {
@@ -319,7 +366,8 @@ impl Workspace {
             .await?;
             recovery_confirmation::mark(&mut *tx, RecoveryKeyOrigin::InterruptedRotation, now).await?;
             tx.commit().await?;
-            rename(&paths.next_key_file(), &paths.key_file)?;
+            loaded.check_unchanged(&paths.key_file)?;
+            KeyFile::promote(&paths.next_key_file(), &paths.key_file)?;
             tracing::info!(
                 "finished an interrupted key rotation; its recovery key was never shown, so a new one is due"
             );
@@ -327,7 +375,8 @@ impl Workspace {
             // A staged key file that the database does not need is from a rotation that never re-keyed.
             let _ = std::fs::remove_file(paths.next_key_file());
         }
-        let workspace = Workspace::assemble(pool, paths, env, key_file, data_key, unlocked);
+        drop(only_us);
+        let workspace = Workspace::assemble(pool, paths, env, key_file, data_key, unlocked, process);
         // Data, not schema: tokens an older Bidwell kept in the keychain of a
         // passphrase workspace move inside it (sync/accounts.rs).
         workspace.move_tokens_out_of_keychain().await?;
@@ -341,6 +390,7 @@ impl Workspace {
         key_file: KeyFile,
         data_key: DataKey,
         unlocked: UnlockedSlots,
+        process: ProcessLock,
     ) -> Workspace {
         Workspace {
             pool: RwLock::new(pool),
@@ -350,8 +400,19 @@ impl Workspace {
             data_key: Mutex::new(data_key),
             unlocked,
             long_reads: LongReads::default(),
+            process,
             locking: Arc::default(),
         }
+    }
+
+    /// Holds the workspace exclusively until the hold drops: no other
+    /// process has it open meanwhile, and none can open it. For work that
+    /// changes the workspace under everyone (a restore); `action` says what
+    /// is refused otherwise ("restore a backup"). Refused with
+    /// `workspace_in_use`, naming the holders, while another process (or
+    /// another open handle in this one) has it open; nothing waits.
+    pub fn hold_exclusively(&self, action: &str) -> Result<ExclusiveHold<'_>> {
+        self.process.hold_exclusively(action)
     }
 
     /// Closes the database; the keys are zeroized as the handle drops. The
@@ -407,10 +468,13 @@ impl Workspace {
     /// Re-wraps the data key under a new passphrase. Nothing is re-encrypted.
     pub async fn change_passphrase(&self, new: &Passphrase) -> Result<()> {
         let mut key_file = self.key_file.lock().await;
+        let only_us = self.process.hold_exclusively("change the passphrase")?;
+        key_file.check_unchanged(&self.paths.key_file)?;
         let mut changed = key_file.clone();
         changed.change_passphrase(&*self.data_key.lock().await, new, self.env.kdf)?;
         changed.write_atomic(&self.paths.key_file)?;
         *key_file = changed;
+        drop(only_us);
         let mut conn = self.pool().await.acquire().await?;
         audit::append(&mut conn, self.now(), audit::action::KEY_CHANGE, serde_json::json!({ "change": "passphrase" }))
             .await?;
@@ -420,9 +484,23 @@ impl Workspace {
     /// Re-encrypts the database under a new data key (`PRAGMA rekey`) and
     /// returns the new recovery key; the old one stops working.
     ///
-    /// Crash safety: the new key file is staged before the re-key and
-    /// promoted after it, and `open` finishes a rotation that stopped between.
+    /// Crash safety: the new key file is staged (written and fsynced) before
+    /// the re-key, and `open` finishes a rotation that stopped after it. The
+    /// staged file is promoted only once the re-keyed database is durable:
+    /// `PRAGMA rekey`, a TRUNCATE checkpoint (with synchronous=NORMAL a WAL
+    /// commit is not fsynced; the checkpoint syncs the WAL, copies it into
+    /// the database and syncs that), an fsync of the database file, then the
+    /// rename and an fsync of the directory. A power cut at any point leaves
+    /// a database that the key file or the staged one opens.
+    ///
+    /// The workspace is held exclusively from before the snapshot taken
+    /// first until the snapshots are re-wrapped: a refusal (another process
+    /// has it open, or changed the key file) comes before any of it, and no
+    /// other process rotates meanwhile, so the snapshots end up under the
+    /// recovery key returned here.
     pub async fn rotate_key(&self) -> Result<RecoveryKey> {
+        let _only_us = self.process.hold_exclusively("rotate the key")?;
+        self.key_file.lock().await.check_unchanged(&self.paths.key_file)?;
         self.backup_now(crate::backup::BackupReason::BeforeKeyRotation).await?;
         let recovery = self.rotate_key_only().await?;
         // The snapshots' recovery slots follow, so the new key opens them all.
@@ -432,9 +510,11 @@ impl Workspace {
         Ok(recovery)
     }
 
+    /// The rotation itself; the caller holds the workspace exclusively.
     async fn rotate_key_only(&self) -> Result<RecoveryKey> {
         let mut key_file = self.key_file.lock().await;
         let mut data_key = self.data_key.lock().await;
+        key_file.check_unchanged(&self.paths.key_file)?;
         let new_key = DataKey::generate();
         let mut rotated = key_file.clone();
         let recovery = rotated.rotate(&new_key, &self.unlocked, self.env.kdf)?;
@@ -479,7 +559,30 @@ impl Workspace {
             }
             return Err(err);
         }
-        rename(&self.paths.next_key_file(), &self.paths.key_file)?;
+        // From here the database is under the new key: the staged key file
+        // is the only one that opens it and must stay, whatever fails.
+        let durable = async {
+            let mut conn =
+                SqliteConnection::connect_with(&db::encrypted_options(&self.paths.database, &new_key, false)).await?;
+            let (busy, _, _): (i64, i64, i64) =
+                sqlx::query_as("PRAGMA wal_checkpoint(TRUNCATE)").fetch_one(&mut conn).await?;
+            conn.close().await?;
+            if busy != 0 {
+                return Err(Error::DatabaseBusy);
+            }
+            fsync_file(&self.paths.database)?;
+            key_file.check_unchanged(&self.paths.key_file)?;
+            KeyFile::promote(&self.paths.next_key_file(), &self.paths.key_file)?;
+            Ok::<_, Error>(())
+        }
+        .await;
+        if let Err(err) = durable {
+            tracing::warn!(code = ?err.code(), "a key rotation re-keyed the database but could not finish");
+            return Err(Error::Inconsistent(format!(
+                "the key rotation re-encrypted the database but could not finish ({err}); lock the workspace \
+                 and unlock it again to finish it (the new key file waits beside the database as {NEXT_KEY_FILE})"
+            )));
+        }
         *pool =
             db::open_pool(db::encrypted_options(&self.paths.database, &new_key, false), &self.paths.database).await?;
         *key_file = rotated;
@@ -627,7 +730,8 @@ impl Workspace {
         let (key_file, data_key, _recovery, unlocked) =
             KeyFile::create(uuid::Uuid::new_v4(), "baseline", &now, &protection, env.kdf, env.keychain.as_ref())?;
         let pool = db::open_unencrypted_baseline(&paths.database).await?;
-        Ok(Workspace::assemble(pool, paths, env, key_file, data_key, unlocked))
+        let process = ProcessLock::shared(&paths.dir, &env.holder)?;
+        Ok(Workspace::assemble(pool, paths, env, key_file, data_key, unlocked, process))
     }
 }
 
@@ -639,8 +743,11 @@ fn read_header(path: &Path) -> Result<[u8; 16]> {
     Ok(header)
 }
 
-fn rename(from: &Path, to: &Path) -> Result<()> {
-    std::fs::rename(from, to).map_err(|e| Error::io(to, e))
+/// Flushes a file's bytes to the disk. Opened for writing, which Windows'
+/// FlushFileBuffers needs.
+fn fsync_file(path: &Path) -> Result<()> {
+    let file = std::fs::OpenOptions::new().read(true).write(true).open(path).map_err(|e| Error::io(path, e))?;
+    file.sync_all().map_err(|e| Error::io(path, e))
 }
 
 /// The data directory is readable by its owner only.

@@ -39,6 +39,7 @@ use crate::domain::EntityKind;
 use crate::error::{Error, Result};
 use crate::id::Id;
 use crate::portability::{ProgressSink, Step};
+use crate::process_lock::ProcessLock;
 use crate::secret::{DataKey, RecoveryKey};
 use crate::store::{db, settings};
 use crate::vault::{KeyFile, Unlock};
@@ -63,6 +64,8 @@ pub fn backup_interval() -> Duration {
 /// Restore copies the snapshot in pieces this large, checking the cancel
 /// flag and reporting progress between them.
 const COPY_CHUNK: usize = 1 << 20;
+/// What a refused restore says it could not do.
+const RESTORE: &str = "restore a backup";
 
 /// Why a snapshot was taken.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, ts_rs::TS)]
@@ -563,6 +566,10 @@ impl Workspace {
         progress: &mut ProgressSink<'_>,
         cancel: &AtomicBool,
     ) -> Result<RestoreReport> {
+        // The live files are replaced under every process that has the
+        // workspace open: only while no other one has (process_lock.rs).
+        // Held from the start, so a refusal comes before any of the work.
+        let _only_us = self.hold_exclusively(RESTORE)?;
         let info = self.own_snapshot(snapshot).await?;
         let key = self.require_snapshot_key(&info).await?;
         let snapshot_key_file = KeyFile::load(&info.path.join(KeyFile::FILE_NAME))?;
@@ -582,7 +589,7 @@ impl Workspace {
         }
         progress(Step { stage: "replacing the workspace".into(), done: 3, total: 4 });
 
-        // exclusive workspace lock: see branch lock — taken here, before the live files are replaced.
+        // Still held exclusively (`_only_us`): nobody else has the live files open.
         let mut key_file = self.key_file.lock().await;
         let mut data_key = self.data_key.lock().await;
         let mut pool = self.pool.write().await;
@@ -646,6 +653,11 @@ impl Workspace {
         let (key, _) = snapshot_key_file.unlock(&how, env.keychain.as_ref())?;
         progress(Step { stage: "copying".into(), done: 0, total: 4 });
         create_private_dir(dir)?;
+        // Whatever is in `dir` is moved aside: only while no other process
+        // has it open (process_lock.rs). Held from the start, so a refusal
+        // comes before any of the work, and handed to the restored
+        // workspace at the end, so nobody comes in between.
+        let process = ProcessLock::exclusive(dir, &env.holder, RESTORE)?;
         let paths = WorkspacePaths::new(dir);
         let staging = Staging::new(dir)?;
         staging.copy_in(&info, progress, cancel)?;
@@ -667,7 +679,7 @@ impl Workspace {
             return Err(Error::Cancelled);
         }
         progress(Step { stage: "replacing the workspace".into(), done: 3, total: 4 });
-        // exclusive workspace lock: see branch lock — taken here, before the live files are replaced.
+        // Still held exclusively (`process`): nobody else has these files open.
         let stamp = env.clock.now().format("%Y%m%dT%H%M%S%3fZ").to_string();
         let mut moved_aside = Vec::new();
         for file in paths.database_files().into_iter().chain([paths.key_file.clone()]) {
@@ -678,7 +690,7 @@ impl Workspace {
             }
         }
         staging.swap_into(&paths, &snapshot_key_file).map_err(|e| e.error)?;
-        let workspace = Workspace::open(dir, how, env).await?;
+        let workspace = Workspace::open_held(dir, how, env, Some(process.into_shared())).await?;
         {
             let mut conn = workspace.pool().await.acquire().await?;
             let detail = serde_json::json!({
@@ -835,6 +847,9 @@ async fn erase_in_snapshot(info: &BackupInfo, key: &DataKey, ledger: &[Id]) -> R
     let rewritten = async {
         let mut conn = open_snapshot(&tmp, key).await?;
         // An older snapshot gets the current schema, which erasure expects.
+        // `run_direct`, not `run`: a future awaiting `run(&mut conn)` (generic
+        // over `Acquire<'a>`) is not provably `Send`, which the app's
+        // commands need (erasing a client rewrites the snapshots).
         db::MIGRATOR.run_direct(&mut conn).await?;
         let mut tx = conn.begin().await?;
         for client in &present {
@@ -928,6 +943,7 @@ impl Staging {
     ) -> Result<u64> {
         let mut conn = open_snapshot(&self.database(), key).await?;
         let prepared = async {
+            // `run_direct`, not `run`, so the future is `Send`: see `erase_in_snapshot`.
             db::MIGRATOR.run_direct(&mut conn).await?;
             let mut tx = conn.begin().await?;
             if let Some(live) = live {

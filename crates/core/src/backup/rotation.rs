@@ -137,7 +137,7 @@ mod tests {
         let times: Vec<_> = (1..=10).map(|m| at(2026, m, 15, 10)).collect();
         assert_eq!(keep(&times).len(), 10);
         // Fourteen months: the two oldest fall out.
-        let times: Vec<_> = (0..14).map(|m| at(2025 + (m / 12), (m % 12) as u32 + 1, 15, 10)).collect();
+        let times: Vec<_> = (0..14).map(|m| at(2025 + m / 12, (m % 12) as u32 + 1, 15, 10)).collect();
         let kept = kept_times(&times);
         assert_eq!(kept.len(), 12);
         assert_eq!(kept[0], at(2025, 3, 15, 10));

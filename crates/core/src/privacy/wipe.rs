@@ -9,7 +9,8 @@
 //!    (crypto-shredding: from then on no copy of the database, its WAL or a
 //!    backup can be decrypted), then every file of the workspace is removed;
 //! 4. the other keychain entries are deleted; one that cannot be is reported;
-//! 5. the marker goes last.
+//! 5. the marker goes;
+//! 6. last, the lock files (`bidwell.lock`, `bidwell.lock.d/`; see below).
 //!
 //! A wipe that stopped anywhere after step 2 is finished by wiping again
 //! with the same name: the marker keeps the name and the keychain entries.
@@ -20,6 +21,10 @@
 //! Asking connected marketplaces to erase the user's data first needs the
 //! account tokens inside the database, so it happens before the key is
 //! shredded: `Workspace::wipe_asking_marketplaces` (sync/privacy.rs).
+//!
+//! A wipe holds the workspace's process lock exclusively from its start (`process_lock.rs`),
+//! so it is refused while another process has the workspace open; its last
+//! step removes the lock files too, so nothing of the workspace is left.
 
 use std::path::{Path, PathBuf};
 
@@ -27,6 +32,7 @@ use serde::{Deserialize, Serialize};
 
 use crate::audit;
 use crate::error::{Error, Result};
+use crate::process_lock::{Holder, ProcessLock};
 use crate::vault::{KeyFile, KeyStore, ProtectionKind, Unlock, VaultError};
 use crate::workspace::{Environment, WorkspacePaths, WorkspaceState};
 use crate::Workspace;
@@ -180,8 +186,10 @@ impl Workspace {
     /// The backups in `<dir>/backups` go too; those in a folder chosen in
     /// the settings only when the workspace is unlocked ([`Workspace::wipe`]),
     /// since the setting is inside the encrypted database.
-    pub fn wipe_locked(dir: &Path, confirm: &str, keychain: &dyn KeyStore) -> Result<WipeReport> {
-        wipe_files(dir, confirm, keychain, None, &[])
+    /// Refused with `workspace_in_use` while another process has it open;
+    /// `holder` is this process, as they would be told.
+    pub fn wipe_locked(dir: &Path, confirm: &str, keychain: &dyn KeyStore, holder: &Holder) -> Result<WipeReport> {
+        wipe_exclusively(dir, confirm, keychain, holder, None, &[])
     }
 
     /// Wipes a workspace that is not open here. A keychain workspace is
@@ -189,20 +197,24 @@ impl Workspace {
     /// keychain entries of its marketplace tokens are read and deleted too;
     /// if it cannot be opened, it is wiped all the same and the report says
     /// the entries could not be listed. A passphrase workspace keeps its
-    /// tokens inside the database, so there is nothing to read.
+    /// tokens inside the database, so there is nothing to read. Refused with
+    /// `workspace_in_use` while another process has it open.
     pub async fn wipe_closed(dir: &Path, confirm: &str, env: Environment) -> Result<WipeReport> {
         if let Ok(WorkspaceState::Locked { name, protection: ProtectionKind::Keychain }) = Workspace::state(dir) {
             if name == confirm.trim() {
                 match Workspace::open(dir, Unlock::Keychain, env.clone()).await {
                     Ok(workspace) => return workspace.wipe(confirm).await,
+                    // Another process is changing it: it is not wiped under it.
+                    Err(e @ Error::WorkspaceInUse { .. }) => return Err(with_wipe_action(e)),
                     Err(e) => {
                         let why = format!("the workspace could not be opened to list them: {}", e.to_api().message);
-                        return wipe_files(dir, confirm, env.keychain.as_ref(), Some(Err(why)), &[]);
+                        let keychain = env.keychain.as_ref();
+                        return wipe_exclusively(dir, confirm, keychain, &env.holder, Some(Err(why)), &[]);
                     }
                 }
             }
         }
-        Workspace::wipe_locked(dir, confirm, env.keychain.as_ref())
+        Workspace::wipe_locked(dir, confirm, env.keychain.as_ref(), &env.holder)
     }
 
     /// Wipes this workspace: records the request, reads the keychain entries
@@ -212,23 +224,77 @@ impl Workspace {
         if !self.is_named(confirm).await {
             return Err(name_mismatch());
         }
+        let only_us = self.hold_exclusively(WIPE)?;
         let tokens = self.token_keychain_entries().await?;
         let backup_folder = self.backup_folder().await?;
         {
             let mut conn = self.pool().await.acquire().await?;
             audit::append(&mut conn, self.now(), audit::action::WIPE, serde_json::json!({})).await?;
         }
-        let dir = self.paths().dir.clone();
         let keychain = self.env().keychain.clone();
         self.pool().await.close().await;
-        drop(self);
-        wipe_files(&dir, confirm, keychain.as_ref(), Some(Ok(tokens)), &[backup_folder])
+        let report = wipe_files(&self.paths().dir, confirm, keychain.as_ref(), Some(Ok(tokens)), &[backup_folder])?;
+        // Last: the lock files, so nothing of the workspace is left.
+        only_us.remove_lock_files();
+        Ok(report)
     }
+}
+
+pub(crate) const WIPE: &str = "wipe the workspace";
+
+/// A refusal to open, told as a refusal to wipe.
+fn with_wipe_action(err: Error) -> Error {
+    match err {
+        Error::WorkspaceInUse { dir, holders, .. } => {
+            Error::WorkspaceInUse { dir, action: Some(WIPE.to_string()), holders }
+        }
+        other => other,
+    }
+}
+
+/// `confirm` names the workspace in `dir` (read from its key file, or from
+/// the marker of an interrupted wipe).
+fn check_name_locked(dir: &Path, confirm: &str) -> Result<()> {
+    match Workspace::state(dir) {
+        Ok(WorkspaceState::Missing) => Err(Error::WorkspaceMissing { path: dir.to_path_buf() }),
+        Ok(WorkspaceState::Locked { name, .. } | WorkspaceState::WipeInterrupted { name })
+            if name != confirm.trim() =>
+        {
+            Err(name_mismatch())
+        }
+        Ok(WorkspaceState::Locked { .. } | WorkspaceState::WipeInterrupted { .. }) => Ok(()),
+        // A damaged key file cannot name the workspace; refuse rather than guess.
+        Err(e) => Err(e),
+    }
+}
+
+/// [`wipe_files`] for a workspace not open in this process: the name is
+/// checked first (a typo takes no lock and creates no lock file), then the
+/// workspace is held exclusively for the whole wipe, and its lock files are
+/// removed last.
+fn wipe_exclusively(
+    dir: &Path,
+    confirm: &str,
+    keychain: &dyn KeyStore,
+    holder: &Holder,
+    tokens: Option<std::result::Result<TokenEntries, String>>,
+    backup_folders: &[PathBuf],
+) -> Result<WipeReport> {
+    check_name_locked(dir, confirm)?;
+    let process = ProcessLock::exclusive(dir, holder, WIPE)?;
+    // wipe_files checks the name again, now under the lock: another process
+    // may have wiped or replaced the workspace in between.
+    let report = wipe_files(dir, confirm, keychain, tokens, backup_folders)?;
+    process.remove_lock_files();
+    Ok(report)
 }
 
 /// The wipe itself (see the module's comment). `tokens`: the token entries
 /// read from the database, why they could not be, or `None` when nobody tried.
 /// `backup_folders`: folders besides `<dir>/backups` that hold snapshots.
+/// The caller holds the workspace exclusively and removes the lock files
+/// (`bidwell.lock`, `bidwell.lock.d/`) afterwards; they are not files of
+/// the workspace here, nor is the marker.
 fn wipe_files(
     dir: &Path,
     confirm: &str,

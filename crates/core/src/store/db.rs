@@ -102,6 +102,21 @@ pub(crate) async fn migrate(pool: &SqlitePool) -> Result<()> {
     Ok(())
 }
 
+/// Whether `migrate` has anything to do: a migration this build knows that
+/// the database has not applied (or no migration table at all).
+pub(crate) async fn migrations_pending(pool: &SqlitePool) -> Result<bool> {
+    let has_table: i64 =
+        sqlx::query_scalar("SELECT count(*) FROM sqlite_master WHERE type = 'table' AND name = '_sqlx_migrations'")
+            .fetch_one(pool)
+            .await?;
+    if has_table == 0 {
+        return Ok(true);
+    }
+    let applied: Vec<i64> =
+        sqlx::query_scalar("SELECT version FROM _sqlx_migrations WHERE success = 1").fetch_all(pool).await?;
+    Ok(MIGRATOR.iter().any(|m| !m.migration_type.is_down_migration() && !applied.contains(&m.version)))
+}
+
 /// The newest migration applied, which is the schema version users see.
 pub(crate) async fn schema_version(pool: &SqlitePool) -> Result<i64> {
     let v: Option<i64> =

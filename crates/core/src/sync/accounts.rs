@@ -502,7 +502,12 @@ mod tests {
 
     fn env(keychain: Arc<dyn KeyStore>) -> Environment {
         let start = chrono::TimeZone::with_ymd_and_hms(&Utc, 2026, 11, 1, 9, 0, 0).unwrap();
-        Environment { clock: Arc::new(ManualClock::new(start)), keychain, kdf: KdfParams::light() }
+        Environment {
+            clock: Arc::new(ManualClock::new(start)),
+            keychain,
+            kdf: KdfParams::light(),
+            holder: Default::default(),
+        }
     }
 
     fn passphrase() -> Passphrase {

@@ -219,6 +219,34 @@ impl KeyFile {
         Ok(())
     }
 
+    /// Refuses ([`VaultError::KeyFileChanged`]) when the key file at `path`
+    /// is no longer this one: another process rewrote or removed it since
+    /// this one loaded or last wrote it. Called before every write of the
+    /// key file of an open workspace, beside the workspace lock, so a process
+    /// never writes back a key file that wraps a data key the database has
+    /// left behind. Compared as parsed, so layout does not count.
+    pub fn check_unchanged(&self, path: &Path) -> Result<(), VaultError> {
+        let on_disk = match KeyFile::load(path) {
+            Ok(file) => file,
+            Err(VaultError::KeyFileMissing { .. }) => return Err(VaultError::KeyFileChanged { path: path.to_owned() }),
+            Err(e) => return Err(e),
+        };
+        let same = serde_json::to_value(on_disk.to_json()).ok() == serde_json::to_value(self.to_json()).ok();
+        match same {
+            true => Ok(()),
+            false => Err(VaultError::KeyFileChanged { path: path.to_owned() }),
+        }
+    }
+
+    /// Puts a staged key file (written with [`KeyFile::write_atomic`], so
+    /// already on disk) in place of `path`: rename, then fsync of the
+    /// directory so the rename itself survives a power cut.
+    pub fn promote(staged: &Path, path: &Path) -> Result<(), VaultError> {
+        fs::rename(staged, path).map_err(|e| io_error(path, e))?;
+        let dir = parent_dir(path);
+        sync_dir(dir).map_err(|e| io_error(dir, e))
+    }
+
     /// Unwraps the data key with the given credential. Touches nothing: on
     /// failure neither the key file nor the keychain is changed.
     ///
@@ -746,8 +774,14 @@ fn create_private(path: &Path) -> io::Result<File> {
 }
 
 fn sync_dir(dir: &Path) -> io::Result<()> {
-    // Makes the rename or removal itself durable. Windows cannot open a
-    // directory this way; NTFS journals the metadata change instead.
+    // Makes the rename or removal itself durable: on Unix a rename is only
+    // in the directory until the directory is fsynced. Windows has no
+    // equivalent and needs none: a directory opens only with
+    // FILE_FLAG_BACKUP_SEMANTICS and FlushFileBuffers on it is not
+    // supported, while a rename there (MoveFileEx/ReplaceFile, and
+    // SetFileInformationByHandle, which std uses) is a metadata change NTFS
+    // commits through its own journal, atomically. The file's own bytes were
+    // fsynced (FlushFileBuffers) before the rename.
     #[cfg(unix)]
     File::open(dir)?.sync_all()?;
     #[cfg(not(unix))]

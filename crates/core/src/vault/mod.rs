@@ -196,6 +196,14 @@ pub enum VaultError {
     )]
     KeyFileUnsupported { path: PathBuf, found: String },
 
+    /// Checked before every key-file write (see `KeyFile::check_unchanged`).
+    #[error(
+        "the key file {} was changed by another process since this one opened the workspace; nothing was \
+         written: lock the workspace and unlock it again",
+        path.display()
+    )]
+    KeyFileChanged { path: PathBuf },
+
     #[error("invalid key derivation settings: {reason}")]
     InvalidKdfParams { reason: String },
 

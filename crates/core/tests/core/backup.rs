@@ -22,7 +22,12 @@ struct Fixture {
 }
 
 fn env_on(clock: &Arc<ManualClock>) -> Environment {
-    Environment { clock: clock.clone(), keychain: Arc::new(NoKeychain), kdf: KdfParams::light() }
+    Environment {
+        clock: clock.clone(),
+        keychain: Arc::new(NoKeychain),
+        kdf: KdfParams::light(),
+        holder: Default::default(),
+    }
 }
 
 async fn fixture() -> Fixture {
@@ -317,17 +322,79 @@ async fn opening_an_older_schema_takes_a_backup_before_migrating() {
     assert!(ws.verify_backup(&backups[0].name).await.unwrap().healthy);
 }
 
-/// The app runs these on Tauri's multi-threaded runtime, which needs their
-/// futures to be `Send`; a future that is not fails only when the app is
-/// built (it did once: sqlx's `Migrator::run` on a connection). Checked here,
-/// at compile time, so the core's own tests catch it.
-#[allow(dead_code)]
-fn the_backup_and_erasure_calls_the_app_makes_are_send(ws: &Workspace, client: bidwell_core::Id) {
-    fn send<T: Send>(_: T) {}
-    send(ws.erase_client(client));
-    send(ws.backup_now(BackupReason::Manual));
-    send(ws.backup_if_due());
-    send(ws.list_backups());
-    send(ws.verify_backup("x"));
-    send(ws.erase_from_backups());
+#[tokio::test]
+async fn a_restore_is_refused_while_another_handle_has_the_workspace_open() {
+    use bidwell_core::Holder;
+    let f = fixture().await;
+    add(&f.ws, "Before").await;
+    let info = f.ws.backup_now(BackupReason::Manual).await.unwrap();
+    add(&f.ws, "After").await;
+    let live = client_names(&f.ws).await;
+    let snapshots = f.ws.list_backups().await.unwrap().len();
+    let key_file = f.dir.path().join("bidwell.key");
+    let key_bytes = std::fs::read(&key_file).unwrap();
+    let recovery = || RecoveryKey::parse(f.recovery.expose_for_display()).unwrap();
+    let app_env = || Environment { holder: Holder::App, ..env_on(&f.clock) };
+    // Another process has it open (a second handle: the lock belongs to the open file).
+    let other = Workspace::open(f.dir.path(), Unlock::Passphrase(passphrase()), app_env()).await.unwrap();
+    let unchanged = |what: &str| {
+        let left = files_under(f.dir.path());
+        assert!(
+            !left.iter().any(
+                |p| p.to_string_lossy().contains(".bidwell-restore-") || p.to_string_lossy().contains(".replaced-")
+            ),
+            "{what}: {left:?}"
+        );
+        assert_eq!(std::fs::read(&key_file).unwrap(), key_bytes, "{what}: the key file is the same");
+    };
+
+    let err = f.ws.restore_backup(&info.name, &mut no_progress(), &AtomicBool::new(false)).await.unwrap_err();
+    assert_eq!(err.code(), ErrorCode::WorkspaceInUse, "{err}");
+    assert!(err.is_transient());
+    let message = err.to_string();
+    assert!(message.contains("restore a backup") && message.contains("the Bidwell app"), "{message}");
+    assert_eq!(f.ws.list_backups().await.unwrap().len(), snapshots, "refused before the safety snapshot");
+    assert_eq!(client_names(&f.ws).await, live);
+    assert_eq!(client_names(&other).await, live);
+    unchanged("a refused restore");
+
+    // The recovery key alone, over the folder the other handle has open: refused too.
+    let err = Workspace::restore_with_recovery_key(
+        f.dir.path(),
+        &info.path,
+        recovery(),
+        env_on(&f.clock),
+        &mut no_progress(),
+        &AtomicBool::new(false),
+    )
+    .await
+    .unwrap_err();
+    assert_eq!(err.code(), ErrorCode::WorkspaceInUse, "{err}");
+    assert!(err.to_string().contains("restore a backup"), "{err}");
+    assert_eq!(client_names(&other).await, live, "nothing was moved aside under it");
+    unchanged("a refused restore with the recovery key");
+
+    // The refusals gave back what they held: once the other has closed, both go through.
+    other.lock().await;
+    f.ws.restore_backup(&info.name, &mut no_progress(), &AtomicBool::new(false)).await.unwrap();
+    assert_eq!(client_names(&f.ws).await, vec!["Before".to_string()]);
+    f.ws.lock().await;
+    let (restored, _) = Workspace::restore_with_recovery_key(
+        f.dir.path(),
+        &info.path,
+        recovery(),
+        env_on(&f.clock),
+        &mut no_progress(),
+        &AtomicBool::new(false),
+    )
+    .await
+    .unwrap();
+    // The restored workspace holds the folder shared, as any open one: a
+    // reader opens beside it, and a key change there waits for it to close.
+    let reader = Workspace::open(f.dir.path(), Unlock::Passphrase(passphrase()), app_env()).await.unwrap();
+    assert_eq!(client_names(&reader).await, vec!["Before".to_string()]);
+    assert_eq!(reader.rotate_key().await.unwrap_err().code(), ErrorCode::WorkspaceInUse);
+    restored.lock().await;
+    reader.rotate_key().await.unwrap();
+    reader.lock().await;
 }

@@ -11,7 +11,8 @@ use crate::support::{passphrase, NoKeychain};
 
 async fn workspace_at(clock: Arc<ManualClock>) -> (tempfile::TempDir, Workspace) {
     let dir = tempfile::tempdir().unwrap();
-    let env = Environment { clock, keychain: Arc::new(NoKeychain), kdf: KdfParams::light() };
+    let env =
+        Environment { clock, keychain: Arc::new(NoKeychain), kdf: KdfParams::light(), holder: Default::default() };
     let (ws, _) = Workspace::create(dir.path(), "Test", Protection::Passphrase(passphrase()), env).await.unwrap();
     (dir, ws)
 }

@@ -18,6 +18,7 @@ mod milestone_percentage;
 mod portability;
 mod privacy;
 mod process;
+mod process_lock;
 mod recovery_confirmation;
 mod reminders;
 mod search;

@@ -502,7 +502,7 @@ fn assert_nothing_left(dir: &Path) {
 async fn wipe_asks_for_the_name_then_leaves_nothing_of_the_workspace() {
     let (dir, ws) = new_workspace().await;
     ws.create_client(NewClient { name: "Ada".into(), ..Default::default() }).await.unwrap();
-    let err = Workspace::wipe_locked(dir.path(), "test", &NoKeychain).unwrap_err();
+    let err = Workspace::wipe_locked(dir.path(), "test", &NoKeychain, &Default::default()).unwrap_err();
     assert_eq!(err.code(), ErrorCode::Validation, "the name must match exactly");
     let ws = reopen(dir.path(), ws).await;
     // A key file staged by an interrupted rotation is a key too.

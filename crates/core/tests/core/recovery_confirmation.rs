@@ -110,7 +110,8 @@ async fn a_rotation_stopped_after_the_rekey_is_finished_on_open_reported_and_aud
 async fn the_session_state_carries_the_report_only_while_unlocked() {
     let dir = tempfile::tempdir().unwrap();
     let clock = Arc::new(ManualClock::new(chrono::Utc.with_ymd_and_hms(2026, 11, 1, 9, 0, 0).unwrap()));
-    let env = Environment { clock, keychain: Arc::new(NoKeychain), kdf: KdfParams::light() };
+    let env =
+        Environment { clock, keychain: Arc::new(NoKeychain), kdf: KdfParams::light(), holder: Default::default() };
     let session = Session::new(dir.path().to_path_buf(), env);
     session.create("Studio", Protection::Passphrase(passphrase())).await.unwrap();
     let state = session.state().await.unwrap();

@@ -11,7 +11,7 @@ use chrono::{Duration, TimeZone, Utc};
 use crate::support::{NoKeychain, PASSPHRASE};
 
 fn env(clock: Arc<ManualClock>) -> Environment {
-    Environment { clock, keychain: Arc::new(NoKeychain), kdf: KdfParams::light() }
+    Environment { clock, keychain: Arc::new(NoKeychain), kdf: KdfParams::light(), holder: Default::default() }
 }
 
 fn titles(tasks: &[bidwell_core::Task]) -> Vec<&str> {

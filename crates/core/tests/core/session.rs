@@ -14,7 +14,12 @@ use crate::support::*;
 async fn a_session_creates_locks_unlocks_and_locks_itself_when_idle() {
     let dir = tempfile::tempdir().unwrap();
     let clock = Arc::new(ManualClock::new(chrono::Utc.with_ymd_and_hms(2026, 11, 1, 9, 0, 0).unwrap()));
-    let env = Environment { clock: clock.clone(), keychain: Arc::new(NoKeychain), kdf: KdfParams::light() };
+    let env = Environment {
+        clock: clock.clone(),
+        keychain: Arc::new(NoKeychain),
+        kdf: KdfParams::light(),
+        holder: Default::default(),
+    };
     let session = Session::new(dir.path().to_path_buf(), env);
 
     let state = session.state().await.unwrap();
@@ -57,7 +62,12 @@ async fn a_session_creates_locks_unlocks_and_locks_itself_when_idle() {
 async fn preferences_persist_and_drive_the_idle_lock() {
     let dir = tempfile::tempdir().unwrap();
     let clock = Arc::new(ManualClock::new(chrono::Utc.with_ymd_and_hms(2026, 11, 1, 9, 0, 0).unwrap()));
-    let env = Environment { clock: clock.clone(), keychain: Arc::new(NoKeychain), kdf: KdfParams::light() };
+    let env = Environment {
+        clock: clock.clone(),
+        keychain: Arc::new(NoKeychain),
+        kdf: KdfParams::light(),
+        holder: Default::default(),
+    };
     let session = Session::new(dir.path().to_path_buf(), env);
     session.create("Studio", Protection::Passphrase(passphrase())).await.unwrap();
     assert_eq!(session.workspace().await.unwrap().preferences().await.unwrap(), Preferences::default());
@@ -83,7 +93,12 @@ async fn preferences_persist_and_drive_the_idle_lock() {
 async fn cache_memory_is_given_back_once_per_quiet_spell_and_reads_go_on() {
     let dir = tempfile::tempdir().unwrap();
     let clock = Arc::new(ManualClock::new(chrono::Utc.with_ymd_and_hms(2026, 11, 1, 9, 0, 0).unwrap()));
-    let env = Environment { clock: clock.clone(), keychain: Arc::new(NoKeychain), kdf: KdfParams::light() };
+    let env = Environment {
+        clock: clock.clone(),
+        keychain: Arc::new(NoKeychain),
+        kdf: KdfParams::light(),
+        holder: Default::default(),
+    };
     let session = Session::new(dir.path().to_path_buf(), env);
     assert!(!session.release_memory_if_quiet().await.unwrap(), "released with no workspace open");
     session.create("Studio", Protection::Passphrase(passphrase())).await.unwrap();

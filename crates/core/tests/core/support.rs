@@ -42,7 +42,12 @@ impl KeyStore for NoKeychain {
 
 pub fn env_with(keychain: Arc<dyn KeyStore>) -> Environment {
     let start = chrono::Utc.with_ymd_and_hms(2026, 11, 1, 9, 0, 0).unwrap();
-    Environment { clock: Arc::new(ManualClock::new(start)), keychain, kdf: KdfParams::light() }
+    Environment {
+        clock: Arc::new(ManualClock::new(start)),
+        keychain,
+        kdf: KdfParams::light(),
+        holder: Default::default(),
+    }
 }
 
 pub fn env() -> Environment {

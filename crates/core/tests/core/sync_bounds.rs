@@ -164,7 +164,8 @@ async fn a_feed_that_always_has_more_stops_at_the_page_cap_and_the_request_budge
 async fn session_on(url: &str) -> (tempfile::TempDir, Arc<Session>, Id) {
     let dir = tempfile::tempdir().unwrap();
     let clock = Arc::new(ManualClock::new(chrono::Utc.with_ymd_and_hms(2026, 11, 1, 9, 0, 0).unwrap()));
-    let env = Environment { clock, keychain: Arc::new(NoKeychain), kdf: KdfParams::light() };
+    let env =
+        Environment { clock, keychain: Arc::new(NoKeychain), kdf: KdfParams::light(), holder: Default::default() };
     let session = Arc::new(Session::new(dir.path().to_path_buf(), env));
     session.create("Studio", Protection::Passphrase(support::passphrase())).await.unwrap();
     let id = session

@@ -16,7 +16,12 @@ async fn background_sync_runs_when_due_while_unlocked_and_never_counts_as_use() 
     let server = sim(10, 0.0).await;
     let dir = tempfile::tempdir().unwrap();
     let clock = Arc::new(ManualClock::new(chrono::Utc.with_ymd_and_hms(2026, 11, 1, 9, 0, 0).unwrap()));
-    let env = Environment { clock: clock.clone(), keychain: Arc::new(NoKeychain), kdf: KdfParams::light() };
+    let env = Environment {
+        clock: clock.clone(),
+        keychain: Arc::new(NoKeychain),
+        kdf: KdfParams::light(),
+        holder: Default::default(),
+    };
     let session = Session::new(dir.path().to_path_buf(), env);
     let engine = engine(7);
     assert!(session.sync_if_due(&engine, true).await.unwrap().is_none(), "synced with no workspace open");

@@ -305,5 +305,5 @@ async fn a_keychain_that_never_answers_fails_the_unlock_instead_of_hanging_the_a
     let ws = Workspace::open(dir.path(), Unlock::Keychain, env_with(keychain.clone())).await.unwrap();
     assert_eq!(ws.client(ada.meta.id).await.unwrap().name, "Ada");
     ws.lock().await;
-    Workspace::wipe_locked(dir.path(), "Keyed", keychain.as_ref()).unwrap();
+    Workspace::wipe_locked(dir.path(), "Keyed", keychain.as_ref(), &Default::default()).unwrap();
 }
