@@ -8,6 +8,7 @@ pub mod bindings;
 pub mod clock;
 pub mod dashboard;
 pub mod domain;
+mod durable;
 pub mod error;
 pub mod id;
 pub mod money;

@@ -36,6 +36,7 @@ use uuid::Uuid;
 
 use crate::audit;
 use crate::domain::EntityKind;
+use crate::durable::sync_dir;
 use crate::error::{Error, Result};
 use crate::id::Id;
 use crate::portability::{ProgressSink, Step};
@@ -1115,12 +1116,4 @@ fn file_len(path: &Path) -> Result<u64> {
 
 fn sync_file(path: &Path) -> Result<()> {
     std::fs::File::open(path).and_then(|f| f.sync_all()).map_err(|e| Error::io(path, e))
-}
-
-fn sync_dir(dir: &Path) -> Result<()> {
-    #[cfg(unix)]
-    std::fs::File::open(dir).and_then(|d| d.sync_all()).map_err(|e| Error::io(dir, e))?;
-    #[cfg(not(unix))]
-    let _ = dir;
-    Ok(())
 }

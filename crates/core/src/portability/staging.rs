@@ -15,6 +15,7 @@
 use std::fs::File;
 use std::path::{Path, PathBuf};
 
+use crate::durable::sync_dir;
 use crate::error::{Error, Result};
 
 /// An export's file while it is being written.
@@ -83,8 +84,7 @@ impl Staged {
                 file.metadata().map_err(|e| Error::io(&dest, e))?.len()
             }
         };
-        #[cfg(unix)]
-        File::open(&dir).and_then(|d| d.sync_all()).map_err(|e| Error::io(&dir, e))?;
+        sync_dir(&dir)?;
         Ok(bytes)
     }
 }

@@ -31,6 +31,7 @@ use std::path::{Path, PathBuf};
 use serde::{Deserialize, Serialize};
 
 use crate::audit;
+use crate::durable::sync_dir;
 use crate::error::{Error, Result};
 use crate::process_lock::{Holder, ProcessLock};
 use crate::vault::{KeyFile, KeyStore, ProtectionKind, Unlock, VaultError};
@@ -115,14 +116,6 @@ fn write_marker(dir: &Path, marker: &WipeMarker) -> Result<()> {
     file.as_file().sync_all().map_err(|e| Error::io(&path, e))?;
     file.persist(&path).map_err(|e| Error::io(&path, e.error))?;
     sync_dir(dir)
-}
-
-fn sync_dir(dir: &Path) -> Result<()> {
-    #[cfg(unix)]
-    std::fs::File::open(dir).and_then(|d| d.sync_all()).map_err(|e| Error::io(dir, e))?;
-    #[cfg(not(unix))]
-    let _ = dir;
-    Ok(())
 }
 
 /// Files of the workspace: the key file, its staged and temporary copies,

@@ -22,6 +22,7 @@ use std::time::Duration;
 use bidwell_marketplace::ApiToken;
 
 use super::accounts::MarketAccount;
+use crate::durable::sync_dir;
 use crate::error::{Error, Result};
 use crate::id::Id;
 use crate::privacy::ConsentMethod;
@@ -269,8 +270,7 @@ fn seal_plain_state_file(path: &std::path::Path, cipher: &DemoStateCipher) -> Re
     file.write_all(&sealed).map_err(|e| Error::io(path, e))?;
     file.as_file().sync_all().map_err(|e| Error::io(path, e))?;
     file.persist(path).map_err(|e| Error::io(path, e.error))?;
-    #[cfg(unix)]
-    std::fs::File::open(dir).and_then(|d| d.sync_all()).map_err(|e| Error::io(dir, e))?;
+    sync_dir(dir)?;
     tracing::info!("sealed the demo marketplace's plain state file");
     Ok(())
 }

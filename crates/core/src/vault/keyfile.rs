@@ -22,6 +22,7 @@ use zeroize::Zeroizing;
 
 use super::keychain::{keychain_account, KeyStore};
 use super::{KdfParams, Protection, ProtectionKind, Unlock, UnlockedSlots, VaultError, MIN_PASSPHRASE_CHARS};
+use crate::durable::sync_dir_io;
 use crate::secret::{DataKey, Passphrase, RecoveryKey, WrappingKey};
 
 const FORMAT: &str = "bidwell-keyfile";
@@ -214,7 +215,7 @@ impl KeyFile {
             let _ = fs::remove_file(&tmp);
             return Err(e);
         }
-        sync_dir(dir).map_err(|e| io_error(dir, e))?;
+        sync_dir_io(dir).map_err(|e| io_error(dir, e))?;
         tracing::debug!(profile_id = %self.profile_id, path = %path.display(), "wrote key file");
         Ok(())
     }
@@ -244,7 +245,7 @@ impl KeyFile {
     pub fn promote(staged: &Path, path: &Path) -> Result<(), VaultError> {
         fs::rename(staged, path).map_err(|e| io_error(path, e))?;
         let dir = parent_dir(path);
-        sync_dir(dir).map_err(|e| io_error(dir, e))
+        sync_dir_io(dir).map_err(|e| io_error(dir, e))
     }
 
     /// Unwraps the data key with the given credential. Touches nothing: on
@@ -442,7 +443,7 @@ impl KeyFile {
         for victim in &victims {
             overwrite_and_remove(victim).map_err(|e| io_error(victim, e))?;
         }
-        sync_dir(dir).map_err(|e| io_error(dir, e))?;
+        sync_dir_io(dir).map_err(|e| io_error(dir, e))?;
         tracing::debug!(path = %path.display(), files = victims.len(), "shredded key file");
         Ok(())
     }
@@ -771,22 +772,6 @@ fn create_private(path: &Path) -> io::Result<File> {
         options.mode(0o600);
     }
     options.open(path)
-}
-
-fn sync_dir(dir: &Path) -> io::Result<()> {
-    // Makes the rename or removal itself durable: on Unix a rename is only
-    // in the directory until the directory is fsynced. Windows has no
-    // equivalent and needs none: a directory opens only with
-    // FILE_FLAG_BACKUP_SEMANTICS and FlushFileBuffers on it is not
-    // supported, while a rename there (MoveFileEx/ReplaceFile, and
-    // SetFileInformationByHandle, which std uses) is a metadata change NTFS
-    // commits through its own journal, atomically. The file's own bytes were
-    // fsynced (FlushFileBuffers) before the rename.
-    #[cfg(unix)]
-    File::open(dir)?.sync_all()?;
-    #[cfg(not(unix))]
-    let _ = dir;
-    Ok(())
 }
 
 fn overwrite_and_remove(path: &Path) -> io::Result<()> {
