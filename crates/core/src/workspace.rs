@@ -316,6 +316,7 @@ impl Workspace {
             Some(process) => process,
             None => ProcessLock::shared(&paths.dir, &env.holder)?,
         };
+        crate::privacy::wipe::remove_marker_leftovers(&paths.dir);
         let mut key_file = KeyFile::load(&paths.key_file)?;
         let loaded = key_file.clone();
         let (mut data_key, mut unlocked) = unlock_key_file(&key_file, &how, &env.keychain).await?;

@@ -158,6 +158,17 @@ fn marker_leftovers(dir: &Path) -> Vec<PathBuf> {
         .unwrap_or_default()
 }
 
+/// Removes what a wipe killed while writing its marker left (the marker
+/// counts only under its final name). Called by a process that holds the
+/// workspace, shared or exclusively, so no wipe is writing one now.
+pub(crate) fn remove_marker_leftovers(dir: &Path) {
+    for file in marker_leftovers(dir) {
+        if let Err(e) = std::fs::remove_file(&file) {
+            tracing::warn!("an interrupted wipe's temporary marker could not be removed: {e}");
+        }
+    }
+}
+
 /// Token entries listed from the database: `(entry, certainly there)`.
 type TokenEntries = Vec<(String, bool)>;
 
@@ -401,9 +412,7 @@ fn wipe_files(
     for leftover in &keychain_leftovers {
         tracing::warn!("a keychain entry of the wiped workspace could not be deleted: {leftover}");
     }
-    for file in marker_leftovers(dir) {
-        let _ = std::fs::remove_file(file);
-    }
+    remove_marker_leftovers(dir);
     let marker = marker_path(dir);
     std::fs::remove_file(&marker).map_err(|e| Error::io(&marker, e))?;
     sync_dir(dir)?;

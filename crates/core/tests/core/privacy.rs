@@ -539,3 +539,18 @@ async fn a_wrong_name_leaves_the_desktop_session_unlocked() {
     session.wipe("Mine").await.unwrap();
     assert_nothing_left(dir.path());
 }
+
+/// Found by the crash harness: a wipe killed while writing its marker's
+/// temporary file left it beside an intact workspace. The marker counts only
+/// under its final name, so the next open removes such leftovers.
+#[tokio::test]
+async fn a_wipe_killed_while_writing_its_marker_leaves_nothing_after_the_next_open() {
+    let (dir, ws) = new_workspace().await;
+    ws.create_client(NewClient { name: "Ada".into(), ..Default::default() }).await.unwrap();
+    let leftover = dir.path().join("bidwell.wiping.Bd89ii");
+    std::fs::write(&leftover, r#"{"name":"Test"}"#).unwrap();
+    assert!(matches!(Workspace::state(dir.path()).unwrap(), WorkspaceState::Locked { .. }), "not a wipe marker");
+    let ws = reopen(dir.path(), ws).await;
+    assert!(!leftover.exists(), "the interrupted marker write is still there");
+    assert_eq!(ws.list_clients(&Default::default(), &Default::default()).await.unwrap().items.len(), 1);
+}
