@@ -3,7 +3,7 @@
 //! Nothing here decides anything; see crates/core.
 
 use bidwell_core::audit::{self, AuditVerification};
-use bidwell_core::portability;
+use bidwell_core::portability::{self, ChosenFile, ChosenFiles};
 use bidwell_core::privacy::*;
 use bidwell_core::secret::{Passphrase, RecoveryKey};
 use bidwell_core::seed::{self, SeedPlan, SeedSummary};
@@ -58,8 +58,9 @@ pub async fn unlock_with_recovery_key(session: State<'_, Session>, recovery_key:
 }
 
 #[tauri::command]
-pub async fn lock(session: State<'_, Session>) -> Reply<()> {
+pub async fn lock(session: State<'_, Session>, chosen: State<'_, ChosenFiles>) -> Reply<()> {
     session.lock().await;
+    chosen.forget_all();
     Ok(())
 }
 
@@ -547,56 +548,81 @@ mod tests {
         assert!(source.matches("#[tauri::command]").count() > 40, "the commands were not found");
         assert!(long.is_empty(), "commands longer than {MAX_LINES} lines: {long:?}");
     }
+
+    /// Issue #13 part 7: a page must not name a file to read or write, so no
+    /// command takes a path; files come from the shell's dialogs as handles.
+    #[test]
+    fn no_command_takes_a_path_from_the_window() {
+        let source = include_str!("commands.rs");
+        let mut taking = Vec::new();
+        for chunk in source.split("#[tauri::command]").skip(1).filter(|c| c.starts_with("\npub ")) {
+            let signature = chunk.split(" -> ").next().unwrap_or_default();
+            let name = signature.split("fn ").nth(1).and_then(|s| s.split(['(', '<']).next()).unwrap_or("?");
+            let params = signature.split_once('(').map(|(_, p)| p).unwrap_or_default();
+            for param in params.split(',').map(str::trim) {
+                let (arg, ty) = param.split_once(':').unwrap_or((param, ""));
+                if arg.contains("path") || arg.contains("folder") || ty.contains("Path") {
+                    taking.push(format!("{name}({param})"));
+                }
+            }
+        }
+        assert!(source.contains("fn export_archive("), "the commands were not found");
+        assert!(taking.is_empty(), "commands that take a path from the window: {taking:?}");
+    }
 }
 
 // Export and import: native dialogs choose the file; the work reports progress.
 
-/// The platform's save dialog; `None` when the user cancels it.
+/// The platform's save dialog; `None` when the user cancels it. The path
+/// stays here: the window gets a handle to export to (portability/chosen.rs).
 #[tauri::command]
 pub async fn choose_save_path(
     app: tauri::AppHandle,
+    chosen: State<'_, ChosenFiles>,
     suggested_name: String,
     kind: portability::FileKind,
-) -> Option<String> {
+) -> Reply<Option<ChosenFile>> {
     let (label, extensions) = kind.filter();
     let dialog = app.dialog().file().set_file_name(&suggested_name).add_filter(label, extensions);
-    dialog.blocking_save_file().and_then(|p| p.into_path().ok()).map(|p| p.display().to_string())
+    Ok(dialog.blocking_save_file().and_then(|p| p.into_path().ok()).map(|path| chosen.chose_save(path, kind)))
 }
 
 /// The platform's open dialog for a file to import; `None` when cancelled.
 #[tauri::command]
-pub async fn choose_import_file(app: tauri::AppHandle) -> Option<String> {
+pub async fn choose_import_file(app: tauri::AppHandle, chosen: State<'_, ChosenFiles>) -> Reply<Option<ChosenFile>> {
     let (label, extensions) = portability::FileKind::Importable.filter();
     let dialog = app.dialog().file().add_filter(label, extensions);
-    dialog.blocking_pick_file().and_then(|p| p.into_path().ok()).map(|p| p.display().to_string())
+    Ok(dialog.blocking_pick_file().and_then(|p| p.into_path().ok()).map(|path| chosen.chose_open(path)))
 }
 
 #[tauri::command]
 pub async fn export_archive(
     session: State<'_, Session>,
     work: State<'_, LongWork>,
-    path: String,
+    chosen: State<'_, ChosenFiles>,
+    file: String,
     options: portability::ExportOptions,
     password: Option<String>,
     on_progress: Channel<Progress>,
 ) -> Reply<portability::ExportSummary> {
-    let ticket = work.start();
-    let password = password.map(Passphrase::new);
+    let dest = chosen.take_save_target(&file, portability::FileKind::Archive).map_err(api)?;
+    let (ticket, password) = (work.start(), password.map(Passphrase::new));
     let mut report =
         |step: portability::Step| drop(on_progress.send(ticket.progress(&step.stage, step.done, step.total)));
     let workspace = session.workspace().await.map_err(api)?;
-    let dest = std::path::Path::new(&path);
-    workspace.export(dest, &options, password.as_ref(), &mut report, &ticket.cancel).await.map_err(api)
+    workspace.export(&dest, &options, password.as_ref(), &mut report, &ticket.cancel).await.map_err(api)
 }
 
 #[tauri::command]
 pub async fn export_vcard(
     session: State<'_, Session>,
-    path: String,
+    chosen: State<'_, ChosenFiles>,
+    file: String,
     client: Option<Id>,
 ) -> Reply<portability::VcardExportSummary> {
+    let dest = chosen.take_save_target(&file, portability::FileKind::Vcard).map_err(api)?;
     let workspace = session.workspace().await.map_err(api)?;
-    workspace.export_vcard(std::path::Path::new(&path), client).await.map_err(api)
+    workspace.export_vcard(&dest, client).await.map_err(api)
 }
 
 /// How strong an export password is for a container: the export dialog's
@@ -615,16 +641,16 @@ pub async fn export_password_strength(
 pub async fn import_file(
     session: State<'_, Session>,
     work: State<'_, LongWork>,
-    path: String,
+    chosen: State<'_, ChosenFiles>,
+    file: String,
     options: portability::ImportOptions,
     password: Option<String>,
     on_progress: Channel<Progress>,
 ) -> Reply<portability::ImportSummary> {
-    let ticket = work.start();
-    let password = password.map(Passphrase::new);
+    let path = chosen.file_to_open(&file).map_err(api)?;
+    let (ticket, password) = (work.start(), password.map(Passphrase::new));
     let mut report =
         |step: portability::Step| drop(on_progress.send(ticket.progress(&step.stage, step.done, step.total)));
     let workspace = session.workspace().await.map_err(api)?;
-    let path = std::path::Path::new(&path);
-    workspace.import(path, &options, password.as_ref(), &mut report, &ticket.cancel).await.map_err(api)
+    workspace.import(&path, &options, password.as_ref(), &mut report, &ticket.cancel).await.map_err(api)
 }

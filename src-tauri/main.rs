@@ -70,6 +70,7 @@ fn main() {
                 .with_demo_market(Arc::new(demo::DemoMarket::default())),
         )
         .manage(LongWork::default())
+        .manage(bidwell_core::portability::ChosenFiles::default())
         .manage(SyncEngine::http(HttpOptions::default()))
         .setup(|app| {
             #[cfg(target_os = "linux")]

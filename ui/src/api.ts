@@ -19,6 +19,7 @@ import type { ExportSummary } from "./bindings/ExportSummary";
 import type { ArchiveContainer } from "./bindings/ArchiveContainer";
 import type { PasswordStrength } from "./bindings/PasswordStrength";
 import type { FileKind } from "./bindings/FileKind";
+import type { ChosenFile } from "./bindings/ChosenFile";
 import type { ImportOptions } from "./bindings/ImportOptions";
 import type { ImportSummary } from "./bindings/ImportSummary";
 import type { VcardExportSummary } from "./bindings/VcardExportSummary";
@@ -229,19 +230,28 @@ export const sync = {
   withdrawBid: (id: Id) => call<Bid>("withdraw_bid", { id }),
 };
 
-/** Export and import: the platform's file dialogs, then the work with progress and cancel. */
+/**
+ * Export and import: the platform's file dialogs, then the work with progress and cancel.
+ * The page never sees or sends a path: a dialog's answer is an opaque handle (and a name to show).
+ */
 export const portability = {
-  /** The save dialog; null when the user cancels it. */
+  /** The save dialog; null when the user cancels it. The handle is good for one export of that kind. */
   chooseSavePath: (suggestedName: string, kind: FileKind) =>
-    call<string | null>("choose_save_path", { suggestedName, kind }),
+    call<ChosenFile | null>("choose_save_path", { suggestedName, kind }),
   /** The open dialog for a file to import; null when cancelled. */
-  chooseImportFile: () => call<string | null>("choose_import_file"),
-  exportArchive: (path: string, options: ExportOptions, password: string | null, onProgress: (p: Progress) => void) =>
-    call<ExportSummary>("export_archive", { path, options, password, onProgress: progressChannel(onProgress) }),
-  exportVcard: (path: string, client: Id | null) => call<VcardExportSummary>("export_vcard", { path, client }),
+  chooseImportFile: () => call<ChosenFile | null>("choose_import_file"),
+  exportArchive: (file: ChosenFile, options: ExportOptions, password: string | null, onProgress: (p: Progress) => void) =>
+    call<ExportSummary>("export_archive", {
+      file: file.handle,
+      options,
+      password,
+      onProgress: progressChannel(onProgress),
+    }),
+  exportVcard: (file: ChosenFile, client: Id | null) =>
+    call<VcardExportSummary>("export_vcard", { file: file.handle, client }),
   /** How strong an export password is for a container (the rule the export enforces). */
   passwordStrength: (password: string, container: ArchiveContainer) =>
     call<PasswordStrength>("export_password_strength", { password, container }),
-  importFile: (path: string, options: ImportOptions, password: string | null, onProgress: (p: Progress) => void) =>
-    call<ImportSummary>("import_file", { path, options, password, onProgress: progressChannel(onProgress) }),
+  importFile: (file: ChosenFile, options: ImportOptions, password: string | null, onProgress: (p: Progress) => void) =>
+    call<ImportSummary>("import_file", { file: file.handle, options, password, onProgress: progressChannel(onProgress) }),
 };

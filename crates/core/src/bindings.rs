@@ -13,8 +13,8 @@ use crate::error::{ApiError, ErrorCode, ImportLocation};
 use crate::id::Id;
 use crate::money::Money;
 use crate::portability::{
-    ArchiveContainer, ColumnMapping, ExportOptions, ExportScope, ExportSummary, FileKind, ImportKind, ImportOptions,
-    ImportSummary, PasswordStrength, RecordCounts, VcardExportSummary,
+    ArchiveContainer, ChosenFile, ColumnMapping, ExportOptions, ExportScope, ExportSummary, FileKind, ImportKind,
+    ImportOptions, ImportSummary, PasswordStrength, RecordCounts, VcardExportSummary,
 };
 use crate::preferences::{Preferences, Theme};
 use crate::privacy::*;
@@ -153,6 +153,7 @@ pub fn files() -> Vec<(String, String)> {
         file::<Dashboard>(&cfg),
         file::<ImportLocation>(&cfg),
         file::<FileKind>(&cfg),
+        file::<ChosenFile>(&cfg),
         file::<RecordCounts>(&cfg),
         file::<ColumnMapping>(&cfg),
         file::<ExportOptions>(&cfg),

@@ -8,6 +8,7 @@ import type { PasswordStrength } from "../bindings/PasswordStrength";
 import type { ImportKind } from "../bindings/ImportKind";
 import type { RecordCounts } from "../bindings/RecordCounts";
 import type { Id } from "../bindings/Id";
+import type { ChosenFile } from "../bindings/ChosenFile";
 import { notify } from "../state";
 import { Field } from "./Field";
 import { formatBytes } from "../screens/Privacy";
@@ -126,13 +127,13 @@ export function ExportPanel({ client = null, clientName = "" }: { client?: Id | 
     if (Object.keys(found).length > 0) return;
     const extension = protect && container === "age" ? "zip.age" : "zip";
     const name = client ? `bidwell-${slug(clientName)}-${today()}.${extension}` : `bidwell-export-${today()}.${extension}`;
-    const path = await api.portability.chooseSavePath(name, "archive");
-    if (!path) return;
+    const file = await api.portability.chooseSavePath(name, "archive");
+    if (!file) return;
     setProgress(null);
     try {
       const chosen: ArchiveContainer = protect ? container : "zip";
       const options = client ? { client, csv_bom: bom, container: chosen } : { csv_bom: bom, container: chosen };
-      const summary = await api.portability.exportArchive(path, options, protect ? password : null, setProgress);
+      const summary = await api.portability.exportArchive(file, options, protect ? password : null, setProgress);
       setDone(
         `Exported ${describe(summary.counts)} to ${summary.path} (${formatBytes(summary.bytes)}` +
           `${summary.encrypted ? (summary.container === "age" ? ", locked in an age file" : ", AES password-protected") : ""}).`,
@@ -151,10 +152,10 @@ export function ExportPanel({ client = null, clientName = "" }: { client?: Id | 
 
   async function exportVcard() {
     const name = client ? `${slug(clientName)}.vcf` : `bidwell-clients-${today()}.vcf`;
-    const path = await api.portability.chooseSavePath(name, "vcard");
-    if (!path) return;
+    const file = await api.portability.chooseSavePath(name, "vcard");
+    if (!file) return;
     try {
-      const summary = await api.portability.exportVcard(path, client);
+      const summary = await api.portability.exportVcard(file, client);
       setDone(`Wrote ${summary.cards} contact cards to ${summary.path}.`);
     } catch (raw) {
       notify(`The vCard export failed: ${api.asApiError(raw).message}`, { tone: "error" });
@@ -242,7 +243,7 @@ const KINDS: { value: ImportKind | ""; label: string }[] = [
 
 /** "Import a file…": check first (nothing written), then import in one go. */
 export function ImportPanel({ onImported }: { onImported: () => void }) {
-  const [path, setPath] = useState<string | null>(null);
+  const [file, setFile] = useState<ChosenFile | null>(null);
   const [kind, setKind] = useState<ImportKind | "">("");
   const [mapping, setMapping] = useState("");
   const [password, setPassword] = useState("");
@@ -265,13 +266,13 @@ export function ImportPanel({ onImported }: { onImported: () => void }) {
   async function choose() {
     const chosen = await api.portability.chooseImportFile();
     if (!chosen) return;
-    setPath(chosen);
+    setFile(chosen);
     setProblem(null);
     setChecked(null);
   }
 
   async function run(dryRun: boolean) {
-    if (!path) return;
+    if (!file) return;
     const bad = mapping.split("\n").find((l) => l.trim() && !l.includes("="));
     if (bad) {
       setProblem(`Each mapping line reads COLUMN=field; "${bad.trim()}" has no "=".`);
@@ -280,12 +281,12 @@ export function ImportPanel({ onImported }: { onImported: () => void }) {
     setProblem(null);
     setProgress(null);
     try {
-      const summary = await api.portability.importFile(path, options(dryRun), password || null, setProgress);
+      const summary = await api.portability.importFile(file, options(dryRun), password || null, setProgress);
       if (dryRun) {
         setChecked(`The file is fine: importing it adds ${describe(summary.counts)}.`);
       } else {
         notify(`Imported ${describe(summary.counts)}.`);
-        setPath(null);
+        setFile(null);
         setChecked(null);
         onImported();
       }
@@ -301,13 +302,13 @@ export function ImportPanel({ onImported }: { onImported: () => void }) {
     <div class="stack" aria-label="Import">
       <div class="form-actions">
         <button onClick={() => void choose()}>Import a file…</button>
-        {path && (
+        {file && (
           <span>
-            <code>{path}</code>
+            <code>{file.name}</code>
           </span>
         )}
       </div>
-      {path && (
+      {file && (
         <>
           <label class="field">
             <span>What the file holds</span>

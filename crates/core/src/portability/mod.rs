@@ -14,6 +14,7 @@
 //! starts locking (`stop_if_asked`).
 
 pub mod archive;
+mod chosen;
 pub mod csv_import;
 mod export;
 mod import;
@@ -24,6 +25,7 @@ pub mod vcard;
 
 use serde::{Deserialize, Serialize};
 
+pub use chosen::{ChosenFile, ChosenFiles};
 pub use export::{ExportOptions, ExportScope, ExportSummary, VcardExportSummary};
 pub use import::{ImportKind, ImportOptions, ImportSummary};
 pub use protection::{password_strength, ArchiveContainer, PasswordStrength};
