@@ -10,15 +10,18 @@
 //! - `bidwell doctor` (which runs SQLite's and SQLCipher's full integrity
 //!   checks) reports `ok`;
 //! - every record committed before the operation is there;
-//! - an import left none or all of its rows;
+//! - an import left none or all of its rows; a restore left the workspace
+//!   as it was or as the snapshot was, never a mix; a backup left no new
+//!   snapshot or a complete one that verifies;
 //! - no file in the data directory or the export's directory holds a
 //!   plaintext marker, and no partial export is left: either no file or a
 //!   complete archive that imports;
 //! - a killed wipe leaves a usable workspace, nothing, or a crypto-shredded
 //!   one (no key that opens the database is left anywhere).
 //!
-//! Operations are a table ([`OPS`]): adding one (e.g. `backup now`,
-//! `backup restore` once they exist) is one entry. Each kill point is
+//! Operations are a table ([`OPS`]): import, export, sync, erase,
+//! passphrase change, key rotation, backup, restore and wipe; adding one is
+//! one entry. Each kill point is
 //! uniform in [0, T], T measured by one uncut calibration run of the
 //! operation (only to spread the kills, never asserted on).
 //!
@@ -48,7 +51,7 @@ const SEED_RECORDS: u64 = 3000;
 /// Jobs the reference marketplace offers to a killed sync.
 const SIM_JOBS: usize = 400;
 /// The CI-sized run: a few kills of every operation.
-const CI_RUNS: usize = 21;
+const CI_RUNS: usize = 27;
 const ENTITY_KINDS: [&str; 8] = ["client", "contact", "project", "job", "bid", "milestone", "activity", "task"];
 
 /// One operation the harness kills. `outcome` checks what the operation
@@ -61,8 +64,6 @@ struct Op {
     outcome: fn(&Fixture, &RunDirs, &Killed, &After) -> Result<String, String>,
 }
 
-// `backup now` and `backup restore` belong here once `bidwell backup`
-// exists (branch `backup`): one entry each.
 const OPS: &[Op] = &[
     Op { name: "import", args: import_args, env: &[], outcome: import_outcome },
     Op { name: "export", args: export_args, env: &[], outcome: export_outcome },
@@ -75,6 +76,8 @@ const OPS: &[Op] = &[
         outcome: passphrase_outcome,
     },
     Op { name: "key-rotate", args: |_, _| strings(&["--json", "key", "rotate"]), env: &[], outcome: rotate_outcome },
+    Op { name: "backup", args: |_, _| strings(&["--json", "backup", "now"]), env: &[], outcome: backup_outcome },
+    Op { name: "restore", args: restore_args, env: &[], outcome: restore_outcome },
     // Handled apart in `check_wipe`: its workspace may rightly be gone.
     Op {
         name: "wipe",
@@ -99,6 +102,10 @@ struct Fixture {
     marker_client: String,
     erase_client: String,
     import_csv: PathBuf,
+    /// The snapshot the contacts import took first (without those contacts).
+    snapshot: String,
+    /// What the workspace holds once that snapshot is restored.
+    restored_counts: BTreeMap<String, i64>,
 }
 
 /// The directories of one run.
@@ -263,7 +270,30 @@ impl Fixture {
         let counts = counts(data, PASSPHRASE).unwrap();
         let empty = tempfile::tempdir().unwrap();
         ok(empty.path(), &["init", "--name", "Empty"]);
-        Fixture { template, _inputs: inputs, empty, recovery_key, counts, marker_client, erase_client, import_csv }
+        let backups = ok(data, &["backup", "list"])["backups"].as_array().unwrap().clone();
+        assert_eq!(backups.len(), 1, "the contacts import takes one backup first: {backups:?}");
+        let snapshot = backups[0]["name"].as_str().unwrap().to_string();
+        let mut fixture = Fixture {
+            template,
+            _inputs: inputs,
+            empty,
+            recovery_key,
+            counts,
+            marker_client,
+            erase_client,
+            import_csv,
+            snapshot,
+            restored_counts: BTreeMap::new(),
+        };
+        let scratch = fixture.run_dirs();
+        ok(&scratch.data, &["backup", "restore", &fixture.snapshot, "--yes"]);
+        fixture.restored_counts = crate::counts(&scratch.data, PASSPHRASE).unwrap();
+        assert_eq!(
+            fixture.restored_counts["contact"] + ERASE_CONTACTS as i64,
+            fixture.counts["contact"],
+            "the snapshot is the state before the contacts import"
+        );
+        fixture
     }
 
     fn run_dirs(&self) -> RunDirs {
@@ -282,6 +312,10 @@ fn import_args(f: &Fixture, _: &RunDirs) -> Vec<String> {
 
 fn export_args(_: &Fixture, dirs: &RunDirs) -> Vec<String> {
     strings(&["--json", "export", "--out", dirs.out.join("export.zip").to_str().unwrap()])
+}
+
+fn restore_args(f: &Fixture, _: &RunDirs) -> Vec<String> {
+    strings(&["--json", "backup", "restore", &f.snapshot, "--yes"])
 }
 
 fn erase_args(f: &Fixture, _: &RunDirs) -> Vec<String> {
@@ -375,6 +409,50 @@ fn erase_outcome(f: &Fixture, _: &RunDirs, killed: &Killed, after: &After) -> Re
         (true, false) => Ok("erased".into()),
         (done, present) => Err(format!("erased by the counts: {done}, but the client is there: {present}")),
     }
+}
+
+/// A killed backup: the records unchanged, and either no new snapshot or a
+/// complete one that verifies (a half-written one stays hidden).
+fn backup_outcome(f: &Fixture, dirs: &RunDirs, killed: &Killed, after: &After) -> Result<String, String> {
+    if after.counts != f.counts {
+        return Err(format!("a backup changed records: {:?} → {:?}", f.counts, after.counts));
+    }
+    let listed = json(&dirs.data, after.passphrase, &["backup", "list"]).map_err(|e| format!("backup list: {e}"))?;
+    let backups = listed["backups"].as_array().cloned().unwrap_or_default();
+    if let Some(bad) = backups.iter().find(|b| b["complete"] != true) {
+        return Err(format!("an incomplete snapshot is listed: {}", bad["name"]));
+    }
+    let new: Vec<&Value> = backups.iter().filter(|b| b["name"] != f.snapshot.as_str()).collect();
+    finished_means_done(killed, !new.is_empty())?;
+    match new.as_slice() {
+        [] => Ok("no new backup".into()),
+        [taken] => {
+            let name = taken["name"].as_str().unwrap_or_default();
+            let verified = json(&dirs.data, after.passphrase, &["backup", "verify", name])
+                .map_err(|e| format!("the new snapshot does not verify: {e}"))?;
+            match verified["healthy"] == true {
+                true => Ok("backed up, verified".into()),
+                false => Err(format!("the new snapshot is damaged: {verified}")),
+            }
+        }
+        more => Err(format!("{} new snapshots after one backup", more.len())),
+    }
+}
+
+/// A killed restore: the workspace as it was, or whole as the snapshot was.
+fn restore_outcome(f: &Fixture, _: &RunDirs, killed: &Killed, after: &After) -> Result<String, String> {
+    let restored = match (after.counts == f.counts, after.counts == f.restored_counts) {
+        (true, _) => false,
+        (false, true) => true,
+        (false, false) => {
+            return Err(format!(
+                "counts are neither before {:?} nor the snapshot's {:?}: {:?}",
+                f.counts, f.restored_counts, after.counts
+            ))
+        }
+    };
+    finished_means_done(killed, restored)?;
+    Ok(if restored { "restored" } else { "not restored" }.into())
 }
 
 fn passphrase_outcome(f: &Fixture, _: &RunDirs, killed: &Killed, after: &After) -> Result<String, String> {

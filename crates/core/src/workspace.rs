@@ -316,7 +316,11 @@ impl Workspace {
             Some(process) => process,
             None => ProcessLock::shared(&paths.dir, &env.holder)?,
         };
+        // What killed processes left; held, so nobody is using them now.
         crate::privacy::wipe::remove_marker_leftovers(&paths.dir);
+        if let Err(e) = crate::backup::remove_restore_leftovers(&paths.dir) {
+            tracing::warn!("a killed restore's staging folder could not be removed: {e}");
+        }
         let mut key_file = KeyFile::load(&paths.key_file)?;
         let loaded = key_file.clone();
         let (mut data_key, mut unlocked) = unlock_key_file(&key_file, &how, &env.keychain).await?;

@@ -67,6 +67,9 @@ pub fn backup_interval() -> Duration {
 const COPY_CHUNK: usize = 1 << 20;
 /// What a refused restore says it could not do.
 const RESTORE: &str = "restore a backup";
+/// A restore's staging folder in the workspace directory, removed when the
+/// restore ends; one that is left was a killed restore's.
+const RESTORE_STAGING_PREFIX: &str = ".bidwell-restore-";
 
 /// Why a snapshot was taken.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, ts_rs::TS)]
@@ -230,7 +233,11 @@ pub fn resolve(folder: &Path, snapshot: &str) -> PathBuf {
 
 /// Writes a snapshot of `pool`'s database (encrypted with `data_key`, which
 /// `key_file` wraps) into `folder`. The caller must keep the key from
-/// changing meanwhile (hold the workspace's data-key lock).
+/// changing meanwhile (hold the workspace's data-key lock). With `record`,
+/// the snapshot's key is committed to `backup_keys` before the snapshot
+/// gets its name, so no snapshot is ever listed that the workspace cannot
+/// open, rotate or erase from (a process killed in between leaves only a
+/// hidden `.partial` folder; found by the crash harness).
 pub(crate) async fn write_snapshot(
     pool: &SqlitePool,
     key_file: &KeyFile,
@@ -238,6 +245,7 @@ pub(crate) async fn write_snapshot(
     folder: &Path,
     now: DateTime<Utc>,
     reason: BackupReason,
+    record: bool,
 ) -> Result<BackupInfo> {
     create_private_dir(folder)?;
     let suffix = hex::encode(uuid::Uuid::new_v4().as_bytes())[..6].to_string();
@@ -267,8 +275,16 @@ pub(crate) async fn write_snapshot(
         };
         write_manifest(&partial, &manifest)?;
         sync_dir(&partial)?;
+        if record {
+            record_key(pool, &name, now, data_key).await?;
+        }
         let dest = folder.join(&name);
-        std::fs::rename(&partial, &dest).map_err(|e| Error::io(&dest, e))?;
+        if let Err(e) = std::fs::rename(&partial, &dest) {
+            if record {
+                let _ = sqlx::query("DELETE FROM backup_keys WHERE snapshot = ?").bind(&name).execute(pool).await;
+            }
+            return Err(Error::io(&dest, e));
+        }
         sync_dir(folder)?;
         read_info(&dest)
     }
@@ -408,13 +424,7 @@ impl Workspace {
             // Held while copying, so a key rotation cannot rekey in between.
             let data_key = self.data_key.lock().await;
             let key_file = self.key_file.lock().await.clone();
-            let info = write_snapshot(&pool, &key_file, &data_key, &folder, self.now(), reason).await?;
-            let recorded = record_key(&pool, &info, &data_key).await;
-            if let Err(err) = recorded {
-                remove_snapshot(&info.path)?;
-                return Err(err);
-            }
-            info
+            write_snapshot(&pool, &key_file, &data_key, &folder, self.now(), reason, true).await?
         };
         let mut conn = pool.acquire().await?;
         let detail = serde_json::json!({ "reason": reason.as_str(), "bytes": info.manifest.database_bytes });
@@ -727,15 +737,15 @@ pub(crate) async fn folder_setting(pool: &SqlitePool, paths: &WorkspacePaths) ->
     })
 }
 
-async fn record_key(pool: &SqlitePool, info: &BackupInfo, key: &DataKey) -> Result<()> {
+async fn record_key(pool: &SqlitePool, snapshot: &str, taken_at: DateTime<Utc>, key: &DataKey) -> Result<()> {
     if !has_backup_tables(pool).await? {
         // A snapshot taken before migrating: the caller records it afterwards.
         return Ok(());
     }
     sqlx::query("INSERT OR REPLACE INTO backup_keys (snapshot, data_key, taken_at) VALUES (?, ?, ?)")
-        .bind(&info.name)
+        .bind(snapshot)
         .bind(key.as_bytes().as_slice())
-        .bind(info.manifest.taken_at)
+        .bind(taken_at)
         .execute(pool)
         .await?;
     Ok(())
@@ -756,12 +766,13 @@ pub(crate) async fn before_migration(
         return Ok(None);
     }
     let folder = folder_setting(pool, paths).await?;
-    Ok(Some(write_snapshot(pool, key_file, data_key, &folder, now, BackupReason::BeforeMigration).await?))
+    // Not recorded yet: the table comes with the migration (`after_migration`).
+    Ok(Some(write_snapshot(pool, key_file, data_key, &folder, now, BackupReason::BeforeMigration, false).await?))
 }
 
 /// After the migration: remembers the key of the snapshot taken before it.
 pub(crate) async fn after_migration(pool: &SqlitePool, info: &BackupInfo, key: &DataKey) -> Result<()> {
-    record_key(pool, info, key).await
+    record_key(pool, &info.name, info.manifest.taken_at, key).await
 }
 
 async fn verify_with_key(info: &BackupInfo, key: &DataKey) -> Result<BackupVerification> {
@@ -898,7 +909,7 @@ struct SwapError {
 
 impl Staging {
     fn new(workspace_dir: &Path) -> Result<Staging> {
-        let dir = workspace_dir.join(format!(".bidwell-restore-{}", Uuid::new_v4().simple()));
+        let dir = workspace_dir.join(format!("{RESTORE_STAGING_PREFIX}{}", Uuid::new_v4().simple()));
         create_private_dir(&dir)?;
         Ok(Staging { dir })
     }
@@ -1025,6 +1036,22 @@ impl Drop for Staging {
     fn drop(&mut self) {
         let _ = std::fs::remove_dir_all(&self.dir);
     }
+}
+
+/// Removes the staging folders of restores that were killed; returns them.
+/// Only for a process that holds the workspace (shared or exclusively): a
+/// restore stages only while it holds it exclusively, so none is in use.
+pub(crate) fn remove_restore_leftovers(workspace_dir: &Path) -> Result<Vec<PathBuf>> {
+    let mut removed = Vec::new();
+    let Ok(entries) = std::fs::read_dir(workspace_dir) else { return Ok(removed) };
+    for entry in entries.flatten() {
+        if entry.file_name().to_string_lossy().starts_with(RESTORE_STAGING_PREFIX) {
+            let path = entry.path();
+            std::fs::remove_dir_all(&path).map_err(|e| Error::io(&path, e))?;
+            removed.push(path);
+        }
+    }
+    Ok(removed)
 }
 
 // Wiping.

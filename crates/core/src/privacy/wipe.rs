@@ -375,6 +375,7 @@ fn wipe_files(
         folders.extend(marker.backup_folders.iter().cloned());
         before.extend(crate::backup::destroy_all(&folders, profile)?);
     }
+    before.extend(crate::backup::remove_restore_leftovers(dir)?);
     for file in workspace_files(dir)? {
         let name = file.file_name().map(|n| n.to_string_lossy().to_string()).unwrap_or_default();
         if name.starts_with("bidwell.key") || name.starts_with(".bidwell.key") {

@@ -398,3 +398,30 @@ async fn a_restore_is_refused_while_another_handle_has_the_workspace_open() {
     reader.rotate_key().await.unwrap();
     reader.lock().await;
 }
+
+/// A restore killed while staging leaves its encrypted copy in a hidden
+/// folder of the workspace directory: the next open removes it, and so does
+/// a wipe, which must leave nothing.
+#[tokio::test]
+async fn a_killed_restores_staging_folder_goes_at_the_next_open_and_at_wipe() {
+    let f = fixture().await;
+    add(&f.ws, "Ada").await;
+    let staging = |name: &str| {
+        let dir = f.dir.path().join(name);
+        std::fs::create_dir(&dir).unwrap();
+        std::fs::write(dir.join("bidwell.db"), b"an encrypted copy").unwrap();
+        dir
+    };
+    let killed = staging(".bidwell-restore-0123456789abcdef0123456789abcdef");
+    f.ws.lock().await;
+    let ws = Workspace::open(f.dir.path(), Unlock::Passphrase(passphrase()), env_on(&f.clock)).await.unwrap();
+    assert!(!killed.exists(), "the next open leaves a killed restore's staging folder");
+    assert_eq!(client_names(&ws).await, ["Ada"]);
+
+    let again = staging(".bidwell-restore-fedcba9876543210fedcba9876543210");
+    let report = ws.wipe("Backed up").await.unwrap();
+    assert!(report.removed_files.contains(&again), "{:?}", report.removed_files);
+    let left: Vec<_> =
+        files_under(f.dir.path()).into_iter().filter(|p| !p.to_string_lossy().contains("bidwell.lock")).collect();
+    assert!(left.is_empty(), "left behind: {left:?}");
+}
