@@ -240,13 +240,18 @@ async fn apply_retention(handle: AppHandle) {
 }
 
 /// Turns the core's due reminders into OS notifications, while unlocked.
-/// Reading them does not count as use for the idle lock.
+/// Reading them does not count as use for the idle lock. The notification
+/// says how many tasks are due, never their text: Windows and macOS keep
+/// notifications in a history database outside the encrypted workspace.
 async fn remind_due_tasks(handle: AppHandle) {
     run_every(REMINDER_CHECK, handle, |handle| async move {
         let due = handle.state::<Session>().due_reminders().await.unwrap_or_default();
-        for task in due {
-            let shown = handle.notification().builder().title("Task due").body(&task.title).show();
-            if let Err(e) = shown {
+        if !due.is_empty() {
+            let (title, body) = match due.len() {
+                1 => ("A task is due".to_owned(), "Open Bidwell's Tasks to see it."),
+                n => (format!("{n} tasks are due"), "Open Bidwell's Tasks to see them."),
+            };
+            if let Err(e) = handle.notification().builder().title(title).body(body).show() {
                 log::warn!("could not show a task reminder: {e}");
             }
         }

@@ -767,13 +767,16 @@ fn create_private_dir(dir: &Path) -> Result<()> {
 }
 
 /// Where the workspace lives: `explicit` (from `--data-dir` or
-/// BIDWELL_DATA_DIR) if given, else the OS data directory's `Bidwell`
-/// folder. The app and the CLI both resolve it here, so they agree.
+/// BIDWELL_DATA_DIR) if given, else the OS's local data directory's
+/// `Bidwell` folder (`~/.local/share`, `~/Library/Application Support`,
+/// `%LOCALAPPDATA%`). The local one, not Windows' roaming AppData, which a
+/// roaming profile copies to a server at every logoff. The app and the CLI
+/// both resolve it here, so they agree.
 pub fn data_dir(explicit: Option<impl Into<PathBuf>>) -> Result<PathBuf> {
     if let Some(dir) = explicit {
         return Ok(dir.into());
     }
-    dirs::data_dir()
+    dirs::data_local_dir()
         .map(|d| d.join("Bidwell"))
         .ok_or_else(|| Error::validation("data-dir", "this system has no data directory; pass --data-dir"))
 }
