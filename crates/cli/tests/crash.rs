@@ -563,7 +563,6 @@ fn check_files(dirs: &RunDirs, notes: &mut Vec<String>) -> Result<(), String> {
         }
         match name.as_str() {
             "bidwell.db" | "bidwell.db-wal" | "bidwell.db-shm" | "bidwell.key" => {}
-            n if n.starts_with(".bidwell.key.tmp-") => notes.push("stale key temp file".into()),
             _ => return Err(format!("unexpected file in the data directory: {name}")),
         }
     }

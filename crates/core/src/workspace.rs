@@ -321,6 +321,11 @@ impl Workspace {
         if let Err(e) = crate::backup::remove_restore_leftovers(&paths.dir) {
             tracing::warn!("a killed restore's staging folder could not be removed: {e}");
         }
+        for key_file in [&paths.key_file, &paths.next_key_file()] {
+            if let Err(e) = crate::vault::keyfile::shred_interrupted_writes(key_file) {
+                tracing::warn!("an interrupted key-file write's temporary file could not be removed: {e}");
+            }
+        }
         let mut key_file = KeyFile::load(&paths.key_file)?;
         let loaded = key_file.clone();
         let (mut data_key, mut unlocked) = unlock_key_file(&key_file, &how, &env.keychain).await?;

@@ -755,6 +755,24 @@ fn parent_dir(path: &Path) -> &Path {
     }
 }
 
+/// Shreds what an interrupted [`KeyFile::write_atomic`] of `path` left (its
+/// temporary files hold wrapped keys, maybe under an old passphrase). Only
+/// for a process that holds the workspace: key files are written only
+/// while holding it exclusively, so no write is under way.
+pub(crate) fn shred_interrupted_writes(path: &Path) -> Result<usize, VaultError> {
+    let (dir, prefix) = (parent_dir(path), temp_prefix(path)?);
+    let Ok(entries) = fs::read_dir(dir) else { return Ok(0) };
+    let mut shredded = 0;
+    for entry in entries.flatten() {
+        if entry.file_name().to_string_lossy().starts_with(&prefix) {
+            let victim = entry.path();
+            overwrite_and_remove(&victim).map_err(|e| io_error(&victim, e))?;
+            shredded += 1;
+        }
+    }
+    Ok(shredded)
+}
+
 /// Temporary files of `write_atomic` are named `.<file name>.tmp-<random>`.
 fn temp_prefix(path: &Path) -> Result<String, VaultError> {
     let name = path

@@ -9,7 +9,7 @@
 //! wrapping, `keychain` the OS keychain access.
 
 mod keychain;
-mod keyfile;
+pub(crate) mod keyfile;
 
 use std::fmt;
 use std::path::PathBuf;

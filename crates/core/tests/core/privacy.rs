@@ -554,3 +554,25 @@ async fn a_wipe_killed_while_writing_its_marker_leaves_nothing_after_the_next_op
     assert!(!leftover.exists(), "the interrupted marker write is still there");
     assert_eq!(ws.list_clients(&Default::default(), &Default::default()).await.unwrap().items.len(), 1);
 }
+
+/// A key-file write killed before its rename leaves `.bidwell.key.tmp-*`
+/// (wrapped keys, perhaps under a passphrase since changed): the next open
+/// shreds it, for the live and the staged key file alike.
+#[tokio::test]
+async fn a_killed_key_file_writes_temporary_file_is_shredded_at_the_next_open() {
+    let (dir, ws) = new_workspace().await;
+    let leftovers = [
+        dir.path().join(".bidwell.key.tmp-0011223344556677"),
+        dir.path().join(".bidwell.key.next.tmp-8899aabbccddeeff"),
+    ];
+    for leftover in &leftovers {
+        std::fs::copy(dir.path().join("bidwell.key"), leftover).unwrap();
+    }
+    let unrelated = dir.path().join(".bidwell.keyring-notes");
+    std::fs::write(&unrelated, b"not ours to remove").unwrap();
+    let _ws = reopen(dir.path(), ws).await;
+    for leftover in &leftovers {
+        assert!(!leftover.exists(), "{} is still there", leftover.display());
+    }
+    assert!(unrelated.exists(), "only the writes' temporary files go");
+}
