@@ -198,18 +198,16 @@ impl Session {
         engine: &crate::sync::SyncEngine,
     ) -> Result<crate::privacy::WipeReport> {
         let mut open = self.open.write().await;
-        match open.as_ref() {
-            Some(workspace) => workspace.request_erasure_before_wipe(confirm, engine).await?,
-            None => return Err(Error::Locked),
-        };
-        match open.take() {
-            Some(workspace) => {
-                // Stopped first, so it cannot write its state file after the wipe.
-                self.stop_demo();
-                workspace.wipe(confirm).await
-            }
-            None => Err(Error::Locked),
-        }
+        let Some(workspace) = open.as_ref() else { return Err(Error::Locked) };
+        // Held before any marketplace is asked, so a wipe another process
+        // would refuse asks nobody; kept until the wipe is done.
+        let only_us = workspace.hold_to_wipe(confirm).await?;
+        workspace.request_erasure_before_wipe(confirm, engine).await?;
+        // Stopped first, so it cannot write its state file after the wipe.
+        self.stop_demo();
+        let wiped = workspace.wipe_held(confirm, only_us).await;
+        *open = None;
+        wiped
     }
 
     /// The open workspace, or `locked`. Counts as use for the idle timer.

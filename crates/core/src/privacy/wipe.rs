@@ -33,7 +33,7 @@ use serde::{Deserialize, Serialize};
 use crate::audit;
 use crate::durable::sync_dir;
 use crate::error::{Error, Result};
-use crate::process_lock::{Holder, ProcessLock};
+use crate::process_lock::{ExclusiveHold, Holder, ProcessLock};
 use crate::vault::{KeyFile, KeyStore, ProtectionKind, Unlock, VaultError};
 use crate::workspace::{Environment, WorkspacePaths, WorkspaceState};
 use crate::Workspace;
@@ -229,6 +229,13 @@ impl Workspace {
             return Err(name_mismatch());
         }
         let only_us = self.hold_exclusively(WIPE)?;
+        self.wipe_held(confirm, only_us).await
+    }
+
+    /// [`Workspace::wipe`] with the workspace already held exclusively, so
+    /// that work done first (asking the marketplaces to erase) cannot be
+    /// followed by a refusal to wipe. Nothing may use `self` afterwards.
+    pub(crate) async fn wipe_held(&self, confirm: &str, only_us: ExclusiveHold<'_>) -> Result<WipeReport> {
         let tokens = self.token_keychain_entries().await?;
         let backup_folder = self.backup_folder().await?;
         {

@@ -133,14 +133,25 @@ impl Workspace {
     }
 
     /// Asks the marketplaces first (see [`Workspace::request_erasure_before_wipe`]),
-    /// then wipes. A failed request leaves the workspace as it was.
+    /// then wipes. A failed request leaves the workspace as it was. The
+    /// workspace is held exclusively before any marketplace is asked, so a
+    /// wipe that another process would refuse asks nobody.
     pub async fn wipe_asking_marketplaces(
         self,
         confirm: &str,
         engine: &SyncEngine,
     ) -> Result<crate::privacy::WipeReport> {
+        let only_us = self.hold_to_wipe(confirm).await?;
         self.request_erasure_before_wipe(confirm, engine).await?;
-        self.wipe(confirm).await
+        self.wipe_held(confirm, only_us).await
+    }
+
+    /// The name checked, then the workspace held exclusively for a wipe.
+    pub(crate) async fn hold_to_wipe(&self, confirm: &str) -> Result<crate::process_lock::ExclusiveHold<'_>> {
+        if !self.is_named(confirm).await {
+            return Err(crate::privacy::wipe::name_mismatch());
+        }
+        self.hold_exclusively(crate::privacy::wipe::WIPE)
     }
 }
 

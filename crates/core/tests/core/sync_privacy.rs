@@ -189,6 +189,23 @@ async fn a_wipe_that_asks_first_asks_every_marketplace_then_wipes() {
     assert!(!dir.join("bidwell.db").exists());
 }
 
+/// Asking the marketplaces to erase, and then being refused the wipe
+/// because another process has the workspace open, would leave the user's
+/// data erased there and kept here: the refusal must come first.
+#[tokio::test]
+async fn a_wipe_another_process_would_refuse_asks_no_marketplace() {
+    use bidwell_core::process_lock::{Holder, ProcessLock};
+    let server = sim(2, 0.0).await;
+    let h = harness(&server.base_url()).await;
+    let dir = h._dir.path().to_path_buf();
+    let other = ProcessLock::shared(&dir, &Holder::command("client list")).unwrap();
+    let err = h.ws.wipe_asking_marketplaces("Sync", &engine(24)).await.unwrap_err();
+    assert_eq!(err.code(), bidwell_core::ErrorCode::WorkspaceInUse, "{err}");
+    assert!(server.erasure_requests().is_empty(), "a marketplace was asked before the refusal");
+    assert!(dir.join("bidwell.db").exists() && dir.join("bidwell.key").exists());
+    drop(other);
+}
+
 fn consent_puts(server: &SimServer) -> usize {
     server.received().iter().filter(|r| r.method == "PUT" && r.path.ends_with("/privacy/consents")).count()
 }
