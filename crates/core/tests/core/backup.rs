@@ -398,3 +398,38 @@ async fn a_restore_is_refused_while_another_handle_has_the_workspace_open() {
     reader.rotate_key().await.unwrap();
     reader.lock().await;
 }
+
+/// Lock wins over a restore (#13 part 3): the workspace starting to lock
+/// (`Session::lock` raises its lock signal first) stops a restore at its next
+/// step, whichever step that is, as `cancel` does: the live workspace is
+/// unchanged, the safety snapshot it took is kept, no staging folder is left.
+#[tokio::test]
+async fn a_restore_stops_at_its_next_step_when_the_workspace_starts_locking() {
+    for stage in ["backing up the current state", "copying", "replaying erasures"] {
+        let f = fixture().await;
+        add(&f.ws, "Before").await;
+        let info = f.ws.backup_now(BackupReason::Manual).await.unwrap();
+        add(&f.ws, "After").await;
+        let live_before = client_names(&f.ws).await;
+
+        let locking = f.ws.locking().clone();
+        let mut lock_at = |step: Step| {
+            if step.stage == stage {
+                locking.raise();
+            }
+        };
+        let never = AtomicBool::new(false);
+        let err = f.ws.restore_backup(&info.name, &mut lock_at, &never).await.unwrap_err();
+        assert_eq!(err.code(), ErrorCode::Locked, "locking at {stage:?} stops the restore");
+        assert_eq!(client_names(&f.ws).await, live_before, "locking at {stage:?}: the live workspace is unchanged");
+        let backups = f.ws.list_backups().await.unwrap();
+        assert!(
+            backups.iter().any(|b| b.manifest.reason == BackupReason::BeforeRestore),
+            "locking at {stage:?}: the safety backup already taken is kept"
+        );
+        assert!(
+            !files_under(f.dir.path()).iter().any(|p| p.to_string_lossy().contains(".bidwell-restore-")),
+            "locking at {stage:?}: the staging folder is removed"
+        );
+    }
+}
