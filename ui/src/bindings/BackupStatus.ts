@@ -16,10 +16,16 @@ overdue_days: number, overdue: boolean,
  */
 last_good: string | null, 
 /**
- * Newest first.
+ * Newest first; empty when the folder could not be read.
  */
 backups: Array<BackupInfo>, 
 /**
- * Why the app's last scheduled backup failed, until one succeeds.
+ * Why the folder could not be read (unplugged, not a folder): the
+ * screen still opens, says so and lets the user choose another.
+ */
+folder_error: ApiError | null, 
+/**
+ * Why the last backup the app took (daily or "Back up now") failed,
+ * until one succeeds.
  */
 last_error: ApiError | null, };

@@ -112,6 +112,11 @@ export function Backups() {
           {status.last_good ? `Last good backup: ${when(status.last_good)}.` : "No backup has been taken yet."}{" "}
           {status.overdue && <strong>A backup is overdue.</strong>}
         </p>
+        {status.folder_error && (
+          <p class="form-error" role="alert">
+            The backup folder cannot be read: {status.folder_error.message}. Choose another folder below.
+          </p>
+        )}
         {status.last_error && (
           <p class="form-error" role="alert">
             The last backup failed: {status.last_error.message}

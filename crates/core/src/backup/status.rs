@@ -22,8 +22,11 @@ pub struct BackupStatus {
     pub overdue: bool,
     /// The time of the newest complete snapshot.
     pub last_good: Option<DateTime<Utc>>,
-    /// Newest first.
+    /// Newest first; empty when the folder could not be read.
     pub backups: Vec<BackupInfo>,
+    /// Why the folder could not be read (unplugged, not a folder): the
+    /// screen still opens, says so and lets the user choose another.
+    pub folder_error: Option<ApiError>,
     /// Why the last backup the app took (daily or "Back up now") failed,
     /// until one succeeds.
     pub last_error: Option<ApiError>,
@@ -32,14 +35,20 @@ pub struct BackupStatus {
 impl Workspace {
     /// The backups as Settings shows them (without the app's last error).
     pub async fn backup_status(&self) -> Result<BackupStatus> {
-        let mut backups = self.list_backups().await?;
+        let (mut backups, folder_error) = match self.list_backups().await {
+            Ok(backups) => (backups, None),
+            Err(err) => (Vec::new(), Some(err.to_api())),
+        };
         backups.reverse();
+        // No readable snapshot is no good backup.
+        let overdue = folder_error.is_some() || self.backup_overdue().await?;
         Ok(BackupStatus {
             folder: self.backup_folder().await?,
             overdue_days: self.backup_overdue_days().await?,
-            overdue: self.backup_overdue().await?,
+            overdue,
             last_good: backups.iter().find(|b| b.complete).map(|b| b.manifest.taken_at),
             backups,
+            folder_error,
             last_error: None,
         })
     }
