@@ -2,7 +2,8 @@
 //! shows the overdue banner; "Back up now" takes one and the banner goes;
 //! Settings → Backups lists it with its counts and verifies it; a record
 //! changed afterwards comes back as it was when the backup is restored
-//! (confirmation, progress, result), and the screens show the restored data.
+//! (confirmation, progress, result), and the screens show the restored data;
+//! the privacy overview says what the backups hold and where.
 //!
 //! The folder choice opens the platform's native dialog, which WebDriver
 //! cannot drive; the folder setting itself is covered by the core's tests.
@@ -127,6 +128,14 @@ async fn back_up_then_restore_brings_a_changed_record_back() {
         "the renamed client is still on screen after the restore"
     );
     app.screenshot("23-restored-client").await;
+
+    // The privacy overview says what the backups hold and where.
+    press(&app, "Settings").await;
+    press(&app, "Privacy").await;
+    let said = text_of(&app, "[data-testid=privacy-backups]").await;
+    assert!(said.contains("encrypted copies of the whole workspace"), "privacy overview: {said:?}");
+    assert!(said.contains(&data.path().join("backups").display().to_string()), "no folder in: {said:?}");
+    app.screenshot("24-privacy-backups").await;
     let clients = cli(data.path(), &env, &["--json", "client", "list"]);
     assert!(clients.contains("Otter Original") && !clients.contains("Otter Renamed"), "after restore: {clients}");
     app.close().await;

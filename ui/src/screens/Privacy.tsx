@@ -132,8 +132,9 @@ function AtAGlance({ overview }: { overview: PrivacyOverview }) {
         <dd data-testid="privacy-backups">
           {overview.backups.snapshots === 0
             ? "None yet. "
-            : `${overview.backups.snapshots} encrypted ${overview.backups.snapshots === 1 ? "copy" : "copies"} of the
-              whole workspace (${formatBytes(Number(overview.backups.bytes))}), the latest ${when(overview.backups.latest)}, `}
+            : `${overview.backups.snapshots} encrypted ${overview.backups.snapshots === 1 ? "copy" : "copies"} ` +
+              `of the whole workspace (${formatBytes(Number(overview.backups.bytes))}), ` +
+              `the latest ${when(overview.backups.latest)}, `}
           in <code>{overview.backups.folder}</code>. Each holds everything the workspace held when it was taken; erasing
           a client erases it from them too, and wiping destroys them.{" "}
           <button class="link" onClick={() => go({ screen: "settings", tab: "backups" })}>
