@@ -1,5 +1,6 @@
 //! Backups through the real window (#13 part 1): a workspace with no backup
-//! shows the overdue banner; "Back up now" takes one and the banner goes;
+//! whose folder cannot be used shows the overdue banner; once it can,
+//! "Back up now" takes one and the banner goes;
 //! Settings → Backups lists it with its counts and verifies it; a record
 //! changed afterwards comes back as it was when the backup is restored
 //! (confirmation, progress, result), and the screens show the restored data;
@@ -69,6 +70,12 @@ async fn back_up_then_restore_brings_a_changed_record_back() {
     let data = tempfile::tempdir().unwrap();
     let env = [("BIDWELL_PASSPHRASE", PASSPHRASE)];
     cli(data.path(), &env, &["init", "--name", "E2E Backups"]);
+    // The backup folder is unusable at first (a file where the folder was),
+    // so the app's first backup fails and the banner says so.
+    let folder = data.path().join("backups");
+    cli(data.path(), &env, &["backup", "folder", folder.to_str().unwrap()]);
+    std::fs::remove_dir_all(&folder).unwrap();
+    std::fs::write(&folder, b"not a folder").unwrap();
     let added = cli(data.path(), &env, &["--json", "client", "add", "--name", "Otter Original"]);
     let added: serde_json::Value = serde_json::from_str(&added).expect("the CLI's JSON");
     let id = added["meta"]["id"].as_str().or(added["id"].as_str()).expect("the client's id").to_string();
@@ -78,10 +85,13 @@ async fn back_up_then_restore_brings_a_changed_record_back() {
     fill(&app, "#field-passphrase", PASSPHRASE).await;
     press(&app, "Unlock").await;
 
-    // No backup yet: the main window says so, whatever screen is on show.
+    // No backup yet, and none can be taken: the main window says so, whatever screen is on show.
     element(&app, BANNER).await;
     app.find_text("There is no backup of this workspace yet").await;
     app.screenshot("19-backup-overdue-banner").await;
+    // The folder is usable again: "Back up now" in the banner takes one and the banner goes.
+    std::fs::remove_file(&folder).unwrap();
+    std::fs::create_dir(&folder).unwrap();
     press(&app, "Back up now").await;
     gone(&app, BANNER).await;
 

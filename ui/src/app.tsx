@@ -103,7 +103,7 @@ function Workspace() {
       </nav>
       <div class="banners">
         {unconfirmed && !recoveryKeyOnScreen.value && <RecoveryKeyBanner unconfirmed={unconfirmed} />}
-        {backupStatus.value?.overdue && <BackupOverdueBanner />}
+        {backupDue() && <BackupOverdueBanner />}
       </div>
       <section class="content">
         {/* A restore replaced the data: the screen on show is drawn afresh and reads it again. */}
@@ -169,6 +169,18 @@ function RecoveryKeyBanner({ unconfirmed }: { unconfirmed: UnconfirmedRecoveryKe
       </button>
     </section>
   );
+}
+
+/**
+ * Overdue, and the app has had its chance: a workspace that never had a
+ * backup gets its first from the daily timer soon after unlock, so it is
+ * not nagged about before that, only when that backup failed (or the folder
+ * cannot be read).
+ */
+function backupDue(): boolean {
+  const status = backupStatus.value;
+  if (!status?.overdue) return false;
+  return status.last_good !== null || status.last_error !== null || status.folder_error !== null;
 }
 
 /** While no good backup is younger than the overdue setting; a backup makes it go. */
