@@ -3,6 +3,7 @@
 //! Nothing here decides anything; see crates/core.
 
 use bidwell_core::audit::{self, AuditVerification};
+use bidwell_core::backup::{BackupInfo, BackupStatus, BackupVerification, RestoreReport};
 use bidwell_core::portability::{self, ChosenFile, ChosenFiles};
 use bidwell_core::privacy::*;
 use bidwell_core::secret::{Passphrase, RecoveryKey};
@@ -569,6 +570,55 @@ mod tests {
         assert!(source.contains("fn export_archive("), "the commands were not found");
         assert!(taking.is_empty(), "commands that take a path from the window: {taking:?}");
     }
+}
+
+// Backups: Settings → Backups and the overdue banner. The folder is chosen in
+// a native dialog here, so no path ever comes from the window.
+
+#[tauri::command]
+pub async fn backup_status(session: State<'_, Session>) -> Reply<BackupStatus> {
+    session.backup_status().await.map_err(api)
+}
+
+#[tauri::command]
+pub async fn backup_now(session: State<'_, Session>) -> Reply<BackupInfo> {
+    session.backup_now().await.map_err(api)
+}
+
+#[tauri::command]
+pub async fn verify_backup(session: State<'_, Session>, snapshot: String) -> Reply<BackupVerification> {
+    session.workspace().await.map_err(api)?.verify_backup(&snapshot).await.map_err(api)
+}
+
+#[tauri::command]
+pub async fn set_backup_overdue_days(session: State<'_, Session>, days: i64) -> Reply<()> {
+    session.workspace().await.map_err(api)?.set_backup_overdue_days(days).await.map_err(api)
+}
+
+/// The platform's folder dialog, then the setting; the new folder for
+/// display, or `None` when the user cancels the dialog.
+#[tauri::command]
+pub async fn choose_backup_folder(session: State<'_, Session>, app: tauri::AppHandle) -> Reply<Option<String>> {
+    let chosen = app.dialog().file().set_title("Folder for backups").blocking_pick_folder();
+    let Some(folder) = chosen.and_then(|p| p.into_path().ok()) else { return Ok(None) };
+    let set = session.workspace().await.map_err(api)?.set_backup_folder(&folder).await.map_err(api)?;
+    Ok(Some(set.display().to_string()))
+}
+
+/// Replaces the workspace with a snapshot (a backup of the current state is
+/// taken first); progress and cancel like other long work, and locking stops it.
+#[tauri::command]
+pub async fn restore_backup(
+    session: State<'_, Session>,
+    work: State<'_, LongWork>,
+    snapshot: String,
+    on_progress: Channel<Progress>,
+) -> Reply<RestoreReport> {
+    let ticket = work.start();
+    let mut report =
+        |step: portability::Step| drop(on_progress.send(ticket.progress(&step.stage, step.done, step.total)));
+    let workspace = session.workspace().await.map_err(api)?;
+    workspace.restore_backup(&snapshot, &mut report, &ticket.cancel).await.map_err(api)
 }
 
 // Export and import: native dialogs choose the file; the work reports progress.

@@ -1,10 +1,10 @@
 //! Bidwell's desktop shell: the window, the platform plugins a user expects
 //! (one instance, remembered window, native dialogs, notifications, a log
 //! without personal data), the one [`Session`] and [`SyncEngine`] its
-//! commands work on, and the timers: the idle lock, task reminders, retention
-//! and marketplace sync. The commands are in `commands.rs`, the demo
-//! marketplace's host in `demo.rs`, the WebKitGTK settings in `webview.rs`;
-//! no logic lives here.
+//! commands work on, and the timers: the idle lock, task reminders, retention,
+//! marketplace sync and the daily backup. Quitting locks the workspace. The
+//! commands are in `commands.rs`, the demo marketplace's host in `demo.rs`,
+//! the WebKitGTK settings in `webview.rs`; no logic lives here.
 
 #![cfg_attr(not(debug_assertions), windows_subsystem = "windows")]
 
@@ -35,6 +35,13 @@ const RETENTION_CHECK: Duration = Duration::from_secs(60 * 60);
 const SYNC_CHECK: Duration = Duration::from_secs(30);
 /// How often every marketplace is synced while unlocked, due work or not.
 const SYNC_EVERY: Duration = Duration::from_secs(5 * 60);
+/// How often the backup timer looks whether the workspace was just unlocked.
+const BACKUP_CHECK: Duration = Duration::from_secs(30);
+/// How often, while unlocked, the core is offered the daily backup (it
+/// decides by its clock whether a day has passed).
+const BACKUP_EVERY: Duration = Duration::from_secs(60 * 60);
+/// How long quitting waits for the workspace to lock before it exits anyway.
+const LOCK_AT_EXIT: Duration = Duration::from_secs(10);
 
 fn main() {
     // First, before any key is read: no core dumps or crash reports of an
@@ -81,7 +88,8 @@ fn main() {
             tauri::async_runtime::spawn(lock_when_idle(handle.clone()));
             tauri::async_runtime::spawn(remind_due_tasks(handle.clone()));
             tauri::async_runtime::spawn(apply_retention(handle.clone()));
-            tauri::async_runtime::spawn(sync_in_background(handle));
+            tauri::async_runtime::spawn(sync_in_background(handle.clone()));
+            tauri::async_runtime::spawn(back_up_daily(handle));
             Ok(())
         })
         .invoke_handler(tauri::generate_handler![
@@ -178,9 +186,31 @@ fn main() {
             commands::export_vcard,
             commands::export_password_strength,
             commands::import_file,
+            commands::backup_status,
+            commands::backup_now,
+            commands::verify_backup,
+            commands::set_backup_overdue_days,
+            commands::choose_backup_folder,
+            commands::restore_backup,
         ])
-        .run(tauri::generate_context!())
-        .expect("the Bidwell window could not start");
+        .build(tauri::generate_context!())
+        .expect("the Bidwell window could not start")
+        .run(|app, event| {
+            if let tauri::RunEvent::Exit = event {
+                lock_at_exit(app);
+            }
+        });
+}
+
+/// Quitting locks: the lock signal stops running work (a restore, an
+/// export, a sync) at its next step, then the database is closed. Bounded,
+/// so a stuck step cannot keep the app from quitting.
+fn lock_at_exit(app: &AppHandle) {
+    let session = app.state::<Session>();
+    let locked = tauri::async_runtime::block_on(tokio::time::timeout(LOCK_AT_EXIT, session.lock()));
+    if locked.is_err() {
+        log::warn!("quitting before the workspace finished locking");
+    }
 }
 
 /// Info and above to the platform's log folder; sqlx's statement log stays
@@ -277,6 +307,32 @@ async fn sync_in_background(handle: AppHandle) {
         }
         let _ = handle.emit("sync-changed", ());
         (handle, last_full)
+    })
+    .await
+}
+
+/// The daily backup while unlocked: offered soon after each unlock (within
+/// [`BACKUP_CHECK`]) and then every [`BACKUP_EVERY`]; the core takes one
+/// when a day has passed. Tells the window after each try, so its overdue
+/// banner and Settings → Backups follow. Between runs it keeps when it last
+/// offered one while unlocked (`None` while locked).
+async fn back_up_daily(handle: AppHandle) {
+    let start: (AppHandle, Option<tokio::time::Instant>) = (handle, None);
+    run_every(BACKUP_CHECK, start, |(handle, last)| async move {
+        let session = handle.state::<Session>();
+        if !session.is_unlocked().await {
+            return (handle, None);
+        }
+        if last.is_some_and(|at| at.elapsed() < BACKUP_EVERY) {
+            return (handle, last);
+        }
+        match session.backup_if_due().await {
+            Ok(None) => {}
+            Ok(Some(_)) => log::info!("daily backup taken"),
+            Err(e) => log::warn!("daily backup failed: {:?}", e.code()),
+        }
+        let _ = handle.emit("backup-changed", ());
+        (handle, Some(tokio::time::Instant::now()))
     })
     .await
 }

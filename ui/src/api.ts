@@ -4,6 +4,10 @@ import { Channel, invoke } from "@tauri-apps/api/core";
 import type { AnalyticsStatus } from "./bindings/AnalyticsStatus";
 import type { AuditEntry } from "./bindings/AuditEntry";
 import type { AuditVerification } from "./bindings/AuditVerification";
+import type { BackupInfo } from "./bindings/BackupInfo";
+import type { BackupStatus } from "./bindings/BackupStatus";
+import type { BackupVerification } from "./bindings/BackupVerification";
+import type { RestoreReport } from "./bindings/RestoreReport";
 import type { ConsentChange } from "./bindings/ConsentChange";
 import type { ConsentRecord } from "./bindings/ConsentRecord";
 import type { ConsentState } from "./bindings/ConsentState";
@@ -254,4 +258,19 @@ export const portability = {
     call<PasswordStrength>("export_password_strength", { password, container }),
   importFile: (file: ChosenFile, options: ImportOptions, password: string | null, onProgress: (p: Progress) => void) =>
     call<ImportSummary>("import_file", { file: file.handle, options, password, onProgress: progressChannel(onProgress) }),
+};
+
+/** Settings → Backups and the overdue banner. No path ever goes from here to the shell. */
+export const backups = {
+  /** The folder, the overdue rule, the last good backup and the snapshots (newest first). */
+  status: () => call<BackupStatus>("backup_status"),
+  now: () => call<BackupInfo>("backup_now"),
+  verify: (snapshot: string) => call<BackupVerification>("verify_backup", { snapshot }),
+  /** 1 to 365; anything else is a `validation` error naming `days`. */
+  setOverdueDays: (days: number) => call<void>("set_backup_overdue_days", { days }),
+  /** The platform's folder dialog, in the shell; the folder now in use, or null when cancelled. */
+  chooseFolder: () => call<string | null>("choose_backup_folder"),
+  /** Backs up the current state, then replaces the workspace with the snapshot; progress and cancel. */
+  restore: (snapshot: string, onProgress: (p: Progress) => void) =>
+    call<RestoreReport>("restore_backup", { snapshot, onProgress: progressChannel(onProgress) }),
 };

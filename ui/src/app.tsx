@@ -19,11 +19,15 @@ import {
   notify,
   recoveryKeyOnScreen,
   refreshSession,
+  refreshBackups,
   refreshSync,
   route,
   sessionError,
   sessionState,
+  backupStatus,
+  dataGeneration,
 } from "./state";
+import { backingUp, backUpNow } from "./screens/Backups";
 import { SyncBar } from "./components/SyncBar";
 import { Overlays } from "./screens/Overlays";
 import { applyTheme } from "./theme";
@@ -60,9 +64,14 @@ function Workspace() {
   useEffect(() => {
     void api.session.preferences().then((p) => applyTheme(p.theme));
     void refreshSync();
-    // The shell's background sync says when it ran.
-    const stop = listen("sync-changed", () => void refreshSync());
-    return () => void stop.then((unlisten) => unlisten());
+    void refreshBackups();
+    // The shell's background sync and daily backup say when they ran.
+    const stopSync = listen("sync-changed", () => void refreshSync());
+    const stopBackup = listen("backup-changed", () => void refreshBackups());
+    return () => {
+      void stopSync.then((unlisten) => unlisten());
+      void stopBackup.then((unlisten) => unlisten());
+    };
   }, []);
   const current = route.value.screen === "client" ? "clients" : route.value.screen;
   const unconfirmed = sessionState.value?.unconfirmed_recovery_key ?? null;
@@ -92,9 +101,13 @@ function Workspace() {
           Lock
         </button>
       </nav>
-      {unconfirmed && !recoveryKeyOnScreen.value && <RecoveryKeyBanner unconfirmed={unconfirmed} />}
+      <div class="banners">
+        {unconfirmed && !recoveryKeyOnScreen.value && <RecoveryKeyBanner unconfirmed={unconfirmed} />}
+        {backupDue() && <BackupOverdueBanner />}
+      </div>
       <section class="content">
-        <Screen route={route.value} />
+        {/* A restore replaced the data: the screen on show is drawn afresh and reads it again. */}
+        <Screen key={dataGeneration.value} route={route.value} />
       </section>
       <SyncBar />
       <Overlays />
@@ -154,6 +167,40 @@ function RecoveryKeyBanner({ unconfirmed }: { unconfirmed: UnconfirmedRecoveryKe
       >
         Set up a new recovery key
       </button>
+    </section>
+  );
+}
+
+/**
+ * Overdue, and the app has had its chance: a workspace that never had a
+ * backup gets its first from the daily timer soon after unlock, so it is
+ * not nagged about before that, only when that backup failed (or the folder
+ * cannot be read).
+ */
+function backupDue(): boolean {
+  const status = backupStatus.value;
+  if (!status?.overdue) return false;
+  return status.last_good !== null || status.last_error !== null || status.folder_error !== null;
+}
+
+/** While no good backup is younger than the overdue setting; a backup makes it go. */
+function BackupOverdueBanner() {
+  const status = backupStatus.value;
+  if (!status) return null;
+  const last = status.last_good ? new Date(status.last_good).toLocaleString() : null;
+  return (
+    <section class="recovery-banner backup-banner" data-testid="backup-overdue" aria-labelledby="backup-banner-title">
+      <div>
+        <h2 id="backup-banner-title">A backup is overdue</h2>
+        <p>
+          {last ? `The last good backup was taken ${last}.` : "There is no backup of this workspace yet."}
+          {status.last_error && ` The last try failed: ${status.last_error.message}`}
+        </p>
+      </div>
+      <button class="primary" disabled={backingUp()} onClick={() => void backUpNow()}>
+        {backingUp() ? "Backing up…" : "Back up now"}
+      </button>
+      <button onClick={() => go({ screen: "settings", tab: "backups" })}>Backups…</button>
     </section>
   );
 }

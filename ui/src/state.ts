@@ -3,6 +3,7 @@
 // (its status and the run under way, shared by the status bar and Settings).
 import { signal } from "@preact/signals";
 import * as api from "./api";
+import type { BackupStatus } from "./bindings/BackupStatus";
 import type { Id } from "./bindings/Id";
 import type { SessionState } from "./bindings/SessionState";
 
@@ -16,7 +17,7 @@ export type Route =
   | { screen: "tasks" }
   | { screen: "settings"; tab?: SettingsTab };
 
-export type SettingsTab = "general" | "privacy" | "marketplaces";
+export type SettingsTab = "general" | "privacy" | "backups" | "marketplaces";
 
 export const route = signal<Route>({ screen: "clients" });
 export function go(to: Route): void {
@@ -103,3 +104,18 @@ export async function syncNow(): Promise<void> {
     await refreshSync();
   }
 }
+
+/** The backups as the core sees them (Settings → Backups, the overdue banner); null until read or while locked. */
+export const backupStatus = signal<BackupStatus | null>(null);
+
+export async function refreshBackups(): Promise<void> {
+  try {
+    backupStatus.value = await api.backups.status();
+  } catch {
+    // Locked: the banner hides until the next refresh.
+    backupStatus.value = null;
+  }
+}
+
+/** Bumped when the workspace's data was replaced (a restore): every screen on show is drawn afresh and reads it again. */
+export const dataGeneration = signal(0);

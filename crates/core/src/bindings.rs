@@ -6,7 +6,9 @@
 use ts_rs::{Config, TS};
 
 use crate::audit::{AuditEntry, AuditVerification};
-use crate::backup::{BackupInfo, BackupManifest, BackupOverview, BackupReason, BackupVerification, RestoreReport};
+use crate::backup::{
+    BackupInfo, BackupManifest, BackupOverview, BackupReason, BackupStatus, BackupVerification, RestoreReport,
+};
 use crate::dashboard::{Dashboard, Earning, PipelineValue, TaskCounts, WinRate};
 use crate::domain::*;
 use crate::error::{ApiError, ErrorCode, ImportLocation};
@@ -90,6 +92,7 @@ pub fn files() -> Vec<(String, String)> {
         file::<BackupVerification>(&cfg),
         file::<RestoreReport>(&cfg),
         file::<BackupOverview>(&cfg),
+        file::<BackupStatus>(&cfg),
         file::<IntegrityOutcome>(&cfg),
         file::<AuditEntry>(&cfg),
         file::<Id>(&cfg),

@@ -11,7 +11,8 @@ use chrono::{DateTime, Duration, Utc};
 use serde::Serialize;
 use tokio::sync::{Mutex, RwLock, RwLockReadGuard};
 
-use crate::error::{Error, Result};
+use crate::backup::{BackupInfo, BackupReason, BackupStatus};
+use crate::error::{ApiError, Error, Result};
 use crate::recovery_confirmation::UnconfirmedRecoveryKey;
 use crate::secret::RecoveryKey;
 use crate::sync::{AccountRemoval, DemoMarketHost, MarketAccount};
@@ -45,6 +46,9 @@ pub struct Session {
     /// holds `open` for reading (a sync) is told to stop before `lock` waits
     /// for it, even when another writer queued for `open` first.
     locking: std::sync::Mutex<Option<Arc<crate::work::LockSignal>>>,
+    /// Why the last backup taken here failed (the daily one, or "Back up
+    /// now"), until one succeeds: the window shows it with the overdue banner.
+    backup_error: std::sync::Mutex<Option<ApiError>>,
 }
 
 impl Session {
@@ -58,6 +62,7 @@ impl Session {
             released_at: Mutex::new(None),
             demo: None,
             locking: std::sync::Mutex::new(None),
+            backup_error: std::sync::Mutex::new(None),
         }
     }
 
@@ -294,6 +299,49 @@ impl Session {
         }
         let never = std::sync::atomic::AtomicBool::new(false);
         engine.sync_once(workspace, &mut |_, _, _| {}, &never).await.map(Some)
+    }
+
+    /// Whether a workspace is open; not counted as use.
+    pub async fn is_unlocked(&self) -> bool {
+        self.open.read().await.is_some()
+    }
+
+    /// The shell's backup timer: the daily backup when one is due (the core
+    /// decides by its clock), none while locked. Not counted as use, so it
+    /// never keeps a workspace open. A failure is kept for
+    /// [`Session::backup_status`] until a backup succeeds.
+    pub async fn backup_if_due(&self) -> Result<Option<BackupInfo>> {
+        let open = self.open.read().await;
+        let Some(workspace) = open.as_ref() else { return Ok(None) };
+        let taken = workspace.backup_if_due().await;
+        self.note_backup(&taken);
+        taken
+    }
+
+    /// "Back up now" in the window.
+    pub async fn backup_now(&self) -> Result<BackupInfo> {
+        let taken = self.workspace().await?.backup_now(BackupReason::Manual).await;
+        self.note_backup(&taken);
+        taken
+    }
+
+    /// Settings → Backups and the overdue banner; reading it is not use.
+    pub async fn backup_status(&self) -> Result<BackupStatus> {
+        let open = self.open.read().await;
+        let workspace = open.as_ref().ok_or(Error::Locked)?;
+        let mut status = workspace.backup_status().await?;
+        status.last_error = self.backup_error.lock().unwrap_or_else(|p| p.into_inner()).clone();
+        Ok(status)
+    }
+
+    fn note_backup<T>(&self, taken: &Result<T>) {
+        let mut last = self.backup_error.lock().unwrap_or_else(|p| p.into_inner());
+        match taken {
+            Ok(_) => *last = None,
+            // Locking stopped it: not a failure of the backup.
+            Err(Error::Locked) => {}
+            Err(err) => *last = Some(err.to_api()),
+        }
     }
 
     fn watch_locking(&self, workspace: &Workspace) {

@@ -1,6 +1,6 @@
 // Settings → Privacy: where the data is and how it is kept, the user's own
 // consents, usage analytics (off unless chosen), retention rules, the audit
-// log with its check, and wiping everything. A client's own controls
+// log with its check, what the backups hold and where, and wiping everything. A client's own controls
 // (restriction, consents, erasure) are on the client's page.
 import { useEffect, useState } from "preact/hooks";
 import * as api from "../api";
@@ -13,7 +13,7 @@ import type { PrivacyOverview } from "../bindings/PrivacyOverview";
 import type { RetentionSummary } from "../bindings/RetentionSummary";
 import { Field } from "../components/Field";
 import { ExportPanel, ImportPanel } from "../components/Portability";
-import { notify, refreshSession } from "../state";
+import { go, notify, refreshSession } from "../state";
 
 const KIND_LABEL: Record<EntityKind, string> = {
   client: "Clients",
@@ -127,6 +127,19 @@ function AtAGlance({ overview }: { overview: PrivacyOverview }) {
             ? `the system keychain (${encryption.keychain_backend})`
             : "your passphrase"}
           .
+        </dd>
+        <dt>Backups</dt>
+        <dd data-testid="privacy-backups">
+          {overview.backups.snapshots === 0
+            ? "None yet. "
+            : `${overview.backups.snapshots} encrypted ${overview.backups.snapshots === 1 ? "copy" : "copies"} ` +
+              `of the whole workspace (${formatBytes(Number(overview.backups.bytes))}), ` +
+              `the latest ${when(overview.backups.latest)}, `}
+          in <code>{overview.backups.folder}</code>. Each holds everything the workspace held when it was taken; erasing
+          a client erases it from them too, and wiping destroys them.{" "}
+          <button class="link" onClick={() => go({ screen: "settings", tab: "backups" })}>
+            Manage backups
+          </button>
         </dd>
         <dt>Last export</dt>
         <dd>{when(overview.last_export_at)}</dd>

@@ -1,6 +1,6 @@
 // Settings: a General tab (appearance; security: lock, idle lock, passphrase,
-// a new recovery key, encryption status), the Privacy tab (Privacy.tsx) and
-// the Marketplaces tab (Marketplaces.tsx).
+// a new recovery key, encryption status), the Privacy tab (Privacy.tsx), the
+// Backups tab (Backups.tsx) and the Marketplaces tab (Marketplaces.tsx).
 import { signal } from "@preact/signals";
 import { useEffect, useLayoutEffect, useRef, useState } from "preact/hooks";
 import * as api from "../api";
@@ -19,12 +19,14 @@ import {
   type SettingsTab,
 } from "../state";
 import { applyTheme } from "../theme";
+import { Backups } from "./Backups";
 import { Marketplaces } from "./Marketplaces";
 import { Privacy } from "./Privacy";
 
 const TABS: { tab: SettingsTab; label: string }[] = [
   { tab: "general", label: "General" },
   { tab: "privacy", label: "Privacy" },
+  { tab: "backups", label: "Backups" },
   { tab: "marketplaces", label: "Marketplaces" },
 ];
 
@@ -47,7 +49,15 @@ export function Settings({ tab = "general" }: { tab?: SettingsTab | undefined })
           ))}
         </div>
       </div>
-      {tab === "privacy" ? <Privacy /> : tab === "marketplaces" ? <Marketplaces /> : <General />}
+      {tab === "privacy" ? (
+        <Privacy />
+      ) : tab === "backups" ? (
+        <Backups />
+      ) : tab === "marketplaces" ? (
+        <Marketplaces />
+      ) : (
+        <General />
+      )}
     </div>
   );
 }

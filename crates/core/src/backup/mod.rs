@@ -22,6 +22,9 @@
 //! and why it holds; `rotation` has which snapshots are kept.
 
 pub mod rotation;
+mod status;
+
+pub use status::BackupStatus;
 
 use std::collections::BTreeMap;
 use std::io::{Read, Write};
@@ -44,6 +47,7 @@ use crate::process_lock::ProcessLock;
 use crate::secret::{DataKey, RecoveryKey};
 use crate::store::{db, settings};
 use crate::vault::{KeyFile, Unlock};
+use crate::work::LockSignal;
 use crate::workspace::{Environment, WorkspacePaths, DATABASE_FILE};
 use crate::Workspace;
 
@@ -567,8 +571,11 @@ impl Workspace {
     /// live one and the snapshot's) is erased from it; only then are the
     /// files swapped (key file staged as `bidwell.key.next`, so an
     /// interrupted swap is finished by the next open). Setting `cancel`
-    /// before the swap stops with [`Error::Cancelled`], the live workspace
-    /// unchanged. The restored workspace uses the snapshot's key file: its
+    /// before the swap stops with [`Error::Cancelled`], and the workspace
+    /// starting to lock (its [`crate::work::LockSignal`]) with
+    /// [`Error::Locked`]: lock wins. Either way the live workspace is
+    /// unchanged, the safety snapshot already taken is kept and the staging
+    /// folder is removed. The restored workspace uses the snapshot's key file: its
     /// recovery slot opens with the current recovery key, its primary slot
     /// with the passphrase (or keychain) of the snapshot's time.
     pub async fn restore_backup(
@@ -586,18 +593,15 @@ impl Workspace {
         let snapshot_key_file = KeyFile::load(&info.path.join(KeyFile::FILE_NAME))?;
         progress(Step { stage: "backing up the current state".into(), done: 0, total: 4 });
         let replaced = self.backup_now(BackupReason::BeforeRestore).await?;
-        if cancel.load(Ordering::Relaxed) {
-            return Err(Error::Cancelled);
-        }
+        let locking = self.locking().clone();
+        stop_if_asked(cancel, Some(&locking))?;
         let paths = self.paths().clone();
         let staging = Staging::new(&paths.dir)?;
-        staging.copy_in(&info, progress, cancel)?;
+        staging.copy_in(&info, progress, cancel, Some(&locking))?;
         progress(Step { stage: "replaying erasures".into(), done: 2, total: 4 });
         let live = self.pool().await;
         let erasures_replayed = staging.prepare(&key, Some(&live), &[]).await?;
-        if cancel.load(Ordering::Relaxed) {
-            return Err(Error::Cancelled);
-        }
+        stop_if_asked(cancel, Some(&locking))?;
         progress(Step { stage: "replacing the workspace".into(), done: 3, total: 4 });
 
         // Still held exclusively (`_only_us`): nobody else has the live files open.
@@ -671,7 +675,7 @@ impl Workspace {
         let process = ProcessLock::exclusive(dir, &env.holder, RESTORE)?;
         let paths = WorkspacePaths::new(dir);
         let staging = Staging::new(dir)?;
-        staging.copy_in(&info, progress, cancel)?;
+        staging.copy_in(&info, progress, cancel, None)?;
         progress(Step { stage: "replaying erasures".into(), done: 2, total: 4 });
         // The other snapshots the recovery key opens, so the restored
         // workspace can rotate and erase them too.
@@ -895,6 +899,19 @@ async fn erase_in_snapshot(info: &BackupInfo, key: &DataKey, ledger: &[Id]) -> R
 
 // Restoring.
 
+/// Between steps of a restore: [`Error::Cancelled`] when the user cancelled
+/// it, [`Error::Locked`] when the workspace started locking (lock wins: it
+/// does not wait for the rest of the restore).
+fn stop_if_asked(cancel: &AtomicBool, locking: Option<&LockSignal>) -> Result<()> {
+    if cancel.load(Ordering::Relaxed) {
+        return Err(Error::Cancelled);
+    }
+    if locking.is_some_and(LockSignal::is_raised) {
+        return Err(Error::Locked);
+    }
+    Ok(())
+}
+
 /// A hidden folder beside the workspace where a snapshot is restored before
 /// it replaces the live files; removed when dropped.
 struct Staging {
@@ -919,8 +936,15 @@ impl Staging {
     }
 
     /// Copies the snapshot's (encrypted) database in, reporting progress and
-    /// stopping with [`Error::Cancelled`] when asked.
-    fn copy_in(&self, info: &BackupInfo, progress: &mut ProgressSink<'_>, cancel: &AtomicBool) -> Result<()> {
+    /// stopping with [`Error::Cancelled`] when asked (or [`Error::Locked`]
+    /// when `locking` is raised).
+    fn copy_in(
+        &self,
+        info: &BackupInfo,
+        progress: &mut ProgressSink<'_>,
+        cancel: &AtomicBool,
+        locking: Option<&LockSignal>,
+    ) -> Result<()> {
         let from = info.path.join(DATABASE_FILE);
         let to = self.database();
         let mut src = std::fs::File::open(&from).map_err(|e| Error::io(&from, e))?;
@@ -930,9 +954,7 @@ impl Staging {
         let mut done = 0u64;
         loop {
             progress(Step { stage: "copying".into(), done, total });
-            if cancel.load(Ordering::Relaxed) {
-                return Err(Error::Cancelled);
-            }
+            stop_if_asked(cancel, locking)?;
             let n = src.read(&mut buf).map_err(|e| Error::io(&from, e))?;
             if n == 0 {
                 break;

@@ -425,3 +425,94 @@ async fn a_killed_restores_staging_folder_goes_at_the_next_open_and_at_wipe() {
         files_under(f.dir.path()).into_iter().filter(|p| !p.to_string_lossy().contains("bidwell.lock")).collect();
     assert!(left.is_empty(), "left behind: {left:?}");
 }
+
+/// Lock wins over a restore (#13 part 3): the workspace starting to lock
+/// (`Session::lock` raises its lock signal first) stops a restore at its next
+/// step, whichever step that is, as `cancel` does: the live workspace is
+/// unchanged, the safety snapshot it took is kept, no staging folder is left.
+#[tokio::test]
+async fn a_restore_stops_at_its_next_step_when_the_workspace_starts_locking() {
+    for stage in ["backing up the current state", "copying", "replaying erasures"] {
+        let f = fixture().await;
+        add(&f.ws, "Before").await;
+        let info = f.ws.backup_now(BackupReason::Manual).await.unwrap();
+        add(&f.ws, "After").await;
+        let live_before = client_names(&f.ws).await;
+
+        let locking = f.ws.locking().clone();
+        let mut lock_at = |step: Step| {
+            if step.stage == stage {
+                locking.raise();
+            }
+        };
+        let never = AtomicBool::new(false);
+        let err = f.ws.restore_backup(&info.name, &mut lock_at, &never).await.unwrap_err();
+        assert_eq!(err.code(), ErrorCode::Locked, "locking at {stage:?} stops the restore");
+        assert_eq!(client_names(&f.ws).await, live_before, "locking at {stage:?}: the live workspace is unchanged");
+        let backups = f.ws.list_backups().await.unwrap();
+        assert!(
+            backups.iter().any(|b| b.manifest.reason == BackupReason::BeforeRestore),
+            "locking at {stage:?}: the safety backup already taken is kept"
+        );
+        assert!(
+            !files_under(f.dir.path()).iter().any(|p| p.to_string_lossy().contains(".bidwell-restore-")),
+            "locking at {stage:?}: the staging folder is removed"
+        );
+    }
+}
+
+/// The desktop app's side (#13 part 1), through the session as the shell
+/// calls it: the daily backup only while unlocked, Settings → Backups'
+/// status (overdue, last good, newest first, the folder), the folder the
+/// shell sets from the native dialog's answer (relative paths refused), and
+/// a failed backup shown until one succeeds.
+#[tokio::test]
+async fn the_apps_backups_run_while_unlocked_and_a_failure_shows_until_one_succeeds() {
+    let dir = tempfile::tempdir().unwrap();
+    let clock = Arc::new(ManualClock::new(Utc.with_ymd_and_hms(2026, 11, 1, 9, 0, 0).unwrap()));
+    let session = bidwell_core::Session::new(dir.path().to_path_buf(), env_on(&clock));
+    assert!(session.backup_if_due().await.unwrap().is_none(), "backed up with no workspace open");
+    assert_eq!(session.backup_status().await.unwrap_err().code(), ErrorCode::Locked);
+
+    session.create("Timer", Protection::Passphrase(passphrase())).await.unwrap();
+    let before = session.backup_status().await.unwrap();
+    assert!(before.overdue && before.last_good.is_none() && before.backups.is_empty());
+    assert_eq!(before.overdue_days, 7);
+    assert_eq!(before.folder, dir.path().join("backups"));
+    let daily = session.backup_if_due().await.unwrap().expect("none yet: one is due");
+    assert!(session.backup_if_due().await.unwrap().is_none(), "not due again within the day");
+    clock.advance(Duration::hours(1));
+    let manual = session.backup_now().await.unwrap();
+    let status = session.backup_status().await.unwrap();
+    assert!(!status.overdue);
+    assert_eq!(status.last_good, Some(manual.manifest.taken_at));
+    let names: Vec<_> = status.backups.iter().map(|b| b.name.clone()).collect();
+    assert_eq!(names, vec![manual.name.clone(), daily.name.clone()], "newest first");
+
+    // The folder: what the shell does with the dialog's answer.
+    let chosen = tempfile::tempdir().unwrap();
+    let folder = chosen.path().join("Bidwell backups");
+    {
+        let ws = session.workspace().await.unwrap();
+        let refused = ws.set_backup_folder(std::path::Path::new("relative/backups")).await.unwrap_err();
+        assert_eq!(refused.code(), ErrorCode::Validation);
+        assert_eq!(ws.set_backup_folder(&folder).await.unwrap(), folder);
+    }
+    assert_eq!(session.backup_status().await.unwrap().folder, folder);
+
+    // The folder becomes unusable (a file where it was): the failure shows.
+    std::fs::remove_dir_all(&folder).unwrap();
+    std::fs::write(&folder, b"not a folder").unwrap();
+    session.backup_now().await.unwrap_err();
+    // Settings still opens, and says what is wrong.
+    let failed = session.backup_status().await.unwrap();
+    assert!(failed.last_error.is_some(), "the failure is not shown");
+    assert!(failed.folder_error.is_some(), "the unreadable folder is not shown");
+    assert!(failed.overdue && failed.backups.is_empty(), "no snapshot in the new folder");
+    // Usable again: the next backup clears it.
+    std::fs::remove_file(&folder).unwrap();
+    let again = session.backup_if_due().await.unwrap().expect("the new folder has none: due");
+    assert!(again.path.starts_with(&folder));
+    let status = session.backup_status().await.unwrap();
+    assert!(status.last_error.is_none() && !status.overdue);
+}
