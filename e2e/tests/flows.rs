@@ -278,10 +278,13 @@ async fn a_job_and_its_bid_move_across_the_board_and_the_palette_finds_them() {
     app.close().await;
 }
 
-/// The demo marketplace's state, as its server last saved it in the data directory.
+/// The demo marketplace's state, as its server last saved it in the data
+/// directory (sealed: read through the CLI, beside the open app).
 fn demo_market_state(data: &std::path::Path) -> serde_json::Value {
     let bytes = std::fs::read(data.join("bidwell.demo-market.json")).expect("the demo marketplace keeps a state file");
-    serde_json::from_slice(&bytes).expect("the state file is JSON")
+    assert!(serde_json::from_slice::<serde_json::Value>(&bytes).is_err(), "the state file is not sealed");
+    let state = cli(data, &[("BIDWELL_PASSPHRASE", PASSPHRASE)], &["--json", "dev", "demo-state"]);
+    serde_json::from_str(&state).expect("`bidwell dev demo-state` prints JSON")
 }
 
 /// How many bids the demo marketplace has, by its state file.

@@ -307,6 +307,9 @@ pub enum DevCmd {
         #[arg(long, default_value_t = 1)]
         seed: u64,
     },
+    /// Print what the app's demo marketplace holds (its jobs and the bids it
+    /// received), from its sealed state file, as JSON.
+    DemoState,
 }
 
 /// Paging and order, the same for every list.

@@ -241,6 +241,10 @@ async fn dispatch(ws: &Workspace, command: Command, creds: &mut Credentials, out
             bar.finish_and_clear();
             out.record(&summary);
         }
+        Command::Dev(DevCmd::DemoState) => match ws.demo_market_state().await? {
+            Some(state) => say!("{state}"),
+            None => return Err(Error::validation("demo", "the demo marketplace has not run in this workspace")),
+        },
     }
     Ok(())
 }

@@ -163,6 +163,23 @@ impl Workspace {
         Ok(DemoStateCipher { key })
     }
 
+    /// What the demo marketplace holds (its jobs and the bids it received),
+    /// as its server last saved it; `None` before the demo first ran. For
+    /// `bidwell dev demo-state` and the tests that check what reached it: the
+    /// file itself is sealed.
+    pub async fn demo_market_state(&self) -> Result<Option<serde_json::Value>> {
+        let path = self.demo_state_file();
+        let bytes = match std::fs::read(&path) {
+            Ok(bytes) => bytes,
+            Err(e) if e.kind() == std::io::ErrorKind::NotFound => return Ok(None),
+            Err(e) => return Err(Error::io(&path, e)),
+        };
+        let plain =
+            zeroize::Zeroizing::new(self.demo_state_cipher().await?.open(&bytes).map_err(|e| Error::io(&path, e))?);
+        let state = serde_json::from_slice(&plain).map_err(|e| Error::io(&path, std::io::Error::other(e)))?;
+        Ok(Some(state))
+    }
+
     /// The demo account's id while it is connected; `None` when there never
     /// was one or the user disconnected it.
     pub async fn demo_market_account(&self) -> Result<Option<Id>> {
