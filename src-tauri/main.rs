@@ -248,6 +248,7 @@ async fn lock_when_idle(handle: AppHandle) {
     run_every(IDLE_CHECK, handle, |handle| async move {
         let session = handle.state::<Session>();
         if let Ok(true) = session.enforce_idle_lock().await {
+            handle.state::<bidwell_core::portability::ChosenFiles>().forget_all();
             let _ = handle.emit("session-locked", ());
         } else if let Err(e) = session.release_memory_if_quiet().await {
             log::warn!("could not release cache memory: {:?}", e.code());
