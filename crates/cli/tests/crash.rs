@@ -561,6 +561,9 @@ fn check_files(dirs: &RunDirs, notes: &mut Vec<String>) -> Result<(), String> {
             }
             continue;
         }
+        if file.parent() != Some(dirs.data.as_path()) {
+            return Err(format!("unexpected file in a folder of the data directory: {}", file.display()));
+        }
         match name.as_str() {
             "bidwell.db" | "bidwell.db-wal" | "bidwell.db-shm" | "bidwell.key" => {}
             _ => return Err(format!("unexpected file in the data directory: {name}")),
