@@ -237,7 +237,7 @@ pub fn resolve(folder: &Path, snapshot: &str) -> PathBuf {
 
 /// Writes a snapshot of `pool`'s database (encrypted with `data_key`, which
 /// `key_file` wraps) into `folder`. The caller must keep the key from
-/// changing meanwhile (hold the workspace's data-key lock). With `record`,
+/// changing meanwhile (hold the workspace's data-key lock). Taken by a workspace,
 /// the snapshot's key is committed to `backup_keys` before the snapshot
 /// gets its name, so no snapshot is ever listed that the workspace cannot
 /// open, rotate or erase from (a process killed in between leaves only a
@@ -249,8 +249,12 @@ pub(crate) async fn write_snapshot(
     folder: &Path,
     now: DateTime<Utc>,
     reason: BackupReason,
-    record: bool,
+    taken_by: TakenBy<'_>,
 ) -> Result<BackupInfo> {
+    let (record, locking) = match taken_by {
+        TakenBy::Workspace(locking) => (true, Some(locking)),
+        TakenBy::Migration => (false, None),
+    };
     create_private_dir(folder)?;
     let suffix = hex::encode(uuid::Uuid::new_v4().as_bytes())[..6].to_string();
     let name = format!("{SNAPSHOT_PREFIX}{}-{suffix}", now.format("%Y%m%dT%H%M%S%3fZ"));
@@ -260,10 +264,14 @@ pub(crate) async fn write_snapshot(
         let db_path = partial.join(DATABASE_FILE);
         // SQLCipher writes the copy encrypted with the same key, page by page.
         sqlx::query("VACUUM INTO ?").bind(db_path.to_string_lossy().to_string()).execute(pool).await?;
+        // Lock wins: after the copy (one statement) and before the rest,
+        // and the half-made snapshot goes with the error.
+        stop_if_asked(&AtomicBool::new(false), locking)?;
         let mut conn = open_snapshot(&db_path, data_key).await?;
         let counts = count_records(&mut conn).await?;
         let schema_version = schema_version(&mut conn).await?;
         conn.close().await?;
+        stop_if_asked(&AtomicBool::new(false), locking)?;
         sync_file(&db_path)?;
         key_file.write_atomic(&partial.join(KeyFile::FILE_NAME))?;
         let manifest = BackupManifest {
@@ -297,6 +305,16 @@ pub(crate) async fn write_snapshot(
         let _ = std::fs::remove_dir_all(&partial);
     }
     written
+}
+
+/// Who takes a snapshot, which decides what is done around the copy.
+pub(crate) enum TakenBy<'a> {
+    /// An open workspace: the snapshot's key is recorded before the snapshot
+    /// is named, and the workspace's lock signal stops it.
+    Workspace(&'a LockSignal),
+    /// The open before a migration: the table for the key comes with the
+    /// migration (`after_migration` records it), and nothing can lock yet.
+    Migration,
 }
 
 /// Snapshot folders under construction: hidden, and named with the
@@ -428,7 +446,8 @@ impl Workspace {
             // Held while copying, so a key rotation cannot rekey in between.
             let data_key = self.data_key.lock().await;
             let key_file = self.key_file.lock().await.clone();
-            write_snapshot(&pool, &key_file, &data_key, &folder, self.now(), reason, true).await?
+            write_snapshot(&pool, &key_file, &data_key, &folder, self.now(), reason, TakenBy::Workspace(self.locking()))
+                .await?
         };
         let mut conn = pool.acquire().await?;
         let detail = serde_json::json!({ "reason": reason.as_str(), "bytes": info.manifest.database_bytes });
@@ -771,7 +790,10 @@ pub(crate) async fn before_migration(
     }
     let folder = folder_setting(pool, paths).await?;
     // Not recorded yet: the table comes with the migration (`after_migration`).
-    Ok(Some(write_snapshot(pool, key_file, data_key, &folder, now, BackupReason::BeforeMigration, false).await?))
+    Ok(Some(
+        write_snapshot(pool, key_file, data_key, &folder, now, BackupReason::BeforeMigration, TakenBy::Migration)
+            .await?,
+    ))
 }
 
 /// After the migration: remembers the key of the snapshot taken before it.

@@ -450,9 +450,16 @@ async fn a_restore_stops_at_its_next_step_when_the_workspace_starts_locking() {
         assert_eq!(err.code(), ErrorCode::Locked, "locking at {stage:?} stops the restore");
         assert_eq!(client_names(&f.ws).await, live_before, "locking at {stage:?}: the live workspace is unchanged");
         let backups = f.ws.list_backups().await.unwrap();
+        let safety_taken = backups.iter().any(|b| b.manifest.reason == BackupReason::BeforeRestore);
+        // Locking while the safety backup is taken stops that backup too.
+        let first_step = stage == "backing up the current state";
+        assert_eq!(
+            safety_taken, !first_step,
+            "locking at {stage:?}: the safety backup is kept once taken, and not taken once locking"
+        );
         assert!(
-            backups.iter().any(|b| b.manifest.reason == BackupReason::BeforeRestore),
-            "locking at {stage:?}: the safety backup already taken is kept"
+            !files_under(f.dir.path()).iter().any(|p| p.to_string_lossy().contains(".partial")),
+            "locking at {stage:?}: no half-made snapshot is left"
         );
         assert!(
             !files_under(f.dir.path()).iter().any(|p| p.to_string_lossy().contains(".bidwell-restore-")),
@@ -515,4 +522,19 @@ async fn the_apps_backups_run_while_unlocked_and_a_failure_shows_until_one_succe
     assert!(again.path.starts_with(&folder));
     let status = session.backup_status().await.unwrap();
     assert!(status.last_error.is_none() && !status.overdue);
+}
+
+/// Lock wins over a backup (#13 part 3): a backup under way when the
+/// workspace starts locking stops after its copy, names no snapshot and
+/// leaves no half-made one.
+#[tokio::test]
+async fn a_backup_stops_when_the_workspace_starts_locking() {
+    let f = fixture().await;
+    add(&f.ws, "Ada").await;
+    f.ws.locking().raise();
+    let err = f.ws.backup_now(BackupReason::Manual).await.unwrap_err();
+    assert_eq!(err.code(), ErrorCode::Locked, "{err}");
+    assert!(f.ws.list_backups().await.unwrap().is_empty(), "a snapshot was named");
+    let backups = files_under(&f.dir.path().join("backups"));
+    assert!(backups.is_empty(), "a half-made snapshot is left: {backups:?}");
 }
