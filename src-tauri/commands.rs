@@ -587,7 +587,8 @@ pub async fn backup_now(session: State<'_, Session>) -> Reply<BackupInfo> {
 
 #[tauri::command]
 pub async fn verify_backup(session: State<'_, Session>, snapshot: String) -> Reply<BackupVerification> {
-    session.workspace().await.map_err(api)?.verify_backup(&snapshot).await.map_err(api)
+    let snapshot = bidwell_core::backup::snapshot_name(&snapshot).map_err(api)?;
+    session.workspace().await.map_err(api)?.verify_backup(snapshot).await.map_err(api)
 }
 
 #[tauri::command]
@@ -617,8 +618,9 @@ pub async fn restore_backup(
     let ticket = work.start();
     let mut report =
         |step: portability::Step| drop(on_progress.send(ticket.progress(&step.stage, step.done, step.total)));
+    let snapshot = bidwell_core::backup::snapshot_name(&snapshot).map_err(api)?;
     let workspace = session.workspace().await.map_err(api)?;
-    workspace.restore_backup(&snapshot, &mut report, &ticket.cancel).await.map_err(api)
+    workspace.restore_backup(snapshot, &mut report, &ticket.cancel).await.map_err(api)
 }
 
 // Export and import: native dialogs choose the file; the work reports progress.

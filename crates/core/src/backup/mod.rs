@@ -223,6 +223,16 @@ fn invalid(path: &Path, why: &str) -> Error {
     Error::BackupInvalid(format!("{}: {why}", path.display()))
 }
 
+/// A snapshot as the desktop window names it: the name of its folder in the
+/// backup folder, never a path (the window names no file: docs/security.md).
+pub fn snapshot_name(snapshot: &str) -> Result<&str> {
+    let plain = snapshot.starts_with(SNAPSHOT_PREFIX) && !snapshot.contains(['/', '\\']);
+    match plain {
+        true => Ok(snapshot),
+        false => Err(Error::validation("snapshot", "is not the name of a backup in the backup folder")),
+    }
+}
+
 /// A snapshot named by its folder name (looked up in `folder`) or by a path.
 pub fn resolve(folder: &Path, snapshot: &str) -> PathBuf {
     let given = Path::new(snapshot);
@@ -1187,4 +1197,24 @@ fn file_len(path: &Path) -> Result<u64> {
 
 fn sync_file(path: &Path) -> Result<()> {
     std::fs::File::open(path).and_then(|f| f.sync_all()).map_err(|e| Error::io(path, e))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_window_names_a_snapshot_by_its_folder_name_only() {
+        assert!(snapshot_name("bidwell-backup-20261203T101500123Z-a1b2c3").is_ok());
+        for path in [
+            "/tmp/bidwell-backup-x",
+            "../bidwell-backup-x",
+            "bidwell-backup-x/../../etc",
+            "bidwell-backup-x\\..",
+            "..",
+            "",
+        ] {
+            assert_eq!(snapshot_name(path).unwrap_err().code(), crate::ErrorCode::Validation, "{path:?}");
+        }
+    }
 }
