@@ -10,7 +10,7 @@ use bidwell_core::secret::{Passphrase, RecoveryKey};
 use bidwell_core::seed::{self, SeedPlan, SeedSummary};
 use bidwell_core::sync::*;
 use bidwell_core::vault::{Protection, Unlock};
-use bidwell_core::work::{LongWork, Progress};
+use bidwell_core::work::{LongWork, Progress, WorkTicket};
 use bidwell_core::*;
 use tauri::ipc::Channel;
 use tauri::State;
@@ -606,6 +606,15 @@ pub async fn choose_backup_folder(session: State<'_, Session>, app: tauri::AppHa
     Ok(Some(set.display().to_string()))
 }
 
+/// Where a long operation's steps go: the window's progress channel, under
+/// the ticket the window can cancel by.
+fn steps_to<'a>(
+    ticket: &'a WorkTicket<'_>,
+    channel: &'a Channel<Progress>,
+) -> impl FnMut(portability::Step) + Send + 'a {
+    move |step| drop(channel.send(ticket.progress(&step.stage, step.done, step.total)))
+}
+
 /// Replaces the workspace with a snapshot (a backup of the current state is
 /// taken first); progress and cancel like other long work, and locking stops it.
 #[tauri::command]
@@ -615,10 +624,9 @@ pub async fn restore_backup(
     snapshot: String,
     on_progress: Channel<Progress>,
 ) -> Reply<RestoreReport> {
-    let ticket = work.start();
-    let mut report =
-        |step: portability::Step| drop(on_progress.send(ticket.progress(&step.stage, step.done, step.total)));
     let snapshot = bidwell_core::backup::snapshot_name(&snapshot).map_err(api)?;
+    let ticket = work.start();
+    let mut report = steps_to(&ticket, &on_progress);
     let workspace = session.workspace().await.map_err(api)?;
     workspace.restore_backup(snapshot, &mut report, &ticket.cancel).await.map_err(api)
 }
@@ -659,8 +667,7 @@ pub async fn export_archive(
 ) -> Reply<portability::ExportSummary> {
     let dest = chosen.take_save_target(&file, portability::FileKind::Archive).map_err(api)?;
     let (ticket, password) = (work.start(), password.map(Passphrase::new));
-    let mut report =
-        |step: portability::Step| drop(on_progress.send(ticket.progress(&step.stage, step.done, step.total)));
+    let mut report = steps_to(&ticket, &on_progress);
     let workspace = session.workspace().await.map_err(api)?;
     workspace.export(&dest, &options, password.as_ref(), &mut report, &ticket.cancel).await.map_err(api)
 }
@@ -701,8 +708,7 @@ pub async fn import_file(
 ) -> Reply<portability::ImportSummary> {
     let path = chosen.file_to_open(&file).map_err(api)?;
     let (ticket, password) = (work.start(), password.map(Passphrase::new));
-    let mut report =
-        |step: portability::Step| drop(on_progress.send(ticket.progress(&step.stage, step.done, step.total)));
+    let mut report = steps_to(&ticket, &on_progress);
     let workspace = session.workspace().await.map_err(api)?;
     workspace.import(&path, &options, password.as_ref(), &mut report, &ticket.cancel).await.map_err(api)
 }
