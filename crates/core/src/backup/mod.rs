@@ -276,12 +276,12 @@ pub(crate) async fn write_snapshot(
         sqlx::query("VACUUM INTO ?").bind(db_path.to_string_lossy().to_string()).execute(pool).await?;
         // Lock wins: after the copy (one statement) and before the rest,
         // and the half-made snapshot goes with the error.
-        stop_if_asked(&AtomicBool::new(false), locking)?;
+        stop_if_locking(locking)?;
         let mut conn = open_snapshot(&db_path, data_key).await?;
         let counts = count_records(&mut conn).await?;
         let schema_version = schema_version(&mut conn).await?;
         conn.close().await?;
-        stop_if_asked(&AtomicBool::new(false), locking)?;
+        stop_if_locking(locking)?;
         sync_file(&db_path)?;
         key_file.write_atomic(&partial.join(KeyFile::FILE_NAME))?;
         let manifest = BackupManifest {
@@ -938,10 +938,15 @@ fn stop_if_asked(cancel: &AtomicBool, locking: Option<&LockSignal>) -> Result<()
     if cancel.load(Ordering::Relaxed) {
         return Err(Error::Cancelled);
     }
-    if locking.is_some_and(LockSignal::is_raised) {
-        return Err(Error::Locked);
+    stop_if_locking(locking)
+}
+
+/// [`Error::Locked`] once the workspace started locking.
+fn stop_if_locking(locking: Option<&LockSignal>) -> Result<()> {
+    match locking.is_some_and(LockSignal::is_raised) {
+        true => Err(Error::Locked),
+        false => Ok(()),
     }
-    Ok(())
 }
 
 /// A hidden folder beside the workspace where a snapshot is restored before
