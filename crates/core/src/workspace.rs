@@ -432,7 +432,7 @@ impl Workspace {
         if let Err(err) = sqlx::query("PRAGMA wal_checkpoint(TRUNCATE)").execute(&*pool).await {
             tracing::warn!(code = ?Error::from(err).code(), "checkpoint before locking failed");
         }
-        pool.close().await;
+        db::close_pool(&pool).await;
     }
 
     pub fn paths(&self) -> &WorkspacePaths {
@@ -546,7 +546,7 @@ impl Workspace {
                 return Err(err);
             }
         };
-        pool.close().await;
+        db::close_pool(&pool).await;
         let rekeyed = async {
             let mut conn =
                 SqliteConnection::connect_with(&db::encrypted_options(&self.paths.database, &data_key, false)).await?;

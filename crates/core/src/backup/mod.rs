@@ -638,7 +638,7 @@ impl Workspace {
         let mut data_key = self.data_key.lock().await;
         let mut pool = self.pool.write().await;
         let _ = sqlx::query("PRAGMA wal_checkpoint(TRUNCATE)").execute(&*pool).await;
-        pool.close().await;
+        crate::store::db::close_pool(&pool).await;
         let swapped = staging.swap_into(&paths, &snapshot_key_file);
         let (open_key, swapped_ok) = match &swapped {
             Ok(()) => (&key, true),

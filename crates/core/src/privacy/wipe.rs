@@ -243,7 +243,7 @@ impl Workspace {
             audit::append(&mut conn, self.now(), audit::action::WIPE, serde_json::json!({})).await?;
         }
         let keychain = self.env().keychain.clone();
-        self.pool().await.close().await;
+        crate::store::db::close_pool(&self.pool().await).await;
         let report = wipe_files(&self.paths().dir, confirm, keychain.as_ref(), Some(Ok(tokens)), &[backup_folder])?;
         // Last: the lock files, so nothing of the workspace is left.
         only_us.remove_lock_files();

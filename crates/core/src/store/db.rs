@@ -90,6 +90,48 @@ pub(crate) async fn open_pool(options: SqliteConnectOptions, path: &Path) -> Res
     Ok(pool)
 }
 
+/// Closes every connection of `pool`, and with the last one the WAL file,
+/// before it returns. sqlx 0.8's `Pool::close` alone does not (sqlx issue
+/// #3217, fixed after 0.8.6): it can return while a connection that was
+/// being given back is still closing, or with one that went idle after it
+/// emptied the idle queue; and two connections closing at once both see
+/// the other open, so neither removes the WAL. Locking must leave nothing
+/// open: a connection closing late would delete the WAL by name after a
+/// restore put another database in its place.
+pub(crate) async fn close_pool(pool: &SqlitePool) {
+    for _ in 0..CLOSE_POLLS {
+        // Each pass also closes connections that went idle after the last one.
+        pool.close().await;
+        if pool.size() == 0 {
+            break;
+        }
+        // The rest are closing on their own: a connection closes in well under a millisecond.
+        tokio::time::sleep(std::time::Duration::from_millis(2)).await;
+    }
+    if pool.size() != 0 {
+        tracing::warn!("a database connection was still closing when the workspace was locked");
+        return;
+    }
+    let wal = wal_file(&pool.connect_options());
+    if wal.exists() {
+        // Alone, this connection is the last one: closing it checkpoints and removes the WAL.
+        let removed = async { open_connection(&pool.connect_options()).await?.close().await.map_err(Error::from) };
+        if let Err(e) = removed.await {
+            tracing::warn!(code = ?e.code(), "the WAL file could not be folded into the database");
+        }
+    }
+}
+
+/// Polls of [`close_pool`] for connections still closing: 5 s at most.
+const CLOSE_POLLS: usize = 2500;
+
+/// SQLite's write-ahead log beside the database `options` open.
+fn wal_file(options: &SqliteConnectOptions) -> std::path::PathBuf {
+    let mut name = options.get_filename().as_os_str().to_owned();
+    name.push("-wal");
+    name.into()
+}
+
 fn classify_open_error(err: sqlx::Error, path: &Path) -> Error {
     if primary_code(&err) == Some(SQLITE_NOTADB) {
         return Error::DatabaseCorrupt { path: path.to_path_buf() };
@@ -175,5 +217,24 @@ mod tests {
         assert_eq!((pooled, scanning), (-32000, -2000));
         scan.close().await.unwrap();
         pool.close().await;
+    }
+
+    /// A connection given back just as the pool closes is closed too: an
+    /// open one keeps the WAL file, and with it the database, open after the
+    /// workspace is locked. It is a race, so it is run many times.
+    #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+    async fn closing_the_pool_closes_a_connection_given_back_meanwhile() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("close.db");
+        let key = DataKey::generate();
+        let wal = dir.path().join("close.db-wal");
+        for round in 0..300 {
+            let pool = open_pool(encrypted_options(&path, &key, true), &path).await.unwrap();
+            // Given back by a task of its own, as every pooled query's connection is.
+            sqlx::query("PRAGMA wal_checkpoint(TRUNCATE)").execute(&pool).await.unwrap();
+            close_pool(&pool).await;
+            assert_eq!(pool.size(), 0, "round {round}: a connection is still open");
+            assert!(!wal.exists(), "round {round}: the WAL outlived the pool");
+        }
     }
 }
