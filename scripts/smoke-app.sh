@@ -2,8 +2,9 @@
 # Starts a built Bidwell app the way a user's launch does, under Xvfb with a
 # private D-Bus session and a throwaway data directory, and checks that it
 # comes up: its page finishes loading (the app's launch probe) and its
-# "Bidwell" window is mapped. Then it asks the app to quit (SIGTERM) and waits
-# for it to end. Every wait is bounded. Used by `run-app.sh --smoke`.
+# "Bidwell" window is mapped. Then it asks the app to quit (SIGTERM, as a
+# logout does) and waits for it to end; it must end through its own exit
+# (which locks), with status 0, not by the signal. Every wait is bounded. Used by `run-app.sh --smoke`.
 #   smoke-app.sh PATH-TO-bidwell-app
 set -euo pipefail
 app="$1"
@@ -61,6 +62,12 @@ APP="$app" OUT="$out" WORK="$work" timeout --kill-after=10 180 \
         kill -KILL "$pid"
         exit 1
     fi
-    wait "$pid" || true
+    status=0
+    wait "$pid" || status=$?
+    if [ "$status" -ne 0 ]; then
+        echo "the app ended with status $status on SIGTERM, not through its exit (which locks); its log:" >&2
+        cat "$OUT/app.log" >&2
+        exit 1
+    fi
 '
 echo "==> smoke run passed: the app came up and quit"

@@ -89,7 +89,9 @@ fn main() {
             tauri::async_runtime::spawn(remind_due_tasks(handle.clone()));
             tauri::async_runtime::spawn(apply_retention(handle.clone()));
             tauri::async_runtime::spawn(sync_in_background(handle.clone()));
-            tauri::async_runtime::spawn(back_up_daily(handle));
+            tauri::async_runtime::spawn(back_up_daily(handle.clone()));
+            #[cfg(unix)]
+            tauri::async_runtime::spawn(quit_on_signal(handle));
             Ok(())
         })
         .invoke_handler(tauri::generate_handler![
@@ -206,11 +208,51 @@ fn main() {
 /// export, a sync) at its next step, then the database is closed. Bounded,
 /// so a stuck step cannot keep the app from quitting.
 fn lock_at_exit(app: &AppHandle) {
+    // A launch from now on starts a new window rather than being handed to
+    // this one, which is going.
+    tauri_plugin_single_instance::destroy(app);
     let session = app.state::<Session>();
-    let locked = tauri::async_runtime::block_on(tokio::time::timeout(LOCK_AT_EXIT, session.lock()));
-    if locked.is_err() {
-        log::warn!("quitting before the workspace finished locking");
+    log::info!("quitting: locking the workspace");
+    // The timer is made inside the runtime: made out here (on the event
+    // loop's thread) it panics, and the app ended without locking.
+    let locked = tauri::async_runtime::block_on(async { tokio::time::timeout(LOCK_AT_EXIT, session.lock()).await });
+    match locked {
+        Ok(()) => log::info!("quitting: locked"),
+        Err(_) => log::warn!("quitting before the workspace finished locking"),
     }
+}
+
+/// Logging out, shutting down, `kill` or Ctrl+C in the terminal that
+/// started the app quits it as the close button does, through the app's
+/// exit and so [`lock_at_exit`]: without this the signal's default action
+/// ends the process on the spot with the workspace open. A second signal
+/// ends the process without waiting for the lock.
+#[cfg(unix)]
+async fn quit_on_signal(handle: AppHandle) {
+    use tokio::signal::unix::{signal, SignalKind};
+    let (mut term, mut int, mut hup) =
+        match (signal(SignalKind::terminate()), signal(SignalKind::interrupt()), signal(SignalKind::hangup())) {
+            (Ok(term), Ok(int), Ok(hup)) => (term, int, hup),
+            (Err(e), _, _) | (_, Err(e), _) | (_, _, Err(e)) => {
+                log::warn!("quitting on a signal will not lock the workspace: {e}");
+                return;
+            }
+        };
+    let mut next = async || -> i32 {
+        tokio::select! {
+            _ = term.recv() => SignalKind::terminate().as_raw_value(),
+            _ = int.recv() => SignalKind::interrupt().as_raw_value(),
+            _ = hup.recv() => SignalKind::hangup().as_raw_value(),
+        }
+    };
+    let first = next().await;
+    log::info!("signal {first}: quitting");
+    handle.exit(0);
+    let second = next().await;
+    log::warn!("signal {second} while quitting: ending before the workspace is locked");
+    // `exit` skips Tauri's cleanup, which is what gives up the single-instance name.
+    tauri_plugin_single_instance::destroy(&handle);
+    std::process::exit(128 + second);
 }
 
 /// Info and above to the platform's log folder; sqlx's statement log stays

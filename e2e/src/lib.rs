@@ -264,16 +264,22 @@ impl Driver {
             if !reaped {
                 reaped = matches!(self.child.try_wait(), Ok(Some(_)));
             }
-            if reaped && !self.group_alive() {
+            // Gone from the session bus too: the next test's app would
+            // otherwise find the single-instance name still held by this
+            // one (the bus lets go of a dead process's names a moment after
+            // it died), hand its launch to it, and get no answer.
+            if reaped && !self.group_alive() && !single_instance_name_held() {
                 let _ = std::fs::remove_file(self.log.with_extension("pgid"));
                 return;
             }
             std::thread::sleep(Duration::from_millis(50));
         }
         eprintln!(
-            "warning: tauri-driver's process group {} was still running {STOP:?} after SIGTERM: {:?} (log: {})",
+            "warning: {STOP:?} after SIGTERM, tauri-driver's process group {} still had {:?} and the app's bus \
+             name was {} (log: {})",
             self.child.id(),
             group_members(self.child.id()),
+            if single_instance_name_held() { "still held" } else { "free" },
             self.log.display()
         );
     }
@@ -425,19 +431,42 @@ impl App {
     }
 
     fn native_title(&self) -> Option<String> {
+        let id = self.native_window()?;
+        let name = run("xprop", &["-id", &id, "_NET_WM_NAME"])?;
+        let (_, quoted) = name.split_once(" = ")?;
+        Some(quoted.trim().trim_matches('"').to_string())
+    }
+
+    /// The app's top-level X11 window ("0x..."): the one whose `_NET_WM_PID`
+    /// is the app's process.
+    fn native_window(&self) -> Option<String> {
         let pids = app_pids(self.driver.child.id());
         let tree = run("xwininfo", &["-root", "-children"])?;
-        for line in tree.lines() {
-            let Some(id) = line.split_whitespace().next().filter(|w| w.starts_with("0x")) else { continue };
+        tree.lines().filter_map(|line| line.split_whitespace().next().filter(|w| w.starts_with("0x"))).find_map(|id| {
             let pid = run("xprop", &["-id", id, "_NET_WM_PID"])?;
-            let pid: Option<u32> = pid.rsplit(" = ").next().and_then(|p| p.trim().parse().ok());
-            if pid.is_some_and(|p| pids.contains(&p)) {
-                let name = run("xprop", &["-id", id, "_NET_WM_NAME"])?;
-                let (_, quoted) = name.split_once(" = ")?;
-                return Some(quoted.trim().trim_matches('"').to_string());
-            }
+            let pid: u32 = pid.rsplit(" = ").next()?.trim().parse().ok()?;
+            pids.contains(&pid).then(|| id.to_string())
+        })
+    }
+
+    /// The app's process id, once it runs.
+    pub fn app_pid(&self) -> u32 {
+        match app_pids(self.driver.child.id())[..] {
+            [pid] => pid,
+            ref pids => self.fail(&format!("not one app process in the driver's group: {pids:?}")),
         }
-        None
+    }
+
+    /// Presses the window's close button: sends the app's window the
+    /// `WM_DELETE_WINDOW` message a window manager sends when the user
+    /// clicks it (there is no window manager under Xvfb).
+    #[cfg(target_os = "linux")]
+    pub fn press_close_button(&self) {
+        let Some(id) = self.native_window() else { self.fail("no X11 window belongs to the app's process") };
+        let window = u64::from_str_radix(id.trim_start_matches("0x"), 16).expect("xwininfo's window id");
+        if let Err(e) = x11::ask_to_close(window) {
+            self.fail(&format!("could not ask window {id} to close: {e}"));
+        }
     }
 
     /// Waits until an element whose text contains `text` is in the page, and
@@ -553,6 +582,21 @@ fn group_members(pgid: u32) -> Vec<(u32, String)> {
         .collect()
 }
 
+/// Whether some process holds the app's single-instance name on the session
+/// bus (`<identifier>.SingleInstance`, tauri-plugin-single-instance). No bus
+/// or no `dbus-send` counts as no.
+fn single_instance_name_held() -> bool {
+    let args = [
+        "--session",
+        "--print-reply",
+        "--dest=org.freedesktop.DBus",
+        "/org/freedesktop/DBus",
+        "org.freedesktop.DBus.NameHasOwner",
+        "string:app.bidwell.desktop.SingleInstance",
+    ];
+    run("dbus-send", &args).is_some_and(|reply| reply.contains("boolean true"))
+}
+
 /// The app's processes (named `bidwell-app`) in the process group `pgid`.
 fn app_pids(pgid: u32) -> Vec<u32> {
     group_members(pgid).into_iter().filter(|(_, comm)| comm == "bidwell-app").map(|(pid, _)| pid).collect()
@@ -579,5 +623,49 @@ mod tests {
         assert_eq!(xpath_literal("plain"), "\"plain\"");
         assert_eq!(xpath_literal("say \"hi\""), "'say \"hi\"'");
         assert_eq!(xpath_literal("it's \"x\""), "concat(\"it's \", '\"', \"x\", '\"', \"\")");
+    }
+}
+
+/// The one X11 request the tests make themselves.
+#[cfg(target_os = "linux")]
+mod x11 {
+    use std::ffi::c_long;
+    use x11_dl::xlib;
+
+    /// Sends `window` the ICCCM `WM_DELETE_WINDOW` client message on the
+    /// display `DISPLAY` names, as a window manager does for its close button.
+    pub fn ask_to_close(window: xlib::Window) -> Result<(), String> {
+        let x = xlib::Xlib::open().map_err(|e| format!("libX11: {e}"))?;
+        // SAFETY: plain Xlib calls on a display opened here and closed
+        // before returning; the atom names are NUL-terminated literals and
+        // the event is a fully initialised client message.
+        unsafe {
+            let display = (x.XOpenDisplay)(std::ptr::null());
+            if display.is_null() {
+                return Err("cannot open the X display".into());
+            }
+            let protocols = (x.XInternAtom)(display, c"WM_PROTOCOLS".as_ptr(), xlib::False);
+            let delete = (x.XInternAtom)(display, c"WM_DELETE_WINDOW".as_ptr(), xlib::False);
+            let mut message = xlib::XClientMessageEvent {
+                type_: xlib::ClientMessage,
+                serial: 0,
+                send_event: xlib::True,
+                display,
+                window,
+                message_type: protocols,
+                format: 32,
+                data: xlib::ClientMessageData::new(),
+            };
+            message.data.as_longs_mut()[0] = delete as c_long;
+            message.data.as_longs_mut()[1] = xlib::CurrentTime as c_long;
+            let mut event = xlib::XEvent { client_message: message };
+            let sent = (x.XSendEvent)(display, window, xlib::False, xlib::NoEventMask, &mut event);
+            (x.XSync)(display, xlib::False);
+            (x.XCloseDisplay)(display);
+            if sent == 0 {
+                return Err("XSendEvent failed".into());
+            }
+        }
+        Ok(())
     }
 }
