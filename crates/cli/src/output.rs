@@ -104,7 +104,9 @@ impl Line for Project {
 }
 impl Line for Job {
     fn line(&self) -> String {
-        format!("{}  {}{}", self.meta.id, first_line(&self.title), deleted(&self.meta))
+        let closed =
+            if self.market_status == Some(MarketJobStatus::Closed) { "  [closed on its marketplace]" } else { "" };
+        format!("{}  {}{}{}", self.meta.id, first_line(&self.title), closed, deleted(&self.meta))
     }
 }
 impl Line for Bid {

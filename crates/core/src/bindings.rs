@@ -104,6 +104,7 @@ pub fn files() -> Vec<(String, String)> {
         file::<ClientKind>(&cfg),
         file::<ProjectStatus>(&cfg),
         file::<RateType>(&cfg),
+        file::<MarketJobStatus>(&cfg),
         file::<BidStatus>(&cfg),
         file::<MilestoneStatus>(&cfg),
         file::<ActivityKind>(&cfg),

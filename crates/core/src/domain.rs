@@ -69,6 +69,10 @@ text_enum!(
         Awarded = "awarded", Rejected = "rejected", Withdrawn = "withdrawn", Failed = "failed",
     }
 );
+text_enum!(
+    /// Whether a job takes bids on its marketplace, as the last sync saw it.
+    MarketJobStatus { Open = "open", Closed = "closed" }
+);
 text_enum!(MilestoneStatus { Pending = "pending", Funded = "funded", Released = "released", Refunded = "refunded", Disputed = "disputed" });
 text_enum!(ActivityKind { Note = "note", Call = "call", Email = "email", Meeting = "meeting", Message = "message" });
 
@@ -239,6 +243,10 @@ pub struct Job {
     pub saved: bool,
     pub hidden: bool,
     pub my_notes: String,
+    /// Open or closed on its marketplace, as the last sync saw it; `None`
+    /// for a job entered by hand. The marketplace's: only sync writes it.
+    #[serde(default)]
+    pub market_status: Option<MarketJobStatus>,
     #[sqlx(flatten)]
     #[serde(flatten)]
     pub origin: Origin,

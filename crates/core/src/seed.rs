@@ -1101,6 +1101,8 @@ impl Generator {
                 } else {
                     String::new()
                 },
+                // Only a sync says what a marketplace thinks of a job.
+                market_status: None,
                 origin: Origin {
                     source: external.as_ref().map(|_| "marketplace.example".to_string()),
                     external_id: external,

@@ -133,7 +133,10 @@ export function Jobs() {
                     aria-controls="job-detail"
                     onClick={() => setSelected(selected?.id === job.id ? null : job)}
                   >
-                    <span class="job-title">{job.title}</span>
+                    <span class="job-title">
+                      {job.title}
+                      {job.market_status === "closed" && <span class="badge">Closed</span>}
+                    </span>
                     <span class="muted small">
                       {[job.employer_name, budgetText(job), job.skills.slice(0, 4).join(", ")]
                         .filter(Boolean)
@@ -203,6 +206,15 @@ function JobDetail({ job, onChange, onClose }: { job: Job; onChange: (job: Job) 
             <dd>{job.employer_name}</dd>
           </>
         )}
+        {job.market_status && (
+          <>
+            <dt>On its marketplace</dt>
+            <dd data-testid="job-market-status">
+              {job.market_status === "open" ? "Open for bids" : "Closed: it takes no more bids"}
+              <span class="muted small"> (as of the last sync)</span>
+            </dd>
+          </>
+        )}
         <dt>Budget</dt>
         <dd>{budgetText(job)}</dd>
         {job.skills.length > 0 && (
@@ -246,7 +258,12 @@ function JobDetail({ job, onChange, onClose }: { job: Job; onChange: (job: Job) 
         />
       ) : (
         <div class="form-actions">
-          <button class="primary" onClick={() => setBidding(true)}>
+          <button
+            class="primary"
+            disabled={job.market_status === "closed"}
+            title={job.market_status === "closed" ? "Closed on its marketplace: it takes no more bids" : undefined}
+            onClick={() => setBidding(true)}
+          >
             Bid on this job
           </button>
           <button class="link" onClick={() => go({ screen: "bids" })}>

@@ -15,7 +15,7 @@ use super::archive::{self, ArchiveData};
 use super::csv_import::ContactRow;
 use super::{ColumnMapping, ProgressSink, RecordCounts, Step};
 use crate::audit;
-use crate::domain::{Client, ClientKind, Contact, EntityKind, Origin};
+use crate::domain::{Client, ClientKind, Contact, EntityKind, Job, Origin};
 use crate::error::{Error, Result};
 use crate::id::Id;
 use crate::secret::Passphrase;
@@ -314,6 +314,7 @@ async fn write(
             constrained("contacts.json", bulk::insert_many(&mut tx, &d.contacts).await)?;
             constrained("projects.json", bulk::insert_many(&mut tx, &d.projects).await)?;
             constrained("jobs.json", bulk::insert_many(&mut tx, &d.jobs).await)?;
+            constrained("jobs.json", restore_market_statuses(&mut tx, &d.jobs).await)?;
             constrained("bids.json", bulk::insert_many(&mut tx, &d.bids).await)?;
             constrained("milestones.json", bulk::insert_many(&mut tx, &d.milestones).await)?;
             constrained("activities.json", bulk::insert_many(&mut tx, &d.activities).await)?;
@@ -360,6 +361,21 @@ fn constrained(file: &str, result: Result<()>) -> Result<()> {
         }
         other => other,
     }
+}
+
+/// What the marketplace last said of each job: only sync writes it, so the
+/// records' own insert leaves it out.
+async fn restore_market_statuses(conn: &mut SqliteConnection, jobs: &[Job]) -> Result<()> {
+    for job in jobs {
+        if let Some(status) = job.market_status {
+            sqlx::query("UPDATE jobs SET market_status = ? WHERE id = ?")
+                .bind(status)
+                .bind(job.meta.id)
+                .execute(&mut *conn)
+                .await?;
+        }
+    }
+    Ok(())
 }
 
 async fn insert_tags(conn: &mut SqliteConnection, d: &ArchiveData) -> Result<()> {

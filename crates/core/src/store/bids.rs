@@ -1,11 +1,11 @@
 //! Bids on jobs, and the moves between their statuses.
 
 use serde::{Deserialize, Serialize};
-use sqlx::{QueryBuilder, Sqlite};
+use sqlx::{QueryBuilder, Sqlite, SqliteConnection};
 
 use super::patch;
 use super::record::{self, Binds, Page, PageRequest, Record};
-use crate::domain::{check, Bid, BidStatus, EntityKind, Job, Meta, Origin, Project};
+use crate::domain::{check, Bid, BidStatus, EntityKind, Job, MarketJobStatus, Meta, Origin, Project};
 use crate::error::{Error, Result};
 use crate::id::Id;
 use crate::money::normalize_currency;
@@ -134,6 +134,38 @@ impl Bid {
     }
 }
 
+/// Why a bid is checked against its job.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) enum Intent {
+    /// Made, or sent to the marketplace: the job must still take bids.
+    Place,
+    /// Its terms change: only what the terms must match is checked.
+    Change,
+}
+
+/// Refuses, before anything is queued, a bid its job's marketplace would
+/// refuse for reasons Bidwell can see: the job is closed there, or the bid
+/// is not in the currency the job pays in. Jobs entered by hand (no
+/// marketplace status) are the user's own and take any bid.
+pub(crate) async fn fits_its_job(conn: &mut SqliteConnection, bid: &Bid, intent: Intent) -> Result<()> {
+    let (status, currency): (Option<MarketJobStatus>, Option<String>) =
+        sqlx::query_as("SELECT market_status, currency FROM jobs WHERE id = ?")
+            .bind(bid.job_id)
+            .fetch_one(&mut *conn)
+            .await?;
+    let Some(status) = status else { return Ok(()) };
+    if intent == Intent::Place && status == MarketJobStatus::Closed {
+        return Err(Error::validation("job", "the job is closed on its marketplace, which takes no more bids on it"));
+    }
+    match currency {
+        Some(pays_in) if pays_in != bid.currency => Err(Error::validation(
+            "currency",
+            format!("the job pays in {pays_in}; its marketplace takes bids on it only in {pays_in}"),
+        )),
+        _ => Ok(()),
+    }
+}
+
 impl Workspace {
     pub async fn create_bid(&self, new: NewBid) -> Result<Bid> {
         let job_id = new.job_id.ok_or_else(|| Error::validation("job", "is required"))?;
@@ -156,6 +188,7 @@ impl Workspace {
         bid.normalize()?;
         let mut tx = self.pool().await.begin().await?;
         record::ensure_live::<Job>(&mut tx, job_id).await?;
+        fits_its_job(&mut tx, &bid, Intent::Place).await?;
         if let Some(project) = bid.project_id {
             record::ensure_live::<Project>(&mut tx, project).await?;
         }
@@ -196,6 +229,9 @@ impl Workspace {
         patch(&mut bid.milestone_percentage, change.milestone_percentage);
         patch(&mut bid.proposal, change.proposal);
         bid.normalize()?;
+        if bid.currency != before.currency {
+            fits_its_job(&mut tx, &bid, Intent::Change).await?;
+        }
         bid.meta.updated_at = self.now();
         record::update(&mut tx, &bid).await?;
         // A bid on a marketplace queues the edit for it in this same transaction.

@@ -161,6 +161,7 @@ impl Workspace {
             saved: false,
             hidden: false,
             my_notes: String::new(),
+            market_status: None,
             origin: Origin::default(),
         };
         job.normalize()?;

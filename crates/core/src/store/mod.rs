@@ -8,7 +8,7 @@ pub mod record;
 pub(crate) mod settings;
 
 mod activities;
-mod bids;
+pub(crate) mod bids;
 mod clients;
 mod contacts;
 mod jobs;

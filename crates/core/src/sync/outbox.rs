@@ -277,6 +277,8 @@ impl Workspace {
                 "the bid's job did not come from a marketplace; nothing to submit to",
             ));
         };
+        // The job may have closed since the draft was made.
+        crate::store::bids::fits_its_job(&mut tx, &bid, crate::store::bids::Intent::Place).await?;
         // Rows of an earlier, failed attempt are replaced by this one.
         sqlx::query("DELETE FROM outbox WHERE entity_kind = 'bid' AND entity_id = ? AND status = 'failed'")
             .bind(id)

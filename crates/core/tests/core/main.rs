@@ -10,6 +10,7 @@ mod entities;
 mod export_protection;
 mod import_limits;
 mod integrity;
+mod job_fit;
 mod lock_wins;
 mod market_accounts;
 mod market_statuses;

@@ -28,6 +28,25 @@ const FIELD_OF_CORE: Record<string, string> = {
   proposal: "proposal",
 };
 
+/**
+ * What the job's marketplace will refuse, known before anything is sent (the
+ * core checks the same): a closed job takes no bids, and a bid must be in the
+ * currency the job pays in. Jobs entered by hand have no such rule.
+ */
+function marketRule(job: Job): { closed: string | null; currency: string | null } | null {
+  if (job.market_status === null) return null;
+  return {
+    closed: job.market_status === "closed" ? "This job is closed on its marketplace, which takes no more bids on it." : null,
+    currency: job.currency,
+  };
+}
+
+function sentence(text: string): string {
+  const trimmed = text.trim();
+  if (!trimmed) return trimmed;
+  return trimmed.charAt(0).toUpperCase() + trimmed.slice(1) + (/[.!?]$/.test(trimmed) ? "" : ".");
+}
+
 export function BidForm({ job, onSaved, onCancel }: BidFormProps) {
   const [jobs, setJobs] = useState<Job[]>(job ? [job] : []);
   const [query, setQuery] = useState("");
@@ -65,6 +84,11 @@ export function BidForm({ job, onSaved, onCancel }: BidFormProps) {
     if (!jobId) found["job"] = jobs.length === 0 ? "Add a job first on the Jobs screen." : "Pick the job this bid is for.";
     const code = currency.trim().toUpperCase();
     if (!/^[A-Z]{3}$/.test(code)) found["currency"] = "Use a three-letter code such as USD.";
+    const target = jobs.find((j) => j.id === jobId);
+    const rule = target ? marketRule(target) : null;
+    if (rule?.closed) found[job ? "form" : "job"] = rule.closed;
+    else if (rule?.currency && code !== rule.currency)
+      found["currency"] = `The job pays in ${rule.currency}; its marketplace takes bids on it only in ${rule.currency}.`;
     const money = toMinor(amount, code || "USD");
     if ("error" in money) found["amount"] = money.error;
     const dayCount = Number(days);
@@ -89,7 +113,9 @@ export function BidForm({ job, onSaved, onCancel }: BidFormProps) {
       const err = api.asApiError(raw);
       if (err.code === "validation") {
         const { field, text } = fieldOf(err.message);
-        setErrors({ [FIELD_OF_CORE[field] ?? "form"]: text });
+        // With the job given, there is no job field to show its error beside.
+        const shown = FIELD_OF_CORE[field] === "job" && job ? "form" : (FIELD_OF_CORE[field] ?? "form");
+        setErrors({ [shown]: sentence(text) });
       } else if (err.code === "not_found") {
         setErrors({ job: "That job no longer exists; pick another." });
       } else {
@@ -99,6 +125,10 @@ export function BidForm({ job, onSaved, onCancel }: BidFormProps) {
       setBusy(false);
     }
   }
+
+  const picked = jobs.find((j) => j.id === jobId);
+  const pickedRule = picked ? marketRule(picked) : null;
+  const currencyHint = pickedRule?.currency ? `Its marketplace takes bids only in ${pickedRule.currency}` : undefined;
 
   return (
     <form class="pipeline-form" onSubmit={submit} aria-label="New bid">
@@ -155,6 +185,7 @@ export function BidForm({ job, onSaved, onCancel }: BidFormProps) {
           value={currency}
           onInput={(v) => setCurrency(v.toUpperCase())}
           error={errors["currency"]}
+          hint={currencyHint}
           required
         />
         <Field
