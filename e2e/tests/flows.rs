@@ -345,6 +345,21 @@ async fn try_with_sample_data_fills_every_screen_and_bids_on_the_demo_marketplac
     app.find_text(title).await;
     app.screenshot("12a-demo-jobs").await;
 
+    // A job the marketplace has closed says so, and takes no bid.
+    let closed = state["jobs"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|pair| &pair[0])
+        .find(|job| job["status"] == "closed")
+        .expect("the demo has a closed job");
+    app.find_text(closed["title"].as_str().unwrap()).await.click().await.unwrap();
+    let said = element(&app, "[data-testid=job-market-status]").await.text().await.unwrap();
+    assert!(said.starts_with("Closed: it takes no more bids"), "the job's status: {said:?}");
+    let bid_button = app.client().find(Locator::XPath("//button[normalize-space(.)='Bid on this job']")).await.unwrap();
+    assert_eq!(bid_button.attr("disabled").await.unwrap().as_deref(), Some("true"), "a closed job takes no bid");
+    app.screenshot("12c-demo-closed-job").await;
+
     // A bid on a demo job goes out and comes back "submitted".
     draft_bid_on(&app, title, currency).await;
     press(&app, "Bids").await;
