@@ -30,6 +30,7 @@
 //! In-process use (tests, the demo): [`SimServer::start`] binds 127.0.0.1 on
 //! a free port. Out of process: the `bidwell-market-sim serve` binary.
 
+pub mod oauth;
 mod routes;
 mod seed;
 mod state;
