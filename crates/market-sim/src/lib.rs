@@ -29,7 +29,12 @@
 //!
 //! In-process use (tests, the demo): [`SimServer::start`] binds 127.0.0.1 on
 //! a free port. Out of process: the `bidwell-market-sim serve` binary.
+//!
+//! Beside it, [`freelancer::FreelancerSim`] plays Freelancer.com's REST 0.1
+//! wire format with the loopback OAuth server of [`oauth`], drawing its faults
+//! from the same schedule (docs/reference-marketplaces.md).
 
+pub mod freelancer;
 pub mod oauth;
 mod routes;
 mod seed;
