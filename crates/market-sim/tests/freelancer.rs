@@ -318,3 +318,43 @@ async fn faults_use_the_envelope_and_the_same_seed_gives_the_same_marketplace() 
     assert_eq!(sim.projects(), other.projects());
     assert_eq!(sim.bids(), other.bids());
 }
+
+#[tokio::test]
+async fn the_binary_serves_the_freelancer_kind() {
+    use std::io::{BufRead, BufReader};
+    use std::process::{Command, Stdio};
+    let mut child = Command::new(env!("CARGO_BIN_EXE_bidwell-market-sim"))
+        .args(["serve", "--kind", "freelancer", "--port", "0", "--token", "cli-token", "--jobs", "12"])
+        .stdout(Stdio::piped())
+        .stderr(Stdio::null())
+        .spawn()
+        .expect("the binary starts");
+    let mut first_line = String::new();
+    BufReader::new(child.stdout.take().unwrap()).read_line(&mut first_line).expect("an address line");
+    let base = first_line.trim().to_owned();
+    let answered = http()
+        .get(format!("{base}/api/projects/0.1/projects/all/?limit=100"))
+        .header("Freelancer-OAuth-V1", "cli-token")
+        .send()
+        .await;
+    let authorize = reqwest::Client::builder()
+        .redirect(reqwest::redirect::Policy::none())
+        .build()
+        .unwrap()
+        .get(format!("{base}/oauth/authorize"))
+        .query(&[
+            ("response_type", "code"),
+            ("client_id", "bidwell-desktop"),
+            ("redirect_uri", "http://127.0.0.1:9/cb"),
+            ("code_challenge", &bidwell_market_sim::oauth::s256_challenge(&"v".repeat(43))),
+            ("code_challenge_method", "S256"),
+        ])
+        .send()
+        .await;
+    child.kill().unwrap();
+    child.wait().unwrap();
+
+    let page: Value = answered.unwrap().json().await.unwrap();
+    assert_eq!(page["result"]["total_count"], 12);
+    assert_eq!(authorize.unwrap().status(), 302);
+}
