@@ -320,6 +320,64 @@ async fn faults_use_the_envelope_and_the_same_seed_gives_the_same_marketplace() 
 }
 
 #[tokio::test]
+async fn a_bid_applied_then_failed_is_found_by_reading_the_bids_and_hostile_answers_stream() {
+    let sim = FreelancerSim::start(FreelancerConfig {
+        projects: 30,
+        huge_body_bytes: 300_000,
+        overfull_page_items: 5_000,
+        ..FreelancerConfig::default()
+    })
+    .await
+    .unwrap();
+    let project = fresh_active_project(&sim);
+    // The bid lands but the answer is a 500: with no idempotency key a blind retry
+    // is refused as a duplicate, and reading our bids on the project finds it.
+    sim.fail_next(FaultKind::ApplyThenFail);
+    let (status, body) = post_bid(&sim, &bid_body(&sim, project, 300.0)).await;
+    assert_eq!(status, 500);
+    assert_error(&body, "RestExceptionCodes.INTERNAL_ERROR");
+    let (status, body) = post_bid(&sim, &bid_body(&sim, project, 300.0)).await;
+    assert_eq!(status, 409);
+    assert_error(&body, "ProjectExceptionCodes.DUPLICATE_BID");
+    let me = sim.self_user().id;
+    let (_, mine) = get(&sim, &format!("/api/projects/0.1/bids/?projects[]={project}&bidders[]={me}")).await;
+    assert_eq!(mine["result"]["bids"].as_array().unwrap().len(), 1);
+
+    // Dropped connection: no answer at all.
+    sim.fail_next(FaultKind::ConnectionReset);
+    let dropped =
+        http().get(format!("{}/api/users/0.1/self/", sim.base_url())).header("Freelancer-OAuth-V1", TOKEN).send().await;
+    assert!(dropped.is_err());
+
+    // A huge body is streamed whole (small here), and is not JSON that ends.
+    sim.fail_next(FaultKind::HugeDeclaredBody);
+    let huge = http()
+        .get(format!("{}/api/users/0.1/self/", sim.base_url()))
+        .header("Freelancer-OAuth-V1", TOKEN)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(huge.content_length(), Some(300_000));
+    assert_eq!(huge.bytes().await.unwrap().len(), 300_000);
+
+    // An overfull page: far more valid items than limit asked for.
+    sim.fail_next(FaultKind::OverfullPage);
+    let (status, page) = get(&sim, "/api/projects/0.1/projects/active/?limit=5").await;
+    assert_eq!(status, 200);
+    let projects = page["result"]["projects"].as_array().unwrap();
+    assert_eq!(projects.len(), 5_000);
+    assert!(projects.iter().all(|p| p["id"].is_u64() && p["title"].is_string()));
+    sim.fail_next(FaultKind::OverfullPage);
+    let (_, bids) = get(&sim, "/api/projects/0.1/bids/?limit=1").await;
+    assert_eq!(bids["result"]["bids"].as_array().unwrap().len(), 5_000);
+    assert!(sim.hostile_bytes_streamed() > 300_000);
+    // Cursor faults have nothing to act on here: served as usual.
+    sim.fail_next(FaultKind::StuckCursor);
+    let (_, normal) = get(&sim, "/api/projects/0.1/projects/active/?limit=5").await;
+    assert_eq!(normal["result"]["projects"].as_array().unwrap().len(), 5);
+}
+
+#[tokio::test]
 async fn the_binary_serves_the_freelancer_kind() {
     use std::io::{BufRead, BufReader};
     use std::process::{Command, Stdio};

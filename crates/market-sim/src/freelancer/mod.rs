@@ -10,9 +10,9 @@
 //! marketplace while a client pages ([`FreelancerSim::post_project`],
 //! [`FreelancerSim::close_project`]) to show what a naive offset client
 //! gets wrong. The crate's fault injection applies to every route; of the
-//! hostile faults only the huge bodies make sense here (there is no cursor
-//! to get stuck, and an overfull page is not played), the others are served
-//! as usual. Shapes and their sources: docs/reference-marketplaces.md.
+//! hostile faults the huge bodies and the overfull page (projects and bids
+//! listings) are played, the cursor ones are served as usual since there is
+//! no cursor. Shapes and their sources: docs/reference-marketplaces.md.
 
 mod routes;
 pub mod state;
@@ -53,6 +53,9 @@ pub struct FreelancerConfig {
     pub record_requests: bool,
     /// How many bytes [`FaultKind::HugeBody`] streams.
     pub huge_body_bytes: u64,
+    /// How many items [`FaultKind::OverfullPage`] streams in one page of
+    /// projects or bids.
+    pub overfull_page_items: u64,
     /// 0 for any free port.
     pub port: u16,
 }
@@ -70,6 +73,7 @@ impl Default for FreelancerConfig {
             hang: Duration::from_secs(2),
             record_requests: true,
             huge_body_bytes: 1 << 30,
+            overfull_page_items: 1_000_000,
             port: 0,
         }
     }
@@ -84,6 +88,7 @@ pub(crate) struct FlShared {
     pub(crate) oauth: Arc<OAuthAuthority>,
     pub(crate) hang: Duration,
     pub(crate) huge_body_bytes: u64,
+    pub(crate) overfull_page_items: u64,
     pub(crate) streamed: AtomicU64,
 }
 
@@ -122,6 +127,7 @@ impl FreelancerSim {
             oauth,
             hang: config.hang,
             huge_body_bytes: config.huge_body_bytes,
+            overfull_page_items: config.overfull_page_items,
             streamed: AtomicU64::new(0),
         });
         let task = tokio::spawn(crate::routes::serve(listener, routes::router(shared.clone())));
@@ -178,7 +184,7 @@ impl FreelancerSim {
         lock(&self.shared.faults).counts
     }
 
-    /// Bytes of huge bodies handed to connections so far.
+    /// Bytes of hostile bodies (huge bodies, overfull pages) handed to connections so far.
     pub fn hostile_bytes_streamed(&self) -> u64 {
         self.shared.streamed.load(Ordering::Relaxed)
     }

@@ -12,12 +12,13 @@ use std::time::{Duration, SystemTime};
 use axum::body::{Body, Bytes};
 use axum::extract::{Path, RawQuery, Request, State};
 use axum::http::header::{CONTENT_TYPE, RETRY_AFTER};
-use axum::http::{HeaderValue, StatusCode};
+use axum::http::{HeaderValue, Method, StatusCode};
 use axum::middleware::Next;
 use axum::response::{IntoResponse, Response};
 use axum::routing::{get, put};
 use axum::Router;
 use chrono::Utc;
+use futures_util::StreamExt;
 use rand::Rng;
 use serde_json::{json, Value};
 
@@ -169,11 +170,66 @@ async fn guard(State(shared): State<Arc<FlShared>>, request: Request, next: Next
         }
         return response;
     }
+    if fault == Some(FaultKind::OverfullPage) && request.method() == Method::GET {
+        if let Some(response) = overfull(&shared, request.uri().path()) {
+            return response;
+        }
+    }
     let response = next.run(request).await;
     if fault == Some(FaultKind::ApplyThenFail) {
         return failure(FlFailure::new(500, codes::INTERNAL_ERROR, "injected fault after the change was made"));
     }
     response
+}
+
+/// Hostile: a projects or bids listing answers one page of
+/// `overfull_page_items` valid items, whatever `limit` asked for, streamed
+/// from one shared chunk so the server never holds the page. `None` for
+/// other routes (milestones are keyed by id, so repeating one would not add
+/// items), which are then served as usual.
+fn overfull(shared: &Arc<FlShared>, path: &str) -> Option<Response> {
+    let (key, item) = {
+        let state = shared.state();
+        match path {
+            "/api/projects/0.1/projects/active/" | "/api/projects/0.1/projects/all/" => {
+                let project = state.projects.values().next()?;
+                ("projects", state.project_json(project, Details::default()))
+            }
+            "/api/projects/0.1/bids/" => ("bids", FlState::bid_json(state.bids.values().next()?)),
+            _ => return None,
+        }
+    };
+    let items = shared.overfull_page_items.max(1);
+    let head = format!(
+        "{{\"status\":\"success\",\"request_id\":\"{}\",\"result\":{{\"total_count\":{items},\"users\":null,\"{key}\":[",
+        request_id()
+    );
+    let item = item.to_string().into_bytes();
+    let per_chunk = (CHUNK / (item.len() + 1)).max(1);
+    let mut chunk = Vec::with_capacity(per_chunk * (item.len() + 1));
+    for _ in 0..per_chunk {
+        chunk.extend_from_slice(&item);
+        chunk.push(b',');
+    }
+    // Whole chunks, then single items, then the last item without a comma.
+    let whole = (items - 1) / per_chunk as u64;
+    let rest = (items - 1) % per_chunk as u64;
+    let mut single = item.clone();
+    single.push(b',');
+    let mut tail = item;
+    tail.extend_from_slice(b"]}}");
+    let counter = shared.clone();
+    let stream = futures_util::stream::iter([Bytes::from(head)])
+        .chain(futures_util::stream::repeat(Bytes::from(chunk)).take(whole as usize))
+        .chain(futures_util::stream::repeat(Bytes::from(single)).take(rest as usize))
+        .chain(futures_util::stream::iter([Bytes::from(tail)]))
+        .map(move |bytes| {
+            counter.streamed.fetch_add(bytes.len() as u64, Ordering::Relaxed);
+            Ok::<Bytes, std::convert::Infallible>(bytes)
+        });
+    let mut response = Response::new(Body::from_stream(stream));
+    response.headers_mut().insert(CONTENT_TYPE, HeaderValue::from_static("application/json"));
+    Some(response)
 }
 
 // ----- query strings -----
