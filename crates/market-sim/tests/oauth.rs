@@ -275,3 +275,75 @@ async fn the_token_endpoint_refuses_bad_grants_and_clients_and_expired_tokens_st
     // The personal token of the config works throughout.
     assert_eq!(whoami(&sim, "fl-personal-token").await.0, 200);
 }
+
+#[tokio::test]
+async fn a_confidential_client_authenticates_with_basic_or_its_secret() {
+    let sim = start().await;
+    let challenge = s256_challenge(VERIFIER);
+    let params: Vec<(&str, &str)> = good_params(&challenge)
+        .into_iter()
+        .map(|(n, v)| if n == "client_id" { (n, "portal-app") } else { (n, v) })
+        .collect();
+    let (_, pairs) = location(&authorize(&sim, &params).await);
+    let code = param(&pairs, "code").unwrap().to_owned();
+    let form = [
+        ("grant_type", "authorization_code"),
+        ("code", code.as_str()),
+        ("redirect_uri", REDIRECT),
+        ("code_verifier", VERIFIER),
+    ];
+    // A wrong secret: 401 naming Basic, and the code is not spent by it.
+    let refused = http()
+        .post(format!("{}/oauth/token", sim.base_url()))
+        .basic_auth("portal-app", Some("wrong"))
+        .form(&form)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(refused.status(), 401);
+    assert!(refused.headers()["www-authenticate"].to_str().unwrap().starts_with("Basic"));
+    let answered = http()
+        .post(format!("{}/oauth/token", sim.base_url()))
+        .basic_auth("portal-app", Some("s3cret"))
+        .form(&form)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(answered.status(), 200);
+    let tokens: Value = answered.json().await.unwrap();
+    // Refresh with the secret in the body instead.
+    let (status, renewed) = token(
+        &sim,
+        &[
+            ("grant_type", "refresh_token"),
+            ("refresh_token", tokens["refresh_token"].as_str().unwrap()),
+            ("client_id", "portal-app"),
+            ("client_secret", "s3cret"),
+        ],
+    )
+    .await;
+    assert_eq!(status, 200);
+    // Its live refresh token cannot be used or revoked by the public client.
+    let live = renewed["refresh_token"].as_str().unwrap();
+    let (status, body) =
+        token(&sim, &[("grant_type", "refresh_token"), ("refresh_token", live), ("client_id", CLIENT)]).await;
+    assert_eq!((status, body["error"].as_str()), (400, Some("invalid_grant")));
+    let revoke = http()
+        .post(format!("{}/oauth/revoke", sim.base_url()))
+        .form(&[("token", live), ("client_id", CLIENT)])
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(revoke.status(), 400);
+    let (status, _) = token(
+        &sim,
+        &[
+            ("grant_type", "refresh_token"),
+            ("refresh_token", live),
+            ("client_id", "portal-app"),
+            ("client_secret", "s3cret"),
+        ],
+    )
+    .await;
+    assert_eq!(status, 200, "still live for its own client");
+}
