@@ -29,7 +29,13 @@
 //!
 //! In-process use (tests, the demo): [`SimServer::start`] binds 127.0.0.1 on
 //! a free port. Out of process: the `bidwell-market-sim serve` binary.
+//!
+//! Beside it, [`freelancer::FreelancerSim`] plays Freelancer.com's REST 0.1
+//! wire format with the loopback OAuth server of [`oauth`], drawing its faults
+//! from the same schedule (docs/reference-marketplaces.md).
 
+pub mod freelancer;
+pub mod oauth;
 mod routes;
 mod seed;
 mod state;
@@ -225,12 +231,44 @@ impl ReceivedRequest {
     }
 }
 
-struct FaultSchedule {
+pub(crate) struct FaultSchedule {
     rng: ChaCha8Rng,
     rate: f64,
     kinds: Vec<FaultKind>,
     forced: VecDeque<FaultKind>,
     counts: FaultCounts,
+}
+
+impl FaultSchedule {
+    /// The schedule both reference servers draw their faults from.
+    pub(crate) fn new(seed: u64, rate: f64, kinds: Vec<FaultKind>) -> Mutex<FaultSchedule> {
+        Mutex::new(FaultSchedule {
+            rng: ChaCha8Rng::seed_from_u64(seed ^ 0x00fa_0175),
+            rate: rate.clamp(0.0, 1.0),
+            kinds,
+            forced: VecDeque::new(),
+            counts: FaultCounts::default(),
+        })
+    }
+}
+
+/// Whether the next request fails on purpose, and how: a forced fault
+/// first, else a random one at the schedule's rate.
+pub(crate) fn next_fault(faults: &Mutex<FaultSchedule>) -> Option<FaultKind> {
+    let mut faults = lock(faults);
+    let kind = match faults.forced.pop_front() {
+        Some(kind) => kind,
+        None => {
+            let rate = faults.rate;
+            if rate <= 0.0 || !faults.rng.gen_bool(rate.min(1.0)) {
+                return None;
+            }
+            let kinds = if faults.kinds.is_empty() { FaultKind::ALL.to_vec() } else { faults.kinds.clone() };
+            kinds[faults.rng.gen_range(0..kinds.len())]
+        }
+    };
+    faults.counts.count(kind);
+    Some(kind)
 }
 
 /// What the routes share.
@@ -255,7 +293,7 @@ pub(crate) struct Shared {
 
 /// A poisoned lock only means a test thread panicked; the data is still whole
 /// because every change is made under one lock.
-fn lock<T>(mutex: &Mutex<T>) -> MutexGuard<'_, T> {
+pub(crate) fn lock<T>(mutex: &Mutex<T>) -> MutexGuard<'_, T> {
     mutex.lock().unwrap_or_else(|poisoned| poisoned.into_inner())
 }
 
@@ -272,20 +310,7 @@ impl Shared {
 
     /// Whether this request fails on purpose, and how.
     pub(crate) fn next_fault(&self) -> Option<FaultKind> {
-        let mut faults = lock(&self.faults);
-        let kind = match faults.forced.pop_front() {
-            Some(kind) => kind,
-            None => {
-                let rate = faults.rate;
-                if rate <= 0.0 || !faults.rng.gen_bool(rate.min(1.0)) {
-                    return None;
-                }
-                let kinds = if faults.kinds.is_empty() { FaultKind::ALL.to_vec() } else { faults.kinds.clone() };
-                kinds[faults.rng.gen_range(0..kinds.len())]
-            }
-        };
-        faults.counts.count(kind);
-        Some(kind)
+        next_fault(&self.faults)
     }
 
     pub(crate) fn fault_rng<T>(&self, f: impl FnOnce(&mut ChaCha8Rng) -> T) -> T {
@@ -373,13 +398,7 @@ impl SimServer {
         let addr = listener.local_addr()?;
         let shared = Arc::new(Shared {
             state: Mutex::new(state),
-            faults: Mutex::new(FaultSchedule {
-                rng: ChaCha8Rng::seed_from_u64(config.seed ^ 0x00fa_0175),
-                rate: config.fault_rate.clamp(0.0, 1.0),
-                kinds: config.fault_kinds,
-                forced: VecDeque::new(),
-                counts: FaultCounts::default(),
-            }),
+            faults: FaultSchedule::new(config.seed, config.fault_rate, config.fault_kinds),
             received: Mutex::new(Vec::new()),
             record: AtomicBool::new(config.record_requests),
             token: config.token,

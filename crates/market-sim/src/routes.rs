@@ -38,7 +38,7 @@ const MAX_BODY: usize = 1024 * 1024;
 
 /// Put on each request so a handler can drop its connection.
 #[derive(Clone)]
-struct ConnectionKill(Arc<Notify>);
+pub(crate) struct ConnectionKill(pub(crate) Arc<Notify>);
 
 pub(crate) fn router(shared: Arc<Shared>) -> Router {
     Router::new()
@@ -165,7 +165,7 @@ impl Shared {
 // ----- hostile answers -----
 
 /// Bytes per streamed chunk of a hostile body.
-const CHUNK: usize = 64 * 1024;
+pub(crate) const CHUNK: usize = 64 * 1024;
 
 /// The answer of a hostile marketplace to `request`, or `None` when `kind`
 /// does not apply to it (not hostile, or not a listing where only a
@@ -182,7 +182,11 @@ fn hostile(shared: &Arc<Shared>, kind: FaultKind, request: &Request) -> Option<R
     match kind {
         FaultKind::HugeBody | FaultKind::HugeDeclaredBody => {
             let total = shared.huge_body_bytes;
-            let body = repeated(shared.clone(), Bytes::from_static(b"["), Bytes::from(vec![b' '; CHUNK]), total);
+            let counter = shared.clone();
+            let counted = Arc::new(move |n: u64| {
+                counter.streamed.fetch_add(n, std::sync::atomic::Ordering::Relaxed);
+            });
+            let body = repeated(counted, Bytes::from_static(b"["), Bytes::from(vec![b' '; CHUNK]), total);
             let mut response = Response::new(body);
             response.headers_mut().insert(CONTENT_TYPE, HeaderValue::from_static("application/json"));
             if kind == FaultKind::HugeDeclaredBody {
@@ -238,11 +242,14 @@ fn hostile(shared: &Arc<Shared>, kind: FaultKind, request: &Request) -> Option<R
     }
 }
 
+/// What a hostile body tells as it streams: how many bytes went out.
+pub(crate) type StreamCounter = Arc<dyn Fn(u64) + Send + Sync>;
+
 /// `first`, then `chunk` repeated, cut so that the whole is `total` bytes.
-fn repeated(shared: Arc<Shared>, first: Bytes, chunk: Bytes, total: u64) -> Body {
+pub(crate) fn repeated(counted: StreamCounter, first: Bytes, chunk: Bytes, total: u64) -> Body {
     let stream = futures_util::stream::unfold((Some(first), total), move |(first, left)| {
         let chunk = chunk.clone();
-        let shared = shared.clone();
+        let counted = counted.clone();
         async move {
             if left == 0 {
                 return None;
@@ -250,7 +257,7 @@ fn repeated(shared: Arc<Shared>, first: Bytes, chunk: Bytes, total: u64) -> Body
             let next = first.unwrap_or(chunk);
             let next = next.slice(..next.len().min(usize::try_from(left).unwrap_or(usize::MAX)));
             let left = left - next.len() as u64;
-            shared.streamed.fetch_add(next.len() as u64, std::sync::atomic::Ordering::Relaxed);
+            counted(next.len() as u64);
             Some((Ok::<Bytes, std::convert::Infallible>(next), (None, left)))
         }
     });
