@@ -221,6 +221,21 @@ pub struct ReceivedRequest {
 }
 
 impl ReceivedRequest {
+    /// What a server's guard keeps of a request whose body it has read.
+    pub(crate) fn of(parts: &axum::http::request::Parts, body: &[u8]) -> ReceivedRequest {
+        ReceivedRequest {
+            method: parts.method.to_string(),
+            path: parts.uri.path().to_owned(),
+            query: parts.uri.query().map(str::to_owned),
+            headers: parts
+                .headers
+                .iter()
+                .map(|(name, value)| (name.as_str().to_owned(), String::from_utf8_lossy(value.as_bytes()).into_owned()))
+                .collect(),
+            body: body.to_vec(),
+        }
+    }
+
     /// The first value of a header (`name` in lowercase).
     pub fn header(&self, name: &str) -> Option<&str> {
         self.headers.iter().find(|(n, _)| n == name).map(|(_, v)| v.as_str())

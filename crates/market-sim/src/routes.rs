@@ -94,17 +94,7 @@ async fn guard(State(shared): State<Arc<Shared>>, request: Request, next: Next) 
     let Ok(body) = axum::body::to_bytes(body, MAX_BODY).await else {
         return failure(ApiFailure::new(413, ApiErrorCode::ValidationFailed, "body: larger than 1 MiB"));
     };
-    shared.record(ReceivedRequest {
-        method: parts.method.to_string(),
-        path: parts.uri.path().to_owned(),
-        query: parts.uri.query().map(str::to_owned),
-        headers: parts
-            .headers
-            .iter()
-            .map(|(name, value)| (name.as_str().to_owned(), String::from_utf8_lossy(value.as_bytes()).into_owned()))
-            .collect(),
-        body: body.to_vec(),
-    });
+    shared.record(ReceivedRequest::of(&parts, &body));
     let kill = parts.extensions.get::<ConnectionKill>().cloned();
     let request = Request::from_parts(parts, Body::from(body));
 
