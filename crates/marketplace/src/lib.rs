@@ -10,6 +10,7 @@ mod bounds;
 mod categories;
 mod error;
 mod http;
+pub mod oauth;
 mod retry;
 mod token;
 pub mod wire;
