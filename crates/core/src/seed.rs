@@ -140,7 +140,7 @@ async fn write_chunks(
         }
         let end = (done + CHUNK).min(plan.records);
         let batch = generator.chunk(done, end);
-        let mut tx = conn.begin().await?;
+        let mut tx = conn.begin_with(crate::store::db::BEGIN_WRITE).await?;
         batch.write(&mut tx, now).await?;
         tx.commit().await?;
         batch.count_into(&mut summary);

@@ -250,7 +250,7 @@ impl Workspace {
         let built = async {
             let pool = db::open_pool(db::encrypted_options(&paths.database, &data_key, true), &paths.database).await?;
             db::migrate(&pool).await?;
-            let mut tx = pool.begin().await?;
+            let mut tx = pool.begin_with(crate::store::db::BEGIN_WRITE).await?;
             audit::append(
                 &mut tx,
                 now,
@@ -366,7 +366,7 @@ impl Workspace {
             // the old one no longer opens the database: say so durably, then
             // promote the key file. Should this fail, the next open starts over.
             let now = env.clock.now();
-            let mut tx = pool.begin().await?;
+            let mut tx = pool.begin_with(crate::store::db::BEGIN_WRITE).await?;
             audit::append(
                 &mut tx,
                 now,
@@ -461,6 +461,11 @@ impl Workspace {
     /// The keychain for a call made through `vault::off_runtime`.
     pub(crate) fn keychain_handle(&self) -> Arc<dyn KeyStore> {
         self.env.keychain.clone()
+    }
+
+    /// A transaction that will write ([`db::BEGIN_WRITE`]).
+    pub(crate) async fn begin_write(&self) -> Result<sqlx::Transaction<'static, sqlx::Sqlite>> {
+        Ok(self.pool.read().await.begin_with(db::BEGIN_WRITE).await?)
     }
 
     pub(crate) async fn pool(&self) -> SqlitePool {

@@ -899,7 +899,7 @@ async fn erase_in_snapshot(info: &BackupInfo, key: &DataKey, ledger: &[Id]) -> R
         // over `Acquire<'a>`) is not provably `Send`, which the app's
         // commands need (erasing a client rewrites the snapshots).
         db::MIGRATOR.run_direct(&mut conn).await?;
-        let mut tx = conn.begin().await?;
+        let mut tx = conn.begin_with(crate::store::db::BEGIN_WRITE).await?;
         for client in &present {
             crate::privacy::erase::erase_replayed(&mut tx, *client).await?;
         }
@@ -1016,7 +1016,7 @@ impl Staging {
         let prepared = async {
             // `run_direct`, not `run`, so the future is `Send`: see `erase_in_snapshot`.
             db::MIGRATOR.run_direct(&mut conn).await?;
-            let mut tx = conn.begin().await?;
+            let mut tx = conn.begin_with(crate::store::db::BEGIN_WRITE).await?;
             if let Some(live) = live {
                 let ledger: Vec<String> =
                     sqlx::query_scalar("SELECT client_id FROM erasure_ledger").fetch_all(live).await?;

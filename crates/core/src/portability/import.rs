@@ -305,7 +305,7 @@ async fn write(
     cancel: &AtomicBool,
 ) -> Result<RecordCounts> {
     use sqlx::Connection;
-    let mut tx = conn.begin().await?;
+    let mut tx = conn.begin_with(crate::store::db::BEGIN_WRITE).await?;
     match parsed {
         Parsed::Archive(d) => {
             // Re-checked inside the transaction that writes.

@@ -96,7 +96,7 @@ impl Workspace {
     pub async fn count_usage(&self, event: &str) -> Result<bool> {
         check_event(event)?;
         let now = self.now();
-        let mut tx = self.pool().await.begin().await?;
+        let mut tx = self.begin_write().await?;
         if !enabled(&mut tx).await? {
             return Ok(false);
         }

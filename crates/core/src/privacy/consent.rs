@@ -268,7 +268,7 @@ impl Workspace {
     /// usage analytics also empties the analytics queue (see `analytics`).
     pub async fn record_consent(&self, change: ConsentChange) -> Result<ConsentRecord> {
         let now = self.now();
-        let mut tx = self.pool().await.begin().await?;
+        let mut tx = self.begin_write().await?;
         let analytics_off = change.purpose == ConsentPurpose::UsageAnalytics && !change.granted;
         let row = append(&mut tx, now, change).await?;
         if analytics_off {

@@ -316,7 +316,8 @@ pub(crate) fn audit_detail(plan: &ErasurePlan) -> serde_json::Value {
 impl Workspace {
     /// What erasing the client would delete, keep (and why), or what stops it.
     pub async fn erasure_preview(&self, client: Id) -> Result<ErasurePlan> {
-        let mut tx = self.pool().await.begin().await?;
+        // Reads only: a deferred transaction, one consistent snapshot.
+        let mut tx = self.pool().await.begin_with("BEGIN DEFERRED").await?;
         Ok(scope(&mut tx, client).await?.plan)
     }
 
@@ -324,7 +325,7 @@ impl Workspace {
     /// `erasure_blocked`, changing nothing, while one of its bids is queued,
     /// submitted or shortlisted, or a milestone is funded or disputed.
     pub async fn erase_client(&self, client: Id) -> Result<ErasurePlan> {
-        let mut tx = self.pool().await.begin().await?;
+        let mut tx = self.begin_write().await?;
         let plan = erase_in(&mut tx, client).await?;
         audit::append(&mut tx, self.now(), audit::action::ERASE_CLIENT, audit_detail(&plan)).await?;
         tx.commit().await?;

@@ -97,7 +97,7 @@ impl Workspace {
     pub async fn run_retention(&self) -> Result<RetentionSummary> {
         let now = self.now();
         let rules = self.retention().await?.rules;
-        let mut tx = self.pool().await.begin().await?;
+        let mut tx = self.begin_write().await?;
         let mut erased = crate::privacy::erase::ErasedMany::default();
         let mut archived_clients_erased = 0;
         if let Some(months) = rules.archived_client_months {

@@ -71,7 +71,7 @@ impl Workspace {
             body: check::required("body", &new.body, check::MAX_TEXT)?,
             occurred_at: new.occurred_at.unwrap_or(now),
         };
-        let mut tx = self.pool().await.begin().await?;
+        let mut tx = self.begin_write().await?;
         ensure_subject(&mut tx, &new.subject).await?;
         record::insert(&mut tx, &activity).await?;
         tx.commit().await?;
@@ -98,7 +98,7 @@ impl Workspace {
     }
 
     pub async fn update_activity(&self, id: Id, change: ActivityPatch) -> Result<Activity> {
-        let mut tx = self.pool().await.begin().await?;
+        let mut tx = self.begin_write().await?;
         let mut activity: Activity = record::fetch(&mut tx, id, false).await?;
         patch(&mut activity.kind, change.kind);
         patch(&mut activity.occurred_at, change.occurred_at);

@@ -186,7 +186,7 @@ impl Workspace {
             job_title: None,
         };
         bid.normalize()?;
-        let mut tx = self.pool().await.begin().await?;
+        let mut tx = self.begin_write().await?;
         record::ensure_live::<Job>(&mut tx, job_id).await?;
         fits_its_job(&mut tx, &bid, Intent::Place).await?;
         if let Some(project) = bid.project_id {
@@ -209,7 +209,7 @@ impl Workspace {
 
     /// Changes a bid's terms. Awarded, rejected and withdrawn bids are history and refuse.
     pub async fn update_bid(&self, id: Id, change: BidPatch) -> Result<Bid> {
-        let mut tx = self.pool().await.begin().await?;
+        let mut tx = self.begin_write().await?;
         let mut bid: Bid = record::fetch(&mut tx, id, false).await?;
         if bid.status.is_terminal() {
             return Err(Error::validation(
@@ -247,7 +247,7 @@ impl Workspace {
     /// withdrawal for it; back to draft or failed is refused (withdraw it instead).
     pub async fn set_bid_status(&self, id: Id, to: BidStatus) -> Result<Bid> {
         let now = self.now();
-        let mut tx = self.pool().await.begin().await?;
+        let mut tx = self.begin_write().await?;
         let mut bid: Bid = record::fetch(&mut tx, id, false).await?;
         if bid.status == to {
             return Ok(bid);

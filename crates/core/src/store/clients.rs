@@ -202,7 +202,7 @@ impl Workspace {
             tags: new.tags,
         };
         client.normalize()?;
-        let mut tx = self.pool().await.begin().await?;
+        let mut tx = self.begin_write().await?;
         record::insert(&mut tx, &client).await?;
         write_tags(&mut tx, EntityKind::Client, client.meta.id, &client.tags, now).await?;
         tx.commit().await?;
@@ -244,7 +244,7 @@ impl Workspace {
 
     pub async fn update_client(&self, id: Id, change: ClientPatch) -> Result<Client> {
         let now = self.now();
-        let mut tx = self.pool().await.begin().await?;
+        let mut tx = self.begin_write().await?;
         let mut client: Client = record::fetch(&mut tx, id, false).await?;
         load_tags(&mut tx, std::slice::from_mut(&mut client)).await?;
         patch(&mut client.kind, change.kind);

@@ -90,7 +90,7 @@ impl Workspace {
             notes: new.notes,
         };
         contact.normalize()?;
-        let mut tx = self.pool().await.begin().await?;
+        let mut tx = self.begin_write().await?;
         record::ensure_live::<Client>(&mut tx, client_id).await?;
         record::insert(&mut tx, &contact).await?;
         tx.commit().await?;
@@ -111,7 +111,7 @@ impl Workspace {
     }
 
     pub async fn update_contact(&self, id: Id, change: ContactPatch) -> Result<Contact> {
-        let mut tx = self.pool().await.begin().await?;
+        let mut tx = self.begin_write().await?;
         let mut contact: Contact = record::fetch(&mut tx, id, false).await?;
         patch(&mut contact.name, change.name);
         patch_opt(&mut contact.email, change.email);

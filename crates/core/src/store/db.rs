@@ -75,10 +75,26 @@ fn primary_code(err: &sqlx::Error) -> Option<i32> {
     Some(err.as_database_error()?.code()?.parse::<i32>().ok()? & 0xff)
 }
 
+/// How every transaction that writes begins: it takes the write lock at
+/// once, waiting up to the busy timeout for another writer to finish. A
+/// plain (deferred) transaction that has read and then writes gets
+/// SQLITE_BUSY at once, without waiting, when another connection holds the
+/// write lock at that moment: SQLite runs no busy handler for a transaction
+/// that already reads (waiting could deadlock). Under load that was a
+/// `database_busy` from an edit right after a failed one, whose rollback on
+/// its own connection had not run yet.
+pub(crate) const BEGIN_WRITE: &str = "BEGIN IMMEDIATE";
+
 pub(crate) async fn open_pool(options: SqliteConnectOptions, path: &Path) -> Result<SqlitePool> {
     let pool = SqlitePoolOptions::new()
         .max_connections(4)
         .min_connections(1)
+        // A connection given back inside a transaction is closed (which
+        // rolls it back), not reused: a `begin_with` whose future was
+        // dropped between SQLite's BEGIN and sqlx's check leaves no
+        // `Transaction` to end it, and the next user would then write into
+        // a transaction nobody commits (sqlx makes its BEGIN a SAVEPOINT).
+        .after_release(|conn, _| Box::pin(async move { Ok(!conn.is_in_transaction()) }))
         .connect_with(options)
         .await
         .map_err(|e| classify_open_error(e, path))?;

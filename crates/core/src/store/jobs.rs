@@ -165,7 +165,7 @@ impl Workspace {
             origin: Origin::default(),
         };
         job.normalize()?;
-        let mut tx = self.pool().await.begin().await?;
+        let mut tx = self.begin_write().await?;
         if let Some(client) = job.client_id {
             record::ensure_live::<Client>(&mut tx, client).await?;
         }
@@ -192,7 +192,7 @@ impl Workspace {
     }
 
     pub async fn update_job(&self, id: Id, change: JobPatch) -> Result<Job> {
-        let mut tx = self.pool().await.begin().await?;
+        let mut tx = self.begin_write().await?;
         let mut job: Job = record::fetch(&mut tx, id, false).await?;
         if let Some(Some(client)) = change.client_id {
             record::ensure_live::<Client>(&mut tx, client).await?;

@@ -105,7 +105,7 @@ impl Workspace {
             kept_reason: None,
         };
         milestone.normalize()?;
-        let mut tx = self.pool().await.begin().await?;
+        let mut tx = self.begin_write().await?;
         if let Some(project) = milestone.project_id {
             record::ensure_live::<Project>(&mut tx, project).await?;
         }
@@ -137,7 +137,7 @@ impl Workspace {
     }
 
     pub async fn update_milestone(&self, id: Id, change: MilestonePatch) -> Result<Milestone> {
-        let mut tx = self.pool().await.begin().await?;
+        let mut tx = self.begin_write().await?;
         let mut milestone: Milestone = record::fetch(&mut tx, id, false).await?;
         if milestone.status != MilestoneStatus::Pending && change.amount.is_some() {
             return Err(Error::validation(
@@ -158,7 +158,7 @@ impl Workspace {
     }
 
     pub async fn set_milestone_status(&self, id: Id, to: MilestoneStatus) -> Result<Milestone> {
-        let mut tx = self.pool().await.begin().await?;
+        let mut tx = self.begin_write().await?;
         let mut milestone: Milestone = record::fetch(&mut tx, id, false).await?;
         if milestone.status == to {
             return Ok(milestone);

@@ -72,7 +72,7 @@ impl Workspace {
     /// is restored. Purging for good is a separate, later step.
     pub async fn delete(&self, kind: EntityKind, id: Id) -> Result<()> {
         let now = self.now();
-        let mut tx = self.pool().await.begin().await?;
+        let mut tx = self.begin_write().await?;
         by_kind!(kind, soft_delete(&mut tx, id, now))?;
         tx.commit().await?;
         Ok(())
@@ -81,7 +81,7 @@ impl Workspace {
     /// Undoes [`Workspace::delete`], children included.
     pub async fn restore(&self, kind: EntityKind, id: Id) -> Result<()> {
         let now = self.now();
-        let mut tx = self.pool().await.begin().await?;
+        let mut tx = self.begin_write().await?;
         by_kind!(kind, restore(&mut tx, id, now))?;
         tx.commit().await?;
         Ok(())

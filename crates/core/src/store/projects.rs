@@ -157,7 +157,7 @@ impl Workspace {
             client_name: None,
         };
         project.normalize()?;
-        let mut tx = self.pool().await.begin().await?;
+        let mut tx = self.begin_write().await?;
         record::ensure_live::<Client>(&mut tx, client_id).await?;
         record::insert(&mut tx, &project).await?;
         // Read back, so the project comes with its client's name as every read does.
@@ -175,7 +175,7 @@ impl Workspace {
     }
 
     pub async fn update_project(&self, id: Id, change: ProjectPatch) -> Result<Project> {
-        let mut tx = self.pool().await.begin().await?;
+        let mut tx = self.begin_write().await?;
         let mut project: Project = record::fetch(&mut tx, id, false).await?;
         patch(&mut project.name, change.name);
         patch(&mut project.status, change.status);

@@ -66,7 +66,7 @@ impl Workspace {
     /// Removes for good everything soft-deleted at or before `before`, in one
     /// transaction. Children go first so a parent's check sees them gone.
     pub async fn purge_deleted(&self, before: DateTime<Utc>) -> Result<PurgeReport> {
-        let mut tx = self.pool().await.begin().await?;
+        let mut tx = self.begin_write().await?;
         let report = purge_in(&mut tx, before).await?;
         crate::audit::append(&mut tx, self.now(), "records.purged", serde_json::json!({ "removed": report.total }))
             .await?;

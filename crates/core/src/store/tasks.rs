@@ -111,7 +111,7 @@ impl Workspace {
     /// them into OS notifications; a task fires once even if the app restarts.
     pub async fn take_due_reminders(&self) -> Result<Vec<Task>> {
         let now = self.now();
-        let mut tx = self.pool().await.begin().await?;
+        let mut tx = self.begin_write().await?;
         let swept: Option<DateTime<Utc>> =
             settings::get(&mut *tx, REMINDERS_SWEPT_KEY).await?.and_then(|v| v.parse().ok());
         let since = swept.unwrap_or(now - chrono::Duration::hours(FIRST_SWEEP_LOOKBACK_HOURS));
@@ -141,7 +141,7 @@ impl Workspace {
             subject_id: new.subject.map(|s| s.id),
         };
         task.normalize()?;
-        let mut tx = self.pool().await.begin().await?;
+        let mut tx = self.begin_write().await?;
         if let Some(subject) = &new.subject {
             ensure_subject(&mut tx, subject).await?;
         }
@@ -160,7 +160,7 @@ impl Workspace {
 
     pub async fn update_task(&self, id: Id, change: TaskPatch) -> Result<Task> {
         let now = self.now();
-        let mut tx = self.pool().await.begin().await?;
+        let mut tx = self.begin_write().await?;
         let mut task: Task = record::fetch(&mut tx, id, false).await?;
         patch(&mut task.title, change.title);
         patch(&mut task.notes, change.notes);

@@ -251,7 +251,7 @@ impl Workspace {
                     continue;
                 }
             };
-            let mut tx = pool.begin().await?;
+            let mut tx = pool.begin_with(crate::store::db::BEGIN_WRITE).await?;
             sqlx::query("UPDATE market_accounts SET token_store = 'database', token_secret = ? WHERE id = ?")
                 .bind(secret.as_str())
                 .bind(id)
@@ -318,7 +318,7 @@ impl Workspace {
         let turn = super::engine::hold_sync(self).await;
         let account = self.market_account(id).await?;
         let now = self.now();
-        let mut tx = self.pool().await.begin().await?;
+        let mut tx = self.begin_write().await?;
         let mut removal = removal_counts(&mut tx, &account).await?;
         let source = id.to_string();
         sqlx::query(

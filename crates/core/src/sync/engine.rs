@@ -520,7 +520,7 @@ impl SyncEngine {
                 Ok(if err.is_transient() { Flow::Go } else { Flow::Stopped })
             }
             other => {
-                let mut tx = conn.begin().await?;
+                let mut tx = conn.begin_with(crate::store::db::BEGIN_WRITE).await?;
                 fail_row(&mut tx, row, &other.to_string(), now).await?;
                 tx.commit().await?;
                 report.failed += 1;
@@ -593,7 +593,7 @@ impl SyncEngine {
                 }
             }
             let now = ws.now();
-            let mut tx = conn.begin().await?;
+            let mut tx = conn.begin_with(crate::store::db::BEGIN_WRITE).await?;
             for job in &jobs {
                 upsert_job(&mut tx, account, job, now).await?;
             }
@@ -650,7 +650,7 @@ impl SyncEngine {
             health.answered += 1;
             pages += 1;
             let now = ws.now();
-            let mut tx = conn.begin().await?;
+            let mut tx = conn.begin_with(crate::store::db::BEGIN_WRITE).await?;
             for milestone in &page.items {
                 upsert_milestone(&mut tx, account, milestone, now).await?;
             }
@@ -709,7 +709,7 @@ impl SyncEngine {
                 health.answered += 1;
                 pages += 1;
                 let now = ws.now();
-                let mut tx = conn.begin().await?;
+                let mut tx = conn.begin_with(crate::store::db::BEGIN_WRITE).await?;
                 for job in &page.items {
                     upsert_job(&mut tx, account, job, now).await?;
                 }
@@ -897,7 +897,7 @@ async fn fail_row(conn: &mut SqliteConnection, row: &OutboxRow, reason: &str, no
 /// The marketplace acknowledged a row: it goes, the bid takes the answer,
 /// and an edit chained behind it learns the version it builds on.
 async fn ack(conn: &mut SqliteConnection, row: &OutboxRow, server: &wire::Bid, now: DateTime<Utc>) -> Result<()> {
-    let mut tx = conn.begin().await?;
+    let mut tx = conn.begin_with(crate::store::db::BEGIN_WRITE).await?;
     sqlx::query("DELETE FROM outbox WHERE seq = ?").bind(row.seq).execute(&mut *tx).await?;
     // A pull may have brought this bid in as a stranger before its create was
     // acknowledged: fold that copy into ours.
@@ -947,7 +947,7 @@ async fn record_conflict(
     current: &wire::Bid,
     now: DateTime<Utc>,
 ) -> Result<()> {
-    let mut tx = conn.begin().await?;
+    let mut tx = conn.begin_with(crate::store::db::BEGIN_WRITE).await?;
     let mine: Bid = record::fetch(&mut tx, bid.meta.id, true).await?;
     sqlx::query(
         "INSERT INTO sync_conflicts (id, account_id, bid_id, mine, theirs, created_at) VALUES (?, ?, ?, ?, ?, ?)",

@@ -266,7 +266,7 @@ impl Workspace {
     /// leaves with the next sync, exactly once.
     pub async fn submit_bid(&self, id: Id) -> Result<Bid> {
         let now = self.now();
-        let mut tx = self.pool().await.begin().await?;
+        let mut tx = self.begin_write().await?;
         let bid: Bid = record::fetch(&mut tx, id, false).await?;
         if !matches!(bid.status, BidStatus::Draft | BidStatus::Failed) {
             return Err(Error::InvalidTransition { from: bid.status, to: BidStatus::Queued });
@@ -308,7 +308,7 @@ impl Workspace {
     /// Withdraws a bid: locally at once, on the marketplace with the next sync.
     pub async fn withdraw_bid(&self, id: Id) -> Result<Bid> {
         let now = self.now();
-        let mut tx = self.pool().await.begin().await?;
+        let mut tx = self.begin_write().await?;
         let bid: Bid = record::fetch(&mut tx, id, false).await?;
         if !matches!(bid.status, BidStatus::Queued | BidStatus::Submitted | BidStatus::Shortlisted) {
             return Err(Error::InvalidTransition { from: bid.status, to: BidStatus::Withdrawn });
@@ -420,7 +420,7 @@ impl Workspace {
     /// one due now ("retry now"); returns how many failed ones came back.
     pub async fn retry_failed(&self) -> Result<u64> {
         let now = self.now();
-        let mut tx = self.pool().await.begin().await?;
+        let mut tx = self.begin_write().await?;
         let creates: Vec<Id> =
             sqlx::query_scalar("SELECT entity_id FROM outbox WHERE status = 'failed' AND operation = 'create'")
                 .fetch_all(&mut *tx)
@@ -472,7 +472,7 @@ impl Workspace {
     /// replace mine and my queued edits of that bid are dropped.
     pub async fn resolve_conflict(&self, id: Id, resolution: Resolution) -> Result<()> {
         let now = self.now();
-        let mut tx = self.pool().await.begin().await?;
+        let mut tx = self.begin_write().await?;
         let row: Option<(Id, Id, String, String)> = sqlx::query_as(
             "SELECT account_id, bid_id, mine, theirs FROM sync_conflicts WHERE id = ? AND resolved_at IS NULL",
         )

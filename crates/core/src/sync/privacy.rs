@@ -267,7 +267,7 @@ fn batches(queued: &[UsageCount]) -> Vec<(wire::AnalyticsBatch, Vec<UsageCount>)
 /// Subtracts what was sent, in one transaction: a use counted while the
 /// request was out stays queued for the next run.
 async fn forget_sent(conn: &mut SqliteConnection, sent: &[UsageCount]) -> Result<()> {
-    let mut tx = conn.begin().await?;
+    let mut tx = conn.begin_with(crate::store::db::BEGIN_WRITE).await?;
     for row in sent {
         sqlx::query("DELETE FROM analytics_queue WHERE event = ? AND day = ? AND count <= ?")
             .bind(&row.event)
