@@ -229,20 +229,31 @@ fn lock_at_exit(app: &AppHandle) {
 /// ends the process without waiting for the lock.
 #[cfg(unix)]
 async fn quit_on_signal(handle: AppHandle) {
-    use tokio::signal::unix::{signal, SignalKind};
+    use tokio::signal::unix::{signal, Signal, SignalKind};
+    // Each one that registers stops killing the process at once, so each
+    // one that registers must be listened to, whatever the others do.
+    let listen = |kind: SignalKind| match signal(kind) {
+        Ok(stream) => Some(stream),
+        Err(e) => {
+            log::warn!("signal {} will end the app without locking: {e}", kind.as_raw_value());
+            None
+        }
+    };
     let (mut term, mut int, mut hup) =
-        match (signal(SignalKind::terminate()), signal(SignalKind::interrupt()), signal(SignalKind::hangup())) {
-            (Ok(term), Ok(int), Ok(hup)) => (term, int, hup),
-            (Err(e), _, _) | (_, Err(e), _) | (_, _, Err(e)) => {
-                log::warn!("quitting on a signal will not lock the workspace: {e}");
-                return;
+        (listen(SignalKind::terminate()), listen(SignalKind::interrupt()), listen(SignalKind::hangup()));
+    async fn received(stream: &mut Option<Signal>) {
+        match stream {
+            Some(stream) => {
+                stream.recv().await;
             }
-        };
+            None => std::future::pending().await,
+        }
+    }
     let mut next = async || -> i32 {
         tokio::select! {
-            _ = term.recv() => SignalKind::terminate().as_raw_value(),
-            _ = int.recv() => SignalKind::interrupt().as_raw_value(),
-            _ = hup.recv() => SignalKind::hangup().as_raw_value(),
+            () = received(&mut term) => SignalKind::terminate().as_raw_value(),
+            () = received(&mut int) => SignalKind::interrupt().as_raw_value(),
+            () = received(&mut hup) => SignalKind::hangup().as_raw_value(),
         }
     };
     let first = next().await;
