@@ -1,12 +1,15 @@
 //! `bidwell-marketplace`: the wire types of Bidwell's marketplace API
 //! (docs/marketplace-openapi.yaml), the [`Marketplace`] trait the core's sync
-//! engine talks to, and [`HttpMarketplace`], the reqwest client for it.
+//! engine talks to, [`HttpMarketplace`], the reqwest client for it, and the
+//! adapters that put other marketplaces behind the same trait
+//! ([`FreelancerMarketplace`]). What each can do is data: [`Capabilities`].
 //!
 //! The client makes exactly one attempt per call. Retries, their schedule and
 //! the clock belong to the sync engine; this crate gives it the pieces: a
 //! classified [`MarketError`], [`RetryAfter`] and [`Backoff`].
 
 mod bounds;
+mod capabilities;
 mod categories;
 mod error;
 mod http;
@@ -20,6 +23,7 @@ pub use bounds::{
     decode_every_way, decode_page, decode_record, Refusal, WireBounds, MAX_AMOUNT_MINOR, MAX_CURSOR_BYTES,
     MAX_ID_BYTES, MAX_PERIOD_DAYS, MAX_RESPONSE_BYTES, MAX_SKILLS, MAX_SKILL_CHARS, MAX_TEXT_CHARS, MAX_TITLE_CHARS,
 };
+pub use capabilities::Capabilities;
 pub use categories::{DataCategory, Operation};
 pub use error::{MarketError, TransientReason};
 pub use http::{HttpMarketplace, HttpOptions};
@@ -40,6 +44,17 @@ pub const MAX_PAGE_LIMIT: u32 = 200;
 /// means the first try went through).
 #[async_trait]
 pub trait Marketplace: Send + Sync {
+    /// What this marketplace can do. Calls it cannot make answer
+    /// [`MarketError::Unsupported`] without sending anything.
+    ///
+    /// The default is Bidwell's own API, whose contract the other methods
+    /// describe; it exists so that wrappers and test fakes written before
+    /// adapters keep compiling. A wrapper around another `Marketplace` must
+    /// forward this to the inner one, or it reports the wrong marketplace.
+    fn capabilities(&self) -> Capabilities {
+        Capabilities::FULL
+    }
+
     /// Jobs matching `query`, in the order they last changed. Start with no
     /// cursor; pass the `next_cursor` of a page with the same query to
     /// continue. `limit` is 1 to [`MAX_PAGE_LIMIT`].
