@@ -12,6 +12,7 @@ mod bounds;
 mod capabilities;
 mod categories;
 mod error;
+mod freelancer;
 mod http;
 mod retry;
 mod token;
@@ -26,6 +27,7 @@ pub use bounds::{
 pub use capabilities::Capabilities;
 pub use categories::{DataCategory, Operation};
 pub use error::{MarketError, TransientReason};
+pub use freelancer::{FreelancerMarketplace, FREELANCER_API, FREELANCER_SANDBOX_API};
 pub use http::{HttpMarketplace, HttpOptions};
 pub use retry::{Backoff, RetryAfter, MAX_RETRY_AFTER};
 pub use token::{ApiToken, IdempotencyKey};
