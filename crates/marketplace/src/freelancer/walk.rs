@@ -115,7 +115,9 @@ impl Position {
 #[derive(Debug, Clone, Copy)]
 pub(crate) struct Walk {
     pub order: Order,
-    /// Items re-read before the hint on every page.
+    /// Items re-read before the hint on every page; at least 1. With none,
+    /// a `last` that ends a page looks the same as one with items missing
+    /// after it, and the walk would step back and forth between the pages.
     pub overlap: u64,
     /// Items asked per request (the server's cap at most).
     pub page: u64,
@@ -145,6 +147,7 @@ impl Walk {
         F: FnMut(u64, u64) -> Fut,
         Fut: Future<Output = Result<Vec<(Key, T)>, MarketError>>,
     {
+        debug_assert!(self.overlap >= 1 && self.overlap < self.page, "see `Walk::overlap`");
         let mut items = Vec::new();
         for _ in 0..self.max_requests {
             let offset = position.pass.map_or(0, |p| p.offset.saturating_sub(self.overlap));
