@@ -131,12 +131,16 @@ async fn paging_neither_skips_nor_repeats_while_projects_are_posted_and_closed()
 }
 
 #[tokio::test]
-async fn a_cursor_from_another_feed_or_damaged_means_resync() {
+async fn a_cursor_from_another_feed_query_or_damaged_means_resync() {
     let sim = sim(10).await;
     let market = market(&sim);
     let bids = market.bids_since(None, 2).await.unwrap();
     let err = market.list_jobs(&JobQuery::default(), bids.next_cursor.as_ref(), 5).await.unwrap_err();
     assert_eq!(err, MarketError::CursorExpired);
+    let jobs = market.list_jobs(&JobQuery::default(), None, 2).await.unwrap();
+    let other_query = JobQuery { query: Some("logo".to_owned()), ..JobQuery::default() };
+    let err = market.list_jobs(&other_query, jobs.next_cursor.as_ref(), 5).await.unwrap_err();
+    assert_eq!(err, MarketError::CursorExpired, "a position is only good for its own query");
     let err = market.bids_since(Some(&Cursor("opaque".to_owned())), 5).await.unwrap_err();
     assert_eq!(err, MarketError::CursorExpired);
 }

@@ -370,6 +370,16 @@ fn walk(order: Order, want: usize) -> Walk {
     Walk { order, overlap: OVERLAP, page: WIRE_PAGE.min(want as u64 + OVERLAP), max_requests: MAX_REQUESTS_PER_CALL }
 }
 
+/// The jobs feed's name in its cursor: `j` and a fingerprint (FNV-1a) of
+/// the whole query. A pass's floor means "delivered for this query"; a
+/// cursor handed back with another query is `CursorExpired`, so the engine
+/// resyncs instead of missing what the new filters let through.
+fn jobs_feed(query: &JobQuery) -> String {
+    let text = serde_json::to_string(query).unwrap_or_default();
+    let hash = text.bytes().fold(0xcbf2_9ce4_8422_2325u64, |h, b| (h ^ u64::from(b)).wrapping_mul(0x0100_0000_01b3));
+    format!("j{hash:016x}")
+}
+
 /// Whether a job passes the filters Freelancer's listing cannot apply itself.
 fn matches(query: &JobQuery, job: &Job) -> bool {
     let skills = query.skills.is_empty()
@@ -392,7 +402,8 @@ impl Marketplace for FreelancerMarketplace {
     /// applied here, so a page may hold fewer items than `limit`.
     async fn list_jobs(&self, query: &JobQuery, cursor: Option<&Cursor>, limit: u32) -> Result<Page<Job>, MarketError> {
         let want = limit_of(limit)?;
-        let position = Position::decode(cursor, 'j')?;
+        let feed = jobs_feed(query);
+        let position = Position::decode(cursor, &feed)?;
         let words = query.query.as_deref().map(str::trim).filter(|q| !q.is_empty());
         let walked = walk(Order::NewestFirst, want)
             .run(position, want, |offset, limit| async move {
@@ -433,7 +444,7 @@ impl Marketplace for FreelancerMarketplace {
             .await?;
         Ok(Page {
             items: walked.items.into_iter().filter(|job| matches(query, job)).collect(),
-            next_cursor: Some(walked.position.encode('j')),
+            next_cursor: Some(walked.position.encode(&feed)),
             has_more: walked.has_more,
         })
     }
@@ -442,7 +453,9 @@ impl Marketplace for FreelancerMarketplace {
         let mut project = self.project(id_of("job id", id)?).await?;
         if let Some(owner) = project.owner.take() {
             if let Ok(employer) = owner.into_employer() {
-                remember(&self.employers, employer.id.clone(), employer);
+                if employer.check_bounds().is_ok() {
+                    remember(&self.employers, employer.id.clone(), employer);
+                }
             }
         }
         let job = project.into_job()?;
@@ -545,7 +558,7 @@ impl Marketplace for FreelancerMarketplace {
     /// current status (Freelancer has no change time to ask by).
     async fn bids_since(&self, since: Option<&Cursor>, limit: u32) -> Result<Page<Bid>, MarketError> {
         let want = limit_of(limit)?;
-        let position = Position::decode(since, 'b')?;
+        let position = Position::decode(since, "b")?;
         let me = self.me().await?;
         let walked = walk(Order::OldestFirst, want)
             .run(position, want, |offset, limit| async move {
@@ -559,13 +572,13 @@ impl Marketplace for FreelancerMarketplace {
                 Ok(items)
             })
             .await?;
-        Ok(Page { items: walked.items, next_cursor: Some(walked.position.encode('b')), has_more: walked.has_more })
+        Ok(Page { items: walked.items, next_cursor: Some(walked.position.encode("b")), has_more: walked.has_more })
     }
 
     /// Milestones of this account's bids, oldest first, walked like bids.
     async fn milestones_since(&self, since: Option<&Cursor>, limit: u32) -> Result<Page<Milestone>, MarketError> {
         let want = limit_of(limit)?;
-        let position = Position::decode(since, 'm')?;
+        let position = Position::decode(since, "m")?;
         let me = self.me().await?;
         let walked = walk(Order::OldestFirst, want)
             .run(position, want, |offset, limit| async move {
@@ -590,7 +603,7 @@ impl Marketplace for FreelancerMarketplace {
                 Ok(items)
             })
             .await?;
-        Ok(Page { items: walked.items, next_cursor: Some(walked.position.encode('m')), has_more: walked.has_more })
+        Ok(Page { items: walked.items, next_cursor: Some(walked.position.encode("m")), has_more: walked.has_more })
     }
 
     async fn request_erasure(

@@ -80,8 +80,9 @@ fn parse_key(text: &str) -> Option<Option<Key>> {
 }
 
 impl Position {
-    /// `kind` names the listing, so a cursor of one feed is never taken for another's.
-    pub(crate) fn encode(&self, kind: char) -> Cursor {
+    /// `kind` names the listing (and, for jobs, the query), so a cursor of
+    /// one feed is never taken for another's. No `:` in it.
+    pub(crate) fn encode(&self, kind: &str) -> Cursor {
         let pass = match self.pass {
             None => "-:-:-".to_owned(),
             Some(p) => format!("{}:{}:{}", key_text(Some(p.top)), key_text(p.last), p.offset),
@@ -91,12 +92,12 @@ impl Position {
 
     /// A cursor this adapter did not write (another kind, an older format,
     /// damage) is `CursorExpired`: the engine then resyncs from the start.
-    pub(crate) fn decode(cursor: Option<&Cursor>, kind: char) -> Result<Position, MarketError> {
+    pub(crate) fn decode(cursor: Option<&Cursor>, kind: &str) -> Result<Position, MarketError> {
         let Some(cursor) = cursor else { return Ok(Position::default()) };
         let parse = || -> Option<Position> {
             let parts: Vec<&str> = cursor.as_str().split(':').collect();
             let [version, k, floor, top, last, offset] = parts.as_slice() else { return None };
-            if *version != VERSION || *k != kind.to_string() {
+            if *version != VERSION || *k != kind {
                 return None;
             }
             let floor = parse_key(floor)?;
@@ -216,13 +217,14 @@ mod tests {
             pass: Some(Pass { top: (1_800_000_000, 40_000_090), last: Some((1_750_000_000, 40_000_050)), offset: 17 }),
         };
         for position in [Position::default(), mid, Position { floor: Some((5, 6)), pass: None }] {
-            assert_eq!(Position::decode(Some(&position.encode('j')), 'j'), Ok(position));
+            assert_eq!(Position::decode(Some(&position.encode("j1")), "j1"), Ok(position));
         }
-        assert_eq!(Position::decode(None, 'j'), Ok(Position::default()));
-        assert_eq!(Position::decode(Some(&mid.encode('b')), 'j'), Err(MarketError::CursorExpired));
+        assert_eq!(Position::decode(None, "j1"), Ok(Position::default()));
+        assert_eq!(Position::decode(Some(&mid.encode("b")), "j1"), Err(MarketError::CursorExpired));
+        assert_eq!(Position::decode(Some(&mid.encode("j2")), "j1"), Err(MarketError::CursorExpired));
         for junk in ["", "fl1", "fl0:j:-:-:-:-", "fl1:j:x:-:-:-", "fl1:j:-:1.2:-:", "opaque-from-bidwell"] {
             assert_eq!(
-                Position::decode(Some(&Cursor(junk.to_owned())), 'j'),
+                Position::decode(Some(&Cursor(junk.to_owned())), "j"),
                 Err(MarketError::CursorExpired),
                 "{junk}"
             );
