@@ -162,14 +162,18 @@ impl Walk {
                     None => return Ok(Walked { items, position, has_more: false }),
                 },
             };
-            if let (Some(last), Some((first, _))) = (pass.last, page.first()) {
-                if offset > 0 && self.order.after(*first, last) {
-                    // More items left above us than the overlap covers: the
-                    // ones just after `last` are on an earlier page now.
-                    pass.offset = offset.saturating_sub(self.page) + self.overlap;
-                    position.pass = Some(pass);
-                    continue;
-                }
+            // More items left above us than the overlap covers: the ones
+            // just after `last` are on an earlier page now (or the page is
+            // empty: so many left that the list ends before our offset).
+            let starts_after_last = match (pass.last, page.first()) {
+                (Some(last), Some((first, _))) => self.order.after(*first, last),
+                (Some(_), None) => true,
+                (None, _) => false,
+            };
+            if offset > 0 && starts_after_last {
+                pass.offset = offset.saturating_sub(self.page) + self.overlap;
+                position.pass = Some(pass);
+                continue;
             }
             let mut reached_floor = false;
             let mut full = false;
@@ -228,6 +232,112 @@ mod tests {
                 Err(MarketError::CursorExpired),
                 "{junk}"
             );
+        }
+    }
+
+    /// A list that shifts at random between calls, walked to the end of a
+    /// pass many times over: nothing present from start to end is skipped,
+    /// nothing is delivered twice, nothing added during the pass comes in
+    /// it; and for newest-first lists the next pass brings exactly the
+    /// additions still present.
+    #[tokio::test]
+    async fn random_shifts_never_skip_or_repeat() {
+        use rand::{Rng, SeedableRng};
+        use std::collections::HashSet;
+        use std::sync::Mutex;
+
+        for order in [Order::NewestFirst, Order::OldestFirst] {
+            for seed in 0..200u64 {
+                let mut rng = rand_chacha::ChaCha8Rng::seed_from_u64(seed);
+                let mut next_id = 1_000u64;
+                let mut initial: Vec<Key> = (0..rng.gen_range(0..120))
+                    .map(|_| {
+                        next_id += 1;
+                        (if order == Order::NewestFirst { rng.gen_range(0..50) } else { 0 }, next_id)
+                    })
+                    .collect();
+                initial.sort_by(|a, b| match order {
+                    Order::NewestFirst => b.cmp(a),
+                    Order::OldestFirst => a.cmp(b),
+                });
+                let list = Mutex::new(initial.clone());
+                let walk = Walk { order, overlap: rng.gen_range(1..5), page: rng.gen_range(5..20), max_requests: 3 };
+                let mut position = Position::default();
+                let mut delivered = Vec::new();
+                let mut added = Vec::new();
+                let mut newest = (60, 0u64);
+                for _call in 0..2_000 {
+                    let want = rng.gen_range(1..12);
+                    let walked = walk
+                        .run(position, want, |offset, limit| {
+                            let page: Vec<(Key, Key)> = list
+                                .lock()
+                                .unwrap()
+                                .iter()
+                                .skip(offset as usize)
+                                .take(limit as usize)
+                                .map(|k| (*k, *k))
+                                .collect();
+                            async move { Ok(page) }
+                        })
+                        .await
+                        .unwrap();
+                    assert!(walked.items.len() <= want);
+                    delivered.extend(walked.items);
+                    position = walked.position;
+                    if !walked.has_more {
+                        break;
+                    }
+                    // The list moves: some close anywhere, some new ones arrive.
+                    let mut items = list.lock().unwrap();
+                    for _ in 0..rng.gen_range(0..4) {
+                        if !items.is_empty() && rng.gen_bool(0.7) {
+                            let at = rng.gen_range(0..items.len());
+                            items.remove(at);
+                        }
+                    }
+                    for _ in 0..rng.gen_range(0..4) {
+                        next_id += 1;
+                        newest = (newest.0 + rng.gen_range(0..2), next_id);
+                        let key = if order == Order::NewestFirst { newest } else { (0, next_id) };
+                        added.push(key);
+                        match order {
+                            Order::NewestFirst => items.insert(0, key),
+                            Order::OldestFirst => items.push(key),
+                        }
+                    }
+                }
+                let unique: HashSet<Key> = delivered.iter().copied().collect();
+                assert_eq!(unique.len(), delivered.len(), "{order:?} seed {seed}: delivered twice");
+                let end: HashSet<Key> = list.lock().unwrap().iter().copied().collect();
+                for key in &initial {
+                    assert!(!end.contains(key) || unique.contains(key), "{order:?} seed {seed}: skipped {key:?}");
+                }
+                if order == Order::NewestFirst {
+                    assert!(delivered.iter().all(|k| initial.contains(k)), "seed {seed}: a new one came early");
+                    // The next pass: the additions still listed, once.
+                    let walked = Walk { max_requests: 1_000, ..walk }
+                        .run(position, 10_000, |offset, limit| {
+                            let page: Vec<(Key, Key)> = list
+                                .lock()
+                                .unwrap()
+                                .iter()
+                                .skip(offset as usize)
+                                .take(limit as usize)
+                                .map(|k| (*k, *k))
+                                .collect();
+                            async move { Ok(page) }
+                        })
+                        .await
+                        .unwrap();
+                    let mut got = walked.items;
+                    got.sort();
+                    let mut want: Vec<Key> = added.iter().copied().filter(|k| end.contains(k)).collect();
+                    want.sort();
+                    assert_eq!(got, want, "seed {seed}: the next pass");
+                    assert!(!walked.has_more);
+                }
+            }
         }
     }
 }
