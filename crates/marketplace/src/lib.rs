@@ -39,7 +39,9 @@ pub const MAX_PAGE_LIMIT: u32 = 200;
 /// One marketplace account, as the sync engine sees it. Object safe: the core
 /// holds an `Arc<dyn Marketplace>`, so tests can put a fake behind it.
 ///
-/// Every method is one request. A write that fails transiently may still have
+/// Every method is one request to Bidwell's API. An adapter for a
+/// marketplace without a feature the contract assumes (idempotency keys, a
+/// change feed) may need a few; it says how many in docs/adapters.md. A write that fails transiently may still have
 /// been applied: retry creates and withdrawals with the same
 /// [`IdempotencyKey`], and edits with the same base version (a
 /// [`MarketError::VersionConflict`] whose `current` equals what was sent

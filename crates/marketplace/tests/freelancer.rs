@@ -246,6 +246,8 @@ async fn a_bid_is_placed_in_the_projects_currency_and_a_retry_finds_it() {
     assert_eq!(retried.id, ours[0].id.to_string());
     assert_eq!(ours[0].amount, 123.45);
     assert_eq!(retried.amount.amount_minor, 12_345);
+    let lower = market.create_bid(&key("k-gbp"), &new_bid(gbp.id, 12_345, "gbp")).await.unwrap();
+    assert_eq!((lower.id, bid_posts(&sim)), (retried.id.clone(), 2), "the currency's case does not matter");
 
     // A different bid on the same project is not passed off as this one.
     let other = market.create_bid(&key("k-other"), &new_bid(gbp.id, 9_900, "GBP")).await.unwrap_err();

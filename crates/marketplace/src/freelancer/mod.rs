@@ -326,7 +326,8 @@ impl FreelancerMarketplace {
     async fn already_placed(&self, bid: &NewBid, project: u64, me: u64) -> Result<Option<Bid>, MarketError> {
         let Some(existing) = self.my_open_bid(project, me).await? else { return Ok(None) };
         let existing = self.to_bid(existing).await?;
-        let same = existing.amount == bid.amount
+        // The currency was checked against the project's (in any case).
+        let same = existing.amount.amount_minor == bid.amount.amount_minor
             && existing.period_days == bid.period_days
             && existing.milestone_percentage == bid.milestone_percentage
             && existing.proposal == bid.proposal;
