@@ -84,6 +84,12 @@ pub enum MarketError {
     /// on a later run as after a transient failure, with the same key.
     #[error("the request was abandoned before its answer was read")]
     Abandoned,
+    /// This marketplace cannot do `what` at all (its [`Capabilities`]
+    /// say so); nothing was sent. Permanent: no retry can change it.
+    ///
+    /// [`Capabilities`]: crate::Capabilities
+    #[error("this marketplace does not support {what}")]
+    Unsupported { what: &'static str },
 }
 
 impl MarketError {
@@ -130,7 +136,12 @@ mod tests {
         assert_eq!(told.retry_delay(0, &backoff, now, &mut rng), Some(Duration::from_secs(42)));
         let untold = MarketError::Transient { retry_after: None, reason: TransientReason::Timeout };
         assert!(untold.retry_delay(2, &backoff, now, &mut rng).unwrap() <= Duration::from_secs(4));
-        for permanent in [MarketError::Unauthorized, MarketError::NotFound, MarketError::CursorExpired] {
+        for permanent in [
+            MarketError::Unauthorized,
+            MarketError::NotFound,
+            MarketError::CursorExpired,
+            MarketError::Unsupported { what: "editing a bid" },
+        ] {
             assert_eq!(permanent.retry_delay(0, &backoff, now, &mut rng), None);
             assert!(!permanent.is_transient());
         }

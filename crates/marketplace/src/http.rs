@@ -25,7 +25,7 @@ pub const IDEMPOTENCY_KEY: &str = "idempotency-key";
 pub const SEC_GPC: &str = "sec-gpc";
 
 /// Server messages are shown to the user; a server cannot make them huge.
-const MAX_MESSAGE_CHARS: usize = 300;
+pub(crate) const MAX_MESSAGE_CHARS: usize = 300;
 
 #[derive(Debug, Clone)]
 pub struct HttpOptions {
@@ -171,7 +171,7 @@ impl HttpMarketplace {
 /// (or says it will, in `Content-Length`): an endless or huge body costs at
 /// most `cap` bytes of memory, never what the server chose to send.
 /// Dropping the response then closes the connection.
-async fn read_capped(mut response: reqwest::Response, cap: usize) -> Result<Vec<u8>, MarketError> {
+pub(crate) async fn read_capped(mut response: reqwest::Response, cap: usize) -> Result<Vec<u8>, MarketError> {
     let too_large = || MarketError::Refused(Refusal::BodyTooLarge { limit: cap });
     let declared = response.content_length();
     if declared.is_some_and(|len| len > cap as u64) {
@@ -188,14 +188,14 @@ async fn read_capped(mut response: reqwest::Response, cap: usize) -> Result<Vec<
     Ok(body)
 }
 
-fn is_loopback(url: &Url) -> bool {
+pub(crate) fn is_loopback(url: &Url) -> bool {
     let Some(host) = url.host_str() else { return false };
     let host = host.trim_start_matches('[').trim_end_matches(']');
     host.eq_ignore_ascii_case("localhost") || host.parse::<std::net::IpAddr>().is_ok_and(|ip| ip.is_loopback())
 }
 
 /// A failure before a whole answer arrived.
-fn transport_error(error: reqwest::Error) -> MarketError {
+pub(crate) fn transport_error(error: reqwest::Error) -> MarketError {
     let reason = if error.is_timeout() {
         TransientReason::Timeout
     } else if error.is_connect() {
@@ -254,6 +254,11 @@ fn page_query(url: &mut Url, key: &str, cursor: Option<&Cursor>, limit: u32) {
 
 #[async_trait]
 impl Marketplace for HttpMarketplace {
+    /// Bidwell's API is the full contract.
+    fn capabilities(&self) -> crate::Capabilities {
+        crate::Capabilities::FULL
+    }
+
     async fn list_jobs(&self, query: &JobQuery, cursor: Option<&Cursor>, limit: u32) -> Result<Page<Job>, MarketError> {
         let mut url = self.url(&["jobs"]);
         {

@@ -1,14 +1,18 @@
 //! `bidwell-marketplace`: the wire types of Bidwell's marketplace API
 //! (docs/marketplace-openapi.yaml), the [`Marketplace`] trait the core's sync
-//! engine talks to, and [`HttpMarketplace`], the reqwest client for it.
+//! engine talks to, [`HttpMarketplace`], the reqwest client for it, and the
+//! adapters that put other marketplaces behind the same trait
+//! ([`FreelancerMarketplace`]). What each can do is data: [`Capabilities`].
 //!
 //! The client makes exactly one attempt per call. Retries, their schedule and
 //! the clock belong to the sync engine; this crate gives it the pieces: a
 //! classified [`MarketError`], [`RetryAfter`] and [`Backoff`].
 
 mod bounds;
+mod capabilities;
 mod categories;
 mod error;
+mod freelancer;
 mod http;
 pub mod oauth;
 mod retry;
@@ -21,8 +25,10 @@ pub use bounds::{
     decode_every_way, decode_page, decode_record, Refusal, WireBounds, MAX_AMOUNT_MINOR, MAX_CURSOR_BYTES,
     MAX_ID_BYTES, MAX_PERIOD_DAYS, MAX_RESPONSE_BYTES, MAX_SKILLS, MAX_SKILL_CHARS, MAX_TEXT_CHARS, MAX_TITLE_CHARS,
 };
+pub use capabilities::Capabilities;
 pub use categories::{DataCategory, Operation};
 pub use error::{MarketError, TransientReason};
+pub use freelancer::{FreelancerMarketplace, FREELANCER_API, FREELANCER_SANDBOX_API};
 pub use http::{HttpMarketplace, HttpOptions};
 pub use retry::{Backoff, RetryAfter, MAX_RETRY_AFTER};
 pub use token::{ApiToken, IdempotencyKey};
@@ -34,13 +40,26 @@ pub const MAX_PAGE_LIMIT: u32 = 200;
 /// One marketplace account, as the sync engine sees it. Object safe: the core
 /// holds an `Arc<dyn Marketplace>`, so tests can put a fake behind it.
 ///
-/// Every method is one request. A write that fails transiently may still have
+/// Every method is one request to Bidwell's API. An adapter for a
+/// marketplace without a feature the contract assumes (idempotency keys, a
+/// change feed) may need a few; it says how many in docs/adapters.md. A write that fails transiently may still have
 /// been applied: retry creates and withdrawals with the same
 /// [`IdempotencyKey`], and edits with the same base version (a
 /// [`MarketError::VersionConflict`] whose `current` equals what was sent
 /// means the first try went through).
 #[async_trait]
 pub trait Marketplace: Send + Sync {
+    /// What this marketplace can do. Calls it cannot make answer
+    /// [`MarketError::Unsupported`] without sending anything.
+    ///
+    /// The default is Bidwell's own API, whose contract the other methods
+    /// describe; it exists so that wrappers and test fakes written before
+    /// adapters keep compiling. A wrapper around another `Marketplace` must
+    /// forward this to the inner one, or it reports the wrong marketplace.
+    fn capabilities(&self) -> Capabilities {
+        Capabilities::FULL
+    }
+
     /// Jobs matching `query`, in the order they last changed. Start with no
     /// cursor; pass the `next_cursor` of a page with the same query to
     /// continue. `limit` is 1 to [`MAX_PAGE_LIMIT`].
