@@ -160,4 +160,9 @@ impl Marketplace for PassMarket<'_> {
     fn global_privacy_control(&self) -> bool {
         self.inner.global_privacy_control()
     }
+
+    /// The wrapped marketplace's: the pass's budget changes nothing it can do.
+    fn capabilities(&self) -> bidwell_marketplace::Capabilities {
+        self.inner.capabilities()
+    }
 }

@@ -193,6 +193,10 @@ impl Marketplace for HookedMarketplace {
     fn global_privacy_control(&self) -> bool {
         self.inner.global_privacy_control()
     }
+
+    fn capabilities(&self) -> bidwell_marketplace::Capabilities {
+        self.inner.capabilities()
+    }
 }
 
 /// Connects the real HTTP client, wrapped so that `hook` sees every call.
