@@ -66,46 +66,7 @@ impl HttpMarketplace {
     /// `http://127.0.0.1:8080`. Plain `http` is refused except to this
     /// machine, so the token never crosses a network in the clear.
     pub fn new(base_url: &str, token: ApiToken, options: HttpOptions) -> Result<HttpMarketplace, MarketError> {
-        let invalid = |message: &str| MarketError::Permanent {
-            code: ApiErrorCode::ValidationFailed,
-            message: format!("url: {message}"),
-        };
-        let mut base = Url::parse(base_url.trim()).map_err(|_| invalid("not a URL"))?;
-        match base.scheme() {
-            "https" => {}
-            "http" if is_loopback(&base) => {}
-            "http" => return Err(invalid("must start with https:// (plain http only to this machine)")),
-            _ => return Err(invalid("must start with https://")),
-        }
-        if !base.username().is_empty() || base.password().is_some() {
-            return Err(invalid("must not contain a user name or password; the token is given separately"));
-        }
-        if base.query().is_some() || base.fragment().is_some() {
-            return Err(invalid("must not have a query or fragment"));
-        }
-        if !base.path().ends_with('/') {
-            let path = format!("{}/", base.path());
-            base.set_path(&path);
-        }
-        if token.is_empty() {
-            return Err(MarketError::Permanent {
-                code: ApiErrorCode::ValidationFailed,
-                message: "token: is empty".to_owned(),
-            });
-        }
-        let http = reqwest::Client::builder()
-            .timeout(options.request_timeout)
-            .connect_timeout(options.connect_timeout)
-            // No cookie store: reqwest's `cookies` feature is off, so the client
-            // keeps no cookie jar and an analytics opt-out has none to clear.
-            // A redirect could carry the request elsewhere; the API never redirects.
-            .redirect(reqwest::redirect::Policy::none())
-            .user_agent(concat!("bidwell/", env!("CARGO_PKG_VERSION")))
-            .build()
-            .map_err(|_| MarketError::Permanent {
-                code: ApiErrorCode::Internal,
-                message: "the HTTP client could not be set up (TLS)".to_owned(),
-            })?;
+        let (base, http) = connection_parts(base_url, &token, &options)?;
         Ok(HttpMarketplace { http, base, token, gpc: AtomicBool::new(options.global_privacy_control) })
     }
 
@@ -186,6 +147,58 @@ pub(crate) async fn read_capped(mut response: reqwest::Response, cap: usize) -> 
         body.extend_from_slice(&chunk);
     }
     Ok(body)
+}
+
+/// What every adapter checks and builds before its first request: the base
+/// URL (`https`, or plain `http` only to this machine, so a token never
+/// crosses a network in the clear; no user info, query or fragment; ending
+/// in `/` so joining keeps any path prefix), a non-empty token, and a client
+/// with the timeouts that follows no redirect (one could carry the token
+/// elsewhere) and keeps no cookies (reqwest's `cookies` feature is off, so
+/// an analytics opt-out has no jar to clear).
+pub(crate) fn connection_parts(
+    base_url: &str,
+    token: &ApiToken,
+    options: &HttpOptions,
+) -> Result<(Url, reqwest::Client), MarketError> {
+    let invalid = |message: &str| MarketError::Permanent {
+        code: ApiErrorCode::ValidationFailed,
+        message: format!("url: {message}"),
+    };
+    let mut base = Url::parse(base_url.trim()).map_err(|_| invalid("not a URL"))?;
+    match base.scheme() {
+        "https" => {}
+        "http" if is_loopback(&base) => {}
+        "http" => return Err(invalid("must start with https:// (plain http only to this machine)")),
+        _ => return Err(invalid("must start with https://")),
+    }
+    if !base.username().is_empty() || base.password().is_some() {
+        return Err(invalid("must not contain a user name or password; the token is given separately"));
+    }
+    if base.query().is_some() || base.fragment().is_some() {
+        return Err(invalid("must not have a query or fragment"));
+    }
+    if !base.path().ends_with('/') {
+        let path = format!("{}/", base.path());
+        base.set_path(&path);
+    }
+    if token.is_empty() {
+        return Err(MarketError::Permanent {
+            code: ApiErrorCode::ValidationFailed,
+            message: "token: is empty".to_owned(),
+        });
+    }
+    let http = reqwest::Client::builder()
+        .timeout(options.request_timeout)
+        .connect_timeout(options.connect_timeout)
+        .redirect(reqwest::redirect::Policy::none())
+        .user_agent(concat!("bidwell/", env!("CARGO_PKG_VERSION")))
+        .build()
+        .map_err(|_| MarketError::Permanent {
+            code: ApiErrorCode::Internal,
+            message: "the HTTP client could not be set up (TLS)".to_owned(),
+        })?;
+    Ok((base, http))
 }
 
 pub(crate) fn is_loopback(url: &Url) -> bool {

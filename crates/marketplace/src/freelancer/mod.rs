@@ -26,7 +26,7 @@ use self::types::{Envelope, ErrorEnvelope};
 use self::walk::{Key, Order, Position, Walk};
 use crate::bounds::{Refusal, WireBounds, MAX_RESPONSE_BYTES};
 use crate::error::{MarketError, TransientReason};
-use crate::http::{is_loopback, read_capped, transport_error, HttpOptions, MAX_MESSAGE_CHARS, SEC_GPC};
+use crate::http::{connection_parts, read_capped, transport_error, HttpOptions, MAX_MESSAGE_CHARS, SEC_GPC};
 use crate::retry::RetryAfter;
 use crate::token::{ApiToken, IdempotencyKey};
 use crate::wire::*;
@@ -127,43 +127,7 @@ impl FreelancerMarketplace {
     /// `http` only to this machine. `token` is an OAuth access token or a
     /// personal token, sent as `Freelancer-OAuth-V1`.
     pub fn new(base_url: &str, token: ApiToken, options: HttpOptions) -> Result<FreelancerMarketplace, MarketError> {
-        let invalid = |message: &str| MarketError::Permanent {
-            code: ApiErrorCode::ValidationFailed,
-            message: format!("url: {message}"),
-        };
-        let mut base = Url::parse(base_url.trim()).map_err(|_| invalid("not a URL"))?;
-        match base.scheme() {
-            "https" => {}
-            "http" if is_loopback(&base) => {}
-            "http" => return Err(invalid("must start with https:// (plain http only to this machine)")),
-            _ => return Err(invalid("must start with https://")),
-        }
-        if !base.username().is_empty() || base.password().is_some() {
-            return Err(invalid("must not contain a user name or password; the token is given separately"));
-        }
-        if base.query().is_some() || base.fragment().is_some() {
-            return Err(invalid("must not have a query or fragment"));
-        }
-        if !base.path().ends_with('/') {
-            let path = format!("{}/", base.path());
-            base.set_path(&path);
-        }
-        if token.is_empty() {
-            return Err(MarketError::Permanent {
-                code: ApiErrorCode::ValidationFailed,
-                message: "token: is empty".to_owned(),
-            });
-        }
-        let http = reqwest::Client::builder()
-            .timeout(options.request_timeout)
-            .connect_timeout(options.connect_timeout)
-            .redirect(reqwest::redirect::Policy::none())
-            .user_agent(concat!("bidwell/", env!("CARGO_PKG_VERSION")))
-            .build()
-            .map_err(|_| MarketError::Permanent {
-                code: ApiErrorCode::Internal,
-                message: "the HTTP client could not be set up (TLS)".to_owned(),
-            })?;
+        let (base, http) = connection_parts(base_url, &token, &options)?;
         Ok(FreelancerMarketplace {
             http,
             base,
