@@ -257,6 +257,19 @@ fn paging(pairs: &[(String, String)]) -> Result<(usize, usize), FlFailure> {
 }
 
 /// Every value of `name[]` as ids.
+/// The filters and paging of a bids or milestones listing; `own` names the
+/// listing's own id filter (`bids[]`, `milestones[]`).
+fn id_query(pairs: &[(String, String)], own: &str) -> Result<IdQuery, FlFailure> {
+    let (limit, offset) = paging(pairs)?;
+    Ok(IdQuery {
+        projects: ids(pairs, "projects")?,
+        ids: ids(pairs, own)?,
+        bidders: ids(pairs, "bidders")?,
+        limit,
+        offset,
+    })
+}
+
 fn ids(pairs: &[(String, String)], name: &str) -> Result<Vec<u64>, FlFailure> {
     let key = format!("{name}[]");
     pairs
@@ -356,15 +369,7 @@ async fn place_bid(
 async fn list_bids(State(shared): State<Arc<FlShared>>, RawQuery(raw): RawQuery) -> Response {
     let state = shared.state();
     answer((|| {
-        let pairs = query_pairs(&raw);
-        let (limit, offset) = paging(&pairs)?;
-        let query = IdQuery {
-            projects: ids(&pairs, "projects")?,
-            ids: ids(&pairs, "bids")?,
-            bidders: ids(&pairs, "bidders")?,
-            limit,
-            offset,
-        };
+        let query = id_query(&query_pairs(&raw), "bids")?;
         let (page, total) = state.list_bids(&query);
         let bids: Vec<Value> = page.into_iter().map(FlState::bid_json).collect();
         Ok(json!({ "bids": bids, "users": null, "projects": null, "total_count": total }))
@@ -397,15 +402,7 @@ async fn list_milestones(
 ) -> Response {
     let state = shared.state();
     answer((|| {
-        let pairs = query_pairs(&raw);
-        let (limit, offset) = paging(&pairs)?;
-        let query = IdQuery {
-            projects: ids(&pairs, "projects")?,
-            ids: ids(&pairs, "milestones")?,
-            bidders: ids(&pairs, "bidders")?,
-            limit,
-            offset,
-        };
+        let query = id_query(&query_pairs(&raw), "milestones")?;
         let (page, total) = state.list_milestones(user, &query);
         Ok(json!({ "milestones": keyed(page.into_iter()), "users": null, "total_count": total }))
     })())
