@@ -261,6 +261,10 @@ mod tests {
                     Order::OldestFirst => a.cmp(b),
                 });
                 let list = Mutex::new(initial.clone());
+                // One page of the list as it is now, each key its own item.
+                fn page_of(list: &Mutex<Vec<Key>>, offset: u64, limit: u64) -> Vec<(Key, Key)> {
+                    list.lock().unwrap().iter().skip(offset as usize).take(limit as usize).map(|k| (*k, *k)).collect()
+                }
                 let walk = Walk { order, overlap: rng.gen_range(1..5), page: rng.gen_range(5..20), max_requests: 3 };
                 let mut position = Position::default();
                 let mut delivered = Vec::new();
@@ -270,14 +274,7 @@ mod tests {
                     let want = rng.gen_range(1..12);
                     let walked = walk
                         .run(position, want, |offset, limit| {
-                            let page: Vec<(Key, Key)> = list
-                                .lock()
-                                .unwrap()
-                                .iter()
-                                .skip(offset as usize)
-                                .take(limit as usize)
-                                .map(|k| (*k, *k))
-                                .collect();
+                            let page = page_of(&list, offset, limit);
                             async move { Ok(page) }
                         })
                         .await
@@ -318,14 +315,7 @@ mod tests {
                     // The next pass: the additions still listed, once.
                     let walked = Walk { max_requests: 1_000, ..walk }
                         .run(position, 10_000, |offset, limit| {
-                            let page: Vec<(Key, Key)> = list
-                                .lock()
-                                .unwrap()
-                                .iter()
-                                .skip(offset as usize)
-                                .take(limit as usize)
-                                .map(|k| (*k, *k))
-                                .collect();
+                            let page = page_of(&list, offset, limit);
                             async move { Ok(page) }
                         })
                         .await
