@@ -117,15 +117,30 @@ pub enum Command {
 
 #[derive(Debug, Subcommand)]
 pub enum MarketCmd {
-    /// Connect an account; the API token is read from the next line of standard input.
+    /// Connect an account: with a token read from the next line of standard
+    /// input (--token-stdin), or by signing in in the browser (--client-id:
+    /// prints the address to open and waits for the browser to come back).
     Add {
-        #[arg(long)]
+        /// Which API it speaks: bidwell (a Bidwell-compatible server) or freelancer.
+        #[arg(long, default_value = "bidwell")]
+        kind: String,
+        /// The API's base URL; for freelancer, Freelancer.com's own when left out.
+        #[arg(long, default_value = "")]
         url: String,
-        /// Required: the token never goes on the command line.
-        #[arg(long, required = true)]
+        /// The token is read from standard input; it never goes on the command line.
+        #[arg(long, conflicts_with = "client_id", required_unless_present = "client_id")]
         token_stdin: bool,
         #[arg(long, default_value = "Marketplace")]
         name: String,
+        #[command(flatten)]
+        sign_in: SignInArgs,
+    },
+    /// Sign an account in again in the browser (after "sign in again").
+    Login {
+        id: String,
+        /// Give the client secret again, from standard input (else the kept one is used).
+        #[arg(long)]
+        client_secret_stdin: bool,
     },
     /// List connected accounts and their sync state.
     List,
@@ -146,6 +161,28 @@ pub enum MarketCmd {
         #[arg(value_name = "ACCOUNT_ID")]
         account: Option<String>,
     },
+}
+
+/// Where and as which registered app to sign in (OAuth 2.0 with PKCE).
+#[derive(Debug, Args)]
+pub struct SignInArgs {
+    /// The client id of the app you registered with the marketplace.
+    #[arg(long)]
+    pub client_id: Option<String>,
+    /// The client secret, where the marketplace requires one, from standard input.
+    #[arg(long, requires = "client_id")]
+    pub client_secret_stdin: bool,
+    /// The marketplace's authorization address (for freelancer, its own when left out).
+    #[arg(long, requires = "client_id")]
+    pub authorize_url: Option<String>,
+    #[arg(long, requires = "client_id")]
+    pub token_url: Option<String>,
+    /// Token revocation (RFC 7009), where the marketplace has it.
+    #[arg(long, requires = "client_id")]
+    pub revoke_url: Option<String>,
+    /// Scopes to ask for, space-separated.
+    #[arg(long, requires = "client_id")]
+    pub scope: Option<String>,
 }
 
 #[derive(Debug, Subcommand)]

@@ -70,15 +70,20 @@ pub struct StdinLines;
 impl StdinLines {
     /// A marketplace API token from the next line.
     pub fn token(&mut self) -> Result<bidwell_core::sync::ApiToken> {
+        self.secret("token")
+    }
+
+    /// A marketplace secret (`field` names it in errors) from the next line.
+    pub fn secret(&mut self, field: &str) -> Result<bidwell_core::sync::ApiToken> {
         let mut line = String::new();
         std::io::stdin()
             .lock()
             .read_line(&mut line)
-            .map_err(|e| Error::validation("token", format!("could not read standard input: {e}")))?;
+            .map_err(|e| Error::validation(field, format!("could not read standard input: {e}")))?;
         let token = bidwell_core::sync::ApiToken::new(line.trim_end_matches(['\n', '\r']).to_string());
         line.zeroize();
         if token.is_empty() {
-            return Err(Error::validation("token", "standard input had no line for it"));
+            return Err(Error::validation(field, "standard input had no line for it"));
         }
         Ok(token)
     }

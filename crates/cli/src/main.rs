@@ -5,6 +5,7 @@
 mod args;
 mod backup;
 mod input;
+mod market_login;
 mod output;
 mod privacy;
 mod unlock;
@@ -764,9 +765,14 @@ async fn task(ws: &Workspace, cmd: TaskCmd, out: &Output) -> Result<()> {
 
 async fn market(ws: &Workspace, cmd: MarketCmd, creds: &mut Credentials, out: &Output) -> Result<()> {
     match cmd {
-        MarketCmd::Add { url, token_stdin: _, name } => {
-            let token = creds.stdin.token()?;
-            out.record(&ws.add_market_account(&name, &url, token, bidwell_core::privacy::ConsentMethod::Cli).await?);
+        MarketCmd::Add { kind, url, token_stdin, name, sign_in } => {
+            let account = market_login::add(ws, &kind, url, name, token_stdin, sign_in, creds).await?;
+            out.record(&account);
+        }
+        MarketCmd::Login { id: text, client_secret_stdin } => {
+            let secret = if client_secret_stdin { Some(creds.stdin.secret("client_secret")?) } else { None };
+            let target = bidwell_core::sync::SignInTarget::Again(id("id", &text)?);
+            out.record(&market_login::sign_in(ws, target, secret).await?);
         }
         MarketCmd::List => out.record(&ws.market_accounts().await?),
         MarketCmd::Token { id: text } => {
@@ -798,6 +804,9 @@ async fn market(ws: &Workspace, cmd: MarketCmd, creds: &mut Credentials, out: &O
             let removal = ws.remove_market_account(account).await?;
             if let Some(note) = &removal.keychain_note {
                 eprintln!("warning: {note}");
+            }
+            if let Some(note) = &removal.revoke_note {
+                eprintln!("{note}");
             }
             out.record(&removal);
         }

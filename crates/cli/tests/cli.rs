@@ -1182,3 +1182,80 @@ fn a_migration_waits_for_the_workspace_to_itself() {
     let report = b.json(&["doctor"]);
     assert_eq!(report["schema_version"], report["latest_schema_version"]);
 }
+
+/// One HTTP GET over a plain TCP connection, as a browser would send it:
+/// the status and the `Location` header.
+fn browser_get(url: &str) -> (u16, Option<String>) {
+    use std::io::{Read, Write};
+    let rest = url.strip_prefix("http://").unwrap();
+    let (host, target) = rest.split_at(rest.find('/').unwrap());
+    let mut stream = std::net::TcpStream::connect(host).unwrap();
+    stream.set_read_timeout(Some(std::time::Duration::from_secs(20))).unwrap();
+    write!(stream, "GET {target} HTTP/1.1\r\nHost: {host}\r\nConnection: close\r\n\r\n").unwrap();
+    let mut answer = String::new();
+    stream.read_to_string(&mut answer).unwrap();
+    let status = answer.split(' ').nth(1).unwrap().parse().unwrap();
+    let location = answer
+        .lines()
+        .take_while(|l| !l.is_empty())
+        .find_map(|l| l.strip_prefix("location: ").or_else(|| l.strip_prefix("Location: ")))
+        .map(str::to_owned);
+    (status, location)
+}
+
+/// `bidwell market add --kind freelancer --client-id …`: the address to
+/// open is printed, the browser (played here) signs in and comes back to
+/// the loopback port, and the account syncs; disconnecting revokes it.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn market_add_signs_in_in_the_browser_and_remove_revokes() {
+    use bidwell_market_sim::freelancer::{FreelancerConfig, FreelancerSim, ProjectStatus};
+    use std::io::BufRead;
+    let sim = FreelancerSim::start(FreelancerConfig { projects: 5, ..FreelancerConfig::default() }).await.unwrap();
+    let base = sim.base_url();
+    let b = Bidwell::init();
+    let api = format!("{base}/api/");
+    let (authorize, token, revoke) =
+        (format!("{base}/oauth/authorize"), format!("{base}/oauth/token"), format!("{base}/oauth/revoke"));
+    let mut child = b
+        .command()
+        .args(["--json", "market", "add", "--kind", "freelancer", "--name", "FL", "--url", &api])
+        .args(["--client-id", "bidwell-desktop", "--authorize-url", &authorize, "--token-url", &token])
+        .args(["--revoke-url", &revoke])
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .unwrap();
+    let mut stderr = std::io::BufReader::new(child.stderr.take().unwrap());
+    let mut open = String::new();
+    while !open.starts_with("http") {
+        open.clear();
+        assert!(stderr.read_line(&mut open).unwrap() > 0, "the address to open was printed");
+    }
+    let (status, back) = tokio::task::spawn_blocking(move || browser_get(open.trim())).await.unwrap();
+    assert_eq!(status, 302);
+    let (status, _) = tokio::task::spawn_blocking(move || browser_get(&back.unwrap())).await.unwrap();
+    assert_eq!(status, 200, "the browser is told it may close the tab");
+    let out = child.wait_with_output().unwrap();
+    assert!(out.status.success());
+    let account: Value = serde_json::from_slice(&out.stdout).unwrap();
+    assert_eq!(account["kind"], "freelancer");
+    assert_eq!(account["capabilities"]["edit_bid"], false);
+    assert!(account["sign_in"]["client_id"] == "bidwell-desktop");
+    let id = account["id"].as_str().unwrap().to_owned();
+    b.json(&["market", "search", "add", "--account", &id, "--name", "all"]);
+    let report = b.json(&["sync", "--once"]);
+    assert!(!report["interrupted"].as_bool().unwrap(), "{report}");
+    let active = sim.projects().iter().filter(|p| p.status == ProjectStatus::Active).count();
+    assert!(active > 0);
+    assert_eq!(b.json(&["job", "list"])["items"].as_array().unwrap().len(), active, "every open project arrived");
+    assert_eq!(sim.oauth().live_refresh_tokens(), 1);
+    b.json(&["market", "remove", &id, "--yes"]);
+    assert_eq!(sim.oauth().live_refresh_tokens(), 0, "disconnecting revoked the sign-in");
+
+    // Without a token or a client id, the error says what to give.
+    let out = b.command().args(["market", "add", "--kind", "freelancer"]).output().unwrap();
+    assert!(!out.status.success());
+    assert!(String::from_utf8_lossy(&out.stderr).contains("--token-stdin"), "the usage names what to give");
+    let err = b.fails(&["market", "add", "--kind", "upwork?", "--token-stdin"]);
+    assert_eq!(err["code"], "validation", "{err}");
+}

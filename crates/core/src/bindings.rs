@@ -26,8 +26,9 @@ use crate::seed::SeedSummary;
 use crate::session::SessionState;
 use crate::store::*;
 use crate::sync::{
-    AccountRemoval, AccountStatus, BidTerms, ConnectionState, ErasureRequestOutcome, FailedChange, MarketAccount,
-    OutboxEntry, Resolution, SavedSearch, SyncConflict, SyncReport, SyncStatus, TransparencyEntry,
+    AccountRemoval, AccountStatus, BidTerms, Capabilities, ConnectionState, ErasureRequestOutcome, FailedChange,
+    MarketAccount, MarketKind, NewMarketAccount, OutboxEntry, Resolution, SavedSearch, SignInSettings, SyncConflict,
+    SyncReport, SyncStatus, TransparencyEntry,
 };
 use crate::vault::ProtectionKind;
 use crate::work::Progress;
@@ -203,6 +204,10 @@ pub fn files() -> Vec<(String, String)> {
         file::<OutboxEntry>(&cfg),
         file::<TransparencyEntry>(&cfg),
         file::<MarketAccount>(&cfg),
+        file::<MarketKind>(&cfg),
+        file::<Capabilities>(&cfg),
+        file::<SignInSettings>(&cfg),
+        file::<NewMarketAccount>(&cfg),
         file::<AccountRemoval>(&cfg),
         file::<SavedSearch>(&cfg),
         moves_file(),

@@ -64,6 +64,10 @@ pub enum ErrorCode {
     /// A backup snapshot is unreadable, incomplete, of another workspace, or
     /// this workspace holds no key for it; the message names its folder.
     BackupInvalid,
+    /// Signing in to a marketplace did not finish: the browser did not come
+    /// back, the marketplace refused, or its answer was not for this sign-in.
+    /// Nothing was stored; the message says which.
+    SignInFailed,
 }
 
 /// What crosses a boundary (IPC, `--json`): `{ "code": …, "message": …, "transient": … }`.
@@ -164,6 +168,8 @@ pub enum Error {
     WipeInterrupted { name: String, dir: PathBuf },
     #[error("backup {0}")]
     BackupInvalid(String),
+    #[error("signing in to {marketplace} did not finish: {reason}")]
+    SignInFailed { marketplace: String, reason: String, transient: bool },
 }
 
 fn in_use_message(dir: &std::path::Path, action: Option<&str>, holders: &[String]) -> String {
@@ -221,13 +227,14 @@ impl Error {
             Error::WorkspaceInUse { .. } => ErrorCode::WorkspaceInUse,
             Error::WipeInterrupted { .. } => ErrorCode::WipeInterrupted,
             Error::BackupInvalid(_) => ErrorCode::BackupInvalid,
+            Error::SignInFailed { .. } => ErrorCode::SignInFailed,
         }
     }
 
     /// Whether the same call may succeed later without the user changing anything.
     pub fn is_transient(&self) -> bool {
         // In use: the same call works once the other process has finished.
-        matches!(self, Error::DatabaseBusy | Error::WorkspaceInUse { .. })
+        matches!(self, Error::DatabaseBusy | Error::WorkspaceInUse { .. } | Error::SignInFailed { transient: true, .. })
     }
 
     pub fn to_api(&self) -> ApiError {

@@ -255,6 +255,19 @@ impl OAuthAuthority {
         }
     }
 
+    /// Every token issued so far stops working, refresh tokens included: the
+    /// user removed the app's access on the marketplace's website.
+    pub fn revoke_everything(&self) {
+        let mut tokens = lock(&self.tokens);
+        tokens.access.clear();
+        tokens.refresh.clear();
+    }
+
+    /// How many refresh tokens are live (signed-in sessions not revoked).
+    pub fn live_refresh_tokens(&self) -> usize {
+        lock(&self.tokens).refresh.len()
+    }
+
     /// The user an access token (or personal token) acts for, while it is
     /// neither expired nor revoked.
     pub fn user_for(&self, token: &str) -> Option<u64> {

@@ -26,4 +26,9 @@ kept_jobs: number, kept_bids: number, kept_milestones: number,
  * After removal: set when the keychain entry could not be deleted (the
  * user may delete "Bidwell / market-token-<id>" by hand).
  */
-keychain_note: string | null, };
+keychain_note: string | null, 
+/**
+ * After removal of a signed-in account: whether the marketplace revoked
+ * its tokens, or why not (it has no revocation, or did not answer).
+ */
+revoke_note: string | null, };

@@ -1,5 +1,7 @@
-//! Marketplace accounts (name, base URL, where the token is kept) and their
-//! saved searches. On a keychain workspace the token goes to the OS keychain
+//! Marketplace accounts (name, kind, base URL, where they sign in, where the
+//! secrets are kept) and their saved searches. An account's secrets (the
+//! access token, and for one signed in with OAuth its refresh token and any
+//! client secret) are kept together as one secret. On a keychain workspace the token goes to the OS keychain
 //! (or, when there is none, inside the encrypted database); on a passphrase
 //! workspace always inside the encrypted database, because anyone in the
 //! user's session can read the keychain without the passphrase. Never in a
@@ -7,9 +9,9 @@
 //! Disconnecting an account deletes its token and sync state and keeps what
 //! it brought in as the user's own records.
 
-use bidwell_marketplace::{ApiToken, JobQuery};
+use bidwell_marketplace::{ApiToken, Capabilities, JobQuery, MarketKind};
 use chrono::{DateTime, Utc};
-use serde::Serialize;
+use serde::{Deserialize, Serialize};
 use sqlx::SqliteConnection;
 
 use super::ConnectionState;
@@ -17,12 +19,20 @@ use crate::error::{Error, Result};
 use crate::id::Id;
 use crate::Workspace;
 
-/// A connected marketplace account. The token is never part of it.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, sqlx::FromRow, ts_rs::TS)]
+/// A connected marketplace account. No secret is part of it.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, ts_rs::TS)]
 pub struct MarketAccount {
     pub id: Id,
     pub name: String,
+    /// Which wire format it speaks (and so which adapter talks to it).
+    pub kind: MarketKind,
+    /// What its adapter can do: the UI offers only these.
+    pub capabilities: Capabilities,
     pub base_url: String,
+    /// Where it signs in with OAuth; `None` for a pasted token.
+    pub sign_in: Option<SignInSettings>,
+    /// When the access token stops working, if the marketplace said.
+    pub access_expires_at: Option<DateTime<Utc>>,
     /// "keychain" or "database".
     pub token_store: String,
     pub connection: ConnectionState,
@@ -32,8 +42,132 @@ pub struct MarketAccount {
     /// Only in the answer to connecting: why the token is kept in the
     /// encrypted workspace rather than the keychain (e.g. "token kept in the
     /// encrypted workspace: the keychain did not answer").
-    #[sqlx(skip)]
     pub token_note: Option<String>,
+}
+
+#[derive(sqlx::FromRow)]
+struct AccountRow {
+    id: Id,
+    name: String,
+    #[sqlx(try_from = "String")]
+    kind: MarketKind,
+    base_url: String,
+    sign_in: Option<String>,
+    access_expires_at: Option<DateTime<Utc>>,
+    token_store: String,
+    connection: ConnectionState,
+    last_sync_at: Option<DateTime<Utc>>,
+    last_error: Option<String>,
+    created_at: DateTime<Utc>,
+}
+
+impl From<AccountRow> for MarketAccount {
+    fn from(row: AccountRow) -> MarketAccount {
+        MarketAccount {
+            id: row.id,
+            name: row.name,
+            kind: row.kind,
+            capabilities: row.kind.capabilities(),
+            base_url: row.base_url,
+            // Written only by this module; unreadable means none.
+            sign_in: row.sign_in.and_then(|json| serde_json::from_str(&json).ok()),
+            access_expires_at: row.access_expires_at,
+            token_store: row.token_store,
+            connection: row.connection,
+            last_sync_at: row.last_sync_at,
+            last_error: row.last_error,
+            created_at: row.created_at,
+            token_note: None,
+        }
+    }
+}
+
+/// Where an account signs in (OAuth 2.0) and as which app the user
+/// registered with the marketplace. Nothing here is secret: a client secret,
+/// where the marketplace wants one, is kept with the tokens.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, ts_rs::TS)]
+pub struct SignInSettings {
+    pub authorize_url: String,
+    pub token_url: String,
+    /// RFC 7009 revocation, where the marketplace has one.
+    pub revoke_url: Option<String>,
+    /// Space-separated scopes to ask for, if the marketplace wants any.
+    pub scope: Option<String>,
+    pub client_id: String,
+}
+
+/// A new account: which marketplace, where, and how it signs in.
+#[derive(Debug, Clone, PartialEq, Eq, Deserialize, ts_rs::TS)]
+pub struct NewMarketAccount {
+    pub name: String,
+    pub kind: MarketKind,
+    /// The API's base URL; empty for the marketplace's public one.
+    pub base_url: String,
+    /// `None` when the user pastes a token.
+    pub sign_in: Option<SignInSettings>,
+}
+
+/// An account's secrets, kept together in the token's place (the keychain
+/// entry or `token_secret`): a pasted token alone as it always was, or, once
+/// signed in with OAuth, a small JSON object with the refresh token and any
+/// client secret beside it.
+pub struct MarketSecrets {
+    pub access: ApiToken,
+    pub refresh: Option<ApiToken>,
+    pub client_secret: Option<ApiToken>,
+}
+
+#[derive(Serialize, Deserialize)]
+struct StoredSecrets {
+    v: u8,
+    access: String,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    refresh: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    client_secret: Option<String>,
+}
+
+impl Drop for StoredSecrets {
+    fn drop(&mut self) {
+        use zeroize::Zeroize;
+        self.access.zeroize();
+        self.refresh.zeroize();
+        self.client_secret.zeroize();
+    }
+}
+
+impl MarketSecrets {
+    pub fn token(access: ApiToken) -> MarketSecrets {
+        MarketSecrets { access, refresh: None, client_secret: None }
+    }
+
+    /// The text kept in the keychain or the database.
+    fn to_stored(&self) -> zeroize::Zeroizing<String> {
+        if self.refresh.is_none() && self.client_secret.is_none() {
+            return zeroize::Zeroizing::new(self.access.expose_secret().to_owned());
+        }
+        let stored = StoredSecrets {
+            v: 1,
+            access: self.access.expose_secret().to_owned(),
+            refresh: self.refresh.as_ref().map(|t| t.expose_secret().to_owned()),
+            client_secret: self.client_secret.as_ref().map(|t| t.expose_secret().to_owned()),
+        };
+        zeroize::Zeroizing::new(serde_json::to_string(&stored).unwrap_or_default())
+    }
+
+    /// Tokens are opaque text without braces, so a stored object is ours.
+    fn from_stored(text: &str) -> MarketSecrets {
+        if text.starts_with('{') {
+            if let Ok(stored) = serde_json::from_str::<StoredSecrets>(text) {
+                return MarketSecrets {
+                    access: ApiToken::new(stored.access.clone()),
+                    refresh: stored.refresh.clone().map(ApiToken::new),
+                    client_secret: stored.client_secret.clone().map(ApiToken::new),
+                };
+            }
+        }
+        MarketSecrets::token(ApiToken::new(text.to_owned()))
+    }
 }
 
 /// What disconnecting an account will do (the preview the user confirms) or did.
@@ -55,6 +189,9 @@ pub struct AccountRemoval {
     /// After removal: set when the keychain entry could not be deleted (the
     /// user may delete "Bidwell / market-token-<id>" by hand).
     pub keychain_note: Option<String>,
+    /// After removal of a signed-in account: whether the marketplace revoked
+    /// its tokens, or why not (it has no revocation, or did not answer).
+    pub revoke_note: Option<String>,
 }
 
 /// A job search pulled on every sync; new matches flow into the jobs list.
@@ -70,35 +207,54 @@ pub struct SavedSearch {
     pub created_at: DateTime<Utc>,
 }
 
-const ACCOUNT_COLUMNS: &str = "id, name, base_url, token_store, connection, last_sync_at, last_error, created_at";
+const ACCOUNT_COLUMNS: &str = "id, name, kind, base_url, sign_in, access_expires_at, token_store, connection, \
+                               last_sync_at, last_error, created_at";
 
 /// The keychain entry of an account's token.
 pub(crate) fn keychain_entry(account: Id) -> String {
     format!("market-token-{account}")
 }
 
-fn check_url(url: &str) -> Result<String> {
+fn check_url(field: &str, url: &str) -> Result<String> {
     let url = url.trim();
     let lower = url.to_ascii_lowercase();
     let local = ["http://127.0.0.1", "http://localhost", "http://[::1]"].iter().any(|p| lower.starts_with(p));
     if !(lower.starts_with("https://") || local) {
-        return Err(Error::validation("url", "must start with https:// (plain http only to this machine)"));
+        return Err(Error::validation(field, "must start with https:// (plain http only to this machine)"));
     }
     if url.contains(char::is_whitespace) || url.contains('@') {
-        return Err(Error::validation("url", "must be a plain URL without spaces or a user name"));
+        return Err(Error::validation(field, "must be a plain URL without spaces or a user name"));
     }
     Ok(url.to_owned())
 }
 
+/// Checks a new account's settings, filling in the public service's API base
+/// when none is given.
+fn check_new_account(new: &NewMarketAccount) -> Result<NewMarketAccount> {
+    let name = crate::domain::check::required("name", &new.name, 100)?;
+    let base_url = match (new.base_url.trim(), new.kind.default_base_url()) {
+        ("", Some(public)) => public.to_owned(),
+        ("", None) => return Err(Error::validation("url", "is required for a Bidwell-compatible server")),
+        (url, _) => check_url("url", url)?,
+    };
+    let sign_in = match &new.sign_in {
+        None => None,
+        Some(s) => Some(SignInSettings {
+            authorize_url: check_url("authorize_url", &s.authorize_url)?,
+            token_url: check_url("token_url", &s.token_url)?,
+            revoke_url: match s.revoke_url.as_deref().map(str::trim) {
+                None | Some("") => None,
+                Some(url) => Some(check_url("revoke_url", url)?),
+            },
+            scope: s.scope.as_deref().map(str::trim).filter(|s| !s.is_empty()).map(str::to_owned),
+            client_id: crate::domain::check::required("client_id", &s.client_id, 200)?,
+        }),
+    };
+    Ok(NewMarketAccount { name, kind: new.kind, base_url, sign_in })
+}
+
 impl Workspace {
-    /// Connects a marketplace account. The token is stored in the OS
-    /// keychain on a keychain workspace (where there is none, inside the
-    /// encrypted database), and always inside the encrypted database on a
-    /// passphrase workspace: the keychain opens for anyone in the user's
-    /// session, and the passphrase must guard the token as it guards the rest.
-    /// Connecting is the user's choice to share with marketplaces: it is
-    /// recorded in the consent ledger (`method` says where it was made) unless
-    /// already given; withdrawing it later stops sync.
+    /// Connects a Bidwell-compatible server with a pasted token.
     pub async fn add_market_account(
         &self,
         name: &str,
@@ -106,30 +262,58 @@ impl Workspace {
         token: ApiToken,
         method: crate::privacy::ConsentMethod,
     ) -> Result<MarketAccount> {
-        let name = crate::domain::check::required("name", name, 100)?;
-        let url = check_url(url)?;
-        if token.is_empty() {
+        let new = NewMarketAccount {
+            name: name.to_owned(),
+            kind: MarketKind::Bidwell,
+            base_url: url.to_owned(),
+            sign_in: None,
+        };
+        self.connect_market_account(&new, MarketSecrets::token(token), None, method).await
+    }
+
+    /// Connects a marketplace account of any kind, with a pasted token or
+    /// the tokens a sign-in gave (`expires_at` from it). The secrets are
+    /// stored in the OS keychain on a keychain workspace (where there is
+    /// none, inside the encrypted database), and always inside the encrypted
+    /// database on a passphrase workspace: the keychain opens for anyone in
+    /// the user's session, and the passphrase must guard them as it guards
+    /// the rest. Connecting is the user's choice to share with marketplaces:
+    /// it is recorded in the consent ledger (`method` says where it was made)
+    /// unless already given; withdrawing it later stops sync.
+    pub async fn connect_market_account(
+        &self,
+        new: &NewMarketAccount,
+        secrets: MarketSecrets,
+        expires_at: Option<DateTime<Utc>>,
+        method: crate::privacy::ConsentMethod,
+    ) -> Result<MarketAccount> {
+        let new = check_new_account(new)?;
+        if secrets.access.is_empty() {
             return Err(Error::validation("token", "is empty"));
         }
         let now = self.now();
         let id = Id::new_at(now);
+        let stored = secrets.to_stored();
         let (token_note, in_keychain) = if self.tokens_in_keychain().await {
-            let note = self.token_to_keychain(id, &token).await.err();
+            let note = self.secrets_to_keychain(id, &stored).await.err();
             let stored = note.is_none();
             (note, stored)
         } else {
             (None, false)
         };
-        let secret = (!in_keychain).then(|| zeroize::Zeroizing::new(token.expose_secret().to_owned()));
+        let sign_in = new.sign_in.as_ref().map(|s| serde_json::to_string(s).unwrap_or_default());
         sqlx::query(
-            "INSERT INTO market_accounts (id, name, base_url, token_store, token_secret, created_at, updated_at) \
-             VALUES (?, ?, ?, ?, ?, ?, ?)",
+            "INSERT INTO market_accounts (id, name, kind, base_url, sign_in, access_expires_at, token_store, \
+             token_secret, created_at, updated_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
         )
         .bind(id)
-        .bind(&name)
-        .bind(&url)
+        .bind(&new.name)
+        .bind(new.kind.as_str())
+        .bind(&new.base_url)
+        .bind(sign_in)
+        .bind(expires_at)
         .bind(if in_keychain { "keychain" } else { "database" })
-        .bind(secret.as_ref().map(|s| s.as_str()))
+        .bind((!in_keychain).then_some(stored.as_str()))
         .bind(now)
         .bind(now)
         .execute(&self.pool().await)
@@ -141,7 +325,7 @@ impl Workspace {
                 purpose: ConsentPurpose::MarketplaceSharing,
                 granted: true,
                 basis: None,
-                source: Some(format!("connected the marketplace {name}")),
+                source: Some(format!("connected the marketplace {}", new.name)),
                 evidence: None,
                 method,
             };
@@ -156,11 +340,15 @@ impl Workspace {
         self.key_file_info().await.1 == crate::vault::ProtectionKind::Keychain
     }
 
-    /// Stores a token in the keychain, off the async runtime and with a time
-    /// limit. `Err` says why it must be kept in the database instead.
-    async fn token_to_keychain(&self, id: Id, token: &ApiToken) -> std::result::Result<(), String> {
+    /// Stores an account's secrets in the keychain, off the async runtime and
+    /// with a time limit. `Err` says why they must be kept in the database instead.
+    async fn secrets_to_keychain(
+        &self,
+        id: Id,
+        stored: &zeroize::Zeroizing<String>,
+    ) -> std::result::Result<(), String> {
         let entry = keychain_entry(id);
-        let secret = zeroize::Zeroizing::new(token.expose_secret().to_owned());
+        let secret = stored.clone();
         match crate::vault::off_runtime(self.keychain_handle(), move |k| k.store_text(&entry, &secret)).await {
             Ok(()) => Ok(()),
             Err(crate::vault::VaultError::KeychainNoAnswer { .. }) => {
@@ -171,56 +359,86 @@ impl Workspace {
     }
 
     pub async fn market_account(&self, id: Id) -> Result<MarketAccount> {
-        sqlx::query_as::<_, MarketAccount>(&format!(
+        sqlx::query_as::<_, AccountRow>(&format!(
             "SELECT {ACCOUNT_COLUMNS} FROM market_accounts WHERE id = ? AND deleted_at IS NULL"
         ))
         .bind(id)
         .fetch_optional(&self.pool().await)
         .await?
+        .map(MarketAccount::from)
         .ok_or_else(|| Error::validation("account", format!("no marketplace account {id}")))
     }
 
     pub async fn market_accounts(&self) -> Result<Vec<MarketAccount>> {
-        Ok(sqlx::query_as::<_, MarketAccount>(&format!(
+        Ok(sqlx::query_as::<_, AccountRow>(&format!(
             "SELECT {ACCOUNT_COLUMNS} FROM market_accounts WHERE deleted_at IS NULL ORDER BY id"
         ))
         .fetch_all(&self.pool().await)
-        .await?)
+        .await?
+        .into_iter()
+        .map(MarketAccount::from)
+        .collect())
     }
 
-    /// A new token for an account (after "token expired"); sync resumes.
+    /// A new pasted token for an account (after "token expired"); sync
+    /// resumes. It replaces a signed-in account's tokens; the client secret stays.
     pub async fn set_market_token(&self, id: Id, token: ApiToken) -> Result<()> {
         let account = self.market_account(id).await?;
+        let client_secret = match account.sign_in {
+            Some(_) => self.market_secrets(&account).await.ok().and_then(|s| s.client_secret),
+            None => None,
+        };
+        let secrets = MarketSecrets { access: token, refresh: None, client_secret };
+        self.store_market_secrets(&account, &secrets, None).await
+    }
+
+    /// Keeps new secrets for an account (a pasted token, a sign-in, a
+    /// refresh) where its token is kept, and clears "sign in again".
+    pub(crate) async fn store_market_secrets(
+        &self,
+        account: &MarketAccount,
+        secrets: &MarketSecrets,
+        expires_at: Option<DateTime<Utc>>,
+    ) -> Result<()> {
+        if secrets.access.is_empty() {
+            return Err(Error::validation("token", "is empty"));
+        }
+        let stored = secrets.to_stored();
         let in_keychain = account.token_store == "keychain"
             && self.tokens_in_keychain().await
-            && self.token_to_keychain(id, &token).await.is_ok();
-        let secret = (!in_keychain).then(|| zeroize::Zeroizing::new(token.expose_secret().to_owned()));
+            && self.secrets_to_keychain(account.id, &stored).await.is_ok();
         sqlx::query(
-            "UPDATE market_accounts SET token_store = ?, token_secret = ?, connection = 'unknown', \
-             last_error = NULL, updated_at = ? WHERE id = ?",
+            "UPDATE market_accounts SET token_store = ?, token_secret = ?, access_expires_at = ?, \
+             connection = 'unknown', last_error = NULL, updated_at = ? WHERE id = ?",
         )
         .bind(if in_keychain { "keychain" } else { "database" })
-        .bind(secret.as_ref().map(|s| s.as_str()))
+        .bind((!in_keychain).then_some(stored.as_str()))
+        .bind(expires_at)
         .bind(self.now())
-        .bind(id)
+        .bind(account.id)
         .execute(&self.pool().await)
         .await?;
         Ok(())
     }
 
-    /// The account's token, from wherever it is kept.
-    pub(crate) async fn market_token(&self, account: &MarketAccount) -> Result<ApiToken> {
+    /// The account's secrets, from wherever they are kept.
+    pub(crate) async fn market_secrets(&self, account: &MarketAccount) -> Result<MarketSecrets> {
         if account.token_store == "keychain" {
             let entry = keychain_entry(account.id);
             let secret = crate::vault::off_runtime(self.keychain_handle(), move |k| k.load_text(&entry)).await?;
-            return Ok(ApiToken::new(secret.as_str().to_owned()));
+            return Ok(MarketSecrets::from_stored(&secret));
         }
         let secret: Option<String> = sqlx::query_scalar("SELECT token_secret FROM market_accounts WHERE id = ?")
             .bind(account.id)
             .fetch_one(&self.pool().await)
             .await?;
         let secret = zeroize::Zeroizing::new(secret.unwrap_or_default());
-        Ok(ApiToken::new(secret.as_str().to_owned()))
+        Ok(MarketSecrets::from_stored(&secret))
+    }
+
+    /// The account's access token.
+    pub(crate) async fn market_token(&self, account: &MarketAccount) -> Result<ApiToken> {
+        Ok(self.market_secrets(account).await?.access)
     }
 
     /// On unlocking a passphrase workspace: tokens that an older Bidwell put
@@ -313,10 +531,17 @@ impl Workspace {
     /// their statuses move by hand. The transparency log stays whole and the
     /// audit log records the removal (counts only). A keychain token is
     /// deleted after the commit; if the keychain fails, the result says so.
+    /// A signed-in account's tokens are then revoked where the marketplace
+    /// allows it (`revoke_note` says how that went).
     /// A sync pass running meanwhile is waited for, and none starts until done.
     pub async fn remove_market_account(&self, id: Id) -> Result<AccountRemoval> {
         let turn = super::engine::hold_sync(self).await;
         let account = self.market_account(id).await?;
+        // Read before the row (or keychain entry) goes, to revoke after.
+        let secrets = match account.sign_in {
+            Some(_) => self.market_secrets(&account).await.ok(),
+            None => None,
+        };
         let now = self.now();
         let mut tx = self.begin_write().await?;
         let mut removal = removal_counts(&mut tx, &account).await?;
@@ -371,6 +596,9 @@ impl Workspace {
         let deleted = crate::vault::off_runtime(self.keychain_handle(), move |k| k.delete(&entry)).await;
         if let (Err(err), "keychain") = (deleted, account.token_store.as_str()) {
             removal.keychain_note = Some(format!("the token could not be deleted from the keychain: {err}"));
+        }
+        if let Some(secrets) = secrets {
+            removal.revoke_note = self.revoke_market_tokens(&account, secrets).await;
         }
         Ok(removal)
     }
@@ -454,6 +682,7 @@ async fn removal_counts(conn: &mut SqliteConnection, account: &MarketAccount) ->
         kept_bids: n[4],
         kept_milestones: n[5],
         keychain_note: None,
+        revoke_note: None,
     })
 }
 

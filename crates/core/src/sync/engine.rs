@@ -9,13 +9,13 @@
 //! (the CLI's `bidwell sync`, the app's timer) may wait until
 //! [`SyncReport::next_attempt_at`].
 
-use std::collections::HashSet;
+use std::collections::{HashMap, HashSet};
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::{Arc, Mutex};
 
 use bidwell_marketplace::{
-    wire, ApiToken, Backoff, HttpMarketplace, HttpOptions, IdempotencyKey, MarketError, Marketplace, Operation,
-    Refusal, WireBounds,
+    wire, ApiToken, Backoff, HttpOptions, IdempotencyKey, MarketError, MarketKind, Marketplace, Operation, Refusal,
+    WireBounds,
 };
 use chrono::{DateTime, Utc};
 use rand::SeedableRng;
@@ -26,6 +26,7 @@ use super::accounts::{saved_searches, MarketAccount};
 use super::flight;
 use super::outbox::{self, apply_server_bid, parse, restore_server_status, BidTerms, OutboxRow};
 use super::pass::{Halt, PassMarket, MAX_PAGES_PER_FEED_PASS, MAX_REQUESTS_PER_ACCOUNT_PASS};
+use super::sign_in::Refreshed;
 use super::{ConnectionState, SyncReport};
 use crate::domain::{Bid, Origin};
 use crate::error::{Error, Result};
@@ -36,18 +37,29 @@ use crate::Workspace;
 /// Makes the [`Marketplace`] client for an account. The app and the CLI use
 /// [`HttpConnector`]; tests may put a wrapper around it.
 pub trait MarketConnector: Send + Sync {
-    fn connect(&self, base_url: &str, token: ApiToken) -> std::result::Result<Arc<dyn Marketplace>, MarketError>;
+    fn connect(
+        &self,
+        kind: MarketKind,
+        base_url: &str,
+        token: ApiToken,
+    ) -> std::result::Result<Arc<dyn Marketplace>, MarketError>;
 }
 
-/// The real client: HTTPS (or plain HTTP to this machine) with reqwest.
+/// The real clients: the adapter for the account's kind, over HTTPS (or
+/// plain HTTP to this machine) with reqwest.
 #[derive(Debug, Clone, Default)]
 pub struct HttpConnector {
     pub options: HttpOptions,
 }
 
 impl MarketConnector for HttpConnector {
-    fn connect(&self, base_url: &str, token: ApiToken) -> std::result::Result<Arc<dyn Marketplace>, MarketError> {
-        Ok(Arc::new(HttpMarketplace::new(base_url, token, self.options.clone())?))
+    fn connect(
+        &self,
+        kind: MarketKind,
+        base_url: &str,
+        token: ApiToken,
+    ) -> std::result::Result<Arc<dyn Marketplace>, MarketError> {
+        kind.connect(base_url, token, self.options.clone())
     }
 }
 
@@ -79,10 +91,26 @@ impl Default for SyncOptions {
 
 /// Pushes and pulls for every connected account of a workspace.
 pub struct SyncEngine {
-    pub(super) connector: Arc<dyn MarketConnector>,
+    connector: Arc<dyn MarketConnector>,
+    /// Each account's client, kept between passes: what an adapter learned
+    /// (Freelancer's user id and project currencies) is not asked for again
+    /// on every pass, so a pass cut short by a fault still moves on.
+    clients: Mutex<HashMap<Id, KeptClient>>,
     options: SyncOptions,
     rng: Mutex<ChaCha8Rng>,
 }
+
+/// A client and what it was made for; a new token or address makes a new one.
+struct KeptClient {
+    kind: MarketKind,
+    base_url: String,
+    /// SHA-256 of the token: no second copy of the secret is kept.
+    token_digest: [u8; 32],
+    market: Arc<dyn Marketplace>,
+}
+
+/// More accounts than anyone connects; past it the kept clients start over.
+const MAX_KEPT_CLIENTS: usize = 64;
 
 /// How a step ended for its account.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -138,7 +166,32 @@ impl SyncEngine {
             Some(seed) => ChaCha8Rng::seed_from_u64(seed),
             None => ChaCha8Rng::from_entropy(),
         };
-        SyncEngine { connector, options, rng: Mutex::new(rng) }
+        SyncEngine { connector, clients: Mutex::new(HashMap::new()), options, rng: Mutex::new(rng) }
+    }
+
+    /// The client for an account: the one kept from an earlier pass when its
+    /// kind, address and token are the same, else a new one.
+    pub(super) fn client_for(
+        &self,
+        account: &MarketAccount,
+        token: ApiToken,
+    ) -> std::result::Result<Arc<dyn Marketplace>, MarketError> {
+        use sha2::Digest;
+        let token_digest: [u8; 32] = sha2::Sha256::digest(token.expose_secret().as_bytes()).into();
+        let mut clients = self.clients.lock().unwrap_or_else(|p| p.into_inner());
+        if let Some(kept) = clients.get(&account.id) {
+            if kept.kind == account.kind && kept.base_url == account.base_url && kept.token_digest == token_digest {
+                return Ok(kept.market.clone());
+            }
+        }
+        let market = self.connector.connect(account.kind, &account.base_url, token)?;
+        if clients.len() >= MAX_KEPT_CLIENTS {
+            clients.clear();
+        }
+        let kept =
+            KeptClient { kind: account.kind, base_url: account.base_url.clone(), token_digest, market: market.clone() };
+        clients.insert(account.id, kept);
+        Ok(market)
     }
 
     /// The engine the app and the CLI use.
@@ -219,7 +272,7 @@ impl SyncEngine {
         progress: &mut (dyn FnMut(&str, u64, u64) + Send),
         cancel: &AtomicBool,
     ) -> Result<()> {
-        let token = match ws.market_token(account).await {
+        let mut token = match ws.market_token(account).await {
             Ok(token) => token,
             Err(err) => {
                 // The keychain did not give the token (locked, gone, no
@@ -229,48 +282,51 @@ impl SyncEngine {
                 return record_health(ws, account.id, &health, Flow::Stopped, false).await;
             }
         };
-        let market = match self.connector.connect(&account.base_url, token) {
-            Ok(market) => market,
-            Err(err) => {
-                let mut health = Health::default();
-                health.note(&err);
-                report.interrupted = true;
-                return record_health(ws, account.id, &health, Flow::Go, false).await;
+        // A signed-in account's access token is renewed shortly before it
+        // expires, and once more if the marketplace refuses it anyway.
+        let mut may_refresh = true;
+        if ws.access_token_due(account) {
+            may_refresh = false;
+            match ws.refresh_market_token(account).await? {
+                Refreshed::Yes(renewed) => token = renewed,
+                Refreshed::Refused => {
+                    report.interrupted = true;
+                    return Ok(());
+                }
+                // Try the old token: it may still work.
+                Refreshed::NotPossible | Refreshed::Failed(_) => {}
+            }
+        }
+        let mut health = Health::default();
+        let flow = loop {
+            let market = match self.client_for(account, token) {
+                Ok(market) => market,
+                Err(err) => {
+                    health.note(&err);
+                    report.interrupted = true;
+                    return record_health(ws, account.id, &health, Flow::Go, false).await;
+                }
+            };
+            let flow = self.run_account(ws, account.id, market.as_ref(), report, &mut health, progress, cancel).await?;
+            if flow != Flow::Unauthorized || !may_refresh {
+                break flow;
+            }
+            may_refresh = false;
+            match ws.refresh_market_token(account).await? {
+                Refreshed::Yes(renewed) => token = renewed,
+                Refreshed::Refused => {
+                    report.interrupted = true;
+                    return Ok(());
+                }
+                Refreshed::NotPossible => break flow,
+                // Not refused: the sign-in may still be good; try next pass.
+                Refreshed::Failed(why) => {
+                    health.last_error = Some(format!("the sign-in could not be renewed: {why}"));
+                    health.transient += 1;
+                    break Flow::Stopped;
+                }
             }
         };
-        // While analytics are off (the default), every request says Sec-GPC: 1.
-        let analytics = crate::privacy::analytics::enabled(&mut *ws.pool().await.acquire().await?).await?;
-        market.set_global_privacy_control(!analytics);
-        // Every request of this account's run goes through the pass's bounds.
-        let pass = PassMarket::new(market.as_ref(), ws.locking(), self.options.max_requests_per_account);
-        let market: &dyn Marketplace = &pass;
-        let mut health = Health::default();
-        let mut flow = self.push(ws, account.id, market, report, &mut health, progress, cancel).await?;
-        if flow == Flow::Go {
-            flow = self.pull_bids(ws, account.id, market, report, &mut health, progress, cancel).await?;
-        }
-        if flow == Flow::Go {
-            flow = self.pull_milestones(ws, account.id, market, report, &mut health, progress, cancel).await?;
-        }
-        if flow == Flow::Go {
-            flow = self.pull_jobs(ws, account.id, market, report, &mut health, progress, cancel).await?;
-        }
-        if flow == Flow::Go {
-            flow = self.send_privacy_choices(ws, account.id, market, &mut health).await?;
-        }
-        if flow == Flow::Halted {
-            flow = match pass.halt() {
-                Some(Halt::Locked) => Flow::Locked,
-                Some(halt @ Halt::Budget(_)) => {
-                    health.stops.push(halt.reason());
-                    Flow::Stopped
-                }
-                None => Flow::Stopped,
-            };
-        }
-        if flow == Flow::Locked {
-            health.stops.push(Halt::Locked.reason());
-        }
         match flow {
             Flow::Cancelled => report.cancelled = true,
             Flow::Locked => report.locked = true,
@@ -286,6 +342,54 @@ impl SyncEngine {
         }
         let complete = flow == Flow::Go && health.stops.is_empty();
         record_health(ws, account.id, &health, flow, complete).await
+    }
+
+    /// One account's steps with a connected client: push, then each feed,
+    /// then the privacy choices, within the pass's bounds.
+    #[allow(clippy::too_many_arguments)]
+    async fn run_account(
+        &self,
+        ws: &Workspace,
+        account: Id,
+        market: &dyn Marketplace,
+        report: &mut SyncReport,
+        health: &mut Health,
+        progress: &mut (dyn FnMut(&str, u64, u64) + Send),
+        cancel: &AtomicBool,
+    ) -> Result<Flow> {
+        // While analytics are off (the default), every request says Sec-GPC: 1.
+        let analytics = crate::privacy::analytics::enabled(&mut *ws.pool().await.acquire().await?).await?;
+        market.set_global_privacy_control(!analytics);
+        // Every request of this account's run goes through the pass's bounds.
+        let pass = PassMarket::new(market, ws.locking(), self.options.max_requests_per_account);
+        let market: &dyn Marketplace = &pass;
+        let mut flow = self.push(ws, account, market, report, health, progress, cancel).await?;
+        if flow == Flow::Go {
+            flow = self.pull_bids(ws, account, market, report, health, progress, cancel).await?;
+        }
+        if flow == Flow::Go {
+            flow = self.pull_milestones(ws, account, market, report, health, progress, cancel).await?;
+        }
+        if flow == Flow::Go {
+            flow = self.pull_jobs(ws, account, market, report, health, progress, cancel).await?;
+        }
+        if flow == Flow::Go {
+            flow = self.send_privacy_choices(ws, account, market, health).await?;
+        }
+        if flow == Flow::Halted {
+            flow = match pass.halt() {
+                Some(Halt::Locked) => Flow::Locked,
+                Some(halt @ Halt::Budget(_)) => {
+                    health.stops.push(halt.reason());
+                    Flow::Stopped
+                }
+                None => Flow::Stopped,
+            };
+        }
+        if flow == Flow::Locked {
+            health.stops.push(Halt::Locked.reason());
+        }
+        Ok(flow)
     }
 
     /// After the feeds: the marketing consent when it changed, then the
@@ -568,9 +672,10 @@ impl SyncEngine {
             }
             health.answered += 1;
             pages += 1;
-            // Jobs the bids are on that we have not seen: fetched before the
-            // page's transaction, which must not wait on the network.
-            let mut jobs = Vec::new();
+            // Jobs the bids are on that we have not seen, each saved as it
+            // arrives (a pass cut short by a fault keeps what it fetched, so
+            // the next does not ask again), before the page's transaction,
+            // which must not wait on the network.
             {
                 let mut seen = HashSet::new();
                 for bid in &page.items {
@@ -584,7 +689,9 @@ impl SyncEngine {
                                 if let Err(refusal) = job.check_bounds() {
                                     return Ok(pull_failed(health, &MarketError::Refused(refusal)));
                                 }
-                                jobs.push(job)
+                                let mut tx = conn.begin_with(crate::store::db::BEGIN_WRITE).await?;
+                                upsert_job(&mut tx, account, &job, ws.now()).await?;
+                                tx.commit().await?;
                             }
                             Err(MarketError::NotFound) => {}
                             Err(err) => return Ok(pull_failed(health, &err)),
@@ -594,9 +701,6 @@ impl SyncEngine {
             }
             let now = ws.now();
             let mut tx = conn.begin_with(crate::store::db::BEGIN_WRITE).await?;
-            for job in &jobs {
-                upsert_job(&mut tx, account, job, now).await?;
-            }
             for bid in &page.items {
                 upsert_bid(&mut tx, account, bid, now).await?;
             }

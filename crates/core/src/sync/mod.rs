@@ -10,6 +10,7 @@
 //! - `privacy` owns what is sent about the user's privacy choices: analytics
 //!   counts when opted in, and erasure requests.
 //! - `flight` owns "one pass at a time per workspace".
+//! - `sign_in` owns OAuth sign-in, token refresh and revocation.
 //! - `demo` owns the demo marketplace of "Try with sample data".
 
 mod accounts;
@@ -19,21 +20,23 @@ mod flight;
 mod outbox;
 mod pass;
 mod privacy;
+mod sign_in;
 
 use chrono::{DateTime, Utc};
 use serde::{Deserialize, Serialize};
 
 use crate::id::Id;
 
-pub use accounts::{AccountRemoval, MarketAccount, SavedSearch};
+pub use accounts::{AccountRemoval, MarketAccount, MarketSecrets, NewMarketAccount, SavedSearch, SignInSettings};
 /// What the front ends need to connect an account without a direct dependency.
-pub use bidwell_marketplace::{ApiToken, HttpOptions};
+pub use bidwell_marketplace::{ApiToken, Capabilities, HttpOptions, MarketKind};
 pub use demo::{DemoMarketHost, DemoMarketSpec, DemoStateCipher, DEMO_MARKET_NAME, DEMO_STATE_FILE_PREFIX};
 pub use engine::{HttpConnector, MarketConnector, SyncEngine, SyncOptions};
 pub use outbox::BidTerms;
 pub(crate) use outbox::{linked_to_marketplace, queue_edit};
 pub use pass::{MAX_PAGES_PER_FEED_PASS, MAX_REQUESTS_PER_ACCOUNT_PASS};
 pub use privacy::ErasureRequestOutcome;
+pub use sign_in::{PendingSignIn, SignInTarget, SIGN_IN_WAIT};
 
 /// What the last sync of an account found.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, sqlx::Type, ts_rs::TS)]

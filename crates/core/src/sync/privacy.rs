@@ -81,7 +81,7 @@ impl SyncEngine {
             Ok(token) => token,
             Err(err) => return Ok(failed(format!("its token could not be read: {err}"))),
         };
-        let market = match self.connector.connect(&account.base_url, token) {
+        let market = match self.client_for(account, token) {
             Ok(market) => market,
             Err(err) => return Ok(failed(err.to_string())),
         };

@@ -13,6 +13,7 @@ mod integrity;
 mod job_fit;
 mod lock_wins;
 mod market_accounts;
+mod market_kinds;
 mod market_statuses;
 mod migrations;
 mod milestone_percentage;

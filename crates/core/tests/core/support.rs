@@ -12,7 +12,7 @@ use bidwell_core::sync::{HttpConnector, MarketConnector, SyncEngine, SyncReport}
 use bidwell_core::vault::{KdfParams, KeyStore, OsKeychain, Protection, Unlock};
 use bidwell_core::{Environment, Job, ManualClock, Workspace};
 use bidwell_market_sim::SimServer;
-use bidwell_marketplace::{wire, ApiToken, IdempotencyKey, MarketError, Marketplace, Operation};
+use bidwell_marketplace::{wire, ApiToken, IdempotencyKey, MarketError, MarketKind, Marketplace, Operation};
 use chrono::TimeZone;
 
 use crate::sync::{engine, harness, open_jobs, sim, sync, Harness};
@@ -206,8 +206,8 @@ pub struct HookedConnector {
 }
 
 impl MarketConnector for HookedConnector {
-    fn connect(&self, url: &str, token: ApiToken) -> Result<Arc<dyn Marketplace>, MarketError> {
-        let inner = self.http.connect(url, token)?;
+    fn connect(&self, kind: MarketKind, url: &str, token: ApiToken) -> Result<Arc<dyn Marketplace>, MarketError> {
+        let inner = self.http.connect(kind, url, token)?;
         Ok(Arc::new(HookedMarketplace { inner, hook: self.hook.clone() }))
     }
 }

@@ -42,6 +42,7 @@ struct Caller(u64);
 pub(crate) fn router(shared: Arc<FlShared>) -> Router {
     let api = Router::new()
         .route("/api/users/0.1/self/", get(get_self))
+        .route("/api/projects/0.1/projects/", get(list_by_ids))
         .route("/api/projects/0.1/projects/active/", get(list_active))
         .route("/api/projects/0.1/projects/all/", get(list_all))
         .route("/api/projects/0.1/projects/{id}/", get(get_project))
@@ -324,6 +325,26 @@ fn list_projects(state: &FlState, raw: &Option<String>, active_only: bool) -> Re
     let users = if details.user_details { state.users_json(page.iter().map(|p| p.owner_id)) } else { Value::Null };
     let projects: Vec<Value> = page.iter().map(|p| state.project_json(p, details)).collect();
     Ok(json!({ "projects": projects, "users": users, "total_count": total, "selected_bids": null }))
+}
+
+/// `projects/0.1/projects/?projects[]=…`: the named projects, any status
+/// (the SDK's `get_projects`). Unknown ids are left out, as Freelancer does.
+async fn list_by_ids(State(shared): State<Arc<FlShared>>, RawQuery(raw): RawQuery) -> Response {
+    let state = shared.state();
+    answer((|| {
+        let pairs = query_pairs(&raw);
+        let details = details(&pairs)?;
+        let (limit, offset) = paging(&pairs)?;
+        let wanted = ids(&pairs, "projects")?;
+        if wanted.is_empty() {
+            return Err(FlFailure::invalid("projects[]: at least one id is required"));
+        }
+        let page: Vec<&super::state::Project> =
+            wanted.iter().filter_map(|id| state.projects.get(id)).skip(offset).take(limit).collect();
+        let users = if details.user_details { state.users_json(page.iter().map(|p| p.owner_id)) } else { Value::Null };
+        let projects: Vec<Value> = page.iter().map(|p| state.project_json(p, details)).collect();
+        Ok(json!({ "projects": projects, "users": users, "total_count": page.len(), "selected_bids": null }))
+    })())
 }
 
 async fn get_project(State(shared): State<Arc<FlShared>>, Path(id): Path<String>, RawQuery(raw): RawQuery) -> Response {

@@ -54,7 +54,7 @@ const BID_NOT_RETRACTABLE: &str = "ProjectExceptionCodes.BID_NOT_RETRACTABLE";
 
 /// What Freelancer's REST 0.1 offers: no bid edits, no privacy or analytics
 /// endpoints, no idempotency keys, and a jobs feed of active projects only.
-const CAPABILITIES: Capabilities = Capabilities {
+pub(crate) const CAPABILITIES: Capabilities = Capabilities {
     list_jobs: true,
     employer_profiles: true,
     submit_bid: true,
@@ -240,6 +240,32 @@ impl FreelancerMarketplace {
         let project: types::Project = self.call(self.request(Method::GET, url)).await?;
         remember(&self.currencies, project.id, project.currency.code.to_ascii_uppercase());
         Ok(project)
+    }
+
+    /// Learns the currencies of the projects a page of bids is on, in one
+    /// request (`projects/?projects[]=…`) rather than one per project.
+    async fn learn_currencies(&self, projects: impl Iterator<Item = u64>) -> Result<(), MarketError> {
+        let mut unknown: Vec<u64> = {
+            let known = lock(&self.currencies);
+            projects.filter(|id| !known.contains_key(id)).collect()
+        };
+        unknown.sort_unstable();
+        unknown.dedup();
+        for chunk in unknown.chunks(WIRE_PAGE as usize) {
+            let mut url = self.url(&["projects", "0.1", "projects"]);
+            {
+                let mut pairs = url.query_pairs_mut();
+                for id in chunk {
+                    pairs.append_pair("projects[]", &id.to_string());
+                }
+                pairs.append_pair("limit", &chunk.len().to_string());
+            }
+            let page: types::Projects = self.call(self.request(Method::GET, url)).await?;
+            for project in page.projects {
+                remember(&self.currencies, project.id, project.currency.code.to_ascii_uppercase());
+            }
+        }
+        Ok(())
     }
 
     async fn project_currency(&self, id: u64) -> Result<String, MarketError> {
@@ -529,6 +555,7 @@ impl Marketplace for FreelancerMarketplace {
             .run(position, want, |offset, limit| async move {
                 let filters = [("bidders[]", me.to_string())];
                 let bids = self.bids_page(&filters, offset, limit).await?;
+                self.learn_currencies(bids.iter().map(|b| b.project_id)).await?;
                 let mut items = Vec::with_capacity(bids.len());
                 for bid in bids {
                     let key = (0, bid.id);
