@@ -7,6 +7,11 @@
 #
 # Usage: scripts/schemathesis.sh [extra `schemathesis run` options]
 source "$(dirname "$0")/lib.sh"
+if ! command -v cargo >/dev/null; then
+    echo "Rust is missing: install it with rustup (https://rustup.rs), then run this again." >&2
+    exit 1
+fi
+ensure_apt_packages "${BUILD_PACKAGES[@]}" "${SCHEMATHESIS_PACKAGES[@]}"
 
 # Pinned: the checks and their flags differ between versions (3.x and 4.x).
 SCHEMATHESIS_VERSION=4.32.5
@@ -18,7 +23,7 @@ venv="$REPO_ROOT/target/schemathesis-venv"
 st="$venv/bin/schemathesis"
 if [ "$("$st" --version 2>/dev/null)" != "schemathesis, version $SCHEMATHESIS_VERSION" ]; then
     echo "==> installing schemathesis $SCHEMATHESIS_VERSION into $venv"
-    python3 -m venv "$venv"
+    python3 -m venv --clear "$venv"
     "$venv/bin/pip" install --quiet --disable-pip-version-check "schemathesis==$SCHEMATHESIS_VERSION"
 fi
 
