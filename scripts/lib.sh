@@ -44,6 +44,9 @@ BUILD_PACKAGES=(build-essential pkg-config perl libdbus-1-dev libwebkit2gtk-4.1-
 # What the tests need besides: a real Secret Service keychain on a private bus,
 # 7-Zip and age to open password-protected exports as users will.
 TEST_PACKAGES=(dbus gnome-keyring p7zip-full age)
+# What scripts/schemathesis.sh needs besides: Python with venv, which Debian
+# packages apart (without it `python3 -m venv` fails: no ensurepip).
+SCHEMATHESIS_PACKAGES=(python3 python3-venv)
 # What the real-window tests need besides (scripts/e2e.sh): a virtual display,
 # WebKit's WebDriver, a font, xprop/xwininfo to read the window's title, a D-Bus session.
 E2E_PACKAGES=(xvfb xauth webkit2gtk-driver fonts-dejavu-core x11-utils dbus)

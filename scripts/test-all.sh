@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # Runs every check and test Bidwell has: formatting, lints, the UI type
 # check, and all Rust tests, the keychain ones against a real keychain, the
+# marketplace spec against the reference server (Schemathesis), the
 # real-window tests, and the packages. Installs what is missing first; safe
 # to run again.
 #
@@ -10,13 +11,14 @@
 # built, installed and removed. On macOS and Windows (the hosted CI workflow,
 # .github/workflows/desktop.yml, run from Git Bash there) the same checks and
 # tests run against the platform's own keychain; the real-window tests are
-# Linux-only (WebKitWebDriver; tauri-driver has no macOS driver) and the
-# package is the .dmg or the .msi.
+# Linux-only (WebKitWebDriver; tauri-driver has no macOS driver), so is the
+# Schemathesis run (it checks the spec and the server, which are the same
+# on every platform), and the package is the .dmg or the .msi.
 source "$(dirname "$0")/lib.sh"
 ensure_toolchains
 platform="$(uname -s)"
 case "$platform" in
-    Linux) ensure_apt_packages "${BUILD_PACKAGES[@]}" "${TEST_PACKAGES[@]}" ;;
+    Linux) ensure_apt_packages "${BUILD_PACKAGES[@]}" "${TEST_PACKAGES[@]}" "${SCHEMATHESIS_PACKAGES[@]}" ;;
 esac
 ensure_ui_packages
 cd "$REPO_ROOT"
@@ -38,6 +40,9 @@ Linux)
         echo -n "bidwell-test-keyring" | gnome-keyring-daemon --unlock --components=secrets >/dev/null
         cargo test --workspace --locked
     '
+
+    echo "==> the marketplace spec against the reference server (Schemathesis)"
+    "$REPO_ROOT/scripts/schemathesis.sh"
 
     echo "==> end-to-end tests (the real window, under Xvfb)"
     "$REPO_ROOT/scripts/e2e.sh"

@@ -342,19 +342,54 @@ fn to_reply<T: Serialize>(status: StatusCode, result: Result<T, ApiFailure>) -> 
 
 // ----- request parts -----
 
-/// Parses a JSON body without echoing its content in the error.
+/// Parses a JSON body without echoing its content in the error. Numbers
+/// are read as JSON Schema reads them: `84.0` is the integer 84 (the spec
+/// says `type: integer`, and a JSON Schema integer is any number with a zero
+/// fractional part), so an integral number written with a fraction or an
+/// exponent is accepted wherever an integer is.
 fn parse_body<T: DeserializeOwned>(body: &Bytes) -> Result<T, ApiFailure> {
-    serde_json::from_slice(body).map_err(|e| {
-        ApiFailure::validation(format!(
-            "body: not the expected JSON ({} at line {}, column {})",
-            match e.classify() {
-                serde_json::error::Category::Syntax | serde_json::error::Category::Eof => "malformed",
-                _ => "wrong or missing field",
-            },
-            e.line(),
-            e.column()
-        ))
+    serde_json::from_slice(body).or_else(|e| {
+        let integral = (e.classify() == serde_json::error::Category::Data)
+            .then(|| serde_json::from_slice::<Value>(body).ok())
+            .flatten()
+            .and_then(|mut value| integral_floats_as_integers(&mut value).then_some(value))
+            .and_then(|value| serde_json::from_value(value).ok());
+        integral.ok_or_else(|| {
+            ApiFailure::validation(format!(
+                "body: not the expected JSON ({} at line {}, column {})",
+                match e.classify() {
+                    serde_json::error::Category::Syntax | serde_json::error::Category::Eof => "malformed",
+                    _ => "wrong or missing field",
+                },
+                e.line(),
+                e.column()
+            ))
+        })
     })
+}
+
+/// Rewrites every float in `value` that is a whole number within the range
+/// of i64 or u64 as that integer; whether anything changed.
+fn integral_floats_as_integers(value: &mut Value) -> bool {
+    match value {
+        Value::Number(n) if !n.is_i64() && !n.is_u64() => {
+            let Some(f) = n.as_f64() else { return false };
+            // 2^63 and 2^64 are exact in f64; the casts below are then lossless.
+            let integer = if f.fract() != 0.0 {
+                None
+            } else if (-9_223_372_036_854_775_808.0..9_223_372_036_854_775_808.0).contains(&f) {
+                Some(Value::from(f as i64))
+            } else if (0.0..18_446_744_073_709_551_616.0).contains(&f) {
+                Some(Value::from(f as u64))
+            } else {
+                None
+            };
+            integer.map(|i| *value = i).is_some()
+        }
+        Value::Array(items) => items.iter_mut().fold(false, |changed, v| integral_floats_as_integers(v) | changed),
+        Value::Object(fields) => fields.values_mut().fold(false, |changed, v| integral_floats_as_integers(v) | changed),
+        _ => false,
+    }
 }
 
 fn limit(params: &HashMap<String, String>) -> Result<usize, ApiFailure> {
@@ -373,25 +408,35 @@ fn params(query: Params) -> Result<HashMap<String, String>, ApiFailure> {
     query.map(|Query(p)| p).map_err(|_| ApiFailure::validation("query: malformed query string"))
 }
 
+/// `Idempotency-Key`: 1 to 255 visible ASCII characters (no spaces), as the
+/// spec's pattern says and as Bidwell's client makes them.
 fn idempotency_key(headers: &HeaderMap) -> Result<Option<String>, ApiFailure> {
     match headers.get("idempotency-key") {
         None => Ok(None),
         Some(value) => {
-            let key = value.to_str().ok().filter(|k| !k.is_empty() && k.len() <= 255);
-            key.map(|k| Some(k.to_owned()))
-                .ok_or_else(|| ApiFailure::validation("Idempotency-Key: must be 1 to 255 visible characters"))
+            let bytes = value.as_bytes();
+            let valid = (1..=255).contains(&bytes.len()) && bytes.iter().all(u8::is_ascii_graphic);
+            let key = valid.then(|| String::from_utf8_lossy(bytes).into_owned());
+            key.map(Some).ok_or_else(|| {
+                ApiFailure::validation("Idempotency-Key: must be 1 to 255 visible ASCII characters, without spaces")
+            })
         }
     }
 }
 
-/// `If-Match: "3"` (also `3` and `W/"3"`).
+/// `If-Match: "3"` (also `3` and `W/"3"`): exactly the spec's pattern. A
+/// version too large for any bid is a version the bid is not at (412).
 fn if_match(headers: &HeaderMap) -> Result<u64, ApiFailure> {
     let value = headers.get(IF_MATCH).ok_or_else(|| {
         ApiFailure::new(428, ApiErrorCode::PreconditionRequired, "If-Match: required; send the bid's version")
     })?;
     let raw = value.to_str().unwrap_or("").trim();
-    let raw = raw.strip_prefix("W/").unwrap_or(raw).trim_matches('"');
-    raw.parse().map_err(|_| ApiFailure::validation("If-Match: must be the bid's version, e.g. \"3\""))
+    let raw = raw.strip_prefix("W/").unwrap_or(raw);
+    let digits = raw.strip_prefix('"').and_then(|r| r.strip_suffix('"')).unwrap_or(raw);
+    if digits.is_empty() || !digits.bytes().all(|b| b.is_ascii_digit()) {
+        return Err(ApiFailure::validation("If-Match: must be the bid's version, e.g. \"3\""));
+    }
+    Ok(digits.parse().unwrap_or(u64::MAX))
 }
 
 // ----- handlers -----
@@ -400,7 +445,7 @@ async fn list_jobs(State(shared): State<Arc<Shared>>, query: Params) -> Response
     let result = (|| {
         let params = params(query)?;
         let budget_type = match params.get("budget_type").map(String::as_str) {
-            None | Some("") => None,
+            None => None,
             Some("fixed") => Some(BudgetType::Fixed),
             Some("hourly") => Some(BudgetType::Hourly),
             Some(_) => return Err(ApiFailure::validation("budget_type: must be fixed or hourly")),
@@ -412,15 +457,23 @@ async fn list_jobs(State(shared): State<Arc<Shared>>, query: Params) -> Response
                     .map_err(|_| ApiFailure::validation("min_budget: must be an integer of minor units"))?,
             ),
         };
+        let query = params.get("query").cloned();
+        if query.as_deref().is_some_and(|q| q.chars().count() > 200) {
+            return Err(ApiFailure::validation("query: at most 200 characters"));
+        }
+        let currency = params.get("currency").cloned();
+        if currency.as_deref().is_some_and(|c| c.len() != 3 || !c.bytes().all(|b| b.is_ascii_uppercase())) {
+            return Err(ApiFailure::validation("currency: must be an ISO 4217 code like USD"));
+        }
         let filter = JobQuery {
-            query: params.get("query").cloned(),
+            query,
             skills: params
                 .get("skills")
                 .map(|s| s.split(',').map(str::trim).filter(|s| !s.is_empty()).map(str::to_owned).collect())
                 .unwrap_or_default(),
             budget_type,
             min_budget_minor,
-            currency: params.get("currency").cloned().filter(|c| !c.is_empty()),
+            currency,
         };
         let limit = limit(&params)?;
         shared.state().list_jobs(&filter, params.get("cursor").map(String::as_str), limit)

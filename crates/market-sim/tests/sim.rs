@@ -92,6 +92,68 @@ async fn an_edit_without_if_match_is_refused_and_changes_nothing() {
     assert_eq!(server.bids().len(), 1);
 }
 
+/// What docs/marketplace-openapi.yaml says a request may be, the server
+/// takes; what it says it may not, the server refuses with 400. These are
+/// the disagreements Schemathesis (scripts/schemathesis.sh) once found.
+#[tokio::test]
+async fn requests_are_judged_by_the_spec_s_schemas() {
+    let server = SimServer::start(SimConfig { token: TOKEN.into(), jobs: 5, ..SimConfig::default() }).await.unwrap();
+    let base = server.base_url();
+    let job = server.jobs()[0].clone();
+    let post = |key: &str, body: serde_json::Value| {
+        http().post(format!("{base}/v1/bids")).bearer_auth(TOKEN).header("idempotency-key", key).json(&body).send()
+    };
+
+    // JSON Schema's integers include 84.0 and 1e2; unknown fields are ignored.
+    let created = post(
+        "k-1",
+        serde_json::json!({
+            "job_id": job.id,
+            "amount": {"amount_minor": 9900.0, "currency": job.budget.currency},
+            "period_days": 1e1, "milestone_percentage": 0, "proposal": "hello", "extra": {"x": [1.5]}
+        }),
+    )
+    .await
+    .unwrap();
+    assert_eq!(created.status(), 201);
+    let bid: serde_json::Value = created.json().await.unwrap();
+    assert_eq!((bid["amount"]["amount_minor"].as_i64(), bid["period_days"].as_u64()), (Some(9900), Some(10)));
+    let fraction = serde_json::json!({
+        "job_id": job.id,
+        "amount": {"amount_minor": 9900.5, "currency": job.budget.currency},
+        "period_days": 1, "milestone_percentage": 0, "proposal": "hello"
+    });
+    assert_eq!(post("k-2", fraction).await.unwrap().status(), 400);
+
+    // Idempotency keys are visible ASCII without spaces, as the client makes them.
+    assert_eq!(post("has space", serde_json::json!({})).await.unwrap().status(), 400);
+
+    // If-Match is a version: `"1"`, `W/"1"` or `1`; `*` and unbalanced quotes are not.
+    let id = bid["id"].as_str().unwrap();
+    let patch = |if_match: &str| {
+        http()
+            .patch(format!("{base}/v1/bids/{id}"))
+            .bearer_auth(TOKEN)
+            .header("if-match", if_match)
+            .json(&serde_json::json!({"period_days": 2}))
+            .send()
+    };
+    for refused in ["*", "\"1", "1\"", "\"\"1\"\"", "v1"] {
+        assert_eq!(patch(refused).await.unwrap().status(), 400, "{refused}");
+    }
+    assert_eq!(patch("99999999999999999999999").await.unwrap().status(), 412);
+    assert_eq!(patch("W/\"1\"").await.unwrap().status(), 200);
+    assert_eq!(server.bid(id).unwrap().version, 2);
+
+    // The job search's filters are checked as the spec declares them.
+    for query in ["currency=usd", "currency=", "budget_type=", &format!("query={}", "a".repeat(201))] {
+        let answer = http().get(format!("{base}/v1/jobs?{query}")).bearer_auth(TOKEN).send().await.unwrap();
+        assert_eq!(answer.status(), 400, "{query}");
+    }
+    let answer = http().get(format!("{base}/v1/jobs?query={}", "a".repeat(200))).bearer_auth(TOKEN).send().await;
+    assert_eq!(answer.unwrap().status(), 200);
+}
+
 #[tokio::test]
 async fn the_fault_rate_decides_how_many_requests_fail() {
     let server = SimServer::start(SimConfig {
