@@ -13,18 +13,24 @@ if ! command -v cargo >/dev/null; then
 fi
 ensure_apt_packages "${BUILD_PACKAGES[@]}" "${SCHEMATHESIS_PACKAGES[@]}"
 
-# Pinned: the checks and their flags differ between versions (3.x and 4.x).
+# Pinned: the checks and their flags differ between versions (3.x and 4.x),
+# and so are its dependencies (Hypothesis decides which cases are drawn):
+# scripts/schemathesis-requirements.txt is `pip freeze` of a good install.
 SCHEMATHESIS_VERSION=4.32.5
+requirements="$REPO_ROOT/scripts/schemathesis-requirements.txt"
 # Fixed, so a failure can be reproduced; bounded, so a run takes well under two minutes on two cores.
 SEED=20261204
 MAX_EXAMPLES=200
 
 venv="$REPO_ROOT/target/schemathesis-venv"
 st="$venv/bin/schemathesis"
-if [ "$("$st" --version 2>/dev/null)" != "schemathesis, version $SCHEMATHESIS_VERSION" ]; then
+stamp="$venv/.requirements"
+if [ "$("$st" --version 2>/dev/null)" != "schemathesis, version $SCHEMATHESIS_VERSION" ] \
+    || ! cmp -s "$requirements" "$stamp"; then
     echo "==> installing schemathesis $SCHEMATHESIS_VERSION into $venv"
     python3 -m venv --clear "$venv"
-    "$venv/bin/pip" install --quiet --disable-pip-version-check "schemathesis==$SCHEMATHESIS_VERSION"
+    "$venv/bin/pip" install --quiet --disable-pip-version-check -r "$requirements"
+    cp "$requirements" "$stamp"
 fi
 
 cd "$REPO_ROOT"

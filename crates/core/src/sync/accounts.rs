@@ -210,6 +210,9 @@ pub struct SavedSearch {
 const ACCOUNT_COLUMNS: &str = "id, name, kind, base_url, sign_in, access_expires_at, token_store, connection, \
                                last_sync_at, last_error, created_at";
 
+/// The longest saved-search query a marketplace takes.
+const MAX_SEARCH_QUERY_CHARS: usize = 200;
+
 /// The keychain entry of an account's token.
 pub(crate) fn keychain_entry(account: Id) -> String {
     format!("market-token-{account}")
@@ -614,6 +617,11 @@ impl Workspace {
         let name = crate::domain::check::required("name", name, 100)?;
         self.market_account(account).await?;
         let query = query.map(|q| q.trim().to_owned()).filter(|q| !q.is_empty());
+        // The marketplace API's own limit (docs/marketplace-openapi.yaml): a
+        // longer search would be refused on every sync.
+        if query.as_ref().is_some_and(|q| q.chars().count() > MAX_SEARCH_QUERY_CHARS) {
+            return Err(Error::validation("query", format!("is longer than {MAX_SEARCH_QUERY_CHARS} characters")));
+        }
         let skills: Vec<String> = skills.into_iter().map(|s| s.trim().to_owned()).filter(|s| !s.is_empty()).collect();
         let wire = JobQuery { query: query.clone(), skills: skills.clone(), ..JobQuery::default() };
         let now = self.now();

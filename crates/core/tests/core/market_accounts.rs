@@ -192,6 +192,9 @@ async fn a_keychain_that_never_answers_leaves_the_token_in_the_workspace_and_say
         Some("token kept in the encrypted workspace: the keychain did not answer")
     );
     // The token kept there works, and nothing on the way asks the keychain.
+    let too_long = Some("word ".repeat(41));
+    let err = ws.add_saved_search(account.id, "long", too_long, vec![]).await.unwrap_err();
+    assert_eq!(err.to_string(), "query: is longer than 200 characters", "the marketplace would refuse it");
     ws.add_saved_search(account.id, "all", None, vec![]).await.unwrap();
     let report = sync(&engine(31), &ws).await;
     assert_eq!(report.pulled, 4, "{report:?}");
