@@ -475,16 +475,59 @@ pub async fn market_accounts(session: State<'_, Session>) -> Reply<Vec<MarketAcc
     session.workspace().await.map_err(api)?.market_accounts().await.map_err(api)
 }
 
+/// The kinds of marketplace the Connect form offers, with what each can do.
+#[tauri::command]
+pub fn market_kinds() -> Vec<MarketKindInfo> {
+    bidwell_core::sync::market_kinds()
+}
+
 /// Connecting in the window is the user's consent to share, given in the UI.
 #[tauri::command]
 pub async fn add_market_account(
     session: State<'_, Session>,
-    name: String,
-    url: String,
+    account: NewMarketAccount,
     token: String,
 ) -> Reply<MarketAccount> {
     let workspace = session.workspace().await.map_err(api)?;
-    workspace.add_market_account(&name, &url, ApiToken::new(token), ConsentMethod::Ui).await.map_err(api)
+    let secrets = MarketSecrets::token(ApiToken::new(token));
+    workspace.connect_market_account(&account, secrets, None, ConsentMethod::Ui).await.map_err(api)
+}
+
+/// Starts signing in (a new account, or `again` an existing one) and opens
+/// the marketplace's page in the system browser. The window shows the
+/// address too, for when no browser opens.
+#[tauri::command]
+pub async fn begin_market_sign_in(
+    app: tauri::AppHandle,
+    session: State<'_, Session>,
+    account: Option<NewMarketAccount>,
+    again: Option<Id>,
+    client_secret: Option<String>,
+) -> Reply<SignInStarted> {
+    use tauri_plugin_opener::OpenerExt;
+    let target = match (account, again) {
+        (Some(new), None) => SignInTarget::New(new),
+        (None, Some(id)) => SignInTarget::Again(id),
+        _ => return Err(api(Error::validation("account", "name a new account or one to sign in again"))),
+    };
+    let secret = client_secret.filter(|s| !s.is_empty()).map(ApiToken::new);
+    let started = session.begin_market_sign_in(target, secret).await.map_err(api)?;
+    if let Err(e) = app.opener().open_url(&started.browser_url, None::<&str>) {
+        // The window shows the address to open by hand.
+        log::warn!("the system browser did not open: {e}");
+    }
+    Ok(started)
+}
+
+/// Waits for the browser to come back, then stores the sign-in.
+#[tauri::command]
+pub async fn finish_market_sign_in(session: State<'_, Session>, sign_in_id: Id) -> Reply<MarketAccount> {
+    session.finish_market_sign_in(sign_in_id).await.map_err(api)
+}
+
+#[tauri::command]
+pub fn cancel_market_sign_in(session: State<'_, Session>, sign_in_id: Id) {
+    session.cancel_market_sign_in(sign_in_id);
 }
 
 #[tauri::command]

@@ -65,6 +65,7 @@ fn main() {
         .plugin(tauri_plugin_window_state::Builder::default().build())
         .plugin(tauri_plugin_dialog::init())
         .plugin(tauri_plugin_notification::init())
+        .plugin(tauri_plugin_opener::init())
         .on_page_load(|_, payload| {
             // scripts/measure-desktop.sh times launches by this line (as for its baseline window).
             if payload.event() == PageLoadEvent::Finished && std::env::var_os("BIDWELL_LAUNCH_PROBE").is_some() {
@@ -174,7 +175,11 @@ fn main() {
             commands::resolve_conflict,
             commands::transparency_log,
             commands::market_accounts,
+            commands::market_kinds,
             commands::add_market_account,
+            commands::begin_market_sign_in,
+            commands::finish_market_sign_in,
+            commands::cancel_market_sign_in,
             commands::set_market_token,
             commands::market_account_removal_preview,
             commands::remove_market_account,

@@ -36,6 +36,12 @@ async fn fill(app: &App, css: &str, text: &str) {
     input.send_keys(text).await.unwrap_or_else(|e| panic!("typing into {css}: {e}"));
 }
 
+/// Picks the option `value` of the select `css`.
+async fn choose(app: &App, css: &str, value: &str) {
+    let select = element(app, css).await;
+    select.select_by_value(value).await.unwrap_or_else(|e| panic!("choosing {value} in {css}: {e}"));
+}
+
 /// Clicks the button whose text starts with `label` (shortcut hints follow some labels).
 async fn press(app: &App, label: &str) {
     let xpath = format!("//button[starts-with(normalize-space(.), {})][not(@disabled)]", literal(label));
@@ -492,6 +498,8 @@ async fn a_marketplace_is_connected_synced_a_bid_submitted_then_offline_queues()
     press(&app, "Settings").await;
     press(&app, "Marketplaces").await;
     app.find_text("No marketplace is connected").await;
+    choose(&app, "#field-market-kind", "bidwell").await;
+    app.find_text("Can: fetch jobs, place bids, change a placed bid").await;
     fill(&app, "#field-market-name", "Sim").await;
     fill(&app, "#field-market-url", "ftp://example.org").await;
     fill(&app, "#field-market-token", "sim-token").await;
@@ -527,5 +535,87 @@ async fn a_marketplace_is_connected_synced_a_bid_submitted_then_offline_queues()
     press(&app, "Sync now").await;
     app.find_text("Offline — 1 queued").await;
     app.screenshot("18-offline-queued").await;
+    app.close().await;
+}
+
+/// What the system browser does with the sign-in address: the reference
+/// authorization server approves at once and sends it back to the app's
+/// loopback port. Plain HTTP over a TCP socket, on 127.0.0.1 only.
+fn play_browser(url: &str) -> (u16, Option<String>) {
+    use std::io::{Read, Write};
+    let rest = url.strip_prefix("http://").expect("a loopback address");
+    let (host, target) = rest.split_at(rest.find('/').unwrap());
+    let mut stream = std::net::TcpStream::connect(host).unwrap();
+    stream.set_read_timeout(Some(WAIT)).unwrap();
+    write!(stream, "GET {target} HTTP/1.1\r\nHost: {host}\r\nConnection: close\r\n\r\n").unwrap();
+    let mut answer = String::new();
+    stream.read_to_string(&mut answer).unwrap();
+    let status = answer.split(' ').nth(1).unwrap().parse().unwrap();
+    let location =
+        answer.lines().take_while(|l| !l.is_empty()).find_map(|l| l.strip_prefix("location: ")).map(str::to_owned);
+    (status, location)
+}
+
+// Multi-threaded: the marketplace serves on this runtime while the test waits on the window.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_freelancer_account_is_signed_in_in_the_browser_synced_and_a_bid_placed() {
+    if !enabled("a_freelancer_account_is_signed_in_in_the_browser_synced_and_a_bid_placed") {
+        return;
+    }
+    use bidwell_market_sim::freelancer::{FreelancerConfig, FreelancerSim, ProjectStatus};
+    let sim = FreelancerSim::start(FreelancerConfig { projects: 4, ..FreelancerConfig::default() }).await.unwrap();
+    let me = sim.self_user().id;
+    let project = sim
+        .projects()
+        .into_iter()
+        .find(|p| {
+            p.status == ProjectStatus::Active && !sim.bids().iter().any(|b| b.project_id == p.id && b.bidder_id == me)
+        })
+        .expect("an open project without our bid");
+    let base = sim.base_url();
+    let data = tempfile::tempdir().unwrap();
+    let env = [("BIDWELL_PASSPHRASE", PASSPHRASE)];
+    cli(data.path(), &env, &["init", "--name", "E2E Freelancer"]);
+    let app = App::launch_without_keychain(data.path()).await;
+    unlock(&app, PASSPHRASE).await;
+
+    press(&app, "Settings").await;
+    press(&app, "Marketplaces").await;
+    choose(&app, "#field-market-kind", "freelancer").await;
+    // What Freelancer cannot do is said before connecting.
+    app.find_text("Cannot: change a placed bid").await;
+    fill(&app, "#field-market-name", "Freelancer").await;
+    fill(&app, "#field-market-url", &format!("{base}/api/")).await;
+    fill(&app, "#field-market-client-id", "bidwell-desktop").await;
+    fill(&app, "#field-market-authorize-url", &format!("{base}/oauth/authorize")).await;
+    fill(&app, "#field-market-token-url", &format!("{base}/oauth/token")).await;
+    fill(&app, "#field-market-revoke-url", &format!("{base}/oauth/revoke")).await;
+    app.screenshot("15b-freelancer-connect").await;
+    press(&app, "Sign in").await;
+    // No browser opens under the test: the window shows the address to open.
+    let url = element(&app, "[data-testid=sign-in-url]").await.text().await.unwrap();
+    app.screenshot("15c-waiting-for-browser").await;
+    let (status, back) = tokio::task::spawn_blocking(move || play_browser(url.trim())).await.unwrap();
+    assert_eq!(status, 302, "the authorization server approves and redirects");
+    let (status, _) = tokio::task::spawn_blocking(move || play_browser(&back.unwrap())).await.unwrap();
+    assert_eq!(status, 200);
+    app.find_text("Connected Freelancer").await;
+    assert_eq!(sim.oauth().live_refresh_tokens(), 1, "signed in");
+    app.find_text("Freelancer.com").await;
+    fill(&app, "#field-search-name", "Everything").await;
+    press(&app, "Add search").await;
+    press(&app, "Sync now").await;
+    app.find_text("Synced just now · 0 queued").await;
+    app.screenshot("15d-freelancer-connected").await;
+
+    press(&app, "Jobs").await;
+    app.find_text(&project.title).await;
+    draft_bid_on(&app, &project.title, project.currency.code).await;
+    press(&app, "Bids").await;
+    press(&app, "Submit to marketplace").await;
+    press(&app, "Sync now").await;
+    app.find_text("Synced just now · 0 queued").await;
+    let placed: Vec<_> = sim.bids().into_iter().filter(|b| b.bidder_id == me && b.project_id == project.id).collect();
+    assert_eq!(placed.len(), 1, "the bid was placed on the marketplace once");
     app.close().await;
 }

@@ -75,6 +75,10 @@ import type { TaskPatch } from "./bindings/TaskPatch";
 import type { Task } from "./bindings/Task";
 import type { BidTerms } from "./bindings/BidTerms";
 import type { MarketAccount } from "./bindings/MarketAccount";
+import type { MarketKindInfo } from "./bindings/MarketKindInfo";
+import type { NewMarketAccount } from "./bindings/NewMarketAccount";
+import type { SignInStarted } from "./bindings/SignInStarted";
+import type { Capabilities } from "./bindings/Capabilities";
 import type { AccountRemoval } from "./bindings/AccountRemoval";
 import type { OutboxEntry } from "./bindings/OutboxEntry";
 import type { Resolution } from "./bindings/Resolution";
@@ -85,6 +89,7 @@ import type { SyncStatus } from "./bindings/SyncStatus";
 import type { TransparencyEntry } from "./bindings/TransparencyEntry";
 
 export type { ApiError, ErasureRequestOutcome, Progress };
+export type { Capabilities, MarketKindInfo, NewMarketAccount, SignInStarted };
 export type { AccountRemoval, BidTerms, MarketAccount, SavedSearch, SyncConflict, SyncStatus, TransparencyEntry };
 
 /** Anything thrown by a call is an ApiError; this narrows what `catch` gets. */
@@ -216,8 +221,15 @@ export const sync = {
   /** What left the machine, newest first. */
   transparencyLog: (limit = 200) => call<TransparencyEntry[]>("transparency_log", { limit }),
   accounts: () => call<MarketAccount[]>("market_accounts"),
+  /** The kinds of marketplace that can be connected, with what each can do. */
+  kinds: () => call<MarketKindInfo[]>("market_kinds"),
   /** Connecting is the user's consent to share bids with the marketplace. */
-  addAccount: (name: string, url: string, token: string) => call<MarketAccount>("add_market_account", { name, url, token }),
+  addAccount: (account: NewMarketAccount, token: string) => call<MarketAccount>("add_market_account", { account, token }),
+  /** Opens the marketplace's sign-in page in the browser; `finishSignIn` then waits for it. */
+  beginSignIn: (target: { account: NewMarketAccount } | { again: Id }, clientSecret: string | null) =>
+    call<SignInStarted>("begin_market_sign_in", { ...target, clientSecret }),
+  finishSignIn: (signInId: Id) => call<MarketAccount>("finish_market_sign_in", { signInId }),
+  cancelSignIn: (signInId: Id) => call<void>("cancel_market_sign_in", { signInId }),
   setToken: (id: Id, token: string) => call<void>("set_market_token", { id, token }),
   /** What disconnecting would drop (changes never sent) and keep, to confirm first. */
   removalPreview: (id: Id) => call<AccountRemoval>("market_account_removal_preview", { id }),

@@ -23,12 +23,12 @@ use crate::privacy::*;
 use crate::recovery_confirmation::{RecoveryKeyOrigin, UnconfirmedRecoveryKey};
 use crate::search::SearchHit;
 use crate::seed::SeedSummary;
-use crate::session::SessionState;
+use crate::session::{SessionState, SignInStarted};
 use crate::store::*;
 use crate::sync::{
     AccountRemoval, AccountStatus, BidTerms, Capabilities, ConnectionState, ErasureRequestOutcome, FailedChange,
-    MarketAccount, MarketKind, NewMarketAccount, OutboxEntry, Resolution, SavedSearch, SignInSettings, SyncConflict,
-    SyncReport, SyncStatus, TransparencyEntry,
+    MarketAccount, MarketKind, MarketKindInfo, NewMarketAccount, OutboxEntry, Resolution, SavedSearch, SignInSettings,
+    SyncConflict, SyncReport, SyncStatus, TransparencyEntry,
 };
 use crate::vault::ProtectionKind;
 use crate::work::Progress;
@@ -205,6 +205,8 @@ pub fn files() -> Vec<(String, String)> {
         file::<TransparencyEntry>(&cfg),
         file::<MarketAccount>(&cfg),
         file::<MarketKind>(&cfg),
+        file::<MarketKindInfo>(&cfg),
+        file::<SignInStarted>(&cfg),
         file::<Capabilities>(&cfg),
         file::<SignInSettings>(&cfg),
         file::<NewMarketAccount>(&cfg),

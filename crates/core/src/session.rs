@@ -4,6 +4,7 @@
 //! With a demo marketplace host, the demo's server runs exactly while the
 //! workspace that has it is unlocked (see `sync/demo.rs`).
 
+use std::collections::HashMap;
 use std::path::PathBuf;
 use std::sync::Arc;
 
@@ -13,9 +14,10 @@ use tokio::sync::{Mutex, RwLock, RwLockReadGuard};
 
 use crate::backup::{BackupInfo, BackupReason, BackupStatus};
 use crate::error::{ApiError, Error, Result};
+use crate::privacy::ConsentMethod;
 use crate::recovery_confirmation::UnconfirmedRecoveryKey;
 use crate::secret::RecoveryKey;
-use crate::sync::{AccountRemoval, DemoMarketHost, MarketAccount};
+use crate::sync::{AccountRemoval, ApiToken, DemoMarketHost, MarketAccount, PendingSignIn, SignInTarget, SIGN_IN_WAIT};
 use crate::vault::{Protection, Unlock};
 use crate::workspace::{Environment, Workspace, WorkspaceState};
 use crate::Id;
@@ -49,6 +51,23 @@ pub struct Session {
     /// Why the last backup taken here failed (the daily one, or "Back up
     /// now"), until one succeeds: the window shows it with the overdue banner.
     backup_error: std::sync::Mutex<Option<ApiError>>,
+    /// Sign-ins waiting for the browser, by the id the window holds.
+    sign_ins: std::sync::Mutex<HashMap<Id, WaitingSignIn>>,
+}
+
+/// A sign-in the window started: the pending half until `finish` takes it,
+/// and the bell that cancels it (before or while `finish` waits).
+struct WaitingSignIn {
+    pending: Option<PendingSignIn>,
+    cancel: Arc<tokio::sync::Notify>,
+}
+
+/// What the window needs to go on with a sign-in.
+#[derive(Debug, Clone, Serialize, ts_rs::TS)]
+pub struct SignInStarted {
+    pub sign_in_id: Id,
+    /// The address to open in the system browser (shown too, to copy).
+    pub browser_url: String,
 }
 
 impl Session {
@@ -63,6 +82,7 @@ impl Session {
             demo: None,
             locking: std::sync::Mutex::new(None),
             backup_error: std::sync::Mutex::new(None),
+            sign_ins: std::sync::Mutex::new(HashMap::new()),
         }
     }
 
@@ -136,12 +156,62 @@ impl Session {
         Ok(removal)
     }
 
+    /// Starts signing in to a marketplace; the window opens the address and
+    /// then waits with [`Session::finish_market_sign_in`].
+    pub async fn begin_market_sign_in(
+        &self,
+        target: SignInTarget,
+        client_secret: Option<ApiToken>,
+    ) -> Result<SignInStarted> {
+        let pending = self.workspace().await?.begin_market_sign_in(target, client_secret).await?;
+        let started = SignInStarted {
+            sign_in_id: Id::new_at(self.env.clock.now()),
+            browser_url: pending.browser_url().to_owned(),
+        };
+        let waiting = WaitingSignIn { pending: Some(pending), cancel: Arc::new(tokio::sync::Notify::new()) };
+        self.sign_ins.lock().unwrap_or_else(|p| p.into_inner()).insert(started.sign_in_id, waiting);
+        Ok(started)
+    }
+
+    /// Waits for the browser (up to [`SIGN_IN_WAIT`]) without holding the
+    /// workspace, then stores the tokens. Cancelled (by the user, or by
+    /// locking), it ends with [`Error::Cancelled`] and stores nothing.
+    pub async fn finish_market_sign_in(&self, sign_in_id: Id) -> Result<MarketAccount> {
+        let (pending, cancel) = {
+            let mut sign_ins = self.sign_ins.lock().unwrap_or_else(|p| p.into_inner());
+            let waiting = sign_ins.get_mut(&sign_in_id).ok_or(Error::Cancelled)?;
+            (waiting.pending.take().ok_or(Error::Cancelled)?, waiting.cancel.clone())
+        };
+        let now = self.env.clock.now();
+        let result = tokio::select! {
+            signed_in = pending.wait(SIGN_IN_WAIT, now) => signed_in,
+            () = cancel.notified() => Err(Error::Cancelled),
+        };
+        self.sign_ins.lock().unwrap_or_else(|p| p.into_inner()).remove(&sign_in_id);
+        self.workspace().await?.store_sign_in(result?, ConsentMethod::Ui).await
+    }
+
+    /// Stops a sign-in: the loopback port closes and nothing is stored.
+    pub fn cancel_market_sign_in(&self, sign_in_id: Id) {
+        if let Some(waiting) = self.sign_ins.lock().unwrap_or_else(|p| p.into_inner()).remove(&sign_in_id) {
+            // A stored permit: a `finish` that has not started waiting yet still sees it.
+            waiting.cancel.notify_one();
+        }
+    }
+
+    fn cancel_every_sign_in(&self) {
+        for (_, waiting) in self.sign_ins.lock().unwrap_or_else(|p| p.into_inner()).drain() {
+            waiting.cancel.notify_one();
+        }
+    }
+
     /// Raises the workspace's lock signal, so that long work (a sync) stops
     /// at its next step and a marketplace request in flight is abandoned;
     /// stops a running integrity check; waits for running commands to
     /// finish; then closes the database (and stops the demo marketplace,
     /// which has saved everything already).
     pub async fn lock(&self) {
+        self.cancel_every_sign_in();
         if let Some(signal) = self.locking.lock().unwrap_or_else(|p| p.into_inner()).take() {
             signal.raise();
         }

@@ -15,7 +15,12 @@ const STATE_TEXT: Record<ConnectionState, string> = {
   unknown: "Not synced yet",
   online: "Online",
   offline: "Offline",
-  token_expired: "Token expired",
+  token_expired: "Sign in again",
+};
+
+const KIND_LABEL: Record<api.MarketAccount["kind"], string> = {
+  bidwell: "Bidwell-compatible",
+  freelancer: "Freelancer.com",
 };
 
 export function Marketplaces() {
@@ -57,6 +62,7 @@ export function Marketplaces() {
             <thead>
               <tr>
                 <th>Name</th>
+                <th>Marketplace</th>
                 <th>Address</th>
                 <th>State</th>
                 <th>Last sync</th>
@@ -71,6 +77,10 @@ export function Marketplaces() {
               {accounts.map((a) => (
                 <tr key={a.id}>
                   <td>{a.name}</td>
+                  <td>
+                    {KIND_LABEL[a.kind]}
+                    <CapabilityLine capabilities={a.capabilities} />
+                  </td>
                   <td>{a.id === demo ? <em>Inside Bidwell</em> : <code>{a.base_url}</code>}</td>
                   <td>{STATE_TEXT[a.connection]}</td>
                   <td>{a.last_sync_at ? ago(a.last_sync_at, Date.now()) : "never"}</td>
@@ -110,9 +120,9 @@ export function Marketplaces() {
         )}
         {accounts
           .filter((a) => a.connection === "token_expired")
-          .map((a) => (
-            <ReplaceToken key={a.id} account={a} onDone={load} />
-          ))}
+          .map((a) =>
+            a.sign_in ? <SignInAgain key={a.id} account={a} onDone={load} /> : <ReplaceToken key={a.id} account={a} onDone={load} />,
+          )}
         <Connect onDone={load} />
       </section>
       {accounts.length > 0 && <SavedSearches accounts={accounts} searches={searches} onDone={load} />}
@@ -133,10 +143,11 @@ function ConfirmRemoval({ plan, onClose }: { plan: api.AccountRemoval; onClose: 
     setBusy(true);
     try {
       const done = await api.sync.removeAccount(plan.account_id);
+      const revoked = done.revoke_note ? ` ${done.revoke_note[0]?.toUpperCase()}${done.revoke_note.slice(1)}.` : "";
       notify(
         done.keychain_note
-          ? `${done.name} is disconnected, but ${done.keychain_note}.`
-          : `${done.name} is disconnected; its token is deleted.`,
+          ? `${done.name} is disconnected, but ${done.keychain_note}.${revoked}`
+          : `${done.name} is disconnected; its token is deleted.${revoked}`,
         done.keychain_note ? { tone: "error" } : {},
       );
     } catch (raw) {
@@ -183,39 +194,226 @@ function errorsOf(raw: unknown, fields: string[]): Record<string, string> {
   return { form: err.message };
 }
 
+/** What an adapter can and cannot do, in words, from its capabilities. */
+export function capabilityText(c: api.Capabilities): { can: string[]; cannot: string[] } {
+  const items: [boolean, string][] = [
+    [c.list_jobs, "fetch jobs"],
+    [c.submit_bid, "place bids"],
+    [c.bids_recorded_only, "record bids you place on its website"],
+    [c.edit_bid, "change a placed bid"],
+    [c.withdraw_bid, "withdraw a bid"],
+    [c.read_bids, "follow your bids' status"],
+    [c.milestones, "milestones"],
+    [c.erasure_requests, "erasure requests"],
+    [c.consent, "your consent choices"],
+  ];
+  const can = items.filter(([yes]) => yes).map(([, what]) => what);
+  const cannot = items.filter(([yes, what]) => !yes && what !== "record bids you place on its website").map(([, what]) => what);
+  return { can, cannot };
+}
+
+function CapabilityLine({ capabilities, testid }: { capabilities: api.Capabilities; testid?: string }) {
+  const { can, cannot } = capabilityText(capabilities);
+  return (
+    <p class="muted" data-testid={testid}>
+      Can: {can.join(", ")}.{cannot.length > 0 && ` Cannot: ${cannot.join(", ")}.`}
+    </p>
+  );
+}
+
+type Method = "sign_in" | "token";
+
 function Connect({ onDone }: { onDone: () => Promise<void> }) {
+  const [kinds, setKinds] = useState<api.MarketKindInfo[]>([]);
+  const [kind, setKind] = useState<string>("");
+  const [method, setMethod] = useState<Method>("token");
   const [name, setName] = useState("");
   const [url, setUrl] = useState("");
   const [token, setToken] = useState("");
+  const [clientId, setClientId] = useState("");
+  const [clientSecret, setClientSecret] = useState("");
+  const [authorizeUrl, setAuthorizeUrl] = useState("");
+  const [tokenUrl, setTokenUrl] = useState("");
+  const [revokeUrl, setRevokeUrl] = useState("");
   const [errors, setErrors] = useState<Record<string, string>>({});
+  const [waiting, setWaiting] = useState<api.SignInStarted | null>(null);
+  const info = kinds.find((k) => k.kind === kind);
+  function choose(next: api.MarketKindInfo) {
+    setKind(next.kind);
+    setMethod(next.sign_in ? "sign_in" : "token");
+    setAuthorizeUrl(next.sign_in?.authorize_url ?? "");
+    setTokenUrl(next.sign_in?.token_url ?? "");
+    setRevokeUrl(next.sign_in?.revoke_url ?? "");
+    setErrors({});
+  }
+  useEffect(() => {
+    void api.sync.kinds().then((all) => {
+      setKinds(all);
+      if (all[0]) choose(all[0]);
+    });
+  }, []);
+  function account(): api.NewMarketAccount {
+    const signIn =
+      method === "sign_in"
+        ? { authorize_url: authorizeUrl, token_url: tokenUrl, revoke_url: revokeUrl.trim() || null, scope: null, client_id: clientId }
+        : null;
+    return { name, kind: (info?.kind ?? "bidwell") as api.NewMarketAccount["kind"], base_url: url, sign_in: signIn };
+  }
+  async function connected(made: api.MarketAccount) {
+    setName("");
+    setUrl("");
+    setToken("");
+    setClientSecret("");
+    setErrors({});
+    // Where the token went, when not to the keychain (e.g. it did not answer).
+    notify(`Connected ${made.name}${made.token_note ? `; ${made.token_note}` : ""}. Press Sync now to fetch jobs.`);
+    await onDone();
+  }
+  const fields = ["name", "url", "token", "client_id", "authorize_url", "token_url", "revoke_url"];
   async function submit(e: Event) {
     e.preventDefault();
     try {
-      const account = await api.sync.addAccount(name, url, token);
-      setName("");
-      setUrl("");
-      setToken("");
-      setErrors({});
-      // Where the token went, when not to the keychain (e.g. it did not answer).
-      notify(`Connected${account.token_note ? `; ${account.token_note}` : ""}. Press Sync now to fetch jobs.`);
-      await onDone();
+      if (method === "token") {
+        await connected(await api.sync.addAccount(account(), token));
+        return;
+      }
+      const started = await api.sync.beginSignIn({ account: account() }, clientSecret.trim() || null);
+      setWaiting(started);
+      try {
+        await connected(await api.sync.finishSignIn(started.sign_in_id));
+      } finally {
+        setWaiting(null);
+      }
     } catch (raw) {
-      setErrors(errorsOf(raw, ["name", "url", "token"]));
+      const err = api.asApiError(raw);
+      if (err.code !== "cancelled") setErrors(errorsOf(raw, fields));
     }
   }
   return (
     <form class="stack" onSubmit={submit} aria-label="Connect a marketplace">
       <h3>Connect a marketplace</h3>
+      <label class="field">
+        <span>Marketplace</span>
+        <select
+          id="field-market-kind"
+          aria-label="Marketplace kind"
+          value={kind}
+          disabled={waiting !== null}
+          onChange={(e) => {
+            const next = kinds.find((k) => k.kind === e.currentTarget.value);
+            if (next) choose(next);
+          }}
+        >
+          {kinds.map((k) => (
+            <option key={k.kind} value={k.kind}>
+              {k.label}
+            </option>
+          ))}
+        </select>
+      </label>
+      {info && (
+        <>
+          <CapabilityLine capabilities={info.capabilities} testid="kind-capabilities" />
+          <p class="field-hint">{info.how_to_connect}</p>
+        </>
+      )}
       <Field label="Name" name="market-name" value={name} onInput={setName} error={errors["name"]} required />
-      <Field label="Address" name="market-url" type="url" value={url} onInput={setUrl} error={errors["url"]} hint="https://…" required />
-      <Field label="API token" name="market-token" type="password" value={token} onInput={setToken} error={errors["token"]} required />
+      <Field
+        label="Address"
+        name="market-url"
+        type="url"
+        value={url}
+        onInput={setUrl}
+        error={errors["url"]}
+        hint={info?.default_base_url ? `Leave empty for ${info.default_base_url}` : "https://…"}
+        required={!info?.default_base_url}
+      />
+      <fieldset class="choice" disabled={waiting !== null}>
+        <legend>How to connect</legend>
+        <label>
+          <input type="radio" name="market-method" value="sign_in" checked={method === "sign_in"} onChange={() => setMethod("sign_in")} />{" "}
+          Sign in in the browser
+        </label>
+        <label>
+          <input type="radio" name="market-method" value="token" checked={method === "token"} onChange={() => setMethod("token")} /> Paste a
+          token
+        </label>
+      </fieldset>
+      {method === "token" ? (
+        <Field label="API token" name="market-token" type="password" value={token} onInput={setToken} error={errors["token"]} required />
+      ) : (
+        <>
+          <Field label="Client id" name="market-client-id" value={clientId} onInput={setClientId} error={errors["client_id"]} hint="Of the app you registered with the marketplace" required />
+          <Field label="Client secret" name="market-client-secret" type="password" value={clientSecret} onInput={setClientSecret} hint="Only if the marketplace gave you one" />
+          <details open={!info?.sign_in || ["authorize_url", "token_url", "revoke_url"].some((f) => errors[f])}>
+            <summary>Sign-in addresses</summary>
+            <Field label="Authorization address" name="market-authorize-url" type="url" value={authorizeUrl} onInput={setAuthorizeUrl} error={errors["authorize_url"]} required />
+            <Field label="Token address" name="market-token-url" type="url" value={tokenUrl} onInput={setTokenUrl} error={errors["token_url"]} required />
+            <Field label="Revocation address" name="market-revoke-url" type="url" value={revokeUrl} onInput={setRevokeUrl} error={errors["revoke_url"]} hint="Optional: where disconnecting revokes the sign-in" />
+          </details>
+        </>
+      )}
       {errors["form"] && (
         <p class="form-error" role="alert">
           {errors["form"]}
         </p>
       )}
-      <button type="submit">Connect</button>
+      {waiting ? (
+        <WaitingForBrowser started={waiting} />
+      ) : (
+        <button type="submit">{method === "token" ? "Connect" : "Sign in"}</button>
+      )}
     </form>
+  );
+}
+
+/** While the browser signs in: the address (in case no browser opened) and Cancel. */
+function WaitingForBrowser({ started }: { started: api.SignInStarted }) {
+  return (
+    <div class="stack" role="status" data-testid="sign-in-waiting">
+      <p>
+        Waiting for the browser… Sign in there and come back. If no browser opened, open this address:{" "}
+        <code data-testid="sign-in-url" class="wrap">
+          {started.browser_url}
+        </code>
+      </p>
+      <p>
+        <button type="button" onClick={() => void navigator.clipboard?.writeText(started.browser_url)}>
+          Copy address
+        </button>{" "}
+        <button type="button" onClick={() => void api.sync.cancelSignIn(started.sign_in_id)}>
+          Cancel sign-in
+        </button>
+      </p>
+    </div>
+  );
+}
+
+/** "Sign in again" for a signed-in account whose sign-in the marketplace refused. */
+function SignInAgain({ account, onDone }: { account: api.MarketAccount; onDone: () => Promise<void> }) {
+  const [waiting, setWaiting] = useState<api.SignInStarted | null>(null);
+  async function again() {
+    try {
+      const started = await api.sync.beginSignIn({ again: account.id }, null);
+      setWaiting(started);
+      try {
+        await api.sync.finishSignIn(started.sign_in_id);
+        notify(`${account.name} is signed in again; what was queued goes out with the next sync.`);
+      } finally {
+        setWaiting(null);
+      }
+      await onDone();
+    } catch (raw) {
+      const err = api.asApiError(raw);
+      if (err.code !== "cancelled") notify(err.message, { tone: "error" });
+    }
+  }
+  return (
+    <section class="stack" aria-label={`Sign in to ${account.name} again`}>
+      <h3>{account.name}: sign in again</h3>
+      <p class="muted">The marketplace no longer accepts this sign-in. Nothing queued is lost: it goes out once you sign in.</p>
+      {waiting ? <WaitingForBrowser started={waiting} /> : <button onClick={() => void again()}>Sign in again</button>}
+    </section>
   );
 }
 

@@ -96,6 +96,58 @@ pub struct SignInSettings {
     pub client_id: String,
 }
 
+/// A kind of marketplace the app can connect, as the Connect form shows it.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, ts_rs::TS)]
+pub struct MarketKindInfo {
+    pub kind: MarketKind,
+    pub label: String,
+    pub capabilities: Capabilities,
+    /// The public service's API, used when the address is left empty.
+    pub default_base_url: Option<String>,
+    /// Where its public service signs in, prefilled in the form.
+    pub sign_in: Option<SignInSettings>,
+    /// How a user gets the client id or token it needs.
+    pub how_to_connect: String,
+}
+
+/// Every kind the app can connect, in the order the Connect form lists them.
+pub fn market_kinds() -> Vec<MarketKindInfo> {
+    // The marketplaces people use first; anyone's own server last.
+    let mut kinds = MarketKind::ALL.to_vec();
+    kinds.sort_by_key(|kind| *kind == MarketKind::Bidwell);
+    kinds
+        .into_iter()
+        .map(|kind| {
+            let (label, how) = match kind {
+                MarketKind::Freelancer => (
+                    "Freelancer.com",
+                    "Register an app at developers.freelancer.com and enter its client id to sign in in the \
+                     browser, or paste a personal access token from there.",
+                ),
+                MarketKind::Bidwell => (
+                    "Bidwell-compatible server",
+                    "Any server that speaks Bidwell's marketplace API (docs/marketplace-openapi.yaml): enter its \
+                     address and the token it gave you, or where it signs in.",
+                ),
+            };
+            MarketKindInfo {
+                kind,
+                label: label.to_owned(),
+                capabilities: kind.capabilities(),
+                default_base_url: kind.default_base_url().map(str::to_owned),
+                sign_in: kind.sign_in_defaults().map(|d| SignInSettings {
+                    authorize_url: d.authorize_url.to_owned(),
+                    token_url: d.token_url.to_owned(),
+                    revoke_url: d.revoke_url.map(str::to_owned),
+                    scope: None,
+                    client_id: String::new(),
+                }),
+                how_to_connect: how.to_owned(),
+            }
+        })
+        .collect()
+}
+
 /// A new account: which marketplace, where, and how it signs in.
 #[derive(Debug, Clone, PartialEq, Eq, Deserialize, ts_rs::TS)]
 pub struct NewMarketAccount {

@@ -27,7 +27,10 @@ use serde::{Deserialize, Serialize};
 
 use crate::id::Id;
 
-pub use accounts::{AccountRemoval, MarketAccount, MarketSecrets, NewMarketAccount, SavedSearch, SignInSettings};
+pub use accounts::{
+    market_kinds, AccountRemoval, MarketAccount, MarketKindInfo, MarketSecrets, NewMarketAccount, SavedSearch,
+    SignInSettings,
+};
 /// What the front ends need to connect an account without a direct dependency.
 pub use bidwell_marketplace::{ApiToken, Capabilities, HttpOptions, MarketKind};
 pub use demo::{DemoMarketHost, DemoMarketSpec, DemoStateCipher, DEMO_MARKET_NAME, DEMO_STATE_FILE_PREFIX};
@@ -36,7 +39,7 @@ pub use outbox::BidTerms;
 pub(crate) use outbox::{linked_to_marketplace, queue_edit};
 pub use pass::{MAX_PAGES_PER_FEED_PASS, MAX_REQUESTS_PER_ACCOUNT_PASS};
 pub use privacy::ErasureRequestOutcome;
-pub use sign_in::{PendingSignIn, SignInTarget, SIGN_IN_WAIT};
+pub use sign_in::{PendingSignIn, SignInTarget, SignedIn, SIGN_IN_WAIT};
 
 /// What the last sync of an account found.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, sqlx::Type, ts_rs::TS)]

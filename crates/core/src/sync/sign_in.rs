@@ -50,6 +50,23 @@ impl PendingSignIn {
     pub fn browser_url(&self) -> &str {
         self.sign_in.browser_url().as_str()
     }
+
+    /// Waits (up to `wait`) for the browser to come back and exchanges the
+    /// code. Needs no workspace: the app does not hold it open meanwhile.
+    /// `now` dates the access token's expiry.
+    pub async fn wait(self, wait: Duration, now: DateTime<Utc>) -> Result<SignedIn> {
+        let PendingSignIn { target, name, client_secret, sign_in } = self;
+        let tokens = sign_in.finish(wait, now).await.map_err(|e| failed(&name, e))?;
+        Ok(SignedIn { target, client_secret, tokens })
+    }
+}
+
+/// A finished sign-in whose tokens are not stored yet ([`Workspace::store_sign_in`]).
+#[derive(Debug)]
+pub struct SignedIn {
+    target: SignInTarget,
+    client_secret: Option<ApiToken>,
+    tokens: TokenSet,
 }
 
 /// How a refresh before or during a pass went.
@@ -131,8 +148,18 @@ impl Workspace {
         wait: Duration,
         method: crate::privacy::ConsentMethod,
     ) -> Result<MarketAccount> {
-        let PendingSignIn { target, name, client_secret, sign_in } = pending;
-        let tokens = sign_in.finish(wait, self.now()).await.map_err(|e| failed(&name, e))?;
+        let signed_in = pending.wait(wait, self.now()).await?;
+        self.store_sign_in(signed_in, method).await
+    }
+
+    /// Keeps what a sign-in gave: connects the new account, or signs the
+    /// old one in again (its queued changes go out on the next sync).
+    pub async fn store_sign_in(
+        &self,
+        signed_in: SignedIn,
+        method: crate::privacy::ConsentMethod,
+    ) -> Result<MarketAccount> {
+        let SignedIn { target, client_secret, tokens } = signed_in;
         let TokenSet { access_token, refresh_token, expires_at } = tokens;
         let secrets = MarketSecrets { access: access_token, refresh: refresh_token, client_secret };
         match target {
