@@ -68,6 +68,7 @@ const CAPABILITIES: Capabilities = Capabilities {
     analytics: false,
     server_idempotency: false,
     feed_reports_closed_jobs: false,
+    listing_retention_hours: None,
 };
 
 /// A failed call with Freelancer's `error_code`, which some callers act on.
