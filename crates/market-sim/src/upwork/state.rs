@@ -202,8 +202,9 @@ impl UpState {
     /// the user on every seventh one.
     pub fn new(seed: u64, postings: usize, self_user_id: u64) -> UpState {
         let mut rng = crate::seed::rng(seed ^ 0x0b0a_770c);
-        let orgs: Vec<String> =
-            (0..crate::seed::employer_count(postings)).map(|i| format!("{}", 1_500_000_000_000_000_000u64 + i as u64)).collect();
+        let orgs: Vec<String> = (0..crate::seed::employer_count(postings))
+            .map(|i| format!("{}", 1_500_000_000_000_000_000u64 + i as u64))
+            .collect();
         let mut state = UpState {
             self_user_id,
             postings: BTreeMap::new(),
@@ -378,7 +379,8 @@ impl UpState {
         let published = now.max(newest + Duration::milliseconds(1));
         let id = self.next_posting.to_string();
         self.next_posting += 1;
-        let org = self.postings.values().next().map_or_else(|| "1500000000000000000".to_owned(), |p| p.client_org.clone());
+        let org =
+            self.postings.values().next().map_or_else(|| "1500000000000000000".to_owned(), |p| p.client_org.clone());
         let posting = Posting {
             id: id.clone(),
             title: new.title,
