@@ -182,7 +182,12 @@ async fn graphql(
     body: Bytes,
 ) -> Response {
     let Ok(Value::Object(request)) = serde_json::from_slice::<Value>(&body) else {
-        return errors(StatusCode::BAD_REQUEST, codes::VALIDATION_FAILED, "The body must be a JSON object with a query.", None);
+        return errors(
+            StatusCode::BAD_REQUEST,
+            codes::VALIDATION_FAILED,
+            "The body must be a JSON object with a query.",
+            None,
+        );
     };
     let Some(query) = request.get("query").and_then(Value::as_str) else {
         return errors(StatusCode::BAD_REQUEST, codes::VALIDATION_FAILED, "query: required", None);
@@ -190,7 +195,9 @@ async fn graphql(
     let variables = match request.get("variables") {
         None | Some(Value::Null) => Map::new(),
         Some(Value::Object(v)) => v.clone(),
-        Some(_) => return errors(StatusCode::BAD_REQUEST, codes::VALIDATION_FAILED, "variables: must be an object", None),
+        Some(_) => {
+            return errors(StatusCode::BAD_REQUEST, codes::VALIDATION_FAILED, "variables: must be an object", None)
+        }
     };
     let (field, arguments) = match root_field(query, &variables) {
         Ok(found) => found,
@@ -201,6 +208,7 @@ async fn graphql(
         "marketplaceJobPostingsSearch" => search(&state, &arguments),
         "marketplaceJobPosting" => posting(&state, &arguments),
         "vendorProposals" => proposals(&state, user, &arguments),
+        "vendorProposal" => proposal(&state, user, &arguments),
         other => Err(FieldError::invalid(format!("Cannot query field \"{other}\" on type \"Query\"."))),
     };
     match answer {
@@ -232,7 +240,8 @@ fn root_field(query: &str, variables: &Map<String, Value>) -> Result<(String, Ma
     if let Some(args) = after.strip_prefix('(') {
         let close = args.find(')').ok_or_else(|| FieldError::invalid("Syntax Error: expected \")\"."))?;
         for pair in args[..close].split([',', '\n']).map(str::trim).filter(|p| !p.is_empty()) {
-            let (arg, value) = pair.split_once(':').ok_or_else(|| FieldError::invalid("Syntax Error: expected \":\"."))?;
+            let (arg, value) =
+                pair.split_once(':').ok_or_else(|| FieldError::invalid("Syntax Error: expected \":\"."))?;
             let Some(variable) = value.trim().strip_prefix('$') else {
                 return Err(FieldError::invalid(format!(
                     "{}: this reference server reads arguments from variables only",
@@ -346,4 +355,14 @@ fn proposals(state: &UpState, user: u64, arguments: &Map<String, Value>) -> Resu
     let query = ProposalQuery { status, job_posting_ids, newest_first, offset, first };
     let (page, total) = state.list_proposals(user, &query);
     Ok(connection(page.into_iter().map(UpState::proposal_node).collect(), offset, total))
+}
+
+fn proposal(state: &UpState, user: u64, arguments: &Map<String, Value>) -> Result<Value, FieldError> {
+    let id = arguments.get("id").and_then(Value::as_str).ok_or_else(|| FieldError::input("id: required"))?;
+    let proposal = state.proposals.get(id).filter(|p| p.freelancer_id == user).ok_or_else(|| FieldError {
+        status: StatusCode::OK,
+        code: codes::NOT_FOUND,
+        message: "Proposal not found".to_owned(),
+    })?;
+    Ok(UpState::proposal_node(proposal))
 }
