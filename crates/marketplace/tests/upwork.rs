@@ -184,7 +184,8 @@ async fn the_client_never_goes_above_ten_requests_a_second_and_a_raw_burst_does(
     for call in calls {
         call.await.unwrap().unwrap();
     }
-    assert_eq!(sim.graphql_requests(), 36);
+    // A posting this client never listed costs two requests (the posting, then its publish time).
+    assert_eq!(sim.graphql_requests(), 18 * 2 + 18);
     assert_eq!(sim.rate_limited_answers(), 0, "no request over the limit");
     let peak = sim.peak_requests_per_second();
     assert!((1..=10).contains(&peak), "peak {peak}");
@@ -314,6 +315,11 @@ async fn fields_and_money_map_exactly() {
     // One posting by id agrees with the listing (its rates are plain numbers there).
     assert_eq!(market.get_job(&hourly.id).await.unwrap(), *h);
     assert_eq!(market.get_job(&yen.id).await.unwrap(), *y);
+    // A client that has not listed it asks for the publish time separately.
+    let fresh_client = market_with_token(&sim, TOKEN);
+    let before = sim.graphql_requests();
+    assert_eq!(fresh_client.get_job(&yen.id).await.unwrap(), *y);
+    assert_eq!(sim.graphql_requests(), before + 2);
     sim.close_posting(&yen.id);
     assert_eq!(market.get_job(&yen.id).await.unwrap().status, JobStatus::Closed);
     sim.remove_posting(&yen.id);

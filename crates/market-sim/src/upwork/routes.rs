@@ -207,6 +207,7 @@ async fn graphql(
     let answer = match field.as_str() {
         "marketplaceJobPostingsSearch" => search(&state, &arguments),
         "marketplaceJobPosting" => posting(&state, &arguments),
+        "marketplaceJobPostingsContents" => contents(&state, &arguments),
         "vendorProposals" => proposals(&state, user, &arguments),
         "vendorProposal" => proposal(&state, user, &arguments),
         other => Err(FieldError::invalid(format!("Cannot query field \"{other}\" on type \"Query\"."))),
@@ -325,6 +326,20 @@ fn posting(state: &UpState, arguments: &Map<String, Value>) -> Result<Value, Fie
         message: "Job posting not found".to_owned(),
     })?;
     Ok(state.posting_node(posting))
+}
+
+/// `marketplaceJobPostingsContents(ids)`: the postings (open or closed) among
+/// `ids`, in the order asked; unknown ids are left out.
+fn contents(state: &UpState, arguments: &Map<String, Value>) -> Result<Value, FieldError> {
+    let ids = arguments
+        .get("ids")
+        .and_then(Value::as_array)
+        .and_then(|ids| ids.iter().map(Value::as_str).collect::<Option<Vec<_>>>())
+        .ok_or_else(|| FieldError::input("ids: must be a list of ids"))?;
+    if ids.len() > MAX_FIRST {
+        return Err(FieldError::input(format!("ids: at most {MAX_FIRST}")));
+    }
+    Ok(Value::Array(ids.into_iter().filter_map(|id| state.postings.get(id)).map(UpState::contents_node).collect()))
 }
 
 fn proposals(state: &UpState, user: u64, arguments: &Map<String, Value>) -> Result<Value, FieldError> {

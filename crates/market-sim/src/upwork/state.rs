@@ -373,6 +373,18 @@ impl UpState {
         })
     }
 
+    /// `MarketplaceJobPostingsContents`: the text and publish time of a posting.
+    pub fn contents_node(p: &Posting) -> Value {
+        json!({
+            "id": p.id,
+            "ciphertext": format!("~01{:x}", p.id.parse::<u64>().unwrap_or(0)),
+            "title": p.title,
+            "description": p.description,
+            "publishedDateTime": timestamp(p.published),
+            "annotations": { "tags": [], "customFields": [] },
+        })
+    }
+
     pub fn post_posting(&mut self, new: NewPosting, now: DateTime<Utc>) -> Posting {
         // Newer than every posting so far, even if a test posts twice within a millisecond.
         let newest = self.postings.values().map(|p| p.published).max().unwrap_or(now);

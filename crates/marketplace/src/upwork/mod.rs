@@ -96,6 +96,10 @@ const POSTING_QUERY: &str = "query Posting($id: String!) {
   }
 }";
 
+const CONTENTS_QUERY: &str = "query Contents($ids: [String]!) {
+  marketplaceJobPostingsContents(ids: $ids) { id publishedDateTime }
+}";
+
 const PROPOSAL_FIELDS: &str = "id marketplaceJobPosting { id }
       terms { chargeRate { rawValue currency } upfrontPaymentPercent }
       coverLetter proposalCoverLetter
@@ -260,6 +264,21 @@ impl UpworkMarketplace {
         }
     }
 
+    /// A posting's publish time from `marketplaceJobPostingsContents`; the
+    /// Unix epoch when Upwork lists no contents for it (the wire type needs a time).
+    async fn published(&self, id: &str) -> Result<DateTime<Utc>, MarketError> {
+        let contents: Vec<types::Contents> =
+            match self.query(CONTENTS_QUERY, json!({ "ids": [id] }), "marketplaceJobPostingsContents").await {
+                Ok(contents) => contents,
+                Err(MarketError::NotFound) => Vec::new(),
+                Err(e) => return Err(e),
+            };
+        match contents.into_iter().find(|c| c.id == id).and_then(|c| c.published_date_time) {
+            Some(text) => types::parse_time(&text),
+            None => Ok(DateTime::<Utc>::UNIX_EPOCH),
+        }
+    }
+
     fn unsupported(&self, what: &'static str) -> MarketError {
         MarketError::Unsupported { what }
     }
@@ -357,14 +376,14 @@ impl Marketplace for UpworkMarketplace {
     }
 
     /// `marketplaceJobPosting(id)`. That object has no publish time: it
-    /// comes from the listing the posting was seen in (the Unix epoch when
-    /// this client has not listed it).
+    /// comes from the listing the posting was seen in, else from
+    /// `marketplaceJobPostingsContents` (one more request).
     async fn get_job(&self, id: &str) -> Result<Job, MarketError> {
         let posting: types::Posting = self.query(POSTING_QUERY, json!({ "id": id }), "marketplaceJobPosting").await?;
         let known = lock(&self.inner.seen).get(&posting.id).cloned();
         let (posted_at, client) = match known {
             Some((at, client)) => (at, Some(client)),
-            None => (DateTime::<Utc>::UNIX_EPOCH, None),
+            None => (self.published(&posting.id).await?, None),
         };
         let job = posting.into_job(posted_at, client)?;
         job.check_bounds().map_err(MarketError::Refused)?;

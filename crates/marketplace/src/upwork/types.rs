@@ -112,6 +112,14 @@ pub(super) struct Posting {
     pub client_company_public: Option<IdOnly>,
 }
 
+/// `MarketplaceJobPostingsContents`, for its publish time.
+#[derive(Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub(super) struct Contents {
+    pub id: String,
+    pub published_date_time: Option<String>,
+}
+
 #[derive(Deserialize)]
 pub(super) struct WorkFlowState {
     pub status: Option<String>,
