@@ -113,6 +113,15 @@ async fn postings_page_by_cursor_newest_first_and_a_new_posting_shifts_the_next_
     assert_eq!(&next[1..], &next_without_change[..4]);
     assert_eq!(ids(&page(&sim, None, 1).await), std::slice::from_ref(&fresh.id));
 
+    // Contents by ids: known ones only, with their publish time.
+    let contents = "query C($ids: [String]!) { marketplaceJobPostingsContents(ids: $ids) { id publishedDateTime } }";
+    let (status, body) = graphql(&sim, contents, json!({ "ids": [fresh.id, "nope"] })).await;
+    assert_eq!(status, 200, "{body}");
+    let listed = body["data"]["marketplaceJobPostingsContents"].as_array().unwrap();
+    assert_eq!(listed.len(), 1);
+    assert_eq!(listed[0]["id"], fresh.id);
+    assert!(listed[0]["publishedDateTime"].as_str().is_some_and(|t| t.ends_with('Z')));
+
     // Closed and removed postings leave the search.
     sim.close_posting(&fresh.id);
     sim.remove_posting(&first_ids[0]);
