@@ -39,6 +39,7 @@ pub mod oauth;
 mod routes;
 mod seed;
 mod state;
+pub mod upwork;
 
 use std::collections::VecDeque;
 use std::net::SocketAddr;

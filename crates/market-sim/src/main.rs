@@ -1,7 +1,8 @@
 //! `bidwell-market-sim serve`: a reference marketplace as a process, for
 //! demos and for tests that need it outside their own process. `--kind`
-//! picks Bidwell's own API (the default) or the Freelancer-style REST 0.1
-//! API with its loopback OAuth server. The first line on stdout is the base
+//! picks Bidwell's own API (the default), the Freelancer-style REST 0.1
+//! API or the Upwork-style GraphQL API, the last two with their loopback
+//! OAuth server. The first line on stdout is the base
 //! URL it listens on (useful with `--port 0`).
 
 use std::io::Write;
@@ -12,6 +13,7 @@ use clap::{Parser, Subcommand, ValueEnum};
 
 use bidwell_market_sim::freelancer::{FreelancerConfig, FreelancerSim};
 use bidwell_market_sim::oauth::{OAuthClient, OAuthConfig};
+use bidwell_market_sim::upwork::{UpworkConfig, UpworkSim};
 use bidwell_market_sim::{SimConfig, SimServer};
 
 #[derive(Parser)]
@@ -31,6 +33,10 @@ enum Kind {
     /// /oauth/token and /oauth/revoke. --token is then a personal token that
     /// always works; --client-id names the one registered (public) client.
     Freelancer,
+    /// Upwork's GraphQL format at POST /graphql (header Authorization: Bearer),
+    /// 10 requests per second per client address, with the same OAuth server
+    /// under /oauth/. --token is then a personal token that always works.
+    Upwork,
 }
 
 #[derive(Subcommand)]
@@ -50,13 +56,13 @@ enum Command {
         /// The one API token accepted (freelancer: a personal token, besides OAuth-issued ones).
         #[arg(long, env = "BIDWELL_SIM_TOKEN", hide_env_values = true)]
         token: String,
-        /// Freelancer only: the OAuth client id that may authorize (a public client, PKCE only).
+        /// Freelancer and Upwork: the OAuth client id that may authorize (a public client, PKCE only).
         #[arg(long, default_value = "bidwell-desktop")]
         client_id: String,
         /// Seeds the sample data and the fault schedule.
         #[arg(long, default_value_t = 1)]
         seed: u64,
-        /// Sample jobs (freelancer: projects) to start with.
+        /// Sample jobs (freelancer: projects; upwork: postings) to start with.
         #[arg(long, default_value_t = 200)]
         jobs: usize,
         /// Fraction of requests (0.0 to 1.0) that fail on purpose.
@@ -87,19 +93,40 @@ async fn main() -> ExitCode {
         eprintln!("error: --token must not be empty");
         return ExitCode::from(2);
     }
+    if kind != Kind::Bidwell && state_file.is_some() {
+        eprintln!("error: --state-file is only for --kind bidwell; the other kinds keep their state in memory");
+        return ExitCode::from(2);
+    }
+    let oauth = OAuthConfig {
+        clients: vec![OAuthClient { client_id: client_id.clone(), client_secret: None }],
+        personal_tokens: vec![token.clone()],
+        ..OAuthConfig::default()
+    };
+    if kind == Kind::Upwork {
+        let config = UpworkConfig {
+            seed,
+            postings: jobs,
+            oauth,
+            fault_rate,
+            hang: Duration::from_millis(hang_ms),
+            record_requests: !no_record,
+            port,
+            ..UpworkConfig::default()
+        };
+        let server = match UpworkSim::start(config).await {
+            Ok(server) => server,
+            Err(e) => {
+                eprintln!("error: cannot start on 127.0.0.1:{port}: {e}");
+                return ExitCode::FAILURE;
+            }
+        };
+        return serve_until_stopped(server.base_url(), || server.stop()).await;
+    }
     if kind == Kind::Freelancer {
-        if state_file.is_some() {
-            eprintln!("error: --state-file is only for --kind bidwell; the freelancer kind keeps its state in memory");
-            return ExitCode::from(2);
-        }
         let config = FreelancerConfig {
             seed,
             projects: jobs,
-            oauth: OAuthConfig {
-                clients: vec![OAuthClient { client_id, client_secret: None }],
-                personal_tokens: vec![token],
-                ..OAuthConfig::default()
-            },
+            oauth,
             fault_rate,
             hang: Duration::from_millis(hang_ms),
             record_requests: !no_record,

@@ -40,6 +40,11 @@ const MAX_BODY: usize = 1024 * 1024;
 #[derive(Clone)]
 pub(crate) struct ConnectionKill(pub(crate) Arc<Notify>);
 
+/// Put on each request: the address the connection came from (a server
+/// that limits its rate per client counts by it).
+#[derive(Clone, Copy)]
+pub(crate) struct Peer(pub(crate) std::net::SocketAddr);
+
 pub(crate) fn router(shared: Arc<Shared>) -> Router {
     Router::new()
         .route("/v1/jobs", get(list_jobs))
@@ -66,7 +71,7 @@ pub(crate) async fn serve(listener: TcpListener, router: Router) {
             accepted = listener.accept() => accepted,
             Some(_) = connections.join_next(), if !connections.is_empty() => continue,
         };
-        let Ok((stream, _)) = accepted else { continue };
+        let Ok((stream, peer)) = accepted else { continue };
         let _ = stream.set_nodelay(true);
         let router = router.clone();
         connections.spawn(async move {
@@ -74,6 +79,7 @@ pub(crate) async fn serve(listener: TcpListener, router: Router) {
             let for_requests = kill.clone();
             let service = hyper::service::service_fn(move |mut request: hyper::Request<hyper::body::Incoming>| {
                 request.extensions_mut().insert(ConnectionKill(for_requests.clone()));
+                request.extensions_mut().insert(Peer(peer));
                 router.clone().oneshot(request.map(Body::new))
             });
             let connection = hyper::server::conn::http1::Builder::new()

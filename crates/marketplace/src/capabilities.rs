@@ -40,6 +40,11 @@ pub struct Capabilities {
     /// The jobs feed reports a job as closed. When false a job that closes
     /// simply stops appearing in `list_jobs`; `get_job` still says closed.
     pub feed_reports_closed_jobs: bool,
+    /// How long the marketplace's terms let the app keep a job posting the
+    /// user has not acted on (saved, noted, bid on), counted from when it
+    /// was fetched; `None` when they set no limit. Upwork: 24 hours. The
+    /// user's own records (bids, notes, clients) are theirs and never expire.
+    pub listing_retention_hours: Option<u32>,
 }
 
 impl Capabilities {
@@ -58,6 +63,7 @@ impl Capabilities {
         analytics: true,
         server_idempotency: true,
         feed_reports_closed_jobs: true,
+        listing_retention_hours: None,
     };
 }
 
@@ -70,7 +76,12 @@ mod tests {
         let json = serde_json::to_value(Capabilities::FULL).unwrap();
         assert_eq!(json["submit_bid"], true);
         assert_eq!(json["bids_recorded_only"], false);
+        assert_eq!(json["listing_retention_hours"], serde_json::Value::Null);
         let back: Capabilities = serde_json::from_value(json).unwrap();
         assert_eq!(back, Capabilities::FULL);
+        let kept = Capabilities { listing_retention_hours: Some(24), ..Capabilities::FULL };
+        let json = serde_json::to_value(kept).unwrap();
+        assert_eq!(json["listing_retention_hours"], 24);
+        assert_eq!(serde_json::from_value::<Capabilities>(json).unwrap(), kept);
     }
 }

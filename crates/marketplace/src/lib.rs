@@ -2,7 +2,7 @@
 //! (docs/marketplace-openapi.yaml), the [`Marketplace`] trait the core's sync
 //! engine talks to, [`HttpMarketplace`], the reqwest client for it, and the
 //! adapters that put other marketplaces behind the same trait
-//! ([`FreelancerMarketplace`]). What each can do is data: [`Capabilities`].
+//! ([`FreelancerMarketplace`], [`UpworkMarketplace`]). What each can do is data: [`Capabilities`].
 //!
 //! The client makes exactly one attempt per call. Retries, their schedule and
 //! the clock belong to the sync engine; this crate gives it the pieces: a
@@ -18,6 +18,7 @@ mod kind;
 pub mod oauth;
 mod retry;
 mod token;
+mod upwork;
 pub mod wire;
 
 use async_trait::async_trait;
@@ -34,6 +35,7 @@ pub use http::{HttpMarketplace, HttpOptions};
 pub use kind::{MarketKind, SignInDefaults};
 pub use retry::{Backoff, RetryAfter, MAX_RETRY_AFTER};
 pub use token::{ApiToken, IdempotencyKey};
+pub use upwork::{UpworkMarketplace, UPWORK_API};
 pub use wire::*;
 
 /// The largest page a listing may ask for.

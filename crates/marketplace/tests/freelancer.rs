@@ -405,6 +405,7 @@ async fn capabilities_say_what_freelancer_cannot_do_and_nothing_is_sent_for_it()
     assert!(caps.list_jobs && caps.submit_bid && caps.withdraw_bid && caps.read_bids && caps.milestones);
     assert!(!caps.edit_bid && !caps.erasure_requests && !caps.consent && !caps.analytics);
     assert!(!caps.server_idempotency && !caps.bids_recorded_only && !caps.feed_reports_closed_jobs);
+    assert_eq!(caps.listing_retention_hours, None, "Freelancer sets no limit on keeping postings");
     let bidwell =
         HttpMarketplace::new("http://127.0.0.1:9", ApiToken::new("t".to_owned()), HttpOptions::default()).unwrap();
     assert_eq!(bidwell.capabilities(), Capabilities::FULL);

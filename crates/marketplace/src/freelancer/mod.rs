@@ -8,7 +8,7 @@
 //! [`HttpMarketplace`](crate::HttpMarketplace). Nothing here logs a body,
 //! a header or the token. docs/adapters.md has the whole mapping.
 
-mod money;
+pub(crate) mod money;
 mod types;
 mod walk;
 
@@ -68,6 +68,7 @@ pub(crate) const CAPABILITIES: Capabilities = Capabilities {
     analytics: false,
     server_idempotency: false,
     feed_reports_closed_jobs: false,
+    listing_retention_hours: None,
 };
 
 /// A failed call with Freelancer's `error_code`, which some callers act on.
@@ -347,7 +348,7 @@ fn id_of(what: &'static str, id: &str) -> Result<u64, MarketError> {
     })
 }
 
-fn limit_of(limit: u32) -> Result<usize, MarketError> {
+pub(crate) fn limit_of(limit: u32) -> Result<usize, MarketError> {
     if !(1..=crate::MAX_PAGE_LIMIT).contains(&limit) {
         return Err(MarketError::Permanent {
             code: ApiErrorCode::ValidationFailed,
@@ -365,14 +366,14 @@ fn walk(order: Order, want: usize) -> Walk {
 /// the whole query. A pass's floor means "delivered for this query"; a
 /// cursor handed back with another query is `CursorExpired`, so the engine
 /// resyncs instead of missing what the new filters let through.
-fn jobs_feed(query: &JobQuery) -> String {
+pub(crate) fn jobs_feed(query: &JobQuery) -> String {
     let text = serde_json::to_string(query).unwrap_or_default();
     let hash = text.bytes().fold(0xcbf2_9ce4_8422_2325u64, |h, b| (h ^ u64::from(b)).wrapping_mul(0x0100_0000_01b3));
     format!("j{hash:016x}")
 }
 
 /// Whether a job passes the filters Freelancer's listing cannot apply itself.
-fn matches(query: &JobQuery, job: &Job) -> bool {
+pub(crate) fn matches(query: &JobQuery, job: &Job) -> bool {
     let skills = query.skills.is_empty()
         || query.skills.iter().any(|want| job.skills.iter().any(|s| s.eq_ignore_ascii_case(want)));
     let kind = query.budget_type.is_none_or(|k| k == job.budget.kind);
