@@ -8,7 +8,10 @@ use std::sync::Arc;
 
 use serde::{Deserialize, Serialize};
 
-use crate::{ApiToken, Capabilities, FreelancerMarketplace, HttpMarketplace, HttpOptions, MarketError, Marketplace};
+use crate::{
+    ApiToken, Capabilities, FreelancerMarketplace, HttpMarketplace, HttpOptions, MarketError, Marketplace,
+    UpworkMarketplace,
+};
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize, ts_rs::TS)]
 #[serde(rename_all = "snake_case")]
@@ -18,6 +21,8 @@ pub enum MarketKind {
     Bidwell,
     /// Freelancer.com's REST API 0.1.
     Freelancer,
+    /// Upwork's GraphQL API (read-only for proposals: bids are recorded).
+    Upwork,
 }
 
 /// Where a marketplace's public service signs users in (OAuth 2.0).
@@ -29,13 +34,14 @@ pub struct SignInDefaults {
 }
 
 impl MarketKind {
-    pub const ALL: [MarketKind; 2] = [MarketKind::Bidwell, MarketKind::Freelancer];
+    pub const ALL: [MarketKind; 3] = [MarketKind::Bidwell, MarketKind::Freelancer, MarketKind::Upwork];
 
     /// The stored and typed name (`bidwell`, `freelancer`).
     pub fn as_str(self) -> &'static str {
         match self {
             MarketKind::Bidwell => "bidwell",
             MarketKind::Freelancer => "freelancer",
+            MarketKind::Upwork => "upwork",
         }
     }
 
@@ -49,6 +55,7 @@ impl MarketKind {
         match self {
             MarketKind::Bidwell => Capabilities::FULL,
             MarketKind::Freelancer => crate::freelancer::CAPABILITIES,
+            MarketKind::Upwork => crate::upwork::CAPABILITIES,
         }
     }
 
@@ -57,6 +64,7 @@ impl MarketKind {
         match self {
             MarketKind::Bidwell => None,
             MarketKind::Freelancer => Some(crate::FREELANCER_API),
+            MarketKind::Upwork => Some(crate::UPWORK_API),
         }
     }
 
@@ -69,6 +77,11 @@ impl MarketKind {
             MarketKind::Freelancer => Some(SignInDefaults {
                 authorize_url: "https://accounts.freelancer.com/oauth/authorize",
                 token_url: "https://accounts.freelancer.com/oauth/token",
+                revoke_url: None,
+            }),
+            MarketKind::Upwork => Some(SignInDefaults {
+                authorize_url: "https://www.upwork.com/ab/account-security/oauth2/authorize",
+                token_url: "https://www.upwork.com/api/v3/oauth2/token",
                 revoke_url: None,
             }),
         }
@@ -84,6 +97,7 @@ impl MarketKind {
         Ok(match self {
             MarketKind::Bidwell => Arc::new(HttpMarketplace::new(base_url, token, options)?),
             MarketKind::Freelancer => Arc::new(FreelancerMarketplace::new(base_url, token, options)?),
+            MarketKind::Upwork => Arc::new(UpworkMarketplace::new(base_url, token, options)?),
         })
     }
 }
@@ -114,6 +128,6 @@ mod tests {
             let market = kind.connect(base, ApiToken::new("t".to_owned()), HttpOptions::default()).unwrap();
             assert_eq!(market.capabilities(), kind.capabilities(), "{kind}");
         }
-        assert_eq!(MarketKind::parse("upwork?"), None);
+        assert_eq!(MarketKind::parse("fiverr"), None);
     }
 }

@@ -57,4 +57,11 @@ server_idempotency: boolean,
  * The jobs feed reports a job as closed. When false a job that closes
  * simply stops appearing in `list_jobs`; `get_job` still says closed.
  */
-feed_reports_closed_jobs: boolean, };
+feed_reports_closed_jobs: boolean, 
+/**
+ * How long the marketplace's terms let the app keep a job posting the
+ * user has not acted on (saved, noted, bid on), counted from when it
+ * was fetched; `None` when they set no limit. Upwork: 24 hours. The
+ * user's own records (bids, notes, clients) are theirs and never expire.
+ */
+listing_retention_hours: number | null, };

@@ -21,6 +21,7 @@ const STATE_TEXT: Record<ConnectionState, string> = {
 const KIND_LABEL: Record<api.MarketAccount["kind"], string> = {
   bidwell: "Bidwell-compatible",
   freelancer: "Freelancer.com",
+  upwork: "Upwork",
 };
 
 export function Marketplaces() {

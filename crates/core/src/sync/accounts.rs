@@ -124,6 +124,12 @@ pub fn market_kinds() -> Vec<MarketKindInfo> {
                     "Register an app at developers.freelancer.com and enter its client id to sign in in the \
                      browser, or paste a personal access token from there.",
                 ),
+                MarketKind::Upwork => (
+                    "Upwork",
+                    "Register an API key at upwork.com/developer and enter its client id (and secret) to sign in \
+                     in the browser. Upwork takes proposals only on its website: Bidwell fetches jobs and follows \
+                     the proposals you place there.",
+                ),
                 MarketKind::Bidwell => (
                     "Bidwell-compatible server",
                     "Any server that speaks Bidwell's marketplace API (docs/marketplace-openapi.yaml): enter its \

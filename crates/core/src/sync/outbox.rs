@@ -117,6 +117,39 @@ async fn bid_target(conn: &mut SqliteConnection, bid: &Bid) -> Result<Option<(Id
     .await?)
 }
 
+/// What the account's marketplace can do, from its kind.
+async fn capabilities_of(conn: &mut SqliteConnection, account: Id) -> Result<bidwell_marketplace::Capabilities> {
+    let kind: String =
+        sqlx::query_scalar("SELECT kind FROM market_accounts WHERE id = ?").bind(account).fetch_one(conn).await?;
+    let kind = bidwell_marketplace::MarketKind::parse(&kind)
+        .ok_or_else(|| Error::Inconsistent(format!("a marketplace account has an unknown kind {kind:?}")))?;
+    Ok(kind.capabilities())
+}
+
+/// Refuses, before anything is queued, a change the bid's marketplace
+/// cannot take through its API (it would only fail later).
+async fn check_can(conn: &mut SqliteConnection, account: Id, operation: &str) -> Result<()> {
+    let can = capabilities_of(conn, account).await?;
+    let refusal = match operation {
+        CREATE if can.bids_recorded_only => Some(
+            "this marketplace takes bids only on its own website: place it there; the next sync links it here \
+             from your proposals",
+        ),
+        CREATE if !can.submit_bid => Some("this marketplace cannot take bids from Bidwell"),
+        UPDATE if !can.edit_bid => Some(
+            "this marketplace cannot change a placed bid: withdraw it and place a new one, or change it on its website",
+        ),
+        WITHDRAW if !can.withdraw_bid => {
+            Some("this marketplace cannot withdraw a bid from Bidwell: withdraw it on its website")
+        }
+        _ => None,
+    };
+    match refusal {
+        Some(why) => Err(Error::validation("bid", why)),
+        None => Ok(()),
+    }
+}
+
 #[allow(clippy::too_many_arguments)]
 async fn insert_row(
     conn: &mut SqliteConnection,
@@ -185,6 +218,7 @@ pub(crate) async fn queue_edit(
         return Ok(());
     }
     let Some((account, _)) = bid_target(conn, before).await? else { return Ok(()) };
+    check_can(conn, account, UPDATE).await?;
     // Behind another unacknowledged change, the edit builds on the version
     // that change produces (filled in when it is acknowledged).
     let base_version = if has_rows(conn, before.meta.id).await? { None } else { before.server_version };
@@ -277,6 +311,7 @@ impl Workspace {
                 "the bid's job did not come from a marketplace; nothing to submit to",
             ));
         };
+        check_can(&mut tx, account, CREATE).await?;
         // The job may have closed since the draft was made.
         crate::store::bids::fits_its_job(&mut tx, &bid, crate::store::bids::Intent::Place).await?;
         // Rows of an earlier, failed attempt are replaced by this one.
@@ -316,6 +351,7 @@ impl Workspace {
         let Some((account, _)) = bid_target(&mut tx, &bid).await? else {
             return Err(Error::validation("job", "the bid's job did not come from a marketplace"));
         };
+        check_can(&mut tx, account, WITHDRAW).await?;
         insert_row(&mut tx, account, id, WITHDRAW, "{}".to_owned(), None, None, now).await?;
         sqlx::query("UPDATE bids SET status = 'withdrawn', updated_at = ? WHERE id = ?")
             .bind(now)

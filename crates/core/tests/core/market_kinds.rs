@@ -16,7 +16,7 @@ use bidwell_core::sync::{
     ConnectionState, HttpConnector, MarketKind, NewMarketAccount, SignInSettings, SignInTarget, SyncEngine, SyncOptions,
 };
 use bidwell_core::vault::Protection;
-use bidwell_core::{BidStatus, Environment, Id, Job, ManualClock, Workspace};
+use bidwell_core::{BidPatch, BidStatus, Environment, Id, Job, ManualClock, Workspace};
 use bidwell_market_sim::freelancer::{FreelancerConfig, FreelancerSim, NewProject, ProjectStatus};
 use bidwell_market_sim::FaultKind;
 use bidwell_marketplace::{Backoff, HttpOptions};
@@ -155,6 +155,12 @@ async fn a_signed_in_freelancer_account_renews_its_token_and_asks_to_sign_in_aga
     assert_eq!(token_requests(&sim), before + 1, "renewed once");
     assert_eq!(own_bids(&sim), sample_bids + 1, "the bid went out with the renewed token");
     assert_eq!(ws.market_account(account.id).await.unwrap().connection, ConnectionState::Online);
+    // Freelancer cannot change a placed bid: refused at once, nothing queued.
+    let edit = BidPatch { proposal: Some("changed my mind".into()), ..Default::default() };
+    let err = ws.update_bid(first.meta.id, edit).await.unwrap_err();
+    assert!(err.to_string().contains("cannot change a placed bid"), "{err}");
+    assert_eq!(ws.sync_status().await.unwrap().queued, 0);
+    assert_eq!(ws.bid(first.meta.id).await.unwrap().proposal, "sent after a refresh", "nothing was written");
 
     // Near its expiry (by our clock), the token is renewed before the pass.
     fl.clock.advance(chrono::Duration::hours(2));

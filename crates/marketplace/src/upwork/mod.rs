@@ -53,7 +53,7 @@ const MAX_CACHED: usize = 10_000;
 /// What Upwork's GraphQL API offers a freelancer: a job search and their
 /// own proposals, read-only. Postings the user has not acted on may be kept
 /// 24 hours (Upwork's API terms).
-const CAPABILITIES: Capabilities = Capabilities {
+pub(crate) const CAPABILITIES: Capabilities = Capabilities {
     list_jobs: true,
     employer_profiles: false,
     submit_bid: false,
