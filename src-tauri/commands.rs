@@ -568,6 +568,25 @@ pub async fn submit_bid(session: State<'_, Session>, id: Id) -> Reply<Bid> {
     session.workspace().await.map_err(api)?.submit_bid(id).await.map_err(api)
 }
 
+/// "Mark as placed": the user placed the bid on the marketplace's website.
+#[tauri::command]
+pub async fn mark_bid_placed(session: State<'_, Session>, id: Id) -> Reply<Bid> {
+    session.workspace().await.map_err(api)?.mark_bid_placed(id).await.map_err(api)
+}
+
+/// Opens a job's page on its marketplace's website in the system browser.
+#[tauri::command]
+pub async fn open_job_page(app: tauri::AppHandle, session: State<'_, Session>, id: Id) -> Reply<()> {
+    use tauri_plugin_opener::OpenerExt;
+    let job = session.workspace().await.map_err(api)?.job(id).await.map_err(api)?;
+    let Some(url) = job.url.filter(|u| u.starts_with("https://")) else {
+        return Err(api(Error::validation("url", "this job has no web page address")));
+    };
+    app.opener()
+        .open_url(url, None::<&str>)
+        .map_err(|e| api(Error::validation("url", format!("the system browser did not open: {e}"))))
+}
+
 #[tauri::command]
 pub async fn withdraw_bid(session: State<'_, Session>, id: Id) -> Reply<Bid> {
     session.workspace().await.map_err(api)?.withdraw_bid(id).await.map_err(api)

@@ -186,6 +186,8 @@ fn main() {
             commands::add_saved_search,
             commands::saved_searches,
             commands::submit_bid,
+            commands::mark_bid_placed,
+            commands::open_job_page,
             commands::withdraw_bid,
             commands::choose_save_path,
             commands::choose_import_file,

@@ -619,3 +619,67 @@ async fn a_freelancer_account_is_signed_in_in_the_browser_synced_and_a_bid_place
     assert_eq!(placed.len(), 1, "the bid was placed on the marketplace once");
     app.close().await;
 }
+
+// Multi-threaded: the marketplace serves on this runtime while the test waits on the window.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn an_upwork_bid_is_placed_on_its_website_marked_placed_and_linked() {
+    if !enabled("an_upwork_bid_is_placed_on_its_website_marked_placed_and_linked") {
+        return;
+    }
+    use bidwell_market_sim::upwork::{NewProposal, UpworkConfig, UpworkSim};
+    let sim = UpworkSim::start(UpworkConfig { postings: 3, ..UpworkConfig::default() }).await.unwrap();
+    let proposed: Vec<String> = sim.proposals().into_iter().map(|p| p.job_posting_id).collect();
+    let posting = sim
+        .postings()
+        .into_iter()
+        .find(|p| p.open && !proposed.contains(&p.id))
+        .expect("an open posting without our proposal");
+    let data = tempfile::tempdir().unwrap();
+    let env = [("BIDWELL_PASSPHRASE", PASSPHRASE)];
+    cli(data.path(), &env, &["init", "--name", "E2E Upwork"]);
+    let app = App::launch_without_keychain(data.path()).await;
+    unlock(&app, PASSPHRASE).await;
+
+    press(&app, "Settings").await;
+    press(&app, "Marketplaces").await;
+    choose(&app, "#field-market-kind", "upwork").await;
+    app.find_text("record bids you place on its website").await;
+    fill(&app, "#field-market-name", "Upwork").await;
+    fill(&app, "#field-market-url", &format!("{}/", sim.base_url())).await;
+    element(&app, "input[name=market-method][value=token]").await.click().await.unwrap();
+    fill(&app, "#field-market-token", "up-personal-token").await;
+    press(&app, "Connect").await;
+    app.find_text("Connected Upwork").await;
+    fill(&app, "#field-search-name", "Everything").await;
+    press(&app, "Add search").await;
+    press(&app, "Sync now").await;
+    app.find_text("Synced just now · 0 queued").await;
+
+    press(&app, "Jobs").await;
+    app.find_text(&posting.title).await;
+    // Upwork's terms limit how long its postings stay: the screen says so.
+    app.find_text("as its API terms require").await;
+    draft_bid_on(&app, &posting.title, &posting.currency).await;
+    press(&app, "Bids").await;
+    app.find_text("Place it on Upwork").await;
+    app.screenshot("18b-upwork-place-it").await;
+    press(&app, "Mark as placed").await;
+    app.find_text("linked when it shows in your proposals").await;
+
+    // The user placed it on upwork.com; the next sync links it.
+    let proposal = sim.add_proposal(NewProposal {
+        job_posting_id: posting.id.clone(),
+        charge_rate: Some("800.00".to_owned()),
+        upfront_payment_percent: None,
+        cover_letter: "I have built this kind of thing before.".to_owned(),
+    });
+    press(&app, "Sync now").await;
+    app.find_text("Synced just now · 0 queued").await;
+    app.find_text("Withdraw it on Upwork").await;
+    app.screenshot("18c-upwork-linked").await;
+    let bids: serde_json::Value =
+        serde_json::from_str(&cli(data.path(), &env, &["--json", "bid", "list", "--limit", "100"])).unwrap();
+    let linked = bids["items"].as_array().unwrap().iter().filter(|b| b["external_id"] == proposal.id.as_str()).count();
+    assert_eq!(linked, 1, "the recorded bid is linked to its proposal: {bids}");
+    app.close().await;
+}

@@ -243,6 +243,10 @@ export const sync = {
     call<SavedSearch>("add_saved_search", { accountId, name, query, skills }),
   savedSearches: () => call<SavedSearch[]>("saved_searches"),
   submitBid: (id: Id) => call<Bid>("submit_bid", { id }),
+  /** A bid placed on the marketplace's own website (where its API takes none). */
+  markPlaced: (id: Id) => call<Bid>("mark_bid_placed", { id }),
+  /** Opens the job's page on its marketplace's website in the system browser. */
+  openJobPage: (jobId: Id) => call<void>("open_job_page", { id: jobId }),
   withdrawBid: (id: Id) => call<Bid>("withdraw_bid", { id }),
 };
 

@@ -97,6 +97,8 @@ export async function syncNow(): Promise<void> {
     // A marketplace that answered badly (too much, a stuck feed) stops only its own
     // account; each line names it, and its row in Settings → Marketplaces keeps the reason.
     if (report.stopped.length > 0) notify(report.stopped.join("; "), { tone: "error" });
+    // Postings a marketplace's terms let Bidwell keep only so long, removed untouched.
+    if (report.expired.length > 0) notify(`Removed: ${report.expired.join("; ")}.`);
   } catch (raw) {
     notify(api.asApiError(raw).message, { tone: "error" });
   } finally {

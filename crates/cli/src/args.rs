@@ -673,6 +673,9 @@ pub enum BidCmd {
     Status { id: String, status: String },
     /// Queue a draft bid for its marketplace; it leaves with the next sync.
     Submit { id: String },
+    /// Record a bid you placed on the marketplace's own website (for one whose API takes
+    /// no bids, such as Upwork); the next sync links it to your proposal there.
+    Placed { id: String },
     /// Withdraw a bid: here at once, on the marketplace with the next sync.
     Withdraw { id: String },
     #[command(flatten)]

@@ -646,6 +646,7 @@ async fn bid(ws: &Workspace, cmd: BidCmd, out: &Output) -> Result<()> {
             out.record(&ws.set_bid_status(id("id", &text)?, status.parse()?).await?);
         }
         BidCmd::Submit { id: text } => out.record(&ws.submit_bid(id("id", &text)?).await?),
+        BidCmd::Placed { id: text } => out.record(&ws.mark_bid_placed(id("id", &text)?).await?),
         BidCmd::Withdraw { id: text } => out.record(&ws.withdraw_bid(id("id", &text)?).await?),
         BidCmd::Record(cmd) => record(ws, EntityKind::Bid, cmd, out, |id| ws.bid(id)).await?,
     }

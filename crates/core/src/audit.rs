@@ -33,6 +33,9 @@ pub mod action {
     /// A marketplace account was disconnected: its token deleted, its queued
     /// changes dropped (detail: counts and where the token was kept).
     pub const MARKET_DISCONNECT: &str = "market_disconnect";
+    /// Postings a marketplace's terms let us keep only so long were removed
+    /// untouched (detail: the account, how many, after how many hours).
+    pub const POSTINGS_EXPIRED: &str = "postings_expired";
 }
 
 const GENESIS: &str = "0000000000000000000000000000000000000000000000000000000000000000";

@@ -297,6 +297,7 @@ fn overfull_item(path: &str) -> Vec<u8> {
             posted_at: at,
             status: JobStatus::Open,
             updated_at: at,
+            url: None,
         }),
     };
     bytes.expect("wire types serialize")

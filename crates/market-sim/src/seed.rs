@@ -154,6 +154,7 @@ pub(crate) fn job(rng: &mut ChaCha8Rng, number: u64, employer_ids: &[String]) ->
         posted_at,
         status: if rng.gen_bool(0.9) { JobStatus::Open } else { JobStatus::Closed },
         updated_at: posted_at,
+        url: None,
     }
 }
 

@@ -66,6 +66,10 @@ pub struct Job {
     pub posted_at: DateTime<Utc>,
     pub status: JobStatus,
     pub updated_at: DateTime<Utc>,
+    /// The job's page on the marketplace's website, where one is known:
+    /// where the user places a bid the API cannot take.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub url: Option<String>,
 }
 
 /// An employer's public profile (the marketplace's "client").

@@ -58,4 +58,11 @@ locked: boolean,
  * answer, a feed whose cursor did not move, the page cap, the request
  * budget, locking. Each account's status keeps the same reason.
  */
-stopped: Array<string>, };
+stopped: Array<string>, 
+/**
+ * Postings removed because their marketplace's terms allow keeping
+ * them only so long and the user had not acted on them, one line per
+ * account ("Upwork: 12 postings you had not acted on, 24 hours after
+ * they were fetched").
+ */
+expired: Array<string>, };

@@ -5,6 +5,7 @@
 // once a marketplace holds it, shortlisted/awarded/rejected come only from
 // the marketplace (the core refuses a hand move with "marketplace_owned").
 import { useEffect, useState } from "preact/hooks";
+import { KIND_LABEL } from "./Marketplaces";
 import * as api from "../api";
 import type { Bid } from "../bindings/Bid";
 import type { BidStatus } from "../bindings/BidStatus";
@@ -40,9 +41,13 @@ export function Bids() {
   const [dragging, setDragging] = useState<Bid | null>(null);
   const [over, setOver] = useState<BidStatus | null>(null);
   const shown = useShownCounts<BidStatus | "table">();
+  // What each bid's marketplace can do decides its buttons.
+  const [accounts, setAccounts] = useState<Record<string, api.MarketAccount>>({});
 
   async function load(after: string | null = null) {
     try {
+      const connected = await api.sync.accounts();
+      setAccounts(Object.fromEntries(connected.map((a) => [a.id, a])));
       const { items, more } = await loadAll((a) => api.bids.list({}, api.page(500, a ?? after, "updated")), 2000);
       setBids((prev) => (after && prev ? [...prev, ...items] : items));
       setMore(more);
@@ -88,18 +93,35 @@ export function Bids() {
     }
   }
 
-  /** Submit to (or withdraw from) the marketplace the bid's job came from. */
-  async function market(bid: Bid, action: "submit" | "withdraw") {
+  /** Submit to (or withdraw from) the marketplace the bid's job came from; or,
+   *  where its API takes no bids, open the job's page and record it as placed. */
+  async function market(bid: Bid, action: MarketAction) {
     try {
-      const saved = action === "submit" ? await api.sync.submitBid(bid.id) : await api.sync.withdrawBid(bid.id);
+      if (action === "place") {
+        await api.sync.openJobPage(bid.job_id);
+        notify("The job's page opens in your browser. Place the bid there, then press Mark as placed.");
+        return;
+      }
+      const saved =
+        action === "submit"
+          ? await api.sync.submitBid(bid.id)
+          : action === "placed"
+            ? await api.sync.markPlaced(bid.id)
+            : await api.sync.withdrawBid(bid.id);
       setBids((list) => list?.map((b) => (b.id === saved.id ? saved : b)) ?? null);
-      notify(action === "submit" ? "Queued; it goes out with the next sync." : "Withdrawn; the marketplace hears with the next sync.");
+      notify(
+        action === "submit"
+          ? "Queued; it goes out with the next sync."
+          : action === "placed"
+            ? "Recorded as placed; the next sync links it to your proposal there."
+            : "Withdrawn; the marketplace hears with the next sync.",
+      );
       void refreshSync();
     } catch (raw) {
       const err = api.asApiError(raw);
       switch (err.code) {
         case "invalid_transition":
-          notify(`A ${STATUS_LABEL[bid.status]} bid cannot be ${action === "submit" ? "submitted" : "withdrawn"}.`, { tone: "error" });
+          notify(`A ${STATUS_LABEL[bid.status]} bid cannot be ${action === "withdraw" ? "withdrawn" : "submitted"}.`, { tone: "error" });
           break;
         case "validation":
           notify(`Not sent: ${fieldOf(err.message).text}.`, { tone: "error" });
@@ -109,7 +131,7 @@ export function Bids() {
           void load();
           break;
         default:
-          notify(`The bid could not be ${action === "submit" ? "submitted" : "withdrawn"}: ${err.message}`, { tone: "error" });
+          notify(`The bid could not be ${action === "withdraw" ? "withdrawn" : "submitted"}: ${err.message}`, { tone: "error" });
       }
     }
   }
@@ -194,6 +216,7 @@ export function Bids() {
                     <li key={bid.id}>
                       <BidCard
                         bid={bid}
+                        account={accounts[bid.market_account ?? ""]}
                         onMove={(to) => void move(bid, to)}
                         onMarket={(action) => void market(bid, action)}
                         onDragStart={() => setDragging(bid)}
@@ -247,7 +270,7 @@ export function Bids() {
                   <MoveSelect bid={bid} onMove={(to) => void move(bid, to)} />
                 </td>
                 <td>
-                  <MarketActions bid={bid} onMarket={(action) => void market(bid, action)} />
+                  <MarketActions bid={bid} account={accounts[bid.market_account ?? ""]} onMarket={(action) => void market(bid, action)} />
                 </td>
               </tr>
             ))}
@@ -291,20 +314,44 @@ function MoveSelect({ bid, onMove }: { bid: Bid; onMove: (to: BidStatus) => void
   );
 }
 
-type MarketAction = "submit" | "withdraw";
+type MarketAction = "submit" | "withdraw" | "place" | "placed";
 
 /** What the core allows: submit a draft or failed bid that has a connected
  *  marketplace account to go to (the core names it); withdraw one that is out
- *  there. Bids kept by hand move with "Move…". */
-function MarketActions({ bid, onMarket }: { bid: Bid; onMarket: (action: MarketAction) => void }) {
+ *  there. Where the marketplace's API takes no bids (its capabilities say
+ *  so), open its page to place it there and record it as placed. Bids kept
+ *  by hand move with "Move…". */
+function MarketActions(props: { bid: Bid; account?: api.MarketAccount; onMarket: (action: MarketAction) => void }) {
+  const { bid, account, onMarket } = props;
   const title = jobTitle(bid);
   if (bid.market_account == null) return null;
+  const can = account?.capabilities;
+  const where = account ? KIND_LABEL[account.kind] : "the marketplace";
+  if ((bid.status === "draft" || bid.status === "failed") && can?.bids_recorded_only)
+    return (
+      <span class="market-actions">
+        <button class="small" aria-label={`Place bid on ${title} on ${where}`} onClick={() => onMarket("place")}>
+          Place it on {where}
+        </button>{" "}
+        <button class="small" aria-label={`Mark bid on ${title} as placed`} onClick={() => onMarket("placed")}>
+          Mark as placed
+        </button>
+      </span>
+    );
   if (bid.status === "draft" || bid.status === "failed")
     return (
       <button class="small" aria-label={`Submit bid on ${title} to marketplace`} onClick={() => onMarket("submit")}>
         Submit to marketplace
       </button>
     );
+  if (bid.status === "submitted" && can?.bids_recorded_only && bid.external_id === null)
+    return (
+      <span class="muted small" data-testid="awaiting-proposal">
+        Placed on {where}; linked when it shows in your proposals
+      </span>
+    );
+  if ((bid.status === "queued" || bid.status === "submitted" || bid.status === "shortlisted") && can?.withdraw_bid === false)
+    return <span class="muted small">Withdraw it on {where}</span>;
   if (bid.status === "queued" || bid.status === "submitted" || bid.status === "shortlisted")
     return (
       <button class="small" aria-label={`Withdraw bid on ${title}`} onClick={() => onMarket("withdraw")}>
@@ -316,6 +363,7 @@ function MarketActions({ bid, onMarket }: { bid: Bid; onMarket: (action: MarketA
 
 function BidCard(props: {
   bid: Bid;
+  account?: api.MarketAccount;
   onMove: (to: BidStatus) => void;
   onMarket: (action: MarketAction) => void;
   onDragStart: () => void;
@@ -345,7 +393,7 @@ function BidCard(props: {
         {bid.milestone_percentage > 0 && <span>{bid.milestone_percentage} % upfront</span>}
       </p>
       <MoveSelect bid={bid} onMove={props.onMove} />
-      <MarketActions bid={bid} onMarket={props.onMarket} />
+      <MarketActions bid={bid} account={props.account} onMarket={props.onMarket} />
     </article>
   );
 }

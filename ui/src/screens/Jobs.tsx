@@ -10,6 +10,7 @@ import { Field, fieldOf } from "../components/Field";
 import { BidForm } from "../components/pipeline/BidForm";
 import { formatMinor, formatMoney, toMinor } from "../money";
 import { go, notify } from "../state";
+import { KIND_LABEL } from "./Marketplaces";
 import "./pipeline.css";
 
 const PAGE = 50;
@@ -25,6 +26,22 @@ function budgetText(job: Job): string {
   return `${formatMoney((min ?? max) as number, currency)}${per}`;
 }
 
+/** Why postings from some marketplaces go: their API terms limit keeping them. */
+function RetentionNote({ accounts }: { accounts: api.MarketAccount[] }) {
+  const limited = accounts.filter((a) => a.capabilities.listing_retention_hours !== null);
+  if (limited.length === 0) return null;
+  return (
+    <p class="muted small" data-testid="retention-note">
+      {limited
+        .map(
+          (a) =>
+            `Postings from ${a.name} that you have not acted on (a bid, saved, a note or task, a client) are removed ${a.capabilities.listing_retention_hours} hours after they were fetched, as its API terms require.`,
+        )
+        .join(" ")}
+    </p>
+  );
+}
+
 export function Jobs() {
   const [jobs, setJobs] = useState<Job[] | null>(null);
   const [next, setNext] = useState<string | null>(null);
@@ -32,9 +49,13 @@ export function Jobs() {
   const [error, setError] = useState<string | null>(null);
   const [adding, setAdding] = useState(false);
   const [selected, setSelected] = useState<Job | null>(null);
+  // Where each job came from, and what its marketplace's terms say about keeping it.
+  const [accounts, setAccounts] = useState<Record<string, api.MarketAccount>>({});
 
   async function load(after: string | null) {
     try {
+      const connected = await api.sync.accounts();
+      setAccounts(Object.fromEntries(connected.map((a) => [a.id, a])));
       const filter = savedOnly ? { hidden: false, saved: true } : { hidden: false };
       const page = await api.jobs.list(filter, api.page(PAGE, after, "newest"));
       setJobs((prev) => (after && prev ? [...prev, ...page.items] : page.items));
@@ -90,6 +111,7 @@ export function Jobs() {
           New job
         </button>
       </div>
+      <RetentionNote accounts={Object.values(accounts)} />
       {adding && (
         <JobForm
           onCancel={() => setAdding(false)}
@@ -138,7 +160,7 @@ export function Jobs() {
                       {job.market_status === "closed" && <span class="badge">Closed</span>}
                     </span>
                     <span class="muted small">
-                      {[job.employer_name, budgetText(job), job.skills.slice(0, 4).join(", ")]
+                      {[accounts[job.source ?? ""]?.name, job.employer_name, budgetText(job), job.skills.slice(0, 4).join(", ")]
                         .filter(Boolean)
                         .join(" · ")}
                     </span>
@@ -166,14 +188,21 @@ export function Jobs() {
           )}
         </div>
         {selected && (
-          <JobDetail key={selected.id} job={selected} onChange={replace} onClose={() => setSelected(null)} />
+          <JobDetail
+            key={selected.id}
+            job={selected}
+            account={accounts[selected.source ?? ""]}
+            onChange={replace}
+            onClose={() => setSelected(null)}
+          />
         )}
       </div>
     </div>
   );
 }
 
-function JobDetail({ job, onChange, onClose }: { job: Job; onChange: (job: Job) => void; onClose: () => void }) {
+function JobDetail(props: { job: Job; account?: api.MarketAccount; onChange: (job: Job) => void; onClose: () => void }) {
+  const { job, account, onChange, onClose } = props;
   const [notes, setNotes] = useState(job.my_notes);
   const [notesError, setNotesError] = useState<string | null>(null);
   const [bidding, setBidding] = useState(false);
@@ -200,6 +229,27 @@ function JobDetail({ job, onChange, onClose }: { job: Job; onChange: (job: Job) 
         </button>
       </div>
       <dl class="facts">
+        {account && (
+          <>
+            <dt>From</dt>
+            <dd data-testid="job-source">
+              {account.name} ({KIND_LABEL[account.kind]})
+              {job.url?.startsWith("https://") && (
+                <>
+                  {" "}
+                  <button
+                    class="small"
+                    onClick={() =>
+                      void api.sync.openJobPage(job.id).catch((raw) => notify(api.asApiError(raw).message, { tone: "error" }))
+                    }
+                  >
+                    Open on {KIND_LABEL[account.kind]}
+                  </button>
+                </>
+              )}
+            </dd>
+          </>
+        )}
         {job.employer_name && (
           <>
             <dt>Employer</dt>

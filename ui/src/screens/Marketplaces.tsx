@@ -18,7 +18,7 @@ const STATE_TEXT: Record<ConnectionState, string> = {
   token_expired: "Sign in again",
 };
 
-const KIND_LABEL: Record<api.MarketAccount["kind"], string> = {
+export const KIND_LABEL: Record<api.MarketAccount["kind"], string> = {
   bidwell: "Bidwell-compatible",
   freelancer: "Freelancer.com",
   upwork: "Upwork",

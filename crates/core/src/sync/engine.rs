@@ -241,6 +241,20 @@ impl SyncEngine {
         cancel: &AtomicBool,
     ) -> Result<SyncReport> {
         let mut report = SyncReport::default();
+        // Before anything else, and whether or not anything may be sent:
+        // what a marketplace's terms say not to keep goes.
+        for account in ws.market_accounts().await? {
+            let gone = super::retention::expire_untouched_postings(ws, &account).await?;
+            if gone > 0 {
+                let hours = account.capabilities.listing_retention_hours.unwrap_or_default();
+                report.expired.push(format!(
+                    "{}: {gone} {} you had not acted on, {hours} hours after {} fetched, as its API terms require",
+                    account.name,
+                    if gone == 1 { "posting" } else { "postings" },
+                    if gone == 1 { "it was" } else { "they were" },
+                ));
+            }
+        }
         // The user's consent to share with marketplaces gates every request.
         if !crate::privacy::consent::user_shares(&mut *ws.pool().await.acquire().await?).await? {
             report.sharing_off = true;
@@ -363,14 +377,16 @@ impl SyncEngine {
         // Every request of this account's run goes through the pass's bounds.
         let pass = PassMarket::new(market, ws.locking(), self.options.max_requests_per_account);
         let market: &dyn Marketplace = &pass;
+        // Only what the marketplace can do is asked of it.
+        let can = market.capabilities();
         let mut flow = self.push(ws, account, market, report, health, progress, cancel).await?;
-        if flow == Flow::Go {
+        if flow == Flow::Go && can.read_bids {
             flow = self.pull_bids(ws, account, market, report, health, progress, cancel).await?;
         }
-        if flow == Flow::Go {
+        if flow == Flow::Go && can.milestones {
             flow = self.pull_milestones(ws, account, market, report, health, progress, cancel).await?;
         }
-        if flow == Flow::Go {
+        if flow == Flow::Go && can.list_jobs {
             flow = self.pull_jobs(ws, account, market, report, health, progress, cancel).await?;
         }
         if flow == Flow::Go {
@@ -404,7 +420,12 @@ impl SyncEngine {
     ) -> Result<Flow> {
         // One connection for both, as the push does for a row.
         let mut conn = ws.pool().await.acquire().await?;
-        if let Some(err) = super::privacy::send_consent_choices(ws, &mut conn, account, market).await? {
+        let can = market.capabilities();
+        let consent = match can.consent {
+            true => super::privacy::send_consent_choices(ws, &mut conn, account, market).await?,
+            false => None,
+        };
+        if let Some(err) = consent {
             match err {
                 MarketError::Abandoned => return Ok(Flow::Halted),
                 MarketError::Unauthorized => {
@@ -414,7 +435,11 @@ impl SyncEngine {
                 _ => health.note(&err),
             }
         }
-        if let Some(err) = super::privacy::send_usage_counts(ws, &mut conn, account, market).await? {
+        let usage = match can.analytics {
+            true => super::privacy::send_usage_counts(ws, &mut conn, account, market).await?,
+            false => None,
+        };
+        if let Some(err) = usage {
             match err {
                 MarketError::Abandoned => return Ok(Flow::Halted),
                 MarketError::Unauthorized => {
@@ -1148,7 +1173,10 @@ async fn local_job(conn: &mut SqliteConnection, account: Id, external: &str) -> 
 async fn upsert_bid(conn: &mut SqliteConnection, account: Id, bid: &wire::Bid, now: DateTime<Utc>) -> Result<()> {
     let local = match local_bid(conn, account, &bid.id).await? {
         Some(local) => Some(local),
-        None => adopt_pending_create(conn, account, bid).await?,
+        None => match adopt_pending_create(conn, account, bid).await? {
+            Some(local) => Some(local),
+            None => adopt_recorded_bid(conn, account, bid).await?,
+        },
     };
     let local = match local {
         Some(local) => local,
@@ -1200,6 +1228,26 @@ async fn adopt_pending_create(conn: &mut SqliteConnection, account: Id, bid: &wi
     Ok(None)
 }
 
+/// On a marketplace that takes bids only on its website: the bid the user
+/// marked as placed on this job (submitted here, not linked yet, nothing
+/// queued), oldest first, is the one this proposal is.
+async fn adopt_recorded_bid(conn: &mut SqliteConnection, account: Id, bid: &wire::Bid) -> Result<Option<Id>> {
+    if !outbox::capabilities_of(conn, account).await?.bids_recorded_only {
+        return Ok(None);
+    }
+    Ok(sqlx::query_scalar(
+        "SELECT b.id FROM bids b JOIN jobs j ON j.id = b.job_id \
+         WHERE b.external_id IS NULL AND b.status = 'submitted' AND b.deleted_at IS NULL \
+         AND j.source = ? AND j.external_id = ? \
+         AND NOT EXISTS (SELECT 1 FROM outbox o WHERE o.entity_kind = 'bid' AND o.entity_id = b.id) \
+         ORDER BY b.id LIMIT 1",
+    )
+    .bind(account.to_string())
+    .bind(&bid.job_id)
+    .fetch_optional(conn)
+    .await?)
+}
+
 async fn upsert_job(conn: &mut SqliteConnection, account: Id, job: &wire::Job, now: DateTime<Utc>) -> Result<()> {
     let status = match job.status {
         wire::JobStatus::Open => "open",
@@ -1207,13 +1255,14 @@ async fn upsert_job(conn: &mut SqliteConnection, account: Id, job: &wire::Job, n
     };
     sqlx::query(
         "INSERT INTO jobs (id, title, description, budget_kind, budget_min_minor, budget_max_minor, currency, \
-         skills, posted_at, market_status, source, external_id, created_at, updated_at) \
-         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?13) \
+         skills, posted_at, market_status, source, external_id, created_at, updated_at, url, fetched_at) \
+         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?13, ?14, ?13) \
          ON CONFLICT (source, external_id) WHERE external_id IS NOT NULL DO UPDATE SET \
          title = excluded.title, description = excluded.description, budget_kind = excluded.budget_kind, \
          budget_min_minor = excluded.budget_min_minor, budget_max_minor = excluded.budget_max_minor, \
          currency = excluded.currency, skills = excluded.skills, posted_at = excluded.posted_at, \
-         market_status = excluded.market_status, updated_at = excluded.updated_at",
+         market_status = excluded.market_status, updated_at = excluded.updated_at, \
+         url = coalesce(excluded.url, jobs.url), fetched_at = excluded.fetched_at",
     )
     .bind(Id::new_at(now))
     .bind(&job.title)
@@ -1228,6 +1277,7 @@ async fn upsert_job(conn: &mut SqliteConnection, account: Id, job: &wire::Job, n
     .bind(account.to_string())
     .bind(&job.id)
     .bind(now)
+    .bind(&job.url)
     .execute(conn)
     .await?;
     Ok(())

@@ -10,6 +10,8 @@
 //! - `privacy` owns what is sent about the user's privacy choices: analytics
 //!   counts when opted in, and erasure requests.
 //! - `flight` owns "one pass at a time per workspace".
+//! - `retention` owns dropping postings a marketplace's terms let us keep
+//!   only so long, once the user has not acted on them.
 //! - `sign_in` owns OAuth sign-in, token refresh and revocation.
 //! - `demo` owns the demo marketplace of "Try with sample data".
 
@@ -20,6 +22,7 @@ mod flight;
 mod outbox;
 mod pass;
 mod privacy;
+mod retention;
 mod sign_in;
 
 use chrono::{DateTime, Utc};
@@ -89,6 +92,11 @@ pub struct SyncReport {
     /// answer, a feed whose cursor did not move, the page cap, the request
     /// budget, locking. Each account's status keeps the same reason.
     pub stopped: Vec<String>,
+    /// Postings removed because their marketplace's terms allow keeping
+    /// them only so long and the user had not acted on them, one line per
+    /// account ("Upwork: 12 postings you had not acted on, 24 hours after
+    /// they were fetched").
+    pub expired: Vec<String>,
 }
 
 /// A change that failed for good and waits for the user (retry or edit).

@@ -118,7 +118,10 @@ async fn bid_target(conn: &mut SqliteConnection, bid: &Bid) -> Result<Option<(Id
 }
 
 /// What the account's marketplace can do, from its kind.
-async fn capabilities_of(conn: &mut SqliteConnection, account: Id) -> Result<bidwell_marketplace::Capabilities> {
+pub(super) async fn capabilities_of(
+    conn: &mut SqliteConnection,
+    account: Id,
+) -> Result<bidwell_marketplace::Capabilities> {
     let kind: String =
         sqlx::query_scalar("SELECT kind FROM market_accounts WHERE id = ?").bind(account).fetch_one(conn).await?;
     let kind = bidwell_marketplace::MarketKind::parse(&kind)
@@ -227,7 +230,9 @@ pub(crate) async fn queue_edit(
 
 /// Applies the marketplace's view of a bid: ids, version and snapshot always;
 /// the status unless a withdrawal of ours is still on its way; the terms
-/// unless an edit of ours is still on its way or in conflict.
+/// unless an edit of ours is still on its way or in conflict. A term the
+/// marketplace does not give (Upwork's proposals have no amount without a
+/// rate, no days, no text through the API: 0 or empty) keeps ours.
 pub(crate) async fn apply_server_bid(
     conn: &mut SqliteConnection,
     account: Id,
@@ -251,10 +256,10 @@ pub(crate) async fn apply_server_bid(
     sqlx::query(
         "UPDATE bids SET source = ?1, external_id = ?2, server_version = ?3, server_snapshot = ?4, status = ?5, \
          submitted_at = coalesce(submitted_at, ?6), updated_at = ?7, \
-         amount_minor = CASE WHEN ?9 THEN amount_minor ELSE ?10 END, \
-         currency = CASE WHEN ?9 THEN currency ELSE ?11 END, \
-         delivery_days = CASE WHEN ?9 THEN delivery_days ELSE ?12 END, \
-         proposal = CASE WHEN ?9 THEN proposal ELSE ?13 END, \
+         amount_minor = CASE WHEN ?9 OR ?10 <= 0 THEN amount_minor ELSE ?10 END, \
+         currency = CASE WHEN ?9 OR ?10 <= 0 THEN currency ELSE ?11 END, \
+         delivery_days = CASE WHEN ?9 OR ?12 <= 0 THEN delivery_days ELSE ?12 END, \
+         proposal = CASE WHEN ?9 OR ?13 = '' THEN proposal ELSE ?13 END, \
          milestone_percentage = CASE WHEN ?9 THEN milestone_percentage ELSE ?15 END \
          WHERE id = ?14",
     )
@@ -331,6 +336,33 @@ impl Workspace {
         }
         insert_row(&mut tx, account, id, CREATE, json(&new)?, None, None, now).await?;
         sqlx::query("UPDATE bids SET status = 'queued', updated_at = ? WHERE id = ?")
+            .bind(now)
+            .bind(id)
+            .execute(&mut *tx)
+            .await?;
+        let bid = record::fetch(&mut tx, id, false).await?;
+        tx.commit().await?;
+        Ok(bid)
+    }
+
+    /// Records that the user placed a bid on the marketplace's own website,
+    /// for a marketplace whose API takes none (`bids_recorded_only`): it is
+    /// submitted here and nothing is queued; the next pull links it to its
+    /// proposal when that appears, and the marketplace's status follows.
+    pub async fn mark_bid_placed(&self, id: Id) -> Result<Bid> {
+        let now = self.now();
+        let mut tx = self.begin_write().await?;
+        let bid: Bid = record::fetch(&mut tx, id, false).await?;
+        if !matches!(bid.status, BidStatus::Draft | BidStatus::Failed) {
+            return Err(Error::InvalidTransition { from: bid.status, to: BidStatus::Submitted });
+        }
+        let Some((account, _)) = bid_target(&mut tx, &bid).await? else {
+            return Err(Error::validation("job", "the bid's job did not come from a marketplace"));
+        };
+        if !capabilities_of(&mut tx, account).await?.bids_recorded_only {
+            return Err(Error::validation("bid", "this marketplace takes bids from Bidwell: submit it instead"));
+        }
+        sqlx::query("UPDATE bids SET status = 'submitted', submitted_at = ?1, updated_at = ?1 WHERE id = ?2")
             .bind(now)
             .bind(id)
             .execute(&mut *tx)

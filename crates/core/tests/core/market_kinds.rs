@@ -337,3 +337,78 @@ async fn thirty_percent_faults_a_thousand_projects_and_twenty_five_offline_bids_
     assert!(sim.fault_counts().total() > 50, "faults were injected: {:?}", sim.fault_counts());
     assert!(sim.fault_counts().apply_then_fail > 0, "{:?}", sim.fault_counts());
 }
+
+/// An Upwork-style account: its API takes no proposals, so a bid is placed
+/// on the website and recorded here ("Mark as placed"); the next pull links
+/// it to its proposal. Postings not acted on go 24 hours after they were
+/// fetched, even with the marketplace out of reach; acted-on ones stay.
+#[tokio::test]
+async fn an_upwork_bid_is_recorded_then_linked_and_untouched_postings_go_after_a_day() {
+    use bidwell_core::JobPatch;
+    use bidwell_market_sim::upwork::{NewProposal, UpworkConfig, UpworkSim};
+    let sim = UpworkSim::start(UpworkConfig { postings: 12, ..UpworkConfig::default() }).await.unwrap();
+    let fl = workspace().await;
+    let ws = &fl.ws;
+    let new = NewMarketAccount {
+        name: "Upwork (reference)".to_owned(),
+        kind: MarketKind::Upwork,
+        base_url: format!("{}/", sim.base_url()),
+        sign_in: None,
+    };
+    let token = bidwell_core::sync::MarketSecrets::token(bidwell_core::sync::ApiToken::new("up-personal-token".into()));
+    let account = ws.connect_market_account(&new, token, None, ConsentMethod::Ui).await.unwrap();
+    assert!(account.capabilities.bids_recorded_only && !account.capabilities.submit_bid);
+    ws.add_saved_search(account.id, "everything", None, vec![]).await.unwrap();
+    let engine = engine(5, Duration::from_secs(10));
+    let report = sync(&engine, ws).await;
+    assert!(!report.interrupted, "{report:?}");
+    let jobs = all_jobs(ws).await;
+    assert_eq!(jobs.len(), sim.open_posting_ids().len(), "every open posting arrived");
+    assert!(jobs.iter().all(|j| j.url.as_deref().is_some_and(|u| u.starts_with("https://www.upwork.com/jobs/~"))));
+
+    // Submitting is refused with the reason; marking as placed records it.
+    // Postings without an earlier proposal of ours (the sample has some).
+    let proposed: HashSet<String> = sim.proposals().iter().map(|p| p.job_posting_id.clone()).collect();
+    let fresh: Vec<&Job> =
+        jobs.iter().filter(|j| !proposed.contains(j.origin.external_id.as_deref().unwrap())).collect();
+    let (bid_on, saved, noted) = (fresh[0], fresh[1], fresh[2]);
+    let bid = draft(ws, bid_on, "my cover letter").await;
+    let err = ws.submit_bid(bid.meta.id).await.unwrap_err();
+    assert!(err.to_string().contains("only on its own website"), "{err}");
+    let placed = ws.mark_bid_placed(bid.meta.id).await.unwrap();
+    assert_eq!(placed.status, BidStatus::Submitted);
+    assert_eq!(ws.sync_status().await.unwrap().queued, 0, "nothing is sent for it");
+
+    // The user placed it on the website: the next pull links it.
+    let bids_before = all_bids(ws).await.len();
+    let external = bid_on.origin.external_id.clone().unwrap();
+    let proposal = sim.add_proposal(NewProposal {
+        job_posting_id: external,
+        charge_rate: Some("650.00".to_owned()),
+        upfront_payment_percent: None,
+        cover_letter: "my cover letter".to_owned(),
+    });
+    sync(&engine, ws).await;
+    let linked = ws.bid(bid.meta.id).await.unwrap();
+    assert_eq!(linked.origin.external_id.as_deref(), Some(proposal.id.as_str()), "{linked:?}");
+    assert_eq!(linked.delivery_days, bid.delivery_days, "Upwork gives no days: ours stay");
+    assert_eq!(all_bids(ws).await.len(), bids_before, "linked, not added beside it");
+
+    // A day later, with the marketplace out of reach: untouched postings go.
+    ws.update_job(saved.meta.id, JobPatch { saved: Some(true), ..Default::default() }).await.unwrap();
+    ws.update_job(noted.meta.id, JobPatch { my_notes: Some("call them".into()), ..Default::default() }).await.unwrap();
+    drop(sim);
+    fl.clock.advance(chrono::Duration::hours(23));
+    let report = sync(&engine, ws).await;
+    assert!(report.expired.is_empty(), "not yet: {report:?}");
+    fl.clock.advance(chrono::Duration::hours(2));
+    let report = sync(&engine, ws).await;
+    let left: HashSet<Id> = all_jobs(ws).await.iter().map(|j| j.meta.id).collect();
+    let with_bids: HashSet<Id> = all_bids(ws).await.iter().map(|b| b.job_id).collect();
+    let kept: HashSet<Id> = [bid_on.meta.id, saved.meta.id, noted.meta.id].into_iter().chain(with_bids).collect();
+    assert_eq!(left, kept, "{report:?}");
+    assert_eq!(report.expired.len(), 1, "{report:?}");
+    let gone = jobs.len() - kept.len();
+    assert!(gone > 0 && report.expired[0].contains(&format!("{gone} postings you had not acted on")), "{report:?}");
+    assert!(!ws.search("cover", 10).await.unwrap().is_empty(), "the bid is still found");
+}

@@ -63,6 +63,8 @@ pub(super) struct Project {
     pub time_submitted: i64,
     pub time_updated: Option<i64>,
     pub jobs: Option<Vec<Skill>>,
+    /// The project page's path under `freelancer.com/projects/`.
+    pub seo_url: Option<String>,
     /// Added by `projects/{id}/` with `user_details`.
     pub owner: Option<User>,
 }
@@ -181,6 +183,10 @@ impl Project {
             posted_at,
             // `active` takes bids; `closed`, `frozen` and anything newer do not.
             status: if self.status == "active" { JobStatus::Open } else { JobStatus::Closed },
+            url: self
+                .seo_url
+                .filter(|path| is_url_path(path))
+                .map(|path| format!("{FREELANCER_WEBSITE}projects/{path}")),
             updated_at: match self.time_updated {
                 Some(t) => time("a project's time_updated", t)?,
                 None => posted_at,
@@ -278,4 +284,15 @@ impl FlMilestone {
             updated_at: at,
         })
     }
+}
+
+/// Freelancer's website, where its project pages are.
+const FREELANCER_WEBSITE: &str = "https://www.freelancer.com/";
+
+/// A path the marketplace gave that may go into a URL as it is.
+pub(super) fn is_url_path(path: &str) -> bool {
+    !path.is_empty()
+        && path.len() <= 300
+        && path.chars().all(|c| c.is_ascii_alphanumeric() || "-_~./".contains(c))
+        && !path.contains("..")
 }

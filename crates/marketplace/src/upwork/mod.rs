@@ -74,7 +74,7 @@ const SEARCH_QUERY: &str = "query Search($filter: MarketplaceJobPostingsSearchFi
 $searchType: MarketplaceJobPostingSearchType, $sort: [MarketplaceJobPostingSearchSortAttribute]) {
   marketplaceJobPostingsSearch(marketPlaceJobFilter: $filter, searchType: $searchType, sortAttributes: $sort) {
     edges { cursor node {
-      id job { id } title description
+      id ciphertext job { id } title description
       amount { rawValue currency } hourlyBudgetType
       hourlyBudgetMin { rawValue currency } hourlyBudgetMax { rawValue currency }
       skills { name prettyName } client { companyOrgUid }
@@ -97,7 +97,7 @@ const POSTING_QUERY: &str = "query Posting($id: String!) {
 }";
 
 const CONTENTS_QUERY: &str = "query Contents($ids: [String]!) {
-  marketplaceJobPostingsContents(ids: $ids) { id publishedDateTime }
+  marketplaceJobPostingsContents(ids: $ids) { id ciphertext publishedDateTime }
 }";
 
 const PROPOSAL_FIELDS: &str = "id marketplaceJobPosting { id }
@@ -115,7 +115,8 @@ struct Inner {
     limiter: RateLimiter,
     /// Posting id → (publish time, client id) from listings: a posting read
     /// by id carries neither.
-    seen: Mutex<HashMap<String, (DateTime<Utc>, String)>>,
+    /// Postings listed so far: publish time, client, page address.
+    seen: Mutex<HashMap<String, Seen>>,
 }
 
 /// One Upwork account (one token). Clones share the connection pool, the
@@ -264,32 +265,45 @@ impl UpworkMarketplace {
         }
     }
 
-    /// A posting's publish time from `marketplaceJobPostingsContents`; the
-    /// Unix epoch when Upwork lists no contents for it (the wire type needs a time).
-    async fn published(&self, id: &str) -> Result<DateTime<Utc>, MarketError> {
+    /// A posting's publish time and page from `marketplaceJobPostingsContents`;
+    /// the Unix epoch when Upwork lists no contents for it (the wire type needs a time).
+    async fn published(&self, id: &str) -> Result<(DateTime<Utc>, Option<String>), MarketError> {
         let contents: Vec<types::Contents> =
             match self.query(CONTENTS_QUERY, json!({ "ids": [id] }), "marketplaceJobPostingsContents").await {
                 Ok(contents) => contents,
                 Err(MarketError::NotFound) => Vec::new(),
                 Err(e) => return Err(e),
             };
-        match contents.into_iter().find(|c| c.id == id).and_then(|c| c.published_date_time) {
-            Some(text) => types::parse_time(&text),
-            None => Ok(DateTime::<Utc>::UNIX_EPOCH),
-        }
+        let Some(found) = contents.into_iter().find(|c| c.id == id) else {
+            return Ok((DateTime::<Utc>::UNIX_EPOCH, None));
+        };
+        let at = match &found.published_date_time {
+            Some(text) => types::parse_time(text)?,
+            None => DateTime::<Utc>::UNIX_EPOCH,
+        };
+        Ok((at, types::job_page(found.ciphertext.as_deref())))
     }
 
     fn unsupported(&self, what: &'static str) -> MarketError {
         MarketError::Unsupported { what }
     }
 
-    fn remember(&self, id: &str, posted_at: DateTime<Utc>, client_id: &str) {
+    fn remember(&self, job: &Job) {
         let mut seen = lock(&self.inner.seen);
         if seen.len() >= MAX_CACHED {
             seen.clear();
         }
-        seen.insert(id.to_owned(), (posted_at, client_id.to_owned()));
+        let known = Seen { posted_at: job.posted_at, client_id: job.client_id.clone(), url: job.url.clone() };
+        seen.insert(job.id.clone(), known);
     }
+}
+
+/// What a listing said about a posting that `marketplaceJobPosting` does not.
+#[derive(Clone)]
+struct Seen {
+    posted_at: DateTime<Utc>,
+    client_id: String,
+    url: Option<String>,
 }
 
 fn walk(order: Order, want: usize) -> Walk {
@@ -362,7 +376,7 @@ impl Marketplace for UpworkMarketplace {
                         let key = node.key()?;
                         let job = node.into_job()?;
                         job.check_bounds().map_err(MarketError::Refused)?;
-                        self.remember(&job.id, job.posted_at, &job.client_id);
+                        self.remember(&job);
                         Ok((key, job))
                     })
                 }
@@ -381,11 +395,14 @@ impl Marketplace for UpworkMarketplace {
     async fn get_job(&self, id: &str) -> Result<Job, MarketError> {
         let posting: types::Posting = self.query(POSTING_QUERY, json!({ "id": id }), "marketplaceJobPosting").await?;
         let known = lock(&self.inner.seen).get(&posting.id).cloned();
-        let (posted_at, client) = match known {
-            Some((at, client)) => (at, Some(client)),
-            None => (self.published(&posting.id).await?, None),
+        let (posted_at, client, url) = match known {
+            Some(seen) => (seen.posted_at, Some(seen.client_id), seen.url),
+            None => {
+                let (at, url) = self.published(&posting.id).await?;
+                (at, None, url)
+            }
         };
-        let job = posting.into_job(posted_at, client)?;
+        let job = posting.into_job(posted_at, client, url)?;
         job.check_bounds().map_err(MarketError::Refused)?;
         Ok(job)
     }

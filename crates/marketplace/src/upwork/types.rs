@@ -87,6 +87,8 @@ pub(super) struct SearchClient {
 #[serde(rename_all = "camelCase")]
 pub(super) struct SearchNode {
     pub id: String,
+    /// The posting's public id, as in its page's address (`~01…`).
+    pub ciphertext: Option<String>,
     pub job: Option<IdOnly>,
     pub title: String,
     pub description: Option<String>,
@@ -117,6 +119,7 @@ pub(super) struct Posting {
 #[serde(rename_all = "camelCase")]
 pub(super) struct Contents {
     pub id: String,
+    pub ciphertext: Option<String>,
     pub published_date_time: Option<String>,
 }
 
@@ -292,6 +295,7 @@ impl SearchNode {
             posted_at,
             status: JobStatus::Open,
             updated_at: posted_at,
+            url: job_page(self.ciphertext.as_deref()),
         })
     }
 }
@@ -309,7 +313,12 @@ fn budget(kind: BudgetType, min: Option<Money>, max: Option<Money>) -> Result<Bu
 
 impl Posting {
     /// `posted_at` comes from elsewhere: this object carries no publish time.
-    pub fn into_job(self, posted_at: DateTime<Utc>, client_id: Option<String>) -> Result<Job, MarketError> {
+    pub fn into_job(
+        self,
+        posted_at: DateTime<Utc>,
+        client_id: Option<String>,
+        url: Option<String>,
+    ) -> Result<Job, MarketError> {
         let content = self.content.ok_or_else(|| invalid("a posting without content"))?;
         let terms = self.contract_terms;
         let hourly = terms.as_ref().is_some_and(|t| {
@@ -353,6 +362,7 @@ impl Posting {
             posted_at,
             status: if open { JobStatus::Open } else { JobStatus::Closed },
             updated_at: posted_at,
+            url,
         })
     }
 }
@@ -415,6 +425,13 @@ impl Proposal {
             updated_at,
         })
     }
+}
+
+/// A posting's page on Upwork's website, from its public id (`~01…`).
+pub(super) fn job_page(ciphertext: Option<&str>) -> Option<String> {
+    let id = ciphertext?.trim();
+    let ok = id.starts_with('~') && id.len() <= 64 && id[1..].chars().all(|c| c.is_ascii_alphanumeric());
+    ok.then(|| format!("https://www.upwork.com/jobs/{id}"))
 }
 
 #[cfg(test)]
