@@ -297,8 +297,8 @@ pub async fn seed_sample_data(
 
 /// "Try with sample data" also connects the demo marketplace, run in this process.
 #[tauri::command]
-pub async fn connect_demo_market(session: State<'_, Session>) -> Reply<MarketAccount> {
-    session.connect_demo_market().await.map_err(api)
+pub async fn connect_demo_market(session: State<'_, Session>, kind: Option<MarketKind>) -> Reply<MarketAccount> {
+    session.connect_demo_market(kind.unwrap_or(MarketKind::Bidwell)).await.map_err(api)
 }
 
 /// Which connected account is the demo (Settings → Marketplaces marks it).

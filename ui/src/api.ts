@@ -236,7 +236,7 @@ export const sync = {
   /** Disconnects: token and queued changes go; pulled records stay as the user's own. */
   removeAccount: (id: Id) => call<AccountRemoval>("remove_market_account", { id }),
   /** "Try with sample data": the demo marketplace, run inside Bidwell on this computer. */
-  connectDemo: () => call<MarketAccount>("connect_demo_market"),
+  connectDemo: (kind: MarketAccount["kind"] = "bidwell") => call<MarketAccount>("connect_demo_market", { kind }),
   /** The demo account's id while it is connected. */
   demoAccount: () => call<Id | null>("demo_market_account"),
   addSavedSearch: (accountId: Id, name: string, query: string | null, skills: string[]) =>

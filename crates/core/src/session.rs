@@ -17,7 +17,9 @@ use crate::error::{ApiError, Error, Result};
 use crate::privacy::ConsentMethod;
 use crate::recovery_confirmation::UnconfirmedRecoveryKey;
 use crate::secret::RecoveryKey;
-use crate::sync::{AccountRemoval, ApiToken, DemoMarketHost, MarketAccount, PendingSignIn, SignInTarget, SIGN_IN_WAIT};
+use crate::sync::{
+    AccountRemoval, ApiToken, DemoMarketHost, MarketAccount, MarketKind, PendingSignIn, SignInTarget, SIGN_IN_WAIT,
+};
 use crate::vault::{Protection, Unlock};
 use crate::workspace::{Environment, Workspace, WorkspaceState};
 use crate::Id;
@@ -136,10 +138,11 @@ impl Session {
         Ok(())
     }
 
-    /// Connects the demo marketplace ("Try with sample data") and starts its server.
-    pub async fn connect_demo_market(&self) -> Result<MarketAccount> {
+    /// Connects the demo marketplace ("Try with sample data"), speaking
+    /// `kind`'s wire format, and starts its server.
+    pub async fn connect_demo_market(&self, kind: MarketKind) -> Result<MarketAccount> {
         let host = self.demo.as_ref().ok_or_else(|| Error::validation("demo", "is not available here"))?;
-        self.workspace().await?.connect_demo_market(host.as_ref()).await
+        self.workspace().await?.connect_demo_market(host.as_ref(), kind).await
     }
 
     /// Disconnects a marketplace account (see [`Workspace::remove_market_account`]);

@@ -391,6 +391,7 @@ function BidCard(props: {
           {bid.delivery_days} {bid.delivery_days === 1 ? "day" : "days"}
         </span>
         {bid.milestone_percentage > 0 && <span>{bid.milestone_percentage} % upfront</span>}
+        {props.account && <span class="muted">on {props.account.name}</span>}
       </p>
       <MoveSelect bid={bid} onMove={props.onMove} />
       <MarketActions bid={bid} account={props.account} onMarket={props.onMarket} />

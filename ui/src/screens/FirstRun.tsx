@@ -24,6 +24,8 @@ export function FirstRun() {
   const [seeding, setSeeding] = useState<api.Progress | null | undefined>(undefined);
   const [sample, setSample] = useState<SeedSummary | null>(null);
   const [demo, setDemo] = useState<"connected" | string | null>(null);
+  // Which wire format the sample marketplace speaks, to try each path.
+  const [demoKind, setDemoKind] = useState<api.MarketAccount["kind"]>("bidwell");
 
   if (seeding !== undefined) {
     return (
@@ -112,7 +114,7 @@ export function FirstRun() {
         }
         // Apart, so that a demo that fails still shows the recovery key.
         try {
-          await api.sync.connectDemo();
+          await api.sync.connectDemo(demoKind);
           setDemo("connected");
         } catch (raw) {
           setDemo(api.asApiError(raw).message);
@@ -198,6 +200,19 @@ export function FirstRun() {
           <button type="button" disabled={busy} onClick={(e) => void submit(e, true)}>
             Try with sample data
           </button>
+          <label class="inline">
+            <span class="muted small">its demo marketplace works like </span>
+            <select
+              id="field-demo-kind"
+              aria-label="The demo marketplace works like"
+              value={demoKind}
+              onChange={(e) => setDemoKind(e.currentTarget.value as api.MarketAccount["kind"])}
+            >
+              <option value="bidwell">Bidwell's own</option>
+              <option value="freelancer">Freelancer.com</option>
+              <option value="upwork">Upwork</option>
+            </select>
+          </label>
         </div>
       </form>
     </main>

@@ -19,7 +19,7 @@
 use std::path::PathBuf;
 use std::time::Duration;
 
-use bidwell_marketplace::ApiToken;
+use bidwell_marketplace::{ApiToken, MarketKind};
 
 use super::accounts::MarketAccount;
 use crate::durable::sync_dir;
@@ -105,6 +105,8 @@ const DEMO_SHORTLIST_AFTER: Duration = Duration::from_secs(5 * 60);
 
 /// What the demo server is started with.
 pub struct DemoMarketSpec {
+    /// Which wire format it speaks: Bidwell's own, Freelancer-style or Upwork-style.
+    pub kind: MarketKind,
     pub seed: u64,
     pub jobs: usize,
     /// The one token the server accepts: the account's own.
@@ -118,7 +120,7 @@ pub struct DemoMarketSpec {
 
 /// Runs the demo's reference server for a front end: `start` stops any
 /// server it runs, starts one on 127.0.0.1 (any free port) from `spec` and
-/// returns its base URL; `stop` stops it (nothing is lost: the server saves
+/// returns the base URL its kind's adapter takes; `stop` stops it (nothing is lost: the server saves
 /// after every change).
 #[async_trait::async_trait]
 pub trait DemoMarketHost: Send + Sync {
@@ -131,11 +133,12 @@ impl Workspace {
         self.paths().dir.join(DEMO_STATE_FILE)
     }
 
-    async fn demo_spec(&self, token: ApiToken) -> Result<DemoMarketSpec> {
+    async fn demo_spec(&self, kind: MarketKind, token: ApiToken) -> Result<DemoMarketSpec> {
         let state_cipher = self.demo_state_cipher().await?;
         let state_file = self.demo_state_file();
         seal_plain_state_file(&state_file, &state_cipher)?;
         Ok(DemoMarketSpec {
+            kind,
             seed: DEMO_SEED,
             jobs: DEMO_JOBS,
             token,
@@ -194,19 +197,22 @@ impl Workspace {
         Ok(id)
     }
 
-    /// "Try with sample data": connects the demo marketplace with a random
-    /// token and a saved search for all its jobs, its server running on
-    /// `host`. Connecting it again returns the connected account.
-    pub async fn connect_demo_market(&self, host: &dyn DemoMarketHost) -> Result<MarketAccount> {
+    /// "Try with sample data": connects the demo marketplace, speaking
+    /// `kind`'s wire format, with a random token and a saved search for all
+    /// its jobs, its server running on `host`. Connecting it again returns
+    /// the connected account, whatever its kind.
+    pub async fn connect_demo_market(&self, host: &dyn DemoMarketHost, kind: MarketKind) -> Result<MarketAccount> {
         if let Some(account) = self.resume_demo_market(host).await? {
             return Ok(account);
         }
         // A fresh demo: the state of one disconnected earlier is not carried over.
         remove_if_present(&self.demo_state_file())?;
         let token = ApiToken::new(format!("demo-{}", hex::encode(rand::random::<[u8; 24]>())));
-        let url = self.start_demo_server(host, ApiToken::new(token.expose_secret().to_owned())).await?;
+        let url = self.start_demo_server(host, kind, ApiToken::new(token.expose_secret().to_owned())).await?;
         let connected = async {
-            let account = self.add_market_account(DEMO_MARKET_NAME, &url, token, ConsentMethod::Ui).await?;
+            let new = super::NewMarketAccount { name: DEMO_MARKET_NAME.to_owned(), kind, base_url: url, sign_in: None };
+            let secrets = super::MarketSecrets::token(token);
+            let account = self.connect_market_account(&new, secrets, None, ConsentMethod::Ui).await?;
             self.add_saved_search(account.id, "All demo jobs", None, Vec::new()).await?;
             settings::put(&self.pool().await, DEMO_ACCOUNT_SETTING, &account.id.to_string(), self.now()).await?;
             Ok::<_, Error>(account)
@@ -236,7 +242,7 @@ impl Workspace {
         };
         let account = self.market_account(id).await?;
         let token = self.market_token(&account).await?;
-        let url = match self.start_demo_server(host, token).await {
+        let url = match self.start_demo_server(host, account.kind, token).await {
             Ok(url) => url,
             Err(e) => {
                 // Shown in Settings → Marketplaces beside the account.
@@ -257,8 +263,8 @@ impl Workspace {
         self.market_account(id).await.map(Some)
     }
 
-    async fn start_demo_server(&self, host: &dyn DemoMarketHost, token: ApiToken) -> Result<String> {
-        let spec = self.demo_spec(token).await?;
+    async fn start_demo_server(&self, host: &dyn DemoMarketHost, kind: MarketKind, token: ApiToken) -> Result<String> {
+        let spec = self.demo_spec(kind, token).await?;
         let file = spec.state_file.clone();
         host.start(spec).await.map_err(|e| {
             Error::io(file, std::io::Error::new(e.kind(), format!("the demo marketplace could not start: {e}")))

@@ -6,7 +6,7 @@ use std::path::Path;
 use std::sync::{Arc, Mutex};
 
 use async_trait::async_trait;
-use bidwell_core::sync::{DemoMarketHost, DemoMarketSpec, DemoStateCipher, DEMO_MARKET_NAME};
+use bidwell_core::sync::{DemoMarketHost, DemoMarketSpec, DemoStateCipher, MarketKind, DEMO_MARKET_NAME};
 use bidwell_core::vault::{Protection, Unlock};
 use bidwell_core::{BidStatus, Session};
 use bidwell_market_sim::{SimConfig, SimServer, StateSeal};
@@ -93,12 +93,12 @@ const PROPOSAL: &str = "Zanzibar-quokka proposal 7741: my own words";
 async fn the_demo_restarts_on_a_new_server_with_its_bids_and_a_sync_adds_no_duplicate() {
     let (dir, ws) = support::new_workspace().await;
     let host = SimHost::default();
-    let account = ws.connect_demo_market(&host).await.unwrap();
+    let account = ws.connect_demo_market(&host, MarketKind::Bidwell).await.unwrap();
     assert_eq!(account.name, DEMO_MARKET_NAME);
     assert_eq!(account.base_url, host.starts()[0]);
     assert_eq!(ws.demo_market_account().await.unwrap(), Some(account.id));
     assert_eq!(state_files(dir.path()), ["bidwell.demo-market.json"], "the state is kept beside the database");
-    let again = ws.connect_demo_market(&host).await.unwrap();
+    let again = ws.connect_demo_market(&host, MarketKind::Bidwell).await.unwrap();
     assert_eq!(again.id, account.id, "connecting twice keeps one demo account");
     assert_eq!(ws.market_accounts().await.unwrap().len(), 1);
 
@@ -162,7 +162,7 @@ async fn the_session_runs_the_demo_while_unlocked_and_a_wipe_removes_its_state()
 
     session.unlock(Unlock::Passphrase(support::passphrase())).await.unwrap();
     assert!(!host.is_running(), "a workspace without the demo starts no server");
-    let account = session.connect_demo_market().await.unwrap();
+    let account = session.connect_demo_market(MarketKind::Bidwell).await.unwrap();
     assert!(host.is_running());
 
     session.lock().await;
@@ -185,7 +185,7 @@ async fn the_session_runs_the_demo_while_unlocked_and_a_wipe_removes_its_state()
 async fn a_plain_state_file_left_by_an_older_bidwell_is_sealed_and_the_demo_carries_on() {
     let (dir, ws) = support::new_workspace().await;
     let host = SimHost::default();
-    let account = ws.connect_demo_market(&host).await.unwrap();
+    let account = ws.connect_demo_market(&host, MarketKind::Bidwell).await.unwrap();
     host.stop();
     // What an older Bidwell's demo wrote: the server's state, unsealed.
     let file = dir.path().join("bidwell.demo-market.json");
@@ -211,7 +211,7 @@ async fn wiping_after_asking_the_marketplaces_stops_the_demo_first() {
     let host = Arc::new(SimHost::default());
     let session = Session::new(dir.path().to_owned(), support::env()).with_demo_market(host.clone());
     session.create("Demo", Protection::Passphrase(support::passphrase())).await.unwrap();
-    session.connect_demo_market().await.unwrap();
+    session.connect_demo_market(MarketKind::Bidwell).await.unwrap();
     assert!(host.is_running());
     session.wipe_asking_marketplaces("Demo", &engine(7)).await.unwrap();
     assert!(!host.is_running(), "the demo stopped before the files went");
@@ -226,7 +226,7 @@ async fn disconnecting_the_demo_stops_its_server_forgets_its_state_and_it_stays_
     let session = Session::new(dir.path().to_owned(), support::env()).with_demo_market(host.clone());
     session.create("Demo", Protection::Passphrase(support::passphrase())).await.unwrap();
     session.unlock(Unlock::Passphrase(support::passphrase())).await.unwrap();
-    let account = session.connect_demo_market().await.unwrap();
+    let account = session.connect_demo_market(MarketKind::Bidwell).await.unwrap();
     assert_eq!(state_files(dir.path()), ["bidwell.demo-market.json"]);
 
     session.remove_market_account(account.id).await.unwrap();
@@ -253,7 +253,7 @@ async fn a_demo_that_cannot_start_leaves_the_unlock_alone_and_says_why_on_the_ac
     }
     let (dir, ws) = support::new_workspace().await;
     let host = SimHost::default();
-    let account = ws.connect_demo_market(&host).await.unwrap();
+    let account = ws.connect_demo_market(&host, MarketKind::Bidwell).await.unwrap();
     host.stop();
     ws.lock().await;
 
