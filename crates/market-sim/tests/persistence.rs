@@ -365,3 +365,34 @@ async fn upwork_accepts_only_the_personal_token_it_was_given() {
         assert_eq!(up_graphql(&sim, other, POSTING, json!({ "id": id })).await.0, 401, "{other:?}");
     }
 }
+
+#[tokio::test]
+async fn the_binary_keeps_the_state_file_of_the_freelancer_and_upwork_kinds() {
+    use std::io::{BufRead, BufReader};
+    use std::process::{Command, Stdio};
+    let dir = tempfile::tempdir().unwrap();
+    for (kind, format) in
+        [("freelancer", "bidwell-market-sim-freelancer-state"), ("upwork", "bidwell-market-sim-upwork-state")]
+    {
+        let file = dir.path().join(format!("{kind}.state"));
+        let mut child = Command::new(env!("CARGO_BIN_EXE_bidwell-market-sim"))
+            .args(["serve", "--kind", kind, "--port", "0", "--token", "cli-token", "--jobs", "6", "--state-file"])
+            .arg(&file)
+            .stdout(Stdio::piped())
+            .stderr(Stdio::null())
+            .spawn()
+            .expect("the binary starts");
+        let mut first_line = String::new();
+        BufReader::new(child.stdout.take().unwrap()).read_line(&mut first_line).expect("an address line");
+        child.kill().unwrap();
+        child.wait().unwrap();
+        assert!(first_line.starts_with("http://127.0.0.1:"), "{kind}: {first_line:?}");
+        let saved: Value = serde_json::from_slice(&std::fs::read(&file).unwrap()).unwrap();
+        assert_eq!(saved["format"], format, "{kind}");
+    }
+    // The library reads what the binary wrote.
+    let sim = UpworkSim::start(up_config(&dir.path().join("upwork.state"), None)).await.unwrap();
+    assert_eq!(sim.postings().len(), 6);
+    let sim = FreelancerSim::start(fl_config(&dir.path().join("freelancer.state"), None)).await.unwrap();
+    assert_eq!(sim.projects().len(), 6);
+}
