@@ -245,6 +245,31 @@ async fn freelancer_accepts_only_the_personal_token_it_was_given() {
     for other in ["fl-personal-token", "up-personal-token", "sim-token", ""] {
         assert_eq!(fl_request(&sim, reqwest::Method::GET, path, other, None).await.0, 401, "{other:?}");
     }
+    // The OAuth server approves without asking: a demo that wants its token to
+    // be the only way in also registers no client, and authorize then refuses.
+    let locked = FreelancerSim::start(FreelancerConfig {
+        oauth: OAuthConfig { clients: Vec::new(), ..demo_oauth() },
+        ..fl_config(&dir.path().join("locked.state"), None)
+    })
+    .await
+    .unwrap();
+    let authorize = reqwest::Client::builder()
+        .redirect(reqwest::redirect::Policy::none())
+        .build()
+        .unwrap()
+        .get(format!("{}/oauth/authorize", locked.base_url()))
+        .query(&[
+            ("response_type", "code"),
+            ("client_id", "bidwell-desktop"),
+            ("redirect_uri", "http://127.0.0.1:9/cb"),
+            ("code_challenge", &bidwell_market_sim::oauth::s256_challenge(&"v".repeat(43))),
+            ("code_challenge_method", "S256"),
+        ])
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(authorize.status(), 400);
+    assert_eq!(fl_request(&locked, reqwest::Method::GET, path, DEMO_TOKEN, None).await.0, 200);
 }
 
 // ----- Upwork -----
