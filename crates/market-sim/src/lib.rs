@@ -340,16 +340,46 @@ impl Shared {
         let Some(path) = &self.state_file else { return Ok(()) };
         let _turn = lock(&self.saving);
         let bytes = self.state().to_saved();
-        match &self.state_seal {
-            Some(seal) => write_then_rename(path, &seal.seal(&bytes)?),
-            None => write_then_rename(path, &bytes),
+        write_state_file(path, self.state_seal.as_deref(), &bytes)
+    }
+}
+
+/// Writes a state file: `plain` sealed when there is a seal, then
+/// [`write_then_rename`]. The one way every kind saves its state.
+pub(crate) fn write_state_file(path: &Path, seal: Option<&dyn StateSeal>, plain: &[u8]) -> std::io::Result<()> {
+    match seal {
+        Some(seal) => write_then_rename(path, &seal.seal(plain)?),
+        None => write_then_rename(path, plain),
+    }
+}
+
+/// Reads a state file back: its plain bytes (opened through the seal when
+/// there is one) and a parser for them, or `None` when there is no file
+/// yet. Every error names the file; a file that does not open or parse is
+/// `InvalidData`, never replaced.
+pub(crate) fn read_state_file<T>(
+    path: &Path,
+    seal: Option<&dyn StateSeal>,
+    parse: impl FnOnce(&[u8]) -> Result<T, String>,
+) -> std::io::Result<Option<T>> {
+    let invalid =
+        |why: String| std::io::Error::new(std::io::ErrorKind::InvalidData, format!("{}: {why}", path.display()));
+    match std::fs::read(path) {
+        Ok(bytes) => {
+            let bytes = match seal {
+                Some(seal) => seal.open(&bytes).map_err(|e| invalid(format!("cannot be opened ({e})")))?,
+                None => bytes,
+            };
+            parse(&bytes).map(Some).map_err(invalid)
         }
+        Err(e) if e.kind() == std::io::ErrorKind::NotFound => Ok(None),
+        Err(e) => Err(std::io::Error::new(e.kind(), format!("{}: {e}", path.display()))),
     }
 }
 
 /// Writes `bytes` to a temporary file beside `path` (named after it), syncs
 /// it, renames it over `path` and syncs the directory.
-fn write_then_rename(path: &Path, bytes: &[u8]) -> std::io::Result<()> {
+pub(crate) fn write_then_rename(path: &Path, bytes: &[u8]) -> std::io::Result<()> {
     use std::io::Write;
     let dir = path.parent().filter(|d| !d.as_os_str().is_empty()).unwrap_or(Path::new("."));
     let name = path.file_name().map(|n| n.to_string_lossy().into_owned()).unwrap_or_default();
@@ -366,19 +396,7 @@ fn write_then_rename(path: &Path, bytes: &[u8]) -> std::io::Result<()> {
 fn load_state(config: &SimConfig) -> std::io::Result<state::MarketState> {
     let fresh = || state::MarketState::new(config.seed, config.jobs, rand::random::<u32>());
     let Some(path) = &config.state_file else { return Ok(fresh()) };
-    let invalid =
-        |why: String| std::io::Error::new(std::io::ErrorKind::InvalidData, format!("{}: {why}", path.display()));
-    match std::fs::read(path) {
-        Ok(bytes) => {
-            let bytes = match &config.state_seal {
-                Some(seal) => seal.open(&bytes).map_err(|e| invalid(format!("cannot be opened ({e})")))?,
-                None => bytes,
-            };
-            state::MarketState::from_saved(&bytes).map_err(invalid)
-        }
-        Err(e) if e.kind() == std::io::ErrorKind::NotFound => Ok(fresh()),
-        Err(e) => Err(std::io::Error::new(e.kind(), format!("{}: {e}", path.display()))),
-    }
+    Ok(read_state_file(path, config.state_seal.as_deref(), state::MarketState::from_saved)?.unwrap_or_else(fresh))
 }
 
 /// Every second, shortlists the bids placed `after` ago or earlier.

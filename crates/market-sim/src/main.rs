@@ -74,8 +74,8 @@ enum Command {
         /// Keep no log of received requests (long benchmark runs).
         #[arg(long)]
         no_record: bool,
-        /// Keep the marketplace's state in this file between runs (written after every change).
-        /// Bidwell kind only.
+        /// Keep the marketplace's state in this file between runs (written after every change;
+        /// plain JSON, each kind its own format). OAuth tokens are not kept.
         #[arg(long)]
         state_file: Option<std::path::PathBuf>,
     },
@@ -93,10 +93,6 @@ async fn main() -> ExitCode {
         eprintln!("error: --token must not be empty");
         return ExitCode::from(2);
     }
-    if kind != Kind::Bidwell && state_file.is_some() {
-        eprintln!("error: --state-file is only for --kind bidwell; the other kinds keep their state in memory");
-        return ExitCode::from(2);
-    }
     let oauth = OAuthConfig {
         clients: vec![OAuthClient { client_id: client_id.clone(), client_secret: None }],
         personal_tokens: vec![token.clone()],
@@ -111,6 +107,7 @@ async fn main() -> ExitCode {
             hang: Duration::from_millis(hang_ms),
             record_requests: !no_record,
             port,
+            state_file,
             ..UpworkConfig::default()
         };
         let server = match UpworkSim::start(config).await {
@@ -131,6 +128,7 @@ async fn main() -> ExitCode {
             hang: Duration::from_millis(hang_ms),
             record_requests: !no_record,
             port,
+            state_file,
             ..FreelancerConfig::default()
         };
         let server = match FreelancerSim::start(config).await {

@@ -18,6 +18,7 @@ mod routes;
 pub mod state;
 
 use std::net::SocketAddr;
+use std::path::{Path, PathBuf};
 use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
 use std::sync::{Arc, Mutex, MutexGuard};
 use std::time::Duration;
@@ -27,7 +28,7 @@ use tokio::net::TcpListener;
 use tokio::task::JoinHandle;
 
 use crate::oauth::{OAuthAuthority, OAuthConfig};
-use crate::{lock, FaultCounts, FaultKind, FaultSchedule, ReceivedRequest};
+use crate::{lock, FaultCounts, FaultKind, FaultSchedule, ReceivedRequest, StateSeal};
 
 pub use state::{Bid, Currency, Milestone, NewProject, Project, ProjectStatus, User, CURRENCIES};
 
@@ -58,6 +59,13 @@ pub struct FreelancerConfig {
     pub overfull_page_items: u64,
     /// 0 for any free port.
     pub port: u16,
+    /// Where the marketplace keeps its users, projects, bids and milestones
+    /// between runs (not the OAuth server's tokens). When the file exists the
+    /// server starts from it (`seed` and `projects` then only matter for the
+    /// first run); after every change it is rewritten. `None`: memory only.
+    pub state_file: Option<PathBuf>,
+    /// Seals the state file (see [`StateSeal`]); `None`: plain JSON.
+    pub state_seal: Option<Arc<dyn StateSeal>>,
 }
 
 impl Default for FreelancerConfig {
@@ -75,6 +83,8 @@ impl Default for FreelancerConfig {
             huge_body_bytes: 1 << 30,
             overfull_page_items: 1_000_000,
             port: 0,
+            state_file: None,
+            state_seal: None,
         }
     }
 }
@@ -90,6 +100,10 @@ pub(crate) struct FlShared {
     pub(crate) huge_body_bytes: u64,
     pub(crate) overfull_page_items: u64,
     pub(crate) streamed: AtomicU64,
+    state_file: Option<PathBuf>,
+    state_seal: Option<Arc<dyn StateSeal>>,
+    /// Taken for a whole save, so saves land in the order of their snapshots.
+    saving: Mutex<()>,
 }
 
 impl FlShared {
@@ -102,6 +116,33 @@ impl FlShared {
             lock(&self.received).push(request);
         }
     }
+
+    /// Writes the state file, if there is one (blocking, as the Bidwell kind
+    /// does: a change is answered once it is on disk). Call it with the
+    /// state unlocked.
+    pub(crate) fn save(&self) -> std::io::Result<()> {
+        let Some(path) = &self.state_file else { return Ok(()) };
+        let _turn = lock(&self.saving);
+        let bytes = self.state().to_saved();
+        crate::write_state_file(path, self.state_seal.as_deref(), &bytes)
+    }
+}
+
+/// The state the state file holds, or a freshly seeded one when there is
+/// none (or no file is configured).
+fn load_state(config: &FreelancerConfig) -> std::io::Result<state::FlState> {
+    let fresh = || state::FlState::new(config.seed, config.projects, config.self_user_id, &config.self_username);
+    let Some(path) = &config.state_file else { return Ok(fresh()) };
+    let Some(state) = crate::read_state_file(path, config.state_seal.as_deref(), state::FlState::from_saved)? else {
+        return Ok(fresh());
+    };
+    if state.self_user.id != config.self_user_id {
+        return Err(std::io::Error::new(
+            std::io::ErrorKind::InvalidData,
+            format!("{}: kept for user {}, not {}", path.display(), state.self_user.id, config.self_user_id),
+        ));
+    }
+    Ok(state)
 }
 
 /// A running Freelancer-style server with its OAuth server. Stops when dropped.
@@ -113,9 +154,11 @@ pub struct FreelancerSim {
 
 impl FreelancerSim {
     /// Binds 127.0.0.1 (port from the config, 0 for any) and serves on the
-    /// current tokio runtime.
+    /// current tokio runtime. With a state file, starts from it (or writes it
+    /// first); a file that does not open or parse is an `InvalidData` error
+    /// naming it, and is left as it is.
     pub async fn start(config: FreelancerConfig) -> std::io::Result<FreelancerSim> {
-        let state = state::FlState::new(config.seed, config.projects, config.self_user_id, &config.self_username);
+        let state = load_state(&config)?;
         let oauth = OAuthAuthority::new(OAuthConfig { user_id: config.self_user_id, ..config.oauth });
         let listener = TcpListener::bind(("127.0.0.1", config.port)).await?;
         let addr = listener.local_addr()?;
@@ -129,7 +172,11 @@ impl FreelancerSim {
             huge_body_bytes: config.huge_body_bytes,
             overfull_page_items: config.overfull_page_items,
             streamed: AtomicU64::new(0),
+            state_file: config.state_file,
+            state_seal: config.state_seal,
+            saving: Mutex::new(()),
         });
+        shared.save()?;
         let task = tokio::spawn(crate::routes::serve(listener, routes::router(shared.clone())));
         Ok(FreelancerSim { addr, shared, task })
     }
@@ -145,6 +192,18 @@ impl FreelancerSim {
 
     /// Stops serving and drops every open connection.
     pub fn stop(self) {}
+
+    /// The state file this server keeps, if any.
+    pub fn state_file(&self) -> Option<&Path> {
+        self.shared.state_file.as_deref()
+    }
+
+    /// After a marketplace-side action (with the state unlocked again): the
+    /// state file follows. A failed save panics, as this API is for tests.
+    fn saved<T>(&self, value: T) -> T {
+        self.shared.save().unwrap_or_else(|e| panic!("the Freelancer state could not be saved: {e}"));
+        value
+    }
 
     /// The authorization server: token lifetimes, clock, who a token is.
     pub fn oauth(&self) -> &Arc<OAuthAuthority> {
@@ -215,34 +274,39 @@ impl FreelancerSim {
     /// of every listing and pushes the others one place down. Panics on an
     /// unknown currency (this API is for tests).
     pub fn post_project(&self, new: NewProject) -> Project {
-        self.shared.state().post_project(new, Utc::now()).unwrap_or_else(|e| panic!("post_project: {e}"))
+        let done = self.shared.state().post_project(new, Utc::now()).unwrap_or_else(|e| panic!("post_project: {e}"));
+        self.saved(done)
     }
 
     /// The employer closes a project: it leaves `projects/active/` (pulling
     /// the later ones one place up) and takes no more bids.
     pub fn close_project(&self, id: u64) -> Option<Project> {
-        self.shared.state().set_project_status(id, ProjectStatus::Closed)
+        self.set_project_status(id, ProjectStatus::Closed)
     }
 
     pub fn set_project_status(&self, id: u64, status: ProjectStatus) -> Option<Project> {
-        self.shared.state().set_project_status(id, status)
+        let done = self.shared.state().set_project_status(id, status);
+        self.saved(done)
     }
 
     /// The employer awards a bid; the bidder then accepts it with
     /// `PUT bids/{id}/?action=accept`. `None` for an unknown or retracted bid.
     pub fn award_bid(&self, bid_id: u64) -> Option<Bid> {
-        self.shared.state().award_bid(bid_id)
+        let done = self.shared.state().award_bid(bid_id);
+        self.saved(done)
     }
 
     /// The employer funds a milestone of `fraction` of the bid's amount
     /// (status `frozen`: held until released).
     pub fn create_milestone(&self, bid_id: u64, fraction: f64, description: &str) -> Option<Milestone> {
-        self.shared.state().add_milestone(bid_id, fraction, description).ok()
+        let done = self.shared.state().add_milestone(bid_id, fraction, description).ok();
+        self.saved(done)
     }
 
     /// `frozen`, `requested_release`, `cleared` or `cancelled`.
     pub fn set_milestone_status(&self, id: u64, status: &str) -> Option<Milestone> {
-        self.shared.state().set_milestone_status(id, status)
+        let done = self.shared.state().set_milestone_status(id, status);
+        self.saved(done)
     }
 }
 

@@ -384,7 +384,24 @@ async fn place_bid(
         )))
         }
     };
-    answer(shared.state().place_bid(user, request, Utc::now()).map(|bid| FlState::bid_json(&bid)))
+    let placed = shared.state().place_bid(user, request, Utc::now());
+    if placed.is_ok() {
+        if let Some(failed) = unsaved(&shared) {
+            return failed;
+        }
+    }
+    answer(placed.map(|bid| FlState::bid_json(&bid)))
+}
+
+/// After a change (with the state unlocked): the state file follows, and the
+/// change is answered only once it is there. A failed save is answered 503,
+/// as the Bidwell kind does (this answer, `None` when saved); the change
+/// stays made in memory and goes to the file with the next save.
+fn unsaved(shared: &FlShared) -> Option<Response> {
+    shared
+        .save()
+        .err()
+        .map(|_| failure(FlFailure::new(503, codes::UNAVAILABLE, "The change could not be saved; try again.")))
 }
 
 async fn list_bids(State(shared): State<Arc<FlShared>>, RawQuery(raw): RawQuery) -> Response {
@@ -409,6 +426,11 @@ async fn bid_action(
         let action = first(&pairs, "action").ok_or_else(|| FlFailure::invalid("action: required"))?;
         shared.state().bid_action(user, id, action)
     })();
+    if result.is_ok() {
+        if let Some(failed) = unsaved(&shared) {
+            return failed;
+        }
+    }
     match result {
         // The SDK's fakes answer a bid action with the status alone.
         Ok(_) => json_response(StatusCode::OK, &json!({ "status": "success", "request_id": request_id() })),

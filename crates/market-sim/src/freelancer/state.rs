@@ -9,7 +9,7 @@ use std::collections::BTreeMap;
 use chrono::{DateTime, TimeZone, Utc};
 use rand::Rng;
 use rand_chacha::ChaCha8Rng;
-use serde::Serialize;
+use serde::{Deserialize, Deserializer, Serialize, Serializer};
 use serde_json::{json, Value};
 
 use bidwell_marketplace::wire::BudgetType;
@@ -56,6 +56,8 @@ pub mod codes {
     pub const UNSUPPORTED_ACTION: &str = "RestExceptionCodes.UNSUPPORTED_ACTION";
     /// Invented: injected faults.
     pub const INTERNAL_ERROR: &str = "RestExceptionCodes.INTERNAL_ERROR";
+    /// Invented: a change that could not be saved to the state file.
+    pub const UNAVAILABLE: &str = "RestExceptionCodes.SERVICE_UNAVAILABLE";
     pub const RATE_LIMITED: &str = "RestExceptionCodes.RATE_LIMITED";
     pub const TOO_LARGE: &str = "RestExceptionCodes.PAYLOAD_TOO_LARGE";
 }
@@ -107,7 +109,7 @@ impl Currency {
 }
 
 /// A project's state, as the `status` field spells it.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "lowercase")]
 pub enum ProjectStatus {
     Active,
@@ -115,13 +117,14 @@ pub enum ProjectStatus {
     Frozen,
 }
 
-/// A project as the server keeps it.
-#[derive(Debug, Clone, PartialEq)]
+/// A project as the server keeps it (and its state file, the currency by code).
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct Project {
     pub id: u64,
     pub owner_id: u64,
     pub title: String,
     pub description: String,
+    #[serde(with = "currency_code")]
     pub currency: Currency,
     /// Major units of `currency`, as the API sends them.
     pub budget_min: f64,
@@ -161,7 +164,7 @@ impl Default for NewProject {
 }
 
 /// A bid as the server keeps it.
-#[derive(Debug, Clone, PartialEq)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct Bid {
     pub id: u64,
     pub project_id: u64,
@@ -179,7 +182,7 @@ pub struct Bid {
 }
 
 /// A milestone payment as the server keeps it.
-#[derive(Debug, Clone, PartialEq)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct Milestone {
     pub id: u64,
     pub project_id: u64,
@@ -187,6 +190,7 @@ pub struct Milestone {
     pub bidder_id: u64,
     pub project_owner_id: u64,
     pub amount: f64,
+    #[serde(with = "currency_code")]
     pub currency: Currency,
     pub description: String,
     /// `frozen` (funded, held), `requested_release`, `cleared` (paid out), `cancelled`.
@@ -197,12 +201,14 @@ pub struct Milestone {
 }
 
 /// A user (employer or freelancer).
-#[derive(Debug, Clone, PartialEq)]
+#[derive(Debug, Clone, PartialEq, Serialize)]
+#[serde(into = "SavedUser")]
 pub struct User {
     pub id: u64,
     pub username: String,
     pub display_name: String,
     pub country: String,
+    /// `employer` or `freelancer`.
     pub role: &'static str,
     pub registration_date: i64,
     pub payment_verified: bool,
@@ -262,6 +268,93 @@ pub(crate) struct BidRequest {
     pub period: u32,
     pub milestone_percentage: u32,
     pub description: String,
+}
+
+/// A currency in the state file: its code, one of [`CURRENCIES`].
+mod currency_code {
+    use super::*;
+
+    pub fn serialize<S: Serializer>(currency: &Currency, s: S) -> Result<S::Ok, S::Error> {
+        s.serialize_str(currency.code)
+    }
+
+    pub fn deserialize<'de, D: Deserializer<'de>>(d: D) -> Result<Currency, D::Error> {
+        let code = String::deserialize(d)?;
+        Currency::by_code(&code).ok_or_else(|| serde::de::Error::custom(format!("unknown currency {code}")))
+    }
+}
+
+/// A user in the state file (the role as text).
+#[derive(Serialize, Deserialize)]
+struct SavedUser {
+    id: u64,
+    username: String,
+    display_name: String,
+    country: String,
+    role: String,
+    registration_date: i64,
+    payment_verified: bool,
+}
+
+impl From<User> for SavedUser {
+    fn from(u: User) -> SavedUser {
+        SavedUser {
+            id: u.id,
+            username: u.username,
+            display_name: u.display_name,
+            country: u.country,
+            role: u.role.to_owned(),
+            registration_date: u.registration_date,
+            payment_verified: u.payment_verified,
+        }
+    }
+}
+
+// By hand: a derive would borrow `role` from the input for `'static`.
+impl<'de> Deserialize<'de> for User {
+    fn deserialize<D: Deserializer<'de>>(d: D) -> Result<User, D::Error> {
+        User::try_from(SavedUser::deserialize(d)?).map_err(serde::de::Error::custom)
+    }
+}
+
+impl TryFrom<SavedUser> for User {
+    type Error = String;
+
+    fn try_from(u: SavedUser) -> Result<User, String> {
+        let role = match u.role.as_str() {
+            "employer" => "employer",
+            "freelancer" => "freelancer",
+            other => return Err(format!("unknown role {other}")),
+        };
+        Ok(User {
+            id: u.id,
+            username: u.username,
+            display_name: u.display_name,
+            country: u.country,
+            role,
+            registration_date: u.registration_date,
+            payment_verified: u.payment_verified,
+        })
+    }
+}
+
+const SAVED_FORMAT: &str = "bidwell-market-sim-freelancer-state";
+const SAVED_VERSION: u32 = 1;
+
+/// The state file's JSON: everything but the OAuth server's tokens.
+#[derive(Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct SavedFl {
+    format: String,
+    version: u32,
+    self_user_id: u64,
+    users: Vec<User>,
+    projects: Vec<Project>,
+    bids: Vec<Bid>,
+    milestones: Vec<Milestone>,
+    next_project: u64,
+    next_bid: u64,
+    next_milestone: u64,
 }
 
 /// First ids of each kind: sizes like the real ones, and distinct from one
@@ -445,6 +538,48 @@ impl FlState {
         };
         self.bids.insert(id, bid);
         id
+    }
+
+    /// The state file's bytes (JSON).
+    pub fn to_saved(&self) -> Vec<u8> {
+        let saved = SavedFl {
+            format: SAVED_FORMAT.to_owned(),
+            version: SAVED_VERSION,
+            self_user_id: self.self_user.id,
+            users: self.users.values().cloned().collect(),
+            projects: self.projects.values().cloned().collect(),
+            bids: self.bids.values().cloned().collect(),
+            milestones: self.milestones.values().cloned().collect(),
+            next_project: self.next_project,
+            next_bid: self.next_bid,
+            next_milestone: self.next_milestone,
+        };
+        serde_json::to_vec(&saved).expect("the state serializes")
+    }
+
+    /// The state a state file's bytes hold; why not, for the error.
+    pub fn from_saved(bytes: &[u8]) -> Result<FlState, String> {
+        let head: serde_json::Map<String, Value> =
+            serde_json::from_slice(bytes).map_err(|e| format!("not JSON ({e})"))?;
+        if head.get("format").and_then(Value::as_str) != Some(SAVED_FORMAT) {
+            return Err(format!("not a {SAVED_FORMAT} file"));
+        }
+        if head.get("version").and_then(Value::as_u64) != Some(u64::from(SAVED_VERSION)) {
+            return Err(format!("unsupported version (this server reads version {SAVED_VERSION})"));
+        }
+        let saved: SavedFl = serde_json::from_slice(bytes).map_err(|e| format!("malformed ({e})"))?;
+        let users: BTreeMap<u64, User> = saved.users.into_iter().map(|u| (u.id, u)).collect();
+        let self_user = users.get(&saved.self_user_id).cloned().ok_or("malformed (self_user_id is not a user)")?;
+        Ok(FlState {
+            self_user,
+            users,
+            projects: saved.projects.into_iter().map(|p| (p.id, p)).collect(),
+            bids: saved.bids.into_iter().map(|b| (b.id, b)).collect(),
+            milestones: saved.milestones.into_iter().map(|m| (m.id, m)).collect(),
+            next_project: saved.next_project,
+            next_bid: saved.next_bid,
+            next_milestone: saved.next_milestone,
+        })
     }
 
     // ----- projects -----

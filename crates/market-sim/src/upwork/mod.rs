@@ -23,6 +23,7 @@ pub mod state;
 
 use std::collections::HashMap;
 use std::net::{IpAddr, SocketAddr};
+use std::path::{Path, PathBuf};
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::{Arc, Mutex, MutexGuard};
 use std::time::{Duration, Instant};
@@ -32,7 +33,7 @@ use tokio::net::TcpListener;
 use tokio::task::JoinHandle;
 
 use crate::oauth::{OAuthAuthority, OAuthConfig};
-use crate::{lock, FaultCounts, FaultKind, FaultSchedule, ReceivedRequest};
+use crate::{lock, FaultCounts, FaultKind, FaultSchedule, ReceivedRequest, StateSeal};
 
 pub use state::{NewPosting, NewProposal, Posting, Proposal, ProposalStatus};
 
@@ -59,6 +60,13 @@ pub struct UpworkConfig {
     pub record_requests: bool,
     /// 0 for any free port.
     pub port: u16,
+    /// Where the marketplace keeps its postings and proposals between runs
+    /// (not the OAuth server's tokens). When the file exists the server
+    /// starts from it (`seed` and `postings` then only matter for the first
+    /// run); after every change it is rewritten. `None`: memory only.
+    pub state_file: Option<PathBuf>,
+    /// Seals the state file (see [`StateSeal`]); `None`: plain JSON.
+    pub state_seal: Option<Arc<dyn StateSeal>>,
 }
 
 impl Default for UpworkConfig {
@@ -74,6 +82,8 @@ impl Default for UpworkConfig {
             hang: Duration::from_secs(2),
             record_requests: true,
             port: 0,
+            state_file: None,
+            state_seal: None,
         }
     }
 }
@@ -99,6 +109,10 @@ pub(crate) struct UpShared {
     pub(crate) requests_per_second: u32,
     pub(crate) oauth: Arc<OAuthAuthority>,
     pub(crate) hang: Duration,
+    state_file: Option<PathBuf>,
+    state_seal: Option<Arc<dyn StateSeal>>,
+    /// Taken for a whole save, so saves land in the order of their snapshots.
+    saving: Mutex<()>,
 }
 
 impl UpShared {
@@ -110,6 +124,15 @@ impl UpShared {
         if self.record.load(Ordering::Relaxed) {
             lock(&self.received).push(request);
         }
+    }
+
+    /// Writes the state file, if there is one (blocking, as the Bidwell kind
+    /// does). Call it with the state unlocked.
+    pub(crate) fn save(&self) -> std::io::Result<()> {
+        let Some(path) = &self.state_file else { return Ok(()) };
+        let _turn = lock(&self.saving);
+        let bytes = self.state().to_saved();
+        crate::write_state_file(path, self.state_seal.as_deref(), &bytes)
     }
 
     /// Counts a `/graphql` request from `client` in its one-second window;
@@ -133,6 +156,23 @@ impl UpShared {
     }
 }
 
+/// The state the state file holds, or a freshly seeded one when there is
+/// none (or no file is configured).
+fn load_state(config: &UpworkConfig) -> std::io::Result<state::UpState> {
+    let fresh = || state::UpState::new(config.seed, config.postings, config.self_user_id);
+    let Some(path) = &config.state_file else { return Ok(fresh()) };
+    let Some(state) = crate::read_state_file(path, config.state_seal.as_deref(), state::UpState::from_saved)? else {
+        return Ok(fresh());
+    };
+    if state.self_user_id != config.self_user_id {
+        return Err(std::io::Error::new(
+            std::io::ErrorKind::InvalidData,
+            format!("{}: kept for user {}, not {}", path.display(), state.self_user_id, config.self_user_id),
+        ));
+    }
+    Ok(state)
+}
+
 /// A running Upwork-style server with its OAuth server. Stops when dropped.
 pub struct UpworkSim {
     addr: SocketAddr,
@@ -142,9 +182,11 @@ pub struct UpworkSim {
 
 impl UpworkSim {
     /// Binds 127.0.0.1 (port from the config, 0 for any) and serves on the
-    /// current tokio runtime.
+    /// current tokio runtime. With a state file, starts from it (or writes it
+    /// first); a file that does not open or parse is an `InvalidData` error
+    /// naming it, and is left as it is.
     pub async fn start(config: UpworkConfig) -> std::io::Result<UpworkSim> {
-        let state = state::UpState::new(config.seed, config.postings, config.self_user_id);
+        let state = load_state(&config)?;
         let oauth = OAuthAuthority::new(OAuthConfig { user_id: config.self_user_id, ..config.oauth });
         let listener = TcpListener::bind(("127.0.0.1", config.port)).await?;
         let addr = listener.local_addr()?;
@@ -158,7 +200,11 @@ impl UpworkSim {
             requests_per_second: config.requests_per_second,
             oauth,
             hang: config.hang,
+            state_file: config.state_file,
+            state_seal: config.state_seal,
+            saving: Mutex::new(()),
         });
+        shared.save()?;
         let task = tokio::spawn(crate::routes::serve(listener, routes::router(shared.clone())));
         Ok(UpworkSim { addr, shared, task })
     }
@@ -179,6 +225,18 @@ impl UpworkSim {
 
     /// Stops serving and drops every open connection.
     pub fn stop(self) {}
+
+    /// The state file this server keeps, if any.
+    pub fn state_file(&self) -> Option<&Path> {
+        self.shared.state_file.as_deref()
+    }
+
+    /// After a marketplace-side action (with the state unlocked again): the
+    /// state file follows. A failed save panics, as this API is for tests.
+    fn saved<T>(&self, value: T) -> T {
+        self.shared.save().unwrap_or_else(|e| panic!("the Upwork state could not be saved: {e}"));
+        value
+    }
 
     /// The authorization server: token lifetimes, clock, who a token is.
     pub fn oauth(&self) -> &Arc<OAuthAuthority> {
@@ -265,32 +323,37 @@ impl UpworkSim {
     /// A client posts a job: it is the newest, so it goes to the top of the
     /// search and pushes the others one place down.
     pub fn post_posting(&self, new: NewPosting) -> Posting {
-        self.shared.state().post_posting(new, Utc::now())
+        let done = self.shared.state().post_posting(new, Utc::now());
+        self.saved(done)
     }
 
     /// The client closes the posting: it leaves the search (pulling the
     /// later ones up); `marketplaceJobPosting` shows it closed.
     pub fn close_posting(&self, id: &str) -> Option<Posting> {
-        let mut state = self.shared.state();
-        let posting = state.postings.get_mut(id)?;
-        posting.open = false;
-        Some(posting.clone())
+        let done = self.shared.state().postings.get_mut(id).map(|posting| {
+            posting.open = false;
+            posting.clone()
+        });
+        self.saved(done)
     }
 
     /// The posting is taken down: gone from the search and from `marketplaceJobPosting`.
     pub fn remove_posting(&self, id: &str) -> Option<Posting> {
-        self.shared.state().postings.remove(id)
+        let done = self.shared.state().postings.remove(id);
+        self.saved(done)
     }
 
     /// The user places a proposal on upwork.com (status `PENDING`). Panics on
     /// an unknown posting (this API is for tests).
     pub fn add_proposal(&self, new: NewProposal) -> Proposal {
-        self.shared.state().add_proposal(new, Utc::now()).unwrap_or_else(|e| panic!("add_proposal: {e}"))
+        let done = self.shared.state().add_proposal(new, Utc::now()).unwrap_or_else(|e| panic!("add_proposal: {e}"));
+        self.saved(done)
     }
 
     /// The client acts on a proposal (or the user withdraws it on the website).
     pub fn set_proposal_status(&self, id: &str, status: ProposalStatus) -> Option<Proposal> {
-        self.shared.state().set_proposal_status(id, status, Utc::now())
+        let done = self.shared.state().set_proposal_status(id, status, Utc::now());
+        self.saved(done)
     }
 }
 

@@ -8,6 +8,7 @@ use std::collections::BTreeMap;
 
 use chrono::{DateTime, Duration, SecondsFormat, Utc};
 use rand::Rng;
+use serde::{Deserialize, Serialize};
 use serde_json::{json, Value};
 
 use bidwell_marketplace::wire::BudgetType;
@@ -18,7 +19,7 @@ const FIRST_POSTING: u64 = 1_780_000_000_000_000_001;
 const FIRST_PROPOSAL: u64 = 1_690_000_000_000_000_001;
 
 /// A job posting as the server keeps it.
-#[derive(Debug, Clone, PartialEq)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct Posting {
     pub id: String,
     pub title: String,
@@ -79,7 +80,8 @@ impl Default for NewPosting {
 
 /// A proposal's status, as `status { status }` spells it. The names are
 /// invented (the public schema dump lists the type without its values).
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "SCREAMING_SNAKE_CASE")]
 pub enum ProposalStatus {
     /// Submitted, not yet acted on by the client.
     Pending,
@@ -123,7 +125,7 @@ impl ProposalStatus {
 }
 
 /// A proposal of the signed-in freelancer (placed on upwork.com, never over the API).
-#[derive(Debug, Clone, PartialEq)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct Proposal {
     pub id: String,
     pub job_posting_id: String,
@@ -187,6 +189,22 @@ pub(crate) fn money(raw: &str, currency: &str) -> Value {
 /// currencies all have two).
 fn decimal(minor: i64) -> String {
     format!("{}.{:02}", minor / 100, minor % 100)
+}
+
+const SAVED_FORMAT: &str = "bidwell-market-sim-upwork-state";
+const SAVED_VERSION: u32 = 1;
+
+/// The state file's JSON: everything but the OAuth server's tokens.
+#[derive(Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct SavedUp {
+    format: String,
+    version: u32,
+    self_user_id: u64,
+    postings: Vec<Posting>,
+    proposals: Vec<Proposal>,
+    next_posting: u64,
+    next_proposal: u64,
 }
 
 pub(crate) struct UpState {
@@ -262,6 +280,40 @@ impl UpState {
             state.set_proposal_status(&proposal.id, status, at + Duration::hours(2));
         }
         state
+    }
+
+    /// The state file's bytes (JSON).
+    pub fn to_saved(&self) -> Vec<u8> {
+        let saved = SavedUp {
+            format: SAVED_FORMAT.to_owned(),
+            version: SAVED_VERSION,
+            self_user_id: self.self_user_id,
+            postings: self.postings.values().cloned().collect(),
+            proposals: self.proposals.values().cloned().collect(),
+            next_posting: self.next_posting,
+            next_proposal: self.next_proposal,
+        };
+        serde_json::to_vec(&saved).expect("the state serializes")
+    }
+
+    /// The state a state file's bytes hold; why not, for the error.
+    pub fn from_saved(bytes: &[u8]) -> Result<UpState, String> {
+        let head: serde_json::Map<String, Value> =
+            serde_json::from_slice(bytes).map_err(|e| format!("not JSON ({e})"))?;
+        if head.get("format").and_then(Value::as_str) != Some(SAVED_FORMAT) {
+            return Err(format!("not a {SAVED_FORMAT} file"));
+        }
+        if head.get("version").and_then(Value::as_u64) != Some(u64::from(SAVED_VERSION)) {
+            return Err(format!("unsupported version (this server reads version {SAVED_VERSION})"));
+        }
+        let saved: SavedUp = serde_json::from_slice(bytes).map_err(|e| format!("malformed ({e})"))?;
+        Ok(UpState {
+            self_user_id: saved.self_user_id,
+            postings: saved.postings.into_iter().map(|p| (p.id.clone(), p)).collect(),
+            proposals: saved.proposals.into_iter().map(|p| (p.id.clone(), p)).collect(),
+            next_posting: saved.next_posting,
+            next_proposal: saved.next_proposal,
+        })
     }
 
     // ----- postings -----
