@@ -234,7 +234,7 @@ function JobDetail(props: { job: Job; account?: api.MarketAccount; onChange: (jo
             <dt>From</dt>
             <dd data-testid="job-source">
               {account.name} ({KIND_LABEL[account.kind]})
-              {job.url?.startsWith("https://") && (
+              {job.url && (
                 <>
                   {" "}
                   <button

@@ -264,3 +264,148 @@ async fn a_demo_that_cannot_start_leaves_the_unlock_alone_and_says_why_on_the_ac
     assert!(problem.contains("the demo marketplace could not start"), "{problem}");
     assert!(problem.contains("bidwell.demo-market.json"), "the file is named: {problem}");
 }
+
+/// What the desktop shell does for a demo of another kind: a Freelancer-
+/// or Upwork-style reference server with the demo's token only, its state
+/// in the sealed file.
+#[derive(Default)]
+struct KindHost {
+    freelancer: Mutex<Option<bidwell_market_sim::freelancer::FreelancerSim>>,
+    upwork: Mutex<Option<bidwell_market_sim::upwork::UpworkSim>>,
+    started: Mutex<Vec<String>>,
+}
+
+#[async_trait]
+impl DemoMarketHost for KindHost {
+    async fn start(&self, spec: DemoMarketSpec) -> std::io::Result<String> {
+        use bidwell_market_sim::freelancer::{FreelancerConfig, FreelancerSim};
+        use bidwell_market_sim::oauth::OAuthConfig;
+        use bidwell_market_sim::upwork::{UpworkConfig, UpworkSim};
+        self.stop();
+        let oauth = OAuthConfig {
+            personal_tokens: vec![spec.token.expose_secret().to_owned()],
+            clients: Vec::new(),
+            ..OAuthConfig::default()
+        };
+        let seal: Arc<dyn StateSeal> = Arc::new(Sealed(spec.state_cipher));
+        let url = match spec.kind {
+            MarketKind::Freelancer => {
+                let server = FreelancerSim::start(FreelancerConfig {
+                    seed: spec.seed,
+                    projects: spec.jobs,
+                    oauth,
+                    state_file: Some(spec.state_file),
+                    state_seal: Some(seal),
+                    ..FreelancerConfig::default()
+                })
+                .await?;
+                let url = format!("{}/api/", server.base_url());
+                *self.freelancer.lock().unwrap() = Some(server);
+                url
+            }
+            MarketKind::Upwork => {
+                let server = UpworkSim::start(UpworkConfig {
+                    seed: spec.seed,
+                    postings: spec.jobs,
+                    oauth,
+                    state_file: Some(spec.state_file),
+                    state_seal: Some(seal),
+                    ..UpworkConfig::default()
+                })
+                .await?;
+                let url = format!("{}/", server.base_url());
+                *self.upwork.lock().unwrap() = Some(server);
+                url
+            }
+            MarketKind::Bidwell => unreachable!("SimHost covers Bidwell's own"),
+        };
+        self.started.lock().unwrap().push(url.clone());
+        Ok(url)
+    }
+
+    fn stop(&self) {
+        self.freelancer.lock().unwrap().take();
+        self.upwork.lock().unwrap().take();
+    }
+}
+
+/// "Try with sample data" as a Freelancer-style marketplace: jobs arrive, a
+/// bid is placed once, and after a relaunch (a new server on the sealed
+/// state) nothing is sent again.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_demo_runs_freelancer_style_and_resumes_from_its_sealed_state() {
+    use bidwell_market_sim::freelancer::ProjectStatus;
+    let (dir, ws) = support::new_workspace().await;
+    let host = KindHost::default();
+    let account = ws.connect_demo_market(&host, MarketKind::Freelancer).await.unwrap();
+    assert_eq!(account.kind, MarketKind::Freelancer);
+    let engine = engine(2);
+    let report = sync(&engine, &ws).await;
+    assert!(!report.interrupted, "{report:?}");
+    let (me, open): (u64, Vec<String>) = {
+        let sim = host.freelancer.lock().unwrap();
+        let sim = sim.as_ref().unwrap();
+        let me = sim.self_user().id;
+        let bid_on: Vec<u64> = sim.bids().iter().filter(|b| b.bidder_id == me).map(|b| b.project_id).collect();
+        let open = sim
+            .projects()
+            .iter()
+            .filter(|p| p.status == ProjectStatus::Active && !bid_on.contains(&p.id))
+            .map(|p| p.id.to_string())
+            .collect();
+        (me, open)
+    };
+    let jobs = all_jobs(&ws).await;
+    assert!(open.iter().all(|id| jobs.iter().any(|j| j.origin.external_id.as_ref() == Some(id))), "jobs arrived");
+    let job = jobs.iter().find(|j| j.origin.external_id.as_ref().is_some_and(|e| open.contains(e))).unwrap();
+    let bid = draft(&ws, job, PROPOSAL).await;
+    ws.submit_bid(bid.meta.id).await.unwrap();
+    sync(&engine, &ws).await;
+    assert_eq!(ws.bid(bid.meta.id).await.unwrap().status, BidStatus::Submitted);
+    let mine = |host: &KindHost| {
+        let sim = host.freelancer.lock().unwrap();
+        sim.as_ref().unwrap().bids().into_iter().filter(|b| b.bidder_id == me && b.description == PROPOSAL).count()
+    };
+    assert_eq!(mine(&host), 1);
+    let state_file = std::fs::read(dir.path().join("bidwell.demo-market.json")).unwrap();
+    assert!(!support::contains(&state_file, PROPOSAL.as_bytes()), "the state file is sealed");
+
+    let ws = support::reopen(dir.path(), ws).await;
+    host.stop();
+    let resumed = ws.resume_demo_market(&host).await.unwrap().expect("still connected");
+    assert_eq!(resumed.base_url, *host.started.lock().unwrap().last().unwrap());
+    assert_eq!(mine(&host), 1, "the new server knows the bid");
+    let report = sync(&engine, &ws).await;
+    assert_eq!(report.pushed, 0, "{report:?}");
+    assert_eq!(mine(&host), 1, "nothing placed twice");
+}
+
+/// As an Upwork-style marketplace: postings arrive, a bid is recorded as
+/// placed and linked once the demo shows its proposal.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_demo_runs_upwork_style_and_links_a_recorded_bid() {
+    use bidwell_market_sim::upwork::NewProposal;
+    let (_dir, ws) = support::new_workspace().await;
+    let host = KindHost::default();
+    let account = ws.connect_demo_market(&host, MarketKind::Upwork).await.unwrap();
+    assert!(account.capabilities.bids_recorded_only);
+    let engine = engine(3);
+    let report = sync(&engine, &ws).await;
+    assert!(!report.interrupted, "{report:?}");
+    let proposed: Vec<String> =
+        host.upwork.lock().unwrap().as_ref().unwrap().proposals().into_iter().map(|p| p.job_posting_id).collect();
+    let jobs = all_jobs(&ws).await;
+    let job = jobs.iter().find(|j| j.origin.external_id.as_ref().is_some_and(|e| !proposed.contains(e))).unwrap();
+    let bid = draft(&ws, job, PROPOSAL).await;
+    ws.mark_bid_placed(bid.meta.id).await.unwrap();
+    let proposal = host.upwork.lock().unwrap().as_ref().unwrap().add_proposal(NewProposal {
+        job_posting_id: job.origin.external_id.clone().unwrap(),
+        charge_rate: None,
+        upfront_payment_percent: None,
+        cover_letter: PROPOSAL.to_owned(),
+    });
+    sync(&engine, &ws).await;
+    let linked = ws.bid(bid.meta.id).await.unwrap();
+    assert_eq!(linked.origin.external_id.as_deref(), Some(proposal.id.as_str()));
+    assert_eq!(linked.amount_minor, bid.amount_minor, "no rate on Upwork's side: our amount stays");
+}

@@ -345,7 +345,7 @@ async fn thirty_percent_faults_a_thousand_projects_and_twenty_five_offline_bids_
 #[tokio::test]
 async fn an_upwork_bid_is_recorded_then_linked_and_untouched_postings_go_after_a_day() {
     use bidwell_core::JobPatch;
-    use bidwell_market_sim::upwork::{NewProposal, UpworkConfig, UpworkSim};
+    use bidwell_market_sim::upwork::{UpworkConfig, UpworkSim};
     let sim = UpworkSim::start(UpworkConfig { postings: 12, ..UpworkConfig::default() }).await.unwrap();
     let fl = workspace().await;
     let ws = &fl.ws;
@@ -364,7 +364,9 @@ async fn an_upwork_bid_is_recorded_then_linked_and_untouched_postings_go_after_a
     assert!(!report.interrupted, "{report:?}");
     let jobs = all_jobs(ws).await;
     assert_eq!(jobs.len(), sim.open_posting_ids().len(), "every open posting arrived");
-    assert!(jobs.iter().all(|j| j.url.as_deref().is_some_and(|u| u.starts_with("https://www.upwork.com/jobs/~"))));
+    // The reference server stands in for Upwork's website: job pages are on it.
+    let pages = format!("{}/jobs/~", sim.base_url());
+    assert!(jobs.iter().all(|j| j.url.as_deref().is_some_and(|u| u.starts_with(&pages))), "{:?}", jobs[0].url);
 
     // Submitting is refused with the reason; marking as placed records it.
     // Postings without an earlier proposal of ours (the sample has some).
@@ -381,13 +383,17 @@ async fn an_upwork_bid_is_recorded_then_linked_and_untouched_postings_go_after_a
 
     // The user placed it on the website: the next pull links it.
     let bids_before = all_bids(ws).await.len();
+    // The user opens the job's page and places the proposal there.
+    let page = bid_on.url.clone().unwrap();
+    let browser = reqwest::Client::new();
+    let shown = browser.get(&page).send().await.unwrap();
+    assert_eq!(shown.status(), StatusCode::OK);
+    assert!(shown.text().await.unwrap().contains(&bid_on.title));
+    let form = [("charge_rate", "650.00"), ("cover_letter", "my cover letter")];
+    let placed_there = browser.post(&page).form(&form).send().await.unwrap();
+    assert_eq!(placed_there.status(), StatusCode::OK, "the stand-in website takes the proposal");
     let external = bid_on.origin.external_id.clone().unwrap();
-    let proposal = sim.add_proposal(NewProposal {
-        job_posting_id: external,
-        charge_rate: Some("650.00".to_owned()),
-        upfront_payment_percent: None,
-        cover_letter: "my cover letter".to_owned(),
-    });
+    let proposal = sim.proposals().into_iter().find(|p| p.job_posting_id == external).expect("placed on the site");
     sync(&engine, ws).await;
     let linked = ws.bid(bid.meta.id).await.unwrap();
     assert_eq!(linked.origin.external_id.as_deref(), Some(proposal.id.as_str()), "{linked:?}");

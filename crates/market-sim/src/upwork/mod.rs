@@ -20,6 +20,7 @@
 
 mod routes;
 pub mod state;
+mod website;
 
 use std::collections::HashMap;
 use std::net::{IpAddr, SocketAddr};

@@ -56,6 +56,7 @@ struct Caller(u64);
 pub(crate) fn router(shared: Arc<UpShared>) -> Router {
     let api = Router::new().route("/graphql", post(graphql)).with_state(shared.clone());
     api.merge(shared.oauth.router())
+        .merge(super::website::router(shared.clone()))
         .fallback(|| async { errors(StatusCode::NOT_FOUND, codes::NOT_FOUND, "No such endpoint", None) })
         .layer(axum::middleware::from_fn_with_state(shared, guard))
 }

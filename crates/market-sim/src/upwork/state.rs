@@ -354,7 +354,7 @@ impl UpState {
             "job": { "id": p.id },
             "title": p.title,
             "description": p.description,
-            "ciphertext": format!("~01{:x}", p.id.parse::<u64>().unwrap_or(0)),
+            "ciphertext": ciphertext(p),
             "recordNumber": p.id,
             "amount": money(amount, &p.currency),
             "hourlyBudgetType": if p.is_hourly() { json!("DEFAULT") } else { Value::Null },
@@ -429,7 +429,7 @@ impl UpState {
     pub fn contents_node(p: &Posting) -> Value {
         json!({
             "id": p.id,
-            "ciphertext": format!("~01{:x}", p.id.parse::<u64>().unwrap_or(0)),
+            "ciphertext": ciphertext(p),
             "title": p.title,
             "description": p.description,
             "publishedDateTime": timestamp(p.published),
@@ -528,4 +528,9 @@ impl UpState {
             "annotations": [],
         })
     }
+}
+
+/// A posting's public id, as in its page's address on the website.
+pub(crate) fn ciphertext(p: &Posting) -> String {
+    format!("~01{:x}", p.id.parse::<u64>().unwrap_or(0))
 }

@@ -39,6 +39,8 @@ use crate::{Capabilities, Marketplace};
 
 /// Where `graphql` lives on the live API.
 pub const UPWORK_API: &str = "https://api.upwork.com/";
+/// Upwork's website, where proposals are placed.
+const UPWORK_WEBSITE: &str = "https://www.upwork.com/";
 
 /// The most items asked in one request (Upwork's cap is not published;
 /// the reference server's is 100).
@@ -110,6 +112,9 @@ const PROPOSAL_FIELDS: &str = "id marketplaceJobPosting { id }
 struct Inner {
     http: reqwest::Client,
     endpoint: Url,
+    /// Where job pages are: Upwork's website for its API, the server itself
+    /// for a reference server (which stands in for the website).
+    website: String,
     token: ApiToken,
     gpc: AtomicBool,
     limiter: RateLimiter,
@@ -156,10 +161,15 @@ impl UpworkMarketplace {
             code: ApiErrorCode::ValidationFailed,
             message: "url: cannot be joined with graphql".to_owned(),
         })?;
+        let website = match base.host_str() {
+            Some("api.upwork.com") => UPWORK_WEBSITE.to_owned(),
+            _ => base.to_string(),
+        };
         Ok(UpworkMarketplace {
             inner: Arc::new(Inner {
                 http,
                 endpoint,
+                website,
                 token,
                 gpc: AtomicBool::new(options.global_privacy_control),
                 limiter: RateLimiter::new(limiter::REQUESTS_PER_SECOND, limiter::WINDOW),
@@ -281,7 +291,7 @@ impl UpworkMarketplace {
             Some(text) => types::parse_time(text)?,
             None => DateTime::<Utc>::UNIX_EPOCH,
         };
-        Ok((at, types::job_page(found.ciphertext.as_deref())))
+        Ok((at, types::job_page(&self.inner.website, found.ciphertext.as_deref())))
     }
 
     fn unsupported(&self, what: &'static str) -> MarketError {
@@ -374,7 +384,7 @@ impl Marketplace for UpworkMarketplace {
                         self.query(SEARCH_QUERY, variables, "marketplaceJobPostingsSearch").await?;
                     edges_of(connection, first, |node| {
                         let key = node.key()?;
-                        let job = node.into_job()?;
+                        let job = node.into_job(&self.inner.website)?;
                         job.check_bounds().map_err(MarketError::Refused)?;
                         self.remember(&job);
                         Ok((key, job))

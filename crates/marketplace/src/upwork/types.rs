@@ -273,7 +273,8 @@ impl SearchNode {
         Ok((at.timestamp_millis(), self.posting_id().to_owned()))
     }
 
-    pub fn into_job(self) -> Result<Job, MarketError> {
+    /// `website`: where job pages are ([`job_page`]).
+    pub fn into_job(self, website: &str) -> Result<Job, MarketError> {
         let (at, id) = self.key()?;
         let posted_at = DateTime::from_timestamp_millis(at).ok_or_else(|| invalid("a date and time"))?;
         let hourly = self.hourly_budget_min.is_some() || self.hourly_budget_type.is_some();
@@ -295,7 +296,7 @@ impl SearchNode {
             posted_at,
             status: JobStatus::Open,
             updated_at: posted_at,
-            url: job_page(self.ciphertext.as_deref()),
+            url: job_page(website, self.ciphertext.as_deref()),
         })
     }
 }
@@ -427,11 +428,11 @@ impl Proposal {
     }
 }
 
-/// A posting's page on Upwork's website, from its public id (`~01…`).
-pub(super) fn job_page(ciphertext: Option<&str>) -> Option<String> {
+/// A posting's page under `website` (ending in `/`), from its public id (`~01…`).
+pub(super) fn job_page(website: &str, ciphertext: Option<&str>) -> Option<String> {
     let id = ciphertext?.trim();
     let ok = id.starts_with('~') && id.len() <= 64 && id[1..].chars().all(|c| c.is_ascii_alphanumeric());
-    ok.then(|| format!("https://www.upwork.com/jobs/{id}"))
+    ok.then(|| format!("{website}jobs/{id}"))
 }
 
 #[cfg(test)]
