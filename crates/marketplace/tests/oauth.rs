@@ -106,3 +106,32 @@ async fn a_browser_that_never_comes_back_ends_the_wait() {
     let err = sign_in.finish(Duration::from_millis(50), Utc::now()).await.unwrap_err();
     assert!(matches!(err, SignInError::TimedOut(_)), "{err}");
 }
+
+/// PKCE holds: a code intercepted on its way back is useless without the
+/// verifier that only the app has: the exchange with another verifier is refused.
+#[tokio::test]
+async fn a_code_exchanged_with_the_wrong_verifier_is_refused() {
+    let sim = FreelancerSim::start(FreelancerConfig::default()).await.unwrap();
+    let sign_in = SignIn::start(endpoints(&sim), desktop_app()).await.unwrap();
+    let url = sign_in.browser_url().clone();
+    let redirect_uri = url.query_pairs().find(|(k, _)| k == "redirect_uri").unwrap().1.into_owned();
+    let answer = browser().get(url).send().await.unwrap();
+    assert_eq!(answer.status(), StatusCode::FOUND);
+    let back = Url::parse(answer.headers()["location"].to_str().unwrap()).unwrap();
+    let code = back.query_pairs().find(|(k, _)| k == "code").unwrap().1.into_owned();
+    // Someone else with the code, but not the verifier.
+    let forged_verifier = "x".repeat(43);
+    let form = [
+        ("grant_type", "authorization_code"),
+        ("code", code.as_str()),
+        ("redirect_uri", redirect_uri.as_str()),
+        ("client_id", "bidwell-desktop"),
+        ("code_verifier", forged_verifier.as_str()),
+    ];
+    let refused = browser().post(endpoints(&sim).token_url).form(&form).send().await.unwrap();
+    assert_eq!(refused.status(), StatusCode::BAD_REQUEST);
+    let body: serde_json::Value = refused.json().await.unwrap();
+    assert_eq!(body["error"], "invalid_grant", "{body}");
+    assert!(body["error_description"].as_str().unwrap().contains("code_verifier"), "{body}");
+    drop(sign_in);
+}

@@ -380,14 +380,15 @@ impl SyncEngine {
         // Only what the marketplace can do is asked of it.
         let can = market.capabilities();
         let mut flow = self.push(ws, account, market, report, health, progress, cancel).await?;
+        // Jobs before bids: a bid on a listed job then needs no request of its own.
+        if flow == Flow::Go && can.list_jobs {
+            flow = self.pull_jobs(ws, account, market, report, health, progress, cancel).await?;
+        }
         if flow == Flow::Go && can.read_bids {
             flow = self.pull_bids(ws, account, market, report, health, progress, cancel).await?;
         }
         if flow == Flow::Go && can.milestones {
             flow = self.pull_milestones(ws, account, market, report, health, progress, cancel).await?;
-        }
-        if flow == Flow::Go && can.list_jobs {
-            flow = self.pull_jobs(ws, account, market, report, health, progress, cancel).await?;
         }
         if flow == Flow::Go {
             flow = self.send_privacy_choices(ws, account, market, health).await?;
