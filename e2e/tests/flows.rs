@@ -38,8 +38,14 @@ async fn fill(app: &App, css: &str, text: &str) {
 
 /// Picks the option `value` of the select `css`.
 async fn choose(app: &App, css: &str, value: &str) {
+    // The options may arrive after the select: wait for this one.
+    element(app, &format!("{css} option[value='{value}']")).await;
     let select = element(app, css).await;
-    select.select_by_value(value).await.unwrap_or_else(|e| panic!("choosing {value} in {css}: {e}"));
+    if let Err(e) = select.select_by_value(value).await {
+        let shot = app.screenshot(&format!("failure-choosing-{value}")).await;
+        let html = select.html(false).await.unwrap_or_default();
+        panic!("choosing {value} in {css}: {e:?} (screen: {}; the select: {html})", shot.display());
+    }
 }
 
 /// Clicks the button whose text starts with `label` (shortcut hints follow some labels).
@@ -587,6 +593,8 @@ async fn a_freelancer_account_is_signed_in_in_the_browser_synced_and_a_bid_place
     fill(&app, "#field-market-name", "Freelancer").await;
     fill(&app, "#field-market-url", &format!("{base}/api/")).await;
     fill(&app, "#field-market-client-id", "bidwell-desktop").await;
+    // Freelancer's own sign-in addresses are filled in; a reference server has its own.
+    element(&app, "details > summary").await.click().await.unwrap();
     fill(&app, "#field-market-authorize-url", &format!("{base}/oauth/authorize")).await;
     fill(&app, "#field-market-token-url", &format!("{base}/oauth/token")).await;
     fill(&app, "#field-market-revoke-url", &format!("{base}/oauth/revoke")).await;
@@ -620,66 +628,96 @@ async fn a_freelancer_account_is_signed_in_in_the_browser_synced_and_a_bid_place
     app.close().await;
 }
 
-// Multi-threaded: the marketplace serves on this runtime while the test waits on the window.
-#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn an_upwork_bid_is_placed_on_its_website_marked_placed_and_linked() {
-    if !enabled("an_upwork_bid_is_placed_on_its_website_marked_placed_and_linked") {
+/// What the browser does with the stand-in website's proposal form: one
+/// form POST over a TCP socket, on 127.0.0.1 only. The status.
+fn post_form(url: &str, form: &str) -> u16 {
+    use std::io::{Read, Write};
+    let rest = url.strip_prefix("http://").expect("a loopback address");
+    let (host, target) = rest.split_at(rest.find('/').unwrap());
+    let mut stream = std::net::TcpStream::connect(host).unwrap();
+    stream.set_read_timeout(Some(WAIT)).unwrap();
+    write!(
+        stream,
+        "POST {target} HTTP/1.1\r\nHost: {host}\r\nContent-Type: application/x-www-form-urlencoded\r\n\
+         Content-Length: {}\r\nConnection: close\r\n\r\n{form}",
+        form.len()
+    )
+    .unwrap();
+    let mut answer = String::new();
+    stream.read_to_string(&mut answer).unwrap();
+    answer.split(' ').nth(1).unwrap().parse().unwrap()
+}
+
+/// "Try with sample data" with the demo working like Upwork: its postings
+/// arrive, a bid is placed on the (stand-in) website, marked as placed in
+/// the window, and the next sync links it to its proposal.
+#[test]
+fn the_demo_as_upwork_records_a_bid_placed_on_its_website_and_links_it() {
+    if !enabled("the_demo_as_upwork_records_a_bid_placed_on_its_website_and_links_it") {
         return;
     }
-    use bidwell_market_sim::upwork::{NewProposal, UpworkConfig, UpworkSim};
-    let sim = UpworkSim::start(UpworkConfig { postings: 3, ..UpworkConfig::default() }).await.unwrap();
-    let proposed: Vec<String> = sim.proposals().into_iter().map(|p| p.job_posting_id).collect();
-    let posting = sim
-        .postings()
-        .into_iter()
-        .find(|p| p.open && !proposed.contains(&p.id))
-        .expect("an open posting without our proposal");
-    let data = tempfile::tempdir().unwrap();
-    let env = [("BIDWELL_PASSPHRASE", PASSPHRASE)];
-    cli(data.path(), &env, &["init", "--name", "E2E Upwork"]);
-    let app = App::launch_without_keychain(data.path()).await;
-    unlock(&app, PASSPHRASE).await;
+    let runtime = tokio::runtime::Runtime::new().unwrap();
+    runtime.block_on(async {
+        let data = tempfile::tempdir().unwrap();
+        let env = [("BIDWELL_PASSPHRASE", PASSPHRASE)];
+        let app = App::launch_without_keychain(data.path()).await;
+        app.find_text("Welcome to Bidwell").await;
+        fill(&app, "#field-passphrase", PASSPHRASE).await;
+        fill(&app, "#field-repeat", PASSPHRASE).await;
+        choose(&app, "#field-demo-kind", "upwork").await;
+        press(&app, "Try with sample data").await;
+        app.find_text("A demo marketplace runs inside Bidwell on this computer").await;
+        element(&app, "input[type=checkbox]").await.click().await.unwrap();
+        press(&app, "Continue").await;
+        app.find_text("Synced just now · 0 queued").await;
 
-    press(&app, "Settings").await;
-    press(&app, "Marketplaces").await;
-    choose(&app, "#field-market-kind", "upwork").await;
-    app.find_text("record bids you place on its website").await;
-    fill(&app, "#field-market-name", "Upwork").await;
-    fill(&app, "#field-market-url", &format!("{}/", sim.base_url())).await;
-    element(&app, "input[name=market-method][value=token]").await.click().await.unwrap();
-    fill(&app, "#field-market-token", "up-personal-token").await;
-    press(&app, "Connect").await;
-    app.find_text("Connected Upwork").await;
-    fill(&app, "#field-search-name", "Everything").await;
-    press(&app, "Add search").await;
-    press(&app, "Sync now").await;
-    app.find_text("Synced just now · 0 queued").await;
+        // A demo posting with a title no sample job shares, and its page.
+        let jobs: serde_json::Value =
+            serde_json::from_str(&cli(data.path(), &env, &["--json", "job", "list", "--limit", "1000"])).unwrap();
+        let jobs = jobs["items"].as_array().unwrap();
+        let title_count = |t: &str| jobs.iter().filter(|j| j["title"] == t).count();
+        let job = jobs
+            .iter()
+            .find(|j| {
+                j["url"].as_str().is_some_and(|u| u.contains("/jobs/~"))
+                    && j["market_status"] == "open"
+                    && title_count(j["title"].as_str().unwrap()) == 1
+            })
+            .expect("an open demo posting with a title of its own")
+            .clone();
+        let (title, currency, page) =
+            (job["title"].as_str().unwrap(), job["currency"].as_str().unwrap(), job["url"].as_str().unwrap());
 
-    press(&app, "Jobs").await;
-    app.find_text(&posting.title).await;
-    // Upwork's terms limit how long its postings stay: the screen says so.
-    app.find_text("as its API terms require").await;
-    draft_bid_on(&app, &posting.title, &posting.currency).await;
-    press(&app, "Bids").await;
-    app.find_text("Place it on Upwork").await;
-    app.screenshot("18b-upwork-place-it").await;
-    press(&app, "Mark as placed").await;
-    app.find_text("linked when it shows in your proposals").await;
+        press(&app, "Jobs").await;
+        app.find_text("as its API terms require").await;
+        draft_bid_on(&app, title, currency).await;
+        press(&app, "Bids").await;
+        app.find_text("Place it on Upwork").await;
+        app.screenshot("18b-demo-upwork-place-it").await;
+        // The user places it on the website (the demo's stand-in), then says so here.
+        let page = page.to_owned();
+        let status = tokio::task::spawn_blocking(move || {
+            post_form(&page, "charge_rate=800.00&cover_letter=I+have+built+this+kind+of+thing+before.")
+        })
+        .await
+        .unwrap();
+        assert_eq!(status, 200, "the stand-in website takes the proposal");
+        press(&app, "Mark as placed").await;
+        app.find_text("linked when it shows in your proposals").await;
 
-    // The user placed it on upwork.com; the next sync links it.
-    let proposal = sim.add_proposal(NewProposal {
-        job_posting_id: posting.id.clone(),
-        charge_rate: Some("800.00".to_owned()),
-        upfront_payment_percent: None,
-        cover_letter: "I have built this kind of thing before.".to_owned(),
+        press(&app, "Sync now").await;
+        app.find_text("Synced just now · 0 queued").await;
+        app.find_text("Withdraw it on Upwork").await;
+        app.screenshot("18c-demo-upwork-linked").await;
+        let bids: serde_json::Value =
+            serde_json::from_str(&cli(data.path(), &env, &["--json", "bid", "list", "--limit", "1000"])).unwrap();
+        let linked = bids["items"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .filter(|b| b["job_id"] == job["id"] && b["external_id"].is_string())
+            .count();
+        assert_eq!(linked, 1, "the recorded bid is linked to its proposal");
+        app.close().await;
     });
-    press(&app, "Sync now").await;
-    app.find_text("Synced just now · 0 queued").await;
-    app.find_text("Withdraw it on Upwork").await;
-    app.screenshot("18c-upwork-linked").await;
-    let bids: serde_json::Value =
-        serde_json::from_str(&cli(data.path(), &env, &["--json", "bid", "list", "--limit", "100"])).unwrap();
-    let linked = bids["items"].as_array().unwrap().iter().filter(|b| b["external_id"] == proposal.id.as_str()).count();
-    assert_eq!(linked, 1, "the recorded bid is linked to its proposal: {bids}");
-    app.close().await;
 }

@@ -111,7 +111,6 @@ export function Jobs() {
           New job
         </button>
       </div>
-      <RetentionNote accounts={Object.values(accounts)} />
       {adding && (
         <JobForm
           onCancel={() => setAdding(false)}
@@ -186,6 +185,7 @@ export function Jobs() {
               Load more jobs
             </button>
           )}
+          <RetentionNote accounts={Object.values(accounts)} />
         </div>
         {selected && (
           <JobDetail

@@ -329,15 +329,15 @@ function Connect({ onDone }: { onDone: () => Promise<void> }) {
         hint={info?.default_base_url ? `Leave empty for ${info.default_base_url}` : "https://…"}
         required={!info?.default_base_url}
       />
-      <fieldset class="choice" disabled={waiting !== null}>
+      <fieldset disabled={waiting !== null}>
         <legend>How to connect</legend>
-        <label>
-          <input type="radio" name="market-method" value="sign_in" checked={method === "sign_in"} onChange={() => setMethod("sign_in")} />{" "}
+        <label class="check">
+          <input type="radio" name="market-method" value="sign_in" checked={method === "sign_in"} onChange={() => setMethod("sign_in")} />
           Sign in in the browser
         </label>
-        <label>
-          <input type="radio" name="market-method" value="token" checked={method === "token"} onChange={() => setMethod("token")} /> Paste a
-          token
+        <label class="check">
+          <input type="radio" name="market-method" value="token" checked={method === "token"} onChange={() => setMethod("token")} />
+          Paste a token
         </label>
       </fieldset>
       {method === "token" ? (
@@ -374,7 +374,7 @@ function WaitingForBrowser({ started }: { started: api.SignInStarted }) {
     <div class="stack" role="status" data-testid="sign-in-waiting">
       <p>
         Waiting for the browser… Sign in there and come back. If no browser opened, open this address:{" "}
-        <code data-testid="sign-in-url" class="wrap">
+        <code data-testid="sign-in-url" class="long-address">
           {started.browser_url}
         </code>
       </p>
