@@ -301,14 +301,19 @@ impl SyncEngine {
         let mut may_refresh = true;
         if ws.access_token_due(account) {
             may_refresh = false;
-            match ws.refresh_market_token(account).await? {
-                Refreshed::Yes(renewed) => token = renewed,
-                Refreshed::Refused => {
+            match renew_sign_in(ws, account).await? {
+                Some(Refreshed::Yes(renewed)) => token = renewed,
+                Some(Refreshed::Refused) => {
                     report.interrupted = true;
                     return Ok(());
                 }
+                None => {
+                    report.locked = true;
+                    let health = Health { last_error: Some(Halt::Locked.reason()), ..Health::default() };
+                    return record_health(ws, account.id, &health, Flow::Locked, false).await;
+                }
                 // Try the old token: it may still work.
-                Refreshed::NotPossible | Refreshed::Failed(_) => {}
+                Some(Refreshed::NotPossible | Refreshed::Failed(_)) => {}
             }
         }
         let mut health = Health::default();
@@ -326,15 +331,19 @@ impl SyncEngine {
                 break flow;
             }
             may_refresh = false;
-            match ws.refresh_market_token(account).await? {
-                Refreshed::Yes(renewed) => token = renewed,
-                Refreshed::Refused => {
+            match renew_sign_in(ws, account).await? {
+                Some(Refreshed::Yes(renewed)) => token = renewed,
+                Some(Refreshed::Refused) => {
                     report.interrupted = true;
                     return Ok(());
                 }
-                Refreshed::NotPossible => break flow,
+                None => {
+                    health.stops.push(Halt::Locked.reason());
+                    break Flow::Locked;
+                }
+                Some(Refreshed::NotPossible) => break flow,
                 // Not refused: the sign-in may still be good; try next pass.
-                Refreshed::Failed(why) => {
+                Some(Refreshed::Failed(why)) => {
                     health.last_error = Some(format!("the sign-in could not be renewed: {why}"));
                     health.transient += 1;
                     break Flow::Stopped;
@@ -1094,6 +1103,16 @@ async fn record_conflict(
     apply_server_bid(&mut tx, row.account_id, bid.meta.id, current, now).await?;
     tx.commit().await?;
     Ok(())
+}
+
+/// Renews an account's sign-in, given up (`None`) once the workspace starts
+/// locking: locking wins over a sync, and a slow token endpoint must not
+/// hold it up.
+async fn renew_sign_in(ws: &Workspace, account: &MarketAccount) -> Result<Option<Refreshed>> {
+    tokio::select! {
+        renewed = ws.refresh_market_token(account) => renewed.map(Some),
+        () = ws.locking().raised() => Ok(None),
+    }
 }
 
 async fn record_health(ws: &Workspace, account: Id, health: &Health, flow: Flow, complete: bool) -> Result<()> {

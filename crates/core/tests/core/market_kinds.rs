@@ -479,3 +479,39 @@ async fn thirty_percent_faults_and_a_thousand_upwork_postings_nothing_lost_or_do
     assert!(sim.fault_counts().total() >= 5, "faults were injected: {:?}", sim.fault_counts());
     assert_eq!(sim.rate_limited_answers(), 0, "the client kept under 10 requests a second");
 }
+
+/// Locking wins over a sync, also while a sign-in is being renewed: a token
+/// endpoint that never answers does not hold the pass (its own time limit
+/// is 30 s; this pass ends well before).
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn locking_ends_a_pass_waiting_on_a_silent_token_endpoint() {
+    use bidwell_market_sim::FaultKind;
+    let config = FreelancerConfig { projects: 3, hang: Duration::from_secs(3600), ..FreelancerConfig::default() };
+    let sim = FreelancerSim::start(config).await.unwrap();
+    let fl = workspace().await;
+    let ws = &fl.ws;
+    let account = sign_in(ws, SignInTarget::New(freelancer(&sim, Some(sign_in_settings(&sim))))).await;
+    ws.add_saved_search(account.id, "everything", None, vec![]).await.unwrap();
+    // Past the access token's expiry by our clock: the pass renews first,
+    // and the token endpoint hangs.
+    fl.clock.advance(chrono::Duration::hours(2));
+    sim.fail_next(FaultKind::Hang);
+    let engine = engine(9, Duration::from_secs(10));
+    let signed_in = token_requests(&sim);
+    let pass = async {
+        tokio::time::timeout(Duration::from_secs(25), sync(&engine, ws))
+            .await
+            .expect("the pass waited for the token endpoint instead of ending at the lock")
+    };
+    let lock = async {
+        while token_requests(&sim) == signed_in {
+            tokio::task::yield_now().await;
+            tokio::time::sleep(Duration::from_millis(10)).await;
+        }
+        ws.locking().raise();
+    };
+    let (report, ()) = tokio::join!(pass, lock);
+    assert!(report.locked, "{report:?}");
+    let state = ws.market_account(account.id).await.unwrap();
+    assert!(state.last_error.as_deref().is_some_and(|e| e.contains("locked")), "{state:?}");
+}
