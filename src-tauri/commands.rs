@@ -505,13 +505,8 @@ pub async fn begin_market_sign_in(
     client_secret: Option<String>,
 ) -> Reply<SignInStarted> {
     use tauri_plugin_opener::OpenerExt;
-    let target = match (account, again) {
-        (Some(new), None) => SignInTarget::New(new),
-        (None, Some(id)) => SignInTarget::Again(id),
-        _ => return Err(api(Error::validation("account", "name a new account or one to sign in again"))),
-    };
-    let secret = client_secret.filter(|s| !s.is_empty()).map(ApiToken::new);
-    let started = session.begin_market_sign_in(target, secret).await.map_err(api)?;
+    let target = SignInTarget::of(account, again).map_err(api)?;
+    let started = session.begin_market_sign_in(target, client_secret.map(ApiToken::new)).await.map_err(api)?;
     if let Err(e) = app.opener().open_url(&started.browser_url, None::<&str>) {
         // The window shows the address to open by hand.
         log::warn!("the system browser did not open: {e}");

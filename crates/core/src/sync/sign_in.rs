@@ -35,6 +35,17 @@ pub enum SignInTarget {
     Again(Id),
 }
 
+impl SignInTarget {
+    /// What a front end asked for: a new account, or one to sign in again.
+    pub fn of(new: Option<NewMarketAccount>, again: Option<Id>) -> Result<SignInTarget> {
+        match (new, again) {
+            (Some(new), None) => Ok(SignInTarget::New(new)),
+            (None, Some(id)) => Ok(SignInTarget::Again(id)),
+            _ => Err(Error::validation("account", "name a new account or one to sign in again")),
+        }
+    }
+}
+
 /// A sign-in waiting for the browser: open [`PendingSignIn::browser_url`],
 /// then [`Workspace::finish_market_sign_in`]. Dropping it stops listening.
 #[derive(Debug)]
