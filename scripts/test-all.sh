@@ -23,16 +23,25 @@ esac
 ensure_ui_packages
 cd "$REPO_ROOT"
 
-echo "==> formatting"
+# Each step's heading also says how much disk is left: a clean build is big,
+# and a run that fills the disk should say where it did.
+step() {
+    echo "==> $1"
+    if [ -d target ]; then
+        echo "    (target/ $(du -sh target 2>/dev/null | cut -f1), $(df -h . | awk 'NR==2 {print $4}') free)"
+    fi
+}
+
+step "formatting"
 cargo fmt --all --check
-echo "==> UI type check and build"
+step "UI type check and build"
 npm --prefix ui run build
-echo "==> lints"
+step "lints"
 cargo clippy --workspace --all-targets --all-features --locked -- -D warnings
 
 case "$platform" in
 Linux)
-    echo "==> tests (with a real keychain)"
+    step "tests (with a real keychain)"
     keyring_home="$(mktemp -d)"
     trap 'rm -rf "$keyring_home"' EXIT
     XDG_DATA_HOME="$keyring_home" BIDWELL_REQUIRE_KEYCHAIN=1 dbus-run-session -- bash -c '
@@ -41,21 +50,21 @@ Linux)
         cargo test --workspace --locked
     '
 
-    echo "==> the marketplace spec against the reference server (Schemathesis)"
+    step "the marketplace spec against the reference server (Schemathesis)"
     "$REPO_ROOT/scripts/schemathesis.sh"
 
-    echo "==> end-to-end tests (the real window, under Xvfb)"
+    step "end-to-end tests (the real window, under Xvfb)"
     "$REPO_ROOT/scripts/e2e.sh"
 
-    echo "==> packages: build the .deb and .rpm, install the .deb and remove it again"
+    step "packages: build the .deb and .rpm, install the .deb and remove it again"
     # Release, so that the bundler reuses the build the real-window tests ran.
     "$REPO_ROOT/scripts/package.sh" --install-check
     ;;
 Darwin | MINGW* | MSYS* | CYGWIN*)
-    echo "==> tests (with the platform's keychain)"
+    step "tests (with the platform's keychain)"
     BIDWELL_REQUIRE_KEYCHAIN=1 cargo test --workspace --locked
     if [ "$platform" = Darwin ]; then bundle=dmg; else bundle=msi; fi
-    echo "==> package: the .$bundle"
+    step "package: the .$bundle"
     ui/node_modules/.bin/tauri build --bundles "$bundle" --ci
     ;;
 *)
