@@ -23,8 +23,9 @@ use rand_chacha::ChaCha8Rng;
 use sqlx::{Connection, SqliteConnection};
 
 use super::accounts::{saved_searches, MarketAccount};
+use super::feeds::{BidFeed, MilestoneFeed, PullRun, SearchFeed};
 use super::flight;
-use super::outbox::{self, apply_server_bid, parse, restore_server_status, BidTerms, OutboxRow};
+use super::outbox::{self, ack, apply_server_bid, fail_row, parse, record_conflict, BidTerms, OutboxRow};
 use super::pass::{Halt, PassMarket, MAX_PAGES_PER_FEED_PASS, MAX_REQUESTS_PER_ACCOUNT_PASS};
 use super::sign_in::Refreshed;
 use super::{ConnectionState, SyncReport};
@@ -96,7 +97,7 @@ pub struct SyncEngine {
     /// (Freelancer's user id and project currencies) is not asked for again
     /// on every pass, so a pass cut short by a fault still moves on.
     clients: Mutex<HashMap<Id, KeptClient>>,
-    options: SyncOptions,
+    pub(super) options: SyncOptions,
     rng: Mutex<ChaCha8Rng>,
 }
 
@@ -114,7 +115,7 @@ const MAX_KEPT_CLIENTS: usize = 64;
 
 /// How a step ended for its account.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
-enum Flow {
+pub(super) enum Flow {
     Go,
     /// The token was refused: stop this account until a new token.
     Unauthorized,
@@ -130,8 +131,8 @@ enum Flow {
 
 /// What one account's run saw, for its connection state.
 #[derive(Default)]
-struct Health {
-    answered: u64,
+pub(super) struct Health {
+    pub(super) answered: u64,
     transient: u64,
     last_error: Option<String>,
     /// Why part of this account's run stopped early (a refused answer, a
@@ -156,9 +157,6 @@ impl Health {
 }
 
 const PUSH: &str = "push";
-const PULL_BIDS: &str = "pull bids";
-const PULL_MILESTONES: &str = "pull milestones";
-const PULL_JOBS: &str = "pull jobs";
 
 impl SyncEngine {
     pub fn new(connector: Arc<dyn MarketConnector>, options: SyncOptions) -> SyncEngine {
@@ -389,16 +387,27 @@ impl SyncEngine {
         // Only what the marketplace can do is asked of it.
         let can = market.capabilities();
         let mut flow = self.push(ws, account, market, report, health, progress, cancel).await?;
+        let mut run = PullRun { ws, account, market, report, health, progress, cancel, pulled: 0 };
         // Jobs before bids: a bid on a listed job then needs no request of its own.
         if flow == Flow::Go && can.list_jobs {
-            flow = self.pull_jobs(ws, account, market, report, health, progress, cancel).await?;
+            let searches = saved_searches(&mut *ws.pool().await.acquire().await?, Some(account)).await?;
+            for (search, query) in searches {
+                let feed = SearchFeed { search_id: search.id, search_name: search.name, query };
+                flow = self.pull(&feed, &mut run).await?;
+                if flow != Flow::Go {
+                    break;
+                }
+            }
         }
         if flow == Flow::Go && can.read_bids {
-            flow = self.pull_bids(ws, account, market, report, health, progress, cancel).await?;
+            run.pulled = 0;
+            flow = self.pull(&BidFeed, &mut run).await?;
         }
         if flow == Flow::Go && can.milestones {
-            flow = self.pull_milestones(ws, account, market, report, health, progress, cancel).await?;
+            run.pulled = 0;
+            flow = self.pull(&MilestoneFeed, &mut run).await?;
         }
+        let PullRun { health, .. } = run;
         if flow == Flow::Go {
             flow = self.send_privacy_choices(ws, account, market, health).await?;
         }
@@ -667,206 +676,6 @@ impl SyncEngine {
             }
         }
     }
-
-    // ----- pull -----
-
-    #[allow(clippy::too_many_arguments)]
-    async fn pull_bids(
-        &self,
-        ws: &Workspace,
-        account: Id,
-        market: &dyn Marketplace,
-        report: &mut SyncReport,
-        health: &mut Health,
-        progress: &mut (dyn FnMut(&str, u64, u64) + Send),
-        cancel: &AtomicBool,
-    ) -> Result<Flow> {
-        let resource = "bids";
-        let mut cursor = load_cursor(ws, account, resource).await?;
-        let mut restarted = false;
-        let mut pulled = 0u64;
-        let mut pages = 0u32;
-        loop {
-            if cancel.load(Ordering::Relaxed) {
-                return Ok(Flow::Cancelled);
-            }
-            let mut conn = ws.pool().await.acquire().await?;
-            log_request(&mut conn, account, Operation::ListBids, 0, ws.now()).await?;
-            let page = match market.bids_since(cursor.as_ref(), self.options.page_limit).await {
-                Ok(page) => page,
-                Err(MarketError::CursorExpired) if !restarted => {
-                    // Start over and merge by marketplace id: nothing doubles.
-                    restarted = true;
-                    cursor = None;
-                    continue;
-                }
-                Err(err) => return Ok(pull_failed(health, &err)),
-            };
-            if let Err(err) = within_bounds(&page, self.options.page_limit) {
-                return Ok(pull_failed(health, &err));
-            }
-            health.answered += 1;
-            pages += 1;
-            // Jobs the bids are on that we have not seen, each saved as it
-            // arrives (a pass cut short by a fault keeps what it fetched, so
-            // the next does not ask again), before the page's transaction,
-            // which must not wait on the network.
-            {
-                let mut seen = HashSet::new();
-                for bid in &page.items {
-                    if seen.insert(bid.job_id.clone())
-                        && local_bid(&mut conn, account, &bid.id).await?.is_none()
-                        && local_job(&mut conn, account, &bid.job_id).await?.is_none()
-                    {
-                        log_request(&mut conn, account, Operation::GetJob, 0, ws.now()).await?;
-                        match market.get_job(&bid.job_id).await {
-                            Ok(job) => {
-                                if let Err(refusal) = job.check_bounds() {
-                                    return Ok(pull_failed(health, &MarketError::Refused(refusal)));
-                                }
-                                let mut tx = conn.begin_with(crate::store::db::BEGIN_WRITE).await?;
-                                upsert_job(&mut tx, account, &job, ws.now()).await?;
-                                tx.commit().await?;
-                            }
-                            Err(MarketError::NotFound) => {}
-                            Err(err) => return Ok(pull_failed(health, &err)),
-                        }
-                    }
-                }
-            }
-            let now = ws.now();
-            let mut tx = conn.begin_with(crate::store::db::BEGIN_WRITE).await?;
-            for bid in &page.items {
-                upsert_bid(&mut tx, account, bid, now).await?;
-            }
-            save_cursor(&mut tx, account, resource, page.next_cursor.as_ref().or(cursor.as_ref()), now).await?;
-            tx.commit().await?;
-            pulled += page.items.len() as u64;
-            report.pulled += page.items.len() as u64;
-            progress(PULL_BIDS, pulled, pulled);
-            let asked = cursor.take();
-            cursor = page.next_cursor.or_else(|| asked.clone());
-            if !page.has_more || self.feed_stops(health, "bids", asked.as_ref(), cursor.as_ref(), pages) {
-                return Ok(Flow::Go);
-            }
-        }
-    }
-
-    #[allow(clippy::too_many_arguments)]
-    async fn pull_milestones(
-        &self,
-        ws: &Workspace,
-        account: Id,
-        market: &dyn Marketplace,
-        report: &mut SyncReport,
-        health: &mut Health,
-        progress: &mut (dyn FnMut(&str, u64, u64) + Send),
-        cancel: &AtomicBool,
-    ) -> Result<Flow> {
-        let resource = "milestones";
-        let mut cursor = load_cursor(ws, account, resource).await?;
-        let mut restarted = false;
-        let mut pulled = 0u64;
-        let mut pages = 0u32;
-        loop {
-            if cancel.load(Ordering::Relaxed) {
-                return Ok(Flow::Cancelled);
-            }
-            let mut conn = ws.pool().await.acquire().await?;
-            log_request(&mut conn, account, Operation::ListMilestones, 0, ws.now()).await?;
-            let page = match market.milestones_since(cursor.as_ref(), self.options.page_limit).await {
-                Ok(page) => page,
-                Err(MarketError::CursorExpired) if !restarted => {
-                    restarted = true;
-                    cursor = None;
-                    continue;
-                }
-                Err(err) => return Ok(pull_failed(health, &err)),
-            };
-            if let Err(err) = within_bounds(&page, self.options.page_limit) {
-                return Ok(pull_failed(health, &err));
-            }
-            health.answered += 1;
-            pages += 1;
-            let now = ws.now();
-            let mut tx = conn.begin_with(crate::store::db::BEGIN_WRITE).await?;
-            for milestone in &page.items {
-                upsert_milestone(&mut tx, account, milestone, now).await?;
-            }
-            save_cursor(&mut tx, account, resource, page.next_cursor.as_ref().or(cursor.as_ref()), now).await?;
-            tx.commit().await?;
-            pulled += page.items.len() as u64;
-            report.pulled += page.items.len() as u64;
-            progress(PULL_MILESTONES, pulled, pulled);
-            let asked = cursor.take();
-            cursor = page.next_cursor.or_else(|| asked.clone());
-            if !page.has_more || self.feed_stops(health, "milestones", asked.as_ref(), cursor.as_ref(), pages) {
-                return Ok(Flow::Go);
-            }
-        }
-    }
-
-    #[allow(clippy::too_many_arguments)]
-    async fn pull_jobs(
-        &self,
-        ws: &Workspace,
-        account: Id,
-        market: &dyn Marketplace,
-        report: &mut SyncReport,
-        health: &mut Health,
-        progress: &mut (dyn FnMut(&str, u64, u64) + Send),
-        cancel: &AtomicBool,
-    ) -> Result<Flow> {
-        let searches = {
-            let mut conn = ws.pool().await.acquire().await?;
-            saved_searches(&mut conn, Some(account)).await?
-        };
-        let mut pulled = 0u64;
-        for (search, query) in searches {
-            let resource = format!("jobs:{}", search.id);
-            let mut cursor = load_cursor(ws, account, &resource).await?;
-            let mut restarted = false;
-            let mut pages = 0u32;
-            loop {
-                if cancel.load(Ordering::Relaxed) {
-                    return Ok(Flow::Cancelled);
-                }
-                let mut conn = ws.pool().await.acquire().await?;
-                log_request(&mut conn, account, Operation::ListJobs, 0, ws.now()).await?;
-                let page = match market.list_jobs(&query, cursor.as_ref(), self.options.page_limit).await {
-                    Ok(page) => page,
-                    Err(MarketError::CursorExpired) if !restarted => {
-                        restarted = true;
-                        cursor = None;
-                        continue;
-                    }
-                    Err(err) => return Ok(pull_failed(health, &err)),
-                };
-                if let Err(err) = within_bounds(&page, self.options.page_limit) {
-                    return Ok(pull_failed(health, &err));
-                }
-                health.answered += 1;
-                pages += 1;
-                let now = ws.now();
-                let mut tx = conn.begin_with(crate::store::db::BEGIN_WRITE).await?;
-                for job in &page.items {
-                    upsert_job(&mut tx, account, job, now).await?;
-                }
-                save_cursor(&mut tx, account, &resource, page.next_cursor.as_ref().or(cursor.as_ref()), now).await?;
-                tx.commit().await?;
-                pulled += page.items.len() as u64;
-                report.pulled += page.items.len() as u64;
-                progress(PULL_JOBS, pulled, pulled);
-                let asked = cursor.take();
-                cursor = page.next_cursor.or_else(|| asked.clone());
-                let feed = format!("jobs of \"{}\"", search.name);
-                if !page.has_more || self.feed_stops(health, &feed, asked.as_ref(), cursor.as_ref(), pages) {
-                    break;
-                }
-            }
-        }
-        Ok(Flow::Go)
-    }
 }
 
 impl SyncEngine {
@@ -875,7 +684,7 @@ impl SyncEngine {
     /// must move, or asking again would get the same page forever; and a
     /// feed gets at most `max_pages_per_feed` pages a pass. Either way what
     /// was committed stays, and the next pass resumes at the saved cursor.
-    fn feed_stops(
+    pub(super) fn feed_stops(
         &self,
         health: &mut Health,
         feed: &str,
@@ -899,7 +708,7 @@ impl SyncEngine {
 
 /// A page held to the client's limits, whatever adapter brought it: no
 /// more items than asked for, every field within `bounds.rs`'s limits.
-fn within_bounds<T: WireBounds>(page: &wire::Page<T>, asked: u32) -> std::result::Result<(), MarketError> {
+pub(super) fn within_bounds<T: WireBounds>(page: &wire::Page<T>, asked: u32) -> std::result::Result<(), MarketError> {
     if page.items.len() > asked as usize {
         return Err(MarketError::Refused(Refusal::TooManyItems { asked }));
     }
@@ -928,7 +737,7 @@ fn never_created() -> MarketError {
 }
 
 /// A pull that failed: the cursor stays where its data is; the next run resumes there.
-fn pull_failed(health: &mut Health, err: &MarketError) -> Flow {
+pub(super) fn pull_failed(health: &mut Health, err: &MarketError) -> Flow {
     match err {
         MarketError::Abandoned => Flow::Halted,
         MarketError::Unauthorized => {
@@ -1010,101 +819,6 @@ pub(super) async fn log_request(
     Ok(())
 }
 
-async fn fail_row(conn: &mut SqliteConnection, row: &OutboxRow, reason: &str, now: DateTime<Utc>) -> Result<()> {
-    sqlx::query(
-        "UPDATE outbox SET status = 'failed', attempts = attempts + 1, last_error = ?, last_attempt_at = ?, \
-         next_attempt_at = NULL, updated_at = ? WHERE seq = ?",
-    )
-    .bind(reason)
-    .bind(now)
-    .bind(now)
-    .bind(row.seq)
-    .execute(&mut *conn)
-    .await?;
-    if row.operation == outbox::CREATE {
-        sqlx::query("UPDATE bids SET status = 'failed', updated_at = ? WHERE id = ? AND status = 'queued'")
-            .bind(now)
-            .bind(row.entity_id)
-            .execute(&mut *conn)
-            .await?;
-    } else {
-        restore_server_status(conn, row.entity_id, now).await?;
-    }
-    Ok(())
-}
-
-/// The marketplace acknowledged a row: it goes, the bid takes the answer,
-/// and an edit chained behind it learns the version it builds on.
-async fn ack(conn: &mut SqliteConnection, row: &OutboxRow, server: &wire::Bid, now: DateTime<Utc>) -> Result<()> {
-    let mut tx = conn.begin_with(crate::store::db::BEGIN_WRITE).await?;
-    sqlx::query("DELETE FROM outbox WHERE seq = ?").bind(row.seq).execute(&mut *tx).await?;
-    // A pull may have brought this bid in as a stranger before its create was
-    // acknowledged: fold that copy into ours.
-    let source = row.account_id.to_string();
-    let stranger: Option<Id> =
-        sqlx::query_scalar("SELECT id FROM bids WHERE source = ? AND external_id = ? AND id <> ?")
-            .bind(&source)
-            .bind(&server.id)
-            .bind(row.entity_id)
-            .fetch_optional(&mut *tx)
-            .await?;
-    if let Some(stranger) = stranger {
-        let rows: i64 = sqlx::query_scalar("SELECT count(*) FROM outbox WHERE entity_kind = 'bid' AND entity_id = ?")
-            .bind(stranger)
-            .fetch_one(&mut *tx)
-            .await?;
-        if rows == 0 {
-            sqlx::query("UPDATE milestones SET bid_id = ? WHERE bid_id = ?")
-                .bind(row.entity_id)
-                .bind(stranger)
-                .execute(&mut *tx)
-                .await?;
-            sqlx::query("DELETE FROM bids WHERE id = ?").bind(stranger).execute(&mut *tx).await?;
-        } else {
-            // A bid of our own that claims the same marketplace id (the
-            // marketplace reused it): it keeps its changes, loses the link.
-            sqlx::query("UPDATE bids SET external_id = NULL WHERE id = ?").bind(stranger).execute(&mut *tx).await?;
-        }
-    }
-    apply_server_bid(&mut tx, row.account_id, row.entity_id, server, now).await?;
-    sqlx::query(
-        "UPDATE outbox SET base_version = ?1 WHERE base_version IS NULL AND operation = 'update' AND seq = \
-         (SELECT min(seq) FROM outbox WHERE entity_kind = 'bid' AND entity_id = ?2 AND status = 'pending')",
-    )
-    .bind(i64::try_from(server.version).unwrap_or(i64::MAX))
-    .bind(row.entity_id)
-    .execute(&mut *tx)
-    .await?;
-    tx.commit().await?;
-    Ok(())
-}
-
-async fn record_conflict(
-    conn: &mut SqliteConnection,
-    row: &OutboxRow,
-    bid: &Bid,
-    current: &wire::Bid,
-    now: DateTime<Utc>,
-) -> Result<()> {
-    let mut tx = conn.begin_with(crate::store::db::BEGIN_WRITE).await?;
-    let mine: Bid = record::fetch(&mut tx, bid.meta.id, true).await?;
-    sqlx::query(
-        "INSERT INTO sync_conflicts (id, account_id, bid_id, mine, theirs, created_at) VALUES (?, ?, ?, ?, ?, ?)",
-    )
-    .bind(Id::new_at(now))
-    .bind(row.account_id)
-    .bind(bid.meta.id)
-    .bind(serde_json::to_string(&BidTerms::of_local(&mine)).unwrap_or_default())
-    .bind(serde_json::to_string(current).unwrap_or_default())
-    .bind(now)
-    .execute(&mut *tx)
-    .await?;
-    sqlx::query("DELETE FROM outbox WHERE seq = ?").bind(row.seq).execute(&mut *tx).await?;
-    apply_server_bid(&mut tx, row.account_id, bid.meta.id, current, now).await?;
-    tx.commit().await?;
-    Ok(())
-}
-
 /// Renews an account's sign-in, given up (`None`) once the workspace starts
 /// locking: locking wins over a sync, and a slow token endpoint must not
 /// hold it up.
@@ -1140,7 +854,7 @@ async fn record_health(ws: &Workspace, account: Id, health: &Health, flow: Flow,
     Ok(())
 }
 
-async fn load_cursor(ws: &Workspace, account: Id, resource: &str) -> Result<Option<wire::Cursor>> {
+pub(super) async fn load_cursor(ws: &Workspace, account: Id, resource: &str) -> Result<Option<wire::Cursor>> {
     let cursor: Option<Option<String>> =
         sqlx::query_scalar("SELECT cursor FROM sync_state WHERE account_id = ? AND resource = ?")
             .bind(account)
@@ -1150,7 +864,7 @@ async fn load_cursor(ws: &Workspace, account: Id, resource: &str) -> Result<Opti
     Ok(cursor.flatten().map(wire::Cursor))
 }
 
-async fn save_cursor(
+pub(super) async fn save_cursor(
     conn: &mut SqliteConnection,
     account: Id,
     resource: &str,
@@ -1171,7 +885,7 @@ async fn save_cursor(
     Ok(())
 }
 
-async fn local_bid(conn: &mut SqliteConnection, account: Id, external: &str) -> Result<Option<Id>> {
+pub(super) async fn local_bid(conn: &mut SqliteConnection, account: Id, external: &str) -> Result<Option<Id>> {
     Ok(sqlx::query_scalar("SELECT id FROM bids WHERE source = ? AND external_id = ?")
         .bind(account.to_string())
         .bind(external)
@@ -1179,7 +893,7 @@ async fn local_bid(conn: &mut SqliteConnection, account: Id, external: &str) -> 
         .await?)
 }
 
-async fn local_job(conn: &mut SqliteConnection, account: Id, external: &str) -> Result<Option<Id>> {
+pub(super) async fn local_job(conn: &mut SqliteConnection, account: Id, external: &str) -> Result<Option<Id>> {
     Ok(sqlx::query_scalar("SELECT id FROM jobs WHERE source = ? AND external_id = ?")
         .bind(account.to_string())
         .bind(external)
@@ -1190,7 +904,12 @@ async fn local_job(conn: &mut SqliteConnection, account: Id, external: &str) -> 
 /// A bid from the marketplace feed: ours (by marketplace id), ours before its
 /// create was acknowledged (same job and terms, no marketplace id yet), or
 /// one made elsewhere (added).
-async fn upsert_bid(conn: &mut SqliteConnection, account: Id, bid: &wire::Bid, now: DateTime<Utc>) -> Result<()> {
+pub(super) async fn upsert_bid(
+    conn: &mut SqliteConnection,
+    account: Id,
+    bid: &wire::Bid,
+    now: DateTime<Utc>,
+) -> Result<()> {
     let local = match local_bid(conn, account, &bid.id).await? {
         Some(local) => Some(local),
         None => match adopt_pending_create(conn, account, bid).await? {
@@ -1268,7 +987,12 @@ async fn adopt_recorded_bid(conn: &mut SqliteConnection, account: Id, bid: &wire
     .await?)
 }
 
-async fn upsert_job(conn: &mut SqliteConnection, account: Id, job: &wire::Job, now: DateTime<Utc>) -> Result<()> {
+pub(super) async fn upsert_job(
+    conn: &mut SqliteConnection,
+    account: Id,
+    job: &wire::Job,
+    now: DateTime<Utc>,
+) -> Result<()> {
     let status = match job.status {
         wire::JobStatus::Open => "open",
         wire::JobStatus::Closed => "closed",
@@ -1303,7 +1027,7 @@ async fn upsert_job(conn: &mut SqliteConnection, account: Id, job: &wire::Job, n
     Ok(())
 }
 
-async fn upsert_milestone(
+pub(super) async fn upsert_milestone(
     conn: &mut SqliteConnection,
     account: Id,
     milestone: &wire::Milestone,

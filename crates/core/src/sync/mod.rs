@@ -18,6 +18,7 @@
 mod accounts;
 mod demo;
 mod engine;
+mod feeds;
 mod flight;
 mod outbox;
 mod pass;

@@ -1,14 +1,15 @@
 //! The local side of sync. A change that must reach a marketplace writes its
 //! outbox row in the same transaction as the change (submit, edit, withdraw),
 //! so there is never a change without its row or a row without its change.
-//! Also here: applying what the marketplace says about a bid (its fields win
-//! where it owns them), the status the user sees, retrying failed rows, and
-//! settling conflicts.
+//! Also here: settling a row once the marketplace answered (acknowledged,
+//! refused, or a conflict), applying what the marketplace says about a bid
+//! (its fields win where it owns them), the status the user sees, retrying
+//! failed rows, and resolving conflicts.
 
 use bidwell_marketplace::wire;
 use chrono::{DateTime, Utc};
 use serde::{Deserialize, Serialize};
-use sqlx::SqliteConnection;
+use sqlx::{Connection, SqliteConnection};
 
 use super::{
     AccountStatus, ConnectionState, FailedChange, OutboxEntry, Resolution, SyncConflict, SyncStatus, TransparencyEntry,
@@ -217,7 +218,7 @@ pub(crate) async fn queue_edit(
     now: DateTime<Utc>,
 ) -> Result<()> {
     let (old, new) = (BidTerms::of_local(before), BidTerms::of_local(after));
-    if old == new || !matches!(before.status, BidStatus::Queued | BidStatus::Submitted | BidStatus::Shortlisted) {
+    if old == new || !before.status.sends_edits() {
         return Ok(());
     }
     let Some((account, _)) = bid_target(conn, before).await? else { return Ok(()) };
@@ -299,6 +300,117 @@ pub(crate) async fn restore_server_status(conn: &mut SqliteConnection, local: Id
     Ok(())
 }
 
+// ----- Settling a row with the marketplace's answer: the local writes the
+// engine makes once it has one, each in one transaction.
+
+/// The marketplace refused a row for good: it stays, failed, for the user to
+/// retry; a refused create leaves its bid failed, anything else puts the bid
+/// back as the marketplace last had it.
+pub(super) async fn fail_row(
+    conn: &mut SqliteConnection,
+    row: &OutboxRow,
+    reason: &str,
+    now: DateTime<Utc>,
+) -> Result<()> {
+    sqlx::query(
+        "UPDATE outbox SET status = 'failed', attempts = attempts + 1, last_error = ?, last_attempt_at = ?, \
+         next_attempt_at = NULL, updated_at = ? WHERE seq = ?",
+    )
+    .bind(reason)
+    .bind(now)
+    .bind(now)
+    .bind(row.seq)
+    .execute(&mut *conn)
+    .await?;
+    if row.operation == CREATE {
+        sqlx::query("UPDATE bids SET status = 'failed', updated_at = ? WHERE id = ? AND status = 'queued'")
+            .bind(now)
+            .bind(row.entity_id)
+            .execute(&mut *conn)
+            .await?;
+    } else {
+        restore_server_status(conn, row.entity_id, now).await?;
+    }
+    Ok(())
+}
+
+/// The marketplace acknowledged a row: it goes, the bid takes the answer,
+/// and an edit chained behind it learns the version it builds on.
+pub(super) async fn ack(
+    conn: &mut SqliteConnection,
+    row: &OutboxRow,
+    server: &wire::Bid,
+    now: DateTime<Utc>,
+) -> Result<()> {
+    let mut tx = conn.begin_with(crate::store::db::BEGIN_WRITE).await?;
+    sqlx::query("DELETE FROM outbox WHERE seq = ?").bind(row.seq).execute(&mut *tx).await?;
+    // A pull may have brought this bid in as a stranger before its create was
+    // acknowledged: fold that copy into ours.
+    let source = row.account_id.to_string();
+    let stranger: Option<Id> =
+        sqlx::query_scalar("SELECT id FROM bids WHERE source = ? AND external_id = ? AND id <> ?")
+            .bind(&source)
+            .bind(&server.id)
+            .bind(row.entity_id)
+            .fetch_optional(&mut *tx)
+            .await?;
+    if let Some(stranger) = stranger {
+        let rows: i64 = sqlx::query_scalar("SELECT count(*) FROM outbox WHERE entity_kind = 'bid' AND entity_id = ?")
+            .bind(stranger)
+            .fetch_one(&mut *tx)
+            .await?;
+        if rows == 0 {
+            sqlx::query("UPDATE milestones SET bid_id = ? WHERE bid_id = ?")
+                .bind(row.entity_id)
+                .bind(stranger)
+                .execute(&mut *tx)
+                .await?;
+            sqlx::query("DELETE FROM bids WHERE id = ?").bind(stranger).execute(&mut *tx).await?;
+        } else {
+            // A bid of our own that claims the same marketplace id (the
+            // marketplace reused it): it keeps its changes, loses the link.
+            sqlx::query("UPDATE bids SET external_id = NULL WHERE id = ?").bind(stranger).execute(&mut *tx).await?;
+        }
+    }
+    apply_server_bid(&mut tx, row.account_id, row.entity_id, server, now).await?;
+    sqlx::query(
+        "UPDATE outbox SET base_version = ?1 WHERE base_version IS NULL AND operation = 'update' AND seq = \
+         (SELECT min(seq) FROM outbox WHERE entity_kind = 'bid' AND entity_id = ?2 AND status = 'pending')",
+    )
+    .bind(i64::try_from(server.version).unwrap_or(i64::MAX))
+    .bind(row.entity_id)
+    .execute(&mut *tx)
+    .await?;
+    tx.commit().await?;
+    Ok(())
+}
+
+pub(super) async fn record_conflict(
+    conn: &mut SqliteConnection,
+    row: &OutboxRow,
+    bid: &Bid,
+    current: &wire::Bid,
+    now: DateTime<Utc>,
+) -> Result<()> {
+    let mut tx = conn.begin_with(crate::store::db::BEGIN_WRITE).await?;
+    let mine: Bid = record::fetch(&mut tx, bid.meta.id, true).await?;
+    sqlx::query(
+        "INSERT INTO sync_conflicts (id, account_id, bid_id, mine, theirs, created_at) VALUES (?, ?, ?, ?, ?, ?)",
+    )
+    .bind(Id::new_at(now))
+    .bind(row.account_id)
+    .bind(bid.meta.id)
+    .bind(serde_json::to_string(&BidTerms::of_local(&mine)).unwrap_or_default())
+    .bind(serde_json::to_string(current).unwrap_or_default())
+    .bind(now)
+    .execute(&mut *tx)
+    .await?;
+    sqlx::query("DELETE FROM outbox WHERE seq = ?").bind(row.seq).execute(&mut *tx).await?;
+    apply_server_bid(&mut tx, row.account_id, bid.meta.id, current, now).await?;
+    tx.commit().await?;
+    Ok(())
+}
+
 impl Workspace {
     /// Queues a draft (or failed) bid for its marketplace: the bid becomes
     /// "queued" and its create row is written in the same transaction. It
@@ -307,7 +419,7 @@ impl Workspace {
         let now = self.now();
         let mut tx = self.begin_write().await?;
         let bid: Bid = record::fetch(&mut tx, id, false).await?;
-        if !matches!(bid.status, BidStatus::Draft | BidStatus::Failed) {
+        if !bid.status.is_submittable() {
             return Err(Error::InvalidTransition { from: bid.status, to: BidStatus::Queued });
         }
         let Some((account, job_external)) = bid_target(&mut tx, &bid).await? else {
@@ -353,7 +465,7 @@ impl Workspace {
         let now = self.now();
         let mut tx = self.begin_write().await?;
         let bid: Bid = record::fetch(&mut tx, id, false).await?;
-        if !matches!(bid.status, BidStatus::Draft | BidStatus::Failed) {
+        if !bid.status.is_submittable() {
             return Err(Error::InvalidTransition { from: bid.status, to: BidStatus::Submitted });
         }
         let Some((account, _)) = bid_target(&mut tx, &bid).await? else {
@@ -377,7 +489,7 @@ impl Workspace {
         let now = self.now();
         let mut tx = self.begin_write().await?;
         let bid: Bid = record::fetch(&mut tx, id, false).await?;
-        if !matches!(bid.status, BidStatus::Queued | BidStatus::Submitted | BidStatus::Shortlisted) {
+        if !bid.status.is_withdrawable() {
             return Err(Error::InvalidTransition { from: bid.status, to: BidStatus::Withdrawn });
         }
         let Some((account, _)) = bid_target(&mut tx, &bid).await? else {
