@@ -24,7 +24,13 @@ fn api(err: Error) -> ApiError {
 
 /// A failure of the platform (the webview, a dialog), not of the core.
 fn platform(what: &str, err: impl std::fmt::Display) -> ApiError {
-    ApiError { code: ErrorCode::Internal, message: format!("{what}: {err}"), transient: true, location: None }
+    ApiError {
+        code: ErrorCode::Internal,
+        message: format!("{what}: {err}"),
+        transient: true,
+        field: None,
+        location: None,
+    }
 }
 
 // Session: which screen, create, unlock, lock.

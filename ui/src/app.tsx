@@ -48,7 +48,7 @@ export function App() {
       <main class="centered">
         <h1>Bidwell</h1>
         <p class="form-error" role="alert">
-          The workspace could not be read ({sessionError.value.code}): {sessionError.value.message}
+          The workspace could not be read ({sessionError.value.code}): {api.describe(sessionError.value)}
         </p>
       </main>
     );
@@ -194,7 +194,7 @@ function BackupOverdueBanner() {
         <h2 id="backup-banner-title">A backup is overdue</h2>
         <p>
           {last ? `The last good backup was taken ${last}.` : "There is no backup of this workspace yet."}
-          {status.last_error && ` The last try failed: ${status.last_error.message}`}
+          {status.last_error && ` The last try failed: ${api.describe(status.last_error)}`}
         </p>
       </div>
       <button class="primary" disabled={backingUp()} onClick={() => void backUpNow()}>

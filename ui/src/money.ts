@@ -2,15 +2,11 @@
 // Conversion is done on the digits (never by multiplying floats); the core
 // re-validates every amount.
 
-const ZERO = new Set(["JPY", "KRW"]);
-const THREE = new Set(["KWD", "BHD", "OMR", "JOD", "TND"]);
+import { CURRENCY_EXPONENTS } from "./bindings/CurrencyExponents";
 
-/** Decimal places of a currency: 0 for JPY/KRW, 3 for KWD/BHD/OMR/JOD/TND, else 2. */
+/** Decimal places of a currency, as the core counts them (0 for JPY, 3 for KWD, else 2). */
 export function currencyExponent(code: string): number {
-  const c = code.trim().toUpperCase();
-  if (ZERO.has(c)) return 0;
-  if (THREE.has(c)) return 3;
-  return 2;
+  return CURRENCY_EXPONENTS[code.trim().toUpperCase()] ?? 2;
 }
 
 export type Parsed = { ok: true; minor: number } | { ok: false; error: string };

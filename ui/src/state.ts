@@ -100,7 +100,7 @@ export async function syncNow(): Promise<void> {
     // Postings a marketplace's terms let Bidwell keep only so long, removed untouched.
     if (report.expired.length > 0) notify(`Removed: ${report.expired.join("; ")}.`);
   } catch (raw) {
-    notify(api.asApiError(raw).message, { tone: "error" });
+    notify(api.describe(api.asApiError(raw)), { tone: "error" });
   } finally {
     syncRun.value = null;
     await refreshSync();

@@ -44,38 +44,6 @@ fn file<T: TS + 'static>(cfg: &Config) -> (String, String) {
     (format!("{}.ts", T::ident(cfg)), text)
 }
 
-/// The bid moves the core allows, as data: the UI hints with them and never
-/// restates the rule (the core still decides each move).
-fn moves_file() -> (String, String) {
-    fn table<T: Copy + std::fmt::Display>(all: &[T], allowed: impl Fn(T, T) -> bool) -> String {
-        let rows: Vec<String> = all
-            .iter()
-            .map(|&from| {
-                let to: Vec<String> =
-                    all.iter().filter(|&&to| allowed(from, to)).map(|to| format!("\"{to}\"")).collect();
-                format!("  {from}: [{}],", to.join(", "))
-            })
-            .collect();
-        rows.join("\n")
-    }
-    let text = format!(
-        "// Generated from BidStatus::can_move_to. Do not edit.\n\
-         import type {{ BidStatus }} from \"./BidStatus\";\n\n\
-         export const BID_MOVES: Record<BidStatus, BidStatus[]> = {{\n{}\n}};\n\n\
-         // Generated from BidStatus::decided_by_marketplace: a bid a marketplace holds\n\
-         // gets these only from it (a hand move is refused with \"marketplace_owned\").\n\
-         export const MARKETPLACE_DECIDES: BidStatus[] = [{}];\n",
-        table(BidStatus::ALL, BidStatus::can_move_to),
-        BidStatus::ALL
-            .iter()
-            .filter(|s| s.decided_by_marketplace())
-            .map(|s| format!("\"{s}\""))
-            .collect::<Vec<_>>()
-            .join(", "),
-    );
-    ("StatusMoves.ts".to_string(), text)
-}
-
 /// Every generated file: (file name, contents).
 pub fn files() -> Vec<(String, String)> {
     let cfg = config();
@@ -212,6 +180,7 @@ pub fn files() -> Vec<(String, String)> {
         file::<NewMarketAccount>(&cfg),
         file::<AccountRemoval>(&cfg),
         file::<SavedSearch>(&cfg),
-        moves_file(),
+        ("BidLifecycle.ts".to_string(), crate::bid_lifecycle::typescript()),
+        ("CurrencyExponents.ts".to_string(), crate::money::typescript()),
     ]
 }

@@ -76,38 +76,6 @@ text_enum!(
 text_enum!(MilestoneStatus { Pending = "pending", Funded = "funded", Released = "released", Refunded = "refunded", Disputed = "disputed" });
 text_enum!(ActivityKind { Note = "note", Call = "call", Email = "email", Meeting = "meeting", Message = "message" });
 
-impl BidStatus {
-    /// The moves a bid can make. A bid leaves the machine through `queued`;
-    /// `draft → submitted` records a bid placed outside Bidwell.
-    pub fn can_move_to(self, to: BidStatus) -> bool {
-        use BidStatus::*;
-        matches!(
-            (self, to),
-            (Draft, Queued | Submitted)
-                | (Queued, Draft | Submitted | Failed)
-                | (Failed, Draft | Queued)
-                | (Submitted, Shortlisted | Awarded | Rejected | Withdrawn)
-                | (Shortlisted, Awarded | Rejected | Withdrawn)
-        )
-    }
-
-    /// Statuses only a marketplace gives a bid it holds: they arrive with
-    /// sync and are never set by hand on a linked bid.
-    pub fn decided_by_marketplace(self) -> bool {
-        matches!(self, BidStatus::Submitted | BidStatus::Shortlisted | BidStatus::Awarded | BidStatus::Rejected)
-    }
-
-    /// Terminal bids are history: their terms can no longer change.
-    pub fn is_terminal(self) -> bool {
-        matches!(self, BidStatus::Awarded | BidStatus::Rejected | BidStatus::Withdrawn)
-    }
-
-    /// A marketplace is acting on the bid; erasing its client must wait.
-    pub fn is_pending(self) -> bool {
-        matches!(self, BidStatus::Queued | BidStatus::Submitted | BidStatus::Shortlisted)
-    }
-}
-
 impl MilestoneStatus {
     pub fn can_move_to(self, to: MilestoneStatus) -> bool {
         use MilestoneStatus::*;

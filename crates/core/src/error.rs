@@ -70,12 +70,19 @@ pub enum ErrorCode {
     SignInFailed,
 }
 
-/// What crosses a boundary (IPC, `--json`): `{ "code": …, "message": …, "transient": … }`.
+/// What crosses a boundary (IPC, `--json`): `{ "code": …, "message": …, "transient": … }`,
+/// with `field` for a `validation` error.
 #[derive(Debug, Clone, Serialize, ts_rs::TS)]
 pub struct ApiError {
     pub code: ErrorCode,
+    /// What went wrong. For a `validation` error it is about `field` alone
+    /// ("is not an e-mail address"), to be shown beside that field.
     pub message: String,
     pub transient: bool,
+    /// The field a `validation` error is about, as the core's record names it.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    #[ts(optional)]
+    pub field: Option<String>,
     /// Where in an imported file the problem is (only for `import_invalid`).
     #[serde(skip_serializing_if = "Option::is_none")]
     #[ts(optional)]
@@ -114,7 +121,7 @@ pub enum Error {
     NotFound { kind: EntityKind, id: String },
     #[error("{field}: {message}")]
     Validation { field: String, message: String },
-    #[error("a bid cannot move from {from} to {to}")]
+    #[error("a bid cannot move from {from} to {to}: {}", from.refusal(*to).unwrap_or("it is already there"))]
     InvalidTransition { from: BidStatus, to: BidStatus },
     #[error("a workspace already exists in {}", path.display())]
     WorkspaceExists { path: PathBuf },
@@ -242,7 +249,11 @@ impl Error {
             Error::ImportInvalid { location, .. } => Some(location.clone()),
             _ => None,
         };
-        ApiError { code: self.code(), message: self.to_string(), transient: self.is_transient(), location }
+        let (message, field) = match self {
+            Error::Validation { field, message } => (message.clone(), Some(field.clone())),
+            _ => (self.to_string(), None),
+        };
+        ApiError { code: self.code(), message, transient: self.is_transient(), field, location }
     }
 
     /// A refused import: `file` line `line`, field `field`: `message`.

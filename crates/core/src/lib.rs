@@ -4,6 +4,7 @@
 
 pub mod audit;
 pub mod backup;
+pub mod bid_lifecycle;
 pub mod bindings;
 pub mod clock;
 pub mod dashboard;

@@ -31,6 +31,26 @@ fn exponent(c: Currency) -> u32 {
     u32::from(c.exponent().unwrap_or(2))
 }
 
+/// The currencies whose minor unit is not a hundredth, as data for the UI
+/// (ui/src/bindings/CurrencyExponents.ts), so that it formats amounts as
+/// the core parses them and restates no ISO 4217 table.
+pub(crate) fn typescript() -> String {
+    let letters = || b'A'..=b'Z';
+    let mut entries = Vec::new();
+    for code in letters().flat_map(|a| letters().flat_map(move |b| letters().map(move |c| [a, b, c]))) {
+        let code = String::from_utf8_lossy(&code).into_owned();
+        if let Some(places) = Currency::from_code(&code).and_then(|c| c.exponent()).filter(|p| *p != 2) {
+            entries.push(format!("  {code}: {places},"));
+        }
+    }
+    format!(
+        "// Generated from crates/core/src/money.rs (ISO 4217). Do not edit.\n\n\
+         /** Decimal places of each currency whose minor unit is not a hundredth; every other has 2. */\n\
+         export const CURRENCY_EXPONENTS: Record<string, number> = {{\n{}\n}};\n",
+        entries.join("\n")
+    )
+}
+
 /// Parses a decimal amount such as `950`, `950.5` or `1,250.00` into minor units.
 pub fn parse_amount(field: &str, text: &str, code: &str) -> Result<i64> {
     let cur = currency(field, code)?;

@@ -3,9 +3,19 @@ import type { ErrorCode } from "./ErrorCode";
 import type { ImportLocation } from "./ImportLocation";
 
 /**
- * What crosses a boundary (IPC, `--json`): `{ "code": …, "message": …, "transient": … }`.
+ * What crosses a boundary (IPC, `--json`): `{ "code": …, "message": …, "transient": … }`,
+ * with `field` for a `validation` error.
  */
-export type ApiError = { code: ErrorCode, message: string, transient: boolean, 
+export type ApiError = { code: ErrorCode, 
+/**
+ * What went wrong. For a `validation` error it is about `field` alone
+ * ("is not an e-mail address"), to be shown beside that field.
+ */
+message: string, transient: boolean, 
+/**
+ * The field a `validation` error is about, as the core's record names it.
+ */
+field?: string, 
 /**
  * Where in an imported file the problem is (only for `import_invalid`).
  */

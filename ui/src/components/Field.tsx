@@ -61,9 +61,3 @@ export function Field(props: FieldProps): JSX.Element {
     </div>
   );
 }
-
-/** The core reports validation errors as "field: message"; split them for the form. */
-export function fieldOf(message: string): { field: string; text: string } {
-  const at = message.indexOf(": ");
-  return at > 0 ? { field: message.slice(0, at), text: message.slice(at + 2) } : { field: "", text: message };
-}

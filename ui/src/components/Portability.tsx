@@ -76,14 +76,14 @@ function importProblem(err: api.ApiError): string {
       return "Import cancelled; nothing was written.";
     case "import_invalid": {
       const at = err.location;
-      if (!at) return `Nothing was imported: ${err.message}`;
+      if (!at) return `Nothing was imported: ${api.describe(err)}`;
       const where = [at.file, at.line !== null ? `line ${at.line}` : null, at.field !== null ? `field "${at.field}"` : null]
         .filter(Boolean)
         .join(", ");
-      return `Nothing was imported. ${where}: ${err.message}`;
+      return `Nothing was imported. ${where}: ${api.describe(err)}`;
     }
     default:
-      return err.message;
+      return api.describe(err);
   }
 }
 
@@ -143,8 +143,8 @@ export function ExportPanel({ client = null, clientName = "" }: { client?: Id | 
     } catch (raw) {
       const err = api.asApiError(raw);
       if (err.code === "cancelled") notify("Export cancelled; no file was written.");
-      else if (err.code === "validation") setErrors({ "export-password": err.message });
-      else notify(`The export failed: ${err.message}`, { tone: "error" });
+      else if (err.code === "validation") setErrors({ "export-password": api.describe(err) });
+      else notify(`The export failed: ${api.describe(err)}`, { tone: "error" });
     } finally {
       setProgress(undefined);
     }
@@ -158,7 +158,7 @@ export function ExportPanel({ client = null, clientName = "" }: { client?: Id | 
       const summary = await api.portability.exportVcard(file, client);
       setDone(`Wrote ${summary.cards} contact cards to ${summary.path}.`);
     } catch (raw) {
-      notify(`The vCard export failed: ${api.asApiError(raw).message}`, { tone: "error" });
+      notify(`The vCard export failed: ${api.describe(api.asApiError(raw))}`, { tone: "error" });
     }
   }
 

@@ -249,7 +249,7 @@ export function VirtualList<T>(props: VirtualListProps<T>): JSX.Element {
         <div class="vlist-status">
           {error ? (
             <span role="alert">
-              Could not load the list ({error.code}): {error.message}{" "}
+              Could not load the list ({error.code}): {api.describe(error)}{" "}
               <button class="link" onClick={() => void loadMore()}>
                 Retry
               </button>

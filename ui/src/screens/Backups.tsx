@@ -11,7 +11,7 @@ import type { BackupReason } from "../bindings/BackupReason";
 import type { BackupVerification } from "../bindings/BackupVerification";
 import type { EntityKind } from "../bindings/EntityKind";
 import type { RestoreReport } from "../bindings/RestoreReport";
-import { Field, fieldOf } from "../components/Field";
+import { Field } from "../components/Field";
 import { ProgressPanel } from "../components/ProgressPanel";
 import { backupStatus, dataGeneration, notify, refreshBackups, refreshSync } from "../state";
 import { formatBytes } from "./Privacy";
@@ -67,7 +67,7 @@ export async function backUpNow(): Promise<void> {
     notify(`Backed up: ${counts(info)}.`);
   } catch (raw) {
     backupRun.value = { state: "idle" };
-    notify(`The backup failed: ${api.asApiError(raw).message}`, { tone: "error" });
+    notify(`The backup failed: ${api.describe(api.asApiError(raw))}`, { tone: "error" });
   } finally {
     await refreshBackups();
   }
@@ -114,12 +114,12 @@ export function Backups() {
         </p>
         {status.folder_error && (
           <p class="form-error" role="alert">
-            The backup folder cannot be read: {status.folder_error.message}. Choose another folder below.
+            The backup folder cannot be read: {api.describe(status.folder_error)}. Choose another folder below.
           </p>
         )}
         {status.last_error && (
           <p class="form-error" role="alert">
-            The last backup failed: {status.last_error.message}
+            The last backup failed: {api.describe(status.last_error)}
           </p>
         )}
         <p>
@@ -195,7 +195,7 @@ function BackupTable({ backups, busy }: { backups: BackupInfo[]; busy: boolean }
                         ? check.healthy
                           ? "Checked: healthy"
                           : `Damaged: ${check.findings.join("; ")}`
-                        : `Could not check: ${check.message}`}
+                        : `Could not check: ${api.describe(check)}`}
               </td>
               <td class="actions">
                 <button
@@ -275,7 +275,7 @@ function RestoreState() {
       ? "The restore was cancelled; nothing was changed."
       : run.error.code === "locked"
         ? "The restore stopped because the workspace locked; nothing was changed."
-        : `The restore failed, and the current data is unchanged: ${run.error.message}`;
+        : `The restore failed, and the current data is unchanged: ${api.describe(run.error)}`;
   return (
     <div class="restore-result" role="alert" data-testid="restore-result">
       <p>{stopped}</p>
@@ -292,7 +292,7 @@ function ChooseFolder() {
       const folder = await api.backups.chooseFolder();
       if (folder !== null) notify(`New backups go to ${folder}.`);
     } catch (raw) {
-      notify(api.asApiError(raw).message, { tone: "error" });
+      notify(api.describe(api.asApiError(raw)), { tone: "error" });
     } finally {
       setBusy(false);
       await refreshBackups();
@@ -322,7 +322,7 @@ function OverdueDays({ days }: { days: number }) {
       await refreshBackups();
     } catch (raw) {
       const err = api.asApiError(raw);
-      setError(err.code === "validation" ? fieldOf(err.message).text : err.message);
+      setError(err.message);
     }
   }
   return (

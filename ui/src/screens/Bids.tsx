@@ -16,11 +16,12 @@ import { formatMoney } from "../money";
 import {
   BID_STATUSES,
   STATUS_LABEL,
+  SUBMITTABLE,
+  WITHDRAWABLE,
   explainMarketplaceOwned,
   explainRefusal,
   movesFor,
 } from "../components/pipeline/status";
-import { fieldOf } from "../components/Field";
 import { ShowMore, useShownCounts } from "../components/ShowMore";
 import { notify, refreshSync, syncStatus } from "../state";
 import "./pipeline.css";
@@ -53,7 +54,7 @@ export function Bids() {
       setMore(more);
       setError(null);
     } catch (raw) {
-      setError(api.asApiError(raw).message);
+      setError(api.describe(api.asApiError(raw)));
     }
   }
 
@@ -88,7 +89,7 @@ export function Bids() {
           void load();
           break;
         default:
-          notify(`The bid could not be moved: ${err.message}`, { tone: "error" });
+          notify(`The bid could not be moved: ${api.describe(err)}`, { tone: "error" });
       }
     }
   }
@@ -121,17 +122,19 @@ export function Bids() {
       const err = api.asApiError(raw);
       switch (err.code) {
         case "invalid_transition":
-          notify(`A ${STATUS_LABEL[bid.status]} bid cannot be ${action === "withdraw" ? "withdrawn" : "submitted"}.`, { tone: "error" });
+          notify(explainRefusal(bid.status, action === "withdraw" ? "withdrawn" : action === "placed" ? "submitted" : "queued"), {
+            tone: "error",
+          });
           break;
         case "validation":
-          notify(`Not sent: ${fieldOf(err.message).text}.`, { tone: "error" });
+          notify(`Not sent: ${api.describe(err)}.`, { tone: "error" });
           break;
         case "not_found":
           notify("That bid was removed elsewhere.", { tone: "error" });
           void load();
           break;
         default:
-          notify(`The bid could not be ${action === "withdraw" ? "withdrawn" : "submitted"}: ${err.message}`, { tone: "error" });
+          notify(`The bid could not be ${action === "withdraw" ? "withdrawn" : "submitted"}: ${api.describe(err)}`, { tone: "error" });
       }
     }
   }
@@ -327,7 +330,9 @@ function MarketActions(props: { bid: Bid; account?: api.MarketAccount; onMarket:
   if (bid.market_account == null) return null;
   const can = account?.capabilities;
   const where = account ? KIND_LABEL[account.kind] : "the marketplace";
-  if ((bid.status === "draft" || bid.status === "failed") && can?.bids_recorded_only)
+  const submittable = SUBMITTABLE.includes(bid.status);
+  const withdrawable = WITHDRAWABLE.includes(bid.status);
+  if (submittable && can?.bids_recorded_only)
     return (
       <span class="market-actions">
         <button class="small" aria-label={`Place bid on ${title} on ${where}`} onClick={() => onMarket("place")}>
@@ -338,21 +343,22 @@ function MarketActions(props: { bid: Bid; account?: api.MarketAccount; onMarket:
         </button>
       </span>
     );
-  if (bid.status === "draft" || bid.status === "failed")
+  if (submittable)
     return (
       <button class="small" aria-label={`Submit bid on ${title} to marketplace`} onClick={() => onMarket("submit")}>
         Submit to marketplace
       </button>
     );
-  if (bid.status === "submitted" && can?.bids_recorded_only && bid.external_id === null)
+  // Recorded as placed on the website; its proposal has not shown up yet.
+  if (withdrawable && can?.bids_recorded_only && bid.external_id === null)
     return (
       <span class="muted small" data-testid="awaiting-proposal">
         Placed on {where}; linked when it shows in your proposals
       </span>
     );
-  if ((bid.status === "queued" || bid.status === "submitted" || bid.status === "shortlisted") && can?.withdraw_bid === false)
+  if (withdrawable && can?.withdraw_bid === false)
     return <span class="muted small">Withdraw it on {where}</span>;
-  if (bid.status === "queued" || bid.status === "submitted" || bid.status === "shortlisted")
+  if (withdrawable)
     return (
       <button class="small" aria-label={`Withdraw bid on ${title}`} onClick={() => onMarket("withdraw")}>
         Withdraw

@@ -64,7 +64,7 @@ export function ClientDetail({ id }: { id: Id }) {
           ← Clients
         </button>
         <p class="form-error" role="alert">
-          {error.code === "not_found" ? "This client does not exist (it may have been deleted)." : `Could not load the client (${error.code}): ${error.message}`}
+          {error.code === "not_found" ? "This client does not exist (it may have been deleted)." : `Could not load the client (${error.code}): ${api.describe(error)}`}
         </p>
       </div>
     );
@@ -79,7 +79,7 @@ export function ClientDetail({ id }: { id: Id }) {
       notify(done);
     } catch (raw) {
       const err = api.asApiError(raw);
-      notify(`Could not update (${err.code}): ${err.message}`, { tone: "error" });
+      notify(`Could not update (${err.code}): ${api.describe(err)}`, { tone: "error" });
     } finally {
       setBusy(false);
     }
@@ -95,14 +95,14 @@ export function ClientDetail({ id }: { id: Id }) {
             await api.restore("client", current.id);
             go({ screen: "client", id: current.id });
           } catch (raw) {
-            notify(`Could not restore: ${api.asApiError(raw).message}`, { tone: "error" });
+            notify(`Could not restore: ${api.describe(api.asApiError(raw))}`, { tone: "error" });
           }
         },
       });
       go({ screen: "clients" });
     } catch (raw) {
       const err = api.asApiError(raw);
-      notify(`Could not delete (${err.code}): ${err.message}`, { tone: "error" });
+      notify(`Could not delete (${err.code}): ${api.describe(err)}`, { tone: "error" });
       setBusy(false);
     }
   }

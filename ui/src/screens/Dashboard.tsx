@@ -5,7 +5,7 @@ import { useEffect, useState } from "preact/hooks";
 import * as api from "../api";
 import type { Dashboard as Figures } from "../bindings/Dashboard";
 import type { Task } from "../bindings/Task";
-import { dashboard } from "../components/pipeline/api";
+import { dashboard } from "../api";
 import { BarChart, RateChart } from "../components/pipeline/charts";
 import { formatMoney, minorToInput } from "../money";
 import { BID_STATUSES, STATUS_LABEL } from "../components/pipeline/status";
@@ -51,7 +51,7 @@ export function Dashboard() {
         },
       });
     } catch (raw) {
-      notify(`The task could not be changed: ${api.asApiError(raw).message}`, { tone: "error" });
+      notify(`The task could not be changed: ${api.describe(api.asApiError(raw))}`, { tone: "error" });
     }
   }
 
@@ -60,7 +60,7 @@ export function Dashboard() {
       <div class="pipeline">
         <h1>Dashboard</h1>
         <p class="form-error" role="alert">
-          The figures could not be loaded: {error.message} <button onClick={() => void load()}>Try again</button>
+          The figures could not be loaded: {api.describe(error)} <button onClick={() => void load()}>Try again</button>
         </p>
       </div>
     );

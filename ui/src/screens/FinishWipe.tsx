@@ -17,7 +17,7 @@ export function FinishWipe({ name }: { name: string }) {
       await api.privacy.wipe(name);
       await refreshSession();
     } catch (raw) {
-      setError(api.asApiError(raw).message);
+      setError(api.describe(api.asApiError(raw)));
     } finally {
       setBusy(false);
     }

@@ -5,7 +5,7 @@
 import { useState } from "preact/hooks";
 import * as api from "../api";
 import type { SeedSummary } from "../bindings/SeedSummary";
-import { Field, fieldOf } from "../components/Field";
+import { Field } from "../components/Field";
 import { ProgressPanel } from "../components/ProgressPanel";
 import { notify, refreshSession, syncNow } from "../state";
 
@@ -82,7 +82,7 @@ export function FirstRun() {
       await api.session.confirmRecoveryKeySaved();
     } catch (raw) {
       // The workspace then keeps asking for a new recovery key (its banner).
-      notify(`Could not record that you saved the recovery key: ${api.asApiError(raw).message}`, { tone: "error" });
+      notify(`Could not record that you saved the recovery key: ${api.describe(api.asApiError(raw))}`, { tone: "error" });
     }
     await refreshSession();
     // The demo's jobs arrive with the first sync; no reason to wait for the timer.
@@ -117,20 +117,19 @@ export function FirstRun() {
           await api.sync.connectDemo(demoKind);
           setDemo("connected");
         } catch (raw) {
-          setDemo(api.asApiError(raw).message);
+          setDemo(api.describe(api.asApiError(raw)));
         }
       }
       setRecoveryKey(key);
     } catch (raw) {
       const err = api.asApiError(raw);
       if (err.code === "validation") {
-        const { field, text } = fieldOf(err.message);
-        setErrors({ [field === "passphrase" || field === "name" ? field : "form"]: text });
+        setErrors(api.formErrors(err, (field) => (field === "passphrase" || field === "name" ? field : undefined)));
       } else if (err.code === "keychain_unavailable") {
         setUseKeychain(false);
-        setErrors({ form: `${err.message}. Choose a passphrase instead.` });
+        setErrors({ form: `${api.describe(err)}. Choose a passphrase instead.` });
       } else {
-        setErrors({ form: err.message });
+        setErrors({ form: api.describe(err) });
       }
     } finally {
       setBusy(false);

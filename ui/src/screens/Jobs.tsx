@@ -6,7 +6,7 @@ import * as api from "../api";
 import type { Job } from "../bindings/Job";
 import type { NewJob } from "../bindings/NewJob";
 import type { RateType } from "../bindings/RateType";
-import { Field, fieldOf } from "../components/Field";
+import { Field } from "../components/Field";
 import { BidForm } from "../components/pipeline/BidForm";
 import { formatMinor, formatMoney, toMinor } from "../money";
 import { go, notify } from "../state";
@@ -62,7 +62,7 @@ export function Jobs() {
       setNext(page.next);
       setError(null);
     } catch (raw) {
-      setError(api.asApiError(raw).message);
+      setError(api.describe(api.asApiError(raw)));
     }
   }
 
@@ -79,7 +79,7 @@ export function Jobs() {
     try {
       replace(await api.jobs.update(job.id, { saved: !job.saved }));
     } catch (raw) {
-      notify(`The job could not be changed: ${api.asApiError(raw).message}`, { tone: "error" });
+      notify(`The job could not be changed: ${api.describe(api.asApiError(raw))}`, { tone: "error" });
     }
   }
 
@@ -95,7 +95,7 @@ export function Jobs() {
         },
       });
     } catch (raw) {
-      notify(`The job could not be hidden: ${api.asApiError(raw).message}`, { tone: "error" });
+      notify(`The job could not be hidden: ${api.describe(api.asApiError(raw))}`, { tone: "error" });
     }
   }
 
@@ -216,7 +216,7 @@ function JobDetail(props: { job: Job; account?: api.MarketAccount; onChange: (jo
       notify("Notes saved.");
     } catch (raw) {
       const err = api.asApiError(raw);
-      setNotesError(err.code === "validation" ? fieldOf(err.message).text : err.message);
+      setNotesError(err.message);
     }
   }
 
@@ -240,7 +240,7 @@ function JobDetail(props: { job: Job; account?: api.MarketAccount; onChange: (jo
                   <button
                     class="small"
                     onClick={() =>
-                      void api.sync.openJobPage(job.id).catch((raw) => notify(api.asApiError(raw).message, { tone: "error" }))
+                      void api.sync.openJobPage(job.id).catch((raw) => notify(api.describe(api.asApiError(raw)), { tone: "error" }))
                     }
                   >
                     Open on {KIND_LABEL[account.kind]}
@@ -397,10 +397,7 @@ function JobForm({ onSaved, onCancel }: { onSaved: (job: Job) => void; onCancel:
       onSaved(await api.jobs.create(job));
     } catch (raw) {
       const err = api.asApiError(raw);
-      if (err.code === "validation") {
-        const { field, text } = fieldOf(err.message);
-        setErrors({ [JOB_FIELDS[field] ?? "form"]: text });
-      } else setErrors({ form: err.message });
+      setErrors(api.formErrors(err, (field) => JOB_FIELDS[field]));
     } finally {
       setBusy(false);
     }

@@ -6,7 +6,7 @@
 import { useEffect, useState } from "preact/hooks";
 import * as api from "../api";
 import type { ConnectionState } from "../bindings/ConnectionState";
-import { Field, fieldOf } from "../components/Field";
+import { Field } from "../components/Field";
 import { notify, refreshSync, syncNow, syncRun, syncStatus } from "../state";
 import { ago } from "../components/SyncBar";
 import { formatMoney } from "../money";
@@ -33,7 +33,7 @@ export function Marketplaces() {
     try {
       setRemoving(await api.sync.removalPreview(account.id));
     } catch (raw) {
-      notify(`${account.name} cannot be disconnected: ${api.asApiError(raw).message}`, { tone: "error" });
+      notify(`${account.name} cannot be disconnected: ${api.describe(api.asApiError(raw))}`, { tone: "error" });
     }
   }
   const [demo, setDemo] = useState<string | null>(null);
@@ -152,7 +152,7 @@ function ConfirmRemoval({ plan, onClose }: { plan: api.AccountRemoval; onClose: 
         done.keychain_note ? { tone: "error" } : {},
       );
     } catch (raw) {
-      notify(`${plan.name} was not disconnected: ${api.asApiError(raw).message}`, { tone: "error" });
+      notify(`${plan.name} was not disconnected: ${api.describe(api.asApiError(raw))}`, { tone: "error" });
     }
     await onClose();
   }
@@ -188,11 +188,7 @@ function ConfirmRemoval({ plan, onClose }: { plan: api.AccountRemoval; onClose: 
 /** Splits a validation error into its field, or keeps it for the form. */
 function errorsOf(raw: unknown, fields: string[]): Record<string, string> {
   const err = api.asApiError(raw);
-  if (err.code === "validation") {
-    const { field, text } = fieldOf(err.message);
-    if (fields.includes(field)) return { [field]: text };
-  }
-  return { form: err.message };
+  return api.formErrors(err, (field) => (fields.includes(field) ? field : undefined));
 }
 
 /** What an adapter can and cannot do, in words, from its capabilities. */
@@ -406,7 +402,7 @@ function SignInAgain({ account, onDone }: { account: api.MarketAccount; onDone: 
       await onDone();
     } catch (raw) {
       const err = api.asApiError(raw);
-      if (err.code !== "cancelled") notify(err.message, { tone: "error" });
+      if (err.code !== "cancelled") notify(api.describe(err), { tone: "error" });
     }
   }
   return (
@@ -524,7 +520,7 @@ function FailedChanges() {
       const back = await api.sync.retryFailed();
       notify(`${back} ${back === 1 ? "change goes" : "changes go"} out with the next sync.`);
     } catch (raw) {
-      notify(api.asApiError(raw).message, { tone: "error" });
+      notify(api.describe(api.asApiError(raw)), { tone: "error" });
     }
     await refreshSync();
   }
@@ -575,7 +571,7 @@ function Conflicts({ conflicts, onDone }: { conflicts: api.SyncConflict[]; onDon
       await api.sync.resolve(id, resolution);
       notify(resolution === "keep_mine" ? "Your terms go out with the next sync." : "The marketplace's terms are kept.");
     } catch (raw) {
-      notify(api.asApiError(raw).message, { tone: "error" });
+      notify(api.describe(api.asApiError(raw)), { tone: "error" });
     }
     await onDone();
   }

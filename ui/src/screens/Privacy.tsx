@@ -64,7 +64,7 @@ export function Privacy() {
       setOverview(await api.privacy.overview());
       setError(null);
     } catch (raw) {
-      setError(api.asApiError(raw).message);
+      setError(api.describe(api.asApiError(raw)));
     }
   }
   useEffect(() => void load(), []);
@@ -189,7 +189,7 @@ function UserConsents({ overview, onChange }: { overview: PrivacyOverview; onCha
       notify(on ? "Consent recorded." : "Consent withdrawn; it applies at once.");
       await onChange();
     } catch (raw) {
-      notify(api.asApiError(raw).message, { tone: "error" });
+      notify(api.describe(api.asApiError(raw)), { tone: "error" });
     } finally {
       setBusy(null);
     }
@@ -272,7 +272,7 @@ function Analytics({ overview, onChange }: { overview: PrivacyOverview; onChange
       );
       await onChange();
     } catch (raw) {
-      notify(api.asApiError(raw).message, { tone: "error" });
+      notify(api.describe(api.asApiError(raw)), { tone: "error" });
     } finally {
       setBusy(false);
     }
@@ -324,7 +324,7 @@ function Retention({ overview, onChange }: { overview: PrivacyOverview; onChange
       await onChange();
     } catch (raw) {
       const err = api.asApiError(raw);
-      setErrors({ form: err.message });
+      setErrors({ form: api.describe(err) });
     }
   }
 
@@ -334,7 +334,7 @@ function Retention({ overview, onChange }: { overview: PrivacyOverview; onChange
       setLast(summary);
       await onChange();
     } catch (raw) {
-      notify(api.asApiError(raw).message, { tone: "error" });
+      notify(api.describe(api.asApiError(raw)), { tone: "error" });
     }
   }
 
@@ -394,7 +394,7 @@ function SentToMarketplaces() {
       setAccounts(all);
       setEntries(log);
     } catch (raw) {
-      notify(api.asApiError(raw).message, { tone: "error" });
+      notify(api.describe(api.asApiError(raw)), { tone: "error" });
     }
   }
   const accountName = (id: string) => accounts.find((a) => a.id === id)?.name ?? id;
@@ -450,7 +450,7 @@ function AuditLog() {
     try {
       setCheck(await api.privacy.verifyAuditLog());
     } catch (raw) {
-      notify(api.asApiError(raw).message, { tone: "error" });
+      notify(api.describe(api.asApiError(raw)), { tone: "error" });
     }
   }
   return (
@@ -507,7 +507,7 @@ function MarketplaceErasure() {
     try {
       setOutcomes(await api.privacy.requestMarketplaceErasure());
     } catch (raw) {
-      notify(api.asApiError(raw).message, { tone: "error" });
+      notify(api.describe(api.asApiError(raw)), { tone: "error" });
     } finally {
       setBusy(false);
     }
@@ -557,7 +557,7 @@ function Wipe({ name }: { name: string }) {
     } catch (raw) {
       const err = api.asApiError(raw);
       setRefused(err.code === "erasure_request_failed");
-      setError(err.message);
+      setError(api.describe(err));
     }
   }
   async function wipe(e: Event) {

@@ -40,8 +40,8 @@ export function Projects() {
       setChanged((c) => ({ ...c, [p.id]: before }));
       notify(
         err.code === "invalid_transition"
-          ? `Cannot move ${p.name} to ${labelOf(PROJECT_STATUSES, next)}: ${err.message}`
-          : `Could not change the status (${err.code}): ${err.message}`,
+          ? `Cannot move ${p.name} to ${labelOf(PROJECT_STATUSES, next)}: ${api.describe(err)}`
+          : `Could not change the status (${err.code}): ${api.describe(err)}`,
         { tone: "error" },
       );
     }

@@ -76,7 +76,7 @@ function General() {
       applyTheme(next.theme);
       notify("Saved.");
     } catch (raw) {
-      notify(api.asApiError(raw).message, { tone: "error" });
+      notify(api.describe(api.asApiError(raw)), { tone: "error" });
     }
   }
 
@@ -261,7 +261,7 @@ function integrityText(status: IntegrityState): string {
         case "locked":
           return "The workspace is locked; unlock it to check.";
         default:
-          return `Could not check (${status.error.code}): ${status.error.message}`;
+          return `Could not check (${status.error.code}): ${api.describe(status.error)}`;
       }
   }
 }
@@ -284,7 +284,7 @@ function ChangePassphrase() {
       notify("Passphrase changed. Your recovery key still works.");
     } catch (raw) {
       const err = api.asApiError(raw);
-      setErrors(err.code === "wrong_passphrase" ? { current: "That is not the current passphrase." } : { next: err.message });
+      setErrors(err.code === "wrong_passphrase" ? { current: "That is not the current passphrase." } : { next: api.describe(err) });
     }
   }
   return (
@@ -330,7 +330,7 @@ function NewRecoveryKey({ usesPassphrase }: { usesPassphrase: boolean }) {
       setError(null);
     } catch (raw) {
       const err = api.asApiError(raw);
-      setError(err.code === "wrong_passphrase" ? "That is not the current passphrase." : err.message);
+      setError(err.code === "wrong_passphrase" ? "That is not the current passphrase." : api.describe(err));
     } finally {
       setBusy(false);
       // The core now reports the new key as not yet saved.
@@ -345,7 +345,7 @@ function NewRecoveryKey({ usesPassphrase }: { usesPassphrase: boolean }) {
       setShown(null);
       setError(null);
     } catch (raw) {
-      setError(`Could not record that you saved it: ${api.asApiError(raw).message}`);
+      setError(`Could not record that you saved it: ${api.describe(api.asApiError(raw))}`);
       await refreshSession();
     }
   }

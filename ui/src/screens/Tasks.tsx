@@ -3,7 +3,7 @@
 import { useEffect, useState } from "preact/hooks";
 import * as api from "../api";
 import type { Task } from "../bindings/Task";
-import { Field, fieldOf } from "../components/Field";
+import { Field } from "../components/Field";
 import { loadAll } from "../loadAll";
 import { ShowMore, useShownCounts } from "../components/ShowMore";
 import { notify } from "../state";
@@ -54,14 +54,14 @@ export function Tasks() {
       setOpen(items);
       setError(null);
     } catch (raw) {
-      setError(api.asApiError(raw).message);
+      setError(api.describe(api.asApiError(raw)));
     }
   }
   async function loadDone() {
     try {
       setDone((await api.tasks.list({ done: true }, api.page(100, null, "updated"))).items);
     } catch (raw) {
-      setError(api.asApiError(raw).message);
+      setError(api.describe(api.asApiError(raw)));
     }
   }
 
@@ -87,7 +87,7 @@ export function Tasks() {
         });
       } else notify(`Reopened: ${task.title}`);
     } catch (raw) {
-      notify(`The task could not be changed: ${api.asApiError(raw).message}`, { tone: "error" });
+      notify(`The task could not be changed: ${api.describe(api.asApiError(raw))}`, { tone: "error" });
     }
   }
 
@@ -207,10 +207,9 @@ function TaskForm({ onSaved, onCancel }: { onSaved: (task: Task) => void; onCanc
       onSaved(task);
     } catch (raw) {
       const err = api.asApiError(raw);
-      if (err.code === "validation") {
-        const { field, text } = fieldOf(err.message);
-        setErrors({ [field === "due_at" ? "due" : field === "title" || field === "notes" ? field : "form"]: text });
-      } else setErrors({ form: err.message });
+      setErrors(
+        api.formErrors(err, (field) => (field === "due_at" ? "due" : field === "title" || field === "notes" ? field : undefined)),
+      );
     } finally {
       setBusy(false);
     }

@@ -15,9 +15,9 @@ function explain(err: api.ApiError): string {
     case "keychain_unavailable":
     case "keychain_entry_missing":
     case "keychain_mismatch":
-      return `${err.message} You can use your recovery key instead.`;
+      return `${api.describe(err)} You can use your recovery key instead.`;
     default:
-      return err.message;
+      return api.describe(err);
   }
 }
 

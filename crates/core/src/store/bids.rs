@@ -260,11 +260,7 @@ impl Workspace {
                 drop(tx);
                 return self.withdraw_bid(id).await;
             }
-            let reason = if to.decided_by_marketplace() {
-                "the marketplace decides this; it arrives with sync"
-            } else {
-                "it is with the marketplace or on its way there; withdraw it instead"
-            };
+            let reason = BidStatus::marketplace_owned_reason(to);
             return Err(Error::MarketplaceOwned { to, reason });
         }
         bid.status = to;

@@ -32,5 +32,6 @@ mod sync_bounds;
 mod sync_flight;
 mod sync_privacy;
 mod sync_timer;
+mod ui_rules;
 mod vault;
 mod wipe;

@@ -332,7 +332,11 @@ async fn consents_are_a_ledger_and_a_withdrawal_stops_sharing_at_once() {
     let mut basis = user_change(ConsentPurpose::Processing, true);
     basis.client_id = Some(id);
     let err = ws.record_consent(basis.clone()).await.unwrap_err();
-    assert_eq!(err.to_api().message, "basis: is required: contract, consent or legitimate_interest");
+    let api = err.to_api();
+    assert_eq!(
+        (api.field.as_deref(), api.message.as_str()),
+        (Some("basis"), "is required: contract, consent or legitimate_interest")
+    );
     basis.basis = Some(ProcessingBasis::Consent);
     ws.record_consent(basis.clone()).await.unwrap();
     assert!(ws.sharing_allowed(id).await.unwrap());

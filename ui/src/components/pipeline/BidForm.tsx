@@ -6,7 +6,7 @@ import { useEffect, useMemo, useState } from "preact/hooks";
 import * as api from "../../api";
 import type { Bid } from "../../bindings/Bid";
 import type { Job } from "../../bindings/Job";
-import { Field, fieldOf } from "../Field";
+import { Field } from "../Field";
 import { toMinor } from "../../money";
 import { loadAll } from "../../loadAll";
 
@@ -68,7 +68,7 @@ export function BidForm({ job, onSaved, onCancel }: BidFormProps) {
     if (job) return;
     loadAll((after) => api.jobs.list({ hidden: false }, api.page(200, after, "name")), 1000).then(
       ({ items }) => setJobs(items),
-      (raw) => setErrors({ form: `Jobs could not be listed: ${api.asApiError(raw).message}` }),
+      (raw) => setErrors({ form: `Jobs could not be listed: ${api.describe(api.asApiError(raw))}` }),
     );
   }, [job]);
 
@@ -112,14 +112,13 @@ export function BidForm({ job, onSaved, onCancel }: BidFormProps) {
     } catch (raw) {
       const err = api.asApiError(raw);
       if (err.code === "validation") {
-        const { field, text } = fieldOf(err.message);
         // With the job given, there is no job field to show its error beside.
-        const shown = FIELD_OF_CORE[field] === "job" && job ? "form" : (FIELD_OF_CORE[field] ?? "form");
-        setErrors({ [shown]: sentence(text) });
+        const shown = (field: string) => (FIELD_OF_CORE[field] === "job" && job ? undefined : FIELD_OF_CORE[field]);
+        setErrors(Object.fromEntries(Object.entries(api.formErrors(err, shown)).map(([k, text]) => [k, sentence(text)])));
       } else if (err.code === "not_found") {
         setErrors({ job: "That job no longer exists; pick another." });
       } else {
-        setErrors({ form: err.message });
+        setErrors({ form: api.describe(err) });
       }
     } finally {
       setBusy(false);

@@ -1,20 +1,17 @@
-// Bid statuses as the UI shows them. The allowed moves are generated from the
-// core's rule (bindings/StatusMoves.ts) and only hint which moves make sense;
-// the core decides, and a refusal arrives as code "invalid_transition".
+// Bid statuses as the UI shows them: labels and sentences. The rules (which
+// moves are allowed, what a marketplace decides, why a move is refused) come
+// from the core as data (bindings/BidLifecycle.ts); the core still decides
+// each move, and a refusal arrives as "invalid_transition".
 import type { Bid } from "../../bindings/Bid";
 import type { BidStatus } from "../../bindings/BidStatus";
-import { BID_MOVES, MARKETPLACE_DECIDES } from "../../bindings/StatusMoves";
+import {
+  BID_MOVES,
+  BID_REFUSALS,
+  MARKETPLACE_DECIDES,
+  MARKETPLACE_OWNED_REASONS,
+} from "../../bindings/BidLifecycle";
 
-export const BID_STATUSES: BidStatus[] = [
-  "draft",
-  "queued",
-  "submitted",
-  "shortlisted",
-  "awarded",
-  "rejected",
-  "withdrawn",
-  "failed",
-];
+export { BID_STATUSES, SUBMITTABLE, WITHDRAWABLE, TERMINAL } from "../../bindings/BidLifecycle";
 
 export const STATUS_LABEL: Record<BidStatus, string> = {
   draft: "Draft",
@@ -27,14 +24,6 @@ export const STATUS_LABEL: Record<BidStatus, string> = {
   failed: "Failed",
 };
 
-export function movesFrom(from: BidStatus): BidStatus[] {
-  return BID_MOVES[from];
-}
-
-export function canMoveTo(from: BidStatus, to: BidStatus): boolean {
-  return BID_MOVES[from].includes(to);
-}
-
 /** A marketplace holds the bid: it decides the statuses in MARKETPLACE_DECIDES.
  * (A bid still queued for one is also refused by the core, with the same code.) */
 export function heldByMarketplace(bid: Bid): boolean {
@@ -43,46 +32,17 @@ export function heldByMarketplace(bid: Bid): boolean {
 
 /** The moves worth offering for `bid`: the rule, less what its marketplace decides. */
 export function movesFor(bid: Bid): BidStatus[] {
-  const moves = movesFrom(bid.status);
+  const moves = BID_MOVES[bid.status];
   return heldByMarketplace(bid) ? moves.filter((to) => !MARKETPLACE_DECIDES.includes(to)) : moves;
 }
 
 /** Why a hand move of a marketplace's bid is refused (code "marketplace_owned"). */
 export function explainMarketplaceOwned(to: BidStatus): string {
-  if (MARKETPLACE_DECIDES.includes(to)) {
-    return `This bid is on a marketplace: the marketplace decides whether it is ${BECOME[to]}; that arrives with sync.`;
-  }
-  return `This bid is with its marketplace or on its way there, so it can't be ${BECOME[to]} here: withdraw it instead.`;
+  return `This bid is on a marketplace, so it can't be moved to ${STATUS_LABEL[to]} here: ${MARKETPLACE_OWNED_REASONS[to]}.`;
 }
 
-const BECOME: Record<BidStatus, string> = {
-  draft: "moved back to draft",
-  queued: "queued",
-  submitted: "submitted",
-  shortlisted: "shortlisted",
-  awarded: "awarded",
-  rejected: "rejected",
-  withdrawn: "withdrawn",
-  failed: "marked failed",
-};
-
-function a(status: BidStatus): string {
-  return status === "awarded" ? "An awarded" : `A ${status}`;
-}
-
-/** Why the core refuses `from` -> `to`, built from the two statuses. */
+/** Why the core refuses `from` → `to`, in the core's words. */
 export function explainRefusal(from: BidStatus, to: BidStatus): string {
-  const head = `${a(from)} bid can't be ${BECOME[to]}`;
-  if (from === "awarded" || from === "rejected" || from === "withdrawn") {
-    return `${head}: it is decided and stays ${from}.`;
-  }
-  const notSent = from === "draft" || from === "queued" || from === "failed";
-  if (notSent && (to === "shortlisted" || to === "awarded" || to === "rejected" || to === "withdrawn")) {
-    return `${head}: submit it first.`;
-  }
-  if (to === "failed") return `${head}: only a queued bid can fail.`;
-  if (!notSent && (to === "draft" || to === "queued")) return `${head}: it is already with the client; withdraw it instead.`;
-  if (from === "failed" && to === "submitted") return `${head}: queue it again or move it back to draft first.`;
-  if (from === "shortlisted" && to === "submitted") return `${head}: it is already past submitted.`;
-  return `${head}.`;
+  const why = BID_REFUSALS[from][to] ?? "that move is not allowed";
+  return `A ${STATUS_LABEL[from].toLowerCase()} bid can't be moved to ${STATUS_LABEL[to]}: ${why}.`;
 }

@@ -1,13 +1,13 @@
 // The client form, for both "New client" and "Edit". Editing sends only the
 // keys that changed (an emptied optional field is sent as null to clear it).
-// Field-level errors come from the core's validation ("field: message").
+// A validation error from the core goes beside the field it names (ApiError.field).
 import { useState } from "preact/hooks";
 import * as api from "../../api";
 import type { Client } from "../../bindings/Client";
 import type { ClientKind } from "../../bindings/ClientKind";
 import type { ClientPatch } from "../../bindings/ClientPatch";
 import type { NewClient } from "../../bindings/NewClient";
-import { Field, fieldOf } from "../Field";
+import { Field } from "../Field";
 import { CLIENT_KINDS } from "./labels";
 import { useFocusOnMount } from "./focus";
 import { SelectField } from "./SelectField";
@@ -87,13 +87,16 @@ export function ClientForm({ client, onSaved, onCancel }: Props) {
     } catch (raw) {
       const err = api.asApiError(raw);
       if (err.code === "validation") {
-        const { field, text } = fieldOf(err.message);
-        const key = field === "tag" ? "tags" : field;
-        setErrors({ [key in values ? key : "form"]: key in values ? text : err.message });
+        setErrors(
+          api.formErrors(err, (field) => {
+            const key = field === "tag" ? "tags" : field;
+            return key in values ? key : undefined;
+          }),
+        );
       } else if (err.code === "not_found") {
         setErrors({ form: "This client no longer exists (it may have been deleted)." });
       } else {
-        setErrors({ form: `Could not save (${err.code}): ${err.message}` });
+        setErrors({ form: `Could not save (${err.code}): ${api.describe(err)}` });
       }
     } finally {
       setBusy(false);

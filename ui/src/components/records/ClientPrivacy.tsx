@@ -60,7 +60,7 @@ export function ClientConsents({ clientId }: { clientId: Id }) {
       setEvidence("");
       await load();
     } catch (raw) {
-      setError(api.asApiError(raw).message);
+      setError(api.describe(api.asApiError(raw)));
     }
   }
 
@@ -132,7 +132,7 @@ export function EraseClient({ clientId, name, onCancel }: { clientId: Id; name: 
     api.privacy
       .erasurePreview(clientId)
       .then(setPlan)
-      .catch((raw) => setError(api.asApiError(raw).message));
+      .catch((raw) => setError(api.describe(api.asApiError(raw))));
   }, [clientId]);
 
   async function erase() {
@@ -143,7 +143,7 @@ export function EraseClient({ clientId, name, onCancel }: { clientId: Id; name: 
       notify(`Client erased for good.${kept}`);
       go({ screen: "clients" });
     } catch (raw) {
-      setError(api.asApiError(raw).message);
+      setError(api.describe(api.asApiError(raw)));
       setBusy(false);
     }
   }

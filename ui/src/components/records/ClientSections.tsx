@@ -16,7 +16,7 @@ import type { Project } from "../../bindings/Project";
 import type { ProjectStatus } from "../../bindings/ProjectStatus";
 import type { RateType } from "../../bindings/RateType";
 import { notify } from "../../state";
-import { Field, fieldOf } from "../Field";
+import { Field } from "../Field";
 import { ACTIVITY_KINDS, labelOf, PROJECT_STATUSES, RATE_TYPES } from "./labels";
 import { formatMoney, parseMinor } from "../../money";
 import { useFocusOnMount } from "./focus";
@@ -26,12 +26,8 @@ import { usePaged } from "./usePaged";
 /** Splits a core error into field errors for a form; unknown fields go to "form". */
 function errorsFrom(raw: unknown, fields: string[]): Record<string, string> {
   const err = api.asApiError(raw);
-  if (err.code === "validation") {
-    const { field, text } = fieldOf(err.message);
-    if (fields.includes(field)) return { [field]: text };
-    return { form: err.message };
-  }
-  return { form: `Could not save (${err.code}): ${err.message}` };
+  if (err.code === "validation") return api.formErrors(err, (field) => (fields.includes(field) ? field : undefined));
+  return { form: `Could not save (${err.code}): ${api.describe(err)}` };
 }
 
 function FormError({ errors }: { errors: Record<string, string> }) {
@@ -46,7 +42,7 @@ function ListState({ loading, error, count, empty }: { loading: boolean; error: 
   if (error)
     return (
       <p class="form-error" role="alert">
-        Could not load ({error.code}): {error.message}
+        Could not load ({error.code}): {api.describe(error)}
       </p>
     );
   if (loading && count === 0) return <p class="muted">Loading…</p>;
@@ -65,13 +61,13 @@ async function removeWithUndo(kind: EntityKind, id: Id, what: string, after: () 
           await api.restore(kind, id);
           after();
         } catch (raw) {
-          notify(`Could not restore: ${api.asApiError(raw).message}`, { tone: "error" });
+          notify(`Could not restore: ${api.describe(api.asApiError(raw))}`, { tone: "error" });
         }
       },
     });
   } catch (raw) {
     const err = api.asApiError(raw);
-    notify(`Could not delete (${err.code}): ${err.message}`, { tone: "error" });
+    notify(`Could not delete (${err.code}): ${api.describe(err)}`, { tone: "error" });
   }
 }
 
@@ -239,7 +235,7 @@ export function ProjectsSection({ clientId, onChanged }: { clientId: Id; onChang
       list.reload();
     } catch (raw) {
       const err = api.asApiError(raw);
-      notify(err.code === "invalid_transition" ? `Cannot move ${p.name} to ${labelOf(PROJECT_STATUSES, next)}: ${err.message}` : `Could not change status (${err.code}): ${err.message}`, { tone: "error" });
+      notify(err.code === "invalid_transition" ? `Cannot move ${p.name} to ${labelOf(PROJECT_STATUSES, next)}: ${api.describe(err)}` : `Could not change status (${err.code}): ${api.describe(err)}`, { tone: "error" });
       list.reload();
     }
   }
@@ -349,7 +345,7 @@ export function WorkSection({ clientId, projects }: { clientId: Id; projects: Pr
       </header>
       {error ? (
         <p class="form-error" role="alert">
-          Could not load ({error.code}): {error.message}
+          Could not load ({error.code}): {api.describe(error)}
         </p>
       ) : !work ? (
         <p class="muted">Loading…</p>
