@@ -1,9 +1,9 @@
 #!/usr/bin/env bash
 # Runs every check and test Bidwell has: formatting, lints, the UI type
-# check, and all Rust tests, the keychain ones against a real keychain, the
-# marketplace spec against the reference server (Schemathesis), the
-# real-window tests, and the packages. Installs what is missing first; safe
-# to run again.
+# check and unit tests (vitest), and all Rust tests, the keychain ones
+# against a real keychain, the marketplace spec against the reference server
+# (Schemathesis), the real-window tests, and the packages. Installs what is
+# missing first; safe to run again.
 #
 # On Debian/Ubuntu (the README's command): the keychain is a real Secret
 # Service (gnome-keyring on a private D-Bus session, with a throwaway
@@ -36,6 +36,8 @@ step "formatting"
 cargo fmt --all --check
 step "UI type check and build"
 npm --prefix ui run build
+step "UI unit tests (forms, stores, the palette)"
+npm --prefix ui test
 step "lints"
 cargo clippy --workspace --all-targets --all-features --locked -- -D warnings
 
