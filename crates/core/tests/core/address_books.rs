@@ -66,7 +66,9 @@ fn named<'a>(clients: &'a [Client], name: &str) -> &'a Client {
 }
 
 /// (name, e-mail, phone, company, website, country) as a user scans them.
-fn card(c: &Client) -> (&str, Option<&str>, Option<&str>, Option<&str>, Option<&str>, Option<&str>) {
+type Card<'a> = (&'a str, Option<&'a str>, Option<&'a str>, Option<&'a str>, Option<&'a str>, Option<&'a str>);
+
+fn card(c: &Client) -> Card<'_> {
     (
         c.name.as_str(),
         c.email.as_deref(),
