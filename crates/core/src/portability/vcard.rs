@@ -157,7 +157,8 @@ impl Property {
                 Err(_) => return Err(invalid("is not UTF-8 text; export the cards as UTF-8".into())),
             },
         };
-        Ok(if quoted { text.replace("\r\n", "\n") } else { text })
+        // A decoded CR would stay in a name that vCard cannot write back.
+        Ok(if quoted { text.replace("\r\n", "\n").replace('\r', "\n") } else { text })
     }
 }
 
@@ -666,6 +667,8 @@ mod tests {
         assert_eq!(c.notes, "Stra\u{df}e\nzwei");
         assert_eq!(c.company.as_deref(), Some("Caf\u{20ac} \u{201c}Noir\u{201d}"));
         assert_eq!(c.phone.as_deref(), Some("+49 170 5555"), "PREF as a bare parameter wins");
+        let text = b"BEGIN:VCARD\nVERSION:2.1\nFN;ENCODING=QUOTED-PRINTABLE:Ann=0DBee\nEND:VCARD\n";
+        assert_eq!(parse_vcards("cr.vcf", text, now()).unwrap()[0].name, "Ann\nBee");
         // Without a CHARSET a 2.1 card that is not UTF-8 is Outlook's Windows-1252.
         let c = parse_vcards("b.vcf", b"BEGIN:VCARD\nVERSION:2.1\nFN:Ren\xe9\nEND:VCARD\n", now()).unwrap();
         assert_eq!(c[0].name, "Ren\u{e9}");
