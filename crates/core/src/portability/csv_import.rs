@@ -894,6 +894,17 @@ mod tests {
     }
 
     #[test]
+    fn a_map_goes_before_every_alias() {
+        let text = "E-mail Address,E-mail 2 Address,Name,Notes\nfirst@example.org,second@example.org,Ada,x\n";
+        let map: Vec<ColumnMapping> =
+            ["E-mail 2 Address=email", "Notes=ignore"].iter().map(|m| m.parse().unwrap()).collect();
+        let (clients, mapping) = read_clients_csv("m.csv", text.as_bytes(), &map, now()).unwrap();
+        assert_eq!((clients[0].email.as_deref(), clients[0].notes.as_str()), (Some("second@example.org"), ""));
+        assert_eq!(columns(&mapping, "email"), ["E-mail 2 Address", "E-mail Address"]);
+        assert_eq!(mapping.unmapped, ["Notes"]);
+    }
+
+    #[test]
     fn a_short_row_is_padded_and_a_long_row_refused_on_its_line() {
         let text = "Name,E-mail,Notes\r\nAda,ada@example.org\r\n\"Bob\r\nBobson\",b@example.org,x,y\r\n";
         let err = parse_clients_csv("r.csv", text.as_bytes(), &[], now()).unwrap_err();
