@@ -351,13 +351,15 @@ impl Card {
             "URL" if self.url.is_none() => first(&mut self.url, line, unescape(&text()?)),
             "NOTE" => {
                 let note = unescape(&text()?);
+                // Android writes a note per line of the contact's notes.
+                // Kept as written, not trimmed, as the app keeps notes.
                 match &mut self.note {
-                    // Android writes a note per line of the contact's notes.
-                    Some((_, all)) if !note.trim().is_empty() => {
+                    _ if note.trim().is_empty() => {}
+                    Some((_, all)) => {
                         all.push('\n');
                         all.push_str(&note);
                     }
-                    _ => first(&mut self.note, line, note),
+                    None => self.note = Some((line, note)),
                 }
             }
             "ADR" if self.country.is_none() => {
@@ -707,5 +709,16 @@ mod tests {
         assert_eq!(cards[0].phone.as_deref(), Some("+1-418-656-9254 x102"));
         assert_eq!(cards[1].name, "Boss");
         assert_eq!(cards[2].name, "only@example.org");
+    }
+
+    #[test]
+    fn notes_on_several_lines_are_joined_as_written_and_read_back_the_same() {
+        // Found by mutating the corpus: a trimmed first note and an untrimmed
+        // second one made the joined note change on its way back.
+        let text = "BEGIN:VCARD\nVERSION:2.1\nFN:A\nNOTE: one \nNOTE:\nNOTE:two \nEND:VCARD\n";
+        let client = parse_vcards("n.vcf", text.as_bytes(), now()).unwrap().remove(0);
+        assert_eq!(client.notes, " one \ntwo ");
+        let back = parse_vcards("b.vcf", write_vcards(&[&client], &[], &[]).as_bytes(), now()).unwrap();
+        assert_eq!(back[0].notes, client.notes);
     }
 }
