@@ -302,6 +302,8 @@ export function ImportPanel({ onImported }: { onImported: () => void }) {
     return kind ? { kind, mapping: pairs, dry_run: dryRun } : { mapping: pairs, dry_run: dryRun };
   }
 
+  // A check's result (and its mapping table) stands for the file, kind and
+  // mapping it was made with: choosing another of any hides it.
   async function choose() {
     const chosen = await api.portability.chooseImportFile();
     if (!chosen) return;
@@ -355,7 +357,14 @@ export function ImportPanel({ onImported }: { onImported: () => void }) {
         <>
           <label class="field">
             <span>What the file holds</span>
-            <select aria-label="What the file holds" value={kind} onChange={(e) => setKind(e.currentTarget.value as ImportKind | "")}>
+            <select
+              aria-label="What the file holds"
+              value={kind}
+              onChange={(e) => {
+                setKind(e.currentTarget.value as ImportKind | "");
+                setChecked(null);
+              }}
+            >
               {KINDS.map((k) => (
                 <option key={k.value} value={k.value}>
                   {k.label}
@@ -367,7 +376,10 @@ export function ImportPanel({ onImported }: { onImported: () => void }) {
             label="Column mapping (CSV only, one COLUMN=field per line)"
             name="import-mapping"
             value={mapping}
-            onInput={setMapping}
+            onInput={(value) => {
+              setMapping(value);
+              setChecked(null);
+            }}
             multiline
             hint="Usually not needed: Upwork, Freelancer, Google and Outlook headers are recognised, and other columns are left out ('Check the file' lists them). Use field 'ignore' to skip a column; in a contacts file, the column naming each contact's client maps to 'client'."
           />
