@@ -263,14 +263,15 @@ pub struct ImportArgs {
     /// The file to import.
     pub file: PathBuf,
     /// What the file holds: bidwell (an export .zip), clients (.csv), contacts (.csv: each row a contact naming
-    /// its client, which is made when missing) or vcard (.vcf). Default: from the extension (.csv: clients).
+    /// its client, which is made when missing) or vcard (.vcf: vCard 2.1, 3.0 or 4.0). Default: from the extension (.csv: clients).
     #[arg(long)]
     pub kind: Option<String>,
     /// CSV only: which column fills which field, e.g. --map "E-mail 2=email", --map "Firm=client" (contacts)
     /// or --map "Shoe size=ignore".
     #[arg(long = "map", value_name = "COLUMN=FIELD")]
     pub map: Vec<String>,
-    /// Check the whole file and print the counts; write nothing.
+    /// Check the whole file and print the counts and, for CSV, which column fills which field and which columns
+    /// are left out; write nothing.
     #[arg(long)]
     pub dry_run: bool,
     /// The archive's password, from the next line of standard input.

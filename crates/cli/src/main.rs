@@ -360,11 +360,36 @@ async fn import(ws: &Workspace, args: ImportArgs, creds: &mut Credentials, out: 
         let what = if parts.is_empty() { "nothing".to_string() } else { parts.join(", ") };
         if summary.dry_run {
             say!("Checked: the file is fine and would import {what}. Nothing was written.");
+            if let Some(mapping) = &summary.mapping {
+                print_mapping(mapping);
+            }
         } else {
             say!("Imported {what}.");
         }
     }
     Ok(())
+}
+
+/// A CSV file's columns as the import reads them: each field with the
+/// columns that fill it (the first not empty wins), then those left out.
+fn print_mapping(mapping: &bidwell_core::portability::CsvMapping) {
+    let mut fields: Vec<(&str, Vec<&str>)> = Vec::new();
+    for m in &mapping.mapped {
+        match fields.last_mut() {
+            Some((field, columns)) if *field == m.field => columns.push(&m.column),
+            _ => fields.push((&m.field, vec![&m.column])),
+        }
+    }
+    say!("Columns:");
+    let width = fields.iter().map(|(f, _)| f.len()).max().unwrap_or(0);
+    for (field, columns) in fields {
+        let from = columns.iter().map(|c| format!("\"{c}\"")).collect::<Vec<_>>().join(", else ");
+        say!("  {field:<width$} <- {from}");
+    }
+    if !mapping.unmapped.is_empty() {
+        let left: Vec<String> = mapping.unmapped.iter().map(|c| format!("\"{c}\"")).collect();
+        say!("Left out (no field takes them; --map \"COLUMN=field\" to use one): {}", left.join(", "));
+    }
 }
 
 /// `show`, `rm` and `restore` work alike for every kind of record; `show`

@@ -647,6 +647,23 @@ fn a_bad_csv_row_is_refused_with_its_location_and_nothing_is_imported() {
     assert_eq!(err["location"], serde_json::json!({ "file": "clients.csv", "line": 3, "field": "E-mail Address" }));
     assert_eq!(b.json(&["client", "list"])["items"].as_array().unwrap().len(), 0);
 
+    // Outlook's header, cut short: a dry run says which column fills which field.
+    std::fs::write(
+        &csv,
+        "First Name,Last Name,E-mail Address,E-mail 2 Address,Mobile Phone,Short Name\nAda,L,a@b.co,,,\n",
+    )
+    .unwrap();
+    let out = b.run(&["import", csv.to_str().unwrap(), "--dry-run"]);
+    let text = String::from_utf8(out.stdout).unwrap();
+    assert!(out.status.success(), "{text}");
+    assert!(text.contains("would import 1 clients"), "{text}");
+    assert!(text.contains("email      <- \"E-mail Address\", else \"E-mail 2 Address\""), "{text}");
+    assert!(
+        text.contains("Left out (no field takes them; --map \"COLUMN=field\" to use one): \"Short Name\""),
+        "{text}"
+    );
+    assert_eq!(b.json(&["client", "list"])["items"].as_array().unwrap().len(), 0, "a dry run writes nothing");
+
     std::fs::write(&csv, "Who,Mail\nAda Lovelace,ada@example.org\n").unwrap();
     let done = b.json(&["import", csv.to_str().unwrap(), "--map", "Who=name", "--map", "Mail=email"]);
     assert_eq!(done["counts"]["clients"], 1);

@@ -15,8 +15,8 @@ use crate::error::{ApiError, ErrorCode, ImportLocation};
 use crate::id::Id;
 use crate::money::Money;
 use crate::portability::{
-    ArchiveContainer, ChosenFile, ColumnMapping, ExportOptions, ExportScope, ExportSummary, FileKind, ImportKind,
-    ImportOptions, ImportSummary, PasswordStrength, RecordCounts, VcardExportSummary,
+    ArchiveContainer, ChosenFile, ColumnMapping, CsvMapping, ExportOptions, ExportScope, ExportSummary, FileKind,
+    ImportKind, ImportOptions, ImportSummary, PasswordStrength, RecordCounts, VcardExportSummary,
 };
 use crate::preferences::{Preferences, Theme};
 use crate::privacy::*;
@@ -129,6 +129,7 @@ pub fn files() -> Vec<(String, String)> {
         file::<ChosenFile>(&cfg),
         file::<RecordCounts>(&cfg),
         file::<ColumnMapping>(&cfg),
+        file::<CsvMapping>(&cfg),
         file::<ExportOptions>(&cfg),
         file::<ArchiveContainer>(&cfg),
         file::<PasswordStrength>(&cfg),

@@ -9,6 +9,7 @@ import type { ImportKind } from "../bindings/ImportKind";
 import type { RecordCounts } from "../bindings/RecordCounts";
 import type { Id } from "../bindings/Id";
 import type { ChosenFile } from "../bindings/ChosenFile";
+import type { CsvMapping } from "../bindings/CsvMapping";
 import { notify } from "../state";
 import { Field } from "./Field";
 import { formatBytes } from "../screens/Privacy";
@@ -241,6 +242,43 @@ const KINDS: { value: ImportKind | ""; label: string }[] = [
   { value: "vcard", label: "Contacts from a vCard file" },
 ];
 
+/** Under "the file is fine": each field with the CSV columns that fill it
+ * (a row takes the first that is not empty), then the columns left out. */
+function MappingTable({ mapping }: { mapping: CsvMapping }) {
+  const fields: { field: string; columns: string[] }[] = [];
+  for (const m of mapping.mapped) {
+    const last = fields[fields.length - 1];
+    if (last && last.field === m.field) last.columns.push(m.column);
+    else fields.push({ field: m.field, columns: [m.column] });
+  }
+  return (
+    <div class="stack" data-testid="import-mapping">
+      <table aria-label="Which column fills which field">
+        <thead>
+          <tr>
+            <th scope="col">Field</th>
+            <th scope="col">From the column (the first one that is not empty)</th>
+          </tr>
+        </thead>
+        <tbody>
+          {fields.map((f) => (
+            <tr key={f.field}>
+              <td>{f.field.replace("_", " ")}</td>
+              <td>{f.columns.join(", else ")}</td>
+            </tr>
+          ))}
+        </tbody>
+      </table>
+      {mapping.unmapped.length > 0 && (
+        <p>
+          Left out ({mapping.unmapped.length}, no field takes them; map one above to use it):{" "}
+          {mapping.unmapped.join(", ")}
+        </p>
+      )}
+    </div>
+  );
+}
+
 /** "Import a file…": check first (nothing written), then import in one go. */
 export function ImportPanel({ onImported }: { onImported: () => void }) {
   const [file, setFile] = useState<ChosenFile | null>(null);
@@ -249,6 +287,7 @@ export function ImportPanel({ onImported }: { onImported: () => void }) {
   const [password, setPassword] = useState("");
   const [problem, setProblem] = useState<string | null>(null);
   const [checked, setChecked] = useState<string | null>(null);
+  const [mapped, setMapped] = useState<CsvMapping | null>(null);
   const [progress, setProgress] = useState<api.Progress | null | undefined>(undefined);
 
   function options(dryRun: boolean) {
@@ -263,12 +302,15 @@ export function ImportPanel({ onImported }: { onImported: () => void }) {
     return kind ? { kind, mapping: pairs, dry_run: dryRun } : { mapping: pairs, dry_run: dryRun };
   }
 
+  // A check's result (and its mapping table) stands for the file, kind and
+  // mapping it was made with: choosing another of any hides it.
   async function choose() {
     const chosen = await api.portability.chooseImportFile();
     if (!chosen) return;
     setFile(chosen);
     setProblem(null);
     setChecked(null);
+    setMapped(null);
   }
 
   async function run(dryRun: boolean) {
@@ -279,11 +321,14 @@ export function ImportPanel({ onImported }: { onImported: () => void }) {
       return;
     }
     setProblem(null);
+    setChecked(null);
+    setMapped(null);
     setProgress(null);
     try {
       const summary = await api.portability.importFile(file, options(dryRun), password || null, setProgress);
       if (dryRun) {
         setChecked(`The file is fine: importing it adds ${describe(summary.counts)}.`);
+        setMapped(summary.mapping);
       } else {
         notify(`Imported ${describe(summary.counts)}.`);
         setFile(null);
@@ -312,7 +357,14 @@ export function ImportPanel({ onImported }: { onImported: () => void }) {
         <>
           <label class="field">
             <span>What the file holds</span>
-            <select aria-label="What the file holds" value={kind} onChange={(e) => setKind(e.currentTarget.value as ImportKind | "")}>
+            <select
+              aria-label="What the file holds"
+              value={kind}
+              onChange={(e) => {
+                setKind(e.currentTarget.value as ImportKind | "");
+                setChecked(null);
+              }}
+            >
               {KINDS.map((k) => (
                 <option key={k.value} value={k.value}>
                   {k.label}
@@ -324,9 +376,12 @@ export function ImportPanel({ onImported }: { onImported: () => void }) {
             label="Column mapping (CSV only, one COLUMN=field per line)"
             name="import-mapping"
             value={mapping}
-            onInput={setMapping}
+            onInput={(value) => {
+              setMapping(value);
+              setChecked(null);
+            }}
             multiline
-            hint="Usually not needed: Upwork, Freelancer, Google and Outlook headers are recognised. Use field 'ignore' to skip a column; in a contacts file, the column naming each contact's client maps to 'client'."
+            hint="Usually not needed: Upwork, Freelancer, Google and Outlook headers are recognised, and other columns are left out ('Check the file' lists them). Use field 'ignore' to skip a column; in a contacts file, the column naming each contact's client maps to 'client'."
           />
           <Field
             label="Archive password (protected Bidwell exports only)"
@@ -344,6 +399,7 @@ export function ImportPanel({ onImported }: { onImported: () => void }) {
         </>
       )}
       {checked && <p role="status">{checked}</p>}
+      {checked && mapped && <MappingTable mapping={mapped} />}
       {problem && (
         <p class="form-error" role="alert" data-testid="import-problem">
           {problem}

@@ -1,16 +1,24 @@
 //! CSV files of clients, or of contacts, from other tools: which header
-//! means which field (aliases for Google Contacts, Outlook, Upwork and
-//! Freelancer style exports, plus the user's own `--map COLUMN=field`),
-//! strict quoting, and every row checked as a record made in the app would
-//! be. A contact row names its client in a column ("Company", "Organization
-//! Name", "Client"); joining it to a client is the importer's job. Errors
-//! name the file, the line and the column as the user's file spells it.
+//! means which field (aliases for Google Contacts' classic and current
+//! exports, Outlook's in English and German, Upwork and Freelancer style
+//! exports, plus the user's own `--map COLUMN=field`), strict quoting, and
+//! every row checked as a record made in the app would be. A column no
+//! alias knows is left out and reported ([`CsvMapping::unmapped`]), never
+//! an error; when several columns can fill one field (Outlook's "E-mail
+//! Address" and "E-mail 2 Address", its many phones), each row takes the
+//! first that is not empty, in a fixed order of preference. A contact row
+//! names its client in a column ("Company", "Organization Name", "Client");
+//! joining it to a client is the importer's job. Files that are not UTF-8
+//! are read as Excel and Outlook save them: UTF-16 with its byte order mark,
+//! or else Windows-1252. Errors name the file, the line and the column as
+//! the user's file spells it.
 
+use std::borrow::Cow;
 use std::collections::HashMap;
 
 use chrono::{DateTime, Utc};
 
-use super::ColumnMapping;
+use super::{ColumnMapping, CsvMapping};
 use crate::domain::{Client, ClientKind, Contact, Origin};
 use crate::error::{Error, Result};
 use crate::id::Id;
@@ -36,7 +44,10 @@ pub const FIELDS: &[&str] = &[
 /// Header aliases, compared after [`normalize_header`], that mean the same
 /// field in a clients file and a contacts file: the name and its parts,
 /// e-mail, phone and notes. Each kind adds its own rows after these; no alias
-/// appears twice within a kind, so the order of the slices does not matter.
+/// appears twice within a kind. Where several columns fill one field, the
+/// one listed first is tried first (then Google's numbered columns, see
+/// [`NUMBERED`]): Outlook's "Primary Phone" before "Mobile Phone" before
+/// "Business Phone".
 const PERSON_ALIASES: &[(&str, &str)] = &[
     ("name", "name"),
     ("full name", "name"),
@@ -45,36 +56,55 @@ const PERSON_ALIASES: &[(&str, &str)] = &[
     ("first name", "first_name"),
     ("given name", "first_name"),
     ("firstname", "first_name"),
+    ("vorname", "first_name"),
     ("middle name", "middle_name"),
     ("additional name", "middle_name"),
+    ("weitere vornamen", "middle_name"),
     ("last name", "last_name"),
     ("family name", "last_name"),
     ("surname", "last_name"),
     ("lastname", "last_name"),
+    ("nachname", "last_name"),
     ("email", "email"),
     ("e mail", "email"),
     ("email address", "email"),
     ("e mail address", "email"),
-    ("e mail 1 value", "email"),
-    ("email 1 value", "email"),
     ("primary email", "email"),
+    ("e mail adresse", "email"),
     ("phone", "phone"),
     ("telephone", "phone"),
     ("phone number", "phone"),
+    ("primary phone", "phone"),
+    ("haupttelefon", "phone"),
     ("mobile", "phone"),
     ("mobile phone", "phone"),
+    ("mobiltelefon", "phone"),
     ("business phone", "phone"),
-    ("primary phone", "phone"),
-    ("phone 1 value", "phone"),
+    ("telefon geschäftlich", "phone"),
+    ("company main phone", "phone"),
+    ("telefon firma", "phone"),
+    ("home phone", "phone"),
+    ("telefon privat", "phone"),
+    ("business phone 2", "phone"),
+    ("telefon geschäftlich 2", "phone"),
+    ("mobile phone 2", "phone"),
+    ("mobiltelefon 2", "phone"),
+    ("home phone 2", "phone"),
+    ("telefon privat 2", "phone"),
+    ("other phone", "phone"),
+    ("weiteres telefon", "phone"),
+    ("car phone", "phone"),
+    ("autotelefon", "phone"),
     ("notes", "notes"),
     ("note", "notes"),
+    ("notizen", "notes"),
     ("description", "notes"),
 ];
 
 /// Header aliases of a clients file only (beside [`PERSON_ALIASES`]). Google
-/// Contacts ("Given Name", "E-mail 1 - Value", "Organization 1 - Name"),
-/// Outlook ("First Name", "E-mail Address", "Business Phone", "Company"), and
-/// the client lists of marketplaces ("Client", "Client Name", "Team", "Employer").
+/// Contacts ("Given Name", "Organization 1 - Name", "Group Membership"),
+/// Outlook ("Company", "Business Country/Region", "Categories"), and the
+/// client lists of marketplaces ("Client", "Client Name", "Team", "Employer").
 const CLIENT_ALIASES: &[(&str, &str)] = &[
     ("client", "name"),
     ("client name", "name"),
@@ -89,23 +119,28 @@ const CLIENT_ALIASES: &[(&str, &str)] = &[
     ("organization", "company"),
     ("organisation", "company"),
     ("organization name", "company"),
-    ("organization 1 name", "company"),
+    ("firma", "company"),
     ("website", "website"),
     ("web site", "website"),
     ("web page", "website"),
+    ("webseite", "website"),
     ("url", "website"),
-    ("website 1 value", "website"),
+    ("personal web page", "website"),
     ("country", "country"),
     ("country region", "country"),
     ("business country region", "country"),
+    ("business country", "country"),
+    ("land region geschäftlich", "country"),
     ("home country region", "country"),
-    ("address 1 country", "country"),
+    ("home country", "country"),
+    ("land region privat", "country"),
+    ("other country region", "country"),
     ("client country", "country"),
     ("employer country", "country"),
-    ("location", "country"),
     ("tags", "tags"),
     ("labels", "tags"),
     ("categories", "tags"),
+    ("kategorien", "tags"),
     ("group membership", "tags"),
 ];
 
@@ -123,7 +158,6 @@ const CONTACT_ALIASES: &[(&str, &str)] = &[
     ("job title", "role"),
     ("position", "role"),
     ("organization title", "role"),
-    ("organization 1 title", "role"),
     ("client", "client"),
     ("client name", "client"),
     ("company", "client"),
@@ -131,12 +165,28 @@ const CONTACT_ALIASES: &[(&str, &str)] = &[
     ("organization", "client"),
     ("organisation", "client"),
     ("organization name", "client"),
-    ("organization 1 name", "client"),
+    ("firma", "client"),
     ("employer", "client"),
     ("employer name", "client"),
     ("team", "client"),
     ("team name", "client"),
     ("account name", "client"),
+];
+
+/// Google's numbered columns, "E-mail 2 - Value", "Phone 3 - Value", and
+/// Outlook's "E-mail 2 Address": (before the number, after it, the field).
+/// They are tried after every named alias, by their number. A field the
+/// kind lacks (a contact's website) leaves the column unmapped.
+const NUMBERED: &[(&str, &str, &str)] = &[
+    ("e mail", "value", "email"),
+    ("email", "value", "email"),
+    ("e mail", "address", "email"),
+    ("e mail", "adresse", "email"),
+    ("phone", "value", "phone"),
+    ("organization", "name", "company"),
+    ("organization", "title", "role"),
+    ("website", "value", "website"),
+    ("address", "country", "country"),
 ];
 
 /// What the rows of a CSV file become.
@@ -146,8 +196,12 @@ struct Schema {
     fields: &'static [&'static str],
     /// Header aliases, searched as one list: [`PERSON_ALIASES`] and the kind's own.
     aliases: &'static [&'static [(&'static str, &'static str)]],
-    /// Further columns skipped without asking (beyond [`KNOWN_UNUSED`]).
-    unused: &'static [&'static str],
+    /// The kind's name for a field [`NUMBERED`] names ("company" is a contact's "client").
+    renamed: &'static [(&'static str, &'static str)],
+    /// Aliases tried only after the numbered columns: a marketplace's
+    /// "Location" is the client's country, Google's and Outlook's is a
+    /// free text that must not beat their own country columns.
+    last_resort: &'static [(&'static str, &'static str)],
     /// Each entry: the header must have a column for one of these fields, or
     /// the import is refused with the message.
     required: &'static [(&'static [&'static str], &'static str)],
@@ -157,10 +211,11 @@ const CLIENTS: Schema = Schema {
     what: "client",
     fields: FIELDS,
     aliases: &[PERSON_ALIASES, CLIENT_ALIASES],
-    unused: &[],
+    renamed: &[],
+    last_resort: &[("location", "country")],
     required: &[(
-        &["name", "first_name", "last_name", "company"],
-        "no column gives a name (name, first name, last name or company); map one with --map",
+        &["name", "first_name", "last_name", "company", "email"],
+        "no column gives a name (name, first name, last name, company or e-mail); map one with --map",
     )],
 };
 
@@ -168,92 +223,13 @@ const CONTACTS: Schema = Schema {
     what: "contact",
     fields: CONTACT_FIELDS,
     aliases: &[PERSON_ALIASES, CONTACT_ALIASES],
-    // Google's and Outlook's contact groups: a contact has no tags.
-    unused: &["group membership", "labels", "categories"],
+    renamed: &[("company", "client")],
+    last_resort: &[],
     required: &[
         (&["name", "first_name", "last_name"], "no column gives the contact's name (name, first name or last name); map one with --map"),
         (&["client"], "no column names the contact's client (client, company or organization name); map one with --map \"COLUMN=client\""),
     ],
 };
-
-/// Columns those exports carry that a client has no place for: skipped
-/// without asking. Anything else unknown is refused, so that no data is
-/// dropped silently; `--map COLUMN=ignore` skips it on purpose.
-const KNOWN_UNUSED: &[&str] = &[
-    "title",
-    "suffix",
-    "name prefix",
-    "name suffix",
-    "nickname",
-    "initials",
-    "birthday",
-    "anniversary",
-    "gender",
-    "language",
-    "priority",
-    "sensitivity",
-    "private",
-    "job title",
-    "department",
-    "photo",
-    "file as",
-    "yomi name",
-    "phonetic first name",
-    "phonetic middle name",
-    "phonetic last name",
-    "given name yomi",
-    "family name yomi",
-    "additional name yomi",
-    "name yomi",
-];
-
-/// Google-style numbered columns ("E-mail 2 - Type", "Phone 3 - Value",
-/// "Address 1 - Street"…) and Outlook's second and third addresses and
-/// phones: the first of each kind is mapped, the rest skipped.
-const KNOWN_UNUSED_PREFIXES: &[&str] = &[
-    "e mail ",
-    "email ",
-    "phone ",
-    "address ",
-    "organization ",
-    "website ",
-    "relation ",
-    "event ",
-    "im ",
-    "custom field ",
-    "external id ",
-    "location ",
-    "business ",
-    "home ",
-    "other ",
-    "assistant",
-    "car phone",
-    "callback",
-    "company main phone",
-    "isdn",
-    "pager",
-    "radio phone",
-    "telex",
-    "tty tdd phone",
-    "primary phone",
-    "manager",
-    "spouse",
-    "children",
-    "hobby",
-    "user ",
-    "web page",
-    "office location",
-    "organizational id",
-    "billing information",
-    "directory server",
-    "mileage",
-    "account",
-    "referred by",
-    "internet free busy",
-    "keywords",
-    "government id",
-    "profession",
-];
 
 /// Lower case, every run of punctuation or space as one space: "E-mail 1 - Value" → "e mail 1 value".
 pub fn normalize_header(header: &str) -> String {
@@ -268,21 +244,52 @@ pub fn normalize_header(header: &str) -> String {
     out.trim_end().to_string()
 }
 
-fn field_for(schema: &Schema, header: &str, mapping: &[ColumnMapping]) -> Option<String> {
+/// A [`NUMBERED`] column's field and number.
+fn numbered(norm: &str) -> Option<(&'static str, u32)> {
+    NUMBERED.iter().find_map(|(before, after, field)| {
+        let rest = norm.strip_prefix(before)?.strip_prefix(' ')?;
+        let n = rest.strip_suffix(after)?.strip_suffix(' ')?;
+        n.parse::<u32>().ok().map(|n| (*field, n))
+    })
+}
+
+/// Where a column comes when several fill one field (lower first).
+type Precedence = u32;
+
+/// The field a column fills and its precedence: the user's `--map` first,
+/// then the aliases in their order, then numbered columns by number, then
+/// the last-resort aliases.
+/// `None`: the column is not imported (unknown, or mapped to `ignore`).
+fn field_for(schema: &Schema, header: &str, mapping: &[ColumnMapping]) -> Option<(String, Precedence)> {
     if let Some(m) = mapping.iter().find(|m| m.column.trim().eq_ignore_ascii_case(header.trim())) {
-        return Some(m.field.trim().to_ascii_lowercase());
+        let field = m.field.trim().to_ascii_lowercase();
+        return (field != "ignore").then_some((field, 0));
     }
     let norm = normalize_header(header);
-    if let Some((_, field)) = schema.aliases.iter().copied().flatten().find(|(alias, _)| *alias == norm) {
-        return Some(field.to_string());
+    let aliases = schema.aliases.iter().copied().flatten();
+    if let Some((i, (_, field))) = aliases.enumerate().find(|(_, (alias, _))| *alias == norm) {
+        return Some((field.to_string(), 1 + i as Precedence));
     }
-    if KNOWN_UNUSED.contains(&norm.as_str())
-        || schema.unused.contains(&norm.as_str())
-        || KNOWN_UNUSED_PREFIXES.iter().any(|p| norm.starts_with(p) || norm == p.trim_end())
-    {
-        return Some("ignore".into());
+    if let Some((i, (_, field))) = schema.last_resort.iter().enumerate().find(|(_, (alias, _))| *alias == norm) {
+        return Some((field.to_string(), 100_000 + i as Precedence));
     }
-    None
+    let (field, n) = numbered(&norm)?;
+    let field = schema.renamed.iter().find(|(from, _)| *from == field).map_or(field, |(_, to)| to);
+    schema.fields.contains(&field).then(|| (field.to_string(), 1000 + n.min(90_000)))
+}
+
+/// The bytes as UTF-8: as they are, less a byte order mark; UTF-16 with its
+/// mark (Excel's "Unicode text"); else the Windows code page Excel and
+/// Outlook write in Western Europe and the Americas, Windows-1252.
+fn as_utf8(bytes: &[u8]) -> Cow<'_, [u8]> {
+    match encoding_rs::Encoding::for_bom(bytes) {
+        Some((encoding, bom)) if encoding == encoding_rs::UTF_8 => Cow::Borrowed(&bytes[bom..]),
+        Some((encoding, bom)) => {
+            Cow::Owned(encoding.decode_without_bom_handling(&bytes[bom..]).0.into_owned().into_bytes())
+        }
+        None if std::str::from_utf8(bytes).is_ok() => Cow::Borrowed(bytes),
+        None => Cow::Owned(encoding_rs::WINDOWS_1252.decode_without_bom_handling(bytes).0.into_owned().into_bytes()),
+    }
 }
 
 /// The delimiter the header line uses: comma, semicolon (Excel in many
@@ -360,11 +367,13 @@ fn check_quoting(bytes: &[u8], delimiter: u8) -> Option<(u64, usize, &'static st
 /// with the header it came from.
 type Row = (u64, HashMap<String, (String, String)>);
 
-/// A CSV file read against a schema: its headers, the field of each, and
-/// the rows that are not all empty.
+/// A CSV file read against a schema: its headers, the field of each
+/// ("ignore" when it fills none), what was chosen, and the rows that are
+/// not all empty.
 struct Table {
     headers: Vec<String>,
     columns: Vec<String>,
+    mapping: CsvMapping,
     rows: Vec<Row>,
 }
 
@@ -377,8 +386,23 @@ pub fn parse_clients_csv(
     mapping: &[ColumnMapping],
     now: DateTime<Utc>,
 ) -> Result<Vec<Client>> {
+    read_clients_csv(file, bytes, mapping, now).map(|(clients, _)| clients)
+}
+
+/// [`parse_clients_csv`], with the mapping it chose.
+pub fn read_clients_csv(
+    file: &str,
+    bytes: &[u8],
+    mapping: &[ColumnMapping],
+    now: DateTime<Utc>,
+) -> Result<(Vec<Client>, CsvMapping)> {
     let table = read_table(&CLIENTS, file, bytes, mapping)?;
-    table.rows.iter().map(|(line, row)| row_to_client(file, *line, row, &table.headers, &table.columns, now)).collect()
+    let clients = table
+        .rows
+        .iter()
+        .map(|(line, row)| row_to_client(file, *line, row, &table.headers, &table.columns, now))
+        .collect::<Result<_>>()?;
+    Ok((clients, table.mapping))
 }
 
 /// A contact read from a CSV file, with the name of the client it joins.
@@ -398,12 +422,26 @@ pub fn parse_contacts_csv(
     mapping: &[ColumnMapping],
     now: DateTime<Utc>,
 ) -> Result<Vec<ContactRow>> {
-    let table = read_table(&CONTACTS, file, bytes, mapping)?;
-    table.rows.iter().map(|(line, row)| row_to_contact(file, *line, row, &table.headers, &table.columns, now)).collect()
+    read_contacts_csv(file, bytes, mapping, now).map(|(rows, _)| rows)
 }
 
-fn read_table(schema: &Schema, file: &str, bytes: &[u8], mapping: &[ColumnMapping]) -> Result<Table> {
-    let bytes = bytes.strip_prefix("\u{feff}".as_bytes()).unwrap_or(bytes);
+/// [`parse_contacts_csv`], with the mapping it chose.
+pub fn read_contacts_csv(
+    file: &str,
+    bytes: &[u8],
+    mapping: &[ColumnMapping],
+    now: DateTime<Utc>,
+) -> Result<(Vec<ContactRow>, CsvMapping)> {
+    let table = read_table(&CONTACTS, file, bytes, mapping)?;
+    let rows = table
+        .rows
+        .iter()
+        .map(|(line, row)| row_to_contact(file, *line, row, &table.headers, &table.columns, now))
+        .collect::<Result<_>>()?;
+    Ok((rows, table.mapping))
+}
+
+fn check_mapping(schema: &Schema, mapping: &[ColumnMapping]) -> Result<()> {
     for m in mapping {
         if !schema.fields.contains(&m.field.trim().to_ascii_lowercase().as_str()) {
             return Err(Error::validation(
@@ -412,6 +450,40 @@ fn read_table(schema: &Schema, file: &str, bytes: &[u8], mapping: &[ColumnMappin
             ));
         }
     }
+    Ok(())
+}
+
+/// The columns' fields, the order in which a row tries them (by precedence,
+/// then as the file has them), and the mapping as the user is shown it:
+/// by field in [`Schema::fields`] order, each field's columns in the order tried.
+fn choose_columns(
+    schema: &Schema,
+    headers: &[String],
+    mapping: &[ColumnMapping],
+) -> (Vec<String>, Vec<usize>, CsvMapping) {
+    let chosen: Vec<Option<(String, Precedence)>> = headers.iter().map(|h| field_for(schema, h, mapping)).collect();
+    let mut order: Vec<usize> = (0..headers.len()).collect();
+    order.sort_by_key(|&i| chosen[i].as_ref().map_or(Precedence::MAX, |(_, p)| *p));
+    let rank = |f: &str| schema.fields.iter().position(|x| *x == f).unwrap_or(usize::MAX);
+    let mut mapped: Vec<&usize> = order.iter().filter(|&&i| chosen[i].is_some()).collect();
+    mapped.sort_by_key(|&&i| chosen[i].as_ref().map(|(f, _)| rank(f)));
+    let report = CsvMapping {
+        mapped: mapped
+            .into_iter()
+            .filter_map(|&i| {
+                chosen[i].as_ref().map(|(f, _)| ColumnMapping { column: headers[i].clone(), field: f.clone() })
+            })
+            .collect(),
+        unmapped: headers.iter().zip(&chosen).filter(|(_, c)| c.is_none()).map(|(h, _)| h.clone()).collect(),
+    };
+    let columns = chosen.into_iter().map(|c| c.map_or_else(|| "ignore".to_string(), |(f, _)| f)).collect();
+    (columns, order, report)
+}
+
+fn read_table(schema: &Schema, file: &str, bytes: &[u8], mapping: &[ColumnMapping]) -> Result<Table> {
+    check_mapping(schema, mapping)?;
+    let bytes = as_utf8(bytes);
+    let bytes = bytes.as_ref();
     let delimiter = sniff_delimiter(bytes);
     let mut reader =
         csv::ReaderBuilder::new().delimiter(delimiter).has_headers(false).flexible(true).from_reader(bytes);
@@ -420,83 +492,78 @@ fn read_table(schema: &Schema, file: &str, bytes: &[u8], mapping: &[ColumnMappin
         None => return Err(Error::import_invalid(file, Some(1), None, "is empty: no header row")),
         Some(r) => r.map_err(|e| csv_error(file, &e))?,
     };
-    let headers: Vec<String> = header
-        .iter()
-        .enumerate()
-        .map(|(i, h)| {
-            String::from_utf8(h.to_vec())
-                .map_err(|_| Error::import_invalid(file, Some(1), None, format!("column {} is not UTF-8 text", i + 1)))
-        })
-        .collect::<Result<_>>()?;
-    let headers: Vec<String> = headers.into_iter().map(|h| h.trim().to_string()).collect();
+    // Valid UTF-8 by now (as_utf8).
+    let headers: Vec<String> = header.iter().map(|h| String::from_utf8_lossy(h).trim().to_string()).collect();
     // Quoting first, so its error wins over the field-count error it causes.
     if let Some((line, field, what)) = check_quoting(bytes, delimiter) {
         let column = headers.get(field).map(String::as_str).filter(|_| line > 1);
         return Err(Error::import_invalid(file, Some(line), column, what));
-    }
-    let mut columns: Vec<String> = Vec::with_capacity(headers.len());
-    for h in &headers {
-        match field_for(schema, h, mapping) {
-            Some(f) => columns.push(f),
-            None => {
-                return Err(Error::import_invalid(
-                    file,
-                    Some(1),
-                    Some(h),
-                    format!(
-                        "unknown column; map it to a {} field with --map \"{h}=FIELD\" ({}), or skip it \
-                         with --map \"{h}=ignore\"",
-                        schema.what,
-                        schema.fields.join(", ")
-                    ),
-                ))
-            }
-        }
     }
     for m in mapping {
         if !headers.iter().any(|h| h.eq_ignore_ascii_case(m.column.trim())) {
             return Err(Error::import_invalid(file, Some(1), Some(&m.column), "--map names a column this file lacks"));
         }
     }
+    let (columns, order, chosen) = choose_columns(schema, &headers, mapping);
     for (any_of, message) in schema.required {
         if !columns.iter().any(|c| any_of.contains(&c.as_str())) {
             return Err(Error::import_invalid(file, Some(1), None, *message));
         }
     }
-
     let mut rows = Vec::new();
+    // Lines counted here: the csv crate's miss CRLF line ends.
+    let (mut line, mut counted_to) = (1u64, 0usize);
     for record in records {
         let record = record.map_err(|e| csv_error(file, &e))?;
-        let line = record.position().map_or(0, |p| p.line());
-        if record.len() != headers.len() {
-            return Err(Error::import_invalid(
-                file,
-                Some(line),
-                None,
-                format!("has {} values but the header has {} columns", record.len(), headers.len()),
-            ));
+        let mut start = record.position().map_or(counted_to, |p| p.byte() as usize).clamp(counted_to, bytes.len());
+        // With CRLF the position is that of the LF before the record.
+        while bytes.get(start).is_some_and(|b| matches!(b, b'\r' | b'\n')) {
+            start += 1;
         }
-        let mut row: HashMap<String, (String, String)> = HashMap::new();
-        let mut all_empty = true;
-        for ((cell, field), header) in record.iter().zip(&columns).zip(&headers) {
-            let cell = std::str::from_utf8(cell).map_err(|_| {
-                Error::import_invalid(file, Some(line), Some(header), "is not UTF-8 text; save the file as UTF-8 CSV")
-            })?;
-            let cell = cell.trim();
-            if !cell.is_empty() {
-                all_empty = false;
-            }
-            // The first non-empty column for a field wins.
-            if field != "ignore" && !cell.is_empty() && !row.contains_key(field.as_str()) {
-                row.insert(field.clone(), (cell.to_string(), header.clone()));
-            }
+        line += bytes[counted_to..start].iter().filter(|b| **b == b'\n').count() as u64;
+        counted_to = start;
+        if let Some(row) = read_row(file, line, &record, &headers, &columns, &order)? {
+            rows.push(row);
         }
-        if all_empty {
+    }
+    Ok(Table { headers, columns, mapping: chosen, rows })
+}
+
+/// One record's fields (the record starts on `line`), each from the first
+/// column in `order` that is not empty; `None` for a row of empty cells.
+fn read_row(
+    file: &str,
+    line: u64,
+    record: &csv::ByteRecord,
+    headers: &[String],
+    columns: &[String],
+    order: &[usize],
+) -> Result<Option<Row>> {
+    // Outlook leaves out a row's trailing empty cells; more cells than
+    // columns would be values with no column to go to.
+    if record.len() > headers.len() {
+        return Err(Error::import_invalid(
+            file,
+            Some(line),
+            None,
+            format!("has {} values but the header has {} columns", record.len(), headers.len()),
+        ));
+    }
+    let mut row: HashMap<String, (String, String)> = HashMap::new();
+    let mut all_empty = true;
+    for &i in order {
+        let cell = String::from_utf8_lossy(record.get(i).unwrap_or_default());
+        let cell = cell.trim();
+        if cell.is_empty() {
             continue;
         }
-        rows.push((line, row));
+        all_empty = false;
+        let field = &columns[i];
+        if field != "ignore" && !row.contains_key(field.as_str()) {
+            row.insert(field.clone(), (cell.to_string(), headers[i].clone()));
+        }
     }
-    Ok(Table { headers, columns, rows })
+    Ok((!all_empty).then_some((line, row)))
 }
 
 fn csv_error(file: &str, e: &csv::Error) -> Error {
@@ -531,11 +598,17 @@ fn row_to_client(
             .or_else(|| columns.iter().position(|c| c == f).map(|i| headers[i].clone()))
     };
     let person: Vec<String> = ["first_name", "middle_name", "last_name"].iter().filter_map(|f| get(f)).collect();
-    let (name, name_field) = match (get("name"), person.is_empty(), get("company")) {
-        (Some(n), _, _) => (n, "name"),
-        (None, false, _) => (person.join(" "), if row.contains_key("first_name") { "first_name" } else { "last_name" }),
-        (None, true, Some(c)) => (c, "company"),
-        (None, true, None) => (String::new(), "name"),
+    // Google's "a ::: b" cells: the first value is the primary one.
+    let first_of = |v: Option<String>| v.map(|v| v.split(":::").next().unwrap_or_default().trim().to_string());
+    // A row with only an address (Outlook keeps such contacts) is named by it.
+    let (name, name_field) = match (get("name"), person.is_empty(), get("company"), first_of(get("email"))) {
+        (Some(n), _, _, _) => (n, "name"),
+        (None, false, _, _) => {
+            (person.join(" "), if row.contains_key("first_name") { "first_name" } else { "last_name" })
+        }
+        (None, true, Some(c), _) => (c, "company"),
+        (None, true, None, Some(e)) => (e, "email"),
+        (None, true, None, None) => (String::new(), "name"),
     };
     let kind = match get("kind") {
         Some(k) => match k.to_ascii_lowercase().as_str() {
@@ -553,14 +626,12 @@ fn row_to_client(
         None if name_field == "company" => ClientKind::Company,
         None => ClientKind::Person,
     };
-    // Google writes several values in one cell as "a ::: b"; the first is the primary one.
-    let first_of = |v: Option<String>| v.map(|v| v.split(":::").next().unwrap_or_default().trim().to_string());
     let tags: Vec<String> = get("tags")
         .map(|t| {
             t.split([',', ';'])
                 .flat_map(|t| t.split(":::"))
                 .map(|t| t.trim().trim_start_matches("* ").trim().to_string())
-                .filter(|t| !t.is_empty() && t != "myContacts")
+                .filter(|t| !t.is_empty() && !is_system_group(t))
                 .collect()
         })
         .unwrap_or_default();
@@ -589,13 +660,19 @@ fn row_to_client(
         };
         let header = header_of(source).unwrap_or_else(|| source.to_string());
         let message = if field == "name" && message == "is required" {
-            "is empty: a client needs a name (or a first name, last name or company)".to_string()
+            "is empty: a client needs a name (or a first name, last name, company or e-mail)".to_string()
         } else {
             message
         };
         Error::import_invalid(file, Some(line), Some(&header), message)
     })?;
     Ok(client)
+}
+
+/// Google's own groups, which every contact is in: not tags.
+fn is_system_group(group: &str) -> bool {
+    let squeezed: String = group.chars().filter(|c| !c.is_whitespace()).collect();
+    squeezed.eq_ignore_ascii_case("mycontacts") || squeezed.eq_ignore_ascii_case("starred")
 }
 
 fn row_to_contact(
@@ -747,7 +824,7 @@ mod tests {
     fn each_header_alias_means_one_field_of_its_kind() {
         for schema in [&CLIENTS, &CONTACTS] {
             let mut seen = HashMap::new();
-            for (alias, field) in schema.aliases.iter().copied().flatten() {
+            for (alias, field) in schema.aliases.iter().copied().flatten().chain(schema.last_resort) {
                 assert!(schema.fields.contains(field), "{} alias {alias:?} names no {0} field", schema.what);
                 assert_eq!(seen.insert(*alias, *field), None, "{} alias {alias:?} is listed twice", schema.what);
             }
@@ -758,10 +835,93 @@ mod tests {
     fn mapping_renames_and_ignores_columns() {
         let text = "Who,Mail,Shoe size\nAda,ada@example.org,38\n";
         let err = parse_clients_csv("m.csv", text.as_bytes(), &[], now()).unwrap_err();
-        assert!(err.to_string().starts_with("m.csv line 1, field \"Who\": unknown column"), "{err}");
+        assert!(err.to_string().starts_with("m.csv line 1: no column gives a name"), "{err}");
         let map: Vec<ColumnMapping> =
             ["Who=name", "mail=email", "Shoe size=ignore"].iter().map(|m| m.parse().unwrap()).collect();
-        let c = parse_clients_csv("m.csv", text.as_bytes(), &map, now()).unwrap().remove(0);
+        let (mut clients, mapping) = read_clients_csv("m.csv", text.as_bytes(), &map, now()).unwrap();
+        let c = clients.remove(0);
         assert_eq!((c.name.as_str(), c.email.as_deref()), ("Ada", Some("ada@example.org")));
+        assert_eq!(mapping.unmapped, vec!["Shoe size"]);
+    }
+
+    fn columns(mapping: &CsvMapping, field: &str) -> Vec<String> {
+        mapping.mapped.iter().filter(|m| m.field == field).map(|m| m.column.clone()).collect()
+    }
+
+    #[test]
+    fn unknown_columns_are_left_out_and_reported_and_the_best_column_wins() {
+        // Outlook's desktop header, every column, in its order.
+        let header = "Title,First Name,Middle Name,Last Name,Suffix,Company,Department,Job Title,Business Street,\
+            Business Street 2,Business Street 3,Business City,Business State,Business Postal Code,\
+            Business Country/Region,Home Street,Home Street 2,Home Street 3,Home City,Home State,Home Postal Code,\
+            Home Country/Region,Other Street,Other Street 2,Other Street 3,Other City,Other State,\
+            Other Postal Code,Other Country/Region,Assistant's Phone,Business Fax,Business Phone,\
+            Business Phone 2,Callback,Car Phone,Company Main Phone,Home Fax,Home Phone,Home Phone 2,ISDN,\
+            Mobile Phone,Other Fax,Other Phone,Pager,Primary Phone,Radio Phone,TTY/TDD Phone,Telex,Account,\
+            Anniversary,Assistant's Name,Billing Information,Birthday,Business Address PO Box,Categories,\
+            Children,Directory Server,E-mail Address,E-mail Type,E-mail Display Name,E-mail 2 Address,\
+            E-mail 2 Type,E-mail 2 Display Name,E-mail 3 Address,E-mail 3 Type,E-mail 3 Display Name,Gender,\
+            Government ID Number,Hobby,Home Address PO Box,Initials,Internet Free Busy,Keywords,Language,\
+            Location,Manager's Name,Mileage,Notes,Office Location,Organizational ID Number,\
+            Other Address PO Box,Priority,Private,Profession,Referred By,Sensitivity,Spouse,User 1,User 2,\
+            User 3,User 4,Web Page";
+        let n = header.split(',').count();
+        let mut cells = vec![String::new(); n];
+        let at = |name: &str| header.split(',').position(|h| h == name).unwrap();
+        for (column, value) in [
+            ("First Name", "Grace"),
+            ("Last Name", "Hopper"),
+            ("Business Phone", "+1 555 0100"),
+            ("Mobile Phone", "+1 555 0199"),
+            ("E-mail 2 Address", "second@example.org"),
+            ("E-mail Address", "grace@example.org"),
+            ("Home Country/Region", "USA"),
+            ("Location", "Building 5"),
+        ] {
+            cells[at(column)] = value.to_string();
+        }
+        let text = format!("{header}\r\n{}\r\n", cells.join(","));
+        let (clients, mapping) = read_clients_csv("o.csv", text.as_bytes(), &[], now()).unwrap();
+        let c = &clients[0];
+        assert_eq!(c.name, "Grace Hopper");
+        assert_eq!(c.email.as_deref(), Some("grace@example.org"), "E-mail Address before E-mail 2 Address");
+        assert_eq!(c.phone.as_deref(), Some("+1 555 0199"), "Mobile Phone before Business Phone");
+        assert_eq!(c.country.as_deref(), Some("USA"), "Outlook's Location is no country");
+        assert_eq!(columns(&mapping, "email"), ["E-mail Address", "E-mail 2 Address", "E-mail 3 Address"]);
+        assert_eq!(columns(&mapping, "phone")[..3], ["Primary Phone", "Mobile Phone", "Business Phone"]);
+        assert!(mapping.unmapped.contains(&"E-mail Display Name".to_string()), "{:?}", mapping.unmapped);
+        assert_eq!(mapping.mapped.len() + mapping.unmapped.len(), n, "every column is reported once");
+    }
+
+    #[test]
+    fn a_map_goes_before_every_alias() {
+        let text = "E-mail Address,E-mail 2 Address,Name,Notes\nfirst@example.org,second@example.org,Ada,x\n";
+        let map: Vec<ColumnMapping> =
+            ["E-mail 2 Address=email", "Notes=ignore"].iter().map(|m| m.parse().unwrap()).collect();
+        let (clients, mapping) = read_clients_csv("m.csv", text.as_bytes(), &map, now()).unwrap();
+        assert_eq!((clients[0].email.as_deref(), clients[0].notes.as_str()), (Some("second@example.org"), ""));
+        assert_eq!(columns(&mapping, "email"), ["E-mail 2 Address", "E-mail Address"]);
+        assert_eq!(mapping.unmapped, ["Notes"]);
+    }
+
+    #[test]
+    fn a_short_row_is_padded_and_a_long_row_refused_on_its_line() {
+        let text = "Name,E-mail,Notes\r\nAda,ada@example.org\r\n\"Bob\r\nBobson\",b@example.org,x,y\r\n";
+        let err = parse_clients_csv("r.csv", text.as_bytes(), &[], now()).unwrap_err();
+        assert_eq!(err.to_string(), "r.csv line 3: has 4 values but the header has 3 columns");
+        let c = parse_clients_csv("r.csv", b"Name,E-mail,Notes\nAda,ada@example.org\n", &[], now()).unwrap();
+        assert_eq!((c[0].email.as_deref(), c[0].notes.as_str()), (Some("ada@example.org"), ""));
+    }
+
+    #[test]
+    fn a_csv_that_is_not_utf8_is_read_as_windows_1252_or_utf16() {
+        let latin =
+            b"Vorname;Nachname;E-Mail-Adresse;Telefon gesch\xe4ftlich\r\nJ\xfcrgen;Wei\xdf;jw@example.de;040 123\r\n";
+        let c = parse_clients_csv("d.csv", latin, &[], now()).unwrap().remove(0);
+        assert_eq!((c.name.as_str(), c.phone.as_deref()), ("J\u{fc}rgen Wei\u{df}", Some("040 123")));
+        let mut utf16 = vec![0xff, 0xfe];
+        utf16.extend("Name\tE-mail\nZo\u{eb}\tzoe@example.org\n".encode_utf16().flat_map(u16::to_le_bytes));
+        let c = parse_clients_csv("u.csv", &utf16, &[], now()).unwrap().remove(0);
+        assert_eq!((c.name.as_str(), c.email.as_deref()), ("Zo\u{eb}", Some("zoe@example.org")));
     }
 }

@@ -13,7 +13,7 @@ use sqlx::{QueryBuilder, Sqlite, SqliteConnection};
 
 use super::archive::{self, ArchiveData};
 use super::csv_import::ContactRow;
-use super::{ColumnMapping, ProgressSink, RecordCounts, Step};
+use super::{ColumnMapping, CsvMapping, ProgressSink, RecordCounts, Step};
 use crate::audit;
 use crate::domain::{Client, ClientKind, Contact, EntityKind, Job, Origin};
 use crate::error::{Error, Result};
@@ -30,7 +30,7 @@ pub enum ImportKind {
     Bidwell,
     /// A CSV file of clients (.csv).
     Clients,
-    /// vCard 3.0 or 4.0 cards (.vcf), imported as clients.
+    /// vCard 2.1, 3.0 or 4.0 cards (.vcf), imported as clients.
     Vcard,
     /// A CSV file of contacts, each naming its client (made when missing).
     Contacts,
@@ -104,6 +104,8 @@ pub struct ImportSummary {
     pub dry_run: bool,
     /// What was written (or, in a dry run, would be).
     pub counts: RecordCounts,
+    /// A CSV file's columns: which fills which field, which are left out.
+    pub mapping: Option<CsvMapping>,
 }
 
 impl Workspace {
@@ -136,18 +138,7 @@ impl Workspace {
         }
         progress(Step { stage: "checking".into(), done: 1, total });
         let now = self.now();
-        let parsed = match kind {
-            ImportKind::Bidwell => Parsed::Archive(Box::new(
-                archive::parse_archive(&name, &bytes, password.map(Passphrase::expose_secret))?.data,
-            )),
-            ImportKind::Clients => {
-                Parsed::Clients(super::csv_import::parse_clients_csv(&name, &bytes, &options.mapping, now)?)
-            }
-            ImportKind::Vcard => Parsed::Clients(super::vcard::parse_vcards(&name, &bytes, now)?),
-            ImportKind::Contacts => {
-                Parsed::Contacts(super::csv_import::parse_contacts_csv(&name, &bytes, &options.mapping, now)?)
-            }
-        };
+        let (parsed, mapping) = parse(kind, &name, &bytes, options, password, now)?;
         drop(bytes);
         super::stop_if_asked(self, cancel)?;
         let mut conn = self.pool().await.acquire().await?;
@@ -160,7 +151,7 @@ impl Workspace {
         };
         if options.dry_run {
             progress(Step { stage: "checked".into(), done: total, total });
-            return Ok(ImportSummary { kind, dry_run: true, counts });
+            return Ok(ImportSummary { kind, dry_run: true, counts, mapping });
         }
         progress(Step { stage: "writing".into(), done: 2, total });
         self.backup_now(crate::backup::BackupReason::BeforeImport).await?;
@@ -171,8 +162,35 @@ impl Workspace {
         }
         let counts = written?;
         progress(Step { stage: "done".into(), done: total, total });
-        Ok(ImportSummary { kind, dry_run: false, counts })
+        Ok(ImportSummary { kind, dry_run: false, counts, mapping })
     }
+}
+
+/// Reads and checks the whole file; for CSV, also the mapping chosen.
+fn parse(
+    kind: ImportKind,
+    name: &str,
+    bytes: &[u8],
+    options: &ImportOptions,
+    password: Option<&Passphrase>,
+    now: chrono::DateTime<chrono::Utc>,
+) -> Result<(Parsed, Option<CsvMapping>)> {
+    use super::csv_import::{read_clients_csv, read_contacts_csv};
+    Ok(match kind {
+        ImportKind::Bidwell => {
+            let data = archive::parse_archive(name, bytes, password.map(Passphrase::expose_secret))?.data;
+            (Parsed::Archive(Box::new(data)), None)
+        }
+        ImportKind::Clients => {
+            let (clients, mapping) = read_clients_csv(name, bytes, &options.mapping, now)?;
+            (Parsed::Clients(clients), Some(mapping))
+        }
+        ImportKind::Vcard => (Parsed::Clients(super::vcard::parse_vcards(name, bytes, now)?), None),
+        ImportKind::Contacts => {
+            let (rows, mapping) = read_contacts_csv(name, bytes, &options.mapping, now)?;
+            (Parsed::Contacts(rows), Some(mapping))
+        }
+    })
 }
 
 enum Parsed {

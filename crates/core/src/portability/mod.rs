@@ -2,7 +2,8 @@
 //! export archive (a ZIP with one JSON and one CSV file per entity, a
 //! manifest and a README; `archive`), writing it (`export`), reading it back
 //! into an empty workspace, and importing clients from other tools' CSV
-//! files (`csv_import`) and vCards (`vcard`, which also writes them).
+//! files (`csv_import`, which reports the column mapping it chose) and
+//! vCards 2.1 to 4.0 (`vcard`, which also writes them as 3.0).
 //! `limits` bounds what reading an import may cost; `protection` owns the
 //! password containers (WinZip AES entries, or the ZIP inside an age file)
 //! and the password-strength rule.
@@ -119,6 +120,19 @@ impl RecordCounts {
 pub struct ColumnMapping {
     pub column: String,
     pub field: String,
+}
+
+/// What a CSV import made of the file's columns, for the user to check
+/// before importing: each column that fills a field, and the columns whose
+/// values are left out. (A later choice may keep those in custom fields;
+/// `unmapped` is what it would keep.)
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, ts_rs::TS)]
+pub struct CsvMapping {
+    /// Column → field, by field; where several columns fill one field, in
+    /// the order they are tried: each row takes the first that is not empty.
+    pub mapped: Vec<ColumnMapping>,
+    /// The columns no field takes, as the file spells them, in file order.
+    pub unmapped: Vec<String>,
 }
 
 impl std::str::FromStr for ColumnMapping {

@@ -1,6 +1,7 @@
 //! Integration tests of bidwell-core against real SQLCipher files in temp
 //! directories, and the real OS keychain where one is running.
 
+mod address_books;
 mod backup;
 mod bid_market_account;
 mod bindings;

@@ -572,7 +572,7 @@ async fn a_bad_csv_is_refused_with_file_line_and_field_and_changes_nothing() {
             Some("E-mail Address"),
             "'not-an-email' is not an email address",
         ),
-        (GOOD_ROWS.replace("Tags", "Shoe Size"), 1, Some("Shoe Size"), "unknown column"),
+        (format!("{GOOD_ROWS}Eve,eve@example.org,,,extra\n"), 7, None, "has 5 values but the header has 4 columns"),
     ];
     for (text, line, field, message) in cases {
         let path = dir.path().join("clients.csv");
@@ -600,7 +600,17 @@ async fn a_good_csv_imports_every_row_in_one_go_and_a_dry_run_writes_nothing() {
     let dry = import_from(&ws, &path, &ImportOptions { dry_run: true, ..Default::default() }, None).await.unwrap();
     assert!(dry.dry_run);
     assert_eq!(dry.counts, RecordCounts { clients: 5, tags: 1, tag_links: 1, ..Default::default() });
+    let mapping = dry.mapping.expect("a CSV dry run says which column fills which field");
+    let pairs: Vec<(&str, &str)> = mapping.mapped.iter().map(|m| (m.column.as_str(), m.field.as_str())).collect();
+    assert_eq!(pairs, [("Name", "name"), ("E-mail Address", "email"), ("Company", "company"), ("Tags", "tags")]);
+    assert!(mapping.unmapped.is_empty());
     assert_eq!(state(&ws).await, before);
+
+    // A column no alias knows is left out, and said to be.
+    let odd = dir.path().join("odd.csv");
+    std::fs::write(&odd, GOOD_ROWS.replace("Tags", "Shoe Size")).unwrap();
+    let dry = import_from(&ws, &odd, &ImportOptions { dry_run: true, ..Default::default() }, None).await.unwrap();
+    assert_eq!((dry.counts.clients, dry.mapping.unwrap().unmapped), (5, vec!["Shoe Size".to_string()]));
 
     let done = import_from(&ws, &path, &ImportOptions::default(), None).await.unwrap();
     assert_eq!(done.counts.clients, 5);
