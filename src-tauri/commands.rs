@@ -637,6 +637,35 @@ mod tests {
     }
 }
 
+// Custom fields: Settings → Custom fields defines them per kind; the record
+// forms set their values (as `fields` of a new record or a patch).
+
+#[tauri::command]
+pub async fn custom_fields(session: State<'_, Session>, kind: Option<EntityKind>) -> Reply<Vec<CustomField>> {
+    session.workspace().await.map_err(api)?.custom_fields(kind).await.map_err(api)
+}
+
+#[tauri::command]
+pub async fn define_custom_field(session: State<'_, Session>, new: NewCustomField) -> Reply<CustomField> {
+    session.workspace().await.map_err(api)?.define_custom_field(new).await.map_err(api)
+}
+
+#[tauri::command]
+pub async fn update_custom_field(session: State<'_, Session>, id: Id, patch: CustomFieldPatch) -> Reply<CustomField> {
+    session.workspace().await.map_err(api)?.update_custom_field(id, patch).await.map_err(api)
+}
+
+/// How many records hold a value of the field: what deleting it removes (asked first).
+#[tauri::command]
+pub async fn custom_field_usage(session: State<'_, Session>, id: Id) -> Reply<u64> {
+    session.workspace().await.map_err(api)?.custom_field_usage(id).await.map_err(api)
+}
+
+#[tauri::command]
+pub async fn delete_custom_field(session: State<'_, Session>, id: Id) -> Reply<u64> {
+    session.workspace().await.map_err(api)?.delete_custom_field(id).await.map_err(api)
+}
+
 // Backups: Settings → Backups and the overdue banner. The folder is chosen in
 // a native dialog here, so no path ever comes from the window.
 

@@ -13,6 +13,8 @@ import type { ActivityFilter } from "./bindings/ActivityFilter";
 import type { ActivityPatch } from "./bindings/ActivityPatch";
 import type { ApiError } from "./bindings/ApiError";
 import type { Commands } from "./bindings/Commands";
+import type { CustomFieldPatch } from "./bindings/CustomFieldPatch";
+import type { NewCustomField } from "./bindings/NewCustomField";
 import type { BidFilter } from "./bindings/BidFilter";
 import type { BidPatch } from "./bindings/BidPatch";
 import type { BidStatus } from "./bindings/BidStatus";
@@ -175,6 +177,16 @@ export const tasks = {
   get: (id: Id) => call("get_task", { id }),
   list: (filter: TaskFilter, request: PageRequest) => call("list_tasks", { filter, page: request }),
   update: (id: Id, patch: TaskPatch) => call("update_task", { id, patch }),
+};
+
+/** Custom fields, defined per kind of record (Settings → Custom fields); values go in a record's `fields`. */
+export const customFields = {
+  list: (kind: EntityKind | null = null) => call("custom_fields", { kind }),
+  define: (field: NewCustomField) => call("define_custom_field", { new: field }),
+  update: (id: Id, patch: CustomFieldPatch) => call("update_custom_field", { id, patch }),
+  /** How many records hold a value of it: what deleting it removes. */
+  usage: (id: Id) => call("custom_field_usage", { id }),
+  remove: (id: Id) => call("delete_custom_field", { id }),
 };
 
 export const remove = (kind: EntityKind, id: Id) => call("delete_record", { kind, id });

@@ -59,6 +59,9 @@ pub enum Command {
     /// Tasks with due dates.
     #[command(subcommand)]
     Task(TaskCmd),
+    /// Custom fields: define them per kind of record; set them with --field NAME=VALUE.
+    #[command(subcommand)]
+    Field(FieldCmd),
     /// Search everything by word prefixes.
     Search {
         query: String,
@@ -366,6 +369,77 @@ pub struct ListArgs {
     pub deleted: bool,
 }
 
+#[derive(Debug, Subcommand)]
+pub enum FieldCmd {
+    /// Define a field for one kind of record; prints it.
+    Define {
+        /// client, contact, project, job, bid or milestone.
+        #[arg(long)]
+        kind: String,
+        #[arg(long)]
+        name: String,
+        /// text, number, date, choice, money or link.
+        #[arg(long = "type")]
+        field_type: String,
+        /// A choice field's values; repeat for several.
+        #[arg(long = "choice")]
+        choices: Vec<String>,
+    },
+    /// The fields of one kind, or of every kind.
+    List {
+        #[arg(long)]
+        kind: Option<String>,
+    },
+    /// Rename a field, or replace a choice field's choices.
+    Edit {
+        id: String,
+        #[arg(long)]
+        name: Option<String>,
+        #[arg(long = "choice")]
+        choices: Vec<String>,
+    },
+    /// Delete a field and every value of it (asks to confirm on a terminal unless --yes).
+    Rm {
+        id: String,
+        #[arg(long)]
+        yes: bool,
+    },
+}
+
+/// The tags and custom field values of a new record.
+#[derive(Debug, Args)]
+pub struct NewExtras {
+    /// A tag; repeat for several.
+    #[arg(long = "tag")]
+    pub tags: Vec<String>,
+    /// A custom field's value, NAME=VALUE (see `bidwell field`); repeat for several.
+    #[arg(long = "field", value_name = "NAME=VALUE")]
+    pub fields: Vec<String>,
+}
+
+/// Changes of a record's tags and custom field values.
+#[derive(Debug, Args)]
+pub struct EditExtras {
+    /// Replaces all tags; repeat for several, or pass --clear-tags.
+    #[arg(long = "tag")]
+    pub tags: Vec<String>,
+    #[arg(long, conflicts_with = "tags")]
+    pub clear_tags: bool,
+    /// Sets a custom field, NAME=VALUE; NAME= clears it. Repeat for several.
+    #[arg(long = "field", value_name = "NAME=VALUE")]
+    pub fields: Vec<String>,
+}
+
+/// Filters every list has: a tag, a custom field's value.
+#[derive(Debug, Args)]
+pub struct ListExtras {
+    #[arg(long)]
+    pub tag: Option<String>,
+    /// Only records whose custom field NAME holds VALUE.
+    #[arg(long = "field", value_name = "NAME=VALUE")]
+    pub field: Option<String>,
+}
+
 /// What every kind of record answers to.
 #[derive(Debug, Subcommand)]
 pub enum RecordCmd {
@@ -398,23 +472,23 @@ pub enum ClientCmd {
         website: Option<String>,
         #[arg(long)]
         country: Option<String>,
-        #[arg(long = "tag")]
-        tags: Vec<String>,
         #[arg(long)]
         note: Option<String>,
+        #[command(flatten)]
+        extras: NewExtras,
     },
     /// List clients, a page at a time.
     List {
         #[command(flatten)]
         list: ListArgs,
         #[arg(long)]
-        tag: Option<String>,
-        #[arg(long)]
         kind: Option<String>,
         #[arg(long)]
         archived: bool,
         #[arg(long)]
         restricted: bool,
+        #[command(flatten)]
+        extras: ListExtras,
     },
     /// Erase a client for good (asks to confirm on a terminal unless --yes).
     Erase {
@@ -441,15 +515,12 @@ pub enum ClientCmd {
         country: Option<String>,
         #[arg(long)]
         note: Option<String>,
-        /// Replaces all tags; repeat for several, or pass --clear-tags.
-        #[arg(long = "tag")]
-        tags: Vec<String>,
-        #[arg(long, conflicts_with = "tags")]
-        clear_tags: bool,
         #[arg(long)]
         restricted: Option<bool>,
         #[arg(long)]
         archived: Option<bool>,
+        #[command(flatten)]
+        extras: EditExtras,
     },
     #[command(flatten)]
     Record(RecordCmd),
@@ -471,6 +542,8 @@ pub enum ContactCmd {
         role: Option<String>,
         #[arg(long)]
         note: Option<String>,
+        #[command(flatten)]
+        extras: NewExtras,
     },
     /// List contacts, a page at a time.
     List {
@@ -478,6 +551,8 @@ pub enum ContactCmd {
         list: ListArgs,
         #[arg(long)]
         client: Option<String>,
+        #[command(flatten)]
+        extras: ListExtras,
     },
     /// Change some fields of a contact; prints the result.
     Edit {
@@ -492,6 +567,8 @@ pub enum ContactCmd {
         role: Option<String>,
         #[arg(long)]
         note: Option<String>,
+        #[command(flatten)]
+        extras: EditExtras,
     },
     #[command(flatten)]
     Record(RecordCmd),
@@ -524,6 +601,8 @@ pub enum ProjectCmd {
         due: Option<String>,
         #[arg(long)]
         description: Option<String>,
+        #[command(flatten)]
+        extras: NewExtras,
     },
     /// List projects, a page at a time.
     List {
@@ -533,6 +612,8 @@ pub enum ProjectCmd {
         client: Option<String>,
         #[arg(long)]
         status: Option<String>,
+        #[command(flatten)]
+        extras: ListExtras,
     },
     /// Change some fields of a project; prints the result.
     Edit {
@@ -554,6 +635,8 @@ pub enum ProjectCmd {
         due: Option<String>,
         #[arg(long)]
         description: Option<String>,
+        #[command(flatten)]
+        extras: EditExtras,
     },
     #[command(flatten)]
     Record(RecordCmd),
@@ -585,6 +668,8 @@ pub enum JobCmd {
         /// The client posting the job, if you know them.
         #[arg(long)]
         client: Option<String>,
+        #[command(flatten)]
+        extras: NewExtras,
     },
     /// List jobs, a page at a time.
     List {
@@ -595,6 +680,8 @@ pub enum JobCmd {
         /// List hidden jobs instead of visible ones.
         #[arg(long)]
         hidden: bool,
+        #[command(flatten)]
+        extras: ListExtras,
     },
     /// Change some fields of a job; prints the result.
     Edit {
@@ -617,6 +704,8 @@ pub enum JobCmd {
         hidden: Option<bool>,
         #[arg(long)]
         notes: Option<String>,
+        #[command(flatten)]
+        extras: EditExtras,
     },
     #[command(flatten)]
     Record(RecordCmd),
@@ -643,6 +732,8 @@ pub enum BidCmd {
         proposal: String,
         #[arg(long)]
         project: Option<String>,
+        #[command(flatten)]
+        extras: NewExtras,
     },
     /// List bids, a page at a time.
     List {
@@ -652,6 +743,8 @@ pub enum BidCmd {
         job: Option<String>,
         #[arg(long)]
         status: Option<String>,
+        #[command(flatten)]
+        extras: ListExtras,
     },
     /// Change some fields of a bid; prints the result.
     Edit {
@@ -669,6 +762,8 @@ pub enum BidCmd {
         proposal: Option<String>,
         #[arg(long)]
         project: Option<String>,
+        #[command(flatten)]
+        extras: EditExtras,
     },
     /// Move a bid: draft, queued, submitted, shortlisted, awarded, rejected, withdrawn, failed.
     Status { id: String, status: String },
@@ -700,6 +795,8 @@ pub enum MilestoneCmd {
         /// YYYY-MM-DD.
         #[arg(long)]
         due: Option<String>,
+        #[command(flatten)]
+        extras: NewExtras,
     },
     /// List milestones, a page at a time.
     List {
@@ -711,6 +808,8 @@ pub enum MilestoneCmd {
         bid: Option<String>,
         #[arg(long)]
         status: Option<String>,
+        #[command(flatten)]
+        extras: ListExtras,
     },
     /// Change some fields of a milestone; prints the result.
     Edit {
@@ -723,6 +822,8 @@ pub enum MilestoneCmd {
         currency: Option<String>,
         #[arg(long)]
         due: Option<String>,
+        #[command(flatten)]
+        extras: EditExtras,
     },
     /// pending, funded, released, refunded or disputed.
     Status { id: String, status: String },

@@ -4,12 +4,14 @@
 
 mod args;
 mod backup;
+mod fields;
 mod input;
 mod market_login;
 mod output;
 mod privacy;
 mod unlock;
 
+use std::collections::BTreeMap;
 use std::io::IsTerminal;
 use std::process::ExitCode;
 
@@ -189,6 +191,7 @@ async fn dispatch(ws: &Workspace, command: Command, creds: &mut Credentials, out
         Command::Milestone(cmd) => milestone(ws, cmd, out).await?,
         Command::Note(cmd) => note(ws, cmd, out).await?,
         Command::Task(cmd) => task(ws, cmd, out).await?,
+        Command::Field(cmd) => fields::field(ws, cmd, out).await?,
         Command::Search { query, limit } => out.hits(&ws.search(&query, limit).await?),
         Command::Purge { older_than_days } => {
             let report = ws.purge_deleted_older_than(chrono::Duration::days(older_than_days.into())).await?;
@@ -422,6 +425,44 @@ where
 }
 
 /// `--amount` with its `--currency` (clap makes each require the other).
+/// `NAME=VALUE` pairs of `--field`, split at the first `=`.
+fn field_pairs(pairs: &[String]) -> Result<Vec<(String, String)>> {
+    pairs
+        .iter()
+        .map(|pair| match pair.split_once('=') {
+            Some((name, value)) if !name.trim().is_empty() => Ok((name.trim().to_string(), value.to_string())),
+            _ => Err(Error::validation("field", format!("'{pair}' should look like NAME=VALUE"))),
+        })
+        .collect()
+}
+
+/// The values of a new record's `--field`s.
+fn field_values(pairs: &[String]) -> Result<BTreeMap<String, String>> {
+    Ok(field_pairs(pairs)?.into_iter().collect())
+}
+
+/// An edit's `--field`s: `NAME=` clears the field.
+fn field_changes(pairs: &[String]) -> Result<BTreeMap<String, Option<String>>> {
+    Ok(field_pairs(pairs)?.into_iter().map(|(name, value)| (name, (!value.is_empty()).then_some(value))).collect())
+}
+
+/// A list's `--field NAME=VALUE`.
+fn field_filter(pair: Option<&str>) -> Result<Option<FieldFilter>> {
+    let Some(pair) = pair else { return Ok(None) };
+    let mut pairs = field_pairs(&[pair.to_string()])?;
+    let (name, value) = pairs.remove(0);
+    Ok(Some(FieldFilter { name, value }))
+}
+
+/// An edit's `--tag`s replace them all; `--clear-tags` removes them; neither leaves them.
+fn tag_change(tags: Vec<String>, clear: bool) -> Option<Vec<String>> {
+    if clear {
+        Some(Vec::new())
+    } else {
+        (!tags.is_empty()).then_some(tags)
+    }
+}
+
 fn money_pair(value: Option<String>, currency: Option<String>) -> Result<Option<(i64, String)>> {
     match (value, currency) {
         (Some(v), Some(c)) => Ok(Some((amount("amount", &v, &c)?, c))),
@@ -431,7 +472,7 @@ fn money_pair(value: Option<String>, currency: Option<String>) -> Result<Option<
 
 async fn client(ws: &Workspace, cmd: ClientCmd, out: &Output) -> Result<()> {
     match cmd {
-        ClientCmd::Add { name, kind, email, phone, company, website, country, tags, note } => {
+        ClientCmd::Add { name, kind, email, phone, company, website, country, note, extras } => {
             let new = NewClient {
                 kind: parsed(kind.as_deref())?,
                 name,
@@ -441,16 +482,18 @@ async fn client(ws: &Workspace, cmd: ClientCmd, out: &Output) -> Result<()> {
                 website,
                 country,
                 notes: note.unwrap_or_default(),
-                tags,
+                tags: extras.tags,
+                fields: field_values(&extras.fields)?,
             };
             out.record(&ws.create_client(new).await?);
         }
-        ClientCmd::List { list, tag, kind, archived, restricted } => {
+        ClientCmd::List { list, kind, archived, restricted, extras } => {
             let filter = ClientFilter {
-                tag,
+                tag: extras.tag,
                 kind: parsed(kind.as_deref())?,
                 archived: Some(archived),
                 restricted: restricted.then_some(true),
+                field: field_filter(extras.field.as_deref())?,
             };
             out.page(&ws.list_clients(&filter, &page(&list)?).await?);
         }
@@ -464,10 +507,9 @@ async fn client(ws: &Workspace, cmd: ClientCmd, out: &Output) -> Result<()> {
             website,
             country,
             note,
-            tags,
-            clear_tags,
             restricted,
             archived,
+            extras,
         } => {
             let change = ClientPatch {
                 kind: parsed(kind.as_deref())?,
@@ -480,7 +522,8 @@ async fn client(ws: &Workspace, cmd: ClientCmd, out: &Output) -> Result<()> {
                 notes: note,
                 restricted,
                 archived,
-                tags: if clear_tags { Some(Vec::new()) } else { (!tags.is_empty()).then_some(tags) },
+                tags: tag_change(extras.tags, extras.clear_tags),
+                fields: Some(field_changes(&extras.fields)?),
             };
             out.record(&ws.update_client(id("id", &text)?, change).await?);
         }
@@ -492,7 +535,7 @@ async fn client(ws: &Workspace, cmd: ClientCmd, out: &Output) -> Result<()> {
 
 async fn contact(ws: &Workspace, cmd: ContactCmd, out: &Output) -> Result<()> {
     match cmd {
-        ContactCmd::Add { client, name, email, phone, role, note } => {
+        ContactCmd::Add { client, name, email, phone, role, note, extras } => {
             let new = NewContact {
                 client_id: Some(id("client", &client)?),
                 name,
@@ -500,20 +543,28 @@ async fn contact(ws: &Workspace, cmd: ContactCmd, out: &Output) -> Result<()> {
                 phone,
                 role,
                 notes: note.unwrap_or_default(),
+                tags: extras.tags,
+                fields: field_values(&extras.fields)?,
             };
             out.record(&ws.create_contact(new).await?);
         }
-        ContactCmd::List { list, client } => {
-            let filter = ContactFilter { client_id: opt_id("client", client.as_deref())? };
+        ContactCmd::List { list, client, extras } => {
+            let filter = ContactFilter {
+                client_id: opt_id("client", client.as_deref())?,
+                tag: extras.tag,
+                field: field_filter(extras.field.as_deref())?,
+            };
             out.page(&ws.list_contacts(&filter, &page(&list)?).await?);
         }
-        ContactCmd::Edit { id: text, name, email, phone, role, note } => {
+        ContactCmd::Edit { id: text, name, email, phone, role, note, extras } => {
             let change = ContactPatch {
                 name,
                 email: clearable(email),
                 phone: clearable(phone),
                 role: clearable(role),
                 notes: note,
+                tags: tag_change(extras.tags, extras.clear_tags),
+                fields: Some(field_changes(&extras.fields)?),
             };
             out.record(&ws.update_contact(id("id", &text)?, change).await?);
         }
@@ -524,7 +575,7 @@ async fn contact(ws: &Workspace, cmd: ContactCmd, out: &Output) -> Result<()> {
 
 async fn project(ws: &Workspace, cmd: ProjectCmd, out: &Output) -> Result<()> {
     match cmd {
-        ProjectCmd::Add { client, name, status, rate, budget, currency, start, due, description } => {
+        ProjectCmd::Add { client, name, status, rate, budget, currency, start, due, description, extras } => {
             let budget_minor = match (&budget, &currency) {
                 (Some(b), Some(c)) => Some(amount("budget", b, c)?),
                 _ => None,
@@ -539,15 +590,21 @@ async fn project(ws: &Workspace, cmd: ProjectCmd, out: &Output) -> Result<()> {
                 start_date: start.as_deref().map(|d| date("start", d)).transpose()?,
                 due_date: due.as_deref().map(|d| date("due", d)).transpose()?,
                 description: description.unwrap_or_default(),
+                tags: extras.tags,
+                fields: field_values(&extras.fields)?,
             };
             out.record(&ws.create_project(new).await?);
         }
-        ProjectCmd::List { list, client, status } => {
-            let filter =
-                ProjectFilter { client_id: opt_id("client", client.as_deref())?, status: parsed(status.as_deref())? };
+        ProjectCmd::List { list, client, status, extras } => {
+            let filter = ProjectFilter {
+                client_id: opt_id("client", client.as_deref())?,
+                status: parsed(status.as_deref())?,
+                tag: extras.tag,
+                field: field_filter(extras.field.as_deref())?,
+            };
             out.page(&ws.list_projects(&filter, &page(&list)?).await?);
         }
-        ProjectCmd::Edit { id: text, name, status, rate, budget, currency, start, due, description } => {
+        ProjectCmd::Edit { id: text, name, status, rate, budget, currency, start, due, description, extras } => {
             let id = id("id", &text)?;
             let budget = match clearable(budget) {
                 None => None,
@@ -572,6 +629,8 @@ async fn project(ws: &Workspace, cmd: ProjectCmd, out: &Output) -> Result<()> {
                 start_date: clearable(start).map(|d| d.map(|d| date("start", &d)).transpose()).transpose()?,
                 due_date: clearable(due).map(|d| d.map(|d| date("due", &d)).transpose()).transpose()?,
                 description,
+                tags: tag_change(extras.tags, extras.clear_tags),
+                fields: Some(field_changes(&extras.fields)?),
             };
             out.record(&ws.update_project(id, change).await?);
         }
@@ -593,6 +652,7 @@ async fn job(ws: &Workspace, cmd: JobCmd, out: &Output) -> Result<()> {
             skills,
             employer,
             client,
+            extras,
         } => {
             let in_currency = |field: &str, v: &Option<String>| -> Result<Option<i64>> {
                 match (v, &currency) {
@@ -612,14 +672,22 @@ async fn job(ws: &Workspace, cmd: JobCmd, out: &Output) -> Result<()> {
                 skills,
                 employer_name: employer,
                 posted_at: None,
+                tags: extras.tags,
+                fields: field_values(&extras.fields)?,
             };
             out.record(&ws.create_job(new).await?);
         }
-        JobCmd::List { list, saved, hidden } => {
-            let filter = JobFilter { saved: saved.then_some(true), hidden: Some(hidden), client_id: None };
+        JobCmd::List { list, saved, hidden, extras } => {
+            let filter = JobFilter {
+                saved: saved.then_some(true),
+                hidden: Some(hidden),
+                client_id: None,
+                tag: extras.tag,
+                field: field_filter(extras.field.as_deref())?,
+            };
             out.page(&ws.list_jobs(&filter, &page(&list)?).await?);
         }
-        JobCmd::Edit { id: text, title, description, url, skills, employer, client, saved, hidden, notes } => {
+        JobCmd::Edit { id: text, title, description, url, skills, employer, client, saved, hidden, notes, extras } => {
             let change = JobPatch {
                 client_id: clearable(client).map(|c| c.map(|c| id("client", &c)).transpose()).transpose()?,
                 title,
@@ -630,6 +698,8 @@ async fn job(ws: &Workspace, cmd: JobCmd, out: &Output) -> Result<()> {
                 saved,
                 hidden,
                 my_notes: notes,
+                tags: tag_change(extras.tags, extras.clear_tags),
+                fields: Some(field_changes(&extras.fields)?),
             };
             out.record(&ws.update_job(id("id", &text)?, change).await?);
         }
@@ -640,7 +710,7 @@ async fn job(ws: &Workspace, cmd: JobCmd, out: &Output) -> Result<()> {
 
 async fn bid(ws: &Workspace, cmd: BidCmd, out: &Output) -> Result<()> {
     match cmd {
-        BidCmd::Add { job, amount: value, currency, days, milestone_percentage, proposal, project } => {
+        BidCmd::Add { job, amount: value, currency, days, milestone_percentage, proposal, project, extras } => {
             let new = NewBid {
                 job_id: Some(id("job", &job)?),
                 project_id: opt_id("project", project.as_deref())?,
@@ -649,14 +719,21 @@ async fn bid(ws: &Workspace, cmd: BidCmd, out: &Output) -> Result<()> {
                 delivery_days: days,
                 milestone_percentage,
                 proposal,
+                tags: extras.tags,
+                fields: field_values(&extras.fields)?,
             };
             out.record(&ws.create_bid(new).await?);
         }
-        BidCmd::List { list, job, status } => {
-            let filter = BidFilter { job_id: opt_id("job", job.as_deref())?, status: parsed(status.as_deref())? };
+        BidCmd::List { list, job, status, extras } => {
+            let filter = BidFilter {
+                job_id: opt_id("job", job.as_deref())?,
+                status: parsed(status.as_deref())?,
+                tag: extras.tag,
+                field: field_filter(extras.field.as_deref())?,
+            };
             out.page(&ws.list_bids(&filter, &page(&list)?).await?);
         }
-        BidCmd::Edit { id: text, amount: value, currency, days, milestone_percentage, proposal, project } => {
+        BidCmd::Edit { id: text, amount: value, currency, days, milestone_percentage, proposal, project, extras } => {
             let money = money_pair(value, currency)?;
             let change = BidPatch {
                 project_id: clearable(project).map(|p| p.map(|p| id("project", &p)).transpose()).transpose()?,
@@ -664,6 +741,8 @@ async fn bid(ws: &Workspace, cmd: BidCmd, out: &Output) -> Result<()> {
                 delivery_days: days,
                 milestone_percentage,
                 proposal,
+                tags: tag_change(extras.tags, extras.clear_tags),
+                fields: Some(field_changes(&extras.fields)?),
             };
             out.record(&ws.update_bid(id("id", &text)?, change).await?);
         }
@@ -680,7 +759,7 @@ async fn bid(ws: &Workspace, cmd: BidCmd, out: &Output) -> Result<()> {
 
 async fn milestone(ws: &Workspace, cmd: MilestoneCmd, out: &Output) -> Result<()> {
     match cmd {
-        MilestoneCmd::Add { project, bid, title, amount: value, currency, due } => {
+        MilestoneCmd::Add { project, bid, title, amount: value, currency, due, extras } => {
             let new = NewMilestone {
                 project_id: opt_id("project", project.as_deref())?,
                 bid_id: opt_id("bid", bid.as_deref())?,
@@ -688,23 +767,29 @@ async fn milestone(ws: &Workspace, cmd: MilestoneCmd, out: &Output) -> Result<()
                 amount_minor: amount("amount", &value, &currency)?,
                 currency,
                 due_date: due.as_deref().map(|d| date("due", d)).transpose()?,
+                tags: extras.tags,
+                fields: field_values(&extras.fields)?,
             };
             out.record(&ws.create_milestone(new).await?);
         }
-        MilestoneCmd::List { list, project, bid, status } => {
+        MilestoneCmd::List { list, project, bid, status, extras } => {
             let filter = MilestoneFilter {
                 project_id: opt_id("project", project.as_deref())?,
                 bid_id: opt_id("bid", bid.as_deref())?,
                 status: parsed(status.as_deref())?,
+                tag: extras.tag,
+                field: field_filter(extras.field.as_deref())?,
             };
             out.page(&ws.list_milestones(&filter, &page(&list)?).await?);
         }
-        MilestoneCmd::Edit { id: text, title, amount: value, currency, due } => {
+        MilestoneCmd::Edit { id: text, title, amount: value, currency, due, extras } => {
             let money = money_pair(value, currency)?;
             let change = MilestonePatch {
                 title,
                 amount: money,
                 due_date: clearable(due).map(|d| d.map(|d| date("due", &d)).transpose()).transpose()?,
+                tags: tag_change(extras.tags, extras.clear_tags),
+                fields: Some(field_changes(&extras.fields)?),
             };
             out.record(&ws.update_milestone(id("id", &text)?, change).await?);
         }

@@ -160,6 +160,12 @@ impl Output {
                     Value::Null => {}
                     Value::String(s) => say!("{key}: {s}"),
                     Value::Array(items) if items.is_empty() => {}
+                    // Custom fields: one line each, `fields.Tier: Gold`.
+                    Value::Object(fields) => {
+                        for (name, v) in fields {
+                            say!("{key}.{name}: {}", v.as_str().map(str::to_string).unwrap_or_else(|| v.to_string()));
+                        }
+                    }
                     other => say!("{key}: {other}"),
                 }
             }

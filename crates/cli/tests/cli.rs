@@ -1282,3 +1282,42 @@ async fn market_add_signs_in_in_the_browser_and_remove_revokes() {
     let err = b.fails(&["market", "add", "--kind", "upwork?", "--token-stdin"]);
     assert_eq!(err["code"], "validation", "{err}");
 }
+
+/// Issue #15: custom fields are defined with `bidwell field`, set and cleared
+/// with `--field NAME=VALUE` on any kind, filter lists, show as
+/// `fields.NAME: value`, and a bad value names its field.
+#[test]
+fn custom_fields_are_defined_set_filtered_and_cleared_from_the_cli() {
+    let b = Bidwell::init();
+    let tier = b.id(&[
+        "field", "define", "--kind", "client", "--name", "Tier", "--type", "choice", "--choice", "Gold", "--choice",
+        "Silver",
+    ]);
+    b.json(&["field", "define", "--kind", "job", "--name", "Source", "--type", "link"]);
+    let gold = b.id(&["client", "add", "--name", "Acme", "--field", "Tier=gold", "--tag", "vip"]);
+    b.id(&["client", "add", "--name", "Other", "--field", "Tier=Silver"]);
+    let job =
+        b.json(&["job", "add", "--title", "Logo", "--field", "Source=https://example.org/p/1", "--tag", "design"]);
+    assert_eq!(
+        (job["fields"]["Source"].as_str(), job["tags"][0].as_str()),
+        (Some("https://example.org/p/1"), Some("design"))
+    );
+
+    let listed = b.json(&["client", "list", "--field", "Tier=Gold"]);
+    let names: Vec<&str> = listed["items"].as_array().unwrap().iter().map(|c| c["name"].as_str().unwrap()).collect();
+    assert_eq!(names, ["Acme"]);
+    assert_eq!(b.json(&["job", "list", "--tag", "design"])["items"].as_array().unwrap().len(), 1);
+
+    let shown = b.run(&["client", "show", &gold]);
+    assert!(String::from_utf8_lossy(&shown.stdout).contains("fields.Tier: Gold"), "{shown:?}");
+    let err = b.fails(&["client", "edit", &gold, "--field", "Tier=Bronze"]);
+    assert_eq!((err["code"].as_str(), err["field"].as_str()), (Some("validation"), Some("Tier")), "{err}");
+    let err = b.fails(&["client", "add", "--name", "X", "--field", "Tier"]);
+    assert_eq!(err["field"], "field", "{err}");
+    let cleared = b.json(&["client", "edit", &gold, "--field", "Tier="]);
+    assert!(cleared.get("fields").is_none(), "{cleared}");
+
+    let removed = b.json(&["field", "rm", &tier, "--yes"]);
+    assert_eq!(removed["values_removed"], 1, "Other's Silver went with the field");
+    assert_eq!(b.json(&["field", "list"]).as_array().unwrap().len(), 1);
+}

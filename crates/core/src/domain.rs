@@ -2,6 +2,7 @@
 //! statuses exist, which bid and milestone moves are possible, what a valid
 //! field looks like. Storage lives in `store`.
 
+use std::collections::BTreeMap;
 use std::fmt;
 use std::str::FromStr;
 
@@ -74,6 +75,10 @@ text_enum!(
     MarketJobStatus { Open = "open", Closed = "closed" }
 );
 text_enum!(MilestoneStatus { Pending = "pending", Funded = "funded", Released = "released", Refunded = "refunded", Disputed = "disputed" });
+text_enum!(
+    /// What a custom field holds; its values are checked and kept in a canonical form (`store::extras`).
+    CustomFieldType { Text = "text", Number = "number", Date = "date", Choice = "choice", Money = "money", Link = "link" }
+);
 text_enum!(ActivityKind { Note = "note", Call = "call", Email = "email", Meeting = "meeting", Message = "message" });
 
 impl MilestoneStatus {
@@ -150,6 +155,12 @@ pub struct Client {
     pub origin: Origin,
     #[sqlx(skip)]
     pub tags: Vec<String>,
+    /// Its custom field values by field name (`store::extras`), read with the
+    /// client. An export keeps them in custom_values.json.
+    #[sqlx(skip)]
+    #[serde(default, skip_serializing_if = "BTreeMap::is_empty")]
+    #[ts(optional, as = "Option<BTreeMap<String, String>>")]
+    pub fields: BTreeMap<String, String>,
 }
 
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize, sqlx::FromRow, ts_rs::TS)]
@@ -163,6 +174,16 @@ pub struct Contact {
     pub phone: Option<String>,
     pub role: Option<String>,
     pub notes: String,
+    /// Its tags and custom field values (`store::extras`), read with the
+    /// record. An export keeps them in tag_links.json and custom_values.json.
+    #[sqlx(skip)]
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    #[ts(optional, as = "Option<Vec<String>>")]
+    pub tags: Vec<String>,
+    #[sqlx(skip)]
+    #[serde(default, skip_serializing_if = "BTreeMap::is_empty")]
+    #[ts(optional, as = "Option<BTreeMap<String, String>>")]
+    pub fields: BTreeMap<String, String>,
 }
 
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize, sqlx::FromRow, ts_rs::TS)]
@@ -189,6 +210,16 @@ pub struct Project {
     #[sqlx(default)]
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub client_name: Option<String>,
+    /// Its tags and custom field values (`store::extras`), read with the
+    /// record. An export keeps them in tag_links.json and custom_values.json.
+    #[sqlx(skip)]
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    #[ts(optional, as = "Option<Vec<String>>")]
+    pub tags: Vec<String>,
+    #[sqlx(skip)]
+    #[serde(default, skip_serializing_if = "BTreeMap::is_empty")]
+    #[ts(optional, as = "Option<BTreeMap<String, String>>")]
+    pub fields: BTreeMap<String, String>,
 }
 
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize, sqlx::FromRow, ts_rs::TS)]
@@ -218,6 +249,16 @@ pub struct Job {
     #[sqlx(flatten)]
     #[serde(flatten)]
     pub origin: Origin,
+    /// Its tags and custom field values (`store::extras`), read with the
+    /// record. An export keeps them in tag_links.json and custom_values.json.
+    #[sqlx(skip)]
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    #[ts(optional, as = "Option<Vec<String>>")]
+    pub tags: Vec<String>,
+    #[sqlx(skip)]
+    #[serde(default, skip_serializing_if = "BTreeMap::is_empty")]
+    #[ts(optional, as = "Option<BTreeMap<String, String>>")]
+    pub fields: BTreeMap<String, String>,
 }
 
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize, sqlx::FromRow, ts_rs::TS)]
@@ -254,6 +295,16 @@ pub struct Bid {
     #[sqlx(default)]
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub job_title: Option<String>,
+    /// Its tags and custom field values (`store::extras`), read with the
+    /// record. An export keeps them in tag_links.json and custom_values.json.
+    #[sqlx(skip)]
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    #[ts(optional, as = "Option<Vec<String>>")]
+    pub tags: Vec<String>,
+    #[sqlx(skip)]
+    #[serde(default, skip_serializing_if = "BTreeMap::is_empty")]
+    #[ts(optional, as = "Option<BTreeMap<String, String>>")]
+    pub fields: BTreeMap<String, String>,
 }
 
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize, sqlx::FromRow, ts_rs::TS)]
@@ -275,6 +326,16 @@ pub struct Milestone {
     /// anonymized and linked to nothing, because the law requires it (e.g. tax).
     #[serde(default)]
     pub kept_reason: Option<String>,
+    /// Its tags and custom field values (`store::extras`), read with the
+    /// record. An export keeps them in tag_links.json and custom_values.json.
+    #[sqlx(skip)]
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    #[ts(optional, as = "Option<Vec<String>>")]
+    pub tags: Vec<String>,
+    #[sqlx(skip)]
+    #[serde(default, skip_serializing_if = "BTreeMap::is_empty")]
+    #[ts(optional, as = "Option<BTreeMap<String, String>>")]
+    pub fields: BTreeMap<String, String>,
 }
 
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize, sqlx::FromRow, ts_rs::TS)]

@@ -52,17 +52,31 @@ impl Workspace {
                 .await?;
         // A match in the title (a name) counts five times one in the body (notes, email…).
         let order = if matches <= RANK_AT_MOST { "bm25(search_fts, 5.0, 1.0)" } else { "search_fts.rowid DESC" };
-        let hits = sqlx::query_as::<_, SearchHit>(&format!(
-            "SELECT d.kind AS kind, d.entity_id AS id, search_fts.title AS title, \
+        // A custom field value is a document of its own that stands for its
+        // record (`record_id`): it counts while the record is in the index.
+        let rows = sqlx::query_as::<_, SearchHit>(&format!(
+            "SELECT d.kind AS kind, coalesce(d.record_id, d.entity_id) AS id, \
+                    CASE WHEN d.record_id IS NULL THEN search_fts.title ELSE \
+                      (SELECT f.title FROM search_doc r JOIN search_fts f ON f.rowid = r.doc_id \
+                       WHERE r.entity_id = d.record_id) END AS title, \
                     snippet(search_fts, -1, '«', '»', '…', 12) AS snippet \
              FROM search_fts JOIN search_doc d ON d.doc_id = search_fts.rowid \
-             WHERE search_fts MATCH ? AND d.entity_id NOT IN (SELECT id FROM restricted_records) \
+             WHERE search_fts MATCH ? \
+               AND coalesce(d.record_id, d.entity_id) NOT IN (SELECT id FROM restricted_records) \
+               AND (d.record_id IS NULL OR EXISTS (SELECT 1 FROM search_doc r WHERE r.entity_id = d.record_id)) \
              ORDER BY {order} LIMIT ?"
         ))
         .bind(query)
         .bind(i64::from(limit))
         .fetch_all(&pool)
         .await?;
+        // A record found by its own text and by a value is one hit, the better placed.
+        let mut hits: Vec<SearchHit> = Vec::with_capacity(rows.len());
+        for hit in rows {
+            if !hits.iter().any(|h| h.id == hit.id) {
+                hits.push(hit);
+            }
+        }
         Ok(hits)
     }
 }

@@ -935,6 +935,7 @@ impl Generator {
                 archived_at,
                 origin: Origin::default(),
                 tags,
+                fields: Default::default(),
             });
         }
         out
@@ -962,6 +963,8 @@ impl Generator {
                 phone: chance(rng, 60).then(|| phone(rng, client.locale)),
                 role: chance(rng, 80).then(|| one(rng, ROLES).to_string()),
                 notes: if chance(rng, 30) { client_note(rng) } else { String::new() },
+                fields: Default::default(),
+                tags: Default::default(),
             });
         }
         out
@@ -1022,6 +1025,8 @@ impl Generator {
                 description: description.trim_end().to_string(),
                 origin: Origin::default(),
                 client_name: None,
+                fields: Default::default(),
+                tags: Default::default(),
             });
         }
         out
@@ -1107,6 +1112,8 @@ impl Generator {
                     source: external.as_ref().map(|_| "marketplace.example".to_string()),
                     external_id: external,
                 },
+                fields: Default::default(),
+                tags: Default::default(),
             });
         }
     }
@@ -1186,6 +1193,8 @@ impl Generator {
                 },
                 market_account: None,
                 job_title: None,
+                fields: Default::default(),
+                tags: Default::default(),
             });
         }
         out
@@ -1232,6 +1241,8 @@ impl Generator {
                 due_date: chance(rng, 80).then(|| date(at + Duration::days(rng.gen_range(7..90)))),
                 origin: Origin::default(),
                 kept_reason: None,
+                fields: Default::default(),
+                tags: Default::default(),
             });
         }
         out

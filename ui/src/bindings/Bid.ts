@@ -20,4 +20,9 @@ market_account?: Id | null,
  * `market_account`) so a board of bids needs no call per job; absent
  * once the job is deleted.
  */
-job_title?: string | null, id: Id, created_at: string, updated_at: string, deleted_at: string | null, source: string | null, external_id: string | null, };
+job_title?: string | null, 
+/**
+ * Its tags and custom field values (`store::extras`), read with the
+ * record. An export keeps them in tag_links.json and custom_values.json.
+ */
+tags?: Array<string>, fields?: { [key in string]: string }, id: Id, created_at: string, updated_at: string, deleted_at: string | null, source: string | null, external_id: string | null, };

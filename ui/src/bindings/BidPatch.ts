@@ -5,4 +5,12 @@ export type BidPatch = { project_id?: Id | null,
 /**
  * Amount and currency change together.
  */
-amount?: [number, string], delivery_days?: number, milestone_percentage?: number, proposal?: string, };
+amount?: [number, string], delivery_days?: number, milestone_percentage?: number, proposal?: string, 
+/**
+ * All its tags from now on.
+ */
+tags?: Array<string>, 
+/**
+ * Custom field values to set, or (null) to clear; others stay.
+ */
+fields?: { [key in string]: string | null }, };

@@ -2,4 +2,9 @@
 import type { ClientKind } from "./ClientKind";
 import type { Id } from "./Id";
 
-export type Client = { kind: ClientKind, name: string, email: string | null, phone: string | null, company: string | null, website: string | null, country: string | null, notes: string, restricted: boolean, archived_at: string | null, tags: Array<string>, id: Id, created_at: string, updated_at: string, deleted_at: string | null, source: string | null, external_id: string | null, };
+export type Client = { kind: ClientKind, name: string, email: string | null, phone: string | null, company: string | null, website: string | null, country: string | null, notes: string, restricted: boolean, archived_at: string | null, tags: Array<string>, 
+/**
+ * Its custom field values by field name (`store::extras`), read with the
+ * client. An export keeps them in custom_values.json.
+ */
+fields?: { [key in string]: string }, id: Id, created_at: string, updated_at: string, deleted_at: string | null, source: string | null, external_id: string | null, };

@@ -5,4 +5,8 @@ export type ClientPatch = { kind?: ClientKind, name?: string, email?: string | n
 /**
  * Replaces the whole set.
  */
-tags?: Array<string>, };
+tags?: Array<string>, 
+/**
+ * Custom field values to set, or (null) to clear; others stay.
+ */
+fields?: { [key in string]: string | null }, };

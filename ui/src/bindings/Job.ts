@@ -8,4 +8,9 @@ export type Job = { client_id: Id | null, title: string, description: string, ur
  * Open or closed on its marketplace, as the last sync saw it; `None`
  * for a job entered by hand. The marketplace's: only sync writes it.
  */
-market_status: MarketJobStatus | null, id: Id, created_at: string, updated_at: string, deleted_at: string | null, source: string | null, external_id: string | null, };
+market_status: MarketJobStatus | null, 
+/**
+ * Its tags and custom field values (`store::extras`), read with the
+ * record. An export keeps them in tag_links.json and custom_values.json.
+ */
+tags?: Array<string>, fields?: { [key in string]: string }, id: Id, created_at: string, updated_at: string, deleted_at: string | null, source: string | null, external_id: string | null, };

@@ -7,4 +7,9 @@ export type Milestone = { project_id: Id | null, bid_id: Id | null, title: strin
  * Set when the milestone's client was erased and this payment is kept,
  * anonymized and linked to nothing, because the law requires it (e.g. tax).
  */
-kept_reason: string | null, id: Id, created_at: string, updated_at: string, deleted_at: string | null, source: string | null, external_id: string | null, };
+kept_reason: string | null, 
+/**
+ * Its tags and custom field values (`store::extras`), read with the
+ * record. An export keeps them in tag_links.json and custom_values.json.
+ */
+tags?: Array<string>, fields?: { [key in string]: string }, id: Id, created_at: string, updated_at: string, deleted_at: string | null, source: string | null, external_id: string | null, };

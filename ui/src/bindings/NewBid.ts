@@ -5,4 +5,12 @@ export type NewBid = { job_id?: Id, project_id?: Id, amount_minor: number, curre
 /**
  * The first milestone as a share of the amount, 0 to 100 (default 0).
  */
-milestone_percentage: number, proposal: string, };
+milestone_percentage: number, proposal: string, 
+/**
+ * Its tags.
+ */
+tags?: Array<string>, 
+/**
+ * Its custom field values, by field name.
+ */
+fields?: { [key in string]: string }, };

@@ -2,4 +2,12 @@
 import type { Id } from "./Id";
 import type { RateType } from "./RateType";
 
-export type NewJob = { client_id?: Id, title: string, description: string, url?: string, budget_kind?: RateType, budget_min_minor?: number, budget_max_minor?: number, currency?: string, skills: Array<string>, employer_name?: string, posted_at?: string, };
+export type NewJob = { client_id?: Id, title: string, description: string, url?: string, budget_kind?: RateType, budget_min_minor?: number, budget_max_minor?: number, currency?: string, skills: Array<string>, employer_name?: string, posted_at?: string, 
+/**
+ * Its tags.
+ */
+tags?: Array<string>, 
+/**
+ * Its custom field values, by field name.
+ */
+fields?: { [key in string]: string }, };

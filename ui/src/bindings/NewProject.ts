@@ -3,4 +3,12 @@ import type { Id } from "./Id";
 import type { ProjectStatus } from "./ProjectStatus";
 import type { RateType } from "./RateType";
 
-export type NewProject = { client_id?: Id, name: string, status?: ProjectStatus, rate_type?: RateType, budget_minor?: number, currency?: string, start_date?: string, due_date?: string, description: string, };
+export type NewProject = { client_id?: Id, name: string, status?: ProjectStatus, rate_type?: RateType, budget_minor?: number, currency?: string, start_date?: string, due_date?: string, description: string, 
+/**
+ * Its tags.
+ */
+tags?: Array<string>, 
+/**
+ * Its custom field values, by field name.
+ */
+fields?: { [key in string]: string }, };

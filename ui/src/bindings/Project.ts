@@ -10,4 +10,9 @@ export type Project = { client_id: Id, name: string, status: ProjectStatus, rate
  * is deleted. Derived whenever a project is read, never stored, and not
  * part of an export (which reads the table itself).
  */
-client_name?: string | null, id: Id, created_at: string, updated_at: string, deleted_at: string | null, source: string | null, external_id: string | null, };
+client_name?: string | null, 
+/**
+ * Its tags and custom field values (`store::extras`), read with the
+ * record. An export keeps them in tag_links.json and custom_values.json.
+ */
+tags?: Array<string>, fields?: { [key in string]: string }, id: Id, created_at: string, updated_at: string, deleted_at: string | null, source: string | null, external_id: string | null, };

@@ -6,4 +6,12 @@ export type ProjectPatch = { name?: string, status?: ProjectStatus, rate_type?: 
 /**
  * Budget and currency change together.
  */
-budget?: [number, string] | null, start_date?: string | null, due_date?: string | null, description?: string, };
+budget?: [number, string] | null, start_date?: string | null, due_date?: string | null, description?: string, 
+/**
+ * All its tags from now on.
+ */
+tags?: Array<string>, 
+/**
+ * Custom field values to set, or (null) to clear; others stay.
+ */
+fields?: { [key in string]: string | null }, };

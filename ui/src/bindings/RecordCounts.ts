@@ -3,4 +3,8 @@
 /**
  * How many records of each kind an export holds or an import wrote.
  */
-export type RecordCounts = { clients: number, contacts: number, projects: number, jobs: number, bids: number, milestones: number, activities: number, tasks: number, tags: number, tag_links: number, consents: number, audit_entries: number, };
+export type RecordCounts = { clients: number, contacts: number, projects: number, jobs: number, bids: number, milestones: number, activities: number, tasks: number, tags: number, tag_links: number, 
+/**
+ * Custom field definitions and values (absent from archives before format 2).
+ */
+custom_fields: number, custom_values: number, consents: number, audit_entries: number, };

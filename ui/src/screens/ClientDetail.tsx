@@ -115,6 +115,7 @@ export function ClientDetail({ id }: { id: Id }) {
     ["Website", current.website],
     ["Country", current.country],
     ["Tags", current.tags.join(", ") || null],
+    ...Object.entries(current.fields ?? {}),
     ["Notes", current.notes || null],
   ];
 

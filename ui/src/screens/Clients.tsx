@@ -1,10 +1,12 @@
-// Clients: filter by tag, show archived ones, add a client (N), and a
-// virtualized list sorted by name; Enter or click opens the client.
+// Clients: filter by tag or by a custom field's value, show archived ones,
+// add a client (N), and a virtualized list sorted by name; Enter or click
+// opens the client.
 import { useEffect, useRef, useState } from "preact/hooks";
 import * as api from "../api";
 import type { Client } from "../bindings/Client";
 import type { ClientFilter } from "../bindings/ClientFilter";
 import { ClientForm } from "../components/records/ClientForm";
+import { useCustomFields } from "../components/records/CustomFieldInputs";
 import { isTyping } from "../components/records/labels";
 import { VirtualList } from "../components/VirtualList";
 import { go, notify } from "../state";
@@ -16,15 +18,22 @@ export function Clients() {
   const [tagInput, setTagInput] = useState("");
   const [tag, setTag] = useState("");
   const [archived, setArchived] = useState(false);
+  const customFields = useCustomFields("client");
+  const [fieldName, setFieldName] = useState("");
+  const [fieldInput, setFieldInput] = useState("");
+  const [fieldValue, setFieldValue] = useState("");
   const [adding, setAdding] = useState(false);
   const [reload, setReload] = useState(0);
   const newButton = useRef<HTMLButtonElement>(null);
 
   // Filter as you type, without a request per keystroke.
   useEffect(() => {
-    const timer = setTimeout(() => setTag(tagInput.trim()), 250);
+    const timer = setTimeout(() => {
+      setTag(tagInput.trim());
+      setFieldValue(fieldInput.trim());
+    }, 250);
     return () => clearTimeout(timer);
-  }, [tagInput]);
+  }, [tagInput, fieldInput]);
 
   useEffect(() => {
     function onKey(e: KeyboardEvent) {
@@ -40,8 +49,10 @@ export function Clients() {
 
   const filter: ClientFilter = { archived };
   if (tag) filter.tag = tag;
+  const byField = fieldName !== "" && fieldValue !== "";
+  if (byField) filter.field = { name: fieldName, value: fieldValue };
 
-  const filtered = tag !== "" || archived;
+  const filtered = tag !== "" || archived || byField;
 
   return (
     <div class="records-screen">
@@ -58,6 +69,27 @@ export function Clients() {
             if (e.key === "Escape") setTagInput("");
           }}
         />
+        {customFields.length > 0 && (
+          <>
+            <select aria-label="Filter by field" value={fieldName} onChange={(e) => setFieldName(e.currentTarget.value)}>
+              <option value="">Any field</option>
+              {customFields.map((f) => (
+                <option key={f.id} value={f.name}>
+                  {f.name}
+                </option>
+              ))}
+            </select>
+            <input
+              class="filter"
+              type="search"
+              placeholder="is…"
+              aria-label="Field value"
+              disabled={fieldName === ""}
+              value={fieldInput}
+              onInput={(e) => setFieldInput(e.currentTarget.value)}
+            />
+          </>
+        )}
         <label class="check">
           <input type="checkbox" checked={archived} onChange={(e) => setArchived(e.currentTarget.checked)} />
           Archived
@@ -82,7 +114,7 @@ export function Clients() {
       <VirtualList<Client>
         label={archived ? "Archived clients" : "Clients"}
         rowHeight={48}
-        reloadKey={`${reload}|${tag}|${archived}`}
+        reloadKey={`${reload}|${tag}|${archived}|${byField ? `${fieldName}=${fieldValue}` : ""}`}
         fetchPage={(after) => api.clients.list(filter, api.page(PAGE_SIZE, after, "name"))}
         keyOf={(c) => c.id}
         labelOf={(c) => [c.name, c.company, c.email].filter(Boolean).join(", ")}
@@ -116,7 +148,8 @@ export function Clients() {
         empty={
           filtered ? (
             <p>
-              No {archived ? "archived " : ""}clients{tag ? ` tagged “${tag}”` : ""}.{" "}
+              No {archived ? "archived " : ""}clients{tag ? ` tagged “${tag}”` : ""}
+              {byField ? ` whose ${fieldName} is “${fieldValue}”` : ""}.{" "}
               {tag ? "Check the tag’s spelling or clear the filter." : "Clients you archive show up here."}
             </p>
           ) : (

@@ -1,6 +1,7 @@
 // Settings: a General tab (appearance; security: lock, idle lock, passphrase,
-// a new recovery key, encryption status), the Privacy tab (Privacy.tsx), the
-// Backups tab (Backups.tsx) and the Marketplaces tab (Marketplaces.tsx).
+// a new recovery key, encryption status), Custom fields (CustomFields.tsx),
+// the Privacy tab (Privacy.tsx), the Backups tab (Backups.tsx) and the
+// Marketplaces tab (Marketplaces.tsx).
 import { signal } from "@preact/signals";
 import { useEffect, useLayoutEffect, useRef, useState } from "preact/hooks";
 import * as api from "../api";
@@ -20,11 +21,13 @@ import {
 } from "../state";
 import { applyTheme } from "../theme";
 import { Backups } from "./Backups";
+import { CustomFields } from "./CustomFields";
 import { Marketplaces } from "./Marketplaces";
 import { Privacy } from "./Privacy";
 
 const TABS: { tab: SettingsTab; label: string }[] = [
   { tab: "general", label: "General" },
+  { tab: "fields", label: "Custom fields" },
   { tab: "privacy", label: "Privacy" },
   { tab: "backups", label: "Backups" },
   { tab: "marketplaces", label: "Marketplaces" },
@@ -55,6 +58,8 @@ export function Settings({ tab = "general" }: { tab?: SettingsTab | undefined })
         <Backups />
       ) : tab === "marketplaces" ? (
         <Marketplaces />
+      ) : tab === "fields" ? (
+        <CustomFields />
       ) : (
         <General />
       )}

@@ -34,6 +34,15 @@ export async function typeInto(field: Element | null, value: string): Promise<vo
   });
 }
 
+/** Picks `value` in a select as a user does: value, then a change event. */
+export async function chooseIn(select: Element | null, value: string): Promise<void> {
+  if (!(select instanceof HTMLSelectElement)) throw new Error("not a select");
+  await act(() => {
+    select.value = value;
+    select.dispatchEvent(new Event("change", { bubbles: true }));
+  });
+}
+
 /** A key press on `target` (the window when none). */
 export async function press(key: string, options: KeyboardEventInit = {}, target: EventTarget = window): Promise<void> {
   await act(() => {

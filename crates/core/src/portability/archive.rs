@@ -17,12 +17,16 @@ use crate::audit::AuditEntry;
 use crate::domain::{Activity, Bid, Client, Contact, EntityKind, Job, Milestone, Project, Task};
 use crate::error::{Error, Result};
 use crate::id::Id;
+use crate::store::extras::canonical;
 use crate::store::record::{Record, META_COLUMNS_NAMES};
+use crate::store::CustomField;
 
 /// `format` in every manifest.
 pub const FORMAT: &str = "bidwell-export";
 /// Bumped when a reader of the old format would misread the new one.
-pub const FORMAT_VERSION: u32 = 1;
+pub const FORMAT_VERSION: u32 = 2;
+/// The first format with custom_fields.json and custom_values.json.
+const CUSTOM_FIELDS_SINCE: u32 = 2;
 pub const MANIFEST: &str = "manifest.json";
 pub const README: &str = "README.txt";
 
@@ -66,6 +70,15 @@ pub struct TagLink {
     pub entity_id: Id,
 }
 
+/// A row of `custom_values.json`: one record's value of one custom field
+/// (`custom_fields.json` holds the fields, as the store has them).
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, sqlx::FromRow)]
+pub struct CustomValue {
+    pub field_id: Id,
+    pub entity_id: Id,
+    pub value: String,
+}
+
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, sqlx::Type)]
 #[serde(rename_all = "snake_case")]
 #[sqlx(type_name = "TEXT", rename_all = "snake_case")]
@@ -102,6 +115,8 @@ pub struct ArchiveData {
     pub tasks: Vec<Task>,
     pub tags: Vec<TagRecord>,
     pub tag_links: Vec<TagLink>,
+    pub custom_fields: Vec<CustomField>,
+    pub custom_values: Vec<CustomValue>,
     pub consents: Vec<ConsentRecord>,
     /// The exporting workspace's audit log, for the user to read. It is not
     /// imported: the importing workspace keeps its own hash chain.
@@ -121,6 +136,8 @@ impl ArchiveData {
             tasks: self.tasks.len() as u64,
             tags: self.tags.len() as u64,
             tag_links: self.tag_links.len() as u64,
+            custom_fields: self.custom_fields.len() as u64,
+            custom_values: self.custom_values.len() as u64,
             consents: self.consents.len() as u64,
             audit_entries: self.audit_log.len() as u64,
         }
@@ -173,6 +190,20 @@ impl ArchiveEntity for TagLink {
     }
 }
 
+impl ArchiveEntity for CustomField {
+    const STEM: &'static str = "custom_fields";
+    fn columns() -> Vec<&'static str> {
+        vec!["id", "entity_kind", "name", "field_type", "choices", "created_at", "updated_at"]
+    }
+}
+
+impl ArchiveEntity for CustomValue {
+    const STEM: &'static str = "custom_values";
+    fn columns() -> Vec<&'static str> {
+        vec!["field_id", "entity_id", "value"]
+    }
+}
+
 impl ArchiveEntity for ConsentRecord {
     const STEM: &'static str = "consents";
     fn columns() -> Vec<&'static str> {
@@ -211,6 +242,8 @@ pub const STEMS: &[&str] = &[
     "tasks",
     "tags",
     "tag_links",
+    "custom_fields",
+    "custom_values",
     "consents",
     "audit_log",
 ];
@@ -536,6 +569,17 @@ fn parse_archive_within(
         tasks: parse_records(take("tasks")?)?,
         tags: parse_records(take("tags")?)?,
         tag_links: parse_records(take("tag_links")?)?,
+        // Archives of format 1 had no custom fields.
+        custom_fields: if manifest.format_version >= CUSTOM_FIELDS_SINCE {
+            parse_records(take("custom_fields")?)?
+        } else {
+            Vec::new()
+        },
+        custom_values: if manifest.format_version >= CUSTOM_FIELDS_SINCE {
+            parse_records(take("custom_values")?)?
+        } else {
+            Vec::new()
+        },
         consents: parse_records(take("consents")?)?,
         audit_log: parse_records(take("audit_log")?)?,
     };
@@ -697,6 +741,59 @@ fn unique_ids<'a>(file: &str, ids: impl Iterator<Item = Id> + 'a) -> Result<Hash
 
 /// Every relation the database enforces, checked here first so that the
 /// error names the file, the record and the field.
+/// Custom fields and values: each field once per kind and name, each value
+/// of a field that exists, on a record of the field's kind in the archive,
+/// once, and in the form the field keeps it (what the app would have saved).
+fn check_custom_values(d: &ArchiveData) -> Result<()> {
+    let fields = unique_ids("custom_fields.json", d.custom_fields.iter().map(|f| f.id))?;
+    let mut names = HashSet::new();
+    for (i, f) in d.custom_fields.iter().enumerate() {
+        if !names.insert((f.entity_kind, f.name.to_lowercase())) {
+            return Err(at_record("custom_fields.json", i, "name", "two fields of this kind have this name"));
+        }
+    }
+    let _ = fields;
+    let kind_of_record: std::collections::HashMap<Id, EntityKind> = d
+        .clients
+        .iter()
+        .map(|r| (r.meta.id, EntityKind::Client))
+        .chain(d.contacts.iter().map(|r| (r.meta.id, EntityKind::Contact)))
+        .chain(d.projects.iter().map(|r| (r.meta.id, EntityKind::Project)))
+        .chain(d.jobs.iter().map(|r| (r.meta.id, EntityKind::Job)))
+        .chain(d.bids.iter().map(|r| (r.meta.id, EntityKind::Bid)))
+        .chain(d.milestones.iter().map(|r| (r.meta.id, EntityKind::Milestone)))
+        .collect();
+    let mut seen = HashSet::new();
+    for (i, v) in d.custom_values.iter().enumerate() {
+        let file = "custom_values.json";
+        let Some(field) = d.custom_fields.iter().find(|f| f.id == v.field_id) else {
+            return Err(at_record(
+                file,
+                i,
+                "field_id",
+                format!("refers to field {}, which is not in the archive", v.field_id),
+            ));
+        };
+        if kind_of_record.get(&v.entity_id) != Some(&field.entity_kind) {
+            return Err(at_record(
+                file,
+                i,
+                "entity_id",
+                format!("refers to {} {}, which is not in the archive", field.entity_kind, v.entity_id),
+            ));
+        }
+        if !seen.insert((v.field_id, v.entity_id)) {
+            return Err(at_record(file, i, "field_id", "this record has this field twice"));
+        }
+        match canonical(field, &v.value) {
+            Ok(kept) if kept == v.value => {}
+            Ok(_) => return Err(at_record(file, i, "value", format!("is not written as {} keeps it", field.name))),
+            Err(e) => return Err(at_record(file, i, "value", e.to_api().message)),
+        }
+    }
+    Ok(())
+}
+
 fn check_references(d: &ArchiveData) -> Result<()> {
     let clients = unique_ids("clients.json", d.clients.iter().map(|r| r.meta.id))?;
     let contacts = unique_ids("contacts.json", d.contacts.iter().map(|r| r.meta.id))?;
@@ -756,6 +853,7 @@ fn check_references(d: &ArchiveData) -> Result<()> {
             return Err(at_record("tag_links.json", i, "tag_id", "this tag link appears twice"));
         }
     }
+    check_custom_values(d)?;
     let mut names = HashSet::new();
     for (i, r) in d.tags.iter().enumerate() {
         if !names.insert(r.name.to_lowercase()) {

@@ -650,6 +650,7 @@ fn row_to_client(
         archived_at: None,
         origin: Origin::default(),
         tags,
+        fields: Default::default(),
     };
     client.normalize().map_err(|err| {
         let Error::Validation { field, message } = err else { return err };
@@ -730,6 +731,8 @@ fn row_to_contact(
         phone: first_of(get("phone")),
         role: get("role"),
         notes: get("notes").unwrap_or_default(),
+        fields: Default::default(),
+        tags: Default::default(),
     };
     contact.normalize().map_err(|err| {
         let Error::Validation { field, message } = err else { return err };

@@ -12,7 +12,8 @@ use serde::{Deserialize, Serialize};
 use sqlx::SqliteConnection;
 
 use super::archive::{
-    self, ArchiveData, ArchiveEntity, ArchiveWriter, ConsentRecord, Manifest, ManifestFile, TagLink, TagRecord,
+    self, ArchiveData, ArchiveEntity, ArchiveWriter, ConsentRecord, CustomValue, Manifest, ManifestFile, TagLink,
+    TagRecord,
 };
 use super::protection::{self, ArchiveContainer, PasswordStrength};
 use super::staging::Staged;
@@ -23,6 +24,7 @@ use crate::error::{Error, Result};
 use crate::id::Id;
 use crate::secret::Passphrase;
 use crate::store::record::Record;
+use crate::store::CustomField;
 use crate::Workspace;
 
 /// What to export, as the app's dialog or the CLI's flags say it.
@@ -99,7 +101,7 @@ impl Selection {
                  OR bid_id IN (SELECT value FROM json_each(?2))"
             }
             "activities" | "tasks" => "WHERE subject_id IN (SELECT value FROM json_each(?2))",
-            "entity_tags" => "WHERE entity_id IN (SELECT value FROM json_each(?2))",
+            "entity_tags" | "custom_values" => "WHERE entity_id IN (SELECT value FROM json_each(?2))",
             "consents" => "WHERE subject_kind = 'client' AND subject_id = ?1",
             // The audit log is about the user's workspace, not about a client.
             "audit_log" => "WHERE 0",
@@ -169,6 +171,17 @@ async fn read_data(conn: &mut SqliteConnection, selection: &Selection) -> Result
             all
         }
     };
+    let custom_values: Vec<CustomValue> =
+        load(conn, "custom_values", "field_id, entity_id", selection, &subjects).await?;
+    let custom_fields: Vec<CustomField> = {
+        let all: Vec<CustomField> =
+            sqlx::query_as("SELECT * FROM custom_fields ORDER BY id").fetch_all(&mut *conn).await?;
+        if selection.client.is_some() {
+            all.into_iter().filter(|f| custom_values.iter().any(|v| v.field_id == f.id)).collect()
+        } else {
+            all
+        }
+    };
     // Clients carry their tag names too, as everywhere else (sorted as the store sorts them).
     let names: HashMap<Id, &str> = tags.iter().map(|t| (t.id, t.name.as_str())).collect();
     let mut by_client: HashMap<Id, Vec<&str>> = HashMap::new();
@@ -196,6 +209,8 @@ async fn read_data(conn: &mut SqliteConnection, selection: &Selection) -> Result
         tasks,
         tags,
         tag_links,
+        custom_fields,
+        custom_values,
         consents,
         audit_log,
     })
@@ -291,6 +306,8 @@ impl Workspace {
         entity!(data.tasks);
         entity!(data.tags);
         entity!(data.tag_links);
+        entity!(data.custom_fields);
+        entity!(data.custom_values);
         entity!(data.consents);
         entity!(data.audit_log);
         add(archive::README.to_string(), README_TEXT.replace('\n', "\r\n").into_bytes(), &mut writer)?;

@@ -256,6 +256,7 @@ async fn plan_contacts(
                             archived_at: None,
                             origin: Origin::default(),
                             tags: Vec::new(),
+                            fields: Default::default(),
                         };
                         let id = client.meta.id;
                         new_clients.push(client);
@@ -298,8 +299,19 @@ impl Parsed {
 
 /// An archive keeps its ids and relations only in a workspace that has none of its own.
 async fn ensure_empty(conn: &mut SqliteConnection) -> Result<()> {
-    let tables =
-        ["clients", "contacts", "projects", "jobs", "bids", "milestones", "activities", "tasks", "tags", "consents"];
+    let tables = [
+        "clients",
+        "contacts",
+        "projects",
+        "jobs",
+        "bids",
+        "milestones",
+        "activities",
+        "tasks",
+        "tags",
+        "custom_fields",
+        "consents",
+    ];
     let sql = tables.iter().map(|t| format!("(SELECT count(*) FROM {t})")).collect::<Vec<_>>().join(" + ");
     let rows: i64 = sqlx::query_scalar(&format!("SELECT {sql}")).fetch_one(&mut *conn).await?;
     if rows > 0 {
@@ -338,6 +350,7 @@ async fn write(
             constrained("activities.json", bulk::insert_many(&mut tx, &d.activities).await)?;
             constrained("tasks.json", bulk::insert_many(&mut tx, &d.tasks).await)?;
             constrained("tags.json", insert_tags(&mut tx, d).await)?;
+            constrained("custom_fields.json", insert_custom_fields(&mut tx, d).await)?;
             constrained("consents.json", insert_consents(&mut tx, d).await)?;
         }
         Parsed::Clients(clients) => {
@@ -408,6 +421,32 @@ async fn insert_tags(conn: &mut SqliteConnection, d: &ArchiveData) -> Result<()>
         let mut qb = QueryBuilder::<Sqlite>::new("INSERT INTO entity_tags (tag_id, entity_kind, entity_id) ");
         qb.push_values(chunk, |mut b, l| {
             b.push_bind(l.tag_id).push_bind(l.entity_kind).push_bind(l.entity_id);
+        });
+        qb.build().execute(&mut *conn).await?;
+    }
+    Ok(())
+}
+
+async fn insert_custom_fields(conn: &mut SqliteConnection, d: &ArchiveData) -> Result<()> {
+    for chunk in d.custom_fields.chunks(1000) {
+        let mut qb = QueryBuilder::<Sqlite>::new(
+            "INSERT INTO custom_fields (id, entity_kind, name, field_type, choices, created_at, updated_at) ",
+        );
+        qb.push_values(chunk, |mut b, f| {
+            b.push_bind(f.id)
+                .push_bind(f.entity_kind)
+                .push_bind(f.name.clone())
+                .push_bind(f.field_type)
+                .push_bind(f.choices.clone())
+                .push_bind(f.created_at)
+                .push_bind(f.updated_at);
+        });
+        qb.build().execute(&mut *conn).await?;
+    }
+    for chunk in d.custom_values.chunks(1000) {
+        let mut qb = QueryBuilder::<Sqlite>::new("INSERT INTO custom_values (field_id, entity_id, value) ");
+        qb.push_values(chunk, |mut b, v| {
+            b.push_bind(v.field_id).push_bind(v.entity_id).push_bind(v.value.clone());
         });
         qb.build().execute(&mut *conn).await?;
     }

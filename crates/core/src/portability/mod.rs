@@ -93,6 +93,9 @@ pub struct RecordCounts {
     pub tasks: u64,
     pub tags: u64,
     pub tag_links: u64,
+    /// Custom field definitions and values (absent from archives before format 2).
+    pub custom_fields: u64,
+    pub custom_values: u64,
     pub consents: u64,
     pub audit_entries: u64,
 }
@@ -109,6 +112,8 @@ impl RecordCounts {
             + self.tasks
             + self.tags
             + self.tag_links
+            + self.custom_fields
+            + self.custom_values
             + self.consents
             + self.audit_entries
     }

@@ -478,6 +478,7 @@ fn card_to_client(file: &str, card: Card, now: DateTime<Utc>) -> Result<Client> 
         archived_at: None,
         origin: Origin::default(),
         tags: card.categories.clone(),
+        fields: Default::default(),
     };
     client.normalize().map_err(|err| {
         let Error::Validation { field, message } = err else { return err };

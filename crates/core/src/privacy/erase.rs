@@ -284,6 +284,11 @@ async fn erase_scope(conn: &mut SqliteConnection, client: Id, check_blockers: bo
     .bind(serde_json::to_string(&tags).unwrap_or_else(|_| "[]".into()))
     .execute(&mut *conn)
     .await?;
+    // Custom field values are the records' data too (the fields themselves are the user's).
+    sqlx::query("DELETE FROM custom_values WHERE entity_id IN (SELECT value FROM json_each(?))")
+        .bind(&subjects)
+        .execute(&mut *conn)
+        .await?;
     // Queued changes carry the records' text in their payloads.
     sqlx::query("DELETE FROM outbox WHERE entity_id IN (SELECT value FROM json_each(?))")
         .bind(&subjects)

@@ -1,8 +1,11 @@
 //! Bids on jobs, and the moves between their statuses.
 
+use std::collections::BTreeMap;
+
 use serde::{Deserialize, Serialize};
 use sqlx::{QueryBuilder, Sqlite, SqliteConnection};
 
+use super::extras::{self, ExtrasChange, FieldFilter};
 use super::patch;
 use super::record::{self, Binds, Page, PageRequest, Record};
 use crate::domain::{check, Bid, BidStatus, EntityKind, Job, MarketJobStatus, Meta, Origin, Project};
@@ -24,6 +27,14 @@ pub struct NewBid {
     pub milestone_percentage: i64,
     #[serde(default)]
     pub proposal: String,
+    /// Its tags.
+    #[serde(default)]
+    #[ts(optional, as = "Option<Vec<String>>")]
+    pub tags: Vec<String>,
+    /// Its custom field values, by field name.
+    #[serde(default)]
+    #[ts(optional, as = "Option<BTreeMap<String, String>>")]
+    pub fields: BTreeMap<String, String>,
 }
 
 #[derive(Debug, Clone, Default, Serialize, Deserialize, ts_rs::TS)]
@@ -38,6 +49,10 @@ pub struct BidPatch {
     pub delivery_days: Option<i64>,
     pub milestone_percentage: Option<i64>,
     pub proposal: Option<String>,
+    /// All its tags from now on.
+    pub tags: Option<Vec<String>>,
+    /// Custom field values to set, or (null) to clear; others stay.
+    pub fields: Option<BTreeMap<String, Option<String>>>,
 }
 
 #[derive(Debug, Clone, Default, Serialize, Deserialize, ts_rs::TS)]
@@ -45,6 +60,10 @@ pub struct BidPatch {
 pub struct BidFilter {
     pub job_id: Option<Id>,
     pub status: Option<BidStatus>,
+    /// Only records with this tag.
+    pub tag: Option<String>,
+    /// Only records whose custom field holds this value.
+    pub field: Option<FieldFilter>,
 }
 
 impl BidFilter {
@@ -184,6 +203,8 @@ impl Workspace {
             origin: Origin::default(),
             market_account: None,
             job_title: None,
+            fields: Default::default(),
+            tags: Default::default(),
         };
         bid.normalize()?;
         let mut tx = self.begin_write().await?;
@@ -194,23 +215,28 @@ impl Workspace {
         }
         record::insert(&mut tx, &bid).await?;
         // Read back: where it would go is the store's to say.
-        let bid = record::fetch(&mut tx, bid.meta.id, false).await?;
+        let mut bid = record::fetch(&mut tx, bid.meta.id, false).await?;
+        extras::write(&mut tx, &mut bid, ExtrasChange::of_new(new.tags, new.fields), self.now()).await?;
         tx.commit().await?;
         Ok(bid)
     }
 
     pub async fn bid(&self, id: Id) -> Result<Bid> {
-        record::fetch(&mut *self.pool().await.acquire().await?, id, true).await
+        extras::fetch(&mut *self.pool().await.acquire().await?, id, true).await
     }
 
     pub async fn list_bids(&self, filter: &BidFilter, page: &PageRequest) -> Result<Page<Bid>> {
-        record::list(&mut *self.pool().await.acquire().await?, page, |qb| filter.push_conditions(qb)).await
+        extras::list(&mut *self.pool().await.acquire().await?, page, |qb| {
+            extras::push_filter(qb, EntityKind::Bid, filter.tag.as_deref(), filter.field.as_ref());
+            filter.push_conditions(qb);
+        })
+        .await
     }
 
     /// Changes a bid's terms. Awarded, rejected and withdrawn bids are history and refuse.
     pub async fn update_bid(&self, id: Id, change: BidPatch) -> Result<Bid> {
         let mut tx = self.begin_write().await?;
-        let mut bid: Bid = record::fetch(&mut tx, id, false).await?;
+        let mut bid: Bid = extras::fetch(&mut tx, id, false).await?;
         if bid.status.is_terminal() {
             return Err(Error::validation(
                 "status",
@@ -236,6 +262,7 @@ impl Workspace {
         record::update(&mut tx, &bid).await?;
         // A bid on a marketplace queues the edit for it in this same transaction.
         crate::sync::queue_edit(&mut tx, &before, &bid, bid.meta.updated_at).await?;
+        extras::write(&mut tx, &mut bid, ExtrasChange::of_patch(change.tags, change.fields), self.now()).await?;
         tx.commit().await?;
         Ok(bid)
     }
@@ -248,7 +275,7 @@ impl Workspace {
     pub async fn set_bid_status(&self, id: Id, to: BidStatus) -> Result<Bid> {
         let now = self.now();
         let mut tx = self.begin_write().await?;
-        let mut bid: Bid = record::fetch(&mut tx, id, false).await?;
+        let mut bid: Bid = extras::fetch(&mut tx, id, false).await?;
         if bid.status == to {
             return Ok(bid);
         }

@@ -1,8 +1,10 @@
-//! Clients (people or companies) and their tags.
+//! Clients (people or companies).
+
+use std::collections::BTreeMap;
 
 use serde::{Deserialize, Serialize};
-use sqlx::{QueryBuilder, Sqlite, SqliteConnection};
 
+use super::extras::{self, ExtrasChange, FieldFilter};
 use super::record::{self, Binds, Page, PageRequest, Record};
 use super::{patch, patch_opt};
 use crate::domain::{check, Client, ClientKind, EntityKind, Meta, Origin};
@@ -24,6 +26,10 @@ pub struct NewClient {
     pub notes: String,
     #[serde(default)]
     pub tags: Vec<String>,
+    /// Custom field values by field name.
+    #[serde(default)]
+    #[ts(optional, as = "Option<BTreeMap<String, String>>")]
+    pub fields: BTreeMap<String, String>,
 }
 
 #[derive(Debug, Clone, Default, Serialize, Deserialize, ts_rs::TS)]
@@ -52,12 +58,15 @@ pub struct ClientPatch {
     pub archived: Option<bool>,
     /// Replaces the whole set.
     pub tags: Option<Vec<String>>,
+    /// Custom field values to set, or (null) to clear; others stay.
+    pub fields: Option<BTreeMap<String, Option<String>>>,
 }
 
 #[derive(Debug, Clone, Default, Serialize, Deserialize, ts_rs::TS)]
 #[ts(optional_fields)]
 pub struct ClientFilter {
     pub tag: Option<String>,
+    pub field: Option<FieldFilter>,
     pub kind: Option<ClientKind>,
     pub archived: Option<bool>,
     pub restricted: Option<bool>,
@@ -115,72 +124,9 @@ impl Client {
         self.website = check::optional("website", self.website.as_deref(), 2000)?;
         self.country = check::optional("country", self.country.as_deref(), 100)?;
         self.notes = check::text("notes", &self.notes, check::MAX_TEXT)?;
-        self.tags = normalize_tags(&self.tags)?;
+        self.tags = extras::normalize_tags(&self.tags)?;
         Ok(())
     }
-}
-
-fn normalize_tags(tags: &[String]) -> Result<Vec<String>> {
-    let mut out: Vec<String> = Vec::new();
-    for tag in tags {
-        let tag = check::required("tag", tag, 60)?;
-        if !out.iter().any(|t| t.to_lowercase() == tag.to_lowercase()) {
-            out.push(tag);
-        }
-    }
-    Ok(out)
-}
-
-async fn write_tags(
-    conn: &mut SqliteConnection,
-    kind: EntityKind,
-    id: Id,
-    tags: &[String],
-    now: chrono::DateTime<chrono::Utc>,
-) -> Result<()> {
-    sqlx::query("DELETE FROM entity_tags WHERE entity_kind = ? AND entity_id = ?")
-        .bind(kind)
-        .bind(id)
-        .execute(&mut *conn)
-        .await?;
-    for tag in tags {
-        sqlx::query("INSERT INTO tags (id, name, created_at) VALUES (?, ?, ?) ON CONFLICT (name) DO NOTHING")
-            .bind(Id::new_at(now))
-            .bind(tag)
-            .bind(now)
-            .execute(&mut *conn)
-            .await?;
-        sqlx::query(
-            "INSERT OR IGNORE INTO entity_tags (tag_id, entity_kind, entity_id) SELECT id, ?, ? FROM tags WHERE name = ?",
-        )
-        .bind(kind)
-        .bind(id)
-        .bind(tag)
-        .execute(&mut *conn)
-        .await?;
-    }
-    Ok(())
-}
-
-/// Fills in the tags of a page of clients with one query.
-async fn load_tags(conn: &mut SqliteConnection, clients: &mut [Client]) -> Result<()> {
-    if clients.is_empty() {
-        return Ok(());
-    }
-    let mut qb = QueryBuilder::<Sqlite>::new(
-        "SELECT et.entity_id, t.name FROM entity_tags et JOIN tags t ON t.id = et.tag_id \
-         WHERE et.entity_kind = 'client' AND et.entity_id IN (",
-    );
-    let mut ids = qb.separated(", ");
-    for c in clients.iter() {
-        ids.push_bind(c.meta.id);
-    }
-    qb.push(") ORDER BY t.name");
-    let rows: Vec<(Id, String)> = qb.build_query_as().fetch_all(conn).await?;
-    for c in clients.iter_mut() {
-        c.tags = rows.iter().filter(|(id, _)| *id == c.meta.id).map(|(_, name)| name.clone()).collect();
-    }
-    Ok(())
 }
 
 impl Workspace {
@@ -200,33 +146,24 @@ impl Workspace {
             archived_at: None,
             origin: Origin::default(),
             tags: new.tags,
+            fields: Default::default(),
         };
         client.normalize()?;
         let mut tx = self.begin_write().await?;
         record::insert(&mut tx, &client).await?;
-        write_tags(&mut tx, EntityKind::Client, client.meta.id, &client.tags, now).await?;
+        let tags = std::mem::take(&mut client.tags);
+        extras::write(&mut tx, &mut client, ExtrasChange::of_new(tags, new.fields), now).await?;
         tx.commit().await?;
         Ok(client)
     }
 
     pub async fn client(&self, id: Id) -> Result<Client> {
-        let mut conn = self.pool().await.acquire().await?;
-        let mut client: Client = record::fetch(&mut conn, id, true).await?;
-        load_tags(&mut conn, std::slice::from_mut(&mut client)).await?;
-        Ok(client)
+        extras::fetch(&mut *self.pool().await.acquire().await?, id, true).await
     }
 
     pub async fn list_clients(&self, filter: &ClientFilter, page: &PageRequest) -> Result<Page<Client>> {
-        let mut conn = self.pool().await.acquire().await?;
-        let mut result: Page<Client> = record::list(&mut conn, page, |qb| {
-            if let Some(tag) = &filter.tag {
-                qb.push(
-                    " AND id IN (SELECT et.entity_id FROM entity_tags et JOIN tags t ON t.id = et.tag_id \
-                     WHERE et.entity_kind = 'client' AND t.name = ",
-                )
-                .push_bind(tag.trim().to_string())
-                .push(")");
-            }
+        extras::list(&mut *self.pool().await.acquire().await?, page, |qb| {
+            extras::push_filter(qb, EntityKind::Client, filter.tag.as_deref(), filter.field.as_ref());
             if let Some(kind) = filter.kind {
                 qb.push(" AND kind = ").push_bind(kind);
             }
@@ -237,16 +174,13 @@ impl Workspace {
                 qb.push(" AND restricted = ").push_bind(restricted);
             }
         })
-        .await?;
-        load_tags(&mut conn, &mut result.items).await?;
-        Ok(result)
+        .await
     }
 
     pub async fn update_client(&self, id: Id, change: ClientPatch) -> Result<Client> {
         let now = self.now();
         let mut tx = self.begin_write().await?;
-        let mut client: Client = record::fetch(&mut tx, id, false).await?;
-        load_tags(&mut tx, std::slice::from_mut(&mut client)).await?;
+        let mut client: Client = extras::fetch(&mut tx, id, false).await?;
         patch(&mut client.kind, change.kind);
         patch(&mut client.name, change.name);
         patch_opt(&mut client.email, change.email);
@@ -260,14 +194,10 @@ impl Workspace {
         if let Some(archived) = change.archived {
             client.archived_at = if archived { client.archived_at.or(Some(now)) } else { None };
         }
-        let tags_changed = change.tags.is_some();
-        patch(&mut client.tags, change.tags);
         client.normalize()?;
         client.meta.updated_at = now;
         record::update(&mut tx, &client).await?;
-        if tags_changed {
-            write_tags(&mut tx, EntityKind::Client, id, &client.tags, now).await?;
-        }
+        extras::write(&mut tx, &mut client, ExtrasChange::of_patch(change.tags, change.fields), now).await?;
         if client.restricted != was_restricted {
             crate::audit::append(
                 &mut tx,

@@ -1,7 +1,10 @@
 //! People at a client.
 
+use std::collections::BTreeMap;
+
 use serde::{Deserialize, Serialize};
 
+use super::extras::{self, ExtrasChange, FieldFilter};
 use super::record::{self, Binds, Page, PageRequest, Record};
 use super::{patch, patch_opt};
 use crate::domain::{check, Client, Contact, EntityKind, Meta};
@@ -19,6 +22,14 @@ pub struct NewContact {
     pub role: Option<String>,
     #[serde(default)]
     pub notes: String,
+    /// Its tags.
+    #[serde(default)]
+    #[ts(optional, as = "Option<Vec<String>>")]
+    pub tags: Vec<String>,
+    /// Its custom field values, by field name.
+    #[serde(default)]
+    #[ts(optional, as = "Option<BTreeMap<String, String>>")]
+    pub fields: BTreeMap<String, String>,
 }
 
 #[derive(Debug, Clone, Default, Serialize, Deserialize, ts_rs::TS)]
@@ -36,12 +47,20 @@ pub struct ContactPatch {
     #[ts(optional)]
     pub role: Option<Option<String>>,
     pub notes: Option<String>,
+    /// All its tags from now on.
+    pub tags: Option<Vec<String>>,
+    /// Custom field values to set, or (null) to clear; others stay.
+    pub fields: Option<BTreeMap<String, Option<String>>>,
 }
 
 #[derive(Debug, Clone, Default, Serialize, Deserialize, ts_rs::TS)]
 #[ts(optional_fields)]
 pub struct ContactFilter {
     pub client_id: Option<Id>,
+    /// Only records with this tag.
+    pub tag: Option<String>,
+    /// Only records whose custom field holds this value.
+    pub field: Option<FieldFilter>,
 }
 
 impl Record for Contact {
@@ -88,21 +107,25 @@ impl Workspace {
             phone: new.phone,
             role: new.role,
             notes: new.notes,
+            fields: Default::default(),
+            tags: Default::default(),
         };
         contact.normalize()?;
         let mut tx = self.begin_write().await?;
         record::ensure_live::<Client>(&mut tx, client_id).await?;
         record::insert(&mut tx, &contact).await?;
+        extras::write(&mut tx, &mut contact, ExtrasChange::of_new(new.tags, new.fields), self.now()).await?;
         tx.commit().await?;
         Ok(contact)
     }
 
     pub async fn contact(&self, id: Id) -> Result<Contact> {
-        record::fetch(&mut *self.pool().await.acquire().await?, id, true).await
+        extras::fetch(&mut *self.pool().await.acquire().await?, id, true).await
     }
 
     pub async fn list_contacts(&self, filter: &ContactFilter, page: &PageRequest) -> Result<Page<Contact>> {
-        record::list(&mut *self.pool().await.acquire().await?, page, |qb| {
+        extras::list(&mut *self.pool().await.acquire().await?, page, |qb| {
+            extras::push_filter(qb, EntityKind::Contact, filter.tag.as_deref(), filter.field.as_ref());
             if let Some(client) = filter.client_id {
                 qb.push(" AND client_id = ").push_bind(client);
             }
@@ -112,7 +135,7 @@ impl Workspace {
 
     pub async fn update_contact(&self, id: Id, change: ContactPatch) -> Result<Contact> {
         let mut tx = self.begin_write().await?;
-        let mut contact: Contact = record::fetch(&mut tx, id, false).await?;
+        let mut contact: Contact = extras::fetch(&mut tx, id, false).await?;
         patch(&mut contact.name, change.name);
         patch_opt(&mut contact.email, change.email);
         patch_opt(&mut contact.phone, change.phone);
@@ -121,6 +144,7 @@ impl Workspace {
         contact.normalize()?;
         contact.meta.updated_at = self.now();
         record::update(&mut tx, &contact).await?;
+        extras::write(&mut tx, &mut contact, ExtrasChange::of_patch(change.tags, change.fields), self.now()).await?;
         tx.commit().await?;
         Ok(contact)
     }

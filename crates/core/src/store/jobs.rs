@@ -2,9 +2,12 @@
 //! hidden and notes. Jobs can also be entered by hand (no source).
 
 use chrono::{DateTime, Utc};
+use std::collections::BTreeMap;
+
 use serde::{Deserialize, Serialize};
 use sqlx::types::Json;
 
+use super::extras::{self, ExtrasChange, FieldFilter};
 use super::record::{self, Binds, Page, PageRequest, Record};
 use super::{patch, patch_opt};
 use crate::domain::{check, Client, EntityKind, Job, Meta, Origin, RateType};
@@ -29,6 +32,14 @@ pub struct NewJob {
     pub skills: Vec<String>,
     pub employer_name: Option<String>,
     pub posted_at: Option<DateTime<Utc>>,
+    /// Its tags.
+    #[serde(default)]
+    #[ts(optional, as = "Option<Vec<String>>")]
+    pub tags: Vec<String>,
+    /// Its custom field values, by field name.
+    #[serde(default)]
+    #[ts(optional, as = "Option<BTreeMap<String, String>>")]
+    pub fields: BTreeMap<String, String>,
 }
 
 #[derive(Debug, Clone, Default, Serialize, Deserialize, ts_rs::TS)]
@@ -50,6 +61,10 @@ pub struct JobPatch {
     pub saved: Option<bool>,
     pub hidden: Option<bool>,
     pub my_notes: Option<String>,
+    /// All its tags from now on.
+    pub tags: Option<Vec<String>>,
+    /// Custom field values to set, or (null) to clear; others stay.
+    pub fields: Option<BTreeMap<String, Option<String>>>,
 }
 
 #[derive(Debug, Clone, Default, Serialize, Deserialize, ts_rs::TS)]
@@ -59,6 +74,10 @@ pub struct JobFilter {
     /// Hidden jobs are left out unless asked for.
     pub hidden: Option<bool>,
     pub client_id: Option<Id>,
+    /// Only records with this tag.
+    pub tag: Option<String>,
+    /// Only records whose custom field holds this value.
+    pub field: Option<FieldFilter>,
 }
 
 impl Record for Job {
@@ -163,6 +182,8 @@ impl Workspace {
             my_notes: String::new(),
             market_status: None,
             origin: Origin::default(),
+            fields: Default::default(),
+            tags: Default::default(),
         };
         job.normalize()?;
         let mut tx = self.begin_write().await?;
@@ -170,16 +191,18 @@ impl Workspace {
             record::ensure_live::<Client>(&mut tx, client).await?;
         }
         record::insert(&mut tx, &job).await?;
+        extras::write(&mut tx, &mut job, ExtrasChange::of_new(new.tags, new.fields), self.now()).await?;
         tx.commit().await?;
         Ok(job)
     }
 
     pub async fn job(&self, id: Id) -> Result<Job> {
-        record::fetch(&mut *self.pool().await.acquire().await?, id, true).await
+        extras::fetch(&mut *self.pool().await.acquire().await?, id, true).await
     }
 
     pub async fn list_jobs(&self, filter: &JobFilter, page: &PageRequest) -> Result<Page<Job>> {
-        record::list(&mut *self.pool().await.acquire().await?, page, |qb| {
+        extras::list(&mut *self.pool().await.acquire().await?, page, |qb| {
+            extras::push_filter(qb, EntityKind::Job, filter.tag.as_deref(), filter.field.as_ref());
             qb.push(" AND hidden = ").push_bind(filter.hidden.unwrap_or(false));
             if let Some(saved) = filter.saved {
                 qb.push(" AND saved = ").push_bind(saved);
@@ -193,7 +216,7 @@ impl Workspace {
 
     pub async fn update_job(&self, id: Id, change: JobPatch) -> Result<Job> {
         let mut tx = self.begin_write().await?;
-        let mut job: Job = record::fetch(&mut tx, id, false).await?;
+        let mut job: Job = extras::fetch(&mut tx, id, false).await?;
         if let Some(Some(client)) = change.client_id {
             record::ensure_live::<Client>(&mut tx, client).await?;
         }
@@ -209,6 +232,7 @@ impl Workspace {
         job.normalize()?;
         job.meta.updated_at = self.now();
         record::update(&mut tx, &job).await?;
+        extras::write(&mut tx, &mut job, ExtrasChange::of_patch(change.tags, change.fields), self.now()).await?;
         tx.commit().await?;
         Ok(job)
     }

@@ -1,8 +1,11 @@
 //! Milestones: payments of a project or an awarded bid, through escrow.
 
 use chrono::NaiveDate;
+use std::collections::BTreeMap;
+
 use serde::{Deserialize, Serialize};
 
+use super::extras::{self, ExtrasChange, FieldFilter};
 use super::patch;
 use super::record::{self, Binds, Page, PageRequest, Record};
 use crate::domain::{check, Bid, EntityKind, Meta, Milestone, MilestoneStatus, Origin, Project};
@@ -20,6 +23,14 @@ pub struct NewMilestone {
     pub amount_minor: i64,
     pub currency: String,
     pub due_date: Option<NaiveDate>,
+    /// Its tags.
+    #[serde(default)]
+    #[ts(optional, as = "Option<Vec<String>>")]
+    pub tags: Vec<String>,
+    /// Its custom field values, by field name.
+    #[serde(default)]
+    #[ts(optional, as = "Option<BTreeMap<String, String>>")]
+    pub fields: BTreeMap<String, String>,
 }
 
 #[derive(Debug, Clone, Default, Serialize, Deserialize, ts_rs::TS)]
@@ -31,6 +42,10 @@ pub struct MilestonePatch {
     #[serde(default, deserialize_with = "super::absent_null_or")]
     #[ts(optional)]
     pub due_date: Option<Option<NaiveDate>>,
+    /// All its tags from now on.
+    pub tags: Option<Vec<String>>,
+    /// Custom field values to set, or (null) to clear; others stay.
+    pub fields: Option<BTreeMap<String, Option<String>>>,
 }
 
 #[derive(Debug, Clone, Default, Serialize, Deserialize, ts_rs::TS)]
@@ -39,6 +54,10 @@ pub struct MilestoneFilter {
     pub project_id: Option<Id>,
     pub bid_id: Option<Id>,
     pub status: Option<MilestoneStatus>,
+    /// Only records with this tag.
+    pub tag: Option<String>,
+    /// Only records whose custom field holds this value.
+    pub field: Option<FieldFilter>,
 }
 
 impl Record for Milestone {
@@ -103,6 +122,8 @@ impl Workspace {
             due_date: new.due_date,
             origin: Origin::default(),
             kept_reason: None,
+            fields: Default::default(),
+            tags: Default::default(),
         };
         milestone.normalize()?;
         let mut tx = self.begin_write().await?;
@@ -113,16 +134,18 @@ impl Workspace {
             record::ensure_live::<Bid>(&mut tx, bid).await?;
         }
         record::insert(&mut tx, &milestone).await?;
+        extras::write(&mut tx, &mut milestone, ExtrasChange::of_new(new.tags, new.fields), self.now()).await?;
         tx.commit().await?;
         Ok(milestone)
     }
 
     pub async fn milestone(&self, id: Id) -> Result<Milestone> {
-        record::fetch(&mut *self.pool().await.acquire().await?, id, true).await
+        extras::fetch(&mut *self.pool().await.acquire().await?, id, true).await
     }
 
     pub async fn list_milestones(&self, filter: &MilestoneFilter, page: &PageRequest) -> Result<Page<Milestone>> {
-        record::list(&mut *self.pool().await.acquire().await?, page, |qb| {
+        extras::list(&mut *self.pool().await.acquire().await?, page, |qb| {
+            extras::push_filter(qb, EntityKind::Milestone, filter.tag.as_deref(), filter.field.as_ref());
             if let Some(project) = filter.project_id {
                 qb.push(" AND project_id = ").push_bind(project);
             }
@@ -138,7 +161,7 @@ impl Workspace {
 
     pub async fn update_milestone(&self, id: Id, change: MilestonePatch) -> Result<Milestone> {
         let mut tx = self.begin_write().await?;
-        let mut milestone: Milestone = record::fetch(&mut tx, id, false).await?;
+        let mut milestone: Milestone = extras::fetch(&mut tx, id, false).await?;
         if milestone.status != MilestoneStatus::Pending && change.amount.is_some() {
             return Err(Error::validation(
                 "amount",
@@ -153,13 +176,14 @@ impl Workspace {
         milestone.normalize()?;
         milestone.meta.updated_at = self.now();
         record::update(&mut tx, &milestone).await?;
+        extras::write(&mut tx, &mut milestone, ExtrasChange::of_patch(change.tags, change.fields), self.now()).await?;
         tx.commit().await?;
         Ok(milestone)
     }
 
     pub async fn set_milestone_status(&self, id: Id, to: MilestoneStatus) -> Result<Milestone> {
         let mut tx = self.begin_write().await?;
-        let mut milestone: Milestone = record::fetch(&mut tx, id, false).await?;
+        let mut milestone: Milestone = extras::fetch(&mut tx, id, false).await?;
         if milestone.status == to {
             return Ok(milestone);
         }

@@ -3,6 +3,7 @@
 
 pub(crate) mod bulk;
 pub(crate) mod db;
+pub(crate) mod extras;
 pub(crate) mod long_read;
 pub mod record;
 pub(crate) mod settings;
@@ -21,6 +22,7 @@ pub use activities::{ActivityFilter, ActivityPatch, NewActivity};
 pub use bids::{BidFilter, BidPatch, NewBid};
 pub use clients::{ClientFilter, ClientPatch, NewClient};
 pub use contacts::{ContactFilter, ContactPatch, NewContact};
+pub use extras::{CustomField, CustomFieldPatch, FieldFilter, NewCustomField};
 pub use jobs::{JobFilter, JobPatch, NewJob};
 pub use milestones::{MilestoneFilter, MilestonePatch, NewMilestone};
 pub use projects::{NewProject, ProjectFilter, ProjectPatch};

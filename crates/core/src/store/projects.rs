@@ -1,9 +1,12 @@
 //! Projects: work for a client, with a status, a rate type and a budget.
 
 use chrono::NaiveDate;
+use std::collections::BTreeMap;
+
 use serde::{Deserialize, Serialize};
 use sqlx::{QueryBuilder, Sqlite};
 
+use super::extras::{self, ExtrasChange, FieldFilter};
 use super::patch;
 use super::record::{self, Binds, Page, PageRequest, Record};
 use crate::domain::{check, Client, EntityKind, Meta, Origin, Project, ProjectStatus, RateType};
@@ -25,6 +28,14 @@ pub struct NewProject {
     pub due_date: Option<NaiveDate>,
     #[serde(default)]
     pub description: String,
+    /// Its tags.
+    #[serde(default)]
+    #[ts(optional, as = "Option<Vec<String>>")]
+    pub tags: Vec<String>,
+    /// Its custom field values, by field name.
+    #[serde(default)]
+    #[ts(optional, as = "Option<BTreeMap<String, String>>")]
+    pub fields: BTreeMap<String, String>,
 }
 
 #[derive(Debug, Clone, Default, Serialize, Deserialize, ts_rs::TS)]
@@ -45,6 +56,10 @@ pub struct ProjectPatch {
     #[ts(optional)]
     pub due_date: Option<Option<NaiveDate>>,
     pub description: Option<String>,
+    /// All its tags from now on.
+    pub tags: Option<Vec<String>>,
+    /// Custom field values to set, or (null) to clear; others stay.
+    pub fields: Option<BTreeMap<String, Option<String>>>,
 }
 
 #[derive(Debug, Clone, Default, Serialize, Deserialize, ts_rs::TS)]
@@ -52,6 +67,10 @@ pub struct ProjectPatch {
 pub struct ProjectFilter {
     pub client_id: Option<Id>,
     pub status: Option<ProjectStatus>,
+    /// Only records with this tag.
+    pub tag: Option<String>,
+    /// Only records whose custom field holds this value.
+    pub field: Option<FieldFilter>,
 }
 
 impl ProjectFilter {
@@ -155,28 +174,35 @@ impl Workspace {
             description: new.description,
             origin: Origin::default(),
             client_name: None,
+            fields: Default::default(),
+            tags: Default::default(),
         };
         project.normalize()?;
         let mut tx = self.begin_write().await?;
         record::ensure_live::<Client>(&mut tx, client_id).await?;
         record::insert(&mut tx, &project).await?;
         // Read back, so the project comes with its client's name as every read does.
-        let project = record::fetch(&mut tx, project.meta.id, false).await?;
+        let mut project = record::fetch(&mut tx, project.meta.id, false).await?;
+        extras::write(&mut tx, &mut project, ExtrasChange::of_new(new.tags, new.fields), self.now()).await?;
         tx.commit().await?;
         Ok(project)
     }
 
     pub async fn project(&self, id: Id) -> Result<Project> {
-        record::fetch(&mut *self.pool().await.acquire().await?, id, true).await
+        extras::fetch(&mut *self.pool().await.acquire().await?, id, true).await
     }
 
     pub async fn list_projects(&self, filter: &ProjectFilter, page: &PageRequest) -> Result<Page<Project>> {
-        record::list(&mut *self.pool().await.acquire().await?, page, |qb| filter.push_conditions(qb)).await
+        extras::list(&mut *self.pool().await.acquire().await?, page, |qb| {
+            extras::push_filter(qb, EntityKind::Project, filter.tag.as_deref(), filter.field.as_ref());
+            filter.push_conditions(qb);
+        })
+        .await
     }
 
     pub async fn update_project(&self, id: Id, change: ProjectPatch) -> Result<Project> {
         let mut tx = self.begin_write().await?;
-        let mut project: Project = record::fetch(&mut tx, id, false).await?;
+        let mut project: Project = extras::fetch(&mut tx, id, false).await?;
         patch(&mut project.name, change.name);
         patch(&mut project.status, change.status);
         patch(&mut project.rate_type, change.rate_type);
@@ -192,6 +218,7 @@ impl Workspace {
         project.normalize()?;
         project.meta.updated_at = self.now();
         record::update(&mut tx, &project).await?;
+        extras::write(&mut tx, &mut project, ExtrasChange::of_patch(change.tags, change.fields), self.now()).await?;
         tx.commit().await?;
         Ok(project)
     }

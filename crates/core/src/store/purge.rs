@@ -37,7 +37,7 @@ async fn purge_table<R: Record>(conn: &mut SqliteConnection, before: DateTime<Ut
     Ok(sqlx::query(&sql).bind(before).execute(conn).await?.rows_affected())
 }
 
-/// Notes, tasks and tags whose record no longer exists: (notes, tasks) removed.
+/// Notes, tasks, tags and custom field values whose record no longer exists: (notes, tasks) removed.
 async fn remove_orphans(conn: &mut SqliteConnection) -> Result<(u64, u64)> {
     let mut removed = (0, 0);
     for kind in EntityKind::ALL.iter().copied().filter(|k| k.can_be_subject()) {
@@ -51,6 +51,11 @@ async fn remove_orphans(conn: &mut SqliteConnection) -> Result<(u64, u64)> {
         }
         let sql = format!(
             "DELETE FROM entity_tags WHERE entity_kind = ? AND NOT EXISTS (SELECT 1 FROM {table} WHERE id = entity_tags.entity_id)"
+        );
+        sqlx::query(&sql).bind(kind).execute(&mut *conn).await?;
+        let sql = format!(
+            "DELETE FROM custom_values WHERE field_id IN (SELECT id FROM custom_fields WHERE entity_kind = ?) \
+             AND NOT EXISTS (SELECT 1 FROM {table} WHERE id = custom_values.entity_id)"
         );
         sqlx::query(&sql).bind(kind).execute(&mut *conn).await?;
     }

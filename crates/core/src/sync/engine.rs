@@ -940,6 +940,8 @@ pub(super) async fn upsert_bid(
                 origin: Origin { source: Some(account.to_string()), external_id: Some(bid.id.clone()) },
                 market_account: None, // derived on read (as job_title); this record is only inserted
                 job_title: None,
+                fields: Default::default(),
+                tags: Default::default(),
             };
             record::insert(conn, &record).await?;
             record.meta.id

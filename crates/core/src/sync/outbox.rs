@@ -452,7 +452,7 @@ impl Workspace {
             .bind(id)
             .execute(&mut *tx)
             .await?;
-        let bid = record::fetch(&mut tx, id, false).await?;
+        let bid = crate::store::extras::fetch(&mut tx, id, false).await?;
         tx.commit().await?;
         Ok(bid)
     }
@@ -479,7 +479,7 @@ impl Workspace {
             .bind(id)
             .execute(&mut *tx)
             .await?;
-        let bid = record::fetch(&mut tx, id, false).await?;
+        let bid = crate::store::extras::fetch(&mut tx, id, false).await?;
         tx.commit().await?;
         Ok(bid)
     }
@@ -502,7 +502,7 @@ impl Workspace {
             .bind(id)
             .execute(&mut *tx)
             .await?;
-        let bid = record::fetch(&mut tx, id, false).await?;
+        let bid = crate::store::extras::fetch(&mut tx, id, false).await?;
         tx.commit().await?;
         Ok(bid)
     }

@@ -220,7 +220,13 @@ async fn delete_hides_with_children_and_restore_brings_exactly_them_back() {
     assert_eq!(err.code(), ErrorCode::NotFound, "a deleted client was edited");
 
     ws.restore(EntityKind::Client, client.meta.id).await.unwrap();
-    let contacts = ws.list_contacts(&ContactFilter { client_id: Some(client.meta.id) }, &page(10)).await.unwrap();
+    let contacts = ws
+        .list_contacts(
+            &ContactFilter { client_id: Some(client.meta.id), field: Default::default(), tag: Default::default() },
+            &page(10),
+        )
+        .await
+        .unwrap();
     assert_eq!(
         contacts.items.iter().map(|c| c.meta.id).collect::<Vec<_>>(),
         vec![kept.meta.id],

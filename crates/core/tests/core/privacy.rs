@@ -92,6 +92,7 @@ async fn marked_client(ws: &Workspace) -> (Client, Milestone) {
             country: Some(format!("{m}land")),
             notes: format!("notes {m}"),
             tags: vec![format!("{m}tag")],
+            fields: Default::default(),
         })
         .await
         .unwrap();
@@ -104,6 +105,8 @@ async fn marked_client(ws: &Workspace) -> (Client, Milestone) {
             phone: Some(format!("{PHONE_MARKER}1")),
             role: Some(format!("{m} role")),
             notes: format!("contact notes {m}"),
+            fields: Default::default(),
+            tags: Default::default(),
         })
         .await
         .unwrap();

@@ -9,6 +9,7 @@ import type { ClientPatch } from "../../bindings/ClientPatch";
 import type { NewClient } from "../../bindings/NewClient";
 import { Field } from "../Field";
 import { CLIENT_KINDS } from "./labels";
+import { CustomFieldInputs, changedValues, errorKey, filledValues, useCustomFields, type FieldValues } from "./CustomFieldInputs";
 import { useFocusOnMount } from "./focus";
 import { SelectField } from "./SelectField";
 
@@ -46,6 +47,8 @@ interface Props {
 
 export function ClientForm({ client, onSaved, onCancel }: Props) {
   const [values, setValues] = useState<Values>(() => valuesOf(client));
+  const customFields = useCustomFields("client");
+  const [fieldValues, setFieldValues] = useState<FieldValues>(() => ({ ...(client?.fields ?? {}) }));
   const [errors, setErrors] = useState<Record<string, string>>({});
   const [busy, setBusy] = useState(false);
   const set = (key: Text) => (value: string) => setValues((v) => ({ ...v, [key]: value }));
@@ -74,9 +77,17 @@ export function ClientForm({ client, onSaved, onCancel }: Props) {
         if (values.notes !== before.notes) patch.notes = values.notes;
         const tags = splitTags(values.tags);
         if (tags.join("\n") !== client.tags.join("\n")) patch.tags = tags;
+        const fields = changedValues(client.fields ?? {}, fieldValues);
+        if (Object.keys(fields).length > 0) patch.fields = fields;
         saved = Object.keys(patch).length === 0 ? client : await api.clients.update(client.id, patch);
       } else {
-        const created: NewClient = { name: values.name.trim(), kind: values.kind, notes: values.notes, tags: splitTags(values.tags) };
+        const created: NewClient = {
+          name: values.name.trim(),
+          kind: values.kind,
+          notes: values.notes,
+          tags: splitTags(values.tags),
+          fields: filledValues(fieldValues),
+        };
         for (const key of OPTIONAL) {
           const now = values[key].trim();
           if (now !== "") created[key] = now;
@@ -90,7 +101,9 @@ export function ClientForm({ client, onSaved, onCancel }: Props) {
         setErrors(
           api.formErrors(err, (field) => {
             const key = field === "tag" ? "tags" : field;
-            return key in values ? key : undefined;
+            if (key in values) return key;
+            // A custom field's error names the field as the user named it.
+            return customFields.some((f) => f.name.toLowerCase() === field.toLowerCase()) ? errorKey(field) : undefined;
           }),
         );
       } else if (err.code === "not_found") {
@@ -131,6 +144,13 @@ export function ClientForm({ client, onSaved, onCancel }: Props) {
         onInput={set("tags")}
         error={errors["tags"]}
         hint="Separate tags with commas, e.g. vip, design"
+      />
+      <CustomFieldInputs
+        fields={customFields}
+        values={fieldValues}
+        onChange={(name, value) => setFieldValues((v) => ({ ...v, [name]: value }))}
+        errors={errors}
+        prefix={prefix}
       />
       <div class="wide">
         <Field label="Notes" name={`${prefix}-notes`} value={values.notes} onInput={set("notes")} error={errors["notes"]} multiline />

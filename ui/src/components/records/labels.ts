@@ -1,4 +1,6 @@
 // Human labels for the core's enums, in the order menus show them.
+import type { CustomFieldType } from "../../bindings/CustomFieldType";
+import type { EntityKind } from "../../bindings/EntityKind";
 import type { ActivityKind } from "../../bindings/ActivityKind";
 import type { ClientKind } from "../../bindings/ClientKind";
 import type { ProjectStatus } from "../../bindings/ProjectStatus";
@@ -40,3 +42,22 @@ export function isTyping(e: KeyboardEvent): boolean {
   if (!t) return false;
   return t.isContentEditable || ["INPUT", "TEXTAREA", "SELECT"].includes(t.tagName);
 }
+
+/** The kinds of record that carry tags and custom fields, as the UI names them. */
+export const FIELD_KINDS: readonly (readonly [EntityKind, string])[] = [
+  ["client", "Clients"],
+  ["contact", "Contacts"],
+  ["project", "Projects"],
+  ["job", "Jobs"],
+  ["bid", "Bids"],
+  ["milestone", "Milestones"],
+];
+
+export const FIELD_TYPES: readonly (readonly [CustomFieldType, string])[] = [
+  ["text", "Text"],
+  ["number", "Number"],
+  ["date", "Date"],
+  ["choice", "Choice"],
+  ["money", "Money (amount and currency)"],
+  ["link", "Link (web address)"],
+];
