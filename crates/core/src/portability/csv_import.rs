@@ -774,6 +774,16 @@ mod tests {
     }
 
     #[test]
+    fn a_row_with_only_e_mail_addresses_is_named_by_the_first() {
+        let text = "E-mail Address,E-mail 2 Address\nada@example.org,ada@home.example\n";
+        let c = parse_clients_csv("e.csv", text.as_bytes(), &[], now()).unwrap().remove(0);
+        assert_eq!(
+            (c.kind, c.name.as_str(), c.email.as_deref()),
+            (ClientKind::Person, "ada@example.org", Some("ada@example.org"))
+        );
+    }
+
+    #[test]
     fn quoting_errors_name_line_and_column() {
         let text = "Name,Email\nA,a@b.co\n\"B\"x,b@b.co\n";
         let err = parse_clients_csv("q.csv", text.as_bytes(), &[], now()).unwrap_err();
