@@ -277,7 +277,7 @@ async fn a_job_and_its_bid_move_across_the_board_and_the_palette_finds_them() {
 
     // Drag and drop: a refused move is explained and changes nothing; an allowed one lands.
     drag_card_to(&app, "Logo for Okafor", "draft").await;
-    app.find_text("A shortlisted bid can't be moved back to draft: it is already with the client").await;
+    app.find_text("A shortlisted bid can't be moved to Draft: it is already with the client").await;
     app.screenshot("08b-bids-refused-drop").await;
     drag_card_to(&app, "Logo for Okafor", "awarded").await;
     wait_for_bid_status(data.path(), &env, "awarded").await;
@@ -720,4 +720,106 @@ fn the_demo_as_upwork_records_a_bid_placed_on_its_website_and_links_it() {
         assert_eq!(linked, 1, "the recorded bid is linked to its proposal");
         app.close().await;
     });
+}
+
+/// Picks the option labelled `label` of the select `css`: for options whose
+/// value is their label, which Preact sets as a property, not an attribute.
+async fn choose_label(app: &App, css: &str, label: &str) {
+    let select = element(app, css).await;
+    let xpath = format!(".//option[normalize-space(.) = {}]", literal(label));
+    let wait = select.find(Locator::XPath(&xpath));
+    let deadline = std::time::Instant::now() + WAIT;
+    let mut found = wait.await;
+    while found.is_err() && std::time::Instant::now() < deadline {
+        tokio::time::sleep(Duration::from_millis(100)).await;
+        found = select.find(Locator::XPath(&xpath)).await;
+    }
+    found.unwrap_or_else(|e| panic!("no option {label:?} in {css}: {e}"));
+    select.select_by_label(label).await.unwrap_or_else(|e| panic!("choosing {label:?} in {css}: {e}"));
+}
+
+/// Waits until no list row of the screen names `text`.
+async fn wait_until_no_row(app: &App, text: &str) {
+    let xpath = format!("//*[@role='option'][contains(normalize-space(.), {})]", literal(text));
+    let deadline = std::time::Instant::now() + WAIT;
+    while !app.client().find_all(Locator::XPath(&xpath)).await.unwrap().is_empty() {
+        if std::time::Instant::now() > deadline {
+            let shot = app.screenshot("failure-row-still-listed").await;
+            panic!("{text} is still listed (screen: {})", shot.display());
+        }
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
+}
+
+/// Issue #15: a custom field defined on clients in Settings, set in a
+/// client's form, shown on its page, filtering the list, found by its value
+/// in the palette, and still there after a relaunch.
+#[tokio::test]
+async fn a_custom_field_is_defined_set_filtered_and_found_in_the_palette() {
+    if !enabled("a_custom_field_is_defined_set_filtered_and_found_in_the_palette") {
+        return;
+    }
+    let data = tempfile::tempdir().unwrap();
+    let env = [("BIDWELL_PASSPHRASE", PASSPHRASE)];
+    cli(data.path(), &env, &["init", "--name", "E2E Fields"]);
+    cli(data.path(), &env, &["client", "add", "--name", "Acme Works"]);
+    cli(data.path(), &env, &["client", "add", "--name", "Otter Studio"]);
+    let app = App::launch(data.path()).await;
+    unlock(&app, PASSPHRASE).await;
+
+    press(&app, "Settings").await;
+    press(&app, "Custom fields").await;
+    app.find_text("No fields for clients yet").await;
+    fill(&app, "#field-custom-field-name", "Tier").await;
+    choose(&app, "#field-custom-field-type", "choice").await;
+    fill(&app, "#field-custom-field-choices", "Gold, Silver").await;
+    press(&app, "Add field").await;
+    app.find_text("Added the field Tier").await;
+    fill(&app, "#field-custom-field-name", "Account code").await;
+    choose(&app, "#field-custom-field-type", "text").await;
+    press(&app, "Add field").await;
+    app.find_text("Added the field Account code").await;
+    app.screenshot("19-custom-fields").await;
+
+    press(&app, "Clients").await;
+    let row = app
+        .client()
+        .wait()
+        .at_most(WAIT)
+        .for_element(Locator::XPath("//*[@role='option'][contains(normalize-space(.), 'Acme Works')]"));
+    row.await.expect("Acme's row").click().await.unwrap();
+    press(&app, "Edit").await;
+    choose_label(&app, "select[id^='field-client-edit-custom-']", "Gold").await;
+    fill(&app, "input[id^='field-client-edit-custom-']", "ZX-4471").await;
+    press(&app, "Save changes").await;
+    app.find_text("ZX-4471").await;
+    app.screenshot("20-client-custom-fields").await;
+
+    press(&app, "Clients").await;
+    choose_label(&app, "select[aria-label='Filter by field']", "Tier").await;
+    fill(&app, "input[aria-label='Field value']", "gold").await;
+    wait_until_no_row(&app, "Otter Studio").await;
+    app.find_text("Acme Works").await;
+    app.screenshot("21-clients-filtered-by-field").await;
+
+    element(&app, "body").await.send_keys("\u{E009}k\u{E000}").await.unwrap();
+    fill(&app, "input[aria-label='Search everything or type a command']", "zx-44").await;
+    let hit = app
+        .client()
+        .wait()
+        .at_most(WAIT)
+        .for_element(Locator::XPath("//ul[@aria-label='Results']/li[contains(normalize-space(.), 'Acme Works')]"));
+    hit.await.expect("the palette finds Acme by its account code").click().await.unwrap();
+    app.find_text("ZX-4471").await;
+    app.screenshot("22-palette-by-field").await;
+    app.close().await;
+
+    let app = App::launch(data.path()).await;
+    unlock(&app, PASSPHRASE).await;
+    let shown = cli(data.path(), &env, &["client", "list", "--field", "Tier=Gold"]);
+    assert!(shown.contains("Acme Works") && !shown.contains("Otter"), "{shown}");
+    press(&app, "Settings").await;
+    press(&app, "Custom fields").await;
+    app.find_text("Account code").await;
+    app.close().await;
 }
