@@ -74,6 +74,10 @@ text_enum!(
     MarketJobStatus { Open = "open", Closed = "closed" }
 );
 text_enum!(MilestoneStatus { Pending = "pending", Funded = "funded", Released = "released", Refunded = "refunded", Disputed = "disputed" });
+text_enum!(
+    /// How often a task comes back once done: its next occurrence is one period later.
+    TaskRepeat { Daily = "daily", Weekly = "weekly", Monthly = "monthly" }
+);
 text_enum!(ActivityKind { Note = "note", Call = "call", Email = "email", Meeting = "meeting", Message = "message" });
 
 impl MilestoneStatus {
@@ -301,6 +305,10 @@ pub struct Task {
     pub done_at: Option<DateTime<Utc>>,
     pub subject_kind: Option<EntityKind>,
     pub subject_id: Option<Id>,
+    /// `None` for a task that happens once.
+    pub repeat: Option<TaskRepeat>,
+    /// The occurrence of a repeating task whose completion made this one.
+    pub repeat_of: Option<Id>,
 }
 
 /// Field checks shared by every record. Each error names the field.

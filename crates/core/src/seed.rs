@@ -1333,6 +1333,8 @@ impl Generator {
                 done_at,
                 subject_kind: subject.map(|s| s.0),
                 subject_id: subject.map(|s| s.1),
+                repeat: None,
+                repeat_of: None,
             });
         }
     }

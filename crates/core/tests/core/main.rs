@@ -5,6 +5,7 @@ mod address_books;
 mod backup;
 mod bid_market_account;
 mod bindings;
+mod calendar;
 mod dashboard;
 mod demo_market;
 mod entities;
