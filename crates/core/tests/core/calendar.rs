@@ -45,7 +45,7 @@ fn read_calendar(python: &Path, file: &Path) -> Value {
     serde_json::from_slice(&run(Command::new(python).arg(script).arg(file))).unwrap()
 }
 
-fn event<'a>(calendar: &'a Value, id: Id) -> &'a Value {
+fn event(calendar: &Value, id: Id) -> &Value {
     let uid = format!("{id}@bidwell");
     calendar["events"].as_array().unwrap().iter().find(|e| e["uid"] == uid.as_str()).unwrap_or_else(|| {
         panic!("no event {uid} in {calendar}");
