@@ -29,7 +29,7 @@ import {
 } from "./state";
 import { backingUp, backUpNow } from "./screens/Backups";
 import { SyncBar } from "./components/SyncBar";
-import { Reminders, showReminders } from "./components/Reminders";
+import { dueReminders, Reminders, showReminders } from "./components/Reminders";
 import type { Task } from "./bindings/Task";
 import { Overlays } from "./screens/Overlays";
 import { applyTheme } from "./theme";
@@ -76,6 +76,8 @@ function Workspace() {
       void stopSync.then((unlisten) => unlisten());
       void stopBackup.then((unlisten) => unlisten());
       void stopReminders.then((unlisten) => unlisten());
+      // Locked: a task's title is not left on screen for the next unlock.
+      dueReminders.value = [];
     };
   }, []);
   const current = route.value.screen === "client" ? "clients" : route.value.screen;

@@ -10,6 +10,8 @@ import type { Task } from "../bindings/Task";
 import { notify } from "../state";
 
 export const dueReminders = signal<Task[]>([]);
+/** Counts the tasks changed from a notice, so that the Tasks screen reads its list again. */
+export const remindersActed = signal(0);
 
 /** Adds newly due tasks; a task already shown is shown once. */
 export function showReminders(tasks: Task[]): void {
@@ -33,6 +35,7 @@ async function act(task: Task, action: () => Promise<unknown>, done: string): Pr
   try {
     await action();
     forget(task);
+    remindersActed.value += 1;
     notify(done);
   } catch (raw) {
     notify(`The task could not be changed: ${api.describe(api.asApiError(raw))}`, { tone: "error" });

@@ -6,6 +6,7 @@ import { useEffect, useState } from "preact/hooks";
 import * as api from "../api";
 import type { Task } from "../bindings/Task";
 import type { TaskRepeat } from "../bindings/TaskRepeat";
+import { remindersActed } from "../components/Reminders";
 import { SubjectLink } from "../components/Subjects";
 import { TaskForm } from "../components/TaskForm";
 import { loadAll } from "../loadAll";
@@ -80,9 +81,10 @@ export function Tasks() {
     }
   }
 
+  // Again when a reminder's notice snoozed or finished a task.
   useEffect(() => {
     void load();
-  }, []);
+  }, [remindersActed.value]);
   useEffect(() => {
     if (showDone) void loadDone();
   }, [showDone]);
