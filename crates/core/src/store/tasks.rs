@@ -114,14 +114,21 @@ impl Task {
     }
 
     /// The next occurrence of a repeating task, made when this one is done:
-    /// the same task with its due and reminder times one period later.
+    /// the same task with its due and reminder times one period later. A
+    /// reminder snoozed past the due time is not carried over as such: the
+    /// next one reminds at its due time at the latest.
     fn next_occurrence(&self, now: DateTime<Utc>) -> Result<Option<Task>> {
         let Some(repeat) = self.repeat else { return Ok(None) };
         let later = |at: Option<DateTime<Utc>>| at.map(|t| one_period_after(t, repeat)).transpose();
+        let (due_at, remind_at) = (later(self.due_at)?, later(self.remind_at)?);
+        let remind_at = match (remind_at, due_at) {
+            (Some(remind), Some(due)) => Some(remind.min(due)),
+            _ => remind_at,
+        };
         Ok(Some(Task {
             meta: record::new_meta(now),
-            due_at: later(self.due_at)?,
-            remind_at: later(self.remind_at)?,
+            due_at,
+            remind_at,
             done_at: None,
             repeat_of: Some(self.meta.id),
             ..self.clone()
@@ -317,6 +324,25 @@ async fn remove_open_next_occurrence(conn: &mut sqlx::SqliteConnection, id: Id, 
 mod tests {
     use super::*;
     use crate::store::record::{query_plan, Sort};
+
+    #[test]
+    fn a_reminder_snoozed_past_the_due_time_is_not_repeated_past_it() {
+        let at = |d, h| chrono::TimeZone::with_ymd_and_hms(&Utc, 2026, 11, d, h, 0, 0).unwrap();
+        let task = Task {
+            meta: record::new_meta(at(20, 8)),
+            title: "Timesheet".into(),
+            notes: String::new(),
+            due_at: Some(at(20, 10)),
+            remind_at: Some(at(21, 9)),
+            done_at: None,
+            subject_kind: None,
+            subject_id: None,
+            repeat: Some(TaskRepeat::Daily),
+            repeat_of: None,
+        };
+        let next = task.next_occurrence(at(21, 9)).unwrap().unwrap();
+        assert_eq!((next.due_at, next.remind_at), (Some(at(21, 10)), Some(at(21, 10))));
+    }
 
     /// The tasks screen lists finished tasks most recently changed first;
     /// each page walks an index instead of sorting every task.
