@@ -4,6 +4,7 @@
 
 use bidwell_core::audit::{self, AuditVerification};
 use bidwell_core::backup::{BackupInfo, BackupStatus, BackupVerification, RestoreReport};
+use bidwell_core::chrono::{DateTime, Utc};
 use bidwell_core::portability::{self, ChosenFile, ChosenFiles};
 use bidwell_core::privacy::*;
 use bidwell_core::secret::{Passphrase, RecoveryKey};
@@ -270,6 +271,18 @@ record_commands!(
     list_tasks,
     update_task
 );
+
+/// Moves a task's reminder to `until` (from the reminder notice: "Snooze 1 hour", "Tomorrow").
+#[tauri::command]
+pub async fn snooze_task(session: State<'_, Session>, id: Id, until: DateTime<Utc>) -> Reply<Task> {
+    session.workspace().await.map_err(api)?.snooze_task(id, until).await.map_err(api)
+}
+
+/// "Follow up in N days" on a client, bid or job: one task about it, reminding at `due_at`.
+#[tauri::command]
+pub async fn follow_up(session: State<'_, Session>, subject: Subject, due_at: DateTime<Utc>) -> Reply<Task> {
+    session.workspace().await.map_err(api)?.follow_up(subject, due_at).await.map_err(api)
+}
 
 #[tauri::command]
 pub async fn set_bid_status(session: State<'_, Session>, id: Id, status: BidStatus) -> Reply<Bid> {
@@ -776,6 +789,17 @@ pub async fn export_vcard(
     let dest = chosen.take_save_target(&file, portability::FileKind::Vcard).map_err(api)?;
     let workspace = session.workspace().await.map_err(api)?;
     workspace.export_vcard(&dest, client).await.map_err(api)
+}
+
+#[tauri::command]
+pub async fn export_ics(
+    session: State<'_, Session>,
+    chosen: State<'_, ChosenFiles>,
+    file: String,
+) -> Reply<portability::IcsExportSummary> {
+    let dest = chosen.take_save_target(&file, portability::FileKind::Calendar).map_err(api)?;
+    let workspace = session.workspace().await.map_err(api)?;
+    workspace.export_ics(&dest).await.map_err(api)
 }
 
 /// How strong an export password is for a container: the export dialog's

@@ -233,17 +233,20 @@ async fn apply_retention(handle: AppHandle) {
 /// Reading them does not count as use for the idle lock. The notification
 /// says how many tasks are due, never their text: Windows and macOS keep
 /// notifications in a history database outside the encrypted workspace.
+/// The notification plugin has no action buttons on desktop, so the tasks
+/// also go to the window ("tasks-due"), which offers snooze and done.
 async fn remind_due_tasks(handle: AppHandle) {
     run_every(REMINDER_CHECK, handle, |handle| async move {
         let due = handle.state::<Session>().due_reminders().await.unwrap_or_default();
         if !due.is_empty() {
             let (title, body) = match due.len() {
-                1 => ("A task is due".to_owned(), "Open Bidwell's Tasks to see it."),
-                n => (format!("{n} tasks are due"), "Open Bidwell's Tasks to see them."),
+                1 => ("A task is due".to_owned(), "Open Bidwell to snooze it or mark it done."),
+                n => (format!("{n} tasks are due"), "Open Bidwell to snooze them or mark them done."),
             };
             if let Err(e) = handle.notification().builder().title(title).body(body).show() {
                 log::warn!("could not show a task reminder: {e}");
             }
+            let _ = handle.emit("tasks-due", &due);
         }
         handle
     })

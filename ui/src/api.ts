@@ -44,6 +44,7 @@ import type { ProjectFilter } from "./bindings/ProjectFilter";
 import type { ProjectPatch } from "./bindings/ProjectPatch";
 import type { TaskFilter } from "./bindings/TaskFilter";
 import type { TaskPatch } from "./bindings/TaskPatch";
+import type { Subject } from "./bindings/Subject";
 import type { BidTerms } from "./bindings/BidTerms";
 import type { MarketAccount } from "./bindings/MarketAccount";
 import type { MarketKindInfo } from "./bindings/MarketKindInfo";
@@ -177,6 +178,10 @@ export const tasks = {
   get: (id: Id) => call("get_task", { id }),
   list: (filter: TaskFilter, request: PageRequest) => call("list_tasks", { filter, page: request }),
   update: (id: Id, patch: TaskPatch) => call("update_task", { id, patch }),
+  /** Moves the reminder to `until` (UTC ISO, in the future); the due time stays. */
+  snooze: (id: Id, until: string) => call("snooze_task", { id, until }),
+  /** "Follow up in N days": one task about the record, reminding at `dueAt` (UTC ISO). */
+  followUp: (subject: Subject, dueAt: string) => call("follow_up", { subject, dueAt }),
 };
 
 /** Custom fields, defined per kind of record (Settings → Custom fields); values go in a record's `fields`. */
@@ -300,6 +305,8 @@ export const portability = {
     }),
   exportVcard: (file: ChosenFile, client: Id | null) =>
     call("export_vcard", { file: file.handle, client }),
+  /** Open tasks and unpaid milestones as an iCalendar (.ics) file; the handle must be for a calendar. */
+  exportIcs: (file: ChosenFile) => call("export_ics", { file: file.handle }),
   /** How strong an export password is for a container (the rule the export enforces). */
   passwordStrength: (password: string, container: ArchiveContainer) =>
     call("export_password_strength", { password, container }),

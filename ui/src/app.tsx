@@ -29,6 +29,8 @@ import {
 } from "./state";
 import { backingUp, backUpNow } from "./screens/Backups";
 import { SyncBar } from "./components/SyncBar";
+import { dueReminders, Reminders, showReminders } from "./components/Reminders";
+import type { Task } from "./bindings/Task";
 import { Overlays } from "./screens/Overlays";
 import { applyTheme } from "./theme";
 
@@ -68,9 +70,14 @@ function Workspace() {
     // The shell's background sync and daily backup say when they ran.
     const stopSync = listen("sync-changed", () => void refreshSync());
     const stopBackup = listen("backup-changed", () => void refreshBackups());
+    // The shell's reminder timer: the OS notification points here (components/Reminders.tsx).
+    const stopReminders = listen<Task[]>("tasks-due", (event) => showReminders(event.payload));
     return () => {
       void stopSync.then((unlisten) => unlisten());
       void stopBackup.then((unlisten) => unlisten());
+      void stopReminders.then((unlisten) => unlisten());
+      // Locked: a task's title is not left on screen for the next unlock.
+      dueReminders.value = [];
     };
   }, []);
   const current = route.value.screen === "client" ? "clients" : route.value.screen;
@@ -111,6 +118,7 @@ function Workspace() {
       </section>
       <SyncBar />
       <Overlays />
+      <Reminders />
       <div class="notices" aria-live="polite">
         {notices.value.map((n) => (
           <div class={`notice ${n.tone}`} key={n.id} role={n.tone === "error" ? "alert" : "status"}>

@@ -56,12 +56,20 @@ pub enum Command {
     /// Notes, calls, emails, meetings and messages on any record.
     #[command(subcommand)]
     Note(NoteCmd),
-    /// Tasks with due dates.
+    /// Tasks with due dates, reminders and repeats.
     #[command(subcommand)]
     Task(TaskCmd),
     /// Custom fields: define them per kind of record; set them with --field NAME=VALUE.
     #[command(subcommand)]
     Field(FieldCmd),
+    /// A task "Follow up: <record>" about a client, bid or job, reminding in N days; prints it.
+    FollowUp {
+        /// client:ID, bid:ID or job:ID.
+        #[arg(long, value_name = "KIND:ID")]
+        on: String,
+        #[arg(long, default_value_t = 3)]
+        days: u32,
+    },
     /// Search everything by word prefixes.
     Search {
         query: String,
@@ -238,7 +246,8 @@ pub enum ConflictsCmd {
 
 #[derive(Debug, Args)]
 pub struct ExportArgs {
-    /// Where to write the archive (.zip, or .zip.age with a password) or, with --vcard, the cards (.vcf).
+    /// Where to write the archive (.zip, or .zip.age with a password) or, with --vcard, the cards (.vcf), or
+    /// with --ics, the calendar (.ics).
     #[arg(long, value_name = "FILE")]
     pub out: PathBuf,
     /// Only this client and everything about it.
@@ -259,6 +268,9 @@ pub struct ExportArgs {
     /// Write clients and contacts as vCard 3.0 cards instead of an archive.
     #[arg(long, conflicts_with_all = ["password_stdin", "csv_bom", "format"])]
     pub vcard: bool,
+    /// Write open tasks and unpaid milestones as an iCalendar file (.ics) instead of an archive.
+    #[arg(long, conflicts_with_all = ["password_stdin", "csv_bom", "format", "vcard", "client"])]
+    pub ics: bool,
 }
 
 #[derive(Debug, Args)]
@@ -881,10 +893,25 @@ pub enum TaskCmd {
         /// RFC 3339, or YYYY-MM-DD (midnight local time).
         #[arg(long)]
         due: Option<String>,
-        #[arg(long)]
+        /// When to be reminded (RFC 3339 or YYYY-MM-DD); by default the due time.
+        #[arg(long, value_name = "AT")]
         remind: Option<String>,
-        #[arg(long)]
+        /// daily, weekly or monthly: done, it comes back one period later.
+        #[arg(long, value_name = "daily|weekly|monthly")]
+        repeat: Option<String>,
+        /// The record it is about: client:ID, bid:ID, job:ID, project:ID …
+        #[arg(long, value_name = "KIND:ID")]
         on: Option<String>,
+    },
+    /// Move a task's reminder later (the due time stays); prints the task.
+    Snooze {
+        id: String,
+        /// The new reminder time (RFC 3339 or YYYY-MM-DD).
+        #[arg(long, value_name = "AT", required_unless_present = "for_", conflicts_with = "for_")]
+        until: Option<String>,
+        /// How long from now: 30m, 1h, 2d, 1w.
+        #[arg(long = "for", value_name = "SPAN")]
+        for_: Option<String>,
     },
     /// List tasks, a page at a time.
     List {
@@ -913,6 +940,9 @@ pub enum TaskCmd {
         due: Option<String>,
         #[arg(long)]
         remind: Option<String>,
+        /// daily, weekly or monthly; empty to stop repeating.
+        #[arg(long)]
+        repeat: Option<String>,
     },
     Done {
         id: String,

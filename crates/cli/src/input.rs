@@ -102,3 +102,19 @@ impl StdinLines {
         Ok(Passphrase::new(trimmed))
     }
 }
+
+/// A span from now: `30m`, `1h`, `2d` or `1w`.
+pub fn span(field: &str, text: &str) -> Result<chrono::Duration> {
+    let bad = || Error::validation(field, format!("'{text}' is not a span like 30m, 1h, 2d or 1w"));
+    let text = text.trim();
+    let (number, unit) = text.split_at(text.len().saturating_sub(1));
+    let n: i64 = number.parse().map_err(|_| bad())?;
+    let span = match unit {
+        "m" => chrono::Duration::try_minutes(n),
+        "h" => chrono::Duration::try_hours(n),
+        "d" => chrono::Duration::try_days(n),
+        "w" => chrono::Duration::try_weeks(n),
+        _ => None,
+    };
+    span.filter(|s| *s > chrono::Duration::zero()).ok_or_else(bad)
+}

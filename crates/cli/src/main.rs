@@ -20,7 +20,7 @@ use bidwell_core::portability::ArchiveContainer;
 use bidwell_core::vault::Protection;
 use bidwell_core::*;
 use clap::{ArgMatches, CommandFactory, FromArgMatches};
-use input::{amount, clearable, date, id, opt_id, page, parsed, subject, time};
+use input::{amount, clearable, date, id, opt_id, page, parsed, span, subject, time};
 use output::{say, Output};
 use unlock::Credentials;
 
@@ -192,6 +192,10 @@ async fn dispatch(ws: &Workspace, command: Command, creds: &mut Credentials, out
         Command::Note(cmd) => note(ws, cmd, out).await?,
         Command::Task(cmd) => task(ws, cmd, out).await?,
         Command::Field(cmd) => fields::field(ws, cmd, out).await?,
+        Command::FollowUp { on, days } => {
+            let due = ws.now() + chrono::Duration::days(days.into());
+            out.record(&ws.follow_up(subject(&on)?, due).await?);
+        }
         Command::Search { query, limit } => out.hits(&ws.search(&query, limit).await?),
         Command::Purge { older_than_days } => {
             let report = ws.purge_deleted_older_than(chrono::Duration::days(older_than_days.into())).await?;
@@ -291,6 +295,16 @@ pub(crate) fn cancel_on_ctrl_c() -> std::sync::Arc<std::sync::atomic::AtomicBool
 
 async fn export(ws: &Workspace, args: ExportArgs, creds: &mut Credentials, out: &Output) -> Result<()> {
     let client = opt_id("client", args.client.as_deref())?;
+    if args.ics {
+        let summary = ws.export_ics(&args.out).await?;
+        if out.json {
+            out.record(&summary);
+        } else {
+            let (tasks, milestones) = (summary.tasks, summary.milestones);
+            say!("Wrote {tasks} tasks and {milestones} milestones to {}.", summary.path.display());
+        }
+        return Ok(());
+    }
     if args.vcard {
         let summary = ws.export_vcard(&args.out, client).await?;
         if out.json {
@@ -835,15 +849,24 @@ async fn task(ws: &Workspace, cmd: TaskCmd, out: &Output) -> Result<()> {
         v.map(|v| v.map(|t| time(field, &t)).transpose()).transpose()
     };
     match cmd {
-        TaskCmd::Add { title, notes, due, remind, on } => {
+        TaskCmd::Add { title, notes, due, remind, repeat, on } => {
             let new = NewTask {
                 title,
                 notes: notes.unwrap_or_default(),
                 due_at: due.as_deref().map(|t| time("due", t)).transpose()?,
                 remind_at: remind.as_deref().map(|t| time("remind", t)).transpose()?,
                 subject: on.as_deref().map(subject).transpose()?,
+                repeat: parsed(repeat.as_deref())?,
             };
             out.record(&ws.create_task(new).await?);
+        }
+        TaskCmd::Snooze { id: text, until, for_ } => {
+            let until = match (until, for_) {
+                (Some(at), _) => time("until", &at)?,
+                (None, Some(span_text)) => ws.now() + span("for", &span_text)?,
+                (None, None) => return Err(Error::validation("until", "say --until AT or --for SPAN")),
+            };
+            out.record(&ws.snooze_task(id("id", &text)?, until).await?);
         }
         TaskCmd::List { list, open, done, on, due_before } => {
             let filter = TaskFilter {
@@ -853,12 +876,13 @@ async fn task(ws: &Workspace, cmd: TaskCmd, out: &Output) -> Result<()> {
             };
             out.page(&ws.list_tasks(&filter, &page(&list)?).await?);
         }
-        TaskCmd::Edit { id: text, title, notes, due, remind } => {
+        TaskCmd::Edit { id: text, title, notes, due, remind, repeat } => {
             let change = TaskPatch {
                 title,
                 notes,
                 due_at: opt_time("due", clearable(due))?,
                 remind_at: opt_time("remind", clearable(remind))?,
+                repeat: clearable(repeat).map(|r| parsed(r.as_deref())).transpose()?,
                 done: None,
             };
             out.record(&ws.update_task(id("id", &text)?, change).await?);

@@ -1321,3 +1321,68 @@ fn custom_fields_are_defined_set_filtered_and_cleared_from_the_cli() {
     assert_eq!(removed["values_removed"], 1, "Other's Silver went with the field");
     assert_eq!(b.json(&["field", "list"]).as_array().unwrap().len(), 1);
 }
+
+#[test]
+fn tasks_repeat_snooze_follow_up_and_export_as_a_calendar() {
+    let b = Bidwell::init();
+    let client = b.id(&["client", "add", "--name", "Ada Lovelace"]);
+    let on = format!("client:{client}");
+    let task = b.json(&[
+        "task",
+        "add",
+        "--title",
+        "Invoice",
+        "--due",
+        "2099-01-31T17:00:00Z",
+        "--remind",
+        "2099-01-31T09:00:00Z",
+        "--repeat",
+        "monthly",
+        "--on",
+        &on,
+    ]);
+    assert_eq!(
+        (&task["repeat"], &task["subject_kind"], &task["subject_id"]),
+        (&serde_json::json!("monthly"), &serde_json::json!("client"), &serde_json::json!(client))
+    );
+    let id = task["id"].as_str().unwrap();
+    let err = b.fails(&["task", "add", "--title", "X", "--due", "2099-01-01", "--repeat", "hourly"]);
+    assert_eq!(err["code"], "validation", "{err}");
+
+    b.json(&["task", "done", id]);
+    let open = b.json(&["task", "list", "--open"]);
+    let next = &open["items"][0];
+    assert_eq!(open["items"].as_array().unwrap().len(), 1, "{open}");
+    assert!(next["due_at"].as_str().unwrap().starts_with("2099-02-28T17:00:00"), "{next}");
+    assert!(next["remind_at"].as_str().unwrap().starts_with("2099-02-28T09:00:00"), "{next}");
+    let next_id = next["id"].as_str().unwrap();
+
+    let err = b.fails(&["task", "snooze", next_id, "--until", "2001-01-01T00:00:00Z"]);
+    assert_eq!(err["field"], "until", "{err}");
+    let snoozed = b.json(&["task", "snooze", next_id, "--for", "1h"]);
+    let remind: chrono::DateTime<chrono::Utc> = snoozed["remind_at"].as_str().unwrap().parse().unwrap();
+    let from_now = remind - chrono::Utc::now();
+    assert!(from_now > chrono::Duration::minutes(55) && from_now <= chrono::Duration::hours(1), "{snoozed}");
+    assert_eq!(snoozed["due_at"], next["due_at"], "the due time stays");
+    assert_eq!(b.fails(&["task", "snooze", next_id, "--for", "soon"])["field"], "for");
+
+    let follow_up = b.json(&["follow-up", "--on", &on, "--days", "3"]);
+    assert_eq!(follow_up["title"], "Follow up: Ada Lovelace");
+    assert_eq!(
+        (&follow_up["subject_kind"], &follow_up["subject_id"]),
+        (&serde_json::json!("client"), &serde_json::json!(client))
+    );
+    let due: chrono::DateTime<chrono::Utc> = follow_up["due_at"].as_str().unwrap().parse().unwrap();
+    assert!((due - chrono::Utc::now() - chrono::Duration::days(3)).num_minutes().abs() < 5, "{follow_up}");
+
+    let out = b.data_dir().join("calendar.ics");
+    let summary = b.json(&["export", "--ics", "--out", out.to_str().unwrap()]);
+    assert_eq!(
+        (&summary["tasks"], &summary["milestones"]),
+        (&serde_json::json!(2), &serde_json::json!(0)),
+        "{summary}"
+    );
+    let text = std::fs::read_to_string(&out).unwrap();
+    assert!(text.starts_with("BEGIN:VCALENDAR\r\n") && text.contains(&format!("UID:{next_id}@bidwell")), "{text}");
+    assert!(text.contains("RRULE:FREQ=MONTHLY") && text.contains("SUMMARY:Follow up: Ada Lovelace"), "{text}");
+}

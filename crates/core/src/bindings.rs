@@ -16,7 +16,7 @@ use crate::id::Id;
 use crate::money::Money;
 use crate::portability::{
     ArchiveContainer, ChosenFile, ColumnMapping, CsvMapping, ExportOptions, ExportScope, ExportSummary, FileKind,
-    ImportKind, ImportOptions, ImportSummary, PasswordStrength, RecordCounts, VcardExportSummary,
+    IcsExportSummary, ImportKind, ImportOptions, ImportSummary, PasswordStrength, RecordCounts, VcardExportSummary,
 };
 use crate::preferences::{Preferences, Theme};
 use crate::privacy::*;
@@ -90,6 +90,7 @@ pub fn files() -> Vec<(String, String)> {
         file::<NewCustomField>(&cfg),
         file::<CustomFieldPatch>(&cfg),
         file::<FieldFilter>(&cfg),
+        file::<TaskRepeat>(&cfg),
         file::<NewClient>(&cfg),
         file::<ClientPatch>(&cfg),
         file::<ClientFilter>(&cfg),
@@ -141,6 +142,7 @@ pub fn files() -> Vec<(String, String)> {
         file::<ExportScope>(&cfg),
         file::<ExportSummary>(&cfg),
         file::<VcardExportSummary>(&cfg),
+        file::<IcsExportSummary>(&cfg),
         file::<ImportKind>(&cfg),
         file::<ImportOptions>(&cfg),
         file::<ImportSummary>(&cfg),

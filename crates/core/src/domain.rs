@@ -79,6 +79,10 @@ text_enum!(
     /// What a custom field holds; its values are checked and kept in a canonical form (`store::extras`).
     CustomFieldType { Text = "text", Number = "number", Date = "date", Choice = "choice", Money = "money", Link = "link" }
 );
+text_enum!(
+    /// How often a task comes back once done: its next occurrence is one period later.
+    TaskRepeat { Daily = "daily", Weekly = "weekly", Monthly = "monthly" }
+);
 text_enum!(ActivityKind { Note = "note", Call = "call", Email = "email", Meeting = "meeting", Message = "message" });
 
 impl MilestoneStatus {
@@ -362,6 +366,10 @@ pub struct Task {
     pub done_at: Option<DateTime<Utc>>,
     pub subject_kind: Option<EntityKind>,
     pub subject_id: Option<Id>,
+    /// `None` for a task that happens once.
+    pub repeat: Option<TaskRepeat>,
+    /// The occurrence of a repeating task whose completion made this one.
+    pub repeat_of: Option<Id>,
 }
 
 /// Field checks shared by every record. Each error names the field.

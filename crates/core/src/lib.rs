@@ -30,6 +30,8 @@ pub mod vault;
 pub mod work;
 pub mod workspace;
 
+/// The time types of the core's API, for callers (the shell) that name them.
+pub use chrono;
 pub use clock::{Clock, ManualClock, SystemClock};
 pub use domain::*;
 pub use error::{ApiError, Error, ErrorCode, ImportLocation, Result};

@@ -1344,6 +1344,8 @@ impl Generator {
                 done_at,
                 subject_kind: subject.map(|s| s.0),
                 subject_id: subject.map(|s| s.1),
+                repeat: None,
+                repeat_of: None,
             });
         }
     }

@@ -454,7 +454,9 @@ impl Workspace {
         (key_file.workspace_name().to_string(), key_file.protection())
     }
 
-    pub(crate) fn now(&self) -> DateTime<Utc> {
+    /// The time by the workspace's clock (injected, so tests set it): what
+    /// "in 3 days" or "for an hour" counts from.
+    pub fn now(&self) -> DateTime<Utc> {
         self.env.clock.now()
     }
 

@@ -3,4 +3,4 @@
 /**
  * What a file dialog is choosing a file for, and so which files it offers.
  */
-export type FileKind = "archive" | "vcard" | "importable";
+export type FileKind = "archive" | "vcard" | "calendar" | "importable";

@@ -24,6 +24,7 @@ import {
 } from "../components/pipeline/status";
 import { ShowMore, useShownCounts } from "../components/ShowMore";
 import { notify, refreshSync, syncStatus } from "../state";
+import { FollowUp } from "../components/FollowUp";
 import "./pipeline.css";
 
 type View = "board" | "table";
@@ -401,6 +402,7 @@ function BidCard(props: {
       </p>
       <MoveSelect bid={bid} onMove={props.onMove} />
       <MarketActions bid={bid} account={props.account} onMarket={props.onMarket} />
+      <FollowUp subject={{ kind: "bid", id: bid.id }} what={`the bid on ${title}`} />
     </article>
   );
 }

@@ -13,6 +13,7 @@ import { ClientConsents, ClientExport, EraseClient } from "../components/records
 import { ContactsSection, ProjectsSection, Timeline, WorkSection } from "../components/records/ClientSections";
 import { CLIENT_KINDS, isTyping, labelOf } from "../components/records/labels";
 import { go, notify } from "../state";
+import { FollowUp } from "../components/FollowUp";
 import "./records.css";
 
 export function ClientDetail({ id }: { id: Id }) {
@@ -152,6 +153,7 @@ export function ClientDetail({ id }: { id: Id }) {
           >
             {current.restricted ? "Unrestrict" : "Restrict"}
           </button>
+          <FollowUp subject={{ kind: "client", id: current.id }} what={current.name} />
           <button class="danger" disabled={busy} onClick={() => void remove()}>
             Delete
           </button>

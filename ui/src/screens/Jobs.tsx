@@ -11,6 +11,7 @@ import { BidForm } from "../components/pipeline/BidForm";
 import { formatMinor, formatMoney, toMinor } from "../money";
 import { go, notify } from "../state";
 import { KIND_LABEL } from "./Marketplaces";
+import { FollowUp } from "../components/FollowUp";
 import "./pipeline.css";
 
 const PAGE = 50;
@@ -224,6 +225,7 @@ function JobDetail(props: { job: Job; account?: api.MarketAccount; onChange: (jo
     <aside class="detail" id="job-detail" aria-label={`Job: ${job.title}`}>
       <div class="toolbar">
         <h2>{job.title}</h2>
+        <FollowUp subject={{ kind: "job", id: job.id }} what={job.title} />
         <button aria-label="Close the job" onClick={onClose}>
           Close
         </button>

@@ -1,19 +1,35 @@
 // Tasks: open ones grouped overdue / due today / upcoming / no date (in local
-// time), done ones behind a toggle; add a task; tick to complete, with undo.
+// time), done ones behind a toggle; add a task; tick to complete, with undo;
+// each shows what it is about (a link) and how it repeats. "Export calendar"
+// writes the open tasks and unpaid milestones as an .ics file.
 import { useEffect, useState } from "preact/hooks";
 import * as api from "../api";
 import type { Task } from "../bindings/Task";
-import { Field } from "../components/Field";
+import type { TaskRepeat } from "../bindings/TaskRepeat";
+import { remindersActed } from "../components/Reminders";
+import { SubjectLink } from "../components/Subjects";
+import { TaskForm } from "../components/TaskForm";
 import { loadAll } from "../loadAll";
 import { ShowMore, useShownCounts } from "../components/ShowMore";
 import { notify } from "../state";
 import "./pipeline.css";
 
-/** "2026-11-20T14:30" (local, from datetime-local) -> UTC ISO for the core. */
-export function localToUtc(value: string): string | null {
-  if (!value) return null;
-  const at = new Date(value);
-  return Number.isNaN(at.getTime()) ? null : at.toISOString();
+const REPEAT_TEXT: Record<TaskRepeat, string> = { daily: "every day", weekly: "every week", monthly: "every month" };
+
+function today(): string {
+  return new Date().toISOString().slice(0, 10);
+}
+
+/** The save dialog, then the calendar file; a cancelled dialog does nothing. */
+async function exportCalendar(): Promise<void> {
+  try {
+    const file = await api.portability.chooseSavePath(`bidwell-calendar-${today()}.ics`, "calendar");
+    if (!file) return;
+    const summary = await api.portability.exportIcs(file);
+    notify(`Wrote ${summary.tasks} tasks and ${summary.milestones} milestones to ${summary.path}.`);
+  } catch (raw) {
+    notify(`The calendar export failed: ${api.describe(api.asApiError(raw))}`, { tone: "error" });
+  }
 }
 
 function when(iso: string): string {
@@ -65,9 +81,10 @@ export function Tasks() {
     }
   }
 
+  // Again when a reminder's notice snoozed or finished a task.
   useEffect(() => {
     void load();
-  }, []);
+  }, [remindersActed.value]);
   useEffect(() => {
     if (showDone) void loadDone();
   }, [showDone]);
@@ -109,6 +126,9 @@ export function Tasks() {
           <input type="checkbox" checked={showDone} onChange={(e) => setShowDone(e.currentTarget.checked)} />
           Show done
         </label>
+        <button onClick={() => void exportCalendar()} title="Open tasks and unpaid milestones, for Google Calendar, Outlook, Apple Calendar or Thunderbird">
+          Export calendar (.ics)…
+        </button>
         <button class="primary" onClick={() => setAdding(true)} disabled={adding}>
           Add task
         </button>
@@ -175,73 +195,12 @@ function TaskRow({ task, onToggle }: { task: Task; onToggle: (done: boolean) => 
       <label for={id}>
         <span class="task-title">{task.title}</span>
         {task.due_at && <span class="muted small"> · due {when(task.due_at)}</span>}
+        {task.remind_at && task.remind_at !== task.due_at && <span class="muted small"> · reminds {when(task.remind_at)}</span>}
+        {task.repeat && <span class="muted small" data-testid="task-repeat"> · repeats {REPEAT_TEXT[task.repeat]}</span>}
         {task.done_at && <span class="muted small"> · done {when(task.done_at)}</span>}
         {task.notes && <span class="task-notes muted small">{task.notes}</span>}
       </label>
+      {task.subject_kind && task.subject_id && <SubjectLink subject={{ kind: task.subject_kind, id: task.subject_id }} />}
     </li>
-  );
-}
-
-function TaskForm({ onSaved, onCancel }: { onSaved: (task: Task) => void; onCancel: () => void }) {
-  const [title, setTitle] = useState("");
-  const [due, setDue] = useState("");
-  const [notes, setNotes] = useState("");
-  const [errors, setErrors] = useState<Record<string, string>>({});
-  const [busy, setBusy] = useState(false);
-
-  useEffect(() => {
-    document.getElementById("field-task-title")?.focus();
-  }, []);
-
-  async function submit(e: Event) {
-    e.preventDefault();
-    const found: Record<string, string> = {};
-    if (!title.trim()) found["title"] = "Say what needs doing.";
-    const dueAt = localToUtc(due);
-    if (due && !dueAt) found["due"] = "Pick a date and time.";
-    setErrors(found);
-    if (Object.keys(found).length > 0) return;
-    setBusy(true);
-    try {
-      const task = await api.tasks.create(dueAt ? { title: title.trim(), notes, due_at: dueAt } : { title: title.trim(), notes });
-      onSaved(task);
-    } catch (raw) {
-      const err = api.asApiError(raw);
-      setErrors(
-        api.formErrors(err, (field) => (field === "due_at" ? "due" : field === "title" || field === "notes" ? field : undefined)),
-      );
-    } finally {
-      setBusy(false);
-    }
-  }
-
-  return (
-    <form class="pipeline-form" onSubmit={submit} aria-label="New task">
-      <h2>New task</h2>
-      <Field label="Title" name="task-title" value={title} onInput={setTitle} error={errors["title"]} required autoFocus />
-      <Field
-        label="Due"
-        name="task-due"
-        type="datetime-local"
-        value={due}
-        onInput={setDue}
-        error={errors["due"]}
-        hint="Optional; your local time"
-      />
-      <Field label="Notes" name="task-notes" value={notes} onInput={setNotes} error={errors["notes"]} multiline />
-      {errors["form"] && (
-        <p class="form-error" role="alert">
-          {errors["form"]}
-        </p>
-      )}
-      <div class="form-actions">
-        <button class="primary" type="submit" disabled={busy}>
-          {busy ? "Saving…" : "Add task"}
-        </button>
-        <button type="button" onClick={onCancel}>
-          Cancel
-        </button>
-      </div>
-    </form>
   );
 }

@@ -3,7 +3,8 @@
 //! manifest and a README; `archive`), writing it (`export`), reading it back
 //! into an empty workspace, and importing clients from other tools' CSV
 //! files (`csv_import`, which reports the column mapping it chose) and
-//! vCards 2.1 to 4.0 (`vcard`, which also writes them as 3.0).
+//! vCards 2.1 to 4.0 (`vcard`, which also writes them as 3.0); it also
+//! writes tasks and milestones as an iCalendar file (`ics`).
 //! `limits` bounds what reading an import may cost; `protection` owns the
 //! password containers (WinZip AES entries, or the ZIP inside an age file)
 //! and the password-strength rule.
@@ -18,6 +19,7 @@ pub mod archive;
 mod chosen;
 pub mod csv_import;
 mod export;
+pub mod ics;
 mod import;
 pub mod limits;
 pub mod protection;
@@ -28,6 +30,7 @@ use serde::{Deserialize, Serialize};
 
 pub use chosen::{ChosenFile, ChosenFiles};
 pub use export::{ExportOptions, ExportScope, ExportSummary, VcardExportSummary};
+pub use ics::IcsExportSummary;
 pub use import::{ImportKind, ImportOptions, ImportSummary};
 pub use protection::{password_strength, ArchiveContainer, PasswordStrength};
 
@@ -38,6 +41,8 @@ pub enum FileKind {
     /// A Bidwell export (ZIP, or a ZIP inside an age file).
     Archive,
     Vcard,
+    /// A calendar (.ics) of tasks and milestones.
+    Calendar,
     /// Anything `import` reads: a Bidwell export, a clients CSV, a vCard file.
     Importable,
 }
@@ -48,6 +53,7 @@ impl FileKind {
         match self {
             FileKind::Archive => ("Bidwell export (ZIP or age)", &["zip", "age"]),
             FileKind::Vcard => ("vCard", &["vcf"]),
+            FileKind::Calendar => ("iCalendar", &["ics"]),
             FileKind::Importable => ("Bidwell export, CSV or vCard", &["zip", "age", "csv", "vcf"]),
         }
     }

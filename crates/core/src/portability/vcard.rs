@@ -503,8 +503,9 @@ fn card_to_client(file: &str, card: Card, now: DateTime<Utc>) -> Result<Client> 
     Ok(client)
 }
 
-/// vCard text escaping: backslash, comma, semicolon, newline.
-fn escape(value: &str) -> String {
+/// vCard text escaping: backslash, comma, semicolon, newline. iCalendar
+/// TEXT (RFC 5545 3.3.11) escapes the same, so `ics` shares it.
+pub(super) fn escape(value: &str) -> String {
     let mut out = String::with_capacity(value.len());
     for c in value.chars() {
         match c {
@@ -520,7 +521,7 @@ fn escape(value: &str) -> String {
 }
 
 /// Folds a content line at 75 octets (never inside a UTF-8 character), CRLF-terminated.
-fn push_folded(out: &mut String, line: &str) {
+pub(super) fn push_folded(out: &mut String, line: &str) {
     let mut width = 0;
     for c in line.chars() {
         if width + c.len_utf8() > 75 {

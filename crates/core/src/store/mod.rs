@@ -68,6 +68,22 @@ pub(crate) async fn ensure_subject(conn: &mut SqliteConnection, subject: &Subjec
     by_kind!(subject.kind, ensure_live(conn, subject.id))
 }
 
+/// A short name for the record a task is about (a follow-up's title): the
+/// first line of its label, shortened; its kind when the label is empty.
+pub(crate) async fn subject_label(conn: &mut SqliteConnection, subject: &Subject) -> Result<String> {
+    const MAX_CHARS: usize = 80;
+    let label: String = by_kind!(subject.kind, R => {
+        let record: R = record::fetch(conn, subject.id, false).await?;
+        record.label().to_owned()
+    });
+    let line = label.lines().map(str::trim).find(|l| !l.is_empty()).unwrap_or_default();
+    Ok(match line.chars().count() {
+        0 => subject.kind.to_string(),
+        n if n > MAX_CHARS => format!("{}…", line.chars().take(MAX_CHARS - 1).collect::<String>().trim_end()),
+        _ => line.to_string(),
+    })
+}
+
 impl Workspace {
     /// Soft delete: the record (and the children it owns, e.g. a client's
     /// contacts and projects) leaves every list and the search index until it

@@ -1,13 +1,15 @@
-//! Tasks with due dates and reminders, optionally about a record.
+//! Tasks with due dates and reminders, optionally about a record: they can
+//! repeat (completing one makes the next occurrence), be snoozed, and be
+//! made in one step as a follow-up on a client, bid or job.
 
-use chrono::{DateTime, Utc};
+use chrono::{DateTime, Months, Utc};
 use serde::{Deserialize, Serialize};
 use sqlx::{QueryBuilder, Sqlite};
 
 use super::record::{self, Binds, Page, PageRequest, Record};
 use super::settings;
-use super::{ensure_subject, patch};
-use crate::domain::{check, EntityKind, Meta, Subject, Task};
+use super::{ensure_subject, patch, subject_label};
+use crate::domain::{check, EntityKind, Meta, Subject, Task, TaskRepeat};
 use crate::error::{Error, Result};
 use crate::id::Id;
 use crate::Workspace;
@@ -21,6 +23,7 @@ pub struct NewTask {
     pub due_at: Option<DateTime<Utc>>,
     pub remind_at: Option<DateTime<Utc>>,
     pub subject: Option<Subject>,
+    pub repeat: Option<TaskRepeat>,
 }
 
 #[derive(Debug, Clone, Default, Serialize, Deserialize, ts_rs::TS)]
@@ -35,6 +38,9 @@ pub struct TaskPatch {
     #[serde(default, deserialize_with = "super::absent_null_or")]
     #[ts(optional)]
     pub remind_at: Option<Option<DateTime<Utc>>>,
+    #[serde(default, deserialize_with = "super::absent_null_or")]
+    #[ts(optional)]
+    pub repeat: Option<Option<TaskRepeat>>,
     pub done: Option<bool>,
 }
 
@@ -67,7 +73,7 @@ impl Record for Task {
     const KIND: EntityKind = EntityKind::Task;
     const LABEL: &'static str = "title";
     const FIELDS: &'static [&'static str] =
-        &["title", "notes", "due_at", "remind_at", "done_at", "subject_kind", "subject_id"];
+        &["title", "notes", "due_at", "remind_at", "done_at", "subject_kind", "subject_id", "repeat", "repeat_of"];
 
     fn meta(&self) -> &Meta {
         &self.meta
@@ -83,6 +89,8 @@ impl Record for Task {
         b.push_bind(self.done_at);
         b.push_bind(self.subject_kind);
         b.push_bind(self.subject_id);
+        b.push_bind(self.repeat);
+        b.push_bind(self.repeat_of);
     }
 }
 
@@ -90,13 +98,53 @@ impl Task {
     fn normalize(&mut self) -> Result<()> {
         self.title = check::required("title", &self.title, check::MAX_NAME)?;
         self.notes = check::text("notes", &self.notes, check::MAX_TEXT)?;
-        if let (Some(remind), Some(due)) = (self.remind_at, self.due_at) {
-            if remind > due {
-                return Err(Error::validation("remind_at", "is after the due time"));
-            }
+        if self.repeat.is_some() && self.due_at.is_none() && self.remind_at.is_none() {
+            return Err(Error::validation("repeat", "needs a due or reminder time to repeat from"));
         }
         Ok(())
     }
+
+    /// Checked when the user sets the times, not on every write: a snoozed
+    /// reminder may lie after the due time.
+    fn check_reminder(&self) -> Result<()> {
+        match (self.remind_at, self.due_at) {
+            (Some(remind), Some(due)) if remind > due => Err(Error::validation("remind_at", "is after the due time")),
+            _ => Ok(()),
+        }
+    }
+
+    /// The next occurrence of a repeating task, made when this one is done:
+    /// the same task with its due and reminder times one period later. A
+    /// reminder snoozed past the due time is not carried over as such: the
+    /// next one reminds at its due time at the latest.
+    fn next_occurrence(&self, now: DateTime<Utc>) -> Result<Option<Task>> {
+        let Some(repeat) = self.repeat else { return Ok(None) };
+        let later = |at: Option<DateTime<Utc>>| at.map(|t| one_period_after(t, repeat)).transpose();
+        let (due_at, remind_at) = (later(self.due_at)?, later(self.remind_at)?);
+        let remind_at = match (remind_at, due_at) {
+            (Some(remind), Some(due)) => Some(remind.min(due)),
+            _ => remind_at,
+        };
+        Ok(Some(Task {
+            meta: record::new_meta(now),
+            due_at,
+            remind_at,
+            done_at: None,
+            repeat_of: Some(self.meta.id),
+            ..self.clone()
+        }))
+    }
+}
+
+/// One period after `at`; a month is a calendar month, its day clamped to
+/// the month's last (31 January → 28 or 29 February).
+fn one_period_after(at: DateTime<Utc>, repeat: TaskRepeat) -> Result<DateTime<Utc>> {
+    let next = match repeat {
+        TaskRepeat::Daily => at.checked_add_signed(chrono::Duration::days(1)),
+        TaskRepeat::Weekly => at.checked_add_signed(chrono::Duration::weeks(1)),
+        TaskRepeat::Monthly => at.checked_add_months(Months::new(1)),
+    };
+    next.ok_or_else(|| Error::validation("due_at", "is too far in the future to repeat"))
 }
 
 /// Where the reminder sweep got to, so that each reminder fires once, across restarts too.
@@ -139,8 +187,11 @@ impl Workspace {
             done_at: None,
             subject_kind: new.subject.map(|s| s.kind),
             subject_id: new.subject.map(|s| s.id),
+            repeat: new.repeat,
+            repeat_of: None,
         };
         task.normalize()?;
+        task.check_reminder()?;
         let mut tx = self.begin_write().await?;
         if let Some(subject) = &new.subject {
             ensure_subject(&mut tx, subject).await?;
@@ -158,29 +209,140 @@ impl Workspace {
         record::list(&mut *self.pool().await.acquire().await?, page, |qb| filter.push_conditions(qb)).await
     }
 
+    /// Changes a task. Completing a repeating task makes its next
+    /// occurrence in the same transaction; undoing that completion removes
+    /// the occurrence again while it is still open, so no duplicate is left.
     pub async fn update_task(&self, id: Id, change: TaskPatch) -> Result<Task> {
         let now = self.now();
         let mut tx = self.begin_write().await?;
         let mut task: Task = record::fetch(&mut tx, id, false).await?;
+        let was_done = task.done_at.is_some();
+        let times_changed = change.due_at.is_some() || change.remind_at.is_some();
         patch(&mut task.title, change.title);
         patch(&mut task.notes, change.notes);
         patch(&mut task.due_at, change.due_at);
         patch(&mut task.remind_at, change.remind_at);
+        patch(&mut task.repeat, change.repeat);
         if let Some(done) = change.done {
             task.done_at = if done { task.done_at.or(Some(now)) } else { None };
         }
         task.normalize()?;
+        if times_changed {
+            task.check_reminder()?;
+        }
+        task.meta.updated_at = now;
+        record::update(&mut tx, &task).await?;
+        match (was_done, task.done_at.is_some()) {
+            (false, true) => make_next_occurrence(&mut tx, &task, now).await?,
+            (true, false) => remove_open_next_occurrence(&mut tx, id, now).await?,
+            _ => {}
+        }
+        tx.commit().await?;
+        Ok(task)
+    }
+
+    /// Moves an open task's reminder to `until`, which must be in the
+    /// future, so that [`Workspace::take_due_reminders`] fires it again then.
+    /// The due time stays.
+    pub async fn snooze_task(&self, id: Id, until: DateTime<Utc>) -> Result<Task> {
+        let now = self.now();
+        if until <= now {
+            return Err(Error::validation("until", "is not in the future"));
+        }
+        let mut tx = self.begin_write().await?;
+        let mut task: Task = record::fetch(&mut tx, id, false).await?;
+        if task.done_at.is_some() {
+            return Err(Error::validation("id", "is done; reopen it to snooze it"));
+        }
+        task.remind_at = Some(until);
         task.meta.updated_at = now;
         record::update(&mut tx, &task).await?;
         tx.commit().await?;
         Ok(task)
     }
+
+    /// One step for "follow up in N days": an open task "Follow up: <the
+    /// record's label>" about `subject`, reminding at `due_at`.
+    pub async fn follow_up(&self, subject: Subject, due_at: DateTime<Utc>) -> Result<Task> {
+        if !subject.kind.can_be_subject() {
+            return Err(Error::validation("on", format!("a {} cannot be followed up", subject.kind)));
+        }
+        let now = self.now();
+        let mut tx = self.begin_write().await?;
+        ensure_subject(&mut tx, &subject).await?;
+        let label = subject_label(&mut tx, &subject).await?;
+        let mut task = Task {
+            meta: record::new_meta(now),
+            title: format!("Follow up: {label}"),
+            notes: String::new(),
+            due_at: Some(due_at),
+            remind_at: Some(due_at),
+            done_at: None,
+            subject_kind: Some(subject.kind),
+            subject_id: Some(subject.id),
+            repeat: None,
+            repeat_of: None,
+        };
+        task.normalize()?;
+        record::insert(&mut tx, &task).await?;
+        tx.commit().await?;
+        Ok(task)
+    }
+}
+
+/// Inserts the next occurrence of `done` unless one made by an earlier
+/// completion is still there (done, undone and done again).
+async fn make_next_occurrence(conn: &mut sqlx::SqliteConnection, done: &Task, now: DateTime<Utc>) -> Result<()> {
+    let Some(next) = done.next_occurrence(now)? else { return Ok(()) };
+    let existing: Option<String> =
+        sqlx::query_scalar("SELECT id FROM tasks WHERE repeat_of = ? AND deleted_at IS NULL LIMIT 1")
+            .bind(done.meta.id)
+            .fetch_optional(&mut *conn)
+            .await?;
+    if existing.is_none() {
+        record::insert(conn, &next).await?;
+    }
+    Ok(())
+}
+
+/// Undoing "done" on a repeating task: the occurrence its completion made
+/// goes (soft deleted, like any task) if it is still open; one the user has
+/// already finished stays.
+async fn remove_open_next_occurrence(conn: &mut sqlx::SqliteConnection, id: Id, now: DateTime<Utc>) -> Result<()> {
+    let open: Vec<Id> =
+        sqlx::query_scalar("SELECT id FROM tasks WHERE repeat_of = ? AND deleted_at IS NULL AND done_at IS NULL")
+            .bind(id)
+            .fetch_all(&mut *conn)
+            .await?;
+    for next in open {
+        record::soft_delete::<Task>(conn, next, now).await?;
+    }
+    Ok(())
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
     use crate::store::record::{query_plan, Sort};
+
+    #[test]
+    fn a_reminder_snoozed_past_the_due_time_is_not_repeated_past_it() {
+        let at = |d, h| chrono::TimeZone::with_ymd_and_hms(&Utc, 2026, 11, d, h, 0, 0).unwrap();
+        let task = Task {
+            meta: record::new_meta(at(20, 8)),
+            title: "Timesheet".into(),
+            notes: String::new(),
+            due_at: Some(at(20, 10)),
+            remind_at: Some(at(21, 9)),
+            done_at: None,
+            subject_kind: None,
+            subject_id: None,
+            repeat: Some(TaskRepeat::Daily),
+            repeat_of: None,
+        };
+        let next = task.next_occurrence(at(21, 9)).unwrap().unwrap();
+        assert_eq!((next.due_at, next.remind_at), (Some(at(21, 10)), Some(at(21, 10))));
+    }
 
     /// The tasks screen lists finished tasks most recently changed first;
     /// each page walks an index instead of sorting every task.

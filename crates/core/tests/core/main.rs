@@ -5,6 +5,7 @@ mod address_books;
 mod backup;
 mod bid_market_account;
 mod bindings;
+mod calendar;
 mod custom_fields;
 mod dashboard;
 mod demo_market;
