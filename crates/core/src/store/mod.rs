@@ -76,6 +76,14 @@ pub(crate) async fn subject_label(conn: &mut SqliteConnection, subject: &Subject
         let record: R = record::fetch(conn, subject.id, false).await?;
         record.label().to_owned()
     });
+    // A bid's own label is its proposal; people know it by the job it is on.
+    let label = match subject.kind {
+        EntityKind::Bid => match record::fetch::<Bid>(conn, subject.id, false).await?.job_title {
+            Some(job) => format!("bid on {job}"),
+            None => label,
+        },
+        _ => label,
+    };
     let line = label.lines().map(str::trim).find(|l| !l.is_empty()).unwrap_or_default();
     Ok(match line.chars().count() {
         0 => subject.kind.to_string(),

@@ -213,7 +213,7 @@ async fn follow_up_makes_one_reminding_task_about_a_client_a_bid_or_a_job() {
     let cases = [
         (EntityKind::Client, client.meta.id, "Follow up: Ana Lima"),
         (EntityKind::Job, job.meta.id, "Follow up: Logo for a bakery"),
-        (EntityKind::Bid, bid.meta.id, "Follow up: Three drafts in a week."),
+        (EntityKind::Bid, bid.meta.id, "Follow up: bid on Logo for a bakery"),
     ];
     for (kind, id, title) in cases {
         let task = ws.follow_up(Subject { kind, id }, due).await.unwrap();
