@@ -671,10 +671,14 @@ fn the_demo_as_upwork_records_a_bid_placed_on_its_website_and_links_it() {
         press(&app, "Continue").await;
         app.find_text("Synced just now · 0 queued").await;
 
-        // A demo posting with a title no sample job shares, and its page.
+        // A demo posting with a title no sample job shares, no proposal yet
+        // (the demo has the user's proposals on every seventh), and its page.
         let jobs: serde_json::Value =
             serde_json::from_str(&cli(data.path(), &env, &["--json", "job", "list", "--limit", "1000"])).unwrap();
         let jobs = jobs["items"].as_array().unwrap();
+        let bids: serde_json::Value =
+            serde_json::from_str(&cli(data.path(), &env, &["--json", "bid", "list", "--limit", "1000"])).unwrap();
+        let has_bid = |id: &serde_json::Value| bids["items"].as_array().unwrap().iter().any(|b| &b["job_id"] == id);
         let title_count = |t: &str| jobs.iter().filter(|j| j["title"] == t).count();
         let job = jobs
             .iter()
@@ -682,6 +686,7 @@ fn the_demo_as_upwork_records_a_bid_placed_on_its_website_and_links_it() {
                 j["url"].as_str().is_some_and(|u| u.contains("/jobs/~"))
                     && j["market_status"] == "open"
                     && title_count(j["title"].as_str().unwrap()) == 1
+                    && !has_bid(&j["id"])
             })
             .expect("an open demo posting with a title of its own")
             .clone();
