@@ -503,7 +503,11 @@ impl App {
         if let Ok(Ok(html)) = tokio::time::timeout(COMMAND, self.client().source()).await {
             let _ = std::fs::write(base.with_extension("html"), html);
         }
-        eprintln!("failure screenshot and page source: {}.{{png,html}}", base.display());
+        // The app's own log (redacted as always): what the core said when it failed.
+        if let Some(log) = self.app_log() {
+            let _ = std::fs::write(base.with_extension("app.log"), log);
+        }
+        eprintln!("failure screenshot, page source and app log: {}.{{png,html,app.log}}", base.display());
     }
 
     /// The page's visible text, for failure messages.

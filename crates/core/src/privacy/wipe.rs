@@ -236,11 +236,21 @@ impl Workspace {
     /// that work done first (asking the marketplaces to erase) cannot be
     /// followed by a refusal to wipe. Nothing may use `self` afterwards.
     pub(crate) async fn wipe_held(&self, confirm: &str, only_us: ExclusiveHold<'_>) -> Result<WipeReport> {
-        let tokens = self.token_keychain_entries().await?;
-        let backup_folder = self.backup_folder().await?;
+        // Each step says in the log which one failed (codes only): a wipe
+        // refused once in CI with SQLite's short read, cause not yet known.
+        let noted = |step: &'static str| {
+            move |err: Error| {
+                tracing::warn!(step, code = ?err.code(), "a wipe stopped before any file was touched");
+                err
+            }
+        };
+        let tokens = self.token_keychain_entries().await.map_err(noted("reading the token entries"))?;
+        let backup_folder = self.backup_folder().await.map_err(noted("reading the backup folder"))?;
         {
-            let mut conn = self.pool().await.acquire().await?;
-            audit::append(&mut conn, self.now(), audit::action::WIPE, serde_json::json!({})).await?;
+            let mut conn = self.pool().await.acquire().await.map_err(|e| noted("opening a connection")(e.into()))?;
+            audit::append(&mut conn, self.now(), audit::action::WIPE, serde_json::json!({}))
+                .await
+                .map_err(noted("writing the audit entry"))?;
         }
         let keychain = self.env().keychain.clone();
         crate::store::db::close_pool(&self.pool().await).await;
