@@ -786,13 +786,16 @@ async fn a_custom_field_is_defined_set_filtered_and_found_in_the_palette() {
     app.find_text("Added the field Account code").await;
     app.screenshot("19-custom-fields").await;
 
-    press(&app, "Clients").await;
-    let row = app
+    // To the client through the palette: a click on its list row, right
+    // after the list drew, was lost twice in ten runs (see the session notes).
+    element(&app, "body").await.send_keys("\u{E009}k\u{E000}").await.unwrap();
+    fill(&app, "input[aria-label='Search everything or type a command']", "acme").await;
+    let hit = app
         .client()
         .wait()
         .at_most(WAIT)
-        .for_element(Locator::XPath("//*[@role='option'][contains(normalize-space(.), 'Acme Works')]"));
-    row.await.expect("Acme's row").click().await.unwrap();
+        .for_element(Locator::XPath("//ul[@aria-label='Results']/li[contains(normalize-space(.), 'Acme Works')]"));
+    hit.await.expect("the palette finds Acme").click().await.unwrap();
     press(&app, "Edit").await;
     choose_label(&app, "select[id^='field-client-edit-custom-']", "Gold").await;
     fill(&app, "input[id^='field-client-edit-custom-']", "ZX-4471").await;
