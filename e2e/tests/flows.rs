@@ -404,6 +404,13 @@ async fn try_with_sample_data_fills_every_screen_and_bids_on_the_demo_marketplac
     element(&app, &card_under("submitted", title)).await;
     assert_eq!(demo_market_bids(data.path()), 1, "the demo marketplace got the bid twice");
     app.screenshot("12d-demo-after-relaunch").await;
+    // The sample tasks, and the task form with its reminder, repeat and "about".
+    press(&app, "Tasks").await;
+    app.find_text("Export calendar (.ics)").await;
+    app.screenshot("12f-sample-tasks").await;
+    press(&app, "Add task").await;
+    app.find_text("Repeat").await;
+    app.screenshot("12g-task-form").await;
     app.close().await;
 }
 
