@@ -745,14 +745,14 @@ fn unique_ids<'a>(file: &str, ids: impl Iterator<Item = Id> + 'a) -> Result<Hash
 /// of a field that exists, on a record of the field's kind in the archive,
 /// once, and in the form the field keeps it (what the app would have saved).
 fn check_custom_values(d: &ArchiveData) -> Result<()> {
-    let fields = unique_ids("custom_fields.json", d.custom_fields.iter().map(|f| f.id))?;
+    unique_ids("custom_fields.json", d.custom_fields.iter().map(|f| f.id))?;
+    let fields: std::collections::HashMap<Id, &CustomField> = d.custom_fields.iter().map(|f| (f.id, f)).collect();
     let mut names = HashSet::new();
     for (i, f) in d.custom_fields.iter().enumerate() {
         if !names.insert((f.entity_kind, f.name.to_lowercase())) {
             return Err(at_record("custom_fields.json", i, "name", "two fields of this kind have this name"));
         }
     }
-    let _ = fields;
     let kind_of_record: std::collections::HashMap<Id, EntityKind> = d
         .clients
         .iter()
@@ -766,7 +766,7 @@ fn check_custom_values(d: &ArchiveData) -> Result<()> {
     let mut seen = HashSet::new();
     for (i, v) in d.custom_values.iter().enumerate() {
         let file = "custom_values.json";
-        let Some(field) = d.custom_fields.iter().find(|f| f.id == v.field_id) else {
+        let Some(field) = fields.get(&v.field_id) else {
             return Err(at_record(
                 file,
                 i,
