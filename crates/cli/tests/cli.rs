@@ -1386,3 +1386,38 @@ fn tasks_repeat_snooze_follow_up_and_export_as_a_calendar() {
     assert!(text.starts_with("BEGIN:VCALENDAR\r\n") && text.contains(&format!("UID:{next_id}@bidwell")), "{text}");
     assert!(text.contains("RRULE:FREQ=MONTHLY") && text.contains("SUMMARY:Follow up: Ada Lovelace"), "{text}");
 }
+
+/// The privacy flow's flake (a wipe answering `sqlite code 522`, a short
+/// read): the app read the database's first bytes for `doctor` through a
+/// file of its own, and closing that file dropped every POSIX lock the
+/// process held on the database, SQLite's included. A command run beside
+/// the app then believed itself the last user: on exit it deleted the WAL
+/// and its index under the app, whose next connection read frames from a
+/// new, empty WAL. The command must find the app still there.
+#[tokio::test]
+async fn the_app_keeps_its_hold_on_the_database_through_doctor_and_a_command_beside_it() {
+    use bidwell_core::store::NewClient;
+    let b = Bidwell::init();
+    let app = open_as_the_app(&b).await;
+    app.create_client(NewClient { name: "Ada".into(), ..Default::default() }).await.unwrap();
+    app.doctor().await.unwrap();
+
+    assert_eq!(b.json(&["client", "list"])["items"].as_array().unwrap().len(), 1);
+    let index = b.data_dir().join("bidwell.db-shm");
+    assert!(index.exists(), "a command beside the app removed the WAL index the app uses");
+
+    // Many connections at once (new ones among them), then writes through them.
+    let app = std::sync::Arc::new(app);
+    let mut writes = tokio::task::JoinSet::new();
+    for i in 0..16 {
+        let app = app.clone();
+        writes.spawn(async move {
+            app.create_client(NewClient { name: format!("Client {i}"), ..Default::default() }).await
+        });
+    }
+    while let Some(written) = writes.join_next().await {
+        written.unwrap().unwrap();
+    }
+    let clients = app.list_clients(&Default::default(), &Default::default()).await.unwrap();
+    assert_eq!(clients.items.len(), 17);
+}

@@ -27,7 +27,6 @@ use crate::vault::{KdfParams, KeyFile, KeyStore, OsKeychain, Protection, Protect
 pub const DATABASE_FILE: &str = "bidwell.db";
 /// A key file written for a rotation that has not finished yet.
 const NEXT_KEY_FILE: &str = "bidwell.key.next";
-const SQLITE_HEADER: &[u8; 16] = b"SQLite format 3\0";
 
 /// What the core needs from outside: time, the keychain, how hard to
 /// stretch passphrases, and what this process is (named to other processes
@@ -618,7 +617,7 @@ impl Workspace {
         let cipher_version: Option<String> = sqlx::query_scalar("PRAGMA cipher_version").fetch_optional(&pool).await?;
         let cipher_provider: Option<String> =
             sqlx::query_scalar("PRAGMA cipher_provider").fetch_optional(&pool).await?;
-        let header = read_header(&self.paths.database)?;
+        let readable_without_key = db::readable_without_key(&self.paths.database).await?;
         // Before the key file's lock, which listing the backups takes too.
         let (last_good_backup, backup_overdue) = (self.last_good_backup().await?, self.backup_overdue().await?);
         let key_file = self.key_file.lock().await;
@@ -626,7 +625,7 @@ impl Workspace {
         Ok(DoctorReport {
             paths: self.paths.clone(),
             workspace_name: key_file.workspace_name().to_string(),
-            encrypted: !cipher_version.is_empty() && &header != SQLITE_HEADER,
+            encrypted: !cipher_version.is_empty() && !readable_without_key,
             cipher_version,
             cipher_provider: cipher_provider.unwrap_or_default(),
             integrity: None,
@@ -750,14 +749,6 @@ impl Workspace {
         let process = ProcessLock::shared(&paths.dir, &env.holder)?;
         Ok(Workspace::assemble(pool, paths, env, key_file, data_key, unlocked, process))
     }
-}
-
-fn read_header(path: &Path) -> Result<[u8; 16]> {
-    use std::io::Read;
-    let mut header = [0u8; 16];
-    let mut file = std::fs::File::open(path).map_err(|e| Error::io(path, e))?;
-    file.read_exact(&mut header).map_err(|e| Error::io(path, e))?;
-    Ok(header)
 }
 
 /// Flushes a file's bytes to the disk. Opened for writing, which Windows'

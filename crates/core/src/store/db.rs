@@ -53,6 +53,28 @@ pub(crate) fn scan_options(path: &Path, key: &DataKey) -> SqliteConnectOptions {
     encrypted_options(path, key, false).pragma("cache_size", "-2000")
 }
 
+/// Whether SQLite without any key reads the database at `path` (an
+/// encrypted one it cannot: its first page is not a SQLite header). Asked
+/// of SQLite rather than read from the file here: closing a file of our own
+/// on the database drops every POSIX lock this process holds on it,
+/// SQLite's included, and a command run beside the app would then take
+/// itself for the last user and delete the WAL and its index under the app.
+pub(crate) async fn readable_without_key(path: &Path) -> Result<bool> {
+    let options = SqliteConnectOptions::new()
+        .filename(path)
+        .read_only(true)
+        .busy_timeout(Duration::from_secs(5))
+        .disable_statement_logging();
+    let mut conn = open_connection(&options).await?;
+    let read = sqlx::query_scalar::<_, i64>("SELECT count(*) FROM sqlite_master").fetch_one(&mut conn).await;
+    let _ = conn.close().await;
+    match read {
+        Ok(_) => Ok(true),
+        Err(err) if primary_code(&err) == Some(SQLITE_NOTADB) => Ok(false),
+        Err(err) => Err(err.into()),
+    }
+}
+
 /// One connection outside the pool, classified like the pool's first open.
 pub(crate) async fn open_connection(options: &SqliteConnectOptions) -> Result<SqliteConnection> {
     let path = options.get_filename().to_path_buf();
@@ -233,6 +255,25 @@ mod tests {
         assert_eq!((pooled, scanning), (-32000, -2000));
         scan.close().await.unwrap();
         pool.close().await;
+    }
+
+    /// The doctor's "encrypted" comes from here: SQLite without a key reads a
+    /// plain database and not ours, with the pool open and its WAL in use.
+    #[tokio::test]
+    async fn only_a_plain_database_is_readable_without_the_key() {
+        let dir = tempfile::tempdir().unwrap();
+        let ours = dir.path().join("ours.db");
+        let pool = open_pool(encrypted_options(&ours, &DataKey::generate(), true), &ours).await.unwrap();
+        sqlx::query("CREATE TABLE t (x)").execute(&pool).await.unwrap();
+        assert!(!readable_without_key(&ours).await.unwrap());
+        close_pool(&pool).await;
+
+        let plain = dir.path().join("plain.db");
+        let options = SqliteConnectOptions::new().filename(&plain).create_if_missing(true);
+        let mut conn = SqliteConnection::connect_with(&options).await.unwrap();
+        sqlx::query("CREATE TABLE t (x)").execute(&mut conn).await.unwrap();
+        conn.close().await.unwrap();
+        assert!(readable_without_key(&plain).await.unwrap());
     }
 
     /// A connection given back just as the pool closes is closed too: an
