@@ -190,5 +190,6 @@ pub fn files() -> Vec<(String, String)> {
         file::<SavedSearch>(&cfg),
         ("BidLifecycle.ts".to_string(), crate::bid_lifecycle::typescript()),
         ("CurrencyExponents.ts".to_string(), crate::money::typescript()),
+        ("RecordRules.ts".to_string(), crate::market_owned::typescript()),
     ]
 }

@@ -12,6 +12,7 @@ pub mod domain;
 mod durable;
 pub mod error;
 pub mod id;
+pub mod market_owned;
 pub mod money;
 pub mod portability;
 pub mod preferences;

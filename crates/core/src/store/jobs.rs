@@ -220,6 +220,20 @@ impl Workspace {
         if let Some(Some(client)) = change.client_id {
             record::ensure_live::<Client>(&mut tx, client).await?;
         }
+        let mut changed = Vec::new();
+        if change.title.as_ref().is_some_and(|t| *t != job.title) {
+            changed.push("title");
+        }
+        if change.description.as_ref().is_some_and(|d| *d != job.description) {
+            changed.push("description");
+        }
+        if change.skills.as_ref().is_some_and(|s| *s != job.skills.0) {
+            changed.push("skills");
+        }
+        if change.url.as_ref().is_some_and(|u| *u != job.url) {
+            changed.push("url");
+        }
+        crate::market_owned::check_job_change(&job, &changed)?;
         patch(&mut job.client_id, change.client_id);
         patch(&mut job.title, change.title);
         patch(&mut job.description, change.description);

@@ -11,6 +11,7 @@ use super::record::{self, Binds, Page, PageRequest, Record};
 use crate::domain::{check, Bid, EntityKind, Meta, Milestone, MilestoneStatus, Origin, Project};
 use crate::error::{Error, Result};
 use crate::id::Id;
+use crate::market_owned;
 use crate::money::normalize_currency;
 use crate::Workspace;
 
@@ -162,6 +163,15 @@ impl Workspace {
     pub async fn update_milestone(&self, id: Id, change: MilestonePatch) -> Result<Milestone> {
         let mut tx = self.begin_write().await?;
         let mut milestone: Milestone = extras::fetch(&mut tx, id, false).await?;
+        if change.title.as_ref().is_some_and(|t| *t != milestone.title) {
+            market_owned::check_milestone_change(&milestone, "title")?;
+        }
+        if change.amount.as_ref().is_some_and(|(a, c)| (*a, c) != (milestone.amount_minor, &milestone.currency)) {
+            market_owned::check_milestone_change(&milestone, "amount")?;
+        }
+        if change.due_date.as_ref().is_some_and(|d| *d != milestone.due_date) {
+            market_owned::check_milestone_change(&milestone, "due_date")?;
+        }
         if milestone.status != MilestoneStatus::Pending && change.amount.is_some() {
             return Err(Error::validation(
                 "amount",
@@ -187,6 +197,7 @@ impl Workspace {
         if milestone.status == to {
             return Ok(milestone);
         }
+        market_owned::check_milestone_change(&milestone, "status")?;
         if !milestone.status.can_move_to(to) {
             return Err(Error::validation(
                 "status",

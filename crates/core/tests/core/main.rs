@@ -17,6 +17,7 @@ mod job_fit;
 mod lock_wins;
 mod market_accounts;
 mod market_kinds;
+mod market_owned;
 mod market_statuses;
 mod migrations;
 mod milestone_percentage;
