@@ -20,6 +20,9 @@ use std::process::{Child, Command, Stdio};
 use std::time::{Duration, Instant};
 
 use fantoccini::{Client, ClientBuilder, Locator};
+
+#[cfg(target_os = "linux")]
+pub mod notifications;
 use nix::sys::signal::{killpg, Signal};
 use nix::unistd::Pid;
 

@@ -141,7 +141,7 @@ async fn first_run_then_client_and_project_lock_unlock_and_relaunch() {
     row.await.expect("the new client's row").click().await.unwrap();
 
     press(&app, "Add project").await;
-    fill(&app, "#field-project-name", "Brand refresh").await;
+    fill(&app, "#field-project-new-name", "Brand refresh").await;
     press(&app, "Add project").await;
     app.find_text("Brand refresh").await;
     app.screenshot("05-client-detail").await;
@@ -836,5 +836,155 @@ async fn a_custom_field_is_defined_set_filtered_and_found_in_the_palette() {
     press(&app, "Settings").await;
     press(&app, "Custom fields").await;
     app.find_text("Account code").await;
+    app.close().await;
+}
+
+/// Opens a record through the palette (Ctrl+K): types `query`, picks the hit naming `hit`.
+async fn open_by_palette(app: &App, query: &str, hit: &str) {
+    element(app, "body").await.send_keys("\u{E009}k\u{E000}").await.unwrap();
+    fill(app, "input[aria-label='Search everything or type a command']", query).await;
+    let xpath = format!("//ul[@aria-label='Results']/li[contains(normalize-space(.), {})]", literal(hit));
+    let found = app.client().wait().at_most(WAIT).for_element(Locator::XPath(&xpath)).await;
+    found.unwrap_or_else(|e| panic!("the palette finds {hit:?} for {query:?}: {e}")).click().await.unwrap();
+    // Its page, not the one before it (both have a timeline with the same fields).
+    let heading = Locator::XPath(&format!("//h1[contains(normalize-space(.), {})]", literal(hit)));
+    app.client().wait().at_most(WAIT).for_element(heading).await.unwrap_or_else(|e| panic!("{hit:?}'s page: {e}"));
+}
+
+/// Sets a date-and-time input as a user picking in it does: WebKitGTK's
+/// datetime-local takes no typed text over WebDriver, so the value is set
+/// and the input event fired in the page, which the form listens to.
+async fn pick_datetime(app: &App, css: &str, local: &str) {
+    let input = element(app, css).await;
+    let script = "const [input, value] = arguments; \
+        Object.getOwnPropertyDescriptor(HTMLInputElement.prototype, 'value').set.call(input, value); \
+        input.dispatchEvent(new Event('input', { bubbles: true }));";
+    let args = vec![serde_json::to_value(&input).unwrap(), serde_json::Value::from(local)];
+    app.client().execute(script, args).await.unwrap_or_else(|e| panic!("picking {local} in {css}: {e}"));
+}
+
+/// `date` with its arguments, trimmed (the test's clock is the app's).
+fn date(args: &[&str]) -> String {
+    let out = std::process::Command::new("date").args(args).output().expect("date runs");
+    String::from_utf8(out.stdout).unwrap().trim().to_string()
+}
+
+fn id_of(json: &str) -> String {
+    serde_json::from_str::<serde_json::Value>(json).unwrap()["id"].as_str().unwrap().to_string()
+}
+
+/// Issue 15's window journey: a contact, a project, a job and a bid each on
+/// a page of its own, edited there (a contact's phone, a bid's amount, a
+/// job's tags), notes on a project and a job, a task's reminder moved, and a
+/// reminder of a task about a bid shown by the OS (the session bus's
+/// notification daemon is this test's); after a relaunch all of it is there.
+#[tokio::test]
+async fn every_kind_is_edited_on_its_page_notes_and_tags_stay_and_a_bid_task_reminds() {
+    if !enabled("every_kind_is_edited_on_its_page_notes_and_tags_stay_and_a_bid_task_reminds") {
+        return;
+    }
+    let notifications = bidwell_e2e::notifications::NotificationServer::start();
+    let data = tempfile::tempdir().unwrap();
+    let env = [("BIDWELL_PASSPHRASE", PASSPHRASE)];
+    let run = |args: &[&str]| cli(data.path(), &env, args);
+    run(&["init", "--name", "E2E Pages"]);
+    let client = id_of(&run(&["--json", "client", "add", "--name", "Nadia Berg"]));
+    run(&["contact", "add", "--client", &client, "--name", "Ivo Stern", "--role", "Buyer", "--phone", "+49 30 1111"]);
+    run(&["project", "add", "--client", &client, "--name", "Shop rebuild"]);
+    let job = id_of(&run(&["--json", "job", "add", "--title", "Catalog import", "--client", &client]));
+    let bid =
+        id_of(&run(&["--json", "bid", "add", "--job", &job, "--amount", "1200", "--currency", "EUR", "--days", "10"]));
+    let soon = date(&["-u", "-d", "+5 seconds", "+%Y-%m-%dT%H:%M:%SZ"]);
+    let on_bid = format!("bid:{bid}");
+    run(&["task", "add", "--title", "Call Ivo about the bid", "--remind", &soon, "--on", &on_bid]);
+    let tomorrow = date(&["-u", "-d", "tomorrow 10:00", "+%Y-%m-%dT%H:%M:%SZ"]);
+    run(&["task", "add", "--title", "Send the invoice", "--due", &tomorrow]);
+
+    let app = App::launch(data.path()).await;
+    unlock(&app, PASSPHRASE).await;
+    app.find_text("Nadia Berg").await;
+
+    // A contact's page: E edits, the phone changes.
+    open_by_palette(&app, "ivo", "Ivo Stern").await;
+    app.find_text("+49 30 1111").await;
+    element(&app, "body").await.send_keys("e").await.unwrap();
+    fill(&app, "#field-contact-edit-phone", "+49 30 2222").await;
+    press(&app, "Save changes").await;
+    app.find_text("+49 30 2222").await;
+    app.screenshot("23-contact-page-edited").await;
+
+    // A project's page: a note on its timeline, a milestone added and funded.
+    open_by_palette(&app, "shop reb", "Shop rebuild").await;
+    fill(&app, "#field-activity-body", "Kick-off call: scope agreed").await;
+    press(&app, "Add note").await;
+    app.find_text("Kick-off call: scope agreed").await;
+    press(&app, "Add milestone").await;
+    fill(&app, "#field-milestone-new-title", "Design").await;
+    fill(&app, "#field-milestone-new-amount", "500").await;
+    press(&app, "Add milestone").await;
+    press(&app, "Fund").await;
+    app.find_text("funded").await;
+    app.screenshot("24-project-page-note-milestone").await;
+
+    // A job's page: a note, and tags set in its form.
+    open_by_palette(&app, "catalog", "Catalog import").await;
+    fill(&app, "#field-activity-body", "Client wants CSV and XML").await;
+    press(&app, "Add note").await;
+    app.find_text("Client wants CSV and XML").await;
+    press(&app, "Edit").await;
+    fill(&app, "#field-job-edit-tags", "urgent, retail").await;
+    press(&app, "Save changes").await;
+    app.find_text("retail, urgent").await;
+    app.screenshot("25-job-page-tagged").await;
+
+    // The bid, from the job's page: its amount changes.
+    press(&app, "1,200.00 EUR").await;
+    app.find_text("Bid on Catalog import").await;
+    press(&app, "Edit").await;
+    fill(&app, "#field-bid-edit-amount", "1350").await;
+    press(&app, "Save changes").await;
+    app.find_text("1,350.00 EUR").await;
+    app.screenshot("26-bid-page-amount").await;
+
+    // A task's reminder time, moved in its form.
+    press(&app, "Tasks").await;
+    let edit = format!("button[aria-label={}]", literal("Edit task Send the invoice"));
+    element(&app, &edit).await.click().await.unwrap();
+    let later = date(&["-d", "tomorrow 08:30", "+%Y-%m-%dT%H:%M"]);
+    pick_datetime(&app, "#field-task-remind", &later).await;
+    press(&app, "Save changes").await;
+    app.find_text("Saved \"Send the invoice\"").await;
+    let row = Locator::XPath("//li[contains(., 'Send the invoice')][contains(., 'reminds')]");
+    app.client().wait().at_most(WAIT).for_element(row).await.expect("the task shows its new reminder");
+
+    // The task about the bid reminds through the OS (the reminder check runs every minute).
+    let shown = notifications.wait_for("A task is due", Duration::from_secs(150));
+    assert!(shown.body.contains("Open Bidwell"), "the notification: {shown:?}");
+    assert!(!shown.body.contains("Ivo"), "a task's text went to the OS notification: {shown:?}");
+    app.find_text("Due: Call Ivo about the bid").await;
+    app.screenshot("27-task-edited-and-reminded").await;
+    app.close().await;
+
+    // After a relaunch all of it is still there.
+    let contacts = run(&["--json", "contact", "list"]);
+    assert!(contacts.contains("+49 30 2222"), "{contacts}");
+    let bids: serde_json::Value = serde_json::from_str(&run(&["--json", "bid", "list"])).unwrap();
+    assert_eq!(bids["items"][0]["amount_minor"], 135_000, "{bids}");
+    let jobs = run(&["--json", "job", "list", "--tag", "urgent"]);
+    assert!(jobs.contains("Catalog import"), "{jobs}");
+    let tasks: serde_json::Value = serde_json::from_str(&run(&["--json", "task", "list"])).unwrap();
+    let invoice = tasks["items"].as_array().unwrap().iter().find(|t| t["title"] == "Send the invoice").unwrap();
+    let expected = date(&["-u", "-d", "tomorrow 08:30", "+%Y-%m-%dT%H:%M"]);
+    assert!(invoice["remind_at"].as_str().unwrap().starts_with(&expected), "{invoice}");
+    let app = App::launch(data.path()).await;
+    unlock(&app, PASSPHRASE).await;
+    app.find_text("Nadia Berg").await;
+    open_by_palette(&app, "catalog", "Catalog import").await;
+    app.find_text("retail, urgent").await;
+    app.find_text("Client wants CSV and XML").await;
+    open_by_palette(&app, "shop reb", "Shop rebuild").await;
+    app.find_text("Kick-off call: scope agreed").await;
+    app.find_text("Design").await;
+    app.screenshot("28-after-relaunch").await;
     app.close().await;
 }

@@ -10,7 +10,7 @@ import type { UnconfirmedRecoveryKey } from "./bindings/UnconfirmedRecoveryKey";
 import { FirstRun } from "./screens/FirstRun";
 import { FinishWipe } from "./screens/FinishWipe";
 import { Unlock } from "./screens/Unlock";
-import { Screen, NAVIGATION } from "./screens";
+import { Screen, NAVIGATION, topOf } from "./screens";
 import {
   dismiss,
   focusRecoveryKeyForm,
@@ -80,7 +80,7 @@ function Workspace() {
       dueReminders.value = [];
     };
   }, []);
-  const current = route.value.screen === "client" ? "clients" : route.value.screen;
+  const current = topOf(route.value);
   const unconfirmed = sessionState.value?.unconfirmed_recovery_key ?? null;
   async function lockNow() {
     await api.session.lock();

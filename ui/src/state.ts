@@ -11,11 +11,15 @@ export type Route =
   | { screen: "dashboard" }
   | { screen: "clients" }
   | { screen: "client"; id: Id }
+  | { screen: "record"; kind: PageKind; id: Id }
   | { screen: "projects" }
   | { screen: "jobs" }
   | { screen: "bids" }
   | { screen: "tasks" }
   | { screen: "settings"; tab?: SettingsTab };
+
+/** The kinds with a page of their own besides clients (screens/RecordPage.tsx). */
+export type PageKind = "contact" | "project" | "job" | "bid";
 
 export type SettingsTab = "general" | "fields" | "privacy" | "backups" | "marketplaces";
 

@@ -120,12 +120,15 @@ pub(crate) fn typescript() -> String {
          /** Bids out there or on their way, which can be withdrawn. */\n\
          export const WITHDRAWABLE: BidStatus[] = {withdrawable};\n\n\
          /** Decided bids: their terms no longer change. */\n\
-         export const TERMINAL: BidStatus[] = {terminal};\n",
+         export const TERMINAL: BidStatus[] = {terminal};\n\n\
+         /** Bids whose changed terms are sent to the marketplace holding them. */\n\
+         export const SENDS_EDITS: BidStatus[] = {sends_edits};\n",
         all = list(|_| true),
         decides = list(BidStatus::decided_by_marketplace),
         submittable = list(BidStatus::is_submittable),
         withdrawable = list(BidStatus::is_withdrawable),
         terminal = list(BidStatus::is_terminal),
+        sends_edits = list(BidStatus::sends_edits),
         owned = owned.join("\n"),
     )
 }

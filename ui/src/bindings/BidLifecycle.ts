@@ -51,3 +51,6 @@ export const WITHDRAWABLE: BidStatus[] = ["queued", "submitted", "shortlisted"];
 
 /** Decided bids: their terms no longer change. */
 export const TERMINAL: BidStatus[] = ["awarded", "rejected", "withdrawn"];
+
+/** Bids whose changed terms are sent to the marketplace holding them. */
+export const SENDS_EDITS: BidStatus[] = ["queued", "submitted", "shortlisted"];

@@ -14,6 +14,8 @@ interface FieldProps {
   autoFocus?: boolean;
   multiline?: boolean;
   autocomplete?: string;
+  /** Shown but not editable (the hint says why). */
+  readOnly?: boolean;
 }
 
 export function Field(props: FieldProps): JSX.Element {
@@ -30,6 +32,7 @@ export function Field(props: FieldProps): JSX.Element {
           value={props.value}
           required={props.required}
           autoFocus={props.autoFocus}
+          readOnly={props.readOnly}
           aria-invalid={props.error ? true : undefined}
           aria-describedby={described}
           onInput={onInput}
@@ -42,6 +45,7 @@ export function Field(props: FieldProps): JSX.Element {
           value={props.value}
           required={props.required}
           autoFocus={props.autoFocus}
+          readOnly={props.readOnly}
           aria-invalid={props.error ? true : undefined}
           aria-describedby={described}
           onInput={onInput}

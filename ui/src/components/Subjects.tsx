@@ -6,7 +6,7 @@ import type { EntityKind } from "../bindings/EntityKind";
 import type { Id } from "../bindings/Id";
 import type { SearchHit } from "../bindings/SearchHit";
 import type { Subject } from "../bindings/Subject";
-import { go } from "../state";
+import { go, notify, type Route } from "../state";
 
 export const KIND_LABEL: Record<EntityKind, string> = {
   client: "Client",
@@ -54,25 +54,37 @@ export function subjectName(kind: EntityKind, id: Id): Promise<string> {
   return name;
 }
 
-/** Opens the screen that shows the record: a client's page, else its list. */
-export function openSubject(subject: Subject): void {
+/** The page that shows a record: its own, or (a milestone, a note) its owner's; a task's is the task list. */
+export async function subjectRoute(subject: Subject): Promise<Route> {
   switch (subject.kind) {
     case "client":
-      go({ screen: "client", id: subject.id });
-      break;
+      return { screen: "client", id: subject.id };
+    case "contact":
+    case "project":
     case "job":
-      go({ screen: "jobs" });
-      break;
     case "bid":
-      go({ screen: "bids" });
-      break;
-    default:
-      go({ screen: "projects" });
+      return { screen: "record", kind: subject.kind, id: subject.id };
+    case "milestone": {
+      const m = await api.milestones.get(subject.id);
+      if (m.project_id) return { screen: "record", kind: "project", id: m.project_id };
+      return m.bid_id ? { screen: "record", kind: "bid", id: m.bid_id } : { screen: "projects" };
+    }
+    case "activity": {
+      const note = await api.activities.get(subject.id);
+      return subjectRoute({ kind: note.subject_kind, id: note.subject_id });
+    }
+    case "task":
+      return { screen: "tasks" };
   }
 }
 
+/** Opens the page that shows the record. */
+export function openSubject(subject: Subject): void {
+  subjectRoute(subject).then(go, (raw) => notify(`Could not open it: ${api.describe(api.asApiError(raw))}`, { tone: "error" }));
+}
+
 /** "About Ana Lima" as a link to the record. */
-export function SubjectLink({ subject }: { subject: Subject }) {
+export function SubjectLink({ subject, bare }: { subject: Subject; bare?: boolean }) {
   const [name, setName] = useState<string | null>(null);
   useEffect(() => {
     let live = true;
@@ -83,7 +95,8 @@ export function SubjectLink({ subject }: { subject: Subject }) {
   }, [subject.kind, subject.id]);
   return (
     <button type="button" class="link small" onClick={() => openSubject(subject)} data-testid="task-about">
-      {KIND_LABEL[subject.kind]}: {name ?? "…"}
+      {bare ? "" : `${KIND_LABEL[subject.kind]}: `}
+      {name ?? "…"}
     </button>
   );
 }

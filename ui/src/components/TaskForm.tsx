@@ -1,21 +1,32 @@
-// The new-task form: title, due time, reminder time, repeat, what the task
-// is about and notes. The core checks every field; its refusal is shown
-// beside the field it names (api.formErrors).
+// The task form, to add a task or edit one: title, due time, reminder time,
+// repeat, what the task is about (chosen when adding) and notes. An edit
+// sends only what changed. The core checks every field; its refusal is
+// shown beside the field it names (api.formErrors).
 import { useEffect, useState } from "preact/hooks";
 import * as api from "../api";
 import type { NewTask } from "../bindings/NewTask";
 import type { Subject } from "../bindings/Subject";
 import type { Task } from "../bindings/Task";
+import type { TaskPatch } from "../bindings/TaskPatch";
 import type { TaskRepeat } from "../bindings/TaskRepeat";
 import { Field } from "./Field";
 import { SelectField } from "./records/SelectField";
-import { SubjectPicker } from "./Subjects";
+import { FormActions } from "./records/RecordForm";
+import { SubjectLink, SubjectPicker } from "./Subjects";
 
 /** "2026-11-20T14:30" (local, from datetime-local) -> UTC ISO for the core. */
 export function localToUtc(value: string): string | null {
   if (!value) return null;
   const at = new Date(value);
   return Number.isNaN(at.getTime()) ? null : at.toISOString();
+}
+
+/** UTC ISO -> "2026-11-20T14:30" in local time, for a datetime-local input. */
+export function utcToLocal(iso: string | null): string {
+  if (!iso) return "";
+  const at = new Date(iso);
+  const pad = (n: number) => String(n).padStart(2, "0");
+  return `${at.getFullYear()}-${pad(at.getMonth() + 1)}-${pad(at.getDate())}T${pad(at.getHours())}:${pad(at.getMinutes())}`;
 }
 
 export const REPEATS: readonly (readonly [TaskRepeat | "", string])[] = [
@@ -36,13 +47,14 @@ const FIELD_OF: Record<string, string> = {
   subject: "about",
 };
 
-export function TaskForm(props: { onSaved: (task: Task) => void; onCancel: () => void; about?: Subject | null }) {
-  const [title, setTitle] = useState("");
-  const [due, setDue] = useState("");
-  const [remind, setRemind] = useState("");
-  const [repeat, setRepeat] = useState<TaskRepeat | "">("");
+export function TaskForm(props: { onSaved: (task: Task) => void; onCancel: () => void; about?: Subject | null; task?: Task }) {
+  const editing = props.task;
+  const [title, setTitle] = useState(editing?.title ?? "");
+  const [due, setDue] = useState(utcToLocal(editing?.due_at ?? null));
+  const [remind, setRemind] = useState(utcToLocal(editing?.remind_at ?? null));
+  const [repeat, setRepeat] = useState<TaskRepeat | "">(editing?.repeat ?? "");
   const [about, setAbout] = useState<Subject | null>(props.about ?? null);
-  const [notes, setNotes] = useState("");
+  const [notes, setNotes] = useState(editing?.notes ?? "");
   const [errors, setErrors] = useState<Record<string, string>>({});
   const [busy, setBusy] = useState(false);
 
@@ -79,7 +91,7 @@ export function TaskForm(props: { onSaved: (task: Task) => void; onCancel: () =>
     setErrors({});
     setBusy(true);
     try {
-      props.onSaved(await api.tasks.create(form.task));
+      props.onSaved(editing ? await api.tasks.update(editing.id, changes(editing, form.task)) : await api.tasks.create(form.task));
     } catch (raw) {
       setErrors(api.formErrors(api.asApiError(raw), (field) => FIELD_OF[field]));
     } finally {
@@ -88,8 +100,22 @@ export function TaskForm(props: { onSaved: (task: Task) => void; onCancel: () =>
   }
 
   return (
-    <form class="pipeline-form" onSubmit={submit} aria-label="New task">
-      <h2>New task</h2>
+    <form
+      class="pipeline-form"
+      onSubmit={submit}
+      aria-label={editing ? `Edit task ${editing.title}` : "New task"}
+      onKeyDown={(e) => {
+        if (e.key === "Escape") {
+          e.preventDefault();
+          e.stopPropagation();
+          props.onCancel();
+        } else if (e.key === "Enter" && (e.ctrlKey || e.metaKey)) {
+          e.preventDefault();
+          e.currentTarget.requestSubmit();
+        }
+      }}
+    >
+      <h2>{editing ? "Edit task" : "New task"}</h2>
       <Field label="Title" name="task-title" value={title} onInput={setTitle} error={errors["title"]} required autoFocus />
       <Field label="Due" name="task-due" type="datetime-local" value={due} onInput={setDue} error={errors["due"]} hint="Optional; your local time" />
       <Field
@@ -102,21 +128,36 @@ export function TaskForm(props: { onSaved: (task: Task) => void; onCancel: () =>
         hint="Optional; by default at the due time"
       />
       <SelectField label="Repeat" name="task-repeat" value={repeat} options={REPEATS} onChange={setRepeat} error={errors["repeat"]} />
-      <SubjectPicker value={about} onChange={setAbout} error={errors["about"]} />
+      {editing ? (
+        editing.subject_kind &&
+        editing.subject_id && (
+          <div class="field">
+            <span class="label">About</span>
+            <SubjectLink subject={{ kind: editing.subject_kind, id: editing.subject_id }} />
+          </div>
+        )
+      ) : (
+        <SubjectPicker value={about} onChange={setAbout} error={errors["about"]} />
+      )}
       <Field label="Notes" name="task-notes" value={notes} onInput={setNotes} error={errors["notes"]} multiline />
       {errors["form"] && (
         <p class="form-error" role="alert">
           {errors["form"]}
         </p>
       )}
-      <div class="form-actions">
-        <button class="primary" type="submit" disabled={busy}>
-          {busy ? "Saving…" : "Add task"}
-        </button>
-        <button type="button" onClick={props.onCancel}>
-          Cancel
-        </button>
-      </div>
+      <FormActions busy={busy} submitLabel={editing ? "Save changes" : "Add task"} onCancel={props.onCancel} />
     </form>
   );
+}
+
+/** What an edit changes: cleared times are sent as null, the rest only when different. */
+function changes(task: Task, form: NewTask): TaskPatch {
+  const patch: TaskPatch = {};
+  const same = (a: string | null, b: string | null) => (a === null || b === null ? a === b : Date.parse(a) === Date.parse(b));
+  if (form.title !== task.title) patch.title = form.title;
+  if (form.notes !== task.notes) patch.notes = form.notes;
+  if (!same(form.due_at ?? null, task.due_at)) patch.due_at = form.due_at ?? null;
+  if (!same(form.remind_at ?? null, task.remind_at)) patch.remind_at = form.remind_at ?? null;
+  if ((form.repeat ?? null) !== task.repeat) patch.repeat = form.repeat ?? null;
+  return patch;
 }

@@ -23,7 +23,7 @@ import {
   movesFor,
 } from "../components/pipeline/status";
 import { ShowMore, useShownCounts } from "../components/ShowMore";
-import { notify, refreshSync, syncStatus } from "../state";
+import { go, notify, refreshSync, syncStatus } from "../state";
 import { FollowUp } from "../components/FollowUp";
 import "./pipeline.css";
 
@@ -263,7 +263,11 @@ export function Bids() {
           <tbody>
             {bids.slice(0, shown.limit("table")).map((bid) => (
               <tr key={bid.id}>
-                <th scope="row">{jobTitle(bid)}</th>
+                <th scope="row">
+                  <button class="link" onClick={() => go({ screen: "record", kind: "bid", id: bid.id })}>
+                    {jobTitle(bid)}
+                  </button>
+                </th>
                 <td class="num">{formatMoney(bid.amount_minor, bid.currency)}</td>
                 <td class="num">{bid.delivery_days}</td>
                 <td>
@@ -391,7 +395,11 @@ function BidCard(props: {
       }}
       onDragEnd={props.onDragEnd}
     >
-      <h3>{title}</h3>
+      <h3>
+        <button class="link card-title" onClick={() => go({ screen: "record", kind: "bid", id: bid.id })} aria-label={`Open the bid on ${title}`}>
+          {title}
+        </button>
+      </h3>
       <p class="card-facts">
         <span>{formatMoney(bid.amount_minor, bid.currency)}</span>
         <span>

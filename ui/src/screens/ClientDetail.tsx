@@ -10,7 +10,8 @@ import type { Id } from "../bindings/Id";
 import type { Project } from "../bindings/Project";
 import { ClientForm } from "../components/records/ClientForm";
 import { ClientConsents, ClientExport, EraseClient } from "../components/records/ClientPrivacy";
-import { ContactsSection, ProjectsSection, Timeline, WorkSection } from "../components/records/ClientSections";
+import { ContactsSection, ProjectsSection, WorkSection } from "../components/records/ClientSections";
+import { Timeline } from "../components/records/Timeline";
 import { CLIENT_KINDS, isTyping, labelOf } from "../components/records/labels";
 import { go, notify } from "../state";
 import { FollowUp } from "../components/FollowUp";
@@ -193,7 +194,7 @@ export function ClientDetail({ id }: { id: Id }) {
         <ContactsSection clientId={current.id} />
         <ProjectsSection clientId={current.id} onChanged={setProjects} />
         <WorkSection clientId={current.id} projects={projects} />
-        <Timeline clientId={current.id} />
+        <Timeline subject={{ kind: "client", id: current.id }} />
         <ClientConsents clientId={current.id} />
         <ClientExport clientId={current.id} name={current.name} />
       </div>

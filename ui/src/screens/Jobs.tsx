@@ -225,6 +225,9 @@ function JobDetail(props: { job: Job; account?: api.MarketAccount; onChange: (jo
     <aside class="detail" id="job-detail" aria-label={`Job: ${job.title}`}>
       <div class="toolbar">
         <h2>{job.title}</h2>
+        <button onClick={() => go({ screen: "record", kind: "job", id: job.id })} aria-label={`Open the page of ${job.title}`}>
+          Open page
+        </button>
         <FollowUp subject={{ kind: "job", id: job.id }} what={job.title} />
         <button aria-label="Close the job" onClick={onClose}>
           Close

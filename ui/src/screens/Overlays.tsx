@@ -7,6 +7,7 @@ import * as api from "../api";
 import type { SearchHit } from "../bindings/SearchHit";
 import { go, refreshSession } from "../state";
 import { NAVIGATION } from "./index";
+import { subjectRoute } from "../components/Subjects";
 
 interface Action {
   label: string;
@@ -27,26 +28,7 @@ const ACTIONS: Action[] = [
 
 /** Where a search hit leads: its own page, or the page of what it belongs to. */
 async function open(hit: SearchHit): Promise<void> {
-  switch (hit.kind) {
-    case "client":
-      return go({ screen: "client", id: hit.id });
-    case "contact":
-      return go({ screen: "client", id: (await api.contacts.get(hit.id)).client_id });
-    case "project":
-      return go({ screen: "client", id: (await api.projects.get(hit.id)).client_id });
-    case "activity": {
-      const note = await api.activities.get(hit.id);
-      if (note.subject_kind === "client") return go({ screen: "client", id: note.subject_id });
-      return go({ screen: "dashboard" });
-    }
-    case "job":
-      return go({ screen: "jobs" });
-    case "bid":
-    case "milestone":
-      return go({ screen: "bids" });
-    case "task":
-      return go({ screen: "tasks" });
-  }
+  go(await subjectRoute({ kind: hit.kind, id: hit.id }));
 }
 
 export function Overlays() {

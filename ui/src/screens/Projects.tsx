@@ -86,7 +86,7 @@ export function Projects() {
         fetchPage={(after) => api.projects.list(filter, api.page(PAGE_SIZE, after, "newest"))}
         keyOf={(p) => p.id}
         labelOf={(p) => `${p.name}, ${clientOf(p)}, ${labelOf(PROJECT_STATUSES, changed[p.id] ?? p.status)}, ${formatMoney(p.budget_minor, p.currency)}`}
-        onOpen={(p) => go({ screen: "client", id: p.client_id })}
+        onOpen={(p) => go({ screen: "record", kind: "project", id: p.id })}
         header={
           <div class="cols projects">
             <span>Project</span>

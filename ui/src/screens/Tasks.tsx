@@ -166,7 +166,7 @@ export function Tasks() {
             </h2>
             <ul class="task-list">
               {list.slice(0, shown.limit(key)).map((t) => (
-                <TaskRow key={t.id} task={t} onToggle={(v) => void setDoneState(t, v)} />
+                <TaskRow key={t.id} task={t} onToggle={(v) => void setDoneState(t, v)} onChanged={() => void load()} />
               ))}
             </ul>
             <ShowMore hidden={list.length - shown.limit(key)} what={`${title.toLowerCase()} tasks`} onMore={() => shown.more(key)} />
@@ -178,7 +178,7 @@ export function Tasks() {
           {done && done.length === 0 && <p class="muted">No finished tasks yet.</p>}
           <ul class="task-list">
             {(done ?? []).map((t) => (
-              <TaskRow key={t.id} task={t} onToggle={(v) => void setDoneState(t, v)} />
+              <TaskRow key={t.id} task={t} onToggle={(v) => void setDoneState(t, v)} onChanged={() => void loadDone()} />
             ))}
           </ul>
         </section>
@@ -187,8 +187,38 @@ export function Tasks() {
   );
 }
 
-function TaskRow({ task, onToggle }: { task: Task; onToggle: (done: boolean) => void }) {
+function TaskRow({ task, onToggle, onChanged }: { task: Task; onToggle: (done: boolean) => void; onChanged: () => void }) {
   const id = `task-${task.id}`;
+  const [editing, setEditing] = useState(false);
+  if (editing) {
+    return (
+      <li class="task editing">
+        <TaskForm
+          task={task}
+          onCancel={() => setEditing(false)}
+          onSaved={(saved) => {
+            setEditing(false);
+            onChanged();
+            notify(`Saved "${saved.title}".`);
+          }}
+        />
+      </li>
+    );
+  }
+  async function remove() {
+    try {
+      await api.remove("task", task.id);
+      onChanged();
+      notify(`Deleted "${task.title}"`, {
+        undo: async () => {
+          await api.restore("task", task.id);
+          onChanged();
+        },
+      });
+    } catch (raw) {
+      notify(`The task could not be deleted: ${api.describe(api.asApiError(raw))}`, { tone: "error" });
+    }
+  }
   return (
     <li class={task.done_at ? "task is-done" : "task"}>
       <input id={id} type="checkbox" checked={task.done_at !== null} onChange={(e) => onToggle(e.currentTarget.checked)} />
@@ -201,6 +231,12 @@ function TaskRow({ task, onToggle }: { task: Task; onToggle: (done: boolean) => 
         {task.notes && <span class="task-notes muted small">{task.notes}</span>}
       </label>
       {task.subject_kind && task.subject_id && <SubjectLink subject={{ kind: task.subject_kind, id: task.subject_id }} />}
+      <button class="link small" onClick={() => setEditing(true)} aria-label={`Edit task ${task.title}`}>
+        Edit
+      </button>
+      <button class="link small" onClick={() => void remove()} aria-label={`Delete task ${task.title}`}>
+        Delete
+      </button>
     </li>
   );
 }

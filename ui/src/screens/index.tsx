@@ -6,10 +6,11 @@ import { Clients } from "./Clients";
 import { Dashboard } from "./Dashboard";
 import { Jobs } from "./Jobs";
 import { Projects } from "./Projects";
+import { RecordPage } from "./RecordPage";
 import { Settings } from "./Settings";
 import { Tasks } from "./Tasks";
 
-type Top = Exclude<Route["screen"], "client">;
+type Top = Exclude<Route["screen"], "client" | "record">;
 
 /** Alt+key jumps to a screen (listed in the shortcuts overlay too). */
 export const NAVIGATION: { screen: Top; label: string; key: string }[] = [
@@ -22,6 +23,13 @@ export const NAVIGATION: { screen: Top; label: string; key: string }[] = [
   { screen: "settings", label: "Settings", key: "7" },
 ];
 
+/** The list screen a route belongs to, for the sidebar's highlight. */
+export function topOf(route: Route): Top {
+  if (route.screen === "client") return "clients";
+  if (route.screen !== "record") return route.screen;
+  return route.kind === "contact" ? "clients" : route.kind === "project" ? "projects" : route.kind === "job" ? "jobs" : "bids";
+}
+
 export function Screen({ route }: { route: Route }) {
   switch (route.screen) {
     case "dashboard":
@@ -30,6 +38,8 @@ export function Screen({ route }: { route: Route }) {
       return <Clients />;
     case "client":
       return <ClientDetail id={route.id} />;
+    case "record":
+      return <RecordPage kind={route.kind} id={route.id} />;
     case "projects":
       return <Projects />;
     case "jobs":

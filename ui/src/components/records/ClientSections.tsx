@@ -1,36 +1,29 @@
-// The sections of a client's page: contacts, projects, the bids and
-// milestones of its work, and the activity timeline.
+// The sections of a client's page: contacts, projects, and the bids and
+// milestones of its work (the timeline is records/Timeline.tsx).
 import { useEffect, useState } from "preact/hooks";
 import * as api from "../../api";
-import type { Activity } from "../../bindings/Activity";
-import type { ActivityKind } from "../../bindings/ActivityKind";
 import type { Bid } from "../../bindings/Bid";
 import type { Contact } from "../../bindings/Contact";
 import type { EntityKind } from "../../bindings/EntityKind";
 import type { Id } from "../../bindings/Id";
 import type { Job } from "../../bindings/Job";
 import type { Milestone } from "../../bindings/Milestone";
-import type { NewContact } from "../../bindings/NewContact";
-import type { NewProject } from "../../bindings/NewProject";
 import type { Project } from "../../bindings/Project";
 import type { ProjectStatus } from "../../bindings/ProjectStatus";
-import type { RateType } from "../../bindings/RateType";
-import { notify } from "../../state";
-import { Field } from "../Field";
-import { ACTIVITY_KINDS, labelOf, PROJECT_STATUSES, RATE_TYPES } from "./labels";
-import { formatMoney, parseMinor } from "../../money";
-import { useFocusOnMount } from "./focus";
-import { SelectField } from "./SelectField";
+import { go, notify } from "../../state";
+import { labelOf, PROJECT_STATUSES, RATE_TYPES } from "./labels";
+import { formatMoney } from "../../money";
 import { usePaged } from "./usePaged";
+import { ContactForm, ProjectForm } from "./forms";
 
 /** Splits a core error into field errors for a form; unknown fields go to "form". */
-function errorsFrom(raw: unknown, fields: string[]): Record<string, string> {
+export function errorsFrom(raw: unknown, fields: string[]): Record<string, string> {
   const err = api.asApiError(raw);
   if (err.code === "validation") return api.formErrors(err, (field) => (fields.includes(field) ? field : undefined));
   return { form: `Could not save (${err.code}): ${api.describe(err)}` };
 }
 
-function FormError({ errors }: { errors: Record<string, string> }) {
+export function FormError({ errors }: { errors: Record<string, string> }) {
   return errors["form"] ? (
     <p class="form-error" role="alert">
       {errors["form"]}
@@ -38,7 +31,7 @@ function FormError({ errors }: { errors: Record<string, string> }) {
   ) : null;
 }
 
-function ListState({ loading, error, count, empty }: { loading: boolean; error: api.ApiError | null; count: number; empty: string }) {
+export function ListState({ loading, error, count, empty }: { loading: boolean; error: api.ApiError | null; count: number; empty: string }) {
   if (error)
     return (
       <p class="form-error" role="alert">
@@ -51,7 +44,7 @@ function ListState({ loading, error, count, empty }: { loading: boolean; error: 
 }
 
 /** Soft-deletes a record and offers undo; `after` refreshes the list both times. */
-async function removeWithUndo(kind: EntityKind, id: Id, what: string, after: () => void) {
+export async function removeWithUndo(kind: EntityKind, id: Id, what: string, after: () => void) {
   try {
     await api.remove(kind, id);
     after();
@@ -71,54 +64,14 @@ async function removeWithUndo(kind: EntityKind, id: Id, what: string, after: () 
   }
 }
 
-const escCancels = (cancel: () => void) => (e: KeyboardEvent) => {
-  if (e.key === "Escape") {
-    e.preventDefault();
-    e.stopPropagation();
-    cancel();
-  }
-};
-
 // ---- Contacts ----------------------------------------------------------
 
 export function ContactsSection({ clientId }: { clientId: Id }) {
   const list = usePaged<Contact>((after) => api.contacts.list({ client_id: clientId }, api.page(100, after, "name")), [clientId]);
   const [adding, setAdding] = useState(false);
-  const [name, setName] = useState("");
-  const [email, setEmail] = useState("");
-  const [phone, setPhone] = useState("");
-  const [role, setRole] = useState("");
-  const [errors, setErrors] = useState<Record<string, string>>({});
-  const [busy, setBusy] = useState(false);
-  useFocusOnMount("field-contact-name", adding);
-
-  function reset() {
+  function done() {
     setAdding(false);
     setTimeout(() => document.getElementById("add-contact")?.focus());
-    setName("");
-    setEmail("");
-    setPhone("");
-    setRole("");
-    setErrors({});
-  }
-
-  async function submit(e: Event) {
-    e.preventDefault();
-    if (!name.trim()) return setErrors({ name: "A contact needs a name." });
-    const contact: NewContact = { client_id: clientId, name: name.trim(), notes: "" };
-    if (email.trim()) contact.email = email.trim();
-    if (phone.trim()) contact.phone = phone.trim();
-    if (role.trim()) contact.role = role.trim();
-    setBusy(true);
-    try {
-      await api.contacts.create(contact);
-      reset();
-      list.reload();
-    } catch (raw) {
-      setErrors(errorsFrom(raw, ["name", "email", "phone", "role"]));
-    } finally {
-      setBusy(false);
-    }
   }
 
   return (
@@ -128,28 +81,23 @@ export function ContactsSection({ clientId }: { clientId: Id }) {
         {!adding && <button id="add-contact" onClick={() => setAdding(true)}>Add contact</button>}
       </header>
       {adding && (
-        <form noValidate class="record-form" onSubmit={submit} aria-label="New contact" onKeyDown={escCancels(reset)}>
-          <Field label="Name" name="contact-name" value={name} onInput={setName} error={errors["name"]} required autoFocus />
-          <Field label="Role" name="contact-role" value={role} onInput={setRole} error={errors["role"]} />
-          <Field label="Email" name="contact-email" type="email" value={email} onInput={setEmail} error={errors["email"]} />
-          <Field label="Phone" name="contact-phone" type="tel" value={phone} onInput={setPhone} error={errors["phone"]} />
-          <FormError errors={errors} />
-          <div class="actions">
-            <button class="primary" type="submit" disabled={busy}>
-              Add contact
-            </button>
-            <button type="button" onClick={reset}>
-              Cancel
-            </button>
-          </div>
-        </form>
+        <ContactForm
+          clientId={clientId}
+          onSaved={() => {
+            done();
+            list.reload();
+          }}
+          onCancel={done}
+        />
       )}
       <ListState loading={list.loading} error={list.error} count={list.items.length} empty="No contacts yet." />
       <ul class="items" aria-label="Contacts">
         {list.items.map((c) => (
           <li key={c.id}>
             <span class="grow">
-              <strong>{c.name}</strong>
+              <button class="link strong" onClick={() => go({ screen: "record", kind: "contact", id: c.id })}>
+                {c.name}
+              </button>
               {c.role && <span class="sub"> · {c.role}</span>}
               {(c.email || c.phone) && (
                 <>
@@ -178,55 +126,11 @@ export function ContactsSection({ clientId }: { clientId: Id }) {
 export function ProjectsSection({ clientId, onChanged }: { clientId: Id; onChanged: (projects: Project[]) => void }) {
   const list = usePaged<Project>((after) => api.projects.list({ client_id: clientId }, api.page(100, after, "newest")), [clientId]);
   const [adding, setAdding] = useState(false);
-  const [name, setName] = useState("");
-  const [status, setStatus] = useState<ProjectStatus>("lead");
-  const [rateType, setRateType] = useState<RateType>("fixed");
-  const [budget, setBudget] = useState("");
-  const [currency, setCurrency] = useState("USD");
-  const [errors, setErrors] = useState<Record<string, string>>({});
-  const [busy, setBusy] = useState(false);
 
   useEffect(() => onChanged(list.items), [list.items]);
-  useFocusOnMount("field-project-name", adding);
-
-  function reset() {
+  function done() {
     setAdding(false);
     setTimeout(() => document.getElementById("add-project")?.focus());
-    setName("");
-    setStatus("lead");
-    setRateType("fixed");
-    setBudget("");
-    setErrors({});
-  }
-
-  async function submit(e: Event) {
-    e.preventDefault();
-    const found: Record<string, string> = {};
-    if (!name.trim()) found["name"] = "A project needs a name.";
-    const project: NewProject = { client_id: clientId, name: name.trim(), status, rate_type: rateType, description: "" };
-    if (budget.trim()) {
-      const code = currency.trim().toUpperCase();
-      if (!/^[A-Z]{3}$/.test(code)) found["currency"] = "Use a three-letter code such as USD or EUR.";
-      else {
-        const parsed = parseMinor(budget, code);
-        if (parsed.ok) {
-          project.budget_minor = parsed.minor;
-          project.currency = code;
-        } else found["budget"] = parsed.error;
-      }
-    }
-    setErrors(found);
-    if (Object.keys(found).length > 0) return;
-    setBusy(true);
-    try {
-      await api.projects.create(project);
-      reset();
-      list.reload();
-    } catch (raw) {
-      setErrors(errorsFrom(raw, ["name", "budget", "currency", "status"]));
-    } finally {
-      setBusy(false);
-    }
   }
 
   async function changeStatus(p: Project, next: ProjectStatus) {
@@ -247,29 +151,23 @@ export function ProjectsSection({ clientId, onChanged }: { clientId: Id; onChang
         {!adding && <button id="add-project" onClick={() => setAdding(true)}>Add project</button>}
       </header>
       {adding && (
-        <form noValidate class="record-form" onSubmit={submit} aria-label="New project" onKeyDown={escCancels(reset)}>
-          <Field label="Name" name="project-name" value={name} onInput={setName} error={errors["name"]} required autoFocus />
-          <SelectField label="Status" name="project-status" value={status} options={PROJECT_STATUSES} onChange={setStatus} error={errors["status"]} />
-          <SelectField label="Rate type" name="project-rate" value={rateType} options={RATE_TYPES} onChange={setRateType} />
-          <Field label="Budget" name="project-budget" value={budget} onInput={setBudget} error={errors["budget"]} hint="Optional, e.g. 1250.00" />
-          <Field label="Currency" name="project-currency" value={currency} onInput={setCurrency} error={errors["currency"]} />
-          <FormError errors={errors} />
-          <div class="actions">
-            <button class="primary" type="submit" disabled={busy}>
-              Add project
-            </button>
-            <button type="button" onClick={reset}>
-              Cancel
-            </button>
-          </div>
-        </form>
+        <ProjectForm
+          clientId={clientId}
+          onSaved={() => {
+            done();
+            list.reload();
+          }}
+          onCancel={done}
+        />
       )}
       <ListState loading={list.loading} error={list.error} count={list.items.length} empty="No projects yet." />
       <ul class="items" aria-label="Projects">
         {list.items.map((p) => (
           <li key={p.id}>
             <span class="grow">
-              <strong>{p.name}</strong>
+              <button class="link strong" onClick={() => go({ screen: "record", kind: "project", id: p.id })}>
+                {p.name}
+              </button>
               <br />
               <span class="sub">
                 {labelOf(RATE_TYPES, p.rate_type)} · {formatMoney(p.budget_minor, p.currency)}
@@ -359,7 +257,9 @@ export function WorkSection({ clientId, projects }: { clientId: Id; projects: Pr
               {work.bids.map(({ job, bid }) => (
                 <li key={bid.id}>
                   <span class="grow">
-                    {job.title}
+                    <button class="link" onClick={() => go({ screen: "record", kind: "bid", id: bid.id })}>
+                      {job.title}
+                    </button>
                     <br />
                     <span class="sub">
                       {bid.delivery_days} days · {bid.submitted_at ? `sent ${new Date(bid.submitted_at).toLocaleDateString()}` : "not sent"}
@@ -379,7 +279,9 @@ export function WorkSection({ clientId, projects }: { clientId: Id; projects: Pr
               {work.milestones.map(({ project, milestone }) => (
                 <li key={milestone.id}>
                   <span class="grow">
-                    {milestone.title}
+                    <button class="link" onClick={() => go({ screen: "record", kind: "project", id: project.id })}>
+                      {milestone.title}
+                    </button>
                     <br />
                     <span class="sub">
                       {project.name}
@@ -393,80 +295,6 @@ export function WorkSection({ clientId, projects }: { clientId: Id; projects: Pr
             </ul>
           )}
         </>
-      )}
-    </section>
-  );
-}
-
-// ---- Timeline ----------------------------------------------------------
-
-export function Timeline({ clientId }: { clientId: Id }) {
-  const list = usePaged<Activity>(
-    (after) => api.activities.list({ subject: { kind: "client", id: clientId } }, api.page(50, after, "newest")),
-    [clientId],
-  );
-  const [kind, setKind] = useState<ActivityKind>("note");
-  const [body, setBody] = useState("");
-  const [errors, setErrors] = useState<Record<string, string>>({});
-  const [busy, setBusy] = useState(false);
-
-  async function submit(e: Event) {
-    e.preventDefault();
-    if (!body.trim()) return setErrors({ body: "Write something first." });
-    setBusy(true);
-    try {
-      await api.activities.create({ subject: { kind: "client", id: clientId }, kind, body: body.trim() });
-      setBody("");
-      setErrors({});
-      list.reload();
-    } catch (raw) {
-      setErrors(errorsFrom(raw, ["body"]));
-    } finally {
-      setBusy(false);
-    }
-  }
-
-  const sorted = [...list.items].sort((a, b) => b.occurred_at.localeCompare(a.occurred_at));
-
-  return (
-    <section class="section" aria-labelledby="timeline-title">
-      <header>
-        <h2 id="timeline-title">Timeline</h2>
-      </header>
-      <form noValidate class="record-form" onSubmit={submit} aria-label="Add note">
-        <SelectField label="Kind" name="activity-kind" value={kind} options={ACTIVITY_KINDS} onChange={setKind} />
-        <div class="wide">
-          <Field label="Add note" name="activity-body" value={body} onInput={setBody} error={errors["body"]} multiline />
-        </div>
-        <FormError errors={errors} />
-        <div class="actions">
-          <button class="primary" type="submit" disabled={busy}>
-            Add {labelOf(ACTIVITY_KINDS, kind).toLowerCase()}
-          </button>
-        </div>
-      </form>
-      <ListState loading={list.loading} error={list.error} count={list.items.length} empty="Nothing logged yet." />
-      <ol class="items timeline" aria-label="Timeline, newest first">
-        {sorted.map((a) => (
-          <li key={a.id}>
-            <span class="when">
-              <span class="pill">{labelOf(ACTIVITY_KINDS, a.kind)}</span>
-              <br />
-              <time dateTime={a.occurred_at}>{new Date(a.occurred_at).toLocaleString()}</time>
-            </span>
-            <span class="body">
-              {a.body}{" "}
-              <button class="link" aria-label={`Delete ${a.kind} from ${new Date(a.occurred_at).toLocaleString()}`} onClick={() => void removeWithUndo("activity", a.id, labelOf(ACTIVITY_KINDS, a.kind), list.reload)}>
-                Delete
-              </button>
-            </span>
-          </li>
-        ))}
-      </ol>
-      {list.hasMore && (
-        <button class="link" onClick={list.more}>
-          Show older
-        </button>
       )}
     </section>
   );

@@ -8,6 +8,8 @@ interface SelectFieldProps<V extends string> {
   options: readonly (readonly [V, string])[];
   onChange: (value: V) => void;
   error?: string | null;
+  hint?: string;
+  disabled?: boolean;
 }
 
 export function SelectField<V extends string>(props: SelectFieldProps<V>): JSX.Element {
@@ -20,7 +22,8 @@ export function SelectField<V extends string>(props: SelectFieldProps<V>): JSX.E
         name={props.name}
         value={props.value}
         aria-invalid={props.error ? true : undefined}
-        aria-describedby={props.error ? `${id}-error` : undefined}
+        disabled={props.disabled}
+        aria-describedby={props.error ? `${id}-error` : props.hint ? `${id}-hint` : undefined}
         onChange={(e) => props.onChange(e.currentTarget.value as V)}
       >
         {props.options.map(([value, text]) => (
@@ -29,11 +32,15 @@ export function SelectField<V extends string>(props: SelectFieldProps<V>): JSX.E
           </option>
         ))}
       </select>
-      {props.error && (
+      {props.error ? (
         <p class="field-error" id={`${id}-error`} role="alert">
           {props.error}
         </p>
-      )}
+      ) : props.hint ? (
+        <p class="field-hint" id={`${id}-hint`}>
+          {props.hint}
+        </p>
+      ) : null}
     </div>
   );
 }

@@ -1,0 +1,125 @@
+// The milestones of a project or a bid: add one to a project of yours, edit
+// it, move it through escrow (fund, release, refund, dispute: the moves the
+// core allows, from RecordRules.ts), delete it with undo. A milestone the
+// marketplace holds is shown read-only with why; it changes with sync.
+import { useState } from "preact/hooks";
+import * as api from "../../api";
+import type { Bid } from "../../bindings/Bid";
+import type { Milestone } from "../../bindings/Milestone";
+import type { MilestoneStatus } from "../../bindings/MilestoneStatus";
+import type { Project } from "../../bindings/Project";
+import { MILESTONE_MOVES, MILESTONE_REASON } from "../../bindings/RecordRules";
+import { formatMoney } from "../../money";
+import { notify } from "../../state";
+import { ListState, removeWithUndo } from "./ClientSections";
+import { MilestoneForm } from "./forms";
+import { usePaged } from "./usePaged";
+
+/** The button that makes each move, in words. */
+const MOVE_LABEL: Record<MilestoneStatus, string> = {
+  pending: "Back to pending",
+  funded: "Fund",
+  released: "Release",
+  refunded: "Refund",
+  disputed: "Dispute",
+};
+
+type Owner = { project: Project } | { bid: Bid };
+
+export function MilestonesSection({ owner }: { owner: Owner }) {
+  const filter = "project" in owner ? { project_id: owner.project.id } : { bid_id: owner.bid.id };
+  const ownerId = "project" in owner ? owner.project.id : owner.bid.id;
+  const list = usePaged<Milestone>((after) => api.milestones.list(filter, api.page(100, after, "oldest")), [ownerId]);
+  const [adding, setAdding] = useState(false);
+  const [editing, setEditing] = useState<string | null>(null);
+  const [busy, setBusy] = useState<string | null>(null);
+
+  async function move(m: Milestone, to: MilestoneStatus) {
+    setBusy(m.id);
+    try {
+      await api.milestones.setStatus(m.id, to);
+      notify(`${m.title}: ${to}`);
+    } catch (raw) {
+      const err = api.asApiError(raw);
+      notify(`Could not move ${m.title} to ${to}: ${api.describe(err)}`, { tone: "error" });
+    } finally {
+      setBusy(null);
+      list.reload();
+    }
+  }
+
+  return (
+    <section class="section" aria-labelledby="milestones-title">
+      <header>
+        <h2 id="milestones-title">Milestones</h2>
+        {"project" in owner && !adding && (
+          <button id="add-milestone" onClick={() => setAdding(true)}>
+            Add milestone
+          </button>
+        )}
+      </header>
+      {adding && "project" in owner && (
+        <MilestoneForm
+          projectId={owner.project.id}
+          currency={owner.project.currency}
+          onSaved={(m) => {
+            setAdding(false);
+            notify(`Milestone ${m.title} added`);
+            list.reload();
+          }}
+          onCancel={() => setAdding(false)}
+        />
+      )}
+      <ListState loading={list.loading} error={list.error} count={list.items.length} empty="No milestones yet." />
+      <ul class="items" aria-label="Milestones">
+        {list.items.map((m) =>
+          editing === m.id ? (
+            <li key={m.id}>
+              <MilestoneForm
+                milestone={m}
+                onSaved={() => {
+                  setEditing(null);
+                  notify("Changes saved");
+                  list.reload();
+                }}
+                onCancel={() => setEditing(null)}
+              />
+            </li>
+          ) : (
+            <li key={m.id}>
+              <span class="grow">
+                <strong>{m.title}</strong>
+                <br />
+                <span class="sub">
+                  {m.due_date ? `due ${m.due_date}` : "no due date"}
+                  {m.external_id ? ` · read-only: it ${MILESTONE_REASON}` : ""}
+                </span>
+              </span>
+              <span class="money">{formatMoney(m.amount_minor, m.currency)}</span>
+              <span class="pill">{m.status}</span>
+              {!m.external_id &&
+                MILESTONE_MOVES[m.status].map((to) => (
+                  <button key={to} class="small" disabled={busy === m.id} onClick={() => void move(m, to)} aria-label={`${MOVE_LABEL[to]} ${m.title}`}>
+                    {MOVE_LABEL[to]}
+                  </button>
+                ))}
+              <button class="link" onClick={() => setEditing(m.id)} aria-label={`Edit milestone ${m.title}`}>
+                Edit
+              </button>
+              {!m.external_id && (
+                <button class="link" aria-label={`Delete milestone ${m.title}`} onClick={() => void removeWithUndo("milestone", m.id, `Milestone ${m.title}`, list.reload)}>
+                  Delete
+                </button>
+              )}
+            </li>
+          ),
+        )}
+      </ul>
+      {list.hasMore && (
+        <button class="link" onClick={list.more}>
+          Show more milestones
+        </button>
+      )}
+    </section>
+  );
+}

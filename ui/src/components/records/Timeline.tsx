@@ -1,0 +1,168 @@
+// The timeline of any record: notes, calls, e-mails, meetings and messages,
+// newest first. Add one at the top (Ctrl+Enter adds it); edit or delete
+// (with undo) each entry in place.
+import { useState } from "preact/hooks";
+import * as api from "../../api";
+import type { Activity } from "../../bindings/Activity";
+import type { ActivityKind } from "../../bindings/ActivityKind";
+import type { Subject } from "../../bindings/Subject";
+import { Field } from "../Field";
+import { errorsFrom, FormError, ListState, removeWithUndo } from "./ClientSections";
+import { ACTIVITY_KINDS, labelOf } from "./labels";
+import { useFocusOnMount } from "./focus";
+import { FormActions } from "./RecordForm";
+import { SelectField } from "./SelectField";
+import { usePaged } from "./usePaged";
+
+/** Ctrl+Enter submits the form the key was pressed in; Esc calls `cancel` when given. */
+function formKeys(cancel?: () => void) {
+  return (e: KeyboardEvent) => {
+    if (e.key === "Enter" && (e.ctrlKey || e.metaKey)) {
+      e.preventDefault();
+      (e.currentTarget as HTMLFormElement).requestSubmit();
+    } else if (e.key === "Escape" && cancel) {
+      e.preventDefault();
+      e.stopPropagation();
+      cancel();
+    }
+  };
+}
+
+export function Timeline({ subject }: { subject: Subject }) {
+  const list = usePaged<Activity>((after) => api.activities.list({ subject }, api.page(50, after, "newest")), [subject.kind, subject.id]);
+  const [kind, setKind] = useState<ActivityKind>("note");
+  const [body, setBody] = useState("");
+  const [errors, setErrors] = useState<Record<string, string>>({});
+  const [busy, setBusy] = useState(false);
+  const [editing, setEditing] = useState<string | null>(null);
+
+  async function submit(e: Event) {
+    e.preventDefault();
+    if (!body.trim()) return setErrors({ body: "Write something first." });
+    setBusy(true);
+    try {
+      await api.activities.create({ subject, kind, body: body.trim() });
+      setBody("");
+      setErrors({});
+      list.reload();
+    } catch (raw) {
+      setErrors(errorsFrom(raw, ["body"]));
+    } finally {
+      setBusy(false);
+    }
+  }
+
+  const sorted = [...list.items].sort((a, b) => b.occurred_at.localeCompare(a.occurred_at));
+
+  return (
+    <section class="section" aria-labelledby="timeline-title">
+      <header>
+        <h2 id="timeline-title">Timeline</h2>
+      </header>
+      <form noValidate class="record-form" onSubmit={submit} aria-label="Add note" onKeyDown={formKeys()}>
+        <SelectField label="Kind" name="activity-kind" value={kind} options={ACTIVITY_KINDS} onChange={setKind} />
+        <div class="wide">
+          <Field label="Add note" name="activity-body" value={body} onInput={setBody} error={errors["body"]} multiline hint="Ctrl+Enter adds it" />
+        </div>
+        <FormError errors={errors} />
+        <div class="actions">
+          <button class="primary" type="submit" disabled={busy}>
+            Add {labelOf(ACTIVITY_KINDS, kind).toLowerCase()}
+          </button>
+        </div>
+      </form>
+      <ListState loading={list.loading} error={list.error} count={list.items.length} empty="Nothing logged yet." />
+      <ol class="items timeline" aria-label="Timeline, newest first">
+        {sorted.map((a) =>
+          editing === a.id ? (
+            <li key={a.id}>
+              <EditEntry
+                entry={a}
+                onDone={() => {
+                  setEditing(null);
+                  list.reload();
+                }}
+                onCancel={() => setEditing(null)}
+              />
+            </li>
+          ) : (
+            <li key={a.id}>
+              <span class="when">
+                <span class="pill">{labelOf(ACTIVITY_KINDS, a.kind)}</span>
+                <br />
+                <time dateTime={a.occurred_at}>{new Date(a.occurred_at).toLocaleString()}</time>
+              </span>
+              <span class="body">
+                {a.body}{" "}
+                <button class="link" aria-label={`Edit ${a.kind} from ${new Date(a.occurred_at).toLocaleString()}`} onClick={() => setEditing(a.id)}>
+                  Edit
+                </button>{" "}
+                <button class="link" aria-label={`Delete ${a.kind} from ${new Date(a.occurred_at).toLocaleString()}`} onClick={() => void removeWithUndo("activity", a.id, labelOf(ACTIVITY_KINDS, a.kind), list.reload)}>
+                  Delete
+                </button>
+              </span>
+            </li>
+          ),
+        )}
+      </ol>
+      {list.hasMore && (
+        <button class="link" onClick={list.more}>
+          Show older
+        </button>
+      )}
+    </section>
+  );
+}
+
+/** "2026-11-20T14:30" in local time, for a datetime-local input. */
+function toLocalInput(iso: string): string {
+  const at = new Date(iso);
+  const pad = (n: number) => String(n).padStart(2, "0");
+  return `${at.getFullYear()}-${pad(at.getMonth() + 1)}-${pad(at.getDate())}T${pad(at.getHours())}:${pad(at.getMinutes())}`;
+}
+
+function EditEntry(props: { entry: Activity; onDone: () => void; onCancel: () => void }) {
+  const { entry } = props;
+  const [kind, setKind] = useState<ActivityKind>(entry.kind);
+  const [body, setBody] = useState(entry.body);
+  const [when, setWhen] = useState(toLocalInput(entry.occurred_at));
+  const [errors, setErrors] = useState<Record<string, string>>({});
+  const [busy, setBusy] = useState(false);
+  useFocusOnMount("field-activity-edit-body");
+
+  async function submit(e: Event) {
+    e.preventDefault();
+    const found: Record<string, string> = {};
+    if (!body.trim()) found["body"] = "Write something, or delete the entry.";
+    const at = new Date(when);
+    if (Number.isNaN(at.getTime())) found["occurred_at"] = "Pick a date and time.";
+    setErrors(found);
+    if (Object.keys(found).length > 0) return;
+    setBusy(true);
+    try {
+      const changedWhen = toLocalInput(entry.occurred_at) !== when;
+      await api.activities.update(entry.id, {
+        ...(kind !== entry.kind ? { kind } : {}),
+        ...(body.trim() !== entry.body ? { body: body.trim() } : {}),
+        ...(changedWhen ? { occurred_at: at.toISOString() } : {}),
+      });
+      props.onDone();
+    } catch (raw) {
+      setErrors(errorsFrom(raw, ["body", "occurred_at", "kind"]));
+    } finally {
+      setBusy(false);
+    }
+  }
+
+  return (
+    <form noValidate class="record-form" onSubmit={submit} aria-label="Edit timeline entry" onKeyDown={formKeys(props.onCancel)}>
+      <SelectField label="Kind" name="activity-edit-kind" value={kind} options={ACTIVITY_KINDS} onChange={setKind} error={errors["kind"]} />
+      <Field label="When" name="activity-edit-when" type="datetime-local" value={when} onInput={setWhen} error={errors["occurred_at"]} />
+      <div class="wide">
+        <Field label="Text" name="activity-edit-body" value={body} onInput={setBody} error={errors["body"]} multiline autoFocus />
+      </div>
+      <FormError errors={errors} />
+      <FormActions busy={busy} submitLabel="Save changes" onCancel={props.onCancel} />
+    </form>
+  );
+}
