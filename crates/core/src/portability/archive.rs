@@ -787,6 +787,8 @@ fn check_custom_values(d: &ArchiveData) -> Result<()> {
         }
         match canonical(field, &v.value) {
             Ok(kept) if kept == v.value => {}
+            // Archives from before numbers had one form keep them as typed; the import writes the kept form.
+            Ok(_) if field.field_type == crate::domain::CustomFieldType::Number => {}
             Ok(_) => return Err(at_record(file, i, "value", format!("is not written as {} keeps it", field.name))),
             Err(e) => return Err(at_record(file, i, "value", e.to_api().message)),
         }

@@ -443,10 +443,13 @@ async fn insert_custom_fields(conn: &mut SqliteConnection, d: &ArchiveData) -> R
         });
         qb.build().execute(&mut *conn).await?;
     }
+    let fields: std::collections::HashMap<_, _> = d.custom_fields.iter().map(|f| (f.id, f)).collect();
     for chunk in d.custom_values.chunks(1000) {
         let mut qb = QueryBuilder::<Sqlite>::new("INSERT INTO custom_values (field_id, entity_id, value) ");
         qb.push_values(chunk, |mut b, v| {
-            b.push_bind(v.field_id).push_bind(v.entity_id).push_bind(v.value.clone());
+            // Checked already (archive.rs); this writes an older archive's number in the kept form.
+            let kept = fields.get(&v.field_id).and_then(|f| crate::store::extras::canonical(f, &v.value).ok());
+            b.push_bind(v.field_id).push_bind(v.entity_id).push_bind(kept.unwrap_or_else(|| v.value.clone()));
         });
         qb.build().execute(&mut *conn).await?;
     }

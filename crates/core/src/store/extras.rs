@@ -191,6 +191,50 @@ pub(crate) async fn write_fields(
     Ok(())
 }
 
+/// The one form a number is kept in: "1e3" → "1000", "+01200.50" →
+/// "1200.5", "1.5E-2" → "0.015", "-0" → "0". The digits are moved, never
+/// rounded through a float, so a filter for 1000 finds what was typed as
+/// 1e3. Exponents beyond ±100 are refused rather than written out.
+pub(crate) fn canonical_number(text: &str) -> Option<String> {
+    let (negative, unsigned) = match text.strip_prefix('-') {
+        Some(rest) => (true, rest),
+        None => (false, text.strip_prefix('+').unwrap_or(text)),
+    };
+    let (mantissa, exponent) = match unsigned.find(['e', 'E']) {
+        Some(at) => (&unsigned[..at], unsigned[at + 1..].parse::<i64>().ok()?),
+        None => (unsigned, 0),
+    };
+    let (whole, fraction) = mantissa.split_once('.').unwrap_or((mantissa, ""));
+    let digits_only = |s: &str| s.bytes().all(|b| b.is_ascii_digit());
+    if (whole.is_empty() && fraction.is_empty())
+        || !digits_only(whole)
+        || !digits_only(fraction)
+        || exponent.abs() > 100
+    {
+        return None;
+    }
+    let digits = format!("{whole}{fraction}");
+    // Where the decimal point falls in `digits` once the exponent is applied.
+    let point = i64::try_from(whole.len()).ok()? + exponent;
+    let (int_part, frac_part) = if point <= 0 {
+        (String::new(), format!("{}{digits}", "0".repeat(usize::try_from(-point).ok()?)))
+    } else {
+        let point = usize::try_from(point).ok()?;
+        if point >= digits.len() {
+            (format!("{digits}{}", "0".repeat(point - digits.len())), String::new())
+        } else {
+            (digits[..point].to_string(), digits[point..].to_string())
+        }
+    };
+    let int_part = match int_part.trim_start_matches('0') {
+        "" => "0",
+        kept => kept,
+    };
+    let frac_part = frac_part.trim_end_matches('0');
+    let body = if frac_part.is_empty() { int_part.to_string() } else { format!("{int_part}.{frac_part}") };
+    Some(if negative && body != "0" { format!("-{body}") } else { body })
+}
+
 /// `value` as its field keeps it, or a validation error naming the field.
 pub fn canonical(field: &CustomField, value: &str) -> Result<String> {
     let name = field.name.as_str();
@@ -198,10 +242,7 @@ pub fn canonical(field: &CustomField, value: &str) -> Result<String> {
         CustomFieldType::Text => check::required(name, value, 1000),
         CustomFieldType::Number => {
             let plain = value.replace([',', '_', ' '], "");
-            match plain.parse::<f64>() {
-                Ok(n) if n.is_finite() => Ok(plain.trim_start_matches('+').to_string()),
-                _ => Err(Error::validation(name, format!("'{value}' is not a number"))),
-            }
+            canonical_number(&plain).ok_or_else(|| Error::validation(name, format!("'{value}' is not a number")))
         }
         CustomFieldType::Date => NaiveDate::parse_from_str(value, "%Y-%m-%d")
             .map(|d| d.to_string())
@@ -297,9 +338,14 @@ pub(crate) fn push_filter(
         .push_bind(kind)
         .push(" AND f.name = ")
         .push_bind(field.name.trim().to_string())
-        .push(" AND v.value = ")
+        .push(" AND (v.value = ")
         .push_bind(field.value.trim().to_string())
-        .push(" COLLATE NOCASE)");
+        .push(" COLLATE NOCASE");
+        // A number field's values are kept in one form: 1000.0 finds 1e3's 1000.
+        if let Some(number) = canonical_number(&field.value.trim().replace([',', '_', ' '], "")) {
+            qb.push(" OR (f.field_type = 'number' AND v.value = ").push_bind(number).push(")");
+        }
+        qb.push("))");
     }
 }
 
@@ -511,4 +557,30 @@ pub(crate) async fn list<T: super::record::Record + WithExtras>(
     let mut result: super::record::Page<T> = super::record::list(conn, page, conditions).await?;
     load(conn, &mut result.items).await?;
     Ok(result)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::canonical_number;
+
+    #[test]
+    fn a_number_is_kept_in_one_form_however_it_was_typed() {
+        for (typed, kept) in [
+            ("1e3", "1000"),
+            ("1E3", "1000"),
+            ("+01200.50", "1200.5"),
+            ("1200.", "1200"),
+            (".5", "0.5"),
+            ("1.5E-2", "0.015"),
+            ("-0.0", "0"),
+            ("-12.340e1", "-123.4"),
+            ("0", "0"),
+            ("123456789012345678901234567890", "123456789012345678901234567890"),
+        ] {
+            assert_eq!(canonical_number(typed).as_deref(), Some(kept), "{typed}");
+        }
+        for bad in ["", ".", "e3", "1e", "1.2.3", "1e1000", "twelve", "--1", "0x10", "inf", "NaN"] {
+            assert_eq!(canonical_number(bad), None, "{bad:?} is not a number");
+        }
+    }
 }

@@ -230,6 +230,17 @@ async fn a_value_is_checked_against_its_type_and_kept_in_one_form() {
     let page = ws.list_clients(&ClientFilter::default(), &PageRequest::default()).await.unwrap();
     assert_eq!(page.items.len(), 1, "a refused value writes no client");
 
+    // A number typed as 1e3 is kept as 1000, and a filter for 1000.0 finds it.
+    let thousand = create(&[("Employees", "1e3")]).await.unwrap();
+    assert_eq!(thousand.fields, fields(&[("Employees", "1000")]));
+    let filter = ClientFilter {
+        field: Some(FieldFilter { name: "Employees".into(), value: "1000.0".into() }),
+        ..Default::default()
+    };
+    let found = ws.list_clients(&filter, &PageRequest::default()).await.unwrap();
+    assert_eq!(found.items.iter().map(|c| c.meta.id).collect::<Vec<_>>(), vec![thousand.meta.id]);
+    ws.delete(EntityKind::Client, thousand.meta.id).await.unwrap();
+
     // Field definitions are checked too.
     let bad = |name: &str, field_type, choices: Vec<String>| NewCustomField {
         entity_kind: EntityKind::Client,
