@@ -2,7 +2,7 @@
 //! fields each pull writes over, and the milestones it holds (their terms
 //! and status change on the marketplace and arrive with sync). The store
 //! refuses a hand change to them, naming the field and why; the UI gets the
-//! same rules, and the milestone moves, as generated data
+//! same rules, the milestone moves and when an amount is fixed, as generated data
 //! (ui/src/bindings/RecordRules.ts) and shows those fields read-only.
 
 use crate::domain::{Job, Milestone, MilestoneStatus, Origin};
@@ -17,6 +17,13 @@ pub const JOB_FIELD_REASON: &str = "comes from the marketplace: the next sync wo
 /// Why a marketplace's milestone is not edited here.
 pub const MILESTONE_REASON: &str =
     "belongs to a milestone the marketplace holds: it changes there and arrives with sync";
+
+impl MilestoneStatus {
+    /// Whether a milestone's amount can still change: only before it is funded.
+    pub fn amount_can_change(self) -> bool {
+        self == MilestoneStatus::Pending
+    }
+}
 
 impl Origin {
     /// Pulled from a marketplace (and still linked to it).
@@ -59,6 +66,8 @@ pub(crate) fn typescript() -> String {
          import type {{ MilestoneStatus }} from \"./MilestoneStatus\";\n\n\
          /** The moves of a milestone the core allows (it still decides each one). */\n\
          export const MILESTONE_MOVES: Record<MilestoneStatus, MilestoneStatus[]> = {{\n{moves}\n}};\n\n\
+         /** Milestones whose amount can still change (the core refuses it in any other). */\n\
+         export const MILESTONE_AMOUNT_OPEN: MilestoneStatus[] = [{amount_open}];\n\n\
          /** The fields of a marketplace's job that only its sync writes. */\n\
          export const JOB_MARKET_FIELDS: string[] = [{fields}];\n\n\
          /** Why those fields are read-only here. */\n\
@@ -66,6 +75,7 @@ pub(crate) fn typescript() -> String {
          /** Why a marketplace's milestone is read-only here. */\n\
          export const MILESTONE_REASON = \"{milestone_reason}\";\n",
         moves = moves.join("\n"),
+        amount_open = quoted(&mut MilestoneStatus::ALL.iter().filter(|s| s.amount_can_change()).map(|s| s.to_string())),
         fields = quoted(&mut JOB_MARKET_FIELDS.iter().map(|s| s.to_string())),
         job_reason = JOB_FIELD_REASON,
         milestone_reason = MILESTONE_REASON,

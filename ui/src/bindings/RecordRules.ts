@@ -10,6 +10,9 @@ export const MILESTONE_MOVES: Record<MilestoneStatus, MilestoneStatus[]> = {
   disputed: ["released", "refunded"],
 };
 
+/** Milestones whose amount can still change (the core refuses it in any other). */
+export const MILESTONE_AMOUNT_OPEN: MilestoneStatus[] = ["pending"];
+
 /** The fields of a marketplace's job that only its sync writes. */
 export const JOB_MARKET_FIELDS: string[] = ["title", "description", "skills", "url"];
 

@@ -172,7 +172,7 @@ impl Workspace {
         if change.due_date.as_ref().is_some_and(|d| *d != milestone.due_date) {
             market_owned::check_milestone_change(&milestone, "due_date")?;
         }
-        if milestone.status != MilestoneStatus::Pending && change.amount.is_some() {
+        if !milestone.status.amount_can_change() && change.amount.is_some() {
             return Err(Error::validation(
                 "amount",
                 format!("the milestone is {}; its amount is fixed", milestone.status),

@@ -21,7 +21,7 @@ import type { Project } from "../../bindings/Project";
 import type { ProjectPatch } from "../../bindings/ProjectPatch";
 import type { ProjectStatus } from "../../bindings/ProjectStatus";
 import type { RateType } from "../../bindings/RateType";
-import { JOB_FIELD_REASON, JOB_MARKET_FIELDS, MILESTONE_REASON } from "../../bindings/RecordRules";
+import { JOB_FIELD_REASON, JOB_MARKET_FIELDS, MILESTONE_AMOUNT_OPEN, MILESTONE_REASON } from "../../bindings/RecordRules";
 import { minorToInput, toMinor } from "../../money";
 import { changedValues, filledValues } from "./CustomFieldInputs";
 import { PROJECT_STATUSES, RATE_TYPES } from "./labels";
@@ -316,7 +316,7 @@ export function MilestoneForm(props: FormProps<Milestone> & { milestone?: Milest
   const { milestone } = props;
   const initial = milestoneValues(milestone, props.currency);
   const owned = milestone?.external_id ? { readOnly: MILESTONE_REASON } : {};
-  const fixed = milestone && milestone.status !== "pending" ? { readOnly: `is fixed once the milestone is ${milestone.status}` } : {};
+  const fixed = milestone && !MILESTONE_AMOUNT_OPEN.includes(milestone.status) ? { readOnly: `is fixed once the milestone is ${milestone.status}` } : {};
   const spec: FieldSpec[] = [
     { key: "title", label: "Title", required: "A milestone needs a title.", ...owned },
     { key: "amount", label: "Amount", required: "Enter an amount.", coreNames: ["amount_minor"], ...owned, ...fixed },
