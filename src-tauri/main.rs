@@ -173,14 +173,18 @@ async fn quit_on_signal(handle: AppHandle) {
 }
 
 /// Info and above to the platform's log folder; sqlx's statement log stays
-/// off (it would print `PRAGMA key`), and every line goes through the core's
-/// redaction before it is written.
+/// off (it would print `PRAGMA key`), and so do the D-Bus library's
+/// handshake traces (each notification and keychain call wrote its bytes,
+/// the user's id among them); every line goes through the core's redaction
+/// before it is written.
 fn redacted_log() -> tauri::plugin::TauriPlugin<tauri::Wry> {
     tauri_plugin_log::Builder::new()
         .clear_targets()
         .target(Target::new(TargetKind::LogDir { file_name: None }))
         .level(log::LevelFilter::Info)
         .level_for("sqlx", log::LevelFilter::Warn)
+        .level_for("zbus", log::LevelFilter::Warn)
+        .level_for("tracing", log::LevelFilter::Warn)
         .format(|out, message, record| {
             let line = message.to_string();
             out.finish(format_args!("{} {} {}", record.level(), record.target(), bidwell_core::redact::redact(&line)))
