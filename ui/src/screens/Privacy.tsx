@@ -309,7 +309,8 @@ export function Analytics({ overview, onChange }: { overview: PrivacyOverview; o
           Share anonymous usage counts
           <br />
           <small class="muted">
-            Off by default. Only counts of actions (no names, no text) are kept, and sent with the next sync to a
+            Off by default. When on, only counts per day of the screens you open and the features you use are kept
+            (no ids, no names, no text), listed below exactly as they would leave, and sent with the next sync to a
             connected marketplace. While off, nothing is sent and every request to a marketplace carries the Global
             Privacy Control signal (Sec-GPC: 1). Bidwell's connection to marketplaces keeps no cookies.
           </small>
