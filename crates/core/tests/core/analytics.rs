@@ -161,3 +161,34 @@ async fn the_app_session_counts_the_screens_the_window_reports_and_never_fails_i
     let after = rows(&*session.workspace().await.unwrap()).await;
     assert!(after.iter().all(|(e, _, _)| e != "screen.clients"), "counted while locked: {after:?}");
 }
+
+#[tokio::test]
+async fn in_the_app_a_sync_asked_for_and_an_import_are_counted_but_a_background_pass_and_a_dry_run_are_not() {
+    let server = crate::sync::sim(2, 0.0).await;
+    let o = workspace_held_by(Holder::App).await;
+    let token = bidwell_marketplace::ApiToken::new("sim-token".into());
+    o.ws.add_market_account("Sim", &server.base_url(), token, ConsentMethod::Cli).await.unwrap();
+    o.ws.set_analytics(true, ConsentMethod::Ui).await.unwrap();
+    let engine = crate::sync::engine(31);
+    let never = AtomicBool::new(false);
+
+    engine.sync_once(&o.ws, &mut |_, _, _| {}, &never).await.unwrap();
+    assert!(rows(&o.ws).await.is_empty(), "a background pass is not the user's doing");
+    assert!(server.analytics().is_empty());
+    // "Sync now": counted before the pass, so this very pass sends it.
+    engine.sync_on_request(&o.ws, &mut |_, _, _| {}, &never).await.unwrap();
+    let sent: Vec<(String, u32)> = server.analytics().into_iter().map(|c| (c.name, c.count)).collect();
+    assert_eq!(sent, vec![("feature.sync".to_owned(), 1)]);
+
+    let csv = o.dir.path().join("clients.csv");
+    std::fs::write(&csv, "name,email\nAda Quill,ada@example.org\n").unwrap();
+    let import = |dry_run| {
+        let options = bidwell_core::portability::ImportOptions { dry_run, ..Default::default() };
+        let (ws, csv) = (&o.ws, csv.clone());
+        async move { ws.import(&csv, &options, None, &mut |_| {}, &AtomicBool::new(false)).await.unwrap() }
+    };
+    import(true).await;
+    assert!(rows(&o.ws).await.is_empty(), "a dry run only looks");
+    import(false).await;
+    assert_eq!(rows(&o.ws).await, vec![row("feature.import", "2026-11-01", 1)]);
+}
