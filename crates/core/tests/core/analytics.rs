@@ -144,21 +144,21 @@ async fn the_app_session_counts_the_screens_the_window_reports_and_never_fails_i
 
     session.create("Studio", Protection::Passphrase(support::passphrase())).await.unwrap();
     session.count_usage(UsageEvent::ScreenDashboard).await;
-    assert!(rows(&*session.workspace().await.unwrap()).await.is_empty(), "off: a screen is not counted");
+    assert!(rows(&session.workspace().await.unwrap()).await.is_empty(), "off: a screen is not counted");
 
     session.workspace().await.unwrap().set_analytics(true, ConsentMethod::Ui).await.unwrap();
     session.count_usage(UsageEvent::ScreenDashboard).await;
     session.count_usage(UsageEvent::ScreenSettingsPrivacy).await;
     session.count_usage(UsageEvent::ScreenDashboard).await;
     assert_eq!(
-        rows(&*session.workspace().await.unwrap()).await,
+        rows(&session.workspace().await.unwrap()).await,
         vec![row("screen.dashboard", "2026-11-01", 2), row("screen.settings.privacy", "2026-11-01", 1)]
     );
 
     session.lock().await;
     session.count_usage(UsageEvent::ScreenClients).await;
     session.unlock(bidwell_core::vault::Unlock::Passphrase(support::passphrase())).await.unwrap();
-    let after = rows(&*session.workspace().await.unwrap()).await;
+    let after = rows(&session.workspace().await.unwrap()).await;
     assert!(after.iter().all(|(e, _, _)| e != "screen.clients"), "counted while locked: {after:?}");
 }
 
