@@ -373,6 +373,20 @@ pub async fn set_analytics(
     Ok(status)
 }
 
+/// A screen the window opened; never fails (see `Session::count_usage`).
+/// A name outside the catalogue is refused before it gets here.
+#[tauri::command]
+pub async fn count_usage(session: State<'_, Session>, event: UsageEvent) -> Reply<()> {
+    session.count_usage(event).await;
+    Ok(())
+}
+
+/// Exactly what the next sync would send about usage, and where.
+#[tauri::command]
+pub async fn usage_preview(session: State<'_, Session>) -> Reply<UsagePreview> {
+    session.workspace().await.map_err(api)?.usage_preview().await.map_err(api)
+}
+
 #[tauri::command]
 pub async fn retention(session: State<'_, Session>) -> Reply<RetentionStatus> {
     session.workspace().await.map_err(api)?.retention().await.map_err(api)
@@ -454,7 +468,7 @@ pub async fn sync_now(
     let ticket = work.start();
     let workspace = session.workspace().await.map_err(api)?;
     let mut report = |phase: &str, done, total| drop(on_progress.send(ticket.progress(phase, done, total)));
-    engine.sync_once(&workspace, &mut report, &ticket.cancel).await.map_err(api)
+    engine.sync_on_request(&workspace, &mut report, &ticket.cancel).await.map_err(api)
 }
 
 #[tauri::command]

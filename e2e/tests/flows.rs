@@ -986,3 +986,112 @@ async fn every_kind_is_edited_on_its_page_notes_and_tags_stay_and_a_bid_task_rem
     app.screenshot("28-after-relaunch").await;
     app.close().await;
 }
+
+const USAGE_TABLE: &str = "table[aria-label='Usage counts waiting to be sent']";
+
+/// The rows of the Privacy screen's usage table as shown: event, words, day, count.
+async fn usage_table(app: &App) -> Vec<Vec<String>> {
+    let script = "return [...document.querySelectorAll(arguments[0] + ' tbody tr')]\
+        .map(tr => [...tr.querySelectorAll('td')].map(td => td.textContent.trim()));";
+    let rows = app.client().execute(script, vec![serde_json::json!(USAGE_TABLE)]).await.unwrap();
+    serde_json::from_value(rows).unwrap()
+}
+
+/// The same queue as the core holds it, read by the CLI beside the window.
+fn usage_in_core(data: &std::path::Path, env: &[(&str, &str)]) -> serde_json::Value {
+    serde_json::from_str(&cli(data, env, &["--json", "privacy", "usage"])).unwrap()
+}
+
+async fn open_privacy(app: &App) {
+    press(app, "Settings").await;
+    press(app, "Privacy").await;
+    app.find_text("Usage analytics and cookies").await;
+}
+
+async fn add_client(app: &App, name: &str) {
+    press(app, "New client").await;
+    fill(app, "#field-client-new-name", name).await;
+    press(app, "Add client").await;
+    let row = format!("//*[@role='option'][contains(normalize-space(.), {})]", literal(name));
+    app.client().wait().at_most(WAIT).for_element(Locator::XPath(&row)).await.expect("the new client's row");
+    dismiss_notices(app).await;
+}
+
+#[tokio::test]
+async fn usage_analytics_count_the_screens_and_features_of_a_real_session_only_while_on() {
+    if !enabled("usage_analytics_count_the_screens_and_features_of_a_real_session_only_while_on") {
+        return;
+    }
+    let data = tempfile::tempdir().unwrap();
+    let env = [("BIDWELL_PASSPHRASE", PASSPHRASE)];
+    cli(data.path(), &env, &["init", "--name", "E2E Analytics"]);
+    let app = App::launch(data.path()).await;
+    unlock(&app, PASSPHRASE).await;
+    let share = "//label[contains(normalize-space(.), 'Share anonymous usage counts')]/input";
+
+    // Off (the default): screens and a feature used, nothing counted.
+    press(&app, "Dashboard").await;
+    press(&app, "Projects").await;
+    press(&app, "Clients").await;
+    add_client(&app, "Okapi Offline").await;
+    open_privacy(&app).await;
+    app.find_text("nothing is counted and nothing is sent").await;
+    assert!(usage_table(&app).await.is_empty(), "a usage table while off");
+    let core = usage_in_core(data.path(), &env);
+    assert_eq!((&core["enabled"], &core["rows"]), (&serde_json::json!(false), &serde_json::json!([])), "{core}");
+
+    // On: the same kinds of use are counted, each screen once per opening.
+    app.client().find(Locator::XPath(share)).await.unwrap().click().await.unwrap();
+    app.find_text("Nothing counted yet").await;
+    press(&app, "Dashboard").await;
+    press(&app, "Clients").await;
+    add_client(&app, "Okapi Online").await;
+    press(&app, "Dashboard").await;
+    press(&app, "Clients").await;
+    open_privacy(&app).await;
+    element(&app, USAGE_TABLE).await;
+    let shown = usage_table(&app).await;
+    let core = usage_in_core(data.path(), &env);
+    let in_core: Vec<Vec<String>> = core["rows"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|r| {
+            let text = |k: &str| r[k].as_str().unwrap().to_owned();
+            vec![text("event"), text("description"), text("day"), r["count"].to_string()]
+        })
+        .collect();
+    // Privacy's own opening is counted as the screen reads the queue: which
+    // comes first is not fixed, so that one row is left out of the equality.
+    let without_privacy = |rows: &[Vec<String>]| -> Vec<Vec<String>> {
+        rows.iter().filter(|r| r[0] != "screen.settings.privacy").cloned().collect()
+    };
+    assert_eq!(without_privacy(&shown), without_privacy(&in_core), "the window shows the core's queue");
+    assert!(shown.iter().all(|r| !r.concat().contains("Okapi")), "a client's name in the table: {shown:?}");
+    let count_of = |event: &str| shown.iter().find(|r| r[0] == event).map(|r| r[3].clone());
+    assert_eq!(count_of("screen.dashboard").as_deref(), Some("2"), "{shown:?}");
+    assert_eq!(count_of("screen.clients").as_deref(), Some("2"), "{shown:?}");
+    assert_eq!(count_of("feature.client_created").as_deref(), Some("1"), "{shown:?}");
+    assert_eq!(count_of("screen.settings.general").as_deref(), Some("1"), "{shown:?}");
+    assert_eq!(count_of("screen.projects"), None, "a screen opened while off was counted: {shown:?}");
+    let days: std::collections::BTreeSet<&str> = shown.iter().map(|r| r[2].as_str()).collect();
+    assert_eq!(days.len(), 1, "one day of use: {shown:?}");
+    assert!(shown.iter().all(|r| !r[1].is_empty()), "each row says what it means: {shown:?}");
+    let scroll = "document.getElementById('privacy-analytics').scrollIntoView()";
+    app.client().execute(scroll, vec![]).await.unwrap();
+    app.screenshot("15-privacy-usage-analytics").await;
+
+    // Off again: the queue is gone, and nothing more is counted.
+    app.client().find(Locator::XPath(share)).await.unwrap().click().await.unwrap();
+    app.find_text("nothing is counted and nothing is sent").await;
+    assert!(usage_table(&app).await.is_empty(), "the usage table stayed after opting out");
+    press(&app, "Clients").await;
+    add_client(&app, "Okapi Opted Out").await;
+    open_privacy(&app).await;
+    app.find_text("nothing is counted and nothing is sent").await;
+    let core = usage_in_core(data.path(), &env);
+    assert_eq!((&core["enabled"], &core["rows"]), (&serde_json::json!(false), &serde_json::json!([])), "{core}");
+    let log = app.app_log().expect("the app writes a log file");
+    assert!(!log.contains("Okapi"), "the app's log holds a client's name:\n{log}");
+    app.close().await;
+}

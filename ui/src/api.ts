@@ -3,6 +3,7 @@
 import { Channel, invoke } from "@tauri-apps/api/core";
 import type { ConsentChange } from "./bindings/ConsentChange";
 import type { RetentionRules } from "./bindings/RetentionRules";
+import type { UsageEvent } from "./bindings/UsageEvent";
 import type { ErasureRequestOutcome } from "./bindings/ErasureRequestOutcome";
 import type { ExportOptions } from "./bindings/ExportOptions";
 import type { ArchiveContainer } from "./bindings/ArchiveContainer";
@@ -224,6 +225,10 @@ export const privacy = {
   recordConsent: (change: ConsentChange) => call("record_consent", { change }),
   /** Opting out empties the queue and clears the window's stored data. */
   setAnalytics: (enabled: boolean) => call("set_analytics", { enabled }),
+  /** The usage queue, what the next sync would send and where, before it is sent. */
+  usagePreview: () => call("usage_preview"),
+  /** A screen opened; counted only while analytics are on, and it never fails. */
+  countUsage: (event: UsageEvent) => call("count_usage", { event }),
   retention: () => call("retention"),
   setRetention: (rules: RetentionRules) => call("set_retention", { rules }),
   runRetention: () => call("run_retention"),

@@ -22,6 +22,7 @@ import {
   refreshBackups,
   refreshSync,
   route,
+  screenEvent,
   sessionError,
   sessionState,
   backupStatus,
@@ -81,6 +82,13 @@ function Workspace() {
     };
   }, []);
   const current = topOf(route.value);
+  // Each screen opened is counted (only while analytics are on: the core
+  // decides). However the user got there: a click, a shortcut, the palette.
+  // Counting never stands in the way, so its answer is not awaited.
+  const opened = screenEvent(route.value);
+  useEffect(() => {
+    api.privacy.countUsage(opened).catch(() => undefined);
+  }, [opened]);
   const unconfirmed = sessionState.value?.unconfirmed_recovery_key ?? null;
   async function lockNow() {
     await api.session.lock();

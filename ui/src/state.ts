@@ -6,6 +6,7 @@ import * as api from "./api";
 import type { BackupStatus } from "./bindings/BackupStatus";
 import type { Id } from "./bindings/Id";
 import type { SessionState } from "./bindings/SessionState";
+import type { UsageEvent } from "./bindings/UsageEvent";
 
 export type Route =
   | { screen: "dashboard" }
@@ -26,6 +27,13 @@ export type SettingsTab = "general" | "fields" | "privacy" | "backups" | "market
 export const route = signal<Route>({ screen: "clients" });
 export function go(to: Route): void {
   route.value = to;
+}
+
+/** The usage event of opening `to`: built from the route, so a screen the
+ * core's catalogue lacks is a type error here. Which client is never part of it. */
+export function screenEvent(to: Route): UsageEvent {
+  if (to.screen === "settings") return `screen.settings.${to.tab ?? "general"}`;
+  return to.screen === "record" ? `screen.${to.kind}` : `screen.${to.screen}`;
 }
 
 export const sessionState = signal<SessionState | null>(null);

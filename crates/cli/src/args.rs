@@ -1020,4 +1020,8 @@ pub enum AuditCmd {
 pub enum PrivacyCmd {
     /// The privacy overview.
     Status,
+    /// The usage counts waiting for the next sync, what it would send and
+    /// where (as Settings → Privacy shows them). The command line itself
+    /// never counts usage.
+    Usage,
 }

@@ -271,6 +271,30 @@ pub async fn audit(ws: &Workspace, cmd: AuditCmd, out: &Output) -> Result<()> {
 
 pub async fn privacy(ws: &Workspace, cmd: PrivacyCmd, out: &Output) -> Result<()> {
     match cmd {
+        PrivacyCmd::Usage => {
+            let p = ws.usage_preview().await?;
+            if out.json {
+                out.record(&p);
+                return Ok(());
+            }
+            if !p.enabled {
+                say!("Usage analytics are off: nothing is counted and nothing is sent.");
+                return Ok(());
+            }
+            if p.rows.is_empty() {
+                say!("Nothing counted yet.");
+            }
+            for r in &p.rows {
+                say!("{}  {}  {:>5}  {}", r.day, r.event, r.count, r.description);
+            }
+            let totals: Vec<String> = p.totals.iter().map(|t| format!("{} {}", t.event, t.count)).collect();
+            if !totals.is_empty() {
+                say!("The next sync sends: {}", totals.join(", "));
+            }
+            for d in &p.destinations {
+                say!("To: {} ({} at {})", d.account_name, d.endpoint, d.base_url);
+            }
+        }
         PrivacyCmd::Status => {
             let o = ws.privacy_overview().await?;
             if out.json {

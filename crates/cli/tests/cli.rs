@@ -1421,3 +1421,19 @@ async fn the_app_keeps_its_hold_on_the_database_through_doctor_and_a_command_bes
     let clients = app.list_clients(&Default::default(), &Default::default()).await.unwrap();
     assert_eq!(clients.items.len(), 17);
 }
+
+/// The command line runs scripts: with analytics on, its work is not
+/// counted, and `privacy usage` shows the same queue Settings → Privacy does.
+#[test]
+fn the_command_line_never_counts_usage_and_shows_the_queue() {
+    let b = Bidwell::init();
+    assert_eq!(b.json(&["privacy", "usage"])["enabled"], false);
+    b.json(&["consent", "grant", "usage_analytics"]);
+    b.id(&["client", "add", "--name", "Scripted Client"]);
+    let export = b.data_dir().join("all.zip");
+    b.json(&["export", "--out", export.to_str().unwrap()]);
+    let usage = b.json(&["privacy", "usage"]);
+    assert_eq!(usage["enabled"], true);
+    assert_eq!(usage["rows"], serde_json::json!([]), "the command line counted: {usage}");
+    assert!(usage["catalogue"].as_array().is_some_and(|c| c.iter().any(|e| e["event"] == "feature.client_created")));
+}

@@ -295,6 +295,15 @@ impl Session {
         Ok(guard)
     }
 
+    /// A use the window reports (a screen opened), counted while analytics
+    /// are on. It never fails the window: locked, nothing is counted; a
+    /// failure is logged by its code alone (`Workspace::note_use`).
+    pub async fn count_usage(&self, event: crate::privacy::UsageEvent) {
+        if let Ok(workspace) = self.workspace().await {
+            workspace.note_use(event).await;
+        }
+    }
+
     /// Locks when nothing used the workspace for `max_idle`; says whether it did.
     pub async fn lock_if_idle(&self, max_idle: Duration) -> bool {
         let idle = self.env.clock.now() - *self.last_used.lock().await;

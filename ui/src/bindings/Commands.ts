@@ -90,6 +90,8 @@ import type { Task } from "./Task";
 import type { TaskFilter } from "./TaskFilter";
 import type { TaskPatch } from "./TaskPatch";
 import type { TransparencyEntry } from "./TransparencyEntry";
+import type { UsageEvent } from "./UsageEvent";
+import type { UsagePreview } from "./UsagePreview";
 import type { VcardExportSummary } from "./VcardExportSummary";
 import type { WipeReport } from "./WipeReport";
 
@@ -157,6 +159,8 @@ export type Commands = {
   consent_history: { args: { clientId?: Id | null }; returns: Array<ConsentRecord> };
   record_consent: { args: { change: ConsentChange }; returns: ConsentRecord };
   set_analytics: { args: { enabled: boolean }; returns: AnalyticsStatus };
+  count_usage: { args: { event: UsageEvent }; returns: void };
+  usage_preview: { args: Record<string, never>; returns: UsagePreview };
   retention: { args: Record<string, never>; returns: RetentionStatus };
   set_retention: { args: { rules: RetentionRules }; returns: RetentionStatus };
   run_retention: { args: Record<string, never>; returns: RetentionSummary };

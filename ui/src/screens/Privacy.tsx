@@ -11,6 +11,7 @@ import type { EntityKind } from "../bindings/EntityKind";
 import type { Id } from "../bindings/Id";
 import type { PrivacyOverview } from "../bindings/PrivacyOverview";
 import type { RetentionSummary } from "../bindings/RetentionSummary";
+import type { UsagePreview } from "../bindings/UsagePreview";
 import { Field } from "../components/Field";
 import { ExportPanel, ImportPanel } from "../components/Portability";
 import { go, notify, refreshSession } from "../state";
@@ -258,9 +259,25 @@ export function ConsentHistory({ clientId = null }: { clientId?: Id | null }) {
   );
 }
 
-function Analytics({ overview, onChange }: { overview: PrivacyOverview; onChange: () => Promise<void> }) {
+export function Analytics({ overview, onChange }: { overview: PrivacyOverview; onChange: () => Promise<void> }) {
   const [busy, setBusy] = useState(false);
+  const [preview, setPreview] = useState<UsagePreview | null>(null);
   const { analytics } = overview;
+  async function loadPreview() {
+    try {
+      setPreview(await api.privacy.usagePreview());
+    } catch {
+      setPreview(null);
+    }
+  }
+  // Read again whenever the page is drawn (coming back to Settings →
+  // Privacy mounts it afresh) and when the window comes back to the front.
+  useEffect(() => {
+    void loadPreview();
+    const again = () => void loadPreview();
+    window.addEventListener("focus", again);
+    return () => window.removeEventListener("focus", again);
+  }, []);
   async function set(enabled: boolean) {
     setBusy(true);
     try {
@@ -271,6 +288,7 @@ function Analytics({ overview, onChange }: { overview: PrivacyOverview; onChange
           : "Usage analytics are off: the queue is deleted and the window's stored data cleared.",
       );
       await onChange();
+      await loadPreview();
     } catch (raw) {
       notify(api.describe(api.asApiError(raw)), { tone: "error" });
     } finally {
@@ -291,14 +309,87 @@ function Analytics({ overview, onChange }: { overview: PrivacyOverview; onChange
           Share anonymous usage counts
           <br />
           <small class="muted">
-            Off by default. Only counts of actions (no names, no text) are kept, and sent with the next sync to a
+            Off by default. When on, only counts per day of the screens you open and the features you use are kept
+            (no ids, no names, no text), listed below exactly as they would leave, and sent with the next sync to a
             connected marketplace. While off, nothing is sent and every request to a marketplace carries the Global
             Privacy Control signal (Sec-GPC: 1). Bidwell's connection to marketplaces keeps no cookies.
           </small>
         </span>
       </label>
-      {analytics.enabled && <p>{analytics.queued} counts waiting for the next sync.</p>}
+      {preview && <UsageQueue preview={preview} />}
     </section>
+  );
+}
+
+/** Exactly what would be sent, before it is sent: the queue, the body the next sync sends, and where. */
+function UsageQueue({ preview }: { preview: UsagePreview }) {
+  return (
+    <div class="usage-queue">
+      {!preview.enabled ? (
+        <p class="muted">Usage analytics are off: nothing is counted and nothing is sent.</p>
+      ) : preview.rows.length === 0 ? (
+        <p class="muted">Nothing counted yet. Counts appear here before anything is sent.</p>
+      ) : (
+        <>
+          <table class="pipeline-table" aria-label="Usage counts waiting to be sent">
+            <thead>
+              <tr>
+                <th scope="col">Event</th>
+                <th scope="col">What it means</th>
+                <th scope="col">Day (UTC)</th>
+                <th scope="col">Count</th>
+              </tr>
+            </thead>
+            <tbody>
+              {preview.rows.map((r) => (
+                <tr key={`${r.event} ${r.day}`}>
+                  <td>
+                    <code>{r.event}</code>
+                  </td>
+                  <td>{r.description}</td>
+                  <td>{r.day}</td>
+                  <td>{r.count}</td>
+                </tr>
+              ))}
+            </tbody>
+          </table>
+          <p>
+            The next sync sends one total per event, without the day:{" "}
+            {preview.totals.map((t, i) => (
+              <span key={t.event}>
+                {i > 0 && ", "}
+                <code>{t.event}</code> {t.count}
+              </span>
+            ))}
+            .
+          </p>
+          {preview.destinations.length === 0 ? (
+            <p class="muted">No connected marketplace takes analytics: the counts stay here until one does.</p>
+          ) : (
+            <p>
+              Sent to the first of these that accepts them:{" "}
+              {preview.destinations.map((d, i) => (
+                <span key={`${d.account_name} ${d.base_url}`}>
+                  {i > 0 && "; "}
+                  {d.account_name} (<code>{d.endpoint}</code> at {d.base_url})
+                </span>
+              ))}
+              .
+            </p>
+          )}
+        </>
+      )}
+      <details>
+        <summary>Everything Bidwell can count</summary>
+        <ul>
+          {preview.catalogue.map((e) => (
+            <li key={e.event}>
+              <code>{e.event}</code>: {e.description}
+            </li>
+          ))}
+        </ul>
+      </details>
+    </div>
   );
 }
 

@@ -466,6 +466,9 @@ impl Workspace {
         if reason != BackupReason::BeforeRestore {
             self.prune_backups().await?;
         }
+        if reason == BackupReason::Manual {
+            self.note_use(crate::privacy::UsageEvent::Backup).await;
+        }
         Ok(info)
     }
 

@@ -355,6 +355,7 @@ impl Workspace {
             let _ = std::fs::remove_file(dest);
             return Err(err);
         }
+        self.note_use(crate::privacy::UsageEvent::Export).await;
         Ok(ExportSummary {
             path: dest.to_path_buf(),
             scope,
@@ -391,6 +392,8 @@ impl Workspace {
             let _ = std::fs::remove_file(dest);
             return Err(err);
         }
+        drop(conn);
+        self.note_use(crate::privacy::UsageEvent::Export).await;
         Ok(VcardExportSummary { path: dest.to_path_buf(), scope, cards })
     }
 }

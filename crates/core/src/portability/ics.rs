@@ -163,6 +163,8 @@ impl Workspace {
             let _ = std::fs::remove_file(dest);
             return Err(err);
         }
+        drop(conn);
+        self.note_use(crate::privacy::UsageEvent::Export).await;
         Ok(summary)
     }
 }

@@ -162,6 +162,8 @@ impl Workspace {
         }
         let counts = written?;
         progress(Step { stage: "done".into(), done: total, total });
+        drop(conn);
+        self.note_use(crate::privacy::UsageEvent::Import).await;
         Ok(ImportSummary { kind, dry_run: false, counts, mapping })
     }
 }

@@ -11,7 +11,9 @@ pub mod restriction;
 pub mod retention;
 pub mod wipe;
 
-pub use analytics::{AnalyticsStatus, UsageCount};
+pub use analytics::{
+    AnalyticsStatus, QueuedUsage, UsageCount, UsageDestination, UsageEvent, UsageEventInfo, UsagePreview, UsageTotal,
+};
 pub use consent::{ConsentChange, ConsentMethod, ConsentPurpose, ConsentRecord, ConsentState, ProcessingBasis};
 pub use erase::{ErasureBlocker, ErasurePlan, KeepReason, KeptRecord};
 pub use overview::{EncryptionInfo, PrivacyOverview, StoredFile};

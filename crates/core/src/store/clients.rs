@@ -154,6 +154,7 @@ impl Workspace {
         let tags = std::mem::take(&mut client.tags);
         extras::write(&mut tx, &mut client, ExtrasChange::of_new(tags, new.fields), now).await?;
         tx.commit().await?;
+        self.note_use(crate::privacy::UsageEvent::ClientCreated).await;
         Ok(client)
     }
 

@@ -232,6 +232,19 @@ impl SyncEngine {
         }
     }
 
+    /// A pass the user asked for ("Sync now"), counted as a use (in the app,
+    /// while analytics are on) before [`SyncEngine::sync_once`]: the
+    /// background passes are not the user's doing and are not counted.
+    pub async fn sync_on_request(
+        &self,
+        ws: &Workspace,
+        progress: &mut (dyn FnMut(&str, u64, u64) + Send),
+        cancel: &AtomicBool,
+    ) -> Result<SyncReport> {
+        ws.note_use(crate::privacy::UsageEvent::Sync).await;
+        self.sync_once(ws, progress, cancel).await
+    }
+
     async fn sync_pass(
         &self,
         ws: &Workspace,

@@ -42,6 +42,7 @@ pub use engine::{HttpConnector, MarketConnector, SyncEngine, SyncOptions};
 pub use outbox::BidTerms;
 pub(crate) use outbox::{linked_to_marketplace, queue_edit};
 pub use pass::{MAX_PAGES_PER_FEED_PASS, MAX_REQUESTS_PER_ACCOUNT_PASS};
+pub(crate) use privacy::usage_totals;
 pub use privacy::ErasureRequestOutcome;
 pub use sign_in::{PendingSignIn, SignInTarget, SignedIn, SIGN_IN_WAIT};
 

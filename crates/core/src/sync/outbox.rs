@@ -454,6 +454,7 @@ impl Workspace {
             .await?;
         let bid = crate::store::extras::fetch(&mut tx, id, false).await?;
         tx.commit().await?;
+        self.note_use(crate::privacy::UsageEvent::BidSubmitted).await;
         Ok(bid)
     }
 
@@ -481,6 +482,7 @@ impl Workspace {
             .await?;
         let bid = crate::store::extras::fetch(&mut tx, id, false).await?;
         tx.commit().await?;
+        self.note_use(crate::privacy::UsageEvent::BidSubmitted).await;
         Ok(bid)
     }
 

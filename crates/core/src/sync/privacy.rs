@@ -16,7 +16,7 @@ use super::engine::{log_request, SyncEngine};
 use crate::audit;
 use crate::error::{Error, Result};
 use crate::id::Id;
-use crate::privacy::{ConsentPurpose, UsageCount};
+use crate::privacy::{ConsentPurpose, UsageCount, UsageTotal};
 use crate::Workspace;
 
 /// What one marketplace answered to the request to erase the user's data.
@@ -174,9 +174,7 @@ pub(super) async fn send_usage_counts(
     if market.global_privacy_control() || !crate::privacy::analytics::enabled(conn).await? {
         return Ok(None);
     }
-    let queued: Vec<UsageCount> = sqlx::query_as("SELECT event, day, count FROM analytics_queue ORDER BY event, day")
-        .fetch_all(&mut *conn)
-        .await?;
+    let queued = crate::privacy::analytics::queued(conn).await?;
     for (batch, rows) in batches(&queued) {
         log_request(conn, account, Operation::SendAnalytics, batch.events.len() as i64, ws.now()).await?;
         if let Err(err) = market.send_analytics(&batch).await {
@@ -236,6 +234,16 @@ pub(super) async fn send_consent_choices(
     .execute(&mut *conn)
     .await?;
     Ok(None)
+}
+
+/// The request body the queue makes, batch after batch: what Settings →
+/// Privacy shows before it is sent (`Workspace::usage_preview`).
+pub(crate) fn usage_totals(queued: &[UsageCount]) -> Vec<UsageTotal> {
+    batches(queued)
+        .into_iter()
+        .flat_map(|(batch, _)| batch.events)
+        .map(|c| UsageTotal { event: c.name, count: c.count })
+        .collect()
 }
 
 /// The queue as batches of per-event totals (the day stays here: the API

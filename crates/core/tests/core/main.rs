@@ -2,6 +2,7 @@
 //! directories, and the real OS keychain where one is running.
 
 mod address_books;
+mod analytics;
 mod backup;
 mod bid_market_account;
 mod bindings;

@@ -6,7 +6,7 @@ use std::collections::BTreeMap;
 use std::sync::Arc;
 
 use async_trait::async_trait;
-use bidwell_core::privacy::ConsentMethod;
+use bidwell_core::privacy::{ConsentMethod, UsageEvent};
 use bidwell_core::sync::{HttpConnector, SyncEngine};
 use bidwell_core::{NewClient, Workspace};
 use bidwell_market_sim::SimServer;
@@ -30,18 +30,46 @@ async fn opted_in_the_queued_counts_leave_once_without_personal_data_and_the_que
         .await
         .unwrap();
     h.ws.set_analytics(true, ConsentMethod::Cli).await.unwrap();
-    for event in ["bid.submit", "bid.submit", "client.add", "export.run", "bid.submit"] {
+    for event in [
+        UsageEvent::BidSubmitted,
+        UsageEvent::BidSubmitted,
+        UsageEvent::ClientCreated,
+        UsageEvent::Export,
+        UsageEvent::BidSubmitted,
+    ] {
         assert!(h.ws.count_usage(event).await.unwrap());
     }
     // A second day: counted apart here, one counter per event on the wire.
     h.clock.advance(chrono::Duration::days(1));
-    h.ws.count_usage("client.add").await.unwrap();
+    h.ws.count_usage(UsageEvent::ClientCreated).await.unwrap();
     let mut expected: BTreeMap<String, u32> = BTreeMap::new();
     for row in h.ws.queued_usage().await.unwrap() {
         *expected.entry(row.event).or_default() += row.count as u32;
     }
+    // What Settings -> Privacy shows before the sync: the rows per day, the
+    // body the sync will send, and where.
+    let preview = h.ws.usage_preview().await.unwrap();
+    let shown_rows: Vec<(&str, &str, i64)> =
+        preview.rows.iter().map(|r| (r.event.as_str(), r.day.as_str(), r.count)).collect();
+    assert_eq!(
+        shown_rows,
+        vec![
+            ("feature.bid_submitted", "2026-11-01", 3),
+            ("feature.client_created", "2026-11-01", 1),
+            ("feature.client_created", "2026-11-02", 1),
+            ("feature.export", "2026-11-01", 1),
+        ]
+    );
+    assert!(preview.rows.iter().all(|r| r.description == UsageEvent::from_name(&r.event).unwrap().description()));
+    let destinations: Vec<(&str, &str)> =
+        preview.destinations.iter().map(|d| (d.account_name.as_str(), d.endpoint.as_str())).collect();
+    assert_eq!(destinations, vec![("Sim", "POST /v1/analytics/events")]);
 
     sync(&engine(11), &h.ws).await;
+
+    let received_in_order: Vec<(String, u32)> = server.analytics().into_iter().map(|c| (c.name, c.count)).collect();
+    let shown_totals: Vec<(String, u32)> = preview.totals.into_iter().map(|t| (t.event, t.count)).collect();
+    assert_eq!(received_in_order, shown_totals, "what was sent is exactly what the Privacy screen showed");
 
     let sent = analytics_requests(&server);
     assert_eq!(sent.len(), 1, "one batch");
@@ -66,8 +94,8 @@ async fn opted_out_nothing_is_sent_and_every_request_carries_gpc() {
     let server = sim(3, 0.0).await;
     let h = harness(&server.base_url()).await;
     h.ws.set_analytics(true, ConsentMethod::Cli).await.unwrap();
-    h.ws.count_usage("bid.submit").await.unwrap();
-    h.ws.count_usage("client.add").await.unwrap();
+    h.ws.count_usage(UsageEvent::BidSubmitted).await.unwrap();
+    h.ws.count_usage(UsageEvent::ClientCreated).await.unwrap();
     let status = h.ws.set_analytics(false, ConsentMethod::Cli).await.unwrap();
     assert_eq!(status.queued, 0, "opting out empties the queue");
 
@@ -91,7 +119,7 @@ struct CountsWhileSending {
 impl CallHook for CountsWhileSending {
     async fn before(&self, call: Operation) {
         if call == Operation::SendAnalytics {
-            self.ws.count_usage("bid.submit").await.expect("counted while sending");
+            self.ws.count_usage(UsageEvent::BidSubmitted).await.expect("counted while sending");
         }
     }
 }
@@ -104,7 +132,7 @@ async fn a_use_counted_while_the_counts_are_out_stays_queued() {
     let ws = Arc::new(h.ws);
     ws.set_analytics(true, ConsentMethod::Cli).await.unwrap();
     for _ in 0..3 {
-        ws.count_usage("bid.submit").await.unwrap();
+        ws.count_usage(UsageEvent::BidSubmitted).await.unwrap();
     }
     let hook = Arc::new(CountsWhileSending { ws: ws.clone() });
     let engine =
@@ -112,10 +140,14 @@ async fn a_use_counted_while_the_counts_are_out_stays_queued() {
     sync(&engine, &ws).await;
 
     let sent: Vec<(String, u32)> = server.analytics().into_iter().map(|c| (c.name, c.count)).collect();
-    assert_eq!(sent, vec![("bid.submit".to_owned(), 3)]);
+    assert_eq!(sent, vec![("feature.bid_submitted".to_owned(), 3)]);
     let left = ws.queued_usage().await.unwrap();
     assert_eq!(left.len(), 1);
-    assert_eq!((left[0].event.as_str(), left[0].count), ("bid.submit", 1), "the fourth use waits for the next run");
+    assert_eq!(
+        (left[0].event.as_str(), left[0].count),
+        ("feature.bid_submitted", 1),
+        "the fourth use waits for the next run"
+    );
 }
 
 #[tokio::test]

@@ -106,3 +106,57 @@ fn no_ui_file_restates_the_bid_lifecycle_or_a_currency_exponent() {
     }
     assert!(found.is_empty(), "UI files that restate a core rule (use ui/src/bindings instead):\n{}", found.join("\n"));
 }
+
+/// Lines of `text` that restate the usage catalogue: an event's name or
+/// words written by hand, or any feature event at all. Features are counted
+/// by the core where the work is done; the window only reports the screen it
+/// opened, with a name built from its route and checked by the generated
+/// `UsageEvent` type; the Privacy screen gets each event's words from the core.
+fn usage_restatements(text: &str) -> Vec<String> {
+    use bidwell_core::privacy::UsageEvent;
+    let mut found = Vec::new();
+    for (number, line) in text.lines().enumerate() {
+        let named = UsageEvent::ALL.iter().any(|e| {
+            [format!("\"{}\"", e.name()), format!("'{}'", e.name()), format!("`{}`", e.name())]
+                .iter()
+                .any(|q| line.contains(q.as_str()))
+                || line.contains(e.description())
+        });
+        let feature = ["\"feature.", "'feature.", "`feature."].iter().any(|p| line.contains(p));
+        if named || feature {
+            found.push(format!("{}: {}", number + 1, line.trim()));
+        }
+    }
+    found
+}
+
+#[test]
+fn the_check_finds_a_usage_event_written_by_hand() {
+    for bad in [
+        "void api.privacy.countUsage(\"screen.clients\");",
+        "countUsage('feature.export')",
+        "const EVENTS = [`feature.backup`];",
+        "<td>The list of clients was opened</td>",
+    ] {
+        assert_eq!(usage_restatements(bad).len(), 1, "not flagged: {bad}");
+    }
+    for fine in ["const event: UsageEvent = `screen.${route.screen}`;", "<td>{row.description}</td>", "feature"] {
+        assert!(usage_restatements(fine).is_empty(), "flagged: {fine}");
+    }
+}
+
+#[test]
+fn no_ui_file_restates_the_usage_catalogue_or_counts_a_feature() {
+    let ui = Path::new(env!("CARGO_MANIFEST_DIR")).join("../../ui/src");
+    let mut files = Vec::new();
+    ui_sources(&ui, &mut files);
+    assert!(files.len() > 20, "the UI sources were not found in {}", ui.display());
+    let mut found = Vec::new();
+    for file in files {
+        let text = std::fs::read_to_string(&file).unwrap();
+        for line in usage_restatements(&text) {
+            found.push(format!("{}:{line}", file.strip_prefix(&ui).unwrap_or(&file).display()));
+        }
+    }
+    assert!(found.is_empty(), "UI files that restate the usage catalogue (use ui/src/bindings):\n{}", found.join("\n"));
+}
