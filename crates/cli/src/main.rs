@@ -348,7 +348,8 @@ async fn import(ws: &Workspace, args: ImportArgs, creds: &mut Credentials, out: 
     let mapping = args.map.iter().map(|m| m.parse()).collect::<Result<Vec<_>>>()?;
     let kind = parsed(args.kind.as_deref())?;
     let password = if args.password_stdin { Some(creds.stdin.passphrase("password")?) } else { None };
-    let options = bidwell_core::portability::ImportOptions { kind, mapping, dry_run: args.dry_run };
+    let options =
+        bidwell_core::portability::ImportOptions { kind, mapping, dry_run: args.dry_run, ..Default::default() };
     let bar = progress_bar(out);
     let cancel = cancel_on_ctrl_c();
     let summary = ws.import(&args.file, &options, password.as_ref(), &mut show_step(&bar), &cancel).await;
