@@ -317,7 +317,7 @@ function UnmappedChoice({
           ))}
         </ul>
       ) : (
-        <p>None of them has a value, so there is nothing to keep.</p>
+        <p>Nothing to keep: none of them has a value, or each is mapped to ignore.</p>
       )}
     </fieldset>
   );

@@ -700,3 +700,24 @@ async fn insert_consents(conn: &mut SqliteConnection, d: &ArchiveData) -> Result
     }
     Ok(())
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_column_is_named_within_the_rules_of_a_field_name() {
+        assert_eq!(field_name("  Job Title ", 0), "Job Title");
+        assert_eq!(field_name("a=b\tc", 0), "a-b c", "no '=' (the CLI's NAME=VALUE), no control character");
+        assert_eq!(field_name(" \t ", 4), "Column 5");
+        let long = "x".repeat(70);
+        assert_eq!(field_name(&long, 0).chars().count(), FIELD_NAME_MAX);
+        let renamed = field_name_of_column(&field_name(&long, 0), 11);
+        assert_eq!(renamed.chars().count(), FIELD_NAME_MAX);
+        assert!(renamed.ends_with("x (column 12)"), "{renamed}");
+        for name in [field_name(&long, 0), renamed, field_name("a=b", 0)] {
+            crate::domain::check::required("name", &name, FIELD_NAME_MAX).unwrap();
+            assert!(!name.contains('='));
+        }
+    }
+}

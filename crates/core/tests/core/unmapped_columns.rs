@@ -138,12 +138,12 @@ async fn a_value_that_does_not_fit_refuses_the_file_and_defines_no_field() {
     let long = "x".repeat(1001);
     let cases = [
         // An existing number field and a value that is no number.
-        (format!("Name,Shoe Size,Hobby\nAda,38,chess\nBob,large,golf\n"), 3, "Shoe Size", "'large' is not a number"),
+        ("Name,Shoe Size,Hobby\nAda,38,chess\nBob,large,golf\n".to_string(), 3, "Shoe Size", "'large' is not a number"),
         // A new text field and a value longer than any field keeps.
         (format!("Name,Shoe Size,Hobby\nAda,38,chess\nBob,41,{long}\n"), 3, "Hobby", "longer than 1000"),
         // A bad value in a known column, with unknown columns kept.
         (
-            format!("Name,E-mail,Hobby\nAda,ada@example.org,chess\nBob,bob-at-example,golf\n"),
+            "Name,E-mail,Hobby\nAda,ada@example.org,chess\nBob,bob-at-example,golf\n".to_string(),
             3,
             "E-mail",
             "not an email",
