@@ -289,6 +289,10 @@ pub struct ImportArgs {
     /// are left out; write nothing.
     #[arg(long)]
     pub dry_run: bool,
+    /// CSV only: keep each column no field takes (and that has a value) as a custom field of the imported kind:
+    /// the existing field of its name, or a new text field named after the header. Without it they are left out.
+    #[arg(long)]
+    pub keep_unmapped: bool,
     /// The archive's password, from the next line of standard input.
     #[arg(long)]
     pub password_stdin: bool,

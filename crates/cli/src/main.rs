@@ -16,7 +16,7 @@ use std::io::IsTerminal;
 use std::process::ExitCode;
 
 use args::*;
-use bidwell_core::portability::ArchiveContainer;
+use bidwell_core::portability::{ArchiveContainer, UnmappedColumns};
 use bidwell_core::vault::Protection;
 use bidwell_core::*;
 use clap::{ArgMatches, CommandFactory, FromArgMatches};
@@ -348,7 +348,8 @@ async fn import(ws: &Workspace, args: ImportArgs, creds: &mut Credentials, out: 
     let mapping = args.map.iter().map(|m| m.parse()).collect::<Result<Vec<_>>>()?;
     let kind = parsed(args.kind.as_deref())?;
     let password = if args.password_stdin { Some(creds.stdin.passphrase("password")?) } else { None };
-    let options = bidwell_core::portability::ImportOptions { kind, mapping, dry_run: args.dry_run };
+    let unmapped = if args.keep_unmapped { UnmappedColumns::Keep } else { UnmappedColumns::Ignore };
+    let options = bidwell_core::portability::ImportOptions { kind, mapping, dry_run: args.dry_run, unmapped };
     let bar = progress_bar(out);
     let cancel = cancel_on_ctrl_c();
     let summary = ws.import(&args.file, &options, password.as_ref(), &mut show_step(&bar), &cancel).await;
@@ -368,6 +369,8 @@ async fn import(ws: &Workspace, args: ImportArgs, creds: &mut Credentials, out: 
             ("notes", c.activities),
             ("tasks", c.tasks),
             ("tags", c.tags),
+            ("custom fields", c.custom_fields),
+            ("custom values", c.custom_values),
             ("consents", c.consents),
         ]
         .iter()
@@ -383,8 +386,28 @@ async fn import(ws: &Workspace, args: ImportArgs, creds: &mut Credentials, out: 
         } else {
             say!("Imported {what}.");
         }
+        print_unmapped_fields(&summary);
     }
     Ok(())
+}
+
+/// Where each unmapped column with a value went, or would go: the custom
+/// field, and whether it exists or is (or would be) new.
+fn print_unmapped_fields(summary: &bidwell_core::portability::ImportSummary) {
+    if summary.unmapped_fields.is_empty() {
+        return;
+    }
+    let kept = summary.unmapped == UnmappedColumns::Keep;
+    match (kept, summary.dry_run) {
+        (true, false) => say!("Kept as custom fields:"),
+        (true, true) => say!("Would keep as custom fields:"),
+        (false, _) => say!("With --keep-unmapped these columns would be kept as custom fields:"),
+    }
+    for f in &summary.unmapped_fields {
+        let which = if f.existing { "existing" } else { "new" };
+        let values = if f.values == 1 { "1 value".to_string() } else { format!("{} values", f.values) };
+        say!("  \"{}\" -> {} ({which} {} field, {values})", f.column, f.field, f.field_type);
+    }
 }
 
 /// A CSV file's columns as the import reads them: each field with the

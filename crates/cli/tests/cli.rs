@@ -669,6 +669,51 @@ fn a_bad_csv_row_is_refused_with_its_location_and_nothing_is_imported() {
     assert_eq!(done["counts"]["clients"], 1);
 }
 
+/// Issue #15 part 5: `--keep-unmapped` keeps the columns no field takes as
+/// custom fields, says which column became which field, and refuses a value
+/// an existing field does not take by file, line and column.
+#[test]
+fn import_keep_unmapped_says_which_columns_became_which_fields() {
+    let b = Bidwell::init();
+    b.json(&["field", "define", "--kind", "client", "--name", "Shoe size", "--type", "number"]);
+    let in_dir = tempfile::tempdir().unwrap();
+    let csv = in_dir.path().join("people.csv");
+    std::fs::write(&csv, "Name,Job Title,shoe size,Empty\nAda Lovelace,Engineer,38,\nBob,,41,\n").unwrap();
+    let file = csv.to_str().unwrap();
+
+    let out = b.run(&["import", file, "--dry-run"]);
+    let text = String::from_utf8(out.stdout).unwrap();
+    assert!(out.status.success(), "{text}");
+    assert!(text.contains("With --keep-unmapped these columns would be kept as custom fields:"), "{text}");
+
+    let out = b.run(&["import", file, "--keep-unmapped", "--dry-run"]);
+    let text = String::from_utf8(out.stdout).unwrap();
+    assert!(text.contains("would import 2 clients, 1 custom fields, 3 custom values"), "{text}");
+    assert!(text.contains("Would keep as custom fields:\n"), "{text}");
+    assert!(text.contains("  \"Job Title\" -> Job Title (new text field, 1 value)\n"), "{text}");
+    assert!(text.contains("  \"shoe size\" -> Shoe size (existing number field, 2 values)\n"), "{text}");
+    assert!(!text.contains("\"Empty\" ->"), "a column with no value is not kept: {text}");
+    assert_eq!(b.json(&["field", "list"]).as_array().unwrap().len(), 1, "a dry run defines nothing");
+
+    let out = b.run(&["import", file, "--keep-unmapped"]);
+    let text = String::from_utf8(out.stdout).unwrap();
+    assert!(out.status.success(), "{text}");
+    assert!(text.contains("Imported 2 clients, 1 custom fields, 3 custom values."), "{text}");
+    assert!(text.contains("Kept as custom fields:\n  \"Job Title\" -> Job Title (new text field, 1 value)"), "{text}");
+    let clients = b.json(&["client", "list"]);
+    let ada = clients["items"].as_array().unwrap().iter().find(|c| c["name"] == "Ada Lovelace").unwrap().clone();
+    assert_eq!(ada["fields"], serde_json::json!({ "Job Title": "Engineer", "Shoe size": "38" }));
+
+    // A value the existing number field does not take: refused, nothing written.
+    std::fs::write(&csv, "Name,Shoe Size,Hobby\nCarol,40,chess\nDan,huge,golf\n").unwrap();
+    let err = b.fails(&["import", file, "--keep-unmapped"]);
+    assert_eq!(err["code"], "import_invalid");
+    assert_eq!(err["location"], serde_json::json!({ "file": "people.csv", "line": 3, "field": "Shoe Size" }));
+    assert!(err["message"].as_str().unwrap().contains("'huge' is not a number"), "{err}");
+    assert_eq!(b.json(&["client", "list"])["items"].as_array().unwrap().len(), 2);
+    assert_eq!(b.json(&["field", "list"]).as_array().unwrap().len(), 2, "no \"Hobby\" field was defined");
+}
+
 /// `/dev/zero` and a FIFO nobody writes to: refused at once with the file
 /// named, where `import` used to read forever or block on the open. Each
 /// run is given at most two minutes (a bound on the wait, so a regression

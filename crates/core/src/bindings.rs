@@ -16,7 +16,8 @@ use crate::id::Id;
 use crate::money::Money;
 use crate::portability::{
     ArchiveContainer, ChosenFile, ColumnMapping, CsvMapping, ExportOptions, ExportScope, ExportSummary, FileKind,
-    IcsExportSummary, ImportKind, ImportOptions, ImportSummary, PasswordStrength, RecordCounts, VcardExportSummary,
+    IcsExportSummary, ImportKind, ImportOptions, ImportSummary, PasswordStrength, RecordCounts, UnmappedColumns,
+    UnmappedField, VcardExportSummary,
 };
 use crate::preferences::{Preferences, Theme};
 use crate::privacy::*;
@@ -146,6 +147,8 @@ pub fn files() -> Vec<(String, String)> {
         file::<ImportKind>(&cfg),
         file::<ImportOptions>(&cfg),
         file::<ImportSummary>(&cfg),
+        file::<UnmappedColumns>(&cfg),
+        file::<UnmappedField>(&cfg),
         file::<AuditVerification>(&cfg),
         file::<KeepReason>(&cfg),
         file::<KeptRecord>(&cfg),

@@ -4,8 +4,9 @@ import type { ColumnMapping } from "./ColumnMapping";
 /**
  * What a CSV import made of the file's columns, for the user to check
  * before importing: each column that fills a field, and the columns whose
- * values are left out. (A later choice may keep those in custom fields;
- * `unmapped` is what it would keep.)
+ * values are left out unless the user keeps them as custom fields
+ * ([`ImportOptions::unmapped`]; where each would go is
+ * [`ImportSummary::unmapped_fields`]).
  */
 export type CsvMapping = { 
 /**

@@ -2,6 +2,8 @@
 import type { CsvMapping } from "./CsvMapping";
 import type { ImportKind } from "./ImportKind";
 import type { RecordCounts } from "./RecordCounts";
+import type { UnmappedColumns } from "./UnmappedColumns";
+import type { UnmappedField } from "./UnmappedField";
 
 export type ImportSummary = { kind: ImportKind, dry_run: boolean, 
 /**
@@ -11,4 +13,14 @@ counts: RecordCounts,
 /**
  * A CSV file's columns: which fills which field, which are left out.
  */
-mapping: CsvMapping | null, };
+mapping: CsvMapping | null, 
+/**
+ * What was chosen for the unmapped columns.
+ */
+unmapped: UnmappedColumns, 
+/**
+ * Each unmapped column with a value and the custom field it went to
+ * (`unmapped` is keep) or would go to (ignore: nothing was kept), in
+ * file order. A column the user mapped to `ignore` is not among them.
+ */
+unmapped_fields: Array<UnmappedField>, };

@@ -10,6 +10,10 @@ import type { RecordCounts } from "../bindings/RecordCounts";
 import type { Id } from "../bindings/Id";
 import type { ChosenFile } from "../bindings/ChosenFile";
 import type { CsvMapping } from "../bindings/CsvMapping";
+import type { ImportOptions } from "../bindings/ImportOptions";
+import type { ImportSummary } from "../bindings/ImportSummary";
+import type { UnmappedColumns } from "../bindings/UnmappedColumns";
+import type { UnmappedField } from "../bindings/UnmappedField";
 import { notify } from "../state";
 import { Field } from "./Field";
 import { formatBytes } from "../screens/Privacy";
@@ -279,6 +283,54 @@ function MappingTable({ mapping }: { mapping: CsvMapping }) {
   );
 }
 
+function columnToField(f: UnmappedField): string {
+  const values = f.values === 1 ? "1 value" : `${f.values.toLocaleString()} values`;
+  return `"${f.column}" → ${f.field} (${f.existing ? "existing" : "new"} ${f.field_type} field, ${values})`;
+}
+
+/** Shown after a check when the file has columns no field takes: ignore
+ * them, or keep each as a custom field; and where each would go. */
+function UnmappedChoice({
+  fields,
+  keep,
+  onChange,
+}: {
+  fields: UnmappedField[];
+  keep: UnmappedColumns;
+  onChange: (keep: UnmappedColumns) => void;
+}) {
+  return (
+    <fieldset class="stack" aria-label="Columns Bidwell does not know" data-testid="import-unmapped">
+      <legend>Columns Bidwell does not know</legend>
+      <label class="check">
+        <input type="radio" name="import-unmapped" checked={keep === "ignore"} onChange={() => onChange("ignore")} />
+        Ignore them
+      </label>
+      <label class="check">
+        <input type="radio" name="import-unmapped" checked={keep === "keep"} onChange={() => onChange("keep")} />
+        Keep each as a custom field
+      </label>
+      {fields.length > 0 ? (
+        <ul aria-label={keep === "keep" ? "Kept as custom fields" : "Would be kept as custom fields"}>
+          {fields.map((f) => (
+            <li key={f.column}>{columnToField(f)}</li>
+          ))}
+        </ul>
+      ) : (
+        <p>Nothing to keep: none of them has a value, or each is mapped to ignore.</p>
+      )}
+    </fieldset>
+  );
+}
+
+/** What an import did, kept columns included. */
+function importedText(summary: ImportSummary): string {
+  const imported = `Imported ${describe(summary.counts)}.`;
+  if (summary.unmapped !== "keep" || summary.unmapped_fields.length === 0) return imported;
+  const kept = summary.unmapped_fields.map((f) => `"${f.column}" → ${f.field}${f.existing ? "" : " (new)"}`);
+  return `${imported} Kept as custom fields: ${kept.join(", ")}.`;
+}
+
 /** "Import a file…": check first (nothing written), then import in one go. */
 export function ImportPanel({ onImported }: { onImported: () => void }) {
   const [file, setFile] = useState<ChosenFile | null>(null);
@@ -288,9 +340,12 @@ export function ImportPanel({ onImported }: { onImported: () => void }) {
   const [problem, setProblem] = useState<string | null>(null);
   const [checked, setChecked] = useState<string | null>(null);
   const [mapped, setMapped] = useState<CsvMapping | null>(null);
+  const [unmappedFields, setUnmappedFields] = useState<UnmappedField[]>([]);
+  const [keep, setKeep] = useState<UnmappedColumns>("ignore");
+  const [done, setDone] = useState<string | null>(null);
   const [progress, setProgress] = useState<api.Progress | null | undefined>(undefined);
 
-  function options(dryRun: boolean) {
+  function options(dryRun: boolean): ImportOptions {
     const pairs = mapping
       .split("\n")
       .map((line) => line.trim())
@@ -299,7 +354,10 @@ export function ImportPanel({ onImported }: { onImported: () => void }) {
         const at = line.lastIndexOf("=");
         return { column: line.slice(0, at).trim(), field: line.slice(at + 1).trim() };
       });
-    return kind ? { kind, mapping: pairs, dry_run: dryRun } : { mapping: pairs, dry_run: dryRun };
+    // The choice is offered only for a checked CSV file with unknown columns; otherwise ignore.
+    const unmapped: UnmappedColumns = mapped && mapped.unmapped.length > 0 ? keep : "ignore";
+    const base = { mapping: pairs, dry_run: dryRun, unmapped };
+    return kind ? { kind, ...base } : base;
   }
 
   // A check's result (and its mapping table) stands for the file, kind and
@@ -311,6 +369,8 @@ export function ImportPanel({ onImported }: { onImported: () => void }) {
     setProblem(null);
     setChecked(null);
     setMapped(null);
+    setKeep("ignore");
+    setDone(null);
   }
 
   async function run(dryRun: boolean) {
@@ -320,19 +380,26 @@ export function ImportPanel({ onImported }: { onImported: () => void }) {
       setProblem(`Each mapping line reads COLUMN=field; "${bad.trim()}" has no "=".`);
       return;
     }
+    const sent = options(dryRun);
     setProblem(null);
-    setChecked(null);
-    setMapped(null);
+    // A refused import leaves the check (and the choice made on it) in view.
+    if (dryRun) setChecked(null);
+    setDone(null);
     setProgress(null);
     try {
-      const summary = await api.portability.importFile(file, options(dryRun), password || null, setProgress);
+      const summary = await api.portability.importFile(file, sent, password || null, setProgress);
       if (dryRun) {
         setChecked(`The file is fine: importing it adds ${describe(summary.counts)}.`);
         setMapped(summary.mapping);
+        setUnmappedFields(summary.unmapped_fields);
       } else {
-        notify(`Imported ${describe(summary.counts)}.`);
+        const text = importedText(summary);
+        notify(text);
+        setDone(text);
         setFile(null);
         setChecked(null);
+        setMapped(null);
+        setKeep("ignore");
         onImported();
       }
     } catch (raw) {
@@ -363,6 +430,7 @@ export function ImportPanel({ onImported }: { onImported: () => void }) {
               onChange={(e) => {
                 setKind(e.currentTarget.value as ImportKind | "");
                 setChecked(null);
+                setMapped(null);
               }}
             >
               {KINDS.map((k) => (
@@ -379,9 +447,10 @@ export function ImportPanel({ onImported }: { onImported: () => void }) {
             onInput={(value) => {
               setMapping(value);
               setChecked(null);
+              setMapped(null);
             }}
             multiline
-            hint="Usually not needed: Upwork, Freelancer, Google and Outlook headers are recognised, and other columns are left out ('Check the file' lists them). Use field 'ignore' to skip a column; in a contacts file, the column naming each contact's client maps to 'client'."
+            hint="Usually not needed: Upwork, Freelancer, Google and Outlook headers are recognised; 'Check the file' lists the other columns, and you choose whether to ignore them or keep each as a custom field. Use field 'ignore' to skip a column; in a contacts file, the column naming each contact's client maps to 'client'."
           />
           <Field
             label="Archive password (protected Bidwell exports only)"
@@ -400,6 +469,14 @@ export function ImportPanel({ onImported }: { onImported: () => void }) {
       )}
       {checked && <p role="status">{checked}</p>}
       {checked && mapped && <MappingTable mapping={mapped} />}
+      {checked && mapped && mapped.unmapped.length > 0 && (
+        <UnmappedChoice fields={unmappedFields} keep={keep} onChange={setKeep} />
+      )}
+      {done && (
+        <p role="status" data-testid="import-done">
+          {done}
+        </p>
+      )}
       {problem && (
         <p class="form-error" role="alert" data-testid="import-problem">
           {problem}

@@ -4,9 +4,11 @@
 //! exports, plus the user's own `--map COLUMN=field`), strict quoting, and
 //! every row checked as a record made in the app would be. A column no
 //! alias knows is left out and reported ([`CsvMapping::unmapped`]), never
-//! an error; when several columns can fill one field (Outlook's "E-mail
-//! Address" and "E-mail 2 Address", its many phones), each row takes the
-//! first that is not empty, in a fixed order of preference. A contact row
+//! an error, and its values are handed back ([`UnmappedValues`]) for the
+//! importer to keep as custom fields when the user asks. When several
+//! columns can fill one field (Outlook's "E-mail Address" and "E-mail 2
+//! Address", its many phones), each row takes the first that is not empty,
+//! in a fixed order of preference. A contact row
 //! names its client in a column ("Company", "Organization Name", "Client");
 //! joining it to a client is the importer's job. Files that are not UTF-8
 //! are read as Excel and Outlook save them: UTF-16 with its byte order mark,
@@ -367,6 +369,20 @@ fn check_quoting(bytes: &[u8], delimiter: u8) -> Option<(u64, usize, &'static st
 /// with the header it came from.
 type Row = (u64, HashMap<String, (String, String)>);
 
+/// The values of the columns no field takes, for keeping them as custom
+/// fields (the importer's choice). A column the user mapped to `ignore` is
+/// not among them: that is a choice already made.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct UnmappedValues {
+    /// Each such column: its position in the file (0-based) and its header
+    /// as the file spells it, in file order.
+    pub columns: Vec<(usize, String)>,
+    /// Per record read, in the order of the records: its line, and its
+    /// non-empty cells of those columns (an index into `columns`, the
+    /// value trimmed).
+    pub rows: Vec<(u64, Vec<(usize, String)>)>,
+}
+
 /// A CSV file read against a schema: its headers, the field of each
 /// ("ignore" when it fills none), what was chosen, and the rows that are
 /// not all empty.
@@ -375,6 +391,7 @@ struct Table {
     columns: Vec<String>,
     mapping: CsvMapping,
     rows: Vec<Row>,
+    unmapped: UnmappedValues,
 }
 
 /// Parses a CSV file of clients: one client per row (a row of empty cells
@@ -386,23 +403,24 @@ pub fn parse_clients_csv(
     mapping: &[ColumnMapping],
     now: DateTime<Utc>,
 ) -> Result<Vec<Client>> {
-    read_clients_csv(file, bytes, mapping, now).map(|(clients, _)| clients)
+    read_clients_csv(file, bytes, mapping, now).map(|(clients, _, _)| clients)
 }
 
-/// [`parse_clients_csv`], with the mapping it chose.
+/// [`parse_clients_csv`], with the mapping it chose and the values of the
+/// columns it left out (a row of them per client).
 pub fn read_clients_csv(
     file: &str,
     bytes: &[u8],
     mapping: &[ColumnMapping],
     now: DateTime<Utc>,
-) -> Result<(Vec<Client>, CsvMapping)> {
+) -> Result<(Vec<Client>, CsvMapping, UnmappedValues)> {
     let table = read_table(&CLIENTS, file, bytes, mapping)?;
     let clients = table
         .rows
         .iter()
         .map(|(line, row)| row_to_client(file, *line, row, &table.headers, &table.columns, now))
         .collect::<Result<_>>()?;
-    Ok((clients, table.mapping))
+    Ok((clients, table.mapping, table.unmapped))
 }
 
 /// A contact read from a CSV file, with the name of the client it joins.
@@ -422,23 +440,24 @@ pub fn parse_contacts_csv(
     mapping: &[ColumnMapping],
     now: DateTime<Utc>,
 ) -> Result<Vec<ContactRow>> {
-    read_contacts_csv(file, bytes, mapping, now).map(|(rows, _)| rows)
+    read_contacts_csv(file, bytes, mapping, now).map(|(rows, _, _)| rows)
 }
 
-/// [`parse_contacts_csv`], with the mapping it chose.
+/// [`parse_contacts_csv`], with the mapping it chose and the values of the
+/// columns it left out (a row of them per contact).
 pub fn read_contacts_csv(
     file: &str,
     bytes: &[u8],
     mapping: &[ColumnMapping],
     now: DateTime<Utc>,
-) -> Result<(Vec<ContactRow>, CsvMapping)> {
+) -> Result<(Vec<ContactRow>, CsvMapping, UnmappedValues)> {
     let table = read_table(&CONTACTS, file, bytes, mapping)?;
     let rows = table
         .rows
         .iter()
         .map(|(line, row)| row_to_contact(file, *line, row, &table.headers, &table.columns, now))
         .collect::<Result<_>>()?;
-    Ok((rows, table.mapping))
+    Ok((rows, table.mapping, table.unmapped))
 }
 
 fn check_mapping(schema: &Schema, mapping: &[ColumnMapping]) -> Result<()> {
@@ -510,6 +529,16 @@ fn read_table(schema: &Schema, file: &str, bytes: &[u8], mapping: &[ColumnMappin
             return Err(Error::import_invalid(file, Some(1), None, *message));
         }
     }
+    // Unmapped, and not sent to `ignore` by the user's own map.
+    let kept: Vec<(usize, String)> = headers
+        .iter()
+        .enumerate()
+        .filter(|(i, h)| {
+            columns[*i] == "ignore" && !mapping.iter().any(|m| m.column.trim().eq_ignore_ascii_case(h.trim()))
+        })
+        .map(|(i, h)| (i, h.clone()))
+        .collect();
+    let mut unmapped = UnmappedValues { columns: kept, rows: Vec::new() };
     let mut rows = Vec::new();
     // Lines counted here: the csv crate's miss CRLF line ends.
     let (mut line, mut counted_to) = (1u64, 0usize);
@@ -523,10 +552,21 @@ fn read_table(schema: &Schema, file: &str, bytes: &[u8], mapping: &[ColumnMappin
         line += bytes[counted_to..start].iter().filter(|b| **b == b'\n').count() as u64;
         counted_to = start;
         if let Some(row) = read_row(file, line, &record, &headers, &columns, &order)? {
+            let cells = unmapped
+                .columns
+                .iter()
+                .enumerate()
+                .filter_map(|(k, (i, _))| {
+                    let cell = String::from_utf8_lossy(record.get(*i).unwrap_or_default());
+                    let cell = cell.trim();
+                    (!cell.is_empty()).then(|| (k, cell.to_string()))
+                })
+                .collect();
+            unmapped.rows.push((line, cells));
             rows.push(row);
         }
     }
-    Ok(Table { headers, columns, mapping: chosen, rows })
+    Ok(Table { headers, columns, mapping: chosen, rows, unmapped })
 }
 
 /// One record's fields (the record starts on `line`), each from the first
@@ -851,7 +891,7 @@ mod tests {
         assert!(err.to_string().starts_with("m.csv line 1: no column gives a name"), "{err}");
         let map: Vec<ColumnMapping> =
             ["Who=name", "mail=email", "Shoe size=ignore"].iter().map(|m| m.parse().unwrap()).collect();
-        let (mut clients, mapping) = read_clients_csv("m.csv", text.as_bytes(), &map, now()).unwrap();
+        let (mut clients, mapping, _) = read_clients_csv("m.csv", text.as_bytes(), &map, now()).unwrap();
         let c = clients.remove(0);
         assert_eq!((c.name.as_str(), c.email.as_deref()), ("Ada", Some("ada@example.org")));
         assert_eq!(mapping.unmapped, vec!["Shoe size"]);
@@ -894,7 +934,7 @@ mod tests {
             cells[at(column)] = value.to_string();
         }
         let text = format!("{header}\r\n{}\r\n", cells.join(","));
-        let (clients, mapping) = read_clients_csv("o.csv", text.as_bytes(), &[], now()).unwrap();
+        let (clients, mapping, _) = read_clients_csv("o.csv", text.as_bytes(), &[], now()).unwrap();
         let c = &clients[0];
         assert_eq!(c.name, "Grace Hopper");
         assert_eq!(c.email.as_deref(), Some("grace@example.org"), "E-mail Address before E-mail 2 Address");
@@ -911,7 +951,7 @@ mod tests {
         let text = "E-mail Address,E-mail 2 Address,Name,Notes\nfirst@example.org,second@example.org,Ada,x\n";
         let map: Vec<ColumnMapping> =
             ["E-mail 2 Address=email", "Notes=ignore"].iter().map(|m| m.parse().unwrap()).collect();
-        let (clients, mapping) = read_clients_csv("m.csv", text.as_bytes(), &map, now()).unwrap();
+        let (clients, mapping, _) = read_clients_csv("m.csv", text.as_bytes(), &map, now()).unwrap();
         assert_eq!((clients[0].email.as_deref(), clients[0].notes.as_str()), (Some("second@example.org"), ""));
         assert_eq!(columns(&mapping, "email"), ["E-mail 2 Address", "E-mail Address"]);
         assert_eq!(mapping.unmapped, ["Notes"]);

@@ -4,6 +4,9 @@
 //! when missing). The
 //! whole file is parsed and checked before anything is written, then
 //! written in one transaction with its `import` audit entry: all or nothing.
+//! A CSV file's columns no field takes are ignored, or kept as custom fields
+//! of the imported kind when the user asks ([`UnmappedColumns::Keep`]): see
+//! [`plan_unmapped`] for which field each column goes to.
 
 use std::path::Path;
 use std::sync::atomic::AtomicBool;
@@ -11,15 +14,15 @@ use std::sync::atomic::AtomicBool;
 use serde::{Deserialize, Serialize};
 use sqlx::{QueryBuilder, Sqlite, SqliteConnection};
 
-use super::archive::{self, ArchiveData};
-use super::csv_import::ContactRow;
+use super::archive::{self, ArchiveData, CustomValue};
+use super::csv_import::{ContactRow, UnmappedValues};
 use super::{ColumnMapping, CsvMapping, ProgressSink, RecordCounts, Step};
 use crate::audit;
-use crate::domain::{Client, ClientKind, Contact, EntityKind, Job, Origin};
+use crate::domain::{Client, ClientKind, Contact, CustomFieldType, EntityKind, Job, Origin};
 use crate::error::{Error, Result};
 use crate::id::Id;
 use crate::secret::Passphrase;
-use crate::store::bulk;
+use crate::store::{bulk, CustomField};
 use crate::Workspace;
 
 /// What kind of file is being imported.
@@ -86,6 +89,18 @@ impl std::str::FromStr for ImportKind {
     }
 }
 
+/// What a CSV import does with the columns no field takes.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize, Deserialize, ts_rs::TS)]
+#[serde(rename_all = "snake_case")]
+pub enum UnmappedColumns {
+    /// Leave their values out (as before there was a choice).
+    #[default]
+    Ignore,
+    /// Keep each column that has a value as a custom field of the imported
+    /// kind: the existing field of that name, or a new text field.
+    Keep,
+}
+
 #[derive(Debug, Clone, Default, Serialize, Deserialize, ts_rs::TS)]
 #[serde(default)]
 #[ts(optional_fields)]
@@ -96,6 +111,25 @@ pub struct ImportOptions {
     pub mapping: Vec<ColumnMapping>,
     /// Check everything and report the counts; write nothing.
     pub dry_run: bool,
+    /// CSV only: ignore the columns no field takes (the default), or keep
+    /// them as custom fields. Refused for the other kinds, which have no
+    /// such columns.
+    pub unmapped: UnmappedColumns,
+}
+
+/// Where an unmapped column of a CSV file goes when it is kept (or would
+/// go, when it is ignored): a custom field of the imported kind.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, ts_rs::TS)]
+pub struct UnmappedField {
+    /// The column, as the file spells it.
+    pub column: String,
+    /// The custom field: an existing one spelled as it is defined, or the new one's name.
+    pub field: String,
+    pub field_type: CustomFieldType,
+    /// True when the field exists already; false when keeping defines it (as text).
+    pub existing: bool,
+    /// How many records have a value in the column.
+    pub values: u64,
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, ts_rs::TS)]
@@ -106,6 +140,12 @@ pub struct ImportSummary {
     pub counts: RecordCounts,
     /// A CSV file's columns: which fills which field, which are left out.
     pub mapping: Option<CsvMapping>,
+    /// What was chosen for the unmapped columns.
+    pub unmapped: UnmappedColumns,
+    /// Each unmapped column with a value and the custom field it went to
+    /// (`unmapped` is keep) or would go to (ignore: nothing was kept), in
+    /// file order. A column the user mapped to `ignore` is not among them.
+    pub unmapped_fields: Vec<UnmappedField>,
 }
 
 impl Workspace {
@@ -128,6 +168,13 @@ impl Workspace {
             Some(kind) => kind,
             None => ImportKind::from_path(path)?,
         };
+        let keep = options.unmapped == UnmappedColumns::Keep;
+        if keep && !matches!(kind, ImportKind::Clients | ImportKind::Contacts) {
+            return Err(Error::validation(
+                "unmapped",
+                format!("only a CSV file has columns to keep as custom fields; a {} import has none", kind.as_str()),
+            ));
+        }
         let name = path.file_name().map(|n| n.to_string_lossy().into_owned()).unwrap_or_default();
         let total = 3;
         progress(Step { stage: "reading".into(), done: 0, total });
@@ -145,26 +192,37 @@ impl Workspace {
         if let Parsed::Archive(_) = parsed {
             ensure_empty(&mut conn).await?;
         }
-        let counts = match &parsed {
-            Parsed::Contacts(rows) => plan_contacts(&mut conn, rows, now).await?.counts(),
+        let records = match &parsed {
+            Parsed::Contacts(rows, _) => plan_contacts(&mut conn, rows, now).await?.counts(),
             other => other.counts(),
+        };
+        let kept = plan_unmapped(&mut conn, &name, &parsed, keep, now).await?;
+        let mut counts = records.clone();
+        kept.count(&mut counts);
+        let summary = |dry_run, counts, fields| ImportSummary {
+            kind,
+            dry_run,
+            counts,
+            mapping: mapping.clone(),
+            unmapped: options.unmapped,
+            unmapped_fields: fields,
         };
         if options.dry_run {
             progress(Step { stage: "checked".into(), done: total, total });
-            return Ok(ImportSummary { kind, dry_run: true, counts, mapping });
+            return Ok(summary(true, counts, kept.fields));
         }
         progress(Step { stage: "writing".into(), done: 2, total });
         self.backup_now(crate::backup::BackupReason::BeforeImport).await?;
         let previous = bulk::enlarge_cache(&mut conn).await?;
-        let written = write(self, &mut conn, &parsed, kind, counts, now, cancel).await;
+        let written = write(self, &mut conn, &parsed, kind, &name, keep, records, now, cancel).await;
         if bulk::restore_cache(&mut conn, previous).await.is_err() {
             conn.close_on_drop();
         }
-        let counts = written?;
+        let (counts, fields) = written?;
         progress(Step { stage: "done".into(), done: total, total });
         drop(conn);
         self.note_use(crate::privacy::UsageEvent::Import).await;
-        Ok(ImportSummary { kind, dry_run: false, counts, mapping })
+        Ok(summary(false, counts, fields))
     }
 }
 
@@ -184,21 +242,25 @@ fn parse(
             (Parsed::Archive(Box::new(data)), None)
         }
         ImportKind::Clients => {
-            let (clients, mapping) = read_clients_csv(name, bytes, &options.mapping, now)?;
-            (Parsed::Clients(clients), Some(mapping))
+            let (clients, mapping, unmapped) = read_clients_csv(name, bytes, &options.mapping, now)?;
+            (Parsed::Clients(clients, unmapped), Some(mapping))
         }
-        ImportKind::Vcard => (Parsed::Clients(super::vcard::parse_vcards(name, bytes, now)?), None),
+        ImportKind::Vcard => {
+            (Parsed::Clients(super::vcard::parse_vcards(name, bytes, now)?, UnmappedValues::default()), None)
+        }
         ImportKind::Contacts => {
-            let (rows, mapping) = read_contacts_csv(name, bytes, &options.mapping, now)?;
-            (Parsed::Contacts(rows), Some(mapping))
+            let (rows, mapping, unmapped) = read_contacts_csv(name, bytes, &options.mapping, now)?;
+            (Parsed::Contacts(rows, unmapped), Some(mapping))
         }
     })
 }
 
+/// A file read and checked; a CSV file's records come with the values of
+/// its unmapped columns (a row of them per record, in the same order).
 enum Parsed {
     Archive(Box<ArchiveData>),
-    Clients(Vec<Client>),
-    Contacts(Vec<ContactRow>),
+    Clients(Vec<Client>, UnmappedValues),
+    Contacts(Vec<ContactRow>, UnmappedValues),
 }
 
 /// Contacts joined to their clients: the clients to make, and the contacts
@@ -274,6 +336,154 @@ async fn plan_contacts(
     Ok(ContactPlan { new_clients, contacts })
 }
 
+/// Where the unmapped columns go, and (when keeping) what is written.
+#[derive(Default)]
+struct UnmappedPlan {
+    fields: Vec<UnmappedField>,
+    /// The fields keeping defines; empty unless keeping.
+    new_fields: Vec<CustomField>,
+    /// Each record's kept values, checked and as their fields keep them; empty unless keeping.
+    values: Vec<CustomValue>,
+}
+
+impl UnmappedPlan {
+    fn count(&self, counts: &mut RecordCounts) {
+        counts.custom_fields += self.new_fields.len() as u64;
+        counts.custom_values += self.values.len() as u64;
+    }
+}
+
+/// The longest custom field name (`store::extras`).
+const FIELD_NAME_MAX: usize = 60;
+
+/// A custom field's name for the column at `position` (0-based) headed
+/// `header`: the header trimmed, control characters as spaces, `=` as `-`
+/// (the CLI writes NAME=VALUE), at most 60 characters; "Column N" (counted
+/// from 1) when nothing is left.
+fn field_name(header: &str, position: usize) -> String {
+    let cleaned: String = header
+        .chars()
+        .map(|c| {
+            if c == '=' {
+                '-'
+            } else if c.is_control() {
+                ' '
+            } else {
+                c
+            }
+        })
+        .collect();
+    let name: String = cleaned.trim().chars().take(FIELD_NAME_MAX).collect();
+    let name = name.trim_end();
+    if name.is_empty() {
+        format!("Column {}", position + 1)
+    } else {
+        name.to_string()
+    }
+}
+
+/// `name` with " (column N)" after it, cut so the whole fits a field name.
+fn field_name_of_column(name: &str, position: usize) -> String {
+    let suffix = format!(" (column {})", position + 1);
+    let keep = FIELD_NAME_MAX.saturating_sub(suffix.chars().count());
+    let base: String = name.chars().take(keep).collect();
+    format!("{}{suffix}", base.trim_end())
+}
+
+/// The custom field of the imported kind (clients or contacts) each
+/// unmapped column with at least one value goes to, in file order:
+/// - its name is the header ([`field_name`]); a column whose name an
+///   earlier column of the file took (case aside: "Hobby" and " hobby")
+///   is named "NAME (column N)" instead, so two columns never share a field;
+/// - the existing field of that name (case aside) takes it, whatever its
+///   type; otherwise keeping defines a text field of that name.
+///
+/// When keeping, each record's values are checked against their fields
+/// (a value that does not fit refuses the whole file, naming file, line and
+/// column) and planned as rows of `custom_values`.
+async fn plan_unmapped(
+    conn: &mut SqliteConnection,
+    file: &str,
+    parsed: &Parsed,
+    keep: bool,
+    now: chrono::DateTime<chrono::Utc>,
+) -> Result<UnmappedPlan> {
+    let (entity_kind, unmapped, ids): (EntityKind, &UnmappedValues, Vec<Id>) = match parsed {
+        Parsed::Clients(clients, u) => (EntityKind::Client, u, clients.iter().map(|c| c.meta.id).collect()),
+        Parsed::Contacts(rows, u) => (EntityKind::Contact, u, rows.iter().map(|r| r.contact.meta.id).collect()),
+        Parsed::Archive(_) => return Ok(UnmappedPlan::default()),
+    };
+    let mut with_values = vec![0u64; unmapped.columns.len()];
+    for (_, cells) in &unmapped.rows {
+        for (k, _) in cells {
+            with_values[*k] += 1;
+        }
+    }
+    if with_values.iter().all(|n| *n == 0) {
+        return Ok(UnmappedPlan::default());
+    }
+    let defined: Vec<CustomField> = sqlx::query_as("SELECT * FROM custom_fields WHERE entity_kind = ?")
+        .bind(entity_kind)
+        .fetch_all(&mut *conn)
+        .await?;
+    let mut plan = UnmappedPlan::default();
+    // Per column: its field, or none when it has no value.
+    let mut target: Vec<Option<CustomField>> = vec![None; unmapped.columns.len()];
+    let mut taken: Vec<String> = Vec::new();
+    for (k, (position, header)) in unmapped.columns.iter().enumerate() {
+        if with_values[k] == 0 {
+            continue;
+        }
+        let mut name = field_name(header, *position);
+        if taken.iter().any(|t| t.eq_ignore_ascii_case(&name)) {
+            name = field_name_of_column(&name, *position);
+        }
+        taken.push(name.clone());
+        let (field, existing) = match defined.iter().find(|f| f.name.eq_ignore_ascii_case(&name)) {
+            Some(field) => (field.clone(), true),
+            None => {
+                let field = CustomField {
+                    id: Id::new_at(now),
+                    entity_kind,
+                    name,
+                    field_type: CustomFieldType::Text,
+                    choices: sqlx::types::Json(Vec::new()),
+                    created_at: now,
+                    updated_at: now,
+                };
+                if keep {
+                    plan.new_fields.push(field.clone());
+                }
+                (field, false)
+            }
+        };
+        plan.fields.push(UnmappedField {
+            column: header.clone(),
+            field: field.name.clone(),
+            field_type: field.field_type,
+            existing,
+            values: with_values[k],
+        });
+        target[k] = Some(field);
+    }
+    if keep {
+        debug_assert_eq!(unmapped.rows.len(), ids.len(), "a row of unmapped values per record");
+        for ((line, cells), entity_id) in unmapped.rows.iter().zip(ids) {
+            for (k, value) in cells {
+                let Some(field) = &target[*k] else { continue };
+                let value = crate::store::extras::canonical(field, value).map_err(|err| match err {
+                    Error::Validation { message, .. } => {
+                        Error::import_invalid(file, Some(*line), Some(&unmapped.columns[*k].1), message)
+                    }
+                    other => other,
+                })?;
+                plan.values.push(CustomValue { field_id: field.id, entity_id, value });
+            }
+        }
+    }
+    Ok(plan)
+}
+
 impl Parsed {
     fn counts(&self) -> RecordCounts {
         match self {
@@ -281,7 +491,7 @@ impl Parsed {
                 // The source's audit log is read, not imported.
                 RecordCounts { audit_entries: 0, ..data.counts() }
             }
-            Parsed::Clients(clients) => {
+            Parsed::Clients(clients, _) => {
                 let mut tags: Vec<String> =
                     clients.iter().flat_map(|c| c.tags.iter().map(|t| t.to_lowercase())).collect();
                 tags.sort();
@@ -294,7 +504,7 @@ impl Parsed {
                 }
             }
             // Counted against the workspace (plan_contacts): how many clients are new depends on it.
-            Parsed::Contacts(rows) => RecordCounts { contacts: rows.len() as u64, ..RecordCounts::default() },
+            Parsed::Contacts(rows, _) => RecordCounts { contacts: rows.len() as u64, ..RecordCounts::default() },
         }
     }
 }
@@ -332,10 +542,13 @@ async fn write(
     conn: &mut SqliteConnection,
     parsed: &Parsed,
     kind: ImportKind,
+    file: &str,
+    keep: bool,
+    // The records' counts, before the unmapped columns' fields and values.
     mut counts: RecordCounts,
     now: chrono::DateTime<chrono::Utc>,
     cancel: &AtomicBool,
-) -> Result<RecordCounts> {
+) -> Result<(RecordCounts, Vec<UnmappedField>)> {
     use sqlx::Connection;
     let mut tx = conn.begin_with(crate::store::db::BEGIN_WRITE).await?;
     match parsed {
@@ -355,13 +568,13 @@ async fn write(
             constrained("custom_fields.json", insert_custom_fields(&mut tx, d).await)?;
             constrained("consents.json", insert_consents(&mut tx, d).await)?;
         }
-        Parsed::Clients(clients) => {
+        Parsed::Clients(clients, _) => {
             bulk::insert_many(&mut tx, clients).await?;
             let links: Vec<(Id, &str)> =
                 clients.iter().flat_map(|c| c.tags.iter().map(move |t| (c.meta.id, t.as_str()))).collect();
             bulk::tag_many(&mut tx, EntityKind::Client, &links, now).await?;
         }
-        Parsed::Contacts(rows) => {
+        Parsed::Contacts(rows, _) => {
             // Joined again inside the transaction that writes, so a client
             // made or erased since the check is seen.
             let plan = plan_contacts(&mut tx, rows, now).await?;
@@ -370,6 +583,13 @@ async fn write(
             counts = plan.counts();
         }
     }
+    // Planned again inside the transaction, against the fields defined by
+    // now; the records are written, so their values can point at them.
+    let kept = plan_unmapped(&mut tx, file, parsed, keep, now).await?;
+    kept.count(&mut counts);
+    if keep {
+        insert_fields(&mut tx, &kept.new_fields, &kept.values).await?;
+    }
     let detail = serde_json::json!({ "kind": kind.as_str(), "counts": counts });
     audit::append(&mut tx, now, audit::action::IMPORT, detail).await?;
     if let Err(stop) = super::stop_if_asked(ws, cancel) {
@@ -377,7 +597,7 @@ async fn write(
         return Err(stop);
     }
     tx.commit().await?;
-    Ok(counts)
+    Ok((counts, kept.fields))
 }
 
 /// A constraint the database refused (a rule the archive breaks that the
@@ -430,7 +650,12 @@ async fn insert_tags(conn: &mut SqliteConnection, d: &ArchiveData) -> Result<()>
 }
 
 async fn insert_custom_fields(conn: &mut SqliteConnection, d: &ArchiveData) -> Result<()> {
-    for chunk in d.custom_fields.chunks(1000) {
+    insert_fields(conn, &d.custom_fields, &d.custom_values).await
+}
+
+/// Inserts field definitions, then values (of those fields or of others).
+async fn insert_fields(conn: &mut SqliteConnection, fields: &[CustomField], values: &[CustomValue]) -> Result<()> {
+    for chunk in fields.chunks(1000) {
         let mut qb = QueryBuilder::<Sqlite>::new(
             "INSERT INTO custom_fields (id, entity_kind, name, field_type, choices, created_at, updated_at) ",
         );
@@ -445,12 +670,12 @@ async fn insert_custom_fields(conn: &mut SqliteConnection, d: &ArchiveData) -> R
         });
         qb.build().execute(&mut *conn).await?;
     }
-    let fields: std::collections::HashMap<_, _> = d.custom_fields.iter().map(|f| (f.id, f)).collect();
-    for chunk in d.custom_values.chunks(1000) {
+    let by_id: std::collections::HashMap<_, _> = fields.iter().map(|f| (f.id, f)).collect();
+    for chunk in values.chunks(1000) {
         let mut qb = QueryBuilder::<Sqlite>::new("INSERT INTO custom_values (field_id, entity_id, value) ");
         qb.push_values(chunk, |mut b, v| {
             // Checked already (archive.rs); this writes an older archive's number in the kept form.
-            let kept = fields.get(&v.field_id).and_then(|f| crate::store::extras::canonical(f, &v.value).ok());
+            let kept = by_id.get(&v.field_id).and_then(|f| crate::store::extras::canonical(f, &v.value).ok());
             b.push_bind(v.field_id).push_bind(v.entity_id).push_bind(kept.unwrap_or_else(|| v.value.clone()));
         });
         qb.build().execute(&mut *conn).await?;
@@ -479,4 +704,25 @@ async fn insert_consents(conn: &mut SqliteConnection, d: &ArchiveData) -> Result
         qb.build().execute(&mut *conn).await?;
     }
     Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_column_is_named_within_the_rules_of_a_field_name() {
+        assert_eq!(field_name("  Job Title ", 0), "Job Title");
+        assert_eq!(field_name("a=b\tc", 0), "a-b c", "no '=' (the CLI's NAME=VALUE), no control character");
+        assert_eq!(field_name(" \t ", 4), "Column 5");
+        let long = "x".repeat(70);
+        assert_eq!(field_name(&long, 0).chars().count(), FIELD_NAME_MAX);
+        let renamed = field_name_of_column(&field_name(&long, 0), 11);
+        assert_eq!(renamed.chars().count(), FIELD_NAME_MAX);
+        assert!(renamed.ends_with("x (column 12)"), "{renamed}");
+        for name in [field_name(&long, 0), renamed, field_name("a=b", 0)] {
+            crate::domain::check::required("name", &name, FIELD_NAME_MAX).unwrap();
+            assert!(!name.contains('='));
+        }
+    }
 }

@@ -2,7 +2,8 @@
 //! export archive (a ZIP with one JSON and one CSV file per entity, a
 //! manifest and a README; `archive`), writing it (`export`), reading it back
 //! into an empty workspace, and importing clients from other tools' CSV
-//! files (`csv_import`, which reports the column mapping it chose) and
+//! files (`csv_import`, which reports the column mapping it chose; the
+//! columns it does not know are ignored or kept as custom fields, `import`) and
 //! vCards 2.1 to 4.0 (`vcard`, which also writes them as 3.0); it also
 //! writes tasks and milestones as an iCalendar file (`ics`).
 //! `limits` bounds what reading an import may cost; `protection` owns the
@@ -31,7 +32,7 @@ use serde::{Deserialize, Serialize};
 pub use chosen::{ChosenFile, ChosenFiles};
 pub use export::{ExportOptions, ExportScope, ExportSummary, VcardExportSummary};
 pub use ics::IcsExportSummary;
-pub use import::{ImportKind, ImportOptions, ImportSummary};
+pub use import::{ImportKind, ImportOptions, ImportSummary, UnmappedColumns, UnmappedField};
 pub use protection::{password_strength, ArchiveContainer, PasswordStrength};
 
 /// What a file dialog is choosing a file for, and so which files it offers.
@@ -135,8 +136,9 @@ pub struct ColumnMapping {
 
 /// What a CSV import made of the file's columns, for the user to check
 /// before importing: each column that fills a field, and the columns whose
-/// values are left out. (A later choice may keep those in custom fields;
-/// `unmapped` is what it would keep.)
+/// values are left out unless the user keeps them as custom fields
+/// ([`ImportOptions::unmapped`]; where each would go is
+/// [`ImportSummary::unmapped_fields`]).
 #[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, ts_rs::TS)]
 pub struct CsvMapping {
     /// Column → field, by field; where several columns fill one field, in

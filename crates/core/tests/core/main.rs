@@ -38,5 +38,6 @@ mod sync_flight;
 mod sync_privacy;
 mod sync_timer;
 mod ui_rules;
+mod unmapped_columns;
 mod vault;
 mod wipe;

@@ -20,12 +20,17 @@ use proptest::prelude::*;
 
 use crate::support::*;
 
-async fn export_to(ws: &Workspace, path: &Path, options: &ExportOptions, password: Option<&str>) -> Result<()> {
+pub(crate) async fn export_to(
+    ws: &Workspace,
+    path: &Path,
+    options: &ExportOptions,
+    password: Option<&str>,
+) -> Result<()> {
     let password = password.map(|p| Passphrase::new(p.to_string()));
     ws.export(path, options, password.as_ref(), &mut |_| {}, &AtomicBool::new(false)).await.map(|_| ())
 }
 
-async fn import_from(
+pub(crate) async fn import_from(
     ws: &Workspace,
     path: &Path,
     options: &ImportOptions,
@@ -36,7 +41,7 @@ async fn import_from(
 }
 
 /// Every entry of an unprotected archive: name → bytes.
-fn entries(path: &Path) -> BTreeMap<String, Vec<u8>> {
+pub(crate) fn entries(path: &Path) -> BTreeMap<String, Vec<u8>> {
     let mut zip = zip::ZipArchive::new(std::fs::File::open(path).unwrap()).unwrap();
     let mut out = BTreeMap::new();
     for i in 0..zip.len() {
@@ -51,7 +56,7 @@ fn entries(path: &Path) -> BTreeMap<String, Vec<u8>> {
 /// The entity files a round trip must keep byte for byte: every JSON file
 /// but the audit log (each workspace keeps its own) and the manifest (its
 /// export time differs).
-fn entity_json(path: &Path) -> BTreeMap<String, String> {
+pub(crate) fn entity_json(path: &Path) -> BTreeMap<String, String> {
     entries(path)
         .into_iter()
         .filter(|(name, _)| name.ends_with(".json") && name != "audit_log.json" && name != archive::MANIFEST)
@@ -677,7 +682,7 @@ async fn a_good_csv_imports_every_row_in_one_go_and_a_dry_run_writes_nothing() {
     // A column the user maps by hand.
     std::fs::write(&path, "Who,Mail\nLinus,linus@example.org\n").unwrap();
     let map: Vec<ColumnMapping> = vec!["Who=name".parse().unwrap(), "Mail=email".parse().unwrap()];
-    let options = ImportOptions { kind: Some(ImportKind::Clients), mapping: map, dry_run: false };
+    let options = ImportOptions { kind: Some(ImportKind::Clients), mapping: map, ..Default::default() };
     assert_eq!(import_from(&ws, &path, &options, None).await.unwrap().counts.clients, 1);
 }
 
