@@ -24,6 +24,7 @@ mod portability;
 mod privacy;
 mod process;
 mod process_lock;
+mod rates;
 mod recovery_confirmation;
 mod reminders;
 mod search;
