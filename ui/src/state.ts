@@ -17,7 +17,7 @@ export type Route =
   | { screen: "tasks" }
   | { screen: "settings"; tab?: SettingsTab };
 
-export type SettingsTab = "general" | "fields" | "privacy" | "backups" | "marketplaces";
+export type SettingsTab = "general" | "fields" | "currency" | "privacy" | "backups" | "marketplaces";
 
 export const route = signal<Route>({ screen: "clients" });
 export function go(to: Route): void {
