@@ -95,7 +95,8 @@ export function Currency() {
 }
 
 function HomeCurrency() {
-  const [home, setHome] = useState<string | null>(null);
+  // undefined until read, so nothing typed before then is overwritten.
+  const [home, setHome] = useState<string | null | undefined>(undefined);
   const [code, setCode] = useState("");
   const [errors, setErrors] = useState<Record<string, string>>({});
   useEffect(() => {
@@ -117,6 +118,7 @@ function HomeCurrency() {
     }
   }
 
+  if (home === undefined) return <h2 aria-busy="true">Home currency</h2>;
   return (
     <form
       class="record-form"
