@@ -887,7 +887,7 @@ async fn the_dashboard_shows_one_pipeline_chart_in_the_home_currency_with_the_ra
     fill(&app, "#field-home-currency", "EUR").await;
     press(&app, "Save home currency").await;
     app.find_text("The dashboard now adds up in EUR").await;
-    app.screenshot("23-currency-settings").await;
+    app.screenshot("25-currency-settings").await;
 
     press(&app, "Dashboard").await;
     app.find_text("at rates of").await;
@@ -899,7 +899,7 @@ async fn the_dashboard_shows_one_pipeline_chart_in_the_home_currency_with_the_ra
     assert!(captions[0].starts_with("In EUR, at rates of ") && day_shown(&captions[0], 4), "{captions:?}");
     let left_out = element(&app, "[data-testid=without-rate]").await.text().await.unwrap();
     assert!(left_out.contains("no rate to EUR: VND"), "{left_out:?}");
-    app.screenshot("24-dashboard-in-the-home-currency").await;
+    app.screenshot("26-dashboard-in-the-home-currency").await;
 
     // A VND rate by hand, for an earlier day: VND counts, and that day is the one shown.
     press(&app, "Add rates").await;
@@ -919,7 +919,7 @@ async fn the_dashboard_shows_one_pipeline_chart_in_the_home_currency_with_the_ra
     assert!(captions.len() == 1 && day_shown(&captions[0], 1), "{captions:?}");
     let gone = app.client().find_all(Locator::Css("[data-testid=without-rate]")).await.unwrap();
     assert!(gone.is_empty(), "every currency has a rate now");
-    app.screenshot("25-dashboard-every-currency-converted").await;
+    app.screenshot("27-dashboard-every-currency-converted").await;
     assert!(cli(data.path(), &env, &["currency", "home"]).contains("EUR"));
     app.close().await;
 }

@@ -224,7 +224,7 @@ impl Workspace {
         .await?;
 
         let home = match self.home_currency().await? {
-            Some(code) => Some(home_pipeline(&code, &pipeline, &RateTable::new(&self.all_rates().await?))?),
+            Some(code) => Some(home_pipeline(&code, &pipeline, &RateTable::new(&self.list_rates().await?))?),
             None => None,
         };
 

@@ -39,6 +39,8 @@ pub const ECB_BASE: &str = "EUR";
 pub const MAX_RATE_DECIMALS: u32 = 10;
 /// At most this many significant digits in a rate.
 pub const MAX_RATE_DIGITS: usize = 15;
+/// The largest rates file read: the ECB's whole history since 1999 is about 2 MB.
+pub const MAX_FILE_BYTES: u64 = 32 * 1024 * 1024;
 
 /// One rate the user keeps: one `base` buys `rate` units of `currency` on `rate_date`.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, ts_rs::TS, sqlx::FromRow)]
@@ -421,6 +423,12 @@ impl Workspace {
     /// in one transaction, or nothing, with an error naming file, line and column.
     pub async fn import_rates(&self, path: &Path) -> Result<RateImportSummary> {
         let file = path.file_name().map(|n| n.to_string_lossy().into_owned()).unwrap_or_else(|| "rates.csv".into());
+        let size = std::fs::metadata(path).map_err(|e| Error::io(path, e))?.len();
+        if size > MAX_FILE_BYTES {
+            let message =
+                format!("is {} MB, more than the {} MB a rates file may be", size >> 20, MAX_FILE_BYTES >> 20);
+            return Err(Error::import_invalid(file, None, None, message));
+        }
         let bytes = std::fs::read(path).map_err(|e| Error::io(path, e))?;
         let (rates, skipped_columns) = parse_ecb(&file, &bytes)?;
         let now = self.now();

@@ -211,4 +211,13 @@ async fn a_bad_file_is_refused_whole_with_file_line_and_column() {
     assert!(ws.all_rates().await.unwrap().is_empty());
     let missing = ws.import_rates(&fixture("no-such-file.csv")).await.unwrap_err();
     assert_eq!(missing.code(), ErrorCode::Io);
+    // A file far larger than any rates file is refused before it is read (a sparse file: no disk used).
+    let dir = tempfile::tempdir().unwrap();
+    let huge = dir.path().join("huge.csv");
+    std::fs::File::create(&huge).unwrap().set_len(bidwell_core::rates::MAX_FILE_BYTES + 1).unwrap();
+    let err = ws.import_rates(&huge).await.unwrap_err();
+    assert_eq!(
+        (err.code(), err.to_api().location.map(|l| l.file)),
+        (ErrorCode::ImportInvalid, Some("huge.csv".into()))
+    );
 }
