@@ -60,6 +60,18 @@ export function Currency() {
         </p>
       )}
       <ImportRates onImported={load} />
+      <RateForm
+        label="Add a rate"
+        idPrefix="rate"
+        initial={{ base: "EUR", currency: "", rate: "", rate_date: today() }}
+        submit="Add rate"
+        onSave={async (rate) => {
+          const saved = await api.rates.set(rate);
+          notify(`Kept 1 ${saved.base} = ${saved.rate} ${saved.currency} for ${rateDay(saved.rate_date)}.`);
+          await load();
+          return true;
+        }}
+      />
       {rates !== null && rates.length === 0 && <p data-testid="no-rates">No rates yet.</p>}
       {rates !== null && rates.length > 0 && (
         <table class="data" aria-label="Exchange rates">
@@ -78,18 +90,6 @@ export function Currency() {
           </tbody>
         </table>
       )}
-      <RateForm
-        label="Add a rate"
-        idPrefix="rate"
-        initial={{ base: "EUR", currency: "", rate: "", rate_date: today() }}
-        submit="Add rate"
-        onSave={async (rate) => {
-          const saved = await api.rates.set(rate);
-          notify(`Kept 1 ${saved.base} = ${saved.rate} ${saved.currency} for ${rateDay(saved.rate_date)}.`);
-          await load();
-          return true;
-        }}
-      />
     </section>
   );
 }
