@@ -7,6 +7,7 @@ use bidwell_core::backup::{BackupInfo, BackupStatus, BackupVerification, Restore
 use bidwell_core::chrono::{DateTime, Utc};
 use bidwell_core::portability::{self, ChosenFile, ChosenFiles};
 use bidwell_core::privacy::*;
+use bidwell_core::rates;
 use bidwell_core::secret::{Passphrase, RecoveryKey};
 use bidwell_core::seed::{self, SeedPlan, SeedSummary};
 use bidwell_core::sync::*;
@@ -297,6 +298,55 @@ pub async fn set_milestone_status(session: State<'_, Session>, id: Id, status: M
 #[tauri::command]
 pub async fn dashboard(session: State<'_, Session>, months: u32) -> Reply<bidwell_core::dashboard::Dashboard> {
     session.workspace().await.map_err(api)?.dashboard(months).await.map_err(api)
+}
+
+// Home currency and exchange rates (Settings → Currency).
+
+#[tauri::command]
+pub async fn home_currency(session: State<'_, Session>) -> Reply<Option<String>> {
+    session.workspace().await.map_err(api)?.home_currency().await.map_err(api)
+}
+
+/// Picks the currency the dashboard converts into; none shows a chart per currency.
+#[tauri::command]
+pub async fn set_home_currency(session: State<'_, Session>, code: Option<String>) -> Reply<Option<String>> {
+    session.workspace().await.map_err(api)?.set_home_currency(code.as_deref()).await.map_err(api)
+}
+
+/// The latest rate of each base and currency.
+#[tauri::command]
+pub async fn list_rates(session: State<'_, Session>) -> Reply<Vec<rates::ExchangeRate>> {
+    session.workspace().await.map_err(api)?.list_rates().await.map_err(api)
+}
+
+#[tauri::command]
+pub async fn set_rate(session: State<'_, Session>, rate: rates::NewExchangeRate) -> Reply<rates::ExchangeRate> {
+    session.workspace().await.map_err(api)?.set_rate(rate).await.map_err(api)
+}
+
+#[tauri::command]
+pub async fn update_rate(
+    session: State<'_, Session>,
+    id: Id,
+    rate: rates::NewExchangeRate,
+) -> Reply<rates::ExchangeRate> {
+    session.workspace().await.map_err(api)?.update_rate(id, rate).await.map_err(api)
+}
+
+#[tauri::command]
+pub async fn delete_rate(session: State<'_, Session>, id: Id) -> Reply<()> {
+    session.workspace().await.map_err(api)?.delete_rate(id).await.map_err(api)
+}
+
+/// Imports an ECB reference-rate CSV the user chose (`choose_import_file`).
+#[tauri::command]
+pub async fn import_rates(
+    session: State<'_, Session>,
+    chosen: State<'_, ChosenFiles>,
+    file: String,
+) -> Reply<rates::RateImportSummary> {
+    let path = chosen.file_to_open(&file).map_err(api)?;
+    session.workspace().await.map_err(api)?.import_rates(&path).await.map_err(api)
 }
 
 // Long work: progress goes out on the caller's channel; `cancel_work` stops it.

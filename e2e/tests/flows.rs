@@ -1095,3 +1095,88 @@ async fn usage_analytics_count_the_screens_and_features_of_a_real_session_only_w
     assert!(!log.contains("Okapi"), "the app's log holds a client's name:\n{log}");
     app.close().await;
 }
+
+/// The text of the pipeline panel's chart captions, in order.
+async fn pipeline_captions(app: &App) -> Vec<String> {
+    let figures = app.client().find_all(Locator::Css("section[aria-labelledby='dash-pipeline'] figure.chart")).await;
+    let mut captions = Vec::new();
+    for figure in figures.unwrap() {
+        let caption = figure.find(Locator::Css("figcaption")).await.unwrap();
+        captions.push(caption.text().await.unwrap());
+    }
+    captions
+}
+
+/// Issue #15 part 6: with the sample data's ten currencies, a home currency
+/// and the ECB's rates turn the dashboard's ten pipeline charts into one, in
+/// the home currency, captioned with the rates' day; a currency without a
+/// rate is named, and a rate added by hand in Settings counts it (and, being
+/// older, becomes the day shown).
+#[tokio::test]
+async fn the_dashboard_shows_one_pipeline_chart_in_the_home_currency_with_the_rates_date() {
+    if !enabled("the_dashboard_shows_one_pipeline_chart_in_the_home_currency_with_the_rates_date") {
+        return;
+    }
+    let data = tempfile::tempdir().unwrap();
+    let env = [("BIDWELL_PASSPHRASE", PASSPHRASE)];
+    cli(data.path(), &env, &["init", "--name", "E2E Currency"]);
+    cli(data.path(), &env, &["dev", "seed", "--records", "400"]);
+    // The open dialog cannot be driven: the ECB file goes in by the CLI, the rest in the window.
+    let ecb =
+        std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("../crates/core/tests/fixtures/rates/eurofxref.csv");
+    cli(data.path(), &env, &["rate", "import", ecb.to_str().unwrap()]);
+    let job = cli(data.path(), &env, &["--json", "job", "add", "--title", "Hanoi storefront"]);
+    let job: serde_json::Value = serde_json::from_str(&job).unwrap();
+    let job = job["id"].as_str().unwrap();
+    cli(data.path(), &env, &["bid", "add", "--job", job, "--amount", "25000000", "--currency", "VND", "--days", "9"]);
+
+    let app = App::launch(data.path()).await;
+    unlock(&app, PASSPHRASE).await;
+    press(&app, "Dashboard").await;
+    app.find_text("Pipeline by status").await;
+    let before = pipeline_captions(&app).await;
+    assert!(before.len() > 1 && before.contains(&"In VND".to_string()), "a chart per currency: {before:?}");
+
+    press(&app, "Settings").await;
+    press(&app, "Currency").await;
+    app.find_text("1 EUR = 1.0552 USD").await;
+    app.find_text("None: the dashboard shows a chart per currency.").await;
+    fill(&app, "#field-home-currency", "EUR").await;
+    press(&app, "Save home currency").await;
+    app.find_text("The dashboard now adds up in EUR").await;
+    app.screenshot("29-currency-settings").await;
+
+    press(&app, "Dashboard").await;
+    app.find_text("at rates of").await;
+    let captions = pipeline_captions(&app).await;
+    assert_eq!(captions.len(), 1, "one pipeline chart: {captions:?}");
+    let day_shown = |caption: &str, day: u32| {
+        caption.contains(&format!("{day} Dec 2026")) || caption.contains(&format!("Dec {day}, 2026"))
+    };
+    assert!(captions[0].starts_with("In EUR, at rates of ") && day_shown(&captions[0], 4), "{captions:?}");
+    let left_out = element(&app, "[data-testid=without-rate]").await.text().await.unwrap();
+    assert!(left_out.contains("no rate to EUR: VND"), "{left_out:?}");
+    app.screenshot("30-dashboard-in-the-home-currency").await;
+
+    // A VND rate by hand, for an earlier day: VND counts, and that day is the one shown.
+    press(&app, "Add rates").await;
+    fill(&app, "#field-rate-currency", "VND").await;
+    fill(&app, "#field-rate-rate", "27950").await;
+    // WebKitGTK's date field takes no typed keys through WebDriver; set it as the picker would.
+    let day = element(&app, "#field-rate-date").await;
+    let script = "const [input] = arguments; input.value = '2026-12-01'; \
+        input.dispatchEvent(new Event('input', { bubbles: true }));";
+    app.client().execute(script, vec![serde_json::to_value(&day).unwrap()]).await.unwrap();
+    press(&app, "Add rate").await;
+    app.find_text("1 EUR = 27950 VND").await;
+    app.find_text("typed by hand").await;
+    press(&app, "Dashboard").await;
+    app.find_text("at rates of").await;
+    let captions = pipeline_captions(&app).await;
+    assert!(captions.len() == 1 && day_shown(&captions[0], 1), "{captions:?}");
+    let gone = app.client().find_all(Locator::Css("[data-testid=without-rate]")).await.unwrap();
+    assert!(gone.is_empty(), "every currency has a rate now");
+    app.screenshot("31-dashboard-every-currency-converted").await;
+    assert!(cli(data.path(), &env, &["currency", "home"]).contains("EUR"));
+    app.close().await;
+}

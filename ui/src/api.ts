@@ -16,6 +16,7 @@ import type { ApiError } from "./bindings/ApiError";
 import type { Commands } from "./bindings/Commands";
 import type { CustomFieldPatch } from "./bindings/CustomFieldPatch";
 import type { NewCustomField } from "./bindings/NewCustomField";
+import type { NewExchangeRate } from "./bindings/NewExchangeRate";
 import type { BidFilter } from "./bindings/BidFilter";
 import type { BidPatch } from "./bindings/BidPatch";
 import type { BidStatus } from "./bindings/BidStatus";
@@ -198,6 +199,20 @@ export const customFields = {
 export const remove = (kind: EntityKind, id: Id) => call("delete_record", { kind, id });
 export const restore = (kind: EntityKind, id: Id) => call("restore_record", { kind, id });
 export const search = (query: string, limit = 20) => call("search", { query, limit });
+/** Settings → Currency: the home currency and the exchange rates the user keeps. */
+export const rates = {
+  home: () => call("home_currency"),
+  /** null goes back to a chart per currency. */
+  setHome: (code: string | null) => call("set_home_currency", { code }),
+  /** The latest rate of each base and currency. */
+  list: () => call("list_rates"),
+  set: (rate: NewExchangeRate) => call("set_rate", { rate }),
+  update: (id: Id, rate: NewExchangeRate) => call("update_rate", { id, rate }),
+  remove: (id: Id) => call("delete_rate", { id }),
+  /** An ECB reference-rate CSV the user chose with `portability.chooseImportFile`. */
+  importFile: (file: ChosenFile) => call("import_rates", { file: file.handle }),
+};
+
 /** The dashboard's figures over the last `months` months. */
 export const dashboard = (months: number) => call("dashboard", { months });
 

@@ -22,7 +22,7 @@ export type Route =
 /** The kinds with a page of their own besides clients (screens/RecordPage.tsx). */
 export type PageKind = "contact" | "project" | "job" | "bid";
 
-export type SettingsTab = "general" | "fields" | "privacy" | "backups" | "marketplaces";
+export type SettingsTab = "general" | "fields" | "currency" | "privacy" | "backups" | "marketplaces";
 
 export const route = signal<Route>({ screen: "clients" });
 export function go(to: Route): void {

@@ -62,6 +62,12 @@ pub enum Command {
     /// Custom fields: define them per kind of record; set them with --field NAME=VALUE.
     #[command(subcommand)]
     Field(FieldCmd),
+    /// Exchange rates you keep, for converting into the home currency.
+    #[command(subcommand)]
+    Rate(RateCmd),
+    /// The home currency the dashboard converts pipeline totals into.
+    #[command(subcommand)]
+    Currency(CurrencyCmd),
     /// A task "Follow up: <record>" about a client, bid or job, reminding in N days; prints it.
     FollowUp {
         /// client:ID, bid:ID or job:ID.
@@ -383,6 +389,41 @@ pub struct ListArgs {
     /// Include deleted records (to restore them).
     #[arg(long)]
     pub deleted: bool,
+}
+
+#[derive(Debug, Subcommand)]
+pub enum RateCmd {
+    /// Keep a rate: one BASE buys RATE units of CURRENCY on DATE (replaces that day's rate); prints it.
+    Set {
+        /// The currency bought, e.g. USD.
+        currency: String,
+        /// How many units of it one unit of the base buys, e.g. 1.0552.
+        rate: String,
+        #[arg(long, default_value = "EUR")]
+        base: String,
+        /// The day the rate is for, YYYY-MM-DD (default: today, UTC).
+        #[arg(long)]
+        date: Option<String>,
+    },
+    /// The latest rate of each base and currency (--all: every day kept).
+    List {
+        #[arg(long)]
+        all: bool,
+    },
+    /// Forget one rate.
+    Rm { id: String },
+    /// Import the ECB's reference rates: eurofxref.csv (one day) or eurofxref-hist.csv (every day).
+    Import { file: PathBuf },
+}
+
+#[derive(Debug, Subcommand)]
+pub enum CurrencyCmd {
+    /// Print the home currency, or set it (an ISO 4217 code); --clear goes back to a chart per currency.
+    Home {
+        code: Option<String>,
+        #[arg(long, conflicts_with = "code")]
+        clear: bool,
+    },
 }
 
 #[derive(Debug, Subcommand)]

@@ -9,6 +9,7 @@ mod input;
 mod market_login;
 mod output;
 mod privacy;
+mod rates;
 mod unlock;
 
 use std::collections::BTreeMap;
@@ -192,6 +193,8 @@ async fn dispatch(ws: &Workspace, command: Command, creds: &mut Credentials, out
         Command::Note(cmd) => note(ws, cmd, out).await?,
         Command::Task(cmd) => task(ws, cmd, out).await?,
         Command::Field(cmd) => fields::field(ws, cmd, out).await?,
+        Command::Rate(cmd) => rates::rate(ws, cmd, out).await?,
+        Command::Currency(cmd) => rates::currency(ws, cmd, out).await?,
         Command::FollowUp { on, days } => {
             let due = ws.now() + chrono::Duration::days(days.into());
             out.record(&ws.follow_up(subject(&on)?, due).await?);

@@ -1482,3 +1482,42 @@ fn the_command_line_never_counts_usage_and_shows_the_queue() {
     assert_eq!(usage["rows"], serde_json::json!([]), "the command line counted: {usage}");
     assert!(usage["catalogue"].as_array().is_some_and(|c| c.iter().any(|e| e["event"] == "feature.client_created")));
 }
+
+/// Issue #15 part 6: rates by hand and from the ECB's file, the home
+/// currency, and a bad file refused with its line and column.
+#[test]
+fn rates_and_the_home_currency_from_the_cli() {
+    let b = Bidwell::init();
+    let rates = Path::new(env!("CARGO_MANIFEST_DIR")).join("../core/tests/fixtures/rates");
+    let hand = b.json(&["rate", "set", "BHD", "0.3978", "--date", "2026-11-30"]);
+    assert_eq!(
+        (hand["base"].as_str(), hand["rate"].as_str(), hand["source"].as_str()),
+        (Some("EUR"), Some("0.3978"), Some("hand"))
+    );
+    let err = b.fails(&["rate", "set", "USD", "1,05", "--date", "2026-12-04"]);
+    assert_eq!((err["code"].as_str(), err["field"].as_str()), (Some("validation"), Some("rate")), "{err}");
+
+    let summary = b.json(&["rate", "import", rates.join("eurofxref.csv").to_str().unwrap()]);
+    assert_eq!((summary["rates"].as_u64(), summary["last_date"].as_str()), (Some(29), Some("2026-12-04")));
+    let listed = b.json(&["rate", "list"]);
+    let usd = listed.as_array().unwrap().iter().find(|r| r["currency"] == "USD").unwrap();
+    assert_eq!((usd["rate"].as_str(), usd["source"].as_str()), (Some("1.0552"), Some("eurofxref.csv")));
+    let text = String::from_utf8_lossy(&b.run(&["rate", "list"]).stdout).into_owned();
+    assert!(text.contains("2026-12-04  1 EUR = 1.0552 USD  (eurofxref.csv)"), "{text}");
+
+    let err = b.fails(&["rate", "import", rates.join("negative-rate.csv").to_str().unwrap()]);
+    assert_eq!(err["code"], "import_invalid", "{err}");
+    assert_eq!((err["location"]["line"].as_u64(), err["location"]["field"].as_str()), (Some(3), Some("GBP")), "{err}");
+    assert_eq!(b.json(&["rate", "list", "--all"]).as_array().unwrap().len(), 30, "nothing of the bad file kept");
+
+    assert_eq!(b.json(&["currency", "home"])["home_currency"], serde_json::Value::Null);
+    assert_eq!(b.json(&["currency", "home", "usd"])["home_currency"], "USD");
+    assert_eq!(b.json(&["currency", "home"])["home_currency"], "USD");
+    let err = b.fails(&["currency", "home", "XXQ"]);
+    assert_eq!(err["field"], "home_currency", "{err}");
+    assert_eq!(b.json(&["currency", "home", "--clear"])["home_currency"], serde_json::Value::Null);
+
+    let id = hand["id"].as_str().unwrap();
+    b.json(&["rate", "rm", id]);
+    assert_eq!(b.json(&["rate", "list", "--all"]).as_array().unwrap().len(), 29);
+}

@@ -9,7 +9,7 @@ use crate::audit::{AuditEntry, AuditVerification};
 use crate::backup::{
     BackupInfo, BackupManifest, BackupOverview, BackupReason, BackupStatus, BackupVerification, RestoreReport,
 };
-use crate::dashboard::{Dashboard, Earning, PipelineValue, TaskCounts, WinRate};
+use crate::dashboard::{Dashboard, Earning, HomePipeline, HomeValue, PipelineValue, TaskCounts, WinRate};
 use crate::domain::*;
 use crate::error::{ApiError, ErrorCode, ImportLocation};
 use crate::id::Id;
@@ -21,6 +21,7 @@ use crate::portability::{
 };
 use crate::preferences::{Preferences, Theme};
 use crate::privacy::*;
+use crate::rates::{ExchangeRate, NewExchangeRate, RateImportSummary};
 use crate::recovery_confirmation::{RecoveryKeyOrigin, UnconfirmedRecoveryKey};
 use crate::search::SearchHit;
 use crate::seed::SeedSummary;
@@ -130,7 +131,12 @@ pub fn files() -> Vec<(String, String)> {
         file::<WinRate>(&cfg),
         file::<Earning>(&cfg),
         file::<TaskCounts>(&cfg),
+        file::<HomeValue>(&cfg),
+        file::<HomePipeline>(&cfg),
         file::<Dashboard>(&cfg),
+        file::<ExchangeRate>(&cfg),
+        file::<NewExchangeRate>(&cfg),
+        file::<RateImportSummary>(&cfg),
         file::<ImportLocation>(&cfg),
         file::<FileKind>(&cfg),
         file::<ChosenFile>(&cfg),

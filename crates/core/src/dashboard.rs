@@ -1,13 +1,16 @@
 //! The dashboard's figures: pipeline value by bid status, win rate and
 //! earnings by month, and where the open tasks stand. Read-only, one SQL
 //! query per figure; "now" and "today" come from the workspace clock (UTC),
-//! never from the wall clock.
+//! never from the wall clock. With a home currency, the pipeline is also
+//! given converted into it, with the rates' date and the currencies that
+//! had no rate (`rates.rs`).
 
 use chrono::{DateTime, Datelike, Duration, NaiveDate, TimeZone, Utc};
 use serde::Serialize;
 
 use crate::domain::{BidStatus, Task};
 use crate::error::{Error, Result};
+use crate::rates::{convert, RateTable};
 use crate::store::record::stored_time;
 use crate::Workspace;
 
@@ -21,6 +24,28 @@ pub struct PipelineValue {
     pub currency: String,
     pub count: i64,
     pub amount_minor: i64,
+}
+
+/// The live bids in one status, converted into the home currency.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, ts_rs::TS)]
+pub struct HomeValue {
+    pub status: BidStatus,
+    /// Bids counted in `amount_minor` (those of currencies without a rate are left out).
+    pub count: i64,
+    pub amount_minor: i64,
+}
+
+/// The pipeline in the home currency (see `rates.rs` for how it converts).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, ts_rs::TS)]
+pub struct HomePipeline {
+    pub currency: String,
+    /// Ordered by status; only statuses with converted bids.
+    pub pipeline: Vec<HomeValue>,
+    /// The oldest day of the rates used; none when nothing needed converting.
+    pub rates_date: Option<NaiveDate>,
+    /// Currencies of the pipeline without a rate to the home currency:
+    /// their bids are left out of `pipeline` (they stay in the per-currency figures).
+    pub without_rate: Vec<String>,
 }
 
 /// Bids decided in one month (by the month of their last change).
@@ -57,6 +82,8 @@ pub struct Dashboard {
     pub now: DateTime<Utc>,
     /// Ordered by status, then currency.
     pub pipeline: Vec<PipelineValue>,
+    /// The pipeline converted into the home currency, when the user picked one.
+    pub home: Option<HomePipeline>,
     /// One entry per month of the window, oldest first, months without decisions included.
     pub win_rate: Vec<WinRate>,
     /// Months with releases only, oldest first.
@@ -81,6 +108,40 @@ fn month_labels(now: DateTime<Utc>, months: u32) -> Vec<(i32, u32)> {
             ym
         })
         .collect()
+}
+
+/// Converts each status's per-currency totals into `home` (each total
+/// rounded once) and adds them up; a currency without a rate is listed.
+fn home_pipeline(home: &str, pipeline: &[PipelineValue], rates: &RateTable) -> Result<HomePipeline> {
+    let mut by_status: Vec<HomeValue> = Vec::new();
+    let mut rates_date: Option<NaiveDate> = None;
+    let mut without_rate: Vec<String> = Vec::new();
+    for value in pipeline {
+        let Some((from_rate, to_rate, date)) = rates.rates_for(&value.currency, home) else {
+            if !without_rate.contains(&value.currency) {
+                without_rate.push(value.currency.clone());
+            }
+            continue;
+        };
+        let amount = convert(value.amount_minor, &value.currency, from_rate, home, to_rate).ok_or_else(|| {
+            Error::validation("amount_minor", format!("the {} pipeline is too large to convert", value.currency))
+        })?;
+        if let Some(date) = date {
+            rates_date = Some(rates_date.map_or(date, |d| d.min(date)));
+        }
+        match by_status.last_mut() {
+            Some(last) if last.status == value.status => {
+                last.count += value.count;
+                last.amount_minor = last
+                    .amount_minor
+                    .checked_add(amount)
+                    .ok_or_else(|| Error::validation("amount_minor", "the pipeline is too large to add up"))?;
+            }
+            _ => by_status.push(HomeValue { status: value.status, count: value.count, amount_minor: amount }),
+        }
+    }
+    without_rate.sort();
+    Ok(HomePipeline { currency: home.to_string(), pipeline: by_status, rates_date, without_rate })
 }
 
 impl Workspace {
@@ -162,9 +223,15 @@ impl Workspace {
         .fetch_all(&pool)
         .await?;
 
+        let home = match self.home_currency().await? {
+            Some(code) => Some(home_pipeline(&code, &pipeline, &RateTable::new(&self.list_rates().await?))?),
+            None => None,
+        };
+
         Ok(Dashboard {
             now,
             pipeline,
+            home,
             win_rate,
             earnings,
             tasks: TaskCounts { overdue, due_today, upcoming, undated },

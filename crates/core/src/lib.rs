@@ -19,6 +19,7 @@ pub mod preferences;
 pub mod privacy;
 pub mod process;
 pub mod process_lock;
+pub mod rates;
 pub mod recovery_confirmation;
 pub mod redact;
 pub mod search;

@@ -7,4 +7,8 @@ export type RecordCounts = { clients: number, contacts: number, projects: number
 /**
  * Custom field definitions and values (absent from archives before format 2).
  */
-custom_fields: number, custom_values: number, consents: number, audit_entries: number, };
+custom_fields: number, custom_values: number, 
+/**
+ * Exchange rates the user keeps (absent from archives written before Bidwell kept them).
+ */
+exchange_rates: number, consents: number, audit_entries: number, };

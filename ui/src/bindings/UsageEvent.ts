@@ -5,4 +5,4 @@
  * outside it is refused. Each has a stable name (what is queued and sent)
  * and a plain-words description (what the Privacy screen shows).
  */
-export type UsageEvent = "screen.dashboard" | "screen.clients" | "screen.client" | "screen.contact" | "screen.projects" | "screen.project" | "screen.jobs" | "screen.job" | "screen.bids" | "screen.bid" | "screen.tasks" | "screen.settings.general" | "screen.settings.fields" | "screen.settings.privacy" | "screen.settings.backups" | "screen.settings.marketplaces" | "feature.client_created" | "feature.bid_submitted" | "feature.export" | "feature.import" | "feature.backup" | "feature.sync";
+export type UsageEvent = "screen.dashboard" | "screen.clients" | "screen.client" | "screen.contact" | "screen.projects" | "screen.project" | "screen.jobs" | "screen.job" | "screen.bids" | "screen.bid" | "screen.tasks" | "screen.settings.general" | "screen.settings.fields" | "screen.settings.currency" | "screen.settings.privacy" | "screen.settings.backups" | "screen.settings.marketplaces" | "feature.client_created" | "feature.bid_submitted" | "feature.export" | "feature.import" | "feature.backup" | "feature.sync";

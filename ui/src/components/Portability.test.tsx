@@ -23,6 +23,7 @@ const none: RecordCounts = {
   tag_links: 0,
   custom_fields: 0,
   custom_values: 0,
+  exchange_rates: 0,
   consents: 0,
   audit_entries: 0,
 };

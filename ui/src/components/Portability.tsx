@@ -65,6 +65,7 @@ function describe(counts: RecordCounts): string {
     [counts.milestones, "milestones"],
     [counts.activities, "notes"],
     [counts.tasks, "tasks"],
+    [counts.exchange_rates, "exchange rates"],
   ];
   const shown = parts.filter(([n]) => n > 0).map(([n, what]) => `${n.toLocaleString()} ${what}`);
   return shown.length > 0 ? shown.join(", ") : "no records";

@@ -1,13 +1,16 @@
 // Dashboard: pipeline value by bid status, win rate and earnings by month,
 // where the open tasks stand and the next ones due. Figures come from the
-// core in one call (`dashboard`); the charts are drawn here as SVG.
+// core in one call (`dashboard`); the charts are drawn here as SVG. With a
+// home currency (Settings → Currency) the pipeline is one chart converted
+// into it, captioned with the rates' day and the currencies without a rate.
 import { useEffect, useState } from "preact/hooks";
 import * as api from "../api";
 import type { Dashboard as Figures } from "../bindings/Dashboard";
+import type { HomePipeline } from "../bindings/HomePipeline";
 import type { Task } from "../bindings/Task";
 import { dashboard } from "../api";
 import { BarChart, RateChart } from "../components/pipeline/charts";
-import { formatMoney, minorToInput } from "../money";
+import { formatMoney, minorToInput, rateDay } from "../money";
 import { BID_STATUSES, STATUS_LABEL } from "../components/pipeline/status";
 import { go, notify } from "../state";
 import "./pipeline.css";
@@ -104,6 +107,8 @@ export function Dashboard() {
               <p>No bids yet. Each bid you add shows here under its status.</p>
               <button onClick={() => go({ screen: "bids" })}>Go to Bids</button>
             </div>
+          ) : figures.home ? (
+            <HomeChart home={figures.home} />
           ) : (
             pipelineCurrencies.map((currency) => (
               <BarChart
@@ -216,6 +221,39 @@ export function Dashboard() {
         </section>
       </div>
     </div>
+  );
+}
+
+/** The pipeline converted into the home currency: one chart, the rates' day, and what had no rate. */
+function HomeChart({ home }: { home: HomePipeline }) {
+  const { currency } = home;
+  const at = home.rates_date ? `, at rates of ${rateDay(home.rates_date)}` : "";
+  return (
+    <>
+      <BarChart
+        title={`Bid value by status, converted into ${currency}${at}`}
+        caption={`In ${currency}${at}`}
+        head={["Status", `Value (${currency})`]}
+        data={BID_STATUSES.map((status) => {
+          const row = home.pipeline.find((p) => p.status === status);
+          const value = row?.amount_minor ?? 0;
+          return {
+            label: STATUS_LABEL[status],
+            value,
+            text: row ? `${formatMoney(value, currency)} (${row.count} ${row.count === 1 ? "bid" : "bids"})` : "none",
+            short: compact(value, currency),
+          };
+        })}
+      />
+      {home.without_rate.length > 0 && (
+        <p class="muted small" data-testid="without-rate">
+          Left out, no rate to {currency}: {home.without_rate.join(", ")}.{" "}
+          <button class="link" onClick={() => go({ screen: "settings", tab: "currency" })}>
+            Add rates
+          </button>
+        </p>
+      )}
+    </>
   );
 }
 

@@ -1,5 +1,6 @@
 // Settings: a General tab (appearance; security: lock, idle lock, passphrase,
 // a new recovery key, encryption status), Custom fields (CustomFields.tsx),
+// Currency (the home currency and exchange rates, Currency.tsx),
 // the Privacy tab (Privacy.tsx), the Backups tab (Backups.tsx) and the
 // Marketplaces tab (Marketplaces.tsx).
 import { signal } from "@preact/signals";
@@ -21,6 +22,7 @@ import {
 } from "../state";
 import { applyTheme } from "../theme";
 import { Backups } from "./Backups";
+import { Currency } from "./Currency";
 import { CustomFields } from "./CustomFields";
 import { Marketplaces } from "./Marketplaces";
 import { Privacy } from "./Privacy";
@@ -28,6 +30,7 @@ import { Privacy } from "./Privacy";
 const TABS: { tab: SettingsTab; label: string }[] = [
   { tab: "general", label: "General" },
   { tab: "fields", label: "Custom fields" },
+  { tab: "currency", label: "Currency" },
   { tab: "privacy", label: "Privacy" },
   { tab: "backups", label: "Backups" },
   { tab: "marketplaces", label: "Marketplaces" },
@@ -60,6 +63,8 @@ export function Settings({ tab = "general" }: { tab?: SettingsTab | undefined })
         <Marketplaces />
       ) : tab === "fields" ? (
         <CustomFields />
+      ) : tab === "currency" ? (
+        <Currency />
       ) : (
         <General />
       )}

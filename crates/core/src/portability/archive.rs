@@ -17,6 +17,7 @@ use crate::audit::AuditEntry;
 use crate::domain::{Activity, Bid, Client, Contact, EntityKind, Job, Milestone, Project, Task};
 use crate::error::{Error, Result};
 use crate::id::Id;
+use crate::rates::{ExchangeRate, Rate};
 use crate::store::extras::canonical;
 use crate::store::record::{Record, META_COLUMNS_NAMES};
 use crate::store::CustomField;
@@ -117,6 +118,8 @@ pub struct ArchiveData {
     pub tag_links: Vec<TagLink>,
     pub custom_fields: Vec<CustomField>,
     pub custom_values: Vec<CustomValue>,
+    /// Optional in format 2: archives written before Bidwell kept rates have no exchange_rates.json.
+    pub exchange_rates: Vec<ExchangeRate>,
     pub consents: Vec<ConsentRecord>,
     /// The exporting workspace's audit log, for the user to read. It is not
     /// imported: the importing workspace keeps its own hash chain.
@@ -138,6 +141,7 @@ impl ArchiveData {
             tag_links: self.tag_links.len() as u64,
             custom_fields: self.custom_fields.len() as u64,
             custom_values: self.custom_values.len() as u64,
+            exchange_rates: self.exchange_rates.len() as u64,
             consents: self.consents.len() as u64,
             audit_entries: self.audit_log.len() as u64,
         }
@@ -204,6 +208,13 @@ impl ArchiveEntity for CustomValue {
     }
 }
 
+impl ArchiveEntity for ExchangeRate {
+    const STEM: &'static str = "exchange_rates";
+    fn columns() -> Vec<&'static str> {
+        vec!["id", "base", "currency", "rate", "rate_date", "source", "entered_at"]
+    }
+}
+
 impl ArchiveEntity for ConsentRecord {
     const STEM: &'static str = "consents";
     fn columns() -> Vec<&'static str> {
@@ -244,6 +255,7 @@ pub const STEMS: &[&str] = &[
     "tag_links",
     "custom_fields",
     "custom_values",
+    "exchange_rates",
     "consents",
     "audit_log",
 ];
@@ -580,6 +592,11 @@ fn parse_archive_within(
         } else {
             Vec::new()
         },
+        exchange_rates: if manifest.files.iter().any(|f| f.name == "exchange_rates.json") {
+            parse_records(take("exchange_rates")?)?
+        } else {
+            Vec::new()
+        },
         consents: parse_records(take("consents")?)?,
         audit_log: parse_records(take("audit_log")?)?,
     };
@@ -744,6 +761,32 @@ fn unique_ids<'a>(file: &str, ids: impl Iterator<Item = Id> + 'a) -> Result<Hash
 /// Custom fields and values: each field once per kind and name, each value
 /// of a field that exists, on a record of the field's kind in the archive,
 /// once, and in the form the field keeps it (what the app would have saved).
+/// Each rate as the store would keep it: two currencies, a decimal rate, once per base, currency and day.
+fn check_exchange_rates(d: &ArchiveData) -> Result<()> {
+    let file = "exchange_rates.json";
+    unique_ids(file, d.exchange_rates.iter().map(|r| r.id))?;
+    let mut days = HashSet::new();
+    for (i, r) in d.exchange_rates.iter().enumerate() {
+        for (field, code) in [("base", &r.base), ("currency", &r.currency)] {
+            if crate::money::normalize_currency(field, code).ok().as_ref() != Some(code) {
+                return Err(at_record(file, i, field, "is not an ISO 4217 currency code in capitals"));
+            }
+        }
+        if r.base == r.currency {
+            return Err(at_record(file, i, "currency", "is the base itself"));
+        }
+        match Rate::parse(&r.rate) {
+            Ok(rate) if rate.text() == r.rate => {}
+            Ok(_) => return Err(at_record(file, i, "rate", "is not written as Bidwell writes rates")),
+            Err(m) => return Err(at_record(file, i, "rate", m)),
+        }
+        if !days.insert((&r.base, &r.currency, r.rate_date)) {
+            return Err(at_record(file, i, "rate_date", "two rates of this base and currency are for this day"));
+        }
+    }
+    Ok(())
+}
+
 fn check_custom_values(d: &ArchiveData) -> Result<()> {
     unique_ids("custom_fields.json", d.custom_fields.iter().map(|f| f.id))?;
     let fields: std::collections::HashMap<Id, &CustomField> = d.custom_fields.iter().map(|f| (f.id, f)).collect();
@@ -856,6 +899,7 @@ fn check_references(d: &ArchiveData) -> Result<()> {
         }
     }
     check_custom_values(d)?;
+    check_exchange_rates(d)?;
     let mut names = HashSet::new();
     for (i, r) in d.tags.iter().enumerate() {
         if !names.insert(r.name.to_lowercase()) {

@@ -11,6 +11,8 @@ use std::sync::atomic::AtomicBool;
 use serde::{Deserialize, Serialize};
 use sqlx::SqliteConnection;
 
+use crate::rates::ExchangeRate;
+
 use super::archive::{
     self, ArchiveData, ArchiveEntity, ArchiveWriter, ConsentRecord, CustomValue, Manifest, ManifestFile, TagLink,
     TagRecord,
@@ -196,6 +198,12 @@ async fn read_data(conn: &mut SqliteConnection, selection: &Selection) -> Result
             client.tags = list.iter().map(|n| n.to_string()).collect();
         }
     }
+    // The rates are the user's, about no client: everything has them, one client's export not.
+    let exchange_rates: Vec<ExchangeRate> = if selection.client.is_some() {
+        Vec::new()
+    } else {
+        sqlx::query_as("SELECT * FROM exchange_rates ORDER BY id").fetch_all(&mut *conn).await?
+    };
     let consents: Vec<ConsentRecord> = load(conn, "consents", "id", selection, none).await?;
     let audit_log: Vec<AuditEntry> = load(conn, "audit_log", "seq", selection, none).await?;
     Ok(ArchiveData {
@@ -211,6 +219,7 @@ async fn read_data(conn: &mut SqliteConnection, selection: &Selection) -> Result
         tag_links,
         custom_fields,
         custom_values,
+        exchange_rates,
         consents,
         audit_log,
     })
@@ -308,6 +317,7 @@ impl Workspace {
         entity!(data.tag_links);
         entity!(data.custom_fields);
         entity!(data.custom_values);
+        entity!(data.exchange_rates);
         entity!(data.consents);
         entity!(data.audit_log);
         add(archive::README.to_string(), README_TEXT.replace('\n', "\r\n").into_bytes(), &mut writer)?;

@@ -522,6 +522,7 @@ async fn ensure_empty(conn: &mut SqliteConnection) -> Result<()> {
         "tasks",
         "tags",
         "custom_fields",
+        "exchange_rates",
         "consents",
     ];
     let sql = tables.iter().map(|t| format!("(SELECT count(*) FROM {t})")).collect::<Vec<_>>().join(" + ");
@@ -566,6 +567,7 @@ async fn write(
             constrained("tasks.json", bulk::insert_many(&mut tx, &d.tasks).await)?;
             constrained("tags.json", insert_tags(&mut tx, d).await)?;
             constrained("custom_fields.json", insert_custom_fields(&mut tx, d).await)?;
+            constrained("exchange_rates.json", insert_exchange_rates(&mut tx, d).await)?;
             constrained("consents.json", insert_consents(&mut tx, d).await)?;
         }
         Parsed::Clients(clients, _) => {
@@ -677,6 +679,25 @@ async fn insert_fields(conn: &mut SqliteConnection, fields: &[CustomField], valu
             // Checked already (archive.rs); this writes an older archive's number in the kept form.
             let kept = by_id.get(&v.field_id).and_then(|f| crate::store::extras::canonical(f, &v.value).ok());
             b.push_bind(v.field_id).push_bind(v.entity_id).push_bind(kept.unwrap_or_else(|| v.value.clone()));
+        });
+        qb.build().execute(&mut *conn).await?;
+    }
+    Ok(())
+}
+
+async fn insert_exchange_rates(conn: &mut SqliteConnection, d: &ArchiveData) -> Result<()> {
+    for chunk in d.exchange_rates.chunks(1000) {
+        let mut qb = QueryBuilder::<Sqlite>::new(
+            "INSERT INTO exchange_rates (id, base, currency, rate, rate_date, source, entered_at) ",
+        );
+        qb.push_values(chunk, |mut b, r| {
+            b.push_bind(r.id)
+                .push_bind(r.base.clone())
+                .push_bind(r.currency.clone())
+                .push_bind(r.rate.clone())
+                .push_bind(r.rate_date)
+                .push_bind(r.source.clone())
+                .push_bind(r.entered_at);
         });
         qb.build().execute(&mut *conn).await?;
     }

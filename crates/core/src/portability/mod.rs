@@ -103,6 +103,8 @@ pub struct RecordCounts {
     /// Custom field definitions and values (absent from archives before format 2).
     pub custom_fields: u64,
     pub custom_values: u64,
+    /// Exchange rates the user keeps (absent from archives written before Bidwell kept them).
+    pub exchange_rates: u64,
     pub consents: u64,
     pub audit_entries: u64,
 }
@@ -121,6 +123,7 @@ impl RecordCounts {
             + self.tag_links
             + self.custom_fields
             + self.custom_values
+            + self.exchange_rates
             + self.consents
             + self.audit_entries
     }

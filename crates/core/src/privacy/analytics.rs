@@ -54,6 +54,8 @@ pub enum UsageEvent {
     ScreenSettingsGeneral,
     #[serde(rename = "screen.settings.fields")]
     ScreenSettingsFields,
+    #[serde(rename = "screen.settings.currency")]
+    ScreenSettingsCurrency,
     #[serde(rename = "screen.settings.privacy")]
     ScreenSettingsPrivacy,
     #[serde(rename = "screen.settings.backups")]
@@ -76,7 +78,7 @@ pub enum UsageEvent {
 
 impl UsageEvent {
     /// The whole catalogue, in the order the Privacy screen lists it.
-    pub const ALL: [UsageEvent; 22] = [
+    pub const ALL: [UsageEvent; 23] = [
         UsageEvent::ScreenDashboard,
         UsageEvent::ScreenClients,
         UsageEvent::ScreenClient,
@@ -90,6 +92,7 @@ impl UsageEvent {
         UsageEvent::ScreenTasks,
         UsageEvent::ScreenSettingsGeneral,
         UsageEvent::ScreenSettingsFields,
+        UsageEvent::ScreenSettingsCurrency,
         UsageEvent::ScreenSettingsPrivacy,
         UsageEvent::ScreenSettingsBackups,
         UsageEvent::ScreenSettingsMarketplaces,
@@ -118,6 +121,7 @@ impl UsageEvent {
             UsageEvent::ScreenTasks => "screen.tasks",
             UsageEvent::ScreenSettingsGeneral => "screen.settings.general",
             UsageEvent::ScreenSettingsFields => "screen.settings.fields",
+            UsageEvent::ScreenSettingsCurrency => "screen.settings.currency",
             UsageEvent::ScreenSettingsPrivacy => "screen.settings.privacy",
             UsageEvent::ScreenSettingsBackups => "screen.settings.backups",
             UsageEvent::ScreenSettingsMarketplaces => "screen.settings.marketplaces",
@@ -146,6 +150,7 @@ impl UsageEvent {
             UsageEvent::ScreenTasks => "The list of tasks was opened",
             UsageEvent::ScreenSettingsGeneral => "Settings → General was opened",
             UsageEvent::ScreenSettingsFields => "Settings → Custom fields was opened",
+            UsageEvent::ScreenSettingsCurrency => "Settings → Currency was opened",
             UsageEvent::ScreenSettingsPrivacy => "Settings → Privacy was opened",
             UsageEvent::ScreenSettingsBackups => "Settings → Backups was opened",
             UsageEvent::ScreenSettingsMarketplaces => "Settings → Marketplaces was opened",

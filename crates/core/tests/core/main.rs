@@ -26,6 +26,7 @@ mod portability;
 mod privacy;
 mod process;
 mod process_lock;
+mod rates;
 mod recovery_confirmation;
 mod reminders;
 mod search;

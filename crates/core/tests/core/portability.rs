@@ -200,6 +200,73 @@ async fn an_archive_with_a_custom_value_its_field_would_not_keep_is_refused() {
     assert!(dst.list_clients(&ClientFilter::default(), &PageRequest::default()).await.unwrap().items.is_empty());
 }
 
+/// Issue #15 part 6: the rates the user keeps are theirs, so an export of
+/// everything carries them (exchange_rates.json) and they come back byte for
+/// byte; a one-client export has none; an archive from before rates (no
+/// such file) still imports; a rate changed by hand is refused with its line.
+#[tokio::test]
+async fn exchange_rates_survive_export_import_export() {
+    use bidwell_core::rates::NewExchangeRate;
+    let (_src_dir, src) = new_workspace().await;
+    let client = src.create_client(NewClient { name: "Acme".into(), ..Default::default() }).await.unwrap().meta.id;
+    let ecb = Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/fixtures/rates/eurofxref-hist.csv");
+    src.import_rates(&ecb).await.unwrap();
+    let hand = NewExchangeRate {
+        base: "EUR".into(),
+        currency: "BHD".into(),
+        rate: "0.3978".into(),
+        rate_date: "2026-11-30".into(),
+    };
+    src.set_rate(hand).await.unwrap();
+    let kept = src.all_rates().await.unwrap().len();
+    let out = tempfile::tempdir().unwrap();
+    let (first, second) = (out.path().join("first.zip"), out.path().join("second.zip"));
+    export_to(&src, &first, &ExportOptions::default(), None).await.unwrap();
+    let (_dst_dir, dst) = new_workspace().await;
+    let summary = import_from(&dst, &first, &ImportOptions::default(), None).await.unwrap();
+    assert_eq!(summary.counts.exchange_rates as usize, kept);
+    assert_eq!(dst.all_rates().await.unwrap(), src.all_rates().await.unwrap());
+    export_to(&dst, &second, &ExportOptions::default(), None).await.unwrap();
+    let (a, b) = (entity_json(&first), entity_json(&second));
+    assert_eq!(a["exchange_rates.json"].lines().count(), kept + 2);
+    assert!(a["exchange_rates.json"].contains("\"source\":\"eurofxref-hist.csv\""));
+    for (name, text) in &a {
+        assert!(text == &b[name], "{name} differs after export → import → export");
+    }
+
+    let one = out.path().join("one.zip");
+    let options = ExportOptions { client: Some(client), ..ExportOptions::default() };
+    export_to(&src, &one, &options, None).await.unwrap();
+    assert_eq!(entity_json(&one)["exchange_rates.json"], "[\n]\n", "a client's export holds no rates");
+
+    // An archive written before Bidwell kept rates.
+    let mut files = entries(&first);
+    files.remove("exchange_rates.json");
+    files.remove("exchange_rates.csv");
+    let mut manifest = manifest_of(&files);
+    manifest.counts.exchange_rates = 0;
+    let older = out.path().join("older.zip");
+    write_archive(&older, manifest, &files);
+    let (_old_dir, old) = new_workspace().await;
+    import_from(&old, &older, &ImportOptions::default(), None).await.unwrap();
+    assert!(old.all_rates().await.unwrap().is_empty());
+
+    // A rate changed by hand into something the store would not keep.
+    let mut files = entries(&first);
+    let text = String::from_utf8(files["exchange_rates.json"].clone()).unwrap().replace("\"0.3978\"", "\"-0.3978\"");
+    files.insert("exchange_rates.json".into(), text.into_bytes());
+    let crafted = out.path().join("crafted.zip");
+    write_archive(&crafted, manifest_of(&files), &files);
+    let (_bad_dir, bad) = new_workspace().await;
+    let err = import_from(&bad, &crafted, &ImportOptions::default(), None).await.unwrap_err();
+    let at = err.to_api().location.unwrap_or_else(|| panic!("{err}"));
+    assert_eq!((at.file.as_str(), at.field.as_deref()), ("exchange_rates.json", Some("rate")), "{err}");
+    assert!(
+        bad.all_rates().await.unwrap().is_empty()
+            && bad.list_clients(&ClientFilter::default(), &PageRequest::default()).await.unwrap().items.is_empty()
+    );
+}
+
 proptest! {
     // Each case creates two encrypted workspaces: keep the count modest.
     #![proptest_config(ProptestConfig { cases: 16, ..ProptestConfig::default() })]
