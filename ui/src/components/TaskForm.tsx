@@ -11,6 +11,7 @@ import type { TaskPatch } from "../bindings/TaskPatch";
 import type { TaskRepeat } from "../bindings/TaskRepeat";
 import { Field } from "./Field";
 import { SelectField } from "./records/SelectField";
+import { formKeys } from "./records/keys";
 import { FormActions } from "./records/RecordForm";
 import { SubjectLink, SubjectPicker } from "./Subjects";
 
@@ -104,16 +105,7 @@ export function TaskForm(props: { onSaved: (task: Task) => void; onCancel: () =>
       class="pipeline-form"
       onSubmit={submit}
       aria-label={editing ? `Edit task ${editing.title}` : "New task"}
-      onKeyDown={(e) => {
-        if (e.key === "Escape") {
-          e.preventDefault();
-          e.stopPropagation();
-          props.onCancel();
-        } else if (e.key === "Enter" && (e.ctrlKey || e.metaKey)) {
-          e.preventDefault();
-          e.currentTarget.requestSubmit();
-        }
-      }}
+      onKeyDown={formKeys(props.onCancel)}
     >
       <h2>{editing ? "Edit task" : "New task"}</h2>
       <Field label="Title" name="task-title" value={title} onInput={setTitle} error={errors["title"]} required autoFocus />

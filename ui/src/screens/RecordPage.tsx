@@ -13,7 +13,7 @@ import type { Job } from "../bindings/Job";
 import type { Project } from "../bindings/Project";
 import { FollowUp } from "../components/FollowUp";
 import { SubjectLink } from "../components/Subjects";
-import { ListState } from "../components/records/ClientSections";
+import { ListState, removeWithUndo } from "../components/records/ClientSections";
 import { BidTermsForm, ContactForm, JobForm, ProjectForm } from "../components/records/forms";
 import { isTyping, labelOf, PROJECT_STATUSES, RATE_TYPES } from "../components/records/labels";
 import { MilestonesSection } from "../components/records/Milestones";
@@ -197,25 +197,10 @@ export function RecordPage({ kind, id }: { kind: PageKind; id: Id }) {
     }
   }
 
-  async function remove() {
+  function remove() {
     const what = `${NOUN[current.kind][0]!.toUpperCase()}${NOUN[current.kind].slice(1)} ${title}`;
-    try {
-      await api.remove(current.kind, current.record.id);
-      notify(`${what} deleted`, {
-        undo: async () => {
-          try {
-            await api.restore(current.kind, current.record.id);
-            go(route(current.kind, current.record.id));
-          } catch (raw) {
-            notify(`Could not restore: ${api.describe(api.asApiError(raw))}`, { tone: "error" });
-          }
-        },
-      });
-      go(home.route);
-    } catch (raw) {
-      const err = api.asApiError(raw);
-      notify(`Could not delete (${err.code}): ${api.describe(err)}`, { tone: "error" });
-    }
+    const { kind, id } = { kind: current.kind, id: current.record.id };
+    void removeWithUndo(kind, id, what, () => go(home.route), () => go(route(kind, id)));
   }
 
   const subject = { kind: current.kind, id: current.record.id };
@@ -239,7 +224,7 @@ export function RecordPage({ kind, id }: { kind: PageKind; id: Id }) {
             Edit <kbd>E</kbd>
           </button>
           {canFollowUp && <FollowUp subject={subject} what={title} />}
-          <button class="danger" onClick={() => void remove()}>
+          <button class="danger" onClick={remove}>
             Delete
           </button>
         </div>

@@ -43,8 +43,8 @@ export function ListState({ loading, error, count, empty }: { loading: boolean; 
   return null;
 }
 
-/** Soft-deletes a record and offers undo; `after` refreshes the list both times. */
-export async function removeWithUndo(kind: EntityKind, id: Id, what: string, after: () => void) {
+/** Soft-deletes a record and offers undo; `after` runs once it is deleted (a list refreshes, a page leaves) and `restored` once undone (by default `after` again). */
+export async function removeWithUndo(kind: EntityKind, id: Id, what: string, after: () => void, restored: () => void = after) {
   try {
     await api.remove(kind, id);
     after();
@@ -52,7 +52,7 @@ export async function removeWithUndo(kind: EntityKind, id: Id, what: string, aft
       undo: async () => {
         try {
           await api.restore(kind, id);
-          after();
+          restored();
         } catch (raw) {
           notify(`Could not restore: ${api.describe(api.asApiError(raw))}`, { tone: "error" });
         }

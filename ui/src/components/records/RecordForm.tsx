@@ -10,6 +10,7 @@ import type { EntityKind } from "../../bindings/EntityKind";
 import { Field } from "../Field";
 import { CustomFieldInputs, errorKey, useCustomFields, type FieldValues } from "./CustomFieldInputs";
 import { useFocusOnMount } from "./focus";
+import { formKeys } from "./keys";
 import { SelectField } from "./SelectField";
 
 export type Values = Record<string, string>;
@@ -158,16 +159,7 @@ export function RecordForm<R>(props: Props<R>) {
       class="record-form"
       onSubmit={submit}
       aria-label={props.label}
-      onKeyDown={(e) => {
-        if (e.key === "Escape") {
-          e.preventDefault();
-          e.stopPropagation();
-          props.onCancel();
-        } else if (e.key === "Enter" && (e.ctrlKey || e.metaKey)) {
-          e.preventDefault();
-          void submit();
-        }
-      }}
+      onKeyDown={formKeys(props.onCancel)}
     >
       <h2>{props.heading}</h2>
       {props.spec.filter((f) => f.type !== "multiline").map(input)}

@@ -10,23 +10,10 @@ import { Field } from "../Field";
 import { errorsFrom, FormError, ListState, removeWithUndo } from "./ClientSections";
 import { ACTIVITY_KINDS, labelOf } from "./labels";
 import { useFocusOnMount } from "./focus";
+import { formKeys } from "./keys";
 import { FormActions } from "./RecordForm";
 import { SelectField } from "./SelectField";
 import { usePaged } from "./usePaged";
-
-/** Ctrl+Enter submits the form the key was pressed in; Esc calls `cancel` when given. */
-function formKeys(cancel?: () => void) {
-  return (e: KeyboardEvent) => {
-    if (e.key === "Enter" && (e.ctrlKey || e.metaKey)) {
-      e.preventDefault();
-      (e.currentTarget as HTMLFormElement).requestSubmit();
-    } else if (e.key === "Escape" && cancel) {
-      e.preventDefault();
-      e.stopPropagation();
-      cancel();
-    }
-  };
-}
 
 export function Timeline({ subject }: { subject: Subject }) {
   const list = usePaged<Activity>((after) => api.activities.list({ subject }, api.page(50, after, "newest")), [subject.kind, subject.id]);
