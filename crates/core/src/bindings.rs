@@ -9,7 +9,7 @@ use crate::audit::{AuditEntry, AuditVerification};
 use crate::backup::{
     BackupInfo, BackupManifest, BackupOverview, BackupReason, BackupStatus, BackupVerification, RestoreReport,
 };
-use crate::dashboard::{Dashboard, Earning, HomePipeline, HomeValue, PipelineValue, TaskCounts, WinRate};
+use crate::dashboard::{Dashboard, Earning, HomeEarning, HomePipeline, HomeValue, PipelineValue, TaskCounts, WinRate};
 use crate::domain::*;
 use crate::error::{ApiError, ErrorCode, ImportLocation};
 use crate::id::Id;
@@ -133,6 +133,7 @@ pub fn files() -> Vec<(String, String)> {
         file::<TaskCounts>(&cfg),
         file::<HomeValue>(&cfg),
         file::<HomePipeline>(&cfg),
+        file::<HomeEarning>(&cfg),
         file::<Dashboard>(&cfg),
         file::<ExchangeRate>(&cfg),
         file::<NewExchangeRate>(&cfg),

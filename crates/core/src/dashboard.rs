@@ -35,16 +35,27 @@ pub struct HomeValue {
     pub amount_minor: i64,
 }
 
-/// The pipeline in the home currency (see `rates.rs` for how it converts).
+/// Released milestones in one month, converted into the home currency.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, ts_rs::TS)]
+pub struct HomeEarning {
+    /// "YYYY-MM" (UTC).
+    pub month: String,
+    pub amount_minor: i64,
+}
+
+/// The pipeline and the earnings in the home currency (see `rates.rs` for how it converts).
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, ts_rs::TS)]
 pub struct HomePipeline {
     pub currency: String,
     /// Ordered by status; only statuses with converted bids.
     pub pipeline: Vec<HomeValue>,
+    /// Months with converted releases only, oldest first.
+    pub earnings: Vec<HomeEarning>,
     /// The oldest day of the rates used; none when nothing needed converting.
     pub rates_date: Option<NaiveDate>,
-    /// Currencies of the pipeline without a rate to the home currency:
-    /// their bids are left out of `pipeline` (they stay in the per-currency figures).
+    /// Currencies of the pipeline or the earnings without a rate to the home
+    /// currency: their amounts are left out here (they stay in the
+    /// per-currency figures).
     pub without_rate: Vec<String>,
 }
 
@@ -110,38 +121,74 @@ fn month_labels(now: DateTime<Utc>, months: u32) -> Vec<(i32, u32)> {
         .collect()
 }
 
-/// Converts each status's per-currency totals into `home` (each total
-/// rounded once) and adds them up; a currency without a rate is listed.
-fn home_pipeline(home: &str, pipeline: &[PipelineValue], rates: &RateTable) -> Result<HomePipeline> {
-    let mut by_status: Vec<HomeValue> = Vec::new();
-    let mut rates_date: Option<NaiveDate> = None;
-    let mut without_rate: Vec<String> = Vec::new();
-    for value in pipeline {
-        let Some((from_rate, to_rate, date)) = rates.rates_for(&value.currency, home) else {
-            if !without_rate.contains(&value.currency) {
-                without_rate.push(value.currency.clone());
+/// Converts per-currency totals into one currency, each total rounded
+/// once, and keeps the oldest rate's day and the currencies without a rate.
+struct Converter<'a> {
+    home: &'a str,
+    rates: &'a RateTable,
+    rates_date: Option<NaiveDate>,
+    without_rate: Vec<String>,
+}
+
+impl Converter<'_> {
+    /// `amount_minor` of `currency` in the home currency; `None` (and the
+    /// currency listed) without a rate.
+    fn convert(&mut self, amount_minor: i64, currency: &str, what: &str) -> Result<Option<i64>> {
+        let Some((from_rate, to_rate, date)) = self.rates.rates_for(currency, self.home) else {
+            if !self.without_rate.iter().any(|c| c == currency) {
+                self.without_rate.push(currency.to_string());
             }
-            continue;
+            return Ok(None);
         };
-        let amount = convert(value.amount_minor, &value.currency, from_rate, home, to_rate).ok_or_else(|| {
-            Error::validation("amount_minor", format!("the {} pipeline is too large to convert", value.currency))
+        let amount = convert(amount_minor, currency, from_rate, self.home, to_rate).ok_or_else(|| {
+            Error::validation("amount_minor", format!("the {currency} {what} is too large to convert"))
         })?;
         if let Some(date) = date {
-            rates_date = Some(rates_date.map_or(date, |d| d.min(date)));
+            self.rates_date = Some(self.rates_date.map_or(date, |d| d.min(date)));
         }
+        Ok(Some(amount))
+    }
+}
+
+fn add(total: i64, amount: i64, what: &str) -> Result<i64> {
+    total
+        .checked_add(amount)
+        .ok_or_else(|| Error::validation("amount_minor", format!("the {what} is too large to add up")))
+}
+
+/// Converts each status's and each month's per-currency totals into `home`
+/// (each total rounded once) and adds them up; a currency without a rate is listed.
+fn home_figures(
+    home: &str,
+    pipeline: &[PipelineValue],
+    earnings: &[Earning],
+    rates: &RateTable,
+) -> Result<HomePipeline> {
+    let mut to_home = Converter { home, rates, rates_date: None, without_rate: Vec::new() };
+    let mut by_status: Vec<HomeValue> = Vec::new();
+    for value in pipeline {
+        let Some(amount) = to_home.convert(value.amount_minor, &value.currency, "pipeline")? else { continue };
         match by_status.last_mut() {
             Some(last) if last.status == value.status => {
                 last.count += value.count;
-                last.amount_minor = last
-                    .amount_minor
-                    .checked_add(amount)
-                    .ok_or_else(|| Error::validation("amount_minor", "the pipeline is too large to add up"))?;
+                last.amount_minor = add(last.amount_minor, amount, "pipeline")?;
             }
             _ => by_status.push(HomeValue { status: value.status, count: value.count, amount_minor: amount }),
         }
     }
+    let mut by_month: Vec<HomeEarning> = Vec::new();
+    for earning in earnings {
+        let Some(amount) = to_home.convert(earning.amount_minor, &earning.currency, "earnings")? else { continue };
+        match by_month.last_mut() {
+            Some(last) if last.month == earning.month => {
+                last.amount_minor = add(last.amount_minor, amount, "earnings")?
+            }
+            _ => by_month.push(HomeEarning { month: earning.month.clone(), amount_minor: amount }),
+        }
+    }
+    let Converter { rates_date, mut without_rate, .. } = to_home;
     without_rate.sort();
-    Ok(HomePipeline { currency: home.to_string(), pipeline: by_status, rates_date, without_rate })
+    Ok(HomePipeline { currency: home.to_string(), pipeline: by_status, earnings: by_month, rates_date, without_rate })
 }
 
 impl Workspace {
@@ -192,7 +239,7 @@ impl Workspace {
             })
             .collect();
 
-        let earnings = sqlx::query_as::<_, (String, String, i64)>(
+        let earnings: Vec<Earning> = sqlx::query_as::<_, (String, String, i64)>(
             "SELECT substr(updated_at, 1, 7) AS month, currency, SUM(amount_minor) FROM milestones \
              WHERE deleted_at IS NULL AND status = 'released' AND updated_at >= ? \
              GROUP BY month, currency ORDER BY month, currency",
@@ -224,7 +271,7 @@ impl Workspace {
         .await?;
 
         let home = match self.home_currency().await? {
-            Some(code) => Some(home_pipeline(&code, &pipeline, &RateTable::new(&self.list_rates().await?))?),
+            Some(code) => Some(home_figures(&code, &pipeline, &earnings, &RateTable::new(&self.list_rates().await?))?),
             None => None,
         };
 

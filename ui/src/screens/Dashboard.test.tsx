@@ -46,6 +46,7 @@ describe("Dashboard pipeline", () => {
       home: {
         currency: "EUR",
         pipeline: [{ status: "draft", count: 3, amount_minor: 157_388 }],
+        earnings: [],
         rates_date: "2026-12-04",
         without_rate: ["VND"],
       },
@@ -58,5 +59,39 @@ describe("Dashboard pipeline", () => {
     expect(caption).toBe(`In EUR, at rates of ${rateDay("2026-12-04")}`);
     expect(charts[0]?.querySelector("svg")?.getAttribute("aria-label")).toContain("Draft: 1,573.88 EUR (3 bids)");
     expect(find(root, '[data-testid="without-rate"]').textContent).toContain("no rate to EUR: VND");
+  });
+});
+
+describe("Dashboard earnings", () => {
+  function earningCharts(root: HTMLElement): HTMLElement[] {
+    const section = find(root, 'section[aria-labelledby="dash-earnings"]');
+    return [...section.querySelectorAll<HTMLElement>("figure.chart")];
+  }
+  const released = {
+    ...perCurrency,
+    earnings: [
+      { month: "2026-12", currency: "EUR", amount_minor: 10_000 },
+      { month: "2026-12", currency: "JPY", amount_minor: 12_000 },
+    ],
+  };
+
+  it("draws a chart per currency without a home currency", async () => {
+    invoke.mockResolvedValue(released);
+    const root = await mount(<Dashboard />);
+    await settle();
+    expect(earningCharts(root).map((c) => c.querySelector("figcaption")?.textContent)).toEqual(["In EUR", "In JPY"]);
+  });
+
+  it("draws one chart in the home currency with the rates' day", async () => {
+    invoke.mockResolvedValue({
+      ...released,
+      home: { currency: "EUR", pipeline: [], earnings: [{ month: "2026-12", amount_minor: 17_559 }], rates_date: "2026-12-04", without_rate: [] },
+    });
+    const root = await mount(<Dashboard />);
+    await settle();
+    const charts = earningCharts(root);
+    expect(charts).toHaveLength(1);
+    expect(charts[0]?.querySelector("figcaption")?.textContent).toBe(`In EUR, at rates of ${rateDay("2026-12-04")}`);
+    expect(charts[0]?.querySelector("svg")?.getAttribute("aria-label")).toContain("175.59 EUR");
   });
 });

@@ -1,7 +1,7 @@
 // Dashboard: pipeline value by bid status, win rate and earnings by month,
 // where the open tasks stand and the next ones due. Figures come from the
 // core in one call (`dashboard`); the charts are drawn here as SVG. With a
-// home currency (Settings → Currency) the pipeline is one chart converted
+// home currency (Settings → Currency) the pipeline and the earnings are each one chart converted
 // into it, captioned with the rates' day and the currencies without a rate.
 import { useEffect, useState } from "preact/hooks";
 import * as api from "../api";
@@ -162,6 +162,8 @@ export function Dashboard() {
             <div class="empty">
               <p>Nothing released in the last {MONTHS} months. Released milestones of your projects and bids add up here.</p>
             </div>
+          ) : figures.home ? (
+            <HomeEarnings home={figures.home} months={figures.win_rate.map((w) => w.month)} />
           ) : (
             earningCurrencies.map((currency) => (
               <BarChart
@@ -254,6 +256,23 @@ function HomeChart({ home }: { home: HomePipeline }) {
         </p>
       )}
     </>
+  );
+}
+
+/** The earnings converted into the home currency: one chart over the months shown, captioned like the pipeline's. */
+function HomeEarnings({ home, months }: { home: HomePipeline; months: string[] }) {
+  const { currency } = home;
+  const at = home.rates_date ? `, at rates of ${rateDay(home.rates_date)}` : "";
+  return (
+    <BarChart
+      title={`Released milestones, converted into ${currency}${at}, last ${MONTHS} months`}
+      caption={`In ${currency}${at}`}
+      head={["Month", `Released (${currency})`]}
+      data={months.map((month) => {
+        const value = home.earnings.find((e) => e.month === month)?.amount_minor ?? 0;
+        return { label: monthLabel(month), value, text: value ? formatMoney(value, currency) : "none", short: compact(value, currency) };
+      })}
+    />
   );
 }
 

@@ -221,3 +221,36 @@ async fn a_bad_file_is_refused_whole_with_file_line_and_column() {
         (ErrorCode::ImportInvalid, Some("huge.csv".into()))
     );
 }
+
+#[tokio::test]
+async fn dashboard_converts_the_earnings_by_month_too() {
+    let (_dir, ws) = new_workspace().await;
+    let client = ws.create_client(NewClient { name: "Acme".into(), ..Default::default() }).await.unwrap();
+    let new = NewProject { client_id: Some(client.meta.id), name: "Site".into(), ..Default::default() };
+    let project = ws.create_project(new).await.unwrap();
+    for (amount_minor, currency) in [(10_000, "EUR"), (12_000, "JPY"), (500, "CHF")] {
+        let new = NewMilestone {
+            project_id: Some(project.meta.id),
+            title: format!("In {currency}"),
+            amount_minor,
+            currency: currency.into(),
+            ..Default::default()
+        };
+        let milestone = ws.create_milestone(new).await.unwrap();
+        ws.set_milestone_status(milestone.meta.id, MilestoneStatus::Funded).await.unwrap();
+        ws.set_milestone_status(milestone.meta.id, MilestoneStatus::Released).await.unwrap();
+    }
+    ws.set_rate(hand("EUR", "JPY", "158.76", "2026-12-04")).await.unwrap();
+    ws.set_home_currency(Some("EUR")).await.unwrap();
+
+    let d = ws.dashboard(1).await.unwrap();
+    let home = d.home.expect("home figures");
+    assert_eq!(home.earnings.len(), 1, "{:?}", home.earnings);
+    assert_eq!(home.earnings[0].month, d.earnings[0].month);
+    // 100.00 EUR, and 12000 JPY / 158.76 = 75.5858… EUR, rounded once to 75.59.
+    assert_eq!(home.earnings[0].amount_minor, 10_000 + 7_559);
+    assert_eq!(home.without_rate, vec!["CHF".to_string()], "the francs are left out and named");
+    assert_eq!(home.rates_date, Some(day(2026, 12, 4)));
+    assert!(home.pipeline.is_empty());
+    assert_eq!(d.earnings.len(), 3, "the per-currency earnings stay");
+}
