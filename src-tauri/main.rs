@@ -14,6 +14,7 @@ mod command_list;
 mod command_map;
 mod commands;
 mod demo;
+mod reminders;
 #[cfg(target_os = "linux")]
 mod webview;
 
@@ -27,7 +28,6 @@ use bidwell_core::{Environment, Holder, Session};
 use tauri::webview::PageLoadEvent;
 use tauri::{AppHandle, Emitter, Manager};
 use tauri_plugin_log::{Target, TargetKind};
-use tauri_plugin_notification::NotificationExt;
 
 /// How often the idle lock is checked; the idle time itself is a preference.
 const IDLE_CHECK: Duration = Duration::from_secs(30);
@@ -233,24 +233,13 @@ async fn apply_retention(handle: AppHandle) {
     .await
 }
 
-/// Turns the core's due reminders into OS notifications, while unlocked.
-/// Reading them does not count as use for the idle lock. The notification
-/// says how many tasks are due, never their text: Windows and macOS keep
-/// notifications in a history database outside the encrypted workspace.
-/// The notification plugin has no action buttons on desktop, so the tasks
-/// also go to the window ("tasks-due"), which offers snooze and done.
+/// Turns the core's due reminders into OS notifications, while unlocked
+/// (`reminders.rs`). Reading them does not count as use for the idle lock.
 async fn remind_due_tasks(handle: AppHandle) {
     run_every(REMINDER_CHECK, handle, |handle| async move {
         let due = handle.state::<Session>().due_reminders().await.unwrap_or_default();
         if !due.is_empty() {
-            let (title, body) = match due.len() {
-                1 => ("A task is due".to_owned(), "Open Bidwell to snooze it or mark it done."),
-                n => (format!("{n} tasks are due"), "Open Bidwell to snooze them or mark them done."),
-            };
-            if let Err(e) = handle.notification().builder().title(title).body(body).show() {
-                log::warn!("could not show a task reminder: {e}");
-            }
-            let _ = handle.emit("tasks-due", &due);
+            reminders::remind(&handle, &due);
         }
         handle
     })

@@ -1,7 +1,8 @@
 //! A desktop notification server on the test's D-Bus session bus
 //! (`org.freedesktop.Notifications`, the interface every Linux desktop's
-//! notification daemon serves). The app's notification plugin calls it as
-//! it would call GNOME's or KDE's; the test reads what it was asked to show.
+//! notification daemon serves). The app calls it as it would call GNOME's
+//! or KDE's; the test reads what it was asked to show, and can press one of
+//! the notification's buttons (the `ActionInvoked` signal a daemon sends).
 //! It owns the name only while the value lives.
 
 use std::collections::HashMap;
@@ -13,9 +14,13 @@ use zbus::zvariant::OwnedValue;
 /// One notification the app asked for.
 #[derive(Debug, Clone)]
 pub struct Shown {
+    /// The id the daemon gave it.
+    pub id: u32,
     pub app_name: String,
     pub summary: String,
     pub body: String,
+    /// Its buttons: identifier, label, identifier, label…
+    pub actions: Vec<String>,
 }
 
 struct Daemon {
@@ -32,17 +37,18 @@ impl Daemon {
         _app_icon: String,
         summary: String,
         body: String,
-        _actions: Vec<String>,
+        actions: Vec<String>,
         _hints: HashMap<String, OwnedValue>,
         _expire_timeout: i32,
     ) -> u32 {
         let mut shown = self.shown.lock().unwrap();
-        shown.push(Shown { app_name, summary, body });
-        u32::try_from(shown.len()).unwrap_or(u32::MAX)
+        let id = u32::try_from(shown.len() + 1).unwrap_or(u32::MAX);
+        shown.push(Shown { id, app_name, summary, body, actions });
+        id
     }
 
     fn get_capabilities(&self) -> Vec<String> {
-        vec!["body".into()]
+        vec!["body".into(), "actions".into()]
     }
 
     fn get_server_information(&self) -> (String, String, String, String) {
@@ -54,7 +60,7 @@ impl Daemon {
 
 pub struct NotificationServer {
     shown: Arc<Mutex<Vec<Shown>>>,
-    _connection: zbus::blocking::Connection,
+    connection: zbus::blocking::Connection,
 }
 
 impl NotificationServer {
@@ -70,7 +76,7 @@ impl NotificationServer {
             .unwrap_or_else(|e| {
                 panic!("could not serve notifications on the session bus (run under dbus-run-session): {e}")
             });
-        NotificationServer { shown, _connection: connection }
+        NotificationServer { shown, connection }
     }
 
     /// Waits at most `limit` for a notification whose summary is `summary`.
@@ -83,6 +89,19 @@ impl NotificationServer {
             assert!(start.elapsed() < limit, "no notification {summary:?} in {limit:?}; shown: {:?}", self.shown());
             std::thread::sleep(Duration::from_millis(250));
         }
+    }
+
+    /// Presses the button `action` of notification `id`, as a user clicking it.
+    pub fn press(&self, id: u32, action: &str) {
+        self.connection
+            .emit_signal(
+                None::<&str>,
+                "/org/freedesktop/Notifications",
+                "org.freedesktop.Notifications",
+                "ActionInvoked",
+                &(id, action),
+            )
+            .unwrap_or_else(|e| panic!("could not press {action:?} on notification {id}: {e}"));
     }
 
     pub fn shown(&self) -> Vec<Shown> {

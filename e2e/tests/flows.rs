@@ -957,10 +957,31 @@ async fn every_kind_is_edited_on_its_page_notes_and_tags_stay_and_a_bid_task_rem
 
     // The task about the bid reminds through the OS (the reminder check runs every minute).
     let shown = notifications.wait_for("A task is due", Duration::from_secs(150));
-    assert!(shown.body.contains("Open Bidwell"), "the notification: {shown:?}");
+    assert!(shown.body.contains("open Bidwell"), "the notification: {shown:?}");
     assert!(!shown.body.contains("Ivo"), "a task's text went to the OS notification: {shown:?}");
+    assert_eq!(shown.actions, ["snooze-1h", "Snooze 1 hour", "done", "Done"], "the notification's buttons");
     app.find_text("Due: Call Ivo about the bid").await;
     app.screenshot("27-task-edited-and-reminded").await;
+
+    // "Snooze 1 hour" on the notification itself moves the reminder an hour on.
+    // The app listens for the press once the notification is up; press until it has heard.
+    let reminder_of = |title: &str| -> String {
+        let tasks: serde_json::Value = serde_json::from_str(&run(&["--json", "task", "list"])).unwrap();
+        let task = tasks["items"].as_array().unwrap().iter().find(|t| t["title"] == title).unwrap().clone();
+        task["remind_at"].as_str().unwrap().to_string()
+    };
+    let before = reminder_of("Call Ivo about the bid");
+    let in_an_hour = date(&["-u", "-d", "+55 minutes", "+%Y-%m-%dT%H:%M:%S"]);
+    let mut tries = 0;
+    while reminder_of("Call Ivo about the bid") == before {
+        assert!(tries < 20, "pressing Snooze 1 hour on the notification did nothing");
+        notifications.press(shown.id, "snooze-1h");
+        tries += 1;
+        tokio::time::sleep(Duration::from_millis(500)).await;
+    }
+    let after = reminder_of("Call Ivo about the bid");
+    assert!(after.as_str() > in_an_hour.as_str(), "snoozed to {after}, not an hour on");
+    app.find_text("Snoozed for an hour from the notification.").await;
     app.close().await;
 
     // After a relaunch all of it is still there.

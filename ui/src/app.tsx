@@ -30,7 +30,7 @@ import {
 } from "./state";
 import { backingUp, backUpNow } from "./screens/Backups";
 import { SyncBar } from "./components/SyncBar";
-import { dueReminders, Reminders, showReminders } from "./components/Reminders";
+import { actedFromNotification, dueReminders, Reminders, showReminders } from "./components/Reminders";
 import type { Task } from "./bindings/Task";
 import { Overlays } from "./screens/Overlays";
 import { applyTheme } from "./theme";
@@ -73,10 +73,12 @@ function Workspace() {
     const stopBackup = listen("backup-changed", () => void refreshBackups());
     // The shell's reminder timer: the OS notification points here (components/Reminders.tsx).
     const stopReminders = listen<Task[]>("tasks-due", (event) => showReminders(event.payload));
+    const stopActed = listen<[string, string[]]>("tasks-acted", (event) => actedFromNotification(...event.payload));
     return () => {
       void stopSync.then((unlisten) => unlisten());
       void stopBackup.then((unlisten) => unlisten());
       void stopReminders.then((unlisten) => unlisten());
+      void stopActed.then((unlisten) => unlisten());
       // Locked: a task's title is not left on screen for the next unlock.
       dueReminders.value = [];
     };

@@ -6,7 +6,7 @@ vi.mock("@tauri-apps/api/core", () => ({ invoke, Channel: class {} }));
 import type { Task } from "../bindings/Task";
 import { mount, settle } from "../testing/dom";
 import { followUpTime } from "./FollowUp";
-import { dueReminders, Reminders, showReminders, tomorrowMorning } from "./Reminders";
+import { actedFromNotification, dueReminders, Reminders, remindersActed, showReminders, tomorrowMorning } from "./Reminders";
 
 const task: Task = {
   id: "0190a5f0-0000-7000-8000-00000000000a",
@@ -37,6 +37,19 @@ beforeEach(() => {
 });
 
 describe("a due task's notice", () => {
+  it("goes away when the OS notification's button acted on its task, and the task lists read again", async () => {
+    const other = { ...task, id: "0190a5f0-0000-7000-8000-00000000000b", title: "Send the invoice" };
+    showReminders([task, other]);
+    const root = await mount(<Reminders />);
+    const acted = remindersActed.value;
+    actedFromNotification("snooze-1h", [task.id]);
+    await settle();
+    expect(dueReminders.value.map((t) => t.title)).toEqual(["Send the invoice"]);
+    expect(root.textContent).not.toContain("Call Ana");
+    expect(remindersActed.value).toBe(acted + 1);
+    expect(invoke).not.toHaveBeenCalled();
+  });
+
   it("is shown once however often the shell sends it", async () => {
     showReminders([task]);
     showReminders([task]);

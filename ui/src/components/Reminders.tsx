@@ -19,6 +19,13 @@ export function showReminders(tasks: Task[]): void {
   dueReminders.value = [...dueReminders.value, ...tasks.filter((t) => !shown.has(t.id))];
 }
 
+/** The OS notification's "Snooze 1 hour" or "Done" acted on these tasks (src-tauri/reminders.rs). */
+export function actedFromNotification(action: string, ids: string[]): void {
+  dueReminders.value = dueReminders.value.filter((t) => !ids.includes(t.id));
+  remindersActed.value += 1;
+  notify(action === "done" ? "Marked done from the notification." : "Snoozed for an hour from the notification.");
+}
+
 function forget(task: Task): void {
   dueReminders.value = dueReminders.value.filter((t) => t.id !== task.id);
 }

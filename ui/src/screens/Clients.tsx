@@ -56,7 +56,7 @@ export function Clients() {
 
   return (
     <div class="records-screen">
-      <div class="toolbar">
+      <div class="toolbar list-toolbar">
         <h1>Clients</h1>
         <input
           class="filter"
