@@ -142,9 +142,11 @@ function Shortcuts({ close }: { close: () => void }) {
   const rows: [string, string][] = [
     ["Ctrl/⌘ + K", "Search everything, run a command"],
     ...NAVIGATION.map((n): [string, string] => [`Alt + ${n.key}`, n.label]),
-    ["N", "New record on the current list"],
+    ["N", "New record on the current list; on a record's page, write a note"],
     ["↑ ↓, Enter", "Move in a list, open"],
-    ["Esc", "Close a dialog"],
+    ["E", "Edit the record on its page"],
+    ["Ctrl/⌘ + Enter", "Save the form, add the note"],
+    ["Esc", "Close a dialog, cancel a form, back from a record's page"],
     ["?", "This list"],
   ];
   return (
