@@ -763,6 +763,19 @@ async fn wait_until_no_row(app: &App, text: &str) {
     }
 }
 
+/// Waits until no list item names `text` (a filter took it out).
+async fn wait_until_no_item(app: &App, text: &str) {
+    let xpath = format!("//li[contains(normalize-space(.), {})]", literal(text));
+    let deadline = std::time::Instant::now() + WAIT;
+    while !app.client().find_all(Locator::XPath(&xpath)).await.unwrap().is_empty() {
+        if std::time::Instant::now() > deadline {
+            let shot = app.screenshot("failure-item-still-listed").await;
+            panic!("{text} is still listed (screen: {})", shot.display());
+        }
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
+}
+
 /// Issue #15: a custom field defined on clients in Settings, set in a
 /// client's form, shown on its page, filtering the list, found by its value
 /// in the palette, and still there after a relaunch.
@@ -897,6 +910,7 @@ async fn every_kind_is_edited_on_its_page_notes_and_tags_stay_and_a_bid_task_rem
     run(&["task", "add", "--title", "Call Ivo about the bid", "--remind", &soon, "--on", &on_bid]);
     let tomorrow = date(&["-u", "-d", "tomorrow 10:00", "+%Y-%m-%dT%H:%M:%SZ"]);
     run(&["task", "add", "--title", "Send the invoice", "--due", &tomorrow]);
+    run(&["job", "add", "--title", "Logo refresh"]);
 
     let app = App::launch(data.path()).await;
     unlock(&app, PASSPHRASE).await;
@@ -943,6 +957,14 @@ async fn every_kind_is_edited_on_its_page_notes_and_tags_stay_and_a_bid_task_rem
     press(&app, "Save changes").await;
     app.find_text("1,350.00 EUR").await;
     app.screenshot("26-bid-page-amount").await;
+
+    // The Jobs list filtered by the tag the job got on its page.
+    press(&app, "Jobs").await;
+    app.find_text("Logo refresh").await;
+    fill(&app, "input[aria-label='Filter by tag']", "urgent").await;
+    wait_until_no_item(&app, "Logo refresh").await;
+    app.find_text("Catalog import").await;
+    app.screenshot("26a-jobs-filtered-by-tag").await;
 
     // A task's reminder time, moved in its form.
     press(&app, "Tasks").await;

@@ -24,6 +24,7 @@ import {
 } from "../components/pipeline/status";
 import { ShowMore, useShownCounts } from "../components/ShowMore";
 import { go, notify, refreshSync, syncStatus } from "../state";
+import { useListFilters } from "../components/records/ListFilters";
 import { FollowUp } from "../components/FollowUp";
 import "./pipeline.css";
 
@@ -45,12 +46,13 @@ export function Bids() {
   const shown = useShownCounts<BidStatus | "table">();
   // What each bid's marketplace can do decides its buttons.
   const [accounts, setAccounts] = useState<Record<string, api.MarketAccount>>({});
+  const extras = useListFilters("bid");
 
   async function load(after: string | null = null) {
     try {
       const connected = await api.sync.accounts();
       setAccounts(Object.fromEntries(connected.map((a) => [a.id, a])));
-      const { items, more } = await loadAll((a) => api.bids.list({}, api.page(500, a ?? after, "updated")), 2000);
+      const { items, more } = await loadAll((a) => api.bids.list(extras.filter, api.page(500, a ?? after, "updated")), 2000);
       setBids((prev) => (after && prev ? [...prev, ...items] : items));
       setMore(more);
       setError(null);
@@ -62,7 +64,7 @@ export function Bids() {
   // Again after each sync run: the marketplace may have moved a bid.
   useEffect(() => {
     void load();
-  }, [syncStatus.value?.last_sync_at]);
+  }, [syncStatus.value?.last_sync_at, extras.key]);
 
   async function move(bid: Bid, to: BidStatus) {
     if (bid.status === to) return;
@@ -153,8 +155,9 @@ export function Bids() {
 
   return (
     <div class="pipeline">
-      <div class="toolbar">
+      <div class="toolbar list-toolbar">
         <h1>Bids</h1>
+        {extras.controls}
         <div class="segmented" role="group" aria-label="View">
           <button aria-pressed={view === "board"} onClick={() => setView("board")}>
             Board
@@ -184,7 +187,12 @@ export function Bids() {
         </p>
       )}
       {bids === null && !error && <p aria-busy="true">Loading bids…</p>}
-      {bids !== null && bids.length === 0 && !adding && (
+      {bids !== null && bids.length === 0 && !adding && extras.active && (
+        <div class="empty">
+          <p>No bids{extras.said}. Clear the filter to see every bid.</p>
+        </div>
+      )}
+      {bids !== null && bids.length === 0 && !adding && !extras.active && (
         <div class="empty">
           <p>No bids yet.</p>
           <p>

@@ -6,7 +6,7 @@ import * as api from "../api";
 import type { Client } from "../bindings/Client";
 import type { ClientFilter } from "../bindings/ClientFilter";
 import { ClientForm } from "../components/records/ClientForm";
-import { useCustomFields } from "../components/records/CustomFieldInputs";
+import { useListFilters } from "../components/records/ListFilters";
 import { isTyping } from "../components/records/labels";
 import { VirtualList } from "../components/VirtualList";
 import { go, notify } from "../state";
@@ -15,25 +15,11 @@ import "./records.css";
 const PAGE_SIZE = 100;
 
 export function Clients() {
-  const [tagInput, setTagInput] = useState("");
-  const [tag, setTag] = useState("");
+  const extras = useListFilters("client");
   const [archived, setArchived] = useState(false);
-  const customFields = useCustomFields("client");
-  const [fieldName, setFieldName] = useState("");
-  const [fieldInput, setFieldInput] = useState("");
-  const [fieldValue, setFieldValue] = useState("");
   const [adding, setAdding] = useState(false);
   const [reload, setReload] = useState(0);
   const newButton = useRef<HTMLButtonElement>(null);
-
-  // Filter as you type, without a request per keystroke.
-  useEffect(() => {
-    const timer = setTimeout(() => {
-      setTag(tagInput.trim());
-      setFieldValue(fieldInput.trim());
-    }, 250);
-    return () => clearTimeout(timer);
-  }, [tagInput, fieldInput]);
 
   useEffect(() => {
     function onKey(e: KeyboardEvent) {
@@ -47,49 +33,14 @@ export function Clients() {
     return () => window.removeEventListener("keydown", onKey);
   }, []);
 
-  const filter: ClientFilter = { archived };
-  if (tag) filter.tag = tag;
-  const byField = fieldName !== "" && fieldValue !== "";
-  if (byField) filter.field = { name: fieldName, value: fieldValue };
-
-  const filtered = tag !== "" || archived || byField;
+  const filter: ClientFilter = { archived, ...extras.filter };
+  const filtered = archived || extras.active;
 
   return (
     <div class="records-screen">
       <div class="toolbar list-toolbar">
         <h1>Clients</h1>
-        <input
-          class="filter"
-          type="search"
-          placeholder="Filter by tag"
-          aria-label="Filter by tag"
-          value={tagInput}
-          onInput={(e) => setTagInput(e.currentTarget.value)}
-          onKeyDown={(e) => {
-            if (e.key === "Escape") setTagInput("");
-          }}
-        />
-        {customFields.length > 0 && (
-          <>
-            <select aria-label="Filter by field" value={fieldName} onChange={(e) => setFieldName(e.currentTarget.value)}>
-              <option value="">Any field</option>
-              {customFields.map((f) => (
-                <option key={f.id} value={f.name}>
-                  {f.name}
-                </option>
-              ))}
-            </select>
-            <input
-              class="filter"
-              type="search"
-              placeholder="is…"
-              aria-label="Field value"
-              disabled={fieldName === ""}
-              value={fieldInput}
-              onInput={(e) => setFieldInput(e.currentTarget.value)}
-            />
-          </>
-        )}
+        {extras.controls}
         <label class="check">
           <input type="checkbox" checked={archived} onChange={(e) => setArchived(e.currentTarget.checked)} />
           Archived
@@ -114,7 +65,7 @@ export function Clients() {
       <VirtualList<Client>
         label={archived ? "Archived clients" : "Clients"}
         rowHeight={48}
-        reloadKey={`${reload}|${tag}|${archived}|${byField ? `${fieldName}=${fieldValue}` : ""}`}
+        reloadKey={`${reload}|${archived}|${extras.key}`}
         fetchPage={(after) => api.clients.list(filter, api.page(PAGE_SIZE, after, "name"))}
         keyOf={(c) => c.id}
         labelOf={(c) => [c.name, c.company, c.email].filter(Boolean).join(", ")}
@@ -148,9 +99,8 @@ export function Clients() {
         empty={
           filtered ? (
             <p>
-              No {archived ? "archived " : ""}clients{tag ? ` tagged “${tag}”` : ""}
-              {byField ? ` whose ${fieldName} is “${fieldValue}”` : ""}.{" "}
-              {tag ? "Check the tag’s spelling or clear the filter." : "Clients you archive show up here."}
+              No {archived ? "archived " : ""}clients{extras.said}.{" "}
+              {extras.active ? "Check the spelling or clear the filter." : "Clients you archive show up here."}
             </p>
           ) : (
             <p>No clients yet. Add your first client with N or the button above.</p>

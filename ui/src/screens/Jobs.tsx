@@ -10,6 +10,7 @@ import { Field } from "../components/Field";
 import { BidForm } from "../components/pipeline/BidForm";
 import { formatMinor, formatMoney, toMinor } from "../money";
 import { go, notify } from "../state";
+import { useListFilters } from "../components/records/ListFilters";
 import { KIND_LABEL } from "./Marketplaces";
 import { FollowUp } from "../components/FollowUp";
 import "./pipeline.css";
@@ -52,12 +53,13 @@ export function Jobs() {
   const [selected, setSelected] = useState<Job | null>(null);
   // Where each job came from, and what its marketplace's terms say about keeping it.
   const [accounts, setAccounts] = useState<Record<string, api.MarketAccount>>({});
+  const extras = useListFilters("job");
 
   async function load(after: string | null) {
     try {
       const connected = await api.sync.accounts();
       setAccounts(Object.fromEntries(connected.map((a) => [a.id, a])));
-      const filter = savedOnly ? { hidden: false, saved: true } : { hidden: false };
+      const filter = { hidden: false, ...(savedOnly ? { saved: true } : {}), ...extras.filter };
       const page = await api.jobs.list(filter, api.page(PAGE, after, "newest"));
       setJobs((prev) => (after && prev ? [...prev, ...page.items] : page.items));
       setNext(page.next);
@@ -69,7 +71,7 @@ export function Jobs() {
 
   useEffect(() => {
     void load(null);
-  }, [savedOnly]);
+  }, [savedOnly, extras.key]);
 
   function replace(job: Job) {
     setJobs((list) => list?.map((j) => (j.id === job.id ? job : j)) ?? null);
@@ -102,8 +104,9 @@ export function Jobs() {
 
   return (
     <div class="pipeline">
-      <div class="toolbar">
+      <div class="toolbar list-toolbar">
         <h1>Jobs</h1>
+        {extras.controls}
         <label class="check">
           <input type="checkbox" checked={savedOnly} onChange={(e) => setSavedOnly(e.currentTarget.checked)} />
           Saved only
@@ -133,7 +136,9 @@ export function Jobs() {
           {jobs === null && !error && <p aria-busy="true">Loading jobs…</p>}
           {jobs !== null && jobs.length === 0 && !adding && (
             <div class="empty">
-              {savedOnly ? (
+              {extras.active ? (
+                <p>No {savedOnly ? "saved " : ""}jobs{extras.said}. Clear the filter to see every job.</p>
+              ) : savedOnly ? (
                 <p>No saved jobs. Save a job with its ☆ button to keep it here.</p>
               ) : (
                 <>

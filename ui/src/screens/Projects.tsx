@@ -1,4 +1,4 @@
-// All projects, filterable by status; each row shows its client (the core
+// All projects, filterable by status, tag and custom field; each row shows its client (the core
 // reads each project with its client's name), status (changeable in place)
 // and budget. Enter or click opens the project's client.
 import { useState } from "preact/hooks";
@@ -10,6 +10,7 @@ import type { ProjectStatus } from "../bindings/ProjectStatus";
 import { labelOf, PROJECT_STATUSES, RATE_TYPES } from "../components/records/labels";
 import { formatMoney } from "../money";
 import { VirtualList } from "../components/VirtualList";
+import { useListFilters } from "../components/records/ListFilters";
 import { go, notify } from "../state";
 import "./records.css";
 
@@ -26,7 +27,8 @@ export function Projects() {
   // Status changes made here, shown until the list is reloaded.
   const [changed, setChanged] = useState<Record<Id, ProjectStatus>>({});
 
-  const filter: ProjectFilter = {};
+  const extras = useListFilters("project");
+  const filter: ProjectFilter = { ...extras.filter };
   if (status) filter.status = status;
 
   async function changeStatus(p: Project, next: ProjectStatus) {
@@ -49,8 +51,9 @@ export function Projects() {
 
   return (
     <div class="records-screen">
-      <div class="toolbar">
+      <div class="toolbar list-toolbar">
         <h1>Projects</h1>
+        {extras.controls}
         <label class="check" for="projects-status-filter">
           Status
         </label>
@@ -82,7 +85,7 @@ export function Projects() {
       <VirtualList<Project>
         label={status ? `${labelOf(PROJECT_STATUSES, status)} projects` : "Projects"}
         rowHeight={48}
-        reloadKey={`${reload}|${status}`}
+        reloadKey={`${reload}|${status}|${extras.key}`}
         fetchPage={(after) => api.projects.list(filter, api.page(PAGE_SIZE, after, "newest"))}
         keyOf={(p) => p.id}
         labelOf={(p) => `${p.name}, ${clientOf(p)}, ${labelOf(PROJECT_STATUSES, changed[p.id] ?? p.status)}, ${formatMoney(p.budget_minor, p.currency)}`}
@@ -120,8 +123,10 @@ export function Projects() {
           </div>
         )}
         empty={
-          status ? (
-            <p>No {labelOf(PROJECT_STATUSES, status).toLowerCase()} projects. Choose “All” to see every project.</p>
+          status || extras.active ? (
+            <p>
+              No {status ? `${labelOf(PROJECT_STATUSES, status).toLowerCase()} ` : ""}projects{extras.said}. Choose “All” and clear the filters to see every project.
+            </p>
           ) : (
             <p>No projects yet. Open a client and add a project from its page.</p>
           )
