@@ -1,7 +1,6 @@
 // One client: its fields (edit, archive, restrict, delete with undo, erase),
 // then contacts, projects, the bids and milestones of its work, a timeline
 // and the client's consents.
-import { Fragment } from "preact";
 import { useEffect, useRef, useState } from "preact/hooks";
 import * as api from "../api";
 import type { Client } from "../bindings/Client";
@@ -9,6 +8,7 @@ import type { ClientPatch } from "../bindings/ClientPatch";
 import type { Id } from "../bindings/Id";
 import type { Project } from "../bindings/Project";
 import { ClientForm } from "../components/records/ClientForm";
+import { Facts, type Fact } from "../components/records/Facts";
 import { ClientConsents, ClientExport, EraseClient } from "../components/records/ClientPrivacy";
 import { ContactsSection, ProjectsSection, WorkSection } from "../components/records/ClientSections";
 import { Timeline } from "../components/records/Timeline";
@@ -109,7 +109,7 @@ export function ClientDetail({ id }: { id: Id }) {
     }
   }
 
-  const facts: [string, string | null][] = [
+  const facts: Fact[] = [
     ["Kind", labelOf(CLIENT_KINDS, current.kind)],
     ["Company", current.company],
     ["Email", current.email],
@@ -179,16 +179,7 @@ export function ClientDetail({ id }: { id: Id }) {
           }}
         />
       ) : (
-        <dl class="facts">
-          {facts
-            .filter(([, value]) => value !== null)
-            .map(([label, value]) => (
-              <Fragment key={label}>
-                <dt>{label}</dt>
-                <dd>{value}</dd>
-              </Fragment>
-            ))}
-        </dl>
+        <Facts facts={facts} />
       )}
       <div class="detail-sections">
         <ContactsSection clientId={current.id} />

@@ -2,8 +2,6 @@
 // ClientDetail): its fields with tags and custom values, edit (E), delete
 // with undo, follow up, the records it links to, and its timeline (N writes
 // a note). Esc goes back to where the record lives.
-import { Fragment } from "preact";
-import type { ComponentChildren } from "preact";
 import { useEffect, useRef, useState } from "preact/hooks";
 import * as api from "../api";
 import type { Bid } from "../bindings/Bid";
@@ -14,6 +12,7 @@ import type { Project } from "../bindings/Project";
 import { FollowUp } from "../components/FollowUp";
 import { SubjectLink } from "../components/Subjects";
 import { ListState, removeWithUndo } from "../components/records/ClientSections";
+import { Facts, type Fact } from "../components/records/Facts";
 import { BidTermsForm, ContactForm, JobForm, ProjectForm } from "../components/records/forms";
 import { isTyping, labelOf, PROJECT_STATUSES, RATE_TYPES } from "../components/records/labels";
 import { MilestonesSection } from "../components/records/Milestones";
@@ -61,8 +60,8 @@ function homeOf(page: Loaded | null, kind: PageKind): { route: Route; label: str
   return { route: { screen: "projects" }, label: "Projects" };
 }
 
-function facts(page: Loaded): [string, ComponentChildren][] {
-  const extras = (r: { tags?: string[]; fields?: Record<string, string> }): [string, ComponentChildren][] => [
+function facts(page: Loaded): Fact[] {
+  const extras = (r: { tags?: string[]; fields?: Record<string, string> }): Fact[] => [
     ["Tags", (r.tags ?? []).join(", ") || null],
     ...Object.entries(r.fields ?? {}),
   ];
@@ -232,16 +231,7 @@ export function RecordPage({ kind, id }: { kind: PageKind; id: Id }) {
       {editing ? (
         form()
       ) : (
-        <dl class="facts">
-          {facts(current)
-            .filter(([, value]) => value !== null && value !== "")
-            .map(([label, value]) => (
-              <Fragment key={label}>
-                <dt>{label}</dt>
-                <dd>{value}</dd>
-              </Fragment>
-            ))}
-        </dl>
+        <Facts facts={facts(current)} />
       )}
       <div class="detail-sections">
         {current.kind === "project" && <MilestonesSection owner={{ project: current.record }} />}
