@@ -1,6 +1,7 @@
 // One client: its fields (edit, archive, restrict, delete with undo, erase),
-// then contacts, projects, the bids and milestones of its work, a timeline
-// and the client's consents.
+// then contacts, projects, the bids on its jobs, each project's milestones
+// (with their escrow moves, as on the project's page), a timeline and the
+// client's consents.
 import { useEffect, useRef, useState } from "preact/hooks";
 import * as api from "../api";
 import type { Client } from "../bindings/Client";
@@ -10,7 +11,8 @@ import type { Project } from "../bindings/Project";
 import { ClientForm } from "../components/records/ClientForm";
 import { Facts, type Fact } from "../components/records/Facts";
 import { ClientConsents, ClientExport, EraseClient } from "../components/records/ClientPrivacy";
-import { ContactsSection, ProjectsSection, WorkSection } from "../components/records/ClientSections";
+import { BidsSection, ContactsSection, ProjectsSection } from "../components/records/ClientSections";
+import { ClientMilestones } from "../components/records/Milestones";
 import { Timeline } from "../components/records/Timeline";
 import { CLIENT_KINDS, isTyping, labelOf } from "../components/records/labels";
 import { go, notify } from "../state";
@@ -184,7 +186,8 @@ export function ClientDetail({ id }: { id: Id }) {
       <div class="detail-sections">
         <ContactsSection clientId={current.id} />
         <ProjectsSection clientId={current.id} onChanged={setProjects} />
-        <WorkSection clientId={current.id} projects={projects} />
+        <BidsSection clientId={current.id} />
+        <ClientMilestones projects={projects} />
         <Timeline subject={{ kind: "client", id: current.id }} />
         <ClientConsents clientId={current.id} />
         <ClientExport clientId={current.id} name={current.name} />

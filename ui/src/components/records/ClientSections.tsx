@@ -1,5 +1,6 @@
-// The sections of a client's page: contacts, projects, and the bids and
-// milestones of its work (the timeline is records/Timeline.tsx).
+// The sections of a client's page: contacts, projects, and the bids on its
+// jobs (its projects' milestones are Milestones.tsx's, the timeline
+// Timeline.tsx's).
 import { useEffect, useState } from "preact/hooks";
 import * as api from "../../api";
 import type { Bid } from "../../bindings/Bid";
@@ -7,7 +8,6 @@ import type { Contact } from "../../bindings/Contact";
 import type { EntityKind } from "../../bindings/EntityKind";
 import type { Id } from "../../bindings/Id";
 import type { Job } from "../../bindings/Job";
-import type { Milestone } from "../../bindings/Milestone";
 import type { Project } from "../../bindings/Project";
 import type { ProjectStatus } from "../../bindings/ProjectStatus";
 import { go, notify } from "../../state";
@@ -200,101 +200,64 @@ export function ProjectsSection({ clientId, onChanged }: { clientId: Id; onChang
   );
 }
 
-// ---- Bids and milestones ----------------------------------------------
+// ---- Bids ----------------------------------------------------------------
 
-interface Work {
-  milestones: { project: Project; milestone: Milestone }[];
-  bids: { job: Job; bid: Bid }[];
-}
-
-export function WorkSection({ clientId, projects }: { clientId: Id; projects: Project[] }) {
-  const [work, setWork] = useState<Work | null>(null);
+/** The bids on the client's jobs (its projects' milestones are Milestones.tsx's ClientMilestones). */
+export function BidsSection({ clientId }: { clientId: Id }) {
+  const [bids, setBids] = useState<{ job: Job; bid: Bid }[] | null>(null);
   const [error, setError] = useState<api.ApiError | null>(null);
-  const projectKey = projects.map((p) => p.id).join(",");
 
   useEffect(() => {
     let live = true;
+    setBids(null);
     setError(null);
     (async () => {
-      const milestones: Work["milestones"] = [];
-      for (const project of projects) {
-        const page = await api.milestones.list({ project_id: project.id }, api.page(100, null, "oldest"));
-        for (const milestone of page.items) milestones.push({ project, milestone });
-      }
-      const bids: Work["bids"] = [];
+      const found: { job: Job; bid: Bid }[] = [];
       const jobs = await api.jobs.list({ client_id: clientId }, api.page(100, null, "newest"));
       for (const job of jobs.items) {
         const page = await api.bids.list({ job_id: job.id }, api.page(100, null, "newest"));
-        for (const bid of page.items) bids.push({ job, bid });
+        for (const bid of page.items) found.push({ job, bid });
       }
-      if (live) setWork({ milestones, bids });
+      if (live) setBids(found);
     })().catch((raw) => {
       if (live) setError(api.asApiError(raw));
     });
     return () => {
       live = false;
     };
-  }, [clientId, projectKey]);
+  }, [clientId]);
 
   return (
-    <section class="section" aria-labelledby="work-title">
+    <section class="section" aria-labelledby="client-bids-title">
       <header>
-        <h2 id="work-title">Bids and milestones</h2>
+        <h2 id="client-bids-title">Bids</h2>
       </header>
       {error ? (
         <p class="form-error" role="alert">
           Could not load ({error.code}): {api.describe(error)}
         </p>
-      ) : !work ? (
+      ) : !bids ? (
         <p class="muted">Loading…</p>
+      ) : bids.length === 0 ? (
+        <p class="muted">No bids on this client’s jobs.</p>
       ) : (
-        <>
-          <h3 class="muted">Bids</h3>
-          {work.bids.length === 0 ? (
-            <p class="muted">No bids on this client’s jobs.</p>
-          ) : (
-            <ul class="items" aria-label="Bids">
-              {work.bids.map(({ job, bid }) => (
-                <li key={bid.id}>
-                  <span class="grow">
-                    <button class="link" onClick={() => go({ screen: "record", kind: "bid", id: bid.id })}>
-                      {job.title}
-                    </button>
-                    <br />
-                    <span class="sub">
-                      {bid.delivery_days} days · {bid.submitted_at ? `sent ${new Date(bid.submitted_at).toLocaleDateString()}` : "not sent"}
-                    </span>
-                  </span>
-                  <span class="money">{formatMoney(bid.amount_minor, bid.currency)}</span>
-                  <span class="pill">{bid.status}</span>
-                </li>
-              ))}
-            </ul>
-          )}
-          <h3 class="muted">Milestones</h3>
-          {work.milestones.length === 0 ? (
-            <p class="muted">No milestones on this client’s projects.</p>
-          ) : (
-            <ul class="items" aria-label="Milestones">
-              {work.milestones.map(({ project, milestone }) => (
-                <li key={milestone.id}>
-                  <span class="grow">
-                    <button class="link" onClick={() => go({ screen: "record", kind: "project", id: project.id })}>
-                      {milestone.title}
-                    </button>
-                    <br />
-                    <span class="sub">
-                      {project.name}
-                      {milestone.due_date ? ` · due ${milestone.due_date}` : ""}
-                    </span>
-                  </span>
-                  <span class="money">{formatMoney(milestone.amount_minor, milestone.currency)}</span>
-                  <span class="pill">{milestone.status}</span>
-                </li>
-              ))}
-            </ul>
-          )}
-        </>
+        <ul class="items" aria-label="Bids">
+          {bids.map(({ job, bid }) => (
+            <li key={bid.id}>
+              <span class="grow">
+                <button class="link" onClick={() => go({ screen: "record", kind: "bid", id: bid.id })}>
+                  {job.title}
+                </button>
+                <br />
+                <span class="sub">
+                  {bid.delivery_days} days · {bid.submitted_at ? `sent ${new Date(bid.submitted_at).toLocaleDateString()}` : "not sent"}
+                </span>
+              </span>
+              <span class="money">{formatMoney(bid.amount_minor, bid.currency)}</span>
+              <span class="pill">{bid.status}</span>
+            </li>
+          ))}
+        </ul>
       )}
     </section>
   );

@@ -2,6 +2,10 @@
 // it, move it through escrow (fund, release, refund, dispute: the moves the
 // core allows, from RecordRules.ts), delete it with undo. A milestone the
 // marketplace holds is shown read-only with why; it changes with sync.
+// A project's and a bid's page show one owner's (MilestonesSection); a
+// client's page shows each of its projects' (ClientMilestones), with the
+// same rows and moves.
+import type { ComponentChildren } from "preact";
 import { useState } from "preact/hooks";
 import * as api from "../../api";
 import type { Bid } from "../../bindings/Bid";
@@ -10,7 +14,7 @@ import type { MilestoneStatus } from "../../bindings/MilestoneStatus";
 import type { Project } from "../../bindings/Project";
 import { MILESTONE_MOVES, MILESTONE_REASON } from "../../bindings/RecordRules";
 import { formatMoney } from "../../money";
-import { notify } from "../../state";
+import { go, notify } from "../../state";
 import { ListState, removeWithUndo } from "./ClientSections";
 import { MilestoneForm } from "./forms";
 import { usePaged } from "./usePaged";
@@ -26,13 +30,60 @@ const MOVE_LABEL: Record<MilestoneStatus, string> = {
 
 type Owner = { project: Project } | { bid: Bid };
 
+/** The milestones of a project's or a bid's page. */
 export function MilestonesSection({ owner }: { owner: Owner }) {
+  return (
+    <section class="section" aria-labelledby="milestones-title">
+      <MilestonesOf owner={owner} heading={<h2 id="milestones-title">Milestones</h2>} />
+    </section>
+  );
+}
+
+/**
+ * The milestones of each of a client's projects, under the project's name
+ * (a link to its page). None without projects: the Projects section says
+ * so, and until it has loaded a "no projects" here would be wrong.
+ */
+export function ClientMilestones({ projects }: { projects: Project[] }) {
+  if (projects.length === 0) return null;
+  return (
+    <section class="section" aria-labelledby="client-milestones-title">
+      <header>
+        <h2 id="client-milestones-title">Milestones</h2>
+      </header>
+      {projects.map((project) => (
+        <div key={project.id} class="milestones-of">
+          <MilestonesOf
+            owner={{ project }}
+            name={project.name}
+            heading={
+              <h3>
+                <button class="link" onClick={() => go({ screen: "record", kind: "project", id: project.id })}>
+                  {project.name}
+                </button>
+              </h3>
+            }
+          />
+        </div>
+      ))}
+    </section>
+  );
+}
+
+/**
+ * One owner's milestones: a header (`heading`, and Add milestone on a
+ * project), then the rows. `name` is the owner's, for the labels of a page
+ * that shows several owners' lists (a client's).
+ */
+function MilestonesOf({ owner, heading, name }: { owner: Owner; heading: ComponentChildren; name?: string }) {
   const filter = "project" in owner ? { project_id: owner.project.id } : { bid_id: owner.bid.id };
   const ownerId = "project" in owner ? owner.project.id : owner.bid.id;
   const list = usePaged<Milestone>((after) => api.milestones.list(filter, api.page(100, after, "oldest")), [ownerId]);
   const [adding, setAdding] = useState(false);
   const [editing, setEditing] = useState<string | null>(null);
   const [busy, setBusy] = useState<string | null>(null);
+  // Beside other owners' lists, this one's forms need ids of their own.
+  const idSuffix = name ? ownerId : undefined;
 
   async function move(m: Milestone, to: MilestoneStatus) {
     setBusy(m.id);
@@ -49,17 +100,18 @@ export function MilestonesSection({ owner }: { owner: Owner }) {
   }
 
   return (
-    <section class="section" aria-labelledby="milestones-title">
+    <>
       <header>
-        <h2 id="milestones-title">Milestones</h2>
+        {heading}
         {"project" in owner && !adding && (
-          <button id="add-milestone" onClick={() => setAdding(true)}>
+          <button onClick={() => setAdding(true)} aria-label={name ? `Add milestone to ${name}` : undefined}>
             Add milestone
           </button>
         )}
       </header>
       {adding && "project" in owner && (
         <MilestoneForm
+          idSuffix={idSuffix}
           projectId={owner.project.id}
           currency={owner.project.currency}
           onSaved={(m) => {
@@ -71,11 +123,12 @@ export function MilestonesSection({ owner }: { owner: Owner }) {
         />
       )}
       <ListState loading={list.loading} error={list.error} count={list.items.length} empty="No milestones yet." />
-      <ul class="items" aria-label="Milestones">
+      <ul class="items" aria-label={name ? `Milestones of ${name}` : "Milestones"}>
         {list.items.map((m) =>
           editing === m.id ? (
             <li key={m.id}>
               <MilestoneForm
+                idSuffix={idSuffix}
                 milestone={m}
                 onSaved={() => {
                   setEditing(null);
@@ -120,6 +173,6 @@ export function MilestonesSection({ owner }: { owner: Owner }) {
           Show more milestones
         </button>
       )}
-    </section>
+    </>
   );
 }

@@ -311,8 +311,12 @@ function milestoneValues(m?: Milestone, currency?: string | null): Values {
   };
 }
 
-/** Adds a milestone to a project of the user's, or edits one. */
-export function MilestoneForm(props: FormProps<Milestone> & { milestone?: Milestone; projectId?: Id; currency?: string | null }) {
+/**
+ * Adds a milestone to a project of the user's, or edits one. `idSuffix`
+ * tells apart the forms of a page listing several projects' milestones (a
+ * client's): its inputs' ids must be unique for their labels and for focus.
+ */
+export function MilestoneForm(props: FormProps<Milestone> & { milestone?: Milestone; projectId?: Id; currency?: string | null; idSuffix?: string }) {
   const { milestone } = props;
   const initial = milestoneValues(milestone, props.currency);
   const owned = milestone?.external_id ? { readOnly: MILESTONE_REASON } : {};
@@ -348,7 +352,7 @@ export function MilestoneForm(props: FormProps<Milestone> & { milestone?: Milest
       kind="milestone"
       heading={milestone ? "Edit milestone" : "New milestone"}
       label={milestone ? `Edit milestone ${milestone.title}` : "New milestone"}
-      prefix={milestone ? "milestone-edit" : "milestone-new"}
+      prefix={(milestone ? "milestone-edit" : "milestone-new") + (props.idSuffix ? `-${props.idSuffix}` : "")}
       submitLabel={milestone ? "Save changes" : "Add milestone"}
       spec={spec}
       initial={initial}
