@@ -139,6 +139,9 @@ export function RecordPage({ kind, id }: { kind: PageKind; id: Id }) {
     };
   }, [kind, id]);
 
+  // Keyed on the route's kind and id, not on home.route: homeOf builds a new
+  // object each render, which swapped the listener on every render; home
+  // follows from page and kind.
   useEffect(() => {
     function onKey(e: KeyboardEvent) {
       if (e.ctrlKey || e.metaKey || e.altKey || isTyping(e) || editing) return;
@@ -154,7 +157,7 @@ export function RecordPage({ kind, id }: { kind: PageKind; id: Id }) {
     }
     window.addEventListener("keydown", onKey);
     return () => window.removeEventListener("keydown", onKey);
-  }, [page, editing, home.route]);
+  }, [page, editing, kind, id]);
 
   if (error) {
     return (

@@ -1,0 +1,101 @@
+import { beforeEach, describe, expect, it, vi } from "vitest";
+import type { FunctionComponent } from "preact";
+import { act } from "preact/test-utils";
+import { useState } from "preact/hooks";
+
+const invoke = vi.hoisted(() => vi.fn());
+vi.mock("@tauri-apps/api/core", () => ({ invoke, Channel: class {} }));
+vi.mock("@tauri-apps/api/event", () => ({ listen: async () => () => undefined }));
+
+import type { Contact } from "../bindings/Contact";
+import type { Project } from "../bindings/Project";
+import { go, route } from "../state";
+import { find, mount, press, settle } from "../testing/dom";
+import { RecordPage } from "./RecordPage";
+
+const meta = { created_at: "2026-01-01T00:00:00Z", updated_at: "2026-01-01T00:00:00Z", deleted_at: null, source: null, external_id: null };
+const clientId = "0190a5f0-0000-7000-8000-0000000000c1";
+
+const contact: Contact = { ...meta, id: "0190a5f0-0000-7000-8000-0000000000c2", client_id: clientId, name: "Ivo Stern", email: null, phone: "+49 30 1111", role: "Buyer", notes: "", tags: [] };
+const project: Project = {
+  ...meta,
+  id: "0190a5f0-0000-7000-8000-0000000000p1",
+  client_id: clientId,
+  name: "Shop rebuild",
+  status: "active",
+  rate_type: "fixed",
+  budget_minor: null,
+  currency: "EUR",
+  start_date: null,
+  due_date: null,
+  description: "",
+  tags: [],
+};
+
+beforeEach(() => {
+  invoke.mockReset();
+  invoke.mockImplementation(async (command: string) => {
+    if (command === "get_contact") return contact;
+    if (command === "get_project") return project;
+    if (command === "get_client") return { ...meta, id: clientId, name: "Nadia Berg" };
+    if (command === "custom_fields") return [];
+    return command.startsWith("list_") ? { items: [], next: null } : null;
+  });
+  go({ screen: "record", kind: "contact", id: contact.id });
+});
+
+async function open(kind: "contact" | "project", id: string): Promise<HTMLElement> {
+  const root = await mount(<RecordPage kind={kind} id={id} />);
+  await settle();
+  return root;
+}
+
+describe("a record's page, by keyboard", () => {
+  it("keeps one key listener while it re-renders, and its keys still work", async () => {
+    // The app around the screen renders it again with the same route. A
+    // prop the page ignores changes each time: @preact/signals skips a
+    // component whose props are all the same, and the page must render.
+    const Page = RecordPage as unknown as FunctionComponent<{ kind: "contact"; id: string; tick: number }>;
+    let rerender = () => {};
+    function App() {
+      const [tick, setTick] = useState(0);
+      rerender = () => setTick((n) => n + 1);
+      return <Page kind="contact" id={contact.id} tick={tick} />;
+    }
+    await mount(<App />);
+    await settle();
+    const added = vi.spyOn(window, "addEventListener");
+    const removed = vi.spyOn(window, "removeEventListener");
+    for (let i = 0; i < 3; i++) await act(() => rerender());
+    expect(document.querySelector("h1")?.textContent).toBe("Ivo Stern");
+    const keydown = (spy: typeof added | typeof removed) => spy.mock.calls.filter(([type]) => type === "keydown").length;
+    expect(keydown(added)).toBe(0);
+    expect(keydown(removed)).toBe(0);
+
+    await press("n");
+    expect(document.activeElement?.id).toBe("field-activity-body");
+    (document.activeElement as HTMLElement).blur();
+    await press("Escape");
+    expect(route.value).toEqual({ screen: "client", id: clientId });
+  });
+
+  it("E edits, and Esc does not leave while the form is open", async () => {
+    const root = await open("contact", contact.id);
+    await press("e");
+    expect(find<HTMLInputElement>(root, "#field-contact-edit-phone").value).toBe("+49 30 1111");
+    (document.activeElement as HTMLElement | null)?.blur();
+    await press("Escape");
+    expect(route.value).toEqual({ screen: "record", kind: "contact", id: contact.id });
+  });
+
+  it("Esc on a project's page goes to Projects; its milestone form keeps the ids the e2e fills", async () => {
+    const root = await open("project", project.id);
+    await press("Escape");
+    expect(route.value).toEqual({ screen: "projects" });
+
+    const add = [...root.querySelectorAll("button")].find((b) => b.textContent === "Add milestone")!;
+    await act(() => add.click());
+    find(root, "#field-milestone-new-title");
+    find(root, "#field-milestone-new-amount");
+  });
+});
