@@ -120,6 +120,13 @@ pub async fn check_integrity(session: State<'_, Session>) -> Reply<IntegrityOutc
     session.workspace().await.map_err(api)?.check_integrity().await.map_err(api)
 }
 
+/// Compares the search index with the records and mends whatever disagrees;
+/// says what it found.
+#[tauri::command]
+pub async fn check_search_index(session: State<'_, Session>) -> Reply<SearchIndexReport> {
+    session.workspace().await.map_err(api)?.check_search_index(true).await.map_err(api)
+}
+
 /// Ends a running `check_integrity` as stopped; nothing when none runs.
 #[tauri::command]
 pub async fn stop_integrity_check(session: State<'_, Session>) -> Reply<()> {

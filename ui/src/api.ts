@@ -119,6 +119,8 @@ export const session = {
   checkIntegrity: () => call("check_integrity"),
   /** Ends a running checkIntegrity with "stopped"; nothing when none runs. */
   stopIntegrityCheck: () => call("stop_integrity_check"),
+  /** Compares the search index with the records and mends what disagrees. */
+  checkSearchIndex: () => call("check_search_index"),
   preferences: () => call("preferences"),
   setPreferences: (preferences: Preferences) => call("set_preferences", { preferences }),
 };

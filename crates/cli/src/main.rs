@@ -163,6 +163,9 @@ async fn dispatch(ws: &Workspace, command: Command, creds: &mut Credentials, out
             // The CLI is asked on purpose, so it runs the full scan too.
             let mut report = ws.doctor().await?;
             report.integrity = ws.check_integrity().await?.findings();
+            // The index is mended where it disagrees with the tables; the
+            // report says what was found.
+            report.search_index = Some(ws.check_search_index(true).await?);
             out.record(&report);
             if let (false, Some(unconfirmed)) = (out.json, &report.unconfirmed_recovery_key) {
                 say!();

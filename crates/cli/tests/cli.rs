@@ -400,6 +400,43 @@ fn doctor_reports_encryption_and_schema() {
 }
 
 #[tokio::test]
+async fn doctor_finds_and_mends_a_search_index_that_disagrees_with_the_records() {
+    use sqlx::ConnectOptions;
+    let b = Bidwell::init();
+    let lost = b.id(&["client", "add", "--name", "Wandering Albatross"]);
+    b.id(&["client", "add", "--name", "Steady Cormorant"]);
+    assert_eq!(b.json(&["doctor"])["search_index"]["repaired"], false);
+
+    // The index loses a record behind the app's back (a bug, a crash in a
+    // version before this one): search no longer finds it.
+    let key_file = bidwell_core::vault::KeyFile::load(&b.data_dir().join("bidwell.key")).unwrap();
+    let unlock = bidwell_core::vault::Unlock::Passphrase(bidwell_core::secret::Passphrase::new(PASSPHRASE.into()));
+    let (key, _) = key_file.unlock(&unlock, &bidwell_core::vault::OsKeychain).unwrap();
+    let mut conn = sqlx::sqlite::SqliteConnectOptions::new()
+        .filename(b.data_dir().join("bidwell.db"))
+        .pragma("key", key.sqlcipher_key_pragma().to_string())
+        .disable_statement_logging()
+        .connect()
+        .await
+        .unwrap();
+    for sql in [
+        "DELETE FROM search_fts WHERE rowid = (SELECT doc_id FROM search_doc WHERE entity_id = ?1)",
+        "DELETE FROM search_doc WHERE entity_id = ?1",
+    ] {
+        sqlx::query(sql).bind(&lost).execute(&mut conn).await.unwrap();
+    }
+    sqlx::Connection::close(conn).await.unwrap();
+    assert_eq!(b.json(&["search", "albatross"]), serde_json::json!([]));
+
+    let report = b.json(&["doctor"]);
+    assert_eq!(report["search_index"]["missing"], 1, "{report}");
+    assert_eq!(report["search_index"]["repaired"], true, "{report}");
+    assert_eq!(b.json(&["search", "albatross"])[0]["id"], lost.as_str());
+    let text = String::from_utf8(b.run(&["doctor"]).stdout).unwrap();
+    assert!(text.contains("search_index.missing: 0") && text.contains("search_index.documents: 2"), "{text}");
+}
+
+#[tokio::test]
 async fn doctor_reports_a_recovery_key_never_confirmed_until_one_is_printed() {
     use bidwell_core::vault::{KdfParams, Protection};
     // Made as the app makes it: the key went to a window nobody confirmed.

@@ -45,6 +45,12 @@ const SELECTIVE: &str = "venlo";
 /// A broad query: a 3-letter prefix (project, proposal, product…) in 20 %
 /// of the generated records.
 const BROAD: &str = "pro";
+/// Two words, both in many job titles (and the bids on those jobs): the
+/// title pass finds enough and the body pass is never asked.
+const MULTI_TITLE: &str = "rust dev";
+/// Two words that meet only in notes of meetings and tasks: the title pass
+/// finds nothing, and FTS5 walks two broad doclists for where they meet.
+const MULTI_BODY: &str = "invoice kra";
 
 #[derive(Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Debug)]
 enum Flavor {
@@ -278,7 +284,7 @@ fn main() {
                 })
             })
             .collect();
-        for q in [SELECTIVE, BROAD] {
+        for q in [SELECTIVE, BROAD, MULTI_TITLE, MULTI_BODY] {
             let hits = rt.block_on(datasets[0].ws.search(q, 200)).unwrap().len();
             results.borrow_mut().notes.push(format!("{size}: search '{q}' returns {hits} of at most 200"));
         }
@@ -289,6 +295,8 @@ fn main() {
             ("list_deep_page_by_name", Read::DeepPage(Sort::Name)),
             ("search_selective", Read::Search(SELECTIVE)),
             ("search_broad", Read::Search(BROAD)),
+            ("search_multi_title", Read::Search(MULTI_TITLE)),
+            ("search_multi_body", Read::Search(MULTI_BODY)),
         ];
         for (name, read) in reads {
             let group_name = format!("{name}/{size}");

@@ -23,7 +23,7 @@ use crate::preferences::{Preferences, Theme};
 use crate::privacy::*;
 use crate::rates::{ExchangeRate, NewExchangeRate, RateImportSummary};
 use crate::recovery_confirmation::{RecoveryKeyOrigin, UnconfirmedRecoveryKey};
-use crate::search::SearchHit;
+use crate::search::{SearchHit, SearchIndexReport};
 use crate::seed::SeedSummary;
 use crate::session::{SessionState, SignInStarted};
 use crate::store::*;
@@ -121,6 +121,7 @@ pub fn files() -> Vec<(String, String)> {
         file::<PageRequest>(&cfg),
         file::<Page<Client>>(&cfg),
         file::<SearchHit>(&cfg),
+        file::<SearchIndexReport>(&cfg),
         file::<PurgeReport>(&cfg),
         file::<SessionState>(&cfg),
         file::<UnconfirmedRecoveryKey>(&cfg),

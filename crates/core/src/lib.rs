@@ -42,7 +42,7 @@ pub use money::Money;
 pub use preferences::{Preferences, Theme};
 pub use process_lock::{ExclusiveHold, Holder, ProcessLock};
 pub use recovery_confirmation::{RecoveryKeyOrigin, UnconfirmedRecoveryKey};
-pub use search::SearchHit;
+pub use search::{SearchHit, SearchIndexReport};
 pub use session::{Session, SessionState, SignInStarted, QUIET_AFTER};
 pub use store::*;
 pub use workspace::{data_dir, DoctorReport, Environment, IntegrityOutcome, Workspace, WorkspacePaths, WorkspaceState};

@@ -1,12 +1,23 @@
-//! Full-text search over every entity through the FTS5 index the triggers
-//! of migration 0003 keep in step. Each word the user types is a prefix.
+//! Full-text search over every entity, and the FTS5 index behind it.
+//!
+//! Writes queue a record in `search_pending` (migration 0017's triggers);
+//! [`Workspace::catch_up_search_index`] indexes the queue in large batches,
+//! and every search runs it first, so the index may trail the tables but no
+//! search ever sees it trail. Removal never waits: the triggers take a
+//! deleted or rewritten record's old text out of the index at once.
+//!
+//! Each word the user types is a prefix. Hits whose title holds every word
+//! come first, then the rest; within each, the most recently indexed first.
 //! Restricted clients and their records are left out of the results.
 
 use serde::{Deserialize, Serialize};
+use sqlx::SqliteConnection;
 
 use crate::domain::EntityKind;
 use crate::error::{Error, Result};
 use crate::id::Id;
+use crate::store::bulk;
+use crate::store::db::BEGIN_WRITE;
 use crate::Workspace;
 
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize, sqlx::FromRow, ts_rs::TS)]
@@ -17,6 +28,81 @@ pub struct SearchHit {
     /// The matching words in context, marked with « ».
     pub snippet: String,
 }
+
+/// What [`Workspace::check_search_index`] found, and whether it mended it.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize, ts_rs::TS)]
+pub struct SearchIndexReport {
+    /// Documents in the index after the check (records, custom values).
+    pub documents: u64,
+    /// Records that should be findable and were neither indexed nor queued.
+    pub missing: u64,
+    /// Index entries for records that are gone, deleted, or that have no
+    /// text entry (and text entries that belong to no record).
+    pub orphaned: u64,
+    /// Index entries whose text is not the record's text now.
+    pub stale: u64,
+    /// FTS5's own check of its index against the text it holds failed.
+    pub damaged: bool,
+    /// The index was rebuilt where it disagreed (always, when anything did).
+    pub repaired: bool,
+}
+
+impl SearchIndexReport {
+    pub fn in_step(&self) -> bool {
+        self.missing == 0 && self.orphaned == 0 && self.stale == 0 && !self.damaged
+    }
+}
+
+/// One kind of record in the index: the table it lives in and the SQL (over
+/// the alias `src`) of its title and body. The only place these are written:
+/// the catch-up builds documents with them and the check compares with them.
+struct IndexedKind {
+    kind: &'static str,
+    table: &'static str,
+    title: &'static str,
+    body: &'static str,
+}
+
+const INDEXED_KINDS: &[IndexedKind] = &[
+    IndexedKind {
+        kind: "client",
+        table: "clients",
+        title: "src.name",
+        body: "concat_ws(' ', src.email, src.phone, src.company, src.website, src.country, src.notes)",
+    },
+    IndexedKind {
+        kind: "contact",
+        table: "contacts",
+        title: "src.name",
+        body: "concat_ws(' ', src.email, src.phone, src.role, src.notes)",
+    },
+    IndexedKind { kind: "project", table: "projects", title: "src.name", body: "concat_ws(' ', src.description)" },
+    IndexedKind {
+        kind: "job",
+        table: "jobs",
+        title: "src.title",
+        body: "concat_ws(' ', src.description, src.employer_name, src.my_notes, \
+               (SELECT group_concat(value, ' ') FROM json_each(src.skills)))",
+    },
+    IndexedKind {
+        kind: "bid",
+        table: "bids",
+        title: "(SELECT title FROM jobs WHERE id = src.job_id)",
+        body: "concat_ws(' ', src.proposal)",
+    },
+    IndexedKind { kind: "milestone", table: "milestones", title: "src.title", body: "''" },
+    IndexedKind { kind: "activity", table: "activities", title: "src.kind", body: "concat_ws(' ', src.body)" },
+    IndexedKind { kind: "task", table: "tasks", title: "src.title", body: "concat_ws(' ', src.notes)" },
+];
+
+/// A custom field's value is a document of its own (`cv:<field>:<record>`)
+/// that stands for its record (`record_id`), with an empty title.
+const VALUE_DOCS: &str = "FROM custom_values v JOIN custom_fields cf ON cf.id = v.field_id";
+
+/// Documents indexed per transaction: large enough that FTS5 writes few,
+/// large segments; small enough that a search behind a big import waits for
+/// one batch at a time rather than for the whole queue under one lock.
+const CATCH_UP_BATCH: i64 = 20_000;
 
 /// `alice exa` → `"alice"* "exa"*`: every word must match as a prefix.
 /// Quoting each word keeps FTS5 operators typed by the user literal.
@@ -29,56 +115,343 @@ fn to_fts_query(text: &str) -> Option<String> {
     (!words.is_empty()).then(|| words.join(" "))
 }
 
-/// Ranking scores every match, which is fine for a few thousand and slow for
-/// a word prefix that matches a fifth of a million-record workspace.
-const RANK_AT_MOST: i64 = 2000;
+/// Hits, best first, for an FTS5 query; `rowid DESC` lets FTS5 walk its
+/// doclists newest first and stop after `limit` rows, however many match.
+const HITS: &str = "SELECT d.kind AS kind, coalesce(d.record_id, d.entity_id) AS id, \
+        CASE WHEN d.record_id IS NULL THEN search_fts.title ELSE \
+          (SELECT f.title FROM search_doc r JOIN search_fts f ON f.rowid = r.doc_id \
+           WHERE r.entity_id = d.record_id) END AS title, \
+        snippet(search_fts, -1, '«', '»', '…', 12) AS snippet \
+    FROM search_fts JOIN search_doc d ON d.doc_id = search_fts.rowid \
+    WHERE search_fts MATCH ? \
+      AND coalesce(d.record_id, d.entity_id) NOT IN (SELECT id FROM restricted_records) \
+      AND (d.record_id IS NULL OR EXISTS (SELECT 1 FROM search_doc r WHERE r.entity_id = d.record_id)) \
+    ORDER BY search_fts.rowid DESC LIMIT ?";
 
 impl Workspace {
-    /// At most `limit` (1..=200) hits: best first when the query is selective,
-    /// else the most recently indexed matches (ranking all of them would take
-    /// too long to be worth it for a query that vague).
+    /// At most `limit` (1..=200) hits: records whose title holds every word
+    /// first, then records that hold them anywhere; the most recently
+    /// indexed first within each. The index is brought up to date first.
     pub async fn search(&self, text: &str, limit: u32) -> Result<Vec<SearchHit>> {
         if !(1..=200).contains(&limit) {
             return Err(Error::validation("limit", "must be between 1 and 200"));
         }
         let Some(query) = to_fts_query(text) else { return Ok(Vec::new()) };
+        self.catch_up_search_index().await?;
         let pool = self.pool().await;
-        // Counting stops at the cap, so this costs little even for vague queries.
-        let matches: i64 =
-            sqlx::query_scalar("SELECT count(*) FROM (SELECT 1 FROM search_fts WHERE search_fts MATCH ? LIMIT ?)")
-                .bind(&query)
-                .bind(RANK_AT_MOST + 1)
-                .fetch_one(&pool)
-                .await?;
-        // A match in the title (a name) counts five times one in the body (notes, email…).
-        let order = if matches <= RANK_AT_MOST { "bm25(search_fts, 5.0, 1.0)" } else { "search_fts.rowid DESC" };
-        // A custom field value is a document of its own that stands for its
-        // record (`record_id`): it counts while the record is in the index.
-        let rows = sqlx::query_as::<_, SearchHit>(&format!(
-            "SELECT d.kind AS kind, coalesce(d.record_id, d.entity_id) AS id, \
-                    CASE WHEN d.record_id IS NULL THEN search_fts.title ELSE \
-                      (SELECT f.title FROM search_doc r JOIN search_fts f ON f.rowid = r.doc_id \
-                       WHERE r.entity_id = d.record_id) END AS title, \
-                    snippet(search_fts, -1, '«', '»', '…', 12) AS snippet \
-             FROM search_fts JOIN search_doc d ON d.doc_id = search_fts.rowid \
-             WHERE search_fts MATCH ? \
-               AND coalesce(d.record_id, d.entity_id) NOT IN (SELECT id FROM restricted_records) \
-               AND (d.record_id IS NULL OR EXISTS (SELECT 1 FROM search_doc r WHERE r.entity_id = d.record_id)) \
-             ORDER BY {order} LIMIT ?"
-        ))
-        .bind(query)
-        .bind(i64::from(limit))
-        .fetch_all(&pool)
-        .await?;
-        // A record found by its own text and by a value is one hit, the better placed.
-        let mut hits: Vec<SearchHit> = Vec::with_capacity(rows.len());
-        for hit in rows {
-            if !hits.iter().any(|h| h.id == hit.id) {
-                hits.push(hit);
+        let mut hits: Vec<SearchHit> =
+            sqlx::query_as(HITS).bind(format!("title : ({query})")).bind(i64::from(limit)).fetch_all(&pool).await?;
+        if hits.len() < limit as usize {
+            // The title hits come back here too (and a record may be found by
+            // its own text and by a custom value): ask for enough to fill up.
+            let rest: Vec<SearchHit> =
+                sqlx::query_as(HITS).bind(&query).bind(i64::from(limit) * 2).fetch_all(&pool).await?;
+            for hit in rest {
+                if hits.len() == limit as usize {
+                    break;
+                }
+                if !hits.iter().any(|h| h.id == hit.id) {
+                    hits.push(hit);
+                }
             }
         }
         Ok(hits)
     }
+
+    /// Indexes every queued record, in batches of one transaction each.
+    /// Returns how many documents were (re)built. Costs one indexed read when
+    /// nothing is queued.
+    pub async fn catch_up_search_index(&self) -> Result<u64> {
+        let pool = self.pool().await;
+        let queued: bool = sqlx::query_scalar("SELECT EXISTS (SELECT 1 FROM search_pending)").fetch_one(&pool).await?;
+        if !queued {
+            return Ok(0);
+        }
+        let mut conn = pool.acquire().await?;
+        let previous = bulk::enlarge_cache(&mut conn).await?;
+        let mut built = 0;
+        let caught_up = loop {
+            let batch = async {
+                let mut tx = sqlx::Connection::begin_with(&mut *conn, BEGIN_WRITE).await?;
+                let indexed = index_batch(&mut tx, CATCH_UP_BATCH).await?;
+                tx.commit().await?;
+                Ok::<_, Error>(indexed)
+            };
+            match batch.await {
+                Ok((done, more)) => {
+                    built += done;
+                    if !more {
+                        break Ok(built);
+                    }
+                }
+                Err(err) => break Err(err),
+            }
+        };
+        if bulk::restore_cache(&mut conn, previous).await.is_err() {
+            conn.close_on_drop();
+        }
+        caught_up
+    }
+
+    /// Compares the index with the tables: every live record and custom value
+    /// indexed (or queued) with its current text, nothing else indexed, and
+    /// FTS5's own structure sound. The queue is caught up first, so what is
+    /// compared is what a search would use. With `repair`, whatever disagrees
+    /// is rebuilt (one transaction), then caught up again.
+    pub async fn check_search_index(&self, repair: bool) -> Result<SearchIndexReport> {
+        self.catch_up_search_index().await?;
+        // Before the write lock below: the check runs on a connection of its own.
+        let mut report = SearchIndexReport { damaged: self.search_index_damaged().await?, ..Default::default() };
+        let pool = self.pool().await;
+        let mut conn = pool.acquire().await?;
+        let mut tx = sqlx::Connection::begin_with(&mut *conn, BEGIN_WRITE).await?;
+        if report.damaged && repair {
+            // FTS5 rebuilds its inverted index from the text it keeps; the
+            // comparison with the tables below mends the text.
+            sqlx::query("INSERT INTO search_fts (search_fts) VALUES ('rebuild')").execute(&mut *tx).await?;
+        }
+        let orphaned = orphaned_documents(&mut tx).await?;
+        let stale = stale_documents(&mut tx).await?;
+        let missing = missing_documents(&mut tx).await?;
+        report.orphaned = orphaned.len() as u64;
+        report.stale = stale.len() as u64;
+        report.missing = missing.len() as u64;
+        let in_step = report.in_step();
+        if repair && !in_step {
+            for doc in orphaned.iter().chain(&stale) {
+                match doc {
+                    Orphan::Document(doc_id) => {
+                        sqlx::query("DELETE FROM search_fts WHERE rowid = ?").bind(doc_id).execute(&mut *tx).await?;
+                        sqlx::query("DELETE FROM search_doc WHERE doc_id = ?").bind(doc_id).execute(&mut *tx).await?;
+                    }
+                    Orphan::Text(rowid) => {
+                        sqlx::query("DELETE FROM search_fts WHERE rowid = ?").bind(rowid).execute(&mut *tx).await?;
+                    }
+                }
+            }
+            // Stale and missing records are queued; the catch-up builds them.
+            for kind in INDEXED_KINDS {
+                sqlx::query(&format!(
+                    "INSERT OR IGNORE INTO search_pending (doc_key, kind) \
+                     SELECT src.id, '{kind}' FROM {table} src \
+                     WHERE src.deleted_at IS NULL AND NOT EXISTS (SELECT 1 FROM search_doc d WHERE d.entity_id = src.id)",
+                    kind = kind.kind,
+                    table = kind.table
+                ))
+                .execute(&mut *tx)
+                .await?;
+            }
+            sqlx::query(&format!(
+                "INSERT OR IGNORE INTO search_pending (doc_key, kind, field_id, record_id) \
+                 SELECT 'cv:' || v.field_id || ':' || v.entity_id, 'value', v.field_id, v.entity_id {VALUE_DOCS} \
+                 WHERE NOT EXISTS (SELECT 1 FROM search_doc d WHERE d.entity_id = 'cv:' || v.field_id || ':' || v.entity_id)"
+            ))
+            .execute(&mut *tx)
+            .await?;
+            report.repaired = true;
+        }
+        tx.commit().await?;
+        drop(conn);
+        if repair {
+            self.catch_up_search_index().await?;
+        }
+        report.documents =
+            sqlx::query_scalar::<_, i64>("SELECT count(*) FROM search_doc").fetch_one(&pool).await? as u64;
+        Ok(report)
+    }
+}
+
+impl Workspace {
+    /// FTS5's own check of its inverted index against the text it keeps. On
+    /// a connection of its own: SQLite 3.45's check (SQLCipher 4.5.7) reports
+    /// corruption on a connection that read the index before another one
+    /// wrote it, though the index is sound (a fresh connection finds nothing
+    /// and every search agrees with the text); later SQLite versions do not.
+    async fn search_index_damaged(&self) -> Result<bool> {
+        let mut conn = self.scan_connection().await?;
+        let checked = sqlx::query("INSERT INTO search_fts (search_fts, rank) VALUES ('integrity-check', 0)")
+            .execute(&mut conn)
+            .await;
+        let _ = sqlx::Connection::close(conn).await;
+        match checked {
+            Ok(_) => Ok(false),
+            Err(err) if crate::store::db::damage_code(&err).is_some() => Ok(true),
+            Err(err) => Err(err.into()),
+        }
+    }
+}
+
+/// Indexes up to `batch` queued documents; says how many and whether more wait.
+async fn index_batch(conn: &mut SqliteConnection, batch: i64) -> Result<(u64, bool)> {
+    // The batch is every queued key up to a bound, so each statement below
+    // names the same keys by a range of the queue's primary key.
+    let bound: Option<String> =
+        sqlx::query_scalar("SELECT doc_key FROM search_pending ORDER BY doc_key LIMIT 1 OFFSET ?")
+            .bind(batch - 1)
+            .fetch_optional(&mut *conn)
+            .await?;
+    let more = bound.is_some();
+    let bound = bound.unwrap_or_else(|| "\u{10FFFF}".to_string());
+    // Whatever the index holds for these keys goes first: a bid queued for its
+    // job's new title, or a record queued by a repair.
+    sqlx::query(
+        "DELETE FROM search_fts WHERE rowid IN (SELECT d.doc_id FROM search_pending p \
+         JOIN search_doc d ON d.entity_id = p.doc_key WHERE p.doc_key <= ?)",
+    )
+    .bind(&bound)
+    .execute(&mut *conn)
+    .await?;
+    sqlx::query("DELETE FROM search_doc WHERE entity_id IN (SELECT doc_key FROM search_pending WHERE doc_key <= ?)")
+        .bind(&bound)
+        .execute(&mut *conn)
+        .await?;
+    let mut built = 0;
+    for kind in INDEXED_KINDS {
+        sqlx::query(&format!(
+            "INSERT INTO search_doc (kind, entity_id) SELECT '{kind}', src.id \
+             FROM search_pending p JOIN {table} src ON src.id = p.doc_key \
+             WHERE p.doc_key <= ? AND p.kind = '{kind}' AND src.deleted_at IS NULL ORDER BY p.doc_key",
+            kind = kind.kind,
+            table = kind.table
+        ))
+        .bind(&bound)
+        .execute(&mut *conn)
+        .await?;
+        built += sqlx::query(&format!(
+            "INSERT INTO search_fts (rowid, title, body) SELECT d.doc_id, {title}, {body} \
+             FROM search_pending p JOIN search_doc d ON d.entity_id = p.doc_key JOIN {table} src ON src.id = p.doc_key \
+             WHERE p.doc_key <= ? AND p.kind = '{kind}'",
+            kind = kind.kind,
+            table = kind.table,
+            title = kind.title,
+            body = kind.body
+        ))
+        .bind(&bound)
+        .execute(&mut *conn)
+        .await?
+        .rows_affected();
+    }
+    sqlx::query(
+        "INSERT INTO search_doc (kind, entity_id, record_id) SELECT cf.entity_kind, p.doc_key, p.record_id \
+         FROM search_pending p JOIN custom_values v ON v.field_id = p.field_id AND v.entity_id = p.record_id \
+         JOIN custom_fields cf ON cf.id = v.field_id WHERE p.doc_key <= ? AND p.kind = 'value' ORDER BY p.doc_key",
+    )
+    .bind(&bound)
+    .execute(&mut *conn)
+    .await?;
+    built += sqlx::query(
+        "INSERT INTO search_fts (rowid, title, body) SELECT d.doc_id, '', v.value \
+         FROM search_pending p JOIN search_doc d ON d.entity_id = p.doc_key \
+         JOIN custom_values v ON v.field_id = p.field_id AND v.entity_id = p.record_id \
+         WHERE p.doc_key <= ? AND p.kind = 'value'",
+    )
+    .bind(&bound)
+    .execute(&mut *conn)
+    .await?
+    .rows_affected();
+    sqlx::query("DELETE FROM search_pending WHERE doc_key <= ?").bind(&bound).execute(&mut *conn).await?;
+    Ok((built, more))
+}
+
+/// An index entry to take out: a document (its text goes with it), or text
+/// that belongs to no document.
+enum Orphan {
+    Document(i64),
+    Text(i64),
+}
+
+/// Documents whose record is gone or deleted, documents without text, and
+/// text without a document. Reads FTS5's content table (`search_fts_content`,
+/// id = rowid) directly: a plain b-tree join, where the virtual table would
+/// be asked row by row.
+async fn orphaned_documents(conn: &mut SqliteConnection) -> Result<Vec<Orphan>> {
+    let mut orphans = Vec::new();
+    for kind in INDEXED_KINDS {
+        let ids: Vec<i64> = sqlx::query_scalar(&format!(
+            "SELECT d.doc_id FROM search_doc d WHERE d.record_id IS NULL AND d.kind = '{kind}' \
+             AND NOT EXISTS (SELECT 1 FROM {table} src WHERE src.id = d.entity_id AND src.deleted_at IS NULL)",
+            kind = kind.kind,
+            table = kind.table
+        ))
+        .fetch_all(&mut *conn)
+        .await?;
+        orphans.extend(ids.into_iter().map(Orphan::Document));
+    }
+    let known = INDEXED_KINDS.iter().map(|k| format!("'{}'", k.kind)).collect::<Vec<_>>().join(", ");
+    let ids: Vec<i64> = sqlx::query_scalar(&format!(
+        "SELECT d.doc_id FROM search_doc d \
+         WHERE (d.record_id IS NULL AND d.kind NOT IN ({known})) \
+            OR (d.record_id IS NOT NULL AND NOT EXISTS (SELECT 1 {VALUE_DOCS} \
+                WHERE 'cv:' || v.field_id || ':' || v.entity_id = d.entity_id AND v.entity_id = d.record_id)) \
+            OR NOT EXISTS (SELECT 1 FROM search_fts_content c WHERE c.id = d.doc_id)"
+    ))
+    .fetch_all(&mut *conn)
+    .await?;
+    orphans.extend(ids.into_iter().map(Orphan::Document));
+    let texts: Vec<i64> = sqlx::query_scalar(
+        "SELECT c.id FROM search_fts_content c WHERE NOT EXISTS (SELECT 1 FROM search_doc d WHERE d.doc_id = c.id)",
+    )
+    .fetch_all(&mut *conn)
+    .await?;
+    orphans.extend(texts.into_iter().map(Orphan::Text));
+    Ok(orphans)
+}
+
+/// Documents whose text is not what their record would be indexed with now.
+async fn stale_documents(conn: &mut SqliteConnection) -> Result<Vec<Orphan>> {
+    let mut stale = Vec::new();
+    for kind in INDEXED_KINDS {
+        let ids: Vec<i64> = sqlx::query_scalar(&format!(
+            "SELECT d.doc_id FROM search_doc d JOIN {table} src ON src.id = d.entity_id \
+             JOIN search_fts_content c ON c.id = d.doc_id \
+             WHERE d.record_id IS NULL AND d.kind = '{kind}' AND src.deleted_at IS NULL \
+               AND (c.c0 IS NOT {title} OR c.c1 IS NOT {body}) \
+               AND NOT EXISTS (SELECT 1 FROM search_pending p WHERE p.doc_key = d.entity_id)",
+            kind = kind.kind,
+            table = kind.table,
+            title = kind.title,
+            body = kind.body
+        ))
+        .fetch_all(&mut *conn)
+        .await?;
+        stale.extend(ids.into_iter().map(Orphan::Document));
+    }
+    let ids: Vec<i64> = sqlx::query_scalar(
+        "SELECT d.doc_id FROM search_doc d JOIN search_fts_content c ON c.id = d.doc_id \
+         JOIN custom_values v ON 'cv:' || v.field_id || ':' || v.entity_id = d.entity_id AND v.entity_id = d.record_id \
+         WHERE d.record_id IS NOT NULL AND (c.c0 IS NOT '' OR c.c1 IS NOT v.value OR d.kind IS NOT \
+            (SELECT entity_kind FROM custom_fields WHERE id = v.field_id)) \
+           AND NOT EXISTS (SELECT 1 FROM search_pending p WHERE p.doc_key = d.entity_id)",
+    )
+    .fetch_all(&mut *conn)
+    .await?;
+    stale.extend(ids.into_iter().map(Orphan::Document));
+    Ok(stale)
+}
+
+/// Live records and custom values that are neither indexed nor queued.
+async fn missing_documents(conn: &mut SqliteConnection) -> Result<Vec<String>> {
+    let mut missing = Vec::new();
+    for kind in INDEXED_KINDS {
+        let ids: Vec<String> = sqlx::query_scalar(&format!(
+            "SELECT src.id FROM {table} src WHERE src.deleted_at IS NULL \
+             AND NOT EXISTS (SELECT 1 FROM search_doc d WHERE d.entity_id = src.id) \
+             AND NOT EXISTS (SELECT 1 FROM search_pending p WHERE p.doc_key = src.id)",
+            table = kind.table
+        ))
+        .fetch_all(&mut *conn)
+        .await?;
+        missing.extend(ids);
+    }
+    let ids: Vec<String> = sqlx::query_scalar(&format!(
+        "SELECT 'cv:' || v.field_id || ':' || v.entity_id {VALUE_DOCS} \
+         WHERE NOT EXISTS (SELECT 1 FROM search_doc d WHERE d.entity_id = 'cv:' || v.field_id || ':' || v.entity_id) \
+           AND NOT EXISTS (SELECT 1 FROM search_pending p WHERE p.doc_key = 'cv:' || v.field_id || ':' || v.entity_id)"
+    ))
+    .fetch_all(&mut *conn)
+    .await?;
+    missing.extend(ids);
+    Ok(missing)
 }
 
 #[cfg(test)]

@@ -119,7 +119,11 @@ pub async fn seed_workspace_cancellable(
     if bulk::restore_cache(&mut conn, previous).await.is_err() {
         conn.close_on_drop();
     }
-    written
+    drop(conn);
+    let summary = written?;
+    // The seeded records are searchable when seeding returns.
+    ws.catch_up_search_index().await?;
+    Ok(summary)
 }
 
 async fn write_chunks(

@@ -105,6 +105,9 @@ pub struct DoctorReport {
     /// What [`Workspace::check_integrity`] found, or null when this report
     /// did not run that scan of the whole database.
     pub integrity: Option<Vec<String>>,
+    /// What [`Workspace::check_search_index`] found and mended, or null when
+    /// this report did not check the search index against the tables.
+    pub search_index: Option<crate::search::SearchIndexReport>,
     pub protection: ProtectionKind,
     pub keychain_backend: &'static str,
     /// Why no keychain can be used, if none can.
@@ -609,6 +612,13 @@ impl Workspace {
         Ok(recovery)
     }
 
+    /// One connection outside the pool with a small page cache, for a check
+    /// that must not see what a pooled connection has cached (close it after).
+    pub(crate) async fn scan_connection(&self) -> Result<sqlx::SqliteConnection> {
+        let data_key = self.data_key.lock().await;
+        db::open_connection(&db::scan_options(&self.paths.database, &data_key)).await
+    }
+
     /// The cheap facts about the workspace: files, cipher, protection,
     /// keychain and schema. It does not read the data, so `integrity` is
     /// `None`; [`Workspace::check_integrity`] is the full scan.
@@ -629,6 +639,7 @@ impl Workspace {
             cipher_version,
             cipher_provider: cipher_provider.unwrap_or_default(),
             integrity: None,
+            search_index: None,
             protection: key_file.protection(),
             keychain_backend: self.env.keychain.backend(),
             keychain_unavailable: self.env.keychain.probe().err().map(|e| e.to_string()),
@@ -665,13 +676,22 @@ impl Workspace {
             return Err(err);
         }
         let scanned = async {
+            // A page that fails to decrypt stops SQLite's check with an error:
+            // SQLITE_CORRUPT, or a bare SQLITE_ERROR when the page belongs to
+            // some b-trees (a WITHOUT ROWID table's). The page check below
+            // says which page it was; without one, the error was no damage.
+            let mut stopped_by = None;
             let mut findings =
                 match sqlx::query_scalar::<_, String>("PRAGMA integrity_check").fetch_all(&mut conn).await {
                     Ok(lines) => lines,
-                    // A page that fails to decrypt stops SQLite's check with an
-                    // error; the page check below says which page it was.
                     Err(err) => match db::damage_code(&err) {
                         Some(code) => vec![format!("the check stopped at a damaged page (sqlite code {code})")],
+                        None if err.as_database_error().is_some() => {
+                            let code = err.as_database_error().and_then(|e| e.code()).unwrap_or_default();
+                            let line = format!("the check stopped at a page it could not read (sqlite code {code})");
+                            stopped_by = Some(err);
+                            vec![line]
+                        }
                         None => return Err(err.into()),
                     },
                 };
@@ -685,6 +705,8 @@ impl Workspace {
             if !page_errors.is_empty() {
                 findings.retain(|line| line != NO_DAMAGE);
                 findings.extend(page_errors);
+            } else if let Some(err) = stopped_by {
+                return Err(err.into());
             }
             Ok::<_, Error>(Scan::Finished(findings))
         }

@@ -82,6 +82,7 @@ import type { RetentionStatus } from "./RetentionStatus";
 import type { RetentionSummary } from "./RetentionSummary";
 import type { SavedSearch } from "./SavedSearch";
 import type { SearchHit } from "./SearchHit";
+import type { SearchIndexReport } from "./SearchIndexReport";
 import type { SeedSummary } from "./SeedSummary";
 import type { SessionState } from "./SessionState";
 import type { SignInStarted } from "./SignInStarted";
@@ -110,6 +111,7 @@ export type Commands = {
   confirm_recovery_key_saved: { args: Record<string, never>; returns: void };
   doctor: { args: Record<string, never>; returns: DoctorReport };
   check_integrity: { args: Record<string, never>; returns: IntegrityOutcome };
+  check_search_index: { args: Record<string, never>; returns: SearchIndexReport };
   stop_integrity_check: { args: Record<string, never>; returns: void };
   preferences: { args: Record<string, never>; returns: Preferences };
   set_preferences: { args: { preferences: Preferences }; returns: Preferences };

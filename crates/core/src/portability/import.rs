@@ -176,7 +176,7 @@ impl Workspace {
             ));
         }
         let name = path.file_name().map(|n| n.to_string_lossy().into_owned()).unwrap_or_default();
-        let total = 3;
+        let total = 4;
         progress(Step { stage: "reading".into(), done: 0, total });
         let mut bytes = super::limits::read_import_file(path)?;
         if super::protection::is_age(&bytes) {
@@ -219,8 +219,12 @@ impl Workspace {
             conn.close_on_drop();
         }
         let (counts, fields) = written?;
-        progress(Step { stage: "done".into(), done: total, total });
         drop(conn);
+        // Searchable before the import says it is done, rather than on the
+        // first search after it.
+        progress(Step { stage: "indexing".into(), done: 3, total });
+        self.catch_up_search_index().await?;
+        progress(Step { stage: "done".into(), done: total, total });
         self.note_use(crate::privacy::UsageEvent::Import).await;
         Ok(summary(false, counts, fields))
     }

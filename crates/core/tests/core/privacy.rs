@@ -14,20 +14,13 @@ use bidwell_core::secret::Passphrase;
 use bidwell_core::vault::{KeyFile, Protection, Unlock};
 use bidwell_core::*;
 use chrono::TimeZone;
-use sqlx::{ConnectOptions, Connection};
+use sqlx::Connection;
 
 use crate::support::*;
 
 const MARKER: &str = "zqxerase";
 /// Phone numbers hold digits only, so they carry their own marker.
 const PHONE_MARKER: &str = "7319024866";
-
-fn data_key_hex(dir: &Path) -> String {
-    let key_file = KeyFile::load(&dir.join("bidwell.key")).unwrap();
-    let (key, _) = key_file.unlock(&Unlock::Passphrase(passphrase()), &NoKeychain).unwrap();
-    let pragma = key.sqlcipher_key_pragma().to_string();
-    pragma.split('\'').nth(1).unwrap().to_string()
-}
 
 /// Every page of the database decrypted as SQLCipher 4 lays it out (page
 /// 4096 bytes, AES-256-CBC with the raw key, 16-byte IV then 64-byte HMAC at
@@ -62,16 +55,6 @@ fn decrypted_pages(db: &Path, key_hex: &str) -> Vec<u8> {
         out.extend_from_slice(&plain);
     }
     out
-}
-
-async fn raw_connection(dir: &Path) -> sqlx::SqliteConnection {
-    sqlx::sqlite::SqliteConnectOptions::new()
-        .filename(dir.join("bidwell.db"))
-        .pragma("key", format!("\"x'{}'\"", data_key_hex(dir)))
-        .disable_statement_logging()
-        .connect()
-        .await
-        .unwrap()
 }
 
 fn note(subject: Subject, body: String) -> NewActivity {

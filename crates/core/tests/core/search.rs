@@ -1,5 +1,9 @@
-//! Search finds records by a word prefix of any searchable field, and
-//! follows deletes and restores.
+//! Search finds records by a word prefix of any searchable field, ranks
+//! title matches first and then the newest, follows deletes and restores,
+//! never shows that its index trails the tables, and `check_search_index`
+//! (run by `bidwell doctor`) finds and mends an index that disagrees.
+
+use std::collections::BTreeMap;
 
 use bidwell_core::*;
 
@@ -115,26 +119,201 @@ async fn hits_are_typed_across_entities() {
 }
 
 #[tokio::test]
-async fn a_vague_query_still_answers_with_recent_matches_and_a_precise_one_ranks() {
+async fn title_matches_come_first_then_the_newest() {
     let (_dir, ws) = new_workspace().await;
-    // More matches than are ranked: the answer is the newest ones, in full.
-    let mut batch = Vec::new();
+    let client = |name: &str, notes: &str| NewClient { name: name.into(), notes: notes.into(), ..Default::default() };
+    let old_mention = ws.create_client(client("Other", "met quixotic people")).await.unwrap().meta.id;
+    let old_title = ws.create_client(client("Quixotic Ltd", "")).await.unwrap().meta.id;
+    let new_mention = ws.create_client(client("Newer", "a quixotic plan, ltd")).await.unwrap().meta.id;
+    let new_title = ws.create_client(client("Quixotic Two", "")).await.unwrap().meta.id;
+    let ids = |hits: Vec<SearchHit>| hits.into_iter().map(|h| h.id).collect::<Vec<_>>();
+
+    assert_eq!(ids(ws.search("quixotic", 10).await.unwrap()), vec![new_title, old_title, new_mention, old_mention]);
+    // Every word in the title beats the words spread over title and notes.
+    assert_eq!(ids(ws.search("quix ltd", 10).await.unwrap()), vec![old_title, new_mention]);
+    // The limit takes the best: both titles before any mention.
+    assert_eq!(ids(ws.search("quixotic", 2).await.unwrap()), vec![new_title, old_title]);
+
+    // A vague query with thousands of matches answers at once, in the same order.
     for i in 0..2100 {
-        batch.push(NewClient { name: format!("Prolific client {i}"), ..Default::default() });
+        ws.create_client(client(&format!("Prolific client {i}"), "")).await.unwrap();
     }
-    let mut last = None;
-    for c in batch {
-        last = Some(ws.create_client(c).await.unwrap().meta.id);
-    }
+    let newest_title = ws.create_client(client("Prolific last", "")).await.unwrap().meta.id;
+    ws.create_client(client("Mentioned", "prolific in the notes only")).await.unwrap();
     let hits = ws.search("prol", 10).await.unwrap();
     assert_eq!(hits.len(), 10);
-    assert_eq!(hits[0].id, last.unwrap(), "the newest match comes first when there are too many to rank");
-    // A selective query is ranked: the name match beats a mention in the notes.
-    ws.create_client(NewClient { name: "Other".into(), notes: "met quixotic people".into(), ..Default::default() })
+    assert_eq!(hits[0].id, newest_title, "{:?}", hits[0]);
+    assert!(hits.iter().all(|h| h.title.starts_with("Prolific")), "a notes-only match outranked a title: {hits:?}");
+}
+
+#[tokio::test]
+async fn a_record_saved_and_searched_at_once_is_found() {
+    let (_dir, ws) = new_workspace().await;
+    // Hundreds queued at once (an import-sized batch), then one more.
+    let rows: Vec<NewClient> =
+        (0..500).map(|i| NewClient { name: format!("Batchling {i:03}"), ..Default::default() }).collect();
+    for row in rows {
+        ws.create_client(row).await.unwrap();
+    }
+    for i in 0..20 {
+        let saved = ws
+            .create_client(NewClient { name: format!("Freshly saved {i} Zephyrine"), ..Default::default() })
+            .await
+            .unwrap();
+        let hits = ws.search(&format!("zephyr {i}"), 5).await.unwrap();
+        assert!(hits.iter().any(|h| h.id == saved.meta.id), "saved {i} and not found: {hits:?}");
+        // Renamed: found by the new name at once, never by the old one.
+        ws.update_client(
+            saved.meta.id,
+            ClientPatch { name: Some(format!("Renamed {i} Quillon")), ..Default::default() },
+        )
         .await
         .unwrap();
-    let named = ws.create_client(NewClient { name: "Quixotic Ltd".into(), ..Default::default() }).await.unwrap();
-    let ranked = ws.search("quixotic", 10).await.unwrap();
-    assert_eq!(ranked.len(), 2);
-    assert_eq!(ranked[0].id, named.meta.id, "{ranked:?}");
+        assert!(ws.search(&format!("quillon {i}"), 5).await.unwrap().iter().any(|h| h.id == saved.meta.id));
+        assert!(!ws.search(&format!("zephyrine {i}"), 50).await.unwrap().iter().any(|h| h.id == saved.meta.id));
+    }
+    assert_eq!(ws.search("batchling 499", 5).await.unwrap().len(), 1);
+    // A job's new title reaches the bids that are found by it.
+    let job = ws.create_job(NewJob { title: "Kestrel survey".into(), ..Default::default() }).await.unwrap();
+    let bid = ws
+        .create_bid(NewBid {
+            job_id: Some(job.meta.id),
+            amount_minor: 1,
+            currency: "USD".into(),
+            delivery_days: 1,
+            ..Default::default()
+        })
+        .await
+        .unwrap();
+    assert!(ws.search("kestrel", 5).await.unwrap().iter().any(|h| h.id == bid.meta.id));
+    ws.update_job(job.meta.id, JobPatch { title: Some("Osprey survey".into()), ..Default::default() }).await.unwrap();
+    let hits = ws.search("osprey", 5).await.unwrap();
+    assert!(hits.iter().any(|h| h.id == bid.meta.id && h.title == "Osprey survey"), "{hits:?}");
+    assert!(ws.search("kestrel", 5).await.unwrap().is_empty());
+}
+
+async fn queued(dir: &std::path::Path) -> i64 {
+    let mut conn = raw_connection(dir).await;
+    let n = sqlx::query_scalar("SELECT count(*) FROM search_pending").fetch_one(&mut conn).await.unwrap();
+    sqlx::Connection::close(conn).await.unwrap();
+    n
+}
+
+#[tokio::test]
+async fn an_erased_or_deleted_record_is_never_found_even_while_its_batch_is_queued() {
+    let (dir, ws) = new_workspace().await;
+    ws.define_custom_field(NewCustomField {
+        entity_kind: EntityKind::Client,
+        name: "Code".into(),
+        field_type: CustomFieldType::Text,
+        choices: vec![],
+    })
+    .await
+    .unwrap();
+    let named = |name: &str| NewClient { name: name.into(), ..Default::default() };
+    // Indexed first, then rewritten: its new text waits in the queue.
+    let rewritten = ws.create_client(named("Plain name")).await.unwrap().meta.id;
+    assert_eq!(ws.search("plain", 5).await.unwrap().len(), 1);
+    ws.update_client(rewritten, ClientPatch { notes: Some("wyvernmark".into()), ..Default::default() }).await.unwrap();
+    let soft_deleted = ws.create_client(named("Wyvernmark soft")).await.unwrap().meta.id;
+    let erased = ws.create_client(named("Wyvernmark erased")).await.unwrap().meta.id;
+    let by_value = ws
+        .create_client(NewClient {
+            name: "Valued".into(),
+            fields: BTreeMap::from([("Code".to_string(), "wyvernmark-7".to_string())]),
+            ..Default::default()
+        })
+        .await
+        .unwrap()
+        .meta
+        .id;
+    let kept = ws.create_client(named("Wyvernmark kept")).await.unwrap().meta.id;
+    assert!(queued(dir.path()).await >= 5, "the batch was indexed before the deletes: this test tests nothing");
+
+    ws.delete(EntityKind::Client, soft_deleted).await.unwrap();
+    ws.erase_client(erased).await.unwrap();
+    ws.delete(EntityKind::Client, by_value).await.unwrap();
+    ws.delete(EntityKind::Client, rewritten).await.unwrap();
+    let found: Vec<Id> = ws.search("wyvernmark", 50).await.unwrap().into_iter().map(|h| h.id).collect();
+    assert_eq!(found, vec![kept]);
+    assert!(ws.search("plain", 5).await.unwrap().is_empty());
+    assert!(ws.search("erased", 5).await.unwrap().is_empty());
+
+    // And the erased name left no term behind in the index.
+    let mut conn = raw_connection(dir.path()).await;
+    sqlx::query("CREATE VIRTUAL TABLE temp.terms USING fts5vocab(main, search_fts, 'row')")
+        .execute(&mut conn)
+        .await
+        .unwrap();
+    let terms: Vec<String> =
+        sqlx::query_scalar("SELECT term FROM temp.terms WHERE term LIKE 'erased%'").fetch_all(&mut conn).await.unwrap();
+    assert!(terms.is_empty(), "{terms:?}");
+    assert_eq!(queued(dir.path()).await, 0);
+}
+
+#[tokio::test]
+async fn the_check_finds_and_mends_an_index_that_disagrees_with_the_tables() {
+    let (dir, ws) = new_workspace().await;
+    let named = |name: &str| NewClient { name: name.into(), ..Default::default() };
+    let dropped = ws.create_client(named("Dropped Albatross")).await.unwrap().meta.id;
+    let rewritten = ws.create_client(named("True Bittern")).await.unwrap().meta.id;
+    ws.create_client(named("Steady Cormorant")).await.unwrap();
+    let clean = ws.check_search_index(false).await.unwrap();
+    assert!(clean.in_step(), "{clean:?}");
+    assert_eq!(clean.documents, 3);
+
+    // What a bug or an interrupted rebuild could leave: a record missing, a
+    // text that is not the record's, a document for no record, and text
+    // for no document.
+    let mut conn = raw_connection(dir.path()).await;
+    for sql in [
+        "DELETE FROM search_fts WHERE rowid = (SELECT doc_id FROM search_doc WHERE entity_id = ?1)",
+        "DELETE FROM search_doc WHERE entity_id = ?1",
+    ] {
+        sqlx::query(sql).bind(dropped.to_string()).execute(&mut conn).await.unwrap();
+    }
+    sqlx::query("UPDATE search_fts SET title = 'False Dipper' WHERE rowid = (SELECT doc_id FROM search_doc WHERE entity_id = ?)")
+        .bind(rewritten.to_string())
+        .execute(&mut conn)
+        .await
+        .unwrap();
+    sqlx::query("INSERT INTO search_doc (doc_id, kind, entity_id) VALUES (900001, 'client', '0190a8f0-0000-7000-8000-000000000001')")
+        .execute(&mut conn)
+        .await
+        .unwrap();
+    sqlx::query(
+        "INSERT INTO search_fts (rowid, title, body) VALUES (900001, 'Ghost Egret', ''), (900002, 'Phantom Egret', '')",
+    )
+    .execute(&mut conn)
+    .await
+    .unwrap();
+    sqlx::Connection::close(conn).await.unwrap();
+    assert!(ws.search("albatross", 5).await.unwrap().is_empty(), "the damage did not take");
+    assert_eq!(ws.search("dipper", 5).await.unwrap().len(), 1, "the damage did not take");
+
+    let found = ws.check_search_index(false).await.unwrap();
+    assert_eq!((found.missing, found.stale, found.orphaned, found.repaired), (1, 1, 2, false), "{found:?}");
+    assert!(!found.in_step());
+    let mended = ws.check_search_index(true).await.unwrap();
+    assert_eq!((mended.missing, mended.stale, mended.orphaned, mended.repaired), (1, 1, 2, true), "{mended:?}");
+    assert_eq!(mended.documents, 3);
+    let after = ws.check_search_index(false).await.unwrap();
+    assert!(after.in_step(), "{after:?}");
+
+    let ids = |hits: Vec<SearchHit>| hits.into_iter().map(|h| h.id).collect::<Vec<_>>();
+    assert_eq!(ids(ws.search("albatross", 5).await.unwrap()), vec![dropped]);
+    assert_eq!(ids(ws.search("bittern", 5).await.unwrap()), vec![rewritten]);
+    assert!(ws.search("dipper", 5).await.unwrap().is_empty());
+    assert!(ws.search("egret", 5).await.unwrap().is_empty());
+
+    // FTS5's own index lost its leaves (the text it keeps is whole): found by
+    // FTS5's check, rebuilt from that text.
+    let mut conn = raw_connection(dir.path()).await;
+    sqlx::query("DELETE FROM search_fts_data WHERE id > 10").execute(&mut conn).await.unwrap();
+    sqlx::Connection::close(conn).await.unwrap();
+    let broken = ws.check_search_index(false).await.unwrap();
+    assert!(broken.damaged && !broken.in_step(), "{broken:?}");
+    assert!(ws.check_search_index(true).await.unwrap().repaired);
+    assert!(ws.check_search_index(false).await.unwrap().in_step());
+    assert_eq!(ids(ws.search("cormorant", 5).await.unwrap()).len(), 1);
 }

@@ -9,11 +9,12 @@ use std::sync::Arc;
 use async_trait::async_trait;
 use bidwell_core::secret::Passphrase;
 use bidwell_core::sync::{HttpConnector, MarketConnector, SyncEngine, SyncReport};
-use bidwell_core::vault::{KdfParams, KeyStore, OsKeychain, Protection, Unlock};
+use bidwell_core::vault::{KdfParams, KeyFile, KeyStore, OsKeychain, Protection, Unlock};
 use bidwell_core::{Environment, Job, ManualClock, Workspace};
 use bidwell_market_sim::SimServer;
 use bidwell_marketplace::{wire, ApiToken, IdempotencyKey, MarketError, MarketKind, Marketplace, Operation};
 use chrono::TimeZone;
+use sqlx::ConnectOptions;
 
 use crate::sync::{engine, harness, open_jobs, sim, sync, Harness};
 
@@ -232,4 +233,25 @@ pub async fn synced_market(jobs: usize, seed: u64) -> SyncedMarket {
     let first_sync = sync(&engine, &h.ws).await;
     let jobs = open_jobs(&h.ws, &server).await;
     SyncedMarket { server, h, engine, first_sync, jobs }
+}
+
+/// The workspace's data key as SQLCipher's hex, for reading the file behind
+/// the workspace's back.
+pub fn data_key_hex(dir: &Path) -> String {
+    let key_file = KeyFile::load(&dir.join("bidwell.key")).unwrap();
+    let (key, _) = key_file.unlock(&Unlock::Passphrase(passphrase()), &NoKeychain).unwrap();
+    let pragma = key.sqlcipher_key_pragma().to_string();
+    pragma.split('\'').nth(1).unwrap().to_string()
+}
+
+/// A connection of its own to the workspace's database, for a test that
+/// looks at (or damages) what the workspace code never shows.
+pub async fn raw_connection(dir: &Path) -> sqlx::SqliteConnection {
+    sqlx::sqlite::SqliteConnectOptions::new()
+        .filename(dir.join("bidwell.db"))
+        .pragma("key", format!("\"x'{}'\"", data_key_hex(dir)))
+        .disable_statement_logging()
+        .connect()
+        .await
+        .unwrap()
 }
