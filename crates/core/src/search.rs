@@ -117,6 +117,10 @@ fn to_fts_query(text: &str) -> Option<String> {
 
 /// Hits, best first, for an FTS5 query; `rowid DESC` lets FTS5 walk its
 /// doclists newest first and stop after `limit` rows, however many match.
+/// Restriction is checked per hit, by primary key: what the view
+/// `restricted_records` says (a restricted client, and its contacts,
+/// projects and jobs), without building the view's whole list (60 ms at
+/// 100 000 records, before the first hit).
 const HITS: &str = "SELECT d.kind AS kind, coalesce(d.record_id, d.entity_id) AS id, \
         CASE WHEN d.record_id IS NULL THEN search_fts.title ELSE \
           (SELECT f.title FROM search_doc r JOIN search_fts f ON f.rowid = r.doc_id \
@@ -124,7 +128,11 @@ const HITS: &str = "SELECT d.kind AS kind, coalesce(d.record_id, d.entity_id) AS
         snippet(search_fts, -1, '«', '»', '…', 12) AS snippet \
     FROM search_fts JOIN search_doc d ON d.doc_id = search_fts.rowid \
     WHERE search_fts MATCH ? \
-      AND coalesce(d.record_id, d.entity_id) NOT IN (SELECT id FROM restricted_records) \
+      AND NOT EXISTS (SELECT 1 FROM clients c WHERE c.restricted = 1 AND c.id IN ( \
+            coalesce(d.record_id, d.entity_id), \
+            (SELECT client_id FROM contacts WHERE id = coalesce(d.record_id, d.entity_id)), \
+            (SELECT client_id FROM projects WHERE id = coalesce(d.record_id, d.entity_id)), \
+            (SELECT client_id FROM jobs WHERE id = coalesce(d.record_id, d.entity_id)))) \
       AND (d.record_id IS NULL OR EXISTS (SELECT 1 FROM search_doc r WHERE r.entity_id = d.record_id)) \
     ORDER BY search_fts.rowid DESC LIMIT ?";
 
