@@ -211,11 +211,15 @@ impl SyncEngine {
         let mut cursor = load_cursor(run.ws, run.account, &resource).await?;
         let mut restarted = false;
         let mut pages = 0u32;
+        // One connection for the whole feed: the pool hands its connections
+        // out in turn, and one that another wrote through since it last ran
+        // finds its page cache stale and reads (and decrypts) every page a
+        // page of items touches again: most of a pull's time went there.
+        let mut conn = run.ws.pool().await.acquire().await?;
         loop {
             if run.cancel.load(Ordering::Relaxed) {
                 return Ok(Flow::Cancelled);
             }
-            let mut conn = run.ws.pool().await.acquire().await?;
             log_request(&mut conn, run.account, F::OPERATION, 0, run.ws.now()).await?;
             let page = match feed.page(run.market, cursor.as_ref(), self.options.page_limit).await {
                 Ok(page) => page,

@@ -488,6 +488,30 @@ async fn an_expired_cursor_resyncs_everything_without_duplicates() {
 }
 
 #[tokio::test]
+async fn a_bid_pulled_again_as_we_hold_it_is_not_written_and_a_changed_one_is() {
+    let SyncedMarket { server, h, engine, jobs, .. } = synced_market(10, 13).await;
+    let (same, moved) = (draft(&h.ws, &jobs[0], "as held").await.meta.id, draft(&h.ws, &jobs[1], "moves").await.meta.id);
+    h.ws.submit_bid(same).await.unwrap();
+    h.ws.submit_bid(moved).await.unwrap();
+    sync(&engine, &h.ws).await;
+    let (before_same, before_moved) = (h.ws.bid(same).await.unwrap(), h.ws.bid(moved).await.unwrap());
+    server.set_bid_status(before_moved.origin.external_id.as_deref().unwrap(), wire::BidStatus::Shortlisted).unwrap();
+
+    // Every bid comes again, later by the workspace's clock.
+    h.clock.advance(chrono::Duration::hours(1));
+    server.expire_cursors();
+    let report = sync(&engine, &h.ws).await;
+    assert!(report.pulled >= 12, "a full resync: {report:?}");
+    let after_same = h.ws.bid(same).await.unwrap();
+    assert_eq!(after_same.meta.updated_at, before_same.meta.updated_at, "nothing changed, nothing written");
+    assert_eq!(after_same.status, BidStatus::Submitted);
+    let after_moved = h.ws.bid(moved).await.unwrap();
+    assert_eq!(after_moved.status, BidStatus::Shortlisted);
+    assert!(after_moved.meta.updated_at > before_moved.meta.updated_at, "a change is written");
+    assert_local_matches_server(&h.ws, &server).await;
+}
+
+#[tokio::test]
 async fn a_refused_token_stops_sync_until_a_new_one() {
     let SyncedMarket { server, h, engine, jobs, .. } = synced_market(5, 10).await;
     let bid = draft(&h.ws, &jobs[0], "waits for a token").await.meta.id;
