@@ -9,7 +9,7 @@
 use bidwell_marketplace::wire;
 use chrono::{DateTime, Utc};
 use serde::{Deserialize, Serialize};
-use sqlx::{Connection, SqliteConnection};
+use sqlx::SqliteConnection;
 
 use super::{
     AccountStatus, ConnectionState, FailedChange, OutboxEntry, Resolution, SyncConflict, SyncStatus, TransparencyEntry,
@@ -383,14 +383,14 @@ pub(super) async fn fail_row(
 }
 
 /// The marketplace acknowledged a row: it goes, the bid takes the answer,
-/// and an edit chained behind it learns the version it builds on.
+/// and an edit chained behind it learns the version it builds on. In the
+/// caller's transaction (the push records a batch's answers in one).
 pub(super) async fn ack(
-    conn: &mut SqliteConnection,
+    tx: &mut SqliteConnection,
     row: &OutboxRow,
     server: &wire::Bid,
     now: DateTime<Utc>,
 ) -> Result<()> {
-    let mut tx = conn.begin_with(crate::store::db::BEGIN_WRITE).await?;
     sqlx::query("DELETE FROM outbox WHERE seq = ?").bind(row.seq).execute(&mut *tx).await?;
     // A pull may have brought this bid in as a stranger before its create was
     // acknowledged: fold that copy into ours.
@@ -420,7 +420,7 @@ pub(super) async fn ack(
             sqlx::query("UPDATE bids SET external_id = NULL WHERE id = ?").bind(stranger).execute(&mut *tx).await?;
         }
     }
-    apply_server_bid(&mut tx, row.account_id, row.entity_id, server, now).await?;
+    apply_server_bid(tx, row.account_id, row.entity_id, server, now).await?;
     sqlx::query(
         "UPDATE outbox SET base_version = ?1 WHERE base_version IS NULL AND operation = 'update' AND seq = \
          (SELECT min(seq) FROM outbox WHERE entity_kind = 'bid' AND entity_id = ?2 AND status = 'pending')",
@@ -429,19 +429,19 @@ pub(super) async fn ack(
     .bind(row.entity_id)
     .execute(&mut *tx)
     .await?;
-    tx.commit().await?;
     Ok(())
 }
 
+/// An edit whose base the marketplace changed in content: both versions are
+/// kept for the user, in the caller's transaction.
 pub(super) async fn record_conflict(
-    conn: &mut SqliteConnection,
+    tx: &mut SqliteConnection,
     row: &OutboxRow,
     bid: &Bid,
     current: &wire::Bid,
     now: DateTime<Utc>,
 ) -> Result<()> {
-    let mut tx = conn.begin_with(crate::store::db::BEGIN_WRITE).await?;
-    let mine: Bid = record::fetch(&mut tx, bid.meta.id, true).await?;
+    let mine: Bid = record::fetch(tx, bid.meta.id, true).await?;
     sqlx::query(
         "INSERT INTO sync_conflicts (id, account_id, bid_id, mine, theirs, created_at) VALUES (?, ?, ?, ?, ?, ?)",
     )
@@ -454,8 +454,7 @@ pub(super) async fn record_conflict(
     .execute(&mut *tx)
     .await?;
     sqlx::query("DELETE FROM outbox WHERE seq = ?").bind(row.seq).execute(&mut *tx).await?;
-    apply_server_bid(&mut tx, row.account_id, bid.meta.id, current, now).await?;
-    tx.commit().await?;
+    apply_server_bid(tx, row.account_id, bid.meta.id, current, now).await?;
     Ok(())
 }
 

@@ -28,7 +28,7 @@ pub struct Harness {
     pub account: Id,
 }
 
-fn options() -> HttpOptions {
+pub fn http_options() -> HttpOptions {
     // Short, so the server's injected hang outlasts it without slowing the run.
     HttpOptions {
         request_timeout: Duration::from_millis(250),
@@ -37,7 +37,7 @@ fn options() -> HttpOptions {
     }
 }
 
-fn sync_options(seed: u64) -> SyncOptions {
+pub fn sync_options(seed: u64) -> SyncOptions {
     SyncOptions {
         backoff: Backoff { base: Duration::from_millis(500), cap: Duration::from_secs(60) },
         page_limit: 100,
@@ -47,7 +47,7 @@ fn sync_options(seed: u64) -> SyncOptions {
 }
 
 pub fn engine(seed: u64) -> SyncEngine {
-    SyncEngine::new(Arc::new(HttpConnector { options: options() }), sync_options(seed))
+    SyncEngine::new(Arc::new(HttpConnector { options: http_options() }), sync_options(seed))
 }
 
 pub async fn sim(jobs: usize, fault_rate: f64) -> SimServer {
@@ -162,7 +162,7 @@ fn writes(server: &SimServer) -> usize {
 
 /// Server-owned fields of every marketplace bid and milestone equal locally,
 /// each exactly once.
-async fn assert_local_matches_server(ws: &Workspace, server: &SimServer) {
+pub async fn assert_local_matches_server(ws: &Workspace, server: &SimServer) {
     let bids = all_bids(ws).await;
     let mut by_external: HashMap<String, &Bid> = HashMap::new();
     for bid in &bids {
@@ -301,7 +301,7 @@ async fn retry_after_sets_the_next_attempt_on_the_injected_clock() {
     let server = sim(5, 0.0).await;
     let h = harness(&server.base_url()).await;
     let errors = Arc::new(RecordsErrors::default());
-    let connector = HookedConnector { http: HttpConnector { options: options() }, hook: errors.clone() };
+    let connector = HookedConnector { http: HttpConnector { options: http_options() }, hook: errors.clone() };
     let engine = SyncEngine::new(Arc::new(connector), sync_options(4));
     sync(&engine, &h.ws).await;
     let jobs = open_jobs(&h.ws, &server).await;
