@@ -189,7 +189,8 @@ async fn main() {
     }
     let bare_pull = started.elapsed();
     assert_eq!(pulled, jobs, "the baseline pull saw every job");
-    let written: i64 = sqlx::query_scalar("SELECT count(*) FROM search_fts").fetch_one(&mut plain).await.expect("a count");
+    let written: i64 =
+        sqlx::query_scalar("SELECT count(*) FROM search_fts").fetch_one(&mut plain).await.expect("a count");
     assert_eq!(written as usize, jobs, "the baseline indexed every job");
     plain.close().await.expect("the baseline database closes");
     let targets = open_jobs(&bare_server, bids);

@@ -490,7 +490,8 @@ async fn an_expired_cursor_resyncs_everything_without_duplicates() {
 #[tokio::test]
 async fn a_bid_pulled_again_as_we_hold_it_is_not_written_and_a_changed_one_is() {
     let SyncedMarket { server, h, engine, jobs, .. } = synced_market(10, 13).await;
-    let (same, moved) = (draft(&h.ws, &jobs[0], "as held").await.meta.id, draft(&h.ws, &jobs[1], "moves").await.meta.id);
+    let (same, moved) =
+        (draft(&h.ws, &jobs[0], "as held").await.meta.id, draft(&h.ws, &jobs[1], "moves").await.meta.id);
     h.ws.submit_bid(same).await.unwrap();
     h.ws.submit_bid(moved).await.unwrap();
     sync(&engine, &h.ws).await;
