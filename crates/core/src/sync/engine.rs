@@ -810,7 +810,12 @@ struct Planned<'r> {
 enum Request {
     Create(wire::NewBid),
     Withdraw(String),
-    Edit { external: String, terms: BidTerms, base_terms: Option<BidTerms>, base: i64 },
+    Edit {
+        external: String,
+        terms: BidTerms,
+        base_terms: Option<BidTerms>,
+        base: i64,
+    },
     /// Settled as refused with no request (an edit or withdrawal of a bid
     /// that never reached the marketplace, an unknown operation).
     Refuse(MarketError),
@@ -1142,37 +1147,60 @@ pub(super) async fn upsert_job(
     job: &wire::Job,
     now: DateTime<Utc>,
 ) -> Result<()> {
-    let status = match job.status {
-        wire::JobStatus::Open => "open",
-        wire::JobStatus::Closed => "closed",
-    };
-    sqlx::query(
-        "INSERT INTO jobs (id, title, description, budget_kind, budget_min_minor, budget_max_minor, currency, \
-         skills, posted_at, market_status, source, external_id, created_at, updated_at, url, fetched_at) \
-         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?13, ?14, ?13) \
-         ON CONFLICT (source, external_id) WHERE external_id IS NOT NULL DO UPDATE SET \
-         title = excluded.title, description = excluded.description, budget_kind = excluded.budget_kind, \
-         budget_min_minor = excluded.budget_min_minor, budget_max_minor = excluded.budget_max_minor, \
-         currency = excluded.currency, skills = excluded.skills, posted_at = excluded.posted_at, \
-         market_status = excluded.market_status, updated_at = excluded.updated_at, \
-         url = coalesce(excluded.url, jobs.url), fetched_at = excluded.fetched_at",
-    )
-    .bind(Id::new_at(now))
-    .bind(&job.title)
-    .bind(&job.description)
-    .bind(job.budget.kind.as_str())
-    .bind(job.budget.min_minor)
-    .bind(job.budget.max_minor)
-    .bind(&job.budget.currency)
-    .bind(serde_json::to_string(&job.skills).unwrap_or_else(|_| "[]".to_owned()))
-    .bind(job.posted_at)
-    .bind(status)
-    .bind(account.to_string())
-    .bind(&job.id)
-    .bind(now)
-    .bind(&job.url)
-    .execute(conn)
-    .await?;
+    upsert_jobs(conn, account, std::slice::from_ref(job), now).await
+}
+
+/// Jobs written per statement: a statement is a round trip to the
+/// connection's thread, which cost a pulled job about as much as its row.
+/// 50 jobs are 800 parameters, far inside SQLite's limit.
+const JOBS_PER_STATEMENT: usize = 50;
+
+/// A page of jobs, added or brought up to date by marketplace id, a few
+/// statements for the page rather than one a job.
+pub(super) async fn upsert_jobs(
+    conn: &mut SqliteConnection,
+    account: Id,
+    jobs: &[wire::Job],
+    now: DateTime<Utc>,
+) -> Result<()> {
+    let source = account.to_string();
+    for chunk in jobs.chunks(JOBS_PER_STATEMENT) {
+        let mut insert = sqlx::QueryBuilder::<sqlx::Sqlite>::new(
+            "INSERT INTO jobs (id, title, description, budget_kind, budget_min_minor, budget_max_minor, currency, \
+             skills, posted_at, market_status, source, external_id, created_at, updated_at, url, fetched_at) ",
+        );
+        insert.push_values(chunk, |mut row, job| {
+            let status = match job.status {
+                wire::JobStatus::Open => "open",
+                wire::JobStatus::Closed => "closed",
+            };
+            row.push_bind(Id::new_at(now))
+                .push_bind(job.title.clone())
+                .push_bind(job.description.clone())
+                .push_bind(job.budget.kind.as_str())
+                .push_bind(job.budget.min_minor)
+                .push_bind(job.budget.max_minor)
+                .push_bind(job.budget.currency.clone())
+                .push_bind(serde_json::to_string(&job.skills).unwrap_or_else(|_| "[]".to_owned()))
+                .push_bind(job.posted_at)
+                .push_bind(status)
+                .push_bind(source.clone())
+                .push_bind(job.id.clone())
+                .push_bind(now)
+                .push_bind(now)
+                .push_bind(job.url.clone())
+                .push_bind(now);
+        });
+        insert.push(
+            " ON CONFLICT (source, external_id) WHERE external_id IS NOT NULL DO UPDATE SET \
+             title = excluded.title, description = excluded.description, budget_kind = excluded.budget_kind, \
+             budget_min_minor = excluded.budget_min_minor, budget_max_minor = excluded.budget_max_minor, \
+             currency = excluded.currency, skills = excluded.skills, posted_at = excluded.posted_at, \
+             market_status = excluded.market_status, updated_at = excluded.updated_at, \
+             url = coalesce(excluded.url, jobs.url), fetched_at = excluded.fetched_at",
+        );
+        insert.build().execute(&mut *conn).await?;
+    }
     Ok(())
 }
 
