@@ -476,6 +476,18 @@ impl Workspace {
         self.pool.read().await.clone()
     }
 
+    /// The SQL that created the table, index or trigger `name`, as
+    /// `sqlite_master` holds it after every migration: the sync benchmark
+    /// builds its unencrypted baseline from the same definitions (its FTS5
+    /// index above all), so the baseline follows the migrations.
+    pub async fn schema_sql(&self, name: &str) -> Result<Option<String>> {
+        Ok(sqlx::query_scalar("SELECT sql FROM sqlite_master WHERE name = ?")
+            .bind(name)
+            .fetch_optional(&self.pool().await)
+            .await?
+            .flatten())
+    }
+
     /// Checks a credential against the key file without changing anything:
     /// re-authentication before a sensitive action in an unlocked workspace.
     pub async fn verify_unlock(&self, how: &Unlock) -> Result<()> {

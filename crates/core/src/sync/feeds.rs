@@ -14,8 +14,8 @@ use chrono::{DateTime, Utc};
 use sqlx::{Connection, SqliteConnection};
 
 use super::engine::{
-    load_cursor, local_bid, local_job, log_request, pull_failed, save_cursor, upsert_bid, upsert_job, upsert_milestone,
-    within_bounds, Flow, Health, SyncEngine,
+    load_cursor, local_bid, local_job, log_request, pull_failed, save_cursor, upsert_bid, upsert_job, upsert_jobs,
+    upsert_milestone, within_bounds, Flow, Health, SyncEngine,
 };
 use super::SyncReport;
 use crate::error::Result;
@@ -56,6 +56,20 @@ pub(super) trait Feed: Send + Sync {
         Ok(None)
     }
     async fn save(&self, tx: &mut SqliteConnection, account: Id, item: &Self::Item, now: DateTime<Utc>) -> Result<()>;
+    /// A whole page, in the page's transaction: item by item unless a feed
+    /// can do better.
+    async fn save_page(
+        &self,
+        tx: &mut SqliteConnection,
+        account: Id,
+        items: &[Self::Item],
+        now: DateTime<Utc>,
+    ) -> Result<()> {
+        for item in items {
+            self.save(tx, account, item, now).await?;
+        }
+        Ok(())
+    }
 }
 
 /// The jobs of one saved search.
@@ -87,6 +101,15 @@ impl Feed for SearchFeed {
     }
     async fn save(&self, tx: &mut SqliteConnection, account: Id, job: &wire::Job, now: DateTime<Utc>) -> Result<()> {
         upsert_job(tx, account, job, now).await
+    }
+    async fn save_page(
+        &self,
+        tx: &mut SqliteConnection,
+        account: Id,
+        jobs: &[wire::Job],
+        now: DateTime<Utc>,
+    ) -> Result<()> {
+        upsert_jobs(tx, account, jobs, now).await
     }
 }
 
@@ -211,11 +234,15 @@ impl SyncEngine {
         let mut cursor = load_cursor(run.ws, run.account, &resource).await?;
         let mut restarted = false;
         let mut pages = 0u32;
+        // One connection for the whole feed: the pool hands its connections
+        // out in turn, and one that another wrote through since it last ran
+        // finds its page cache stale and reads (and decrypts) every page a
+        // page of items touches again: most of a pull's time went there.
+        let mut conn = run.ws.pool().await.acquire().await?;
         loop {
             if run.cancel.load(Ordering::Relaxed) {
                 return Ok(Flow::Cancelled);
             }
-            let mut conn = run.ws.pool().await.acquire().await?;
             log_request(&mut conn, run.account, F::OPERATION, 0, run.ws.now()).await?;
             let page = match feed.page(run.market, cursor.as_ref(), self.options.page_limit).await {
                 Ok(page) => page,
@@ -239,9 +266,7 @@ impl SyncEngine {
             }
             let now = run.ws.now();
             let mut tx = conn.begin_with(crate::store::db::BEGIN_WRITE).await?;
-            for item in &page.items {
-                feed.save(&mut tx, run.account, item, now).await?;
-            }
+            feed.save_page(&mut tx, run.account, &page.items, now).await?;
             save_cursor(&mut tx, run.account, &resource, page.next_cursor.as_ref().or(cursor.as_ref()), now).await?;
             tx.commit().await?;
             run.pulled += page.items.len() as u64;

@@ -9,7 +9,7 @@
 use bidwell_marketplace::wire;
 use chrono::{DateTime, Utc};
 use serde::{Deserialize, Serialize};
-use sqlx::{Connection, SqliteConnection};
+use sqlx::SqliteConnection;
 
 use super::{
     AccountStatus, ConnectionState, FailedChange, OutboxEntry, Resolution, SyncConflict, SyncStatus, TransparencyEntry,
@@ -233,7 +233,10 @@ pub(crate) async fn queue_edit(
 /// the status unless a withdrawal of ours is still on its way; the terms
 /// unless an edit of ours is still on its way or in conflict. A term the
 /// marketplace does not give (Upwork's proposals have no amount without a
-/// rate, no days, no text through the API: 0 or empty) keeps ours.
+/// rate, no days, no text through the API: 0 or empty) keeps ours. A bid
+/// that would not change is not written: most bids of a pull (and every
+/// bid coming back after its acknowledgement) are as we hold them, and a
+/// write would move its `updated_at` and rewrite its pages for nothing.
 pub(crate) async fn apply_server_bid(
     conn: &mut SqliteConnection,
     account: Id,
@@ -241,47 +244,92 @@ pub(crate) async fn apply_server_bid(
     bid: &wire::Bid,
     now: DateTime<Utc>,
 ) -> Result<()> {
-    let (withdrawing, editing): (i64, i64) = sqlx::query_as(
-        "SELECT \
+    let Some(held) = sqlx::query_as::<_, HeldBid>(
+        "SELECT source, external_id, server_version, server_snapshot, status, submitted_at IS NULL AS unsubmitted, \
+           amount_minor, currency, delivery_days, proposal, milestone_percentage, \
            (SELECT count(*) FROM outbox WHERE entity_kind = 'bid' AND entity_id = ?1 \
-              AND operation = 'withdraw' AND status = 'pending'), \
+              AND operation = 'withdraw' AND status = 'pending') AS withdrawing, \
            (SELECT count(*) FROM outbox WHERE entity_kind = 'bid' AND entity_id = ?1 AND operation = 'update') \
-           + (SELECT count(*) FROM sync_conflicts WHERE bid_id = ?1 AND resolved_at IS NULL)",
+           + (SELECT count(*) FROM sync_conflicts WHERE bid_id = ?1 AND resolved_at IS NULL) AS editing \
+         FROM bids WHERE id = ?1",
     )
     .bind(local)
-    .fetch_one(&mut *conn)
-    .await?;
-    let status = if withdrawing > 0 { BidStatus::Withdrawn } else { local_status(bid.status) };
-    let terms = BidTerms::of_wire(bid);
+    .fetch_optional(&mut *conn)
+    .await?
+    else {
+        return Ok(());
+    };
+    let status = if held.withdrawing > 0 { BidStatus::Withdrawn } else { local_status(bid.status) };
+    let theirs = BidTerms::of_wire(bid);
+    let keep = held.editing > 0;
+    let terms = BidTerms {
+        amount_minor: if keep || theirs.amount_minor <= 0 { held.amount_minor } else { theirs.amount_minor },
+        currency: if keep || theirs.amount_minor <= 0 { held.currency.clone() } else { theirs.currency },
+        delivery_days: if keep || theirs.delivery_days <= 0 { held.delivery_days } else { theirs.delivery_days },
+        milestone_percentage: if keep { held.milestone_percentage } else { theirs.milestone_percentage },
+        proposal: if keep || theirs.proposal.is_empty() { held.proposal.clone() } else { theirs.proposal },
+    };
+    let source = account.to_string();
     let version = i64::try_from(bid.version).unwrap_or(i64::MAX);
+    let snapshot = json(bid)?;
+    let unchanged = held.source.as_deref() == Some(source.as_str())
+        && held.external_id.as_deref() == Some(bid.id.as_str())
+        && held.server_version == Some(version)
+        && held.server_snapshot.as_deref() == Some(snapshot.as_str())
+        && held.status == status.as_str()
+        && !held.unsubmitted
+        && terms
+            == BidTerms {
+                amount_minor: held.amount_minor,
+                currency: held.currency,
+                delivery_days: held.delivery_days,
+                milestone_percentage: held.milestone_percentage,
+                proposal: held.proposal,
+            };
+    if unchanged {
+        return Ok(());
+    }
     sqlx::query(
         "UPDATE bids SET source = ?1, external_id = ?2, server_version = ?3, server_snapshot = ?4, status = ?5, \
-         submitted_at = coalesce(submitted_at, ?6), updated_at = ?7, \
-         amount_minor = CASE WHEN ?9 OR ?10 <= 0 THEN amount_minor ELSE ?10 END, \
-         currency = CASE WHEN ?9 OR ?10 <= 0 THEN currency ELSE ?11 END, \
-         delivery_days = CASE WHEN ?9 OR ?12 <= 0 THEN delivery_days ELSE ?12 END, \
-         proposal = CASE WHEN ?9 OR ?13 = '' THEN proposal ELSE ?13 END, \
-         milestone_percentage = CASE WHEN ?9 THEN milestone_percentage ELSE ?15 END \
-         WHERE id = ?14",
+         submitted_at = coalesce(submitted_at, ?6), updated_at = ?7, amount_minor = ?8, currency = ?9, \
+         delivery_days = ?10, proposal = ?11, milestone_percentage = ?12 WHERE id = ?13",
     )
-    .bind(account.to_string())
+    .bind(source)
     .bind(&bid.id)
     .bind(version)
-    .bind(json(bid)?)
+    .bind(snapshot)
     .bind(status)
     .bind(bid.created_at)
     .bind(now)
-    .bind(0i64) // ?8: unused
-    .bind(editing > 0)
     .bind(terms.amount_minor)
     .bind(&terms.currency)
     .bind(terms.delivery_days)
     .bind(&terms.proposal)
-    .bind(local)
     .bind(terms.milestone_percentage)
+    .bind(local)
     .execute(conn)
     .await?;
     Ok(())
+}
+
+/// What [`apply_server_bid`] reads of a bid before it writes.
+#[derive(sqlx::FromRow)]
+struct HeldBid {
+    source: Option<String>,
+    external_id: Option<String>,
+    server_version: Option<i64>,
+    server_snapshot: Option<String>,
+    status: String,
+    unsubmitted: bool,
+    amount_minor: i64,
+    currency: String,
+    delivery_days: i64,
+    proposal: String,
+    milestone_percentage: i64,
+    /// Pending withdrawals of ours.
+    withdrawing: i64,
+    /// Edits of ours on their way, and open conflicts.
+    editing: i64,
 }
 
 /// After a failed withdrawal or edit, the bid shows the marketplace's status
@@ -335,14 +383,14 @@ pub(super) async fn fail_row(
 }
 
 /// The marketplace acknowledged a row: it goes, the bid takes the answer,
-/// and an edit chained behind it learns the version it builds on.
+/// and an edit chained behind it learns the version it builds on. In the
+/// caller's transaction (the push records a batch's answers in one).
 pub(super) async fn ack(
-    conn: &mut SqliteConnection,
+    tx: &mut SqliteConnection,
     row: &OutboxRow,
     server: &wire::Bid,
     now: DateTime<Utc>,
 ) -> Result<()> {
-    let mut tx = conn.begin_with(crate::store::db::BEGIN_WRITE).await?;
     sqlx::query("DELETE FROM outbox WHERE seq = ?").bind(row.seq).execute(&mut *tx).await?;
     // A pull may have brought this bid in as a stranger before its create was
     // acknowledged: fold that copy into ours.
@@ -372,7 +420,7 @@ pub(super) async fn ack(
             sqlx::query("UPDATE bids SET external_id = NULL WHERE id = ?").bind(stranger).execute(&mut *tx).await?;
         }
     }
-    apply_server_bid(&mut tx, row.account_id, row.entity_id, server, now).await?;
+    apply_server_bid(tx, row.account_id, row.entity_id, server, now).await?;
     sqlx::query(
         "UPDATE outbox SET base_version = ?1 WHERE base_version IS NULL AND operation = 'update' AND seq = \
          (SELECT min(seq) FROM outbox WHERE entity_kind = 'bid' AND entity_id = ?2 AND status = 'pending')",
@@ -381,19 +429,19 @@ pub(super) async fn ack(
     .bind(row.entity_id)
     .execute(&mut *tx)
     .await?;
-    tx.commit().await?;
     Ok(())
 }
 
+/// An edit whose base the marketplace changed in content: both versions are
+/// kept for the user, in the caller's transaction.
 pub(super) async fn record_conflict(
-    conn: &mut SqliteConnection,
+    tx: &mut SqliteConnection,
     row: &OutboxRow,
     bid: &Bid,
     current: &wire::Bid,
     now: DateTime<Utc>,
 ) -> Result<()> {
-    let mut tx = conn.begin_with(crate::store::db::BEGIN_WRITE).await?;
-    let mine: Bid = record::fetch(&mut tx, bid.meta.id, true).await?;
+    let mine: Bid = record::fetch(tx, bid.meta.id, true).await?;
     sqlx::query(
         "INSERT INTO sync_conflicts (id, account_id, bid_id, mine, theirs, created_at) VALUES (?, ?, ?, ?, ?, ?)",
     )
@@ -406,8 +454,7 @@ pub(super) async fn record_conflict(
     .execute(&mut *tx)
     .await?;
     sqlx::query("DELETE FROM outbox WHERE seq = ?").bind(row.seq).execute(&mut *tx).await?;
-    apply_server_bid(&mut tx, row.account_id, bid.meta.id, current, now).await?;
-    tx.commit().await?;
+    apply_server_bid(tx, row.account_id, bid.meta.id, current, now).await?;
     Ok(())
 }
 

@@ -34,6 +34,7 @@ mod seed;
 mod session;
 mod support;
 mod sync;
+mod sync_batches;
 mod sync_bounds;
 mod sync_flight;
 mod sync_privacy;

@@ -28,7 +28,7 @@ pub struct Harness {
     pub account: Id,
 }
 
-fn options() -> HttpOptions {
+pub fn http_options() -> HttpOptions {
     // Short, so the server's injected hang outlasts it without slowing the run.
     HttpOptions {
         request_timeout: Duration::from_millis(250),
@@ -37,7 +37,7 @@ fn options() -> HttpOptions {
     }
 }
 
-fn sync_options(seed: u64) -> SyncOptions {
+pub fn sync_options(seed: u64) -> SyncOptions {
     SyncOptions {
         backoff: Backoff { base: Duration::from_millis(500), cap: Duration::from_secs(60) },
         page_limit: 100,
@@ -47,7 +47,7 @@ fn sync_options(seed: u64) -> SyncOptions {
 }
 
 pub fn engine(seed: u64) -> SyncEngine {
-    SyncEngine::new(Arc::new(HttpConnector { options: options() }), sync_options(seed))
+    SyncEngine::new(Arc::new(HttpConnector { options: http_options() }), sync_options(seed))
 }
 
 pub async fn sim(jobs: usize, fault_rate: f64) -> SimServer {
@@ -162,7 +162,7 @@ fn writes(server: &SimServer) -> usize {
 
 /// Server-owned fields of every marketplace bid and milestone equal locally,
 /// each exactly once.
-async fn assert_local_matches_server(ws: &Workspace, server: &SimServer) {
+pub async fn assert_local_matches_server(ws: &Workspace, server: &SimServer) {
     let bids = all_bids(ws).await;
     let mut by_external: HashMap<String, &Bid> = HashMap::new();
     for bid in &bids {
@@ -301,7 +301,7 @@ async fn retry_after_sets_the_next_attempt_on_the_injected_clock() {
     let server = sim(5, 0.0).await;
     let h = harness(&server.base_url()).await;
     let errors = Arc::new(RecordsErrors::default());
-    let connector = HookedConnector { http: HttpConnector { options: options() }, hook: errors.clone() };
+    let connector = HookedConnector { http: HttpConnector { options: http_options() }, hook: errors.clone() };
     let engine = SyncEngine::new(Arc::new(connector), sync_options(4));
     sync(&engine, &h.ws).await;
     let jobs = open_jobs(&h.ws, &server).await;
@@ -485,6 +485,31 @@ async fn an_expired_cursor_resyncs_everything_without_duplicates() {
     let unique: HashSet<_> = jobs.iter().map(|j| j.origin.external_id.clone()).collect();
     assert_eq!(unique.len(), jobs.len());
     assert_eq!(all_bids(&h.ws).await.len(), 1);
+}
+
+#[tokio::test]
+async fn a_bid_pulled_again_as_we_hold_it_is_not_written_and_a_changed_one_is() {
+    let SyncedMarket { server, h, engine, jobs, .. } = synced_market(10, 13).await;
+    let (same, moved) =
+        (draft(&h.ws, &jobs[0], "as held").await.meta.id, draft(&h.ws, &jobs[1], "moves").await.meta.id);
+    h.ws.submit_bid(same).await.unwrap();
+    h.ws.submit_bid(moved).await.unwrap();
+    sync(&engine, &h.ws).await;
+    let (before_same, before_moved) = (h.ws.bid(same).await.unwrap(), h.ws.bid(moved).await.unwrap());
+    server.set_bid_status(before_moved.origin.external_id.as_deref().unwrap(), wire::BidStatus::Shortlisted).unwrap();
+
+    // Every bid comes again, later by the workspace's clock.
+    h.clock.advance(chrono::Duration::hours(1));
+    server.expire_cursors();
+    let report = sync(&engine, &h.ws).await;
+    assert!(report.pulled >= 12, "a full resync: {report:?}");
+    let after_same = h.ws.bid(same).await.unwrap();
+    assert_eq!(after_same.meta.updated_at, before_same.meta.updated_at, "nothing changed, nothing written");
+    assert_eq!(after_same.status, BidStatus::Submitted);
+    let after_moved = h.ws.bid(moved).await.unwrap();
+    assert_eq!(after_moved.status, BidStatus::Shortlisted);
+    assert!(after_moved.meta.updated_at > before_moved.meta.updated_at, "a change is written");
+    assert_local_matches_server(&h.ws, &server).await;
 }
 
 #[tokio::test]
