@@ -285,6 +285,11 @@ impl SyncEngine {
             }
             self.sync_account(ws, &account, &mut report, progress, cancel).await?;
         }
+        // What the pull wrote is searchable when the pass reports done, in
+        // large batches, rather than on the palette's first key press.
+        if !ws.locking().is_raised() {
+            ws.catch_up_search_index().await?;
+        }
         report.next_attempt_at = next_attempt_at(ws).await?;
         Ok(report)
     }
