@@ -301,62 +301,76 @@ async fn index_batch(conn: &mut SqliteConnection, batch: i64) -> Result<(u64, bo
     let more = bound.is_some();
     let bound = bound.unwrap_or_else(|| "\u{10FFFF}".to_string());
     // Whatever the index holds for these keys goes first: a bid queued for its
-    // job's new title, or a record queued by a repair.
-    sqlx::query(
-        "DELETE FROM search_fts WHERE rowid IN (SELECT d.doc_id FROM search_pending p \
-         JOIN search_doc d ON d.entity_id = p.doc_key WHERE p.doc_key <= ?)",
+    // job's new title, or a record queued by a repair. Usually nothing.
+    let replaced: Vec<i64> = sqlx::query_scalar(
+        "SELECT d.doc_id FROM search_pending p JOIN search_doc d ON d.entity_id = p.doc_key WHERE p.doc_key <= ?",
     )
     .bind(&bound)
-    .execute(&mut *conn)
+    .fetch_all(&mut *conn)
     .await?;
-    sqlx::query("DELETE FROM search_doc WHERE entity_id IN (SELECT doc_key FROM search_pending WHERE doc_key <= ?)")
-        .bind(&bound)
-        .execute(&mut *conn)
-        .await?;
+    for ids in replaced.chunks(10_000) {
+        // Numbers always serialize.
+        let ids = serde_json::to_string(ids).unwrap_or_else(|_| "[]".into());
+        for table in ["search_fts WHERE rowid", "search_doc WHERE doc_id"] {
+            sqlx::query(&format!("DELETE FROM {table} IN (SELECT value FROM json_each(?))"))
+                .bind(&ids)
+                .execute(&mut *conn)
+                .await?;
+        }
+    }
+    // Each document's id is given here rather than read back from search_doc:
+    // the two inserts of a kind select the same rows in the same order.
+    let mut next: i64 =
+        sqlx::query_scalar("SELECT coalesce(max(doc_id), 0) FROM search_doc").fetch_one(&mut *conn).await?;
     let mut built = 0;
     for kind in INDEXED_KINDS {
-        sqlx::query(&format!(
-            "INSERT INTO search_doc (kind, entity_id) SELECT '{kind}', src.id \
-             FROM search_pending p JOIN {table} src ON src.id = p.doc_key \
-             WHERE p.doc_key <= ? AND p.kind = '{kind}' AND src.deleted_at IS NULL ORDER BY p.doc_key",
+        let rows = format!(
+            "FROM search_pending p JOIN {table} src ON src.id = p.doc_key \
+             WHERE p.doc_key <= ?2 AND p.kind = '{kind}' AND src.deleted_at IS NULL",
             kind = kind.kind,
             table = kind.table
+        );
+        let added = sqlx::query(&format!(
+            "INSERT INTO search_doc (doc_id, kind, entity_id) \
+             SELECT ?1 + row_number() OVER (ORDER BY p.doc_key), '{kind}', src.id {rows}",
+            kind = kind.kind
         ))
-        .bind(&bound)
-        .execute(&mut *conn)
-        .await?;
-        built += sqlx::query(&format!(
-            "INSERT INTO search_fts (rowid, title, body) SELECT d.doc_id, {title}, {body} \
-             FROM search_pending p JOIN search_doc d ON d.entity_id = p.doc_key JOIN {table} src ON src.id = p.doc_key \
-             WHERE p.doc_key <= ? AND p.kind = '{kind}'",
-            kind = kind.kind,
-            table = kind.table,
-            title = kind.title,
-            body = kind.body
-        ))
+        .bind(next)
         .bind(&bound)
         .execute(&mut *conn)
         .await?
         .rows_affected();
+        sqlx::query(&format!(
+            "INSERT INTO search_fts (rowid, title, body) \
+             SELECT ?1 + row_number() OVER (ORDER BY p.doc_key), {title}, {body} {rows}",
+            title = kind.title,
+            body = kind.body
+        ))
+        .bind(next)
+        .bind(&bound)
+        .execute(&mut *conn)
+        .await?;
+        next += added as i64;
+        built += added;
     }
-    sqlx::query(
-        "INSERT INTO search_doc (kind, entity_id, record_id) SELECT cf.entity_kind, p.doc_key, p.record_id \
-         FROM search_pending p JOIN custom_values v ON v.field_id = p.field_id AND v.entity_id = p.record_id \
-         JOIN custom_fields cf ON cf.id = v.field_id WHERE p.doc_key <= ? AND p.kind = 'value' ORDER BY p.doc_key",
-    )
-    .bind(&bound)
-    .execute(&mut *conn)
-    .await?;
-    built += sqlx::query(
-        "INSERT INTO search_fts (rowid, title, body) SELECT d.doc_id, '', v.value \
-         FROM search_pending p JOIN search_doc d ON d.entity_id = p.doc_key \
-         JOIN custom_values v ON v.field_id = p.field_id AND v.entity_id = p.record_id \
-         WHERE p.doc_key <= ? AND p.kind = 'value'",
-    )
+    let values = "FROM search_pending p JOIN custom_values v ON v.field_id = p.field_id AND v.entity_id = p.record_id \
+         JOIN custom_fields cf ON cf.id = v.field_id WHERE p.doc_key <= ?2 AND p.kind = 'value'";
+    built += sqlx::query(&format!(
+        "INSERT INTO search_doc (doc_id, kind, entity_id, record_id) \
+         SELECT ?1 + row_number() OVER (ORDER BY p.doc_key), cf.entity_kind, p.doc_key, p.record_id {values}"
+    ))
+    .bind(next)
     .bind(&bound)
     .execute(&mut *conn)
     .await?
     .rows_affected();
+    sqlx::query(&format!(
+        "INSERT INTO search_fts (rowid, title, body) SELECT ?1 + row_number() OVER (ORDER BY p.doc_key), '', v.value {values}"
+    ))
+    .bind(next)
+    .bind(&bound)
+    .execute(&mut *conn)
+    .await?;
     sqlx::query("DELETE FROM search_pending WHERE doc_key <= ?").bind(&bound).execute(&mut *conn).await?;
     Ok((built, more))
 }
