@@ -249,6 +249,10 @@ async fn measure(label: &str, data: &std::path::Path, passphrase: &str) -> Figur
         eprintln!("  round {} of {rounds} done", round + 1);
     }
     app.screenshot(&format!("bench-{label}-end")).await;
+    // sqlx warns of statements over a second: which query, and how long.
+    for line in app.app_log().unwrap_or_default().lines().filter(|l| l.contains("slow statement")) {
+        eprintln!("  app log: {}", line.chars().take(600).collect::<String>());
+    }
     app.close().await;
     figures
 }
@@ -285,11 +289,10 @@ fn slowest_calls(samples: &[Sample]) -> String {
         .collect();
     rows.sort_by(|a, b| b.1.total_cmp(&a.1));
     let per = samples.len().max(1);
-    rows.iter()
-        .take(3)
-        .map(|(c, ms, n)| format!("{c} {ms:.0} ms ×{:.1}", *n as f64 / per as f64))
-        .collect::<Vec<_>>()
-        .join(", ")
+    let total: usize = samples.iter().map(|s| s.calls.len()).sum();
+    let top: Vec<String> =
+        rows.iter().take(3).map(|(c, ms, n)| format!("{c} {ms:.0} ms ×{:.1}", *n as f64 / per as f64)).collect();
+    format!("{:.1} calls: {}", total as f64 / per as f64, top.join(", "))
 }
 
 fn frame_stats(frames: &[f64]) -> Value {
