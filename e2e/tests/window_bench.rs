@@ -155,13 +155,13 @@ async fn palette(app: &App, figures: &mut Figures) {
     for word in PALETTE_WORDS {
         press_keys(app, "\u{E009}k\u{E000}").await;
         let input = element(app, "input[aria-label='Search everything or type a command']").await;
-        for (i, key) in word.chars().enumerate() {
+        for (at, key) in word.char_indices() {
             clear(app).await;
             input.send_keys(&key.to_string()).await.unwrap();
             let sample = measured(app, "palette").await;
-            let name = if i == 0 { "palette, first key" } else { "palette, next keys" };
+            let name = if at == 0 { "palette, first key" } else { "palette, next keys" };
             figures.add(name, sample.clone());
-            figures.add(&format!("palette '{}'", &word[..=i]), sample);
+            figures.add(&format!("palette '{}'", &word[..at + key.len_utf8()]), sample);
         }
         press_keys(app, "\u{E00C}").await;
         app.client()
