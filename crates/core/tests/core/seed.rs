@@ -68,7 +68,7 @@ async fn one_client_gets_the_children_of_the_whole_plan() {
     let plan = SeedPlan { records: 2_000, seed: 7 };
     let (id, summary) = seed_one_client(&ws, "AAA Key Account", &plan, &mut |_, _| {}).await.unwrap();
     assert_eq!((summary.clients, summary.contacts, summary.projects), (1, 300, 200), "{summary:?}");
-    let client = ws.get_client(id).await.unwrap();
+    let client = ws.client(id).await.unwrap();
     assert_eq!(client.name, "AAA Key Account");
     assert!(client.archived_at.is_none() && !client.restricted);
     let all = PageRequest { limit: 500, ..Default::default() };
