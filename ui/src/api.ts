@@ -1,6 +1,7 @@
 // Typed calls into the Rust core. Every type comes from ./bindings (generated
 // from Rust); errors arrive as ApiError and callers switch on `code`.
 import { Channel, invoke } from "@tauri-apps/api/core";
+import { track } from "./perf";
 import type { ConsentChange } from "./bindings/ConsentChange";
 import type { RetentionRules } from "./bindings/RetentionRules";
 import type { UsageEvent } from "./bindings/UsageEvent";
@@ -94,7 +95,8 @@ async function call<C extends CommandName>(
   ...args: ArgsOf<C> extends Record<string, never> ? [] : [ArgsOf<C>]
 ): Promise<Commands[C]["returns"]> {
   try {
-    return await invoke<Commands[C]["returns"]>(command, args[0]);
+    // Timed only while the window benchmark times an action (perf.ts).
+    return await track(command, invoke<Commands[C]["returns"]>(command, args[0]));
   } catch (raw) {
     throw asApiError(raw);
   }

@@ -369,6 +369,10 @@ pub enum DevCmd {
         records: u64,
         #[arg(long, default_value_t = 1)]
         seed: u64,
+        /// Instead, make one new client of this name that owns the contacts, projects, bids,
+        /// milestones, notes and tasks of the --records mix (a client with many records).
+        #[arg(long, value_name = "NAME")]
+        one_client: Option<String>,
     },
     /// Print what the app's demo marketplace holds (its jobs and the bids it
     /// received), from its sealed state file, as JSON.

@@ -240,20 +240,29 @@ async fn dispatch(ws: &Workspace, command: Command, creds: &mut Credentials, out
         }
         Command::Export(args) => export(ws, args, creds, out).await?,
         Command::Import(args) => import(ws, args, creds, out).await?,
-        Command::Dev(DevCmd::Seed { records, seed }) => {
+        Command::Dev(DevCmd::Seed { records, seed, one_client }) => {
             let bar = if !out.json && std::io::stderr().is_terminal() {
                 indicatif::ProgressBar::new(records)
             } else {
                 indicatif::ProgressBar::hidden()
             };
             let plan = bidwell_core::seed::SeedPlan { records, seed };
-            let summary = bidwell_core::seed::seed_workspace(ws, &plan, &mut |done, total| {
+            let mut report = |done, total| {
                 bar.set_length(total);
                 bar.set_position(done);
-            })
-            .await?;
-            bar.finish_and_clear();
-            out.record(&summary);
+            };
+            match one_client {
+                None => {
+                    let summary = bidwell_core::seed::seed_workspace(ws, &plan, &mut report).await?;
+                    bar.finish_and_clear();
+                    out.record(&summary);
+                }
+                Some(name) => {
+                    let (id, summary) = bidwell_core::seed::seed_one_client(ws, &name, &plan, &mut report).await?;
+                    bar.finish_and_clear();
+                    out.record(&serde_json::json!({ "client_id": id, "summary": summary }));
+                }
+            }
         }
         Command::Dev(DevCmd::DemoState) => match ws.demo_market_state().await? {
             Some(state) => say!("{state}"),

@@ -154,6 +154,68 @@ async fn write_chunks(
     Ok(summary)
 }
 
+/// One new client named `name` whose contacts, projects, bids, milestones,
+/// notes and tasks are the mix of `plan.records` records (hired jobs are its
+/// own, the rest have no client): a long-standing client with many records,
+/// for the window benchmark (`bidwell dev seed --one-client`). The client is
+/// dated at the start of the history, so its records spread over all of it.
+/// The plan's client slots are not filled, so fewer than `plan.records` rows
+/// are written. [`seed_workspace`]'s output is unchanged by this.
+pub async fn seed_one_client(
+    ws: &Workspace,
+    name: &str,
+    plan: &SeedPlan,
+    progress: &mut (dyn FnMut(u64, u64) + Send),
+) -> Result<(Id, SeedSummary)> {
+    let now = ws.now();
+    let mut conn = ws.pool().await.acquire().await?;
+    let previous = bulk::enlarge_cache(&mut conn).await?;
+    let written = write_one_client(&mut conn, name, plan, now, progress).await;
+    if bulk::restore_cache(&mut conn, previous).await.is_err() {
+        conn.close_on_drop();
+    }
+    written
+}
+
+async fn write_one_client(
+    conn: &mut SqliteConnection,
+    name: &str,
+    plan: &SeedPlan,
+    now: DateTime<Utc>,
+    progress: &mut (dyn FnMut(u64, u64) + Send),
+) -> Result<(Id, SeedSummary)> {
+    let name = name.trim();
+    if name.is_empty() {
+        return Err(crate::error::Error::validation("name", "the client needs a name"));
+    }
+    let mut generator = Generator::new(plan, now);
+    let mut summary = SeedSummary::default();
+    // The client first, in the first sliver of the history.
+    let mut head = Batch::default();
+    let mut client = generator.clients(&mut head, 1, 0, 1).remove(0);
+    client.name = name.to_string();
+    head.clients[0].name = name.to_string();
+    head.clients[0].archived_at = None;
+    head.clients[0].restricted = false;
+    let mut tx = conn.begin_with(crate::store::db::BEGIN_WRITE).await?;
+    head.write(&mut tx, now).await?;
+    tx.commit().await?;
+    head.count_into(&mut summary);
+    progress(0, plan.records);
+    let mut done = 0;
+    while done < plan.records {
+        let end = (done + CHUNK).min(plan.records);
+        let batch = generator.chunk_for(done, end, Some(&client));
+        let mut tx = conn.begin_with(crate::store::db::BEGIN_WRITE).await?;
+        batch.write(&mut tx, now).await?;
+        tx.commit().await?;
+        batch.count_into(&mut summary);
+        done = end;
+        progress(done, plan.records);
+    }
+    Ok((client.parent.id, summary))
+}
+
 /// Each record slot's kind, in a cycle of 100 interleaved by smooth weighted
 /// round robin: any prefix has close to the full mix, and the first slots
 /// are a client and a job, so a tiny plan still has parents for its children.
@@ -801,6 +863,7 @@ impl Batch {
 }
 
 /// What children need to know of a client.
+#[derive(Clone)]
 struct ClientInfo {
     parent: Parent,
     locale: &'static Locale,
@@ -852,6 +915,12 @@ impl Generator {
     }
 
     fn chunk(&mut self, from: u64, to: u64) -> Batch {
+        self.chunk_for(from, to, None)
+    }
+
+    /// A chunk of the mix; with `only`, its children all belong to that one
+    /// client and the chunk's client slots stay empty.
+    fn chunk_for(&mut self, from: u64, to: u64, only: Option<&ClientInfo>) -> Batch {
         let count = |kind: EntityKind| (from..to).filter(|i| self.pattern[(*i % 100) as usize] == kind).count();
         let n_clients = count(EntityKind::Client);
         let n_contacts = count(EntityKind::Contact);
@@ -863,7 +932,10 @@ impl Generator {
         let n_tasks = count(EntityKind::Task);
 
         let mut batch = Batch::default();
-        let clients = self.clients(&mut batch, n_clients, from, to);
+        let clients = match only {
+            None => self.clients(&mut batch, n_clients, from, to),
+            Some(client) => vec![client.clone()],
+        };
         let contacts = self.contacts(&mut batch, &clients, n_contacts, from, to);
         let projects = self.projects(&mut batch, &clients, n_projects, from, to);
         self.jobs(&mut batch, &clients, n_jobs, from, to);

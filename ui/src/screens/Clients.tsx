@@ -9,6 +9,7 @@ import { ClientForm } from "../components/records/ClientForm";
 import { useListFilters } from "../components/records/ListFilters";
 import { isTyping } from "../components/records/labels";
 import { VirtualList } from "../components/VirtualList";
+import { begin } from "../perf";
 import { go, notify } from "../state";
 import "./records.css";
 
@@ -69,7 +70,10 @@ export function Clients() {
         fetchPage={(after) => api.clients.list(filter, api.page(PAGE_SIZE, after, "name"))}
         keyOf={(c) => c.id}
         labelOf={(c) => [c.name, c.company, c.email].filter(Boolean).join(", ")}
-        onOpen={(c) => go({ screen: "client", id: c.id })}
+        onOpen={(c) => {
+          begin("client");
+          go({ screen: "client", id: c.id });
+        }}
         header={
           <div class="cols">
             <span>Name</span>

@@ -8,6 +8,7 @@ import type { SearchHit } from "../bindings/SearchHit";
 import { go, refreshSession } from "../state";
 import { NAVIGATION } from "./index";
 import { subjectRoute } from "../components/Subjects";
+import { begin, eventTime } from "../perf";
 
 interface Action {
   label: string;
@@ -48,6 +49,7 @@ export function Overlays() {
         const target = NAVIGATION[Number(e.key) - 1];
         if (target) {
           e.preventDefault();
+          begin(`screen:${target.screen}`, eventTime(e));
           go({ screen: target.screen });
         }
       } else if (e.key === "?" && !typing) {
@@ -110,6 +112,8 @@ function Palette({ close }: { close: () => void }) {
           value={query}
           onInput={(e) => setQuery(e.currentTarget.value)}
           onKeyDown={(e) => {
+            // A key that edits the query: timed until its results are drawn.
+            if (e.key.length === 1 || e.key === "Backspace" || e.key === "Delete") begin("palette", eventTime(e));
             if (e.key === "ArrowDown") setSelected(Math.min(selected + 1, items.length - 1));
             else if (e.key === "ArrowUp") setSelected(Math.max(selected - 1, 0));
             else if (e.key === "Enter") choose(selected);

@@ -4,7 +4,7 @@
 
 use std::sync::atomic::{AtomicBool, Ordering};
 
-use bidwell_core::seed::{seed_workspace, seed_workspace_cancellable, SeedPlan, SeedSummary};
+use bidwell_core::seed::{seed_one_client, seed_workspace, seed_workspace_cancellable, SeedPlan, SeedSummary};
 use bidwell_core::*;
 
 use crate::support::*;
@@ -57,6 +57,28 @@ async fn the_same_seed_writes_the_same_records_and_another_seed_others() {
     let bids_a = a.list_bids(&BidFilter::default(), &oldest(100)).await.unwrap().items;
     let bids_b = b.list_bids(&BidFilter::default(), &oldest(100)).await.unwrap().items;
     assert_eq!(bids_a, bids_b);
+}
+
+/// `--one-client`: one new client owning the children of the whole plan,
+/// beside what was there; the plan's client slots stay empty.
+#[tokio::test]
+async fn one_client_gets_the_children_of_the_whole_plan() {
+    let (_dir, ws) = new_workspace().await;
+    seed(&ws, 1_000, 7).await;
+    let plan = SeedPlan { records: 2_000, seed: 7 };
+    let (id, summary) = seed_one_client(&ws, "AAA Key Account", &plan, &mut |_, _| {}).await.unwrap();
+    assert_eq!((summary.clients, summary.contacts, summary.projects), (1, 300, 200), "{summary:?}");
+    let client = ws.client(id).await.unwrap();
+    assert_eq!(client.name, "AAA Key Account");
+    assert!(client.archived_at.is_none() && !client.restricted);
+    let all = PageRequest { limit: 500, ..Default::default() };
+    let contacts = ws.list_contacts(&ContactFilter { client_id: Some(id), ..Default::default() }, &all).await.unwrap();
+    assert_eq!(contacts.items.len(), 300);
+    let projects = ws.list_projects(&ProjectFilter { client_id: Some(id), ..Default::default() }, &all).await.unwrap();
+    assert_eq!(projects.items.len(), 200);
+    let by_name = PageRequest { limit: 1, sort: Sort::Name, ..Default::default() };
+    let first = ws.list_clients(&ClientFilter::default(), &by_name).await.unwrap().items;
+    assert_eq!(first[0].meta.id, id, "its name sorts first, as the window benchmark expects");
 }
 
 #[tokio::test]
