@@ -63,6 +63,17 @@ build_release_app() {
         cargo build --release --locked -p bidwell-cli --bin bidwell)
 }
 
+# The WebDriver server the real-window tests and the window benchmark drive
+# the app through; puts cargo's bin directory on PATH for the caller.
+ensure_tauri_driver() {
+    local version=2.1.0
+    export PATH="${CARGO_HOME:-$HOME/.cargo}/bin:$PATH"
+    if ! command -v tauri-driver >/dev/null; then
+        echo "==> installing tauri-driver $version"
+        cargo install tauri-driver --version "$version" --locked
+    fi
+}
+
 ensure_ui_packages() {
     # npm ci is exact but slow; skip it when node_modules came from this lock file.
     local stamp="$REPO_ROOT/ui/node_modules/.bidwell-lock.sha256"

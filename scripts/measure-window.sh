@@ -16,12 +16,7 @@ ensure_apt_packages "${BUILD_PACKAGES[@]}" "${E2E_PACKAGES[@]}" "${TEST_PACKAGES
 ensure_ui_packages
 cd "$REPO_ROOT"
 
-TAURI_DRIVER_VERSION=2.1.0
-export PATH="${CARGO_HOME:-$HOME/.cargo}/bin:$PATH"
-if ! command -v tauri-driver >/dev/null; then
-    echo "==> installing tauri-driver $TAURI_DRIVER_VERSION"
-    cargo install tauri-driver --version "$TAURI_DRIVER_VERSION" --locked
-fi
+ensure_tauri_driver
 
 echo "==> release builds: the app (UI embedded) and the CLI"
 build_release_app

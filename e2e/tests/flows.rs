@@ -851,10 +851,15 @@ async fn a_custom_field_is_defined_set_filtered_and_found_in_the_palette() {
 }
 
 /// Opens a record through the palette (Ctrl+K): types `query`, picks the hit naming `hit`.
-async fn open_by_palette(app: &App, query: &str, hit: &str) {
+async fn open_by_palette(app: &App, query: &str, hit: &str, kind: &str) {
     element(app, "body").await.send_keys("\u{E009}k\u{E000}").await.unwrap();
     fill(app, "input[aria-label='Search everything or type a command']", query).await;
-    let xpath = format!("//ul[@aria-label='Results']/li[contains(normalize-space(.), {})]", literal(hit));
+    // By kind too: a bid is found by its job's title, so both rows read the same.
+    let xpath = format!(
+        "//ul[@aria-label='Results']/li[contains(normalize-space(.), {})][.//span[normalize-space(.) = {}]]",
+        literal(hit),
+        literal(kind)
+    );
     let found = app.client().wait().at_most(WAIT).for_element(Locator::XPath(&xpath)).await;
     found.unwrap_or_else(|e| panic!("the palette finds {hit:?} for {query:?}: {e}")).click().await.unwrap();
     // Its page, not the one before it (both have a timeline with the same fields).
@@ -917,7 +922,7 @@ async fn every_kind_is_edited_on_its_page_notes_and_tags_stay_and_a_bid_task_rem
     app.find_text("Nadia Berg").await;
 
     // A contact's page: E edits, the phone changes.
-    open_by_palette(&app, "ivo", "Ivo Stern").await;
+    open_by_palette(&app, "ivo", "Ivo Stern", "contact").await;
     app.find_text("+49 30 1111").await;
     element(&app, "body").await.send_keys("e").await.unwrap();
     fill(&app, "#field-contact-edit-phone", "+49 30 2222").await;
@@ -926,7 +931,7 @@ async fn every_kind_is_edited_on_its_page_notes_and_tags_stay_and_a_bid_task_rem
     app.screenshot("23-contact-page-edited").await;
 
     // A project's page: a note on its timeline, a milestone added and funded.
-    open_by_palette(&app, "shop reb", "Shop rebuild").await;
+    open_by_palette(&app, "shop reb", "Shop rebuild", "project").await;
     fill(&app, "#field-activity-body", "Kick-off call: scope agreed").await;
     press(&app, "Add note").await;
     app.find_text("Kick-off call: scope agreed").await;
@@ -939,7 +944,7 @@ async fn every_kind_is_edited_on_its_page_notes_and_tags_stay_and_a_bid_task_rem
     app.screenshot("24-project-page-note-milestone").await;
 
     // A job's page: a note, and tags set in its form.
-    open_by_palette(&app, "catalog", "Catalog import").await;
+    open_by_palette(&app, "catalog", "Catalog import", "job").await;
     fill(&app, "#field-activity-body", "Client wants CSV and XML").await;
     press(&app, "Add note").await;
     app.find_text("Client wants CSV and XML").await;
@@ -1020,10 +1025,10 @@ async fn every_kind_is_edited_on_its_page_notes_and_tags_stay_and_a_bid_task_rem
     let app = App::launch(data.path()).await;
     unlock(&app, PASSPHRASE).await;
     app.find_text("Nadia Berg").await;
-    open_by_palette(&app, "catalog", "Catalog import").await;
+    open_by_palette(&app, "catalog", "Catalog import", "job").await;
     app.find_text("retail, urgent").await;
     app.find_text("Client wants CSV and XML").await;
-    open_by_palette(&app, "shop reb", "Shop rebuild").await;
+    open_by_palette(&app, "shop reb", "Shop rebuild", "project").await;
     app.find_text("Kick-off call: scope agreed").await;
     app.find_text("Design").await;
     app.screenshot("28-after-relaunch").await;

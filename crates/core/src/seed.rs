@@ -174,7 +174,11 @@ pub async fn seed_one_client(
     if bulk::restore_cache(&mut conn, previous).await.is_err() {
         conn.close_on_drop();
     }
-    written
+    drop(conn);
+    let written = written?;
+    // Searchable when seeding returns, like seed_workspace's records.
+    ws.catch_up_search_index().await?;
+    Ok(written)
 }
 
 async fn write_one_client(
