@@ -400,6 +400,9 @@ async fn import(ws: &Workspace, args: ImportArgs, creds: &mut Credentials, out: 
             }
         } else {
             say!("Imported {what}.");
+            if summary.search_index_pending {
+                say!("They are saved, but indexing them for search did not finish: the next search (or `bidwell doctor`) will try again.");
+            }
         }
         print_unmapped_fields(&summary);
     }

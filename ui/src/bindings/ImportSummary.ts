@@ -23,4 +23,9 @@ unmapped: UnmappedColumns,
  * (`unmapped` is keep) or would go to (ignore: nothing was kept), in
  * file order. A column the user mapped to `ignore` is not among them.
  */
-unmapped_fields: Array<UnmappedField>, };
+unmapped_fields: Array<UnmappedField>, 
+/**
+ * The records are saved but indexing them for search failed; the next
+ * search indexes them (it catches the index up first).
+ */
+search_index_pending: boolean, };

@@ -44,6 +44,7 @@ function summary(options: ImportOptions, unmapped: string[]): ImportSummary {
     mapping: { mapped: [{ column: "First Name", field: "first_name" }], unmapped },
     unmapped: options.unmapped,
     unmapped_fields: fields,
+    search_index_pending: false,
   };
 }
 
@@ -115,6 +116,21 @@ describe("the import panel", () => {
     await click(button(root, "Import"));
     expect(importCalls()[1]).toEqual({ mapping: [], dry_run: false, unmapped: "ignore" });
     expect(find(root, "[data-testid=import-done]").textContent).toBe("Imported 2 clients.");
+  });
+
+  it("says the records are saved when only their indexing for search failed", async () => {
+    core([]);
+    const root = await mount(<ImportPanel onImported={() => {}} />);
+    await checked(root);
+    invoke.mockImplementation(async (command: string, args: Record<string, unknown>) => {
+      if (command !== "import_file") throw new Error(`unexpected command ${command}`);
+      return { ...summary(args.options as ImportOptions, []), search_index_pending: true };
+    });
+    await click(button(root, "Import"));
+    expect(find(root, "[data-testid=import-done]").textContent).toBe(
+      "Imported 2 clients. They are saved, but indexing them for search did not finish: the next search will try again.",
+    );
+    expect(root.querySelector("[role=alert]")).toBeNull();
   });
 
   it("leaves the choice in view with the problem when the kept values are refused", async () => {

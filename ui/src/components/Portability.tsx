@@ -326,7 +326,10 @@ function UnmappedChoice({
 
 /** What an import did, kept columns included. */
 function importedText(summary: ImportSummary): string {
-  const imported = `Imported ${describe(summary.counts)}.`;
+  let imported = `Imported ${describe(summary.counts)}.`;
+  if (summary.search_index_pending) {
+    imported += " They are saved, but indexing them for search did not finish: the next search will try again.";
+  }
   if (summary.unmapped !== "keep" || summary.unmapped_fields.length === 0) return imported;
   const kept = summary.unmapped_fields.map((f) => `"${f.column}" → ${f.field}${f.existing ? "" : " (new)"}`);
   return `${imported} Kept as custom fields: ${kept.join(", ")}.`;

@@ -146,6 +146,9 @@ pub struct ImportSummary {
     /// (`unmapped` is keep) or would go to (ignore: nothing was kept), in
     /// file order. A column the user mapped to `ignore` is not among them.
     pub unmapped_fields: Vec<UnmappedField>,
+    /// The records are saved but indexing them for search failed; the next
+    /// search indexes them (it catches the index up first).
+    pub search_index_pending: bool,
 }
 
 impl Workspace {
@@ -199,17 +202,18 @@ impl Workspace {
         let kept = plan_unmapped(&mut conn, &name, &parsed, keep, now).await?;
         let mut counts = records.clone();
         kept.count(&mut counts);
-        let summary = |dry_run, counts, fields| ImportSummary {
+        let summary = |dry_run, counts, fields, search_index_pending| ImportSummary {
             kind,
             dry_run,
             counts,
             mapping: mapping.clone(),
             unmapped: options.unmapped,
             unmapped_fields: fields,
+            search_index_pending,
         };
         if options.dry_run {
             progress(Step { stage: "checked".into(), done: total, total });
-            return Ok(summary(true, counts, kept.fields));
+            return Ok(summary(true, counts, kept.fields, false));
         }
         progress(Step { stage: "writing".into(), done: 2, total });
         self.backup_now(crate::backup::BackupReason::BeforeImport).await?;
@@ -221,12 +225,19 @@ impl Workspace {
         let (counts, fields) = written?;
         drop(conn);
         // Searchable before the import says it is done, rather than on the
-        // first search after it.
+        // first search after it. The rows are committed by now: a failure here
+        // must not read as a failed import (the next search retries).
         progress(Step { stage: "indexing".into(), done: 3, total });
-        self.catch_up_search_index().await?;
+        let search_index_pending = match self.catch_up_search_index().await {
+            Ok(_) => false,
+            Err(err) => {
+                tracing::warn!(code = ?err.code(), "imported records saved; indexing them for search failed");
+                true
+            }
+        };
         progress(Step { stage: "done".into(), done: total, total });
         self.note_use(crate::privacy::UsageEvent::Import).await;
-        Ok(summary(false, counts, fields))
+        Ok(summary(false, counts, fields, search_index_pending))
     }
 }
 

@@ -317,3 +317,34 @@ async fn the_check_finds_and_mends_an_index_that_disagrees_with_the_tables() {
     assert!(ws.check_search_index(false).await.unwrap().in_step());
     assert_eq!(ids(ws.search("cormorant", 5).await.unwrap()).len(), 1);
 }
+
+#[tokio::test]
+async fn an_import_whose_indexing_fails_is_saved_and_says_search_will_catch_up() {
+    let (dir, ws) = new_workspace().await;
+    let dir = dir.path();
+    let csv = dir.join("clients.csv");
+    std::fs::write(&csv, "name,email\nMarrowfield Ltd,ops@marrowfield.example\nTansy & Co,hi@tansy.example\n").unwrap();
+    // Indexing breaks after the rows are committed (a trigger the app never has).
+    let mut conn = raw_connection(dir).await;
+    sqlx::query(
+        "CREATE TRIGGER refuse_indexing BEFORE INSERT ON search_doc BEGIN SELECT RAISE(ABORT, 'disk full'); END",
+    )
+    .execute(&mut conn)
+    .await
+    .unwrap();
+    let options = portability::ImportOptions { kind: Some(portability::ImportKind::Clients), ..Default::default() };
+    let summary = ws
+        .import(&csv, &options, None, &mut |_| {}, &std::sync::atomic::AtomicBool::new(false))
+        .await
+        .expect("the rows are saved, so the import is not an error");
+    assert!(summary.search_index_pending);
+    assert_eq!(summary.counts.clients, 2);
+    assert_eq!(ws.list_clients(&ClientFilter::default(), &PageRequest::default()).await.unwrap().items.len(), 2);
+    assert_eq!(queued(dir).await, 2);
+    // Once indexing works again, the next search indexes them first.
+    sqlx::query("DROP TRIGGER refuse_indexing").execute(&mut conn).await.unwrap();
+    sqlx::Connection::close(conn).await.unwrap();
+    let hits = ws.search("marrowfield", 5).await.unwrap();
+    assert_eq!(hits.len(), 1, "{hits:?}");
+    assert_eq!(queued(dir).await, 0);
+}
