@@ -18,24 +18,10 @@ echo "==> building the app (UI embedded) and the CLI for the end-to-end tests"
 build_release_app
 cargo test --locked -p bidwell-e2e --no-run
 
-target_dir="${CARGO_TARGET_DIR:-$REPO_ROOT/target}"
 export BIDWELL_E2E=1
-export BIDWELL_E2E_BIN_DIR="$target_dir/release"
-export BIDWELL_E2E_SCREENSHOTS="$target_dir/e2e-screenshots"
-BIDWELL_E2E_TAURI_DRIVER="$(command -v tauri-driver)"
-export BIDWELL_E2E_TAURI_DRIVER
-rm -rf "$BIDWELL_E2E_SCREENSHOTS"
-mkdir -p "$BIDWELL_E2E_SCREENSHOTS"
-
-# Should a test process die before stopping its driver (the timeout below), its
-# process group (tauri-driver, WebKitWebDriver, the app) is still on record here.
-stop_leftover_drivers() {
-    local f
-    for f in "$BIDWELL_E2E_SCREENSHOTS"/logs/*.pgid; do
-        [ -f "$f" ] && kill -TERM -- "-$(cat "$f")" 2>/dev/null || true
-    done
-}
-trap stop_leftover_drivers EXIT
+# Last run's screenshots and logs go first.
+rm -rf "${CARGO_TARGET_DIR:-$REPO_ROOT/target}/e2e-screenshots"
+prepare_window_driving
 
 echo "==> end-to-end tests (screenshots and logs: $BIDWELL_E2E_SCREENSHOTS)"
 # One test at a time: each runs a whole WebKit app, and the machine has 2 cores.

@@ -74,6 +74,27 @@ ensure_tauri_driver() {
     fi
 }
 
+# What the real-window tests and the window benchmark share once the release
+# build is there: where the binaries, tauri-driver and the screenshots and
+# driver logs are, and a trap that stops the process group (tauri-driver,
+# WebKitWebDriver, the app) of any test that died before stopping its driver.
+prepare_window_driving() {
+    local target_dir="${CARGO_TARGET_DIR:-$REPO_ROOT/target}"
+    export BIDWELL_E2E_BIN_DIR="$target_dir/release"
+    export BIDWELL_E2E_SCREENSHOTS="$target_dir/e2e-screenshots"
+    BIDWELL_E2E_TAURI_DRIVER="$(command -v tauri-driver)"
+    export BIDWELL_E2E_TAURI_DRIVER
+    mkdir -p "$BIDWELL_E2E_SCREENSHOTS"
+    trap stop_leftover_drivers EXIT
+}
+
+stop_leftover_drivers() {
+    local f
+    for f in "$BIDWELL_E2E_SCREENSHOTS"/logs/*.pgid; do
+        [ -f "$f" ] && kill -TERM -- "-$(cat "$f")" 2>/dev/null || true
+    done
+}
+
 ensure_ui_packages() {
     # npm ci is exact but slow; skip it when node_modules came from this lock file.
     local stamp="$REPO_ROOT/ui/node_modules/.bidwell-lock.sha256"

@@ -47,19 +47,7 @@ BIDWELL_E2E_BENCH_DATA="$(IFS=,; echo "${workspaces[*]}")"
 export BIDWELL_E2E_BENCH_DATA
 export BIDWELL_E2E_BENCH_ROUNDS="${ROUNDS:-5}"
 export BIDWELL_E2E_BENCH_OUT="$target_dir/window-bench.json"
-export BIDWELL_E2E_BIN_DIR="$release"
-export BIDWELL_E2E_SCREENSHOTS="$target_dir/e2e-screenshots"
-BIDWELL_E2E_TAURI_DRIVER="$(command -v tauri-driver)"
-export BIDWELL_E2E_TAURI_DRIVER
-mkdir -p "$BIDWELL_E2E_SCREENSHOTS"
-
-stop_leftover_drivers() {
-    local f
-    for f in "$BIDWELL_E2E_SCREENSHOTS"/logs/*.pgid; do
-        [ -f "$f" ] && kill -TERM -- "-$(cat "$f")" 2>/dev/null || true
-    done
-}
-trap stop_leftover_drivers EXIT
+prepare_window_driving
 
 echo "==> measuring on $BIDWELL_E2E_BENCH_DATA (commit $(git rev-parse --short HEAD)$(git diff --quiet || echo ', uncommitted changes'))"
 uptime
