@@ -195,9 +195,7 @@ impl Workspace {
                 Err(err) => break Err(err),
             }
         };
-        if bulk::restore_cache(&mut conn, previous).await.is_err() {
-            conn.close_on_drop();
-        }
+        bulk::restore_cache(&mut conn, previous).await;
         caught_up
     }
 

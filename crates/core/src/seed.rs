@@ -116,9 +116,7 @@ pub async fn seed_workspace_cancellable(
     // One connection throughout, so its page cache stays warm from chunk to chunk.
     let previous = bulk::enlarge_cache(&mut conn).await?;
     let written = write_chunks(&mut conn, plan, now, progress, cancel).await;
-    if bulk::restore_cache(&mut conn, previous).await.is_err() {
-        conn.close_on_drop();
-    }
+    bulk::restore_cache(&mut conn, previous).await;
     drop(conn);
     let summary = written?;
     // The seeded records are searchable when seeding returns.
@@ -171,9 +169,7 @@ pub async fn seed_one_client(
     let mut conn = ws.pool().await.acquire().await?;
     let previous = bulk::enlarge_cache(&mut conn).await?;
     let written = write_one_client(&mut conn, name, plan, now, progress).await;
-    if bulk::restore_cache(&mut conn, previous).await.is_err() {
-        conn.close_on_drop();
-    }
+    bulk::restore_cache(&mut conn, previous).await;
     drop(conn);
     let written = written?;
     // Searchable when seeding returns, like seed_workspace's records.

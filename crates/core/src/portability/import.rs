@@ -219,9 +219,7 @@ impl Workspace {
         self.backup_now(crate::backup::BackupReason::BeforeImport).await?;
         let previous = bulk::enlarge_cache(&mut conn).await?;
         let written = write(self, &mut conn, &parsed, kind, &name, keep, records, now, cancel).await;
-        if bulk::restore_cache(&mut conn, previous).await.is_err() {
-            conn.close_on_drop();
-        }
+        bulk::restore_cache(&mut conn, previous).await;
         let (counts, fields) = written?;
         drop(conn);
         // Searchable before the import says it is done, rather than on the

@@ -6,6 +6,7 @@
 //! checks the records first: nothing here validates.
 
 use chrono::{DateTime, Utc};
+use sqlx::pool::PoolConnection;
 use sqlx::{QueryBuilder, Sqlite, SqliteConnection};
 
 use super::record::{self, Record};
@@ -42,9 +43,12 @@ pub(crate) async fn enlarge_cache(conn: &mut SqliteConnection) -> Result<i64> {
 }
 
 /// Gives back the cache setting [`enlarge_cache`] returned, and the memory.
-pub(crate) async fn restore_cache(conn: &mut SqliteConnection, previous: i64) -> Result<()> {
-    sqlx::query(&format!("PRAGMA cache_size = {previous}")).execute(&mut *conn).await?;
-    Ok(())
+/// Should that fail, the connection is closed when dropped rather than go
+/// back to the pool holding the bulk cache.
+pub(crate) async fn restore_cache(conn: &mut PoolConnection<Sqlite>, previous: i64) {
+    if sqlx::query(&format!("PRAGMA cache_size = {previous}")).execute(&mut **conn).await.is_err() {
+        conn.close_on_drop();
+    }
 }
 
 /// Inserts `records` of one kind, in order, on `conn`.
