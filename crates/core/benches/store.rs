@@ -1,5 +1,5 @@
-//! Store benchmarks: single insert, import-sized batch insert, search and
-//! list pages, each on the SQLCipher workspace and on the same code over
+//! Store benchmarks: single insert, import-sized batch insert, search, list
+//! pages and the dashboard's figures, each on the SQLCipher workspace and on the same code over
 //! plain SQLite (feature `unencrypted-baseline`), at each dataset size, in
 //! one run, so the encrypted/plain ratio is measured rather than assumed.
 //!
@@ -216,6 +216,8 @@ enum Read {
     /// A page of 50 starting halfway down the clients, by keyset.
     DeepPage(Sort),
     Search(&'static str),
+    /// The dashboard's figures over six months, as Alt+1 asks (`MONTHS` in Dashboard.tsx).
+    Dashboard,
 }
 
 async fn run(ds: &Dataset, read: Read) {
@@ -231,6 +233,9 @@ async fn run(ds: &Dataset, read: Read) {
         }
         Read::Search(q) => {
             ds.ws.search(q, SEARCH_LIMIT).await.unwrap();
+        }
+        Read::Dashboard => {
+            ds.ws.dashboard(6).await.unwrap();
         }
     }
 }
@@ -297,12 +302,13 @@ fn main() {
             ("search_broad", Read::Search(BROAD)),
             ("search_multi_title", Read::Search(MULTI_TITLE)),
             ("search_multi_body", Read::Search(MULTI_BODY)),
+            ("dashboard", Read::Dashboard),
         ];
         for (name, read) in reads {
             let group_name = format!("{name}/{size}");
             let mut group = c.benchmark_group(&group_name);
             group.sample_size(20).warm_up_time(Duration::from_millis(500)).measurement_time(Duration::from_secs(3));
-            if let Read::Search(_) = read {
+            if let Read::Search(_) | Read::Dashboard = read {
                 // A broad search at 1 M records takes a good part of a second:
                 // linear sampling would need minutes for 20 samples.
                 group.sampling_mode(SamplingMode::Flat).sample_size(10);

@@ -296,11 +296,7 @@ pub(crate) mod query_plan {
     /// with them unbound.
     pub(crate) async fn of_pages<R: Record>(sort: Sort, filter: impl Fn(&mut QueryBuilder<'_, Sqlite>)) -> [String; 2] {
         let dir = tempfile::tempdir().unwrap();
-        let path = dir.path().join("plan.db");
-        let key = crate::secret::DataKey::generate();
-        let pool =
-            crate::store::db::open_pool(crate::store::db::encrypted_options(&path, &key, true), &path).await.unwrap();
-        crate::store::db::migrate(&pool).await.unwrap();
+        let pool = new_database(dir.path()).await;
         let last: DateTime<Utc> = "2026-11-01T09:00:00Z".parse().unwrap();
         let sort_key = matches!(sort, Sort::Name | Sort::Updated).then(|| stored_time(&last));
         let later = encode_cursor(&Cursor { s: sort, k: sort_key, i: Id::new_at(last) });
@@ -313,5 +309,23 @@ pub(crate) mod query_plan {
         }
         pool.close().await;
         [plans.remove(0), plans.remove(0)]
+    }
+
+    /// The query plan of `sql` (unbound parameters), in a new workspace database.
+    pub(crate) async fn of_statement(sql: &str) -> String {
+        let dir = tempfile::tempdir().unwrap();
+        let pool = new_database(dir.path()).await;
+        let rows = sqlx::query(&format!("EXPLAIN QUERY PLAN {sql}")).fetch_all(&pool).await.unwrap();
+        pool.close().await;
+        rows.iter().map(|row| row.get::<String, _>("detail")).collect::<Vec<_>>().join("\n")
+    }
+
+    async fn new_database(dir: &std::path::Path) -> sqlx::SqlitePool {
+        let path = dir.join("plan.db");
+        let key = crate::secret::DataKey::generate();
+        let pool =
+            crate::store::db::open_pool(crate::store::db::encrypted_options(&path, &key, true), &path).await.unwrap();
+        crate::store::db::migrate(&pool).await.unwrap();
+        pool
     }
 }
