@@ -302,6 +302,26 @@ pub async fn set_milestone_status(session: State<'_, Session>, id: Id, status: M
     session.workspace().await.map_err(api)?.set_milestone_status(id, status).await.map_err(api)
 }
 
+/// The bids on a client's jobs, a page at a time: the client's page asks once, not once per job.
+#[tauri::command]
+pub async fn list_bids_on_client_jobs(
+    session: State<'_, Session>,
+    client_id: Id,
+    page: PageRequest,
+) -> Reply<Page<Bid>> {
+    session.workspace().await.map_err(api)?.list_bids_on_client_jobs(client_id, &page).await.map_err(api)
+}
+
+/// The milestones of a client's projects, a page at a time: the client's page asks once, not once per project.
+#[tauri::command]
+pub async fn list_milestones_of_client_projects(
+    session: State<'_, Session>,
+    client_id: Id,
+    page: PageRequest,
+) -> Reply<Page<Milestone>> {
+    session.workspace().await.map_err(api)?.list_milestones_of_client_projects(client_id, &page).await.map_err(api)
+}
+
 #[tauri::command]
 pub async fn dashboard(session: State<'_, Session>, months: u32) -> Reply<bidwell_core::dashboard::Dashboard> {
     session.workspace().await.map_err(api)?.dashboard(months).await.map_err(api)

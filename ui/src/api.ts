@@ -165,6 +165,8 @@ export const bids = {
   list: (filter: BidFilter, request: PageRequest) => call("list_bids", { filter, page: request }),
   update: (id: Id, patch: BidPatch) => call("update_bid", { id, patch }),
   setStatus: (id: Id, status: BidStatus) => call("set_bid_status", { id, status }),
+  /** The bids on all of a client's jobs in one call (a client's page), not one call per job. */
+  onClientJobs: (clientId: Id, request: PageRequest) => call("list_bids_on_client_jobs", { clientId, page: request }),
 };
 export const milestones = {
   create: (item: NewMilestone) => call("create_milestone", { new: item }),
@@ -172,6 +174,9 @@ export const milestones = {
   list: (filter: MilestoneFilter, request: PageRequest) => call("list_milestones", { filter, page: request }),
   update: (id: Id, patch: MilestonePatch) => call("update_milestone", { id, patch }),
   setStatus: (id: Id, status: MilestoneStatus) => call("set_milestone_status", { id, status }),
+  /** The milestones of all of a client's projects in one call (a client's page), not one call per project. */
+  ofClientProjects: (clientId: Id, request: PageRequest) =>
+    call("list_milestones_of_client_projects", { clientId, page: request }),
 };
 export const activities = {
   create: (item: NewActivity) => call("create_activity", { new: item }),

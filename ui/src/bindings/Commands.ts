@@ -154,6 +154,8 @@ export type Commands = {
   follow_up: { args: { subject: Subject; dueAt: string }; returns: Task };
   set_bid_status: { args: { id: Id; status: BidStatus }; returns: Bid };
   set_milestone_status: { args: { id: Id; status: MilestoneStatus }; returns: Milestone };
+  list_bids_on_client_jobs: { args: { clientId: Id; page: PageRequest }; returns: Page<Bid> };
+  list_milestones_of_client_projects: { args: { clientId: Id; page: PageRequest }; returns: Page<Milestone> };
   dashboard: { args: { months: number }; returns: Dashboard };
   home_currency: { args: Record<string, never>; returns: string | null };
   set_home_currency: { args: { code?: string | null }; returns: string | null };

@@ -5,11 +5,12 @@ const invoke = vi.hoisted(() => vi.fn());
 vi.mock("@tauri-apps/api/core", () => ({ invoke, Channel: class {} }));
 vi.mock("@tauri-apps/api/event", () => ({ listen: async () => () => undefined }));
 
+import type { Bid } from "../bindings/Bid";
 import type { Client } from "../bindings/Client";
 import type { Milestone } from "../bindings/Milestone";
 import type { Project } from "../bindings/Project";
 import { route } from "../state";
-import { find, mount, settle } from "../testing/dom";
+import { chooseIn, find, mount, settle } from "../testing/dom";
 import { ClientDetail } from "./ClientDetail";
 
 const meta = { created_at: "2026-01-01T00:00:00Z", updated_at: "2026-01-01T00:00:00Z", deleted_at: null, source: null, external_id: null };
@@ -66,7 +67,27 @@ function milestone(n: number, owner: Project, title: string, status: Milestone["
   };
 }
 
+function bid(n: number, jobTitle: string, status: Bid["status"]): Bid {
+  return {
+    ...meta,
+    id: `0190a5f0-0000-7000-8000-0000000000b${n}`,
+    job_id: `0190a5f0-0000-7000-8000-0000000000j${n}`,
+    project_id: null,
+    status,
+    amount_minor: 120000,
+    currency: "EUR",
+    delivery_days: 10,
+    milestone_percentage: 0,
+    proposal: "",
+    submitted_at: null,
+    server_version: null,
+    job_title: jobTitle,
+    tags: [],
+  };
+}
+
 let milestones: Milestone[] = [];
+let bids: Bid[] = [];
 const page = <T,>(items: T[]) => ({ items, next: null });
 
 /** The core behind the client's page; milestones move as set_milestone_status says. */
@@ -76,10 +97,12 @@ function core(command: string, args: Record<string, unknown>): unknown {
       return client;
     case "list_projects":
       return page([brand, shop]);
-    case "list_milestones": {
-      const projectId = (args["filter"] as { project_id?: string }).project_id;
-      return page(milestones.filter((m) => m.project_id === projectId));
-    }
+    case "update_project":
+      return { ...[brand, shop].find((p) => p.id === args["id"])!, ...(args["patch"] as object) };
+    case "list_milestones_of_client_projects":
+      return page(args["clientId"] === client.id ? milestones.map((m) => ({ ...m })) : []);
+    case "list_bids_on_client_jobs":
+      return page(args["clientId"] === client.id ? bids : []);
     case "set_milestone_status": {
       const m = milestones.find((x) => x.id === args["id"])!;
       m.status = args["status"] as Milestone["status"];
@@ -93,10 +116,32 @@ function core(command: string, args: Record<string, unknown>): unknown {
   }
 }
 
+/** The commands the page sent, by name. */
+const sent = (command: string) => invoke.mock.calls.filter(([name]) => name === command);
+
+/** A command that answers only when the test says so. */
+function held(command: string): { release: () => void } {
+  let release = () => {};
+  const answer = new Promise<unknown>((resolve) => {
+    release = () => resolve(core(command, { clientId: client.id }));
+  });
+  invoke.mockImplementation(async (name: string, args: Record<string, unknown>) => (name === command ? answer : core(name, args ?? {})));
+  return { release: () => release() };
+}
+
+/** A command that fails with `err`, as the shell sends a core error. */
+function failing(command: string, err: unknown) {
+  invoke.mockImplementation(async (name: string, args: Record<string, unknown>) => {
+    if (name === command) throw err;
+    return core(name, args ?? {});
+  });
+}
+
 beforeEach(() => {
   invoke.mockReset();
   invoke.mockImplementation(async (command: string, args: Record<string, unknown>) => core(command, args ?? {}));
   milestones = [milestone(1, brand, "Design", "pending"), milestone(2, brand, "Build", "funded"), milestone(3, shop, "Launch", "pending")];
+  bids = [bid(1, "Logo for the shop", "submitted"), bid(2, "Catalog import", "draft")];
 });
 
 async function open(): Promise<HTMLElement> {
@@ -119,17 +164,75 @@ describe("a client's page", () => {
     expect(texts(facts, "dd")).toEqual(["Person", "+49 30 1111", "DE", "Gold"]);
   });
 
-  it("lists each project's milestones under the project's name, loading each project's once", async () => {
+  it("lists each project's milestones under the project's name, with one request for all of the client's", async () => {
     const root = await open();
     expect(texts(root, "ul[aria-label='Milestones of Brand refresh'] strong")).toEqual(["Design", "Build"]);
     expect(texts(root, "ul[aria-label='Milestones of Shop rebuild'] strong")).toEqual(["Launch"]);
-    const loads = invoke.mock.calls.filter(([command]) => command === "list_milestones").map(([, args]) => args.filter.project_id);
-    expect(loads.sort()).toEqual([brand.id, shop.id].sort());
+    expect(sent("list_milestones_of_client_projects")).toEqual([["list_milestones_of_client_projects", { clientId: client.id, page: { limit: 1000, sort: "oldest", include_deleted: false } }]]);
+    expect(sent("list_milestones"), "no request per project").toEqual([]);
 
     // The project's name opens its page.
     const heading = [...root.querySelectorAll<HTMLButtonElement>(".milestones-of h3 button")].find((b) => b.textContent === "Shop rebuild")!;
     await click(heading);
     expect(route.value).toEqual({ screen: "record", kind: "project", id: shop.id });
+  });
+
+  it("lists the bids on the client's jobs with one request, each a link to the bid", async () => {
+    const root = await open();
+    expect(texts(root, "ul[aria-label='Bids'] li button")).toEqual(["Logo for the shop", "Catalog import"]);
+    expect(texts(root, "ul[aria-label='Bids'] .pill")).toEqual(["submitted", "draft"]);
+    expect(sent("list_bids_on_client_jobs")).toEqual([["list_bids_on_client_jobs", { clientId: client.id, page: { limit: 100, sort: "newest", include_deleted: false } }]]);
+    expect(sent("list_jobs"), "no request for the jobs").toEqual([]);
+    expect(sent("list_bids"), "no request per job").toEqual([]);
+
+    await click(find(root, "ul[aria-label='Bids'] li button"));
+    expect(route.value).toEqual({ screen: "record", kind: "bid", id: bids[0]!.id });
+  });
+
+  it("says so when the client's jobs have no bids", async () => {
+    bids = [];
+    const root = await open();
+    expect(find(root, "section[aria-labelledby='client-bids-title']").textContent).toContain("No bids on this client’s jobs.");
+    expect(root.querySelector("ul[aria-label='Bids']")).toBeNull();
+  });
+
+  it("asks for neither the bids nor the milestones again when only the projects change", async () => {
+    const root = await open();
+    expect(sent("list_projects").length).toBe(1);
+    await chooseIn(find(root, "select[aria-label='Status of Shop rebuild']"), "on_hold");
+    await settle();
+    expect(invoke).toHaveBeenCalledWith("update_project", { id: shop.id, patch: { status: "on_hold" } });
+    expect(sent("list_projects").length, "the projects were read again").toBe(2);
+    expect(sent("list_milestones_of_client_projects").length).toBe(1);
+    expect(sent("list_bids_on_client_jobs").length).toBe(1);
+    expect(texts(root, "ul[aria-label='Milestones of Shop rebuild'] strong")).toEqual(["Launch"]);
+  });
+
+  it("shows Loading… under each project until the client's milestones arrive", async () => {
+    const milestonesAnswer = held("list_milestones_of_client_projects");
+    const root = await open();
+    const brandGroup = find(root, "ul[aria-label='Milestones of Brand refresh']").parentElement!;
+    expect(brandGroup.textContent).toContain("Loading…");
+    expect(brandGroup.textContent).not.toContain("No milestones yet.");
+    milestonesAnswer.release();
+    await settle();
+    expect(brandGroup.textContent).not.toContain("Loading…");
+    expect(texts(root, "ul[aria-label='Milestones of Brand refresh'] strong")).toEqual(["Design", "Build"]);
+  });
+
+  it("says once, clearly, when the client's milestones cannot be read", async () => {
+    failing("list_milestones_of_client_projects", { code: "locked", message: "The workspace is locked", transient: false });
+    const root = await open();
+    const section = find(root, "section[aria-labelledby='client-milestones-title']");
+    expect(texts(section, "[role='alert']")).toEqual(["Could not load (locked): The workspace is locked"]);
+    expect(section.textContent).not.toContain("No milestones yet.");
+  });
+
+  it("says clearly when the bids cannot be read", async () => {
+    failing("list_bids_on_client_jobs", { code: "database_busy", message: "The database is busy", transient: true });
+    const root = await open();
+    const section = find(root, "section[aria-labelledby='client-bids-title']");
+    expect(texts(section, "[role='alert']")).toEqual(["Could not load (database_busy): The database is busy"]);
   });
 
   it("offers the escrow moves the core allows, and a move shows at once", async () => {
@@ -140,6 +243,7 @@ describe("a client's page", () => {
 
     await click(find(root, "button[aria-label='Fund Design']"));
     expect(invoke).toHaveBeenCalledWith("set_milestone_status", { id: milestones[0]!.id, status: "funded" });
+    expect(sent("list_milestones_of_client_projects").length, "read again once, for the whole client").toBe(2);
     const design = [...root.querySelectorAll("ul[aria-label='Milestones of Brand refresh'] li")].find((li) => li.textContent?.includes("Design"))!;
     expect(design.querySelector(".pill")?.textContent).toBe("funded");
     expect(design.querySelector("button[aria-label='Release Design']")).not.toBeNull();

@@ -187,7 +187,7 @@ export function ClientDetail({ id }: { id: Id }) {
         <ContactsSection clientId={current.id} />
         <ProjectsSection clientId={current.id} onChanged={setProjects} />
         <BidsSection clientId={current.id} />
-        <ClientMilestones projects={projects} />
+        <ClientMilestones clientId={current.id} projects={projects} />
         <Timeline subject={{ kind: "client", id: current.id }} />
         <ClientConsents clientId={current.id} />
         <ClientExport clientId={current.id} name={current.name} />

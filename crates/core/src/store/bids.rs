@@ -95,6 +95,18 @@ pub(crate) const BID_ROWS: &str = "(SELECT bids.*, \
      AND market_accounts.deleted_at IS NULL) \
      AS bid_rows";
 
+/// ` AND …` the bid is on one of the client's jobs (live ones unless
+/// `include_deleted`): the client's jobs through `jobs_by_client`, then each
+/// job's bids through `bids_by_job`, so a client's bids cost what they
+/// number, not what the workspace holds.
+fn push_on_client_jobs(qb: &mut QueryBuilder<'_, Sqlite>, client: Id, include_deleted: bool) {
+    qb.push(" AND job_id IN (SELECT jobs.id FROM jobs WHERE jobs.client_id = ").push_bind(client);
+    if !include_deleted {
+        qb.push(" AND jobs.deleted_at IS NULL");
+    }
+    qb.push(")");
+}
+
 impl Record for Bid {
     const TABLE: &'static str = "bids";
     const SOURCE: &'static str = BID_ROWS;
@@ -233,6 +245,18 @@ impl Workspace {
         .await
     }
 
+    /// The bids on a client's jobs (a client's page lists them), one keyset
+    /// page in `page`'s order, with the same rows, extras and rules as
+    /// [`Workspace::list_bids`]: one query for what was one list per job.
+    /// Unless `page` includes deleted records, a bid on a deleted job is left
+    /// out with its job. An unknown client has none.
+    pub async fn list_bids_on_client_jobs(&self, client: Id, page: &PageRequest) -> Result<Page<Bid>> {
+        extras::list(&mut *self.pool().await.acquire().await?, page, |qb| {
+            push_on_client_jobs(qb, client, page.include_deleted);
+        })
+        .await
+    }
+
     /// Changes a bid's terms. Awarded, rejected and withdrawn bids are history and refuse.
     pub async fn update_bid(&self, id: Id, change: BidPatch) -> Result<Bid> {
         let mut tx = self.begin_write().await?;
@@ -306,6 +330,11 @@ mod tests {
     use super::*;
     use crate::store::record::{query_plan, Sort};
 
+    /// A client id for a plan: the plan is made before anything is bound.
+    fn any_client() -> Id {
+        Id::new_at("2026-11-01T09:00:00Z".parse().unwrap())
+    }
+
     /// The bids board lists every bid most recently changed first; each page
     /// walks an index instead of sorting the whole table.
     #[tokio::test]
@@ -313,6 +342,26 @@ mod tests {
         let unfiltered = BidFilter::default();
         for plan in query_plan::of_pages::<Bid>(Sort::Updated, |qb| unfiltered.push_conditions(qb)).await {
             assert!(plan.contains("bids_by_updated") && !plan.contains("USE TEMP B-TREE FOR ORDER BY"), "{plan}");
+        }
+    }
+
+    /// A client's page lists the bids on its jobs: the client's jobs by
+    /// index, then each job's bids by index, in every order, never a scan of
+    /// every bid (the key account's page read one list per job before).
+    #[tokio::test]
+    async fn the_bids_on_a_clients_jobs_are_read_through_the_clients_jobs() {
+        for sort in [Sort::Newest, Sort::Oldest, Sort::Name, Sort::Updated] {
+            for include_deleted in [false, true] {
+                let plans =
+                    query_plan::of_pages::<Bid>(sort, |qb| push_on_client_jobs(qb, any_client(), include_deleted))
+                        .await;
+                for plan in plans {
+                    assert!(
+                        plan.contains("jobs_by_client") && plan.contains("bids_by_job") && !plan.contains("SCAN bids"),
+                        "{sort:?}: {plan}"
+                    );
+                }
+            }
         }
     }
 }

@@ -4,6 +4,7 @@ use chrono::NaiveDate;
 use std::collections::BTreeMap;
 
 use serde::{Deserialize, Serialize};
+use sqlx::{QueryBuilder, Sqlite};
 
 use super::extras::{self, ExtrasChange, FieldFilter};
 use super::patch;
@@ -59,6 +60,17 @@ pub struct MilestoneFilter {
     pub tag: Option<String>,
     /// Only records whose custom field holds this value.
     pub field: Option<FieldFilter>,
+}
+
+/// ` AND …` the milestone is one of the client's projects' (live ones unless
+/// `include_deleted`): the client's projects through `projects_by_client`,
+/// then each one's milestones through `milestones_by_project`.
+fn push_of_client_projects(qb: &mut QueryBuilder<'_, Sqlite>, client: Id, include_deleted: bool) {
+    qb.push(" AND project_id IN (SELECT projects.id FROM projects WHERE projects.client_id = ").push_bind(client);
+    if !include_deleted {
+        qb.push(" AND projects.deleted_at IS NULL");
+    }
+    qb.push(")");
 }
 
 impl Record for Milestone {
@@ -160,6 +172,20 @@ impl Workspace {
         .await
     }
 
+    /// The milestones of a client's projects (a client's page shows them
+    /// under each project), one keyset page in `page`'s order, with the same
+    /// rows, extras and rules as [`Workspace::list_milestones`]: one query for
+    /// what was one list per project. Unless `page` includes deleted records,
+    /// a milestone of a deleted project is left out with its project. A
+    /// payment kept anonymized after its client's erasure belongs to no
+    /// project, so to no client. An unknown client has none.
+    pub async fn list_milestones_of_client_projects(&self, client: Id, page: &PageRequest) -> Result<Page<Milestone>> {
+        extras::list(&mut *self.pool().await.acquire().await?, page, |qb| {
+            push_of_client_projects(qb, client, page.include_deleted);
+        })
+        .await
+    }
+
     pub async fn update_milestone(&self, id: Id, change: MilestonePatch) -> Result<Milestone> {
         let mut tx = self.begin_write().await?;
         let mut milestone: Milestone = extras::fetch(&mut tx, id, false).await?;
@@ -209,5 +235,39 @@ impl Workspace {
         record::update(&mut tx, &milestone).await?;
         tx.commit().await?;
         Ok(milestone)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::store::record::{query_plan, Sort};
+
+    /// A client id for a plan: the plan is made before anything is bound.
+    fn any_client() -> Id {
+        Id::new_at("2026-11-01T09:00:00Z".parse().unwrap())
+    }
+
+    /// A client's page shows its projects' milestones: the client's projects
+    /// by index, then each project's milestones by index, in every order,
+    /// never a scan of every milestone.
+    #[tokio::test]
+    async fn the_milestones_of_a_clients_projects_are_read_through_the_clients_projects() {
+        for sort in [Sort::Newest, Sort::Oldest, Sort::Name, Sort::Updated] {
+            for include_deleted in [false, true] {
+                let plans = query_plan::of_pages::<Milestone>(sort, |qb| {
+                    push_of_client_projects(qb, any_client(), include_deleted)
+                })
+                .await;
+                for plan in plans {
+                    assert!(
+                        plan.contains("projects_by_client")
+                            && plan.contains("milestones_by_project")
+                            && !plan.contains("SCAN milestones"),
+                        "{sort:?}: {plan}"
+                    );
+                }
+            }
+        }
     }
 }

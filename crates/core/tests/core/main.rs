@@ -7,6 +7,7 @@ mod backup;
 mod bid_market_account;
 mod bindings;
 mod calendar;
+mod client_page_lists;
 mod custom_fields;
 mod dashboard;
 mod demo_market;

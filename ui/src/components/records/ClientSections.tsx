@@ -1,13 +1,13 @@
 // The sections of a client's page: contacts, projects, and the bids on its
 // jobs (its projects' milestones are Milestones.tsx's, the timeline
-// Timeline.tsx's).
+// Timeline.tsx's). Each section asks the core once for its list, never once
+// per project or job.
 import { useEffect, useState } from "preact/hooks";
 import * as api from "../../api";
 import type { Bid } from "../../bindings/Bid";
 import type { Contact } from "../../bindings/Contact";
 import type { EntityKind } from "../../bindings/EntityKind";
 import type { Id } from "../../bindings/Id";
-import type { Job } from "../../bindings/Job";
 import type { Project } from "../../bindings/Project";
 import type { ProjectStatus } from "../../bindings/ProjectStatus";
 import { go, notify } from "../../state";
@@ -202,51 +202,28 @@ export function ProjectsSection({ clientId, onChanged }: { clientId: Id; onChang
 
 // ---- Bids ----------------------------------------------------------------
 
-/** The bids on the client's jobs (its projects' milestones are Milestones.tsx's ClientMilestones). */
+/**
+ * The bids on the client's jobs, newest first: one request a page for all
+ * of its jobs, keyed by the client alone, so nothing here asks again when
+ * another section (the projects) changes. Its projects' milestones are
+ * Milestones.tsx's ClientMilestones.
+ */
 export function BidsSection({ clientId }: { clientId: Id }) {
-  const [bids, setBids] = useState<{ job: Job; bid: Bid }[] | null>(null);
-  const [error, setError] = useState<api.ApiError | null>(null);
-
-  useEffect(() => {
-    let live = true;
-    setBids(null);
-    setError(null);
-    (async () => {
-      const found: { job: Job; bid: Bid }[] = [];
-      const jobs = await api.jobs.list({ client_id: clientId }, api.page(100, null, "newest"));
-      for (const job of jobs.items) {
-        const page = await api.bids.list({ job_id: job.id }, api.page(100, null, "newest"));
-        for (const bid of page.items) found.push({ job, bid });
-      }
-      if (live) setBids(found);
-    })().catch((raw) => {
-      if (live) setError(api.asApiError(raw));
-    });
-    return () => {
-      live = false;
-    };
-  }, [clientId]);
+  const list = usePaged<Bid>((after) => api.bids.onClientJobs(clientId, api.page(100, after, "newest")), [clientId]);
 
   return (
     <section class="section" aria-labelledby="client-bids-title">
       <header>
         <h2 id="client-bids-title">Bids</h2>
       </header>
-      {error ? (
-        <p class="form-error" role="alert">
-          Could not load ({error.code}): {api.describe(error)}
-        </p>
-      ) : !bids ? (
-        <p class="muted">Loading…</p>
-      ) : bids.length === 0 ? (
-        <p class="muted">No bids on this client’s jobs.</p>
-      ) : (
+      <ListState loading={list.loading} error={list.error} count={list.items.length} empty="No bids on this client’s jobs." />
+      {list.items.length > 0 && (
         <ul class="items" aria-label="Bids">
-          {bids.map(({ job, bid }) => (
+          {list.items.map((bid) => (
             <li key={bid.id}>
               <span class="grow">
                 <button class="link" onClick={() => go({ screen: "record", kind: "bid", id: bid.id })}>
-                  {job.title}
+                  {bid.job_title ?? "(job removed)"}
                 </button>
                 <br />
                 <span class="sub">
@@ -258,6 +235,11 @@ export function BidsSection({ clientId }: { clientId: Id }) {
             </li>
           ))}
         </ul>
+      )}
+      {list.hasMore && (
+        <button class="link" onClick={list.more}>
+          Show more bids
+        </button>
       )}
     </section>
   );

@@ -4,11 +4,12 @@
 // marketplace holds is shown read-only with why; it changes with sync.
 // A project's and a bid's page show one owner's (MilestonesSection); a
 // client's page shows each of its projects' (ClientMilestones), with the
-// same rows and moves.
+// same rows and moves, all of them read with one request for the client.
 import type { ComponentChildren } from "preact";
-import { useState } from "preact/hooks";
+import { useMemo, useState } from "preact/hooks";
 import * as api from "../../api";
 import type { Bid } from "../../bindings/Bid";
+import type { Id } from "../../bindings/Id";
 import type { Milestone } from "../../bindings/Milestone";
 import type { MilestoneStatus } from "../../bindings/MilestoneStatus";
 import type { Project } from "../../bindings/Project";
@@ -17,7 +18,7 @@ import { formatMoney } from "../../money";
 import { go, notify } from "../../state";
 import { ListState, removeWithUndo } from "./ClientSections";
 import { MilestoneForm } from "./forms";
-import { usePaged } from "./usePaged";
+import { usePaged, type Paged } from "./usePaged";
 
 /** The button that makes each move, in words. */
 const MOVE_LABEL: Record<MilestoneStatus, string> = {
@@ -32,53 +33,113 @@ type Owner = { project: Project } | { bid: Bid };
 
 /** The milestones of a project's or a bid's page. */
 export function MilestonesSection({ owner }: { owner: Owner }) {
+  const filter = "project" in owner ? { project_id: owner.project.id } : { bid_id: owner.bid.id };
+  const ownerId = "project" in owner ? owner.project.id : owner.bid.id;
+  const list = usePaged<Milestone>((after) => api.milestones.list(filter, api.page(100, after, "oldest")), [ownerId]);
   return (
     <section class="section" aria-labelledby="milestones-title">
-      <MilestonesOf owner={owner} heading={<h2 id="milestones-title">Milestones</h2>} />
+      <MilestonesOf owner={owner} list={list} heading={<h2 id="milestones-title">Milestones</h2>} />
     </section>
   );
+}
+
+/** A client's milestones by project id, each project's oldest first. */
+function byProject(milestones: Milestone[]): Map<Id, Milestone[]> {
+  const groups = new Map<Id, Milestone[]>();
+  for (const m of milestones) {
+    if (m.project_id === null) continue;
+    const group = groups.get(m.project_id);
+    if (group) group.push(m);
+    else groups.set(m.project_id, [m]);
+  }
+  return groups;
 }
 
 /**
  * The milestones of each of a client's projects, under the project's name
  * (a link to its page). None without projects: the Projects section says
  * so, and until it has loaded a "no projects" here would be wrong.
+ *
+ * They are read with one request for the whole client (a page holds 1 000),
+ * keyed by the client alone: when the projects arrive, grow or change, the
+ * milestones already read are only grouped again, never asked for again.
+ * A change made here (a move, an edit, an addition, a deletion) reads them
+ * again, one request.
  */
-export function ClientMilestones({ projects }: { projects: Project[] }) {
+export function ClientMilestones({ clientId, projects }: { clientId: Id; projects: Project[] }) {
+  const all = usePaged<Milestone>((after) => api.milestones.ofClientProjects(clientId, api.page(1000, after, "oldest")), [clientId]);
+  const groups = useMemo(() => byProject(all.items), [all.items]);
   if (projects.length === 0) return null;
+  // A failed first read is said once, above the projects; nothing below claims "no milestones".
+  const failed = all.error !== null && all.items.length === 0;
   return (
     <section class="section" aria-labelledby="client-milestones-title">
       <header>
         <h2 id="client-milestones-title">Milestones</h2>
       </header>
-      {projects.map((project) => (
-        <div key={project.id} class="milestones-of">
-          <MilestonesOf
-            owner={{ project }}
-            name={project.name}
-            heading={
-              <h3>
-                <button class="link" onClick={() => go({ screen: "record", kind: "project", id: project.id })}>
-                  {project.name}
-                </button>
-              </h3>
-            }
-          />
-        </div>
-      ))}
+      {all.error && (
+        <p class="form-error" role="alert">
+          Could not load ({all.error.code}): {api.describe(all.error)}
+        </p>
+      )}
+      {!failed &&
+        projects.map((project) => {
+          const list: Paged<Milestone> = {
+            items: groups.get(project.id) ?? [],
+            // Only before the first answer: a later read keeps what is shown.
+            loading: all.loading && all.items.length === 0,
+            error: null,
+            hasMore: false,
+            more: () => undefined,
+            reload: all.reload,
+          };
+          return (
+            <div key={project.id} class="milestones-of">
+              <MilestonesOf
+                owner={{ project }}
+                list={list}
+                name={project.name}
+                empty={all.hasMore ? "None among those read so far." : undefined}
+                heading={
+                  <h3>
+                    <button class="link" onClick={() => go({ screen: "record", kind: "project", id: project.id })}>
+                      {project.name}
+                    </button>
+                  </h3>
+                }
+              />
+            </div>
+          );
+        })}
+      {all.hasMore && (
+        <button class="link" onClick={all.more}>
+          Show more milestones
+        </button>
+      )}
     </section>
   );
 }
 
 /**
  * One owner's milestones: a header (`heading`, and Add milestone on a
- * project), then the rows. `name` is the owner's, for the labels of a page
- * that shows several owners' lists (a client's).
+ * project), then the rows of `list`, which the caller reads and which a
+ * change here reloads. `name` is the owner's, for the labels of a page that
+ * shows several owners' lists (a client's); `empty` what an empty list says.
  */
-function MilestonesOf({ owner, heading, name }: { owner: Owner; heading: ComponentChildren; name?: string }) {
-  const filter = "project" in owner ? { project_id: owner.project.id } : { bid_id: owner.bid.id };
+function MilestonesOf({
+  owner,
+  list,
+  heading,
+  name,
+  empty = "No milestones yet.",
+}: {
+  owner: Owner;
+  list: Paged<Milestone>;
+  heading: ComponentChildren;
+  name?: string;
+  empty?: string;
+}) {
   const ownerId = "project" in owner ? owner.project.id : owner.bid.id;
-  const list = usePaged<Milestone>((after) => api.milestones.list(filter, api.page(100, after, "oldest")), [ownerId]);
   const [adding, setAdding] = useState(false);
   const [editing, setEditing] = useState<string | null>(null);
   const [busy, setBusy] = useState<string | null>(null);
@@ -122,7 +183,7 @@ function MilestonesOf({ owner, heading, name }: { owner: Owner; heading: Compone
           onCancel={() => setAdding(false)}
         />
       )}
-      <ListState loading={list.loading} error={list.error} count={list.items.length} empty="No milestones yet." />
+      <ListState loading={list.loading} error={list.error} count={list.items.length} empty={empty} />
       <ul class="items" aria-label={name ? `Milestones of ${name}` : "Milestones"}>
         {list.items.map((m) =>
           editing === m.id ? (
