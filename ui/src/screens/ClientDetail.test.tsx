@@ -11,9 +11,9 @@ import type { Milestone } from "../bindings/Milestone";
 import type { Project } from "../bindings/Project";
 import { route } from "../state";
 import { chooseIn, find, mount, settle } from "../testing/dom";
+import { meta, project } from "../testing/records";
 import { ClientDetail } from "./ClientDetail";
 
-const meta = { created_at: "2026-01-01T00:00:00Z", updated_at: "2026-01-01T00:00:00Z", deleted_at: null, source: null, external_id: null };
 
 const client: Client = {
   ...meta,
@@ -32,24 +32,8 @@ const client: Client = {
   fields: { Tier: "Gold", "Account code": "" },
 };
 
-function project(n: number, name: string): Project {
-  return {
-    ...meta,
-    id: `0190a5f0-0000-7000-8000-0000000000p${n}`,
-    client_id: client.id,
-    name,
-    status: "active",
-    rate_type: "fixed",
-    budget_minor: null,
-    currency: "EUR",
-    start_date: null,
-    due_date: null,
-    description: "",
-    tags: [],
-  };
-}
-const brand = project(1, "Brand refresh");
-const shop = project(2, "Shop rebuild");
+const brand = project(1, client.id, "Brand refresh");
+const shop = project(2, client.id, "Shop rebuild");
 
 function milestone(n: number, owner: Project, title: string, status: Milestone["status"]): Milestone {
   return {

@@ -8,29 +8,15 @@ vi.mock("@tauri-apps/api/core", () => ({ invoke, Channel: class {} }));
 vi.mock("@tauri-apps/api/event", () => ({ listen: async () => () => undefined }));
 
 import type { Contact } from "../bindings/Contact";
-import type { Project } from "../bindings/Project";
 import { go, route } from "../state";
 import { find, mount, press, settle } from "../testing/dom";
+import { meta, project as makeProject } from "../testing/records";
 import { RecordPage } from "./RecordPage";
 
-const meta = { created_at: "2026-01-01T00:00:00Z", updated_at: "2026-01-01T00:00:00Z", deleted_at: null, source: null, external_id: null };
 const clientId = "0190a5f0-0000-7000-8000-0000000000c1";
 
 const contact: Contact = { ...meta, id: "0190a5f0-0000-7000-8000-0000000000c2", client_id: clientId, name: "Ivo Stern", email: null, phone: "+49 30 1111", role: "Buyer", notes: "", tags: [] };
-const project: Project = {
-  ...meta,
-  id: "0190a5f0-0000-7000-8000-0000000000p1",
-  client_id: clientId,
-  name: "Shop rebuild",
-  status: "active",
-  rate_type: "fixed",
-  budget_minor: null,
-  currency: "EUR",
-  start_date: null,
-  due_date: null,
-  description: "",
-  tags: [],
-};
+const project = makeProject(1, clientId, "Shop rebuild");
 
 beforeEach(() => {
   invoke.mockReset();

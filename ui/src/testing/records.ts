@@ -1,0 +1,31 @@
+// Records as the core answers them, for the UI's unit tests: each maker
+// fills every field a binding requires, so a test names only what it is
+// about, and a new field is added here once.
+import type { Project } from "../bindings/Project";
+
+/** The bookkeeping fields every record has. */
+export const meta = {
+  created_at: "2026-01-01T00:00:00Z",
+  updated_at: "2026-01-01T00:00:00Z",
+  deleted_at: null,
+  source: null,
+  external_id: null,
+};
+
+/** An active fixed-price EUR project of `clientId`, numbered `n` in its id. */
+export function project(n: number, clientId: string, name: string): Project {
+  return {
+    ...meta,
+    id: `0190a5f0-0000-7000-8000-0000000000p${n}`,
+    client_id: clientId,
+    name,
+    status: "active",
+    rate_type: "fixed",
+    budget_minor: null,
+    currency: "EUR",
+    start_date: null,
+    due_date: null,
+    description: "",
+    tags: [],
+  };
+}
