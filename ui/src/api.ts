@@ -190,6 +190,9 @@ export const tasks = {
   followUp: (subject: Subject, dueAt: string) => call("follow_up", { subject, dueAt }),
 };
 
+/** The names of many records in one call (at most 1000); a record that does not exist is left out. */
+export const subjectNames = (subjects: Subject[]) => call("subject_names", { subjects });
+
 /** Custom fields, defined per kind of record (Settings → Custom fields); values go in a record's `fields`. */
 export const customFields = {
   list: (kind: EntityKind | null = null) => call("custom_fields", { kind }),
