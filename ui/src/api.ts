@@ -188,6 +188,8 @@ export const tasks = {
   snooze: (id: Id, until: string) => call("snooze_task", { id, until }),
   /** "Follow up in N days": one task about the record, reminding at `dueAt` (UTC ISO). */
   followUp: (subject: Subject, dueAt: string) => call("follow_up", { subject, dueAt }),
+  /** Open tasks overdue (before `now`), due today (until `dayEnd`, the end of the user's day), upcoming, undated. */
+  countOpen: (now: string, dayEnd: string) => call("count_open_tasks", { now, dayEnd }),
 };
 
 /** The names of many records in one call (at most 1000); a record that does not exist is left out. */
