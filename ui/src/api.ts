@@ -165,6 +165,8 @@ export const bids = {
   list: (filter: BidFilter, request: PageRequest) => call("list_bids", { filter, page: request }),
   update: (id: Id, patch: BidPatch) => call("update_bid", { id, patch }),
   setStatus: (id: Id, status: BidStatus) => call("set_bid_status", { id, status }),
+  /** How many of the bids `filter` lists each status holds (statuses with none left out): the board's column counts. */
+  countByStatus: (filter: BidFilter) => call("count_bids_by_status", { filter }),
 };
 export const milestones = {
   create: (item: NewMilestone) => call("create_milestone", { new: item }),

@@ -143,14 +143,3 @@ export function ShowMore({ hidden, what, onMore }: { hidden: number; what: strin
     </button>
   );
 }
-
-/** The bids board and table still show 50 of what they read, doubling on request. */
-export const SHOWN_AT_FIRST = 50;
-
-/** How many items each part (a column, a group) shows, doubling on request. */
-export function useShownCounts<K extends string>() {
-  const [shown, setShown] = useState<Partial<Record<K, number>>>({});
-  const limit = (part: K) => shown[part] ?? SHOWN_AT_FIRST;
-  const more = (part: K) => setShown((s) => ({ ...s, [part]: (s[part] ?? SHOWN_AT_FIRST) * 2 }));
-  return { limit, more };
-}
