@@ -292,6 +292,28 @@ pub async fn follow_up(session: State<'_, Session>, subject: Subject, due_at: Da
     session.workspace().await.map_err(api)?.follow_up(subject, due_at).await.map_err(api)
 }
 
+/// How many open tasks each group of the task list holds; `day_end` ends the user's day.
+#[tauri::command]
+pub async fn count_open_tasks(
+    session: State<'_, Session>,
+    now: DateTime<Utc>,
+    day_end: DateTime<Utc>,
+) -> Reply<bidwell_core::dashboard::TaskCounts> {
+    session.workspace().await.map_err(api)?.count_open_tasks(now, day_end).await.map_err(api)
+}
+
+/// The names of many records at once (what the shown tasks are about).
+#[tauri::command]
+pub async fn subject_names(session: State<'_, Session>, subjects: Vec<Subject>) -> Reply<Vec<SubjectName>> {
+    session.workspace().await.map_err(api)?.subject_names(&subjects).await.map_err(api)
+}
+
+/// How many bids each column of the board holds, under the board's filter.
+#[tauri::command]
+pub async fn count_bids_by_status(session: State<'_, Session>, filter: BidFilter) -> Reply<Vec<BidStatusCount>> {
+    session.workspace().await.map_err(api)?.count_bids_by_status(&filter).await.map_err(api)
+}
+
 #[tauri::command]
 pub async fn set_bid_status(session: State<'_, Session>, id: Id, status: BidStatus) -> Reply<Bid> {
     session.workspace().await.map_err(api)?.set_bid_status(id, status).await.map_err(api)

@@ -167,6 +167,8 @@ export const bids = {
   setStatus: (id: Id, status: BidStatus) => call("set_bid_status", { id, status }),
   /** The bids on all of a client's jobs in one call (a client's page), not one call per job. */
   onClientJobs: (clientId: Id, request: PageRequest) => call("list_bids_on_client_jobs", { clientId, page: request }),
+  /** How many of the bids `filter` lists each status holds (statuses with none left out): the board's column counts. */
+  countByStatus: (filter: BidFilter) => call("count_bids_by_status", { filter }),
 };
 export const milestones = {
   create: (item: NewMilestone) => call("create_milestone", { new: item }),
@@ -193,7 +195,12 @@ export const tasks = {
   snooze: (id: Id, until: string) => call("snooze_task", { id, until }),
   /** "Follow up in N days": one task about the record, reminding at `dueAt` (UTC ISO). */
   followUp: (subject: Subject, dueAt: string) => call("follow_up", { subject, dueAt }),
+  /** Open tasks overdue (before `now`), due today (until `dayEnd`, the end of the user's day), upcoming, undated. */
+  countOpen: (now: string, dayEnd: string) => call("count_open_tasks", { now, dayEnd }),
 };
+
+/** The names of many records in one call (at most 1000); a record that does not exist is left out. */
+export const subjectNames = (subjects: Subject[]) => call("subject_names", { subjects });
 
 /** Custom fields, defined per kind of record (Settings → Custom fields); values go in a record's `fields`. */
 export const customFields = {

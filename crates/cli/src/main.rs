@@ -914,6 +914,7 @@ async fn task(ws: &Workspace, cmd: TaskCmd, out: &Output) -> Result<()> {
                 done: if open { Some(false) } else { done.then_some(true) },
                 subject: on.as_deref().map(subject).transpose()?,
                 due_before: due_before.as_deref().map(|t| time("due-before", t)).transpose()?,
+                ..TaskFilter::default()
             };
             out.page(&ws.list_tasks(&filter, &page(&list)?).await?);
         }

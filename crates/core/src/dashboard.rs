@@ -79,7 +79,9 @@ pub struct Earning {
     pub amount_minor: i64,
 }
 
-/// Open tasks by when they are due; "today" is the UTC day of the clock.
+/// Open tasks by when they are due. On the dashboard "today" is the UTC day
+/// of the clock; the task list asks with the user's own day
+/// (`Workspace::count_open_tasks`).
 #[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, ts_rs::TS)]
 pub struct TaskCounts {
     pub overdue: i64,
@@ -110,7 +112,8 @@ pub struct Dashboard {
 const PIPELINE_SQL: &str = "SELECT status, currency, COUNT(*), SUM(amount_minor) FROM bids \
     WHERE deleted_at IS NULL GROUP BY status, currency";
 
-/// Awarded and rejected bids by month of their last change (same index).
+/// Awarded and rejected bids by month of their last change, from
+/// `bids_by_status_updated` (migration 0019) alone: only the window's.
 const DECIDED_SQL: &str = "SELECT substr(updated_at, 1, 7) AS month, \
     SUM(status = 'awarded'), SUM(status = 'rejected') \
     FROM bids WHERE deleted_at IS NULL AND status IN ('awarded', 'rejected') AND updated_at >= ? \
@@ -219,8 +222,7 @@ impl Workspace {
         let (y, m) = labels[0];
         let since = stored_time(&first_of_month(y, m));
         let today = Utc.from_utc_datetime(&now.date_naive().and_hms_opt(0, 0, 0).unwrap_or_default());
-        let tomorrow = stored_time(&(today + Duration::days(1)));
-        let now_text = stored_time(&now);
+        let tomorrow = today + Duration::days(1);
         let pool = self.pool().await;
 
         let pipeline = sqlx::query_as::<_, (BidStatus, String, i64, i64)>(PIPELINE_SQL).fetch_all(&pool).await?;
@@ -251,17 +253,7 @@ impl Workspace {
             .map(|(month, currency, amount_minor)| Earning { month, currency, amount_minor })
             .collect();
 
-        let (overdue, due_today, upcoming, undated) = sqlx::query_as::<_, (i64, i64, i64, i64)>(
-            "SELECT COALESCE(SUM(due_at < ?1), 0), \
-                    COALESCE(SUM(due_at >= ?1 AND due_at < ?2), 0), \
-                    COALESCE(SUM(due_at >= ?2), 0), \
-                    COALESCE(SUM(due_at IS NULL), 0) \
-             FROM tasks WHERE deleted_at IS NULL AND done_at IS NULL",
-        )
-        .bind(&now_text)
-        .bind(&tomorrow)
-        .fetch_one(&pool)
-        .await?;
+        let tasks = crate::store::tasks::count_open(&mut *pool.acquire().await?, now, tomorrow).await?;
 
         let upcoming_tasks = sqlx::query_as::<_, Task>(
             "SELECT * FROM tasks WHERE deleted_at IS NULL AND done_at IS NULL AND due_at IS NOT NULL \
@@ -275,15 +267,7 @@ impl Workspace {
             None => None,
         };
 
-        Ok(Dashboard {
-            now,
-            pipeline,
-            home,
-            win_rate,
-            earnings,
-            tasks: TaskCounts { overdue, due_today, upcoming, undated },
-            upcoming: upcoming_tasks,
-        })
+        Ok(Dashboard { now, pipeline, home, win_rate, earnings, tasks, upcoming: upcoming_tasks })
     }
 }
 
@@ -298,7 +282,7 @@ mod tests {
         use crate::store::record::query_plan::of_statement;
         for (sql, index) in [
             (PIPELINE_SQL, "bids_for_dashboard"),
-            (DECIDED_SQL, "bids_for_dashboard"),
+            (DECIDED_SQL, "bids_by_status_updated"),
             (EARNINGS_SQL, "milestones_released"),
         ] {
             let plan = of_statement(sql).await;

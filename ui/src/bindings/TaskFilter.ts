@@ -5,4 +5,12 @@ export type TaskFilter = { done?: boolean, subject?: Subject,
 /**
  * Open tasks due before this time (overdue / due today).
  */
-due_before?: string, };
+due_before?: string, 
+/**
+ * Open tasks due at or after this time (due today / upcoming).
+ */
+due_from?: string, 
+/**
+ * Only tasks with a due time (true), or only those without one (false).
+ */
+dated?: boolean, };

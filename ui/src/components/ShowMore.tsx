@@ -1,17 +1,138 @@
-// Long lists shown whole (the bids board and table, task groups) start with
-// their first 50 items and grow on request: thousands of rows are neither
-// readable at a glance nor cheap to keep in the window.
-import { useState } from "preact/hooks";
+// Long lists shown in parts (the bids board's columns, the bids table, the
+// task list's groups) start with the first few items of each part, read
+// from the core, and grow on request: "Show more" reads the next page of
+// that part alone. Thousands of rows are neither readable at a glance nor
+// cheap to build in the window, and a screen that reads only what it shows
+// opens as fast with a million records as with a thousand.
+import { useLayoutEffect, useRef, useState } from "preact/hooks";
+import type { Page } from "../bindings/Page";
 
-export const SHOWN_AT_FIRST = 50;
+/** The most items one page of a list may hold (the core's MAX_PAGE). */
+const MAX_PAGE = 1000;
 
-/** How many items each part (a column, a group) shows, doubling on request. */
-export function useShownCounts<K extends string>() {
-  const [shown, setShown] = useState<Partial<Record<K, number>>>({});
-  const limit = (part: K) => shown[part] ?? SHOWN_AT_FIRST;
-  const more = (part: K) => setShown((s) => ({ ...s, [part]: (s[part] ?? SHOWN_AT_FIRST) * 2 }));
-  return { limit, more };
+/** What is read of one part: its items in order, and where the next page starts (null: none is left). */
+export interface Part<T> {
+  items: T[];
+  next: string | null;
 }
+
+export type Parts<K extends string, T> = Record<K, Part<T>>;
+
+export interface PagedParts<K extends string, T> {
+  /** Null until the first read. */
+  parts: Parts<K, T> | null;
+  /**
+   * Reads every part again, each as far as it is shown now (so the user's
+   * place stays), or, `fresh`, from its first items (another filter).
+   * Throws what the core answered; an answer overtaken by a newer read is dropped.
+   */
+  reload: (fresh?: boolean) => Promise<void>;
+  /** Shows more of one part: twice as many as now, the rest read after its last item. */
+  more: (part: K) => Promise<void>;
+  /** Changes what was read in place: a move, a saved or a new item. */
+  update: (change: (parts: Parts<K, T>) => Parts<K, T>) => void;
+}
+
+/**
+ * Parts `keys`, each first showing `first` items: `read(part, limit, after)`
+ * answers one page of a part. Every part is read at once (in parallel).
+ */
+export function usePagedParts<K extends string, T>(
+  keys: readonly K[],
+  first: number,
+  read: (part: K, limit: number, after: string | null) => Promise<Page<T>>,
+): PagedParts<K, T> {
+  const [parts, setParts] = useState<Parts<K, T> | null>(null);
+  // How many items each part should show; "Show more" doubles it.
+  const sizes = useRef<Partial<Record<K, number>>>({});
+  const current = useRef<Parts<K, T> | null>(null);
+  current.current = parts;
+  const generation = useRef(0);
+  // Parts whose next page is being read: a second press waits for it.
+  const reading = useRef(new Set<K>());
+  const readRef = useRef(read);
+  readRef.current = read;
+
+  const size = (part: K) => sizes.current[part] ?? first;
+
+  /** The first `size` items of a part, a page at a time. */
+  async function readPart(part: K, wanted: number): Promise<Part<T>> {
+    const items: T[] = [];
+    let after: string | null = null;
+    do {
+      const page: Page<T> = await readRef.current(part, Math.min(wanted - items.length, MAX_PAGE), after);
+      items.push(...page.items);
+      after = page.next;
+    } while (after !== null && items.length < wanted);
+    return { items, next: after };
+  }
+
+  async function reload(fresh = false) {
+    if (fresh) sizes.current = {};
+    const gen = ++generation.current;
+    const read = await Promise.all(keys.map((key) => readPart(key, size(key))));
+    if (gen !== generation.current) return;
+    setParts(Object.fromEntries(keys.map((key, i) => [key, read[i]])) as Parts<K, T>);
+  }
+
+  async function more(part: K) {
+    const now = current.current?.[part];
+    if (!now || now.next === null || reading.current.has(part)) return;
+    const gen = generation.current;
+    const wanted = Math.max(size(part), now.items.length) * 2;
+    reading.current.add(part);
+    let page: Page<T>;
+    try {
+      page = await readRef.current(part, Math.min(wanted - now.items.length, MAX_PAGE), now.next);
+    } finally {
+      reading.current.delete(part);
+    }
+    if (gen !== generation.current) return;
+    sizes.current = { ...sizes.current, [part]: wanted };
+    setParts((old) => {
+      if (!old) return old;
+      const was = old[part];
+      return { ...old, [part]: { items: [...was.items, ...page.items], next: page.next } };
+    });
+  }
+
+  function update(change: (parts: Parts<K, T>) => Parts<K, T>) {
+    setParts((old) => (old ? change(old) : old));
+  }
+
+  return { parts, reload, more, update };
+}
+
+/**
+ * After "Show more", moves the focus to the first item it showed: a
+ * keyboard user goes on from where they were, and the focus is not lost
+ * with the button when nothing is left to show. `focusFrom(list, index)`
+ * before the items arrive; the list is the element with `data-list={list}`,
+ * an item its `index`th child, focused on its first focusable element.
+ */
+export function useFocusShown(): { focusFrom: (list: string, index: number) => void; cancel: () => void } {
+  const pending = useRef<{ list: string; index: number } | null>(null);
+  useLayoutEffect(() => {
+    const wanted = pending.current;
+    if (!wanted) return;
+    const list = document.querySelector(`[data-list="${wanted.list}"]`);
+    const item = list?.children.item(wanted.index);
+    if (!item) return;
+    pending.current = null;
+    const target = item.matches(FOCUSABLE) ? item : item.querySelector(FOCUSABLE);
+    if (target instanceof HTMLElement) target.focus();
+  });
+  return {
+    focusFrom: (list, index) => {
+      pending.current = { list, index };
+    },
+    cancel: () => {
+      pending.current = null;
+    },
+  };
+}
+
+const FOCUSABLE = '[tabindex="0"], input, button, select, a[href]';
 
 /** The button under a shortened list; `what` names the list for screen readers. */
 export function ShowMore({ hidden, what, onMore }: { hidden: number; what: string; onMore: () => void }) {

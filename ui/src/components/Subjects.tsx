@@ -1,5 +1,6 @@
-// What a task is about: a record's name (read once per record and kept),
-// the place in the app that shows it, and a picker that finds one by search.
+// What a task is about: a record's name (read once per record and kept; the
+// links drawn together ask in one call), the place in the app that shows it,
+// and a picker that finds one by search.
 import { useEffect, useState } from "preact/hooks";
 import * as api from "../api";
 import type { EntityKind } from "../bindings/EntityKind";
@@ -24,32 +25,59 @@ const ABOUT_KINDS = new Set<EntityKind>(["client", "contact", "project", "job", 
 
 const names = new Map<string, Promise<string>>();
 
-async function readName(kind: EntityKind, id: Id): Promise<string> {
-  switch (kind) {
-    case "client":
-      return (await api.clients.get(id)).name;
-    case "contact":
-      return (await api.contacts.get(id)).name;
-    case "project":
-      return (await api.projects.get(id)).name;
-    case "job":
-      return (await api.jobs.get(id)).title;
-    case "bid":
-      return `Bid on ${(await api.bids.get(id)).job_title ?? "a removed job"}`;
-    case "milestone":
-      return (await api.milestones.get(id)).title;
-    default:
-      return KIND_LABEL[kind];
+/** The most names one call reads (the core's MAX_SUBJECT_NAMES). */
+const NAMES_PER_CALL = 1000;
+
+interface Asked {
+  subject: Subject;
+  resolve: (name: string) => void;
+  reject: (err: unknown) => void;
+}
+
+/** Names asked for since the last call went out: the links drawn in one go. */
+let asked: Asked[] = [];
+
+/** How a link names a record, from what the core read of it (undefined: no such record). */
+function shownName(kind: EntityKind, name: string | null | undefined): string {
+  if (name === undefined) return `${KIND_LABEL[kind]} (removed)`;
+  return kind === "bid" ? `Bid on ${name ?? "a removed job"}` : (name ?? KIND_LABEL[kind]);
+}
+
+/** Sends every name asked for meanwhile, in as few calls as the core takes. */
+async function readAsked(): Promise<void> {
+  const batch = asked;
+  asked = [];
+  for (let start = 0; start < batch.length; start += NAMES_PER_CALL) {
+    const chunk = batch.slice(start, start + NAMES_PER_CALL);
+    try {
+      const found = await api.subjectNames(chunk.map((a) => a.subject));
+      const byKey = new Map(found.map((n) => [`${n.kind}:${n.id}`, n.name]));
+      for (const a of chunk) a.resolve(shownName(a.subject.kind, byKey.get(`${a.subject.kind}:${a.subject.id}`)));
+    } catch (err) {
+      for (const a of chunk) a.reject(err);
+    }
   }
 }
 
-/** A record's name, read once per record while the window is open. */
+function readName(kind: EntityKind, id: Id): Promise<string> {
+  // Notes and tasks are named by their kind.
+  if (kind === "activity" || kind === "task") return Promise.resolve(KIND_LABEL[kind]);
+  return new Promise((resolve, reject) => {
+    // The links drawn in one render ask within the same moment: one call for all of them.
+    if (asked.length === 0) queueMicrotask(() => void readAsked());
+    asked.push({ subject: { kind, id }, resolve, reject });
+  });
+}
+
+/** A record's name, read once per record while the window is open; records asked for together are read in one call. */
 export function subjectName(kind: EntityKind, id: Id): Promise<string> {
   const key = `${kind}:${id}`;
   let name = names.get(key);
   if (!name) {
-    name = readName(kind, id).catch(() => `${KIND_LABEL[kind]} (removed)`);
+    name = readName(kind, id);
     names.set(key, name);
+    // A failed read is asked again by the next link that shows the record.
+    name.catch(() => names.delete(key));
   }
   return name;
 }
@@ -88,7 +116,10 @@ export function SubjectLink({ subject, bare }: { subject: Subject; bare?: boolea
   const [name, setName] = useState<string | null>(null);
   useEffect(() => {
     let live = true;
-    void subjectName(subject.kind, subject.id).then((n) => live && setName(n));
+    subjectName(subject.kind, subject.id).then(
+      (n) => live && setName(n),
+      () => live && setName("(name not read)"),
+    );
     return () => {
       live = false;
     };

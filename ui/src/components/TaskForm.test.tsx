@@ -34,8 +34,8 @@ function core(command: string, args: Record<string, unknown>): unknown {
   switch (command) {
     case "search":
       return [{ kind: "client", id: CLIENT, title: "Ana Lima", snippet: "" }];
-    case "get_client":
-      return { id: CLIENT, name: "Ana Lima" };
+    case "subject_names":
+      return [{ kind: "client", id: CLIENT, name: "Ana Lima" }];
     case "create_task":
       return saved(args as { new: Partial<Task> });
     default:

@@ -4,14 +4,18 @@
 // marketplace job can be submitted to (or withdrawn from) that marketplace;
 // once a marketplace holds it, shortlisted/awarded/rejected come only from
 // the marketplace (the core refuses a hand move with "marketplace_owned").
-import { useEffect, useState } from "preact/hooks";
+// Each column reads its own status's bids from the core, latest change
+// first, a few at first and more with its "Show more", beside the count of
+// each status: the board opens as fast with a million records as with a
+// thousand, and every bid can still be reached in its column. A moved bid
+// leads its new column (its change is the latest).
+import { useEffect, useRef, useState } from "preact/hooks";
 import { KIND_LABEL } from "./Marketplaces";
 import * as api from "../api";
 import type { Bid } from "../bindings/Bid";
 import type { BidStatus } from "../bindings/BidStatus";
 import type { Id } from "../bindings/Id";
 import { BidForm } from "../components/pipeline/BidForm";
-import { loadAll } from "../loadAll";
 import { formatMoney } from "../money";
 import {
   BID_STATUSES,
@@ -22,7 +26,7 @@ import {
   explainRefusal,
   movesFor,
 } from "../components/pipeline/status";
-import { ShowMore, useShownCounts } from "../components/ShowMore";
+import { ShowMore, useFocusShown, usePagedParts, type Parts } from "../components/ShowMore";
 import { go, notify, refreshSync, syncStatus } from "../state";
 import { useListFilters } from "../components/records/ListFilters";
 import { FollowUp } from "../components/FollowUp";
@@ -35,50 +39,132 @@ function jobTitle(bid: Bid): string {
   return bid.job_title ?? "(job removed)";
 }
 
+/** Each column of the board starts with this many cards, its latest changed; "Show more" doubles it. */
+export const CARDS_AT_FIRST = 10;
+/** The table starts with this many rows. */
+export const ROWS_AT_FIRST = 50;
+
+type Counts = Partial<Record<BidStatus, number>>;
+type Columns = Parts<BidStatus, Bid>;
+
+/** The board with `bid` in its status's column: where it is when it is there already, else at `index`. */
+function onBoard(columns: Columns, bid: Bid, index = 0): Columns {
+  const out = { ...columns };
+  const column = out[bid.status];
+  const at = column.items.findIndex((b) => b.id === bid.id);
+  if (at >= 0) {
+    out[bid.status] = { ...column, items: column.items.map((b, i) => (i === at ? bid : b)) };
+    return out;
+  }
+  for (const status of BID_STATUSES) {
+    if (status !== bid.status && out[status].items.some((b) => b.id === bid.id)) {
+      out[status] = { ...out[status], items: out[status].items.filter((b) => b.id !== bid.id) };
+    }
+  }
+  const items = [...column.items];
+  items.splice(Math.min(index, items.length), 0, bid);
+  out[bid.status] = { ...column, items };
+  return out;
+}
+
 export function Bids() {
-  const [bids, setBids] = useState<Bid[] | null>(null);
-  const [more, setMore] = useState<string | null>(null);
+  const [counts, setCounts] = useState<Counts | null>(null);
   const [error, setError] = useState<string | null>(null);
   const [view, setView] = useState<View>("board");
   const [adding, setAdding] = useState(false);
   const [dragging, setDragging] = useState<Bid | null>(null);
   const [over, setOver] = useState<BidStatus | null>(null);
-  const shown = useShownCounts<BidStatus | "table">();
   // What each bid's marketplace can do decides its buttons.
   const [accounts, setAccounts] = useState<Record<string, api.MarketAccount>>({});
   const extras = useListFilters("bid");
+  const filter = useRef(extras.filter);
+  filter.current = extras.filter;
+  // Each column reads its own status's bids, the table every bid; both latest change first.
+  const board = usePagedParts<BidStatus, Bid>(BID_STATUSES, CARDS_AT_FIRST, (status, limit, after) =>
+    api.bids.list({ ...filter.current, status }, api.page(limit, after, "updated")),
+  );
+  const table = usePagedParts<"all", Bid>(["all"], ROWS_AT_FIRST, (_, limit, after) =>
+    api.bids.list(filter.current, api.page(limit, after, "updated")),
+  );
+  const shown = useFocusShown();
+  // The filter each view was last read under: under another, it starts again from its first items.
+  const readUnder = useRef<Record<View, string>>({ board: extras.key, table: extras.key });
 
-  async function load(after: string | null = null) {
+  /** The shown view as far as it is shown (from its start under another filter), at once with the counts by status. */
+  async function load() {
+    const fresh = readUnder.current[view] !== extras.key;
+    readUnder.current = { ...readUnder.current, [view]: extras.key };
     try {
-      const connected = await api.sync.accounts();
-      setAccounts(Object.fromEntries(connected.map((a) => [a.id, a])));
-      const { items, more } = await loadAll((a) => api.bids.list(extras.filter, api.page(500, a ?? after, "updated")), 2000);
-      setBids((prev) => (after && prev ? [...prev, ...items] : items));
-      setMore(more);
+      const connected = api.sync.accounts().then((list) => setAccounts(Object.fromEntries(list.map((a) => [a.id, a]))));
+      const reading = view === "board" ? board.reload(fresh) : table.reload(fresh);
+      const [counted] = await Promise.all([api.bids.countByStatus(filter.current), reading, connected]);
+      setCounts(Object.fromEntries(counted.map((c) => [c.status, c.count])));
       setError(null);
     } catch (raw) {
       setError(api.describe(api.asApiError(raw)));
     }
   }
 
-  // Again after each sync run: the marketplace may have moved a bid.
+  // Again after each sync run (the marketplace may have moved a bid), and for the other view.
   useEffect(() => {
     void load();
-  }, [syncStatus.value?.last_sync_at, extras.key]);
+  }, [syncStatus.value?.last_sync_at, extras.key, view]);
+
+  /** Shows `bid` as it now is: in its column (at `index` if it arrives there) and in the table. */
+  function show(bid: Bid, index = 0) {
+    board.update((columns) => onBoard(columns, bid, index));
+    table.update(({ all }) => ({ all: { ...all, items: all.items.map((b) => (b.id === bid.id ? bid : b)) } }));
+  }
+
+  /** A bid left `from` for `to` (from null: a new bid). */
+  function recount(from: BidStatus | null, to: BidStatus) {
+    if (from === to) return;
+    setCounts((c) => {
+      if (!c) return c;
+      const out = { ...c, [to]: (c[to] ?? 0) + 1 };
+      if (from) out[from] = Math.max((c[from] ?? 0) - 1, 0);
+      return out;
+    });
+  }
+
+  async function showMore(part: BidStatus | "all") {
+    try {
+      if (part === "all") {
+        shown.focusFrom("bids-table", table.parts?.all.items.length ?? 0);
+        await table.more("all");
+      } else {
+        shown.focusFrom(`bids-${part}`, board.parts?.[part].items.length ?? 0);
+        await board.more(part);
+      }
+    } catch (raw) {
+      shown.cancel();
+      notify(`More bids could not be read: ${api.describe(api.asApiError(raw))}`, { tone: "error" });
+    }
+  }
 
   async function move(bid: Bid, to: BidStatus) {
     if (bid.status === to) return;
     const from = bid.status;
-    // Move at once; snap back if the core refuses.
-    setBids((list) => list?.map((b) => (b.id === bid.id ? { ...b, status: to } : b)) ?? null);
+    const index = board.parts?.[from].items.findIndex((b) => b.id === bid.id) ?? 0;
+    // Move at once, to the top of its new column; snap back if the core refuses.
+    // On the board the focus goes with the card (its old place is gone).
+    const follow = (status: BidStatus, at: number) => {
+      if (view === "board") shown.focusFrom(`bids-${status}`, at);
+    };
+    show({ ...bid, status: to });
+    recount(from, to);
+    follow(to, 0);
     try {
       const saved = await api.bids.setStatus(bid.id, to);
-      setBids((list) => list?.map((b) => (b.id === saved.id ? saved : b)) ?? null);
+      show(saved);
+      recount(to, saved.status);
       notify(`Bid on ${jobTitle(bid)} moved to ${STATUS_LABEL[to]}.`);
       // A marketplace's bid moved to withdrawn queues the withdrawal for it.
       if (saved.external_id !== null) void refreshSync();
     } catch (raw) {
-      setBids((list) => list?.map((b) => (b.id === bid.id ? { ...b, status: from } : b)) ?? null);
+      show({ ...bid, status: from }, Math.max(index, 0));
+      follow(from, Math.max(index, 0));
+      recount(to, from);
       const err = api.asApiError(raw);
       switch (err.code) {
         case "invalid_transition":
@@ -112,7 +198,8 @@ export function Bids() {
           : action === "placed"
             ? await api.sync.markPlaced(bid.id)
             : await api.sync.withdrawBid(bid.id);
-      setBids((list) => list?.map((b) => (b.id === saved.id ? saved : b)) ?? null);
+      show(saved);
+      recount(bid.status, saved.status);
       notify(
         action === "submit"
           ? "Queued; it goes out with the next sync."
@@ -146,12 +233,15 @@ export function Bids() {
     e.preventDefault();
     setOver(null);
     const id = e.dataTransfer?.getData("text/plain");
-    const bid = bids?.find((b) => b.id === id) ?? dragging;
+    const bid = BID_STATUSES.flatMap((s) => board.parts?.[s].items ?? []).find((b) => b.id === id) ?? dragging;
     setDragging(null);
     if (bid) void move(bid, to);
   }
 
-  const byStatus = (status: BidStatus) => (bids ?? []).filter((b) => b.status === status);
+  const total = counts ? BID_STATUSES.reduce((n, s) => n + (counts[s] ?? 0), 0) : 0;
+  const rows = table.parts?.all ?? null;
+  const loaded = counts !== null && (view === "board" ? board.parts !== null : rows !== null);
+  const none = loaded && total === 0;
 
   return (
     <div class="pipeline">
@@ -175,7 +265,9 @@ export function Bids() {
           onCancel={() => setAdding(false)}
           onSaved={(bid) => {
             setAdding(false);
-            setBids((list) => [bid, ...(list ?? [])]);
+            board.update((columns) => onBoard(columns, bid));
+            table.update(({ all }) => ({ all: { ...all, items: [bid, ...all.items] } }));
+            recount(null, bid.status);
             notify(`Draft bid saved for ${jobTitle(bid)}.`);
           }}
         />
@@ -186,13 +278,13 @@ export function Bids() {
           <button onClick={() => void load()}>Try again</button>
         </p>
       )}
-      {bids === null && !error && <p aria-busy="true">Loading bids…</p>}
-      {bids !== null && bids.length === 0 && !adding && extras.active && (
+      {!loaded && !error && <p aria-busy="true">Loading bids…</p>}
+      {none && !adding && extras.active && (
         <div class="empty">
           <p>No bids{extras.said}. Clear the filter to see every bid.</p>
         </div>
       )}
-      {bids !== null && bids.length === 0 && !adding && !extras.active && (
+      {none && !adding && !extras.active && (
         <div class="empty">
           <p>No bids yet.</p>
           <p>
@@ -201,10 +293,11 @@ export function Bids() {
           </p>
         </div>
       )}
-      {bids !== null && bids.length > 0 && view === "board" && (
+      {loaded && !none && view === "board" && board.parts && (
         <div class="kanban" aria-label="Bids by status">
           {BID_STATUSES.map((status) => {
-            const cards = byStatus(status);
+            const { items: cards, next } = board.parts![status];
+            const count = Math.max(counts?.[status] ?? 0, cards.length);
             const target = dragging !== null && dragging.status !== status;
             const allowed = dragging !== null && movesFor(dragging).includes(status);
             return (
@@ -221,10 +314,10 @@ export function Bids() {
                 onDrop={(e) => dropOn(status, e)}
               >
                 <h2 id={`col-${status}`}>
-                  {STATUS_LABEL[status]} <span class="count">{cards.length}</span>
+                  {STATUS_LABEL[status]} <span class="count">{count}</span>
                 </h2>
-                <ul>
-                  {cards.slice(0, shown.limit(status)).map((bid) => (
+                <ul data-list={`bids-${status}`}>
+                  {cards.map((bid) => (
                     <li key={bid.id}>
                       <BidCard
                         bid={bid}
@@ -241,16 +334,16 @@ export function Bids() {
                   ))}
                 </ul>
                 <ShowMore
-                  hidden={cards.length - shown.limit(status)}
+                  hidden={next === null ? 0 : Math.max(count - cards.length, 1)}
                   what={`${STATUS_LABEL[status].toLowerCase()} bids`}
-                  onMore={() => shown.more(status)}
+                  onMore={() => void showMore(status)}
                 />
               </section>
             );
           })}
         </div>
       )}
-      {bids !== null && bids.length > 0 && view === "table" && (
+      {loaded && !none && view === "table" && rows && (
         <table class="pipeline-table">
           <caption class="visually-hidden">All bids</caption>
           <thead>
@@ -268,8 +361,8 @@ export function Bids() {
               <th scope="col">Marketplace</th>
             </tr>
           </thead>
-          <tbody>
-            {bids.slice(0, shown.limit("table")).map((bid) => (
+          <tbody data-list="bids-table">
+            {rows.items.map((bid) => (
               <tr key={bid.id}>
                 <th scope="row">
                   <button class="link" onClick={() => go({ screen: "record", kind: "bid", id: bid.id })}>
@@ -293,13 +386,8 @@ export function Bids() {
           </tbody>
         </table>
       )}
-      {bids !== null && view === "table" && (
-        <ShowMore hidden={bids.length - shown.limit("table")} what="bids" onMore={() => shown.more("table")} />
-      )}
-      {more && (
-        <button onClick={() => void load(more)} class="load-more">
-          Load more bids
-        </button>
+      {loaded && view === "table" && rows && rows.next !== null && (
+        <ShowMore hidden={Math.max(total - rows.items.length, 1)} what="bids" onMore={() => void showMore("all")} />
       )}
     </div>
   );

@@ -1,16 +1,18 @@
 // Tasks: open ones grouped overdue / due today / upcoming / no date (in local
 // time), done ones behind a toggle; add a task; tick to complete, with undo;
 // each shows what it is about (a link) and how it repeats. "Export calendar"
-// writes the open tasks and unpaid milestones as an .ics file.
-import { useEffect, useState } from "preact/hooks";
+// writes the open tasks and unpaid milestones as an .ics file. Each group is
+// read from the core on its own, soonest due first, a screenful at a time
+// with its count: every open task can be reached however many there are.
+import { useEffect, useRef, useState } from "preact/hooks";
 import * as api from "../api";
 import type { Task } from "../bindings/Task";
+import type { TaskCounts } from "../bindings/TaskCounts";
 import type { TaskRepeat } from "../bindings/TaskRepeat";
 import { remindersActed } from "../components/Reminders";
 import { SubjectLink } from "../components/Subjects";
 import { TaskForm } from "../components/TaskForm";
-import { loadAll } from "../loadAll";
-import { ShowMore, useShownCounts } from "../components/ShowMore";
+import { ShowMore, useFocusShown, usePagedParts } from "../components/ShowMore";
 import { notify } from "../state";
 import "./pipeline.css";
 
@@ -36,38 +38,61 @@ function when(iso: string): string {
   return new Date(iso).toLocaleString(undefined, { dateStyle: "medium", timeStyle: "short" });
 }
 
-function group(tasks: Task[], now: Date) {
-  const endOfToday = new Date(now);
-  endOfToday.setHours(24, 0, 0, 0);
-  const out = { overdue: [] as Task[], today: [] as Task[], upcoming: [] as Task[], undated: [] as Task[] };
-  for (const t of tasks) {
-    if (!t.due_at) out.undated.push(t);
-    else {
-      const due = new Date(t.due_at);
-      if (due < now) out.overdue.push(t);
-      else if (due < endOfToday) out.today.push(t);
-      else out.upcoming.push(t);
-    }
+type GroupKey = "overdue" | "today" | "upcoming" | "undated";
+const GROUPS: readonly GroupKey[] = ["overdue", "today", "upcoming", "undated"];
+const GROUP_TITLE: Record<GroupKey, string> = { overdue: "Overdue", today: "Due today", upcoming: "Upcoming", undated: "No date" };
+const GROUP_COUNT: Record<GroupKey, keyof TaskCounts> = {
+  overdue: "overdue",
+  today: "due_today",
+  upcoming: "upcoming",
+  undated: "undated",
+};
+
+/** Each group starts with this many tasks, about a screenful; "Show more" doubles it. */
+export const TASKS_AT_FIRST = 20;
+
+/** The end of the local day `now` is in: "due today" is the user's day, not UTC's. */
+export function endOfDay(now: Date): Date {
+  const end = new Date(now);
+  end.setHours(24, 0, 0, 0);
+  return end;
+}
+
+/** What the core lists for each group: open tasks by due time (soonest first), undated ones oldest first. */
+function groupPage(key: GroupKey, now: Date, dayEnd: Date, limit: number, after: string | null) {
+  const [from, before] = [now.toISOString(), dayEnd.toISOString()];
+  switch (key) {
+    case "overdue":
+      return api.tasks.list({ due_before: from }, api.page(limit, after, "due"));
+    case "today":
+      return api.tasks.list({ due_from: from, due_before: before }, api.page(limit, after, "due"));
+    case "upcoming":
+      return api.tasks.list({ due_from: before }, api.page(limit, after, "due"));
+    case "undated":
+      return api.tasks.list({ done: false, dated: false }, api.page(limit, after, "oldest"));
   }
-  const byDue = (a: Task, b: Task) => (a.due_at ?? "").localeCompare(b.due_at ?? "");
-  out.overdue.sort(byDue);
-  out.today.sort(byDue);
-  out.upcoming.sort(byDue);
-  return out;
 }
 
 export function Tasks() {
-  const [open, setOpen] = useState<Task[] | null>(null);
+  const [counts, setCounts] = useState<TaskCounts | null>(null);
   const [done, setDone] = useState<Task[] | null>(null);
   const [showDone, setShowDone] = useState(false);
   const [error, setError] = useState<string | null>(null);
   const [adding, setAdding] = useState(false);
-  const shown = useShownCounts<string>();
+  // The groups' bounds, set when they are read: a group's later pages keep them.
+  const day = useRef({ now: new Date(), end: endOfDay(new Date()) });
+  const open = usePagedParts<GroupKey, Task>(GROUPS, TASKS_AT_FIRST, (key, limit, after) =>
+    groupPage(key, day.current.now, day.current.end, limit, after),
+  );
+  const shown = useFocusShown();
 
+  /** Every group as far as it is shown, and their counts, read at once. */
   async function load() {
+    const now = new Date();
+    day.current = { now, end: endOfDay(now) };
     try {
-      const { items } = await loadAll((after) => api.tasks.list({ done: false }, api.page(500, after, "oldest")));
-      setOpen(items);
+      const [counted] = await Promise.all([api.tasks.countOpen(now.toISOString(), day.current.end.toISOString()), open.reload()]);
+      setCounts(counted);
       setError(null);
     } catch (raw) {
       setError(api.describe(api.asApiError(raw)));
@@ -78,6 +103,16 @@ export function Tasks() {
       setDone((await api.tasks.list({ done: true }, api.page(100, null, "updated"))).items);
     } catch (raw) {
       setError(api.describe(api.asApiError(raw)));
+    }
+  }
+
+  async function showMore(key: GroupKey) {
+    shown.focusFrom(`tasks-${key}`, open.parts?.[key].items.length ?? 0);
+    try {
+      await open.more(key);
+    } catch (raw) {
+      shown.cancel();
+      notify(`More tasks could not be read: ${api.describe(api.asApiError(raw))}`, { tone: "error" });
     }
   }
 
@@ -108,15 +143,8 @@ export function Tasks() {
     }
   }
 
-  const groups = open ? group(open, new Date()) : null;
-  const sections: [string, string, Task[]][] = groups
-    ? [
-        ["overdue", "Overdue", groups.overdue],
-        ["today", "Due today", groups.today],
-        ["upcoming", "Upcoming", groups.upcoming],
-        ["undated", "No date", groups.undated],
-      ]
-    : [];
+  const loaded = open.parts !== null && counts !== null;
+  const total = counts ? GROUPS.reduce((n, key) => n + counts[GROUP_COUNT[key]], 0) : 0;
 
   return (
     <div class="pipeline tasks">
@@ -148,8 +176,8 @@ export function Tasks() {
           Tasks could not be loaded: {error} <button onClick={() => void load()}>Try again</button>
         </p>
       )}
-      {open === null && !error && <p aria-busy="true">Loading tasks…</p>}
-      {open !== null && open.length === 0 && !adding && (
+      {!loaded && !error && <p aria-busy="true">Loading tasks…</p>}
+      {loaded && total === 0 && !adding && (
         <div class="empty">
           <p>Nothing to do.</p>
           <p>
@@ -157,21 +185,30 @@ export function Tasks() {
           </p>
         </div>
       )}
-      {sections
-        .filter(([, , list]) => list.length > 0)
-        .map(([key, title, list]) => (
-          <section key={key} class={`task-group ${key}`} aria-labelledby={`tasks-${key}`}>
-            <h2 id={`tasks-${key}`}>
-              {title} <span class="count">{list.length}</span>
-            </h2>
-            <ul class="task-list">
-              {list.slice(0, shown.limit(key)).map((t) => (
-                <TaskRow key={t.id} task={t} onToggle={(v) => void setDoneState(t, v)} onChanged={() => void load()} />
-              ))}
-            </ul>
-            <ShowMore hidden={list.length - shown.limit(key)} what={`${title.toLowerCase()} tasks`} onMore={() => shown.more(key)} />
-          </section>
-        ))}
+      {loaded &&
+        GROUPS.map((key) => {
+          const { items, next } = open.parts![key];
+          const count = Math.max(counts![GROUP_COUNT[key]], items.length);
+          if (count === 0) return null;
+          const title = GROUP_TITLE[key];
+          return (
+            <section key={key} class={`task-group ${key}`} aria-labelledby={`tasks-${key}`}>
+              <h2 id={`tasks-${key}`}>
+                {title} <span class="count">{count}</span>
+              </h2>
+              <ul class="task-list" data-list={`tasks-${key}`}>
+                {items.map((t) => (
+                  <TaskRow key={t.id} task={t} onToggle={(v) => void setDoneState(t, v)} onChanged={() => void load()} />
+                ))}
+              </ul>
+              <ShowMore
+                hidden={next === null ? 0 : Math.max(count - items.length, 1)}
+                what={`${title.toLowerCase()} tasks`}
+                onMore={() => void showMore(key)}
+              />
+            </section>
+          );
+        })}
       {showDone && (
         <section class="task-group done" aria-labelledby="tasks-done">
           <h2 id="tasks-done">Done</h2>

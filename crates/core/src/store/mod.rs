@@ -16,10 +16,10 @@ mod jobs;
 mod milestones;
 mod projects;
 pub(crate) mod purge;
-mod tasks;
+pub(crate) mod tasks;
 
 pub use activities::{ActivityFilter, ActivityPatch, NewActivity};
-pub use bids::{BidFilter, BidPatch, NewBid};
+pub use bids::{BidFilter, BidPatch, BidStatusCount, NewBid};
 pub use clients::{ClientFilter, ClientPatch, NewClient};
 pub use contacts::{ContactFilter, ContactPatch, NewContact};
 pub use extras::{CustomField, CustomFieldPatch, FieldFilter, NewCustomField};
@@ -30,10 +30,13 @@ pub use purge::PurgeReport;
 pub use record::{Page, PageRequest, Sort};
 pub use tasks::{NewTask, TaskFilter, TaskPatch};
 
-use sqlx::SqliteConnection;
+use std::collections::{BTreeMap, HashMap};
+
+use serde::Serialize;
+use sqlx::{QueryBuilder, Sqlite, SqliteConnection};
 
 use crate::domain::{Activity, Bid, Client, Contact, EntityKind, Job, Milestone, Project, Subject, Task};
-use crate::error::Result;
+use crate::error::{Error, Result};
 use crate::id::Id;
 use crate::Workspace;
 use record::Record;
@@ -92,7 +95,58 @@ pub(crate) async fn subject_label(conn: &mut SqliteConnection, subject: &Subject
     })
 }
 
+/// A record's name, as a link to it shows it (what a task is about).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, ts_rs::TS)]
+pub struct SubjectName {
+    pub kind: EntityKind,
+    pub id: Id,
+    /// Its name or title (a note's text); a bid's is the title of the job it
+    /// is on, absent once that job is deleted.
+    pub name: Option<String>,
+}
+
+/// The most records one [`Workspace::subject_names`] call names.
+pub const MAX_SUBJECT_NAMES: usize = 1000;
+
 impl Workspace {
+    /// The names of `subjects`, in their order, each named once: one query
+    /// per kind among them instead of one read per record. Deleted records
+    /// are named too, as reading one by id shows it; a record that does not
+    /// exist at all is left out.
+    pub async fn subject_names(&self, subjects: &[Subject]) -> Result<Vec<SubjectName>> {
+        if subjects.len() > MAX_SUBJECT_NAMES {
+            return Err(Error::validation("subjects", format!("at most {MAX_SUBJECT_NAMES} at a time")));
+        }
+        let mut by_kind: BTreeMap<EntityKind, Vec<Id>> = BTreeMap::new();
+        for subject in subjects {
+            let ids = by_kind.entry(subject.kind).or_default();
+            if !ids.contains(&subject.id) {
+                ids.push(subject.id);
+            }
+        }
+        let mut conn = self.pool().await.acquire().await?;
+        let mut names: HashMap<(EntityKind, Id), Option<String>> = HashMap::new();
+        for (kind, ids) in by_kind {
+            // A bid's own label is its proposal; people know it by its job.
+            let (source, column) = match kind {
+                EntityKind::Bid => (bids::BID_ROWS, "job_title"),
+                _ => by_kind!(kind, R => (R::SOURCE, R::LABEL)),
+            };
+            let mut qb = QueryBuilder::<Sqlite>::new(format!("SELECT id, {column} FROM {source} WHERE id IN ("));
+            let mut binds = qb.separated(", ");
+            for id in ids {
+                binds.push_bind(id);
+            }
+            qb.push(")");
+            let rows: Vec<(Id, Option<String>)> = qb.build_query_as().fetch_all(&mut *conn).await?;
+            names.extend(rows.into_iter().map(|(id, name)| ((kind, id), name)));
+        }
+        Ok(subjects
+            .iter()
+            .filter_map(|s| names.remove(&(s.kind, s.id)).map(|name| SubjectName { kind: s.kind, id: s.id, name }))
+            .collect())
+    }
+
     /// Soft delete: the record (and the children it owns, e.g. a client's
     /// contacts and projects) leaves every list and the search index until it
     /// is restored. Purging for good is a separate, later step.

@@ -30,9 +30,15 @@ pub(crate) trait Record: for<'r> FromRow<'r, SqliteRow> + Send + Unpin {
     const FIELDS: &'static [&'static str];
     /// Tables whose rows are soft-deleted and restored with this one: (table, foreign key).
     const CHILDREN: &'static [(&'static str, &'static str)] = &[];
+    /// The column `Sort::Due` orders by; kinds without a due time refuse that order.
+    const DUE: Option<&'static str> = None;
 
     fn meta(&self) -> &Meta;
     fn label(&self) -> &str;
+    /// Its value of the `DUE` column.
+    fn due(&self) -> Option<DateTime<Utc>> {
+        None
+    }
     fn bind_fields(&self, binds: &mut Binds<'_, '_>);
 }
 
@@ -45,6 +51,10 @@ pub enum Sort {
     Oldest,
     Name,
     Updated,
+    /// Soonest due first; records without a due time come before the rest
+    /// (SQLite's order of NULL), so a list of what is due filters them out.
+    /// Only tasks have a due time; other lists refuse this order.
+    Due,
 }
 
 impl std::str::FromStr for Sort {
@@ -55,7 +65,8 @@ impl std::str::FromStr for Sort {
             "oldest" => Ok(Sort::Oldest),
             "name" => Ok(Sort::Name),
             "updated" => Ok(Sort::Updated),
-            _ => Err(Error::validation("sort", format!("'{s}' is not one of: newest, oldest, name, updated"))),
+            "due" => Ok(Sort::Due),
+            _ => Err(Error::validation("sort", format!("'{s}' is not one of: newest, oldest, name, updated, due"))),
         }
     }
 }
@@ -98,7 +109,14 @@ fn decode_cursor(text: &str, sort: Sort) -> Result<Cursor> {
     let bad = || Error::validation("after", "is not a cursor from this list; start again without it");
     let bytes = URL_SAFE_NO_PAD.decode(text.trim()).map_err(|_| bad())?;
     let cursor: Cursor = serde_json::from_slice(&bytes).map_err(|_| bad())?;
-    if cursor.s != sort || (sort == Sort::Name || sort == Sort::Updated) != cursor.k.is_some() {
+    // Name and Updated pages end on a key, Newest and Oldest on the id alone;
+    // a Due page ends on a due time, or on none among the records without one.
+    let keyed = match sort {
+        Sort::Name | Sort::Updated => Some(true),
+        Sort::Newest | Sort::Oldest => Some(false),
+        Sort::Due => None,
+    };
+    if cursor.s != sort || keyed.is_some_and(|keyed| keyed != cursor.k.is_some()) {
         return Err(bad());
     }
     Ok(cursor)
@@ -236,6 +254,7 @@ pub(crate) async fn list<R: Record>(
             let k = match page.sort {
                 Sort::Name => Some(last.label().to_string()),
                 Sort::Updated => Some(stored_time(&last.meta().updated_at)),
+                Sort::Due => last.due().map(|due| stored_time(&due)),
                 Sort::Newest | Sort::Oldest => None,
             };
             encode_cursor(&Cursor { s: page.sort, k, i: last.meta().id })
@@ -257,6 +276,12 @@ fn page_query<R: Record>(
         n if n > MAX_PAGE => return Err(Error::validation("limit", format!("is at most {MAX_PAGE}"))),
         n => n,
     };
+    let due = match (page.sort, R::DUE) {
+        (Sort::Due, None) => {
+            return Err(Error::validation("sort", format!("a {} has no due time to sort by", R::KIND)))
+        }
+        (_, due) => due.unwrap_or_default(),
+    };
     let cursor = page.after.as_deref().map(|c| decode_cursor(c, page.sort)).transpose()?;
     let mut qb = QueryBuilder::<Sqlite>::new(format!("SELECT * FROM {} WHERE 1 = 1", R::SOURCE));
     if !page.include_deleted {
@@ -270,6 +295,12 @@ fn page_query<R: Record>(
             Sort::Oldest => qb.push(" AND id > ").push_bind(c.i),
             Sort::Name => qb.push(format!(" AND ({label}, id) > (")).push_bind(c.k).push(", ").push_bind(c.i).push(")"),
             Sort::Updated => qb.push(" AND (updated_at, id) < (").push_bind(c.k).push(", ").push_bind(c.i).push(")"),
+            // After a record with a due time: those due later (the undated ones came first).
+            Sort::Due if c.k.is_some() => {
+                qb.push(format!(" AND ({due}, id) > (")).push_bind(c.k).push(", ").push_bind(c.i).push(")")
+            }
+            // Still among those without one: the rest of them, then every dated record.
+            Sort::Due => qb.push(format!(" AND ({due} IS NOT NULL OR id > ")).push_bind(c.i).push(")"),
         };
     }
     qb.push(match page.sort {
@@ -277,6 +308,7 @@ fn page_query<R: Record>(
         Sort::Oldest => " ORDER BY id ASC".to_string(),
         Sort::Name => format!(" ORDER BY {label}, id"),
         Sort::Updated => " ORDER BY updated_at DESC, id DESC".to_string(),
+        Sort::Due => format!(" ORDER BY {due}, id"),
     });
     qb.push(" LIMIT ").push_bind(i64::from(limit) + 1);
     Ok((qb, limit))
@@ -295,37 +327,38 @@ pub(crate) mod query_plan {
     /// statement before its parameters are bound, so the plan is explained
     /// with them unbound.
     pub(crate) async fn of_pages<R: Record>(sort: Sort, filter: impl Fn(&mut QueryBuilder<'_, Sqlite>)) -> [String; 2] {
-        let dir = tempfile::tempdir().unwrap();
-        let pool = new_database(dir.path()).await;
         let last: DateTime<Utc> = "2026-11-01T09:00:00Z".parse().unwrap();
-        let sort_key = matches!(sort, Sort::Name | Sort::Updated).then(|| stored_time(&last));
+        let sort_key = matches!(sort, Sort::Name | Sort::Updated | Sort::Due).then(|| stored_time(&last));
         let later = encode_cursor(&Cursor { s: sort, k: sort_key, i: Id::new_at(last) });
-        let mut plans = Vec::new();
+        let mut statements = Vec::new();
         for after in [None, Some(later)] {
             let page = PageRequest { sort, after, ..PageRequest::default() };
             let (statement, _) = page_query::<R>(&page, &filter).unwrap();
-            let rows = sqlx::query(&format!("EXPLAIN QUERY PLAN {}", statement.sql())).fetch_all(&pool).await.unwrap();
-            plans.push(rows.iter().map(|row| row.get::<String, _>("detail")).collect::<Vec<_>>().join("\n"));
+            statements.push(statement.sql().to_string());
         }
-        pool.close().await;
+        let mut plans = of_statements(&statements).await;
         [plans.remove(0), plans.remove(0)]
     }
 
-    /// The query plan of `sql` (unbound parameters), in a new workspace database.
-    pub(crate) async fn of_statement(sql: &str) -> String {
+    /// The query plans of `statements` (parameters unbound) in a new workspace database.
+    pub(crate) async fn of_statements(statements: &[String]) -> Vec<String> {
         let dir = tempfile::tempdir().unwrap();
-        let pool = new_database(dir.path()).await;
-        let rows = sqlx::query(&format!("EXPLAIN QUERY PLAN {sql}")).fetch_all(&pool).await.unwrap();
-        pool.close().await;
-        rows.iter().map(|row| row.get::<String, _>("detail")).collect::<Vec<_>>().join("\n")
-    }
-
-    async fn new_database(dir: &std::path::Path) -> sqlx::SqlitePool {
-        let path = dir.join("plan.db");
+        let path = dir.path().join("plan.db");
         let key = crate::secret::DataKey::generate();
         let pool =
             crate::store::db::open_pool(crate::store::db::encrypted_options(&path, &key, true), &path).await.unwrap();
         crate::store::db::migrate(&pool).await.unwrap();
-        pool
+        let mut plans = Vec::new();
+        for statement in statements {
+            let rows = sqlx::query(&format!("EXPLAIN QUERY PLAN {statement}")).fetch_all(&pool).await.unwrap();
+            plans.push(rows.iter().map(|row| row.get::<String, _>("detail")).collect::<Vec<_>>().join("\n"));
+        }
+        pool.close().await;
+        plans
+    }
+
+    /// The query plan of `sql` (unbound parameters), in a new workspace database.
+    pub(crate) async fn of_statement(sql: &str) -> String {
+        of_statements(&[sql.to_string()]).await.remove(0)
     }
 }

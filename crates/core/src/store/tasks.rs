@@ -4,11 +4,12 @@
 
 use chrono::{DateTime, Months, Utc};
 use serde::{Deserialize, Serialize};
-use sqlx::{QueryBuilder, Sqlite};
+use sqlx::{QueryBuilder, Sqlite, SqliteConnection};
 
 use super::record::{self, Binds, Page, PageRequest, Record};
 use super::settings;
 use super::{ensure_subject, patch, subject_label};
+use crate::dashboard::TaskCounts;
 use crate::domain::{check, EntityKind, Meta, Subject, Task, TaskRepeat};
 use crate::error::{Error, Result};
 use crate::id::Id;
@@ -51,6 +52,10 @@ pub struct TaskFilter {
     pub subject: Option<Subject>,
     /// Open tasks due before this time (overdue / due today).
     pub due_before: Option<DateTime<Utc>>,
+    /// Open tasks due at or after this time (due today / upcoming).
+    pub due_from: Option<DateTime<Utc>>,
+    /// Only tasks with a due time (true), or only those without one (false).
+    pub dated: Option<bool>,
 }
 
 impl TaskFilter {
@@ -65,6 +70,12 @@ impl TaskFilter {
         if let Some(before) = self.due_before {
             qb.push(" AND done_at IS NULL AND due_at < ").push_bind(before);
         }
+        if let Some(from) = self.due_from {
+            qb.push(" AND done_at IS NULL AND due_at >= ").push_bind(from);
+        }
+        if let Some(dated) = self.dated {
+            qb.push(if dated { " AND due_at IS NOT NULL" } else { " AND due_at IS NULL" });
+        }
     }
 }
 
@@ -74,12 +85,16 @@ impl Record for Task {
     const LABEL: &'static str = "title";
     const FIELDS: &'static [&'static str] =
         &["title", "notes", "due_at", "remind_at", "done_at", "subject_kind", "subject_id", "repeat", "repeat_of"];
+    const DUE: Option<&'static str> = Some("due_at");
 
     fn meta(&self) -> &Meta {
         &self.meta
     }
     fn label(&self) -> &str {
         &self.title
+    }
+    fn due(&self) -> Option<DateTime<Utc>> {
+        self.due_at
     }
     fn bind_fields(&self, b: &mut Binds<'_, '_>) {
         b.push_bind(self.title.clone());
@@ -147,6 +162,25 @@ fn one_period_after(at: DateTime<Utc>, repeat: TaskRepeat) -> Result<DateTime<Ut
     next.ok_or_else(|| Error::validation("due_at", "is too far in the future to repeat"))
 }
 
+const COUNT_OPEN: &str = "SELECT COALESCE(SUM(due_at < ?1), 0), \
+        COALESCE(SUM(due_at >= ?1 AND due_at < ?2), 0), \
+        COALESCE(SUM(due_at >= ?2), 0), \
+        COALESCE(SUM(due_at IS NULL), 0) \
+    FROM tasks WHERE deleted_at IS NULL AND done_at IS NULL";
+
+/// Open tasks by when they are due: before `now`, from `now` until
+/// `day_end`, from `day_end` on, and without a due time. One pass over the
+/// open tasks' index (`tasks_by_due`).
+pub(crate) async fn count_open(
+    conn: &mut SqliteConnection,
+    now: DateTime<Utc>,
+    day_end: DateTime<Utc>,
+) -> Result<TaskCounts> {
+    let (overdue, due_today, upcoming, undated) =
+        sqlx::query_as::<_, (i64, i64, i64, i64)>(COUNT_OPEN).bind(now).bind(day_end).fetch_one(conn).await?;
+    Ok(TaskCounts { overdue, due_today, upcoming, undated })
+}
+
 /// Where the reminder sweep got to, so that each reminder fires once, across restarts too.
 const REMINDERS_SWEPT_KEY: &str = "reminders_swept_at";
 
@@ -207,6 +241,16 @@ impl Workspace {
 
     pub async fn list_tasks(&self, filter: &TaskFilter, page: &PageRequest) -> Result<Page<Task>> {
         record::list(&mut *self.pool().await.acquire().await?, page, |qb| filter.push_conditions(qb)).await
+    }
+
+    /// How many open tasks are overdue (due before `now`), due today (from
+    /// `now` until `day_end`), upcoming (from `day_end` on) and undated: the
+    /// task list's groups, with "today" ending where the user's day does.
+    pub async fn count_open_tasks(&self, now: DateTime<Utc>, day_end: DateTime<Utc>) -> Result<TaskCounts> {
+        if day_end < now {
+            return Err(Error::validation("day_end", "is before now"));
+        }
+        count_open(&mut *self.pool().await.acquire().await?, now, day_end).await
     }
 
     /// Changes a task. Completing a repeating task makes its next
@@ -352,5 +396,34 @@ mod tests {
         for plan in query_plan::of_pages::<Task>(Sort::Updated, |qb| done.push_conditions(qb)).await {
             assert!(plan.contains("tasks_done_by_updated") && !plan.contains("USE TEMP B-TREE FOR ORDER BY"), "{plan}");
         }
+    }
+
+    /// The task list's groups (overdue, due today, upcoming: soonest due
+    /// first; no date: oldest first) each read their pages from the open
+    /// tasks' index by due time instead of sorting every open task.
+    #[tokio::test]
+    async fn the_open_task_groups_read_the_due_index_instead_of_sorting() {
+        let at = |t: &str| Some(t.parse::<DateTime<Utc>>().unwrap());
+        let (now, day_end) = (at("2026-11-20T10:00:00Z"), at("2026-11-21T00:00:00Z"));
+        let groups = [
+            (Sort::Due, TaskFilter { due_before: now, ..TaskFilter::default() }),
+            (Sort::Due, TaskFilter { due_from: now, due_before: day_end, ..TaskFilter::default() }),
+            (Sort::Due, TaskFilter { due_from: day_end, ..TaskFilter::default() }),
+            (Sort::Oldest, TaskFilter { done: Some(false), dated: Some(false), ..TaskFilter::default() }),
+        ];
+        for (sort, group) in groups {
+            for plan in query_plan::of_pages::<Task>(sort, |qb| group.push_conditions(qb)).await {
+                assert!(plan.contains("tasks_by_due") && !plan.contains("TEMP B-TREE"), "{group:?}: {plan}");
+            }
+        }
+    }
+
+    /// Counting the groups walks the open tasks' index (the columns it names
+    /// outside it are the index's own condition, which SQLite does not read
+    /// back), not every task.
+    #[tokio::test]
+    async fn counting_the_open_tasks_walks_the_due_index() {
+        let plan = query_plan::of_statements(&[COUNT_OPEN.to_string()]).await.remove(0);
+        assert!(plan.contains("SCAN tasks USING INDEX tasks_by_due"), "{plan}");
     }
 }

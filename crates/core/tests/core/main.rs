@@ -13,6 +13,7 @@ mod dashboard;
 mod demo_market;
 mod entities;
 mod export_protection;
+mod grouped_lists;
 mod import_limits;
 mod integrity;
 mod job_fit;

@@ -1,0 +1,205 @@
+import { beforeEach, describe, expect, it, vi } from "vitest";
+
+const invoke = vi.hoisted(() => vi.fn());
+vi.mock("@tauri-apps/api/core", () => ({ invoke, Channel: class {} }));
+
+import { act } from "preact/test-utils";
+import type { Bid } from "../bindings/Bid";
+import type { BidFilter } from "../bindings/BidFilter";
+import type { BidStatus } from "../bindings/BidStatus";
+import type { PageRequest } from "../bindings/PageRequest";
+import { BID_STATUSES } from "../components/pipeline/status";
+import { chooseIn, find, mount, settle } from "../testing/dom";
+import { Bids, CARDS_AT_FIRST, ROWS_AT_FIRST } from "./Bids";
+
+let bids: Bid[] = [];
+/** What set_bid_status answers next: the moved bid, or a refusal. */
+let refuse: { code: string; message: string } | null = null;
+
+/** A bid made `n`th (ids sort as made) on the job titled `title`. */
+function bid(n: number, status: BidStatus, title: string): Bid {
+  const at = new Date(Date.UTC(2026, 10, 1) + n * 60_000).toISOString();
+  return {
+    id: `0190a5f0-0000-7000-8000-${String(n).padStart(12, "0")}`,
+    created_at: at,
+    updated_at: at,
+    deleted_at: null,
+    source: null,
+    external_id: null,
+    job_id: "0190a5f0-0000-7000-9000-000000000001",
+    project_id: null,
+    status,
+    amount_minor: 10_000,
+    currency: "EUR",
+    delivery_days: 5,
+    milestone_percentage: 0,
+    proposal: "",
+    submitted_at: null,
+    server_version: null,
+    market_account: null,
+    job_title: title,
+    tags: [],
+    fields: {},
+  };
+}
+
+/** The core's bids list: the status filter, newest or latest change first, keyset pages (a position here). */
+function listBids(filter: BidFilter, page: PageRequest) {
+  let found = bids.filter((b) => !filter.status || b.status === filter.status);
+  if (page.sort === "newest") found = [...found].sort((a, b) => b.id.localeCompare(a.id));
+  else if (page.sort === "updated") found = [...found].sort((a, b) => b.updated_at.localeCompare(a.updated_at) || b.id.localeCompare(a.id));
+  else throw new Error(`the board does not sort by ${page.sort}`);
+  const start = page.after ? Number(page.after) : 0;
+  const end = start + page.limit;
+  return { items: found.slice(start, end), next: end < found.length ? String(end) : null };
+}
+
+function core(command: string, args: Record<string, unknown>): unknown {
+  switch (command) {
+    case "market_accounts":
+    case "custom_fields":
+      return [];
+    case "list_bids":
+      return listBids(args.filter as BidFilter, args.page as PageRequest);
+    case "count_bids_by_status":
+      return BID_STATUSES.map((status) => ({ status, count: bids.filter((b) => b.status === status).length })).filter((c) => c.count > 0);
+    case "set_bid_status": {
+      if (refuse) throw refuse;
+      const { id, status } = args as { id: string; status: BidStatus };
+      bids = bids.map((b) => (b.id === id ? { ...b, status } : b));
+      return bids.find((b) => b.id === id);
+    }
+    default:
+      throw new Error(`unexpected command ${command}`);
+  }
+}
+
+function calls(command: string): Record<string, unknown>[] {
+  return invoke.mock.calls.filter(([c]) => c === command).map(([, args]) => args as Record<string, unknown>);
+}
+
+/** The job titles of a column's cards, top to bottom. */
+function column(root: HTMLElement, status: BidStatus): string[] {
+  return [...root.querySelectorAll(`section[aria-labelledby='col-${status}'] li article h3`)].map((h) => h.textContent ?? "");
+}
+
+function count(root: HTMLElement, status: BidStatus): string {
+  return find(root, `#col-${status} .count`).textContent ?? "";
+}
+
+beforeEach(() => {
+  bids = [];
+  refuse = null;
+  let n = 0;
+  // 25 submitted (the long column), 3 drafts, 12 rejected; the other columns empty.
+  for (let i = 1; i <= 25; i++) bids.push(bid(++n, "submitted", `Submitted ${i}`));
+  for (let i = 1; i <= 3; i++) bids.push(bid(++n, "draft", `Draft ${i}`));
+  for (let i = 1; i <= 12; i++) bids.push(bid(++n, "rejected", `Rejected ${i}`));
+  invoke.mockReset();
+  invoke.mockImplementation(async (command: string, args: Record<string, unknown>) => core(command, args));
+});
+
+describe("the bids board", () => {
+  it("reads each column's latest changed bids and every column's count at once, and draws a few cards a column", async () => {
+    const root = await mount(<Bids />);
+    // Every column's first page and the counts are asked before any answer: none waits for another.
+    const lists = calls("list_bids");
+    expect(lists.map((c) => (c.filter as BidFilter).status)).toEqual(BID_STATUSES);
+    expect(lists.every((c) => (c.page as PageRequest).limit === CARDS_AT_FIRST && (c.page as PageRequest).sort === "updated")).toBe(true);
+    expect(calls("count_bids_by_status")).toHaveLength(1);
+    await settle();
+
+    expect(column(root, "submitted")).toHaveLength(CARDS_AT_FIRST);
+    expect(column(root, "submitted")[0]).toBe("Submitted 25");
+    expect(count(root, "submitted")).toBe("25");
+    expect(column(root, "draft")).toEqual(["Draft 3", "Draft 2", "Draft 1"]);
+    expect(count(root, "rejected")).toBe("12");
+    expect(count(root, "queued")).toBe("0");
+    expect(root.querySelectorAll(".kanban article.card")).toHaveLength(CARDS_AT_FIRST + 3 + CARDS_AT_FIRST);
+    const more = find(root, "section[aria-labelledby='col-submitted'] button.load-more");
+    expect(more.getAttribute("aria-label")).toBe("Show more submitted bids (15 hidden)");
+    expect(root.querySelector("section[aria-labelledby='col-draft'] button.load-more")).toBeNull();
+  });
+
+  it("keeps every card's controls in the page, for the keyboard", async () => {
+    const root = await mount(<Bids />);
+    await settle();
+    const cards = [...root.querySelectorAll<HTMLElement>(".kanban article.card")];
+    expect(cards).toHaveLength(CARDS_AT_FIRST + 3 + CARDS_AT_FIRST);
+    for (const card of cards) {
+      expect(card.tabIndex).toBe(0);
+      const title = card.querySelector("h3")?.textContent ?? "";
+      // A rejected bid is decided: no move is left to offer.
+      const move = card.querySelector(`select[aria-label^='Move bid on ${title} ']`);
+      expect(move === null).toBe(title.startsWith("Rejected"));
+      expect(card.querySelector("input[aria-label='Days from now']")).not.toBeNull();
+    }
+  });
+
+  it("shows the rest of a long column with Show more, each time going on from the first new card", async () => {
+    const root = await mount(<Bids />);
+    await settle();
+    invoke.mockClear();
+    const more = () => act(() => find<HTMLButtonElement>(root, "section[aria-labelledby='col-submitted'] button.load-more").click());
+
+    await more();
+    await settle();
+    expect(column(root, "submitted")).toHaveLength(2 * CARDS_AT_FIRST);
+    // That column's next page alone, after its cursor.
+    expect(calls("list_bids")).toEqual([
+      { filter: { status: "submitted" }, page: { limit: CARDS_AT_FIRST, after: String(CARDS_AT_FIRST), sort: "updated", include_deleted: false } },
+    ]);
+    const focused = document.activeElement as HTMLElement;
+    expect(focused.matches("article.card")).toBe(true);
+    expect(focused.querySelector("h3")?.textContent).toBe(`Submitted ${25 - CARDS_AT_FIRST}`);
+
+    await more();
+    await settle();
+    const all = column(root, "submitted");
+    expect(all).toHaveLength(25);
+    expect(new Set(all).size).toBe(25);
+    expect(root.querySelector("section[aria-labelledby='col-submitted'] button.load-more")).toBeNull();
+    expect((document.activeElement as HTMLElement).querySelector("h3")?.textContent).toBe("Submitted 5");
+    // The other columns stay as they were.
+    expect(column(root, "rejected")).toHaveLength(CARDS_AT_FIRST);
+  });
+
+  it("moves a bid to the top of its new column, and snaps a refused move back to where it was", async () => {
+    const root = await mount(<Bids />);
+    await settle();
+    await chooseIn(root.querySelector("select[aria-label^='Move bid on Draft 2 ']"), "queued");
+    await settle();
+    expect(calls("set_bid_status")).toEqual([{ id: bids[26]!.id, status: "queued" }]);
+    expect(column(root, "draft")).toEqual(["Draft 3", "Draft 1"]);
+    expect(column(root, "queued")).toEqual(["Draft 2"]);
+    expect([count(root, "draft"), count(root, "queued")]).toEqual(["2", "1"]);
+    // The focus went with the card.
+    const focused = () => document.activeElement as HTMLElement;
+    expect(focused().matches("section[aria-labelledby='col-queued'] article.card")).toBe(true);
+    expect(focused().querySelector("h3")?.textContent).toBe("Draft 2");
+
+    refuse = { code: "invalid_transition", message: "no" };
+    await chooseIn(root.querySelector("select[aria-label^='Move bid on Draft 1 ']"), "queued");
+    await settle();
+    expect(column(root, "draft")).toEqual(["Draft 3", "Draft 1"]);
+    expect(column(root, "queued")).toEqual(["Draft 2"]);
+    expect([count(root, "draft"), count(root, "queued")]).toEqual(["2", "1"]);
+    expect(focused().matches("section[aria-labelledby='col-draft'] article.card")).toBe(true);
+    expect(focused().querySelector("h3")?.textContent).toBe("Draft 1");
+  });
+
+  it("lists every bid in the table, latest change first, a page at a time", async () => {
+    bids.push(...Array.from({ length: 30 }, (_, i) => bid(100 + i, "awarded", `Awarded ${i + 1}`)));
+    const root = await mount(<Bids />);
+    await settle();
+    invoke.mockClear();
+    await act(() => [...root.querySelectorAll("button")].find((b) => b.textContent === "Table")!.click());
+    await settle();
+    expect(calls("list_bids")).toEqual([{ filter: {}, page: { limit: ROWS_AT_FIRST, sort: "updated", include_deleted: false } }]);
+    expect(root.querySelectorAll("table.pipeline-table tbody tr")).toHaveLength(ROWS_AT_FIRST);
+    await act(() => find<HTMLButtonElement>(root, "button.load-more").click());
+    await settle();
+    expect(root.querySelectorAll("table.pipeline-table tbody tr")).toHaveLength(70);
+    expect(root.querySelector("button.load-more")).toBeNull();
+  });
+});
