@@ -217,15 +217,23 @@ pub async fn open_unencrypted_baseline(path: &Path) -> Result<SqlitePool> {
     Ok(pool)
 }
 
-/// Gives back what the pool's idle connections cache (up to 32 MB each, read
-/// again on next use). Connections in use are left alone.
+/// Gives back what the pool's idle connections hold: one keeps its place
+/// with its page cache emptied (up to 32 MB, read again on next use), the
+/// others are closed, with their prepared statements, schema and worker
+/// thread; the pool opens them again when work needs them (a connection is
+/// a file open and a schema read: the key is raw, nothing is derived).
+/// Connections in use are left alone.
 pub(crate) async fn release_cache_memory(pool: &SqlitePool) -> Result<()> {
     let mut idle = Vec::new();
     while let Some(conn) = pool.try_acquire() {
         idle.push(conn);
     }
-    for conn in &mut idle {
-        sqlx::query("PRAGMA shrink_memory").execute(&mut **conn).await?;
+    if let Some(kept) = idle.first_mut() {
+        sqlx::query("PRAGMA shrink_memory").execute(&mut **kept).await?;
+    }
+    for conn in idle.drain(..).skip(1) {
+        // A connection that fails to close is gone from the pool anyway.
+        let _ = conn.close().await;
     }
     drop(idle);
     // The freed pages sit in glibc's per-thread arenas (each connection has a
@@ -255,6 +263,45 @@ mod tests {
         assert_eq!((pooled, scanning), (-32000, -2000));
         scan.close().await.unwrap();
         pool.close().await;
+    }
+
+    /// A quiet spell leaves one open connection, its cache emptied; the pool
+    /// opens more again when work needs them, and they read the same data.
+    #[tokio::test]
+    async fn a_quiet_spell_closes_all_idle_connections_but_one() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("quiet.db");
+        let key = DataKey::generate();
+        let pool = open_pool(encrypted_options(&path, &key, true), &path).await.unwrap();
+        sqlx::query("CREATE TABLE t (x)").execute(&pool).await.unwrap();
+        sqlx::query("INSERT INTO t VALUES (42)").execute(&pool).await.unwrap();
+        let mut busy = Vec::new();
+        for _ in 0..4 {
+            busy.push(pool.acquire().await.unwrap());
+        }
+        drop(busy);
+        // Given back by a task of the pool's: wait (bounded) until all are idle, as after a quiet minute.
+        for _ in 0..500 {
+            if pool.num_idle() == 4 {
+                break;
+            }
+            tokio::time::sleep(std::time::Duration::from_millis(10)).await;
+        }
+        assert_eq!((pool.size(), pool.num_idle()), (4, 4));
+
+        release_cache_memory(&pool).await.unwrap();
+        assert_eq!((pool.size(), pool.num_idle()), (1, 1));
+
+        let mut again = Vec::new();
+        for _ in 0..3 {
+            let mut conn = pool.acquire().await.unwrap();
+            let x: i64 = sqlx::query_scalar("SELECT x FROM t").fetch_one(&mut *conn).await.unwrap();
+            assert_eq!(x, 42);
+            again.push(conn);
+        }
+        assert_eq!(pool.size(), 3);
+        drop(again);
+        close_pool(&pool).await;
     }
 
     /// The doctor's "encrypted" comes from here: SQLite without a key reads a
