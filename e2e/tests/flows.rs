@@ -29,11 +29,23 @@ async fn element(app: &App, css: &str) -> Element {
 
 async fn fill(app: &App, css: &str, text: &str) {
     let input = element(app, css).await;
-    if let Err(e) = input.clear().await {
-        let shot = app.screenshot(&format!("failure-clearing-{}", css.trim_start_matches('#'))).await;
-        panic!("clearing {css}: {e:?} (screen: {})", shot.display());
+    // WebDriver's clear empties the field without an input event, so a render
+    // of the form before the typing (a late answer elsewhere on the page) puts
+    // the old value back and the text lands after it. What the field holds is
+    // read back, and if it is not the text, it is typed again over everything
+    // selected, as a user replaces a field's text.
+    for attempt in 0..3 {
+        if let Err(e) = input.clear().await {
+            let shot = app.screenshot(&format!("failure-clearing-{}", css.trim_start_matches('#'))).await;
+            panic!("clearing {css}: {e:?} (screen: {})", shot.display());
+        }
+        let keys = if attempt == 0 { text.to_string() } else { format!("\u{E009}a\u{E000}{text}") };
+        input.send_keys(&keys).await.unwrap_or_else(|e| panic!("typing into {css}: {e}"));
+        match input.prop("value").await {
+            Ok(Some(value)) if value != text => continue,
+            _ => return,
+        }
     }
-    input.send_keys(text).await.unwrap_or_else(|e| panic!("typing into {css}: {e}"));
 }
 
 /// Picks the option `value` of the select `css`.
