@@ -109,6 +109,7 @@ pub fn files() -> Vec<(String, String)> {
         file::<BidPatch>(&cfg),
         file::<BidFilter>(&cfg),
         file::<BidStatusCount>(&cfg),
+        file::<BidTotalsReport>(&cfg),
         file::<NewMilestone>(&cfg),
         file::<MilestonePatch>(&cfg),
         file::<MilestoneFilter>(&cfg),

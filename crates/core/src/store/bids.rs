@@ -77,6 +77,11 @@ impl BidFilter {
         }
     }
 
+    /// Every live bid: no condition at all.
+    fn is_everything(&self) -> bool {
+        self.job_id.is_none() && self.status.is_none() && self.tag.is_none() && self.field.is_none()
+    }
+
     /// The statement that counts the bids this filter lists, by status.
     fn count_by_status(&self) -> QueryBuilder<'static, Sqlite> {
         let mut qb = QueryBuilder::<Sqlite>::new("SELECT status, COUNT(*) FROM bids WHERE deleted_at IS NULL");
@@ -85,6 +90,23 @@ impl BidFilter {
         qb.push(" GROUP BY status ORDER BY status");
         qb
     }
+}
+
+/// The totals of `bid_totals` (migration 0020) counted afresh from `bids`,
+/// in the same order as [`KEPT_TOTALS`]: what they must always equal.
+pub(crate) const COUNTED_TOTALS: &str = "SELECT status, currency, count(*), sum(amount_minor) FROM bids \
+    WHERE deleted_at IS NULL GROUP BY status, currency ORDER BY status, currency";
+
+/// The live bids by status and currency as the triggers keep them.
+pub(crate) const KEPT_TOTALS: &str =
+    "SELECT status, currency, bids, amount_minor FROM bid_totals WHERE bids <> 0 ORDER BY status, currency";
+
+/// What [`Workspace::check_bid_totals`] found: how many (status, currency)
+/// totals disagreed with the bids, and whether they were rebuilt.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, ts_rs::TS)]
+pub struct BidTotalsReport {
+    pub disagreeing: u64,
+    pub repaired: bool,
 }
 
 /// How many live bids one status holds (a column of the bids board).
@@ -277,10 +299,41 @@ impl Workspace {
     /// without any are left out. Unfiltered, it reads an index alone
     /// (`bids_for_dashboard`).
     pub async fn count_bids_by_status(&self, filter: &BidFilter) -> Result<Vec<BidStatusCount>> {
+        if filter.is_everything() {
+            // Kept by triggers (migration 0020): a few rows, not every bid.
+            let rows: Vec<(BidStatus, i64)> = sqlx::query_as(
+                "SELECT status, sum(bids) FROM bid_totals GROUP BY status HAVING sum(bids) <> 0 ORDER BY status",
+            )
+            .fetch_all(&mut *self.pool().await.acquire().await?)
+            .await?;
+            return Ok(rows.into_iter().map(|(status, count)| BidStatusCount { status, count }).collect());
+        }
         let mut qb = filter.count_by_status();
         let rows: Vec<(BidStatus, i64)> =
             qb.build_query_as().fetch_all(&mut *self.pool().await.acquire().await?).await?;
         Ok(rows.into_iter().map(|(status, count)| BidStatusCount { status, count }).collect())
+    }
+
+    /// Compares the kept bid totals (the board's counts, the dashboard's
+    /// pipeline) with the bids themselves; with `repair`, rebuilds them when
+    /// they disagree. One transaction.
+    pub async fn check_bid_totals(&self, repair: bool) -> Result<BidTotalsReport> {
+        type Total = (String, String, i64, i64);
+        let mut tx = self.begin_write().await?;
+        let kept: Vec<Total> = sqlx::query_as(KEPT_TOTALS).fetch_all(&mut *tx).await?;
+        let counted: Vec<Total> = sqlx::query_as(COUNTED_TOTALS).fetch_all(&mut *tx).await?;
+        let disagreeing =
+            kept.iter().filter(|k| !counted.contains(k)).count() + counted.iter().filter(|c| !kept.contains(c)).count();
+        let mut report = BidTotalsReport { disagreeing: disagreeing as u64, repaired: false };
+        if disagreeing > 0 && repair {
+            sqlx::query("DELETE FROM bid_totals").execute(&mut *tx).await?;
+            sqlx::query(&format!("INSERT INTO bid_totals (status, currency, bids, amount_minor) {COUNTED_TOTALS}"))
+                .execute(&mut *tx)
+                .await?;
+            report.repaired = true;
+        }
+        tx.commit().await?;
+        Ok(report)
     }
 
     /// Changes a bid's terms. Awarded, rejected and withdrawn bids are history and refuse.

@@ -5,6 +5,7 @@ mod address_books;
 mod analytics;
 mod backup;
 mod bid_market_account;
+mod bid_totals;
 mod bindings;
 mod calendar;
 mod client_page_lists;
