@@ -18,7 +18,7 @@ import { formatMoney } from "../../money";
 import { go, notify } from "../../state";
 import { ListState, removeWithUndo } from "./ClientSections";
 import { MilestoneForm } from "./forms";
-import { usePaged, type Paged } from "./usePaged";
+import { usePaged, useShowMore, type Paged } from "./usePaged";
 
 /** The button that makes each move, in words. */
 const MOVE_LABEL: Record<MilestoneStatus, string> = {
@@ -35,7 +35,7 @@ type Owner = { project: Project } | { bid: Bid };
 export function MilestonesSection({ owner }: { owner: Owner }) {
   const filter = "project" in owner ? { project_id: owner.project.id } : { bid_id: owner.bid.id };
   const ownerId = "project" in owner ? owner.project.id : owner.bid.id;
-  const list = usePaged<Milestone>((after) => api.milestones.list(filter, api.page(100, after, "oldest")), [ownerId]);
+  const list = usePaged<Milestone>((limit, after) => api.milestones.list(filter, api.page(limit, after, "oldest")), [ownerId], 100);
   return (
     <section class="section" aria-labelledby="milestones-title">
       <MilestonesOf owner={owner} list={list} heading={<h2 id="milestones-title">Milestones</h2>} />
@@ -67,7 +67,7 @@ function byProject(milestones: Milestone[]): Map<Id, Milestone[]> {
  * again, one request.
  */
 export function ClientMilestones({ clientId, projects }: { clientId: Id; projects: Project[] }) {
-  const all = usePaged<Milestone>((after) => api.milestones.ofClientProjects(clientId, api.page(1000, after, "oldest")), [clientId]);
+  const all = usePaged<Milestone>((limit, after) => api.milestones.ofClientProjects(clientId, api.page(limit, after, "oldest")), [clientId], 1000);
   const groups = useMemo(() => byProject(all.items), [all.items]);
   if (projects.length === 0) return null;
   // A failed first read is said once, above the projects; nothing below claims "no milestones".
@@ -90,7 +90,7 @@ export function ClientMilestones({ clientId, projects }: { clientId: Id; project
             loading: all.loading && all.items.length === 0,
             error: null,
             hasMore: false,
-            more: () => undefined,
+            more: async () => false,
             reload: all.reload,
           };
           return (
@@ -112,7 +112,7 @@ export function ClientMilestones({ clientId, projects }: { clientId: Id; project
           );
         })}
       {all.hasMore && (
-        <button class="link" onClick={all.more}>
+        <button class="link" onClick={() => void all.more()}>
           Show more milestones
         </button>
       )}
@@ -145,6 +145,7 @@ function MilestonesOf({
   const [busy, setBusy] = useState<string | null>(null);
   // Beside other owners' lists, this one's forms need ids of their own.
   const idSuffix = name ? ownerId : undefined;
+  const showMore = useShowMore(list, `milestones-${ownerId}`);
 
   async function move(m: Milestone, to: MilestoneStatus) {
     setBusy(m.id);
@@ -184,7 +185,7 @@ function MilestonesOf({
         />
       )}
       <ListState loading={list.loading} error={list.error} count={list.items.length} empty={empty} />
-      <ul class="items" aria-label={name ? `Milestones of ${name}` : "Milestones"}>
+      <ul class="items" aria-label={name ? `Milestones of ${name}` : "Milestones"} data-list={`milestones-${ownerId}`}>
         {list.items.map((m) =>
           editing === m.id ? (
             <li key={m.id}>
@@ -230,7 +231,7 @@ function MilestonesOf({
         )}
       </ul>
       {list.hasMore && (
-        <button class="link" onClick={list.more}>
+        <button class="link" onClick={showMore} aria-label={name ? `Show more milestones of ${name}` : undefined}>
           Show more milestones
         </button>
       )}
