@@ -1,7 +1,9 @@
 // The sections of a client's page: contacts, projects, and the bids on its
 // jobs (its projects' milestones are Milestones.tsx's, the timeline
 // Timeline.tsx's). Each section asks the core once for its list, never once
-// per project or job.
+// per project or job, and only for the few rows it shows at first: a key
+// account's hundreds of records are neither readable at a glance nor cheap
+// to draw. Its "Show more" reads more, so every record stays reachable.
 import { useEffect, useState } from "preact/hooks";
 import * as api from "../../api";
 import type { Bid } from "../../bindings/Bid";
@@ -65,9 +67,9 @@ export async function removeWithUndo(kind: EntityKind, id: Id, what: string, aft
 }
 
 /** How many rows each section shows at first. */
-export const CONTACTS_AT_FIRST = 100;
-export const PROJECTS_AT_FIRST = 100;
-export const BIDS_AT_FIRST = 100;
+export const CONTACTS_AT_FIRST = 10;
+export const PROJECTS_AT_FIRST = 10;
+export const BIDS_AT_FIRST = 10;
 
 // ---- Contacts ----------------------------------------------------------
 
