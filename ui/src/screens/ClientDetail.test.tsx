@@ -5,13 +5,16 @@ const invoke = vi.hoisted(() => vi.fn());
 vi.mock("@tauri-apps/api/core", () => ({ invoke, Channel: class {} }));
 vi.mock("@tauri-apps/api/event", () => ({ listen: async () => () => undefined }));
 
+import type { Activity } from "../bindings/Activity";
 import type { Bid } from "../bindings/Bid";
 import type { Client } from "../bindings/Client";
+import type { Contact } from "../bindings/Contact";
 import type { Milestone } from "../bindings/Milestone";
+import type { PageRequest } from "../bindings/PageRequest";
 import type { Project } from "../bindings/Project";
 import { route } from "../state";
 import { chooseIn, find, mount, settle } from "../testing/dom";
-import { meta, project } from "../testing/records";
+import { contact, meta, note, project } from "../testing/records";
 import { ClientDetail } from "./ClientDetail";
 
 
@@ -72,7 +75,17 @@ function bid(n: number, jobTitle: string, status: Bid["status"]): Bid {
 
 let milestones: Milestone[] = [];
 let bids: Bid[] = [];
-const page = <T,>(items: T[]) => ({ items, next: null });
+let projects: Project[] = [];
+let contacts: Contact[] = [];
+let notes: Activity[] = [];
+
+/** One keyset page of `items` as the core answers `args.page`: `limit` items after the cursor (an index here). */
+function page<T>(items: T[], args: Record<string, unknown>) {
+  const request = args["page"] as PageRequest | undefined;
+  const from = request?.after ? Number(request.after) : 0;
+  const end = from + (request?.limit || 50);
+  return { items: items.slice(from, end), next: end < items.length ? String(end) : null };
+}
 
 /** The core behind the client's page; milestones move as set_milestone_status says. */
 function core(command: string, args: Record<string, unknown>): unknown {
@@ -80,13 +93,20 @@ function core(command: string, args: Record<string, unknown>): unknown {
     case "get_client":
       return client;
     case "list_projects":
-      return page([brand, shop]);
+      return page(projects, args);
+    case "list_contacts":
+      return page(contacts, args);
+    case "list_activities":
+      return page(notes, args);
     case "update_project":
-      return { ...[brand, shop].find((p) => p.id === args["id"])!, ...(args["patch"] as object) };
+      return { ...projects.find((p) => p.id === args["id"])!, ...(args["patch"] as object) };
     case "list_milestones_of_client_projects":
-      return page(args["clientId"] === client.id ? milestones.map((m) => ({ ...m })) : []);
+      return page(args["clientId"] === client.id ? milestones.map((m) => ({ ...m })) : [], args);
     case "list_bids_on_client_jobs":
-      return page(args["clientId"] === client.id ? bids : []);
+      return page(args["clientId"] === client.id ? bids : [], args);
+    case "delete_record":
+      contacts = contacts.filter((c) => c.id !== args["id"]);
+      return null;
     case "set_milestone_status": {
       const m = milestones.find((x) => x.id === args["id"])!;
       m.status = args["status"] as Milestone["status"];
@@ -96,7 +116,7 @@ function core(command: string, args: Record<string, unknown>): unknown {
     case "consents":
       return [];
     default:
-      return command.startsWith("list_") ? page([]) : null;
+      return command.startsWith("list_") ? page([], args) : null;
   }
 }
 
@@ -126,6 +146,9 @@ beforeEach(() => {
   invoke.mockImplementation(async (command: string, args: Record<string, unknown>) => core(command, args ?? {}));
   milestones = [milestone(1, brand, "Design", "pending"), milestone(2, brand, "Build", "funded"), milestone(3, shop, "Launch", "pending")];
   bids = [bid(1, "Logo for the shop", "submitted"), bid(2, "Catalog import", "draft")];
+  projects = [brand, shop];
+  contacts = [];
+  notes = [];
 });
 
 async function open(): Promise<HTMLElement> {
@@ -165,7 +188,7 @@ describe("a client's page", () => {
     const root = await open();
     expect(texts(root, "ul[aria-label='Bids'] li button")).toEqual(["Logo for the shop", "Catalog import"]);
     expect(texts(root, "ul[aria-label='Bids'] .pill")).toEqual(["submitted", "draft"]);
-    expect(sent("list_bids_on_client_jobs")).toEqual([["list_bids_on_client_jobs", { clientId: client.id, page: { limit: 100, sort: "newest", include_deleted: false } }]]);
+    expect(sent("list_bids_on_client_jobs")).toEqual([["list_bids_on_client_jobs", { clientId: client.id, page: { limit: 10, sort: "newest", include_deleted: false } }]]);
     expect(sent("list_jobs"), "no request for the jobs").toEqual([]);
     expect(sent("list_bids"), "no request per job").toEqual([]);
 
@@ -240,5 +263,105 @@ describe("a client's page", () => {
     const ids = [...document.querySelectorAll("[id]")].map((e) => e.id);
     expect(ids.filter((id, i) => ids.indexOf(id) !== i)).toEqual([]);
     expect(root.querySelectorAll("input[id^='field-milestone-new-'][id$='-title']").length).toBe(2);
+  });
+});
+
+describe("a key account's page", () => {
+  const numbered = (n: number) => String(n).padStart(2, "0");
+  const rows = (root: ParentNode, list: string) => root.querySelectorAll(`ul[aria-label='${list}'] > li`).length;
+
+  beforeEach(() => {
+    contacts = Array.from({ length: 45 }, (_, i) => contact(i + 1, client.id, `Contact ${numbered(i + 1)}`));
+    projects = Array.from({ length: 30 }, (_, i) => project(i + 1, client.id, `Project ${numbered(i + 1)}`));
+    bids = Array.from({ length: 25 }, (_, i) => bid(i + 1, `Job ${numbered(i + 1)}`, "submitted"));
+    notes = Array.from({ length: 30 }, (_, i) => note(i + 1, { kind: "client", id: client.id }, `Note ${numbered(i + 1)}`, `2026-01-01T${numbered(23 - (i % 24))}:00:00Z`));
+    // Twelve on the newest project, one on each other project.
+    milestones = [
+      ...Array.from({ length: 12 }, (_, i) => milestone(100 + i, projects[0]!, `Step ${numbered(i + 1)}`, "pending")),
+      ...projects.slice(1).map((p, i) => milestone(200 + i, p, `Payment of ${p.name}`, "pending")),
+    ];
+  });
+
+  it("draws the first few rows of each section, each read with one small request", async () => {
+    const root = await open();
+    expect(rows(root, "Contacts")).toBe(10);
+    expect(rows(root, "Projects")).toBe(10);
+    expect(rows(root, "Bids")).toBe(10);
+    expect(root.querySelectorAll("ol[aria-label='Timeline, newest first'] > li").length).toBe(10);
+    // Milestones under the ten projects shown only, at most ten each.
+    const groups = [...root.querySelectorAll("ul[aria-label^='Milestones of ']")].map((ul) => ul.getAttribute("aria-label"));
+    expect(groups).toEqual(projects.slice(0, 10).map((p) => `Milestones of ${p.name}`));
+    expect(rows(root, "Milestones of Project 01")).toBe(10);
+    expect(rows(root, "Milestones of Project 02")).toBe(1);
+
+    const request = (limit: number, sort: string) => ({ limit, sort, include_deleted: false });
+    expect(sent("list_contacts")).toEqual([["list_contacts", { filter: { client_id: client.id }, page: request(10, "name") }]]);
+    expect(sent("list_projects")).toEqual([["list_projects", { filter: { client_id: client.id }, page: request(10, "newest") }]]);
+    expect(sent("list_bids_on_client_jobs")).toEqual([["list_bids_on_client_jobs", { clientId: client.id, page: request(10, "newest") }]]);
+    expect(sent("list_activities")).toEqual([["list_activities", { filter: { subject: { kind: "client", id: client.id } }, page: request(10, "newest") }]]);
+    expect(sent("list_milestones_of_client_projects").length).toBe(1);
+    for (const perRecord of ["list_milestones", "list_bids", "list_jobs", "get_project", "get_job"]) expect(sent(perRecord), perRecord).toEqual([]);
+  });
+
+  it("reaches every contact with Show more, each time going on from the first new one", async () => {
+    const root = await open();
+    const section = find(root, "section[aria-labelledby='contacts-title']");
+    const more = () => [...section.querySelectorAll<HTMLButtonElement>("button")].find((b) => b.textContent?.trim() === "Show more contacts");
+    for (let shown = 10, rounds = 0; more(); rounds++) {
+      expect(rounds, "Show more ends").toBeLessThan(10);
+      more()!.focus();
+      await click(more()!);
+      const items = section.querySelectorAll("ul[aria-label='Contacts'] > li");
+      expect(items.length).toBeGreaterThan(shown);
+      expect(document.activeElement, "the focus is on the first new contact").toBe(items[shown]!.querySelector("button"));
+      shown = items.length;
+    }
+    expect(texts(section, "ul[aria-label='Contacts'] > li button.strong")).toEqual(contacts.map((c) => c.name));
+    expect(sent("list_contacts").every(([, args]) => (args as { page: PageRequest }).page.limit <= 1000)).toBe(true);
+  });
+
+  it("reaches every project and bid with Show more, and draws the milestones of the projects it shows without asking again", async () => {
+    const root = await open();
+    const pressUntilGone = async (label: string) => {
+      for (let rounds = 0; ; rounds++) {
+        const button = [...root.querySelectorAll<HTMLButtonElement>("button")].find((b) => b.textContent?.trim() === label);
+        if (!button) return;
+        expect(rounds, `${label} ends`).toBeLessThan(10);
+        await click(button);
+      }
+    };
+    await pressUntilGone("Show more projects");
+    expect(texts(root, "ul[aria-label='Projects'] > li button.strong")).toEqual(projects.map((p) => p.name));
+    expect(root.querySelectorAll("ul[aria-label^='Milestones of ']").length).toBe(30);
+    expect(texts(root, "ul[aria-label='Milestones of Project 30'] strong")).toEqual(["Payment of Project 30"]);
+    expect(sent("list_milestones_of_client_projects").length, "grouped again, not read again").toBe(1);
+
+    await pressUntilGone("Show more bids");
+    expect(texts(root, "ul[aria-label='Bids'] > li button")).toEqual(bids.map((b) => b.job_title));
+  });
+
+  it("shows the rest of a project's milestones with its own Show more, from what was read", async () => {
+    const root = await open();
+    const more = find<HTMLButtonElement>(root, "button[aria-label='Show more milestones of Project 01']");
+    await click(more);
+    const items = root.querySelectorAll("ul[aria-label='Milestones of Project 01'] > li");
+    expect(texts(root, "ul[aria-label='Milestones of Project 01'] strong")).toEqual(milestones.slice(0, 12).map((m) => m.title));
+    expect(document.activeElement, "the focus is on the first new milestone").toBe(items[10]!.querySelector("button"));
+    expect(root.querySelector("button[aria-label='Show more milestones of Project 01']")).toBeNull();
+    expect(sent("list_milestones_of_client_projects").length).toBe(1);
+    // Its moves are there as on the first rows.
+    expect(root.querySelector("button[aria-label='Fund Step 12']")).not.toBeNull();
+  });
+
+  it("keeps what is shown when a change reads a section again", async () => {
+    const root = await open();
+    await click([...root.querySelectorAll<HTMLButtonElement>("button")].find((b) => b.textContent?.trim() === "Show more contacts")!);
+    expect(rows(root, "Contacts")).toBe(20);
+    const third = contacts[2]!;
+    await click(find(root, "button[aria-label='Delete contact Contact 03']"));
+    expect(invoke).toHaveBeenCalledWith("delete_record", { kind: "contact", id: third.id });
+    expect(rows(root, "Contacts"), "still as many as were shown").toBe(20);
+    expect(texts(root, "ul[aria-label='Contacts'] > li button.strong")).not.toContain("Contact 03");
+    expect((sent("list_contacts").at(-1)![1] as { page: PageRequest }).page.after, "read again from the start").toBeUndefined();
   });
 });

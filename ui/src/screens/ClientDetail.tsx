@@ -1,7 +1,9 @@
 // One client: its fields (edit, archive, restrict, delete with undo, erase),
-// then contacts, projects, the bids on its jobs, each project's milestones
-// (with their escrow moves, as on the project's page), a timeline and the
-// client's consents.
+// then contacts, projects, the bids on its jobs, each shown project's
+// milestones (with their escrow moves, as on the project's page), a timeline
+// and the client's consents. Each list shows its first few rows and reads
+// more on request (ClientSections.tsx), so a key account's page draws about
+// as much as a small client's.
 import { useEffect, useRef, useState } from "preact/hooks";
 import * as api from "../api";
 import type { Client } from "../bindings/Client";
@@ -18,6 +20,9 @@ import { CLIENT_KINDS, isTyping, labelOf } from "../components/records/labels";
 import { go, notify } from "../state";
 import { FollowUp } from "../components/FollowUp";
 import "./records.css";
+
+/** The latest notes, calls and messages a client's page shows at first. */
+const TIMELINE_AT_FIRST = 10;
 
 export function ClientDetail({ id }: { id: Id }) {
   const [client, setClient] = useState<Client | null>(null);
@@ -188,7 +193,7 @@ export function ClientDetail({ id }: { id: Id }) {
         <ProjectsSection clientId={current.id} onChanged={setProjects} />
         <BidsSection clientId={current.id} />
         <ClientMilestones clientId={current.id} projects={projects} />
-        <Timeline subject={{ kind: "client", id: current.id }} />
+        <Timeline subject={{ kind: "client", id: current.id }} first={TIMELINE_AT_FIRST} />
         <ClientConsents clientId={current.id} />
         <ClientExport clientId={current.id} name={current.name} />
       </div>

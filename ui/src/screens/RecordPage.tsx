@@ -252,7 +252,7 @@ export function route(kind: PageKind, id: Id): Route {
 }
 
 function BidsOnJob({ jobId }: { jobId: Id }) {
-  const list = usePaged<Bid>((after) => api.bids.list({ job_id: jobId }, api.page(50, after, "newest")), [jobId]);
+  const list = usePaged<Bid>((limit, after) => api.bids.list({ job_id: jobId }, api.page(limit, after, "newest")), [jobId], 50);
   return (
     <section class="section" aria-labelledby="job-bids-title">
       <header>

@@ -1,7 +1,10 @@
 // Records as the core answers them, for the UI's unit tests: each maker
 // fills every field a binding requires, so a test names only what it is
 // about, and a new field is added here once.
+import type { Activity } from "../bindings/Activity";
+import type { Contact } from "../bindings/Contact";
 import type { Project } from "../bindings/Project";
+import type { Subject } from "../bindings/Subject";
 
 /** The bookkeeping fields every record has. */
 export const meta = {
@@ -27,5 +30,33 @@ export function project(n: number, clientId: string, name: string): Project {
     due_date: null,
     description: "",
     tags: [],
+  };
+}
+
+/** A contact of `clientId`, numbered `n` in its id, with only a name. */
+export function contact(n: number, clientId: string, name: string): Contact {
+  return {
+    ...meta,
+    id: `0190a5f0-0000-7000-8000-0000000000k${n}`,
+    client_id: clientId,
+    name,
+    email: null,
+    phone: null,
+    role: null,
+    notes: "",
+    tags: [],
+  };
+}
+
+/** A note on `subject`, numbered `n` in its id, logged at `occurredAt`. */
+export function note(n: number, subject: Subject, body: string, occurredAt: string): Activity {
+  return {
+    ...meta,
+    id: `0190a5f0-0000-7000-8000-0000000000a${n}`,
+    subject_kind: subject.kind,
+    subject_id: subject.id,
+    kind: "note",
+    body,
+    occurred_at: occurredAt,
   };
 }

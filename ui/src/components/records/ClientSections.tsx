@@ -1,7 +1,9 @@
 // The sections of a client's page: contacts, projects, and the bids on its
 // jobs (its projects' milestones are Milestones.tsx's, the timeline
 // Timeline.tsx's). Each section asks the core once for its list, never once
-// per project or job.
+// per project or job, and only for the few rows it shows at first: a key
+// account's hundreds of records are neither readable at a glance nor cheap
+// to draw. Its "Show more" reads more, so every record stays reachable.
 import { useEffect, useState } from "preact/hooks";
 import * as api from "../../api";
 import type { Bid } from "../../bindings/Bid";
@@ -13,7 +15,7 @@ import type { ProjectStatus } from "../../bindings/ProjectStatus";
 import { go, notify } from "../../state";
 import { labelOf, PROJECT_STATUSES, RATE_TYPES } from "./labels";
 import { formatMoney } from "../../money";
-import { usePaged } from "./usePaged";
+import { usePaged, useShowMore } from "./usePaged";
 import { ContactForm, ProjectForm } from "./forms";
 
 /** Splits a core error into field errors for a form; unknown fields go to "form". */
@@ -64,10 +66,17 @@ export async function removeWithUndo(kind: EntityKind, id: Id, what: string, aft
   }
 }
 
+/** How many rows each section shows at first. */
+export const CONTACTS_AT_FIRST = 10;
+export const PROJECTS_AT_FIRST = 10;
+export const BIDS_AT_FIRST = 10;
+
 // ---- Contacts ----------------------------------------------------------
 
+/** The client's contacts by name: the first few, then more. */
 export function ContactsSection({ clientId }: { clientId: Id }) {
-  const list = usePaged<Contact>((after) => api.contacts.list({ client_id: clientId }, api.page(100, after, "name")), [clientId]);
+  const list = usePaged<Contact>((limit, after) => api.contacts.list({ client_id: clientId }, api.page(limit, after, "name")), [clientId], CONTACTS_AT_FIRST);
+  const showMore = useShowMore(list, "client-contacts");
   const [adding, setAdding] = useState(false);
   function done() {
     setAdding(false);
@@ -91,7 +100,7 @@ export function ContactsSection({ clientId }: { clientId: Id }) {
         />
       )}
       <ListState loading={list.loading} error={list.error} count={list.items.length} empty="No contacts yet." />
-      <ul class="items" aria-label="Contacts">
+      <ul class="items" aria-label="Contacts" data-list="client-contacts">
         {list.items.map((c) => (
           <li key={c.id}>
             <span class="grow">
@@ -113,7 +122,7 @@ export function ContactsSection({ clientId }: { clientId: Id }) {
         ))}
       </ul>
       {list.hasMore && (
-        <button class="link" onClick={list.more}>
+        <button class="link" onClick={showMore}>
           Show more contacts
         </button>
       )}
@@ -123,8 +132,10 @@ export function ContactsSection({ clientId }: { clientId: Id }) {
 
 // ---- Projects ----------------------------------------------------------
 
+/** The client's projects, newest first: the first few, then more; `onChanged` hears which are shown (the milestones follow them). */
 export function ProjectsSection({ clientId, onChanged }: { clientId: Id; onChanged: (projects: Project[]) => void }) {
-  const list = usePaged<Project>((after) => api.projects.list({ client_id: clientId }, api.page(100, after, "newest")), [clientId]);
+  const list = usePaged<Project>((limit, after) => api.projects.list({ client_id: clientId }, api.page(limit, after, "newest")), [clientId], PROJECTS_AT_FIRST);
+  const showMore = useShowMore(list, "client-projects");
   const [adding, setAdding] = useState(false);
 
   useEffect(() => onChanged(list.items), [list.items]);
@@ -161,7 +172,7 @@ export function ProjectsSection({ clientId, onChanged }: { clientId: Id; onChang
         />
       )}
       <ListState loading={list.loading} error={list.error} count={list.items.length} empty="No projects yet." />
-      <ul class="items" aria-label="Projects">
+      <ul class="items" aria-label="Projects" data-list="client-projects">
         {list.items.map((p) => (
           <li key={p.id}>
             <span class="grow">
@@ -192,7 +203,7 @@ export function ProjectsSection({ clientId, onChanged }: { clientId: Id; onChang
         ))}
       </ul>
       {list.hasMore && (
-        <button class="link" onClick={list.more}>
+        <button class="link" onClick={showMore}>
           Show more projects
         </button>
       )}
@@ -209,7 +220,8 @@ export function ProjectsSection({ clientId, onChanged }: { clientId: Id; onChang
  * Milestones.tsx's ClientMilestones.
  */
 export function BidsSection({ clientId }: { clientId: Id }) {
-  const list = usePaged<Bid>((after) => api.bids.onClientJobs(clientId, api.page(100, after, "newest")), [clientId]);
+  const list = usePaged<Bid>((limit, after) => api.bids.onClientJobs(clientId, api.page(limit, after, "newest")), [clientId], BIDS_AT_FIRST);
+  const showMore = useShowMore(list, "client-bids");
 
   return (
     <section class="section" aria-labelledby="client-bids-title">
@@ -218,7 +230,7 @@ export function BidsSection({ clientId }: { clientId: Id }) {
       </header>
       <ListState loading={list.loading} error={list.error} count={list.items.length} empty="No bids on this client’s jobs." />
       {list.items.length > 0 && (
-        <ul class="items" aria-label="Bids">
+        <ul class="items" aria-label="Bids" data-list="client-bids">
           {list.items.map((bid) => (
             <li key={bid.id}>
               <span class="grow">
@@ -237,7 +249,7 @@ export function BidsSection({ clientId }: { clientId: Id }) {
         </ul>
       )}
       {list.hasMore && (
-        <button class="link" onClick={list.more}>
+        <button class="link" onClick={showMore}>
           Show more bids
         </button>
       )}

@@ -3,8 +3,9 @@
 // core allows, from RecordRules.ts), delete it with undo. A milestone the
 // marketplace holds is shown read-only with why; it changes with sync.
 // A project's and a bid's page show one owner's (MilestonesSection); a
-// client's page shows each of its projects' (ClientMilestones), with the
-// same rows and moves, all of them read with one request for the client.
+// client's page shows those of each project it shows (ClientMilestones),
+// with the same rows and moves, all of them read with one request for the
+// client.
 import type { ComponentChildren } from "preact";
 import { useMemo, useState } from "preact/hooks";
 import * as api from "../../api";
@@ -18,7 +19,7 @@ import { formatMoney } from "../../money";
 import { go, notify } from "../../state";
 import { ListState, removeWithUndo } from "./ClientSections";
 import { MilestoneForm } from "./forms";
-import { usePaged, type Paged } from "./usePaged";
+import { usePaged, useShowMore, type Paged } from "./usePaged";
 
 /** The button that makes each move, in words. */
 const MOVE_LABEL: Record<MilestoneStatus, string> = {
@@ -35,7 +36,7 @@ type Owner = { project: Project } | { bid: Bid };
 export function MilestonesSection({ owner }: { owner: Owner }) {
   const filter = "project" in owner ? { project_id: owner.project.id } : { bid_id: owner.bid.id };
   const ownerId = "project" in owner ? owner.project.id : owner.bid.id;
-  const list = usePaged<Milestone>((after) => api.milestones.list(filter, api.page(100, after, "oldest")), [ownerId]);
+  const list = usePaged<Milestone>((limit, after) => api.milestones.list(filter, api.page(limit, after, "oldest")), [ownerId], 100);
   return (
     <section class="section" aria-labelledby="milestones-title">
       <MilestonesOf owner={owner} list={list} heading={<h2 id="milestones-title">Milestones</h2>} />
@@ -55,20 +56,29 @@ function byProject(milestones: Milestone[]): Map<Id, Milestone[]> {
   return groups;
 }
 
+/** How many of a project's milestones a client's page shows at first. */
+export const MILESTONES_OF_A_PROJECT_AT_FIRST = 10;
+
 /**
- * The milestones of each of a client's projects, under the project's name
- * (a link to its page). None without projects: the Projects section says
- * so, and until it has loaded a "no projects" here would be wrong.
+ * The milestones of each project the Projects section shows (`projects`:
+ * a few at first, more with its "Show more"), under the project's name (a
+ * link to its page). None without projects: the Projects section says so,
+ * and until it has loaded a "no projects" here would be wrong.
  *
  * They are read with one request for the whole client (a page holds 1 000),
  * keyed by the client alone: when the projects arrive, grow or change, the
  * milestones already read are only grouped again, never asked for again.
- * A change made here (a move, an edit, an addition, a deletion) reads them
- * again, one request.
+ * The core cannot list the milestones of some projects only in one request,
+ * so that page holds those of projects not shown too; only the shown
+ * projects' are drawn, the first few of each, the rest with the project's
+ * own "Show more" (from what was read). A change made here (a move, an
+ * edit, an addition, a deletion) reads them again, one request.
  */
 export function ClientMilestones({ clientId, projects }: { clientId: Id; projects: Project[] }) {
-  const all = usePaged<Milestone>((after) => api.milestones.ofClientProjects(clientId, api.page(1000, after, "oldest")), [clientId]);
+  const all = usePaged<Milestone>((limit, after) => api.milestones.ofClientProjects(clientId, api.page(limit, after, "oldest")), [clientId], 1000);
   const groups = useMemo(() => byProject(all.items), [all.items]);
+  // How many of each project's milestones are shown, when more than at first.
+  const [shownOf, setShownOf] = useState<Record<Id, number>>({});
   if (projects.length === 0) return null;
   // A failed first read is said once, above the projects; nothing below claims "no milestones".
   const failed = all.error !== null && all.items.length === 0;
@@ -84,13 +94,18 @@ export function ClientMilestones({ clientId, projects }: { clientId: Id; project
       )}
       {!failed &&
         projects.map((project) => {
+          const group = groups.get(project.id) ?? [];
+          const shown = shownOf[project.id] ?? MILESTONES_OF_A_PROJECT_AT_FIRST;
           const list: Paged<Milestone> = {
-            items: groups.get(project.id) ?? [],
+            items: group.length > shown ? group.slice(0, shown) : group,
             // Only before the first answer: a later read keeps what is shown.
             loading: all.loading && all.items.length === 0,
             error: null,
-            hasMore: false,
-            more: () => undefined,
+            hasMore: group.length > shown,
+            more: async () => {
+              setShownOf((old) => ({ ...old, [project.id]: shown * 2 }));
+              return true;
+            },
             reload: all.reload,
           };
           return (
@@ -112,7 +127,7 @@ export function ClientMilestones({ clientId, projects }: { clientId: Id; project
           );
         })}
       {all.hasMore && (
-        <button class="link" onClick={all.more}>
+        <button class="link" onClick={() => void all.more()}>
           Show more milestones
         </button>
       )}
@@ -145,6 +160,7 @@ function MilestonesOf({
   const [busy, setBusy] = useState<string | null>(null);
   // Beside other owners' lists, this one's forms need ids of their own.
   const idSuffix = name ? ownerId : undefined;
+  const showMore = useShowMore(list, `milestones-${ownerId}`);
 
   async function move(m: Milestone, to: MilestoneStatus) {
     setBusy(m.id);
@@ -184,7 +200,7 @@ function MilestonesOf({
         />
       )}
       <ListState loading={list.loading} error={list.error} count={list.items.length} empty={empty} />
-      <ul class="items" aria-label={name ? `Milestones of ${name}` : "Milestones"}>
+      <ul class="items" aria-label={name ? `Milestones of ${name}` : "Milestones"} data-list={`milestones-${ownerId}`}>
         {list.items.map((m) =>
           editing === m.id ? (
             <li key={m.id}>
@@ -230,7 +246,7 @@ function MilestonesOf({
         )}
       </ul>
       {list.hasMore && (
-        <button class="link" onClick={list.more}>
+        <button class="link" onClick={showMore} aria-label={name ? `Show more milestones of ${name}` : undefined}>
           Show more milestones
         </button>
       )}

@@ -1,6 +1,7 @@
 // The timeline of any record: notes, calls, e-mails, meetings and messages,
-// newest first. Add one at the top (Ctrl+Enter adds it); edit or delete
-// (with undo) each entry in place.
+// newest first, the latest `first` of them, then older ones with "Show
+// older". Add one at the top (Ctrl+Enter adds it); edit or delete (with
+// undo) each entry in place.
 import { useState } from "preact/hooks";
 import * as api from "../../api";
 import type { Activity } from "../../bindings/Activity";
@@ -13,10 +14,11 @@ import { useFocusOnMount } from "./focus";
 import { formKeys } from "./keys";
 import { FormActions } from "./RecordForm";
 import { SelectField } from "./SelectField";
-import { usePaged } from "./usePaged";
+import { usePaged, useShowMore } from "./usePaged";
 
-export function Timeline({ subject }: { subject: Subject }) {
-  const list = usePaged<Activity>((after) => api.activities.list({ subject }, api.page(50, after, "newest")), [subject.kind, subject.id]);
+export function Timeline({ subject, first = 50 }: { subject: Subject; first?: number }) {
+  const list = usePaged<Activity>((limit, after) => api.activities.list({ subject }, api.page(limit, after, "newest")), [subject.kind, subject.id], first);
+  const showMore = useShowMore(list, "timeline");
   const [kind, setKind] = useState<ActivityKind>("note");
   const [body, setBody] = useState("");
   const [errors, setErrors] = useState<Record<string, string>>({});
@@ -59,7 +61,7 @@ export function Timeline({ subject }: { subject: Subject }) {
         </div>
       </form>
       <ListState loading={list.loading} error={list.error} count={list.items.length} empty="Nothing logged yet." />
-      <ol class="items timeline" aria-label="Timeline, newest first">
+      <ol class="items timeline" aria-label="Timeline, newest first" data-list="timeline">
         {sorted.map((a) =>
           editing === a.id ? (
             <li key={a.id}>
@@ -93,7 +95,7 @@ export function Timeline({ subject }: { subject: Subject }) {
         )}
       </ol>
       {list.hasMore && (
-        <button class="link" onClick={list.more}>
+        <button class="link" onClick={showMore}>
           Show older
         </button>
       )}

@@ -1,57 +1,79 @@
-// A small paged loader for the lists inside a detail page: the first page,
-// then "Show more" through the keyset cursor.
+// The lists inside a detail page (a client's contacts, projects and bids, a
+// record's timeline and milestones): one list shown in part, as the board's
+// columns are (usePagedParts in ../ShowMore.tsx, which this wraps): its
+// first few items, then "Show more" reads twice as many through the keyset
+// cursor, and a change made on the page reads it again as far as it is
+// shown. This adds what a section says while it reads: loading and errors.
 import { useEffect, useRef, useState } from "preact/hooks";
 import * as api from "../../api";
 import type { Page } from "../../bindings/Page";
+import { useFocusShown, usePagedParts } from "../ShowMore";
 
 export interface Paged<T> {
   items: T[];
   loading: boolean;
   error: api.ApiError | null;
   hasMore: boolean;
-  more: () => void;
+  /** Reads and shows more items (twice as many as shown); false when nothing more could be shown (an error, which `error` holds). */
+  more: () => Promise<boolean>;
+  /** Reads the list again as far as it is shown: after a change made on the page. */
   reload: () => void;
 }
 
-export function usePaged<T>(fetch: (after: string | null) => Promise<Page<T>>, deps: unknown[]): Paged<T> {
-  const [items, setItems] = useState<T[]>([]);
-  const [next, setNext] = useState<string | null>(null);
-  const [loading, setLoading] = useState(true);
-  const [error, setError] = useState<api.ApiError | null>(null);
-  const [reloads, setReloads] = useState(0);
-  const generation = useRef(0);
-  const fetchRef = useRef(fetch);
-  fetchRef.current = fetch;
+const ONE = ["list"] as const;
+/** The items before the first answer: the same array each time, so an effect on them runs once. */
+const NONE: never[] = [];
 
-  async function load(after: string | null) {
-    const gen = generation.current;
-    setLoading(true);
+/**
+ * A list that shows its first `first` items: `read(limit, after)` answers
+ * one page of it. Read again from the start when `deps` change.
+ */
+export function usePaged<T>(read: (limit: number, after: string | null) => Promise<Page<T>>, deps: unknown[], first: number): Paged<T> {
+  const list = usePagedParts<(typeof ONE)[number], T>(ONE, first, (_, limit, after) => read(limit, after));
+  const [reading, setReading] = useState(0);
+  const [error, setError] = useState<api.ApiError | null>(null);
+  // The latest read: an error of one it overtook is not shown.
+  const latest = useRef(0);
+
+  async function run(work: () => Promise<void>): Promise<boolean> {
+    const mine = ++latest.current;
+    setReading((n) => n + 1);
     setError(null);
     try {
-      const page = await fetchRef.current(after);
-      if (gen !== generation.current) return;
-      setItems((old) => (after === null ? page.items : old.concat(page.items)));
-      setNext(page.next);
+      await work();
+      return true;
     } catch (raw) {
-      if (gen === generation.current) setError(api.asApiError(raw));
+      if (mine === latest.current) setError(api.asApiError(raw));
+      return false;
     } finally {
-      if (gen === generation.current) setLoading(false);
+      setReading((n) => n - 1);
     }
   }
 
   useEffect(() => {
-    generation.current += 1;
-    void load(null);
-  }, [...deps, reloads]);
+    void run(() => list.reload(true));
+  }, deps);
 
+  const part = list.parts?.list;
   return {
-    items,
-    loading,
+    items: part?.items ?? NONE,
+    loading: reading > 0 || (part === undefined && error === null),
     error,
-    hasMore: next !== null,
-    more: () => {
-      if (next !== null && !loading) void load(next);
-    },
-    reload: () => setReloads((n) => n + 1),
+    hasMore: (part?.next ?? null) !== null,
+    more: () => run(() => list.more("list")),
+    reload: () => void run(() => list.reload()),
+  };
+}
+
+/**
+ * The "Show more" of a list drawn with `data-list={name}`: reads more of it,
+ * then moves the focus to the first item it showed, as on the board (the
+ * button may be gone: nothing is left to show).
+ */
+export function useShowMore<T>(list: Paged<T>, name: string): () => void {
+  const shown = useFocusShown();
+  return () => {
+    shown.focusFrom(name, list.items.length);
+    void list.more().then((ok) => ok || shown.cancel());
   };
 }
