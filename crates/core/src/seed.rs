@@ -1220,16 +1220,9 @@ impl Generator {
             };
             let skill = job_row.skills.0.first().cloned().unwrap_or_default();
             let employer = job_row.employer_name.clone();
-            let status = [
-                BidStatus::Draft,
-                BidStatus::Queued,
-                BidStatus::Submitted,
-                BidStatus::Shortlisted,
-                BidStatus::Awarded,
-                BidStatus::Rejected,
-                BidStatus::Withdrawn,
-                BidStatus::Failed,
-            ][weighted(&mut self.rng, &[10, 3, 25, 10, 15, 27, 5, 5])];
+            // In BidStatus::ALL's order: draft, queued, submitted, shortlisted,
+            // awarded, rejected, withdrawn, failed.
+            let status = BidStatus::ALL[weighted(&mut self.rng, &[10, 3, 25, 10, 15, 27, 5, 5])];
             let sent = !matches!(status, BidStatus::Draft | BidStatus::Queued | BidStatus::Failed);
             let external = sent.then(|| self.external_id(at));
             let rng = &mut self.rng;

@@ -8,16 +8,6 @@ use proptest::prelude::*;
 
 use crate::support::*;
 
-const STATUSES: [BidStatus; 8] = [
-    BidStatus::Draft,
-    BidStatus::Queued,
-    BidStatus::Submitted,
-    BidStatus::Shortlisted,
-    BidStatus::Awarded,
-    BidStatus::Rejected,
-    BidStatus::Withdrawn,
-    BidStatus::Failed,
-];
 const CURRENCIES: [&str; 3] = ["EUR", "USD", "JPY"];
 
 #[derive(Debug, Clone)]
@@ -34,7 +24,7 @@ enum Step {
 fn step() -> impl Strategy<Value = Step> {
     prop_oneof![
         3 => (0..3usize, 0..3usize, 1..1_000_000i64).prop_map(|(job, currency, amount)| Step::Create { job, currency, amount }),
-        3 => (0..64usize, 0..8usize).prop_map(|(bid, to)| Step::Move { bid, to }),
+        3 => (0..64usize, 0..BidStatus::ALL.len()).prop_map(|(bid, to)| Step::Move { bid, to }),
         2 => (0..64usize, 0..3usize, 1..1_000_000i64).prop_map(|(bid, currency, amount)| Step::Reprice { bid, currency, amount }),
         1 => (0..64usize).prop_map(|bid| Step::Delete { bid }),
         1 => (0..64usize).prop_map(|bid| Step::Restore { bid }),
@@ -59,7 +49,7 @@ async fn board_counts(ws: &Workspace) -> Vec<(BidStatus, i64)> {
 /// The same counts, each from a filtered count (which reads the bids).
 async fn counted(ws: &Workspace) -> Vec<(BidStatus, i64)> {
     let mut all = Vec::new();
-    for status in STATUSES {
+    for &status in BidStatus::ALL {
         let filter = BidFilter { status: Some(status), ..Default::default() };
         for c in ws.count_bids_by_status(&filter).await.unwrap() {
             all.push((c.status, c.count));
@@ -90,7 +80,7 @@ async fn run(steps: Vec<Step>) {
                 .await
                 .map(|bid| bids.push(bid.meta.id)),
             Step::Move { bid, to } if !bids.is_empty() => {
-                ws.set_bid_status(bids[bid % bids.len()], STATUSES[to]).await.map(drop)
+                ws.set_bid_status(bids[bid % bids.len()], BidStatus::ALL[to]).await.map(drop)
             }
             Step::Reprice { bid, currency, amount } if !bids.is_empty() => ws
                 .update_bid(
