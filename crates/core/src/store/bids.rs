@@ -296,8 +296,8 @@ impl Workspace {
     }
 
     /// How many of the bids `filter` lists each status holds; statuses
-    /// without any are left out. Unfiltered, it reads an index alone
-    /// (`bids_for_dashboard`).
+    /// without any are left out. Unfiltered, it reads the kept totals
+    /// (`bid_totals`); under a filter, the bids it lists.
     pub async fn count_bids_by_status(&self, filter: &BidFilter) -> Result<Vec<BidStatusCount>> {
         if filter.is_everything() {
             // Kept by triggers (migration 0020): a few rows, not every bid.

@@ -170,7 +170,8 @@ const COUNT_OPEN: &str = "SELECT COALESCE(SUM(due_at < ?1), 0), \
 
 /// Open tasks by when they are due: before `now`, from `now` until
 /// `day_end`, from `day_end` on, and without a due time. One pass over the
-/// open tasks' index (`tasks_by_due`).
+/// open tasks' index (`tasks_by_due`), which also reads each open task's row:
+/// the index lacks `deleted_at` and `done_at`, which the statement names.
 pub(crate) async fn count_open(
     conn: &mut SqliteConnection,
     now: DateTime<Utc>,
@@ -418,9 +419,8 @@ mod tests {
         }
     }
 
-    /// Counting the groups walks the open tasks' index (the columns it names
-    /// outside it are the index's own condition, which SQLite does not read
-    /// back), not every task.
+    /// Counting the groups walks the open tasks' index, not every task (it
+    /// still reads each open task's row: see `count_open`).
     #[tokio::test]
     async fn counting_the_open_tasks_walks_the_due_index() {
         let plan = query_plan::of_statements(&[COUNT_OPEN.to_string()]).await.remove(0);
