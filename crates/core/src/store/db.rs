@@ -265,6 +265,20 @@ mod tests {
         pool.close().await;
     }
 
+    /// A dropped connection goes back to the pool by a task of the pool's, so
+    /// it shows as idle a moment later; wait for that (bounded), then report
+    /// how many connections the pool holds.
+    async fn size_once_idle(pool: &SqlitePool, idle: usize) -> u32 {
+        for _ in 0..500 {
+            if pool.num_idle() == idle {
+                break;
+            }
+            tokio::time::sleep(std::time::Duration::from_millis(10)).await;
+        }
+        assert_eq!(pool.num_idle(), idle, "idle connections after waiting 5 s");
+        pool.size()
+    }
+
     /// A quiet spell leaves one open connection, its cache emptied; the pool
     /// opens more again when work needs them, and they read the same data.
     #[tokio::test]
@@ -280,17 +294,11 @@ mod tests {
             busy.push(pool.acquire().await.unwrap());
         }
         drop(busy);
-        // Given back by a task of the pool's: wait (bounded) until all are idle, as after a quiet minute.
-        for _ in 0..500 {
-            if pool.num_idle() == 4 {
-                break;
-            }
-            tokio::time::sleep(std::time::Duration::from_millis(10)).await;
-        }
-        assert_eq!((pool.size(), pool.num_idle()), (4, 4));
+        // As after a quiet minute: all four given back and idle.
+        assert_eq!(size_once_idle(&pool, 4).await, 4);
 
         release_cache_memory(&pool).await.unwrap();
-        assert_eq!((pool.size(), pool.num_idle()), (1, 1));
+        assert_eq!(size_once_idle(&pool, 1).await, 1);
 
         let mut again = Vec::new();
         for _ in 0..3 {
