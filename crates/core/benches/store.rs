@@ -45,6 +45,9 @@ const SELECTIVE: &str = "venlo";
 /// A broad query: a 3-letter prefix (project, proposal, product…) in 20 %
 /// of the generated records.
 const BROAD: &str = "pro";
+/// One letter, as the palette's first key asks: a common initial (project,
+/// proposal, payment…) that no prefix index holds as it is.
+const ONE_LETTER: &str = "p";
 /// Two words, both in many job titles (and the bids on those jobs): the
 /// title pass finds enough and the body pass is never asked.
 const MULTI_TITLE: &str = "rust dev";
@@ -289,7 +292,7 @@ fn main() {
                 })
             })
             .collect();
-        for q in [SELECTIVE, BROAD, MULTI_TITLE, MULTI_BODY] {
+        for q in [SELECTIVE, BROAD, ONE_LETTER, MULTI_TITLE, MULTI_BODY] {
             let hits = rt.block_on(datasets[0].ws.search(q, 200)).unwrap().len();
             results.borrow_mut().notes.push(format!("{size}: search '{q}' returns {hits} of at most 200"));
         }
@@ -300,6 +303,7 @@ fn main() {
             ("list_deep_page_by_name", Read::DeepPage(Sort::Name)),
             ("search_selective", Read::Search(SELECTIVE)),
             ("search_broad", Read::Search(BROAD)),
+            ("search_one_letter", Read::Search(ONE_LETTER)),
             ("search_multi_title", Read::Search(MULTI_TITLE)),
             ("search_multi_body", Read::Search(MULTI_BODY)),
             ("dashboard", Read::Dashboard),

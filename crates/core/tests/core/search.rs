@@ -6,6 +6,7 @@
 use std::collections::BTreeMap;
 
 use bidwell_core::*;
+use proptest::prelude::*;
 
 use crate::support::*;
 
@@ -347,4 +348,54 @@ async fn an_import_whose_indexing_fails_is_saved_and_says_search_will_catch_up()
     let hits = ws.search("marrowfield", 5).await.unwrap();
     assert_eq!(hits.len(), 1, "{hits:?}");
     assert_eq!(queued(dir).await, 0);
+}
+
+/// Names made of words over letters the tokenizer keeps as they are
+/// (lowercased): ASCII, digits, and letters without a decomposition.
+fn name() -> impl Strategy<Value = String> {
+    let word = proptest::string::string_regex("[pPmMa1ø][a-z0-9øæß]{0,3}").unwrap();
+    proptest::collection::vec(word, 1..4).prop_map(|words| words.join(" "))
+}
+
+/// What a user expects of one typed character: every record with a word
+/// that starts with it, whatever the word's second character.
+fn starts_a_word(name: &str, first: char) -> bool {
+    name.split(|c: char| !c.is_alphanumeric())
+        .any(|w| w.chars().next().is_some_and(|c| c.to_lowercase().eq(first.to_lowercase())))
+}
+
+async fn one_character_searches_find_every_word_it_starts(names: Vec<String>) {
+    let (_dir, ws) = new_workspace().await;
+    let mut ids = BTreeMap::new();
+    for name in &names {
+        let id = ws.create_client(NewClient { name: name.clone(), ..Default::default() }).await.unwrap().meta.id;
+        ids.insert(id, name.clone());
+    }
+    for typed in ["p", "M", "1", "ø", "m ma"] {
+        let mut found: Vec<Id> = ws.search(typed, 200).await.unwrap().into_iter().map(|h| h.id).collect();
+        found.sort();
+        let words: Vec<&str> = typed.split(' ').collect();
+        let want: Vec<Id> = ids
+            .iter()
+            .filter(|(_, name)| {
+                words.iter().all(|w| match w.chars().count() {
+                    1 => starts_a_word(name, w.chars().next().unwrap()),
+                    _ => name.to_lowercase().split(' ').any(|n| n.starts_with(&w.to_lowercase())),
+                })
+            })
+            .map(|(id, _)| *id)
+            .collect();
+        assert_eq!(found, want, "{typed:?} in {names:?}");
+    }
+}
+
+proptest! {
+    #![proptest_config(ProptestConfig { cases: 8, ..ProptestConfig::default() })]
+    /// A one-character word is asked as itself or its two-character prefixes
+    /// (search.rs): the same records as every word it starts, "Møller" for m.
+    #[test]
+    fn a_one_character_search_finds_what_a_prefix_would(names in proptest::collection::vec(name(), 1..40)) {
+        let rt = tokio::runtime::Builder::new_current_thread().enable_all().build().unwrap();
+        rt.block_on(one_character_searches_find_every_word_it_starts(names));
+    }
 }
