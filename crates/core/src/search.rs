@@ -346,6 +346,104 @@ impl Workspace {
     }
 }
 
+/// A writer's own indexing of the records it inserts ([`pause_queue`]):
+/// each indexed table's largest rowid before the inserts.
+pub(crate) struct OwnIndexing {
+    rowids_before: Vec<i64>,
+}
+
+/// For a writer about to insert many records in `conn`'s open write
+/// transaction: the insert triggers stop queueing them (migration 0022), and
+/// [`index_own_inserts`] indexes them before the commit, straight from the
+/// tables, in the same transaction. Without the queue an import of 100 000
+/// clients does about a third less work. `None` (the queue stays on) if a
+/// table's rowids are near their end, where SQLite may pick new rowids at
+/// random instead of counting up from the largest.
+pub(crate) async fn pause_queue(conn: &mut SqliteConnection) -> Result<Option<OwnIndexing>> {
+    let mut rowids_before = Vec::with_capacity(INDEXED_KINDS.len());
+    for kind in INDEXED_KINDS {
+        let max: i64 = sqlx::query_scalar(&format!("SELECT coalesce(max(rowid), 0) FROM {}", kind.table))
+            .fetch_one(&mut *conn)
+            .await?;
+        if max > i64::MAX / 2 {
+            return Ok(None);
+        }
+        rowids_before.push(max);
+    }
+    sqlx::query("INSERT INTO search_queue_paused (paused) VALUES (1)").execute(&mut *conn).await?;
+    Ok(Some(OwnIndexing { rowids_before }))
+}
+
+/// Turns the queue back on and indexes every live record inserted since
+/// [`pause_queue`]: SQLite gives each new row the largest rowid plus one, so
+/// they are the rows past the rowids noted then. Returns how many documents.
+/// Should indexing fail, the records are queued instead, as the triggers
+/// would have done, and the catch-up after the commit tries again: the
+/// writer's records are saved either way.
+pub(crate) async fn index_own_inserts(conn: &mut SqliteConnection, own: OwnIndexing) -> Result<u64> {
+    sqlx::query("DELETE FROM search_queue_paused").execute(&mut *conn).await?;
+    let mut attempt = sqlx::Connection::begin(&mut *conn).await?;
+    match index_rows_after(&mut attempt, &own.rowids_before).await {
+        Ok(built) => {
+            attempt.commit().await?;
+            Ok(built)
+        }
+        Err(err) => {
+            attempt.rollback().await?;
+            tracing::warn!(code = ?err.code(), "indexing the written records failed; they are queued for the catch-up");
+            for (kind, before) in INDEXED_KINDS.iter().zip(&own.rowids_before) {
+                sqlx::query(&format!(
+                    "INSERT INTO search_pending (doc_key, kind) SELECT src.id, '{kind}' FROM {table} src \
+                     WHERE src.rowid > ? AND src.deleted_at IS NULL \
+                       AND NOT EXISTS (SELECT 1 FROM search_pending p WHERE p.doc_key = src.id)",
+                    kind = kind.kind,
+                    table = kind.table
+                ))
+                .bind(before)
+                .execute(&mut *conn)
+                .await?;
+            }
+            Ok(0)
+        }
+    }
+}
+
+/// Indexes the live rows of each kind past its rowid in `rowids_before`.
+async fn index_rows_after(conn: &mut SqliteConnection, rowids_before: &[i64]) -> Result<u64> {
+    let mut next: i64 =
+        sqlx::query_scalar("SELECT coalesce(max(doc_id), 0) FROM search_doc").fetch_one(&mut *conn).await?;
+    let mut built = 0;
+    for (kind, before) in INDEXED_KINDS.iter().zip(rowids_before) {
+        let rows = format!("FROM {table} src WHERE src.rowid > ?2 AND src.deleted_at IS NULL", table = kind.table);
+        let added = sqlx::query(&format!(
+            "INSERT INTO search_doc (doc_id, kind, entity_id) \
+             SELECT ?1 + row_number() OVER (ORDER BY src.rowid), '{kind}', src.id {rows}",
+            kind = kind.kind
+        ))
+        .bind(next)
+        .bind(before)
+        .execute(&mut *conn)
+        .await?
+        .rows_affected();
+        if added == 0 {
+            continue;
+        }
+        sqlx::query(&format!(
+            "INSERT INTO search_fts (rowid, title, body) \
+             SELECT ?1 + row_number() OVER (ORDER BY src.rowid), {title}, {body} {rows}",
+            title = kind.title,
+            body = kind.body
+        ))
+        .bind(next)
+        .bind(before)
+        .execute(&mut *conn)
+        .await?;
+        next += added as i64;
+        built += added;
+    }
+    Ok(built)
+}
+
 /// Indexes up to `batch` queued documents; says how many and whether more wait.
 async fn index_batch(conn: &mut SqliteConnection, batch: i64) -> Result<(u64, bool)> {
     // The batch is every queued key up to a bound, so each statement below

@@ -222,7 +222,9 @@ impl Workspace {
         bulk::restore_cache(&mut conn, previous).await;
         let (counts, fields) = written?;
         drop(conn);
-        // Searchable before the import says it is done, rather than on the
+        // The records were indexed in their own transaction; what the queue
+        // holds (kept custom values, or records whose indexing failed there)
+        // is indexed before the import says it is done, rather than on the
         // first search after it. The rows are committed by now: a failure here
         // must not read as a failed import (the next search retries).
         progress(Step { stage: "indexing".into(), done: 3, total });
@@ -565,6 +567,7 @@ async fn write(
 ) -> Result<(RecordCounts, Vec<UnmappedField>)> {
     use sqlx::Connection;
     let mut tx = conn.begin_with(crate::store::db::BEGIN_WRITE).await?;
+    let own_indexing = crate::search::pause_queue(&mut tx).await?;
     match parsed {
         Parsed::Archive(d) => {
             // Re-checked inside the transaction that writes.
@@ -597,6 +600,9 @@ async fn write(
             bulk::insert_many(&mut tx, &plan.contacts).await?;
             counts = plan.counts();
         }
+    }
+    if let Some(own) = own_indexing {
+        crate::search::index_own_inserts(&mut tx, own).await?;
     }
     // Planned again inside the transaction, against the fields defined by
     // now; the records are written, so their values can point at them.

@@ -1,9 +1,10 @@
 //! Many records at once, for the seed generator and imports. Rows go in
 //! multi-row INSERTs, so the fixed cost of a statement (the trip to sqlx's
 //! worker thread, binding, one VM run) is paid per few hundred rows instead
-//! of per row. The FTS triggers still fire for every row, inside the same
-//! statement, so search stays in step. The caller owns the transaction and
-//! checks the records first: nothing here validates.
+//! of per row. The search triggers still fire for every row, inside the same
+//! statement (queueing it, unless the writer indexes its own inserts:
+//! `search::pause_queue`). The caller owns the transaction and checks the
+//! records first: nothing here validates.
 
 use chrono::{DateTime, Utc};
 use sqlx::pool::PoolConnection;

@@ -142,6 +142,11 @@ async fn round_trip(seed: u64, records: u64, names: Vec<String>, delete_first: b
             "a deleted client is exported with its deleted_at"
         );
     }
+    // Indexed by the import itself (search.rs `index_own_inserts`): every
+    // live record of every kind, with the text the catch-up would give it.
+    let index = dst.check_search_index(false).await.unwrap();
+    assert!(index.in_step(), "{index:?}");
+    assert_eq!(index.documents, src.check_search_index(false).await.unwrap().documents);
     // The imported workspace answers like the original.
     let one = dst.client(made[made.len() - 1]).await.unwrap();
     assert_eq!(one, src.client(made[made.len() - 1]).await.unwrap());

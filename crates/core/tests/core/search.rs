@@ -350,6 +350,42 @@ async fn an_import_whose_indexing_fails_is_saved_and_says_search_will_catch_up()
     assert_eq!(queued(dir).await, 0);
 }
 
+async fn paused(dir: &std::path::Path) -> i64 {
+    let mut conn = raw_connection(dir).await;
+    let n = sqlx::query_scalar("SELECT count(*) FROM search_queue_paused").fetch_one(&mut conn).await.unwrap();
+    sqlx::Connection::close(conn).await.unwrap();
+    n
+}
+
+#[tokio::test]
+async fn an_import_indexes_its_own_rows_and_leaves_the_queue_on_for_every_other_write() {
+    let (dir, ws) = new_workspace().await;
+    let dir = dir.path();
+    let csv = dir.join("clients.csv");
+    std::fs::write(&csv, "name,notes\nMarrowfield Ltd,met at Leeds\nTansy & Co,\n").unwrap();
+    let options = portability::ImportOptions { kind: Some(portability::ImportKind::Clients), ..Default::default() };
+    let import = |cancel: bool| {
+        let (ws, csv, options) = (&ws, &csv, &options);
+        async move { ws.import(csv, options, None, &mut |_| {}, &std::sync::atomic::AtomicBool::new(cancel)).await }
+    };
+
+    // Cancelled before the commit: nothing written, and the queue not left paused.
+    assert!(matches!(import(true).await, Err(Error::Cancelled)));
+    assert_eq!((paused(dir).await, queued(dir).await), (0, 0));
+
+    let summary = import(false).await.unwrap();
+    assert!(!summary.search_index_pending);
+    assert_eq!((paused(dir).await, queued(dir).await), (0, 0), "indexed in the import's own transaction");
+    let report = ws.check_search_index(false).await.unwrap();
+    assert!(report.in_step() && report.documents == 2, "{report:?}");
+    assert_eq!(ws.search("leeds", 5).await.unwrap()[0].title, "Marrowfield Ltd");
+
+    // Any other write queues as before, and is found.
+    ws.create_client(NewClient { name: "Quillon Partners".into(), ..Default::default() }).await.unwrap();
+    assert_eq!(queued(dir).await, 1);
+    assert_eq!(ws.search("quillon", 5).await.unwrap().len(), 1);
+}
+
 /// Names made of words over letters the tokenizer keeps as they are
 /// (lowercased): ASCII, digits, and letters without a decomposition.
 fn name() -> impl Strategy<Value = String> {
