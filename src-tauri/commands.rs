@@ -10,6 +10,7 @@ use bidwell_core::privacy::*;
 use bidwell_core::rates;
 use bidwell_core::secret::{Passphrase, RecoveryKey};
 use bidwell_core::seed::{self, SeedPlan, SeedSummary};
+use bidwell_core::store::BidTotalsReport;
 use bidwell_core::sync::*;
 use bidwell_core::vault::{Protection, Unlock};
 use bidwell_core::work::{LongWork, Progress, WorkTicket};
@@ -125,6 +126,13 @@ pub async fn check_integrity(session: State<'_, Session>) -> Reply<IntegrityOutc
 #[tauri::command]
 pub async fn check_search_index(session: State<'_, Session>) -> Reply<SearchIndexReport> {
     session.workspace().await.map_err(api)?.check_search_index(true).await.map_err(api)
+}
+
+/// Adds up the bids again and mends the kept totals the board and the
+/// dashboard read where they disagree; says what it found.
+#[tauri::command]
+pub async fn check_bid_totals(session: State<'_, Session>) -> Reply<BidTotalsReport> {
+    session.workspace().await.map_err(api)?.check_bid_totals(true).await.map_err(api)
 }
 
 /// Ends a running `check_integrity` as stopped; nothing when none runs.
@@ -344,9 +352,15 @@ pub async fn list_milestones_of_client_projects(
     session.workspace().await.map_err(api)?.list_milestones_of_client_projects(client_id, &page).await.map_err(api)
 }
 
+/// "Due today" ends where the user's day does: their clock is
+/// `utc_offset_minutes` ahead of UTC.
 #[tauri::command]
-pub async fn dashboard(session: State<'_, Session>, months: u32) -> Reply<bidwell_core::dashboard::Dashboard> {
-    session.workspace().await.map_err(api)?.dashboard(months).await.map_err(api)
+pub async fn dashboard(
+    session: State<'_, Session>,
+    months: u32,
+    utc_offset_minutes: i32,
+) -> Reply<bidwell_core::dashboard::Dashboard> {
+    session.workspace().await.map_err(api)?.dashboard_in_zone(months, utc_offset_minutes).await.map_err(api)
 }
 
 // Home currency and exchange rates (Settings → Currency).

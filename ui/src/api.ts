@@ -123,6 +123,8 @@ export const session = {
   stopIntegrityCheck: () => call("stop_integrity_check"),
   /** Compares the search index with the records and mends what disagrees. */
   checkSearchIndex: () => call("check_search_index"),
+  /** Adds up the bids again and mends the board's and dashboard's kept totals where they disagree. */
+  checkBidTotals: () => call("check_bid_totals"),
   preferences: () => call("preferences"),
   setPreferences: (preferences: Preferences) => call("set_preferences", { preferences }),
 };
@@ -229,8 +231,9 @@ export const rates = {
   importFile: (file: ChosenFile) => call("import_rates", { file: file.handle }),
 };
 
-/** The dashboard's figures over the last `months` months. */
-export const dashboard = (months: number) => call("dashboard", { months });
+/** The dashboard's figures over the last `months` months; "due today" ends where the user's day does. */
+export const dashboard = (months: number) =>
+  call("dashboard", { months, utcOffsetMinutes: -new Date().getTimezoneOffset() });
 
 /** A channel whose reports go to `onProgress`; long commands take one. */
 function progressChannel(onProgress: (progress: Progress) => void): Channel<Progress> {

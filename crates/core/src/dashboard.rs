@@ -79,9 +79,9 @@ pub struct Earning {
     pub amount_minor: i64,
 }
 
-/// Open tasks by when they are due. On the dashboard "today" is the UTC day
-/// of the clock; the task list asks with the user's own day
-/// (`Workspace::count_open_tasks`).
+/// Open tasks by when they are due: "today" ends where the user's day does
+/// (`Workspace::dashboard_in_zone`, `Workspace::count_open_tasks`); the CLI's
+/// dashboard uses the UTC day.
 #[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, ts_rs::TS)]
 pub struct TaskCounts {
     pub overdue: i64,
@@ -212,17 +212,31 @@ fn home_figures(
 }
 
 impl Workspace {
-    /// The dashboard over the last `months` months (1..=120), this one included.
+    /// The dashboard over the last `months` months (1..=120), this one
+    /// included, with "due today" ending at the end of the UTC day.
     pub async fn dashboard(&self, months: u32) -> Result<Dashboard> {
+        self.dashboard_in_zone(months, 0).await
+    }
+
+    /// The dashboard with "due today" ending where the user's day does, the
+    /// user's clock being `utc_offset_minutes` ahead of UTC (-720..=840), so
+    /// it counts the tasks the task list shows as due today. On the day a
+    /// clock changes, that end may be an hour off the task list's.
+    pub async fn dashboard_in_zone(&self, months: u32, utc_offset_minutes: i32) -> Result<Dashboard> {
         if months == 0 || months > MAX_MONTHS {
             return Err(Error::validation("months", format!("is between 1 and {MAX_MONTHS}")));
         }
+        let zone = (-720..=840)
+            .contains(&utc_offset_minutes)
+            .then(|| chrono::FixedOffset::east_opt(utc_offset_minutes * 60))
+            .flatten()
+            .ok_or_else(|| Error::validation("utc_offset_minutes", "is between -720 and 840"))?;
         let now = self.now();
+        let local_midnight = now.with_timezone(&zone).date_naive().and_hms_opt(0, 0, 0).unwrap_or_default();
+        let day_end = (local_midnight - Duration::minutes(i64::from(utc_offset_minutes)) + Duration::days(1)).and_utc();
         let labels = month_labels(now, months);
         let (y, m) = labels[0];
         let since = stored_time(&first_of_month(y, m));
-        let today = Utc.from_utc_datetime(&now.date_naive().and_hms_opt(0, 0, 0).unwrap_or_default());
-        let tomorrow = today + Duration::days(1);
         let pool = self.pool().await;
 
         let pipeline = sqlx::query_as::<_, (BidStatus, String, i64, i64)>(PIPELINE_SQL).fetch_all(&pool).await?;
@@ -253,7 +267,7 @@ impl Workspace {
             .map(|(month, currency, amount_minor)| Earning { month, currency, amount_minor })
             .collect();
 
-        let tasks = crate::store::tasks::count_open(&mut *pool.acquire().await?, now, tomorrow).await?;
+        let tasks = crate::store::tasks::count_open(&mut *pool.acquire().await?, now, day_end).await?;
 
         let upcoming_tasks = sqlx::query_as::<_, Task>(
             "SELECT * FROM tasks WHERE deleted_at IS NULL AND done_at IS NULL AND due_at IS NOT NULL \

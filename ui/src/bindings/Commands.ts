@@ -18,6 +18,7 @@ import type { BidFilter } from "./BidFilter";
 import type { BidPatch } from "./BidPatch";
 import type { BidStatus } from "./BidStatus";
 import type { BidStatusCount } from "./BidStatusCount";
+import type { BidTotalsReport } from "./BidTotalsReport";
 import type { ChosenFile } from "./ChosenFile";
 import type { Client } from "./Client";
 import type { ClientFilter } from "./ClientFilter";
@@ -115,6 +116,7 @@ export type Commands = {
   doctor: { args: Record<string, never>; returns: DoctorReport };
   check_integrity: { args: Record<string, never>; returns: IntegrityOutcome };
   check_search_index: { args: Record<string, never>; returns: SearchIndexReport };
+  check_bid_totals: { args: Record<string, never>; returns: BidTotalsReport };
   stop_integrity_check: { args: Record<string, never>; returns: void };
   preferences: { args: Record<string, never>; returns: Preferences };
   set_preferences: { args: { preferences: Preferences }; returns: Preferences };
@@ -162,7 +164,7 @@ export type Commands = {
   set_milestone_status: { args: { id: Id; status: MilestoneStatus }; returns: Milestone };
   list_bids_on_client_jobs: { args: { clientId: Id; page: PageRequest }; returns: Page<Bid> };
   list_milestones_of_client_projects: { args: { clientId: Id; page: PageRequest }; returns: Page<Milestone> };
-  dashboard: { args: { months: number }; returns: Dashboard };
+  dashboard: { args: { months: number; utcOffsetMinutes: number }; returns: Dashboard };
   home_currency: { args: Record<string, never>; returns: string | null };
   set_home_currency: { args: { code?: string | null }; returns: string | null };
   list_rates: { args: Record<string, never>; returns: Array<ExchangeRate> };

@@ -6,6 +6,7 @@
 import { signal } from "@preact/signals";
 import { useEffect, useLayoutEffect, useRef, useState } from "preact/hooks";
 import * as api from "../api";
+import type { BidTotalsReport } from "../bindings/BidTotalsReport";
 import type { DoctorReport } from "../bindings/DoctorReport";
 import type { IntegrityOutcome } from "../bindings/IntegrityOutcome";
 import type { Preferences } from "../bindings/Preferences";
@@ -158,6 +159,10 @@ function Encryption({ report }: { report: DoctorReport }) {
       <dd>
         <SearchIndexCheck />
       </dd>
+      <dt>Bid totals</dt>
+      <dd>
+        <BidTotalsCheck />
+      </dd>
       <dt>Data folder</dt>
       <dd>
         <code>{report.paths.dir}</code>
@@ -233,11 +238,55 @@ function IntegrityCheck() {
   );
 }
 
-type SearchIndexState =
+type RepairState<R> =
   | { state: "unchecked" }
   | { state: "checking" }
-  | { state: "ended"; report: SearchIndexReport }
+  | { state: "ended"; report: R }
   | { state: "failed"; error: api.ApiError };
+
+/**
+ * A check of data the app keeps alongside the records (kept so that search
+ * and the screens stay quick at a million records), mending whatever
+ * disagrees with them. Only when asked.
+ */
+function RepairCheck<R>(props: {
+  run: () => Promise<R>;
+  label: string;
+  checking: string;
+  describe: (report: R) => string;
+}) {
+  const [status, setStatus] = useState<RepairState<R>>({ state: "unchecked" });
+  async function check() {
+    setStatus({ state: "checking" });
+    try {
+      setStatus({ state: "ended", report: await props.run() });
+    } catch (raw) {
+      setStatus({ state: "failed", error: api.asApiError(raw) });
+    }
+  }
+  const text = (() => {
+    switch (status.state) {
+      case "unchecked":
+        return "Not checked yet.";
+      case "checking":
+        return props.checking;
+      case "failed":
+        return `Could not check (${status.error.code}): ${api.describe(status.error)}`;
+      case "ended":
+        return props.describe(status.report);
+    }
+  })();
+  return (
+    <div class="integrity">
+      <span role="status" aria-busy={status.state === "checking"}>
+        {text}
+      </span>{" "}
+      <button onClick={() => void check()} disabled={status.state === "checking"} aria-label={props.label}>
+        Check and repair
+      </button>
+    </div>
+  );
+}
 
 /**
  * Search keeps its own index of the records' text; should it ever disagree
@@ -246,52 +295,48 @@ type SearchIndexState =
  * index and the records' text, not every page.
  */
 export function SearchIndexCheck() {
-  const [status, setStatus] = useState<SearchIndexState>({ state: "unchecked" });
-  async function check() {
-    setStatus({ state: "checking" });
-    try {
-      setStatus({ state: "ended", report: await api.session.checkSearchIndex() });
-    } catch (raw) {
-      setStatus({ state: "failed", error: api.asApiError(raw) });
-    }
-  }
   return (
-    <div class="integrity">
-      <span role="status" aria-busy={status.state === "checking"}>
-        {searchIndexText(status)}
-      </span>{" "}
-      <button
-        onClick={() => void check()}
-        disabled={status.state === "checking"}
-        aria-label="Check and repair the search index"
-      >
-        Check and repair
-      </button>
-    </div>
+    <RepairCheck
+      run={api.session.checkSearchIndex}
+      label="Check and repair the search index"
+      checking="Checking the search index against the records…"
+      describe={describeSearchIndex}
+    />
   );
 }
 
-function searchIndexText(status: SearchIndexState): string {
-  switch (status.state) {
-    case "unchecked":
-      return "Not checked yet.";
-    case "checking":
-      return "Checking the search index against the records…";
-    case "failed":
-      return `Could not check (${status.error.code}): ${api.describe(status.error)}`;
-    case "ended": {
-      const r = status.report;
-      const records = `${r.documents} ${r.documents === 1 ? "entry" : "entries"}`;
-      if (!r.repaired) return `In step with the records (${records}).`;
-      const found = [
-        r.missing > 0 && `${r.missing} missing`,
-        r.stale > 0 && `${r.stale} out of date`,
-        r.orphaned > 0 && `${r.orphaned} left over`,
-        r.damaged && "its structure damaged",
-      ].filter(Boolean);
-      return `Repaired: ${found.join(", ")}. Now in step (${records}).`;
-    }
-  }
+function describeSearchIndex(r: SearchIndexReport): string {
+  const records = `${r.documents} ${r.documents === 1 ? "entry" : "entries"}`;
+  if (!r.repaired) return `In step with the records (${records}).`;
+  const found = [
+    r.missing > 0 && `${r.missing} missing`,
+    r.stale > 0 && `${r.stale} out of date`,
+    r.orphaned > 0 && `${r.orphaned} left over`,
+    r.damaged && "its structure damaged",
+  ].filter(Boolean);
+  return `Repaired: ${found.join(", ")}. Now in step (${records}).`;
+}
+
+/**
+ * The bids board's column counts and the dashboard's pipeline read totals
+ * kept as bids are written; should they ever disagree with the bids (a
+ * count that does not match its column), this adds the bids up again.
+ */
+export function BidTotalsCheck() {
+  return (
+    <RepairCheck
+      run={api.session.checkBidTotals}
+      label="Check and repair the bid totals"
+      checking="Adding up the bids…"
+      describe={describeBidTotals}
+    />
+  );
+}
+
+function describeBidTotals(r: BidTotalsReport): string {
+  if (!r.repaired) return "In step with the bids.";
+  const totals = r.disagreeing === 1 ? "1 total disagreed" : `${r.disagreeing} totals disagreed`;
+  return `Repaired: ${totals} with the bids. Now in step.`;
 }
 
 /** Seconds since the check started, ticking. SQLite reports no fraction done, so none is shown. */

@@ -124,3 +124,44 @@ async fn dashboard_figures() {
 
     assert_eq!(ws.dashboard(0).await.unwrap_err().code(), ErrorCode::Validation);
 }
+
+/// "Due today" ends where the user's day does, as on the task list: at 22:00
+/// UTC a user in Tokyo (UTC+9) is in tomorrow's morning, one in Hawaii
+/// (UTC-10) at noon of the UTC day.
+#[tokio::test]
+async fn due_today_is_the_users_day() {
+    let now = Utc.with_ymd_and_hms(2026, 8, 20, 22, 0, 0).unwrap();
+    let clock = Arc::new(ManualClock::new(now));
+    let (_dir, ws) = workspace_at(clock).await;
+    task(&ws, "before UTC midnight", Some(now + Duration::minutes(90))).await;
+    task(&ws, "Tokyo's evening", Some(now + Duration::hours(14))).await;
+    task(&ws, "Hawaii's evening", Some(now + Duration::hours(10))).await;
+    task(&ws, "the day after", Some(now + Duration::hours(30))).await;
+
+    let today = |minutes: i32| {
+        let ws = &ws;
+        async move {
+            let counts = ws.dashboard_in_zone(1, minutes).await.unwrap().tasks;
+            let tasks = ws.count_open_tasks(now, end_of_users_day(now, minutes)).await.unwrap();
+            assert_eq!(counts, tasks, "the dashboard and the task list agree at UTC{minutes:+} minutes");
+            counts.due_today
+        }
+    };
+    // UTC: ends at midnight, 2 hours away.
+    assert_eq!(today(0).await, 1);
+    assert_eq!(ws.dashboard(1).await.unwrap().tasks.due_today, 1);
+    // Tokyo: 07:00 on the 21st, the day ends 17 hours from now.
+    assert_eq!(today(9 * 60).await, 3);
+    // Hawaii: 12:00 on the 20th, the day ends 12 hours from now.
+    assert_eq!(today(-10 * 60).await, 2);
+    for wrong in [-721, 841] {
+        assert_eq!(ws.dashboard_in_zone(1, wrong).await.unwrap_err().code(), ErrorCode::Validation);
+    }
+}
+
+/// The end of the day `now` is in, for a user `minutes` ahead of UTC.
+fn end_of_users_day(now: chrono::DateTime<Utc>, minutes: i32) -> chrono::DateTime<Utc> {
+    let zone = chrono::FixedOffset::east_opt(minutes * 60).unwrap();
+    let next = now.with_timezone(&zone).date_naive().succ_opt().unwrap().and_hms_opt(0, 0, 0).unwrap();
+    next.and_local_timezone(zone).unwrap().with_timezone(&Utc)
+}
