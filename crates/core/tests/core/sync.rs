@@ -485,6 +485,12 @@ async fn an_expired_cursor_resyncs_everything_without_duplicates() {
     let unique: HashSet<_> = jobs.iter().map(|j| j.origin.external_id.clone()).collect();
     assert_eq!(unique.len(), jobs.len());
     assert_eq!(all_bids(&h.ws).await.len(), 1);
+    // Every pulled job is queued and indexed (the insert triggers queue
+    // unless an import pauses them, migration 0022), none twice.
+    let index = h.ws.check_search_index(false).await.unwrap();
+    assert!(index.in_step() && index.documents as usize >= jobs.len(), "{index:?}");
+    let title = jobs[jobs.len() - 1].title.clone();
+    assert!(h.ws.search(&title, 20).await.unwrap().iter().any(|hit| hit.title == title), "{title} not found");
 }
 
 #[tokio::test]
