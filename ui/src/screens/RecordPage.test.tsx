@@ -10,8 +10,8 @@ vi.mock("@tauri-apps/api/event", () => ({ listen: async () => () => undefined })
 import type { Contact } from "../bindings/Contact";
 import { go, route } from "../state";
 import { find, mount, press, settle } from "../testing/dom";
-import { meta, project as makeProject } from "../testing/records";
-import { RecordPage } from "./RecordPage";
+import { bid, job, meta, project as makeProject } from "../testing/records";
+import { BIDS_ON_JOB_AT_FIRST, RecordPage } from "./RecordPage";
 
 const clientId = "0190a5f0-0000-7000-8000-0000000000c1";
 
@@ -83,5 +83,32 @@ describe("a record's page, by keyboard", () => {
     await act(() => add.click());
     find(root, "#field-milestone-new-title");
     find(root, "#field-milestone-new-amount");
+  });
+});
+
+describe("a job's page", () => {
+  it("shows its first bids and the rest behind Show more, read after the last one shown", async () => {
+    const posting = job(1, "Checkout rework");
+    const bids = Array.from({ length: BIDS_ON_JOB_AT_FIRST + 5 }, (_, i) => bid(i, posting.id, 1000 + i));
+    invoke.mockImplementation(async (command: string, args?: { filter?: { job_id?: string }; page?: { limit: number; after?: string } }) => {
+      if (command === "get_job") return posting;
+      if (command === "custom_fields") return [];
+      if (command === "list_bids" && args?.filter?.job_id === posting.id && args.page) {
+        const start = args.page.after === undefined ? 0 : Number(args.page.after);
+        const end = Math.min(start + args.page.limit, bids.length);
+        return { items: bids.slice(start, end), next: end < bids.length ? String(end) : null };
+      }
+      return command.startsWith("list_") ? { items: [], next: null } : null;
+    });
+    const root = await mount(<RecordPage kind="job" id={posting.id} />);
+    await settle();
+    const shown = () => root.querySelectorAll('[aria-label="Bids on this job"] li').length;
+    expect(shown()).toBe(BIDS_ON_JOB_AT_FIRST);
+    const more = [...root.querySelectorAll<HTMLButtonElement>("button")].find((b) => b.textContent === "Show more bids");
+    expect(more).toBeDefined();
+    await act(() => more!.click());
+    await settle();
+    expect(shown()).toBe(bids.length);
+    expect([...root.querySelectorAll("button")].some((b) => b.textContent === "Show more bids")).toBe(false);
   });
 });

@@ -17,7 +17,7 @@ import { BidTermsForm, ContactForm, JobForm, ProjectForm } from "../components/r
 import { isTyping, labelOf, PROJECT_STATUSES, RATE_TYPES } from "../components/records/labels";
 import { MilestonesSection } from "../components/records/Milestones";
 import { Timeline } from "../components/records/Timeline";
-import { usePaged } from "../components/records/usePaged";
+import { usePaged, useShowMore } from "../components/records/usePaged";
 import { formatMoney } from "../money";
 import { go, notify, type PageKind, type Route } from "../state";
 import "./records.css";
@@ -251,15 +251,20 @@ export function route(kind: PageKind, id: Id): Route {
   return { screen: "record", kind, id };
 }
 
+/** Bids a job's page shows before "Show more": about a screenful. */
+export const BIDS_ON_JOB_AT_FIRST = 20;
+
+/** A job's bids, newest first: the first few, then "Show more" (a posting can draw hundreds). */
 function BidsOnJob({ jobId }: { jobId: Id }) {
-  const list = usePaged<Bid>((limit, after) => api.bids.list({ job_id: jobId }, api.page(limit, after, "newest")), [jobId], 50);
+  const list = usePaged<Bid>((limit, after) => api.bids.list({ job_id: jobId }, api.page(limit, after, "newest")), [jobId], BIDS_ON_JOB_AT_FIRST);
+  const showMore = useShowMore(list, "job-bids");
   return (
     <section class="section" aria-labelledby="job-bids-title">
       <header>
         <h2 id="job-bids-title">Bids</h2>
       </header>
       <ListState loading={list.loading} error={list.error} count={list.items.length} empty="No bid on this job yet (Jobs → Bid on this job)." />
-      <ul class="items" aria-label="Bids on this job">
+      <ul class="items" aria-label="Bids on this job" data-list="job-bids">
         {list.items.map((b) => (
           <li key={b.id}>
             <span class="grow">
@@ -271,6 +276,11 @@ function BidsOnJob({ jobId }: { jobId: Id }) {
           </li>
         ))}
       </ul>
+      {list.hasMore && (
+        <button class="link" onClick={showMore}>
+          Show more bids
+        </button>
+      )}
     </section>
   );
 }
