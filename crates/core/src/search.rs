@@ -415,33 +415,52 @@ async fn index_rows_after(conn: &mut SqliteConnection, rowids_before: &[i64]) ->
     let mut built = 0;
     for (kind, before) in INDEXED_KINDS.iter().zip(rowids_before) {
         let rows = format!("FROM {table} src WHERE src.rowid > ?2 AND src.deleted_at IS NULL", table = kind.table);
-        let added = sqlx::query(&format!(
-            "INSERT INTO search_doc (doc_id, kind, entity_id) \
-             SELECT ?1 + row_number() OVER (ORDER BY src.rowid), '{kind}', src.id {rows}",
-            kind = kind.kind
-        ))
-        .bind(next)
-        .bind(before)
-        .execute(&mut *conn)
-        .await?
-        .rows_affected();
-        if added == 0 {
-            continue;
-        }
-        sqlx::query(&format!(
-            "INSERT INTO search_fts (rowid, title, body) \
-             SELECT ?1 + row_number() OVER (ORDER BY src.rowid), {title}, {body} {rows}",
-            title = kind.title,
-            body = kind.body
-        ))
-        .bind(next)
-        .bind(before)
-        .execute(&mut *conn)
-        .await?;
+        let added = build_documents(conn, kind, &rows, "src.rowid", next, *before).await?;
         next += added as i64;
         built += added;
     }
     Ok(built)
+}
+
+/// Builds the documents of `kind` for the rows `rows` selects (SQL over
+/// `src`, from its FROM on, with `?2` bound to `bound`), numbered after
+/// `next` in the order `order`: their `search_doc` entries, then their text.
+/// Each document's id is given rather than read back: the two inserts
+/// select the same rows in the same order. Returns how many.
+async fn build_documents<B>(
+    conn: &mut SqliteConnection,
+    kind: &IndexedKind,
+    rows: &str,
+    order: &str,
+    next: i64,
+    bound: B,
+) -> Result<u64>
+where
+    B: for<'q> sqlx::Encode<'q, sqlx::Sqlite> + sqlx::Type<sqlx::Sqlite> + Clone + Send + 'static,
+{
+    let added = sqlx::query(&format!(
+        "INSERT INTO search_doc (doc_id, kind, entity_id) \
+         SELECT ?1 + row_number() OVER (ORDER BY {order}), '{kind}', src.id {rows}",
+        kind = kind.kind
+    ))
+    .bind(next)
+    .bind(bound.clone())
+    .execute(&mut *conn)
+    .await?
+    .rows_affected();
+    if added > 0 {
+        sqlx::query(&format!(
+            "INSERT INTO search_fts (rowid, title, body) \
+             SELECT ?1 + row_number() OVER (ORDER BY {order}), {title}, {body} {rows}",
+            title = kind.title,
+            body = kind.body
+        ))
+        .bind(next)
+        .bind(bound)
+        .execute(&mut *conn)
+        .await?;
+    }
+    Ok(added)
 }
 
 /// Indexes up to `batch` queued documents; says how many and whether more wait.
@@ -473,8 +492,6 @@ async fn index_batch(conn: &mut SqliteConnection, batch: i64) -> Result<(u64, bo
                 .await?;
         }
     }
-    // Each document's id is given here rather than read back from search_doc:
-    // the two inserts of a kind select the same rows in the same order.
     let mut next: i64 =
         sqlx::query_scalar("SELECT coalesce(max(doc_id), 0) FROM search_doc").fetch_one(&mut *conn).await?;
     let mut built = 0;
@@ -485,26 +502,7 @@ async fn index_batch(conn: &mut SqliteConnection, batch: i64) -> Result<(u64, bo
             kind = kind.kind,
             table = kind.table
         );
-        let added = sqlx::query(&format!(
-            "INSERT INTO search_doc (doc_id, kind, entity_id) \
-             SELECT ?1 + row_number() OVER (ORDER BY p.doc_key), '{kind}', src.id {rows}",
-            kind = kind.kind
-        ))
-        .bind(next)
-        .bind(&bound)
-        .execute(&mut *conn)
-        .await?
-        .rows_affected();
-        sqlx::query(&format!(
-            "INSERT INTO search_fts (rowid, title, body) \
-             SELECT ?1 + row_number() OVER (ORDER BY p.doc_key), {title}, {body} {rows}",
-            title = kind.title,
-            body = kind.body
-        ))
-        .bind(next)
-        .bind(&bound)
-        .execute(&mut *conn)
-        .await?;
+        let added = build_documents(conn, kind, &rows, "p.doc_key", next, bound.clone()).await?;
         next += added as i64;
         built += added;
     }
