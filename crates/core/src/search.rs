@@ -1,6 +1,8 @@
 //! Full-text search over every entity, and the FTS5 index behind it.
 //!
 //! Writes queue a record in `search_pending` (migration 0017's triggers);
+//! an import indexes its own inserts instead, in its transaction
+//! ([`pause_queue`], migration 0022).
 //! [`Workspace::catch_up_search_index`] indexes the queue in large batches,
 //! and every search runs it first, so the index may trail the tables but no
 //! search ever sees it trail. Removal never waits: the triggers take a
@@ -114,7 +116,7 @@ fn query_words(text: &str) -> Vec<&str> {
 /// of one ASCII letter or digit is asked as itself or any of its
 /// two-character prefixes (see [`one_character_prefix`]), the rest of whose
 /// second characters `non_ascii_pairs` lists.
-fn to_fts_query(words: &[&str], non_ascii_pairs: &[String]) -> Option<String> {
+fn to_fts_query(words: &[&str], non_ascii_pairs: &[String]) -> String {
     let words: Vec<String> = words
         .iter()
         .map(|w| match one_character_prefix(w) {
@@ -129,7 +131,7 @@ fn to_fts_query(words: &[&str], non_ascii_pairs: &[String]) -> Option<String> {
         })
         .collect();
     // AND spelled out: FTS5 joins phrases by a space, not a bracketed OR.
-    (!words.is_empty()).then(|| words.join(" AND "))
+    words.join(" AND ")
 }
 
 /// A word that is one ASCII letter or digit, as the index holds it
@@ -205,7 +207,7 @@ impl Workspace {
         self.catch_up_search_index().await?;
         let pool = self.pool().await;
         let pairs = non_ascii_pairs(&pool, &words).await?;
-        let Some(query) = to_fts_query(&words, &pairs) else { return Ok(Vec::new()) };
+        let query = to_fts_query(&words, &pairs);
         let mut hits: Vec<SearchHit> =
             sqlx::query_as(HITS).bind(format!("title : ({query})")).bind(i64::from(limit)).fetch_all(&pool).await?;
         if hits.len() < limit as usize {
@@ -635,7 +637,8 @@ mod tests {
 
     fn query(text: &str, pairs: &[&str]) -> Option<String> {
         let pairs: Vec<String> = pairs.iter().map(|p| p.to_string()).collect();
-        to_fts_query(&query_words(text), &pairs)
+        let words = query_words(text);
+        (!words.is_empty()).then(|| to_fts_query(&words, &pairs))
     }
 
     #[test]
