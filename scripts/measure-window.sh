@@ -8,6 +8,7 @@
 # one client owning the children of a 2 000-record mix (`dev seed --one-client`).
 #   SIZES="1000 1000000" (default) workspaces measured, the first as baseline.
 #   ROUNDS=N (default 5) rounds of every measurement per workspace.
+#   COLD=N (default 3) launches per workspace whose first visit of each screen is measured.
 # Seeded workspaces are kept under target/bench-data/window-v<generator>-seed7-<size>/
 # and reused; delete them to seed afresh. Figures also go to target/window-bench.json.
 source "$(dirname "$0")/lib.sh"
@@ -46,6 +47,7 @@ export BIDWELL_E2E_BENCH=1
 BIDWELL_E2E_BENCH_DATA="$(IFS=,; echo "${workspaces[*]}")"
 export BIDWELL_E2E_BENCH_DATA
 export BIDWELL_E2E_BENCH_ROUNDS="${ROUNDS:-5}"
+export BIDWELL_E2E_BENCH_COLD="${COLD:-3}"
 export BIDWELL_E2E_BENCH_OUT="$target_dir/window-bench.json"
 prepare_window_driving
 

@@ -64,11 +64,22 @@ fn rounds() -> usize {
     std::env::var("BIDWELL_E2E_BENCH_ROUNDS").ok().and_then(|r| r.parse().ok()).unwrap_or(5)
 }
 
-/// One timed action: its time and the commands it waited for.
+/// Launches whose first visit of every screen is measured: one sample of
+/// each a launch, so a few launches give the cold figures a spread.
+fn cold_launches() -> usize {
+    std::env::var("BIDWELL_E2E_BENCH_COLD").ok().and_then(|r| r.parse().ok()).unwrap_or(3).max(1)
+}
+
+/// One timed action: its time, the commands it waited for, and when (ms
+/// after its start) the first was sent, the last answered and the frame
+/// of the paint that ended it began.
 #[derive(Debug, Clone)]
 struct Sample {
     ms: f64,
     calls: Vec<(String, f64)>,
+    first_call: Option<f64>,
+    last_answer: Option<f64>,
+    frame: Option<f64>,
 }
 
 /// Everything measured on one workspace: samples by measurement name, and frame times.
@@ -109,7 +120,8 @@ async fn measured(app: &App, action: &str) -> Sample {
         if (!m) return null; \
         const calls = performance.getEntriesByName('bidwell:call', 'measure') \
             .map((c) => [c.detail.command, c.duration]); \
-        return { ms: m.duration, calls };";
+        return { ms: m.duration, calls, firstCall: m.detail.firstCall, lastAnswer: m.detail.lastAnswer, \
+            frame: m.detail.frame };";
     let deadline = Instant::now() + ACTION;
     loop {
         let v = run(app, script, vec![json!(action)]).await;
@@ -120,7 +132,13 @@ async fn measured(app: &App, action: &str) -> Sample {
                 .iter()
                 .map(|c| (c[0].as_str().unwrap_or("?").to_string(), c[1].as_f64().unwrap_or(0.0)))
                 .collect();
-            return Sample { ms: v["ms"].as_f64().unwrap(), calls };
+            return Sample {
+                ms: v["ms"].as_f64().unwrap(),
+                calls,
+                first_call: v["firstCall"].as_f64(),
+                last_answer: v["lastAnswer"].as_f64(),
+                frame: v["frame"].as_f64(),
+            };
         }
         if Instant::now() >= deadline {
             let shot = app.screenshot(&format!("bench-stuck-{}", action.replace(':', "-"))).await;
@@ -217,19 +235,30 @@ async fn scroll(app: &App) -> Vec<f64> {
     v["times"].as_array().unwrap().iter().filter_map(Value::as_f64).collect()
 }
 
+/// The first visit of every screen after an unlock, kept apart from the
+/// rest: caches (the core's pages, the script's compiled code, the
+/// window's styles and glyphs) are cold then.
+async fn first_visits(app: &App, figures: &mut Figures) {
+    for (key, name) in SCREENS {
+        let sample = screen(app, key, name).await;
+        figures.add(&format!("first visit, {name}"), sample);
+    }
+}
+
 async fn measure(label: &str, data: &std::path::Path, passphrase: &str) -> Figures {
     let rounds = rounds();
     let mut figures = Figures::default();
+    for launch in 1..cold_launches() {
+        let app = App::launch(data).await;
+        unlock(&app, passphrase).await;
+        first_visits(&app, &mut figures).await;
+        app.close().await;
+        eprintln!("== {label}: launch {launch}, first visits measured");
+    }
     let app = App::launch(data).await;
     unlock(&app, passphrase).await;
     eprintln!("== {label}: unlocked; {rounds} rounds");
-
-    // A first visit of everything, kept apart: caches (the core's pages, the
-    // script's compiled code) are cold then.
-    for (key, name) in SCREENS {
-        let sample = screen(&app, key, name).await;
-        figures.add(&format!("first visit, {name}"), sample);
-    }
+    first_visits(&app, &mut figures).await;
     for round in 0..rounds {
         for (key, name) in SCREENS {
             let sample = screen(&app, key, name).await;
@@ -295,6 +324,34 @@ fn slowest_calls(samples: &[Sample]) -> String {
     format!("{:.1} calls: {}", total as f64 / per as f64, top.join(", "))
 }
 
+/// Where an action's time went, p50 of each part: the window before its
+/// first command; the commands (first sent to last answered); after the
+/// last answer, the script's work until the frame of the final paint, and
+/// that frame's style, layout and paint.
+fn phases(samples: &[Sample]) -> Value {
+    let with: Vec<&Sample> =
+        samples.iter().filter(|s| s.first_call.is_some() && s.last_answer.is_some() && s.frame.is_some()).collect();
+    let p50 = |f: &dyn Fn(&Sample) -> f64| pct(&sorted(with.iter().map(|s| f(s))), 50.0);
+    json!({
+        "before_first_call": p50(&|s| s.first_call.unwrap()),
+        "commands": p50(&|s| s.last_answer.unwrap() - s.first_call.unwrap()),
+        "script_after_last_answer": p50(&|s| s.frame.unwrap() - s.last_answer.unwrap()),
+        "last_frame": p50(&|s| s.ms - s.frame.unwrap()),
+    })
+}
+
+fn phases_text(samples: &[Sample]) -> String {
+    let p = phases(samples);
+    let ms = |k: &str| p[k].as_f64().map_or("-".to_string(), |v| format!("{v:.0}"));
+    format!(
+        "window {} ms, commands {} ms, script {} ms, last frame {} ms",
+        ms("before_first_call"),
+        ms("commands"),
+        ms("script_after_last_answer"),
+        ms("last_frame")
+    )
+}
+
 fn frame_stats(frames: &[f64]) -> Value {
     let s = sorted(frames.iter().copied());
     json!({
@@ -341,6 +398,7 @@ async fn the_window_at_a_million() {
             out[label][name] = json!({
                 "n": s.len(), "p50": p50, "p95": p95, "max": s.last(),
                 "calls": slowest_calls(samples),
+                "phases": phases(samples),
             });
         }
         println!("  {:>7.2}", last / base);
@@ -363,6 +421,15 @@ async fn the_window_at_a_million() {
     let (label, figures) = all.last().unwrap();
     for (name, samples) in &figures.samples {
         println!("  {label} {name}: {}", slowest_calls(samples));
+    }
+    println!(
+        "\nwhere the time went (p50 of each part: before the first command, the commands, \
+         the script after the last answer, the final frame's layout and paint):"
+    );
+    for (label, figures) in &all {
+        for (name, samples) in &figures.samples {
+            println!("  {label} {name}: {}", phases_text(samples));
+        }
     }
     if let Some(path) = std::env::var_os("BIDWELL_E2E_BENCH_OUT") {
         std::fs::write(&path, serde_json::to_string_pretty(&out).unwrap()).expect("writing the figures");

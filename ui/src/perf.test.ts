@@ -24,7 +24,13 @@ describe("perf marks", () => {
     await sleep(400);
     const [screen] = measures("bidwell:screen:test");
     expect(screen?.duration).toBeGreaterThanOrEqual(300);
-    expect(screen?.detail).toEqual({ calls: 1 });
+    const detail = screen?.detail as { calls: number; firstCall: number; lastAnswer: number; frame: number };
+    expect(detail.calls).toBe(1);
+    // Sent after the 20 ms sleep, answered after the 300 ms one, drawn after that.
+    expect(detail.firstCall).toBeGreaterThanOrEqual(15);
+    expect(detail.lastAnswer).toBeGreaterThanOrEqual(detail.firstCall + 290);
+    expect(detail.frame).toBeGreaterThanOrEqual(detail.lastAnswer);
+    expect(screen!.duration).toBeGreaterThanOrEqual(detail.frame);
     expect(measures("bidwell:call").map((m) => m.detail)).toEqual([{ command: "dashboard" }]);
     // The next action starts afresh: the old one's calls go, its measure stays until it is timed again.
     begin("palette");

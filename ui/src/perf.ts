@@ -4,10 +4,14 @@
 // paint after the last command it caused has answered: the moment its
 // results are on screen. It becomes one `performance` measure named
 // `bidwell:<action>`; each command answered meanwhile is a `bidwell:call`
-// measure naming it, to tell which query took the time. Nothing else reads
-// them. Only the latest measure of each action and the latest action's
-// calls are kept, and while no action is being timed a command costs one
-// comparison.
+// measure naming it, to tell which query took the time. The action's measure
+// also says when its first command was sent and its last answered, and when
+// the frame of the paint that ended it began, so the window's share (before
+// the first command; after the last, the script's work until that frame and
+// then the frame's layout and paint) is told from the commands'. Nothing
+// else reads them. Only the latest measure of each action and the latest
+// action's calls are kept, and while no action is being timed a command
+// costs one comparison.
 
 /** How long after the last answer's paint nothing new may start before the action counts as drawn. */
 const QUIET_MS = 250;
@@ -18,8 +22,14 @@ interface Action {
   start: number;
   inflight: number;
   calls: number;
+  /** When the first command was sent; undefined while none was. */
+  firstCall: number | undefined;
+  /** When the latest answer came. */
+  lastAnswer: number | undefined;
   /** The latest paint with nothing in flight. */
   drawn: number;
+  /** When that paint's frame began (its animation frame callback): the script's work before it is done. */
+  frame: number;
   quiet: ReturnType<typeof setTimeout> | undefined;
 }
 
@@ -38,7 +48,17 @@ export function begin(action: string, at: number = performance.now()): void {
   const name = `bidwell:${action}`;
   performance.clearMeasures(name);
   performance.clearMeasures(CALL);
-  current = { name, start: at, inflight: 0, calls: 0, drawn: at, quiet: undefined };
+  current = {
+    name,
+    start: at,
+    inflight: 0,
+    calls: 0,
+    firstCall: undefined,
+    lastAnswer: undefined,
+    drawn: at,
+    frame: at,
+    quiet: undefined,
+  };
   afterPaint(current);
 }
 
@@ -49,11 +69,14 @@ export function track<T>(command: string, answer: Promise<T>): Promise<T> {
   const start = performance.now();
   action.inflight += 1;
   action.calls += 1;
+  action.firstCall ??= start;
   if (action.quiet !== undefined) clearTimeout(action.quiet);
   action.quiet = undefined;
   const settled = () => {
     if (current !== action) return;
-    performance.measure(CALL, { start, end: performance.now(), detail: { command } });
+    const end = performance.now();
+    performance.measure(CALL, { start, end, detail: { command } });
+    action.lastAnswer = end;
     action.inflight -= 1;
     afterPaint(action);
   };
@@ -63,18 +86,28 @@ export function track<T>(command: string, answer: Promise<T>): Promise<T> {
 
 /** After the next paint: if nothing is in flight, that paint may be the last; wait a quiet spell to know. */
 function afterPaint(action: Action): void {
-  requestAnimationFrame(() =>
+  requestAnimationFrame(() => {
+    const frame = performance.now();
     setTimeout(() => {
       if (current !== action || action.inflight > 0) return;
       action.drawn = performance.now();
+      action.frame = frame;
       if (action.quiet !== undefined) clearTimeout(action.quiet);
       action.quiet = setTimeout(() => finish(action), QUIET_MS);
-    }, 0),
-  );
+    }, 0);
+  });
 }
 
 function finish(action: Action): void {
   if (current !== action || action.inflight > 0) return;
   current = null;
-  performance.measure(action.name, { start: action.start, end: action.drawn, detail: { calls: action.calls } });
+  // Milliseconds after the start, rounded as the clock is; null without commands.
+  const after = (at: number | undefined) => (at === undefined ? null : Math.max(0, at - action.start));
+  const detail = {
+    calls: action.calls,
+    firstCall: after(action.firstCall),
+    lastAnswer: after(action.lastAnswer),
+    frame: after(action.frame),
+  };
+  performance.measure(action.name, { start: action.start, end: action.drawn, detail });
 }
