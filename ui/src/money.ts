@@ -60,15 +60,3 @@ export function toMinor(text: string, code: string): { minor: number } | { error
   if (parsed.minor <= 0) return { error: "The amount must be more than zero." };
   return { minor: parsed.minor };
 }
-
-/** The day an exchange rate is for, "2026-12-04" → "4 Dec 2026" (in the user's locale's order). */
-export function rateDay(day: string): string {
-  const [y, m, d] = day.split("-").map(Number);
-  if (!y || !m || !d) return day;
-  return new Date(Date.UTC(y, m - 1, d)).toLocaleDateString(undefined, {
-    day: "numeric",
-    month: "short",
-    year: "numeric",
-    timeZone: "UTC",
-  });
-}

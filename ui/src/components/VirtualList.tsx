@@ -5,6 +5,7 @@
 // can check that a long list never loads everything.
 import type { ComponentChildren, JSX } from "preact";
 import { useEffect, useLayoutEffect, useRef, useState } from "preact/hooks";
+import { useReadEffect } from "../readEffect";
 import * as api from "../api";
 import type { Page } from "../bindings/Page";
 import "../screens/records.css";
@@ -94,7 +95,7 @@ export function VirtualList<T>(props: VirtualListProps<T>): JSX.Element {
   }
 
   // First page, and again whenever the reload key changes.
-  useEffect(() => {
+  useReadEffect(() => {
     generation.current += 1;
     cursor.current = null;
     inFlight.current = false;

@@ -15,6 +15,7 @@ import { Field } from "../components/Field";
 import { ProgressPanel } from "../components/ProgressPanel";
 import { backupStatus, dataGeneration, notify, refreshBackups, refreshSync } from "../state";
 import { formatBytes } from "./Privacy";
+import { dateTimeText } from "../dates";
 
 const REASON: Record<BackupReason, string> = {
   scheduled: "Daily backup",
@@ -41,9 +42,6 @@ export function counts(info: BackupInfo): string {
   }).join(", ");
 }
 
-export function when(at: string): string {
-  return new Date(at).toLocaleString(undefined, { dateStyle: "medium", timeStyle: "short" });
-}
 
 type BackupRun = { state: "idle" } | { state: "running" } | { state: "done"; info: BackupInfo };
 type RestoreRun =
@@ -109,7 +107,7 @@ export function Backups() {
           unlocked, and before imports, key changes and restores. Erasing a client erases it from the backups too.
         </p>
         <p class="backup-summary" data-testid="backup-summary">
-          {status.last_good ? `Last good backup: ${when(status.last_good)}.` : "No backup has been taken yet."}{" "}
+          {status.last_good ? `Last good backup: ${dateTimeText(status.last_good)}.` : "No backup has been taken yet."}{" "}
           {status.overdue && <strong>A backup is overdue.</strong>}
         </p>
         {status.folder_error && (
@@ -180,7 +178,7 @@ function BackupTable({ backups, busy }: { backups: BackupInfo[]; busy: boolean }
           const check = checks[b.name];
           return (
             <tr key={b.name} data-testid="backup-row" data-name={b.name}>
-              <th scope="row">{when(b.manifest.taken_at)}</th>
+              <th scope="row">{dateTimeText(b.manifest.taken_at)}</th>
               <td>{REASON[b.manifest.reason]}</td>
               <td class="num">{formatBytes(Number(b.bytes))}</td>
               <td data-testid="backup-counts">{counts(b)}</td>
@@ -201,14 +199,14 @@ function BackupTable({ backups, busy }: { backups: BackupInfo[]; busy: boolean }
                 <button
                   disabled={check === "checking"}
                   onClick={() => void verify(b.name)}
-                  aria-label={`Verify the backup of ${when(b.manifest.taken_at)}`}
+                  aria-label={`Verify the backup of ${dateTimeText(b.manifest.taken_at)}`}
                 >
                   Verify
                 </button>{" "}
                 <button
                   disabled={busy || !b.complete}
                   onClick={() => (restoreRun.value = { state: "confirming", info: b })}
-                  aria-label={`Restore the backup of ${when(b.manifest.taken_at)}`}
+                  aria-label={`Restore the backup of ${dateTimeText(b.manifest.taken_at)}`}
                 >
                   Restore…
                 </button>
@@ -226,7 +224,7 @@ function RestoreState() {
   const run = restoreRun.value;
   if (run.state === "idle") return null;
   if (run.state === "confirming") {
-    const taken = when(run.info.manifest.taken_at);
+    const taken = dateTimeText(run.info.manifest.taken_at);
     return (
       <div class="erase-panel restore-panel" role="dialog" aria-labelledby="restore-title" data-testid="restore-confirm">
         <h3 id="restore-title">Restore the backup of {taken}?</h3>
@@ -257,7 +255,7 @@ function RestoreState() {
     return (
       <div class="restore-result" role="status" data-testid="restore-result">
         <p>
-          <strong>Restored the backup of {when(r.restored.manifest.taken_at)}</strong>: {counts(r.restored)}.
+          <strong>Restored the backup of {dateTimeText(r.restored.manifest.taken_at)}</strong>: {counts(r.restored)}.
           {r.replaced_state_backup && " The state it replaced is kept as the backup “Before a restore”."}
           {r.erasures_replayed > 0 && ` ${r.erasures_replayed} erased clients were erased again.`}
         </p>

@@ -9,7 +9,8 @@
 // each status: the board opens as fast with a million records as with a
 // thousand, and every bid can still be reached in its column. A moved bid
 // leads its new column (its change is the latest).
-import { useEffect, useRef, useState } from "preact/hooks";
+import { useRef, useState } from "preact/hooks";
+import { useReadEffect } from "../readEffect";
 import { KIND_LABEL } from "./Marketplaces";
 import * as api from "../api";
 import type { Bid } from "../bindings/Bid";
@@ -106,7 +107,7 @@ export function Bids() {
   }
 
   // Again after each sync run (the marketplace may have moved a bid), and for the other view.
-  useEffect(() => {
+  useReadEffect(() => {
     void load();
   }, [syncStatus.value?.last_sync_at, extras.key, view]);
 

@@ -5,6 +5,7 @@
 // more on request (ClientSections.tsx), so a key account's page draws about
 // as much as a small client's.
 import { useEffect, useRef, useState } from "preact/hooks";
+import { useReadEffect } from "../readEffect";
 import * as api from "../api";
 import type { Client } from "../bindings/Client";
 import type { ClientPatch } from "../bindings/ClientPatch";
@@ -33,7 +34,7 @@ export function ClientDetail({ id }: { id: Id }) {
   const [projects, setProjects] = useState<Project[]>([]);
   const heading = useRef<HTMLHeadingElement>(null);
 
-  useEffect(() => {
+  useReadEffect(() => {
     let live = true;
     setClient(null);
     setError(null);

@@ -8,7 +8,7 @@ import * as api from "../api";
 import type { ExchangeRate } from "../bindings/ExchangeRate";
 import type { NewExchangeRate } from "../bindings/NewExchangeRate";
 import { Field } from "../components/Field";
-import { rateDay } from "../money";
+import { dayText } from "../dates";
 import { notify } from "../state";
 
 const RATE_FIELDS = ["base", "currency", "rate", "rate_date"];
@@ -39,7 +39,7 @@ export function Currency() {
   async function remove(rate: ExchangeRate) {
     try {
       await api.rates.remove(rate.id);
-      notify(`Deleted the rate of ${rate.currency} for ${rateDay(rate.rate_date)}.`);
+      notify(`Deleted the rate of ${rate.currency} for ${dayText(rate.rate_date)}.`);
       await load();
     } catch (raw) {
       notify(`The rate could not be deleted: ${api.describe(api.asApiError(raw))}`, { tone: "error" });
@@ -67,7 +67,7 @@ export function Currency() {
         submit="Add rate"
         onSave={async (rate) => {
           const saved = await api.rates.set(rate);
-          notify(`Kept 1 ${saved.base} = ${saved.rate} ${saved.currency} for ${rateDay(saved.rate_date)}.`);
+          notify(`Kept 1 ${saved.base} = ${saved.rate} ${saved.currency} for ${dayText(saved.rate_date)}.`);
           await load();
           return true;
         }}
@@ -169,7 +169,7 @@ function ImportRates({ onImported }: { onImported: () => Promise<void> }) {
     try {
       const summary = await api.rates.importFile(file);
       setProblem(null);
-      const last = summary.last_date ? ` up to ${rateDay(summary.last_date)}` : "";
+      const last = summary.last_date ? ` up to ${dayText(summary.last_date)}` : "";
       const left = summary.skipped_columns.length ? ` Left out: ${summary.skipped_columns.join(", ")}.` : "";
       notify(`Imported ${summary.rates} rates against ${summary.base} from ${summary.file}${last}.${left}`);
       await onImported();
@@ -218,7 +218,7 @@ function RateRow(props: { rate: ExchangeRate; onChanged: () => Promise<void>; on
   }
   return (
     <tr>
-      <td>{rateDay(rate.rate_date)}</td>
+      <td>{dayText(rate.rate_date)}</td>
       <td>
         1 {rate.base} = {rate.rate} {rate.currency}
       </td>

@@ -4,7 +4,7 @@ const invoke = vi.hoisted(() => vi.fn());
 vi.mock("@tauri-apps/api/core", () => ({ invoke, Channel: class {} }));
 
 import type { Dashboard as Figures } from "../bindings/Dashboard";
-import { rateDay } from "../money";
+import { dayText } from "../dates";
 import { find, mount, settle } from "../testing/dom";
 import { Dashboard } from "./Dashboard";
 
@@ -56,7 +56,7 @@ describe("Dashboard pipeline", () => {
     const charts = pipelineCharts(root);
     expect(charts).toHaveLength(1);
     const caption = charts[0]?.querySelector("figcaption")?.textContent;
-    expect(caption).toBe(`In EUR, at rates of ${rateDay("2026-12-04")}`);
+    expect(caption).toBe(`In EUR, at rates of ${dayText("2026-12-04")}`);
     expect(charts[0]?.querySelector("svg")?.getAttribute("aria-label")).toContain("Draft: 1,573.88 EUR (3 bids)");
     expect(find(root, '[data-testid="without-rate"]').textContent).toContain("no rate to EUR: VND");
   });
@@ -91,7 +91,7 @@ describe("Dashboard earnings", () => {
     await settle();
     const charts = earningCharts(root);
     expect(charts).toHaveLength(1);
-    expect(charts[0]?.querySelector("figcaption")?.textContent).toBe(`In EUR, at rates of ${rateDay("2026-12-04")}`);
+    expect(charts[0]?.querySelector("figcaption")?.textContent).toBe(`In EUR, at rates of ${dayText("2026-12-04")}`);
     expect(charts[0]?.querySelector("svg")?.getAttribute("aria-label")).toContain("175.59 EUR");
   });
 });

@@ -3,25 +3,21 @@
 // core in one call (`dashboard`); the charts are drawn here as SVG. With a
 // home currency (Settings → Currency) the pipeline and the earnings are each one chart converted
 // into it, captioned with the rates' day and the currencies without a rate.
-import { useEffect, useState } from "preact/hooks";
+import { useState } from "preact/hooks";
+import { useReadEffect } from "../readEffect";
 import * as api from "../api";
 import type { Dashboard as Figures } from "../bindings/Dashboard";
 import type { HomePipeline } from "../bindings/HomePipeline";
 import type { Task } from "../bindings/Task";
 import { dashboard } from "../api";
 import { BarChart, RateChart } from "../components/pipeline/charts";
-import { formatMoney, minorToInput, rateDay } from "../money";
+import { formatMoney, minorToInput } from "../money";
 import { BID_STATUSES, STATUS_LABEL } from "../components/pipeline/status";
 import { go, notify } from "../state";
 import "./pipeline.css";
+import { dateTimeText, dayText, monthText } from "../dates";
 
 const MONTHS = 6;
-
-function monthLabel(month: string): string {
-  const [y, m] = month.split("-").map(Number);
-  if (!y || !m) return month;
-  return new Date(Date.UTC(y, m - 1, 15)).toLocaleDateString(undefined, { month: "short", year: "2-digit", timeZone: "UTC" });
-}
 
 function currencies<T extends { currency: string }>(rows: T[]): string[] {
   return [...new Set(rows.map((r) => r.currency))].sort();
@@ -39,7 +35,7 @@ export function Dashboard() {
       setError(api.asApiError(raw));
     }
   }
-  useEffect(() => {
+  useReadEffect(() => {
     void load();
   }, []);
 
@@ -138,7 +134,7 @@ export function Dashboard() {
             <RateChart
               title={`Share of decided bids won, last ${MONTHS} months`}
               points={figures.win_rate.map((w) => ({
-                label: monthLabel(w.month),
+                label: monthText(w.month),
                 rate: w.rate,
                 text:
                   w.rate === null
@@ -175,7 +171,7 @@ export function Dashboard() {
                   const value =
                     figures.earnings.find((e) => e.month === month && e.currency === currency)?.amount_minor ?? 0;
                   return {
-                    label: monthLabel(month),
+                    label: monthText(month),
                     value,
                     text: value ? formatMoney(value, currency) : "none",
                     short: compact(value, currency),
@@ -211,7 +207,7 @@ export function Dashboard() {
                         <span class={late ? "late small" : "muted small"}>
                           {" "}
                           · {late ? "overdue since" : "due"}{" "}
-                          {new Date(t.due_at).toLocaleString(undefined, { dateStyle: "medium", timeStyle: "short" })}
+                          {dateTimeText(t.due_at)}
                         </span>
                       )}
                     </label>
@@ -229,7 +225,7 @@ export function Dashboard() {
 /** The pipeline converted into the home currency: one chart, the rates' day, and what had no rate. */
 function HomeChart({ home }: { home: HomePipeline }) {
   const { currency } = home;
-  const at = home.rates_date ? `, at rates of ${rateDay(home.rates_date)}` : "";
+  const at = home.rates_date ? `, at rates of ${dayText(home.rates_date)}` : "";
   return (
     <>
       <BarChart
@@ -262,7 +258,7 @@ function HomeChart({ home }: { home: HomePipeline }) {
 /** The earnings converted into the home currency: one chart over the months shown, captioned like the pipeline's. */
 function HomeEarnings({ home, months }: { home: HomePipeline; months: string[] }) {
   const { currency } = home;
-  const at = home.rates_date ? `, at rates of ${rateDay(home.rates_date)}` : "";
+  const at = home.rates_date ? `, at rates of ${dayText(home.rates_date)}` : "";
   return (
     <BarChart
       title={`Released milestones, converted into ${currency}${at}, last ${MONTHS} months`}
@@ -270,7 +266,7 @@ function HomeEarnings({ home, months }: { home: HomePipeline; months: string[] }
       head={["Month", `Released (${currency})`]}
       data={months.map((month) => {
         const value = home.earnings.find((e) => e.month === month)?.amount_minor ?? 0;
-        return { label: monthLabel(month), value, text: value ? formatMoney(value, currency) : "none", short: compact(value, currency) };
+        return { label: monthText(month), value, text: value ? formatMoney(value, currency) : "none", short: compact(value, currency) };
       })}
     />
   );

@@ -2,6 +2,7 @@
 // form, and a detail panel (description, my notes, "Bid on this job"). The
 // route stays {screen: "jobs"}; the selected job lives in this component.
 import { useEffect, useState } from "preact/hooks";
+import { useReadEffect } from "../readEffect";
 import * as api from "../api";
 import type { Job } from "../bindings/Job";
 import type { NewJob } from "../bindings/NewJob";
@@ -69,7 +70,7 @@ export function Jobs() {
     }
   }
 
-  useEffect(() => {
+  useReadEffect(() => {
     void load(null);
   }, [savedOnly, extras.key]);
 

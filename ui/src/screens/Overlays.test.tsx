@@ -49,6 +49,27 @@ describe("the command palette", () => {
     expect([...root.querySelectorAll('[role="option"]')].map((o) => o.textContent)).toEqual(["Acme Ltdclient"]);
   });
 
+  it("asks the core at the key press itself, and says so when the search fails", async () => {
+    invoke.mockImplementation(async (_command: string, args: { query: string }) => {
+      if (args.query === "ac") throw { code: "internal", message: "disk I/O error" };
+      return [hit("client", "c1", "Acme Ltd")];
+    });
+    const root = await mount(<Overlays />);
+    await press("k", { ctrlKey: true });
+    const input = find<HTMLInputElement>(root, '[aria-label="Search everything or type a command"]');
+    // Not from an effect run after the next frame: the command is sent while the event is handled.
+    input.value = "ac";
+    input.dispatchEvent(new Event("input", { bubbles: true }));
+    expect(invoke).toHaveBeenCalledWith("search", { query: "ac", limit: 20 });
+    await settle();
+    expect(find(root, '[role="alert"]').textContent).toContain("The search failed");
+    expect(root.textContent).not.toContain("Nothing matches");
+    await typeInto(input, "acme");
+    await settle();
+    expect(root.querySelector('[role="alert"]')).toBeNull();
+    expect([...root.querySelectorAll('[role="option"]')].map((o) => o.textContent)).toEqual(["Acme Ltdclient"]);
+  });
+
   it("runs an action found by its words, and Alt+number switches screens", async () => {
     invoke.mockResolvedValue([]);
     const root = await mount(<Overlays />);

@@ -71,23 +71,35 @@ export function Overlays() {
 function Palette({ close }: { close: () => void }) {
   const [query, setQuery] = useState("");
   const [hits, setHits] = useState<SearchHit[]>([]);
+  const [failed, setFailed] = useState<api.ApiError | null>(null);
   const [selected, setSelected] = useState(0);
   const asked = useRef(0);
 
-  useEffect(() => {
+  // Asked from the input event itself, not from an effect after the next
+  // paint: the results can then be drawn in the frame after the key.
+  function ask(next: string) {
+    setQuery(next);
     const ticket = ++asked.current;
-    if (!query.trim()) {
+    if (!next.trim()) {
       setHits([]);
+      setFailed(null);
       return;
     }
     // Only the answer to the newest query is shown.
-    void api.search(query, 20).then((found) => {
-      if (ticket === asked.current) {
+    api.search(next, 20).then(
+      (found) => {
+        if (ticket !== asked.current) return;
         setHits(found);
+        setFailed(null);
         setSelected(0);
-      }
-    });
-  }, [query]);
+      },
+      (raw) => {
+        if (ticket !== asked.current) return;
+        setHits([]);
+        setFailed(api.asApiError(raw));
+      },
+    );
+  }
 
   const actions = ACTIONS.filter((a) => a.label.toLowerCase().includes(query.trim().toLowerCase()));
   const items: { key: string; label: string; detail: string; run: () => void | Promise<void> }[] = [
@@ -110,7 +122,7 @@ function Palette({ close }: { close: () => void }) {
           aria-label="Search everything or type a command"
           placeholder="Search clients, jobs, bids, notes… or type a command"
           value={query}
-          onInput={(e) => setQuery(e.currentTarget.value)}
+          onInput={(e) => ask(e.currentTarget.value)}
           onKeyDown={(e) => {
             // A key that edits the query: timed until its results are drawn.
             if (e.key.length === 1 || e.key === "Backspace" || e.key === "Delete") begin("palette", eventTime(e));
@@ -135,7 +147,12 @@ function Palette({ close }: { close: () => void }) {
               <span class="muted">{item.detail}</span>
             </li>
           ))}
-          {query.trim() && items.length === 0 && <li class="muted">Nothing matches “{query}”.</li>}
+          {failed && (
+            <li class="form-error" role="alert">
+              The search failed: {api.describe(failed)}
+            </li>
+          )}
+          {query.trim() && !failed && items.length === 0 && <li class="muted">Nothing matches “{query}”.</li>}
         </ul>
       </div>
     </div>

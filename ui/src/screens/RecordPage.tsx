@@ -3,6 +3,7 @@
 // with undo, follow up, the records it links to, and its timeline (N writes
 // a note). Esc goes back to where the record lives.
 import { useEffect, useRef, useState } from "preact/hooks";
+import { useReadEffect } from "../readEffect";
 import * as api from "../api";
 import type { Bid } from "../bindings/Bid";
 import type { Contact } from "../bindings/Contact";
@@ -122,7 +123,7 @@ export function RecordPage({ kind, id }: { kind: PageKind; id: Id }) {
   const heading = useRef<HTMLHeadingElement>(null);
   const home = homeOf(page, kind);
 
-  useEffect(() => {
+  useReadEffect(() => {
     let live = true;
     setPage(null);
     setError(null);

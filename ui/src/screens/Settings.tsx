@@ -5,6 +5,7 @@
 // Marketplaces tab (Marketplaces.tsx).
 import { signal } from "@preact/signals";
 import { useEffect, useLayoutEffect, useRef, useState } from "preact/hooks";
+import { useReadEffect } from "../readEffect";
 import * as api from "../api";
 import type { BidTotalsReport } from "../bindings/BidTotalsReport";
 import type { DoctorReport } from "../bindings/DoctorReport";
@@ -77,7 +78,7 @@ export function Settings({ tab = "general" }: { tab?: SettingsTab | undefined })
 function General() {
   const [prefs, setPrefs] = useState<Preferences | null>(null);
   const [report, setReport] = useState<DoctorReport | null>(null);
-  useEffect(() => {
+  useReadEffect(() => {
     void api.session.preferences().then(setPrefs);
     void api.session.doctor().then(setReport);
   }, []);

@@ -4,7 +4,8 @@
 // writes the open tasks and unpaid milestones as an .ics file. Each group is
 // read from the core on its own, soonest due first, a screenful at a time
 // with its count: every open task can be reached however many there are.
-import { useEffect, useRef, useState } from "preact/hooks";
+import { useRef, useState } from "preact/hooks";
+import { useReadEffect } from "../readEffect";
 import * as api from "../api";
 import type { Task } from "../bindings/Task";
 import type { TaskCounts } from "../bindings/TaskCounts";
@@ -15,6 +16,7 @@ import { TaskForm } from "../components/TaskForm";
 import { ShowMore, useFocusShown, usePagedParts } from "../components/ShowMore";
 import { notify } from "../state";
 import "./pipeline.css";
+import { dateTimeText } from "../dates";
 
 const REPEAT_TEXT: Record<TaskRepeat, string> = { daily: "every day", weekly: "every week", monthly: "every month" };
 
@@ -34,9 +36,6 @@ async function exportCalendar(): Promise<void> {
   }
 }
 
-function when(iso: string): string {
-  return new Date(iso).toLocaleString(undefined, { dateStyle: "medium", timeStyle: "short" });
-}
 
 type GroupKey = "overdue" | "today" | "upcoming" | "undated";
 const GROUPS: readonly GroupKey[] = ["overdue", "today", "upcoming", "undated"];
@@ -117,10 +116,10 @@ export function Tasks() {
   }
 
   // Again when a reminder's notice snoozed or finished a task.
-  useEffect(() => {
+  useReadEffect(() => {
     void load();
   }, [remindersActed.value]);
-  useEffect(() => {
+  useReadEffect(() => {
     if (showDone) void loadDone();
   }, [showDone]);
 
@@ -261,10 +260,10 @@ function TaskRow({ task, onToggle, onChanged }: { task: Task; onToggle: (done: b
       <input id={id} type="checkbox" checked={task.done_at !== null} onChange={(e) => onToggle(e.currentTarget.checked)} />
       <label for={id}>
         <span class="task-title">{task.title}</span>
-        {task.due_at && <span class="muted small"> · due {when(task.due_at)}</span>}
-        {task.remind_at && task.remind_at !== task.due_at && <span class="muted small"> · reminds {when(task.remind_at)}</span>}
+        {task.due_at && <span class="muted small"> · due {dateTimeText(task.due_at)}</span>}
+        {task.remind_at && task.remind_at !== task.due_at && <span class="muted small"> · reminds {dateTimeText(task.remind_at)}</span>}
         {task.repeat && <span class="muted small" data-testid="task-repeat"> · repeats {REPEAT_TEXT[task.repeat]}</span>}
-        {task.done_at && <span class="muted small"> · done {when(task.done_at)}</span>}
+        {task.done_at && <span class="muted small"> · done {dateTimeText(task.done_at)}</span>}
         {task.notes && <span class="task-notes muted small">{task.notes}</span>}
       </label>
       {task.subject_kind && task.subject_id && <SubjectLink subject={{ kind: task.subject_kind, id: task.subject_id }} />}

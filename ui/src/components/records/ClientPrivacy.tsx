@@ -2,6 +2,7 @@
 // their data, with source and evidence) and erasure with a preview that says
 // what goes, what is kept anonymized and why, or what blocks it.
 import { useEffect, useState } from "preact/hooks";
+import { useReadEffect } from "../../readEffect";
 import * as api from "../../api";
 import type { ConsentState } from "../../bindings/ConsentState";
 import type { ErasurePlan } from "../../bindings/ErasurePlan";
@@ -38,7 +39,7 @@ export function ClientConsents({ clientId }: { clientId: Id }) {
   const [evidence, setEvidence] = useState("");
   const [error, setError] = useState<string | null>(null);
   const load = () => api.privacy.consents(clientId).then(setStates);
-  useEffect(() => void load(), [clientId]);
+  useReadEffect(() => void load(), [clientId]);
 
   const state = (purpose: "marketing" | "processing") => states?.find((s) => s.purpose === purpose);
   const processing = state("processing");

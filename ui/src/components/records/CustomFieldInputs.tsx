@@ -1,7 +1,8 @@
 // The custom fields of one kind of record, in its form: an input per field
 // as its type asks (a choice is a select, a date a date picker). The core
 // checks and keeps each value; its refusal names the field, shown beside it.
-import { useEffect, useState } from "preact/hooks";
+import { useState } from "preact/hooks";
+import { useReadEffect } from "../../readEffect";
 import * as api from "../../api";
 import type { CustomField } from "../../bindings/CustomField";
 import type { EntityKind } from "../../bindings/EntityKind";
@@ -13,7 +14,7 @@ export type FieldValues = Record<string, string>;
 /** The custom fields defined for `kind`; empty until read (and when reading fails). */
 export function useCustomFields(kind: EntityKind): CustomField[] {
   const [fields, setFields] = useState<CustomField[]>([]);
-  useEffect(() => {
+  useReadEffect(() => {
     let live = true;
     api.customFields.list(kind).then(
       (found) => live && setFields(found),

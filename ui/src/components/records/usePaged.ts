@@ -4,7 +4,8 @@
 // first few items, then "Show more" reads twice as many through the keyset
 // cursor, and a change made on the page reads it again as far as it is
 // shown. This adds what a section says while it reads: loading and errors.
-import { useEffect, useRef, useState } from "preact/hooks";
+import { useRef, useState } from "preact/hooks";
+import { useReadEffect } from "../../readEffect";
 import * as api from "../../api";
 import type { Page } from "../../bindings/Page";
 import { useFocusShown, usePagedParts } from "../ShowMore";
@@ -50,7 +51,7 @@ export function usePaged<T>(read: (limit: number, after: string | null) => Promi
     }
   }
 
-  useEffect(() => {
+  useReadEffect(() => {
     void run(() => list.reload(true));
   }, deps);
 
