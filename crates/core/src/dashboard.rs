@@ -237,16 +237,19 @@ impl Workspace {
         let labels = month_labels(now, months);
         let (y, m) = labels[0];
         let since = stored_time(&first_of_month(y, m));
-        let pool = self.pool().await;
+        // One connection and one snapshot: the figures agree with each other
+        // even while a sync writes, and the statements share that
+        // connection's page cache instead of whichever of the pool's is free.
+        let mut read = self.pool().await.begin().await?;
 
-        let pipeline = sqlx::query_as::<_, (BidStatus, String, i64, i64)>(PIPELINE_SQL).fetch_all(&pool).await?;
+        let pipeline = sqlx::query_as::<_, (BidStatus, String, i64, i64)>(PIPELINE_SQL).fetch_all(&mut *read).await?;
         let mut pipeline: Vec<PipelineValue> = pipeline
             .into_iter()
             .map(|(status, currency, count, amount_minor)| PipelineValue { status, currency, count, amount_minor })
             .collect();
         pipeline.sort_by(|a, b| (a.status, &a.currency).cmp(&(b.status, &b.currency)));
 
-        let decided = sqlx::query_as::<_, (String, i64, i64)>(DECIDED_SQL).bind(&since).fetch_all(&pool).await?;
+        let decided = sqlx::query_as::<_, (String, i64, i64)>(DECIDED_SQL).bind(&since).fetch_all(&mut *read).await?;
         let win_rate = labels
             .iter()
             .map(|(y, m)| {
@@ -261,20 +264,21 @@ impl Workspace {
 
         let earnings: Vec<Earning> = sqlx::query_as::<_, (String, String, i64)>(EARNINGS_SQL)
             .bind(&since)
-            .fetch_all(&pool)
+            .fetch_all(&mut *read)
             .await?
             .into_iter()
             .map(|(month, currency, amount_minor)| Earning { month, currency, amount_minor })
             .collect();
 
-        let tasks = crate::store::tasks::count_open(&mut *pool.acquire().await?, now, day_end).await?;
+        let tasks = crate::store::tasks::count_open(&mut read, now, day_end).await?;
 
         let upcoming_tasks = sqlx::query_as::<_, Task>(
             "SELECT * FROM tasks WHERE deleted_at IS NULL AND done_at IS NULL AND due_at IS NOT NULL \
              ORDER BY due_at, id LIMIT 5",
         )
-        .fetch_all(&pool)
+        .fetch_all(&mut *read)
         .await?;
+        read.commit().await?;
 
         let home = match self.home_currency().await? {
             Some(code) => Some(home_figures(&code, &pipeline, &earnings, &RateTable::new(&self.list_rates().await?))?),
