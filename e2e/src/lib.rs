@@ -400,6 +400,21 @@ impl App {
         self.client.as_ref().expect("the session is open")
     }
 
+    /// How many elements `locator` finds now. A list redrawn while its
+    /// elements are being collected makes WebDriver answer "stale element";
+    /// that is asked again (a few times), not taken for a failure.
+    pub async fn count(&self, locator: Locator<'_>) -> usize {
+        let mut stale = 0;
+        loop {
+            match self.client().find_all(locator).await {
+                Ok(found) => return found.len(),
+                Err(e) if e.is_stale_element_reference() && stale < 20 => stale += 1,
+                Err(e) => panic!("counting {locator:?}: {e}"),
+            }
+            tokio::time::sleep(Duration::from_millis(50)).await;
+        }
+    }
+
     /// Runs one WebDriver command with the command timeout.
     async fn bounded<T, E: std::fmt::Display>(
         &self,

@@ -43,7 +43,7 @@ async fn press(app: &App, label: &str) {
 }
 
 async fn count(app: &App, css: &str) -> usize {
-    app.client().find_all(Locator::Css(css)).await.unwrap().len()
+    app.count(Locator::Css(css)).await
 }
 
 /// Waits (bounded) until no element matches `css`.

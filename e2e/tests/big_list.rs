@@ -16,7 +16,7 @@ async fn counter(app: &App, name: &str) -> u64 {
 }
 
 async fn rows_in_page(app: &App) -> usize {
-    app.client().find_all(Locator::Css("[role=listbox] [role=option]")).await.unwrap().len()
+    app.count(Locator::Css("[role=listbox] [role=option]")).await
 }
 
 #[tokio::test]

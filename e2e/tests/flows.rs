@@ -185,7 +185,7 @@ async fn settled_count(app: &App, css: &str) -> usize {
     let deadline = std::time::Instant::now() + WAIT;
     let mut last = usize::MAX;
     loop {
-        let now = app.client().find_all(Locator::Css(css)).await.unwrap().len();
+        let now = app.count(Locator::Css(css)).await;
         if now == last || std::time::Instant::now() > deadline {
             return now;
         }
@@ -218,7 +218,7 @@ async fn longest_column_shows_ten_then_the_rest(app: &App) {
         let deadline = std::time::Instant::now() + WAIT;
         while shown != expected && std::time::Instant::now() < deadline {
             tokio::time::sleep(Duration::from_millis(200)).await;
-            shown = app.client().find_all(Locator::Css(&cards)).await.unwrap().len();
+            shown = app.count(Locator::Css(&cards)).await;
         }
         assert_eq!(shown, expected, "after Show more the {status} column shows {shown} of {count} cards");
     }
@@ -296,6 +296,7 @@ async fn a_job_and_its_bid_move_across_the_board_and_the_palette_finds_them() {
     fill(&app, "#field-bid-currency", "USD").await;
     fill(&app, "#field-bid-days", "7").await;
     press(&app, "Save draft bid").await;
+    app.find_text("Draft bid saved for \"Logo for Okafor\".").await;
 
     press(&app, "Bids").await;
     element(&app, "select[aria-label^='Move bid on Logo for Okafor']").await;
@@ -530,6 +531,8 @@ async fn draft_bid_on(app: &App, job_title: &str, currency: &str) {
     fill(app, "#field-bid-proposal", "I have built this kind of thing before.").await;
     dismiss_notices(app).await;
     press(app, "Save draft bid").await;
+    // Saved before the caller goes on: a screen opened at once reads what is there.
+    app.find_text(&format!("Draft bid saved for \"{job_title}\".")).await;
 }
 
 // Multi-threaded: the marketplace serves on this runtime while the test waits on the window.
@@ -791,23 +794,25 @@ async fn choose_label(app: &App, css: &str, label: &str) {
 /// Waits until no list row of the screen names `text`.
 async fn wait_until_no_row(app: &App, text: &str) {
     let xpath = format!("//*[@role='option'][contains(normalize-space(.), {})]", literal(text));
-    let deadline = std::time::Instant::now() + WAIT;
-    while !app.client().find_all(Locator::XPath(&xpath)).await.unwrap().is_empty() {
-        if std::time::Instant::now() > deadline {
-            let shot = app.screenshot("failure-row-still-listed").await;
-            panic!("{text} is still listed (screen: {})", shot.display());
-        }
-        tokio::time::sleep(Duration::from_millis(100)).await;
-    }
+    wait_until_none(app, &xpath, text, "failure-row-still-listed").await;
 }
 
 /// Waits until no list item names `text` (a filter took it out).
 async fn wait_until_no_item(app: &App, text: &str) {
     let xpath = format!("//li[contains(normalize-space(.), {})]", literal(text));
+    wait_until_none(app, &xpath, text, "failure-item-still-listed").await;
+}
+
+/// Waits until nothing matches `xpath`; the screenshot `shot` if something
+/// naming `text` still does after the wait.
+async fn wait_until_none(app: &App, xpath: &str, text: &str, shot: &str) {
     let deadline = std::time::Instant::now() + WAIT;
-    while !app.client().find_all(Locator::XPath(&xpath)).await.unwrap().is_empty() {
+    loop {
+        if app.count(Locator::XPath(xpath)).await == 0 {
+            return;
+        }
         if std::time::Instant::now() > deadline {
-            let shot = app.screenshot("failure-item-still-listed").await;
+            let shot = app.screenshot(shot).await;
             panic!("{text} is still listed (screen: {})", shot.display());
         }
         tokio::time::sleep(Duration::from_millis(100)).await;
