@@ -319,8 +319,8 @@ function describeSearchIndex(r: SearchIndexReport): string {
 }
 
 /**
- * The bids board's column counts and the dashboard's pipeline read totals
- * kept as bids are written; should they ever disagree with the bids (a
+ * The bids board's column counts and the dashboard's pipeline and win rate
+ * read totals kept as bids are written; should they ever disagree with the bids (a
  * count that does not match its column), this adds the bids up again.
  */
 export function BidTotalsCheck() {
