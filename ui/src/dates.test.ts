@@ -1,4 +1,4 @@
-import { describe, expect, it } from "vitest";
+import { describe, expect, it, vi } from "vitest";
 import { dateTimeText, dayText, monthText } from "./dates";
 
 describe("dates as the locale writes them", () => {
@@ -19,5 +19,27 @@ describe("dates as the locale writes them", () => {
   it("return what is not a month or a day as it is", () => {
     expect(monthText("soon")).toBe("soon");
     expect(dayText("2026-12")).toBe("2026-12");
+  });
+});
+
+describe("prepareDateFormats", () => {
+  it("builds each style's formatter once, at a quiet moment, and formatting then builds none", async () => {
+    vi.resetModules();
+    vi.useFakeTimers();
+    const built = vi.spyOn(Intl, "DateTimeFormat");
+    try {
+      const dates = await import("./dates");
+      dates.prepareDateFormats();
+      expect(built).not.toHaveBeenCalled();
+      vi.runAllTimers();
+      expect(built).toHaveBeenCalledTimes(3);
+      dates.monthText("2026-12");
+      dates.dayText("2026-12-01");
+      dates.dateTimeText("2026-12-05T14:30:00Z");
+      expect(built).toHaveBeenCalledTimes(3);
+    } finally {
+      built.mockRestore();
+      vi.useRealTimers();
+    }
   });
 });

@@ -31,3 +31,19 @@ export function dayText(day: string): string {
   if (!y || !m || !d) return day;
   return dayFormat().format(new Date(Date.UTC(y, m - 1, d)));
 }
+
+/**
+ * Builds every formatter at the window's first quiet moment (the lock
+ * screen, while the passphrase is typed): the first `Intl.DateTimeFormat`
+ * loads the locale's data, 7-9 ms that the first screen writing a date
+ * (the dashboard's months) would otherwise spend before it is drawn.
+ */
+export function prepareDateFormats(): void {
+  const build = () => {
+    dateTimeFormat();
+    monthFormat();
+    dayFormat();
+  };
+  if (typeof requestIdleCallback === "function") requestIdleCallback(build, { timeout: 2000 });
+  else setTimeout(build, 200);
+}
