@@ -152,14 +152,14 @@ fn one_character_prefix(word: &str) -> Option<char> {
 /// ASCII ("mø" for `m` and "Møller"). Terms sort by their UTF-8 bytes, so
 /// these are the terms from the letter followed by U+0080 up to the next
 /// ASCII character; usually none, and a range read of the vocabulary.
-async fn non_ascii_pairs(pool: &sqlx::SqlitePool, words: &[&str]) -> Result<Vec<String>> {
+async fn non_ascii_pairs(conn: &mut sqlx::SqliteConnection, words: &[&str]) -> Result<Vec<String>> {
     let mut pairs = Vec::new();
     for first in words.iter().filter_map(|w| one_character_prefix(w)) {
         let next = char::from(first as u8 + 1);
         let terms: Vec<String> = sqlx::query_scalar("SELECT term FROM search_vocab WHERE term >= ? AND term < ?")
             .bind(format!("{first}\u{80}"))
             .bind(next.to_string())
-            .fetch_all(pool)
+            .fetch_all(&mut *conn)
             .await?;
         for term in terms {
             let pair: String = term.chars().take(2).collect();
@@ -205,16 +205,22 @@ impl Workspace {
             return Ok(Vec::new());
         }
         self.catch_up_search_index().await?;
-        let pool = self.pool().await;
-        let pairs = non_ascii_pairs(&pool, &words).await?;
+        // One connection for the search's statements: each statement on
+        // whichever pooled connection is free next would find its pages in
+        // that connection's cache less often (the pool hands them out in turn).
+        let mut conn = self.pool().await.acquire().await?;
+        let pairs = non_ascii_pairs(&mut conn, &words).await?;
         let query = to_fts_query(&words, &pairs);
-        let mut hits: Vec<SearchHit> =
-            sqlx::query_as(HITS).bind(format!("title : ({query})")).bind(i64::from(limit)).fetch_all(&pool).await?;
+        let mut hits: Vec<SearchHit> = sqlx::query_as(HITS)
+            .bind(format!("title : ({query})"))
+            .bind(i64::from(limit))
+            .fetch_all(&mut *conn)
+            .await?;
         if hits.len() < limit as usize {
             // The title hits come back here too (and a record may be found by
             // its own text and by a custom value): ask for enough to fill up.
             let rest: Vec<SearchHit> =
-                sqlx::query_as(HITS).bind(&query).bind(i64::from(limit) * 2).fetch_all(&pool).await?;
+                sqlx::query_as(HITS).bind(&query).bind(i64::from(limit) * 2).fetch_all(&mut *conn).await?;
             for hit in rest {
                 if hits.len() == limit as usize {
                     break;
