@@ -1187,6 +1187,29 @@ async fn usage_analytics_count_the_screens_and_features_of_a_real_session_only_w
     app.close().await;
 }
 
+/// The charts below the fold are laid out only as they come into view
+/// (`content-visibility` in pipeline.css): scrolled to, the last one has its
+/// full size on screen, its bars drawn.
+async fn last_pipeline_chart_is_drawn_when_scrolled_to(app: &App) {
+    let script =
+        "const drawing = [...document.querySelectorAll(\"section[aria-labelledby='dash-pipeline'] .drawing\")].pop();
+        drawing.scrollIntoView({ block: 'center' });
+        return new Promise((done) => requestAnimationFrame(() => requestAnimationFrame(() => {
+            const chart = drawing.querySelector('svg').getBoundingClientRect();
+            const bars = [...drawing.querySelectorAll('rect.bar')].filter((b) => b.getBoundingClientRect().height > 0);
+            done([chart.top, chart.bottom, chart.width, innerHeight, bars.length]);
+        })));";
+    let drawn = app.client().execute(script, vec![]).await.unwrap();
+    let [top, bottom, width, viewport, bars] =
+        <[f64; 5]>::try_from(serde_json::from_value::<Vec<f64>>(drawn).unwrap()).unwrap();
+    assert!(
+        top >= 0.0 && bottom <= viewport && width > 300.0,
+        "the last chart on screen: {top}..{bottom} of {viewport}, {width} wide"
+    );
+    assert!((bottom - top) > 100.0 && bars > 0.0, "the last chart is drawn: {} tall, {bars} bars", bottom - top);
+    app.screenshot("29b-dashboard-last-pipeline-chart").await;
+}
+
 /// The text of the pipeline panel's chart captions, in order.
 async fn pipeline_captions(app: &App) -> Vec<String> {
     let figures = app.client().find_all(Locator::Css("section[aria-labelledby='dash-pipeline'] figure.chart")).await;
@@ -1227,6 +1250,7 @@ async fn the_dashboard_shows_one_pipeline_chart_in_the_home_currency_with_the_ra
     app.find_text("Pipeline by status").await;
     let before = pipeline_captions(&app).await;
     assert!(before.len() > 1 && before.contains(&"In VND".to_string()), "a chart per currency: {before:?}");
+    last_pipeline_chart_is_drawn_when_scrolled_to(&app).await;
 
     press(&app, "Settings").await;
     press(&app, "Currency").await;

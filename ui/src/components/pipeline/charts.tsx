@@ -1,6 +1,8 @@
 // Small charts drawn as inline SVG (no library, nothing remote). Colours come
 // from CSS classes in screens/pipeline.css, so light and dark both work. Each
 // chart is an image with a name and a visually hidden table of its figures.
+// The drawing is laid out and painted only near the viewport (`.drawing` in
+// pipeline.css): a dashboard in ten currencies draws twenty charts.
 import type { JSX } from "preact";
 
 export interface Datum {
@@ -58,36 +60,38 @@ export function BarChart(props: {
   return (
     <figure class="chart">
       {props.caption && <figcaption aria-hidden="true">{props.caption}</figcaption>}
-      <svg viewBox={`0 0 ${W} ${H}`} role="img" aria-label={`${props.title}. ${summary}`}>
-        <title>{props.title}</title>
-        <line class="axis" x1={PAD.left} x2={W - PAD.right} y1={H - bottom} y2={H - bottom} />
-        {data.map((d, i) => {
-          const h = d.value > 0 ? Math.max(2, (d.value / max) * height) : 0;
-          const x = PAD.left + slot * i + (slot - bar) / 2;
-          const y = H - bottom - h;
-          const cx = x + bar / 2;
-          const ty = H - bottom + 16;
-          return (
-            <g key={d.label}>
-              <rect class="bar" x={x} y={y} width={bar} height={h} rx={3} />
-              {d.value > 0 && (
-                <text class="value" x={cx} y={y - 6} text-anchor="middle">
-                  {d.short ?? d.text}
-                </text>
-              )}
-              {slant ? (
-                <text class="tick" x={cx + 4} y={ty} text-anchor="end" transform={`rotate(-35 ${cx + 4} ${ty})`}>
-                  {d.label}
-                </text>
-              ) : (
-                <text class="tick" x={cx} y={ty + 2} text-anchor="middle">
-                  {d.label}
-                </text>
-              )}
-            </g>
-          );
-        })}
-      </svg>
+      <div class="drawing">
+        <svg viewBox={`0 0 ${W} ${H}`} role="img" aria-label={`${props.title}. ${summary}`}>
+          <title>{props.title}</title>
+          <line class="axis" x1={PAD.left} x2={W - PAD.right} y1={H - bottom} y2={H - bottom} />
+          {data.map((d, i) => {
+            const h = d.value > 0 ? Math.max(2, (d.value / max) * height) : 0;
+            const x = PAD.left + slot * i + (slot - bar) / 2;
+            const y = H - bottom - h;
+            const cx = x + bar / 2;
+            const ty = H - bottom + 16;
+            return (
+              <g key={d.label}>
+                <rect class="bar" x={x} y={y} width={bar} height={h} rx={3} />
+                {d.value > 0 && (
+                  <text class="value" x={cx} y={y - 6} text-anchor="middle">
+                    {d.short ?? d.text}
+                  </text>
+                )}
+                {slant ? (
+                  <text class="tick" x={cx + 4} y={ty} text-anchor="end" transform={`rotate(-35 ${cx + 4} ${ty})`}>
+                    {d.label}
+                  </text>
+                ) : (
+                  <text class="tick" x={cx} y={ty + 2} text-anchor="middle">
+                    {d.label}
+                  </text>
+                )}
+              </g>
+            );
+          })}
+        </svg>
+      </div>
       <DataTable caption={props.title} head={props.head} rows={data} />
     </figure>
   );
@@ -114,28 +118,30 @@ export function RateChart(props: { title: string; points: { label: string; rate:
   const summary = points.map((p) => `${p.label}: ${p.text}`).join("; ");
   return (
     <figure class="chart">
-      <svg viewBox={`0 0 ${W} ${H}`} role="img" aria-label={`${props.title}. ${summary}`}>
-        <title>{props.title}</title>
-        {[0, 0.5, 1].map((r) => (
-          <g key={r}>
-            <line class="grid" x1={left} x2={W - PAD.right} y1={yOf(r)} y2={yOf(r)} />
-            <text class="tick" x={left - 6} y={yOf(r) + 4} text-anchor="end">
-              {Math.round(r * 100)}%
-            </text>
-          </g>
-        ))}
-        {segments.map((s) => (
-          <polyline key={s} class="line" points={s} />
-        ))}
-        {points.map((p, i) => (
-          <g key={p.label}>
-            {p.rate !== null && <circle class="dot" cx={xOf(i)} cy={yOf(p.rate)} r={4} />}
-            <text class="tick" x={xOf(i)} y={H - PAD.bottom + 18} text-anchor="middle">
-              {p.label}
-            </text>
-          </g>
-        ))}
-      </svg>
+      <div class="drawing">
+        <svg viewBox={`0 0 ${W} ${H}`} role="img" aria-label={`${props.title}. ${summary}`}>
+          <title>{props.title}</title>
+          {[0, 0.5, 1].map((r) => (
+            <g key={r}>
+              <line class="grid" x1={left} x2={W - PAD.right} y1={yOf(r)} y2={yOf(r)} />
+              <text class="tick" x={left - 6} y={yOf(r) + 4} text-anchor="end">
+                {Math.round(r * 100)}%
+              </text>
+            </g>
+          ))}
+          {segments.map((s) => (
+            <polyline key={s} class="line" points={s} />
+          ))}
+          {points.map((p, i) => (
+            <g key={p.label}>
+              {p.rate !== null && <circle class="dot" cx={xOf(i)} cy={yOf(p.rate)} r={4} />}
+              <text class="tick" x={xOf(i)} y={H - PAD.bottom + 18} text-anchor="middle">
+                {p.label}
+              </text>
+            </g>
+          ))}
+        </svg>
+      </div>
       <DataTable
         caption={props.title}
         head={["Month", "Win rate"]}
