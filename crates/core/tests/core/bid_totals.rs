@@ -6,20 +6,11 @@
 
 use std::sync::Arc;
 
-use bidwell_core::vault::{KdfParams, Protection};
 use bidwell_core::*;
 use chrono::{TimeZone, Utc};
 use proptest::prelude::*;
 
 use crate::support::*;
-
-async fn workspace_at(clock: Arc<ManualClock>) -> (tempfile::TempDir, Workspace) {
-    let dir = tempfile::tempdir().unwrap();
-    let env =
-        Environment { clock, keychain: Arc::new(NoKeychain), kdf: KdfParams::light(), holder: Default::default() };
-    let (ws, _) = Workspace::create(dir.path(), "Test", Protection::Passphrase(passphrase()), env).await.unwrap();
-    (dir, ws)
-}
 
 const CURRENCIES: [&str; 3] = ["EUR", "USD", "JPY"];
 

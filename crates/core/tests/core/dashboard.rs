@@ -3,19 +3,10 @@
 use std::sync::Arc;
 
 use bidwell_core::dashboard::TaskCounts;
-use bidwell_core::vault::{KdfParams, Protection};
 use bidwell_core::*;
 use chrono::{Duration, TimeZone, Utc};
 
-use crate::support::{passphrase, NoKeychain};
-
-async fn workspace_at(clock: Arc<ManualClock>) -> (tempfile::TempDir, Workspace) {
-    let dir = tempfile::tempdir().unwrap();
-    let env =
-        Environment { clock, keychain: Arc::new(NoKeychain), kdf: KdfParams::light(), holder: Default::default() };
-    let (ws, _) = Workspace::create(dir.path(), "Test", Protection::Passphrase(passphrase()), env).await.unwrap();
-    (dir, ws)
-}
+use crate::support::workspace_at;
 
 async fn bid(ws: &Workspace, job: Id, amount_minor: i64, currency: &str) -> Id {
     let new =

@@ -59,6 +59,14 @@ pub fn passphrase() -> Passphrase {
     Passphrase::new(PASSPHRASE.to_string())
 }
 
+/// A new workspace on `clock`, which the test moves.
+pub async fn workspace_at(clock: Arc<ManualClock>) -> (tempfile::TempDir, Workspace) {
+    let dir = tempfile::tempdir().unwrap();
+    let env = Environment { clock, ..env() };
+    let (ws, _) = Workspace::create(dir.path(), "Test", Protection::Passphrase(passphrase()), env).await.unwrap();
+    (dir, ws)
+}
+
 pub async fn new_workspace() -> (tempfile::TempDir, Workspace) {
     let dir = tempfile::tempdir().unwrap();
     let (ws, _recovery) =
