@@ -89,10 +89,10 @@ export function asApiError(raw: unknown): ApiError {
 type CommandName = keyof Commands;
 type ArgsOf<C extends CommandName> = Commands[C]["args"];
 
-/** Calls a command of src-tauri/commands.rs; its name, arguments and result are checked against them. */
 /** Commands whose answer changes nothing on screen: an action being timed does not wait for them. */
 const DRAWS_NOTHING: ReadonlySet<CommandName> = new Set(["count_usage"]);
 
+/** Calls a command of src-tauri/commands.rs; its name, arguments and result are checked against them. */
 async function call<C extends CommandName>(
   command: C,
   ...args: ArgsOf<C> extends Record<string, never> ? [] : [ArgsOf<C>]
