@@ -1,5 +1,9 @@
 // "Follow up in N days" on a client, a bid or a job: one core call makes an
 // open task about the record that reminds at that time (N days from now).
+// A bid's card on the board has the short form, one button for the default
+// N: the days field does not fit a card, and eighty of them were 40 % of
+// the board's style and layout (docs/performance.md). The bid's page has
+// the full form.
 import { useState } from "preact/hooks";
 import * as api from "../api";
 import type { Subject } from "../bindings/Subject";
@@ -16,12 +20,11 @@ export function followUpTime(days: string, now: Date = new Date()): string | nul
   return new Date(now.getTime() + n * 24 * 60 * 60 * 1000).toISOString();
 }
 
-export function FollowUp({ subject, what }: { subject: Subject; what: string }) {
-  const [days, setDays] = useState(String(DEFAULT_FOLLOW_UP_DAYS));
+/** Adds the follow-up task about `subject` in `days` days, saying so; `busy` while the core works. */
+function useFollowUp(subject: Subject): { busy: boolean; followUp: (days: string) => Promise<void> } {
   const [busy, setBusy] = useState(false);
-  const id = `follow-up-days-${subject.id}`;
 
-  async function followUp() {
+  async function followUp(days: string) {
     const dueAt = followUpTime(days);
     if (!dueAt) {
       notify(`Follow up in 0 to ${MAX_DAYS} days.`, { tone: "error" });
@@ -38,9 +41,17 @@ export function FollowUp({ subject, what }: { subject: Subject; what: string }) 
     }
   }
 
+  return { busy, followUp };
+}
+
+export function FollowUp({ subject, what }: { subject: Subject; what: string }) {
+  const [days, setDays] = useState(String(DEFAULT_FOLLOW_UP_DAYS));
+  const { busy, followUp } = useFollowUp(subject);
+  const id = `follow-up-days-${subject.id}`;
+
   return (
     <span class="follow-up" role="group" aria-label={`Follow up on ${what}`}>
-      <button class="small" disabled={busy} onClick={() => void followUp()}>
+      <button class="small" disabled={busy} onClick={() => void followUp(days)}>
         Follow up in
       </button>
       <input
@@ -55,5 +66,20 @@ export function FollowUp({ subject, what }: { subject: Subject; what: string }) 
       />
       <label for={id}>days</label>
     </span>
+  );
+}
+
+/** One button: a follow-up in the default number of days. */
+export function QuickFollowUp({ subject, what }: { subject: Subject; what: string }) {
+  const { busy, followUp } = useFollowUp(subject);
+  return (
+    <button
+      class="small follow-up-quick"
+      disabled={busy}
+      aria-label={`Follow up on ${what} in ${DEFAULT_FOLLOW_UP_DAYS} days`}
+      onClick={() => void followUp(String(DEFAULT_FOLLOW_UP_DAYS))}
+    >
+      Follow up in {DEFAULT_FOLLOW_UP_DAYS} days
+    </button>
   );
 }

@@ -132,8 +132,27 @@ describe("the bids board", () => {
       // A rejected bid is decided: no move is left to offer.
       const move = card.querySelector(`select[aria-label^='Move bid on ${title} ']`);
       expect(move === null).toBe(title.startsWith("Rejected"));
-      expect(card.querySelector("input[aria-label='Days from now']")).not.toBeNull();
+      expect(card.querySelector(`button[aria-label='Follow up on the bid on ${title} in 3 days']`)).not.toBeNull();
     }
+  });
+
+  it("adds a follow-up about a card's bid three days from now with one press", async () => {
+    const root = await mount(<Bids />);
+    await settle();
+    invoke.mockImplementation(async (command: string, args: Record<string, unknown>) =>
+      command === "follow_up" ? { title: "Follow up: Draft 3" } : core(command, args),
+    );
+    const before = Date.now();
+    await act(async () => {
+      find(root, "button[aria-label='Follow up on the bid on Draft 3 in 3 days']").click();
+    });
+    await settle();
+    const [asked] = calls("follow_up");
+    expect(asked?.subject).toEqual({ kind: "bid", id: bids.find((b) => b.job_title === "Draft 3")?.id });
+    const due = Date.parse(asked?.dueAt as string) - before;
+    const threeDays = 3 * 24 * 60 * 60 * 1000;
+    expect(due).toBeGreaterThanOrEqual(threeDays);
+    expect(due).toBeLessThan(threeDays + 60_000);
   });
 
   it("shows the rest of a long column with Show more, each time going on from the first new card", async () => {

@@ -30,7 +30,7 @@ import {
 import { ShowMore, useFocusShown, usePagedParts, type Parts } from "../components/ShowMore";
 import { go, notify, refreshSync, syncStatus } from "../state";
 import { useListFilters } from "../components/records/ListFilters";
-import { FollowUp } from "../components/FollowUp";
+import { QuickFollowUp } from "../components/FollowUp";
 import "./pipeline.css";
 
 type View = "board" | "table";
@@ -507,7 +507,7 @@ function BidCard(props: {
       </p>
       <MoveSelect bid={bid} onMove={props.onMove} />
       <MarketActions bid={bid} account={props.account} onMarket={props.onMarket} />
-      <FollowUp subject={{ kind: "bid", id: bid.id }} what={`the bid on ${title}`} />
+      <QuickFollowUp subject={{ kind: "bid", id: bid.id }} what={`the bid on ${title}`} />
     </article>
   );
 }
