@@ -487,6 +487,45 @@ impl App {
         }
     }
 
+    /// Replaces the text of the field `css` with `text`. WebDriver's clear
+    /// empties a field without an input event, so a render of the form
+    /// before the typing (a sync's reload elsewhere on the page) puts the old
+    /// value back and the text lands after it ("USDUSD"). So the field is read
+    /// back and, if a render came between, cleared and typed again; a field
+    /// that never holds the text fails the test here, not at a later step.
+    /// (Selecting with Control+A instead types nothing in WebKitGTK: the
+    /// modifier stays down for the rest of the keys. A password field reads
+    /// back empty there, so it is not read back.)
+    pub async fn fill(&self, css: &str, text: &str) {
+        let found = self.client().wait().at_most(UI_WAIT).for_element(Locator::Css(css)).await;
+        let input = match found {
+            Ok(input) => input,
+            Err(e) => {
+                let body = self.body_text().await;
+                self.save_failure().await;
+                self.fail(&format!("no field {css}: {e}\npage text: {body:?}"))
+            }
+        };
+        let password = self.bounded("reading a field's type", input.attr("type")).await.as_deref() == Some("password");
+        let mut held = String::new();
+        for _ in 0..3 {
+            self.bounded(&format!("clearing {css}"), input.clear()).await;
+            self.bounded(&format!("typing into {css}"), input.send_keys(text)).await;
+            if password {
+                return;
+            }
+            let this = vec![serde_json::to_value(&input).expect("an element is JSON")];
+            let value =
+                self.bounded("reading a field", self.client().execute("return arguments[0].value;", this)).await;
+            held = value.as_str().unwrap_or_default().to_string();
+            if held == text {
+                return;
+            }
+        }
+        self.save_failure().await;
+        self.fail(&format!("the field {css} holds {held:?} after typing {text:?} three times"))
+    }
+
     /// Waits until an element whose text contains `text` is in the page, and
     /// returns the innermost such element.
     pub async fn find_text(&self, text: &str) -> fantoccini::elements::Element {

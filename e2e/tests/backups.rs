@@ -24,12 +24,6 @@ async fn element(app: &App, css: &str) -> Element {
     found.unwrap_or_else(|e| panic!("no element {css}: {e}"))
 }
 
-async fn fill(app: &App, css: &str, text: &str) {
-    let input = element(app, css).await;
-    input.clear().await.unwrap_or_else(|e| panic!("clearing {css}: {e}"));
-    input.send_keys(text).await.unwrap_or_else(|e| panic!("typing into {css}: {e}"));
-}
-
 /// Clicks the first enabled button whose text starts with `label`.
 async fn press(app: &App, label: &str) {
     let xpath = format!("//button[starts-with(normalize-space(.), '{label}')][not(@disabled)]");
@@ -82,7 +76,7 @@ async fn back_up_then_restore_brings_a_changed_record_back() {
 
     let app = App::launch(data.path()).await;
     app.find_text("Locked.").await;
-    fill(&app, "#field-passphrase", PASSPHRASE).await;
+    app.fill("#field-passphrase", PASSPHRASE).await;
     press(&app, "Unlock").await;
 
     // No backup yet, and none can be taken: the main window says so, whatever screen is on show.

@@ -27,27 +27,6 @@ async fn element(app: &App, css: &str) -> Element {
     found.unwrap_or_else(|e| panic!("no element {css}: {e}"))
 }
 
-async fn fill(app: &App, css: &str, text: &str) {
-    let input = element(app, css).await;
-    // WebDriver's clear empties the field without an input event, so a render
-    // of the form before the typing (a late answer elsewhere on the page) puts
-    // the old value back and the text lands after it. What the field holds is
-    // read back, and if it is not the text, it is typed again over everything
-    // selected, as a user replaces a field's text.
-    for attempt in 0..3 {
-        if let Err(e) = input.clear().await {
-            let shot = app.screenshot(&format!("failure-clearing-{}", css.trim_start_matches('#'))).await;
-            panic!("clearing {css}: {e:?} (screen: {})", shot.display());
-        }
-        let keys = if attempt == 0 { text.to_string() } else { format!("\u{E009}a\u{E000}{text}") };
-        input.send_keys(&keys).await.unwrap_or_else(|e| panic!("typing into {css}: {e}"));
-        match input.prop("value").await {
-            Ok(Some(value)) if value != text => continue,
-            _ => return,
-        }
-    }
-}
-
 /// Picks the option `value` of the select `css`.
 async fn choose(app: &App, css: &str, value: &str) {
     // The options may arrive after the select: wait for this one.
@@ -79,7 +58,7 @@ async fn press(app: &App, label: &str) {
 
 async fn unlock(app: &App, passphrase: &str) {
     app.find_text("Locked.").await;
-    fill(app, "#field-passphrase", passphrase).await;
+    app.fill("#field-passphrase", passphrase).await;
     press(app, "Unlock").await;
 }
 
@@ -121,9 +100,9 @@ async fn first_run_then_client_and_project_lock_unlock_and_relaunch() {
 
     app.find_text("Welcome to Bidwell").await;
     app.screenshot("01-first-run").await;
-    fill(&app, "#field-name", "E2E Studio").await;
-    fill(&app, "#field-passphrase", PASSPHRASE).await;
-    fill(&app, "#field-repeat", PASSPHRASE).await;
+    app.fill("#field-name", "E2E Studio").await;
+    app.fill("#field-passphrase", PASSPHRASE).await;
+    app.fill("#field-repeat", PASSPHRASE).await;
     press(&app, "Create workspace").await;
 
     app.find_text("Your recovery key").await;
@@ -137,12 +116,12 @@ async fn first_run_then_client_and_project_lock_unlock_and_relaunch() {
     assert_eq!(banners(&app).await, 0, "'I saved it' on first run still leaves the recovery-key banner");
     app.screenshot("03-clients-empty").await;
     press(&app, "New client").await;
-    fill(&app, "#field-client-new-name", "Zoë Okafor").await;
-    fill(&app, "#field-client-new-email", "not-an-email").await;
+    app.fill("#field-client-new-name", "Zoë Okafor").await;
+    app.fill("#field-client-new-email", "not-an-email").await;
     press(&app, "Add client").await;
     app.find_text("is not an email address").await;
     app.screenshot("04-client-form-error").await;
-    fill(&app, "#field-client-new-email", "zoe@okafor.example").await;
+    app.fill("#field-client-new-email", "zoe@okafor.example").await;
     press(&app, "Add client").await;
     // The list row, not the "Added Zoë Okafor" notice that may appear first.
     let row = app
@@ -153,7 +132,7 @@ async fn first_run_then_client_and_project_lock_unlock_and_relaunch() {
     row.await.expect("the new client's row").click().await.unwrap();
 
     press(&app, "Add project").await;
-    fill(&app, "#field-project-new-name", "Brand refresh").await;
+    app.fill("#field-project-new-name", "Brand refresh").await;
     press(&app, "Add project").await;
     app.find_text("Brand refresh").await;
     app.screenshot("05-client-detail").await;
@@ -166,7 +145,7 @@ async fn first_run_then_client_and_project_lock_unlock_and_relaunch() {
     unlock(&app, "definitely the wrong one").await;
     app.find_text("That passphrase is not right").await;
     app.screenshot("06-unlock-wrong-passphrase").await;
-    fill(&app, "#field-passphrase", PASSPHRASE).await;
+    app.fill("#field-passphrase", PASSPHRASE).await;
     press(&app, "Unlock").await;
     app.find_text("Brand refresh").await;
     app.close().await;
@@ -239,9 +218,9 @@ async fn a_recovery_key_never_confirmed_is_asked_for_until_a_new_one_is_saved() 
     }
     let data = tempfile::tempdir().unwrap();
     let app = App::launch(data.path()).await;
-    fill(&app, "#field-name", "Unsaved Key Studio").await;
-    fill(&app, "#field-passphrase", PASSPHRASE).await;
-    fill(&app, "#field-repeat", PASSPHRASE).await;
+    app.fill("#field-name", "Unsaved Key Studio").await;
+    app.fill("#field-passphrase", PASSPHRASE).await;
+    app.fill("#field-repeat", PASSPHRASE).await;
     press(&app, "Create workspace").await;
     let first_key = element(&app, "[data-testid=recovery-key]").await.text().await.unwrap();
     // The user quits on the recovery key screen, never saying "I saved it".
@@ -253,7 +232,7 @@ async fn a_recovery_key_never_confirmed_is_asked_for_until_a_new_one_is_saved() 
     assert_eq!(banner.attr("data-origin").await.unwrap().as_deref(), Some("created"));
     app.screenshot("02b-recovery-key-never-confirmed").await;
     press(&app, "Set up a new recovery key").await;
-    fill(&app, "#field-reauth", PASSPHRASE).await;
+    app.fill("#field-reauth", PASSPHRASE).await;
     press(&app, "Make a new recovery key").await;
     let new_key = element(&app, "[data-testid=new-recovery-key]").await.text().await.unwrap();
     assert_ne!(new_key.trim(), first_key.trim(), "the key was not replaced");
@@ -283,7 +262,7 @@ async fn a_job_and_its_bid_move_across_the_board_and_the_palette_finds_them() {
 
     press(&app, "Jobs").await;
     press(&app, "New job").await;
-    fill(&app, "#field-job-title", "Logo for Okafor").await;
+    app.fill("#field-job-title", "Logo for Okafor").await;
     press(&app, "Add job").await;
     let title = app.find_text("Logo for Okafor").await;
     // Adding a job may open its panel already; a click on the title toggles it.
@@ -292,9 +271,9 @@ async fn a_job_and_its_bid_move_across_the_board_and_the_palette_finds_them() {
         title.click().await.unwrap();
     }
     press(&app, "Bid on this job").await;
-    fill(&app, "#field-bid-amount", "950.00").await;
-    fill(&app, "#field-bid-currency", "USD").await;
-    fill(&app, "#field-bid-days", "7").await;
+    app.fill("#field-bid-amount", "950.00").await;
+    app.fill("#field-bid-currency", "USD").await;
+    app.fill("#field-bid-days", "7").await;
     press(&app, "Save draft bid").await;
     app.find_text("Draft bid saved for \"Logo for Okafor\".").await;
 
@@ -319,7 +298,7 @@ async fn a_job_and_its_bid_move_across_the_board_and_the_palette_finds_them() {
 
     // Ctrl+K opens the palette; the job is found by a word prefix.
     element(&app, "body").await.send_keys("\u{E009}k\u{E000}").await.unwrap();
-    fill(&app, "input[aria-label='Search everything or type a command']", "okaf").await;
+    app.fill("input[aria-label='Search everything or type a command']", "okaf").await;
     app.find_text("Logo for Okafor").await;
     app.screenshot("09-palette").await;
     app.close().await;
@@ -355,8 +334,8 @@ async fn try_with_sample_data_fills_every_screen_and_bids_on_the_demo_marketplac
     let app = App::launch_without_keychain(data.path()).await;
 
     app.find_text("Welcome to Bidwell").await;
-    fill(&app, "#field-passphrase", PASSPHRASE).await;
-    fill(&app, "#field-repeat", PASSPHRASE).await;
+    app.fill("#field-passphrase", PASSPHRASE).await;
+    app.fill("#field-repeat", PASSPHRASE).await;
     press(&app, "Try with sample data").await;
 
     app.find_text("Sample data added: 300 clients").await;
@@ -502,7 +481,7 @@ async fn privacy_settings_consent_audit_erase_a_client_and_wipe() {
     press(&app, "Settings").await;
     press(&app, "Privacy").await;
     press(&app, "Wipe this workspace").await;
-    fill(&app, "#field-wipe-confirm", "E2E Privacy").await;
+    app.fill("#field-wipe-confirm", "E2E Privacy").await;
     press(&app, "Wipe everything now").await;
     app.find_text("Welcome to Bidwell").await;
     let left: Vec<_> = std::fs::read_dir(data.path()).unwrap().flatten().map(|e| e.file_name()).collect();
@@ -525,10 +504,10 @@ async fn draft_bid_on(app: &App, job_title: &str, currency: &str) {
     press(app, "Jobs").await;
     app.find_text(job_title).await.click().await.unwrap();
     press(app, "Bid on this job").await;
-    fill(app, "#field-bid-amount", "800.00").await;
-    fill(app, "#field-bid-currency", currency).await;
-    fill(app, "#field-bid-days", "10").await;
-    fill(app, "#field-bid-proposal", "I have built this kind of thing before.").await;
+    app.fill("#field-bid-amount", "800.00").await;
+    app.fill("#field-bid-currency", currency).await;
+    app.fill("#field-bid-days", "10").await;
+    app.fill("#field-bid-proposal", "I have built this kind of thing before.").await;
     dismiss_notices(app).await;
     press(app, "Save draft bid").await;
     // Saved before the caller goes on: a screen opened at once reads what is there.
@@ -554,15 +533,15 @@ async fn a_marketplace_is_connected_synced_a_bid_submitted_then_offline_queues()
     app.find_text("No marketplace is connected").await;
     choose(&app, "#field-market-kind", "bidwell").await;
     app.find_text("Can: fetch jobs, place bids, change a placed bid").await;
-    fill(&app, "#field-market-name", "Sim").await;
-    fill(&app, "#field-market-url", "ftp://example.org").await;
-    fill(&app, "#field-market-token", "sim-token").await;
+    app.fill("#field-market-name", "Sim").await;
+    app.fill("#field-market-url", "ftp://example.org").await;
+    app.fill("#field-market-token", "sim-token").await;
     press(&app, "Connect").await;
     app.find_text("must start with https://").await;
-    fill(&app, "#field-market-url", &sim.base_url()).await;
+    app.fill("#field-market-url", &sim.base_url()).await;
     press(&app, "Connect").await;
     app.find_text("Saved job searches").await;
-    fill(&app, "#field-search-name", "Everything").await;
+    app.fill("#field-search-name", "Everything").await;
     press(&app, "Add search").await;
     app.find_text("Everything").await;
     app.screenshot("15-marketplaces").await;
@@ -638,14 +617,14 @@ async fn a_freelancer_account_is_signed_in_in_the_browser_synced_and_a_bid_place
     choose(&app, "#field-market-kind", "freelancer").await;
     // What Freelancer cannot do is said before connecting.
     app.find_text("Cannot: change a placed bid").await;
-    fill(&app, "#field-market-name", "Freelancer").await;
-    fill(&app, "#field-market-url", &format!("{base}/api/")).await;
-    fill(&app, "#field-market-client-id", "bidwell-desktop").await;
+    app.fill("#field-market-name", "Freelancer").await;
+    app.fill("#field-market-url", &format!("{base}/api/")).await;
+    app.fill("#field-market-client-id", "bidwell-desktop").await;
     // Freelancer's own sign-in addresses are filled in; a reference server has its own.
     element(&app, "details > summary").await.click().await.unwrap();
-    fill(&app, "#field-market-authorize-url", &format!("{base}/oauth/authorize")).await;
-    fill(&app, "#field-market-token-url", &format!("{base}/oauth/token")).await;
-    fill(&app, "#field-market-revoke-url", &format!("{base}/oauth/revoke")).await;
+    app.fill("#field-market-authorize-url", &format!("{base}/oauth/authorize")).await;
+    app.fill("#field-market-token-url", &format!("{base}/oauth/token")).await;
+    app.fill("#field-market-revoke-url", &format!("{base}/oauth/revoke")).await;
     app.screenshot("15b-freelancer-connect").await;
     press(&app, "Sign in").await;
     // No browser opens under the test: the window shows the address to open.
@@ -658,7 +637,7 @@ async fn a_freelancer_account_is_signed_in_in_the_browser_synced_and_a_bid_place
     app.find_text("Connected Freelancer").await;
     assert_eq!(sim.oauth().live_refresh_tokens(), 1, "signed in");
     app.find_text("Freelancer.com").await;
-    fill(&app, "#field-search-name", "Everything").await;
+    app.fill("#field-search-name", "Everything").await;
     press(&app, "Add search").await;
     press(&app, "Sync now").await;
     app.find_text("Synced just now · 0 queued").await;
@@ -710,8 +689,8 @@ fn the_demo_as_upwork_records_a_bid_placed_on_its_website_and_links_it() {
         let env = [("BIDWELL_PASSPHRASE", PASSPHRASE)];
         let app = App::launch_without_keychain(data.path()).await;
         app.find_text("Welcome to Bidwell").await;
-        fill(&app, "#field-passphrase", PASSPHRASE).await;
-        fill(&app, "#field-repeat", PASSPHRASE).await;
+        app.fill("#field-passphrase", PASSPHRASE).await;
+        app.fill("#field-repeat", PASSPHRASE).await;
         choose(&app, "#field-demo-kind", "upwork").await;
         press(&app, "Try with sample data").await;
         app.find_text("A demo marketplace runs inside Bidwell on this computer").await;
@@ -838,12 +817,12 @@ async fn a_custom_field_is_defined_set_filtered_and_found_in_the_palette() {
     press(&app, "Settings").await;
     press(&app, "Custom fields").await;
     app.find_text("No fields for clients yet").await;
-    fill(&app, "#field-custom-field-name", "Tier").await;
+    app.fill("#field-custom-field-name", "Tier").await;
     choose(&app, "#field-custom-field-type", "choice").await;
-    fill(&app, "#field-custom-field-choices", "Gold, Silver").await;
+    app.fill("#field-custom-field-choices", "Gold, Silver").await;
     press(&app, "Add field").await;
     app.find_text("Added the field Tier").await;
-    fill(&app, "#field-custom-field-name", "Account code").await;
+    app.fill("#field-custom-field-name", "Account code").await;
     choose(&app, "#field-custom-field-type", "text").await;
     press(&app, "Add field").await;
     app.find_text("Added the field Account code").await;
@@ -859,20 +838,20 @@ async fn a_custom_field_is_defined_set_filtered_and_found_in_the_palette() {
     app.client().wait().at_most(WAIT).for_element(heading).await.expect("a click on the row opens Acme's page");
     press(&app, "Edit").await;
     choose_label(&app, "select[id^='field-client-edit-custom-']", "Gold").await;
-    fill(&app, "input[id^='field-client-edit-custom-']", "ZX-4471").await;
+    app.fill("input[id^='field-client-edit-custom-']", "ZX-4471").await;
     press(&app, "Save changes").await;
     app.find_text("ZX-4471").await;
     app.screenshot("20-client-custom-fields").await;
 
     press(&app, "Clients").await;
     choose_label(&app, "select[aria-label='Filter by field']", "Tier").await;
-    fill(&app, "input[aria-label='Field value']", "gold").await;
+    app.fill("input[aria-label='Field value']", "gold").await;
     wait_until_no_row(&app, "Otter Studio").await;
     app.find_text("Acme Works").await;
     app.screenshot("21-clients-filtered-by-field").await;
 
     element(&app, "body").await.send_keys("\u{E009}k\u{E000}").await.unwrap();
-    fill(&app, "input[aria-label='Search everything or type a command']", "zx-44").await;
+    app.fill("input[aria-label='Search everything or type a command']", "zx-44").await;
     let hit = app
         .client()
         .wait()
@@ -896,7 +875,7 @@ async fn a_custom_field_is_defined_set_filtered_and_found_in_the_palette() {
 /// Opens a record through the palette (Ctrl+K): types `query`, picks the hit naming `hit`.
 async fn open_by_palette(app: &App, query: &str, hit: &str, kind: &str) {
     element(app, "body").await.send_keys("\u{E009}k\u{E000}").await.unwrap();
-    fill(app, "input[aria-label='Search everything or type a command']", query).await;
+    app.fill("input[aria-label='Search everything or type a command']", query).await;
     // By kind too: a bid is found by its job's title, so both rows read the same.
     let xpath = format!(
         "//ul[@aria-label='Results']/li[contains(normalize-space(.), {})][.//span[normalize-space(.) = {}]]",
@@ -968,19 +947,19 @@ async fn every_kind_is_edited_on_its_page_notes_and_tags_stay_and_a_bid_task_rem
     open_by_palette(&app, "ivo", "Ivo Stern", "contact").await;
     app.find_text("+49 30 1111").await;
     element(&app, "body").await.send_keys("e").await.unwrap();
-    fill(&app, "#field-contact-edit-phone", "+49 30 2222").await;
+    app.fill("#field-contact-edit-phone", "+49 30 2222").await;
     press(&app, "Save changes").await;
     app.find_text("+49 30 2222").await;
     app.screenshot("23-contact-page-edited").await;
 
     // A project's page: a note on its timeline, a milestone added and funded.
     open_by_palette(&app, "shop reb", "Shop rebuild", "project").await;
-    fill(&app, "#field-activity-body", "Kick-off call: scope agreed").await;
+    app.fill("#field-activity-body", "Kick-off call: scope agreed").await;
     press(&app, "Add note").await;
     app.find_text("Kick-off call: scope agreed").await;
     press(&app, "Add milestone").await;
-    fill(&app, "#field-milestone-new-title", "Design").await;
-    fill(&app, "#field-milestone-new-amount", "500").await;
+    app.fill("#field-milestone-new-title", "Design").await;
+    app.fill("#field-milestone-new-amount", "500").await;
     press(&app, "Add milestone").await;
     press(&app, "Fund").await;
     app.find_text("funded").await;
@@ -988,11 +967,11 @@ async fn every_kind_is_edited_on_its_page_notes_and_tags_stay_and_a_bid_task_rem
 
     // A job's page: a note, and tags set in its form.
     open_by_palette(&app, "catalog", "Catalog import", "job").await;
-    fill(&app, "#field-activity-body", "Client wants CSV and XML").await;
+    app.fill("#field-activity-body", "Client wants CSV and XML").await;
     press(&app, "Add note").await;
     app.find_text("Client wants CSV and XML").await;
     press(&app, "Edit").await;
-    fill(&app, "#field-job-edit-tags", "urgent, retail").await;
+    app.fill("#field-job-edit-tags", "urgent, retail").await;
     press(&app, "Save changes").await;
     app.find_text("retail, urgent").await;
     app.screenshot("25-job-page-tagged").await;
@@ -1001,7 +980,7 @@ async fn every_kind_is_edited_on_its_page_notes_and_tags_stay_and_a_bid_task_rem
     press(&app, "1,200.00 EUR").await;
     app.find_text("Bid on Catalog import").await;
     press(&app, "Edit").await;
-    fill(&app, "#field-bid-edit-amount", "1350").await;
+    app.fill("#field-bid-edit-amount", "1350").await;
     press(&app, "Save changes").await;
     app.find_text("1,350.00 EUR").await;
     app.screenshot("26-bid-page-amount").await;
@@ -1009,7 +988,7 @@ async fn every_kind_is_edited_on_its_page_notes_and_tags_stay_and_a_bid_task_rem
     // The Jobs list filtered by the tag the job got on its page.
     press(&app, "Jobs").await;
     app.find_text("Logo refresh").await;
-    fill(&app, "input[aria-label='Filter by tag']", "urgent").await;
+    app.fill("input[aria-label='Filter by tag']", "urgent").await;
     wait_until_no_item(&app, "Logo refresh").await;
     app.find_text("Catalog import").await;
     app.screenshot("26a-jobs-filtered-by-tag").await;
@@ -1101,7 +1080,7 @@ async fn open_privacy(app: &App) {
 
 async fn add_client(app: &App, name: &str) {
     press(app, "New client").await;
-    fill(app, "#field-client-new-name", name).await;
+    app.fill("#field-client-new-name", name).await;
     press(app, "Add client").await;
     let row = format!("//*[@role='option'][contains(normalize-space(.), {})]", literal(name));
     app.client().wait().at_most(WAIT).for_element(Locator::XPath(&row)).await.expect("the new client's row");
@@ -1256,7 +1235,7 @@ async fn the_dashboard_shows_one_pipeline_chart_in_the_home_currency_with_the_ra
     press(&app, "Currency").await;
     app.find_text("1 EUR = 1.0552 USD").await;
     app.find_text("None: the dashboard shows a chart per currency.").await;
-    fill(&app, "#field-home-currency", "EUR").await;
+    app.fill("#field-home-currency", "EUR").await;
     press(&app, "Save home currency").await;
     app.find_text("The dashboard now adds up in EUR").await;
     app.screenshot("29-currency-settings").await;
@@ -1275,8 +1254,8 @@ async fn the_dashboard_shows_one_pipeline_chart_in_the_home_currency_with_the_ra
 
     // A VND rate by hand, for an earlier day: VND counts, and that day is the one shown.
     press(&app, "Add rates").await;
-    fill(&app, "#field-rate-currency", "VND").await;
-    fill(&app, "#field-rate-rate", "27950").await;
+    app.fill("#field-rate-currency", "VND").await;
+    app.fill("#field-rate-rate", "27950").await;
     // WebKitGTK's date field takes no typed keys through WebDriver; set it as the picker would.
     let day = element(&app, "#field-rate-date").await;
     let script = "const [input] = arguments; input.value = '2026-12-01'; \
