@@ -41,6 +41,8 @@ export function usePagedParts<K extends string, T>(
   keys: readonly K[],
   first: number,
   read: (part: K, limit: number, after: string | null) => Promise<Page<T>>,
+  /** Reads what the items' rows show besides the items (names of what they link to) before they are drawn. */
+  prepare?: (items: T[]) => Promise<void>,
 ): PagedParts<K, T> {
   const [parts, setParts] = useState<Parts<K, T> | null>(null);
   // How many items each part should show; "Show more" doubles it.
@@ -52,6 +54,8 @@ export function usePagedParts<K extends string, T>(
   const reading = useRef(new Set<K>());
   const readRef = useRef(read);
   readRef.current = read;
+  const prepareRef = useRef(prepare);
+  prepareRef.current = prepare;
 
   const size = (part: K) => sizes.current[part] ?? first;
 
@@ -71,6 +75,7 @@ export function usePagedParts<K extends string, T>(
     if (fresh) sizes.current = {};
     const gen = ++generation.current;
     const read = await Promise.all(keys.map((key) => readPart(key, size(key))));
+    await prepareRef.current?.(read.flatMap((part) => part.items));
     if (gen !== generation.current) return;
     setParts(Object.fromEntries(keys.map((key, i) => [key, read[i]])) as Parts<K, T>);
   }
@@ -84,6 +89,7 @@ export function usePagedParts<K extends string, T>(
     let page: Page<T>;
     try {
       page = await readRef.current(part, Math.min(wanted - now.items.length, MAX_PAGE), now.next);
+      await prepareRef.current?.(page.items);
     } finally {
       reading.current.delete(part);
     }

@@ -24,6 +24,8 @@ export const KIND_LABEL: Record<EntityKind, string> = {
 const ABOUT_KINDS = new Set<EntityKind>(["client", "contact", "project", "job", "bid", "milestone"]);
 
 const names = new Map<string, Promise<string>>();
+/** The names read so far: a link drawn after its name was read shows it in its first render. */
+const known = new Map<string, string>();
 
 /** The most names one call reads (the core's MAX_SUBJECT_NAMES). */
 const NAMES_PER_CALL = 1000;
@@ -77,9 +79,21 @@ export function subjectName(kind: EntityKind, id: Id): Promise<string> {
     name = readName(kind, id);
     names.set(key, name);
     // A failed read is asked again by the next link that shows the record.
-    name.catch(() => names.delete(key));
+    name.then(
+      (n) => void known.set(key, n),
+      () => names.delete(key),
+    );
   }
   return name;
+}
+
+/**
+ * Reads the names of `subjects` (in one call for those not read yet) and
+ * settles when they are known, or failed: a list that waits for this before
+ * it draws shows its links named at once, without a second render.
+ */
+export async function readSubjectNames(subjects: Subject[]): Promise<void> {
+  await Promise.allSettled(subjects.map((s) => subjectName(s.kind, s.id)));
 }
 
 /** The page that shows a record: its own, or (a milestone, a note) its owner's; a task's is the task list. */
@@ -113,8 +127,10 @@ export function openSubject(subject: Subject): void {
 
 /** "About Ana Lima" as a link to the record. */
 export function SubjectLink({ subject, bare }: { subject: Subject; bare?: boolean }) {
+  const read = known.get(`${subject.kind}:${subject.id}`);
   const [name, setName] = useState<string | null>(null);
   useEffect(() => {
+    if (read !== undefined) return;
     let live = true;
     subjectName(subject.kind, subject.id).then(
       (n) => live && setName(n),
@@ -123,11 +139,11 @@ export function SubjectLink({ subject, bare }: { subject: Subject; bare?: boolea
     return () => {
       live = false;
     };
-  }, [subject.kind, subject.id]);
+  }, [subject.kind, subject.id, read]);
   return (
     <button type="button" class="link small" onClick={() => openSubject(subject)} data-testid="task-about">
       {bare ? "" : `${KIND_LABEL[subject.kind]}: `}
-      {name ?? "…"}
+      {read ?? name ?? "…"}
     </button>
   );
 }

@@ -147,6 +147,39 @@ describe("the task list", () => {
     expect(calls("list_tasks")).toHaveLength(4);
   });
 
+  it("draws the tasks once, with the names of what they are about already in their links", async () => {
+    // The names' answer is held back: the tasks wait for it rather than show "…" and draw again.
+    let answer: (() => void) | null = null;
+    invoke.mockImplementation(async (command: string, args: Record<string, unknown>) => {
+      if (command === "subject_names") await new Promise<void>((resolve) => (answer = resolve));
+      return core(command, args);
+    });
+    const root = await mount(<Tasks />);
+    await settle();
+    expect(calls("subject_names")).toHaveLength(1);
+    expect(rows(root, "overdue")).toHaveLength(0);
+
+    await act(() => answer!());
+    await settle();
+    expect(rows(root, "overdue")).toHaveLength(TASKS_AT_FIRST);
+    const links = [...root.querySelectorAll("[data-testid=task-about]")].map((l) => l.textContent);
+    expect(links).toHaveLength(TASKS_AT_FIRST + 3 + 1);
+    expect(links.every((l) => l?.startsWith("Client: Name of "))).toBe(true);
+  });
+
+  it("still shows the tasks when their subjects' names cannot be read", async () => {
+    invoke.mockImplementation(async (command: string, args: Record<string, unknown>) => {
+      if (command === "subject_names") throw { code: "storage", message: "disk I/O error" };
+      return core(command, args);
+    });
+    const root = await mount(<Tasks />);
+    await settle();
+    expect(rows(root, "overdue")).toHaveLength(TASKS_AT_FIRST);
+    const links = [...root.querySelectorAll("[data-testid=task-about]")].map((l) => l.textContent);
+    expect(links).toHaveLength(TASKS_AT_FIRST + 3 + 1);
+    expect(links.every((l) => l === "Client: (name not read)")).toBe(true);
+  });
+
   it("reaches every task of a long group with Show more, each time going on from the first new one", async () => {
     const root = await mount(<Tasks />);
     await settle();

@@ -7,11 +7,12 @@
 import { useRef, useState } from "preact/hooks";
 import { useReadEffect } from "../readEffect";
 import * as api from "../api";
+import type { Subject } from "../bindings/Subject";
 import type { Task } from "../bindings/Task";
 import type { TaskCounts } from "../bindings/TaskCounts";
 import type { TaskRepeat } from "../bindings/TaskRepeat";
 import { remindersActed } from "../components/Reminders";
-import { SubjectLink } from "../components/Subjects";
+import { readSubjectNames, SubjectLink } from "../components/Subjects";
 import { TaskForm } from "../components/TaskForm";
 import { ShowMore, useFocusShown, usePagedParts } from "../components/ShowMore";
 import { notify } from "../state";
@@ -72,6 +73,11 @@ function groupPage(key: GroupKey, now: Date, dayEnd: Date, limit: number, after:
   }
 }
 
+/** What a task is about, if anything. */
+function subjectOf(task: Task): Subject[] {
+  return task.subject_kind && task.subject_id ? [{ kind: task.subject_kind, id: task.subject_id }] : [];
+}
+
 export function Tasks() {
   const [counts, setCounts] = useState<TaskCounts | null>(null);
   const [done, setDone] = useState<Task[] | null>(null);
@@ -80,8 +86,12 @@ export function Tasks() {
   const [adding, setAdding] = useState(false);
   // The groups' bounds, set when they are read: a group's later pages keep them.
   const day = useRef({ now: new Date(), end: endOfDay(new Date()) });
-  const open = usePagedParts<GroupKey, Task>(GROUPS, TASKS_AT_FIRST, (key, limit, after) =>
-    groupPage(key, day.current.now, day.current.end, limit, after),
+  const open = usePagedParts<GroupKey, Task>(
+    GROUPS,
+    TASKS_AT_FIRST,
+    (key, limit, after) => groupPage(key, day.current.now, day.current.end, limit, after),
+    // Drawn once, with the names of what the tasks are about.
+    (tasks) => readSubjectNames(tasks.flatMap(subjectOf)),
   );
   const shown = useFocusShown();
 
