@@ -8,7 +8,7 @@ vi.mock("@tauri-apps/api/event", () => ({ listen: async () => () => undefined })
 import type { PrivacyOverview } from "../bindings/PrivacyOverview";
 import type { UsagePreview } from "../bindings/UsagePreview";
 import { find, mount, settle } from "../testing/dom";
-import { Analytics } from "./Privacy";
+import { Privacy } from "./Privacy";
 
 // The core's words arrive with each row; these stand in for them.
 const catalogue: UsagePreview["catalogue"] = [
@@ -29,7 +29,29 @@ function preview(enabled: boolean, rows: UsagePreview["rows"]): UsagePreview {
 }
 
 function overview(enabled: boolean): PrivacyOverview {
-  return { analytics: { enabled, queued: 0, clear_webview_storage: false } } as PrivacyOverview;
+  return {
+    workspace_name: "Test Studio",
+    paths: { dir: "/data", database: "/data/bidwell.db", key_file: "/data/bidwell.key" },
+    files: [{ path: "/data/bidwell.db", bytes: 4096 }],
+    encryption: {
+      cipher: "AES-256-CBC with HMAC-SHA512",
+      sqlcipher_version: "4.6.1",
+      crypto_provider: "openssl",
+      key_wrapping: "AES-256-GCM",
+      key_storage: "passphrase",
+      keychain_backend: "none",
+    },
+    counts: { client: 3 },
+    deleted: {},
+    kept_anonymized: 0,
+    last_export_at: null,
+    consents: [],
+    restricted_clients: 0,
+    analytics: { enabled, queued: 0, clear_webview_storage: false },
+    retention: { rules: { deleted_after_days: 30 }, last_run_at: null },
+    audit_entries: 1,
+    backups: { folder: "/data/backups", snapshots: 0, bytes: 0, latest: null },
+  };
 }
 
 function tableRows(root: HTMLElement): string[][] {
@@ -38,14 +60,21 @@ function tableRows(root: HTMLElement): string[][] {
   return [...table.querySelectorAll("tbody tr")].map((tr) => [...tr.querySelectorAll("td")].map((td) => td.textContent ?? ""));
 }
 
+/** The core's answers the page reads when it is drawn; anything else answers nothing. */
+function core(command: string, enabled: boolean, rows: UsagePreview["rows"]): unknown {
+  if (command === "privacy_overview") return overview(enabled);
+  if (command === "usage_preview") return preview(enabled, rows);
+  return undefined;
+}
+
 beforeEach(() => {
   invoke.mockReset();
 });
 
 describe("Settings → Privacy, usage analytics", () => {
   it("says nothing is counted while off, and shows no table", async () => {
-    invoke.mockImplementation(async (command: string) => (command === "usage_preview" ? preview(false, []) : undefined));
-    const root = await mount(<Analytics overview={overview(false)} onChange={async () => undefined} />);
+    invoke.mockImplementation(async (command: string) => core(command, false, []));
+    const root = await mount(<Privacy />);
     await settle();
     expect(root.textContent).toContain("nothing is counted and nothing is sent");
     expect(tableRows(root)).toEqual([]);
@@ -55,8 +84,8 @@ describe("Settings → Privacy, usage analytics", () => {
     let rows: UsagePreview["rows"] = [
       { event: "screen.clients", description: catalogue[0]!.description, day: "2026-12-04", count: 2 },
     ];
-    invoke.mockImplementation(async (command: string) => (command === "usage_preview" ? preview(true, rows) : undefined));
-    const root = await mount(<Analytics overview={overview(true)} onChange={async () => undefined} />);
+    invoke.mockImplementation(async (command: string) => core(command, true, rows));
+    const root = await mount(<Privacy />);
     await settle();
     expect(tableRows(root)).toEqual([["screen.clients", "(the core's words for screen.clients)", "2026-12-04", "2"]]);
     expect(root.textContent).toContain("Sim market (POST /v1/analytics/events at http://127.0.0.1:9)");
@@ -77,20 +106,49 @@ describe("Settings → Privacy, usage analytics", () => {
     expect(find(root, ".usage-queue").textContent).toContain("one total per event, without the day: screen.clients 2, feature.client_created 1.");
   });
 
+  it("draws the page once the usage queue is read too, so nothing below it moves under a click", async () => {
+    const rows = [{ event: "screen.clients", description: catalogue[0]!.description, day: "2026-12-04", count: 1 }];
+    let answer: (() => void) | null = null;
+    invoke.mockImplementation(async (command: string) => {
+      if (command === "usage_preview") await new Promise<void>((resolve) => (answer = resolve));
+      return core(command, true, rows);
+    });
+    const root = await mount(<Privacy />);
+    await settle();
+    expect(root.textContent).toContain("Loading…");
+    expect(root.textContent).not.toContain("Wipe this workspace");
+
+    await act(() => answer!());
+    await settle();
+    expect(tableRows(root)).toHaveLength(1);
+    expect(root.textContent).toContain("Wipe this workspace");
+  });
+
+  it("still draws the page when the usage queue cannot be read", async () => {
+    invoke.mockImplementation(async (command: string) => {
+      if (command === "usage_preview") throw { code: "storage", message: "disk I/O error" };
+      return core(command, true, []);
+    });
+    const root = await mount(<Privacy />);
+    await settle();
+    expect(root.textContent).toContain("Wipe this workspace");
+    expect(root.querySelector(".usage-queue")).toBeNull();
+  });
+
   it("turning it off asks the core and then shows that nothing is counted", async () => {
     let enabled = true;
     const rows = [{ event: "screen.clients", description: catalogue[0]!.description, day: "2026-12-04", count: 1 }];
     invoke.mockImplementation(async (command: string, args: { enabled?: boolean }) => {
-      if (command === "usage_preview") return preview(enabled, rows);
       if (command === "set_analytics") {
         enabled = args.enabled ?? enabled;
         return overview(enabled).analytics;
       }
+      return core(command, enabled, rows);
     });
-    const root = await mount(<Analytics overview={overview(true)} onChange={async () => undefined} />);
+    const root = await mount(<Privacy />);
     await settle();
     expect(tableRows(root)).toHaveLength(1);
-    const box = find<HTMLInputElement>(root, "input[type=checkbox]");
+    const box = find<HTMLInputElement>(root, "#privacy-analytics + label input[type=checkbox]");
     await act(() => {
       box.click();
     });

@@ -58,17 +58,30 @@ function when(at: string | null): string {
 
 export function Privacy() {
   const [overview, setOverview] = useState<PrivacyOverview | null>(null);
+  const [preview, setPreview] = useState<UsagePreview | null>(null);
   const [error, setError] = useState<string | null>(null);
 
+  // The overview and the usage queue are read together and the page drawn
+  // once: a queue drawn later pushed the sections below it down while a user
+  // (or a test) was clicking one of their buttons. A queue that cannot be
+  // read leaves the rest of the page as it is.
   async function load() {
     try {
-      setOverview(await api.privacy.overview());
+      const [read, queue] = await Promise.all([api.privacy.overview(), api.privacy.usagePreview().catch(() => null)]);
+      setOverview(read);
+      setPreview(queue);
       setError(null);
     } catch (raw) {
       setError(api.describe(api.asApiError(raw)));
     }
   }
-  useEffect(() => void load(), []);
+  // Again when the window comes back to the front: counts made meanwhile show.
+  useEffect(() => {
+    void load();
+    const again = () => void load();
+    window.addEventListener("focus", again);
+    return () => window.removeEventListener("focus", again);
+  }, []);
 
   if (error) {
     return (
@@ -92,7 +105,7 @@ export function Privacy() {
         <ImportPanel onImported={() => void load()} />
       </section>
       <UserConsents overview={overview} onChange={load} />
-      <Analytics overview={overview} onChange={load} />
+      <Analytics overview={overview} preview={preview} onChange={load} />
       <Retention overview={overview} onChange={load} />
       <SentToMarketplaces />
       <MarketplaceErasure />
@@ -259,25 +272,18 @@ export function ConsentHistory({ clientId = null }: { clientId?: Id | null }) {
   );
 }
 
-export function Analytics({ overview, onChange }: { overview: PrivacyOverview; onChange: () => Promise<void> }) {
+/** The opt-in and, below it, the queue exactly as it would leave; `onChange` reads both again. */
+export function Analytics({
+  overview,
+  preview,
+  onChange,
+}: {
+  overview: PrivacyOverview;
+  preview: UsagePreview | null;
+  onChange: () => Promise<void>;
+}) {
   const [busy, setBusy] = useState(false);
-  const [preview, setPreview] = useState<UsagePreview | null>(null);
   const { analytics } = overview;
-  async function loadPreview() {
-    try {
-      setPreview(await api.privacy.usagePreview());
-    } catch {
-      setPreview(null);
-    }
-  }
-  // Read again whenever the page is drawn (coming back to Settings →
-  // Privacy mounts it afresh) and when the window comes back to the front.
-  useEffect(() => {
-    void loadPreview();
-    const again = () => void loadPreview();
-    window.addEventListener("focus", again);
-    return () => window.removeEventListener("focus", again);
-  }, []);
   async function set(enabled: boolean) {
     setBusy(true);
     try {
@@ -288,7 +294,6 @@ export function Analytics({ overview, onChange }: { overview: PrivacyOverview; o
           : "Usage analytics are off: the queue is deleted and the window's stored data cleared.",
       );
       await onChange();
-      await loadPreview();
     } catch (raw) {
       notify(api.describe(api.asApiError(raw)), { tone: "error" });
     } finally {
