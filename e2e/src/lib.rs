@@ -521,6 +521,8 @@ impl App {
             if held == text {
                 return;
             }
+            // Said, so that a form that re-renders under the user shows in the log.
+            eprintln!("{css} held {held:?} after typing {text:?}: typing it again");
         }
         self.save_failure().await;
         self.fail(&format!("the field {css} holds {held:?} after typing {text:?} three times"))
