@@ -648,6 +648,9 @@ async fn a_freelancer_account_is_signed_in_in_the_browser_synced_and_a_bid_place
     draft_bid_on(&app, &project.title, project.currency.code).await;
     press(&app, "Bids").await;
     press(&app, "Submit to marketplace").await;
+    // Queued before the sync is asked for: the bar said "0 queued" since the
+    // last sync, and a sync pressed before the bid is queued sends nothing.
+    app.find_text("1 queued").await;
     press(&app, "Sync now").await;
     app.find_text("Synced just now · 0 queued").await;
     let placed: Vec<_> = sim.bids().into_iter().filter(|b| b.bidder_id == me && b.project_id == project.id).collect();
