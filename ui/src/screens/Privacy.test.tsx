@@ -104,6 +104,8 @@ describe("Settings → Privacy, usage analytics", () => {
       ["feature.client_created", "1"],
     ]);
     expect(find(root, ".usage-queue").textContent).toContain("one total per event, without the day: screen.clients 2, feature.client_created 1.");
+    // Only the queue is read again for that, not the whole overview.
+    expect(invoke.mock.calls.filter(([c]) => c === "privacy_overview")).toHaveLength(1);
   });
 
   it("draws the page once the usage queue is read too, so nothing below it moves under a click", async () => {

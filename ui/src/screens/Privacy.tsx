@@ -65,9 +65,10 @@ export function Privacy() {
   // once: a queue drawn later pushed the sections below it down while a user
   // (or a test) was clicking one of their buttons. A queue that cannot be
   // read leaves the rest of the page as it is.
+  const readQueue = () => api.privacy.usagePreview().catch(() => null);
   async function load() {
     try {
-      const [read, queue] = await Promise.all([api.privacy.overview(), api.privacy.usagePreview().catch(() => null)]);
+      const [read, queue] = await Promise.all([api.privacy.overview(), readQueue()]);
       setOverview(read);
       setPreview(queue);
       setError(null);
@@ -75,10 +76,11 @@ export function Privacy() {
       setError(api.describe(api.asApiError(raw)));
     }
   }
-  // Again when the window comes back to the front: counts made meanwhile show.
+  // The queue again when the window comes back to the front: counts made
+  // meanwhile show (the overview is not read again for that).
   useEffect(() => {
     void load();
-    const again = () => void load();
+    const again = () => void readQueue().then(setPreview);
     window.addEventListener("focus", again);
     return () => window.removeEventListener("focus", again);
   }, []);
