@@ -500,11 +500,7 @@ impl App {
         let found = self.client().wait().at_most(UI_WAIT).for_element(Locator::Css(css)).await;
         let input = match found {
             Ok(input) => input,
-            Err(e) => {
-                let body = self.body_text().await;
-                self.save_failure().await;
-                self.fail(&format!("no field {css}: {e}\npage text: {body:?}"))
-            }
+            Err(e) => self.fail_showing_page(&format!("no field {css}: {e}")).await,
         };
         let password = self.bounded("reading a field's type", input.attr("type")).await.as_deref() == Some("password");
         let mut held = String::new();
@@ -538,18 +534,22 @@ impl App {
         let found = self.client().wait().at_most(UI_WAIT).for_element(Locator::XPath(&xpath));
         match tokio::time::timeout(UI_WAIT + Duration::from_secs(5), found).await {
             Ok(Ok(element)) => element,
-            Ok(Err(e)) => {
-                let body = self.body_text().await;
-                self.save_failure().await;
-                let hint = if body.contains("Could not connect to localhost") {
-                    "\n(the app was built without its UI: build it with --features tauri/custom-protocol)"
-                } else {
-                    ""
-                };
-                self.fail(&format!("no element with the text {text:?}: {e}\npage text: {body:?}{hint}"))
-            }
+            Ok(Err(e)) => self.fail_showing_page(&format!("no element with the text {text:?}: {e}")).await,
             Err(_) => self.fail(&format!("no element with the text {text:?} within {UI_WAIT:?}")),
         }
+    }
+
+    /// Fails the test with `what`, the page's text, and the window's
+    /// screenshot, page source and app log saved (see `save_failure`).
+    async fn fail_showing_page(&self, what: &str) -> ! {
+        let body = self.body_text().await;
+        self.save_failure().await;
+        let hint = if body.contains("Could not connect to localhost") {
+            "\n(the app was built without its UI: build it with --features tauri/custom-protocol)"
+        } else {
+            ""
+        };
+        self.fail(&format!("{what}\npage text: {body:?}{hint}"))
     }
 
     /// Saves what the window shows (PNG) and its DOM (HTML) next to the
