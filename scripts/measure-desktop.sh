@@ -5,6 +5,9 @@
 # workspace. Release builds, under Xvfb with a private D-Bus session.
 # Prints the figures and their ratios; docs/performance.md records them.
 #   RUNS=N (default 5) launches per app.
+#   SCREENS="1 2" the shortcuts pressed before the after-use readings (default:
+#   every screen, Alt+1 3 4 5 6 7 2); one screen and back to Clients shows
+#   what that screen leaves behind.
 source "$(dirname "$0")/lib.sh"
 ensure_toolchains
 ensure_apt_packages "${BUILD_PACKAGES[@]}" "${E2E_PACKAGES[@]}" xdotool
@@ -29,4 +32,5 @@ echo "==> measuring (launches alternate between the two apps)"
 xvfb-run -a -s "-screen 0 1280x800x24" dbus-run-session -- \
     python3 "$REPO_ROOT/scripts/measure_desktop.py" \
     --app "$release/bidwell-app" --baseline "$release/bidwell-launch-baseline" \
-    --data-dir "$work/data" --passphrase "$BIDWELL_PASSPHRASE" --runs "${RUNS:-5}"
+    --data-dir "$work/data" --passphrase "$BIDWELL_PASSPHRASE" --runs "${RUNS:-5}" \
+    ${SCREENS:+--screens "$SCREENS"}

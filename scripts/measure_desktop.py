@@ -110,9 +110,12 @@ def unlock(passphrase: str) -> None:
     subprocess.run(["xdotool", "key", "Return"], check=True, timeout=30)
 
 
-def visit_every_screen(seconds_each: float) -> None:
-    """Goes through the screens by their shortcuts (Alt+1-7), ending on Clients."""
-    for key in ["1", "3", "4", "5", "6", "7", "2"]:
+EVERY_SCREEN = "1 3 4 5 6 7 2"
+
+
+def visit_screens(keys: str, seconds_each: float) -> None:
+    """Goes through the screens by their shortcuts (Alt+N), by default every one, ending on Clients."""
+    for key in keys.split():
         subprocess.run(["xdotool", "key", f"alt+{key}"], check=True, timeout=30)
         time.sleep(seconds_each)
 
@@ -125,6 +128,11 @@ def main() -> None:
     parser.add_argument("--passphrase", required=True)
     parser.add_argument("--runs", type=int, default=5)
     parser.add_argument("--settle", type=float, default=5.0, help="seconds to wait before reading memory")
+    parser.add_argument(
+        "--screens",
+        default=EVERY_SCREEN,
+        help="the Alt+N shortcuts pressed after unlocking, in order (e.g. '1 2': the Dashboard, then Clients)",
+    )
     args = parser.parse_args()
 
     launches: dict[str, list[float]] = {"baseline": [], "bidwell": []}
@@ -153,7 +161,7 @@ def main() -> None:
     unlocked_pss, app_procs = pss_kib(proc.pid)
     # What a user who has looked around leaves behind: every screen's data
     # read once (dashboard aggregates, jobs, the bids board, tasks, settings).
-    visit_every_screen(seconds_each=2.0)
+    visit_screens(args.screens, seconds_each=2.0)
     time.sleep(args.settle)
     used_pss, used_procs = pss_kib(proc.pid)
     # After a quiet minute the app gives back its database caches (Session::
@@ -178,7 +186,7 @@ def main() -> None:
         f"({', '.join(app_procs)}), ratio {unlocked_pss / baseline_pss:.2f}"
     )
     print(
-        f"idle PSS: bidwell after visiting every screen {mib(used_pss):.0f} MiB "
+        f"idle PSS: bidwell after Alt+{args.screens.replace(' ', ', Alt+')} {mib(used_pss):.0f} MiB "
         f"({', '.join(used_procs)}), ratio {used_pss / baseline_pss:.2f}"
     )
     print(
