@@ -3,7 +3,9 @@
 # run (bench/launch-baseline): launch-to-loaded-page time and idle memory (PSS
 # of the app and its WebKit processes), Bidwell with a 100 000-record
 # workspace. Release builds, under Xvfb with a private D-Bus session.
-# Prints the figures and their ratios; docs/performance.md records them.
+# Prints the figures and their ratios, and the bare window once more drawn
+# the way Bidwell chose to draw on this machine (like for like);
+# docs/performance.md records them.
 #   RUNS=N (default 5) launches per app.
 #   SCREENS="1 2" the shortcuts pressed before the after-use readings (default:
 #   every screen, Alt+1 3 4 5 6 7 2); one screen and back to Clients shows

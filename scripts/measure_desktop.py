@@ -113,6 +113,23 @@ def unlock(passphrase: str) -> None:
 EVERY_SCREEN = "1 3 4 5 6 7 2"
 
 
+def webkit_switches(root: int) -> dict[str, str]:
+    """The WEBKIT_* variables the app's web process started with: how the app
+    chose to paint on this machine (src-tauri/webview.rs sets them in-process,
+    so the app's own /proc environ does not show them; its children's does)."""
+    for pid in descendants(root):
+        try:
+            with open(f"/proc/{pid}/comm") as f:
+                if f.read().strip() != "WebKitWebProces":
+                    continue
+            with open(f"/proc/{pid}/environ", "rb") as f:
+                entries = [e.decode(errors="replace") for e in f.read().split(b"\0") if b"=" in e]
+            return dict(e.split("=", 1) for e in entries if e.startswith("WEBKIT_"))
+        except OSError:
+            continue
+    return {}
+
+
 def visit_screens(keys: str, seconds_each: float) -> None:
     """Goes through the screens by their shortcuts (Alt+N), by default every one, ending on Clients."""
     for key in keys.split():
@@ -156,6 +173,7 @@ def main() -> None:
     proc, _ = launch(args.app, env, timeout=60)
     time.sleep(args.settle)
     locked_pss, locked_procs = pss_kib(proc.pid)
+    switches = webkit_switches(proc.pid)
     unlock(args.passphrase)
     time.sleep(args.settle)
     unlocked_pss, app_procs = pss_kib(proc.pid)
@@ -168,6 +186,17 @@ def main() -> None:
     # release_memory_if_quiet, checked every 30 s by the idle timer).
     time.sleep(60 + 30 + args.settle)
     quiet_pss, quiet_procs = pss_kib(proc.pid)
+    stop(proc)
+    profile.cleanup()
+
+    # Like for like: the bare window again, drawn the way Bidwell chose to draw
+    # on this machine (on one without a GPU: no compositor, CPU painting), so
+    # that what Bidwell's own page costs is told from what WebKit's mode costs.
+    env, profile = profile_env(None)
+    env.update(switches)
+    proc, _ = launch(args.baseline, env, timeout=60)
+    time.sleep(args.settle)
+    alike_pss, alike_procs = pss_kib(proc.pid)
     stop(proc)
     profile.cleanup()
 
@@ -192,6 +221,12 @@ def main() -> None:
     print(
         f"idle PSS: bidwell after that and a quiet minute {mib(quiet_pss):.0f} MiB "
         f"({', '.join(quiet_procs)}), ratio {quiet_pss / baseline_pss:.2f}"
+    )
+    drawn = ", ".join(f"{k}={v}" for k, v in sorted(switches.items())) or "WebKit's defaults"
+    print(
+        f"like for like: baseline drawn as bidwell draws here ({drawn}) {mib(alike_pss):.0f} MiB "
+        f"({', '.join(alike_procs)}); bidwell unlocked {unlocked_pss / alike_pss:.2f}, "
+        f"after the screens and a quiet minute {quiet_pss / alike_pss:.2f}"
     )
 
 
