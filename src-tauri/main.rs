@@ -269,26 +269,37 @@ async fn sync_in_background(handle: AppHandle) {
 
 /// The daily backup while unlocked: offered soon after each unlock (within
 /// [`BACKUP_CHECK`]) and then every [`BACKUP_EVERY`]; the core takes one
-/// when a day has passed. Tells the window after each try, so its overdue
-/// banner and Settings → Backups follow. Between runs it keeps when it last
-/// offered one while unlocked (`None` while locked).
+/// when a day has passed. Tells the window when that changed what it shows
+/// (a backup taken, a failure, or the end of one), so its overdue banner and
+/// Settings → Backups follow; a check that found nothing due stays silent,
+/// or the window would re-read the status in the middle of whatever the
+/// user is doing. Between runs it keeps when it last offered one while
+/// unlocked (`None` while locked) and whether that try failed.
 async fn back_up_daily(handle: AppHandle) {
-    let start: (AppHandle, Option<tokio::time::Instant>) = (handle, None);
-    run_every(BACKUP_CHECK, start, |(handle, last)| async move {
+    let start: (AppHandle, Option<tokio::time::Instant>, bool) = (handle, None, false);
+    run_every(BACKUP_CHECK, start, |(handle, last, failed_before)| async move {
         let session = handle.state::<Session>();
         if !session.is_unlocked().await {
-            return (handle, None);
+            return (handle, None, failed_before);
         }
         if last.is_some_and(|at| at.elapsed() < BACKUP_EVERY) {
-            return (handle, last);
+            return (handle, last, failed_before);
         }
-        match session.backup_if_due().await {
-            Ok(None) => {}
-            Ok(Some(_)) => log::info!("daily backup taken"),
-            Err(e) => log::warn!("daily backup failed: {:?}", e.code()),
+        let (taken, failed) = match session.backup_if_due().await {
+            Ok(None) => (false, false),
+            Ok(Some(_)) => {
+                log::info!("daily backup taken");
+                (true, false)
+            }
+            Err(e) => {
+                log::warn!("daily backup failed: {:?}", e.code());
+                (false, true)
+            }
+        };
+        if taken || failed || failed_before {
+            let _ = handle.emit("backup-changed", ());
         }
-        let _ = handle.emit("backup-changed", ());
-        (handle, Some(tokio::time::Instant::now()))
+        (handle, Some(tokio::time::Instant::now()), failed)
     })
     .await
 }
