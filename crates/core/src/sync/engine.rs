@@ -1104,7 +1104,8 @@ pub(super) async fn upsert_bid(
             record.meta.id
         }
     };
-    apply_server_bid(conn, account, local, bid, now).await
+    apply_server_bid(conn, account, local, bid, now).await?;
+    Ok(())
 }
 
 async fn adopt_pending_create(conn: &mut SqliteConnection, account: Id, bid: &wire::Bid) -> Result<Option<Id>> {

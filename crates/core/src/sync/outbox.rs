@@ -237,13 +237,15 @@ pub(crate) async fn queue_edit(
 /// that would not change is not written: most bids of a pull (and every
 /// bid coming back after its acknowledgement) are as we hold them, and a
 /// write would move its `updated_at` and rewrite its pages for nothing.
+/// Returns the marketplace version the bid holds afterwards (`None`: no such
+/// bid).
 pub(crate) async fn apply_server_bid(
     conn: &mut SqliteConnection,
     account: Id,
     local: Id,
     bid: &wire::Bid,
     now: DateTime<Utc>,
-) -> Result<()> {
+) -> Result<Option<i64>> {
     let Some(held) = sqlx::query_as::<_, HeldBid>(
         "SELECT source, external_id, server_version, server_snapshot, status, submitted_at IS NULL AS unsubmitted, \
            amount_minor, currency, delivery_days, proposal, milestone_percentage, \
@@ -257,8 +259,20 @@ pub(crate) async fn apply_server_bid(
     .fetch_optional(&mut *conn)
     .await?
     else {
-        return Ok(());
+        return Ok(None);
     };
+    let version = i64::try_from(bid.version).unwrap_or(i64::MAX);
+    // Versions only go forward: an answer older than the view we hold (a
+    // write's answer replayed under its idempotency key after a pull brought
+    // the bid's newer state) would put that state back, and the pull's cursor
+    // has passed it.
+    let source = account.to_string();
+    if held.source.as_deref() == Some(source.as_str())
+        && held.external_id.as_deref() == Some(bid.id.as_str())
+        && held.server_version.is_some_and(|held| held > version)
+    {
+        return Ok(held.server_version);
+    }
     let status = if held.withdrawing > 0 { BidStatus::Withdrawn } else { local_status(bid.status) };
     let theirs = BidTerms::of_wire(bid);
     let keep = held.editing > 0;
@@ -269,8 +283,6 @@ pub(crate) async fn apply_server_bid(
         milestone_percentage: if keep { held.milestone_percentage } else { theirs.milestone_percentage },
         proposal: if keep || theirs.proposal.is_empty() { held.proposal.clone() } else { theirs.proposal },
     };
-    let source = account.to_string();
-    let version = i64::try_from(bid.version).unwrap_or(i64::MAX);
     let snapshot = json(bid)?;
     let unchanged = held.source.as_deref() == Some(source.as_str())
         && held.external_id.as_deref() == Some(bid.id.as_str())
@@ -287,7 +299,7 @@ pub(crate) async fn apply_server_bid(
                 proposal: held.proposal,
             };
     if unchanged {
-        return Ok(());
+        return Ok(Some(version));
     }
     sqlx::query(
         "UPDATE bids SET source = ?1, external_id = ?2, server_version = ?3, server_snapshot = ?4, status = ?5, \
@@ -309,7 +321,7 @@ pub(crate) async fn apply_server_bid(
     .bind(local)
     .execute(conn)
     .await?;
-    Ok(())
+    Ok(Some(version))
 }
 
 /// What [`apply_server_bid`] reads of a bid before it writes.
@@ -395,19 +407,23 @@ pub(super) async fn ack(
     // A pull may have brought this bid in as a stranger before its create was
     // acknowledged: fold that copy into ours.
     let source = row.account_id.to_string();
-    let stranger: Option<Id> =
-        sqlx::query_scalar("SELECT id FROM bids WHERE source = ? AND external_id = ? AND id <> ?")
+    let stranger: Option<(Id, Option<String>)> =
+        sqlx::query_as("SELECT id, server_snapshot FROM bids WHERE source = ? AND external_id = ? AND id <> ?")
             .bind(&source)
             .bind(&server.id)
             .bind(row.entity_id)
             .fetch_optional(&mut *tx)
             .await?;
-    if let Some(stranger) = stranger {
+    let mut newer: Option<wire::Bid> = None;
+    if let Some((stranger, snapshot)) = stranger {
         let rows: i64 = sqlx::query_scalar("SELECT count(*) FROM outbox WHERE entity_kind = 'bid' AND entity_id = ?")
             .bind(stranger)
             .fetch_one(&mut *tx)
             .await?;
         if rows == 0 {
+            // The pulled copy may be newer than this answer: a create's answer
+            // replayed under its idempotency key is the bid as it was created.
+            newer = snapshot.and_then(|s| parse::<wire::Bid>(&s).ok()).filter(|theirs| theirs.version > server.version);
             sqlx::query("UPDATE milestones SET bid_id = ? WHERE bid_id = ?")
                 .bind(row.entity_id)
                 .bind(stranger)
@@ -420,12 +436,14 @@ pub(super) async fn ack(
             sqlx::query("UPDATE bids SET external_id = NULL WHERE id = ?").bind(stranger).execute(&mut *tx).await?;
         }
     }
-    apply_server_bid(tx, row.account_id, row.entity_id, server, now).await?;
+    let server = newer.as_ref().unwrap_or(server);
+    // An edit chained behind builds on the newest version we hold.
+    let held = apply_server_bid(tx, row.account_id, row.entity_id, server, now).await?;
     sqlx::query(
         "UPDATE outbox SET base_version = ?1 WHERE base_version IS NULL AND operation = 'update' AND seq = \
          (SELECT min(seq) FROM outbox WHERE entity_kind = 'bid' AND entity_id = ?2 AND status = 'pending')",
     )
-    .bind(i64::try_from(server.version).unwrap_or(i64::MAX))
+    .bind(held.unwrap_or(i64::try_from(server.version).unwrap_or(i64::MAX)))
     .bind(row.entity_id)
     .execute(&mut *tx)
     .await?;
@@ -737,7 +755,9 @@ impl Workspace {
             _ => server,
         };
         match resolution {
-            Resolution::TakeTheirs => apply_server_bid(&mut tx, account, bid_id, &latest, now).await?,
+            Resolution::TakeTheirs => {
+                apply_server_bid(&mut tx, account, bid_id, &latest, now).await?;
+            }
             Resolution::KeepMine => {
                 let bid: Bid = record::fetch(&mut tx, bid_id, true).await?;
                 let version = i64::try_from(latest.version).unwrap_or(i64::MAX);
@@ -757,5 +777,140 @@ impl Workspace {
         }
         tx.commit().await?;
         Ok(())
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    //! An answer older than the bid's state we already hold must not put that
+    //! state back: the pull's cursor has passed it, so nothing would correct
+    //! it later. A unit test: the order (a pulled copy first, then a create's
+    //! answer replayed under its idempotency key) is what the chaos sync test
+    //! reaches only by chance.
+
+    use std::sync::Arc;
+
+    use bidwell_marketplace::wire;
+    use chrono::{TimeZone, Utc};
+
+    use super::*;
+    use crate::clock::ManualClock;
+    use crate::privacy::ConsentMethod;
+    use bidwell_marketplace::ApiToken;
+
+    use crate::secret::Passphrase;
+    use crate::store::{NewBid, NewJob};
+    use crate::vault::{KdfParams, MemoryKeyStore, Protection};
+    use crate::workspace::Environment;
+
+    fn marketplace_bid(status: wire::BidStatus, version: u64) -> wire::Bid {
+        let at = Utc.with_ymd_and_hms(2026, 11, 1, 9, 0, 0).unwrap();
+        wire::Bid {
+            id: "bid_000041".to_owned(),
+            job_id: "job_000007".to_owned(),
+            amount: wire::Money { amount_minor: 50_000, currency: "USD".to_owned() },
+            period_days: 10,
+            milestone_percentage: 0,
+            proposal: "I can do this".to_owned(),
+            status,
+            version,
+            created_at: at,
+            updated_at: at,
+        }
+    }
+
+    /// A workspace with an account and two local bids: ours, queued, and a
+    /// copy of it a pull brought in before our create was acknowledged, at
+    /// version 2 (awarded since).
+    async fn ours_and_a_newer_pulled_copy() -> (tempfile::TempDir, Workspace, Id, Id, Id) {
+        let dir = tempfile::tempdir().unwrap();
+        let env = Environment {
+            clock: Arc::new(ManualClock::new(Utc.with_ymd_and_hms(2026, 11, 1, 9, 0, 0).unwrap())),
+            keychain: Arc::new(MemoryKeyStore::default()),
+            kdf: KdfParams::light(),
+            holder: Default::default(),
+        };
+        let passphrase = Passphrase::new("correct horse battery staple".to_owned());
+        let (ws, _) = Workspace::create(dir.path(), "Replay", Protection::Passphrase(passphrase), env).await.unwrap();
+        let token = ApiToken::new("token".to_owned());
+        let account = ws.add_market_account("Sim", "http://127.0.0.1:9", token, ConsentMethod::Cli).await.unwrap();
+        let job = ws
+            .create_job(NewJob { title: "A shop".to_owned(), currency: Some("USD".to_owned()), ..Default::default() })
+            .await
+            .unwrap();
+        let new_bid = || NewBid {
+            job_id: Some(job.meta.id),
+            amount_minor: 50_000,
+            currency: "USD".to_owned(),
+            delivery_days: 10,
+            proposal: "I can do this".to_owned(),
+            ..Default::default()
+        };
+        let ours = ws.create_bid(new_bid()).await.unwrap();
+        let pulled = ws.create_bid(new_bid()).await.unwrap();
+        let awarded = marketplace_bid(wire::BidStatus::Awarded, 2);
+        sqlx::query(
+            "UPDATE bids SET source = ?, external_id = ?, server_version = 2, server_snapshot = ?, status = 'awarded' \
+             WHERE id = ?",
+        )
+        .bind(account.id.to_string())
+        .bind(&awarded.id)
+        .bind(json(&awarded).unwrap())
+        .bind(pulled.meta.id)
+        .execute(&ws.pool().await)
+        .await
+        .unwrap();
+        (dir, ws, account.id, ours.meta.id, pulled.meta.id)
+    }
+
+    async fn held(ws: &Workspace, id: Id) -> Option<(String, Option<i64>, Option<String>)> {
+        sqlx::query_as("SELECT status, server_version, external_id FROM bids WHERE id = ?")
+            .bind(id)
+            .fetch_optional(&ws.pool().await)
+            .await
+            .unwrap()
+    }
+
+    #[tokio::test]
+    async fn a_replayed_create_answer_older_than_the_pulled_copy_keeps_the_newer_state() {
+        let (_dir, ws, account, ours, pulled) = ours_and_a_newer_pulled_copy().await;
+        let row = OutboxRow {
+            seq: 1,
+            account_id: account,
+            entity_id: ours,
+            operation: CREATE.to_owned(),
+            payload: String::new(),
+            idempotency_key: "create-1".to_owned(),
+            attempts: 1,
+            base_version: None,
+            base_terms: None,
+        };
+        let now = Utc.with_ymd_and_hms(2026, 11, 1, 10, 0, 0).unwrap();
+        let pool = ws.pool().await;
+        let mut tx = pool.begin().await.unwrap();
+        ack(&mut tx, &row, &marketplace_bid(wire::BidStatus::Submitted, 1), now).await.unwrap();
+        tx.commit().await.unwrap();
+
+        assert_eq!(held(&ws, pulled).await, None, "the pulled copy is folded into ours");
+        assert_eq!(held(&ws, ours).await, Some(("awarded".to_owned(), Some(2), Some("bid_000041".to_owned()))));
+    }
+
+    #[tokio::test]
+    async fn an_answer_older_than_the_held_version_changes_nothing() {
+        let (_dir, ws, account, _ours, pulled) = ours_and_a_newer_pulled_copy().await;
+        let now = Utc.with_ymd_and_hms(2026, 11, 1, 10, 0, 0).unwrap();
+        let mut conn = ws.pool().await.acquire().await.unwrap();
+        apply_server_bid(&mut conn, account, pulled, &marketplace_bid(wire::BidStatus::Submitted, 1), now)
+            .await
+            .unwrap();
+        drop(conn);
+        assert_eq!(held(&ws, pulled).await, Some(("awarded".to_owned(), Some(2), Some("bid_000041".to_owned()))));
+
+        let mut conn = ws.pool().await.acquire().await.unwrap();
+        apply_server_bid(&mut conn, account, pulled, &marketplace_bid(wire::BidStatus::Shortlisted, 3), now)
+            .await
+            .unwrap();
+        drop(conn);
+        assert_eq!(held(&ws, pulled).await, Some(("shortlisted".to_owned(), Some(3), Some("bid_000041".to_owned()))));
     }
 }
