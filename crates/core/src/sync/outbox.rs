@@ -267,10 +267,9 @@ pub(crate) async fn apply_server_bid(
     // the bid's newer state) would put that state back, and the pull's cursor
     // has passed it.
     let source = account.to_string();
-    if held.source.as_deref() == Some(source.as_str())
-        && held.external_id.as_deref() == Some(bid.id.as_str())
-        && held.server_version.is_some_and(|held| held > version)
-    {
+    let same_bid =
+        held.source.as_deref() == Some(source.as_str()) && held.external_id.as_deref() == Some(bid.id.as_str());
+    if same_bid && held.server_version.is_some_and(|held| held > version) {
         return Ok(held.server_version);
     }
     let status = if held.withdrawing > 0 { BidStatus::Withdrawn } else { local_status(bid.status) };
@@ -284,8 +283,7 @@ pub(crate) async fn apply_server_bid(
         proposal: if keep || theirs.proposal.is_empty() { held.proposal.clone() } else { theirs.proposal },
     };
     let snapshot = json(bid)?;
-    let unchanged = held.source.as_deref() == Some(source.as_str())
-        && held.external_id.as_deref() == Some(bid.id.as_str())
+    let unchanged = same_bid
         && held.server_version == Some(version)
         && held.server_snapshot.as_deref() == Some(snapshot.as_str())
         && held.status == status.as_str()
@@ -790,14 +788,12 @@ mod tests {
 
     use std::sync::Arc;
 
-    use bidwell_marketplace::wire;
-    use chrono::{TimeZone, Utc};
+    use bidwell_marketplace::ApiToken;
+    use chrono::TimeZone;
 
     use super::*;
     use crate::clock::ManualClock;
     use crate::privacy::ConsentMethod;
-    use bidwell_marketplace::ApiToken;
-
     use crate::secret::Passphrase;
     use crate::store::{NewBid, NewJob};
     use crate::vault::{KdfParams, MemoryKeyStore, Protection};
@@ -899,18 +895,15 @@ mod tests {
     async fn an_answer_older_than_the_held_version_changes_nothing() {
         let (_dir, ws, account, _ours, pulled) = ours_and_a_newer_pulled_copy().await;
         let now = Utc.with_ymd_and_hms(2026, 11, 1, 10, 0, 0).unwrap();
-        let mut conn = ws.pool().await.acquire().await.unwrap();
-        apply_server_bid(&mut conn, account, pulled, &marketplace_bid(wire::BidStatus::Submitted, 1), now)
-            .await
-            .unwrap();
-        drop(conn);
-        assert_eq!(held(&ws, pulled).await, Some(("awarded".to_owned(), Some(2), Some("bid_000041".to_owned()))));
-
-        let mut conn = ws.pool().await.acquire().await.unwrap();
-        apply_server_bid(&mut conn, account, pulled, &marketplace_bid(wire::BidStatus::Shortlisted, 3), now)
-            .await
-            .unwrap();
-        drop(conn);
-        assert_eq!(held(&ws, pulled).await, Some(("shortlisted".to_owned(), Some(3), Some("bid_000041".to_owned()))));
+        // An older answer is ignored; a newer one still applies.
+        let steps =
+            [(wire::BidStatus::Submitted, 1, "awarded", 2), (wire::BidStatus::Shortlisted, 3, "shortlisted", 3)];
+        for (answer, answer_version, status, version) in steps {
+            let mut conn = ws.pool().await.acquire().await.unwrap();
+            apply_server_bid(&mut conn, account, pulled, &marketplace_bid(answer, answer_version), now).await.unwrap();
+            drop(conn);
+            let expected = Some((status.to_owned(), Some(version), Some("bid_000041".to_owned())));
+            assert_eq!(held(&ws, pulled).await, expected, "after an answer at version {answer_version}");
+        }
     }
 }
