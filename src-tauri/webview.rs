@@ -9,20 +9,23 @@
 //!   layer of its own with its own tiles; the client list's alone cost 22 MiB
 //!   under llvmpipe. Without it the panels paint into the page's own layer;
 //!   the list repaints about twenty rows per scroll step.
-//! - Painting uses Skia on the CPU, only on a machine with no GPU device.
-//!   There "GPU" painting is llvmpipe emulating a GPU on the same CPU, with
-//!   tile textures and shader variants to hold (28 MiB of the web process);
-//!   Skia's own CPU path draws the same pixels on its rendering threads. With
-//!   a GPU, WebKit's default (GPU painting) stays: it is the faster path on
-//!   large and high-density screens.
+//! - On a machine with no GPU device, WebKit paints with Skia on the CPU
+//!   and without its compositor. There "GPU" painting and compositing are
+//!   llvmpipe emulating a GPU on the same CPU, with tile textures and shader
+//!   variants held as process memory (28 MiB of the web process for the
+//!   painting; the compositor's textures another 36 MiB, and up to 20 MiB
+//!   more while the Dashboard's charts are drawn). Skia's CPU path draws
+//!   the same pixels, straight into the window's buffer. With a GPU, WebKit's
+//!   defaults (GPU painting, composited layers) stay: they are the faster path
+//!   on large and high-density screens.
 //!
 //! The panels' setting goes through WebKitGTK's feature API (since 2.42; the
 //! `webkit2gtk` crate does not bind it yet, hence the few declarations
-//! below). The painting choice cannot: WebKit reads it once, when the page's
-//! drawing area is made, before Tauri hands the web view over; it is WebKit's
-//! environment switch, set before any thread or web process starts. Any
-//! failure leaves WebKit's default in place: a missing setting costs memory,
-//! never function.
+//! below). The painting choices cannot: WebKit reads them once, when the
+//! page's drawing area is made, before Tauri hands the web view over; they
+//! are WebKit's environment switches, set before any thread or web process
+//! starts. Any failure leaves WebKit's default in place: a missing setting
+//! costs memory, never function.
 
 use std::ffi::{c_char, c_void, CStr, OsStr};
 use std::path::Path;
@@ -34,14 +37,27 @@ const ASYNC_OVERFLOW_SCROLLING: &CStr = c"AsyncOverflowScrolling";
 /// WebKitGTK's (2.46+) switch to Skia's CPU painting; its web processes
 /// inherit it from the app.
 const CPU_PAINTING_VARIABLE: &str = "WEBKIT_SKIA_ENABLE_CPU_RENDERING";
+/// WebKitGTK's switch that draws the page without its compositor (no
+/// composited layers, no OpenGL in the web process).
+const NO_COMPOSITOR_VARIABLE: &str = "WEBKIT_DISABLE_COMPOSITING_MODE";
 
 /// Where WebKit paints the page's layers.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 enum Painting {
-    /// WebKit's default: Skia on OpenGL.
+    /// WebKit's default: Skia on OpenGL, layers composited on OpenGL.
     Gpu,
-    /// Skia on the CPU.
+    /// Skia on the CPU, without the compositor.
     Cpu,
+}
+
+impl Painting {
+    /// WebKit's environment switches that select this way of painting.
+    fn switches(self) -> &'static [&'static str] {
+        match self {
+            Painting::Gpu => &[],
+            Painting::Cpu => &[CPU_PAINTING_VARIABLE, NO_COMPOSITOR_VARIABLE],
+        }
+    }
 }
 
 /// Device nodes through which a Linux machine reaches a GPU: the kernel's
@@ -95,16 +111,16 @@ extern "C" {
     fn webkit_settings_set_feature_enabled(settings: *mut c_void, feature: *mut Feature, enabled: i32);
 }
 
-/// Chooses CPU painting on a machine without a GPU device. Call first thing
-/// in `main`: it sets an environment variable, which is only sound while the
-/// process has one thread. A value the user set is left alone.
+/// Chooses CPU painting without the compositor on a machine without a GPU
+/// device. Call first thing in `main`: it sets environment variables, which
+/// is only sound while the process has one thread. Each value the user set
+/// is left alone (`WEBKIT_DISABLE_COMPOSITING_MODE=0` brings the compositor
+/// back).
 pub fn choose_painting() {
-    if std::env::var_os(CPU_PAINTING_VARIABLE).is_some() {
-        return;
-    }
-    let painting = painting_here();
-    if painting == Painting::Cpu {
-        std::env::set_var(CPU_PAINTING_VARIABLE, "1");
+    for &switch in painting_here().switches() {
+        if std::env::var_os(switch).is_none() {
+            std::env::set_var(switch, "1");
+        }
     }
 }
 
@@ -154,6 +170,12 @@ mod tests {
         for gpu in ["renderD128", "card0", "nvidia0", "nvidiactl", "dxg"] {
             assert_eq!(painting_for(["null", "tty", gpu], None), Painting::Gpu, "{gpu}");
         }
+    }
+
+    #[test]
+    fn cpu_painting_also_turns_the_compositor_off_and_gpu_painting_changes_nothing() {
+        assert_eq!(Painting::Cpu.switches(), ["WEBKIT_SKIA_ENABLE_CPU_RENDERING", "WEBKIT_DISABLE_COMPOSITING_MODE"]);
+        assert!(Painting::Gpu.switches().is_empty());
     }
 
     #[test]

@@ -556,7 +556,7 @@ impl App {
     /// driver log, as `<test>-failure.*`; best effort, bounded.
     async fn save_failure(&self) {
         let base = log_dir().join(format!("{}-failure", self.label));
-        if let Ok(Ok(png)) = tokio::time::timeout(COMMAND, self.client().screenshot()).await {
+        if let Ok(Ok(png)) = tokio::time::timeout(COMMAND, self.window_png()).await {
             let _ = std::fs::write(base.with_extension("png"), png);
         }
         if let Ok(Ok(html)) = tokio::time::timeout(COMMAND, self.client().source()).await {
@@ -578,6 +578,27 @@ impl App {
         }
     }
 
+    /// What the window shows, as a PNG.
+    ///
+    /// WebKitGTK's WebDriver takes the picture after the page's next paint.
+    /// Drawn without its compositor (the app's choice on a machine without a
+    /// GPU, which these tests run on) an idle page does not paint again, and
+    /// the screenshot waits for ever. So the page is kept painting while the
+    /// picture is taken: its root's outline, fully transparent, changes width
+    /// every 50 ms. That marks the edge for repainting and draws no pixel.
+    async fn window_png(&self) -> Result<Vec<u8>, fantoccini::error::CmdError> {
+        let keep_painting = "let wide = false; window.__e2eKeepPainting = setInterval(() => {\
+            wide = !wide;\
+            document.documentElement.style.outline = (wide ? '2px' : '1px') + ' solid transparent';\
+        }, 50);";
+        let stop_painting =
+            "clearInterval(window.__e2eKeepPainting); document.documentElement.style.removeProperty('outline');";
+        self.client().execute(keep_painting, vec![]).await?;
+        let png = self.client().screenshot().await;
+        self.client().execute(stop_painting, vec![]).await?;
+        png
+    }
+
     /// Saves a PNG of the window as `<screenshot_dir>/<name>.png`, after the
     /// webview has painted the current state (two animation frames).
     pub async fn screenshot(&self, name: &str) -> PathBuf {
@@ -586,7 +607,7 @@ impl App {
             vec![],
         );
         self.bounded("waiting for a paint", painted).await;
-        let png = self.bounded("taking a screenshot", self.client().screenshot()).await;
+        let png = self.bounded("taking a screenshot", self.window_png()).await;
         let dir = screenshot_dir();
         std::fs::create_dir_all(&dir).expect("cannot create the screenshot directory");
         let path = dir.join(format!("{name}.png"));
