@@ -9,7 +9,7 @@ use bidwell_core::*;
 use chrono::{Duration, NaiveDate};
 use serde_json::Value;
 
-use crate::reminders::workspace_at;
+use crate::reminders::workspace_starting_at;
 
 /// The pinned `icalendar` in a virtualenv under target/ (made once, again
 /// when the pins change). `None`, said aloud, only when python3 is missing.
@@ -56,7 +56,7 @@ fn event(calendar: &Value, id: Id) -> &Value {
 async fn the_calendar_file_holds_every_open_task_and_milestone_with_its_time() {
     let Some(python) = ics_reader() else { return };
     let start = chrono::TimeZone::with_ymd_and_hms(&chrono::Utc, 2026, 11, 20, 9, 0, 0).unwrap();
-    let (dir, ws, _clock) = workspace_at(start).await;
+    let (dir, ws, _clock) = workspace_starting_at(start).await;
     let client = ws.create_client(NewClient { name: "Zoë; Ångström, Ltd".into(), ..Default::default() }).await.unwrap();
     let due = start + Duration::days(2);
     let weekly = ws

@@ -5,18 +5,18 @@
 
 use std::sync::Arc;
 
-use bidwell_core::secret::Passphrase;
-use bidwell_core::vault::{KdfParams, Protection, Unlock};
+use bidwell_core::vault::Unlock;
 use bidwell_core::{
     Clock, EntityKind, Environment, ManualClock, NewBid, NewClient, NewJob, NewTask, PageRequest, Subject, Task,
     TaskFilter, TaskPatch, TaskRepeat, Workspace,
 };
 use chrono::{DateTime, Duration, TimeZone, Utc};
 
-use crate::support::{NoKeychain, PASSPHRASE};
+use crate::support;
 
-fn env(clock: Arc<ManualClock>) -> Environment {
-    Environment { clock, keychain: Arc::new(NoKeychain), kdf: KdfParams::light(), holder: Default::default() }
+/// The tests' environment, on `clock`.
+fn env_on(clock: Arc<ManualClock>) -> Environment {
+    Environment { clock, ..support::env() }
 }
 
 fn titles(tasks: &[bidwell_core::Task]) -> Vec<&str> {
@@ -26,11 +26,7 @@ fn titles(tasks: &[bidwell_core::Task]) -> Vec<&str> {
 #[tokio::test]
 async fn reminders_fire_once_when_due_and_skip_done_tasks() {
     let start = Utc.with_ymd_and_hms(2026, 11, 20, 9, 0, 0).unwrap();
-    let clock = Arc::new(ManualClock::new(start));
-    let dir = tempfile::tempdir().unwrap();
-    let passphrase = || Passphrase::new(PASSPHRASE.to_string());
-    let (ws, _) =
-        Workspace::create(dir.path(), "Test", Protection::Passphrase(passphrase()), env(clock.clone())).await.unwrap();
+    let (dir, ws, clock) = workspace_starting_at(start).await;
 
     let task = |title: &str, due_hours: i64, remind_hours: Option<i64>| NewTask {
         title: title.into(),
@@ -51,7 +47,8 @@ async fn reminders_fire_once_when_due_and_skip_done_tasks() {
 
     ws.lock().await;
     clock.advance(Duration::days(8));
-    let ws = Workspace::open(dir.path(), Unlock::Passphrase(passphrase()), env(clock.clone())).await.unwrap();
+    let ws =
+        Workspace::open(dir.path(), Unlock::Passphrase(support::passphrase()), env_on(clock.clone())).await.unwrap();
     assert_eq!(
         titles(&ws.take_due_reminders().await.unwrap()),
         ["Next week"],
@@ -59,12 +56,10 @@ async fn reminders_fire_once_when_due_and_skip_done_tasks() {
     );
 }
 
-/// A new workspace whose clock starts at `start`.
-pub async fn workspace_at(start: DateTime<Utc>) -> (tempfile::TempDir, Workspace, Arc<ManualClock>) {
+/// A new workspace whose clock starts at `start`, and that clock.
+pub async fn workspace_starting_at(start: DateTime<Utc>) -> (tempfile::TempDir, Workspace, Arc<ManualClock>) {
     let clock = Arc::new(ManualClock::new(start));
-    let dir = tempfile::tempdir().unwrap();
-    let protection = Protection::Passphrase(Passphrase::new(PASSPHRASE.to_string()));
-    let (ws, _) = Workspace::create(dir.path(), "Test", protection, env(clock.clone())).await.unwrap();
+    let (dir, ws) = support::workspace_at(clock.clone()).await;
     (dir, ws, clock)
 }
 
@@ -92,7 +87,7 @@ async fn completing_a_repeating_task_makes_the_next_one_a_period_later() {
         (TaskRepeat::Monthly, at(2028, 1, 31, 9), at(2028, 2, 29, 9)),
     ];
     for (repeat, due, next_due) in cases {
-        let (_dir, ws, _clock) = workspace_at(due - Duration::days(1)).await;
+        let (_dir, ws, _clock) = workspace_starting_at(due - Duration::days(1)).await;
         let client = ws.create_client(NewClient { name: "Ana".into(), ..Default::default() }).await.unwrap();
         let subject = Subject { kind: EntityKind::Client, id: client.meta.id };
         let first = ws
@@ -126,7 +121,7 @@ async fn completing_a_repeating_task_makes_the_next_one_a_period_later() {
 #[tokio::test]
 async fn undoing_done_on_a_repeating_task_leaves_no_duplicate() {
     let start = at(2026, 11, 20, 9);
-    let (_dir, ws, _clock) = workspace_at(start).await;
+    let (_dir, ws, _clock) = workspace_starting_at(start).await;
     let new = NewTask {
         title: "Timesheet".into(),
         due_at: Some(start + Duration::hours(8)),
@@ -153,7 +148,7 @@ async fn undoing_done_on_a_repeating_task_leaves_no_duplicate() {
 
 #[tokio::test]
 async fn a_repeat_needs_a_time_to_repeat_from() {
-    let (_dir, ws, _clock) = workspace_at(at(2026, 11, 20, 9)).await;
+    let (_dir, ws, _clock) = workspace_starting_at(at(2026, 11, 20, 9)).await;
     let err = ws
         .create_task(NewTask { title: "Someday".into(), repeat: Some(TaskRepeat::Weekly), ..Default::default() })
         .await
@@ -165,7 +160,7 @@ async fn a_repeat_needs_a_time_to_repeat_from() {
 #[tokio::test]
 async fn a_snoozed_reminder_fires_again_once_and_keeps_its_due_time() {
     let start = at(2026, 11, 20, 9);
-    let (_dir, ws, clock) = workspace_at(start).await;
+    let (_dir, ws, clock) = workspace_starting_at(start).await;
     let due = start + Duration::minutes(30);
     let new = NewTask { title: "Call Ana".into(), due_at: Some(due), remind_at: Some(due), ..Default::default() };
     let task = ws.create_task(new).await.unwrap();
@@ -192,7 +187,7 @@ async fn a_snoozed_reminder_fires_again_once_and_keeps_its_due_time() {
 #[tokio::test]
 async fn follow_up_makes_one_reminding_task_about_a_client_a_bid_or_a_job() {
     let start = at(2026, 11, 20, 9);
-    let (_dir, ws, clock) = workspace_at(start).await;
+    let (_dir, ws, clock) = workspace_starting_at(start).await;
     let client = ws.create_client(NewClient { name: "Ana Lima".into(), ..Default::default() }).await.unwrap();
     let job = ws
         .create_job(NewJob { title: "Logo for a bakery".into(), client_id: Some(client.meta.id), ..Default::default() })
