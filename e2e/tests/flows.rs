@@ -1254,6 +1254,14 @@ async fn the_dashboard_shows_one_pipeline_chart_in_the_home_currency_with_the_ra
     let left_out = element(&app, "[data-testid=without-rate]").await.text().await.unwrap();
     assert!(left_out.contains("no rate to EUR: VND"), "{left_out:?}");
     app.screenshot("30-dashboard-in-the-home-currency").await;
+    // The chart's exact figures, in a table once asked for.
+    let show = "section[aria-labelledby='dash-pipeline'] .chart-figures button";
+    element(&app, show).await.click().await.unwrap();
+    let table =
+        element(&app, "section[aria-labelledby='dash-pipeline'] .chart-figures table").await.text().await.unwrap();
+    assert!(table.contains("Submitted") && table.contains(" EUR"), "the pipeline's figures: {table:?}");
+    app.screenshot("30b-dashboard-figures-table").await;
+    element(&app, show).await.click().await.unwrap();
 
     // A VND rate by hand, for an earlier day: VND counts, and that day is the one shown.
     press(&app, "Add rates").await;
