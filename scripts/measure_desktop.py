@@ -190,7 +190,7 @@ def main() -> None:
     profile.cleanup()
 
     # Like for like: the bare window again, drawn the way Bidwell chose to draw
-    # on this machine (on one without a GPU: CPU painting), so
+    # on this machine (on one without a GPU: CPU painting, no compositor), so
     # that what Bidwell's own page costs is told from what WebKit's mode costs.
     env, profile = profile_env(None)
     env.update(switches)
