@@ -717,7 +717,7 @@ impl SyncEngine {
                 return Ok(Answer::Settle(Ok(*current)));
             }
             if base_terms == Some(&theirs) {
-                base = i64::try_from(current.version).unwrap_or(i64::MAX);
+                base = outbox::stored_version(&current);
                 sqlx::query("UPDATE outbox SET base_version = ? WHERE seq = ?")
                     .bind(base)
                     .bind(row.seq)

@@ -72,6 +72,13 @@ fn percentage(value: i64) -> u8 {
     u8::try_from(value.clamp(0, 100)).unwrap_or(0)
 }
 
+/// A marketplace bid's version as stored (SQLite integers are i64). One past
+/// i64::MAX, which no marketplace reaches, is held at the top: versions still
+/// only go forward.
+pub(crate) fn stored_version(bid: &wire::Bid) -> i64 {
+    i64::try_from(bid.version).unwrap_or(i64::MAX)
+}
+
 /// One outbox row.
 #[derive(Debug, Clone, sqlx::FromRow)]
 pub(crate) struct OutboxRow {
@@ -261,7 +268,7 @@ pub(crate) async fn apply_server_bid(
     else {
         return Ok(None);
     };
-    let version = i64::try_from(bid.version).unwrap_or(i64::MAX);
+    let version = stored_version(bid);
     // Versions only go forward: an answer older than the view we hold (a
     // write's answer replayed under its idempotency key after a pull brought
     // the bid's newer state) would put that state back, and the pull's cursor
@@ -441,7 +448,7 @@ pub(super) async fn ack(
         "UPDATE outbox SET base_version = ?1 WHERE base_version IS NULL AND operation = 'update' AND seq = \
          (SELECT min(seq) FROM outbox WHERE entity_kind = 'bid' AND entity_id = ?2 AND status = 'pending')",
     )
-    .bind(held.unwrap_or(i64::try_from(server.version).unwrap_or(i64::MAX)))
+    .bind(held.unwrap_or(stored_version(server)))
     .bind(row.entity_id)
     .execute(&mut *tx)
     .await?;
@@ -705,7 +712,7 @@ impl Workspace {
                     bid_id,
                     mine: parse(&mine)?,
                     theirs: BidTerms::of_wire(&theirs),
-                    server_version: i64::try_from(theirs.version).unwrap_or(i64::MAX),
+                    server_version: stored_version(&theirs),
                     created_at,
                 })
             })
@@ -758,7 +765,7 @@ impl Workspace {
             }
             Resolution::KeepMine => {
                 let bid: Bid = record::fetch(&mut tx, bid_id, true).await?;
-                let version = i64::try_from(latest.version).unwrap_or(i64::MAX);
+                let version = stored_version(&latest);
                 let base_terms = json(&BidTerms::of_wire(&latest))?;
                 insert_row(
                     &mut tx,
