@@ -10,7 +10,11 @@ import type { BidStatus } from "../bindings/BidStatus";
 import type { PageRequest } from "../bindings/PageRequest";
 import { BID_STATUSES } from "../components/pipeline/status";
 import { chooseIn, find, mount, settle } from "../testing/dom";
-import { Bids, CARDS_AT_FIRST, ROWS_AT_FIRST } from "./Bids";
+import { Bids, ROWS_AT_FIRST, cardsAtFirst } from "./Bids";
+
+/** The tests' window is tall enough for the most cards a column starts with. */
+const WINDOW_HEIGHT = 1600;
+const CARDS_AT_FIRST = 10;
 
 let bids: Bid[] = [];
 /** What set_bid_status answers next: the moved bid, or a refusal. */
@@ -97,6 +101,34 @@ beforeEach(() => {
   for (let i = 1; i <= 12; i++) bids.push(bid(++n, "rejected", `Rejected ${i}`));
   invoke.mockReset();
   invoke.mockImplementation(async (command: string, args: Record<string, unknown>) => core(command, args));
+  window.innerHeight = WINDOW_HEIGHT;
+});
+
+describe("how many cards a column starts with", () => {
+  it("fills the window's height, at least 4 and at most 10", () => {
+    expect(cardsAtFirst(800)).toBe(5);
+    expect(cardsAtFirst(1080)).toBe(7);
+    expect(cardsAtFirst(400)).toBe(4);
+    expect(cardsAtFirst(WINDOW_HEIGHT)).toBe(CARDS_AT_FIRST);
+    expect(cardsAtFirst(2160)).toBe(10);
+  });
+
+  it("reads fewer cards in a shorter window, and the rest with Show more", async () => {
+    window.innerHeight = 800;
+    const root = await mount(<Bids />);
+    await settle();
+    expect(calls("list_bids").every((c) => (c.page as PageRequest).limit === 5)).toBe(true);
+    expect(column(root, "submitted")).toEqual(["Submitted 25", "Submitted 24", "Submitted 23", "Submitted 22", "Submitted 21"]);
+    const more = find(root, "section[aria-labelledby='col-submitted'] button.load-more");
+    expect(more.getAttribute("aria-label")).toBe("Show more submitted bids (20 hidden)");
+    invoke.mockClear();
+    await act(async () => more.click());
+    await settle();
+    expect(column(root, "submitted")).toHaveLength(10);
+    expect(calls("list_bids")).toEqual([
+      { filter: { status: "submitted" }, page: { limit: 5, after: "5", sort: "updated", include_deleted: false } },
+    ]);
+  });
 });
 
 describe("the bids board", () => {

@@ -5,10 +5,10 @@
 // once a marketplace holds it, shortlisted/awarded/rejected come only from
 // the marketplace (the core refuses a hand move with "marketplace_owned").
 // Each column reads its own status's bids from the core, latest change
-// first, a few at first and more with its "Show more", beside the count of
-// each status: the board opens as fast with a million records as with a
-// thousand, and every bid can still be reached in its column. A moved bid
-// leads its new column (its change is the latest).
+// first, as many at first as the window's height shows and more with its
+// "Show more", beside the count of each status: the board opens as fast with
+// a million records as with a thousand, and every bid can still be reached
+// in its column. A moved bid leads its new column (its change is the latest).
 import { useRef, useState } from "preact/hooks";
 import { useReadEffect } from "../readEffect";
 import { KIND_LABEL } from "./Marketplaces";
@@ -40,8 +40,19 @@ function jobTitle(bid: Bid): string {
   return bid.job_title ?? "(job removed)";
 }
 
-/** Each column of the board starts with this many cards, its latest changed; "Show more" doubles it. */
-export const CARDS_AT_FIRST = 10;
+/** The shortest card, in CSS pixels, in the narrowest column (a title on one line, no marketplace buttons). */
+const SHORTEST_CARD_PX = 160;
+
+/**
+ * How many cards each column of the board starts with, its latest changed:
+ * enough to fill a window `windowHeight` tall, between 4 and 10; "Show more"
+ * doubles it. Cards below the window cost the first drawing as much as the
+ * ones in view (at 1 M, 10 a column were twice the style and layout of 5,
+ * docs/performance.md), and a 800 px window shows fewer than 4.
+ */
+export function cardsAtFirst(windowHeight: number): number {
+  return Math.min(10, Math.max(4, Math.ceil(windowHeight / SHORTEST_CARD_PX)));
+}
 /** The table starts with this many rows. */
 export const ROWS_AT_FIRST = 50;
 
@@ -81,7 +92,8 @@ export function Bids() {
   const filter = useRef(extras.filter);
   filter.current = extras.filter;
   // Each column reads its own status's bids, the table every bid; both latest change first.
-  const board = usePagedParts<BidStatus, Bid>(BID_STATUSES, CARDS_AT_FIRST, (status, limit, after) =>
+  const [cardsFirst] = useState(() => cardsAtFirst(window.innerHeight));
+  const board = usePagedParts<BidStatus, Bid>(BID_STATUSES, cardsFirst, (status, limit, after) =>
     api.bids.list({ ...filter.current, status }, api.page(limit, after, "updated")),
   );
   const table = usePagedParts<"all", Bid>(["all"], ROWS_AT_FIRST, (_, limit, after) =>
