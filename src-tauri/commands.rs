@@ -317,6 +317,16 @@ pub async fn subject_names(session: State<'_, Session>, subjects: Vec<Subject>) 
 }
 
 /// How many bids each column of the board holds, under the board's filter.
+/// The board's columns in one call (`list_bids` for each, one round trip).
+#[tauri::command]
+pub async fn list_bid_columns(
+    session: State<'_, Session>,
+    filter: BidFilter,
+    columns: Vec<BidColumnRequest>,
+) -> Reply<Vec<Page<Bid>>> {
+    session.workspace().await.map_err(api)?.list_bid_columns(&filter, &columns).await.map_err(api)
+}
+
 #[tauri::command]
 pub async fn count_bids_by_status(session: State<'_, Session>, filter: BidFilter) -> Reply<Vec<BidStatusCount>> {
     session.workspace().await.map_err(api)?.count_bids_by_status(&filter).await.map_err(api)

@@ -18,6 +18,7 @@ import type { Commands } from "./bindings/Commands";
 import type { CustomFieldPatch } from "./bindings/CustomFieldPatch";
 import type { NewCustomField } from "./bindings/NewCustomField";
 import type { NewExchangeRate } from "./bindings/NewExchangeRate";
+import type { BidColumnRequest } from "./bindings/BidColumnRequest";
 import type { BidFilter } from "./bindings/BidFilter";
 import type { BidPatch } from "./bindings/BidPatch";
 import type { BidStatus } from "./bindings/BidStatus";
@@ -174,6 +175,8 @@ export const bids = {
   /** The bids on all of a client's jobs in one call (a client's page), not one call per job. */
   onClientJobs: (clientId: Id, request: PageRequest) => call("list_bids_on_client_jobs", { clientId, page: request }),
   /** How many of the bids `filter` lists each status holds (statuses with none left out): the board's column counts. */
+  /** The board's columns, one list of bids each (the column's status in place of the filter's), in one call. */
+  columns: (filter: BidFilter, columns: BidColumnRequest[]) => call("list_bid_columns", { filter, columns }),
   countByStatus: (filter: BidFilter) => call("count_bids_by_status", { filter }),
 };
 export const milestones = {

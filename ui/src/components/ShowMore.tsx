@@ -33,16 +33,27 @@ export interface PagedParts<K extends string, T> {
   update: (change: (parts: Parts<K, T>) => Parts<K, T>) => void;
 }
 
+export interface PagedOptions<K extends string, T> {
+  /** Reads what the items' rows show besides the items (names of what they link to) before they are drawn. */
+  prepare?: (items: T[]) => Promise<void>;
+  /**
+   * Reads the first page of every part in one call, each of its `limit`
+   * (at most MAX_PAGE): one round trip where there were as many as parts.
+   * What a part shows beyond it is read on with `read`.
+   */
+  readFirstPages?: (wanted: { part: K; limit: number }[]) => Promise<Page<T>[]>;
+}
+
 /**
  * Parts `keys`, each first showing `first` items: `read(part, limit, after)`
- * answers one page of a part. Every part is read at once (in parallel).
+ * answers one page of a part. Every part is read at once (in parallel, or
+ * in one call with `readFirstPages`).
  */
 export function usePagedParts<K extends string, T>(
   keys: readonly K[],
   first: number,
   read: (part: K, limit: number, after: string | null) => Promise<Page<T>>,
-  /** Reads what the items' rows show besides the items (names of what they link to) before they are drawn. */
-  prepare?: (items: T[]) => Promise<void>,
+  options: PagedOptions<K, T> = {},
 ): PagedParts<K, T> {
   const [parts, setParts] = useState<Parts<K, T> | null>(null);
   // How many items each part should show; "Show more" doubles it.
@@ -54,28 +65,35 @@ export function usePagedParts<K extends string, T>(
   const reading = useRef(new Set<K>());
   const readRef = useRef(read);
   readRef.current = read;
-  const prepareRef = useRef(prepare);
-  prepareRef.current = prepare;
+  const optionsRef = useRef(options);
+  optionsRef.current = options;
 
   const size = (part: K) => sizes.current[part] ?? first;
 
-  /** The first `size` items of a part, a page at a time. */
-  async function readPart(part: K, wanted: number): Promise<Part<T>> {
-    const items: T[] = [];
-    let after: string | null = null;
-    do {
-      const page: Page<T> = await readRef.current(part, Math.min(wanted - items.length, MAX_PAGE), after);
+  /** The first `wanted` items of a part, a page at a time, going on from `start` when it was read already. */
+  async function readPart(part: K, wanted: number, start?: Page<T>): Promise<Part<T>> {
+    let page = start ?? (await readRef.current(part, Math.min(wanted, MAX_PAGE), null));
+    const items = [...page.items];
+    while (page.next !== null && items.length < wanted) {
+      page = await readRef.current(part, Math.min(wanted - items.length, MAX_PAGE), page.next);
       items.push(...page.items);
-      after = page.next;
-    } while (after !== null && items.length < wanted);
-    return { items, next: after };
+    }
+    return { items, next: page.next };
+  }
+
+  /** Every part as far as `size` says: one call for the first pages when the options have one. */
+  async function readAll(): Promise<Part<T>[]> {
+    const together = optionsRef.current.readFirstPages;
+    if (!together) return Promise.all(keys.map((key) => readPart(key, size(key))));
+    const firsts = await together(keys.map((part) => ({ part, limit: Math.min(size(part), MAX_PAGE) })));
+    return Promise.all(keys.map((key, i) => readPart(key, size(key), firsts[i])));
   }
 
   async function reload(fresh = false) {
     if (fresh) sizes.current = {};
     const gen = ++generation.current;
-    const read = await Promise.all(keys.map((key) => readPart(key, size(key))));
-    await prepareRef.current?.(read.flatMap((part) => part.items));
+    const read = await readAll();
+    await optionsRef.current.prepare?.(read.flatMap((part) => part.items));
     if (gen !== generation.current) return;
     setParts(Object.fromEntries(keys.map((key, i) => [key, read[i]])) as Parts<K, T>);
   }
@@ -89,7 +107,7 @@ export function usePagedParts<K extends string, T>(
     let page: Page<T>;
     try {
       page = await readRef.current(part, Math.min(wanted - now.items.length, MAX_PAGE), now.next);
-      await prepareRef.current?.(page.items);
+      await optionsRef.current.prepare?.(page.items);
     } finally {
       reading.current.delete(part);
     }

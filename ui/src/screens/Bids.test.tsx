@@ -5,6 +5,7 @@ vi.mock("@tauri-apps/api/core", () => ({ invoke, Channel: class {} }));
 
 import { act } from "preact/test-utils";
 import type { Bid } from "../bindings/Bid";
+import type { BidColumnRequest } from "../bindings/BidColumnRequest";
 import type { BidFilter } from "../bindings/BidFilter";
 import type { BidStatus } from "../bindings/BidStatus";
 import type { PageRequest } from "../bindings/PageRequest";
@@ -65,6 +66,8 @@ function core(command: string, args: Record<string, unknown>): unknown {
       return [];
     case "list_bids":
       return listBids(args.filter as BidFilter, args.page as PageRequest);
+    case "list_bid_columns":
+      return (args.columns as BidColumnRequest[]).map((c) => listBids({ ...(args.filter as BidFilter), status: c.status }, c.page));
     case "count_bids_by_status":
       return BID_STATUSES.map((status) => ({ status, count: bids.filter((b) => b.status === status).length })).filter((c) => c.count > 0);
     case "set_bid_status": {
@@ -117,7 +120,8 @@ describe("how many cards a column starts with", () => {
     window.innerHeight = 800;
     const root = await mount(<Bids />);
     await settle();
-    expect(calls("list_bids").every((c) => (c.page as PageRequest).limit === 5)).toBe(true);
+    const [asked] = calls("list_bid_columns") as { columns: BidColumnRequest[] }[];
+    expect(asked!.columns.every((c) => c.page.limit === 5)).toBe(true);
     expect(column(root, "submitted")).toEqual(["Submitted 25", "Submitted 24", "Submitted 23", "Submitted 22", "Submitted 21"]);
     const more = find(root, "section[aria-labelledby='col-submitted'] button.load-more");
     expect(more.getAttribute("aria-label")).toBe("Show more submitted bids (20 hidden)");
@@ -132,12 +136,15 @@ describe("how many cards a column starts with", () => {
 });
 
 describe("the bids board", () => {
-  it("reads each column's latest changed bids and every column's count at once, and draws a few cards a column", async () => {
+  it("reads each column's latest changed bids in one call and every column's count at once, and draws a few cards a column", async () => {
     const root = await mount(<Bids />);
-    // Every column's first page and the counts are asked before any answer: none waits for another.
-    const lists = calls("list_bids");
-    expect(lists.map((c) => (c.filter as BidFilter).status)).toEqual(BID_STATUSES);
-    expect(lists.every((c) => (c.page as PageRequest).limit === CARDS_AT_FIRST && (c.page as PageRequest).sort === "updated")).toBe(true);
+    // Every column's first page (one call) and the counts are asked before any answer: neither waits for the other.
+    const asked = calls("list_bid_columns") as { filter: BidFilter; columns: BidColumnRequest[] }[];
+    expect(asked).toHaveLength(1);
+    expect(asked[0]!.filter).toEqual({});
+    expect(asked[0]!.columns.map((c) => c.status)).toEqual(BID_STATUSES);
+    expect(asked[0]!.columns.every((c) => c.page.limit === CARDS_AT_FIRST && c.page.sort === "updated" && !c.page.after)).toBe(true);
+    expect(calls("list_bids")).toEqual([]);
     expect(calls("count_bids_by_status")).toHaveLength(1);
     await settle();
 

@@ -93,8 +93,18 @@ export function Bids() {
   filter.current = extras.filter;
   // Each column reads its own status's bids, the table every bid; both latest change first.
   const [cardsFirst] = useState(() => cardsAtFirst(window.innerHeight));
-  const board = usePagedParts<BidStatus, Bid>(BID_STATUSES, cardsFirst, (status, limit, after) =>
-    api.bids.list({ ...filter.current, status }, api.page(limit, after, "updated")),
+  // The columns' first pages come in one call; a column's "Show more" reads on alone.
+  const board = usePagedParts<BidStatus, Bid>(
+    BID_STATUSES,
+    cardsFirst,
+    (status, limit, after) => api.bids.list({ ...filter.current, status }, api.page(limit, after, "updated")),
+    {
+      readFirstPages: (wanted) =>
+        api.bids.columns(
+          filter.current,
+          wanted.map(({ part, limit }) => ({ status: part, page: api.page(limit, null, "updated") })),
+        ),
+    },
   );
   const table = usePagedParts<"all", Bid>(["all"], ROWS_AT_FIRST, (_, limit, after) =>
     api.bids.list(filter.current, api.page(limit, after, "updated")),

@@ -91,7 +91,7 @@ export function Tasks() {
     TASKS_AT_FIRST,
     (key, limit, after) => groupPage(key, day.current.now, day.current.end, limit, after),
     // Drawn once, with the names of what the tasks are about.
-    (tasks) => readSubjectNames(tasks.flatMap(subjectOf)),
+    { prepare: (tasks) => readSubjectNames(tasks.flatMap(subjectOf)) },
   );
   const shown = useFocusShown();
 

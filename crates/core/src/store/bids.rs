@@ -133,6 +133,22 @@ pub struct BidTotalsReport {
     pub repaired: bool,
 }
 
+/// One column of the bids board, as [`Workspace::list_bid_columns`] reads it.
+#[derive(Debug, Clone, Serialize, Deserialize, ts_rs::TS)]
+pub struct BidColumnRequest {
+    pub status: BidStatus,
+    pub page: PageRequest,
+}
+
+/// One page of the bids `filter` lists, on `conn`.
+async fn list_on(conn: &mut SqliteConnection, filter: &BidFilter, page: &PageRequest) -> Result<Page<Bid>> {
+    extras::list(conn, page, |qb| {
+        extras::push_filter(qb, EntityKind::Bid, filter.tag.as_deref(), filter.field.as_ref());
+        filter.push_conditions(qb);
+    })
+    .await
+}
+
 /// How many live bids one status holds (a column of the bids board).
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, ts_rs::TS)]
 pub struct BidStatusCount {
@@ -300,11 +316,29 @@ impl Workspace {
     }
 
     pub async fn list_bids(&self, filter: &BidFilter, page: &PageRequest) -> Result<Page<Bid>> {
-        extras::list(&mut *self.pool().await.acquire().await?, page, |qb| {
-            extras::push_filter(qb, EntityKind::Bid, filter.tag.as_deref(), filter.field.as_ref());
-            filter.push_conditions(qb);
-        })
-        .await
+        list_on(&mut *self.pool().await.acquire().await?, filter, page).await
+    }
+
+    /// Several bid lists in one call (the board's columns): for each column,
+    /// what [`Workspace::list_bids`] answers for `filter` with the column's
+    /// status (in place of the filter's) and page, in the order asked, read
+    /// one after another on one connection. Eight list commands cost the
+    /// board more in round trips through the window than in queries
+    /// (docs/performance.md). At most one column per status.
+    pub async fn list_bid_columns(&self, filter: &BidFilter, columns: &[BidColumnRequest]) -> Result<Vec<Page<Bid>>> {
+        if columns.len() > BidStatus::ALL.len() {
+            return Err(Error::validation(
+                "columns",
+                format!("{} columns asked for; at most {}, one per status", columns.len(), BidStatus::ALL.len()),
+            ));
+        }
+        let mut conn = self.pool().await.acquire().await?;
+        let mut pages = Vec::with_capacity(columns.len());
+        for column in columns {
+            let filter = BidFilter { status: Some(column.status), ..filter.clone() };
+            pages.push(list_on(&mut conn, &filter, &column.page).await?);
+        }
+        Ok(pages)
     }
 
     /// The bids on a client's jobs (a client's page lists them), one keyset

@@ -19,7 +19,7 @@ pub(crate) mod purge;
 pub(crate) mod tasks;
 
 pub use activities::{ActivityFilter, ActivityPatch, NewActivity};
-pub use bids::{BidFilter, BidPatch, BidStatusCount, BidTotalsReport, NewBid};
+pub use bids::{BidColumnRequest, BidFilter, BidPatch, BidStatusCount, BidTotalsReport, NewBid};
 pub use clients::{ClientFilter, ClientPatch, NewClient};
 pub use contacts::{ContactFilter, ContactPatch, NewContact};
 pub use extras::{CustomField, CustomFieldPatch, FieldFilter, NewCustomField};

@@ -114,7 +114,7 @@ async fn open_tasks_page_by_due_time_and_split_into_the_task_list_groups() {
 }
 
 #[tokio::test]
-async fn the_board_counts_bids_by_status_as_its_columns_list_them() {
+async fn the_board_counts_bids_by_status_as_its_columns_list_them_one_call_for_every_column() {
     let (_dir, ws) = new_workspace().await;
     let job = ws.create_job(NewJob { title: "Logo".into(), ..Default::default() }).await.unwrap();
     let bid = |tags: Vec<String>| NewBid {
@@ -153,6 +153,39 @@ async fn the_board_counts_bids_by_status_as_its_columns_list_them() {
     assert_eq!(rest.next, None);
     let ids: Vec<Id> = first.items.iter().chain(&rest.items).map(|b| b.meta.id).collect();
     assert_eq!(ids, [made[5].meta.id, made[4].meta.id, made[3].meta.id]);
+
+    // Every column in one call: each exactly the list of its status under
+    // the filter (the column's status in place of the filter's), in the order asked.
+    let ids_of = |page: &Page<Bid>| page.items.iter().map(|b| b.meta.id).collect::<Vec<_>>();
+    let latest = |limit| PageRequest { limit, sort: Sort::Updated, ..Default::default() };
+    let asked = [
+        BidColumnRequest { status: BidStatus::Queued, page: latest(1) },
+        BidColumnRequest { status: BidStatus::Draft, page: latest(10) },
+        BidColumnRequest { status: BidStatus::Rejected, page: latest(10) },
+    ];
+    for filter in [BidFilter::default(), vip.clone(), BidFilter { status: Some(BidStatus::Submitted), ..vip.clone() }] {
+        let columns = ws.list_bid_columns(&filter, &asked).await.unwrap();
+        assert_eq!(columns.len(), asked.len());
+        for (column, page) in asked.iter().zip(&columns) {
+            let alone = BidFilter { status: Some(column.status), ..filter.clone() };
+            let expected = ws.list_bids(&alone, &column.page).await.unwrap();
+            assert_eq!(
+                (ids_of(page), &page.next),
+                (ids_of(&expected), &expected.next),
+                "{:?} under {filter:?}",
+                column.status
+            );
+        }
+    }
+    let queued = &ws.list_bid_columns(&BidFilter::default(), &asked).await.unwrap()[0];
+    assert_eq!(ids_of(queued).len(), 1);
+    assert!(queued.next.is_some(), "two bids are queued and one was asked for");
+    // One column a status at most: the call stays bounded.
+    let too_many: Vec<_> =
+        (0..=BidStatus::ALL.len()).map(|_| BidColumnRequest { status: BidStatus::Draft, page: latest(1) }).collect();
+    let err = ws.list_bid_columns(&BidFilter::default(), &too_many).await.unwrap_err();
+    assert_eq!(err.code(), ErrorCode::Validation, "{err}");
+    assert!(err.to_string().starts_with("columns:"), "{err}");
 }
 
 #[tokio::test]
