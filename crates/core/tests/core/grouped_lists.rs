@@ -180,7 +180,7 @@ async fn the_board_counts_bids_by_status_as_its_columns_list_them_one_call_for_e
     let queued = &ws.list_bid_columns(&BidFilter::default(), &asked).await.unwrap()[0];
     assert_eq!(ids_of(queued).len(), 1);
     assert!(queued.next.is_some(), "two bids are queued and one was asked for");
-    // One column a status at most: the call stays bounded.
+    // No more columns than statuses: the call stays bounded.
     let too_many: Vec<_> =
         (0..=BidStatus::ALL.len()).map(|_| BidColumnRequest { status: BidStatus::Draft, page: latest(1) }).collect();
     let err = ws.list_bid_columns(&BidFilter::default(), &too_many).await.unwrap_err();
