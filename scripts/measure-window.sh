@@ -7,7 +7,8 @@
 # client list scrolls (e2e/tests/window_bench.rs). Both workspaces also get
 # one client owning the children of a 2 000-record mix (`dev seed --one-client`).
 #   SIZES="1000 1000000" (default) workspaces measured, the first as baseline.
-#   ROUNDS=N (default 5) rounds of every measurement per workspace.
+#   ROUNDS=N (default 5) rounds of every measurement per workspace; 0 measures
+#     the first visits only (with COLD, a quick reading of the screens' first drawing).
 #   COLD=N (default 3) launches per workspace whose first visit of each screen is measured.
 # Seeded workspaces are kept under target/bench-data/window-v<generator>-seed7-<size>/
 # and reused; delete them to seed afresh. Figures also go to target/window-bench.json.

@@ -396,7 +396,7 @@ async fn the_window_at_a_million() {
             }
             last = p50;
             out[label][name] = json!({
-                "n": s.len(), "p50": p50, "p95": p95, "max": s.last(),
+                "n": s.len(), "p50": p50, "p95": p95, "max": s.last(), "samples": s,
                 "calls": slowest_calls(samples),
                 "phases": phases(samples),
             });
@@ -404,7 +404,8 @@ async fn the_window_at_a_million() {
         println!("  {:>7.2}", last / base);
     }
     println!("\nscroll frames (ms): p50 / p95 / max, frames over 17 and 34 ms");
-    for (label, figures) in &all {
+    // ROUNDS=0 measures the first visits only: nothing was scrolled.
+    for (label, figures) in all.iter().filter(|(_, figures)| !figures.frames.is_empty()) {
         let f = frame_stats(&figures.frames);
         println!(
             "  {label}: {:.1} / {:.1} / {:.1}, {} and {} of {}",
