@@ -1176,21 +1176,46 @@ async fn usage_analytics_count_the_screens_and_features_of_a_real_session_only_w
     app.close().await;
 }
 
-/// The charts below the fold are laid out only as they come into view
-/// (`content-visibility` in pipeline.css): scrolled to, the last one has its
-/// full size on screen, its bars drawn.
-async fn last_pipeline_chart_is_drawn_when_scrolled_to(app: &App) {
+/// A chart's drawing is built at once only where it can be in view, the rest
+/// as the view nears them (`Drawing` in charts.tsx): every chart in the
+/// window was drawn with the screen (not a frame later), those more than a
+/// window's height below it are not built yet but are named with their
+/// figures; scrolled to, the last one is built and has its full size on
+/// screen, its bars drawn.
+async fn charts_in_view_are_drawn_at_first_and_the_last_when_scrolled_to(app: &App) {
+    let at_first = "const view = document.querySelector('.content').getBoundingClientRect();
+        const drawings = [...document.querySelectorAll('.drawing')].map((d) => [d.getBoundingClientRect(), d]);
+        const inView = drawings.filter(([r]) => r.bottom > view.top && r.top < view.bottom);
+        const far = drawings.filter(([r]) => r.top > view.bottom + view.height);
+        const named = (d) => (d.querySelector('[role=img]')?.getAttribute('aria-label') ?? '').includes(': ');
+        const atFirst = ([, d]) => d.dataset.drawn === 'at-first' && d.querySelector('svg rect, svg circle');
+        return [inView.length, inView.filter(atFirst).length,
+            far.length, far.filter(([, d]) => !d.querySelector('svg') && named(d)).length];";
+    let counts = app.client().execute(at_first, vec![]).await.unwrap();
+    let [in_view, drawn, far, waiting] =
+        <[u64; 4]>::try_from(serde_json::from_value::<Vec<u64>>(counts).unwrap()).unwrap();
+    assert!(in_view >= 2 && drawn == in_view, "every chart in the window is drawn at first: {drawn} of {in_view}");
+    assert!(far >= 1 && waiting == far, "charts far below wait, named with their figures: {waiting} of {far}");
+
     let script =
         "const drawing = [...document.querySelectorAll(\"section[aria-labelledby='dash-pipeline'] .drawing\")].pop();
         drawing.scrollIntoView({ block: 'center' });
-        return new Promise((done) => requestAnimationFrame(() => requestAnimationFrame(() => {
-            const chart = drawing.querySelector('svg').getBoundingClientRect();
-            const bars = [...drawing.querySelectorAll('rect.bar')].filter((b) => b.getBoundingClientRect().height > 0);
-            done([chart.top, chart.bottom, chart.width, innerHeight, bars.length]);
-        })));";
+        return new Promise((done) => {
+            let frames = 0;
+            const look = () => {
+                const svg = drawing.querySelector('svg');
+                if (!svg && ++frames < 120) return requestAnimationFrame(look);
+                if (!svg) return done([0, 0, 0, innerHeight, 0, frames]);
+                const chart = svg.getBoundingClientRect();
+                const bars = [...drawing.querySelectorAll('rect.bar')].filter((b) => b.getBoundingClientRect().height > 0);
+                done([chart.top, chart.bottom, chart.width, innerHeight, bars.length, frames]);
+            };
+            requestAnimationFrame(look);
+        });";
     let drawn = app.client().execute(script, vec![]).await.unwrap();
-    let [top, bottom, width, viewport, bars] =
-        <[f64; 5]>::try_from(serde_json::from_value::<Vec<f64>>(drawn).unwrap()).unwrap();
+    let [top, bottom, width, viewport, bars, frames] =
+        <[f64; 6]>::try_from(serde_json::from_value::<Vec<f64>>(drawn).unwrap()).unwrap();
+    assert!(frames < 120.0, "the last chart was not built within {frames} frames of being scrolled to");
     assert!(
         top >= 0.0 && bottom <= viewport && width > 300.0,
         "the last chart on screen: {top}..{bottom} of {viewport}, {width} wide"
@@ -1239,7 +1264,7 @@ async fn the_dashboard_shows_one_pipeline_chart_in_the_home_currency_with_the_ra
     app.find_text("Pipeline by status").await;
     let before = pipeline_captions(&app).await;
     assert!(before.len() > 1 && before.contains(&"In VND".to_string()), "a chart per currency: {before:?}");
-    last_pipeline_chart_is_drawn_when_scrolled_to(&app).await;
+    charts_in_view_are_drawn_at_first_and_the_last_when_scrolled_to(&app).await;
 
     press(&app, "Settings").await;
     press(&app, "Currency").await;

@@ -1,10 +1,10 @@
-import { beforeEach, describe, expect, it, vi } from "vitest";
+import { afterEach, beforeEach, describe, expect, it, vi } from "vitest";
 
 const invoke = vi.hoisted(() => vi.fn());
 vi.mock("@tauri-apps/api/core", () => ({ invoke, Channel: class {} }));
 
 import type { Dashboard as Figures } from "../bindings/Dashboard";
-import { dayText } from "../dates";
+import { dayText, monthText } from "../dates";
 import { find, mount, settle } from "../testing/dom";
 import { Dashboard } from "./Dashboard";
 
@@ -57,7 +57,7 @@ describe("Dashboard pipeline", () => {
     expect(charts).toHaveLength(1);
     const caption = charts[0]?.querySelector("figcaption")?.textContent;
     expect(caption).toBe(`In EUR, at rates of ${dayText("2026-12-04")}`);
-    expect(charts[0]?.querySelector("svg")?.getAttribute("aria-label")).toContain("Draft: 1,573.88 EUR (3 bids)");
+    expect(charts[0]?.querySelector("[role=img]")?.getAttribute("aria-label")).toContain("Draft: 1,573.88 EUR (3 bids)");
     expect(find(root, '[data-testid="without-rate"]').textContent).toContain("no rate to EUR: VND");
   });
 });
@@ -92,6 +92,46 @@ describe("Dashboard earnings", () => {
     const charts = earningCharts(root);
     expect(charts).toHaveLength(1);
     expect(charts[0]?.querySelector("figcaption")?.textContent).toBe(`In EUR, at rates of ${dayText("2026-12-04")}`);
-    expect(charts[0]?.querySelector("svg")?.getAttribute("aria-label")).toContain("175.59 EUR");
+    expect(charts[0]?.querySelector("[role=img]")?.getAttribute("aria-label")).toContain("175.59 EUR");
+  });
+});
+
+describe("Dashboard charts drawn at first", () => {
+  // happy-dom's IntersectionObserver never reports: what is drawn here is what the first paint shows.
+  const currencies = ["AUD", "CAD", "CHF", "EUR", "GBP", "JPY"];
+  const many: Figures = {
+    ...perCurrency,
+    pipeline: currencies.map((currency) => ({ status: "draft", currency, count: 1, amount_minor: 100_000 })),
+    win_rate: [{ month: "2026-12", awarded: 1, rejected: 1, rate: 0.5 }],
+    earnings: currencies.slice(0, 3).map((currency) => ({ month: "2026-12", currency, amount_minor: 10_000 })),
+  };
+  function drawn(root: HTMLElement, panel: string): boolean[] {
+    const section = find(root, `section[aria-labelledby="${panel}"]`);
+    return [...section.querySelectorAll<HTMLElement>(".drawing")].map((d) => d.dataset.drawn === "at-first");
+  }
+  afterEach(() => {
+    vi.restoreAllMocks();
+  });
+
+  it("are the pipeline's that fit in the window and the win rate; the earnings below wait", async () => {
+    vi.spyOn(window, "innerHeight", "get").mockReturnValue(800);
+    invoke.mockResolvedValue(many);
+    const root = await mount(<Dashboard />);
+    await settle();
+    expect(drawn(root, "dash-pipeline")).toEqual([true, true, true, true, false, false]);
+    expect(drawn(root, "dash-winrate")).toEqual([true]);
+    expect(drawn(root, "dash-earnings")).toEqual([false, false, false]);
+    // Waiting, a chart still names every figure.
+    const waiting = find(root, 'section[aria-labelledby="dash-earnings"] .drawing [role=img]');
+    expect(waiting.getAttribute("aria-label")).toContain(`${monthText("2026-12")}: 100.00 AUD`);
+  });
+
+  it("include the earnings a taller window shows under a short pipeline", async () => {
+    vi.spyOn(window, "innerHeight", "get").mockReturnValue(1600);
+    invoke.mockResolvedValue(many);
+    const root = await mount(<Dashboard />);
+    await settle();
+    expect(drawn(root, "dash-pipeline")).toEqual([true, true, true, true, true, true]);
+    expect(drawn(root, "dash-earnings")).toEqual([true, true, false]);
   });
 });

@@ -10,7 +10,7 @@ import type { Dashboard as Figures } from "../bindings/Dashboard";
 import type { HomePipeline } from "../bindings/HomePipeline";
 import type { Task } from "../bindings/Task";
 import { dashboard } from "../api";
-import { BarChart, RateChart } from "../components/pipeline/charts";
+import { BarChart, chartsAtFirst, RateChart } from "../components/pipeline/charts";
 import { formatMoney, minorToInput } from "../money";
 import { BID_STATUSES, STATUS_LABEL } from "../components/pipeline/status";
 import { go, notify } from "../state";
@@ -70,6 +70,11 @@ export function Dashboard() {
   const earningCurrencies = currencies(figures.earnings);
   const decided = figures.win_rate.some((w) => w.rate !== null);
   const { tasks } = figures;
+  // The charts that can be in view at first are drawn at once, the rest as
+  // they near it. Earnings sit below the pipeline, in either layout.
+  const inView = chartsAtFirst(window.innerHeight);
+  const pipelineCharts = figures.home ? 1 : pipelineCurrencies.length;
+  const earningsInView = inView - pipelineCharts;
 
   return (
     <div class="pipeline dashboard">
@@ -106,8 +111,9 @@ export function Dashboard() {
           ) : figures.home ? (
             <HomeChart home={figures.home} />
           ) : (
-            pipelineCurrencies.map((currency) => (
+            pipelineCurrencies.map((currency, index) => (
               <BarChart
+                eager={index < inView}
                 key={currency}
                 title={`Bid value by status, ${currency}`}
                 caption={`In ${currency}`}
@@ -132,6 +138,7 @@ export function Dashboard() {
           <p class="muted small">Bids awarded ÷ bids awarded or rejected, by month of the decision.</p>
           {decided ? (
             <RateChart
+              eager
               title={`Share of decided bids won, last ${MONTHS} months`}
               points={figures.win_rate.map((w) => ({
                 label: monthText(w.month),
@@ -159,10 +166,15 @@ export function Dashboard() {
               <p>Nothing released in the last {MONTHS} months. Released milestones of your projects and bids add up here.</p>
             </div>
           ) : figures.home ? (
-            <HomeEarnings home={figures.home} months={figures.win_rate.map((w) => w.month)} />
+            <HomeEarnings
+              home={figures.home}
+              months={figures.win_rate.map((w) => w.month)}
+              eager={earningsInView > 0}
+            />
           ) : (
-            earningCurrencies.map((currency) => (
+            earningCurrencies.map((currency, index) => (
               <BarChart
+                eager={index < earningsInView}
                 key={currency}
                 title={`Released milestones, ${currency}, last ${MONTHS} months`}
                 caption={`In ${currency}`}
@@ -229,6 +241,7 @@ function HomeChart({ home }: { home: HomePipeline }) {
   return (
     <>
       <BarChart
+        eager
         title={`Bid value by status, converted into ${currency}${at}`}
         caption={`In ${currency}${at}`}
         head={["Status", `Value (${currency})`]}
@@ -256,11 +269,12 @@ function HomeChart({ home }: { home: HomePipeline }) {
 }
 
 /** The earnings converted into the home currency: one chart over the months shown, captioned like the pipeline's. */
-function HomeEarnings({ home, months }: { home: HomePipeline; months: string[] }) {
+function HomeEarnings({ home, months, eager }: { home: HomePipeline; months: string[]; eager: boolean }) {
   const { currency } = home;
   const at = home.rates_date ? `, at rates of ${dayText(home.rates_date)}` : "";
   return (
     <BarChart
+      eager={eager}
       title={`Released milestones, converted into ${currency}${at}, last ${MONTHS} months`}
       caption={`In ${currency}${at}`}
       head={["Month", `Released (${currency})`]}
