@@ -7,7 +7,7 @@
 // were a third of its first drawing at 1 M records. The drawing itself is
 // built at once only where it can be in view, and below that as the view
 // nears it (see `Drawing`).
-import type { JSX } from "preact";
+import type { ComponentChildren, JSX } from "preact";
 import { useEffect, useId, useRef, useState } from "preact/hooks";
 
 export interface Datum {
@@ -45,20 +45,26 @@ export function chartsAtFirst(windowHeight: number): number {
 }
 
 /**
- * A chart's drawing. `eager`, it is built with the chart: the screen passes
- * it for the charts that can be in view at first (see `chartsAtFirst`), so
- * nothing on screen starts blank. Otherwise it is built when it first comes
- * within a window's height of the view, before it scrolls in. Until then it
- * is a box of the same size (`aspect-ratio` in pipeline.css) with the same
- * name, every figure in it, so what a screen reader reads does not wait.
- * Asking each box where it is before the first paint would tell exactly,
- * but lays the screen out twice, which cost more than it saved
+ * A chart's drawing: an SVG image named by its title and every figure, of
+ * the marks `draw` returns. `eager`, it is built with the chart: the screen
+ * passes it for the charts that can be in view at first (see
+ * `chartsAtFirst`), so nothing on screen starts blank. Otherwise it is built
+ * when it first comes within a window's height of the view, before it
+ * scrolls in. Until then it is a box of the same size (`aspect-ratio` in
+ * pipeline.css) with the same name, so what a screen reader reads does not
+ * wait. Asking each box where it is before the first paint would tell
+ * exactly, but lays the screen out twice, which cost more than it saved
  * (docs/performance.md, session 24). `data-drawn` says which way a drawing
  * came, for the window tests.
  */
-function Drawing({ name, draw, eager }: { name: string; draw: () => JSX.Element; eager: boolean }) {
+function Drawing(props: {
+  title: string;
+  figures: { label: string; text: string }[];
+  eager: boolean;
+  draw: () => ComponentChildren;
+}) {
   const box = useRef<HTMLDivElement>(null);
-  const [drawn, setDrawn] = useState<"at-first" | "near-view" | null>(eager ? "at-first" : null);
+  const [drawn, setDrawn] = useState<"at-first" | "near-view" | null>(props.eager ? "at-first" : null);
   useEffect(() => {
     const element = box.current;
     if (drawn || !element) return;
@@ -71,9 +77,17 @@ function Drawing({ name, draw, eager }: { name: string; draw: () => JSX.Element;
     observer.observe(element);
     return () => observer.disconnect();
   }, [drawn]);
+  const name = `${props.title}. ${props.figures.map((f) => `${f.label}: ${f.text}`).join("; ")}`;
   return (
     <div class="drawing" ref={box} data-drawn={drawn ?? undefined}>
-      {drawn ? draw() : <div class="pending" role="img" aria-label={name} />}
+      {drawn ? (
+        <svg viewBox={`0 0 ${W} ${H}`} role="img" aria-label={name}>
+          <title>{props.title}</title>
+          {props.draw()}
+        </svg>
+      ) : (
+        <div class="pending" role="img" aria-label={name} />
+      )}
     </div>
   );
 }
@@ -126,16 +140,15 @@ export function BarChart(props: {
   const slant = data.length > 6;
   const bottom = slant ? SLANT_BOTTOM : PAD.bottom;
   const height = H - PAD.top - bottom;
-  const name = `${props.title}. ${data.map((d) => `${d.label}: ${d.text}`).join("; ")}`;
   return (
     <figure class="chart">
       {props.caption && <figcaption aria-hidden="true">{props.caption}</figcaption>}
       <Drawing
+        title={props.title}
+        figures={data}
         eager={props.eager}
-        name={name}
         draw={() => (
-          <svg viewBox={`0 0 ${W} ${H}`} role="img" aria-label={name}>
-            <title>{props.title}</title>
+          <>
             <line class="axis" x1={PAD.left} x2={W - PAD.right} y1={H - bottom} y2={H - bottom} />
             {data.map((d, i) => {
               const h = d.value > 0 ? Math.max(2, (d.value / max) * height) : 0;
@@ -163,7 +176,7 @@ export function BarChart(props: {
                 </g>
               );
             })}
-          </svg>
+          </>
         )}
       />
       <FiguresTable caption={props.title} head={props.head} rows={data} />
@@ -189,15 +202,14 @@ export function RateChart(props: { eager: boolean; title: string; points: { labe
     } else current.push(`${xOf(i).toFixed(1)},${yOf(p.rate).toFixed(1)}`);
   });
   if (current.length) segments.push(current.join(" "));
-  const name = `${props.title}. ${points.map((p) => `${p.label}: ${p.text}`).join("; ")}`;
   return (
     <figure class="chart">
       <Drawing
+        title={props.title}
+        figures={points}
         eager={props.eager}
-        name={name}
         draw={() => (
-          <svg viewBox={`0 0 ${W} ${H}`} role="img" aria-label={name}>
-            <title>{props.title}</title>
+          <>
             {[0, 0.5, 1].map((r) => (
               <g key={r}>
                 <line class="grid" x1={left} x2={W - PAD.right} y1={yOf(r)} y2={yOf(r)} />
@@ -217,7 +229,7 @@ export function RateChart(props: { eager: boolean; title: string; points: { labe
                 </text>
               </g>
             ))}
-          </svg>
+          </>
         )}
       />
       <FiguresTable
