@@ -34,6 +34,7 @@ import { actedFromNotification, dueReminders, Reminders, showReminders } from ".
 import type { Task } from "./bindings/Task";
 import { Overlays } from "./screens/Overlays";
 import { applyTheme } from "./theme";
+import { dateTimeText } from "./dates";
 
 export function App() {
   useEffect(() => {
@@ -205,7 +206,7 @@ function backupDue(): boolean {
 function BackupOverdueBanner() {
   const status = backupStatus.value;
   if (!status) return null;
-  const last = status.last_good ? new Date(status.last_good).toLocaleString() : null;
+  const last = status.last_good ? dateTimeText(status.last_good) : null;
   return (
     <section class="recovery-banner backup-banner" data-testid="backup-overdue" aria-labelledby="backup-banner-title">
       <div>

@@ -1,5 +1,6 @@
+/// <reference types="vite/client" />
 import { describe, expect, it, vi } from "vitest";
-import { dateTimeText, dayText, monthText } from "./dates";
+import { dateText, dateTimeText, dayText, monthText } from "./dates";
 
 describe("dates as the locale writes them", () => {
   it("read as toLocaleString with the same options did, formatter kept or not", () => {
@@ -8,12 +9,27 @@ describe("dates as the locale writes them", () => {
       expect(dateTimeText(iso)).toBe(expected);
       expect(dateTimeText(new Date(iso))).toBe(expected);
     }
+    expect(dateText("2026-12-05T14:30:00Z")).toBe(new Date("2026-12-05T14:30:00Z").toLocaleDateString(undefined, { dateStyle: "medium" }));
     expect(monthText("2026-12")).toBe(
       new Date(Date.UTC(2026, 11, 15)).toLocaleDateString(undefined, { month: "short", year: "2-digit", timeZone: "UTC" }),
     );
     expect(dayText("2026-12-01")).toBe(
       new Date(Date.UTC(2026, 11, 1)).toLocaleDateString(undefined, { day: "numeric", month: "short", year: "numeric", timeZone: "UTC" }),
     );
+  });
+
+  it("are written here alone: no other module formats a date itself, each call building a formatter", () => {
+    const sources = import.meta.glob(["./**/*.{ts,tsx}", "!./**/*.test.{ts,tsx}", "!./dates.ts", "!./bindings/**"], {
+      query: "?raw",
+      import: "default",
+      eager: true,
+    }) as Record<string, string>;
+    expect(Object.keys(sources)).toContain("./screens/ClientDetail.tsx");
+    const formatsItself = /toLocale(Date|Time)String\(|Date\([^)]*\)\.toLocaleString\(/;
+    const found = Object.entries(sources).flatMap(([path, text]) =>
+      text.split("\n").flatMap((line, i) => (formatsItself.test(line) ? [`${path}:${i + 1}: ${line.trim()}`] : [])),
+    );
+    expect(found).toEqual([]);
   });
 
   it("return what is not a month or a day as it is", () => {
@@ -32,11 +48,12 @@ describe("prepareDateFormats", () => {
       dates.prepareDateFormats();
       expect(built).not.toHaveBeenCalled();
       vi.runAllTimers();
-      expect(built).toHaveBeenCalledTimes(3);
+      expect(built).toHaveBeenCalledTimes(4);
       dates.monthText("2026-12");
+      dates.dateText("2026-12-05T14:30:00Z");
       dates.dayText("2026-12-01");
       dates.dateTimeText("2026-12-05T14:30:00Z");
-      expect(built).toHaveBeenCalledTimes(3);
+      expect(built).toHaveBeenCalledTimes(4);
     } finally {
       built.mockRestore();
       vi.useRealTimers();

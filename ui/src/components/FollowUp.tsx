@@ -6,6 +6,7 @@
 // the full form.
 import { useState } from "preact/hooks";
 import * as api from "../api";
+import { dateText } from "../dates";
 import type { Subject } from "../bindings/Subject";
 import { notify } from "../state";
 
@@ -33,7 +34,7 @@ function useFollowUp(subject: Subject): { busy: boolean; followUp: (days: string
     setBusy(true);
     try {
       const task = await api.tasks.followUp(subject, dueAt);
-      notify(`Added "${task.title}", reminding ${new Date(dueAt).toLocaleDateString()}.`);
+      notify(`Added "${task.title}", reminding ${dateText(dueAt)}.`);
     } catch (raw) {
       notify(`The follow-up could not be added: ${api.describe(api.asApiError(raw))}`, { tone: "error" });
     } finally {

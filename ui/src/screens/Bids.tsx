@@ -31,6 +31,7 @@ import { ShowMore, useFocusShown, usePagedParts, type Parts } from "../component
 import { go, notify, refreshSync, syncStatus } from "../state";
 import { useListFilters } from "../components/records/ListFilters";
 import { QuickFollowUp } from "../components/FollowUp";
+import { dateText } from "../dates";
 import "./pipeline.css";
 
 type View = "board" | "table";
@@ -397,7 +398,7 @@ export function Bids() {
                 <td>
                   <span class={`status status-${bid.status}`}>{STATUS_LABEL[bid.status]}</span>
                 </td>
-                <td>{new Date(bid.updated_at).toLocaleDateString()}</td>
+                <td>{dateText(bid.updated_at)}</td>
                 <td>
                   <MoveSelect bid={bid} onMove={(to) => void move(bid, to)} />
                 </td>

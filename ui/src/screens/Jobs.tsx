@@ -14,6 +14,7 @@ import { go, notify } from "../state";
 import { useListFilters } from "../components/records/ListFilters";
 import { KIND_LABEL } from "./Marketplaces";
 import { FollowUp } from "../components/FollowUp";
+import { dateText } from "../dates";
 import "./pipeline.css";
 
 const PAGE = 50;
@@ -291,7 +292,7 @@ function JobDetail(props: { job: Job; account?: api.MarketAccount; onChange: (jo
           </>
         )}
         <dt>Added</dt>
-        <dd>{new Date(job.created_at).toLocaleDateString()}</dd>
+        <dd>{dateText(job.created_at)}</dd>
       </dl>
       <h3>Description</h3>
       {job.description ? <p class="prewrap">{job.description}</p> : <p class="muted">No description.</p>}

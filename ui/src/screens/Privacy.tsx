@@ -15,6 +15,7 @@ import type { UsagePreview } from "../bindings/UsagePreview";
 import { Field } from "../components/Field";
 import { ExportPanel, ImportPanel } from "../components/Portability";
 import { go, notify, refreshSession } from "../state";
+import { dateTimeText } from "../dates";
 
 const KIND_LABEL: Record<EntityKind, string> = {
   client: "Clients",
@@ -53,7 +54,7 @@ export function formatBytes(bytes: number): string {
 }
 
 function when(at: string | null): string {
-  return at ? new Date(at).toLocaleString() : "never";
+  return at ? dateTimeText(at) : "never";
 }
 
 export function Privacy() {

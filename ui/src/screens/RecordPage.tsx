@@ -20,6 +20,7 @@ import { MilestonesSection } from "../components/records/Milestones";
 import { Timeline } from "../components/records/Timeline";
 import { usePaged, useShowMore } from "../components/records/usePaged";
 import { formatMoney } from "../money";
+import { dateTimeText } from "../dates";
 import { go, notify, type PageKind, type Route } from "../state";
 import "./records.css";
 
@@ -108,7 +109,7 @@ function facts(page: Loaded): Fact[] {
         ["Amount", formatMoney(b.amount_minor, b.currency)],
         ["Delivery", `${b.delivery_days} days`],
         ["First milestone", `${b.milestone_percentage} %`],
-        ["Sent", b.submitted_at ? new Date(b.submitted_at).toLocaleString() : null],
+        ["Sent", b.submitted_at ? dateTimeText(b.submitted_at) : null],
         ...extras(b),
         ["Proposal", b.proposal || null],
       ];

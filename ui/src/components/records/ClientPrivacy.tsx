@@ -14,6 +14,7 @@ import { go, notify } from "../../state";
 import { Field } from "../Field";
 import { ExportPanel } from "../Portability";
 import { formatMoney } from "../../money";
+import { dateText } from "../../dates";
 
 const BASES: { value: ProcessingBasis; label: string }[] = [
   { value: "contract", label: "Contract (needed to do the work)" },
@@ -73,7 +74,7 @@ export function ClientConsents({ clientId }: { clientId: Id }) {
           <dt>Processing</dt>
           <dd>
             {processing?.granted && processing.latest
-              ? `${BASES.find((b) => b.value === processing.latest?.basis)?.label ?? "recorded"} since ${new Date(processing.latest.recorded_at).toLocaleDateString()}`
+              ? `${BASES.find((b) => b.value === processing.latest?.basis)?.label ?? "recorded"} since ${dateText(processing.latest.recorded_at)}`
               : "No basis recorded"}
             {processing?.latest?.source ? ` — source: ${processing.latest.source}` : ""}
           </dd>

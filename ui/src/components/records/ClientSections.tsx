@@ -17,6 +17,7 @@ import { labelOf, PROJECT_STATUSES, RATE_TYPES } from "./labels";
 import { formatMoney } from "../../money";
 import { usePaged, useShowMore } from "./usePaged";
 import { ContactForm, ProjectForm } from "./forms";
+import { dateText } from "../../dates";
 
 /** Splits a core error into field errors for a form; unknown fields go to "form". */
 export function errorsFrom(raw: unknown, fields: string[]): Record<string, string> {
@@ -239,7 +240,7 @@ export function BidsSection({ clientId }: { clientId: Id }) {
                 </button>
                 <br />
                 <span class="sub">
-                  {bid.delivery_days} days · {bid.submitted_at ? `sent ${new Date(bid.submitted_at).toLocaleDateString()}` : "not sent"}
+                  {bid.delivery_days} days · {bid.submitted_at ? `sent ${dateText(bid.submitted_at)}` : "not sent"}
                 </span>
               </span>
               <span class="money">{formatMoney(bid.amount_minor, bid.currency)}</span>

@@ -4,6 +4,7 @@
 // undo) each entry in place.
 import { useState } from "preact/hooks";
 import * as api from "../../api";
+import { dateTimeText } from "../../dates";
 import type { Activity } from "../../bindings/Activity";
 import type { ActivityKind } from "../../bindings/ActivityKind";
 import type { Subject } from "../../bindings/Subject";
@@ -62,37 +63,40 @@ export function Timeline({ subject, first = 50 }: { subject: Subject; first?: nu
       </form>
       <ListState loading={list.loading} error={list.error} count={list.items.length} empty="Nothing logged yet." />
       <ol class="items timeline" aria-label="Timeline, newest first" data-list="timeline">
-        {sorted.map((a) =>
-          editing === a.id ? (
-            <li key={a.id}>
-              <EditEntry
-                entry={a}
-                onDone={() => {
-                  setEditing(null);
-                  list.reload();
-                }}
-                onCancel={() => setEditing(null)}
-              />
-            </li>
-          ) : (
+        {sorted.map((a) => {
+          if (editing === a.id)
+            return (
+              <li key={a.id}>
+                <EditEntry
+                  entry={a}
+                  onDone={() => {
+                    setEditing(null);
+                    list.reload();
+                  }}
+                  onCancel={() => setEditing(null)}
+                />
+              </li>
+            );
+          const when = dateTimeText(a.occurred_at);
+          return (
             <li key={a.id}>
               <span class="when">
                 <span class="pill">{labelOf(ACTIVITY_KINDS, a.kind)}</span>
                 <br />
-                <time dateTime={a.occurred_at}>{new Date(a.occurred_at).toLocaleString()}</time>
+                <time dateTime={a.occurred_at}>{when}</time>
               </span>
               <span class="body">
                 {a.body}{" "}
-                <button class="link" aria-label={`Edit ${a.kind} from ${new Date(a.occurred_at).toLocaleString()}`} onClick={() => setEditing(a.id)}>
+                <button class="link" aria-label={`Edit ${a.kind} from ${when}`} onClick={() => setEditing(a.id)}>
                   Edit
                 </button>{" "}
-                <button class="link" aria-label={`Delete ${a.kind} from ${new Date(a.occurred_at).toLocaleString()}`} onClick={() => void removeWithUndo("activity", a.id, labelOf(ACTIVITY_KINDS, a.kind), list.reload)}>
+                <button class="link" aria-label={`Delete ${a.kind} from ${when}`} onClick={() => void removeWithUndo("activity", a.id, labelOf(ACTIVITY_KINDS, a.kind), list.reload)}>
                   Delete
                 </button>
               </span>
             </li>
-          ),
-        )}
+          );
+        })}
       </ol>
       {list.hasMore && (
         <button class="link" onClick={showMore}>
