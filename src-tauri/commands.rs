@@ -342,6 +342,13 @@ pub async fn set_milestone_status(session: State<'_, Session>, id: Id, status: M
     session.workspace().await.map_err(api)?.set_milestone_status(id, status).await.map_err(api)
 }
 
+/// A client's page as it opens: the client, the first page of each of its
+/// lists and its consents, in one call (each list goes on with its own).
+#[tauri::command]
+pub async fn client_page(session: State<'_, Session>, id: Id, request: ClientPageRequest) -> Reply<ClientPage> {
+    session.workspace().await.map_err(api)?.client_page(id, &request).await.map_err(api)
+}
+
 /// The bids on a client's jobs, a page at a time: the client's page asks once, not once per job.
 #[tauri::command]
 pub async fn list_bids_on_client_jobs(

@@ -3,6 +3,7 @@
 import { Channel, invoke } from "@tauri-apps/api/core";
 import { track } from "./perf";
 import type { ConsentChange } from "./bindings/ConsentChange";
+import type { ClientPageRequest } from "./bindings/ClientPageRequest";
 import type { RetentionRules } from "./bindings/RetentionRules";
 import type { UsageEvent } from "./bindings/UsageEvent";
 import type { ErasureRequestOutcome } from "./bindings/ErasureRequestOutcome";
@@ -145,6 +146,8 @@ export function page(limit: number, after: string | null = null, sort: PageReque
 export const clients = {
   create: (item: NewClient) => call("create_client", { new: item }),
   get: (id: Id) => call("get_client", { id }),
+  /** A client's page as it opens: the client, the first page of each of its lists and its consents, in one call. */
+  page: (id: Id, request: ClientPageRequest) => call("client_page", { id, request }),
   list: (filter: ClientFilter, request: PageRequest) => call("list_clients", { filter, page: request }),
   update: (id: Id, patch: ClientPatch) => call("update_client", { id, patch }),
 };

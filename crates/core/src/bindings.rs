@@ -124,6 +124,8 @@ pub fn files() -> Vec<(String, String)> {
         file::<Sort>(&cfg),
         file::<PageRequest>(&cfg),
         file::<Page<Client>>(&cfg),
+        file::<ClientPageRequest>(&cfg),
+        file::<ClientPage>(&cfg),
         file::<SearchHit>(&cfg),
         file::<SearchIndexReport>(&cfg),
         file::<PurgeReport>(&cfg),

@@ -206,6 +206,16 @@ impl Error {
         Error::Validation { field: field.into(), message: message.into() }
     }
 
+    /// The same error, a refused field named as a part of `part`
+    /// ("limit" of the bids → "bids.limit"): a request of several parts
+    /// says which part was refused.
+    pub fn in_field(self, part: &str) -> Self {
+        match self {
+            Error::Validation { field, message } => Error::Validation { field: format!("{part}.{field}"), message },
+            other => other,
+        }
+    }
+
     pub fn not_found(kind: EntityKind, id: impl ToString) -> Self {
         Error::NotFound { kind, id: id.to_string() }
     }

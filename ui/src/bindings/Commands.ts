@@ -23,6 +23,8 @@ import type { BidTotalsReport } from "./BidTotalsReport";
 import type { ChosenFile } from "./ChosenFile";
 import type { Client } from "./Client";
 import type { ClientFilter } from "./ClientFilter";
+import type { ClientPage } from "./ClientPage";
+import type { ClientPageRequest } from "./ClientPageRequest";
 import type { ClientPatch } from "./ClientPatch";
 import type { ConsentChange } from "./ConsentChange";
 import type { ConsentRecord } from "./ConsentRecord";
@@ -164,6 +166,7 @@ export type Commands = {
   count_bids_by_status: { args: { filter: BidFilter }; returns: Array<BidStatusCount> };
   set_bid_status: { args: { id: Id; status: BidStatus }; returns: Bid };
   set_milestone_status: { args: { id: Id; status: MilestoneStatus }; returns: Milestone };
+  client_page: { args: { id: Id; request: ClientPageRequest }; returns: ClientPage };
   list_bids_on_client_jobs: { args: { clientId: Id; page: PageRequest }; returns: Page<Bid> };
   list_milestones_of_client_projects: { args: { clientId: Id; page: PageRequest }; returns: Page<Milestone> };
   dashboard: { args: { months: number; utcOffsetMinutes: number }; returns: Dashboard };

@@ -34,6 +34,8 @@ export interface PagedParts<K extends string, T> {
 }
 
 export interface PagedOptions<K extends string, T> {
+  /** What was read already with the rest of the screen: shown at once, as if the first read had answered it. */
+  initial?: Parts<K, T>;
   /** Reads what the items' rows show besides the items (names of what they link to) before they are drawn. */
   prepare?: (items: T[]) => Promise<void>;
   /**
@@ -55,7 +57,7 @@ export function usePagedParts<K extends string, T>(
   read: (part: K, limit: number, after: string | null) => Promise<Page<T>>,
   options: PagedOptions<K, T> = {},
 ): PagedParts<K, T> {
-  const [parts, setParts] = useState<Parts<K, T> | null>(null);
+  const [parts, setParts] = useState<Parts<K, T> | null>(options.initial ?? null);
   // How many items each part should show; "Show more" doubles it.
   const sizes = useRef<Partial<Record<K, number>>>({});
   const current = useRef<Parts<K, T> | null>(null);

@@ -8,6 +8,7 @@ vi.mock("@tauri-apps/api/event", () => ({ listen: async () => () => undefined })
 import type { Activity } from "../bindings/Activity";
 import type { Bid } from "../bindings/Bid";
 import type { Client } from "../bindings/Client";
+import type { ClientPageRequest } from "../bindings/ClientPageRequest";
 import type { Contact } from "../bindings/Contact";
 import type { Milestone } from "../bindings/Milestone";
 import type { PageRequest } from "../bindings/PageRequest";
@@ -79,19 +80,44 @@ let projects: Project[] = [];
 let contacts: Contact[] = [];
 let notes: Activity[] = [];
 
-/** One keyset page of `items` as the core answers `args.page`: `limit` items after the cursor (an index here). */
-function page<T>(items: T[], args: Record<string, unknown>) {
-  const request = args["page"] as PageRequest | undefined;
-  const from = request?.after ? Number(request.after) : 0;
+/**
+ * One keyset page of `items` as the core answers `request`: `limit` items
+ * after the cursor ("order:index" here). Like the core's, a cursor goes on
+ * only in the order it was made in.
+ */
+function pageOf<T>(items: T[], request: PageRequest | undefined) {
+  const sort = request?.sort ?? "newest";
+  let from = 0;
+  if (request?.after) {
+    const [madeIn, index] = request.after.split(":");
+    if (madeIn !== sort) throw { code: "validation", field: "after", message: `a cursor of the ${madeIn} order, asked to go on in ${sort} order`, transient: false };
+    from = Number(index);
+  }
   const end = from + (request?.limit || 50);
-  return { items: items.slice(from, end), next: end < items.length ? String(end) : null };
+  return { items: items.slice(from, end), next: end < items.length ? `${sort}:${end}` : null };
 }
+
+/** One page of `items` as a list command answers its `page` argument. */
+const page = <T,>(items: T[], args: Record<string, unknown>) => pageOf(items, args["page"] as PageRequest | undefined);
 
 /** The core behind the client's page; milestones move as set_milestone_status says. */
 function core(command: string, args: Record<string, unknown>): unknown {
   switch (command) {
     case "get_client":
       return client;
+    case "client_page": {
+      if (args["id"] !== client.id) throw { code: "not_found", message: "No such client", transient: false };
+      const request = args["request"] as ClientPageRequest;
+      return {
+        client,
+        contacts: pageOf(contacts, request.contacts),
+        projects: pageOf(projects, request.projects),
+        bids: pageOf(bids, request.bids),
+        milestones: pageOf(milestones.map((m) => ({ ...m })), request.milestones),
+        timeline: pageOf(notes, request.timeline),
+        consents: [],
+      };
+    }
     case "list_projects":
       return page(projects, args);
     case "list_contacts":
@@ -123,13 +149,23 @@ function core(command: string, args: Record<string, unknown>): unknown {
 /** The commands the page sent, by name. */
 const sent = (command: string) => invoke.mock.calls.filter(([name]) => name === command);
 
+/** What `client_page` was asked for each list, in the one call the page opened with. */
+function firstPagesAsked(): ClientPageRequest {
+  const calls = sent("client_page");
+  expect(calls.length, "the page opens with one call").toBe(1);
+  expect(calls[0]![1]).toMatchObject({ id: client.id });
+  return (calls[0]![1] as { request: ClientPageRequest }).request;
+}
+
+/** Every list command the client's page has, none of which it needs to open. */
+const LIST_COMMANDS = ["get_client", "list_contacts", "list_projects", "list_bids_on_client_jobs", "list_milestones_of_client_projects", "list_activities", "consents"];
+
 /** A command that answers only when the test says so. */
 function held(command: string): { release: () => void } {
   let release = () => {};
-  const answer = new Promise<unknown>((resolve) => {
-    release = () => resolve(core(command, { clientId: client.id }));
-  });
-  invoke.mockImplementation(async (name: string, args: Record<string, unknown>) => (name === command ? answer : core(name, args ?? {})));
+  invoke.mockImplementation(async (name: string, args: Record<string, unknown>) =>
+    name === command ? new Promise<unknown>((resolve) => (release = () => resolve(core(name, args ?? {})))) : core(name, args ?? {}),
+  );
   return { release: () => release() };
 }
 
@@ -175,7 +211,8 @@ describe("a client's page", () => {
     const root = await open();
     expect(texts(root, "ul[aria-label='Milestones of Brand refresh'] strong")).toEqual(["Design", "Build"]);
     expect(texts(root, "ul[aria-label='Milestones of Shop rebuild'] strong")).toEqual(["Launch"]);
-    expect(sent("list_milestones_of_client_projects")).toEqual([["list_milestones_of_client_projects", { clientId: client.id, page: { limit: 1000, sort: "oldest", include_deleted: false } }]]);
+    expect(firstPagesAsked().milestones).toEqual({ limit: 1000, sort: "oldest", include_deleted: false });
+    expect(sent("list_milestones_of_client_projects"), "read with the page").toEqual([]);
     expect(sent("list_milestones"), "no request per project").toEqual([]);
 
     // The project's name opens its page.
@@ -188,7 +225,8 @@ describe("a client's page", () => {
     const root = await open();
     expect(texts(root, "ul[aria-label='Bids'] li button")).toEqual(["Logo for the shop", "Catalog import"]);
     expect(texts(root, "ul[aria-label='Bids'] .pill")).toEqual(["submitted", "draft"]);
-    expect(sent("list_bids_on_client_jobs")).toEqual([["list_bids_on_client_jobs", { clientId: client.id, page: { limit: 10, sort: "newest", include_deleted: false } }]]);
+    expect(firstPagesAsked().bids).toEqual({ limit: 10, sort: "newest", include_deleted: false });
+    expect(sent("list_bids_on_client_jobs"), "read with the page").toEqual([]);
     expect(sent("list_jobs"), "no request for the jobs").toEqual([]);
     expect(sent("list_bids"), "no request per job").toEqual([]);
 
@@ -205,41 +243,44 @@ describe("a client's page", () => {
 
   it("asks for neither the bids nor the milestones again when only the projects change", async () => {
     const root = await open();
-    expect(sent("list_projects").length).toBe(1);
     await chooseIn(find(root, "select[aria-label='Status of Shop rebuild']"), "on_hold");
     await settle();
     expect(invoke).toHaveBeenCalledWith("update_project", { id: shop.id, patch: { status: "on_hold" } });
-    expect(sent("list_projects").length, "the projects were read again").toBe(2);
-    expect(sent("list_milestones_of_client_projects").length).toBe(1);
-    expect(sent("list_bids_on_client_jobs").length).toBe(1);
+    expect(sent("list_projects").length, "the projects were read again").toBe(1);
+    expect(sent("client_page").length).toBe(1);
+    expect(sent("list_milestones_of_client_projects").length).toBe(0);
+    expect(sent("list_bids_on_client_jobs").length).toBe(0);
     expect(texts(root, "ul[aria-label='Milestones of Shop rebuild'] strong")).toEqual(["Launch"]);
   });
 
-  it("shows Loading… under each project until the client's milestones arrive", async () => {
-    const milestonesAnswer = held("list_milestones_of_client_projects");
+  it("says Loading… until its one answer, then draws every section with it, nothing claiming to be empty before", async () => {
+    const pageAnswer = held("client_page");
     const root = await open();
-    const brandGroup = find(root, "ul[aria-label='Milestones of Brand refresh']").parentElement!;
-    expect(brandGroup.textContent).toContain("Loading…");
-    expect(brandGroup.textContent).not.toContain("No milestones yet.");
-    milestonesAnswer.release();
+    expect(root.textContent).toContain("Loading…");
+    expect(root.querySelector("section"), "no section before the answer").toBeNull();
+    pageAnswer.release();
     await settle();
-    expect(brandGroup.textContent).not.toContain("Loading…");
     expect(texts(root, "ul[aria-label='Milestones of Brand refresh'] strong")).toEqual(["Design", "Build"]);
+    expect(texts(root, "ul[aria-label='Bids'] li button")).toEqual(["Logo for the shop", "Catalog import"]);
+    expect(root.textContent).not.toContain("Loading…");
+    for (const command of LIST_COMMANDS) expect(sent(command), command).toEqual([]);
   });
 
-  it("says once, clearly, when the client's milestones cannot be read", async () => {
-    failing("list_milestones_of_client_projects", { code: "locked", message: "The workspace is locked", transient: false });
+  it("says clearly when the page cannot be read", async () => {
+    failing("client_page", { code: "database_busy", message: "The database is busy", transient: true });
     const root = await open();
+    expect(texts(root, "[role='alert']")).toEqual(["Could not load the client (database_busy): The database is busy"]);
+    expect(root.querySelector("section")).toBeNull();
+  });
+
+  it("says once, clearly, when the client's milestones cannot be read again, keeping those shown", async () => {
+    const root = await open();
+    failing("list_milestones_of_client_projects", { code: "locked", message: "The workspace is locked", transient: false });
+    await click(find(root, "button[aria-label='Fund Design']"));
     const section = find(root, "section[aria-labelledby='client-milestones-title']");
     expect(texts(section, "[role='alert']")).toEqual(["Could not load (locked): The workspace is locked"]);
+    expect(texts(root, "ul[aria-label='Milestones of Brand refresh'] strong")).toEqual(["Design", "Build"]);
     expect(section.textContent).not.toContain("No milestones yet.");
-  });
-
-  it("says clearly when the bids cannot be read", async () => {
-    failing("list_bids_on_client_jobs", { code: "database_busy", message: "The database is busy", transient: true });
-    const root = await open();
-    const section = find(root, "section[aria-labelledby='client-bids-title']");
-    expect(texts(section, "[role='alert']")).toEqual(["Could not load (database_busy): The database is busy"]);
   });
 
   it("offers the escrow moves the core allows, and a move shows at once", async () => {
@@ -250,7 +291,7 @@ describe("a client's page", () => {
 
     await click(find(root, "button[aria-label='Fund Design']"));
     expect(invoke).toHaveBeenCalledWith("set_milestone_status", { id: milestones[0]!.id, status: "funded" });
-    expect(sent("list_milestones_of_client_projects").length, "read again once, for the whole client").toBe(2);
+    expect(sent("list_milestones_of_client_projects").length, "read again once, for the whole client").toBe(1);
     const design = [...root.querySelectorAll("ul[aria-label='Milestones of Brand refresh'] li")].find((li) => li.textContent?.includes("Design"))!;
     expect(design.querySelector(".pill")?.textContent).toBe("funded");
     expect(design.querySelector("button[aria-label='Release Design']")).not.toBeNull();
@@ -282,7 +323,7 @@ describe("a key account's page", () => {
     ];
   });
 
-  it("draws the first few rows of each section, each read with one small request", async () => {
+  it("draws the first few rows of each section, all read with one call", async () => {
     const root = await open();
     expect(rows(root, "Contacts")).toBe(10);
     expect(rows(root, "Projects")).toBe(10);
@@ -295,11 +336,14 @@ describe("a key account's page", () => {
     expect(rows(root, "Milestones of Project 02")).toBe(1);
 
     const request = (limit: number, sort: string) => ({ limit, sort, include_deleted: false });
-    expect(sent("list_contacts")).toEqual([["list_contacts", { filter: { client_id: client.id }, page: request(10, "name") }]]);
-    expect(sent("list_projects")).toEqual([["list_projects", { filter: { client_id: client.id }, page: request(10, "newest") }]]);
-    expect(sent("list_bids_on_client_jobs")).toEqual([["list_bids_on_client_jobs", { clientId: client.id, page: request(10, "newest") }]]);
-    expect(sent("list_activities")).toEqual([["list_activities", { filter: { subject: { kind: "client", id: client.id } }, page: request(10, "newest") }]]);
-    expect(sent("list_milestones_of_client_projects").length).toBe(1);
+    expect(firstPagesAsked()).toEqual({
+      contacts: request(10, "name"),
+      projects: request(10, "newest"),
+      bids: request(10, "newest"),
+      milestones: request(1000, "oldest"),
+      timeline: request(10, "newest"),
+    });
+    for (const command of LIST_COMMANDS) expect(sent(command), `${command}: read with the page`).toEqual([]);
     for (const perRecord of ["list_milestones", "list_bids", "list_jobs", "get_project", "get_job"]) expect(sent(perRecord), perRecord).toEqual([]);
   });
 
@@ -334,10 +378,24 @@ describe("a key account's page", () => {
     expect(texts(root, "ul[aria-label='Projects'] > li button.strong")).toEqual(projects.map((p) => p.name));
     expect(root.querySelectorAll("ul[aria-label^='Milestones of ']").length).toBe(30);
     expect(texts(root, "ul[aria-label='Milestones of Project 30'] strong")).toEqual(["Payment of Project 30"]);
-    expect(sent("list_milestones_of_client_projects").length, "grouped again, not read again").toBe(1);
+    expect(sent("list_milestones_of_client_projects").length, "grouped again, not read again").toBe(0);
 
     await pressUntilGone("Show more bids");
     expect(texts(root, "ul[aria-label='Bids'] > li button")).toEqual(bids.map((b) => b.job_title));
+
+    // The timeline goes on from the page's first ten, in the order they were read in.
+    await pressUntilGone("Show older");
+    expect(root.querySelectorAll("ol[aria-label='Timeline, newest first'] > li").length).toBe(notes.length);
+    expect(root.querySelector("[role='alert']")).toBeNull();
+  });
+
+  it("says clearly when more bids cannot be read, keeping the first ten", async () => {
+    const root = await open();
+    failing("list_bids_on_client_jobs", { code: "database_busy", message: "The database is busy", transient: true });
+    await click([...root.querySelectorAll<HTMLButtonElement>("button")].find((b) => b.textContent?.trim() === "Show more bids")!);
+    const section = find(root, "section[aria-labelledby='client-bids-title']");
+    expect(texts(section, "[role='alert']")).toEqual(["Could not load (database_busy): The database is busy"]);
+    expect(rows(root, "Bids")).toBe(10);
   });
 
   it("shows the rest of a project's milestones with its own Show more, from what was read", async () => {
@@ -348,7 +406,7 @@ describe("a key account's page", () => {
     expect(texts(root, "ul[aria-label='Milestones of Project 01'] strong")).toEqual(milestones.slice(0, 12).map((m) => m.title));
     expect(document.activeElement, "the focus is on the first new milestone").toBe(items[10]!.querySelector("button"));
     expect(root.querySelector("button[aria-label='Show more milestones of Project 01']")).toBeNull();
-    expect(sent("list_milestones_of_client_projects").length).toBe(1);
+    expect(sent("list_milestones_of_client_projects").length).toBe(0);
     // Its moves are there as on the first rows.
     expect(root.querySelector("button[aria-label='Fund Step 12']")).not.toBeNull();
   });

@@ -1,13 +1,15 @@
 // One client: its fields (edit, archive, restrict, delete with undo, erase),
 // then contacts, projects, the bids on its jobs, each shown project's
 // milestones (with their escrow moves, as on the project's page), a timeline
-// and the client's consents. Each list shows its first few rows and reads
-// more on request (ClientSections.tsx), so a key account's page draws about
-// as much as a small client's.
+// and the client's consents. The client and the first few rows of each list
+// come in one call (`client_page`, clientLists.ts), drawn together; each
+// list reads more on request (ClientSections.tsx), so a key account's page
+// draws about as much as a small client's.
 import { useEffect, useRef, useState } from "preact/hooks";
 import { useReadEffect } from "../readEffect";
 import * as api from "../api";
 import type { Client } from "../bindings/Client";
+import type { ClientPage } from "../bindings/ClientPage";
 import type { ClientPatch } from "../bindings/ClientPatch";
 import type { Id } from "../bindings/Id";
 import type { Project } from "../bindings/Project";
@@ -16,17 +18,17 @@ import { Facts, type Fact } from "../components/records/Facts";
 import { ClientConsents, ClientExport, EraseClient } from "../components/records/ClientPrivacy";
 import { BidsSection, ContactsSection, ProjectsSection } from "../components/records/ClientSections";
 import { ClientMilestones } from "../components/records/Milestones";
+import { CLIENT_LISTS, clientPageRequest } from "../components/records/clientLists";
 import { Timeline } from "../components/records/Timeline";
 import { CLIENT_KINDS, isTyping, labelOf } from "../components/records/labels";
 import { go, notify } from "../state";
 import { FollowUp } from "../components/FollowUp";
 import "./records.css";
 
-/** The latest notes, calls and messages a client's page shows at first. */
-const TIMELINE_AT_FIRST = 10;
-
 export function ClientDetail({ id }: { id: Id }) {
   const [client, setClient] = useState<Client | null>(null);
+  // The first page of each list, read with the client.
+  const [lists, setLists] = useState<ClientPage | null>(null);
   const [error, setError] = useState<api.ApiError | null>(null);
   const [editing, setEditing] = useState(false);
   const [busy, setBusy] = useState(false);
@@ -37,14 +39,18 @@ export function ClientDetail({ id }: { id: Id }) {
   useReadEffect(() => {
     let live = true;
     setClient(null);
+    setLists(null);
     setError(null);
     setEditing(false);
     setErasing(false);
     api.clients
-      .get(id)
-      .then((c) => {
+      .page(id, clientPageRequest())
+      .then((page) => {
         if (!live) return;
-        setClient(c);
+        setClient(page.client);
+        setLists(page);
+        // The same array the projects section shows: its report of them changes nothing.
+        setProjects(page.projects.items);
         heading.current?.focus();
       })
       .catch((raw) => live && setError(api.asApiError(raw)));
@@ -79,7 +85,7 @@ export function ClientDetail({ id }: { id: Id }) {
       </div>
     );
   }
-  if (!client) return <p class="muted" aria-busy="true">Loading…</p>;
+  if (!client || !lists) return <p class="muted" aria-busy="true">Loading…</p>;
   const current = client;
 
   async function patch(change: ClientPatch, done: string) {
@@ -190,12 +196,12 @@ export function ClientDetail({ id }: { id: Id }) {
         <Facts facts={facts} />
       )}
       <div class="detail-sections">
-        <ContactsSection clientId={current.id} />
-        <ProjectsSection clientId={current.id} onChanged={setProjects} />
-        <BidsSection clientId={current.id} />
-        <ClientMilestones clientId={current.id} projects={projects} />
-        <Timeline subject={{ kind: "client", id: current.id }} first={TIMELINE_AT_FIRST} />
-        <ClientConsents clientId={current.id} />
+        <ContactsSection clientId={current.id} firstPage={lists.contacts} />
+        <ProjectsSection clientId={current.id} firstPage={lists.projects} onChanged={setProjects} />
+        <BidsSection clientId={current.id} firstPage={lists.bids} />
+        <ClientMilestones clientId={current.id} projects={projects} firstPage={lists.milestones} />
+        <Timeline subject={{ kind: "client", id: current.id }} first={CLIENT_LISTS.timeline.first} firstPage={lists.timeline} />
+        <ClientConsents clientId={current.id} given={lists.consents} />
         <ClientExport clientId={current.id} name={current.name} />
       </div>
     </div>

@@ -2,6 +2,7 @@
 
 use chrono::{DateTime, Utc};
 use serde::{Deserialize, Serialize};
+use sqlx::SqliteConnection;
 
 use super::record::{self, Binds, Page, PageRequest, Record};
 use super::{ensure_subject, patch};
@@ -57,6 +58,23 @@ impl Record for Activity {
     }
 }
 
+/// One page of the activities `filter` lists, on `conn`.
+pub(crate) async fn list_on(
+    conn: &mut SqliteConnection,
+    filter: &ActivityFilter,
+    page: &PageRequest,
+) -> Result<Page<Activity>> {
+    record::list(conn, page, |qb| {
+        if let Some(subject) = filter.subject {
+            qb.push(" AND subject_kind = ").push_bind(subject.kind).push(" AND subject_id = ").push_bind(subject.id);
+        }
+        if let Some(kind) = filter.kind {
+            qb.push(" AND kind = ").push_bind(kind);
+        }
+    })
+    .await
+}
+
 impl Workspace {
     pub async fn create_activity(&self, new: NewActivity) -> Result<Activity> {
         let now = self.now();
@@ -83,18 +101,7 @@ impl Workspace {
     }
 
     pub async fn list_activities(&self, filter: &ActivityFilter, page: &PageRequest) -> Result<Page<Activity>> {
-        record::list(&mut *self.pool().await.acquire().await?, page, |qb| {
-            if let Some(subject) = filter.subject {
-                qb.push(" AND subject_kind = ")
-                    .push_bind(subject.kind)
-                    .push(" AND subject_id = ")
-                    .push_bind(subject.id);
-            }
-            if let Some(kind) = filter.kind {
-                qb.push(" AND kind = ").push_bind(kind);
-            }
-        })
-        .await
+        list_on(&mut *self.pool().await.acquire().await?, filter, page).await
     }
 
     pub async fn update_activity(&self, id: Id, change: ActivityPatch) -> Result<Activity> {

@@ -275,6 +275,16 @@ pub(crate) async fn fits_its_job(conn: &mut SqliteConnection, bid: &Bid, intent:
     }
 }
 
+/// One page of the bids on a client's jobs, on `conn`
+/// ([`Workspace::list_bids_on_client_jobs`]).
+pub(crate) async fn list_on_client_jobs(
+    conn: &mut SqliteConnection,
+    client: Id,
+    page: &PageRequest,
+) -> Result<Page<Bid>> {
+    extras::list(conn, page, |qb| push_on_client_jobs(qb, client, page.include_deleted)).await
+}
+
 impl Workspace {
     pub async fn create_bid(&self, new: NewBid) -> Result<Bid> {
         let job_id = new.job_id.ok_or_else(|| Error::validation("job", "is required"))?;
@@ -352,10 +362,7 @@ impl Workspace {
     /// Unless `page` includes deleted records, a bid on a deleted job is left
     /// out with its job. An unknown client has none.
     pub async fn list_bids_on_client_jobs(&self, client: Id, page: &PageRequest) -> Result<Page<Bid>> {
-        extras::list(&mut *self.pool().await.acquire().await?, page, |qb| {
-            push_on_client_jobs(qb, client, page.include_deleted);
-        })
-        .await
+        list_on_client_jobs(&mut *self.pool().await.acquire().await?, client, page).await
     }
 
     /// How many of the bids `filter` lists each status holds; statuses

@@ -3,6 +3,7 @@
 use std::collections::BTreeMap;
 
 use serde::{Deserialize, Serialize};
+use sqlx::SqliteConnection;
 
 use super::extras::{self, ExtrasChange, FieldFilter};
 use super::record::{self, Binds, Page, PageRequest, Record};
@@ -96,6 +97,21 @@ impl Contact {
     }
 }
 
+/// One page of the contacts `filter` lists, on `conn`.
+pub(crate) async fn list_on(
+    conn: &mut SqliteConnection,
+    filter: &ContactFilter,
+    page: &PageRequest,
+) -> Result<Page<Contact>> {
+    extras::list(conn, page, |qb| {
+        extras::push_filter(qb, EntityKind::Contact, filter.tag.as_deref(), filter.field.as_ref());
+        if let Some(client) = filter.client_id {
+            qb.push(" AND client_id = ").push_bind(client);
+        }
+    })
+    .await
+}
+
 impl Workspace {
     pub async fn create_contact(&self, new: NewContact) -> Result<Contact> {
         let client_id = new.client_id.ok_or_else(|| crate::Error::validation("client", "is required"))?;
@@ -124,13 +140,7 @@ impl Workspace {
     }
 
     pub async fn list_contacts(&self, filter: &ContactFilter, page: &PageRequest) -> Result<Page<Contact>> {
-        extras::list(&mut *self.pool().await.acquire().await?, page, |qb| {
-            extras::push_filter(qb, EntityKind::Contact, filter.tag.as_deref(), filter.field.as_ref());
-            if let Some(client) = filter.client_id {
-                qb.push(" AND client_id = ").push_bind(client);
-            }
-        })
-        .await
+        list_on(&mut *self.pool().await.acquire().await?, filter, page).await
     }
 
     pub async fn update_contact(&self, id: Id, change: ContactPatch) -> Result<Contact> {

@@ -4,7 +4,7 @@ use chrono::NaiveDate;
 use std::collections::BTreeMap;
 
 use serde::{Deserialize, Serialize};
-use sqlx::{QueryBuilder, Sqlite};
+use sqlx::{QueryBuilder, Sqlite, SqliteConnection};
 
 use super::extras::{self, ExtrasChange, FieldFilter};
 use super::patch;
@@ -119,6 +119,16 @@ impl Milestone {
     }
 }
 
+/// One page of the milestones of a client's projects, on `conn`
+/// ([`Workspace::list_milestones_of_client_projects`]).
+pub(crate) async fn list_of_client_projects(
+    conn: &mut SqliteConnection,
+    client: Id,
+    page: &PageRequest,
+) -> Result<Page<Milestone>> {
+    extras::list(conn, page, |qb| push_of_client_projects(qb, client, page.include_deleted)).await
+}
+
 impl Workspace {
     pub async fn create_milestone(&self, new: NewMilestone) -> Result<Milestone> {
         if new.project_id.is_none() && new.bid_id.is_none() {
@@ -180,10 +190,7 @@ impl Workspace {
     /// payment kept anonymized after its client's erasure belongs to no
     /// project, so to no client. An unknown client has none.
     pub async fn list_milestones_of_client_projects(&self, client: Id, page: &PageRequest) -> Result<Page<Milestone>> {
-        extras::list(&mut *self.pool().await.acquire().await?, page, |qb| {
-            push_of_client_projects(qb, client, page.include_deleted);
-        })
-        .await
+        list_of_client_projects(&mut *self.pool().await.acquire().await?, client, page).await
     }
 
     pub async fn update_milestone(&self, id: Id, change: MilestonePatch) -> Result<Milestone> {

@@ -10,6 +10,7 @@ pub(crate) mod settings;
 
 mod activities;
 pub(crate) mod bids;
+mod client_page;
 mod clients;
 mod contacts;
 mod jobs;
@@ -20,6 +21,7 @@ pub(crate) mod tasks;
 
 pub use activities::{ActivityFilter, ActivityPatch, NewActivity};
 pub use bids::{BidColumnRequest, BidFilter, BidPatch, BidStatusCount, BidTotalsReport, NewBid};
+pub use client_page::{ClientPage, ClientPageRequest};
 pub use clients::{ClientFilter, ClientPatch, NewClient};
 pub use contacts::{ContactFilter, ContactPatch, NewContact};
 pub use extras::{CustomField, CustomFieldPatch, FieldFilter, NewCustomField};

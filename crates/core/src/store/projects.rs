@@ -4,7 +4,7 @@ use chrono::NaiveDate;
 use std::collections::BTreeMap;
 
 use serde::{Deserialize, Serialize};
-use sqlx::{QueryBuilder, Sqlite};
+use sqlx::{QueryBuilder, Sqlite, SqliteConnection};
 
 use super::extras::{self, ExtrasChange, FieldFilter};
 use super::patch;
@@ -158,6 +158,19 @@ impl Project {
     }
 }
 
+/// One page of the projects `filter` lists, on `conn`.
+pub(crate) async fn list_on(
+    conn: &mut SqliteConnection,
+    filter: &ProjectFilter,
+    page: &PageRequest,
+) -> Result<Page<Project>> {
+    extras::list(conn, page, |qb| {
+        extras::push_filter(qb, EntityKind::Project, filter.tag.as_deref(), filter.field.as_ref());
+        filter.push_conditions(qb);
+    })
+    .await
+}
+
 impl Workspace {
     pub async fn create_project(&self, new: NewProject) -> Result<Project> {
         let client_id = new.client_id.ok_or_else(|| Error::validation("client", "is required"))?;
@@ -193,11 +206,7 @@ impl Workspace {
     }
 
     pub async fn list_projects(&self, filter: &ProjectFilter, page: &PageRequest) -> Result<Page<Project>> {
-        extras::list(&mut *self.pool().await.acquire().await?, page, |qb| {
-            extras::push_filter(qb, EntityKind::Project, filter.tag.as_deref(), filter.field.as_ref());
-            filter.push_conditions(qb);
-        })
-        .await
+        list_on(&mut *self.pool().await.acquire().await?, filter, page).await
     }
 
     pub async fn update_project(&self, id: Id, change: ProjectPatch) -> Result<Project> {

@@ -3,6 +3,7 @@
 //! per-job and per-project lists they replace held, for that client only,
 //! live records only, and restriction and erasure treat them the same way.
 
+use bidwell_core::privacy::{ConsentChange, ConsentMethod, ConsentPurpose};
 use bidwell_core::*;
 
 use crate::support::*;
@@ -269,4 +270,112 @@ async fn restriction_keeps_a_clients_page_whole_and_erasure_leaves_nothing_under
 
     assert_eq!(client_bids(&ws, &kept).await, vec![kept_bid.meta.id], "another client's page is untouched");
     assert_eq!(client_milestones(&ws, &kept).await, vec![kept_milestone.meta.id]);
+}
+
+/// Each list of a client's page as the page asks for it, `limit` rows.
+fn first_pages(limit: u32) -> ClientPageRequest {
+    let first = |sort| PageRequest { limit, after: None, sort, include_deleted: false };
+    ClientPageRequest {
+        contacts: first(Sort::Name),
+        projects: first(Sort::Newest),
+        bids: first(Sort::Newest),
+        milestones: first(Sort::Oldest),
+        timeline: first(Sort::Newest),
+    }
+}
+
+/// The two answers agree field for field.
+fn same<T: serde::Serialize>(one_call: &T, own_call: &T, what: &str) {
+    assert_eq!(serde_json::to_value(one_call).unwrap(), serde_json::to_value(own_call).unwrap(), "{what}");
+}
+
+/// The page opens with one call: list by list it holds what the list's own
+/// call answers for the same request (rows, their extras, the cursor to go
+/// on with), the client's records only, and each list goes on from its
+/// `next` with its own call.
+#[tokio::test]
+async fn a_clients_page_in_one_call_holds_what_each_lists_own_call_answers() {
+    let (_dir, ws) = new_workspace().await;
+    let ours = client(&ws, "Key Account").await;
+    let theirs = client(&ws, "Someone else").await;
+    for who in [&ours, &theirs] {
+        for n in 0..3 {
+            let name = format!("{} contact {n}", who.name);
+            let tags = vec![format!("tier-{n}")];
+            ws.create_contact(NewContact { client_id: Some(who.meta.id), name, tags, ..Default::default() })
+                .await
+                .unwrap();
+            let p = project(&ws, who, &format!("Project {n}")).await;
+            milestone(&ws, (Some(&p), None), &format!("Milestone {n}")).await;
+            bid(&ws, &job(&ws, Some(who), &format!("Job {n}")).await, 100 + n).await;
+            let subject = Subject { kind: EntityKind::Client, id: who.meta.id };
+            let note = NewActivity { subject, kind: None, body: format!("Note {n}"), occurred_at: None };
+            ws.create_activity(note).await.unwrap();
+        }
+    }
+    let consent = ConsentChange {
+        client_id: Some(ours.meta.id),
+        purpose: ConsentPurpose::Marketing,
+        granted: true,
+        basis: None,
+        source: Some("signed form".into()),
+        evidence: None,
+        method: ConsentMethod::Ui,
+    };
+    ws.record_consent(consent).await.unwrap();
+
+    let id = ours.meta.id;
+    let request = first_pages(2);
+    let page = ws.client_page(id, &request).await.unwrap();
+    let contacts = ContactFilter { client_id: Some(id), ..Default::default() };
+    let projects = ProjectFilter { client_id: Some(id), ..Default::default() };
+    let timeline = ActivityFilter { subject: Some(Subject { kind: EntityKind::Client, id }), kind: None };
+    same(&page.client, &ws.client(id).await.unwrap(), "the client");
+    same(&page.contacts, &ws.list_contacts(&contacts, &request.contacts).await.unwrap(), "contacts");
+    same(&page.projects, &ws.list_projects(&projects, &request.projects).await.unwrap(), "projects");
+    same(&page.bids, &ws.list_bids_on_client_jobs(id, &request.bids).await.unwrap(), "bids");
+    same(
+        &page.milestones,
+        &ws.list_milestones_of_client_projects(id, &request.milestones).await.unwrap(),
+        "milestones",
+    );
+    same(&page.timeline, &ws.list_activities(&timeline, &request.timeline).await.unwrap(), "timeline");
+    same(&page.consents, &ws.consents(Some(id)).await.unwrap(), "consents");
+    assert!(page.consents.iter().any(|c| c.purpose == ConsentPurpose::Marketing && c.granted), "{:?}", page.consents);
+
+    // Two of our three of each, none of theirs, a cursor to the third.
+    assert_eq!(ids(&page.contacts.items, |c| c.meta.id).len(), 2);
+    assert!(page.contacts.items.iter().all(|c| c.client_id == id && c.tags.len() == 1));
+    assert!(page.projects.items.iter().all(|p| p.client_id == id));
+    assert!(page.timeline.items.iter().all(|a| a.subject_id == id));
+    let rest =
+        |next: &Option<String>, sort| PageRequest { limit: 10, after: next.clone(), sort, include_deleted: false };
+    let more = ws.list_contacts(&contacts, &rest(&page.contacts.next, Sort::Name)).await.unwrap();
+    assert_eq!((more.items.len(), more.next), (1, None), "the third contact, then the end");
+    let more = ws.list_bids_on_client_jobs(id, &rest(&page.bids.next, Sort::Newest)).await.unwrap();
+    assert_eq!((more.items.len(), more.next), (1, None), "the third bid");
+    let more = ws.list_milestones_of_client_projects(id, &rest(&page.milestones.next, Sort::Oldest)).await.unwrap();
+    assert_eq!((more.items.len(), more.next), (1, None), "the third milestone");
+    let more = ws.list_activities(&timeline, &rest(&page.timeline.next, Sort::Newest)).await.unwrap();
+    assert_eq!((more.items.len(), more.next), (1, None), "the third note");
+}
+
+/// A client that does not exist is not found (its page says so); a refused
+/// part of the request names its list.
+#[tokio::test]
+async fn a_clients_page_refuses_an_unknown_client_and_names_a_refused_list() {
+    let (_dir, ws) = new_workspace().await;
+    let ours = client(&ws, "Key Account").await;
+    let unknown = Id::new_at(ours.meta.created_at);
+    let err = ws.client_page(unknown, &first_pages(10)).await.unwrap_err();
+    assert_eq!(err.code(), ErrorCode::NotFound);
+
+    let mut request = first_pages(10);
+    request.bids.limit = 1001;
+    let err = ws.client_page(ours.meta.id, &request).await.unwrap_err().to_api();
+    assert_eq!((err.code, err.field.as_deref()), (ErrorCode::Validation, Some("bids.limit")), "{}", err.message);
+    let mut request = first_pages(10);
+    request.timeline.after = Some("not a cursor".into());
+    let err = ws.client_page(ours.meta.id, &request).await.unwrap_err().to_api();
+    assert_eq!(err.field.as_deref(), Some("timeline.after"), "{}", err.message);
 }

@@ -1,7 +1,7 @@
 // A client's privacy: their consents (marketing; the basis for processing
 // their data, with source and evidence) and erasure with a preview that says
 // what goes, what is kept anonymized and why, or what blocks it.
-import { useEffect, useState } from "preact/hooks";
+import { useEffect, useRef, useState } from "preact/hooks";
 import { useReadEffect } from "../../readEffect";
 import * as api from "../../api";
 import type { ConsentState } from "../../bindings/ConsentState";
@@ -33,14 +33,20 @@ const PLURAL: Record<EntityKind, string> = {
   task: "tasks",
 };
 
-export function ClientConsents({ clientId }: { clientId: Id }) {
-  const [states, setStates] = useState<ConsentState[] | null>(null);
+/** The client's consents; `given` when the page read them with the rest, else read here. */
+export function ClientConsents({ clientId, given }: { clientId: Id; given?: ConsentState[] }) {
+  const [states, setStates] = useState<ConsentState[] | null>(given ?? null);
   const [basis, setBasis] = useState<ProcessingBasis>("contract");
   const [source, setSource] = useState("");
   const [evidence, setEvidence] = useState("");
   const [error, setError] = useState<string | null>(null);
   const load = () => api.privacy.consents(clientId).then(setStates);
-  useReadEffect(() => void load(), [clientId]);
+  // Only the first reading of the first client is given; later ones are read.
+  const readAlready = useRef(given !== undefined);
+  useReadEffect(() => {
+    if (readAlready.current) readAlready.current = false;
+    else void load();
+  }, [clientId]);
 
   const state = (purpose: "marketing" | "processing") => states?.find((s) => s.purpose === purpose);
   const processing = state("processing");

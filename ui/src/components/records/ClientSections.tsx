@@ -1,21 +1,24 @@
 // The sections of a client's page: contacts, projects, and the bids on its
 // jobs (its projects' milestones are Milestones.tsx's, the timeline
-// Timeline.tsx's). Each section asks the core once for its list, never once
-// per project or job, and only for the few rows it shows at first: a key
-// account's hundreds of records are neither readable at a glance nor cheap
-// to draw. Its "Show more" reads more, so every record stays reachable.
+// Timeline.tsx's). Each shows only the few rows of its list's first page
+// (clientLists.ts), which the page reads with all the others in one call: a
+// key account's hundreds of records are neither readable at a glance nor
+// cheap to draw. Its "Show more" reads more with the list's own call, never
+// once per project or job, so every record stays reachable.
 import { useEffect, useState } from "preact/hooks";
 import * as api from "../../api";
 import type { Bid } from "../../bindings/Bid";
 import type { Contact } from "../../bindings/Contact";
 import type { EntityKind } from "../../bindings/EntityKind";
 import type { Id } from "../../bindings/Id";
+import type { Page } from "../../bindings/Page";
 import type { Project } from "../../bindings/Project";
 import type { ProjectStatus } from "../../bindings/ProjectStatus";
 import { go, notify } from "../../state";
 import { labelOf, PROJECT_STATUSES, RATE_TYPES } from "./labels";
 import { formatMoney } from "../../money";
 import { usePaged, useShowMore } from "./usePaged";
+import { CLIENT_LISTS } from "./clientLists";
 import { ContactForm, ProjectForm } from "./forms";
 import { dateText } from "../../dates";
 
@@ -67,16 +70,12 @@ export async function removeWithUndo(kind: EntityKind, id: Id, what: string, aft
   }
 }
 
-/** How many rows each section shows at first. */
-export const CONTACTS_AT_FIRST = 10;
-export const PROJECTS_AT_FIRST = 10;
-export const BIDS_AT_FIRST = 10;
-
 // ---- Contacts ----------------------------------------------------------
 
-/** The client's contacts by name: the first few, then more. */
-export function ContactsSection({ clientId }: { clientId: Id }) {
-  const list = usePaged<Contact>((limit, after) => api.contacts.list({ client_id: clientId }, api.page(limit, after, "name")), [clientId], CONTACTS_AT_FIRST);
+/** The client's contacts by name: the first few (`firstPage`, read with the page), then more. */
+export function ContactsSection({ clientId, firstPage }: { clientId: Id; firstPage?: Page<Contact> }) {
+  const { first, sort } = CLIENT_LISTS.contacts;
+  const list = usePaged<Contact>((limit, after) => api.contacts.list({ client_id: clientId }, api.page(limit, after, sort)), [clientId], first, firstPage);
   const showMore = useShowMore(list, "client-contacts");
   const [adding, setAdding] = useState(false);
   function done() {
@@ -133,9 +132,10 @@ export function ContactsSection({ clientId }: { clientId: Id }) {
 
 // ---- Projects ----------------------------------------------------------
 
-/** The client's projects, newest first: the first few, then more; `onChanged` hears which are shown (the milestones follow them). */
-export function ProjectsSection({ clientId, onChanged }: { clientId: Id; onChanged: (projects: Project[]) => void }) {
-  const list = usePaged<Project>((limit, after) => api.projects.list({ client_id: clientId }, api.page(limit, after, "newest")), [clientId], PROJECTS_AT_FIRST);
+/** The client's projects, newest first: the first few (`firstPage`), then more; `onChanged` hears which are shown (the milestones follow them). */
+export function ProjectsSection({ clientId, firstPage, onChanged }: { clientId: Id; firstPage?: Page<Project>; onChanged: (projects: Project[]) => void }) {
+  const { first, sort } = CLIENT_LISTS.projects;
+  const list = usePaged<Project>((limit, after) => api.projects.list({ client_id: clientId }, api.page(limit, after, sort)), [clientId], first, firstPage);
   const showMore = useShowMore(list, "client-projects");
   const [adding, setAdding] = useState(false);
 
@@ -215,13 +215,14 @@ export function ProjectsSection({ clientId, onChanged }: { clientId: Id; onChang
 // ---- Bids ----------------------------------------------------------------
 
 /**
- * The bids on the client's jobs, newest first: one request a page for all
- * of its jobs, keyed by the client alone, so nothing here asks again when
+ * The bids on the client's jobs, newest first (`firstPage`, then more): one
+ * request a page for all of its jobs, keyed by the client alone, so nothing here asks again when
  * another section (the projects) changes. Its projects' milestones are
  * Milestones.tsx's ClientMilestones.
  */
-export function BidsSection({ clientId }: { clientId: Id }) {
-  const list = usePaged<Bid>((limit, after) => api.bids.onClientJobs(clientId, api.page(limit, after, "newest")), [clientId], BIDS_AT_FIRST);
+export function BidsSection({ clientId, firstPage }: { clientId: Id; firstPage?: Page<Bid> }) {
+  const { first, sort } = CLIENT_LISTS.bids;
+  const list = usePaged<Bid>((limit, after) => api.bids.onClientJobs(clientId, api.page(limit, after, sort)), [clientId], first, firstPage);
   const showMore = useShowMore(list, "client-bids");
 
   return (

@@ -12,6 +12,7 @@ import * as api from "../../api";
 import type { Bid } from "../../bindings/Bid";
 import type { Id } from "../../bindings/Id";
 import type { Milestone } from "../../bindings/Milestone";
+import type { Page } from "../../bindings/Page";
 import type { MilestoneStatus } from "../../bindings/MilestoneStatus";
 import type { Project } from "../../bindings/Project";
 import { MILESTONE_MOVES, MILESTONE_REASON } from "../../bindings/RecordRules";
@@ -20,6 +21,7 @@ import { go, notify } from "../../state";
 import { ListState, removeWithUndo } from "./ClientSections";
 import { MilestoneForm } from "./forms";
 import { usePaged, useShowMore, type Paged } from "./usePaged";
+import { CLIENT_LISTS } from "./clientLists";
 
 /** The button that makes each move, in words. */
 const MOVE_LABEL: Record<MilestoneStatus, string> = {
@@ -65,8 +67,8 @@ export const MILESTONES_OF_A_PROJECT_AT_FIRST = 10;
  * link to its page). None without projects: the Projects section says so,
  * and until it has loaded a "no projects" here would be wrong.
  *
- * They are read with one request for the whole client (a page holds 1 000),
- * keyed by the client alone: when the projects arrive, grow or change, the
+ * They are read with one request for the whole client (a page holds 1 000;
+ * the first comes with the page, `firstPage`), keyed by the client alone: when the projects arrive, grow or change, the
  * milestones already read are only grouped again, never asked for again.
  * The core cannot list the milestones of some projects only in one request,
  * so that page holds those of projects not shown too; only the shown
@@ -74,8 +76,9 @@ export const MILESTONES_OF_A_PROJECT_AT_FIRST = 10;
  * own "Show more" (from what was read). A change made here (a move, an
  * edit, an addition, a deletion) reads them again, one request.
  */
-export function ClientMilestones({ clientId, projects }: { clientId: Id; projects: Project[] }) {
-  const all = usePaged<Milestone>((limit, after) => api.milestones.ofClientProjects(clientId, api.page(limit, after, "oldest")), [clientId], 1000);
+export function ClientMilestones({ clientId, projects, firstPage }: { clientId: Id; projects: Project[]; firstPage?: Page<Milestone> }) {
+  const { first, sort } = CLIENT_LISTS.milestones;
+  const all = usePaged<Milestone>((limit, after) => api.milestones.ofClientProjects(clientId, api.page(limit, after, sort)), [clientId], first, firstPage);
   const groups = useMemo(() => byProject(all.items), [all.items]);
   // How many of each project's milestones are shown, when more than at first.
   const [shownOf, setShownOf] = useState<Record<Id, number>>({});

@@ -1,5 +1,6 @@
 // The timeline of any record: notes, calls, e-mails, meetings and messages,
-// newest first, the latest `first` of them, then older ones with "Show
+// newest first, the latest `first` of them (`firstPage` when the screen read
+// them with the rest, as a client's page does), then older ones with "Show
 // older". Add one at the top (Ctrl+Enter adds it); edit or delete (with
 // undo) each entry in place.
 import { useState } from "preact/hooks";
@@ -7,6 +8,7 @@ import * as api from "../../api";
 import { dateTimeText } from "../../dates";
 import type { Activity } from "../../bindings/Activity";
 import type { ActivityKind } from "../../bindings/ActivityKind";
+import type { Page } from "../../bindings/Page";
 import type { Subject } from "../../bindings/Subject";
 import { Field } from "../Field";
 import { errorsFrom, FormError, ListState, removeWithUndo } from "./ClientSections";
@@ -17,8 +19,8 @@ import { FormActions } from "./RecordForm";
 import { SelectField } from "./SelectField";
 import { usePaged, useShowMore } from "./usePaged";
 
-export function Timeline({ subject, first = 50 }: { subject: Subject; first?: number }) {
-  const list = usePaged<Activity>((limit, after) => api.activities.list({ subject }, api.page(limit, after, "newest")), [subject.kind, subject.id], first);
+export function Timeline({ subject, first = 50, firstPage }: { subject: Subject; first?: number; firstPage?: Page<Activity> }) {
+  const list = usePaged<Activity>((limit, after) => api.activities.list({ subject }, api.page(limit, after, "newest")), [subject.kind, subject.id], first, firstPage);
   const showMore = useShowMore(list, "timeline");
   const [kind, setKind] = useState<ActivityKind>("note");
   const [body, setBody] = useState("");

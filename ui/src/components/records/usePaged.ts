@@ -28,9 +28,15 @@ const NONE: never[] = [];
 /**
  * A list that shows its first `first` items: `read(limit, after)` answers
  * one page of it. Read again from the start when `deps` change.
+ * `given` is its first page when the screen read it with everything else
+ * (a client's page reads all its lists in one call): shown at once, in
+ * place of the first read.
  */
-export function usePaged<T>(read: (limit: number, after: string | null) => Promise<Page<T>>, deps: unknown[], first: number): Paged<T> {
-  const list = usePagedParts<(typeof ONE)[number], T>(ONE, first, (_, limit, after) => read(limit, after));
+export function usePaged<T>(read: (limit: number, after: string | null) => Promise<Page<T>>, deps: unknown[], first: number, given?: Page<T>): Paged<T> {
+  const initial = given && { list: { items: given.items, next: given.next } };
+  const list = usePagedParts<(typeof ONE)[number], T>(ONE, first, (_, limit, after) => read(limit, after), { initial });
+  // Only the first reading of the first `deps` is given; later ones are read.
+  const readAlready = useRef(given !== undefined);
   const [reading, setReading] = useState(0);
   const [error, setError] = useState<api.ApiError | null>(null);
   // The latest read: an error of one it overtook is not shown.
@@ -52,6 +58,10 @@ export function usePaged<T>(read: (limit: number, after: string | null) => Promi
   }
 
   useReadEffect(() => {
+    if (readAlready.current) {
+      readAlready.current = false;
+      return;
+    }
     void run(() => list.reload(true));
   }, deps);
 
