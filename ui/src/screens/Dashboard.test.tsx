@@ -134,4 +134,17 @@ describe("Dashboard charts drawn at first", () => {
     expect(drawn(root, "dash-pipeline")).toEqual([true, true, true, true, true, true]);
     expect(drawn(root, "dash-earnings")).toEqual([true, true, false]);
   });
+
+  it("give an empty pipeline's place to the earnings: in the home currency with no bids, one chart's room draws them", async () => {
+    vi.spyOn(window, "innerHeight", "get").mockReturnValue(150);
+    invoke.mockResolvedValue({
+      ...many,
+      pipeline: [],
+      home: { currency: "EUR", pipeline: [], earnings: [{ month: "2026-12", amount_minor: 17_559 }], rates_date: "2026-12-04", without_rate: [] },
+    });
+    const root = await mount(<Dashboard />);
+    await settle();
+    expect(find(root, 'section[aria-labelledby="dash-pipeline"]').textContent).toContain("No bids yet.");
+    expect(drawn(root, "dash-earnings")).toEqual([true]);
+  });
 });

@@ -73,7 +73,8 @@ export function Dashboard() {
   // The charts that can be in view at first are drawn at once, the rest as
   // they near it. Earnings sit below the pipeline, in either layout.
   const inView = chartsAtFirst(window.innerHeight);
-  const pipelineCharts = figures.home ? 1 : pipelineCurrencies.length;
+  // In the home currency the pipeline is one chart, or none without bids.
+  const pipelineCharts = figures.home ? Math.min(1, pipelineCurrencies.length) : pipelineCurrencies.length;
   const earningsInView = inView - pipelineCharts;
 
   return (
