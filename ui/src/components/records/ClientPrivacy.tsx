@@ -1,8 +1,8 @@
 // A client's privacy: their consents (marketing; the basis for processing
 // their data, with source and evidence) and erasure with a preview that says
 // what goes, what is kept anonymized and why, or what blocks it.
-import { useEffect, useRef, useState } from "preact/hooks";
-import { useReadEffect } from "../../readEffect";
+import { useEffect, useState } from "preact/hooks";
+import { useReadEffectUnlessGiven } from "../../readEffect";
 import * as api from "../../api";
 import type { ConsentState } from "../../bindings/ConsentState";
 import type { ErasurePlan } from "../../bindings/ErasurePlan";
@@ -41,12 +41,7 @@ export function ClientConsents({ clientId, given }: { clientId: Id; given?: Cons
   const [evidence, setEvidence] = useState("");
   const [error, setError] = useState<string | null>(null);
   const load = () => api.privacy.consents(clientId).then(setStates);
-  // Only the first reading of the first client is given; later ones are read.
-  const readAlready = useRef(given !== undefined);
-  useReadEffect(() => {
-    if (readAlready.current) readAlready.current = false;
-    else void load();
-  }, [clientId]);
+  useReadEffectUnlessGiven(given !== undefined, () => void load(), [clientId]);
 
   const state = (purpose: "marketing" | "processing") => states?.find((s) => s.purpose === purpose);
   const processing = state("processing");

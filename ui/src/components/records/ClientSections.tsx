@@ -216,9 +216,9 @@ export function ProjectsSection({ clientId, firstPage, onChanged }: { clientId: 
 
 /**
  * The bids on the client's jobs, newest first (`firstPage`, then more): one
- * request a page for all of its jobs, keyed by the client alone, so nothing here asks again when
- * another section (the projects) changes. Its projects' milestones are
- * Milestones.tsx's ClientMilestones.
+ * request a page for all of its jobs, keyed by the client alone, so nothing
+ * here asks again when another section (the projects) changes. Its
+ * projects' milestones are Milestones.tsx's ClientMilestones.
  */
 export function BidsSection({ clientId, firstPage }: { clientId: Id; firstPage?: Page<Bid> }) {
   const { first, sort } = CLIENT_LISTS.bids;

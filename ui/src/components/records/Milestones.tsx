@@ -68,8 +68,9 @@ export const MILESTONES_OF_A_PROJECT_AT_FIRST = 10;
  * and until it has loaded a "no projects" here would be wrong.
  *
  * They are read with one request for the whole client (a page holds 1 000;
- * the first comes with the page, `firstPage`), keyed by the client alone: when the projects arrive, grow or change, the
- * milestones already read are only grouped again, never asked for again.
+ * the first comes with the page, `firstPage`), keyed by the client alone:
+ * when the projects arrive, grow or change, the milestones already read are
+ * only grouped again, never asked for again.
  * The core cannot list the milestones of some projects only in one request,
  * so that page holds those of projects not shown too; only the shown
  * projects' are drawn, the first few of each, the rest with the project's

@@ -5,7 +5,7 @@
 // cursor, and a change made on the page reads it again as far as it is
 // shown. This adds what a section says while it reads: loading and errors.
 import { useRef, useState } from "preact/hooks";
-import { useReadEffect } from "../../readEffect";
+import { useReadEffectUnlessGiven } from "../../readEffect";
 import * as api from "../../api";
 import type { Page } from "../../bindings/Page";
 import { useFocusShown, usePagedParts } from "../ShowMore";
@@ -35,8 +35,6 @@ const NONE: never[] = [];
 export function usePaged<T>(read: (limit: number, after: string | null) => Promise<Page<T>>, deps: unknown[], first: number, given?: Page<T>): Paged<T> {
   const initial = given && { list: { items: given.items, next: given.next } };
   const list = usePagedParts<(typeof ONE)[number], T>(ONE, first, (_, limit, after) => read(limit, after), { initial });
-  // Only the first reading of the first `deps` is given; later ones are read.
-  const readAlready = useRef(given !== undefined);
   const [reading, setReading] = useState(0);
   const [error, setError] = useState<api.ApiError | null>(null);
   // The latest read: an error of one it overtook is not shown.
@@ -57,13 +55,7 @@ export function usePaged<T>(read: (limit: number, after: string | null) => Promi
     }
   }
 
-  useReadEffect(() => {
-    if (readAlready.current) {
-      readAlready.current = false;
-      return;
-    }
-    void run(() => list.reload(true));
-  }, deps);
+  useReadEffectUnlessGiven(given !== undefined, () => void run(() => list.reload(true)), deps);
 
   const part = list.parts?.list;
   return {
