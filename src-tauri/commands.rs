@@ -10,7 +10,7 @@ use bidwell_core::privacy::*;
 use bidwell_core::rates;
 use bidwell_core::secret::{Passphrase, RecoveryKey};
 use bidwell_core::seed::{self, SeedPlan, SeedSummary};
-use bidwell_core::store::BidTotalsReport;
+use bidwell_core::store::KeptTotalsReport;
 use bidwell_core::sync::*;
 use bidwell_core::vault::{Protection, Unlock};
 use bidwell_core::work::{LongWork, Progress, WorkTicket};
@@ -131,8 +131,8 @@ pub async fn check_search_index(session: State<'_, Session>) -> Reply<SearchInde
 /// Adds up the bids again and mends the kept totals the board and the
 /// dashboard read where they disagree; says what it found.
 #[tauri::command]
-pub async fn check_bid_totals(session: State<'_, Session>) -> Reply<BidTotalsReport> {
-    session.workspace().await.map_err(api)?.check_bid_totals(true).await.map_err(api)
+pub async fn check_kept_totals(session: State<'_, Session>) -> Reply<KeptTotalsReport> {
+    session.workspace().await.map_err(api)?.check_kept_totals(true).await.map_err(api)
 }
 
 /// Ends a running `check_integrity` as stopped; nothing when none runs.

@@ -130,7 +130,7 @@ export const session = {
   /** Compares the search index with the records and mends what disagrees. */
   checkSearchIndex: () => call("check_search_index"),
   /** Adds up the bids again and mends the board's and dashboard's kept totals where they disagree. */
-  checkBidTotals: () => call("check_bid_totals"),
+  checkKeptTotals: () => call("check_kept_totals"),
   preferences: () => call("preferences"),
   setPreferences: (preferences: Preferences) => call("set_preferences", { preferences }),
 };

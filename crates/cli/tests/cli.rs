@@ -400,14 +400,14 @@ fn doctor_reports_encryption_and_schema() {
 }
 
 #[tokio::test]
-async fn doctor_finds_and_mends_a_search_index_and_bid_totals_that_disagree_with_the_records() {
+async fn doctor_finds_and_mends_a_search_index_and_kept_totals_that_disagree_with_the_records() {
     use sqlx::ConnectOptions;
     let b = Bidwell::init();
     let lost = b.id(&["client", "add", "--name", "Wandering Albatross"]);
     b.id(&["client", "add", "--name", "Steady Cormorant"]);
     let first = b.json(&["doctor"]);
     assert_eq!(first["search_index"]["repaired"], false);
-    assert_eq!(first["bid_totals"], serde_json::json!({"disagreeing": 0, "repaired": false}));
+    assert_eq!(first["kept_totals"], serde_json::json!({"disagreeing": 0, "repaired": false}));
 
     // The index loses a record behind the app's back (a bug, a crash in a
     // version before this one): search no longer finds it.
@@ -429,17 +429,19 @@ async fn doctor_finds_and_mends_a_search_index_and_bid_totals_that_disagree_with
     }
     // And the board's totals count bids that do not exist.
     sqlx::query("INSERT INTO bid_totals VALUES ('draft', 'EUR', 3, 300)").execute(&mut conn).await.unwrap();
+    // And the dashboard's earnings a release that never happened.
+    sqlx::query("INSERT INTO milestone_earnings VALUES ('2026-11', 'EUR', 1, 500)").execute(&mut conn).await.unwrap();
     sqlx::Connection::close(conn).await.unwrap();
     assert_eq!(b.json(&["search", "albatross"]), serde_json::json!([]));
 
     let report = b.json(&["doctor"]);
     assert_eq!(report["search_index"]["missing"], 1, "{report}");
     assert_eq!(report["search_index"]["repaired"], true, "{report}");
-    assert_eq!(report["bid_totals"], serde_json::json!({"disagreeing": 1, "repaired": true}), "{report}");
+    assert_eq!(report["kept_totals"], serde_json::json!({"disagreeing": 2, "repaired": true}), "{report}");
     assert_eq!(b.json(&["search", "albatross"])[0]["id"], lost.as_str());
     let text = String::from_utf8(b.run(&["doctor"]).stdout).unwrap();
     assert!(text.contains("search_index.missing: 0") && text.contains("search_index.documents: 2"), "{text}");
-    assert!(text.contains("bid_totals.disagreeing: 0"), "{text}");
+    assert!(text.contains("kept_totals.disagreeing: 0"), "{text}");
 }
 
 #[tokio::test]

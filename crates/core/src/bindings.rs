@@ -110,7 +110,7 @@ pub fn files() -> Vec<(String, String)> {
         file::<BidFilter>(&cfg),
         file::<BidStatusCount>(&cfg),
         file::<BidColumnRequest>(&cfg),
-        file::<BidTotalsReport>(&cfg),
+        file::<KeptTotalsReport>(&cfg),
         file::<NewMilestone>(&cfg),
         file::<MilestonePatch>(&cfg),
         file::<MilestoneFilter>(&cfg),

@@ -108,9 +108,10 @@ pub struct DoctorReport {
     /// What [`Workspace::check_search_index`] found and mended, or null when
     /// this report did not check the search index against the tables.
     pub search_index: Option<crate::search::SearchIndexReport>,
-    /// What [`Workspace::check_bid_totals`] found and mended, or null when
-    /// this report did not compare the kept bid totals with the bids.
-    pub bid_totals: Option<crate::store::BidTotalsReport>,
+    /// What [`Workspace::check_kept_totals`] found and mended, or null when
+    /// this report did not compare the kept totals (the board's and the
+    /// dashboard's) with the bids and milestones.
+    pub kept_totals: Option<crate::store::KeptTotalsReport>,
     pub protection: ProtectionKind,
     pub keychain_backend: &'static str,
     /// Why no keychain can be used, if none can.
@@ -655,7 +656,7 @@ impl Workspace {
             cipher_provider: cipher_provider.unwrap_or_default(),
             integrity: None,
             search_index: None,
-            bid_totals: None,
+            kept_totals: None,
             protection: key_file.protection(),
             keychain_backend: self.env.keychain.backend(),
             keychain_unavailable: self.env.keychain.probe().err().map(|e| e.to_string()),

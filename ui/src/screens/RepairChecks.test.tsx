@@ -6,7 +6,7 @@ vi.mock("@tauri-apps/api/core", () => ({ invoke, Channel: class {} }));
 import { act } from "preact/test-utils";
 import type { SearchIndexReport } from "../bindings/SearchIndexReport";
 import { find, mount, settle } from "../testing/dom";
-import { BidTotalsCheck, SearchIndexCheck } from "./Settings";
+import { KeptTotalsCheck, SearchIndexCheck } from "./Settings";
 
 const inStep: SearchIndexReport = { documents: 1200, missing: 0, orphaned: 0, stale: 0, damaged: false, repaired: false };
 
@@ -46,30 +46,30 @@ describe("Settings → Search index", () => {
   });
 });
 
-describe("Settings → Bid totals", () => {
+describe("Settings → Board and dashboard totals", () => {
   it("checks only when asked, with repair, and says the totals agree", async () => {
     invoke.mockResolvedValue({ disagreeing: 0, repaired: false });
-    const root = await mount(<BidTotalsCheck />);
+    const root = await mount(<KeptTotalsCheck />);
     await settle();
     expect(invoke).not.toHaveBeenCalled();
     expect(find(root, '[role="status"]').textContent).toBe("Not checked yet.");
-    find<HTMLButtonElement>(root, 'button[aria-label="Check and repair the bid totals"]').click();
+    find<HTMLButtonElement>(root, 'button[aria-label="Check and repair the board and dashboard totals"]').click();
     await settle();
-    expect(invoke).toHaveBeenCalledWith("check_bid_totals", undefined);
-    expect(find(root, '[role="status"]').textContent).toBe("In step with the bids.");
+    expect(invoke).toHaveBeenCalledWith("check_kept_totals", undefined);
+    expect(find(root, '[role="status"]').textContent).toBe("In step with the bids and milestones.");
   });
 
   it("says how many totals it mended", async () => {
     invoke.mockResolvedValue({ disagreeing: 3, repaired: true });
-    const root = await mount(<BidTotalsCheck />);
+    const root = await mount(<KeptTotalsCheck />);
     find<HTMLButtonElement>(root, "button").click();
     await settle();
-    expect(find(root, '[role="status"]').textContent).toBe("Repaired: 3 totals disagreed with the bids. Now in step.");
+    expect(find(root, '[role="status"]').textContent).toBe("Repaired: 3 totals disagreed with the bids and milestones. Now in step.");
   });
 
   it("says why it could not check", async () => {
     invoke.mockRejectedValue({ code: "database_busy", message: "the database is busy", transient: true });
-    const root = await mount(<BidTotalsCheck />);
+    const root = await mount(<KeptTotalsCheck />);
     await act(() => find<HTMLButtonElement>(root, "button").click());
     await settle();
     expect(find(root, '[role="status"]').textContent).toMatch(/^Could not check \(database_busy\): the database is busy/);

@@ -7,7 +7,7 @@ import { signal } from "@preact/signals";
 import { useEffect, useLayoutEffect, useRef, useState } from "preact/hooks";
 import { useReadEffect } from "../readEffect";
 import * as api from "../api";
-import type { BidTotalsReport } from "../bindings/BidTotalsReport";
+import type { KeptTotalsReport } from "../bindings/KeptTotalsReport";
 import type { DoctorReport } from "../bindings/DoctorReport";
 import type { IntegrityOutcome } from "../bindings/IntegrityOutcome";
 import type { Preferences } from "../bindings/Preferences";
@@ -160,9 +160,9 @@ function Encryption({ report }: { report: DoctorReport }) {
       <dd>
         <SearchIndexCheck />
       </dd>
-      <dt>Bid totals</dt>
+      <dt>Board and dashboard totals</dt>
       <dd>
-        <BidTotalsCheck />
+        <KeptTotalsCheck />
       </dd>
       <dt>Data folder</dt>
       <dd>
@@ -319,25 +319,26 @@ function describeSearchIndex(r: SearchIndexReport): string {
 }
 
 /**
- * The bids board's column counts and the dashboard's pipeline and win rate
- * read totals kept as bids are written; should they ever disagree with the bids (a
- * count that does not match its column), this adds the bids up again.
+ * The bids board's column counts and the dashboard's pipeline, win rate and
+ * earnings read totals kept as bids and milestones are written; should they
+ * ever disagree with the records (a count that does not match its column),
+ * this adds them up again.
  */
-export function BidTotalsCheck() {
+export function KeptTotalsCheck() {
   return (
     <RepairCheck
-      run={api.session.checkBidTotals}
-      label="Check and repair the bid totals"
-      checking="Adding up the bids…"
-      describe={describeBidTotals}
+      run={api.session.checkKeptTotals}
+      label="Check and repair the board and dashboard totals"
+      checking="Adding up the bids and milestones…"
+      describe={describeKeptTotals}
     />
   );
 }
 
-function describeBidTotals(r: BidTotalsReport): string {
-  if (!r.repaired) return "In step with the bids.";
+function describeKeptTotals(r: KeptTotalsReport): string {
+  if (!r.repaired) return "In step with the bids and milestones.";
   const totals = r.disagreeing === 1 ? "1 total disagreed" : `${r.disagreeing} totals disagreed`;
-  return `Repaired: ${totals} with the bids. Now in step.`;
+  return `Repaired: ${totals} with the bids and milestones. Now in step.`;
 }
 
 /** Seconds since the check started, ticking. SQLite reports no fraction done, so none is shown. */

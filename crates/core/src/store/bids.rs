@@ -92,47 +92,6 @@ impl BidFilter {
     }
 }
 
-/// The totals of `bid_totals` (migration 0020) counted afresh from `bids`,
-/// in the same order as [`KEPT_TOTALS`]: what they must always equal.
-pub(crate) const COUNTED_TOTALS: &str = "SELECT status, currency, count(*), sum(amount_minor) FROM bids \
-    WHERE deleted_at IS NULL GROUP BY status, currency ORDER BY status, currency";
-
-/// The live bids by status and currency as the triggers keep them.
-pub(crate) const KEPT_TOTALS: &str =
-    "SELECT status, currency, bids, amount_minor FROM bid_totals WHERE bids <> 0 ORDER BY status, currency";
-
-/// Decided bids by the month of their last change, counted afresh from
-/// `bids`, in the order of [`KEPT_DECISIONS`] (`bid_decisions`, migration
-/// 0023: the dashboard's win rate).
-pub(crate) const COUNTED_DECISIONS: &str = "SELECT substr(updated_at, 1, 7) AS month, \
-    sum(status = 'awarded'), sum(status = 'rejected') FROM bids \
-    WHERE deleted_at IS NULL AND status IN ('awarded', 'rejected') GROUP BY month ORDER BY month";
-
-/// Decided bids by month as the triggers keep them.
-pub(crate) const KEPT_DECISIONS: &str = "SELECT month, awarded, rejected FROM bid_decisions \
-    WHERE awarded <> 0 OR rejected <> 0 ORDER BY month";
-
-/// How many rows `kept` and `counted` (two statements answering the same
-/// rows in the same order) do not share: each row one has and the other lacks.
-async fn disagreeing<Row>(conn: &mut SqliteConnection, kept: &str, counted: &str) -> Result<u64>
-where
-    Row: for<'r> sqlx::FromRow<'r, sqlx::sqlite::SqliteRow> + PartialEq + Send + Unpin,
-{
-    let kept: Vec<Row> = sqlx::query_as(kept).fetch_all(&mut *conn).await?;
-    let counted: Vec<Row> = sqlx::query_as(counted).fetch_all(&mut *conn).await?;
-    let missing = kept.iter().filter(|k| !counted.contains(k)).count();
-    Ok((missing + counted.iter().filter(|c| !kept.contains(c)).count()) as u64)
-}
-
-/// What [`Workspace::check_bid_totals`] found: how many kept rows (a
-/// status and currency's total, a month's decided bids) disagreed with the
-/// bids, and whether they were rebuilt.
-#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, ts_rs::TS)]
-pub struct BidTotalsReport {
-    pub disagreeing: u64,
-    pub repaired: bool,
-}
-
 /// One column of the bids board, as [`Workspace::list_bid_columns`] reads it.
 #[derive(Debug, Clone, Serialize, Deserialize, ts_rs::TS)]
 pub struct BidColumnRequest {
@@ -382,31 +341,6 @@ impl Workspace {
         let rows: Vec<(BidStatus, i64)> =
             qb.build_query_as().fetch_all(&mut *self.pool().await.acquire().await?).await?;
         Ok(rows.into_iter().map(|(status, count)| BidStatusCount { status, count }).collect())
-    }
-
-    /// Compares the kept bid totals (the board's counts, the dashboard's
-    /// pipeline and win rate) with the bids themselves; with `repair`,
-    /// rebuilds them when they disagree. One transaction.
-    pub async fn check_bid_totals(&self, repair: bool) -> Result<BidTotalsReport> {
-        let mut tx = self.begin_write().await?;
-        let totals = disagreeing::<(String, String, i64, i64)>(&mut tx, KEPT_TOTALS, COUNTED_TOTALS).await?;
-        let decisions = disagreeing::<(String, i64, i64)>(&mut tx, KEPT_DECISIONS, COUNTED_DECISIONS).await?;
-        let mut report = BidTotalsReport { disagreeing: totals + decisions, repaired: false };
-        if totals > 0 && repair {
-            sqlx::query("DELETE FROM bid_totals").execute(&mut *tx).await?;
-            sqlx::query(&format!("INSERT INTO bid_totals (status, currency, bids, amount_minor) {COUNTED_TOTALS}"))
-                .execute(&mut *tx)
-                .await?;
-        }
-        if decisions > 0 && repair {
-            sqlx::query("DELETE FROM bid_decisions").execute(&mut *tx).await?;
-            sqlx::query(&format!("INSERT INTO bid_decisions (month, awarded, rejected) {COUNTED_DECISIONS}"))
-                .execute(&mut *tx)
-                .await?;
-        }
-        report.repaired = report.disagreeing > 0 && repair;
-        tx.commit().await?;
-        Ok(report)
     }
 
     /// Changes a bid's terms. Awarded, rejected and withdrawn bids are history and refuse.

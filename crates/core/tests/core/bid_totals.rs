@@ -1,7 +1,7 @@
 //! The bid totals kept as bids are written (migration 0020: the board's
 //! column counts, the dashboard's pipeline; 0023: decided bids by month, the
 //! dashboard's win rate) always equal the bids counted afresh, whatever a
-//! user does to them and whenever; `check_bid_totals` (run by `bidwell
+//! user does to them and whenever; `check_kept_totals` (run by `bidwell
 //! doctor`) finds totals that disagree and rebuilds them.
 
 use std::sync::Arc;
@@ -140,7 +140,7 @@ async fn run(steps: Vec<Step>) {
             }
             _ => Ok(()),
         };
-        assert_eq!(ws.check_bid_totals(false).await.unwrap(), BidTotalsReport::default(), "after {step:?}");
+        assert_eq!(ws.check_kept_totals(false).await.unwrap(), KeptTotalsReport::default(), "after {step:?}");
     }
     assert_eq!(board_counts(&ws).await, counted(&ws).await);
     assert_eq!(win_rate(&ws).await, decided_by_month(&ws).await);
@@ -208,9 +208,9 @@ async fn the_check_finds_and_rebuilds_totals_that_disagree() {
     sqlx::Connection::close(conn).await.unwrap();
     assert_eq!(board_counts(&ws).await, vec![(BidStatus::Draft, 7), (BidStatus::Awarded, 1)]);
 
-    assert_eq!(ws.check_bid_totals(false).await.unwrap(), BidTotalsReport { disagreeing: 3, repaired: false });
-    assert_eq!(ws.check_bid_totals(true).await.unwrap(), BidTotalsReport { disagreeing: 3, repaired: true });
-    assert_eq!(ws.check_bid_totals(false).await.unwrap(), BidTotalsReport::default());
+    assert_eq!(ws.check_kept_totals(false).await.unwrap(), KeptTotalsReport { disagreeing: 3, repaired: false });
+    assert_eq!(ws.check_kept_totals(true).await.unwrap(), KeptTotalsReport { disagreeing: 3, repaired: true });
+    assert_eq!(ws.check_kept_totals(false).await.unwrap(), KeptTotalsReport::default());
     assert_eq!(board_counts(&ws).await, vec![(BidStatus::Draft, 2)]);
     assert_eq!(ws.dashboard(6).await.unwrap().pipeline, before);
 }
@@ -236,9 +236,9 @@ async fn the_check_finds_and_rebuilds_decided_months_that_disagree() {
     assert_eq!(win_rate(&ws).await, vec![("2026-10".to_string(), 2, 0), ("2026-11".to_string(), 1, 4)]);
 
     // The wrong month counts twice (kept and counted differ), the made-up one once.
-    assert_eq!(ws.check_bid_totals(false).await.unwrap(), BidTotalsReport { disagreeing: 3, repaired: false });
-    assert_eq!(ws.check_bid_totals(true).await.unwrap(), BidTotalsReport { disagreeing: 3, repaired: true });
-    assert_eq!(ws.check_bid_totals(false).await.unwrap(), BidTotalsReport::default());
+    assert_eq!(ws.check_kept_totals(false).await.unwrap(), KeptTotalsReport { disagreeing: 3, repaired: false });
+    assert_eq!(ws.check_kept_totals(true).await.unwrap(), KeptTotalsReport { disagreeing: 3, repaired: true });
+    assert_eq!(ws.check_kept_totals(false).await.unwrap(), KeptTotalsReport::default());
     assert_eq!(win_rate(&ws).await, before);
 }
 
@@ -265,5 +265,5 @@ async fn a_decided_bid_counts_in_the_month_of_its_last_change() {
     ws.restore(EntityKind::Bid, bid).await.unwrap();
     assert_eq!(win_rate(&ws).await, month("2026-11", 0, 1));
     assert_eq!(decided_by_month(&ws).await, month("2026-11", 0, 1));
-    assert_eq!(ws.check_bid_totals(false).await.unwrap(), BidTotalsReport::default());
+    assert_eq!(ws.check_kept_totals(false).await.unwrap(), KeptTotalsReport::default());
 }

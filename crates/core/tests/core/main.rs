@@ -24,6 +24,7 @@ mod market_kinds;
 mod market_owned;
 mod market_statuses;
 mod migrations;
+mod milestone_earnings;
 mod milestone_percentage;
 mod portability;
 mod privacy;
