@@ -455,7 +455,7 @@ async fn privacy_settings_consent_audit_erase_a_client_and_wipe() {
     // The board's and dashboard's kept totals are checked from here too, not only by `bidwell doctor`.
     let totals = Locator::Css("button[aria-label='Check and repair the board and dashboard totals']");
     app.client().wait().at_most(WAIT).for_element(totals).await.unwrap().click().await.unwrap();
-    app.find_text("In step with the bids and milestones.").await;
+    app.find_text("In step with the records.").await;
     app.screenshot("12e-settings-integrity-checked").await;
     press(&app, "Privacy").await;
     app.find_text("Your data at a glance").await;

@@ -109,8 +109,8 @@ pub struct DoctorReport {
     /// this report did not check the search index against the tables.
     pub search_index: Option<crate::search::SearchIndexReport>,
     /// What [`Workspace::check_kept_totals`] found and mended, or null when
-    /// this report did not compare the kept totals (the board's and the
-    /// dashboard's) with the bids and milestones.
+    /// this report did not compare the kept totals (the board's, the
+    /// dashboard's and the task list's) with the bids, milestones and tasks.
     pub kept_totals: Option<crate::store::KeptTotalsReport>,
     pub protection: ProtectionKind,
     pub keychain_backend: &'static str,

@@ -22,8 +22,8 @@ integrity: Array<string> | null,
 search_index: SearchIndexReport | null, 
 /**
  * What [`Workspace::check_kept_totals`] found and mended, or null when
- * this report did not compare the kept totals (the board's and the
- * dashboard's) with the bids and milestones.
+ * this report did not compare the kept totals (the board's, the
+ * dashboard's and the task list's) with the bids, milestones and tasks.
  */
 kept_totals: KeptTotalsReport | null, protection: ProtectionKind, keychain_backend: string, 
 /**

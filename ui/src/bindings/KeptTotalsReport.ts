@@ -3,7 +3,7 @@
 /**
  * What [`Workspace::check_kept_totals`] found: how many kept rows (a
  * status and currency's bids, a month's decided bids, a month and
- * currency's released milestones) disagreed with the records, and whether
- * they were rebuilt.
+ * currency's released milestones, a day's open tasks) disagreed with the
+ * records, and whether they were rebuilt.
  */
 export type KeptTotalsReport = { disagreeing: number, repaired: boolean, };

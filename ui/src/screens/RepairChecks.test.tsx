@@ -56,7 +56,7 @@ describe("Settings → Board and dashboard totals", () => {
     find<HTMLButtonElement>(root, 'button[aria-label="Check and repair the board and dashboard totals"]').click();
     await settle();
     expect(invoke).toHaveBeenCalledWith("check_kept_totals", undefined);
-    expect(find(root, '[role="status"]').textContent).toBe("In step with the bids and milestones.");
+    expect(find(root, '[role="status"]').textContent).toBe("In step with the records.");
   });
 
   it("says how many totals it mended", async () => {
@@ -64,7 +64,7 @@ describe("Settings → Board and dashboard totals", () => {
     const root = await mount(<KeptTotalsCheck />);
     find<HTMLButtonElement>(root, "button").click();
     await settle();
-    expect(find(root, '[role="status"]').textContent).toBe("Repaired: 3 totals disagreed with the bids and milestones. Now in step.");
+    expect(find(root, '[role="status"]').textContent).toBe("Repaired: 3 totals disagreed with the records. Now in step.");
   });
 
   it("says why it could not check", async () => {

@@ -319,26 +319,27 @@ function describeSearchIndex(r: SearchIndexReport): string {
 }
 
 /**
- * The bids board's column counts and the dashboard's pipeline, win rate and
- * earnings read totals kept as bids and milestones are written; should they
- * ever disagree with the records (a count that does not match its column),
- * this adds them up again.
+ * The bids board's column counts, the dashboard's pipeline, win rate and
+ * earnings, and the open tasks' counts (the dashboard's and the task
+ * list's) read totals kept as records are written; should they ever
+ * disagree with the records (a count that does not match its column), this
+ * adds them up again.
  */
 export function KeptTotalsCheck() {
   return (
     <RepairCheck
       run={api.session.checkKeptTotals}
       label="Check and repair the board and dashboard totals"
-      checking="Adding up the bids and milestones…"
+      checking="Adding up the bids, milestones and tasks…"
       describe={describeKeptTotals}
     />
   );
 }
 
 function describeKeptTotals(r: KeptTotalsReport): string {
-  if (!r.repaired) return "In step with the bids and milestones.";
+  if (!r.repaired) return "In step with the records.";
   const totals = r.disagreeing === 1 ? "1 total disagreed" : `${r.disagreeing} totals disagreed`;
-  return `Repaired: ${totals} with the bids and milestones. Now in step.`;
+  return `Repaired: ${totals} with the records. Now in step.`;
 }
 
 /** Seconds since the check started, ticking. SQLite reports no fraction done, so none is shown. */

@@ -2,10 +2,11 @@
 //! few rows instead of adding up a table: `bid_totals` (live bids by status
 //! and currency: the board's counts, the dashboard's pipeline; migration
 //! 0020), `bid_decisions` (awarded and rejected bids by month: the win rate;
-//! 0023) and `milestone_earnings` (released milestones by month and
-//! currency: the earnings; 0024). Also the check, run by `bidwell doctor`
-//! and Settings, that compares each with its records counted afresh and
-//! rebuilds what disagrees.
+//! 0023), `milestone_earnings` (released milestones by month and currency:
+//! the earnings; 0024) and `open_task_days` (open tasks by the day they are
+//! due: the task counts of the dashboard and the task list; 0025). Also the
+//! check, run by `bidwell doctor` and Settings, that compares each with its
+//! records counted afresh and rebuilds what disagrees.
 
 use serde::Serialize;
 use sqlx::SqliteConnection;
@@ -42,6 +43,14 @@ const COUNTED_EARNINGS: &str = "SELECT substr(updated_at, 1, 7) AS month, curren
 const KEPT_EARNINGS: &str = "SELECT month, currency, milestones, amount_minor FROM milestone_earnings \
     WHERE milestones <> 0 ORDER BY month, currency";
 
+/// Open tasks by the day of their due time ('' without one), counted
+/// afresh from `tasks`, in the order of [`KEPT_OPEN_TASK_DAYS`].
+const COUNTED_OPEN_TASK_DAYS: &str = "SELECT coalesce(substr(due_at, 1, 10), '') AS day, count(*) FROM tasks \
+    WHERE deleted_at IS NULL AND done_at IS NULL GROUP BY day ORDER BY day";
+
+/// Open tasks by day as the triggers keep them.
+const KEPT_OPEN_TASK_DAYS: &str = "SELECT day, tasks FROM open_task_days WHERE tasks <> 0 ORDER BY day";
+
 /// The dashboard's earnings: released amounts by month (from the "YYYY-MM"
 /// bound, on) and currency, oldest first.
 pub(crate) const EARNINGS_SINCE: &str = "SELECT month, currency, amount_minor FROM milestone_earnings \
@@ -68,8 +77,8 @@ async fn rebuild(conn: &mut SqliteConnection, table: &str, columns: &str, counte
 
 /// What [`Workspace::check_kept_totals`] found: how many kept rows (a
 /// status and currency's bids, a month's decided bids, a month and
-/// currency's released milestones) disagreed with the records, and whether
-/// they were rebuilt.
+/// currency's released milestones, a day's open tasks) disagreed with the
+/// records, and whether they were rebuilt.
 #[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, ts_rs::TS)]
 pub struct KeptTotalsReport {
     pub disagreeing: u64,
@@ -78,13 +87,15 @@ pub struct KeptTotalsReport {
 
 impl Workspace {
     /// Compares the kept totals (the board's counts, the dashboard's
-    /// pipeline, win rate and earnings) with the bids and milestones
-    /// themselves; with `repair`, rebuilds those that disagree. One transaction.
+    /// pipeline, win rate and earnings, the open tasks' counts) with the
+    /// bids, milestones and tasks themselves; with `repair`, rebuilds those
+    /// that disagree. One transaction.
     pub async fn check_kept_totals(&self, repair: bool) -> Result<KeptTotalsReport> {
         let mut tx = self.begin_write().await?;
         let totals = disagreeing::<(String, String, i64, i64)>(&mut tx, KEPT_TOTALS, COUNTED_TOTALS).await?;
         let decisions = disagreeing::<(String, i64, i64)>(&mut tx, KEPT_DECISIONS, COUNTED_DECISIONS).await?;
         let earnings = disagreeing::<(String, String, i64, i64)>(&mut tx, KEPT_EARNINGS, COUNTED_EARNINGS).await?;
+        let task_days = disagreeing::<(String, i64)>(&mut tx, KEPT_OPEN_TASK_DAYS, COUNTED_OPEN_TASK_DAYS).await?;
         if repair {
             if totals > 0 {
                 rebuild(&mut tx, "bid_totals", "status, currency, bids, amount_minor", COUNTED_TOTALS).await?;
@@ -96,8 +107,11 @@ impl Workspace {
                 rebuild(&mut tx, "milestone_earnings", "month, currency, milestones, amount_minor", COUNTED_EARNINGS)
                     .await?;
             }
+            if task_days > 0 {
+                rebuild(&mut tx, "open_task_days", "day, tasks", COUNTED_OPEN_TASK_DAYS).await?;
+            }
         }
-        let disagreeing = totals + decisions + earnings;
+        let disagreeing = totals + decisions + earnings + task_days;
         tx.commit().await?;
         Ok(KeptTotalsReport { disagreeing, repaired: disagreeing > 0 && repair })
     }

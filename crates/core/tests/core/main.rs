@@ -26,6 +26,7 @@ mod market_statuses;
 mod migrations;
 mod milestone_earnings;
 mod milestone_percentage;
+mod open_task_counts;
 mod portability;
 mod privacy;
 mod process;
