@@ -128,8 +128,9 @@ pub async fn check_search_index(session: State<'_, Session>) -> Reply<SearchInde
     session.workspace().await.map_err(api)?.check_search_index(true).await.map_err(api)
 }
 
-/// Adds up the bids again and mends the kept totals the board and the
-/// dashboard read where they disagree; says what it found.
+/// Adds up the bids, milestones and tasks again and mends the kept totals
+/// the board, the dashboard and the task list read where they disagree;
+/// says what it found.
 #[tauri::command]
 pub async fn check_kept_totals(session: State<'_, Session>) -> Reply<KeptTotalsReport> {
     session.workspace().await.map_err(api)?.check_kept_totals(true).await.map_err(api)

@@ -129,7 +129,7 @@ export const session = {
   stopIntegrityCheck: () => call("stop_integrity_check"),
   /** Compares the search index with the records and mends what disagrees. */
   checkSearchIndex: () => call("check_search_index"),
-  /** Adds up the bids again and mends the board's and dashboard's kept totals where they disagree. */
+  /** Adds up the bids, milestones and tasks again and mends the kept totals (board, dashboard, task list) where they disagree. */
   checkKeptTotals: () => call("check_kept_totals"),
   preferences: () => call("preferences"),
   setPreferences: (preferences: Preferences) => call("set_preferences", { preferences }),

@@ -166,7 +166,7 @@ async fn dispatch(ws: &Workspace, command: Command, creds: &mut Credentials, out
             // The index is mended where it disagrees with the tables; the
             // report says what was found.
             report.search_index = Some(ws.check_search_index(true).await?);
-            // So are the totals the board and the dashboard read.
+            // So are the totals the board, the dashboard and the task list read.
             report.kept_totals = Some(ws.check_kept_totals(true).await?);
             out.record(&report);
             if let (false, Some(unconfirmed)) = (out.json, &report.unconfirmed_recovery_key) {
