@@ -180,6 +180,30 @@ pub(crate) async fn fetch<R: Record>(conn: &mut SqliteConnection, id: Id, includ
     sqlx::query_as::<_, R>(&sql).bind(id).fetch_optional(conn).await?.ok_or_else(|| Error::not_found(R::KIND, id))
 }
 
+/// The records with these ids, deleted ones included, by id: one read for a
+/// batch. Ids with no record are not in the map.
+pub(crate) async fn fetch_each<R: Record>(
+    conn: &mut SqliteConnection,
+    ids: &[Id],
+) -> Result<std::collections::HashMap<Id, R>> {
+    if ids.is_empty() {
+        return Ok(Default::default());
+    }
+    let sql = format!("SELECT * FROM {} WHERE id IN {}", R::SOURCE, parameters(ids.len()));
+    let mut query = sqlx::query_as::<_, R>(&sql);
+    for id in ids {
+        query = query.bind(*id);
+    }
+    Ok(query.fetch_all(conn).await?.into_iter().map(|r| (r.meta().id, r)).collect())
+}
+
+/// `(?, ?, …)`: a list of `n` parameters for `IN`, so that a batch is one
+/// statement (each is a round trip to the connection's thread). `n` is at
+/// most a page or a batch, far inside SQLite's limit of parameters.
+pub(crate) fn parameters(n: usize) -> String {
+    format!("({})", vec!["?"; n].join(", "))
+}
+
 /// Fails with NotFound naming `R` unless a live record with this id exists.
 pub(crate) async fn ensure_live<R: Record>(conn: &mut SqliteConnection, id: Id) -> Result<()> {
     let sql = format!("SELECT 1 FROM {} WHERE id = ? AND deleted_at IS NULL", R::TABLE);

@@ -25,7 +25,7 @@ use sqlx::{Connection, SqliteConnection};
 use super::accounts::{saved_searches, MarketAccount};
 use super::feeds::{BidFeed, MilestoneFeed, PullRun, SearchFeed};
 use super::flight;
-use super::outbox::{self, ack, apply_server_bid, fail_row, parse, record_conflict, BidTerms, OutboxRow};
+use super::outbox::{self, ack_all, apply_server_bid, fail_row, parse, record_conflict, BidTerms, OutboxRow};
 use super::pass::{Halt, PassMarket, MAX_PAGES_PER_FEED_PASS, MAX_REQUESTS_PER_ACCOUNT_PASS};
 use super::sign_in::Refreshed;
 use super::{ConnectionState, SyncReport};
@@ -553,15 +553,8 @@ impl SyncEngine {
         let mut conn = ws.pool().await.acquire().await?;
         let conn = &mut *conn;
         let now = ws.now();
-        let mut settled = 0u64;
         let mut tx = conn.begin_with(crate::store::db::BEGIN_WRITE).await?;
-        let mut planned = Vec::with_capacity(rows.len());
-        for row in rows {
-            match self.plan(&mut tx, row, now, report).await? {
-                Some(plan) => planned.push(plan),
-                None => settled += 1,
-            }
-        }
+        let (planned, mut settled) = self.plan(&mut tx, rows, now, report).await?;
         tx.commit().await?;
 
         let mut answers = Vec::with_capacity(planned.len());
@@ -588,9 +581,16 @@ impl SyncEngine {
         // When the answers came: what a retry's wait counts from.
         let now = ws.now();
         let mut tx = conn.begin_with(crate::store::db::BEGIN_WRITE).await?;
+        let mut acks = Vec::with_capacity(sent);
         for (plan, answer) in planned.iter().zip(answers) {
             let row_flow = match answer {
-                Answer::Settle(result) => self.settle(&mut tx, plan.row, result, now, report, health).await?,
+                Answer::Settle(Ok(server)) => {
+                    health.answered += 1;
+                    report.pushed += 1;
+                    acks.push((plan.row, server));
+                    Flow::Go
+                }
+                Answer::Settle(Err(err)) => self.settle(&mut tx, plan.row, err, now, report, health).await?,
                 Answer::Conflict(current) => {
                     record_conflict(&mut tx, plan.row, &plan.bid, &current, now).await?;
                     report.conflicts += 1;
@@ -602,6 +602,7 @@ impl SyncEngine {
                 flow = row_flow;
             }
         }
+        ack_all(&mut tx, &acks, now).await?;
         // The batch stopped before these left: the log keeps only what may have left.
         for plan in planned.iter().skip(sent) {
             if let Some(seq) = plan.logged {
@@ -612,58 +613,59 @@ impl SyncEngine {
         Ok((flow, settled))
     }
 
-    /// Checks a due row inside the batch's first transaction and, when a
-    /// request is to leave for it, writes that request's transparency-log
-    /// entry. `None`: settled here (its bid is gone, or its client's data
-    /// may not leave), nothing to send.
+    /// Checks a batch's due rows inside its first transaction and writes the
+    /// transparency-log entry of every request about to leave. A row with
+    /// nothing to send (its bid is gone, or its client's data may not leave)
+    /// is settled here and counted in the returned number. A few statements
+    /// for the batch, not a few a row: each is a round trip to the
+    /// connection's thread, which cost a row more than its work.
     async fn plan<'r>(
         &self,
         tx: &mut SqliteConnection,
-        row: &'r OutboxRow,
+        rows: &'r [OutboxRow],
         now: DateTime<Utc>,
         report: &mut SyncReport,
-    ) -> Result<Option<Planned<'r>>> {
-        let Some(bid) = record::fetch::<Bid>(tx, row.entity_id, true).await.ok() else {
-            // The bid is gone for good: nothing is left to send.
-            sqlx::query("DELETE FROM outbox WHERE seq = ?").bind(row.seq).execute(&mut *tx).await?;
-            return Ok(None);
-        };
-        if let Some(client) = bid_client(tx, &bid).await? {
-            if !self.may_share(tx, client).await? {
-                let reason = "the bid's client is restricted; nothing about it leaves this machine";
-                fail_row(tx, row, reason, now).await?;
-                report.failed += 1;
-                return Ok(None);
+    ) -> Result<(Vec<Planned<'r>>, u64)> {
+        let ids: Vec<Id> = rows.iter().map(|r| r.entity_id).collect();
+        let bids = record::fetch_each::<Bid>(tx, &ids).await?;
+        let clients = bid_clients(tx, &ids).await?;
+        let mut may_leave: HashMap<Id, bool> = HashMap::new();
+        let mut planned = Vec::with_capacity(rows.len());
+        let mut entries = Vec::with_capacity(rows.len());
+        let mut settled = 0u64;
+        for row in rows {
+            let Some(bid) = bids.get(&row.entity_id).cloned() else {
+                // The bid is gone for good: nothing is left to send.
+                sqlx::query("DELETE FROM outbox WHERE seq = ?").bind(row.seq).execute(&mut *tx).await?;
+                settled += 1;
+                continue;
+            };
+            if let Some(&client) = clients.get(&bid.meta.id) {
+                let leaves = match may_leave.get(&client) {
+                    Some(&leaves) => leaves,
+                    None => *may_leave.entry(client).or_insert(self.may_share(tx, client).await?),
+                };
+                if !leaves {
+                    let reason = "the bid's client is restricted; nothing about it leaves this machine";
+                    fail_row(tx, row, reason, now).await?;
+                    report.failed += 1;
+                    settled += 1;
+                    continue;
+                }
             }
+            let key = IdempotencyKey::new(row.idempotency_key.clone())
+                .ok_or_else(|| Error::Inconsistent("an outbox row has an invalid idempotency key".to_owned()))?;
+            let (request, operation) = request_of(row, &bid)?;
+            if let Some(op) = operation {
+                entries.push((planned.len(), row.account_id, op));
+            }
+            planned.push(Planned { row, bid, key, request, logged: None });
         }
-        let key = IdempotencyKey::new(row.idempotency_key.clone())
-            .ok_or_else(|| Error::Inconsistent("an outbox row has an invalid idempotency key".to_owned()))?;
-        let (request, operation) = match (row.operation.as_str(), &bid.origin.external_id) {
-            (outbox::CREATE, _) => (Request::Create(parse(&row.payload)?), Some(Operation::CreateBid)),
-            (outbox::WITHDRAW, Some(external)) => (Request::Withdraw(external.clone()), Some(Operation::WithdrawBid)),
-            (outbox::UPDATE, Some(external)) => {
-                let edit = Request::Edit {
-                    external: external.clone(),
-                    terms: parse(&row.payload)?,
-                    base_terms: row.base_terms.as_deref().map(parse).transpose()?,
-                    base: row.base_version.or(bid.server_version).unwrap_or(0),
-                };
-                (edit, Some(Operation::EditBid))
-            }
-            (outbox::WITHDRAW | outbox::UPDATE, None) => (Request::Refuse(never_created()), None),
-            (other, _) => {
-                let unknown = MarketError::Permanent {
-                    code: wire::ApiErrorCode::Unknown,
-                    message: format!("unknown outbox operation {other}"),
-                };
-                (Request::Refuse(unknown), None)
-            }
-        };
-        let logged = match operation {
-            Some(op) => Some(log_request(tx, row.account_id, op, 1, now).await?),
-            None => None,
-        };
-        Ok(Some(Planned { row, bid, key, request, logged }))
+        let logged = log_requests(tx, entries.iter().map(|&(_, account, op)| (account, op)), now).await?;
+        for (&(at, ..), seq) in entries.iter().zip(logged) {
+            planned[at].logged = Some(seq);
+        }
+        Ok((planned, settled))
     }
 
     /// Sends one planned row. Its entry is in the log already; only an
@@ -734,25 +736,17 @@ impl SyncEngine {
         Ok(Answer::Settle(Err(busy)))
     }
 
-    /// Records what happened to a row that was sent, in the caller's transaction.
+    /// Records what the marketplace said to a row it did not acknowledge,
+    /// in the caller's transaction (acknowledgements: [`ack_all`]).
     async fn settle(
         &self,
         tx: &mut SqliteConnection,
         row: &OutboxRow,
-        result: std::result::Result<wire::Bid, MarketError>,
+        err: MarketError,
         now: DateTime<Utc>,
         report: &mut SyncReport,
         health: &mut Health,
     ) -> Result<Flow> {
-        let err = match result {
-            Ok(server) => {
-                health.answered += 1;
-                ack(tx, row, &server, now).await?;
-                report.pushed += 1;
-                return Ok(Flow::Go);
-            }
-            Err(err) => err,
-        };
         if matches!(err, MarketError::Abandoned) {
             // Not sent, or its answer never read: the row stays as it was and
             // the next run sends it again with the same key or base version.
@@ -884,6 +878,32 @@ pub(crate) async fn hold_sync(ws: &Workspace) -> flight::Lead {
     }
 }
 
+/// What a due row asks of the marketplace, and the operation its log entry
+/// names (`None`: refused here, nothing leaves).
+fn request_of(row: &OutboxRow, bid: &Bid) -> Result<(Request, Option<Operation>)> {
+    Ok(match (row.operation.as_str(), &bid.origin.external_id) {
+        (outbox::CREATE, _) => (Request::Create(parse(&row.payload)?), Some(Operation::CreateBid)),
+        (outbox::WITHDRAW, Some(external)) => (Request::Withdraw(external.clone()), Some(Operation::WithdrawBid)),
+        (outbox::UPDATE, Some(external)) => {
+            let edit = Request::Edit {
+                external: external.clone(),
+                terms: parse(&row.payload)?,
+                base_terms: row.base_terms.as_deref().map(parse).transpose()?,
+                base: row.base_version.or(bid.server_version).unwrap_or(0),
+            };
+            (edit, Some(Operation::EditBid))
+        }
+        (outbox::WITHDRAW | outbox::UPDATE, None) => (Request::Refuse(never_created()), None),
+        (other, _) => {
+            let unknown = MarketError::Permanent {
+                code: wire::ApiErrorCode::Unknown,
+                message: format!("unknown outbox operation {other}"),
+            };
+            (Request::Refuse(unknown), None)
+        }
+    })
+}
+
 fn never_created() -> MarketError {
     MarketError::Permanent {
         code: wire::ApiErrorCode::InvalidState,
@@ -934,15 +954,27 @@ async fn next_attempt_at(ws: &Workspace) -> Result<Option<DateTime<Utc>>> {
     .await?)
 }
 
-/// The local client a bid is about, through its project or its job.
-async fn bid_client(conn: &mut SqliteConnection, bid: &Bid) -> Result<Option<Id>> {
-    Ok(sqlx::query_scalar(
-        "SELECT coalesce((SELECT client_id FROM projects WHERE id = ?1), (SELECT client_id FROM jobs WHERE id = ?2))",
+/// The local client each of these bids is about, through its project or
+/// its job; bids about no client are not in the map.
+async fn bid_clients(conn: &mut SqliteConnection, bids: &[Id]) -> Result<HashMap<Id, Id>> {
+    if bids.is_empty() {
+        return Ok(HashMap::new());
+    }
+    let sql = bid_clients_sql(bids.len());
+    let mut query = sqlx::query_as::<_, (Id, Id)>(&sql);
+    for id in bids {
+        query = query.bind(*id);
+    }
+    Ok(query.fetch_all(conn).await?.into_iter().collect())
+}
+
+fn bid_clients_sql(n: usize) -> String {
+    format!(
+        "SELECT id, client FROM (SELECT b.id, coalesce((SELECT client_id FROM projects WHERE id = b.project_id), \
+         (SELECT client_id FROM jobs WHERE id = b.job_id)) AS client FROM bids b WHERE b.id IN {}) \
+         WHERE client IS NOT NULL",
+        record::parameters(n)
     )
-    .bind(bid.project_id)
-    .bind(bid.job_id)
-    .fetch_one(conn)
-    .await?)
 }
 
 /// The transparency log: what kind of data went where, and how many records.
@@ -954,12 +986,7 @@ pub(super) async fn log_request(
     records: i64,
     now: DateTime<Utc>,
 ) -> Result<i64> {
-    let categories: Vec<String> = op
-        .data_categories()
-        .iter()
-        .map(|c| serde_json::to_value(c).ok().and_then(|v| v.as_str().map(str::to_owned)).unwrap_or_default())
-        .collect();
-    let op_name = serde_json::to_value(op).ok().and_then(|v| v.as_str().map(str::to_owned)).unwrap_or_default();
+    let (op_name, categories) = log_words(op);
     let seq = sqlx::query(
         "INSERT INTO transparency_log (at, account_id, operation, endpoint, data_categories, record_count) \
          VALUES (?, ?, ?, ?, ?, ?)",
@@ -968,12 +995,64 @@ pub(super) async fn log_request(
     .bind(account)
     .bind(op_name)
     .bind(op.endpoint())
-    .bind(serde_json::Value::from(categories).to_string())
+    .bind(categories)
     .bind(records)
     .execute(conn)
     .await?
     .last_insert_rowid();
     Ok(seq)
+}
+
+/// One log entry (of one record) for each request about to leave, in one
+/// statement. Returns each entry's `seq`, in the order given.
+pub(super) async fn log_requests(
+    conn: &mut SqliteConnection,
+    requests: impl Iterator<Item = (Id, Operation)>,
+    now: DateTime<Utc>,
+) -> Result<Vec<i64>> {
+    let requests: Vec<(Id, Operation)> = requests.collect();
+    if requests.is_empty() {
+        return Ok(Vec::new());
+    }
+    let mut insert = sqlx::QueryBuilder::<sqlx::Sqlite>::new(
+        "INSERT INTO transparency_log (at, account_id, operation, endpoint, data_categories, record_count) ",
+    );
+    insert.push_values(&requests, |mut entry, &(account, op)| {
+        let (name, categories) = log_words(op);
+        entry
+            .push_bind(now)
+            .push_bind(account)
+            .push_bind(name)
+            .push_bind(op.endpoint())
+            .push_bind(categories)
+            .push_bind(1);
+    });
+    insert.push(" RETURNING seq, account_id, operation");
+    let mut written: Vec<(i64, Id, String)> = insert.build_query_as().fetch_all(&mut *conn).await?;
+    // RETURNING's order is SQLite's to choose. Entries of the same account
+    // and operation are alike, so each takes the lowest seq left of its kind.
+    written.sort_by_key(|&(seq, ..)| std::cmp::Reverse(seq));
+    let mut seqs = Vec::with_capacity(requests.len());
+    for (account, op) in requests {
+        let name = log_words(op).0;
+        let at = written
+            .iter()
+            .rposition(|(_, a, o)| *a == account && *o == name)
+            .ok_or_else(|| Error::Inconsistent("a transparency-log entry was not written".to_owned()))?;
+        seqs.push(written.remove(at).0);
+    }
+    Ok(seqs)
+}
+
+/// An operation's name and its data categories (a JSON array), as the log keeps them.
+fn log_words(op: Operation) -> (String, String) {
+    let categories: Vec<String> = op
+        .data_categories()
+        .iter()
+        .map(|c| serde_json::to_value(c).ok().and_then(|v| v.as_str().map(str::to_owned)).unwrap_or_default())
+        .collect();
+    let name = serde_json::to_value(op).ok().and_then(|v| v.as_str().map(str::to_owned)).unwrap_or_default();
+    (name, serde_json::Value::from(categories).to_string())
 }
 
 /// Renews an account's sign-in, given up (`None`) once the workspace starts
@@ -1048,6 +1127,29 @@ pub(super) async fn local_bid(conn: &mut SqliteConnection, account: Id, external
         .bind(external)
         .fetch_optional(conn)
         .await?)
+}
+
+/// Which of these marketplace ids of an account `table` ("bids" or "jobs")
+/// holds: one read for a page.
+pub(super) async fn known_externals(
+    conn: &mut SqliteConnection,
+    table: &'static str,
+    account: Id,
+    externals: &[&str],
+) -> Result<HashSet<String>> {
+    if externals.is_empty() {
+        return Ok(HashSet::new());
+    }
+    let sql = known_externals_sql(table, externals.len());
+    let mut query = sqlx::query_scalar::<_, String>(&sql).bind(account.to_string());
+    for external in externals {
+        query = query.bind(*external);
+    }
+    Ok(query.fetch_all(conn).await?.into_iter().collect())
+}
+
+fn known_externals_sql(table: &str, n: usize) -> String {
+    format!("SELECT external_id FROM {table} WHERE source = ? AND external_id IN {}", record::parameters(n))
 }
 
 pub(super) async fn local_job(conn: &mut SqliteConnection, account: Id, external: &str) -> Result<Option<Id>> {
@@ -1247,4 +1349,24 @@ pub(super) async fn upsert_milestone(
     .execute(conn)
     .await?;
     Ok(())
+}
+
+#[cfg(test)]
+mod plans {
+    //! A page or batch is read in one statement; at a million records each
+    //! must find its rows by an index, never by walking a table.
+
+    use super::*;
+    use crate::store::record::query_plan;
+
+    #[tokio::test]
+    async fn the_reads_of_a_page_or_a_batch_find_their_rows_by_index() {
+        let statements = [known_externals_sql("bids", 3), known_externals_sql("jobs", 3), bid_clients_sql(3)];
+        let plans = query_plan::of_statements(&statements).await;
+        for plan in &plans {
+            assert!(!plan.contains("SCAN"), "{plan}");
+        }
+        assert!(plans[0].contains("USING COVERING INDEX bids_external (source=? AND external_id=?)"), "{}", plans[0]);
+        assert!(plans[1].contains("USING COVERING INDEX jobs_external (source=? AND external_id=?)"), "{}", plans[1]);
+    }
 }

@@ -14,9 +14,10 @@ use chrono::{DateTime, Utc};
 use sqlx::{Connection, SqliteConnection};
 
 use super::engine::{
-    load_cursor, local_bid, local_job, log_request, pull_failed, save_cursor, upsert_bid, upsert_job, upsert_jobs,
+    known_externals, load_cursor, log_request, pull_failed, save_cursor, upsert_bid, upsert_job, upsert_jobs,
     upsert_milestone, within_bounds, Flow, Health, SyncEngine,
 };
+use super::outbox::{apply_to_held, held_by_external};
 use super::SyncReport;
 use crate::error::Result;
 use crate::id::Id;
@@ -149,12 +150,13 @@ impl Feed for BidFeed {
         bids: &[wire::Bid],
         health: &mut Health,
     ) -> Result<Option<Flow>> {
+        let ids: Vec<&str> = bids.iter().map(|b| b.id.as_str()).collect();
+        let jobs: Vec<&str> = bids.iter().map(|b| b.job_id.as_str()).collect();
+        let held_bids = known_externals(conn, "bids", account, &ids).await?;
+        let held_jobs = known_externals(conn, "jobs", account, &jobs).await?;
         let mut seen = HashSet::new();
         for bid in bids {
-            if !seen.insert(bid.job_id.clone())
-                || local_bid(conn, account, &bid.id).await?.is_some()
-                || local_job(conn, account, &bid.job_id).await?.is_some()
-            {
+            if !seen.insert(bid.job_id.as_str()) || held_bids.contains(&bid.id) || held_jobs.contains(&bid.job_id) {
                 continue;
             }
             log_request(conn, account, Operation::GetJob, 0, ws.now()).await?;
@@ -176,6 +178,32 @@ impl Feed for BidFeed {
 
     async fn save(&self, tx: &mut SqliteConnection, account: Id, bid: &wire::Bid, now: DateTime<Utc>) -> Result<()> {
         upsert_bid(tx, account, bid, now).await
+    }
+
+    /// The bids we hold are read in one go, and most of them (every bid
+    /// coming back after its acknowledgement) need no write: a statement is
+    /// a round trip to the connection's thread, which cost a bid more than
+    /// its work. New bids, and a bid twice in a page, go one by one.
+    async fn save_page(
+        &self,
+        tx: &mut SqliteConnection,
+        account: Id,
+        bids: &[wire::Bid],
+        now: DateTime<Utc>,
+    ) -> Result<()> {
+        let externals: Vec<&str> = bids.iter().map(|b| b.id.as_str()).collect();
+        let held = held_by_external(tx, account, &externals).await?;
+        let mut seen = HashSet::new();
+        for bid in bids {
+            match held.get(&bid.id) {
+                // Written bids are other bids: what was read of this one still holds.
+                Some(held) if seen.insert(bid.id.as_str()) => {
+                    apply_to_held(tx, account, held, bid, now).await?;
+                }
+                _ => upsert_bid(tx, account, bid, now).await?,
+            }
+        }
+        Ok(())
     }
 }
 

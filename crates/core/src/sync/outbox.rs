@@ -6,6 +6,8 @@
 //! (its fields win where it owns them), the status the user sees, retrying
 //! failed rows, and resolving conflicts.
 
+use std::collections::{HashMap, HashSet};
+
 use bidwell_marketplace::wire;
 use chrono::{DateTime, Utc};
 use serde::{Deserialize, Serialize};
@@ -253,21 +255,69 @@ pub(crate) async fn apply_server_bid(
     bid: &wire::Bid,
     now: DateTime<Utc>,
 ) -> Result<Option<i64>> {
-    let Some(held) = sqlx::query_as::<_, HeldBid>(
-        "SELECT source, external_id, server_version, server_snapshot, status, submitted_at IS NULL AS unsubmitted, \
-           amount_minor, currency, delivery_days, proposal, milestone_percentage, \
-           (SELECT count(*) FROM outbox WHERE entity_kind = 'bid' AND entity_id = ?1 \
-              AND operation = 'withdraw' AND status = 'pending') AS withdrawing, \
-           (SELECT count(*) FROM outbox WHERE entity_kind = 'bid' AND entity_id = ?1 AND operation = 'update') \
-           + (SELECT count(*) FROM sync_conflicts WHERE bid_id = ?1 AND resolved_at IS NULL) AS editing \
-         FROM bids WHERE id = ?1",
-    )
-    .bind(local)
-    .fetch_optional(&mut *conn)
-    .await?
-    else {
-        return Ok(None);
+    let held = sqlx::query_as::<_, HeldBid>(&format!("{HELD_BIDS} WHERE id = ?"))
+        .bind(local)
+        .fetch_optional(&mut *conn)
+        .await?;
+    match held {
+        Some(held) => apply_to_held(conn, account, &held, bid, now).await.map(Some),
+        None => Ok(None),
+    }
+}
+
+/// [`apply_server_bid`] onto a bid already read, in the same transaction:
+/// nothing may have written it since.
+pub(super) async fn apply_to_held(
+    conn: &mut SqliteConnection,
+    account: Id,
+    held: &HeldBid,
+    bid: &wire::Bid,
+    now: DateTime<Utc>,
+) -> Result<i64> {
+    let write = match server_view(account, held, bid)? {
+        ServerView::Held(version) => return Ok(version),
+        ServerView::Write(write) => write,
     };
+    sqlx::query(
+        "UPDATE bids SET source = ?1, external_id = ?2, server_version = ?3, server_snapshot = ?4, status = ?5, \
+         submitted_at = coalesce(submitted_at, ?6), updated_at = ?7, amount_minor = ?8, currency = ?9, \
+         delivery_days = ?10, proposal = ?11, milestone_percentage = ?12 WHERE id = ?13",
+    )
+    .bind(account.to_string())
+    .bind(&bid.id)
+    .bind(write.version)
+    .bind(write.snapshot)
+    .bind(write.status)
+    .bind(bid.created_at)
+    .bind(now)
+    .bind(write.terms.amount_minor)
+    .bind(&write.terms.currency)
+    .bind(write.terms.delivery_days)
+    .bind(&write.terms.proposal)
+    .bind(write.terms.milestone_percentage)
+    .bind(held.id)
+    .execute(conn)
+    .await?;
+    Ok(write.version)
+}
+
+/// What the marketplace's view of a bid does to the bid we hold.
+pub(super) enum ServerView {
+    /// Nothing to write; the marketplace version the bid holds.
+    Held(i64),
+    Write(ServerWrite),
+}
+
+pub(super) struct ServerWrite {
+    version: i64,
+    snapshot: String,
+    status: BidStatus,
+    terms: BidTerms,
+}
+
+/// The decision of [`apply_server_bid`], without the database: reads of a
+/// whole page or batch share it with the bid-by-bid path.
+pub(super) fn server_view(account: Id, held: &HeldBid, bid: &wire::Bid) -> Result<ServerView> {
     let version = stored_version(bid);
     // Versions only go forward: an answer older than the view we hold (a
     // write's answer replayed under its idempotency key after a pull brought
@@ -276,8 +326,10 @@ pub(crate) async fn apply_server_bid(
     let source = account.to_string();
     let same_bid =
         held.source.as_deref() == Some(source.as_str()) && held.external_id.as_deref() == Some(bid.id.as_str());
-    if same_bid && held.server_version.is_some_and(|held| held > version) {
-        return Ok(held.server_version);
+    if same_bid {
+        if let Some(newer) = held.server_version.filter(|held| *held > version) {
+            return Ok(ServerView::Held(newer));
+        }
     }
     let status = if held.withdrawing > 0 { BidStatus::Withdrawn } else { local_status(bid.status) };
     let theirs = BidTerms::of_wire(bid);
@@ -298,42 +350,56 @@ pub(crate) async fn apply_server_bid(
         && terms
             == BidTerms {
                 amount_minor: held.amount_minor,
-                currency: held.currency,
+                currency: held.currency.clone(),
                 delivery_days: held.delivery_days,
                 milestone_percentage: held.milestone_percentage,
-                proposal: held.proposal,
+                proposal: held.proposal.clone(),
             };
     if unchanged {
-        return Ok(Some(version));
+        return Ok(ServerView::Held(version));
     }
-    sqlx::query(
-        "UPDATE bids SET source = ?1, external_id = ?2, server_version = ?3, server_snapshot = ?4, status = ?5, \
-         submitted_at = coalesce(submitted_at, ?6), updated_at = ?7, amount_minor = ?8, currency = ?9, \
-         delivery_days = ?10, proposal = ?11, milestone_percentage = ?12 WHERE id = ?13",
-    )
-    .bind(source)
-    .bind(&bid.id)
-    .bind(version)
-    .bind(snapshot)
-    .bind(status)
-    .bind(bid.created_at)
-    .bind(now)
-    .bind(terms.amount_minor)
-    .bind(&terms.currency)
-    .bind(terms.delivery_days)
-    .bind(&terms.proposal)
-    .bind(terms.milestone_percentage)
-    .bind(local)
-    .execute(conn)
-    .await?;
-    Ok(Some(version))
+    Ok(ServerView::Write(ServerWrite { version, snapshot, status, terms }))
+}
+
+/// What [`apply_server_bid`] reads of a bid before it writes; add a `WHERE`
+/// on `bids`.
+pub(super) const HELD_BIDS: &str = "SELECT id, source, external_id, server_version, server_snapshot, status, \
+       submitted_at IS NULL AS unsubmitted, amount_minor, currency, delivery_days, proposal, milestone_percentage, \
+       (SELECT count(*) FROM outbox WHERE entity_kind = 'bid' AND entity_id = bids.id \
+          AND operation = 'withdraw' AND status = 'pending') AS withdrawing, \
+       (SELECT count(*) FROM outbox WHERE entity_kind = 'bid' AND entity_id = bids.id AND operation = 'update') \
+       + (SELECT count(*) FROM sync_conflicts WHERE bid_id = bids.id AND resolved_at IS NULL) AS editing \
+     FROM bids";
+
+/// The bids of an account held under these marketplace ids, by that id:
+/// one read for a whole page.
+pub(super) async fn held_by_external(
+    conn: &mut SqliteConnection,
+    account: Id,
+    externals: &[&str],
+) -> Result<HashMap<String, HeldBid>> {
+    if externals.is_empty() {
+        return Ok(HashMap::new());
+    }
+    let sql = held_by_external_sql(externals.len());
+    let mut query = sqlx::query_as::<_, HeldBid>(&sql).bind(account.to_string());
+    for external in externals {
+        query = query.bind(*external);
+    }
+    let held = query.fetch_all(conn).await?;
+    Ok(held.into_iter().filter_map(|bid| Some((bid.external_id.clone()?, bid))).collect())
+}
+
+fn held_by_external_sql(n: usize) -> String {
+    format!("{HELD_BIDS} WHERE source = ? AND external_id IN {}", record::parameters(n))
 }
 
 /// What [`apply_server_bid`] reads of a bid before it writes.
 #[derive(sqlx::FromRow)]
-struct HeldBid {
+pub(super) struct HeldBid {
+    pub id: Id,
     source: Option<String>,
-    external_id: Option<String>,
+    pub external_id: Option<String>,
     server_version: Option<i64>,
     server_snapshot: Option<String>,
     status: String,
@@ -453,6 +519,81 @@ pub(super) async fn ack(
     .execute(&mut *tx)
     .await?;
     Ok(())
+}
+
+/// [`ack`] for every acknowledged row of a push batch, in the caller's
+/// transaction: a few statements for the batch rather than five a row. The
+/// rows are of different bids (a batch holds the first due row of each), so
+/// what one row writes is not read for another. A copy of a bid pulled in
+/// before its acknowledgement, rare, has the batch acknowledged row by row.
+pub(super) async fn ack_all(
+    tx: &mut SqliteConnection,
+    acks: &[(&OutboxRow, wire::Bid)],
+    now: DateTime<Utc>,
+) -> Result<()> {
+    let Some(account) = acks.first().map(|(row, _)| row.account_id) else { return Ok(()) };
+    let bids: HashSet<Id> = acks.iter().map(|(row, _)| row.entity_id).collect();
+    let externals: Vec<&str> = acks.iter().map(|(_, server)| server.id.as_str()).collect();
+    let alike = acks.iter().all(|(row, _)| row.account_id == account)
+        && bids.len() == acks.len()
+        && externals.iter().collect::<HashSet<_>>().len() == acks.len();
+    let holders = if alike { held_by_external(tx, account, &externals).await? } else { HashMap::new() };
+    let strangers = holders.iter().any(|(external, holder)| {
+        acks.iter().any(|(row, server)| server.id == *external && row.entity_id != holder.id)
+    });
+    if !alike || strangers {
+        for (row, server) in acks {
+            ack(tx, row, server, now).await?;
+        }
+        return Ok(());
+    }
+
+    let delete = format!("DELETE FROM outbox WHERE seq IN {}", record::parameters(acks.len()));
+    let mut query = sqlx::query(&delete);
+    for (row, _) in acks {
+        query = query.bind(row.seq);
+    }
+    query.execute(&mut *tx).await?;
+
+    let read = format!("{HELD_BIDS} WHERE id IN {}", record::parameters(acks.len()));
+    let mut query = sqlx::query_as::<_, HeldBid>(&read);
+    for (row, _) in acks {
+        query = query.bind(row.entity_id);
+    }
+    let held: HashMap<Id, HeldBid> = query.fetch_all(&mut *tx).await?.into_iter().map(|bid| (bid.id, bid)).collect();
+    let mut versions = HashMap::with_capacity(acks.len());
+    for (row, server) in acks {
+        let version = match held.get(&row.entity_id) {
+            Some(held) => apply_to_held(tx, account, held, server, now).await?,
+            None => stored_version(server),
+        };
+        versions.insert(row.entity_id, version);
+    }
+
+    // An edit chained behind builds on the newest version we hold.
+    let chained = chained_edits_sql(acks.len());
+    let mut query = sqlx::query_as::<_, (i64, Id)>(&chained);
+    for (row, _) in acks {
+        query = query.bind(row.entity_id);
+    }
+    for (seq, bid) in query.fetch_all(&mut *tx).await? {
+        sqlx::query("UPDATE outbox SET base_version = ? WHERE seq = ?")
+            .bind(versions.get(&bid).copied())
+            .bind(seq)
+            .execute(&mut *tx)
+            .await?;
+    }
+    Ok(())
+}
+
+/// The edits with no base yet that come next for these bids: `(seq, bid)`.
+fn chained_edits_sql(bids: usize) -> String {
+    format!(
+        "SELECT o.seq, o.entity_id FROM outbox o WHERE o.base_version IS NULL AND o.operation = 'update' \
+         AND o.entity_kind = 'bid' AND o.seq = (SELECT min(seq) FROM outbox p WHERE p.entity_kind = 'bid' \
+         AND p.entity_id = o.entity_id AND p.status = 'pending') AND o.entity_id IN {}",
+        record::parameters(bids)
+    )
 }
 
 /// An edit whose base the marketplace changed in content: both versions are
@@ -898,6 +1039,53 @@ mod tests {
         assert_eq!(held(&ws, ours).await, Some(("awarded".to_owned(), Some(2), Some("bid_000041".to_owned()))));
     }
 
+    fn create_row(seq: i64, account: Id, bid: Id) -> OutboxRow {
+        OutboxRow {
+            seq,
+            account_id: account,
+            entity_id: bid,
+            operation: CREATE.to_owned(),
+            payload: String::new(),
+            idempotency_key: format!("create-{seq}"),
+            attempts: 1,
+            base_version: None,
+            base_terms: None,
+        }
+    }
+
+    #[tokio::test]
+    async fn a_batch_whose_answer_has_a_pulled_copy_folds_it_and_acknowledges_the_others() {
+        let (_dir, ws, account, ours, pulled) = ours_and_a_newer_pulled_copy().await;
+        let job: Id = sqlx::query_scalar("SELECT job_id FROM bids WHERE id = ?")
+            .bind(ours)
+            .fetch_one(&ws.pool().await)
+            .await
+            .unwrap();
+        let other = NewBid {
+            job_id: Some(job),
+            amount_minor: 60_000,
+            currency: "USD".to_owned(),
+            delivery_days: 5,
+            proposal: "Another go".to_owned(),
+            ..Default::default()
+        };
+        let other = ws.create_bid(other).await.unwrap().meta.id;
+        let other_answer = wire::Bid { id: "bid_000042".to_owned(), ..marketplace_bid(wire::BidStatus::Submitted, 1) };
+        let now = Utc.with_ymd_and_hms(2026, 11, 1, 10, 0, 0).unwrap();
+        let acks = [
+            (&create_row(1, account, other), other_answer),
+            (&create_row(2, account, ours), marketplace_bid(wire::BidStatus::Submitted, 1)),
+        ];
+        let pool = ws.pool().await;
+        let mut tx = pool.begin().await.unwrap();
+        ack_all(&mut tx, &acks, now).await.unwrap();
+        tx.commit().await.unwrap();
+
+        assert_eq!(held(&ws, pulled).await, None, "the pulled copy is folded into ours");
+        assert_eq!(held(&ws, ours).await, Some(("awarded".to_owned(), Some(2), Some("bid_000041".to_owned()))));
+        assert_eq!(held(&ws, other).await, Some(("submitted".to_owned(), Some(1), Some("bid_000042".to_owned()))));
+    }
+
     #[tokio::test]
     async fn an_answer_older_than_the_held_version_changes_nothing() {
         let (_dir, ws, account, _ours, pulled) = ours_and_a_newer_pulled_copy().await;
@@ -912,5 +1100,34 @@ mod tests {
             let expected = Some((status.to_owned(), Some(version), Some("bid_000041".to_owned())));
             assert_eq!(held(&ws, pulled).await, expected, "after an answer at version {answer_version}");
         }
+    }
+}
+
+#[cfg(test)]
+mod plans {
+    //! A page or batch is read in one statement; at a million records each
+    //! must find its rows by an index, never by walking a table.
+
+    use super::*;
+    use crate::store::record::query_plan;
+
+    #[tokio::test]
+    async fn the_reads_of_a_page_or_a_batch_find_their_bids_by_index() {
+        let statements = [held_by_external_sql(3), format!("{HELD_BIDS} WHERE id IN (?, ?, ?)"), chained_edits_sql(3)];
+        let plans = query_plan::of_statements(&statements).await;
+        for plan in &plans {
+            assert!(!plan.contains("SCAN"), "{plan}");
+        }
+        assert!(
+            plans[0].contains("SEARCH bids USING INDEX bids_external (source=? AND external_id=?)"),
+            "{}",
+            plans[0]
+        );
+        assert!(plans[1].contains("SEARCH bids USING INDEX sqlite_autoindex_bids_1 (id=?)"), "{}", plans[1]);
+        assert!(
+            plans[2].contains("SEARCH o USING INDEX outbox_by_entity (entity_kind=? AND entity_id=?)"),
+            "{}",
+            plans[2]
+        );
     }
 }

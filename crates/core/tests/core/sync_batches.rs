@@ -12,9 +12,9 @@ use std::sync::Arc;
 
 use async_trait::async_trait;
 use bidwell_core::sync::{HttpConnector, SyncEngine};
-use bidwell_core::{BidStatus, Id};
+use bidwell_core::{BidPatch, BidStatus, Id};
 use bidwell_market_sim::{FaultKind, SimServer};
-use bidwell_marketplace::Operation;
+use bidwell_marketplace::{wire, Operation};
 use tokio::sync::Notify;
 
 use crate::support::{CallHook, HookedConnector};
@@ -159,4 +159,77 @@ async fn a_batch_stopped_part_way_keeps_the_answers_it_got_and_logs_only_what_le
     assert_eq!(server.bids().len(), 5, "each bid once");
     assert_eq!(h.ws.sync_status().await.unwrap().queued, 0);
     assert_local_matches_server(&h.ws, &server).await;
+}
+
+/// While armed: before each edit leaves, the marketplace changes the text
+/// of the bids named (once each), and the edit itself gets a 500.
+struct TheirEditsFirst {
+    armed: AtomicBool,
+    change: std::sync::Mutex<Vec<String>>,
+    server: Arc<SimServer>,
+}
+
+#[async_trait]
+impl CallHook for TheirEditsFirst {
+    async fn before(&self, call: Operation) {
+        if call != Operation::EditBid || !self.armed.load(Ordering::SeqCst) {
+            return;
+        }
+        let proposals: Vec<String> = std::mem::take(&mut *self.change.lock().unwrap());
+        for theirs in self.server.bids().into_iter().filter(|b| proposals.contains(&b.proposal)) {
+            let edit = wire::BidEdit { proposal: Some(format!("theirs: {}", theirs.proposal)), ..Default::default() };
+            self.server.edit_bid_server_side(&theirs.id, edit).unwrap();
+        }
+        self.server.fail_next(FaultKind::ServerError);
+    }
+}
+
+#[tokio::test]
+async fn an_edit_queued_behind_its_create_builds_on_the_creates_answer_so_a_change_pulled_since_is_a_conflict() {
+    let server = Arc::new(sim(12, 0.0).await);
+    let h = harness(&server.base_url()).await;
+    let hook = Arc::new(TheirEditsFirst {
+        armed: AtomicBool::new(false),
+        change: std::sync::Mutex::new(vec!["chained 0".to_owned(), "chained 2".to_owned()]),
+        server: server.clone(),
+    });
+    let connector = HookedConnector { http: HttpConnector { options: http_options() }, hook: hook.clone() };
+    let engine = SyncEngine::new(Arc::new(connector), sync_options(33));
+    sync(&engine, &h.ws).await;
+    let jobs = open_jobs(&h.ws, &server).await;
+    let mut mine: Vec<Id> = Vec::new();
+    for (i, job) in jobs.iter().take(3).enumerate() {
+        let bid = draft(&h.ws, job, &format!("chained {i}")).await;
+        h.ws.submit_bid(bid.meta.id).await.unwrap();
+        let edit = BidPatch { proposal: Some(format!("mine {i}")), ..Default::default() };
+        h.ws.update_bid(bid.meta.id, edit).await.unwrap();
+        mine.push(bid.meta.id);
+    }
+
+    // The creates go in one batch. Before the edits behind them leave, the
+    // marketplace changes two of the bids; the edits fail and wait, and the
+    // pass's pull brings the changed bids in.
+    hook.armed.store(true, Ordering::SeqCst);
+    let report = sync(&engine, &h.ws).await;
+    hook.armed.store(false, Ordering::SeqCst);
+    assert_eq!((report.pushed, report.deferred), (3, 3), "{report:?}");
+
+    // Each edit still names the version its create's answer gave, not the
+    // one pulled since: the two changed bids are conflicts, not overwritten.
+    h.clock.advance(chrono::Duration::minutes(16));
+    let report = sync(&engine, &h.ws).await;
+    assert_eq!((report.pushed, report.conflicts), (1, 2), "{report:?}");
+    for (i, id) in mine.iter().enumerate() {
+        let external = h.ws.bid(*id).await.unwrap().origin.external_id.unwrap();
+        let theirs = server.bid(&external).unwrap().proposal;
+        let expected = if i == 1 { "mine 1".to_owned() } else { format!("theirs: chained {i}") };
+        assert_eq!(theirs, expected, "bid {i} on the marketplace");
+    }
+    let conflicts = h.ws.sync_conflicts().await.unwrap();
+    let mut conflicted: Vec<Id> = conflicts.iter().map(|c| c.bid_id).collect();
+    conflicted.sort();
+    let mut expected = vec![mine[0], mine[2]];
+    expected.sort();
+    assert_eq!(conflicted, expected);
+    assert!(conflicts.iter().all(|c| c.mine.proposal.starts_with("mine ")), "my edits are kept for me to choose");
 }
