@@ -135,10 +135,13 @@ fn the_map_has_every_command_with_its_arguments() {
     let text = command_map(include_str!("commands.rs"));
     assert!(text.contains("  create_client: { args: { new: NewClient }; returns: Client };"), "{text}");
     assert!(text.contains("  list_jobs: { args: { filter: JobFilter; page: PageRequest }; returns: Page<Job> };"));
-    assert!(text.contains("  unlock_with_recovery_key: { args: { recoveryKey: string }; returns: void };"));
+    assert!(text.contains(
+        "  unlock_with_recovery_key: { args: { recoveryKey: string; onProgress: Channel<Progress> }; returns: void };"
+    ));
     assert!(text.contains("onProgress: Channel<Progress>"));
     assert!(text.contains("  snooze_task: { args: { id: Id; until: string }; returns: Task };"), "{text}");
-    assert!(text.contains("  unlock: { args: { passphrase?: string | null }; returns: void };"));
+    assert!(text
+        .contains("  unlock: { args: { passphrase?: string | null; onProgress: Channel<Progress> }; returns: void };"));
     for injected in [" session:", " work:", " engine:", " chosen:", " app:", " webview:", "AppHandle", "Webview"] {
         assert!(!text.contains(injected), "Tauri's own arguments are left out: {injected}");
     }

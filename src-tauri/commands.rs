@@ -56,15 +56,30 @@ pub async fn create_workspace(session: State<'_, Session>, name: String, passphr
 }
 
 /// Unlocks with the passphrase, or with the keychain when none is given.
+/// The first unlock after an update reports its backup and update steps.
 #[tauri::command]
-pub async fn unlock(session: State<'_, Session>, passphrase: Option<String>) -> Reply<()> {
-    session.unlock(current(passphrase)).await.map_err(api)
+pub async fn unlock(
+    session: State<'_, Session>,
+    work: State<'_, LongWork>,
+    passphrase: Option<String>,
+    on_progress: Channel<Progress>,
+) -> Reply<()> {
+    let ticket = work.start();
+    let mut step = |phase: &str, done, total| drop(on_progress.send(ticket.progress(phase, done, total)));
+    session.unlock_reporting(current(passphrase), &mut step).await.map_err(api)
 }
 
 #[tauri::command]
-pub async fn unlock_with_recovery_key(session: State<'_, Session>, recovery_key: String) -> Reply<()> {
+pub async fn unlock_with_recovery_key(
+    session: State<'_, Session>,
+    work: State<'_, LongWork>,
+    recovery_key: String,
+    on_progress: Channel<Progress>,
+) -> Reply<()> {
     let key = RecoveryKey::parse(&recovery_key).map_err(|e| api(e.into()))?;
-    session.unlock(Unlock::RecoveryKey(key)).await.map_err(api)
+    let ticket = work.start();
+    let mut step = |phase: &str, done, total| drop(on_progress.send(ticket.progress(phase, done, total)));
+    session.unlock_reporting(Unlock::RecoveryKey(key), &mut step).await.map_err(api)
 }
 
 #[tauri::command]

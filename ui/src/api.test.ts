@@ -12,10 +12,10 @@ beforeEach(() => {
 describe("calls go to the shell by the names and arguments commands.rs has", () => {
   it("passes a command's arguments under their camelCase names", async () => {
     invoke.mockResolvedValue(undefined);
-    await api.session.unlockWithRecoveryKey("ABCD-EFGH");
+    await api.session.unlockWithRecoveryKey("ABCD-EFGH", () => {});
     await api.clients.list({}, api.page(50));
     expect(invoke.mock.calls).toEqual([
-      ["unlock_with_recovery_key", { recoveryKey: "ABCD-EFGH" }],
+      ["unlock_with_recovery_key", { recoveryKey: "ABCD-EFGH", onProgress: expect.any(Object) }],
       ["list_clients", { filter: {}, page: { limit: 50, sort: "newest", include_deleted: false } }],
     ]);
   });

@@ -112,8 +112,11 @@ export const session = {
   state: () => call("session_state"),
   /** No passphrase: the key goes to the OS keychain. Returns the recovery key. */
   create: (name: string, passphrase: string | null) => call("create_workspace", { name, passphrase }),
-  unlock: (passphrase: string | null) => call("unlock", { passphrase }),
-  unlockWithRecoveryKey: (recoveryKey: string) => call("unlock_with_recovery_key", { recoveryKey }),
+  /** The first unlock after an update reports its backup and update steps to `onProgress`. */
+  unlock: (passphrase: string | null, onProgress: (progress: Progress) => void) =>
+    call("unlock", { passphrase, onProgress: progressChannel(onProgress) }),
+  unlockWithRecoveryKey: (recoveryKey: string, onProgress: (progress: Progress) => void) =>
+    call("unlock_with_recovery_key", { recoveryKey, onProgress: progressChannel(onProgress) }),
   lock: () => call("lock"),
   /** Asks for the current passphrase again before changing it. */
   changePassphrase: (currentPassphrase: string, newPassphrase: string) =>

@@ -1292,8 +1292,18 @@ fn a_migration_waits_for_the_workspace_to_itself() {
     is_in_use_by(&err, &format!("the Bidwell app (process {})", std::process::id()));
     assert!(err["message"].as_str().unwrap().contains("update the workspace"), "{err}");
     drop(app);
-    let report = b.json(&["doctor"]);
+    // The wait is explained on stderr; stdout stays the command's answer.
+    let out = b.run(&["--json", "doctor"]);
+    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+    let said = String::from_utf8_lossy(&out.stderr);
+    assert!(
+        said.contains("backing up before the update (step 1 of 2)…\nupdating the workspace (step 2 of 2)…"),
+        "{said}"
+    );
+    let report: Value = serde_json::from_slice(&out.stdout).unwrap();
     assert_eq!(report["schema_version"], report["latest_schema_version"]);
+    let again = b.run(&["--json", "doctor"]);
+    assert!(!String::from_utf8_lossy(&again.stderr).contains("update"), "nothing to update the second time");
 }
 
 /// One HTTP GET over a plain TCP connection, as a browser would send it:

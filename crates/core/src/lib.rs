@@ -45,7 +45,10 @@ pub use recovery_confirmation::{RecoveryKeyOrigin, UnconfirmedRecoveryKey};
 pub use search::{SearchHit, SearchIndexReport};
 pub use session::{Session, SessionState, SignInStarted, QUIET_AFTER};
 pub use store::*;
-pub use workspace::{data_dir, DoctorReport, Environment, IntegrityOutcome, Workspace, WorkspacePaths, WorkspaceState};
+pub use workspace::{
+    data_dir, DoctorReport, Environment, IntegrityOutcome, Workspace, WorkspacePaths, WorkspaceState, OPEN_BACKING_UP,
+    OPEN_UPDATING,
+};
 
 pub use store::db::latest_schema_version;
 #[cfg(feature = "unencrypted-baseline")]

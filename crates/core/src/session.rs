@@ -123,9 +123,15 @@ impl Session {
     /// starts again. A demo that fails to start does not fail the unlock: the
     /// account shows the problem, and its changes wait in the outbox.
     pub async fn unlock(&self, how: Unlock) -> Result<()> {
+        self.unlock_reporting(how, &mut |_, _, _| {}).await
+    }
+
+    /// [`Session::unlock`], naming the long steps of the first unlock after
+    /// an update (see [`Workspace::open_reporting`]).
+    pub async fn unlock_reporting(&self, how: Unlock, step: &mut (dyn FnMut(&str, u64, u64) + Send)) -> Result<()> {
         let mut open = self.open.write().await;
         if open.is_none() {
-            let workspace = Workspace::open(&self.dir, how, self.env.clone()).await?;
+            let workspace = Workspace::open_reporting(&self.dir, how, self.env.clone(), step).await?;
             if let Some(host) = &self.demo {
                 if let Err(e) = workspace.resume_demo_market(host.as_ref()).await {
                     tracing::warn!("the demo marketplace did not start: {}", e.to_api().message);

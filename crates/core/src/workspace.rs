@@ -25,6 +25,12 @@ use crate::store::long_read::{Halt, LongReads};
 use crate::vault::{KdfParams, KeyFile, KeyStore, OsKeychain, Protection, ProtectionKind, Unlock, UnlockedSlots};
 
 pub const DATABASE_FILE: &str = "bidwell.db";
+
+/// The steps [`Workspace::open_reporting`] names: the first unlock after an
+/// update of Bidwell backs the workspace up, then updates its storage.
+pub const OPEN_BACKING_UP: &str = "backing up before the update";
+pub const OPEN_UPDATING: &str = "updating the workspace";
+
 /// A key file written for a rotation that has not finished yet.
 const NEXT_KEY_FILE: &str = "bidwell.key.next";
 
@@ -291,7 +297,21 @@ impl Workspace {
 
     /// Unlocks the workspace in `dir`. A wrong credential fails before the database is touched.
     pub async fn open(dir: &Path, how: Unlock, env: Environment) -> Result<Workspace> {
-        Workspace::open_held(dir, how, env, None).await
+        Workspace::open_held(dir, how, env, None, &mut |_, _, _| {}).await
+    }
+
+    /// [`Workspace::open`], naming the long steps the first unlock after an
+    /// update of Bidwell waits through (`step(phase, done, total)`):
+    /// [`OPEN_BACKING_UP`], then [`OPEN_UPDATING`]. On a large workspace the
+    /// backup takes most of a minute; an unlock with nothing to update
+    /// reports nothing.
+    pub async fn open_reporting(
+        dir: &Path,
+        how: Unlock,
+        env: Environment,
+        step: &mut (dyn FnMut(&str, u64, u64) + Send),
+    ) -> Result<Workspace> {
+        Workspace::open_held(dir, how, env, None, step).await
     }
 
     /// [`Workspace::open`] with the workspace already held shared by
@@ -302,6 +322,7 @@ impl Workspace {
         how: Unlock,
         env: Environment,
         held: Option<ProcessLock>,
+        step: &mut (dyn FnMut(&str, u64, u64) + Send),
     ) -> Result<Workspace> {
         let paths = WorkspacePaths::new(dir);
         match Workspace::state(dir)? {
@@ -362,7 +383,13 @@ impl Workspace {
         };
         // A schema migration is risky work: a snapshot of the database as it
         // is first, taken while no other process has the workspace open.
+        if pending {
+            step(OPEN_BACKING_UP, 0, 2);
+        }
         let before = crate::backup::before_migration(&pool, &paths, &key_file, &data_key, env.clock.now()).await?;
+        if pending {
+            step(OPEN_UPDATING, 1, 2);
+        }
         db::migrate(&pool).await?;
         if let Some(info) = before {
             crate::backup::after_migration(&pool, &info, &data_key).await?;

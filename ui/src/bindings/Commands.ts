@@ -110,8 +110,8 @@ import type { WipeReport } from "./WipeReport";
 export type Commands = {
   session_state: { args: Record<string, never>; returns: SessionState };
   create_workspace: { args: { name: string; passphrase?: string | null }; returns: string };
-  unlock: { args: { passphrase?: string | null }; returns: void };
-  unlock_with_recovery_key: { args: { recoveryKey: string }; returns: void };
+  unlock: { args: { passphrase?: string | null; onProgress: Channel<Progress> }; returns: void };
+  unlock_with_recovery_key: { args: { recoveryKey: string; onProgress: Channel<Progress> }; returns: void };
   lock: { args: Record<string, never>; returns: void };
   change_passphrase: { args: { currentPassphrase: string; newPassphrase: string }; returns: void };
   rotate_key: { args: { currentPassphrase?: string | null }; returns: string };

@@ -1,5 +1,7 @@
 // Unlock: the passphrase (or the keychain), with the recovery key as the way
 // back when the usual credential is lost. Errors are explained by their code.
+// The first unlock after an update backs the workspace up and updates it,
+// which takes a while on a large one: the screen says so while it waits.
 import { useState } from "preact/hooks";
 import * as api from "../api";
 import { Field } from "../components/Field";
@@ -28,20 +30,22 @@ export function Unlock({ state }: { state: SessionState }) {
   const [withRecovery, setWithRecovery] = useState(false);
   const [error, setError] = useState<string | null>(null);
   const [busy, setBusy] = useState(false);
+  const [step, setStep] = useState<api.Progress | null>(null);
 
   async function submit(e: Event) {
     e.preventDefault();
     setBusy(true);
     setError(null);
     try {
-      if (withRecovery) await api.session.unlockWithRecoveryKey(secret);
-      else await api.session.unlock(usesKeychain ? null : secret);
+      if (withRecovery) await api.session.unlockWithRecoveryKey(secret, setStep);
+      else await api.session.unlock(usesKeychain ? null : secret, setStep);
       setSecret("");
       await refreshSession();
     } catch (raw) {
       setError(explain(api.asApiError(raw)));
     } finally {
       setBusy(false);
+      setStep(null);
     }
   }
 
@@ -71,8 +75,9 @@ export function Unlock({ state }: { state: SessionState }) {
             {error}
           </p>
         )}
+        {busy && step && <UpdateStep step={step} />}
         <button class="primary" type="submit" disabled={busy}>
-          {busy ? "Unlocking…" : "Unlock"}
+          {busy ? (step ? "Updating…" : "Unlocking…") : "Unlock"}
         </button>
         <button
           type="button"
@@ -87,5 +92,24 @@ export function Unlock({ state }: { state: SessionState }) {
         </button>
       </form>
     </main>
+  );
+}
+
+/** Where the first unlock after an update is: the backup first, then the update. */
+function UpdateStep({ step }: { step: api.Progress }) {
+  const phase = step.phase.charAt(0).toUpperCase() + step.phase.slice(1);
+  return (
+    <div class="unlock-update" role="status" aria-live="polite" data-testid="unlock-update">
+      <p>
+        {phase}: step {step.done + 1} of {step.total}.
+      </p>
+      {/* A step's own progress is not known (the backup is one SQLite statement): the bar only moves. */}
+      <progress aria-label="Updating the workspace" />
+      <p class="field-hint">
+        This version of Bidwell changes how the workspace is stored. It backs the workspace up first (Settings →
+        Backups keeps that backup), so nothing is lost if the update stops. On a large workspace this takes a minute or
+        two; keep Bidwell open.
+      </p>
+    </div>
   );
 }

@@ -737,7 +737,7 @@ impl Workspace {
             }
         }
         staging.swap_into(&paths, &snapshot_key_file).map_err(|e| e.error)?;
-        let workspace = Workspace::open_held(dir, how, env, Some(process.into_shared())).await?;
+        let workspace = Workspace::open_held(dir, how, env, Some(process.into_shared()), &mut |_, _, _| {}).await?;
         {
             let mut conn = workspace.pool().await.acquire().await?;
             let detail = serde_json::json!({

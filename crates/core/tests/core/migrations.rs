@@ -39,6 +39,30 @@ async fn open_fixture(fixture: &Path) -> (tempfile::TempDir, Workspace) {
     (dir, ws)
 }
 
+/// The first unlock after an update names its two long steps, the backup
+/// taken before the update and then the update, so that the window can say
+/// why it waits; the next unlock has nothing to update and names none.
+#[tokio::test]
+async fn the_first_unlock_after_an_update_says_it_backs_up_and_then_updates() {
+    let dir = tempfile::tempdir().unwrap();
+    copy_dir(&Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/fixtures/schema-v9"), dir.path());
+    let how = || Unlock::Passphrase(Passphrase::new(FIXTURE_PASSPHRASE.into()));
+    let mut steps: Vec<(String, u64, u64)> = Vec::new();
+    let mut note = |phase: &str, done, total| steps.push((phase.to_owned(), done, total));
+    let ws = Workspace::open_reporting(dir.path(), how(), env(), &mut note).await.unwrap();
+    assert_eq!(steps, [(OPEN_BACKING_UP.to_owned(), 0, 2), (OPEN_UPDATING.to_owned(), 1, 2)]);
+    let backups = ws.list_backups().await.unwrap();
+    assert_eq!(backups.len(), 1, "the backup the first step named was taken");
+    assert_eq!(backups[0].manifest.schema_version, 9, "before the update");
+    ws.lock().await;
+
+    let mut again: Vec<String> = Vec::new();
+    let mut note = |phase: &str, _, _| again.push(phase.to_owned());
+    let ws = Workspace::open_reporting(dir.path(), how(), env(), &mut note).await.unwrap();
+    assert!(again.is_empty(), "nothing to update, nothing to wait for: {again:?}");
+    ws.lock().await;
+}
+
 /// Every committed fixture (one per earlier migration set) opens, upgrades
 /// to the latest schema, keeps its data and takes new writes.
 #[tokio::test]
