@@ -40,8 +40,17 @@ export function ClientConsents({ clientId, given }: { clientId: Id; given?: Cons
   const [source, setSource] = useState("");
   const [evidence, setEvidence] = useState("");
   const [error, setError] = useState<string | null>(null);
-  const load = () => api.privacy.consents(clientId).then(setStates);
-  useReadEffectUnlessGiven(given !== undefined, () => void load(), [clientId]);
+  const [loadError, setLoadError] = useState<api.ApiError | null>(null);
+  const load = () =>
+    api.privacy.consents(clientId).then((loaded) => {
+      setStates(loaded);
+      setLoadError(null);
+    });
+  useReadEffectUnlessGiven(
+    given !== undefined,
+    () => void load().catch((raw) => setLoadError(api.asApiError(raw))),
+    [clientId],
+  );
 
   const state = (purpose: "marketing" | "processing") => states?.find((s) => s.purpose === purpose);
   const processing = state("processing");
@@ -70,6 +79,11 @@ export function ClientConsents({ clientId, given }: { clientId: Id; given?: Cons
   return (
     <section aria-labelledby="client-consents">
       <h2 id="client-consents">Consents</h2>
+      {loadError && (
+        <p class="form-error" role="alert">
+          Could not load the consents ({loadError.code}): {api.describe(loadError)}
+        </p>
+      )}
       {states && (
         <dl class="facts">
           <dt>Processing</dt>
