@@ -261,9 +261,9 @@ pub(crate) async fn write_snapshot(
     reason: BackupReason,
     taken_by: TakenBy<'_>,
 ) -> Result<BackupInfo> {
-    let (record, locking) = match taken_by {
-        TakenBy::Workspace(locking) => (true, Some(locking)),
-        TakenBy::Migration => (false, None),
+    let (record, locking, whole_file) = match taken_by {
+        TakenBy::Workspace(locking) => (true, Some(locking), None),
+        TakenBy::Migration { database } => (false, None, Some(database)),
     };
     create_private_dir(folder)?;
     let suffix = hex::encode(uuid::Uuid::new_v4().as_bytes())[..6].to_string();
@@ -272,8 +272,14 @@ pub(crate) async fn write_snapshot(
     create_private_dir(&partial)?;
     let written = async {
         let db_path = partial.join(DATABASE_FILE);
-        // SQLCipher writes the copy encrypted with the same key, page by page.
-        sqlx::query("VACUUM INTO ?").bind(db_path.to_string_lossy().to_string()).execute(pool).await?;
+        let copied = match whole_file {
+            Some(database) => copy_checkpointed(pool, database, &db_path).await?,
+            None => false,
+        };
+        if !copied {
+            // SQLCipher writes the copy encrypted with the same key, page by page.
+            sqlx::query("VACUUM INTO ?").bind(db_path.to_string_lossy().to_string()).execute(pool).await?;
+        }
         // Lock wins: after the copy (one statement) and before the rest,
         // and the half-made snapshot goes with the error.
         stop_if_locking(locking)?;
@@ -324,7 +330,25 @@ pub(crate) enum TakenBy<'a> {
     Workspace(&'a LockSignal),
     /// The open before a migration: the table for the key comes with the
     /// migration (`after_migration` records it), and nothing can lock yet.
-    Migration,
+    /// No other process has the workspace and nothing here writes, so the
+    /// encrypted `database` file is copied as it is.
+    Migration { database: &'a Path },
+}
+
+/// Copies the encrypted database file as it is, after moving everything in
+/// its write-ahead log into it: on a 1 M-record workspace several times
+/// faster than `VACUUM INTO`, which decrypts and encrypts every page again.
+/// Only while no other connection can write (the open before a migration).
+/// `false`: the log could not be emptied, nothing was copied.
+async fn copy_checkpointed(pool: &SqlitePool, database: &Path, to: &Path) -> Result<bool> {
+    let (busy, _, _): (i64, i64, i64) = sqlx::query_as("PRAGMA wal_checkpoint(TRUNCATE)").fetch_one(pool).await?;
+    let log = PathBuf::from(format!("{}-wal", database.display()));
+    let log_empty = std::fs::metadata(&log).map(|m| m.len() == 0).unwrap_or(true);
+    if busy != 0 || !log_empty {
+        return Ok(false);
+    }
+    std::fs::copy(database, to).map_err(|e| Error::io(to, e))?;
+    Ok(true)
 }
 
 /// Snapshot folders under construction: hidden, and named with the
@@ -804,8 +828,16 @@ pub(crate) async fn before_migration(
     let folder = folder_setting(pool, paths).await?;
     // Not recorded yet: the table comes with the migration (`after_migration`).
     Ok(Some(
-        write_snapshot(pool, key_file, data_key, &folder, now, BackupReason::BeforeMigration, TakenBy::Migration)
-            .await?,
+        write_snapshot(
+            pool,
+            key_file,
+            data_key,
+            &folder,
+            now,
+            BackupReason::BeforeMigration,
+            TakenBy::Migration { database: &paths.database },
+        )
+        .await?,
     ))
 }
 

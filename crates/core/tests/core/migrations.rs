@@ -54,6 +54,8 @@ async fn the_first_unlock_after_an_update_says_it_backs_up_and_then_updates() {
     let backups = ws.list_backups().await.unwrap();
     assert_eq!(backups.len(), 1, "the backup the first step named was taken");
     assert_eq!(backups[0].manifest.schema_version, 9, "before the update");
+    let verified = ws.verify_backup(&backups[0].name).await.unwrap();
+    assert!(verified.healthy, "the copy opens, every page checks and its counts match: {:?}", verified.findings);
     ws.lock().await;
 
     let mut again: Vec<String> = Vec::new();
