@@ -65,7 +65,7 @@ pub async fn unlock(
     on_progress: Channel<Progress>,
 ) -> Reply<()> {
     let ticket = work.start();
-    let mut step = |phase: &str, done, total| drop(on_progress.send(ticket.progress(phase, done, total)));
+    let mut step = phases_to(&ticket, &on_progress);
     session.unlock_reporting(current(passphrase), &mut step).await.map_err(api)
 }
 
@@ -78,7 +78,7 @@ pub async fn unlock_with_recovery_key(
 ) -> Reply<()> {
     let key = RecoveryKey::parse(&recovery_key).map_err(|e| api(e.into()))?;
     let ticket = work.start();
-    let mut step = |phase: &str, done, total| drop(on_progress.send(ticket.progress(phase, done, total)));
+    let mut step = phases_to(&ticket, &on_progress);
     session.unlock_reporting(Unlock::RecoveryKey(key), &mut step).await.map_err(api)
 }
 
@@ -613,7 +613,7 @@ pub async fn sync_now(
 ) -> Reply<SyncReport> {
     let ticket = work.start();
     let workspace = session.workspace().await.map_err(api)?;
-    let mut report = |phase: &str, done, total| drop(on_progress.send(ticket.progress(phase, done, total)));
+    let mut report = phases_to(&ticket, &on_progress);
     engine.sync_on_request(&workspace, &mut report, &ticket.cancel).await.map_err(api)
 }
 
@@ -880,6 +880,11 @@ fn steps_to<'a>(
     channel: &'a Channel<Progress>,
 ) -> impl FnMut(portability::Step) + Send + 'a {
     move |step| drop(channel.send(ticket.progress(&step.stage, step.done, step.total)))
+}
+
+/// The same for work that reports `(phase, done, total)` (sync, unlock).
+fn phases_to<'a>(ticket: &'a WorkTicket<'_>, channel: &'a Channel<Progress>) -> impl FnMut(&str, u64, u64) + Send + 'a {
+    move |phase, done, total| drop(channel.send(ticket.progress(phase, done, total)))
 }
 
 /// Replaces the workspace with a snapshot (a backup of the current state is

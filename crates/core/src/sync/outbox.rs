@@ -390,6 +390,10 @@ pub(super) async fn held_by_external(
     Ok(held.into_iter().filter_map(|bid| Some((bid.external_id.clone()?, bid))).collect())
 }
 
+fn held_by_id_sql(n: usize) -> String {
+    format!("{HELD_BIDS} WHERE id IN {}", record::parameters(n))
+}
+
 fn held_by_external_sql(n: usize) -> String {
     format!("{HELD_BIDS} WHERE source = ? AND external_id IN {}", record::parameters(n))
 }
@@ -555,7 +559,7 @@ pub(super) async fn ack_all(
     }
     query.execute(&mut *tx).await?;
 
-    let read = format!("{HELD_BIDS} WHERE id IN {}", record::parameters(acks.len()));
+    let read = held_by_id_sql(acks.len());
     let mut query = sqlx::query_as::<_, HeldBid>(&read);
     for (row, _) in acks {
         query = query.bind(row.entity_id);
@@ -1113,7 +1117,7 @@ mod plans {
 
     #[tokio::test]
     async fn the_reads_of_a_page_or_a_batch_find_their_bids_by_index() {
-        let statements = [held_by_external_sql(3), format!("{HELD_BIDS} WHERE id IN (?, ?, ?)"), chained_edits_sql(3)];
+        let statements = [held_by_external_sql(3), held_by_id_sql(3), chained_edits_sql(3)];
         let plans = query_plan::of_statements(&statements).await;
         for plan in &plans {
             assert!(!plan.contains("SCAN"), "{plan}");
