@@ -72,7 +72,7 @@ pub async fn open(dir: &Path, creds: &mut Credentials, env: Environment) -> Resu
         }
     };
     // The first open after an update backs the workspace up and updates it,
-    // most of a minute on a large one: say why the command waits.
+    // seconds on a large one: say why the command waits.
     let mut step = |phase: &str, done: u64, total: u64| eprintln!("{phase} (step {} of {total})…", done + 1);
     Workspace::open_reporting(dir, how, env, &mut step).await
 }

@@ -302,9 +302,9 @@ impl Workspace {
 
     /// [`Workspace::open`], naming the long steps the first unlock after an
     /// update of Bidwell waits through (`step(phase, done, total)`):
-    /// [`OPEN_BACKING_UP`], then [`OPEN_UPDATING`]. On a large workspace the
-    /// backup takes most of a minute; an unlock with nothing to update
-    /// reports nothing.
+    /// [`OPEN_BACKING_UP`], then [`OPEN_UPDATING`]: seconds on a large
+    /// workspace (the backup copies the whole file). An unlock with nothing
+    /// to update reports nothing.
     pub async fn open_reporting(
         dir: &Path,
         how: Unlock,

@@ -103,12 +103,12 @@ function UpdateStep({ step }: { step: api.Progress }) {
       <p>
         {phase}: step {step.done + 1} of {step.total}.
       </p>
-      {/* A step's own progress is not known (the backup is one SQLite statement): the bar only moves. */}
+      {/* A step's own progress is not known (the backup is one file copy): the bar only moves. */}
       <progress aria-label="Updating the workspace" />
       <p class="field-hint">
         This version of Bidwell changes how the workspace is stored. It backs the workspace up first (Settings →
-        Backups keeps that backup), so nothing is lost if the update stops. On a large workspace this takes a minute or
-        two; keep Bidwell open.
+        Backups keeps that backup), so nothing is lost if the update stops. On a large workspace this takes a while;
+        keep Bidwell open.
       </p>
     </div>
   );
