@@ -266,6 +266,11 @@ describe("a client's page", () => {
     for (const command of LIST_COMMANDS) expect(sent(command), command).toEqual([]);
   });
 
+  it("puts the focus on the client's name when the page has drawn, so a keyboard starts from there", async () => {
+    const root = await open();
+    expect(document.activeElement).toBe(find(root, "h1"));
+  });
+
   it("says clearly when the page cannot be read", async () => {
     failing("client_page", { code: "database_busy", message: "The database is busy", transient: true });
     const root = await open();

@@ -5,7 +5,7 @@
 // come in one call (`client_page`, clientLists.ts), drawn together; each
 // list reads more on request (ClientSections.tsx), so a key account's page
 // draws about as much as a small client's.
-import { useEffect, useRef, useState } from "preact/hooks";
+import { useEffect, useLayoutEffect, useRef, useState } from "preact/hooks";
 import { useReadEffect } from "../readEffect";
 import * as api from "../api";
 import type { Client } from "../bindings/Client";
@@ -51,13 +51,20 @@ export function ClientDetail({ id }: { id: Id }) {
         setLists(page);
         // The same array the projects section shows: its report of them changes nothing.
         setProjects(page.projects.items);
-        heading.current?.focus();
       })
       .catch((raw) => live && setError(api.asApiError(raw)));
     return () => {
       live = false;
     };
   }, [id]);
+
+  // The name takes the focus as the page is drawn: the row that opened it is
+  // gone, and a keyboard should start from the top of what it opened. Before
+  // the paint, so nothing typed after the page appears can lose the focus.
+  const shown = client !== null && lists !== null ? client.id : null;
+  useLayoutEffect(() => {
+    if (shown !== null) heading.current?.focus();
+  }, [shown]);
 
   useEffect(() => {
     function onKey(e: KeyboardEvent) {

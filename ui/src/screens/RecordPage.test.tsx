@@ -65,6 +65,11 @@ describe("a record's page, by keyboard", () => {
     expect(route.value).toEqual({ screen: "client", id: clientId });
   });
 
+  it("puts the focus on the record's title when the page has drawn", async () => {
+    const root = await open("contact", contact.id);
+    expect(document.activeElement).toBe(find(root, "h1"));
+  });
+
   it("E edits, and Esc does not leave while the form is open", async () => {
     const root = await open("contact", contact.id);
     await press("e");

@@ -2,7 +2,7 @@
 // ClientDetail): its fields with tags and custom values, edit (E), delete
 // with undo, follow up, the records it links to, and its timeline (N writes
 // a note). Esc goes back to where the record lives.
-import { useEffect, useRef, useState } from "preact/hooks";
+import { useEffect, useLayoutEffect, useRef, useState } from "preact/hooks";
 import { useReadEffect } from "../readEffect";
 import * as api from "../api";
 import type { Bid } from "../bindings/Bid";
@@ -133,13 +133,18 @@ export function RecordPage({ kind, id }: { kind: PageKind; id: Id }) {
       .then((loaded) => {
         if (!live) return;
         setPage(loaded);
-        heading.current?.focus();
       })
       .catch((raw) => live && setError(api.asApiError(raw)));
     return () => {
       live = false;
     };
   }, [kind, id]);
+
+  // The title takes the focus as the page is drawn (see ClientDetail).
+  const shown = page !== null;
+  useLayoutEffect(() => {
+    if (shown) heading.current?.focus();
+  }, [shown]);
 
   // Keyed on the route's kind and id, not on home.route: homeOf builds a new
   // object each render, which swapped the listener on every render; home
