@@ -225,7 +225,7 @@ describe("a client's page", () => {
     const root = await open();
     expect(texts(root, "ul[aria-label='Bids'] li button")).toEqual(["Logo for the shop", "Catalog import"]);
     expect(texts(root, "ul[aria-label='Bids'] .pill")).toEqual(["submitted", "draft"]);
-    expect(firstPagesAsked().bids).toEqual({ limit: 10, sort: "newest", include_deleted: false });
+    expect(firstPagesAsked().bids).toEqual({ limit: 5, sort: "newest", include_deleted: false });
     expect(sent("list_bids_on_client_jobs"), "read with the page").toEqual([]);
     expect(sent("list_jobs"), "no request for the jobs").toEqual([]);
     expect(sent("list_bids"), "no request per job").toEqual([]);
@@ -330,21 +330,21 @@ describe("a key account's page", () => {
 
   it("draws the first few rows of each section, all read with one call", async () => {
     const root = await open();
-    expect(rows(root, "Contacts")).toBe(10);
-    expect(rows(root, "Projects")).toBe(10);
-    expect(rows(root, "Bids")).toBe(10);
+    expect(rows(root, "Contacts")).toBe(5);
+    expect(rows(root, "Projects")).toBe(5);
+    expect(rows(root, "Bids")).toBe(5);
     expect(root.querySelectorAll("ol[aria-label='Timeline, newest first'] > li").length).toBe(10);
-    // Milestones under the ten projects shown only, at most ten each.
+    // Milestones under the five projects shown only, at most ten each.
     const groups = [...root.querySelectorAll("ul[aria-label^='Milestones of ']")].map((ul) => ul.getAttribute("aria-label"));
-    expect(groups).toEqual(projects.slice(0, 10).map((p) => `Milestones of ${p.name}`));
+    expect(groups).toEqual(projects.slice(0, 5).map((p) => `Milestones of ${p.name}`));
     expect(rows(root, "Milestones of Project 01")).toBe(10);
     expect(rows(root, "Milestones of Project 02")).toBe(1);
 
     const request = (limit: number, sort: string) => ({ limit, sort, include_deleted: false });
     expect(firstPagesAsked()).toEqual({
-      contacts: request(10, "name"),
-      projects: request(10, "newest"),
-      bids: request(10, "newest"),
+      contacts: request(5, "name"),
+      projects: request(5, "newest"),
+      bids: request(5, "newest"),
       milestones: request(1000, "oldest"),
       timeline: request(10, "newest"),
     });
@@ -356,7 +356,7 @@ describe("a key account's page", () => {
     const root = await open();
     const section = find(root, "section[aria-labelledby='contacts-title']");
     const more = () => [...section.querySelectorAll<HTMLButtonElement>("button")].find((b) => b.textContent?.trim() === "Show more contacts");
-    for (let shown = 10, rounds = 0; more(); rounds++) {
+    for (let shown = 5, rounds = 0; more(); rounds++) {
       expect(rounds, "Show more ends").toBeLessThan(10);
       more()!.focus();
       await click(more()!);
@@ -394,13 +394,13 @@ describe("a key account's page", () => {
     expect(root.querySelector("[role='alert']")).toBeNull();
   });
 
-  it("says clearly when more bids cannot be read, keeping the first ten", async () => {
+  it("says clearly when more bids cannot be read, keeping the first five", async () => {
     const root = await open();
     failing("list_bids_on_client_jobs", { code: "database_busy", message: "The database is busy", transient: true });
     await click([...root.querySelectorAll<HTMLButtonElement>("button")].find((b) => b.textContent?.trim() === "Show more bids")!);
     const section = find(root, "section[aria-labelledby='client-bids-title']");
     expect(texts(section, "[role='alert']")).toEqual(["Could not load (database_busy): The database is busy"]);
-    expect(rows(root, "Bids")).toBe(10);
+    expect(rows(root, "Bids")).toBe(5);
   });
 
   it("shows the rest of a project's milestones with its own Show more, from what was read", async () => {
@@ -419,11 +419,11 @@ describe("a key account's page", () => {
   it("keeps what is shown when a change reads a section again", async () => {
     const root = await open();
     await click([...root.querySelectorAll<HTMLButtonElement>("button")].find((b) => b.textContent?.trim() === "Show more contacts")!);
-    expect(rows(root, "Contacts")).toBe(20);
+    expect(rows(root, "Contacts")).toBe(10);
     const third = contacts[2]!;
     await click(find(root, "button[aria-label='Delete contact Contact 03']"));
     expect(invoke).toHaveBeenCalledWith("delete_record", { kind: "contact", id: third.id });
-    expect(rows(root, "Contacts"), "still as many as were shown").toBe(20);
+    expect(rows(root, "Contacts"), "still as many as were shown").toBe(10);
     expect(texts(root, "ul[aria-label='Contacts'] > li button.strong")).not.toContain("Contact 03");
     expect((sent("list_contacts").at(-1)![1] as { page: PageRequest }).page.after, "read again from the start").toBeUndefined();
   });
