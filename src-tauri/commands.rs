@@ -332,17 +332,18 @@ pub async fn subject_names(session: State<'_, Session>, subjects: Vec<Subject>) 
     session.workspace().await.map_err(api)?.subject_names(&subjects).await.map_err(api)
 }
 
-/// How many bids each column of the board holds, under the board's filter.
-/// The board's columns in one call (`list_bids` for each, one round trip).
+/// The bids board in one call: its columns (`list_bids` for each), the
+/// counts by status and the marketplace accounts, one round trip.
 #[tauri::command]
-pub async fn list_bid_columns(
+pub async fn bid_board(
     session: State<'_, Session>,
     filter: BidFilter,
     columns: Vec<BidColumnRequest>,
-) -> Reply<Vec<Page<Bid>>> {
-    session.workspace().await.map_err(api)?.list_bid_columns(&filter, &columns).await.map_err(api)
+) -> Reply<BidBoard> {
+    session.workspace().await.map_err(api)?.bid_board(&filter, &columns).await.map_err(api)
 }
 
+/// How many bids each status holds under a filter (the table's counts).
 #[tauri::command]
 pub async fn count_bids_by_status(session: State<'_, Session>, filter: BidFilter) -> Reply<Vec<BidStatusCount>> {
     session.workspace().await.map_err(api)?.count_bids_by_status(&filter).await.map_err(api)

@@ -180,9 +180,13 @@ export const bids = {
   setStatus: (id: Id, status: BidStatus) => call("set_bid_status", { id, status }),
   /** The bids on all of a client's jobs in one call (a client's page), not one call per job. */
   onClientJobs: (clientId: Id, request: PageRequest) => call("list_bids_on_client_jobs", { clientId, page: request }),
-  /** How many of the bids `filter` lists each status holds (statuses with none left out): the board's column counts. */
-  /** The board's columns, one list of bids each (the column's status in place of the filter's), in one call. */
-  columns: (filter: BidFilter, columns: BidColumnRequest[]) => call("list_bid_columns", { filter, columns }),
+  /**
+   * The board in one call: its columns, one list of bids each (the column's
+   * status in place of the filter's), the counts by status and the
+   * marketplace accounts.
+   */
+  board: (filter: BidFilter, columns: BidColumnRequest[]) => call("bid_board", { filter, columns }),
+  /** How many of the bids `filter` lists each status holds (statuses with none left out): the table's counts. */
   countByStatus: (filter: BidFilter) => call("count_bids_by_status", { filter }),
 };
 export const milestones = {

@@ -109,6 +109,7 @@ pub fn files() -> Vec<(String, String)> {
         file::<BidPatch>(&cfg),
         file::<BidFilter>(&cfg),
         file::<BidStatusCount>(&cfg),
+        file::<BidBoard>(&cfg),
         file::<BidColumnRequest>(&cfg),
         file::<KeptTotalsReport>(&cfg),
         file::<NewMilestone>(&cfg),

@@ -3,6 +3,6 @@ import type { BidStatus } from "./BidStatus";
 import type { PageRequest } from "./PageRequest";
 
 /**
- * One column of the bids board, as [`Workspace::list_bid_columns`] reads it.
+ * One column of the bids board, as [`Workspace::bid_board`] reads it.
  */
 export type BidColumnRequest = { status: BidStatus, page: PageRequest, };

@@ -14,6 +14,7 @@ import type { BackupInfo } from "./BackupInfo";
 import type { BackupStatus } from "./BackupStatus";
 import type { BackupVerification } from "./BackupVerification";
 import type { Bid } from "./Bid";
+import type { BidBoard } from "./BidBoard";
 import type { BidColumnRequest } from "./BidColumnRequest";
 import type { BidFilter } from "./BidFilter";
 import type { BidPatch } from "./BidPatch";
@@ -162,7 +163,7 @@ export type Commands = {
   follow_up: { args: { subject: Subject; dueAt: string }; returns: Task };
   count_open_tasks: { args: { now: string; dayEnd: string }; returns: TaskCounts };
   subject_names: { args: { subjects: Array<Subject> }; returns: Array<SubjectName> };
-  list_bid_columns: { args: { filter: BidFilter; columns: Array<BidColumnRequest> }; returns: Array<Page<Bid>> };
+  bid_board: { args: { filter: BidFilter; columns: Array<BidColumnRequest> }; returns: BidBoard };
   count_bids_by_status: { args: { filter: BidFilter }; returns: Array<BidStatusCount> };
   set_bid_status: { args: { id: Id; status: BidStatus }; returns: Bid };
   set_milestone_status: { args: { id: Id; status: MilestoneStatus }; returns: Milestone };

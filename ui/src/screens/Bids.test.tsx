@@ -12,6 +12,7 @@ import type { PageRequest } from "../bindings/PageRequest";
 import { BID_STATUSES } from "../components/pipeline/status";
 import { chooseIn, find, mount, settle } from "../testing/dom";
 import { Bids, ROWS_AT_FIRST, cardsAtFirst } from "./Bids";
+import { syncStatus } from "../state";
 
 /** The tests' window is tall enough for the most cards a column starts with. */
 const WINDOW_HEIGHT = 1600;
@@ -20,6 +21,8 @@ const CARDS_AT_FIRST = 10;
 let bids: Bid[] = [];
 /** What set_bid_status answers next: the moved bid, or a refusal. */
 let refuse: { code: string; message: string } | null = null;
+/** The connected marketplace accounts the core answers with the board. */
+let accounts: unknown[] = [];
 
 /** A bid made `n`th (ids sort as made) on the job titled `title`. */
 function bid(n: number, status: BidStatus, title: string): Bid {
@@ -59,6 +62,10 @@ function listBids(filter: BidFilter, page: PageRequest) {
   return { items: found.slice(start, end), next: end < found.length ? String(end) : null };
 }
 
+function countByStatus() {
+  return BID_STATUSES.map((status) => ({ status, count: bids.filter((b) => b.status === status).length })).filter((c) => c.count > 0);
+}
+
 function core(command: string, args: Record<string, unknown>): unknown {
   switch (command) {
     case "market_accounts":
@@ -66,10 +73,14 @@ function core(command: string, args: Record<string, unknown>): unknown {
       return [];
     case "list_bids":
       return listBids(args.filter as BidFilter, args.page as PageRequest);
-    case "list_bid_columns":
-      return (args.columns as BidColumnRequest[]).map((c) => listBids({ ...(args.filter as BidFilter), status: c.status }, c.page));
+    case "bid_board":
+      return {
+        columns: (args.columns as BidColumnRequest[]).map((c) => listBids({ ...(args.filter as BidFilter), status: c.status }, c.page)),
+        counts: countByStatus(),
+        accounts,
+      };
     case "count_bids_by_status":
-      return BID_STATUSES.map((status) => ({ status, count: bids.filter((b) => b.status === status).length })).filter((c) => c.count > 0);
+      return countByStatus();
     case "set_bid_status": {
       if (refuse) throw refuse;
       const { id, status } = args as { id: string; status: BidStatus };
@@ -97,6 +108,7 @@ function count(root: HTMLElement, status: BidStatus): string {
 beforeEach(() => {
   bids = [];
   refuse = null;
+  accounts = [];
   let n = 0;
   // 25 submitted (the long column), 3 drafts, 12 rejected; the other columns empty.
   for (let i = 1; i <= 25; i++) bids.push(bid(++n, "submitted", `Submitted ${i}`));
@@ -120,7 +132,7 @@ describe("how many cards a column starts with", () => {
     window.innerHeight = 800;
     const root = await mount(<Bids />);
     await settle();
-    const [asked] = calls("list_bid_columns") as { columns: BidColumnRequest[] }[];
+    const [asked] = calls("bid_board") as { columns: BidColumnRequest[] }[];
     expect(asked!.columns.every((c) => c.page.limit === 5)).toBe(true);
     expect(column(root, "submitted")).toEqual(["Submitted 25", "Submitted 24", "Submitted 23", "Submitted 22", "Submitted 21"]);
     const more = find(root, "section[aria-labelledby='col-submitted'] button.load-more");
@@ -136,16 +148,53 @@ describe("how many cards a column starts with", () => {
 });
 
 describe("the bids board", () => {
-  it("reads each column's latest changed bids in one call and every column's count at once, and draws a few cards a column", async () => {
+  it("keeps the counts of the latest read when an older read answers after it", async () => {
+    let release!: () => void;
+    const held = new Promise<void>((resolve) => (release = resolve));
+    let first = true;
+    invoke.mockImplementation(async (command: string, args: Record<string, unknown>) => {
+      if (command !== "bid_board" || !first) return core(command, args);
+      first = false;
+      const stale = { ...(core(command, args) as object), counts: [{ status: "draft", count: 99 }] };
+      await held;
+      return stale;
+    });
     const root = await mount(<Bids />);
-    // Every column's first page (one call) and the counts are asked before any answer: neither waits for the other.
-    const asked = calls("list_bid_columns") as { filter: BidFilter; columns: BidColumnRequest[] }[];
+    await settle();
+    // A sync run ends: the board reads again, and that read answers first.
+    await act(() => {
+      syncStatus.value = { state: "online", last_sync_at: "2026-12-07T09:00:00Z", queued: 0, failed: [], conflicts: 0, accounts: [], sharing_off: false };
+    });
+    await settle();
+    expect(count(root, "draft")).toBe("3");
+    release();
+    await settle();
+    expect(count(root, "draft")).toBe("3");
+    syncStatus.value = null;
+  });
+
+  it("gives a card the buttons its marketplace account allows, the account read with the board", async () => {
+    const upwork = { id: "acc-upwork", kind: "upwork", capabilities: { bids_recorded_only: true } };
+    accounts = [upwork];
+    bids = [{ ...bid(99, "draft", "Upwork draft"), market_account: upwork.id }];
+    const root = await mount(<Bids />);
+    await settle();
+    expect(calls("market_accounts")).toEqual([]);
+    const card = find(root, "section[aria-labelledby='col-draft'] li article");
+    expect([...card.querySelectorAll("button")].map((b) => b.textContent?.trim())).toContain("Place it on Upwork");
+  });
+
+  it("reads each column's latest changed bids, the counts and the accounts in one call, and draws a few cards a column", async () => {
+    const root = await mount(<Bids />);
+    // Every column's first page, its count and the accounts: one call.
+    const asked = calls("bid_board") as { filter: BidFilter; columns: BidColumnRequest[] }[];
     expect(asked).toHaveLength(1);
     expect(asked[0]!.filter).toEqual({});
     expect(asked[0]!.columns.map((c) => c.status)).toEqual(BID_STATUSES);
     expect(asked[0]!.columns.every((c) => c.page.limit === CARDS_AT_FIRST && c.page.sort === "updated" && !c.page.after)).toBe(true);
     expect(calls("list_bids")).toEqual([]);
-    expect(calls("count_bids_by_status")).toHaveLength(1);
+    expect(calls("count_bids_by_status")).toEqual([]);
+    expect(calls("market_accounts")).toEqual([]);
     await settle();
 
     expect(column(root, "submitted")).toHaveLength(CARDS_AT_FIRST);

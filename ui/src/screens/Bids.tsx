@@ -14,7 +14,9 @@ import { useReadEffect } from "../readEffect";
 import { KIND_LABEL } from "./Marketplaces";
 import * as api from "../api";
 import type { Bid } from "../bindings/Bid";
+import type { BidBoard } from "../bindings/BidBoard";
 import type { BidStatus } from "../bindings/BidStatus";
+import type { BidStatusCount } from "../bindings/BidStatusCount";
 import type { Id } from "../bindings/Id";
 import { BidForm } from "../components/pipeline/BidForm";
 import { formatMoney } from "../money";
@@ -94,17 +96,24 @@ export function Bids() {
   filter.current = extras.filter;
   // Each column reads its own status's bids, the table every bid; both latest change first.
   const [cardsFirst] = useState(() => cardsAtFirst(window.innerHeight));
-  // The columns' first pages come in one call; a column's "Show more" reads on alone.
+  // The columns' first pages come in one call with the counts and the
+  // accounts (`bid_board`); a column's "Show more" reads on alone. The load
+  // that started a read hears its answer (`hearBoard`, set while it starts).
+  const hearBoard = useRef<((answer: BidBoard) => void) | null>(null);
   const board = usePagedParts<BidStatus, Bid>(
     BID_STATUSES,
     cardsFirst,
     (status, limit, after) => api.bids.list({ ...filter.current, status }, api.page(limit, after, "updated")),
     {
-      readFirstPages: (wanted) =>
-        api.bids.columns(
+      readFirstPages: async (wanted) => {
+        const hear = hearBoard.current;
+        const answer = await api.bids.board(
           filter.current,
           wanted.map(({ part, limit }) => ({ status: part, page: api.page(limit, null, "updated") })),
-        ),
+        );
+        hear?.(answer);
+        return answer.columns;
+      },
     },
   );
   const table = usePagedParts<"all", Bid>(["all"], ROWS_AT_FIRST, (_, limit, after) =>
@@ -114,15 +123,31 @@ export function Bids() {
   // The filter each view was last read under: under another, it starts again from its first items.
   const readUnder = useRef<Record<View, string>>({ board: extras.key, table: extras.key });
 
+  // The latest load: an older one that answers after it shows nothing.
+  const loads = useRef(0);
+
   /** The shown view as far as it is shown (from its start under another filter), at once with the counts by status. */
   async function load() {
+    const mine = ++loads.current;
     const fresh = readUnder.current[view] !== extras.key;
     readUnder.current = { ...readUnder.current, [view]: extras.key };
-    try {
-      const connected = api.sync.accounts().then((list) => setAccounts(Object.fromEntries(list.map((a) => [a.id, a]))));
-      const reading = view === "board" ? board.reload(fresh) : table.reload(fresh);
-      const [counted] = await Promise.all([api.bids.countByStatus(filter.current), reading, connected]);
+    const show = (counted: BidStatusCount[], connected: api.MarketAccount[]) => {
+      if (mine !== loads.current) return;
       setCounts(Object.fromEntries(counted.map((c) => [c.status, c.count])));
+      setAccounts(Object.fromEntries(connected.map((a) => [a.id, a])));
+    };
+    try {
+      if (view === "board") {
+        const heard: { answer?: BidBoard } = {};
+        hearBoard.current = (answer) => (heard.answer = answer);
+        const reading = board.reload(fresh);
+        hearBoard.current = null;
+        await reading;
+        if (heard.answer) show(heard.answer.counts, heard.answer.accounts);
+      } else {
+        const [counted, connected] = await Promise.all([api.bids.countByStatus(filter.current), api.sync.accounts(), table.reload(fresh)]);
+        show(counted, connected);
+      }
       setError(null);
     } catch (raw) {
       setError(api.describe(api.asApiError(raw)));

@@ -12,6 +12,7 @@ use crate::domain::{check, Bid, BidStatus, EntityKind, Job, MarketJobStatus, Met
 use crate::error::{Error, Result};
 use crate::id::Id;
 use crate::money::normalize_currency;
+use crate::sync::MarketAccount;
 use crate::Workspace;
 
 #[derive(Debug, Clone, Default, Serialize, Deserialize, ts_rs::TS)]
@@ -92,7 +93,7 @@ impl BidFilter {
     }
 }
 
-/// One column of the bids board, as [`Workspace::list_bid_columns`] reads it.
+/// One column of the bids board, as [`Workspace::bid_board`] reads it.
 #[derive(Debug, Clone, Serialize, Deserialize, ts_rs::TS)]
 pub struct BidColumnRequest {
     pub status: BidStatus,
@@ -106,6 +107,31 @@ async fn list_on(conn: &mut SqliteConnection, filter: &BidFilter, page: &PageReq
         filter.push_conditions(qb);
     })
     .await
+}
+
+/// [`Workspace::count_bids_by_status`] on `conn`.
+async fn counts_on(conn: &mut SqliteConnection, filter: &BidFilter) -> Result<Vec<BidStatusCount>> {
+    let rows: Vec<(BidStatus, i64)> = if filter.is_everything() {
+        // Kept by triggers (migration 0020): a few rows, not every bid.
+        sqlx::query_as("SELECT status, sum(bids) FROM bid_totals GROUP BY status HAVING sum(bids) <> 0 ORDER BY status")
+            .fetch_all(conn)
+            .await?
+    } else {
+        filter.count_by_status().build_query_as().fetch_all(conn).await?
+    };
+    Ok(rows.into_iter().map(|(status, count)| BidStatusCount { status, count }).collect())
+}
+
+/// The bids board as [`Workspace::bid_board`] reads it, from one snapshot.
+#[derive(Debug, Clone, Serialize, ts_rs::TS)]
+pub struct BidBoard {
+    /// Each column's page, in the order asked.
+    pub columns: Vec<Page<Bid>>,
+    /// [`Workspace::count_bids_by_status`] under the same filter.
+    pub counts: Vec<BidStatusCount>,
+    /// [`Workspace::market_accounts`]: what each card's marketplace can do
+    /// decides its buttons.
+    pub accounts: Vec<MarketAccount>,
 }
 
 /// How many live bids one status holds (a column of the bids board).
@@ -288,14 +314,16 @@ impl Workspace {
         list_on(&mut *self.pool().await.acquire().await?, filter, page).await
     }
 
-    /// Several bid lists in one call (the board's columns): for each column,
-    /// what [`Workspace::list_bids`] answers for `filter` with the column's
-    /// status (in place of the filter's) and page, in the order asked, read
-    /// one after another on one connection. Eight list commands cost the
-    /// board more in round trips through the window than in queries
-    /// (docs/performance.md). At most as many columns as there are statuses (a
-    /// status may be asked for twice; the count alone bounds the call).
-    pub async fn list_bid_columns(&self, filter: &BidFilter, columns: &[BidColumnRequest]) -> Result<Vec<Page<Bid>>> {
+    /// What the bids board draws, in one call and one read transaction:
+    /// for each column, what [`Workspace::list_bids`] answers for `filter`
+    /// with the column's status (in place of the filter's) and page, in the
+    /// order asked; the counts by status under `filter`; and the marketplace
+    /// accounts. Each command costs the board more in its round trip through
+    /// the window than in its query (docs/performance.md), and one snapshot
+    /// keeps a column's count from disagreeing with its cards. At most as
+    /// many columns as there are statuses (a status may be asked for twice;
+    /// the count alone bounds the call).
+    pub async fn bid_board(&self, filter: &BidFilter, columns: &[BidColumnRequest]) -> Result<BidBoard> {
         if columns.len() > BidStatus::ALL.len() {
             return Err(Error::validation(
                 "columns",
@@ -306,13 +334,16 @@ impl Workspace {
                 ),
             ));
         }
-        let mut conn = self.pool().await.acquire().await?;
+        let mut read = self.pool().await.begin().await?;
         let mut pages = Vec::with_capacity(columns.len());
         for column in columns {
             let filter = BidFilter { status: Some(column.status), ..filter.clone() };
-            pages.push(list_on(&mut conn, &filter, &column.page).await?);
+            pages.push(list_on(&mut read, &filter, &column.page).await?);
         }
-        Ok(pages)
+        let counts = counts_on(&mut read, filter).await?;
+        let accounts = crate::sync::accounts_on(&mut read).await?;
+        read.commit().await?;
+        Ok(BidBoard { columns: pages, counts, accounts })
     }
 
     /// The bids on a client's jobs (a client's page lists them), one keyset
@@ -328,19 +359,7 @@ impl Workspace {
     /// without any are left out. Unfiltered, it reads the kept totals
     /// (`bid_totals`); under a filter, the bids it lists.
     pub async fn count_bids_by_status(&self, filter: &BidFilter) -> Result<Vec<BidStatusCount>> {
-        if filter.is_everything() {
-            // Kept by triggers (migration 0020): a few rows, not every bid.
-            let rows: Vec<(BidStatus, i64)> = sqlx::query_as(
-                "SELECT status, sum(bids) FROM bid_totals GROUP BY status HAVING sum(bids) <> 0 ORDER BY status",
-            )
-            .fetch_all(&mut *self.pool().await.acquire().await?)
-            .await?;
-            return Ok(rows.into_iter().map(|(status, count)| BidStatusCount { status, count }).collect());
-        }
-        let mut qb = filter.count_by_status();
-        let rows: Vec<(BidStatus, i64)> =
-            qb.build_query_as().fetch_all(&mut *self.pool().await.acquire().await?).await?;
-        Ok(rows.into_iter().map(|(status, count)| BidStatusCount { status, count }).collect())
+        counts_on(&mut *self.pool().await.acquire().await?, filter).await
     }
 
     /// Changes a bid's terms. Awarded, rejected and withdrawn bids are history and refuse.

@@ -21,7 +21,7 @@ pub(crate) mod purge;
 pub(crate) mod tasks;
 
 pub use activities::{ActivityFilter, ActivityPatch, NewActivity};
-pub use bids::{BidColumnRequest, BidFilter, BidPatch, BidStatusCount, NewBid};
+pub use bids::{BidBoard, BidColumnRequest, BidFilter, BidPatch, BidStatusCount, NewBid};
 pub use client_page::{ClientPage, ClientPageRequest};
 pub use clients::{ClientFilter, ClientPatch, NewClient};
 pub use contacts::{ContactFilter, ContactPatch, NewContact};

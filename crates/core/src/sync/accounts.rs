@@ -431,14 +431,7 @@ impl Workspace {
     }
 
     pub async fn market_accounts(&self) -> Result<Vec<MarketAccount>> {
-        Ok(sqlx::query_as::<_, AccountRow>(&format!(
-            "SELECT {ACCOUNT_COLUMNS} FROM market_accounts WHERE deleted_at IS NULL ORDER BY id"
-        ))
-        .fetch_all(&self.pool().await)
-        .await?
-        .into_iter()
-        .map(MarketAccount::from)
-        .collect())
+        accounts_on(&mut *self.pool().await.acquire().await?).await
     }
 
     /// A new pasted token for an account (after "token expired"); sync
@@ -779,6 +772,19 @@ pub(crate) async fn saved_searches(
             (search, wire)
         })
         .collect())
+}
+
+/// The connected marketplace accounts, on `conn` (the bids board reads them
+/// with its columns, `Workspace::bid_board`).
+pub(crate) async fn accounts_on(conn: &mut sqlx::SqliteConnection) -> Result<Vec<MarketAccount>> {
+    Ok(sqlx::query_as::<_, AccountRow>(&format!(
+        "SELECT {ACCOUNT_COLUMNS} FROM market_accounts WHERE deleted_at IS NULL ORDER BY id"
+    ))
+    .fetch_all(conn)
+    .await?
+    .into_iter()
+    .map(MarketAccount::from)
+    .collect())
 }
 
 #[cfg(test)]

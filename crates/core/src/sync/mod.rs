@@ -16,6 +16,7 @@
 //! - `demo` owns the demo marketplace of "Try with sample data".
 
 mod accounts;
+pub(crate) use accounts::accounts_on;
 mod demo;
 mod engine;
 mod feeds;

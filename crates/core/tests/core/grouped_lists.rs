@@ -154,8 +154,9 @@ async fn the_board_counts_bids_by_status_as_its_columns_list_them_one_call_for_e
     let ids: Vec<Id> = first.items.iter().chain(&rest.items).map(|b| b.meta.id).collect();
     assert_eq!(ids, [made[5].meta.id, made[4].meta.id, made[3].meta.id]);
 
-    // Every column in one call: each exactly the list of its status under
-    // the filter (the column's status in place of the filter's), in the order asked.
+    // The board in one call: each column exactly the list of its status
+    // under the filter (the column's status in place of the filter's), in
+    // the order asked, with the counts and the accounts read alone.
     let ids_of = |page: &Page<Bid>| page.items.iter().map(|b| b.meta.id).collect::<Vec<_>>();
     let latest = |limit| PageRequest { limit, sort: Sort::Updated, ..Default::default() };
     let asked = [
@@ -164,7 +165,10 @@ async fn the_board_counts_bids_by_status_as_its_columns_list_them_one_call_for_e
         BidColumnRequest { status: BidStatus::Rejected, page: latest(10) },
     ];
     for filter in [BidFilter::default(), vip.clone(), BidFilter { status: Some(BidStatus::Submitted), ..vip.clone() }] {
-        let columns = ws.list_bid_columns(&filter, &asked).await.unwrap();
+        let board = ws.bid_board(&filter, &asked).await.unwrap();
+        assert_eq!(board.counts, ws.count_bids_by_status(&filter).await.unwrap(), "{filter:?}");
+        assert_eq!(board.accounts.len(), ws.market_accounts().await.unwrap().len());
+        let columns = board.columns;
         assert_eq!(columns.len(), asked.len());
         for (column, page) in asked.iter().zip(&columns) {
             let alone = BidFilter { status: Some(column.status), ..filter.clone() };
@@ -177,13 +181,13 @@ async fn the_board_counts_bids_by_status_as_its_columns_list_them_one_call_for_e
             );
         }
     }
-    let queued = &ws.list_bid_columns(&BidFilter::default(), &asked).await.unwrap()[0];
+    let queued = &ws.bid_board(&BidFilter::default(), &asked).await.unwrap().columns[0];
     assert_eq!(ids_of(queued).len(), 1);
     assert!(queued.next.is_some(), "two bids are queued and one was asked for");
     // No more columns than statuses: the call stays bounded.
     let too_many: Vec<_> =
         (0..=BidStatus::ALL.len()).map(|_| BidColumnRequest { status: BidStatus::Draft, page: latest(1) }).collect();
-    let err = ws.list_bid_columns(&BidFilter::default(), &too_many).await.unwrap_err();
+    let err = ws.bid_board(&BidFilter::default(), &too_many).await.unwrap_err();
     assert_eq!(err.code(), ErrorCode::Validation, "{err}");
     assert!(err.to_string().starts_with("columns:"), "{err}");
 }

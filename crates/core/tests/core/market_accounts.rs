@@ -11,7 +11,7 @@ use std::time::Duration;
 use bidwell_core::privacy::ConsentMethod;
 use bidwell_core::sync::ApiToken;
 use bidwell_core::vault::{KeyStore, Protection, VaultError};
-use bidwell_core::{BidPatch, BidStatus, Environment, ErrorCode, ManualClock, Workspace};
+use bidwell_core::{BidFilter, BidPatch, BidStatus, Environment, ErrorCode, ManualClock, Workspace};
 use bidwell_marketplace::wire;
 use chrono::TimeZone;
 use zeroize::Zeroizing;
@@ -291,4 +291,18 @@ async fn a_passphrase_workspace_asks_the_keychain_nothing_about_tokens() {
     assert!(keychain.entries.lock().unwrap().is_empty(), "no token in the keychain");
     ws.add_saved_search(account.id, "all", None, vec![]).await.unwrap();
     assert_eq!(sync(&engine(36), &ws).await.pulled, 2);
+}
+
+/// The bids board reads the accounts with its columns: a card's buttons
+/// follow what its marketplace can do.
+#[tokio::test]
+async fn the_bids_board_brings_the_connected_accounts() {
+    let server = sim(1, 0.0).await;
+    let (_dir, ws) = workspace_with(Arc::new(TokenKeychain::default())).await;
+    assert!(ws.bid_board(&BidFilter::default(), &[]).await.unwrap().accounts.is_empty());
+    let token = ApiToken::new("sim-token".into());
+    let account = ws.add_market_account("Sim", &server.base_url(), token, ConsentMethod::Cli).await.unwrap();
+    let board = ws.bid_board(&BidFilter::default(), &[]).await.unwrap();
+    assert_eq!(board.accounts, ws.market_accounts().await.unwrap());
+    assert_eq!(board.accounts.iter().map(|a| a.id).collect::<Vec<_>>(), [account.id]);
 }
