@@ -340,6 +340,25 @@ fn phases(samples: &[Sample]) -> Value {
     })
 }
 
+/// Each sample in the order taken, split as `phases` splits the p50s: a
+/// slow one (a run's p95 of five launches is its slowest) tells which part
+/// made it slow.
+fn each_split(samples: &[Sample]) -> Value {
+    let between = |from: Option<f64>, to: Option<f64>| from.zip(to).map(|(from, to)| to - from);
+    samples
+        .iter()
+        .map(|s| {
+            json!({
+                "ms": s.ms,
+                "before_first_call": s.first_call,
+                "commands": between(s.first_call, s.last_answer),
+                "script_after_last_answer": between(s.last_answer, s.frame),
+                "last_frame": s.frame.map(|frame| s.ms - frame),
+            })
+        })
+        .collect()
+}
+
 fn phases_text(samples: &[Sample]) -> String {
     let p = phases(samples);
     let ms = |k: &str| p[k].as_f64().map_or("-".to_string(), |v| format!("{v:.0}"));
@@ -399,6 +418,7 @@ async fn the_window_at_a_million() {
                 "n": s.len(), "p50": p50, "p95": p95, "max": s.last(), "samples": s,
                 "calls": slowest_calls(samples),
                 "phases": phases(samples),
+                "each": each_split(samples),
             });
         }
         println!("  {:>7.2}", last / base);
