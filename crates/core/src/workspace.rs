@@ -77,10 +77,16 @@ impl WorkspacePaths {
 
     /// The database and the files SQLite keeps beside it.
     pub fn database_files(&self) -> Vec<PathBuf> {
-        ["", "-wal", "-shm", "-journal"]
-            .iter()
-            .map(|suffix| PathBuf::from(format!("{}{suffix}", self.database.display())))
-            .collect()
+        ["", "-wal", "-shm", "-journal"].iter().map(|suffix| self.beside_database(suffix)).collect()
+    }
+
+    /// The database's write-ahead log, one of [`WorkspacePaths::database_files`].
+    pub(crate) fn write_ahead_log(&self) -> PathBuf {
+        self.beside_database("-wal")
+    }
+
+    fn beside_database(&self, suffix: &str) -> PathBuf {
+        PathBuf::from(format!("{}{suffix}", self.database.display()))
     }
 }
 

@@ -263,7 +263,7 @@ pub(crate) async fn write_snapshot(
 ) -> Result<BackupInfo> {
     let (record, locking, whole_file) = match taken_by {
         TakenBy::Workspace(locking) => (true, Some(locking), None),
-        TakenBy::Migration { database } => (false, None, Some(database)),
+        TakenBy::Migration { paths } => (false, None, Some(paths)),
     };
     create_private_dir(folder)?;
     let suffix = hex::encode(uuid::Uuid::new_v4().as_bytes())[..6].to_string();
@@ -273,7 +273,7 @@ pub(crate) async fn write_snapshot(
     let written = async {
         let db_path = partial.join(DATABASE_FILE);
         let copied = match whole_file {
-            Some(database) => copy_checkpointed(pool, database, &db_path).await?,
+            Some(paths) => copy_checkpointed(pool, paths, &db_path).await?,
             None => false,
         };
         if !copied {
@@ -331,8 +331,8 @@ pub(crate) enum TakenBy<'a> {
     /// The open before a migration: the table for the key comes with the
     /// migration (`after_migration` records it), and nothing can lock yet.
     /// No other process has the workspace and nothing here writes, so the
-    /// encrypted `database` file is copied as it is.
-    Migration { database: &'a Path },
+    /// encrypted database file is copied as it is.
+    Migration { paths: &'a WorkspacePaths },
 }
 
 /// Copies the encrypted database file as it is, after moving everything in
@@ -340,14 +340,13 @@ pub(crate) enum TakenBy<'a> {
 /// faster than `VACUUM INTO`, which decrypts and encrypts every page again.
 /// Only while no other connection can write (the open before a migration).
 /// `false`: the log could not be emptied, nothing was copied.
-async fn copy_checkpointed(pool: &SqlitePool, database: &Path, to: &Path) -> Result<bool> {
+async fn copy_checkpointed(pool: &SqlitePool, paths: &WorkspacePaths, to: &Path) -> Result<bool> {
     let (busy, _, _): (i64, i64, i64) = sqlx::query_as("PRAGMA wal_checkpoint(TRUNCATE)").fetch_one(pool).await?;
-    let log = PathBuf::from(format!("{}-wal", database.display()));
-    let log_empty = std::fs::metadata(&log).map(|m| m.len() == 0).unwrap_or(true);
+    let log_empty = std::fs::metadata(paths.write_ahead_log()).map(|m| m.len() == 0).unwrap_or(true);
     if busy != 0 || !log_empty {
         return Ok(false);
     }
-    std::fs::copy(database, to).map_err(|e| Error::io(to, e))?;
+    std::fs::copy(&paths.database, to).map_err(|e| Error::io(to, e))?;
     Ok(true)
 }
 
@@ -835,7 +834,7 @@ pub(crate) async fn before_migration(
             &folder,
             now,
             BackupReason::BeforeMigration,
-            TakenBy::Migration { database: &paths.database },
+            TakenBy::Migration { paths },
         )
         .await?,
     ))
