@@ -15,7 +15,7 @@ import { Bids, ROWS_AT_FIRST, cardsAtFirst } from "./Bids";
 import { syncStatus } from "../state";
 
 /** The tests' window is tall enough for the most cards a column starts with. */
-const WINDOW_HEIGHT = 1600;
+const WINDOW_HEIGHT = 2000;
 const CARDS_AT_FIRST = 10;
 
 let bids: Bid[] = [];
@@ -120,10 +120,11 @@ beforeEach(() => {
 });
 
 describe("how many cards a column starts with", () => {
-  it("fills the window's height, at least 4 and at most 10", () => {
-    expect(cardsAtFirst(800)).toBe(5);
-    expect(cardsAtFirst(1080)).toBe(7);
-    expect(cardsAtFirst(400)).toBe(4);
+  it("fills the window's height below the board's top, at least 3 and at most 10", () => {
+    expect(cardsAtFirst(800)).toBe(4);
+    expect(cardsAtFirst(1080)).toBe(6);
+    expect(cardsAtFirst(560)).toBe(3);
+    expect(cardsAtFirst(400)).toBe(3);
     expect(cardsAtFirst(WINDOW_HEIGHT)).toBe(CARDS_AT_FIRST);
     expect(cardsAtFirst(2160)).toBe(10);
   });
@@ -133,16 +134,16 @@ describe("how many cards a column starts with", () => {
     const root = await mount(<Bids />);
     await settle();
     const [asked] = calls("bid_board") as { columns: BidColumnRequest[] }[];
-    expect(asked!.columns.every((c) => c.page.limit === 5)).toBe(true);
-    expect(column(root, "submitted")).toEqual(["Submitted 25", "Submitted 24", "Submitted 23", "Submitted 22", "Submitted 21"]);
+    expect(asked!.columns.every((c) => c.page.limit === 4)).toBe(true);
+    expect(column(root, "submitted")).toEqual(["Submitted 25", "Submitted 24", "Submitted 23", "Submitted 22"]);
     const more = find(root, "section[aria-labelledby='col-submitted'] button.load-more");
-    expect(more.getAttribute("aria-label")).toBe("Show more submitted bids (20 hidden)");
+    expect(more.getAttribute("aria-label")).toBe("Show more submitted bids (21 hidden)");
     invoke.mockClear();
     await act(async () => more.click());
     await settle();
-    expect(column(root, "submitted")).toHaveLength(10);
+    expect(column(root, "submitted")).toHaveLength(8);
     expect(calls("list_bids")).toEqual([
-      { filter: { status: "submitted" }, page: { limit: 5, after: "5", sort: "updated", include_deleted: false } },
+      { filter: { status: "submitted" }, page: { limit: 4, after: "4", sort: "updated", include_deleted: false } },
     ]);
   });
 });

@@ -43,18 +43,26 @@ function jobTitle(bid: Bid): string {
   return bid.job_title ?? "(job removed)";
 }
 
-/** The shortest card, in CSS pixels, in the narrowest column (a title on one line, no marketplace buttons). */
-const SHORTEST_CARD_PX = 160;
+// The board's geometry in CSS pixels, measured in the real window (1200 x 800,
+// the narrowest columns, where cards are tallest).
+/** From the window's top to a column's first card: the screen's title and the column's heading. */
+const ABOVE_CARDS_PX = 100;
+/** Below a column's cards: its "Show more" (two lines in a narrow column) and the sync bar. */
+const BELOW_CARDS_PX = 100;
+/** The shortest card with the gap under it: a two-line title, no marketplace buttons. */
+const SHORTEST_CARD_PX = 172;
 
 /**
  * How many cards each column of the board starts with, its latest changed:
- * enough to fill a window `windowHeight` tall, between 4 and 10; "Show more"
+ * enough to reach the bottom of a window `windowHeight` tall however short
+ * the cards, between 3 (the window's least height) and 10; "Show more"
  * doubles it. Cards below the window cost the first drawing as much as the
  * ones in view (at 1 M, 10 a column were twice the style and layout of 5,
- * docs/performance.md), and a 800 px window shows fewer than 4.
+ * docs/performance.md): a 800 px window shows 4 at most.
  */
 export function cardsAtFirst(windowHeight: number): number {
-  return Math.min(10, Math.max(4, Math.ceil(windowHeight / SHORTEST_CARD_PX)));
+  const room = windowHeight - ABOVE_CARDS_PX - BELOW_CARDS_PX;
+  return Math.min(10, Math.max(3, Math.ceil(room / SHORTEST_CARD_PX)));
 }
 /** The table starts with this many rows. */
 export const ROWS_AT_FIRST = 50;
