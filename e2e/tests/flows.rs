@@ -174,13 +174,14 @@ async fn settled_count(app: &App, css: &str) -> usize {
 }
 
 /// The longest board column shows its newest bids at first, as many as fill
-/// the window's height (about 160 px a card, 4 to 10), and its "Show more"
+/// the window below the board's top (200 px above and below the cards, 172
+/// px the shortest card, 3 to 10: `cardsAtFirst`), and its "Show more"
 /// twice as many each time, until every bid it counts is shown and the
 /// button is gone: a long column can be read to its end.
 async fn longest_column_shows_a_window_then_the_rest(app: &App) {
     let height = app.client().execute("return window.innerHeight", vec![]).await.unwrap();
     let height = height.as_f64().unwrap_or_else(|| panic!("the window's height is {height}"));
-    let at_first = ((height / 160.0).ceil() as usize).clamp(4, 10);
+    let at_first = (((height - 200.0) / 172.0).ceil() as usize).clamp(3, 10);
     let mut longest = ("", 0usize);
     for status in ["draft", "queued", "submitted", "shortlisted", "awarded", "rejected", "withdrawn", "failed"] {
         let Ok(count) = app.client().find(Locator::Css(&format!("#col-{status} .count"))).await else { continue };
@@ -302,6 +303,21 @@ async fn a_job_and_its_bid_move_across_the_board_and_the_palette_finds_them() {
     app.screenshot("08b-bids-refused-drop").await;
     drag_card_to(&app, "Logo for Okafor", "awarded").await;
     wait_for_bid_status(data.path(), &env, "awarded").await;
+
+    // Alt+2 shows the clients, and the focus the board had goes to the
+    // sidebar's Clients button: a screen reader says where the user is.
+    element(&app, "body").await.send_keys("\u{E00A}2\u{E000}").await.unwrap();
+    let focused = "const f = document.activeElement; \
+        return f && f.closest('nav') && f.getAttribute('aria-current') === 'page' ? f.textContent : null";
+    let mut on = serde_json::Value::Null;
+    for _ in 0..100 {
+        on = app.client().execute(focused, vec![]).await.unwrap();
+        if on.is_string() {
+            break;
+        }
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
+    assert_eq!(on.as_str(), Some("Clients2"), "after Alt+2 the focus is on the sidebar's Clients button");
 
     // Ctrl+K opens the palette; the job is found by a word prefix.
     element(&app, "body").await.send_keys("\u{E009}k\u{E000}").await.unwrap();

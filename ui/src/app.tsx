@@ -10,7 +10,8 @@ import type { UnconfirmedRecoveryKey } from "./bindings/UnconfirmedRecoveryKey";
 import { FirstRun } from "./screens/FirstRun";
 import { FinishWipe } from "./screens/FinishWipe";
 import { Unlock } from "./screens/Unlock";
-import { Screen, NAVIGATION, topOf } from "./screens";
+import { Screen } from "./screens";
+import { Sidebar } from "./components/Sidebar";
 import {
   dismiss,
   focusRecoveryKeyForm,
@@ -84,7 +85,6 @@ function Workspace() {
       dueReminders.value = [];
     };
   }, []);
-  const current = topOf(route.value);
   // Each screen opened is counted (only while analytics are on: the core
   // decides). However the user got there: a click, a shortcut, the palette.
   // Counting never stands in the way, so its answer is not awaited.
@@ -99,26 +99,7 @@ function Workspace() {
   }
   return (
     <div class="frame">
-      <nav class="sidebar" aria-label="Main">
-        <p class="brand">Bidwell</p>
-        <ul>
-          {NAVIGATION.map((item) => (
-            <li key={item.screen}>
-              <button
-                class={current === item.screen ? "nav active" : "nav"}
-                aria-current={current === item.screen ? "page" : undefined}
-                onClick={() => go({ screen: item.screen })}
-              >
-                {item.label}
-                <kbd>{item.key}</kbd>
-              </button>
-            </li>
-          ))}
-        </ul>
-        <button class="nav lock" onClick={() => void lockNow()}>
-          Lock
-        </button>
-      </nav>
+      <Sidebar onLock={() => void lockNow()} />
       <div class="banners">
         {unconfirmed && !recoveryKeyOnScreen.value && <RecoveryKeyBanner unconfirmed={unconfirmed} />}
         {backupDue() && <BackupOverdueBanner />}

@@ -10,7 +10,8 @@ import { RecordPage } from "./RecordPage";
 import { Settings } from "./Settings";
 import { Tasks } from "./Tasks";
 
-type Top = Exclude<Route["screen"], "client" | "record">;
+/** The screens the sidebar leads to; a client's or a record's page belongs to one of them (`topOf`). */
+export type Top = Exclude<Route["screen"], "client" | "record">;
 
 /** Alt+key jumps to a screen (listed in the shortcuts overlay too). */
 export const NAVIGATION: { screen: Top; label: string; key: string }[] = [
