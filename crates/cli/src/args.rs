@@ -387,7 +387,8 @@ pub struct ListArgs {
     /// The `next` cursor printed by the previous page.
     #[arg(long, value_name = "CURSOR")]
     pub after: Option<String>,
-    /// newest, oldest, name, updated, or due (tasks: soonest due first, those without a due time before them).
+    /// newest, oldest, name, updated, due (tasks: soonest due first, those without a due time before them),
+    /// or happened (activities: latest first by when they happened).
     #[arg(long, default_value = "newest")]
     pub sort: String,
     /// Include deleted records (to restore them).

@@ -3,4 +3,4 @@
 /**
  * The order of a list. Every order ends in the id, so pages never overlap.
  */
-export type Sort = "newest" | "oldest" | "name" | "updated" | "due";
+export type Sort = "newest" | "oldest" | "name" | "updated" | "due" | "happened";

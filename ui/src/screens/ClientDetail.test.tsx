@@ -346,7 +346,7 @@ describe("a key account's page", () => {
       projects: request(5, "newest"),
       bids: request(5, "newest"),
       milestones: request(1000, "oldest"),
-      timeline: request(10, "newest"),
+      timeline: request(10, "happened"),
     });
     for (const command of LIST_COMMANDS) expect(sent(command), `${command}: read with the page`).toEqual([]);
     for (const perRecord of ["list_milestones", "list_bids", "list_jobs", "get_project", "get_job"]) expect(sent(perRecord), perRecord).toEqual([]);
@@ -388,9 +388,15 @@ describe("a key account's page", () => {
     await pressUntilGone("Show more bids");
     expect(texts(root, "ul[aria-label='Bids'] > li button")).toEqual(bids.map((b) => b.job_title));
 
-    // The timeline goes on from the page's first ten, in the order they were read in.
+    // The timeline goes on from the page's first ten in the core's order (by
+    // when each happened), not sorted again in the window: the notes' times
+    // here are out of order, and a page read later never moves above the first.
     await pressUntilGone("Show older");
-    expect(root.querySelectorAll("ol[aria-label='Timeline, newest first'] > li").length).toBe(notes.length);
+    const shown = [...root.querySelectorAll("ol[aria-label='Timeline, newest first'] > li .body")].map((b) => b.firstChild?.textContent);
+    expect(shown).toEqual(notes.map((n) => n.body));
+    const asked = sent("list_activities").map(([, args]) => (args as { page: PageRequest }).page.sort);
+    expect(asked.length).toBeGreaterThan(0);
+    expect(asked.every((sort) => sort === "happened")).toBe(true);
     expect(root.querySelector("[role='alert']")).toBeNull();
   });
 

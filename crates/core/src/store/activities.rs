@@ -2,7 +2,7 @@
 
 use chrono::{DateTime, Utc};
 use serde::{Deserialize, Serialize};
-use sqlx::SqliteConnection;
+use sqlx::{QueryBuilder, Sqlite, SqliteConnection};
 
 use super::record::{self, Binds, Page, PageRequest, Record};
 use super::{ensure_subject, patch};
@@ -42,12 +42,16 @@ impl Record for Activity {
     const KIND: EntityKind = EntityKind::Activity;
     const LABEL: &'static str = "body";
     const FIELDS: &'static [&'static str] = &["subject_kind", "subject_id", "kind", "body", "occurred_at"];
+    const HAPPENED: Option<&'static str> = Some("occurred_at");
 
     fn meta(&self) -> &Meta {
         &self.meta
     }
     fn label(&self) -> &str {
         &self.body
+    }
+    fn happened(&self) -> Option<DateTime<Utc>> {
+        Some(self.occurred_at)
     }
     fn bind_fields(&self, b: &mut Binds<'_, '_>) {
         b.push_bind(self.subject_kind);
@@ -64,15 +68,19 @@ pub(crate) async fn list_on(
     filter: &ActivityFilter,
     page: &PageRequest,
 ) -> Result<Page<Activity>> {
-    record::list(conn, page, |qb| {
-        if let Some(subject) = filter.subject {
+    record::list(conn, page, |qb| filter.push_conditions(qb)).await
+}
+
+impl ActivityFilter {
+    /// The filter as ` AND …` conditions of an activities list.
+    fn push_conditions(&self, qb: &mut QueryBuilder<'_, Sqlite>) {
+        if let Some(subject) = self.subject {
             qb.push(" AND subject_kind = ").push_bind(subject.kind).push(" AND subject_id = ").push_bind(subject.id);
         }
-        if let Some(kind) = filter.kind {
+        if let Some(kind) = self.kind {
             qb.push(" AND kind = ").push_bind(kind);
         }
-    })
-    .await
+    }
 }
 
 impl Workspace {
@@ -116,5 +124,25 @@ impl Workspace {
         record::update(&mut tx, &activity).await?;
         tx.commit().await?;
         Ok(activity)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::store::record::{query_plan, Sort};
+
+    /// A record's timeline, latest happened first, walks the subject's
+    /// entries in the index by their time instead of reading them all and
+    /// sorting: only entries at the same moment are put in id order.
+    #[tokio::test]
+    async fn a_timeline_reads_its_subjects_entries_in_the_order_of_the_index() {
+        let subject = Subject { kind: EntityKind::Client, id: Id::new_at(chrono::Utc::now()) };
+        let filter = ActivityFilter { subject: Some(subject), kind: None };
+        let plans = query_plan::of_pages::<Activity>(Sort::Happened, |qb| filter.push_conditions(qb)).await;
+        for plan in plans {
+            assert!(plan.contains("activities USING INDEX activities_by_subject"), "{plan}");
+            assert!(!plan.contains("USE TEMP B-TREE FOR ORDER BY"), "{plan}");
+        }
     }
 }

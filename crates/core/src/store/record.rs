@@ -32,11 +32,18 @@ pub(crate) trait Record: for<'r> FromRow<'r, SqliteRow> + Send + Unpin {
     const CHILDREN: &'static [(&'static str, &'static str)] = &[];
     /// The column `Sort::Due` orders by; kinds without a due time refuse that order.
     const DUE: Option<&'static str> = None;
+    /// The column `Sort::Happened` orders by; kinds that record no time
+    /// something happened refuse that order.
+    const HAPPENED: Option<&'static str> = None;
 
     fn meta(&self) -> &Meta;
     fn label(&self) -> &str;
     /// Its value of the `DUE` column.
     fn due(&self) -> Option<DateTime<Utc>> {
+        None
+    }
+    /// Its value of the `HAPPENED` column.
+    fn happened(&self) -> Option<DateTime<Utc>> {
         None
     }
     fn bind_fields(&self, binds: &mut Binds<'_, '_>);
@@ -55,6 +62,10 @@ pub enum Sort {
     /// (SQLite's order of NULL), so a list of what is due filters them out.
     /// Only tasks have a due time; other lists refuse this order.
     Due,
+    /// Latest first by when it happened, not when it was written down: a
+    /// timeline, where a call logged today may have happened last week.
+    /// Only activities record that time; other lists refuse this order.
+    Happened,
 }
 
 impl std::str::FromStr for Sort {
@@ -66,7 +77,11 @@ impl std::str::FromStr for Sort {
             "name" => Ok(Sort::Name),
             "updated" => Ok(Sort::Updated),
             "due" => Ok(Sort::Due),
-            _ => Err(Error::validation("sort", format!("'{s}' is not one of: newest, oldest, name, updated, due"))),
+            "happened" => Ok(Sort::Happened),
+            _ => Err(Error::validation(
+                "sort",
+                format!("'{s}' is not one of: newest, oldest, name, updated, due, happened"),
+            )),
         }
     }
 }
@@ -109,10 +124,10 @@ fn decode_cursor(text: &str, sort: Sort) -> Result<Cursor> {
     let bad = || Error::validation("after", "is not a cursor from this list; start again without it");
     let bytes = URL_SAFE_NO_PAD.decode(text.trim()).map_err(|_| bad())?;
     let cursor: Cursor = serde_json::from_slice(&bytes).map_err(|_| bad())?;
-    // Name and Updated pages end on a key, Newest and Oldest on the id alone;
-    // a Due page ends on a due time, or on none among the records without one.
+    // Name, Updated and Happened pages end on a key, Newest and Oldest on the
+    // id alone; a Due page ends on a due time, or on none among the records without one.
     let keyed = match sort {
-        Sort::Name | Sort::Updated => Some(true),
+        Sort::Name | Sort::Updated | Sort::Happened => Some(true),
         Sort::Newest | Sort::Oldest => Some(false),
         Sort::Due => None,
     };
@@ -279,6 +294,7 @@ pub(crate) async fn list<R: Record>(
                 Sort::Name => Some(last.label().to_string()),
                 Sort::Updated => Some(stored_time(&last.meta().updated_at)),
                 Sort::Due => last.due().map(|due| stored_time(&due)),
+                Sort::Happened => last.happened().map(|at| stored_time(&at)),
                 Sort::Newest | Sort::Oldest => None,
             };
             encode_cursor(&Cursor { s: page.sort, k, i: last.meta().id })
@@ -306,6 +322,12 @@ fn page_query<R: Record>(
         }
         (_, due) => due.unwrap_or_default(),
     };
+    let happened = match (page.sort, R::HAPPENED) {
+        (Sort::Happened, None) => {
+            return Err(Error::validation("sort", format!("a {} records no time it happened to sort by", R::KIND)))
+        }
+        (_, happened) => happened.unwrap_or_default(),
+    };
     let cursor = page.after.as_deref().map(|c| decode_cursor(c, page.sort)).transpose()?;
     let mut qb = QueryBuilder::<Sqlite>::new(format!("SELECT * FROM {} WHERE 1 = 1", R::SOURCE));
     if !page.include_deleted {
@@ -319,6 +341,9 @@ fn page_query<R: Record>(
             Sort::Oldest => qb.push(" AND id > ").push_bind(c.i),
             Sort::Name => qb.push(format!(" AND ({label}, id) > (")).push_bind(c.k).push(", ").push_bind(c.i).push(")"),
             Sort::Updated => qb.push(" AND (updated_at, id) < (").push_bind(c.k).push(", ").push_bind(c.i).push(")"),
+            Sort::Happened => {
+                qb.push(format!(" AND ({happened}, id) < (")).push_bind(c.k).push(", ").push_bind(c.i).push(")")
+            }
             // After a record with a due time: those due later (the undated ones came first).
             Sort::Due if c.k.is_some() => {
                 qb.push(format!(" AND ({due}, id) > (")).push_bind(c.k).push(", ").push_bind(c.i).push(")")
@@ -333,6 +358,7 @@ fn page_query<R: Record>(
         Sort::Name => format!(" ORDER BY {label}, id"),
         Sort::Updated => " ORDER BY updated_at DESC, id DESC".to_string(),
         Sort::Due => format!(" ORDER BY {due}, id"),
+        Sort::Happened => format!(" ORDER BY {happened} DESC, id DESC"),
     });
     qb.push(" LIMIT ").push_bind(i64::from(limit) + 1);
     Ok((qb, limit))
@@ -352,7 +378,8 @@ pub(crate) mod query_plan {
     /// with them unbound.
     pub(crate) async fn of_pages<R: Record>(sort: Sort, filter: impl Fn(&mut QueryBuilder<'_, Sqlite>)) -> [String; 2] {
         let last: DateTime<Utc> = "2026-11-01T09:00:00Z".parse().unwrap();
-        let sort_key = matches!(sort, Sort::Name | Sort::Updated | Sort::Due).then(|| stored_time(&last));
+        let sort_key =
+            matches!(sort, Sort::Name | Sort::Updated | Sort::Due | Sort::Happened).then(|| stored_time(&last));
         let later = encode_cursor(&Cursor { s: sort, k: sort_key, i: Id::new_at(last) });
         let mut statements = Vec::new();
         for after in [None, Some(later)] {

@@ -280,7 +280,7 @@ fn first_pages(limit: u32) -> ClientPageRequest {
         projects: first(Sort::Newest),
         bids: first(Sort::Newest),
         milestones: first(Sort::Oldest),
-        timeline: first(Sort::Newest),
+        timeline: first(Sort::Happened),
     }
 }
 
@@ -356,8 +356,63 @@ async fn a_clients_page_in_one_call_holds_what_each_lists_own_call_answers() {
     assert_eq!((more.items.len(), more.next), (1, None), "the third bid");
     let more = ws.list_milestones_of_client_projects(id, &rest(&page.milestones.next, Sort::Oldest)).await.unwrap();
     assert_eq!((more.items.len(), more.next), (1, None), "the third milestone");
-    let more = ws.list_activities(&timeline, &rest(&page.timeline.next, Sort::Newest)).await.unwrap();
+    let more = ws.list_activities(&timeline, &rest(&page.timeline.next, Sort::Happened)).await.unwrap();
     assert_eq!((more.items.len(), more.next), (1, None), "the third note");
+}
+
+/// A timeline lists what happened latest first, whenever each entry was
+/// written down: a call logged today that happened last week comes after
+/// yesterday's note, on every page and on the client's page, and an entry
+/// whose time is changed moves to its new place. Entries at the same time
+/// keep one order across pages; a deleted one is gone.
+#[tokio::test]
+async fn a_timeline_lists_what_happened_latest_first_whenever_it_was_written_down() {
+    let (_dir, ws) = new_workspace().await;
+    let who = client(&ws, "Timeline Client").await;
+    let other = client(&ws, "Someone else").await;
+    let day = |d: u32| chrono::TimeZone::with_ymd_and_hms(&chrono::Utc, 2026, 11, d, 9, 0, 0).unwrap();
+    let subject = Subject { kind: EntityKind::Client, id: who.meta.id };
+    let note = |body: &str, d: u32| NewActivity { subject, kind: None, body: body.into(), occurred_at: Some(day(d)) };
+    // Written down in an order unlike when each happened.
+    let mut made = Vec::new();
+    for (body, d) in [("the 10th", 10), ("the 20th", 20), ("the 5th", 5), ("the 15th a", 15), ("the 15th b", 15)] {
+        made.push(ws.create_activity(note(body, d)).await.unwrap());
+    }
+    let elsewhere =
+        NewActivity { subject: Subject { kind: EntityKind::Client, id: other.meta.id }, ..note("not ours", 30) };
+    ws.create_activity(elsewhere).await.unwrap();
+    let gone = ws.create_activity(note("deleted", 25)).await.unwrap();
+    ws.delete(EntityKind::Activity, gone.meta.id).await.unwrap();
+    // The 10th's entry was really the 1st: it moves to the end.
+    let moved = ActivityPatch { occurred_at: Some(day(1)), ..Default::default() };
+    ws.update_activity(made[0].meta.id, moved).await.unwrap();
+
+    let filter = ActivityFilter { subject: Some(subject), kind: None };
+    let mut seen = Vec::new();
+    let mut after = None;
+    loop {
+        let request = PageRequest { limit: 2, after, sort: Sort::Happened, include_deleted: false };
+        let page = ws.list_activities(&filter, &request).await.unwrap();
+        seen.extend(page.items.into_iter().map(|a| a.body));
+        match page.next {
+            Some(next) => after = Some(next),
+            None => break,
+        }
+    }
+    // At the same time, the later written first (ids are ordered by time made).
+    assert_eq!(seen, ["the 20th", "the 15th b", "the 15th a", "the 5th", "the 10th"]);
+
+    let on_page = ws.client_page(who.meta.id, &first_pages(3)).await.unwrap();
+    let shown: Vec<&str> = on_page.timeline.items.iter().map(|a| a.body.as_str()).collect();
+    assert_eq!(shown, ["the 20th", "the 15th b", "the 15th a"], "the client's page shows the same first entries");
+
+    // Only a timeline has this order; a cursor from it goes on nowhere else.
+    let by_happened = PageRequest { sort: Sort::Happened, ..page(10) };
+    let err = ws.list_clients(&ClientFilter::default(), &by_happened).await.unwrap_err().to_api();
+    assert_eq!((err.code, err.field.as_deref()), (ErrorCode::Validation, Some("sort")), "{}", err.message);
+    let newest = PageRequest { limit: 2, after: on_page.timeline.next, sort: Sort::Newest, include_deleted: false };
+    let err = ws.list_activities(&filter, &newest).await.unwrap_err().to_api();
+    assert_eq!((err.code, err.field.as_deref()), (ErrorCode::Validation, Some("after")), "{}", err.message);
 }
 
 /// A client that does not exist is not found (its page says so); a refused

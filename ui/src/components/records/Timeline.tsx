@@ -1,5 +1,6 @@
 // The timeline of any record: notes, calls, e-mails, meetings and messages,
-// newest first, the latest `first` of them (`firstPage` when the screen read
+// latest first by when they happened (the core's order, page after page),
+// the latest `first` of them (`firstPage` when the screen read
 // them with the rest, as a client's page does), then older ones with "Show
 // older". Add one at the top (Ctrl+Enter adds it); edit or delete (with
 // undo) each entry in place.
@@ -20,7 +21,7 @@ import { SelectField } from "./SelectField";
 import { usePaged, useShowMore } from "./usePaged";
 
 export function Timeline({ subject, first = 50, firstPage }: { subject: Subject; first?: number; firstPage?: Page<Activity> }) {
-  const list = usePaged<Activity>((limit, after) => api.activities.list({ subject }, api.page(limit, after, "newest")), [subject.kind, subject.id], first, firstPage);
+  const list = usePaged<Activity>((limit, after) => api.activities.list({ subject }, api.page(limit, after, "happened")), [subject.kind, subject.id], first, firstPage);
   const showMore = useShowMore(list, "timeline");
   const [kind, setKind] = useState<ActivityKind>("note");
   const [body, setBody] = useState("");
@@ -44,8 +45,6 @@ export function Timeline({ subject, first = 50, firstPage }: { subject: Subject;
     }
   }
 
-  const sorted = [...list.items].sort((a, b) => b.occurred_at.localeCompare(a.occurred_at));
-
   return (
     <section class="section" aria-labelledby="timeline-title">
       <header>
@@ -65,7 +64,7 @@ export function Timeline({ subject, first = 50, firstPage }: { subject: Subject;
       </form>
       <ListState loading={list.loading} error={list.error} count={list.items.length} empty="Nothing logged yet." />
       <ol class="items timeline" aria-label="Timeline, newest first" data-list="timeline">
-        {sorted.map((a) => {
+        {list.items.map((a) => {
           if (editing === a.id)
             return (
               <li key={a.id}>

@@ -20,7 +20,7 @@ export const CLIENT_LISTS = {
   // under the projects shown (Milestones.tsx's ClientMilestones).
   milestones: { first: 1000, sort: "oldest" },
   // Newest first, as Timeline.tsx reads it on.
-  timeline: { first: 10, sort: "newest" },
+  timeline: { first: 10, sort: "happened" },
 } as const satisfies Record<keyof ClientPageRequest, { first: number; sort: Sort }>;
 
 /** The first page of every list, as `client_page` takes it. */
