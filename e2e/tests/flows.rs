@@ -983,6 +983,19 @@ async fn every_kind_is_edited_on_its_page_notes_and_tags_stay_and_a_bid_task_rem
     app.fill("#field-activity-body", "Kick-off call: scope agreed").await;
     press(&app, "Add note").await;
     app.find_text("Kick-off call: scope agreed").await;
+    // A call logged after the fact, told when it happened, goes below it.
+    app.fill("#field-activity-body", "Intro call last spring").await;
+    pick_datetime(&app, "#field-activity-when", "2025-04-02T10:30").await;
+    press(&app, "Add note").await;
+    app.find_text("Intro call last spring").await;
+    let order = "return [...document.querySelectorAll(\"ol[aria-label^='Timeline'] > li .body\")] \
+        .map(b => b.firstChild.textContent.trim())";
+    let shown = app.client().execute(order, vec![]).await.unwrap();
+    assert_eq!(
+        shown,
+        serde_json::json!(["Kick-off call: scope agreed", "Intro call last spring"]),
+        "latest happened first"
+    );
     press(&app, "Add milestone").await;
     app.fill("#field-milestone-new-title", "Design").await;
     app.fill("#field-milestone-new-amount", "500").await;

@@ -25,21 +25,29 @@ export function Timeline({ subject, first = 50, firstPage }: { subject: Subject;
   const showMore = useShowMore(list, "timeline");
   const [kind, setKind] = useState<ActivityKind>("note");
   const [body, setBody] = useState("");
+  // Empty: now. A call logged after the fact takes its place by when it happened.
+  const [when, setWhen] = useState("");
   const [errors, setErrors] = useState<Record<string, string>>({});
   const [busy, setBusy] = useState(false);
   const [editing, setEditing] = useState<string | null>(null);
 
   async function submit(e: Event) {
     e.preventDefault();
-    if (!body.trim()) return setErrors({ body: "Write something first." });
+    const found: Record<string, string> = {};
+    if (!body.trim()) found["body"] = "Write something first.";
+    const at = when === "" ? null : new Date(when);
+    if (at && Number.isNaN(at.getTime())) found["occurred_at"] = "Pick a date and time, or leave it empty for now.";
+    setErrors(found);
+    if (Object.keys(found).length > 0) return;
     setBusy(true);
     try {
-      await api.activities.create({ subject, kind, body: body.trim() });
+      await api.activities.create({ subject, kind, body: body.trim(), ...(at ? { occurred_at: at.toISOString() } : {}) });
       setBody("");
+      setWhen("");
       setErrors({});
       list.reload();
     } catch (raw) {
-      setErrors(errorsFrom(raw, ["body"]));
+      setErrors(errorsFrom(raw, ["body", "occurred_at"]));
     } finally {
       setBusy(false);
     }
@@ -52,6 +60,7 @@ export function Timeline({ subject, first = 50, firstPage }: { subject: Subject;
       </header>
       <form noValidate class="record-form" onSubmit={submit} aria-label="Add note" onKeyDown={formKeys()}>
         <SelectField label="Kind" name="activity-kind" value={kind} options={ACTIVITY_KINDS} onChange={setKind} />
+        <Field label="When" name="activity-when" type="datetime-local" value={when} onInput={setWhen} error={errors["occurred_at"]} hint="Empty: now" />
         <div class="wide">
           <Field label="Add note" name="activity-body" value={body} onInput={setBody} error={errors["body"]} multiline hint="Ctrl+Enter adds it" />
         </div>
