@@ -54,9 +54,11 @@ const SHORTEST_CARD_PX = 172;
 
 /**
  * How many cards each column of the board starts with, its latest changed:
- * enough to reach the bottom of a window `windowHeight` tall however short
- * the cards, between 3 (the window's least height) and 10; "Show more"
- * doubles it. Cards below the window cost the first drawing as much as the
+ * enough for a column of the shortest cards of the narrowest columns, with
+ * its "Show more", to reach the bottom of a window `windowHeight` tall,
+ * between 3 (the window's least height) and 10; "Show more" doubles it.
+ * (Wider columns hold shorter cards: at 2560 px a short column ends about
+ * 100 px above the bottom, its "Show more" in view.) Cards below the window cost the first drawing as much as the
  * ones in view (at 1 M, 10 a column were twice the style and layout of 5,
  * docs/performance.md): a 800 px window shows 4 at most.
  */
