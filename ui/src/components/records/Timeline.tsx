@@ -2,8 +2,8 @@
 // latest first by when they happened (the core's order, page after page),
 // the latest `first` of them (`firstPage` when the screen read
 // them with the rest, as a client's page does), then older ones with "Show
-// older". Add one at the top (Ctrl+Enter adds it); edit or delete (with
-// undo) each entry in place.
+// older". Add one (Ctrl+Enter adds it): now, at the top, or told when it
+// happened, in its place; edit or delete (with undo) each entry in place.
 import { useState } from "preact/hooks";
 import * as api from "../../api";
 import { dateTimeText } from "../../dates";
