@@ -307,17 +307,8 @@ async fn a_job_and_its_bid_move_across_the_board_and_the_palette_finds_them() {
     // Alt+2 shows the clients, and the focus the board had goes to the
     // sidebar's Clients button: a screen reader says where the user is.
     element(&app, "body").await.send_keys("\u{E00A}2\u{E000}").await.unwrap();
-    let focused = "const f = document.activeElement; \
-        return f && f.closest('nav') && f.getAttribute('aria-current') === 'page' ? f.textContent : null";
-    let mut on = serde_json::Value::Null;
-    for _ in 0..100 {
-        on = app.client().execute(focused, vec![]).await.unwrap();
-        if on.is_string() {
-            break;
-        }
-        tokio::time::sleep(Duration::from_millis(100)).await;
-    }
-    assert_eq!(on.as_str(), Some("Clients2"), "after Alt+2 the focus is on the sidebar's Clients button");
+    let focused = element(&app, "nav button[aria-current='page']:focus").await;
+    assert_eq!(focused.text().await.unwrap(), "Clients2", "after Alt+2 the focus is on the sidebar's Clients button");
 
     // Ctrl+K opens the palette; the job is found by a word prefix.
     element(&app, "body").await.send_keys("\u{E009}k\u{E000}").await.unwrap();
