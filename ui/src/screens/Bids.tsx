@@ -58,9 +58,10 @@ const SHORTEST_CARD_PX = 172;
  * its "Show more", to reach the bottom of a window `windowHeight` tall,
  * between 3 (the window's least height) and 10; "Show more" doubles it.
  * (Wider columns hold shorter cards: at 2560 px a short column ends about
- * 100 px above the bottom, its "Show more" in view.) Cards below the window cost the first drawing as much as the
- * ones in view (at 1 M, 10 a column were twice the style and layout of 5,
- * docs/performance.md): a 800 px window shows 4 at most.
+ * 100 px above the bottom, its "Show more" in view.) Cards below the window
+ * cost the first drawing as much as the ones in view (at 1 M, 10 a column
+ * were twice the style and layout of 5, docs/performance.md): a 800 px
+ * window shows 4 at most.
  */
 export function cardsAtFirst(windowHeight: number): number {
   const room = windowHeight - ABOVE_CARDS_PX - BELOW_CARDS_PX;
