@@ -215,6 +215,38 @@ async fn longest_column_shows_a_window_then_the_rest(app: &App) {
 
 const RECOVERY_BANNER: &str = "[data-testid=recovery-key-unconfirmed]";
 
+/// Working down the clients one at a time (End reads the second page,
+/// then on by two), Esc from a client's page comes back to the same row,
+/// scrolled as it was, with the keyboard's focus on the list.
+async fn back_from_a_client_the_list_is_as_it_was_left(app: &App) {
+    const END: &str = "\u{E010}";
+    const DOWN: &str = "\u{E015}";
+    press(app, "Clients").await;
+    let list = element(app, "[role=listbox][aria-label='Clients'][data-loaded-count='100']").await;
+    list.send_keys(END).await.unwrap();
+    element(app, "[role=listbox][data-loaded-count='200']").await;
+    list.send_keys(&format!("{DOWN}{DOWN}")).await.unwrap();
+    let chosen = element(app, "[role=option][aria-selected=true][aria-posinset='102']").await;
+    let label = chosen.attr("aria-label").await.unwrap().unwrap();
+    let scroll_top = || async {
+        let script = "return document.querySelector(\"[role=listbox][aria-label='Clients']\").scrollTop";
+        app.client().execute(script, vec![]).await.unwrap().as_f64().unwrap()
+    };
+    let scrolled = scroll_top().await;
+    assert!(scrolled > 0.0, "the list scrolled down to row 102");
+    list.send_keys("\u{E007}").await.unwrap();
+    let name = label.split(", ").next().unwrap();
+    let heading = element(app, "h1:focus").await;
+    assert_eq!(heading.text().await.unwrap(), name, "Enter opened the chosen client");
+    element(app, "body").await.send_keys("\u{E00C}").await.unwrap();
+
+    element(app, "[role=listbox][aria-label='Clients'][data-loaded-count='200']:focus").await;
+    let again = element(app, "[role=option][aria-selected=true]").await;
+    assert_eq!(again.attr("aria-label").await.unwrap().unwrap(), label, "back on the client it left");
+    assert_eq!(scroll_top().await, scrolled, "scrolled as it was left");
+    app.screenshot("10a-clients-as-left").await;
+}
+
 async fn banners(app: &App) -> usize {
     app.client().find_all(Locator::Css(RECOVERY_BANNER)).await.unwrap().len()
 }
@@ -361,6 +393,7 @@ async fn try_with_sample_data_fills_every_screen_and_bids_on_the_demo_marketplac
     let env = [("BIDWELL_PASSPHRASE", PASSPHRASE)];
     let clients = cli(data.path(), &env, &["--json", "client", "list", "--limit", "5"]);
     assert!(clients.matches("\"id\"").count() >= 5, "the sample clients are not in the database: {clients}");
+    back_from_a_client_the_list_is_as_it_was_left(&app).await;
     press(&app, "Dashboard").await;
     app.find_text("Pipeline by status").await;
     app.screenshot("11-sample-dashboard").await;

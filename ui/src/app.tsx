@@ -35,6 +35,7 @@ import { actedFromNotification, dueReminders, Reminders, showReminders } from ".
 import type { Task } from "./bindings/Task";
 import { Overlays } from "./screens/Overlays";
 import { applyTheme } from "./theme";
+import { forgetPlaces } from "./places";
 import { dateTimeText } from "./dates";
 
 export function App() {
@@ -48,6 +49,12 @@ export function App() {
   }, []);
 
   const state = sessionState.value;
+  // Locked (or no workspace): the lists' kept filters and places go with it.
+  // After the locked screens unmounted theirs, so none is kept past this.
+  const unlocked = state?.unlocked ?? false;
+  useEffect(() => {
+    if (!unlocked) forgetPlaces();
+  }, [unlocked]);
   if (sessionError.value) {
     return (
       <main class="centered">

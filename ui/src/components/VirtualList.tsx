@@ -2,17 +2,24 @@
 // cursor. Only the visible rows (plus a small overscan) are in the DOM, and
 // the next page is fetched only when the user scrolls near the end of what is
 // loaded. The root exposes data-loaded-count and data-page-requests so tests
-// can check that a long list never loads everything.
+// can check that a long list never loads everything. A list given a `place`
+// opens where it was left (places.ts): as many rows read, the same scroll,
+// the row last chosen selected, and the focus on it if nothing holds it.
 import type { ComponentChildren, JSX } from "preact";
 import { useEffect, useLayoutEffect, useRef, useState } from "preact/hooks";
 import { useReadEffect } from "../readEffect";
 import * as api from "../api";
 import type { Page } from "../bindings/Page";
+import { keepPlace, takePlace, type ListPlace } from "../places";
 import "../screens/records.css";
 
 export interface VirtualListProps<T> {
-  /** Fetches the page after `after` (null: the first page). */
-  fetchPage: (after: string | null) => Promise<Page<T>>;
+  /** Fetches `limit` rows after `after` (null: from the first). */
+  fetchPage: (after: string | null, limit: number) => Promise<Page<T>>;
+  /** Rows read at a time as the user scrolls. */
+  pageSize?: number;
+  /** Where the list is kept between visits (`name`), and the filter it was read under: another filter starts at the top. */
+  place?: { name: string; filter: string };
   /** Accessible name of the list. */
   label: string;
   /** Height of every row in CSS pixels. */
@@ -40,6 +47,9 @@ export interface VirtualListProps<T> {
 
 let nextListId = 1;
 
+/** The most rows the core returns in one page (`MAX_PAGE`): a list read far down is read back in pages of it. */
+const LARGEST_PAGE = 1000;
+
 /** Whether an event started on a control inside a row (which handles it itself). */
 function interactive(target: EventTarget | null): boolean {
   return target instanceof Element && target.closest("select, input, button, textarea, a, label") !== null;
@@ -49,6 +59,7 @@ export function VirtualList<T>(props: VirtualListProps<T>): JSX.Element {
   const rowHeight = props.rowHeight ?? 44;
   const overscan = props.overscan ?? 6;
   const prefetch = props.prefetch ?? 20;
+  const pageSize = props.pageSize ?? 100;
   const [listId] = useState(() => props.id ?? `vlist-${nextListId++}`);
 
   const [items, setItems] = useState<T[]>([]);
@@ -68,19 +79,26 @@ export function VirtualList<T>(props: VirtualListProps<T>): JSX.Element {
   const inFlight = useRef(false);
   const generation = useRef(0);
   const finished = useRef(false);
+  const loadedCount = useRef(0);
+  // The place being gone back to, until its rows are read.
+  const returning = useRef<ListPlace | null>(null);
+  const mounted = useRef(false);
 
   async function loadMore(): Promise<void> {
     if (inFlight.current || finished.current) return;
     inFlight.current = true;
     const gen = generation.current;
+    const back = returning.current;
+    const limit = back ? Math.min(LARGEST_PAGE, Math.max(pageSize, back.loaded - loadedCount.current)) : pageSize;
     setLoading(true);
     setError(null);
     setRequests((n) => n + 1);
     try {
-      const page = await fetchRef.current(cursor.current);
+      const page = await fetchRef.current(cursor.current, limit);
       if (gen !== generation.current) return;
       cursor.current = page.next;
       finished.current = page.next === null;
+      loadedCount.current += page.items.length;
       setDone(finished.current);
       setItems((old) => old.concat(page.items));
     } catch (raw) {
@@ -100,6 +118,10 @@ export function VirtualList<T>(props: VirtualListProps<T>): JSX.Element {
     cursor.current = null;
     inFlight.current = false;
     finished.current = false;
+    loadedCount.current = 0;
+    // Only the first read after a mount goes back; a changed filter starts at the top.
+    returning.current = !mounted.current && props.place ? takePlace(props.place.name, props.place.filter) : null;
+    mounted.current = true;
     setItems([]);
     setDone(false);
     setError(null);
@@ -130,6 +152,51 @@ export function VirtualList<T>(props: VirtualListProps<T>): JSX.Element {
       void loadMore();
     }
   }, [items.length, lastVisible, done, error]);
+
+  // Gone back to a place: once its rows are read, its scroll and its row, before the paint.
+  useLayoutEffect(() => {
+    const back = returning.current;
+    if (!back || error) return;
+    if (!finished.current && items.length < back.loaded) {
+      void loadMore();
+      return;
+    }
+    returning.current = null;
+    const el = root.current;
+    if (el) {
+      el.scrollTop = back.scrollTop;
+      setScrollTop(el.scrollTop);
+    }
+    if (back.chosen === null || items.length === 0) return;
+    const chosen = back.chosen;
+    const found = items.findIndex((item) => props.keyOf(item) === chosen.key);
+    // A row gone since (deleted from its page) leaves its place to the next one.
+    select(found >= 0 ? found : chosen.index);
+    const focused = document.activeElement;
+    if (focused === null || focused === document.body) el?.focus();
+  }, [items.length, done, error]);
+
+  // Left: where it was, for the next visit.
+  const latest = useRef({ items, selected, scrollTop, place: props.place });
+  latest.current = { items, selected, scrollTop, place: props.place };
+  useEffect(
+    () => () => {
+      const { items: left, selected: at, scrollTop: top, place } = latest.current;
+      if (!place) return;
+      if (returning.current) {
+        keepPlace(place.name, returning.current);
+        return;
+      }
+      const item = left[at];
+      keepPlace(place.name, {
+        filter: place.filter,
+        loaded: left.length,
+        scrollTop: top,
+        chosen: item === undefined ? null : { key: props.keyOf(item), index: at },
+      });
+    },
+    [],
+  );
 
   function select(index: number) {
     if (items.length === 0) return;
@@ -238,7 +305,8 @@ export function VirtualList<T>(props: VirtualListProps<T>): JSX.Element {
         data-done={done ? "true" : "false"}
         onKeyDown={onKeyDown}
         onFocus={() => {
-          if (selected < 0 && items.length > 0) setSelected(0);
+          // After any selection made before the focus came (a place gone back to).
+          if (items.length > 0) setSelected((at) => (at < 0 ? 0 : at));
         }}
         onScroll={(e) => setScrollTop((e.currentTarget as HTMLDivElement).scrollTop)}
       >

@@ -32,6 +32,7 @@ import {
 import { ShowMore, useFocusShown, usePagedParts, type Parts } from "../components/ShowMore";
 import { go, notify, refreshSync, syncStatus } from "../state";
 import { useListFilters } from "../components/records/ListFilters";
+import { useKept } from "../places";
 import { QuickFollowUp } from "../components/FollowUp";
 import { dateText } from "../dates";
 import "./pipeline.css";
@@ -96,7 +97,7 @@ function onBoard(columns: Columns, bid: Bid, index = 0): Columns {
 export function Bids() {
   const [counts, setCounts] = useState<Counts | null>(null);
   const [error, setError] = useState<string | null>(null);
-  const [view, setView] = useState<View>("board");
+  const [view, setView] = useKept<View>("bids.view", "board");
   const [adding, setAdding] = useState(false);
   const [dragging, setDragging] = useState<Bid | null>(null);
   const [over, setOver] = useState<BidStatus | null>(null);

@@ -1,6 +1,6 @@
 // Clients: filter by tag or by a custom field's value, show archived ones,
 // add a client (N), and a virtualized list sorted by name; Enter or click
-// opens the client.
+// opens the client. Back from a client, the list is as it was left.
 import { useEffect, useRef, useState } from "preact/hooks";
 import * as api from "../api";
 import type { Client } from "../bindings/Client";
@@ -10,14 +10,13 @@ import { useListFilters } from "../components/records/ListFilters";
 import { isTyping } from "../components/records/labels";
 import { VirtualList } from "../components/VirtualList";
 import { begin } from "../perf";
+import { useKept } from "../places";
 import { go, notify } from "../state";
 import "./records.css";
 
-const PAGE_SIZE = 100;
-
 export function Clients() {
   const extras = useListFilters("client");
-  const [archived, setArchived] = useState(false);
+  const [archived, setArchived] = useKept("clients.archived", false);
   const [adding, setAdding] = useState(false);
   const [reload, setReload] = useState(0);
   const newButton = useRef<HTMLButtonElement>(null);
@@ -67,7 +66,8 @@ export function Clients() {
         label={archived ? "Archived clients" : "Clients"}
         rowHeight={48}
         reloadKey={`${reload}|${archived}|${extras.key}`}
-        fetchPage={(after) => api.clients.list(filter, api.page(PAGE_SIZE, after, "name"))}
+        place={{ name: "clients", filter: `${archived}|${extras.key}` }}
+        fetchPage={(after, limit) => api.clients.list(filter, api.page(limit, after, "name"))}
         keyOf={(c) => c.id}
         labelOf={(c) => [c.name, c.company, c.email].filter(Boolean).join(", ")}
         onOpen={(c) => {

@@ -12,6 +12,7 @@ import { BidForm } from "../components/pipeline/BidForm";
 import { formatMinor, formatMoney, toMinor } from "../money";
 import { go, notify } from "../state";
 import { useListFilters } from "../components/records/ListFilters";
+import { useKept } from "../places";
 import { KIND_LABEL } from "./Marketplaces";
 import { FollowUp } from "../components/FollowUp";
 import { dateText } from "../dates";
@@ -49,7 +50,7 @@ function RetentionNote({ accounts }: { accounts: api.MarketAccount[] }) {
 export function Jobs() {
   const [jobs, setJobs] = useState<Job[] | null>(null);
   const [next, setNext] = useState<string | null>(null);
-  const [savedOnly, setSavedOnly] = useState(false);
+  const [savedOnly, setSavedOnly] = useKept("jobs.saved", false);
   const [error, setError] = useState<string | null>(null);
   const [adding, setAdding] = useState(false);
   const [selected, setSelected] = useState<Job | null>(null);

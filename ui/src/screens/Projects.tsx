@@ -1,6 +1,7 @@
 // All projects, filterable by status, tag and custom field; each row shows its client (the core
 // reads each project with its client's name), status (changeable in place)
-// and budget. Enter or click opens the project's client.
+// and budget. Enter or click opens the project's page; back from it, the
+// list is as it was left.
 import { useState } from "preact/hooks";
 import * as api from "../api";
 import type { Id } from "../bindings/Id";
@@ -11,10 +12,9 @@ import { labelOf, PROJECT_STATUSES, RATE_TYPES } from "../components/records/lab
 import { formatMoney } from "../money";
 import { VirtualList } from "../components/VirtualList";
 import { useListFilters } from "../components/records/ListFilters";
+import { useKept } from "../places";
 import { go, notify } from "../state";
 import "./records.css";
-
-const PAGE_SIZE = 100;
 
 /** The core reads each project with its client's name; none once the client is deleted. */
 function clientOf(p: Project): string {
@@ -22,7 +22,7 @@ function clientOf(p: Project): string {
 }
 
 export function Projects() {
-  const [status, setStatus] = useState<ProjectStatus | "">("");
+  const [status, setStatus] = useKept<ProjectStatus | "">("projects.status", "");
   const [reload, setReload] = useState(0);
   // Status changes made here, shown until the list is reloaded.
   const [changed, setChanged] = useState<Record<Id, ProjectStatus>>({});
@@ -86,7 +86,8 @@ export function Projects() {
         label={status ? `${labelOf(PROJECT_STATUSES, status)} projects` : "Projects"}
         rowHeight={48}
         reloadKey={`${reload}|${status}|${extras.key}`}
-        fetchPage={(after) => api.projects.list(filter, api.page(PAGE_SIZE, after, "newest"))}
+        place={{ name: "projects", filter: `${status}|${extras.key}` }}
+        fetchPage={(after, limit) => api.projects.list(filter, api.page(limit, after, "newest"))}
         keyOf={(p) => p.id}
         labelOf={(p) => `${p.name}, ${clientOf(p)}, ${labelOf(PROJECT_STATUSES, changed[p.id] ?? p.status)}, ${formatMoney(p.budget_minor, p.currency)}`}
         onOpen={(p) => go({ screen: "record", kind: "project", id: p.id })}

@@ -4,6 +4,9 @@ const invoke = vi.hoisted(() => vi.fn());
 vi.mock("@tauri-apps/api/core", () => ({ invoke, Channel: class {} }));
 
 import type { CustomField } from "../../bindings/CustomField";
+import { render } from "preact";
+import { act } from "preact/test-utils";
+import { forgetPlaces } from "../../places";
 import { chooseIn, find, mount, settle, typeInto } from "../../testing/dom";
 import { useListFilters } from "./ListFilters";
 
@@ -37,6 +40,7 @@ async function afterTyping() {
 
 beforeEach(() => {
   invoke.mockReset();
+  forgetPlaces();
 });
 
 describe("a list's tag and field filters", () => {
@@ -63,6 +67,32 @@ describe("a list's tag and field filters", () => {
       field: { name: "Stage", value: "won" },
     });
     expect(find(root, "[data-testid=said]").textContent).toBe(" tagged “urgent” whose Stage is “won”");
+  });
+
+  it("stay set when the list is opened again, applied at once, until the app locks", async () => {
+    invoke.mockResolvedValue([stage]);
+    const root = await mount(<Harness />);
+    await settle();
+    await typeInto(find(root, "input[aria-label='Filter by tag']"), "urgent");
+    await chooseIn(find(root, "select[aria-label='Filter by field']"), "Stage");
+    await typeInto(find(root, "input[aria-label='Field value']"), "won");
+    await afterTyping();
+    await act(() => render(null, root));
+
+    const again = await mount(<Harness />);
+    expect(find<HTMLInputElement>(again, "input[aria-label='Filter by tag']").value).toBe("urgent");
+    expect(JSON.parse(find(again, "[data-testid=filter]").textContent ?? ""), "the first read is filtered").toEqual({
+      tag: "urgent",
+      field: { name: "Stage", value: "won" },
+    });
+    await settle();
+    expect(find<HTMLSelectElement>(again, "select[aria-label='Filter by field']").value).toBe("Stage");
+    await act(() => render(null, again));
+
+    forgetPlaces();
+    const locked = await mount(<Harness />);
+    expect(find<HTMLInputElement>(locked, "input[aria-label='Filter by tag']").value).toBe("");
+    expect(find(locked, "[data-testid=filter]").textContent).toBe("{}");
   });
 
   it("offers no field filter when the kind has no custom fields", async () => {

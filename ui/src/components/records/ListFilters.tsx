@@ -1,10 +1,12 @@
 // Filtering a list of records by a tag and by a custom field's value, as
 // the core does for every kind (`tag`, `field` in each kind's filter): the
 // inputs for a list's toolbar, and the filter they make, applied a moment
-// after typing stops rather than on every key.
+// after typing stops rather than on every key. A list's filters stay set
+// until changed, across visits, until the app locks.
 import { useEffect, useState } from "preact/hooks";
 import type { EntityKind } from "../../bindings/EntityKind";
 import type { FieldFilter } from "../../bindings/FieldFilter";
+import { useKept } from "../../places";
 import { useCustomFields } from "./CustomFieldInputs";
 
 /** What each kind's filter takes from these inputs. */
@@ -27,10 +29,11 @@ export interface ListFilters {
 
 export function useListFilters(kind: EntityKind): ListFilters {
   const fields = useCustomFields(kind);
-  const [tagInput, setTagInput] = useState("");
-  const [fieldName, setFieldName] = useState("");
-  const [valueInput, setValueInput] = useState("");
-  const [applied, setApplied] = useState({ tag: "", value: "" });
+  // Kept for the list's next visit (places.ts), applied at once then.
+  const [tagInput, setTagInput] = useKept(`filters.${kind}.tag`, "");
+  const [fieldName, setFieldName] = useKept(`filters.${kind}.field`, "");
+  const [valueInput, setValueInput] = useKept(`filters.${kind}.value`, "");
+  const [applied, setApplied] = useState(() => ({ tag: tagInput.trim(), value: valueInput.trim() }));
 
   useEffect(() => {
     const timer = setTimeout(() => setApplied({ tag: tagInput.trim(), value: valueInput.trim() }), 250);

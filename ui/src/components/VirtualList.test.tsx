@@ -1,0 +1,179 @@
+import { beforeEach, describe, expect, it, vi } from "vitest";
+
+const invoke = vi.hoisted(() => vi.fn());
+vi.mock("@tauri-apps/api/core", () => ({ invoke, Channel: class {} }));
+
+import { render } from "preact";
+import { act } from "preact/test-utils";
+import type { Page } from "../bindings/Page";
+import { forgetPlaces } from "../places";
+import { find, mount, press, settle } from "../testing/dom";
+import { VirtualList } from "./VirtualList";
+
+interface Row {
+  id: string;
+  name: string;
+}
+
+/** The rows the core holds, in their order; `remove` takes one away between visits. */
+let rows: Row[] = [];
+/** Each read's cursor and limit, as the list asked. */
+let reads: { after: string | null; limit: number }[] = [];
+
+function named(count: number): Row[] {
+  return Array.from({ length: count }, (_, i) => ({ id: `r${i}`, name: `Client ${i}` }));
+}
+
+async function fetchPage(after: string | null, limit: number): Promise<Page<Row>> {
+  reads.push({ after, limit });
+  const start = after === null ? 0 : rows.findIndex((r) => r.id === after) + 1;
+  const items = rows.slice(start, start + limit);
+  const last = items[items.length - 1];
+  return { items, next: start + limit < rows.length && last ? last.id : null };
+}
+
+function List({ filter = "" }: { filter?: string }) {
+  return (
+    <VirtualList<Row>
+      label="Clients"
+      rowHeight={40}
+      pageSize={50}
+      place={{ name: "clients", filter }}
+      reloadKey={filter}
+      fetchPage={fetchPage}
+      keyOf={(r) => r.id}
+      labelOf={(r) => r.name}
+      renderRow={(r) => <span>{r.name}</span>}
+    />
+  );
+}
+
+const list = (root: HTMLElement) => find<HTMLDivElement>(root, "[role=listbox]");
+const chosen = (root: HTMLElement) => root.querySelector("[role=option][aria-selected=true]")?.textContent ?? null;
+
+/** Reads down to row `index` with the keyboard, as a user working down the list does. */
+async function workDownTo(root: HTMLElement, index: number): Promise<void> {
+  await act(() => list(root).focus());
+  for (let i = 0; i < index; i++) {
+    await press("ArrowDown", {}, list(root));
+    await settle();
+  }
+}
+
+/** Leaves the list (a record's page replaces it) and comes back to it. */
+async function leaveAndReturn(root: HTMLElement, filter = ""): Promise<HTMLElement> {
+  await act(() => render(null, root));
+  expect(document.activeElement, "the focus went with the list").toBe(document.body);
+  reads = [];
+  const again = await mount(<List filter={filter} />);
+  await settle();
+  return again;
+}
+
+beforeEach(() => {
+  invoke.mockReset();
+  // happy-dom lays nothing out: a list ten rows high, as in a window.
+  vi.spyOn(HTMLElement.prototype, "clientHeight", "get").mockReturnValue(400);
+  forgetPlaces();
+  rows = named(400);
+  reads = [];
+});
+
+describe("a long list gone back to", () => {
+  it("opens where it was left: as many rows, the same scroll, the chosen row selected and focused", async () => {
+    const root = await mount(<List />);
+    await settle();
+    await workDownTo(root, 70);
+    expect(chosen(root)).toBe("Client 70");
+    const loaded = Number(list(root).dataset.loadedCount);
+    const scrolled = list(root).scrollTop;
+    expect(loaded, "more than the first page was read on the way down").toBeGreaterThan(50);
+    expect(scrolled).toBeGreaterThan(0);
+
+    const again = await leaveAndReturn(root);
+    expect(reads, "every row read before is read back at once").toEqual([{ after: null, limit: loaded }]);
+    expect(list(again).scrollTop).toBe(scrolled);
+    expect(chosen(again)).toBe("Client 70");
+    expect(document.activeElement).toBe(list(again));
+    await press("ArrowDown", {}, list(again));
+    expect(chosen(again), "the keyboard goes on from the chosen row").toBe("Client 71");
+  });
+
+  it("reads a list scrolled far down back in the core's largest pages", async () => {
+    rows = named(3000);
+    const root = await mount(<List />);
+    await settle();
+    while (Number(list(root).dataset.loadedCount) < 1200) {
+      await act(() => {
+        list(root).scrollTop = Number(list(root).dataset.loadedCount) * 40;
+        list(root).dispatchEvent(new Event("scroll"));
+      });
+      await settle();
+    }
+    const loaded = Number(list(root).dataset.loadedCount);
+    const scrolled = list(root).scrollTop;
+    const again = await leaveAndReturn(root);
+    expect(reads.map((r) => r.limit)).toEqual([1000, loaded - 1000]);
+    expect(Number(list(again).dataset.loadedCount)).toBe(loaded);
+    expect(list(again).scrollTop).toBe(scrolled);
+    expect(chosen(again), "nothing was chosen").toBeNull();
+  });
+
+  it("selects the next row when the chosen one is gone", async () => {
+    const root = await mount(<List />);
+    await settle();
+    await workDownTo(root, 12);
+    rows = rows.filter((r) => r.name !== "Client 12");
+    const again = await leaveAndReturn(root);
+    expect(chosen(again)).toBe("Client 13");
+  });
+
+  it("starts at the top under another filter, and after being read once", async () => {
+    const root = await mount(<List />);
+    await settle();
+    await workDownTo(root, 30);
+    const filtered = await leaveAndReturn(root, "vip");
+    expect(reads).toEqual([{ after: null, limit: 50 }]);
+    expect(chosen(filtered)).toBeNull();
+    expect(list(filtered).scrollTop).toBe(0);
+
+    // The place was taken: the unfiltered list opened later starts at its top too
+    // (the filtered one left behind its own place, under "vip").
+    await act(() => render(null, filtered));
+    reads = [];
+    const plain = await mount(<List />);
+    await settle();
+    expect(reads).toEqual([{ after: null, limit: 50 }]);
+    expect(chosen(plain)).toBeNull();
+  });
+
+  it("leaves a focus the screen placed elsewhere where it is", async () => {
+    const root = await mount(<List />);
+    await settle();
+    await workDownTo(root, 5);
+    await act(() => render(null, root));
+    const elsewhere = document.createElement("button");
+    document.body.append(elsewhere);
+    elsewhere.focus();
+    const again = document.createElement("div");
+    document.body.append(again);
+    await act(() => render(<List />, again));
+    await settle();
+    expect(chosen(again)).toBe("Client 5");
+    expect(document.activeElement).toBe(elsewhere);
+    await act(() => render(null, again));
+  });
+
+  it("forgets every place once forgotten (the app locked)", async () => {
+    const root = await mount(<List />);
+    await settle();
+    await workDownTo(root, 8);
+    await act(() => render(null, root));
+    forgetPlaces();
+    reads = [];
+    const again = await mount(<List />);
+    await settle();
+    expect(reads).toEqual([{ after: null, limit: 50 }]);
+    expect(chosen(again)).toBeNull();
+  });
+});

@@ -1,0 +1,44 @@
+// Where the user left each list: its filters, its view, how far it was read
+// and the row last chosen. A list opened again (Esc from a record's page,
+// the sidebar, Alt+number) shows itself as it was left, so working down a
+// filtered list one record at a time never starts again from the top. Held
+// in this window's memory only; locking forgets it all.
+import { useState } from "preact/hooks";
+
+const kept = new Map<string, unknown>();
+
+/** `useState` whose value outlives the screen: the next mount under `name` starts from the last value set. */
+export function useKept<T>(name: string, initial: T): [T, (value: T) => void] {
+  const [value, setValue] = useState<T>(() => (kept.has(name) ? (kept.get(name) as T) : initial));
+  return [
+    value,
+    (next: T) => {
+      kept.set(name, next);
+      setValue(next);
+    },
+  ];
+}
+
+/** Where a long list was left: read under `filter`, `loaded` rows, scrolled to `scrollTop`, `chosen` the row selected. */
+export interface ListPlace {
+  filter: string;
+  loaded: number;
+  scrollTop: number;
+  chosen: { key: string; index: number } | null;
+}
+
+export function keepPlace(name: string, place: ListPlace): void {
+  kept.set(`place:${name}`, place);
+}
+
+/** The place `name` was left at, once: a list read again by the user starts from its top. */
+export function takePlace(name: string, filter: string): ListPlace | null {
+  const place = kept.get(`place:${name}`) as ListPlace | undefined;
+  kept.delete(`place:${name}`);
+  return place !== undefined && place.filter === filter ? place : null;
+}
+
+/** Locked, or the data replaced: every list starts afresh. */
+export function forgetPlaces(): void {
+  kept.clear();
+}
