@@ -141,12 +141,23 @@ async fn first_run_then_client_and_project_lock_unlock_and_relaunch() {
         assert!(!log.contains(secret), "the app's log holds {secret:?}:\n{log}");
     }
 
+    // A list's filter stays while the app is unlocked, and locking forgets it.
+    press(&app, "Clients").await;
+    app.fill("input[aria-label='Filter by tag']", "vip").await;
+    app.find_text("Check the spelling or clear the filter").await;
+    press(&app, "Dashboard").await;
+    press(&app, "Clients").await;
+    app.find_text("Check the spelling or clear the filter").await;
+
     press(&app, "Lock").await;
     unlock(&app, "definitely the wrong one").await;
     app.find_text("That passphrase is not right").await;
     app.screenshot("06-unlock-wrong-passphrase").await;
     app.fill("#field-passphrase", PASSPHRASE).await;
     press(&app, "Unlock").await;
+    let filter = element(&app, "input[aria-label='Filter by tag']").await;
+    assert_eq!(filter.prop("value").await.unwrap().as_deref(), Some(""), "the filter outlived the lock");
+    app.find_text("Zoë Okafor").await.click().await.unwrap();
     app.find_text("Brand refresh").await;
     app.close().await;
 
