@@ -347,6 +347,14 @@ async fn a_job_and_its_bid_move_across_the_board_and_the_palette_finds_them() {
     drag_card_to(&app, "Logo for Okafor", "awarded").await;
     wait_for_bid_status(data.path(), &env, "awarded").await;
 
+    // The bid's page from its card, and Esc back: the card's title has the focus again.
+    let opener = "button[aria-label='Open the bid on Logo for Okafor']";
+    element(&app, opener).await.click().await.unwrap();
+    element(&app, "h1:focus").await;
+    app.find_text("Bid on Logo for Okafor").await;
+    element(&app, "body").await.send_keys("\u{E00C}").await.unwrap();
+    element(&app, &format!("{opener}:focus")).await;
+
     // Alt+2 shows the clients, and the focus the board had goes to the
     // sidebar's Clients button: a screen reader says where the user is.
     element(&app, "body").await.send_keys("\u{E00A}2\u{E000}").await.unwrap();
@@ -443,6 +451,14 @@ async fn try_with_sample_data_fills_every_screen_and_bids_on_the_demo_marketplac
     let bid_button = app.client().find(Locator::XPath("//button[normalize-space(.)='Bid on this job']")).await.unwrap();
     assert_eq!(bid_button.attr("disabled").await.unwrap().as_deref(), Some("true"), "a closed job takes no bid");
     app.screenshot("12c-demo-closed-job").await;
+    // Its page, and Esc back: the job is open again, its "Open page" focused.
+    let open_page =
+        format!("button[aria-label={}]", literal(&format!("Open the page of {}", closed["title"].as_str().unwrap())));
+    element(&app, &open_page).await.click().await.unwrap();
+    element(&app, "h1:focus").await;
+    element(&app, "body").await.send_keys("\u{E00C}").await.unwrap();
+    element(&app, &format!("{open_page}:focus")).await;
+    element(&app, "[data-testid=job-market-status]").await;
 
     // A bid on a demo job goes out and comes back "submitted".
     draft_bid_on(&app, title, currency).await;

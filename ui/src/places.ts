@@ -3,7 +3,7 @@
 // the sidebar, Alt+number) shows itself as it was left, so working down a
 // filtered list one record at a time never starts again from the top. Held
 // in this window's memory only; locking forgets it all.
-import { useState } from "preact/hooks";
+import { useLayoutEffect, useState } from "preact/hooks";
 
 const kept = new Map<string, unknown>();
 
@@ -36,6 +36,39 @@ export function takePlace(name: string, filter: string): ListPlace | null {
   const place = kept.get(`place:${name}`) as ListPlace | undefined;
   kept.delete(`place:${name}`);
   return place !== undefined && place.filter === filter ? place : null;
+}
+
+/** How many items each part of a list in parts was shown (components/ShowMore.tsx), under `filter`. */
+export function keepSizes<K extends string>(name: string, filter: string, sizes: Partial<Record<K, number>>): void {
+  kept.set(`sizes:${name}`, { filter, sizes });
+}
+
+export function takeSizes<K extends string>(name: string, filter: string): Partial<Record<K, number>> | null {
+  const left = kept.get(`sizes:${name}`) as { filter: string; sizes: Partial<Record<K, number>> } | undefined;
+  kept.delete(`sizes:${name}`);
+  return left !== undefined && left.filter === filter ? left.sizes : null;
+}
+
+/** The row or card whose button (`data-opener={key}`) opened a record from list `name`. */
+export function keepOpener(name: string, key: string): void {
+  kept.set(`opener:${name}`, key);
+}
+
+/**
+ * Once list `name` is drawn again (`drawn`), the button that opened a
+ * record from it takes the focus back, if it is drawn and nothing else
+ * holds the focus (Esc from the record's page took it away with the page).
+ */
+export function useFocusOpener(name: string, drawn: boolean): void {
+  useLayoutEffect(() => {
+    if (!drawn) return;
+    const key = kept.get(`opener:${name}`);
+    kept.delete(`opener:${name}`);
+    if (typeof key !== "string") return;
+    const focused = document.activeElement;
+    if (focused !== null && focused !== document.body) return;
+    document.querySelector<HTMLElement>(`[data-opener="${CSS.escape(key)}"]`)?.focus();
+  }, [drawn]);
 }
 
 /** Locked, or the data replaced: every list starts afresh. */

@@ -215,5 +215,6 @@ pub fn files() -> Vec<(String, String)> {
         ("BidLifecycle.ts".to_string(), crate::bid_lifecycle::typescript()),
         ("CurrencyExponents.ts".to_string(), crate::money::typescript()),
         ("RecordRules.ts".to_string(), crate::market_owned::typescript()),
+        ("Paging.ts".to_string(), crate::store::record::typescript()),
     ]
 }

@@ -4,11 +4,10 @@
 // that part alone. Thousands of rows are neither readable at a glance nor
 // cheap to build in the window, and a screen that reads only what it shows
 // opens as fast with a million records as with a thousand.
-import { useLayoutEffect, useRef, useState } from "preact/hooks";
+import { useEffect, useLayoutEffect, useRef, useState } from "preact/hooks";
 import type { Page } from "../bindings/Page";
-
-/** The most items one page of a list may hold (the core's MAX_PAGE). */
-const MAX_PAGE = 1000;
+import { MAX_PAGE } from "../bindings/Paging";
+import { keepSizes, takeSizes } from "../places";
 
 /** What is read of one part: its items in order, and where the next page starts (null: none is left). */
 export interface Part<T> {
@@ -44,6 +43,11 @@ export interface PagedOptions<K extends string, T> {
    * What a part shows beyond it is read on with `read`.
    */
   readFirstPages?: (wanted: { part: K; limit: number }[]) => Promise<Page<T>[]>;
+  /**
+   * Where the parts are kept between visits (places.ts): shown again under
+   * the same `filter`, each part is read as far as it was shown.
+   */
+  place?: { name: string; filter: string };
 }
 
 /**
@@ -59,7 +63,9 @@ export function usePagedParts<K extends string, T>(
 ): PagedParts<K, T> {
   const [parts, setParts] = useState<Parts<K, T> | null>(options.initial ?? null);
   // How many items each part should show; "Show more" doubles it.
-  const sizes = useRef<Partial<Record<K, number>>>({});
+  const sizes = useRef<Partial<Record<K, number>>>(
+    options.place ? (takeSizes<K>(options.place.name, options.place.filter) ?? {}) : {},
+  );
   const current = useRef<Parts<K, T> | null>(null);
   current.current = parts;
   const generation = useRef(0);
@@ -125,6 +131,15 @@ export function usePagedParts<K extends string, T>(
   function update(change: (parts: Parts<K, T>) => Parts<K, T>) {
     setParts((old) => (old ? change(old) : old));
   }
+
+  // Left: how far each part was shown, for the next visit.
+  useEffect(
+    () => () => {
+      const place = optionsRef.current.place;
+      if (place) keepSizes(place.name, place.filter, sizes.current);
+    },
+    [],
+  );
 
   return { parts, reload, more, update };
 }

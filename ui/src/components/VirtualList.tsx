@@ -10,6 +10,7 @@ import { useEffect, useLayoutEffect, useRef, useState } from "preact/hooks";
 import { useReadEffect } from "../readEffect";
 import * as api from "../api";
 import type { Page } from "../bindings/Page";
+import { MAX_PAGE } from "../bindings/Paging";
 import { keepPlace, takePlace, type ListPlace } from "../places";
 import "../screens/records.css";
 
@@ -46,9 +47,6 @@ export interface VirtualListProps<T> {
 }
 
 let nextListId = 1;
-
-/** The most rows the core returns in one page (`MAX_PAGE`): a list read far down is read back in pages of it. */
-const LARGEST_PAGE = 1000;
 
 /** Whether an event started on a control inside a row (which handles it itself). */
 function interactive(target: EventTarget | null): boolean {
@@ -89,7 +87,7 @@ export function VirtualList<T>(props: VirtualListProps<T>): JSX.Element {
     inFlight.current = true;
     const gen = generation.current;
     const back = returning.current;
-    const limit = back ? Math.min(LARGEST_PAGE, Math.max(pageSize, back.loaded - loadedCount.current)) : pageSize;
+    const limit = back ? Math.min(MAX_PAGE, Math.max(pageSize, back.loaded - loadedCount.current)) : pageSize;
     setLoading(true);
     setError(null);
     setRequests((n) => n + 1);

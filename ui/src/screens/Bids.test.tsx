@@ -10,9 +10,10 @@ import type { BidFilter } from "../bindings/BidFilter";
 import type { BidStatus } from "../bindings/BidStatus";
 import type { PageRequest } from "../bindings/PageRequest";
 import { BID_STATUSES } from "../components/pipeline/status";
-import { chooseIn, find, mount, settle } from "../testing/dom";
+import { render } from "preact";
+import { chooseIn, find, mount, settle, typeInto } from "../testing/dom";
 import { Bids, ROWS_AT_FIRST, cardsAtFirst } from "./Bids";
-import { syncStatus } from "../state";
+import { route, syncStatus } from "../state";
 
 /** The tests' window is tall enough for the most cards a column starts with. */
 const WINDOW_HEIGHT = 2000;
@@ -145,6 +146,48 @@ describe("how many cards a column starts with", () => {
     expect(calls("list_bids")).toEqual([
       { filter: { status: "submitted" }, page: { limit: 4, after: "4", sort: "updated", include_deleted: false } },
     ]);
+  });
+});
+
+describe("back on the board from a bid's page", () => {
+  it("shows each column as far as it was shown, in one call, and focuses the card that opened the bid", async () => {
+    window.innerHeight = 800;
+    const root = await mount(<Bids />);
+    await settle();
+    await act(async () => find(root, "section[aria-labelledby='col-submitted'] button.load-more").click());
+    await settle();
+    expect(column(root, "submitted")).toHaveLength(8);
+    const opener = find(root, "button[aria-label='Open the bid on Submitted 19']");
+    await act(async () => opener.click());
+    expect(route.value).toEqual({ screen: "record", kind: "bid", id: bids[18]!.id });
+    await act(() => render(null, root));
+    expect(document.activeElement).toBe(document.body);
+
+    invoke.mockClear();
+    const again = await mount(<Bids />);
+    await settle();
+    const [asked] = calls("bid_board") as { columns: BidColumnRequest[] }[];
+    expect(asked!.columns.find((c) => c.status === "submitted")!.page.limit).toBe(8);
+    expect(asked!.columns.find((c) => c.status === "draft")!.page.limit).toBe(4);
+    expect(calls("list_bids")).toEqual([]);
+    expect(column(again, "submitted")).toHaveLength(8);
+    expect(document.activeElement?.getAttribute("aria-label")).toBe("Open the bid on Submitted 19");
+  });
+
+  it("starts from the first cards under another filter", async () => {
+    window.innerHeight = 800;
+    const root = await mount(<Bids />);
+    await settle();
+    await act(async () => find(root, "section[aria-labelledby='col-submitted'] button.load-more").click());
+    await settle();
+    await typeInto(find(root, "input[aria-label='Filter by tag']"), "vip");
+    await act(() => render(null, root));
+    invoke.mockClear();
+    await mount(<Bids />);
+    await settle();
+    const [asked] = calls("bid_board") as { filter: BidFilter; columns: BidColumnRequest[] }[];
+    expect(asked!.filter).toEqual({ tag: "vip" });
+    expect(asked!.columns.every((c) => c.page.limit === 4)).toBe(true);
   });
 });
 

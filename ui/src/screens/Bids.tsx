@@ -32,7 +32,7 @@ import {
 import { ShowMore, useFocusShown, usePagedParts, type Parts } from "../components/ShowMore";
 import { go, notify, refreshSync, syncStatus } from "../state";
 import { useListFilters } from "../components/records/ListFilters";
-import { useKept } from "../places";
+import { keepOpener, useFocusOpener, useKept } from "../places";
 import { QuickFollowUp } from "../components/FollowUp";
 import { dateText } from "../dates";
 import "./pipeline.css";
@@ -126,10 +126,15 @@ export function Bids() {
         hear?.(answer);
         return answer.columns;
       },
+      // Back from a bid, each column as far as it was shown.
+      place: { name: "bids.board", filter: extras.key },
     },
   );
-  const table = usePagedParts<"all", Bid>(["all"], ROWS_AT_FIRST, (_, limit, after) =>
-    api.bids.list(filter.current, api.page(limit, after, "updated")),
+  const table = usePagedParts<"all", Bid>(
+    ["all"],
+    ROWS_AT_FIRST,
+    (_, limit, after) => api.bids.list(filter.current, api.page(limit, after, "updated")),
+    { place: { name: "bids.table", filter: extras.key } },
   );
   const shown = useFocusShown();
   // The filter each view was last read under: under another, it starts again from its first items.
@@ -303,6 +308,8 @@ export function Bids() {
   const rows = table.parts?.all ?? null;
   const loaded = counts !== null && (view === "board" ? board.parts !== null : rows !== null);
   const none = loaded && total === 0;
+  // Back from a bid's page, the focus returns to the card or row that opened it.
+  useFocusOpener("bids", loaded);
 
   return (
     <div class="pipeline">
@@ -426,7 +433,7 @@ export function Bids() {
             {rows.items.map((bid) => (
               <tr key={bid.id}>
                 <th scope="row">
-                  <button class="link" onClick={() => go({ screen: "record", kind: "bid", id: bid.id })}>
+                  <button class="link" data-opener={bid.id} onClick={() => openBid(bid)}>
                     {jobTitle(bid)}
                   </button>
                 </th>
@@ -529,6 +536,12 @@ function MarketActions(props: { bid: Bid; account?: api.MarketAccount; onMarket:
   return null;
 }
 
+/** A bid's page, from its card or its row: back from it, that button takes the focus again. */
+function openBid(bid: Bid): void {
+  keepOpener("bids", bid.id);
+  go({ screen: "record", kind: "bid", id: bid.id });
+}
+
 function BidCard(props: {
   bid: Bid;
   account?: api.MarketAccount;
@@ -553,7 +566,7 @@ function BidCard(props: {
       onDragEnd={props.onDragEnd}
     >
       <h3>
-        <button class="link card-title" onClick={() => go({ screen: "record", kind: "bid", id: bid.id })} aria-label={`Open the bid on ${title}`}>
+        <button class="link card-title" data-opener={bid.id} onClick={() => openBid(bid)} aria-label={`Open the bid on ${title}`}>
           {title}
         </button>
       </h3>

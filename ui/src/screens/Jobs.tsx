@@ -1,7 +1,8 @@
 // Jobs: the list of jobs not hidden (saved and hide toggles), a "New job"
 // form, and a detail panel (description, my notes, "Bid on this job"). The
-// route stays {screen: "jobs"}; the selected job lives in this component.
-import { useEffect, useState } from "preact/hooks";
+// route stays {screen: "jobs"}; the selected job lives in this component,
+// and back from its page it is open again, its "Open page" focused.
+import { useEffect, useRef, useState } from "preact/hooks";
 import { useReadEffect } from "../readEffect";
 import * as api from "../api";
 import type { Job } from "../bindings/Job";
@@ -12,7 +13,8 @@ import { BidForm } from "../components/pipeline/BidForm";
 import { formatMinor, formatMoney, toMinor } from "../money";
 import { go, notify } from "../state";
 import { useListFilters } from "../components/records/ListFilters";
-import { useKept } from "../places";
+import { keepOpener, keepPlace, takePlace, useFocusOpener, useKept, type ListPlace } from "../places";
+import { MAX_PAGE } from "../bindings/Paging";
 import { KIND_LABEL } from "./Marketplaces";
 import { FollowUp } from "../components/FollowUp";
 import { dateText } from "../dates";
@@ -57,15 +59,24 @@ export function Jobs() {
   // Where each job came from, and what its marketplace's terms say about keeping it.
   const [accounts, setAccounts] = useState<Record<string, api.MarketAccount>>({});
   const extras = useListFilters("job");
+  const placeFilter = `${savedOnly}|${extras.key}`;
+  // Back from a job's page: as many jobs read as were, the job that was open open again.
+  const [left] = useState(() => takePlace("jobs", placeFilter));
+  const returning = useRef<ListPlace | null>(left);
 
   async function load(after: string | null) {
+    const back = after === null ? returning.current : null;
+    returning.current = null;
     try {
       const connected = await api.sync.accounts();
       setAccounts(Object.fromEntries(connected.map((a) => [a.id, a])));
       const filter = { hidden: false, ...(savedOnly ? { saved: true } : {}), ...extras.filter };
-      const page = await api.jobs.list(filter, api.page(PAGE, after, "newest"));
+      const limit = back ? Math.min(MAX_PAGE, Math.max(PAGE, back.loaded)) : PAGE;
+      const page = await api.jobs.list(filter, api.page(limit, after, "newest"));
       setJobs((prev) => (after && prev ? [...prev, ...page.items] : page.items));
       setNext(page.next);
+      const open = back?.chosen ? page.items.find((job) => job.id === back.chosen?.key) : undefined;
+      if (open) setSelected(open);
       setError(null);
     } catch (raw) {
       setError(api.describe(api.asApiError(raw)));
@@ -75,6 +86,20 @@ export function Jobs() {
   useReadEffect(() => {
     void load(null);
   }, [savedOnly, extras.key]);
+
+  // Left: how far the list was read and which job was open.
+  const latest = useRef({ jobs, selected, placeFilter });
+  latest.current = { jobs, selected, placeFilter };
+  useEffect(
+    () => () => {
+      const { jobs: read, selected: open, placeFilter: filter } = latest.current;
+      if (read === null) return;
+      const index = open ? read.findIndex((job) => job.id === open.id) : -1;
+      keepPlace("jobs", { filter, loaded: read.length, scrollTop: 0, chosen: open && index >= 0 ? { key: open.id, index } : null });
+    },
+    [],
+  );
+  useFocusOpener("jobs", jobs !== null);
 
   function replace(job: Job) {
     setJobs((list) => list?.map((j) => (j.id === job.id ? job : j)) ?? null);
@@ -233,7 +258,14 @@ function JobDetail(props: { job: Job; account?: api.MarketAccount; onChange: (jo
     <aside class="detail" id="job-detail" aria-label={`Job: ${job.title}`}>
       <div class="toolbar">
         <h2>{job.title}</h2>
-        <button onClick={() => go({ screen: "record", kind: "job", id: job.id })} aria-label={`Open the page of ${job.title}`}>
+        <button
+          data-opener={job.id}
+          onClick={() => {
+            keepOpener("jobs", job.id);
+            go({ screen: "record", kind: "job", id: job.id });
+          }}
+          aria-label={`Open the page of ${job.title}`}
+        >
           Open page
         </button>
         <FollowUp subject={{ kind: "job", id: job.id }} what={job.title} />

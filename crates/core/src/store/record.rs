@@ -89,6 +89,16 @@ impl std::str::FromStr for Sort {
 pub const DEFAULT_PAGE: u32 = 50;
 pub const MAX_PAGE: u32 = 1000;
 
+/// The page limits as data for the UI (ui/src/bindings/Paging.ts): a list
+/// read back far down asks for the largest pages the core gives.
+pub(crate) fn typescript() -> String {
+    format!(
+        "// Generated from crates/core/src/store/record.rs. Do not edit.\n\n\
+         /** The most items one page of a list may hold; a larger limit is refused. */\n\
+         export const MAX_PAGE = {MAX_PAGE};\n"
+    )
+}
+
 #[derive(Debug, Clone, Default, Serialize, Deserialize, ts_rs::TS)]
 #[serde(default)]
 #[ts(optional_fields)]
