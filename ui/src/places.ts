@@ -71,7 +71,7 @@ export function useFocusOpener(name: string, drawn: boolean): void {
   }, [drawn]);
 }
 
-/** Locked, or the data replaced: every list starts afresh. */
+/** Locked, or no workspace open: every list starts afresh. */
 export function forgetPlaces(): void {
   kept.clear();
 }

@@ -63,9 +63,8 @@ export function usePagedParts<K extends string, T>(
 ): PagedParts<K, T> {
   const [parts, setParts] = useState<Parts<K, T> | null>(options.initial ?? null);
   // How many items each part should show; "Show more" doubles it.
-  const sizes = useRef<Partial<Record<K, number>>>(
-    options.place ? (takeSizes<K>(options.place.name, options.place.filter) ?? {}) : {},
-  );
+  const [left] = useState(() => (options.place ? takeSizes<K>(options.place.name, options.place.filter) : null));
+  const sizes = useRef<Partial<Record<K, number>>>(left ?? {});
   const current = useRef<Parts<K, T> | null>(null);
   current.current = parts;
   const generation = useRef(0);
