@@ -1094,6 +1094,14 @@ async fn every_kind_is_edited_on_its_page_notes_and_tags_stay_and_a_bid_task_rem
     let row = Locator::XPath("//li[contains(., 'Send the invoice')][contains(., 'reminds')]");
     app.client().wait().at_most(WAIT).for_element(row).await.expect("the task shows its new reminder");
 
+    // The bid a task is about, opened from the task list: back goes to the tasks, not the board.
+    let about = Locator::XPath("//li[contains(., 'Call Ivo about the bid')]//button[@data-testid='task-about']");
+    app.client().wait().at_most(WAIT).for_element(about).await.expect("the task's about link").click().await.unwrap();
+    app.find_text("Bid on Catalog import").await;
+    app.find_text("← Tasks").await;
+    element(&app, "body").await.send_keys("\u{E00C}").await.unwrap();
+    element(&app, &edit).await;
+
     // The task about the bid reminds through the OS (the reminder check runs every minute).
     let shown = notifications.wait_for("A task is due", Duration::from_secs(150));
     assert!(shown.body.contains("open Bidwell"), "the notification: {shown:?}");

@@ -2,7 +2,7 @@ import { afterEach, beforeEach, describe, expect, it, vi } from "vitest";
 
 vi.mock("@tauri-apps/api/core", () => ({ invoke: vi.fn(), Channel: class {} }));
 
-import { dismiss, notices, notify } from "./state";
+import { dismiss, go, goBack, notices, notify, route, trail } from "./state";
 
 beforeEach(() => {
   vi.useFakeTimers();
@@ -34,5 +34,33 @@ describe("notices", () => {
     expect(shown?.tone).toBe("error");
     dismiss(shown!.id);
     expect(notices.value).toEqual([]);
+  });
+});
+
+describe("going back from a record's page", () => {
+  const bid = { screen: "record", kind: "bid", id: "b1" } as const;
+  const job = { screen: "record", kind: "job", id: "j1" } as const;
+  const board = { screen: "bids" } as const;
+
+  it("retraces the pages opened, then goes where the record lives", () => {
+    go({ screen: "tasks" });
+    go(bid);
+    go(job);
+    goBack({ screen: "jobs" });
+    expect(route.value).toEqual(bid);
+    goBack(board);
+    expect(route.value).toEqual({ screen: "tasks" });
+    goBack(board);
+    expect(route.value, "nothing left to retrace").toEqual(board);
+  });
+
+  it("starts afresh on a sidebar screen, and an open page opened again adds nothing", () => {
+    go({ screen: "tasks" });
+    go(bid);
+    go({ screen: "dashboard" });
+    expect(trail.value).toEqual([]);
+    go(bid);
+    go(bid);
+    expect(trail.value).toEqual([{ screen: "dashboard" }]);
   });
 });

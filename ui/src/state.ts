@@ -25,7 +25,38 @@ export type PageKind = "contact" | "project" | "job" | "bid";
 export type SettingsTab = "general" | "fields" | "currency" | "privacy" | "backups" | "marketplaces";
 
 export const route = signal<Route>({ screen: "clients" });
+
+/** A client's or another record's page, as opposed to a screen of the sidebar. */
+function isPage(to: Route): boolean {
+  return to.screen === "client" || to.screen === "record";
+}
+
+/**
+ * The routes the pages on show were opened from, the latest last. Opening a
+ * page adds the route it was opened from, going back (`goBack`) takes it
+ * off, any sidebar screen starts afresh: Esc from a bid opened on the task
+ * list goes back to the tasks, not to the board.
+ */
+export const trail = signal<Route[]>([]);
+/** Deeper than anyone goes back by hand; only the latest are kept. */
+const LONGEST_TRAIL = 50;
+
 export function go(to: Route): void {
+  const from = route.value;
+  if (!isPage(to)) trail.value = [];
+  else if (JSON.stringify(from) !== JSON.stringify(to)) trail.value = [...trail.value, from].slice(-LONGEST_TRAIL);
+  route.value = to;
+}
+
+/** Where `goBack` goes from the page on show: where it was opened from, or `home` (where the record lives). */
+export function backTo(home: Route): Route {
+  return trail.value[trail.value.length - 1] ?? home;
+}
+
+/** Back from the page on show to where it was opened from (`backTo`). */
+export function goBack(home: Route): void {
+  const to = backTo(home);
+  trail.value = trail.value.slice(0, -1);
   route.value = to;
 }
 

@@ -21,9 +21,13 @@ import { ClientMilestones } from "../components/records/Milestones";
 import { CLIENT_LISTS, clientPageRequest } from "../components/records/clientLists";
 import { Timeline } from "../components/records/Timeline";
 import { CLIENT_KINDS, isTyping, labelOf } from "../components/records/labels";
-import { go, notify } from "../state";
+import { backTo, go, goBack, notify, type Route } from "../state";
+import { labelOfRoute } from "./navigation";
 import { FollowUp } from "../components/FollowUp";
 import "./records.css";
+
+/** Where a client lives: Esc and "←" go there when its page was not opened from elsewhere. */
+const CLIENTS: Route = { screen: "clients" };
 
 export function ClientDetail({ id }: { id: Id }) {
   const [client, setClient] = useState<Client | null>(null);
@@ -73,7 +77,7 @@ export function ClientDetail({ id }: { id: Id }) {
         e.preventDefault();
         setEditing(true);
       } else if (e.key === "Escape" && !editing) {
-        go({ screen: "clients" });
+        goBack(CLIENTS);
       }
     }
     window.addEventListener("keydown", onKey);
@@ -83,8 +87,8 @@ export function ClientDetail({ id }: { id: Id }) {
   if (error) {
     return (
       <div>
-        <button class="link" onClick={() => go({ screen: "clients" })}>
-          ← Clients
+        <button class="link" onClick={() => goBack(CLIENTS)}>
+          ← {labelOfRoute(backTo(CLIENTS))}
         </button>
         <p class="form-error" role="alert">
           {error.code === "not_found" ? "This client does not exist (it may have been deleted)." : `Could not load the client (${error.code}): ${api.describe(error)}`}
@@ -144,8 +148,8 @@ export function ClientDetail({ id }: { id: Id }) {
 
   return (
     <div>
-      <button class="link" onClick={() => go({ screen: "clients" })}>
-        ← Clients
+      <button class="link" onClick={() => goBack(CLIENTS)}>
+        ← {labelOfRoute(backTo(CLIENTS))}
       </button>
       <div class="detail-header">
         <div>

@@ -8,7 +8,7 @@ vi.mock("@tauri-apps/api/core", () => ({ invoke, Channel: class {} }));
 vi.mock("@tauri-apps/api/event", () => ({ listen: async () => () => undefined }));
 
 import type { Contact } from "../bindings/Contact";
-import { go, route } from "../state";
+import { go, route, trail } from "../state";
 import { find, mount, press, settle } from "../testing/dom";
 import { bid, job, meta, project as makeProject } from "../testing/records";
 import { BIDS_ON_JOB_AT_FIRST, RecordPage } from "./RecordPage";
@@ -27,7 +27,9 @@ beforeEach(() => {
     if (command === "custom_fields") return [];
     return command.startsWith("list_") ? { items: [], next: null } : null;
   });
+  // Opened first: no screen it was opened from.
   go({ screen: "record", kind: "contact", id: contact.id });
+  trail.value = [];
 });
 
 async function open(kind: "contact" | "project", id: string): Promise<HTMLElement> {
@@ -79,8 +81,9 @@ describe("a record's page, by keyboard", () => {
     expect(route.value).toEqual({ screen: "record", kind: "contact", id: contact.id });
   });
 
-  it("Esc on a project's page goes to Projects; its milestone form keeps the ids the e2e fills", async () => {
+  it("Esc on a project's page opened first goes to Projects; its milestone form keeps the ids the e2e fills", async () => {
     const root = await open("project", project.id);
+    expect(find(root, "button.link").textContent).toBe("← Projects");
     await press("Escape");
     expect(route.value).toEqual({ screen: "projects" });
 
@@ -88,6 +91,33 @@ describe("a record's page, by keyboard", () => {
     await act(() => add.click());
     find(root, "#field-milestone-new-title");
     find(root, "#field-milestone-new-amount");
+  });
+});
+
+describe("back from a record's page", () => {
+  it("goes where the page was opened from, and its link says where", async () => {
+    go({ screen: "tasks" });
+    go({ screen: "record", kind: "project", id: project.id });
+    const root = await open("project", project.id);
+    const back = find(root, "button.link");
+    expect(back.textContent).toBe("← Tasks");
+    await press("Escape");
+    expect(route.value).toEqual({ screen: "tasks" });
+    expect(trail.value).toEqual([]);
+  });
+
+  it("goes back page by page", async () => {
+    go({ screen: "client", id: clientId });
+    go({ screen: "record", kind: "project", id: project.id });
+    go({ screen: "record", kind: "contact", id: contact.id });
+    const root = await open("contact", contact.id);
+    expect(find(root, "button.link").textContent).toBe("← Project");
+    await act(() => find(root, "button.link").click());
+    expect(route.value).toEqual({ screen: "record", kind: "project", id: project.id });
+    const projectPage = await open("project", project.id);
+    expect(find(projectPage, "button.link").textContent).toBe("← Client");
+    await press("Escape");
+    expect(route.value).toEqual({ screen: "client", id: clientId });
   });
 });
 

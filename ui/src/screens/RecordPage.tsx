@@ -1,7 +1,8 @@
 // The page of a contact, a project, a job or a bid (a client has its own,
 // ClientDetail): its fields with tags and custom values, edit (E), delete
 // with undo, follow up, the records it links to, and its timeline (N writes
-// a note). Esc goes back to where the record lives.
+// a note). Esc and "←" go back to where the page was opened from, or else
+// to where the record lives (state.ts, `goBack`).
 import { useEffect, useLayoutEffect, useRef, useState } from "preact/hooks";
 import { useReadEffect } from "../readEffect";
 import * as api from "../api";
@@ -21,7 +22,8 @@ import { Timeline } from "../components/records/Timeline";
 import { usePaged, useShowMore } from "../components/records/usePaged";
 import { formatMoney } from "../money";
 import { dateTimeText } from "../dates";
-import { go, notify, type PageKind, type Route } from "../state";
+import { backTo, go, goBack, notify, type PageKind, type Route } from "../state";
+import { labelOfRoute } from "./navigation";
 import "./records.css";
 
 type Loaded = { kind: "contact"; record: Contact } | { kind: "project"; record: Project } | { kind: "job"; record: Job } | { kind: "bid"; record: Bid };
@@ -53,13 +55,12 @@ function titleOf(page: Loaded): string {
   }
 }
 
-/** Where Esc and "back" go: the record's client, or its list. */
-function homeOf(page: Loaded | null, kind: PageKind): { route: Route; label: string } {
-  if (page?.kind === "contact") return { route: { screen: "client", id: page.record.client_id }, label: "Client" };
-  if (page?.kind === "project") return { route: { screen: "projects" }, label: "Projects" };
-  if (kind === "job") return { route: { screen: "jobs" }, label: "Jobs" };
-  if (kind === "bid") return { route: { screen: "bids" }, label: "Bids" };
-  return { route: { screen: "projects" }, label: "Projects" };
+/** Where the record lives: Esc and "←" go there when the page was not opened from elsewhere (`goBack`). */
+function homeOf(page: Loaded | null, kind: PageKind): Route {
+  if (page?.kind === "contact") return { screen: "client", id: page.record.client_id };
+  if (kind === "job") return { screen: "jobs" };
+  if (kind === "bid") return { screen: "bids" };
+  return { screen: "projects" };
 }
 
 function facts(page: Loaded): Fact[] {
@@ -159,7 +160,7 @@ export function RecordPage({ kind, id }: { kind: PageKind; id: Id }) {
         e.preventDefault();
         document.getElementById("field-activity-body")?.focus();
       } else if (e.key === "Escape") {
-        go(home.route);
+        goBack(home);
       }
     }
     window.addEventListener("keydown", onKey);
@@ -169,8 +170,8 @@ export function RecordPage({ kind, id }: { kind: PageKind; id: Id }) {
   if (error) {
     return (
       <div>
-        <button class="link" onClick={() => go(home.route)}>
-          ← {home.label}
+        <button class="link" onClick={() => goBack(home)}>
+          ← {labelOfRoute(backTo(home))}
         </button>
         <p class="form-error" role="alert">
           {error.code === "not_found" ? `This ${NOUN[kind]} does not exist (it may have been deleted).` : `Could not load the ${NOUN[kind]} (${error.code}): ${api.describe(error)}`}
@@ -209,7 +210,7 @@ export function RecordPage({ kind, id }: { kind: PageKind; id: Id }) {
   function remove() {
     const what = `${NOUN[current.kind][0]!.toUpperCase()}${NOUN[current.kind].slice(1)} ${title}`;
     const { kind, id } = { kind: current.kind, id: current.record.id };
-    void removeWithUndo(kind, id, what, () => go(home.route), () => go(route(kind, id)));
+    void removeWithUndo(kind, id, what, () => goBack(home), () => go(route(kind, id)));
   }
 
   const subject = { kind: current.kind, id: current.record.id };
@@ -217,8 +218,8 @@ export function RecordPage({ kind, id }: { kind: PageKind; id: Id }) {
 
   return (
     <div>
-      <button class="link" onClick={() => go(home.route)}>
-        ← {home.label}
+      <button class="link" onClick={() => goBack(home)}>
+        ← {labelOfRoute(backTo(home))}
       </button>
       <div class="detail-header">
         <div>
