@@ -1099,6 +1099,7 @@ async fn every_kind_is_edited_on_its_page_notes_and_tags_stay_and_a_bid_task_rem
     app.client().wait().at_most(WAIT).for_element(about).await.expect("the task's about link").click().await.unwrap();
     app.find_text("Bid on Catalog import").await;
     app.find_text("← Tasks").await;
+    app.screenshot("27a-bid-opened-from-tasks").await;
     element(&app, "body").await.send_keys("\u{E00C}").await.unwrap();
     element(&app, &edit).await;
 
