@@ -1,11 +1,22 @@
-// Where the user left each list: its filters, its view, how far it was read
-// and the row last chosen. A list opened again (Esc from a record's page,
-// the sidebar, Alt+number) shows itself as it was left, so working down a
-// filtered list one record at a time never starts again from the top. Held
-// in this window's memory only; locking forgets it all.
+// Where the user left each list. Its filters and view stay set whenever it
+// is opened again (`useKept`). Going back to it from a record's page (Esc,
+// "←": `goBack`), it also reads as far as it was read and selects or
+// focuses what opened the record, so working down a list one record at a
+// time never starts again from the top; from the sidebar it starts at its
+// top, as a fresh visit, without reading again all that was scrolled
+// through. Held in this window's memory only; locking forgets it all.
 import { useLayoutEffect, useState } from "preact/hooks";
 
 const kept = new Map<string, unknown>();
+
+/** Whether the route on show was reached by going back (state.ts says so on each move). */
+let wentBack = false;
+export function arrive(back: boolean): void {
+  wentBack = back;
+}
+function cameBack(): boolean {
+  return wentBack;
+}
 
 /** `useState` whose value outlives the screen: the next mount under `name` starts from the last value set. */
 export function useKept<T>(name: string, initial: T): [T, (value: T) => void] {
@@ -31,11 +42,11 @@ export function keepPlace(name: string, place: ListPlace): void {
   kept.set(`place:${name}`, place);
 }
 
-/** The place `name` was left at, once: a list read again by the user starts from its top. */
+/** The place `name` was left at, gone back to under the same filter; taken once. */
 export function takePlace(name: string, filter: string): ListPlace | null {
   const place = kept.get(`place:${name}`) as ListPlace | undefined;
   kept.delete(`place:${name}`);
-  return place !== undefined && place.filter === filter ? place : null;
+  return place !== undefined && place.filter === filter && cameBack() ? place : null;
 }
 
 /** How many items each part of a list in parts was shown (components/ShowMore.tsx), under `filter`. */
@@ -46,7 +57,7 @@ export function keepSizes<K extends string>(name: string, filter: string, sizes:
 export function takeSizes<K extends string>(name: string, filter: string): Partial<Record<K, number>> | null {
   const left = kept.get(`sizes:${name}`) as { filter: string; sizes: Partial<Record<K, number>> } | undefined;
   kept.delete(`sizes:${name}`);
-  return left !== undefined && left.filter === filter ? left.sizes : null;
+  return left !== undefined && left.filter === filter && cameBack() ? left.sizes : null;
 }
 
 /** The row or card whose button (`data-opener={key}`) opened a record from list `name`. */
@@ -55,16 +66,16 @@ export function keepOpener(name: string, key: string): void {
 }
 
 /**
- * Once list `name` is drawn again (`drawn`), the button that opened a
- * record from it takes the focus back, if it is drawn and nothing else
- * holds the focus (Esc from the record's page took it away with the page).
+ * Once list `name` is drawn again (`drawn`) after going back, the button
+ * that opened a record from it takes the focus back, if it is drawn and
+ * nothing else holds the focus (Esc took it away with the record's page).
  */
 export function useFocusOpener(name: string, drawn: boolean): void {
   useLayoutEffect(() => {
     if (!drawn) return;
     const key = kept.get(`opener:${name}`);
     kept.delete(`opener:${name}`);
-    if (typeof key !== "string") return;
+    if (typeof key !== "string" || !cameBack()) return;
     const focused = document.activeElement;
     if (focused !== null && focused !== document.body) return;
     document.querySelector<HTMLElement>(`[data-opener="${CSS.escape(key)}"]`)?.focus();

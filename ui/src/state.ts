@@ -3,6 +3,7 @@
 // (its status and the run under way, shared by the status bar and Settings).
 import { signal } from "@preact/signals";
 import * as api from "./api";
+import { arrive } from "./places";
 import type { BackupStatus } from "./bindings/BackupStatus";
 import type { Id } from "./bindings/Id";
 import type { SessionState } from "./bindings/SessionState";
@@ -42,6 +43,7 @@ export const trail = signal<Route[]>([]);
 const LONGEST_TRAIL = 50;
 
 export function go(to: Route): void {
+  arrive(false);
   const from = route.value;
   if (!isPage(to)) trail.value = [];
   else if (JSON.stringify(from) !== JSON.stringify(to)) trail.value = [...trail.value, from].slice(-LONGEST_TRAIL);
@@ -56,6 +58,8 @@ export function backTo(home: Route): Route {
 /** Back from the page on show to where it was opened from (`backTo`). */
 export function goBack(home: Route): void {
   const to = backTo(home);
+  // Only going back opens a list where it was left (places.ts).
+  arrive(true);
   trail.value = trail.value.slice(0, -1);
   route.value = to;
 }

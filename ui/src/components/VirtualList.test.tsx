@@ -7,6 +7,7 @@ import { render } from "preact";
 import { act } from "preact/test-utils";
 import type { Page } from "../bindings/Page";
 import { forgetPlaces } from "../places";
+import { go, goBack } from "../state";
 import { find, mount, press, settle } from "../testing/dom";
 import { VirtualList } from "./VirtualList";
 
@@ -60,10 +61,13 @@ async function workDownTo(root: HTMLElement, index: number): Promise<void> {
   }
 }
 
-/** Leaves the list (a record's page replaces it) and comes back to it. */
-async function leaveAndReturn(root: HTMLElement, filter = ""): Promise<HTMLElement> {
+/** Leaves the list for a record's page, and goes back to it (Esc), or `by` the sidebar. */
+async function leaveAndReturn(root: HTMLElement, filter = "", by: "back" | "sidebar" = "back"): Promise<HTMLElement> {
+  go({ screen: "client", id: "r1" });
   await act(() => render(null, root));
   expect(document.activeElement, "the focus went with the list").toBe(document.body);
+  if (by === "back") goBack({ screen: "clients" });
+  else go({ screen: "clients" });
   reads = [];
   const again = await mount(<List filter={filter} />);
   await settle();
@@ -119,6 +123,16 @@ describe("a long list gone back to", () => {
     expect(chosen(again), "nothing was chosen").toBeNull();
   });
 
+  it("opened from the sidebar, starts at its top and reads one page", async () => {
+    const root = await mount(<List />);
+    await settle();
+    await workDownTo(root, 70);
+    const again = await leaveAndReturn(root, "", "sidebar");
+    expect(reads).toEqual([{ after: null, limit: 50 }]);
+    expect(list(again).scrollTop).toBe(0);
+    expect(chosen(again)).toBeNull();
+  });
+
   it("selects the next row when the chosen one is gone", async () => {
     const root = await mount(<List />);
     await settle();
@@ -137,9 +151,10 @@ describe("a long list gone back to", () => {
     expect(chosen(filtered)).toBeNull();
     expect(list(filtered).scrollTop).toBe(0);
 
-    // The place was taken: the unfiltered list opened later starts at its top too
-    // (the filtered one left behind its own place, under "vip").
+    // The place was taken: the unfiltered list gone back to later starts at its top
+    // too (the filtered one left behind its own place, under "vip").
     await act(() => render(null, filtered));
+    goBack({ screen: "clients" });
     reads = [];
     const plain = await mount(<List />);
     await settle();
@@ -152,6 +167,7 @@ describe("a long list gone back to", () => {
     await settle();
     await workDownTo(root, 5);
     await act(() => render(null, root));
+    goBack({ screen: "clients" });
     const elsewhere = document.createElement("button");
     document.body.append(elsewhere);
     elsewhere.focus();
@@ -170,6 +186,7 @@ describe("a long list gone back to", () => {
     await workDownTo(root, 8);
     await act(() => render(null, root));
     forgetPlaces();
+    goBack({ screen: "clients" });
     reads = [];
     const again = await mount(<List />);
     await settle();

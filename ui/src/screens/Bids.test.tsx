@@ -13,7 +13,7 @@ import { BID_STATUSES } from "../components/pipeline/status";
 import { render } from "preact";
 import { chooseIn, find, mount, settle, typeInto } from "../testing/dom";
 import { Bids, ROWS_AT_FIRST, cardsAtFirst } from "./Bids";
-import { route, syncStatus } from "../state";
+import { go, goBack, route, syncStatus } from "../state";
 
 /** The tests' window is tall enough for the most cards a column starts with. */
 const WINDOW_HEIGHT = 2000;
@@ -163,6 +163,7 @@ describe("back on the board from a bid's page", () => {
     await act(() => render(null, root));
     expect(document.activeElement).toBe(document.body);
 
+    goBack({ screen: "bids" });
     invoke.mockClear();
     const again = await mount(<Bids />);
     await settle();
@@ -181,13 +182,32 @@ describe("back on the board from a bid's page", () => {
     await act(async () => find(root, "section[aria-labelledby='col-submitted'] button.load-more").click());
     await settle();
     await typeInto(find(root, "input[aria-label='Filter by tag']"), "vip");
+    go({ screen: "record", kind: "bid", id: bids[0]!.id });
     await act(() => render(null, root));
+    goBack({ screen: "bids" });
     invoke.mockClear();
     await mount(<Bids />);
     await settle();
     const [asked] = calls("bid_board") as { filter: BidFilter; columns: BidColumnRequest[] }[];
     expect(asked!.filter).toEqual({ tag: "vip" });
     expect(asked!.columns.every((c) => c.page.limit === 4)).toBe(true);
+  });
+
+  it("starts from the first cards when opened from the sidebar, and focuses nothing", async () => {
+    window.innerHeight = 800;
+    const root = await mount(<Bids />);
+    await settle();
+    await act(async () => find(root, "section[aria-labelledby='col-submitted'] button.load-more").click());
+    await settle();
+    await act(async () => find(root, "button[aria-label='Open the bid on Submitted 19']").click());
+    await act(() => render(null, root));
+    go({ screen: "bids" });
+    invoke.mockClear();
+    await mount(<Bids />);
+    await settle();
+    const [asked] = calls("bid_board") as { columns: BidColumnRequest[] }[];
+    expect(asked!.columns.every((c) => c.page.limit === 4)).toBe(true);
+    expect(document.activeElement).toBe(document.body);
   });
 });
 

@@ -7,7 +7,7 @@ import { render } from "preact";
 import { act } from "preact/test-utils";
 import type { Job } from "../bindings/Job";
 import type { PageRequest } from "../bindings/PageRequest";
-import { route } from "../state";
+import { go, goBack, route } from "../state";
 import { job } from "../testing/records";
 import { find, mount, settle } from "../testing/dom";
 import { Jobs } from "./Jobs";
@@ -54,6 +54,7 @@ describe("back on the jobs from a job's page", () => {
     await click(root, "button[aria-label='Open the page of Job 73']");
     expect(route.value).toEqual({ screen: "record", kind: "job", id: jobs[72]!.id });
     await act(() => render(null, root));
+    goBack({ screen: "jobs" });
 
     invoke.mockClear();
     const again = await mount(<Jobs />);
@@ -69,7 +70,9 @@ describe("back on the jobs from a job's page", () => {
     await settle();
     await click(root, "li:nth-child(3) button.job-open");
     await click(root, "button[aria-label='Close the job']");
+    go({ screen: "record", kind: "job", id: jobs[2]!.id });
     await act(() => render(null, root));
+    goBack({ screen: "jobs" });
     invoke.mockClear();
     const again = await mount(<Jobs />);
     await settle();
