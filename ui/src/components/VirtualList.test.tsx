@@ -123,6 +123,23 @@ describe("a long list gone back to", () => {
     expect(chosen(again), "nothing was chosen").toBeNull();
   });
 
+  it("chooses the row a click opened, though the list went before it drew the click", async () => {
+    const root = await mount(<List />);
+    await settle();
+    await workDownTo(root, 3);
+    const row = [...root.querySelectorAll<HTMLElement>("[role=option]")].find((r) => r.textContent === "Client 9")!;
+    // The click opens the client: the page replaces the list in the same render.
+    go({ screen: "client", id: "r9" });
+    await act(() => {
+      row.click();
+      render(null, root);
+    });
+    goBack({ screen: "clients" });
+    const again = await mount(<List />);
+    await settle();
+    expect(chosen(again)).toBe("Client 9");
+  });
+
   it("opened from the sidebar, starts at its top and reads one page", async () => {
     const root = await mount(<List />);
     await settle();

@@ -65,7 +65,14 @@ export function VirtualList<T>(props: VirtualListProps<T>): JSX.Element {
   const [loading, setLoading] = useState(false);
   const [error, setError] = useState<api.ApiError | null>(null);
   const [requests, setRequests] = useState(0);
-  const [selected, setSelected] = useState(-1);
+  const [selected, setSelectedState] = useState(-1);
+  // The selection as set, at once: a click that opens a record unmounts the
+  // list before it renders again, and the place kept must name that row.
+  const selectedNow = useRef(-1);
+  function setSelected(to: number | ((at: number) => number)) {
+    selectedNow.current = typeof to === "function" ? to(selectedNow.current) : to;
+    setSelectedState(selectedNow.current);
+  }
   const [scrollTop, setScrollTop] = useState(0);
   const [viewport, setViewport] = useState(480);
 
@@ -175,11 +182,12 @@ export function VirtualList<T>(props: VirtualListProps<T>): JSX.Element {
   }, [items.length, done, error]);
 
   // Left: where it was, for the next visit.
-  const latest = useRef({ items, selected, scrollTop, place: props.place });
-  latest.current = { items, selected, scrollTop, place: props.place };
+  const latest = useRef({ items, scrollTop, place: props.place });
+  latest.current = { items, scrollTop, place: props.place };
   useEffect(
     () => () => {
-      const { items: left, selected: at, scrollTop: top, place } = latest.current;
+      const { items: left, scrollTop: top, place } = latest.current;
+      const at = selectedNow.current;
       if (!place) return;
       if (returning.current) {
         keepPlace(place.name, returning.current);
