@@ -6,7 +6,9 @@
 //! - the palette: a key press to its results drawn;
 //! - Alt+1…7: the shortcut to the screen drawn with its data;
 //! - opening a client with many records, and a typical one, from the list;
-//! - frame times while the client list scrolls.
+//! - frame times while the client list scrolls;
+//! - Esc from a client opened after that scroll, back to the list as far as
+//!   it was read.
 //!
 //! The times come from the page itself (`ui/src/perf.ts`: from the input
 //! event to the paint after the last command the action caused answered);
@@ -235,6 +237,27 @@ async fn scroll(app: &App) -> Vec<f64> {
     v["times"].as_array().unwrap().iter().filter_map(Value::as_f64).collect()
 }
 
+/// Opens a client the scroll left in view and presses Esc: timed until
+/// the list is back, every row it had read read again and the client's
+/// row chosen.
+async fn back_to_the_scrolled_list(app: &App) -> Sample {
+    let list = element(app, "[role=listbox]").await;
+    let loaded = list.attr("data-loaded-count").await.unwrap().unwrap_or_default();
+    let rows = app.client().find_all(Locator::Css("[role=listbox] [role=option]")).await.unwrap();
+    let target = &rows[rows.len() / 2];
+    let label = target.attr("aria-label").await.unwrap().unwrap_or_default();
+    clear(app).await;
+    target.click().await.unwrap();
+    measured(app, "client").await;
+    clear(app).await;
+    press_keys(app, "\u{E00C}").await;
+    let sample = measured(app, "back").await;
+    let back =
+        element(app, &format!("[role=listbox][data-loaded-count='{loaded}'] [role=option][aria-selected=true]")).await;
+    assert_eq!(back.attr("aria-label").await.unwrap().unwrap_or_default(), label, "Esc came back to another row");
+    sample
+}
+
 /// The first visit of every screen after an unlock, kept apart from the
 /// rest: caches (the core's pages, the script's compiled code, the
 /// window's styles and glyphs) are cold then.
@@ -275,6 +298,8 @@ async fn measure(label: &str, data: &std::path::Path, passphrase: &str) -> Figur
         screen(&app, "1", "dashboard").await;
         screen(&app, "2", "clients").await;
         figures.frames.extend(scroll(&app).await);
+        let sample = back_to_the_scrolled_list(&app).await;
+        figures.add("Esc back to the scrolled client list", sample);
         eprintln!("  round {} of {rounds} done", round + 1);
     }
     app.screenshot(&format!("bench-{label}-end")).await;

@@ -23,6 +23,7 @@ import { Timeline } from "../components/records/Timeline";
 import { CLIENT_KINDS, isTyping, labelOf } from "../components/records/labels";
 import { backTo, go, goBack, notify, type Route } from "../state";
 import { labelOfRoute } from "./navigation";
+import { begin, eventTime } from "../perf";
 import { FollowUp } from "../components/FollowUp";
 import "./records.css";
 
@@ -77,6 +78,7 @@ export function ClientDetail({ id }: { id: Id }) {
         e.preventDefault();
         setEditing(true);
       } else if (e.key === "Escape" && !editing) {
+        begin("back", eventTime(e));
         goBack(CLIENTS);
       }
     }
