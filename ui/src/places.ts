@@ -30,10 +30,17 @@ export function useKept<T>(name: string, initial: T): [T, (value: T) => void] {
   ];
 }
 
-/** Where a long list was left: read under `filter`, `loaded` rows, scrolled to `scrollTop`, `chosen` the row selected. */
+/** Where a page of a list ended: `count` rows read, and the cursor that reads on from there. */
+export interface PageEnd {
+  count: number;
+  next: string;
+}
+
+/** Where a long list was left: read under `filter`, `loaded` rows (its pages' `ends`), scrolled to `scrollTop`, `chosen` the row selected. */
 export interface ListPlace {
   filter: string;
   loaded: number;
+  ends: PageEnd[];
   scrollTop: number;
   chosen: { key: string; index: number } | null;
 }

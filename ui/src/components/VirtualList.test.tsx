@@ -25,8 +25,16 @@ function named(count: number): Row[] {
   return Array.from({ length: count }, (_, i) => ({ id: `r${i}`, name: `Client ${i}` }));
 }
 
+/** The most reads in flight at once. */
+let together = 0;
+let inFlight = 0;
+
 async function fetchPage(after: string | null, limit: number): Promise<Page<Row>> {
   reads.push({ after, limit });
+  inFlight += 1;
+  together = Math.max(together, inFlight);
+  await new Promise((resolve) => setTimeout(resolve, 0));
+  inFlight -= 1;
   const start = after === null ? 0 : rows.findIndex((r) => r.id === after) + 1;
   const items = rows.slice(start, start + limit);
   const last = items[items.length - 1];
@@ -81,6 +89,8 @@ beforeEach(() => {
   forgetPlaces();
   rows = named(400);
   reads = [];
+  together = 0;
+  inFlight = 0;
 });
 
 describe("a long list gone back to", () => {
@@ -116,11 +126,39 @@ describe("a long list gone back to", () => {
     }
     const loaded = Number(list(root).dataset.loadedCount);
     const scrolled = list(root).scrollTop;
+    together = 0;
     const again = await leaveAndReturn(root);
-    expect(reads.map((r) => r.limit)).toEqual([1000, loaded - 1000]);
+    expect(reads, "from the top, and from where the thousandth row's page ended").toEqual([
+      { after: null, limit: 1000 },
+      { after: "r999", limit: loaded - 1000 },
+    ]);
+    expect(together, "both at once").toBe(2);
     expect(Number(list(again).dataset.loadedCount)).toBe(loaded);
     expect(list(again).scrollTop).toBe(scrolled);
     expect(chosen(again), "nothing was chosen").toBeNull();
+  });
+
+  it("reads on from the first read's end when rows were added above meanwhile", async () => {
+    rows = named(3000);
+    const root = await mount(<List />);
+    await settle();
+    while (Number(list(root).dataset.loadedCount) < 1200) {
+      await act(() => {
+        list(root).scrollTop = Number(list(root).dataset.loadedCount) * 40;
+        list(root).dispatchEvent(new Event("scroll"));
+      });
+      await settle();
+    }
+    const loaded = Number(list(root).dataset.loadedCount);
+    rows = [{ id: "new", name: "Aaron, added" }, ...rows];
+    const again = await leaveAndReturn(root);
+    await settle();
+    const shown = Number(list(again).dataset.loadedCount);
+    expect(shown).toBeGreaterThanOrEqual(loaded);
+    expect(reads[2], "the second read's rows dropped, the rest read on from the first's end").toEqual({ after: "r998", limit: loaded - 1000 });
+    // Every row once, in order: no row twice where the two reads met.
+    const ids = [...again.querySelectorAll("[role=option]")].map((r) => r.getAttribute("aria-label"));
+    expect(new Set(ids).size).toBe(ids.length);
   });
 
   it("chooses the row a click opened, though the list went before it drew the click", async () => {

@@ -11,7 +11,7 @@ import { useReadEffect } from "../readEffect";
 import * as api from "../api";
 import type { Page } from "../bindings/Page";
 import { MAX_PAGE } from "../bindings/Paging";
-import { keepPlace, takePlace, type ListPlace } from "../places";
+import { keepPlace, takePlace, type ListPlace, type PageEnd } from "../places";
 import "../screens/records.css";
 
 export interface VirtualListProps<T> {
@@ -47,6 +47,30 @@ export interface VirtualListProps<T> {
 }
 
 let nextListId = 1;
+
+/** The reads that bring a place's rows back at once: from the top and from the ends of pages read before, each at most `MAX_PAGE`. */
+function readsBack(back: ListPlace): { after: string | null; limit: number }[] {
+  const reads: { after: string | null; limit: number }[] = [];
+  let at = 0;
+  let after: string | null = null;
+  for (;;) {
+    if (back.loaded - at <= MAX_PAGE) {
+      reads.push({ after, limit: Math.max(1, back.loaded - at) });
+      return reads;
+    }
+    // The furthest end of a page read before within one read of here; none
+    // (not kept): one read, and the rest on from its end.
+    let end: PageEnd | undefined;
+    for (const e of back.ends) if (e.count > at && e.count <= at + MAX_PAGE) end = e;
+    if (end === undefined) {
+      reads.push({ after, limit: MAX_PAGE });
+      return reads;
+    }
+    reads.push({ after, limit: end.count - at });
+    at = end.count;
+    after = end.next;
+  }
+}
 
 /** Whether an event started on a control inside a row (which handles it itself). */
 function interactive(target: EventTarget | null): boolean {
@@ -89,23 +113,41 @@ export function VirtualList<T>(props: VirtualListProps<T>): JSX.Element {
   const returning = useRef<ListPlace | null>(null);
   const mounted = useRef(false);
 
+  // Where each page read ended (rows read, the cursor after them): going
+  // back, the pages after them are read at once, not one after another.
+  const ends = useRef<PageEnd[]>([]);
+
   async function loadMore(): Promise<void> {
     if (inFlight.current || finished.current) return;
     inFlight.current = true;
     const gen = generation.current;
     const back = returning.current;
-    const limit = back ? Math.min(MAX_PAGE, Math.max(pageSize, back.loaded - loadedCount.current)) : pageSize;
+    const reads =
+      back && loadedCount.current === 0
+        ? readsBack(back)
+        : [{ after: cursor.current, limit: back ? Math.min(MAX_PAGE, Math.max(pageSize, back.loaded - loadedCount.current)) : pageSize }];
     setLoading(true);
     setError(null);
-    setRequests((n) => n + 1);
+    setRequests((n) => n + reads.length);
     try {
-      const page = await fetchRef.current(cursor.current, limit);
+      const pages = await Promise.all(reads.map((read) => fetchRef.current(read.after, read.limit)));
       if (gen !== generation.current) return;
-      cursor.current = page.next;
-      finished.current = page.next === null;
-      loadedCount.current += page.items.length;
+      // Each page but the last came back whole and ended where the next began,
+      // or the rows changed meanwhile: then only the first is kept, and the
+      // rest is read on from its end.
+      const joined = pages.every((page, i) => i === pages.length - 1 || (page.items.length === reads[i]!.limit && page.next === reads[i + 1]!.after));
+      const kept = joined ? pages : pages.slice(0, 1);
+      let more: T[] = [];
+      for (const page of kept) {
+        loadedCount.current += page.items.length;
+        if (page.next !== null) ends.current.push({ count: loadedCount.current, next: page.next });
+        more = more.concat(page.items);
+      }
+      const last = kept[kept.length - 1]!;
+      cursor.current = last.next;
+      finished.current = last.next === null;
       setDone(finished.current);
-      setItems((old) => old.concat(page.items));
+      setItems((old) => old.concat(more));
     } catch (raw) {
       if (gen !== generation.current) return;
       setError(api.asApiError(raw));
@@ -124,6 +166,7 @@ export function VirtualList<T>(props: VirtualListProps<T>): JSX.Element {
     inFlight.current = false;
     finished.current = false;
     loadedCount.current = 0;
+    ends.current = [];
     // Only the first read after a mount goes back; a changed filter starts at the top.
     returning.current = !mounted.current && props.place ? takePlace(props.place.name, props.place.filter) : null;
     mounted.current = true;
@@ -197,6 +240,7 @@ export function VirtualList<T>(props: VirtualListProps<T>): JSX.Element {
       keepPlace(place.name, {
         filter: place.filter,
         loaded: left.length,
+        ends: ends.current,
         scrollTop: top,
         chosen: item === undefined ? null : { key: props.keyOf(item), index: at },
       });

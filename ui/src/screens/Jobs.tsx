@@ -95,7 +95,7 @@ export function Jobs() {
       const { jobs: read, selected: open, placeFilter: filter } = latest.current;
       if (read === null) return;
       const index = open ? read.findIndex((job) => job.id === open.id) : -1;
-      keepPlace("jobs", { filter, loaded: read.length, scrollTop: 0, chosen: open && index >= 0 ? { key: open.id, index } : null });
+      keepPlace("jobs", { filter, loaded: read.length, ends: [], scrollTop: 0, chosen: open && index >= 0 ? { key: open.id, index } : null });
     },
     [],
   );
