@@ -69,6 +69,17 @@ async function workDownTo(root: HTMLElement, index: number): Promise<void> {
   }
 }
 
+/** Scrolls to the end of what is read until `rows` are, as a user reading far down does. */
+async function scrollUntilRead(root: HTMLElement, rows: number): Promise<void> {
+  while (Number(list(root).dataset.loadedCount) < rows) {
+    await act(() => {
+      list(root).scrollTop = Number(list(root).dataset.loadedCount) * 40;
+      list(root).dispatchEvent(new Event("scroll"));
+    });
+    await settle();
+  }
+}
+
 /** Leaves the list for a record's page, and goes back to it (Esc), or `by` the sidebar. */
 async function leaveAndReturn(root: HTMLElement, filter = "", by: "back" | "sidebar" = "back"): Promise<HTMLElement> {
   go({ screen: "client", id: "r1" });
@@ -117,13 +128,7 @@ describe("a long list gone back to", () => {
     rows = named(3000);
     const root = await mount(<List />);
     await settle();
-    while (Number(list(root).dataset.loadedCount) < 1200) {
-      await act(() => {
-        list(root).scrollTop = Number(list(root).dataset.loadedCount) * 40;
-        list(root).dispatchEvent(new Event("scroll"));
-      });
-      await settle();
-    }
+    await scrollUntilRead(root, 1200);
     const loaded = Number(list(root).dataset.loadedCount);
     const scrolled = list(root).scrollTop;
     together = 0;
@@ -142,13 +147,7 @@ describe("a long list gone back to", () => {
     rows = named(3000);
     const root = await mount(<List />);
     await settle();
-    while (Number(list(root).dataset.loadedCount) < 1200) {
-      await act(() => {
-        list(root).scrollTop = Number(list(root).dataset.loadedCount) * 40;
-        list(root).dispatchEvent(new Event("scroll"));
-      });
-      await settle();
-    }
+    await scrollUntilRead(root, 1200);
     const loaded = Number(list(root).dataset.loadedCount);
     rows = [{ id: "new", name: "Aaron, added" }, ...rows];
     const again = await leaveAndReturn(root);
@@ -186,6 +185,16 @@ describe("a long list gone back to", () => {
     expect(reads).toEqual([{ after: null, limit: 50 }]);
     expect(list(again).scrollTop).toBe(0);
     expect(chosen(again)).toBeNull();
+  });
+
+  it("reads a page when it was left before it had read anything", async () => {
+    rows = [];
+    const root = await mount(<List />);
+    await settle();
+    rows = named(400);
+    const again = await leaveAndReturn(root);
+    expect(reads).toEqual([{ after: null, limit: 50 }]);
+    expect(Number(list(again).dataset.loadedCount)).toBe(50);
   });
 
   it("selects the next row when the chosen one is gone", async () => {

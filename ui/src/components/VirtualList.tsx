@@ -48,14 +48,18 @@ export interface VirtualListProps<T> {
 
 let nextListId = 1;
 
-/** The reads that bring a place's rows back at once: from the top and from the ends of pages read before, each at most `MAX_PAGE`. */
-function readsBack(back: ListPlace): { after: string | null; limit: number }[] {
+/**
+ * The reads that bring a place's rows back at once: from the top and from
+ * the ends of pages read before, each at most `MAX_PAGE`, the last at least
+ * a `pageSize` (a list left before it had read anything reads a page).
+ */
+function readsBack(back: ListPlace, pageSize: number): { after: string | null; limit: number }[] {
   const reads: { after: string | null; limit: number }[] = [];
   let at = 0;
   let after: string | null = null;
   for (;;) {
     if (back.loaded - at <= MAX_PAGE) {
-      reads.push({ after, limit: Math.max(1, back.loaded - at) });
+      reads.push({ after, limit: Math.min(MAX_PAGE, Math.max(pageSize, back.loaded - at)) });
       return reads;
     }
     // The furthest end of a page read before within one read of here; none
@@ -124,7 +128,7 @@ export function VirtualList<T>(props: VirtualListProps<T>): JSX.Element {
     const back = returning.current;
     const reads =
       back && loadedCount.current === 0
-        ? readsBack(back)
+        ? readsBack(back, pageSize)
         : [{ after: cursor.current, limit: back ? Math.min(MAX_PAGE, Math.max(pageSize, back.loaded - loadedCount.current)) : pageSize }];
     setLoading(true);
     setError(null);
