@@ -21,8 +21,8 @@ import { ClientMilestones } from "../components/records/Milestones";
 import { CLIENT_LISTS, clientPageRequest } from "../components/records/clientLists";
 import { Timeline } from "../components/records/Timeline";
 import { CLIENT_KINDS, isTyping, labelOf } from "../components/records/labels";
-import { backTo, go, goBack, notify, type Route } from "../state";
-import { labelOfRoute } from "./navigation";
+import { go, goBack, notify, type Route } from "../state";
+import { BackLink } from "../components/BackLink";
 import { begin, eventTime } from "../perf";
 import { FollowUp } from "../components/FollowUp";
 import "./records.css";
@@ -89,9 +89,7 @@ export function ClientDetail({ id }: { id: Id }) {
   if (error) {
     return (
       <div>
-        <button class="link" onClick={() => goBack(CLIENTS)}>
-          ← {labelOfRoute(backTo(CLIENTS))}
-        </button>
+        <BackLink home={CLIENTS} />
         <p class="form-error" role="alert">
           {error.code === "not_found" ? "This client does not exist (it may have been deleted)." : `Could not load the client (${error.code}): ${api.describe(error)}`}
         </p>
@@ -150,9 +148,7 @@ export function ClientDetail({ id }: { id: Id }) {
 
   return (
     <div>
-      <button class="link" onClick={() => goBack(CLIENTS)}>
-        ← {labelOfRoute(backTo(CLIENTS))}
-      </button>
+      <BackLink home={CLIENTS} />
       <div class="detail-header">
         <div>
           <h1 ref={heading} tabIndex={-1}>

@@ -22,8 +22,8 @@ import { Timeline } from "../components/records/Timeline";
 import { usePaged, useShowMore } from "../components/records/usePaged";
 import { formatMoney } from "../money";
 import { dateTimeText } from "../dates";
-import { backTo, go, goBack, notify, type PageKind, type Route } from "../state";
-import { labelOfRoute } from "./navigation";
+import { go, goBack, notify, type PageKind, type Route } from "../state";
+import { BackLink } from "../components/BackLink";
 import "./records.css";
 
 type Loaded = { kind: "contact"; record: Contact } | { kind: "project"; record: Project } | { kind: "job"; record: Job } | { kind: "bid"; record: Bid };
@@ -147,7 +147,7 @@ export function RecordPage({ kind, id }: { kind: PageKind; id: Id }) {
     if (shown) heading.current?.focus();
   }, [shown]);
 
-  // Keyed on the route's kind and id, not on home.route: homeOf builds a new
+  // Keyed on the route's kind and id, not on home: homeOf builds a new
   // object each render, which swapped the listener on every render; home
   // follows from page and kind.
   useEffect(() => {
@@ -170,9 +170,7 @@ export function RecordPage({ kind, id }: { kind: PageKind; id: Id }) {
   if (error) {
     return (
       <div>
-        <button class="link" onClick={() => goBack(home)}>
-          ← {labelOfRoute(backTo(home))}
-        </button>
+        <BackLink home={home} />
         <p class="form-error" role="alert">
           {error.code === "not_found" ? `This ${NOUN[kind]} does not exist (it may have been deleted).` : `Could not load the ${NOUN[kind]} (${error.code}): ${api.describe(error)}`}
         </p>
@@ -218,9 +216,7 @@ export function RecordPage({ kind, id }: { kind: PageKind; id: Id }) {
 
   return (
     <div>
-      <button class="link" onClick={() => goBack(home)}>
-        ← {labelOfRoute(backTo(home))}
-      </button>
+      <BackLink home={home} />
       <div class="detail-header">
         <div>
           <p class="muted kind-label">{NOUN[current.kind][0]!.toUpperCase() + NOUN[current.kind].slice(1)}</p>
