@@ -14,8 +14,11 @@ let wentBack = false;
 export function arrive(back: boolean): void {
   wentBack = back;
 }
-function cameBack(): boolean {
-  return wentBack;
+
+/** Whether nothing holds the focus: the element that had it went with the screen it was on. */
+export function focusLost(): boolean {
+  const focused = document.activeElement;
+  return focused === null || focused === document.body;
 }
 
 /** `useState` whose value outlives the screen: the next mount under `name` starts from the last value set. */
@@ -53,7 +56,7 @@ export function keepPlace(name: string, place: ListPlace): void {
 export function takePlace(name: string, filter: string): ListPlace | null {
   const place = kept.get(`place:${name}`) as ListPlace | undefined;
   kept.delete(`place:${name}`);
-  return place !== undefined && place.filter === filter && cameBack() ? place : null;
+  return place !== undefined && place.filter === filter && wentBack ? place : null;
 }
 
 /** How many items each part of a list in parts was shown (components/ShowMore.tsx), under `filter`. */
@@ -64,7 +67,7 @@ export function keepSizes<K extends string>(name: string, filter: string, sizes:
 export function takeSizes<K extends string>(name: string, filter: string): Partial<Record<K, number>> | null {
   const left = kept.get(`sizes:${name}`) as { filter: string; sizes: Partial<Record<K, number>> } | undefined;
   kept.delete(`sizes:${name}`);
-  return left !== undefined && left.filter === filter && cameBack() ? left.sizes : null;
+  return left !== undefined && left.filter === filter && wentBack ? left.sizes : null;
 }
 
 /** The row or card whose button (`data-opener={key}`) opened a record from list `name`. */
@@ -82,9 +85,7 @@ export function useFocusOpener(name: string, drawn: boolean): void {
     if (!drawn) return;
     const key = kept.get(`opener:${name}`);
     kept.delete(`opener:${name}`);
-    if (typeof key !== "string" || !cameBack()) return;
-    const focused = document.activeElement;
-    if (focused !== null && focused !== document.body) return;
+    if (typeof key !== "string" || !wentBack || !focusLost()) return;
     document.querySelector<HTMLElement>(`[data-opener="${CSS.escape(key)}"]`)?.focus();
   }, [drawn]);
 }

@@ -7,6 +7,7 @@
 // title) is left where it is.
 import { useEffect, useRef } from "preact/hooks";
 import { NAVIGATION, topOf, type Top } from "../screens";
+import { focusLost } from "../places";
 import { go, route } from "../state";
 
 export function Sidebar({ onLock }: { onLock: () => void }) {
@@ -17,9 +18,7 @@ export function Sidebar({ onLock }: { onLock: () => void }) {
   useEffect(() => {
     if (shown.current === current) return;
     shown.current = current;
-    const focused = document.activeElement;
-    const lost = focused === null || focused === document.body;
-    if (lost || nav.current?.contains(focused)) buttons.current[current]?.focus();
+    if (focusLost() || nav.current?.contains(document.activeElement)) buttons.current[current]?.focus();
   }, [current]);
   return (
     <nav class="sidebar" aria-label="Main" ref={nav}>

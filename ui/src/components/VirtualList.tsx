@@ -11,7 +11,7 @@ import { useReadEffect } from "../readEffect";
 import * as api from "../api";
 import type { Page } from "../bindings/Page";
 import { MAX_PAGE } from "../bindings/Paging";
-import { keepPlace, takePlace, type ListPlace, type PageEnd } from "../places";
+import { focusLost, keepPlace, takePlace, type ListPlace, type PageEnd } from "../places";
 import "../screens/records.css";
 
 export interface VirtualListProps<T> {
@@ -224,8 +224,7 @@ export function VirtualList<T>(props: VirtualListProps<T>): JSX.Element {
     const found = items.findIndex((item) => props.keyOf(item) === chosen.key);
     // A row gone since (deleted from its page) leaves its place to the next one.
     select(found >= 0 ? found : chosen.index);
-    const focused = document.activeElement;
-    if (focused === null || focused === document.body) el?.focus();
+    if (focusLost()) el?.focus();
   }, [items.length, done, error]);
 
   // Left: where it was, for the next visit.
